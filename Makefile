@@ -1,0 +1,42 @@
+# janus — two commands on a fresh machine: `make run` and `make test`.
+GO      ?= go
+PKGS    ?= ./...
+BIN     ?= bin/janus
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/janus-bench/janus/bench.Version=$(VERSION)
+
+.PHONY: run test test-long bench build lint fuzz selftest clean
+
+## run: score the embedded reference target on the smoke suite (no setup needed)
+run:
+	$(GO) run . bench run
+
+## test: vet + all tests with the race detector (under 10 minutes on 2 cores)
+test: lint
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 9m $(PKGS)
+
+## test-long: long tests (5-minute streams, soaks), tagged `long`
+test-long:
+	$(GO) test -race -count=1 -tags long -timeout 60m $(PKGS)
+
+## bench: Go benchmarks and the harness selftest; results go in docs/PERFORMANCE.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/sse/ ./bench/...
+	$(GO) run . bench selftest --no-save
+
+## fuzz: 5 minutes of the SSE reader fuzzer
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 5m ./internal/sse/
+
+## build: a static binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+## lint: gofmt must have nothing to change
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf bin runs

@@ -1,0 +1,129 @@
+// Package baseline is janus's reference competitor: an OpenAI-compatible
+// /v1/chat/completions server that every benchmark run can measure itself
+// against. It exists so that a run always has a known-good target whose
+// answers, pacing and usage figures are known in advance. That lets the
+// harness be checked end to end and calibrated (see EventObserver) without
+// any network, API key or model.
+//
+// The HTTP layer speaks only internal/wire types and delegates the answer to
+// a Provider. Today the only provider is the deterministic sim, which
+// answers suite prompts with their reference answers at a configurable pace.
+// Real upstreams and agent paths plug in behind the same interface later.
+package baseline
+
+import (
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/janus-bench/janus/suites"
+)
+
+// DefaultModel is the model id the sim serves when Config.Model is empty.
+const DefaultModel = "janus-baseline-sim"
+
+// Sim prices in US dollars per million tokens. They are documented constants
+// rather than configuration so that cost scores against the sim are
+// comparable across runs and machines.
+const (
+	SimPromptUSDPerMillion     = 0.50
+	SimCompletionUSDPerMillion = 1.50
+)
+
+// Frame kinds passed to an EventObserver, one per SSE frame written.
+const (
+	KindRole      = "role"
+	KindReasoning = "reasoning"
+	KindContent   = "content"
+	KindToolCall  = "tool_call"
+	KindFinish    = "finish"
+	KindUsage     = "usage"
+	KindDone      = "done"
+	KindKeepAlive = "keepalive"
+	// KindError is a mid-stream error chunk. The sim never sends one, but a
+	// provider that fails after the stream has started does.
+	KindError = "error"
+)
+
+// Version is reported by GET /health. Release builds set it with
+// -ldflags "-X github.com/janus-bench/janus/baseline.Version=…". When it is
+// empty the main module's version from the build info is used.
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// Pace is the sim's timing: the first output token is due TTFT after the
+// request arrived and every further token PerToken later. Each token has an
+// absolute deadline, so a slow write never shifts the tokens after it.
+type Pace struct {
+	TTFT     time.Duration
+	PerToken time.Duration
+}
+
+// DefaultPace is a plausible hosted-model pace (150 ms to the first token,
+// 50 tokens per second after it). It is slow enough that timing metrics are
+// meaningful and fast enough that the smoke suite runs in seconds.
+func DefaultPace() Pace {
+	return Pace{TTFT: 150 * time.Millisecond, PerToken: 20 * time.Millisecond}
+}
+
+// Unpaced is a Pace with no waiting at all, for tests and throughput runs.
+// A zero Pace in Config means DefaultPace, so "no pacing" has to be spelled
+// with negative durations; Unpaced does that.
+func Unpaced() Pace {
+	return Pace{TTFT: -1, PerToken: -1}
+}
+
+// normalized clamps negative durations to zero.
+func (p Pace) normalized() Pace {
+	return Pace{TTFT: max(p.TTFT, 0), PerToken: max(p.PerToken, 0)}
+}
+
+// due returns when the output token with index slot (0-based, counted over
+// the whole answer) is due for a request that arrived at start.
+func (p Pace) due(start time.Time, slot int) time.Time {
+	return start.Add(p.TTFT + time.Duration(slot)*p.PerToken)
+}
+
+// EventObserver is told about every SSE frame right after it was flushed to
+// the client: the request id, the frame's 0-based sequence number in its
+// stream, its kind (KindRole, KindContent, …) and when the flush returned.
+// Self-calibration compares these true send times with what the harness
+// measured on the other end of the socket. It runs on the stream's hot path
+// with the stream locked, so it must be fast and must not block.
+type EventObserver func(requestID string, seq int, kind string, at time.Time)
+
+// Config configures a Server. The zero value is usable: it serves the sim
+// as DefaultModel at DefaultPace, answering the embedded smoke suite.
+type Config struct {
+	// Model is the model id served and echoed in every response; default
+	// DefaultModel. Requests may name any model: the baseline is a single
+	// model and answers as itself.
+	Model string
+	// Pace is the sim's timing. The zero Pace means DefaultPace(); negative
+	// fields mean zero (see Unpaced). Requests can override it through
+	// metadata.sim_pace_ttft_ms and metadata.sim_pace_token_ms.
+	Pace Pace
+	// Suites are the oracle: tasks whose messages the sim recognises and
+	// answers with their reference. nil loads the embedded "smoke" suite; an
+	// empty non-nil slice disables the oracle.
+	Suites []*suites.Suite
+	// KeepAlive is the longest a stream stays silent before a ": ping"
+	// comment is sent; default 1s; negative disables keep-alives.
+	KeepAlive time.Duration
+	// Seed makes the sim's answers to unknown prompts and its tool call ids
+	// differ between deployments while staying reproducible.
+	Seed uint64
+	// Observer, if set, sees the true send time of every streamed frame.
+	Observer EventObserver
+	// Logger receives request and lifecycle logs; nil discards them.
+	Logger *slog.Logger
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package baseline_test
+
+// raceEnabled lets heavy tests shrink under the race detector.
+const raceEnabled = false

@@ -1,0 +1,258 @@
+package baseline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/suites"
+)
+
+// shutdownGrace bounds how long Serve lets in-flight streams finish after
+// its context is done.
+const shutdownGrace = 10 * time.Second
+
+// Server is the baseline's HTTP surface over one Provider. It is safe for
+// any number of concurrent requests and keeps no per-request state between
+// them.
+type Server struct {
+	cfg      Config
+	provider Provider
+	log      *slog.Logger
+	started  time.Time
+	mux      *http.ServeMux
+}
+
+// New builds a Server with the sim provider, filling in Config defaults and
+// loading the embedded smoke suite as the oracle when cfg.Suites is nil.
+func New(cfg Config) (*Server, error) {
+	if cfg.Model == "" {
+		cfg.Model = DefaultModel
+	}
+	if cfg.Pace == (Pace{}) {
+		cfg.Pace = DefaultPace()
+	}
+	cfg.Pace = cfg.Pace.normalized()
+	if cfg.KeepAlive == 0 {
+		cfg.KeepAlive = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Suites == nil {
+		smoke, err := suites.Load(context.Background(), "smoke")
+		if err != nil {
+			return nil, fmt.Errorf("baseline: load oracle suite: %w", err)
+		}
+		cfg.Suites = []*suites.Suite{smoke}
+	}
+	s := &Server{cfg: cfg, provider: newSim(cfg.Pace, cfg.Seed, cfg.Suites), log: cfg.Logger,
+		started: time.Now(), mux: http.NewServeMux()}
+	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
+	s.mux.HandleFunc("/v1/models", s.handleModels)
+	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
+	s.mux.HandleFunc("/health", s.handleHealth)
+	s.mux.HandleFunc("/", s.handleNotFound)
+	return s, nil
+}
+
+// Handler returns the server's routes: /v1/chat/completions, /v1/models,
+// /v1/models/{model} and /health.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+func (s *Server) model() wire.Model {
+	return wire.Model{ID: s.cfg.Model, Object: "model", Created: s.started.Unix(), OwnedBy: "janus"}
+}
+
+// handleModels serves GET /v1/models.
+func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
+	if !s.allowGet(w, r) {
+		return
+	}
+	s.writeJSON(r.Context(), w, http.StatusOK, wire.ModelList{Object: "list", Data: []wire.Model{s.model()}})
+}
+
+// handleModel serves GET /v1/models/{model}.
+func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
+	if !s.allowGet(w, r) {
+		return
+	}
+	if id := r.PathValue("model"); id != s.cfg.Model {
+		s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error",
+			Param: "model", Message: fmt.Sprintf("the model %q does not exist; this server serves %q", id, s.cfg.Model)})
+		return
+	}
+	s.writeJSON(r.Context(), w, http.StatusOK, s.model())
+}
+
+// health is the GET /health body.
+type health struct {
+	Status        string   `json:"status"`
+	Version       string   `json:"version"`
+	UptimeSeconds float64  `json:"uptime_seconds"`
+	Provider      string   `json:"provider"`
+	Model         string   `json:"model"`
+	Features      []string `json:"features"`
+}
+
+// handleHealth serves GET /health.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if !s.allowGet(w, r) {
+		return
+	}
+	features := []string{"chat_completions", "streaming", "include_usage", "request_id"}
+	if s.cfg.KeepAlive > 0 {
+		features = append(features, "keepalive")
+	}
+	s.writeJSON(r.Context(), w, http.StatusOK, health{Status: "ok", Version: version(),
+		UptimeSeconds: time.Since(s.started).Seconds(), Provider: s.provider.Name(), Model: s.cfg.Model,
+		Features: append(features, s.provider.Features()...)})
+}
+
+// handleNotFound answers unknown paths with an OpenAI error envelope rather
+// than net/http's plain text, so clients report something readable.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error",
+		Message: fmt.Sprintf("unknown path %s %s", r.Method, r.URL.Path)})
+}
+
+// allowGet answers 405 for anything but GET and HEAD.
+func (s *Server) allowGet(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error",
+		Message: fmt.Sprintf("method %s is not allowed on %s; use GET", r.Method, r.URL.Path)})
+	return false
+}
+
+// writeError writes re as an OpenAI error envelope.
+func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, rid string, re *RequestError) {
+	s.log.LogAttrs(ctx, slog.LevelDebug, "request rejected", slog.String("request_id", rid),
+		slog.Int("status", re.Status), slog.String("param", re.Param), slog.String("message", re.Message))
+	s.writeJSON(ctx, w, re.Status, wire.NewError(re.Type, re.Message, re.Param))
+}
+
+// writeJSON writes v with status.
+func (s *Server) writeJSON(ctx context.Context, w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "encode response", slog.Any("error", err))
+		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelDebug, "write response", slog.Any("error", err))
+	}
+}
+
+// running is a listening server.
+type running struct {
+	url  string
+	hs   *http.Server
+	errc chan error
+	log  *slog.Logger
+	stop func(context.Context) error
+}
+
+// listen binds addr and serves cfg's Server on it in a goroutine.
+func listen(ctx context.Context, addr string, cfg Config) (*running, error) {
+	srv, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: listen on %s: %w", addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn),
+	}
+	rn := &running{url: baseURL(ln.Addr()), hs: hs, errc: make(chan error, 1), log: srv.log}
+	go func() { rn.errc <- hs.Serve(ln) }()
+	var once sync.Once
+	var stopErr error
+	rn.stop = func(ctx context.Context) error {
+		once.Do(func() { stopErr = rn.shutdown(ctx) })
+		return stopErr
+	}
+	srv.log.LogAttrs(ctx, slog.LevelInfo, "baseline listening", slog.String("url", rn.url),
+		slog.String("model", srv.cfg.Model), slog.String("provider", srv.provider.Name()))
+	return rn, nil
+}
+
+// shutdown lets in-flight requests finish until ctx is done, then closes
+// every connection.
+func (rn *running) shutdown(ctx context.Context) error {
+	err := rn.hs.Shutdown(ctx)
+	if err != nil {
+		err = errors.Join(fmt.Errorf("baseline: graceful shutdown: %w", err), rn.hs.Close())
+	}
+	if serr := <-rn.errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, fmt.Errorf("baseline: serve: %w", serr))
+	}
+	return err
+}
+
+// baseURL is the URL clients use for addr, ending in /v1. A wildcard bind
+// address is replaced by 127.0.0.1: Go binds wildcards dual-stack, and
+// IPv4 loopback is what every local client can reach.
+func baseURL(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String() + "/v1"
+	}
+	ip := ta.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(ta.Port)) + "/v1"
+}
+
+// Start listens on addr (e.g. "127.0.0.1:0") and serves in a goroutine.
+// It returns the base URL ending in "/v1" and a stop func that shuts down
+// gracefully, bounded by its ctx, after which it force-closes connections.
+// ctx only bounds setup: the server runs until stop is called.
+func Start(ctx context.Context, addr string, cfg Config) (baseURL string, stop func(context.Context) error, err error) {
+	rn, err := listen(ctx, addr, cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	return rn.url, rn.stop, nil
+}
+
+// Serve listens on addr and serves until ctx is done, then gives in-flight
+// streams a bounded grace period to finish. A server that stops because
+// its context ended returns nil.
+func Serve(ctx context.Context, addr string, cfg Config) error {
+	rn, err := listen(ctx, addr, cfg)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		rn.log.LogAttrs(ctx, slog.LevelInfo, "baseline shutting down", slog.String("url", rn.url))
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		defer cancel()
+		return rn.stop(sctx)
+	case err := <-rn.errc:
+		return errors.Join(fmt.Errorf("baseline: serve %s: %w", rn.url, err), rn.hs.Close())
+	}
+}

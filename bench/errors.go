@@ -1,0 +1,28 @@
+// Package bench is the janus engine: it runs a suite's tasks against a
+// target with a pool of workers, turns every response into a trace, scores
+// it, and streams results to the report writers as they finish.
+package bench
+
+import (
+	"errors"
+	"fmt"
+)
+
+// InputError is a problem with what the user asked for (a flag value, a
+// suite, an unreachable target at start). The CLI maps it to exit code 2.
+type InputError struct {
+	Op  string
+	Err error
+}
+
+func (e *InputError) Error() string { return fmt.Sprintf("%s: %v", e.Op, e.Err) }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// ErrInterrupted is returned when a run was stopped (Ctrl-C) after writing
+// its partial report.
+var ErrInterrupted = errors.New("run interrupted; partial report written, continue with --resume")
+
+// ThresholdError says the run finished but failed a CI gate; exit code 3.
+type ThresholdError struct{ Msg string }
+
+func (e *ThresholdError) Error() string { return e.Msg }

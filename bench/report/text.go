@@ -1,0 +1,105 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/janus-bench/janus/scorer"
+)
+
+// Text writes a compact human summary: scores, key latencies, violations
+// and one line per task.
+func Text(r *Report) func(io.Writer) error {
+	return func(w io.Writer) error {
+		var b strings.Builder
+		run := r.Run
+		fmt.Fprintf(&b, "janus run %s  [%s]\n", run.ID, run.Status)
+		target := run.Target
+		if run.EmbeddedTarget {
+			target += " (embedded reference target)"
+		}
+		fmt.Fprintf(&b, "target  %s  model %s\n", target, run.Model)
+		fmt.Fprintf(&b, "suite   %s@%s  sha256 %.12s  tasks %d/%d  concurrency %d  seed %d\n",
+			run.Suite.Name, run.Suite.Version, run.Suite.SHA256, len(r.Tasks), run.TasksPlanned, run.Concurrency, run.Seed)
+		fmt.Fprintf(&b, "elapsed %s\n\n", run.FinishedAt.Sub(run.StartedAt).Round(1e6))
+
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SCORE\tVALUE\tWEIGHT\tN\tCI95\tNOTE")
+		row := func(name string, d scorer.Dimension, weight float64) {
+			ci := "-"
+			if d.CI95 != nil {
+				ci = fmt.Sprintf("[%.1f, %.1f]", d.CI95[0], d.CI95[1])
+			}
+			wt := "-"
+			if weight >= 0 {
+				wt = fmt.Sprintf("%.0f", weight)
+			}
+			note := d.Note
+			if d.Coverage != nil && *d.Coverage < 1 {
+				note = strings.TrimSpace(fmt.Sprintf("coverage %.0f%% %s", *d.Coverage*100, note))
+			}
+			fmt.Fprintf(tw, "%s\t%.1f\t%s\t%d\t%s\t%s\n", name, d.Value, wt, d.N, ci, note)
+		}
+		s, wt := r.Scores, r.Weights
+		row("composite", s.Composite, -1)
+		row("quality", s.Quality, wt.Quality)
+		row("speed", s.Speed, wt.Speed)
+		row("cost", s.Cost, wt.Cost)
+		row("streaming", s.Streaming, wt.Streaming)
+		row("multimodal", s.Multimodal, wt.Multimodal)
+		tw.Flush()
+
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "METRIC\tP50\tP90\tP99\tMAX\tN")
+		for _, name := range []string{"ttft_ms", "itl_ms", "tpot_ms", "e2e_ms", "max_gap_ms", "output_tps"} {
+			m, ok := r.Metrics[name]
+			if !ok || m.N == 0 {
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%d\n", name, m.P50, m.P90, m.P99, m.Max, m.N)
+		}
+		tw.Flush()
+
+		var vs []string
+		for code, n := range r.Violations {
+			if n > 0 {
+				vs = append(vs, fmt.Sprintf("%s=%d", code, n))
+			}
+		}
+		sort.Strings(vs)
+		if len(vs) == 0 {
+			b.WriteString("\nviolations: none\n")
+		} else {
+			fmt.Fprintf(&b, "\nviolations: %s\n", strings.Join(vs, " "))
+		}
+
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "TASK\tCATEGORY\tSTATUS\tSCORE\tTTFT_MS\tREASON")
+		for _, t := range r.Tasks {
+			ttft := "-"
+			if t.Metrics.TTFTMs != nil {
+				ttft = fmt.Sprintf("%.0f", *t.Metrics.TTFTMs)
+			}
+			reason := t.Reason
+			if t.Error != nil {
+				reason = string(t.Error.Class) + ": " + t.Error.Message
+			}
+			if len(reason) > 70 {
+				reason = reason[:70] + "…"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%s\n", t.ID, t.Category, t.Status, t.Score, ttft, reason)
+		}
+		tw.Flush()
+		if r.Harness != nil {
+			fmt.Fprintf(&b, "\nharness timing error (selftest %s, c=%d): ttft p99 %.3f ms, gap p99 %.3f ms\n",
+				r.Harness.SelftestAt.Format("2006-01-02"), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+}

@@ -1,0 +1,474 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/suites"
+)
+
+// RunOptions configure one `janus bench run`. The CLI binds its flags into
+// this struct; zero values mean the documented defaults.
+type RunOptions struct {
+	// Target is the base URL ending in /v1; empty boots the embedded
+	// reference target on loopback.
+	Target string
+	Model  string
+	APIKey string
+	Header http.Header
+
+	Suite  string
+	Loader suites.Loader
+	// Categories keeps only tasks whose category or family is listed.
+	Categories []string
+
+	Concurrency int
+	Limit       int
+	Seed        uint64
+	Timeout     time.Duration
+	TTFTTimeout time.Duration
+	Budgets     trace.Budgets
+	Weights     scorer.Weights
+	Targets     scorer.Targets
+	// NoStream sends stream:false (for targets without SSE); the default
+	// streams with stream_options.include_usage.
+	NoStream bool
+
+	// Out is the report path; ".partial.jsonl" beside it receives each
+	// task as it finishes.
+	Out    string
+	Resume bool
+	// RecordDir receives the raw SSE bytes of every task with read times.
+	RecordDir string
+
+	// Pace of the embedded target's sim provider.
+	Pace baseline.Pace
+
+	// Stdout receives the summary in Format ("text" or "json"); nil: none.
+	Stdout io.Writer
+	Format string
+
+	Logger *slog.Logger
+	// OnResult is called from one goroutine for every finished task, in
+	// completion order; it must not block for long.
+	OnResult func(Result)
+}
+
+// Result is what flows from the runner to its consumers for each task: the
+// scored record and the full trace behind it.
+type Result struct {
+	Task  scorer.TaskResult
+	Trace *trace.Trace
+}
+
+func (o *RunOptions) defaults() {
+	if o.Loader == nil {
+		o.Loader = suites.DefaultLoader{}
+	}
+	if o.Suite == "" {
+		o.Suite = "smoke"
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Minute
+	}
+	if o.TTFTTimeout <= 0 {
+		o.TTFTTimeout = 30 * time.Second
+	}
+	if o.Budgets.TTFTMs <= 0 {
+		o.Budgets.TTFTMs = trace.DefaultBudgets().TTFTMs
+	}
+	if o.Budgets.GapMs <= 0 {
+		o.Budgets.GapMs = trace.DefaultBudgets().GapMs
+	}
+	if o.Weights == (scorer.Weights{}) {
+		o.Weights = scorer.DefaultWeights()
+	}
+	if o.Targets == (scorer.Targets{}) {
+		o.Targets = scorer.DefaultTargets()
+	}
+	if o.Pace == (baseline.Pace{}) {
+		o.Pace = baseline.DefaultPace()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Format == "" {
+		o.Format = "text"
+	}
+}
+
+// Run executes a benchmark run and writes its report. It returns the
+// report even when the run was interrupted (with ErrInterrupted).
+func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
+	o.defaults()
+	log := o.Logger
+	if o.Format != "text" && o.Format != "json" {
+		return nil, &InputError{Op: "bench run", Err: fmt.Errorf("--format %q: want text or json", o.Format)}
+	}
+	suite, err := o.Loader.Load(ctx, o.Suite)
+	if err != nil {
+		return nil, &InputError{Op: "load suite", Err: err}
+	}
+	tasks := suites.Select(filterCategories(suite.Tasks, o.Categories), o.Seed, o.Limit)
+	if len(tasks) == 0 {
+		return nil, &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches --categories %s", suite.Name, strings.Join(o.Categories, ","))}
+	}
+
+	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
+		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout,
+		HTTP: &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
+	embedded := false
+	if o.Target == "" {
+		url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite}, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("start embedded reference target: %w", err)
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = stop(sctx)
+		}()
+		client.BaseURL, embedded = url, true
+		log.Info("embedded reference target", "url", url)
+	}
+	model, err := discoverModel(ctx, client, o.Model)
+	if err != nil {
+		return nil, err
+	}
+
+	if o.Out == "" {
+		if o.Resume {
+			if o.Out, err = latestPartial("runs"); err != nil {
+				return nil, &InputError{Op: "resume", Err: err}
+			}
+		} else {
+			o.Out = filepath.Join("runs", time.Now().UTC().Format("20060102T150405Z")+"-"+safeName(model)+".json")
+		}
+	}
+	host, _ := os.Hostname()
+	_ = host
+	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights}
+	rep.Run = report.Run{
+		ID: newRunID(), Status: report.RunCompleted, StartedAt: time.Now().UTC(),
+		Target: report.RedactURL(client.BaseURL), EmbeddedTarget: embedded, Model: model,
+		Suite: report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
+		Seed:  o.Seed, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
+		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(),
+		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+	}
+	partialPath := o.Out + ".partial.jsonl"
+	var done []scorer.TaskResult
+	if o.Resume {
+		hdr, prev, err := ReadPartial(partialPath)
+		if err != nil {
+			return nil, &InputError{Op: "resume", Err: err}
+		}
+		if err := hdr.compatible(rep.Run); err != nil {
+			return nil, &InputError{Op: "resume " + partialPath, Err: err}
+		}
+		rep.Run.ID, rep.Run.StartedAt = hdr.ID, hdr.StartedAt
+		done = prev
+		log.Info("resuming", "partial", partialPath, "done", len(prev))
+	}
+	skip := map[string]bool{}
+	for _, t := range done {
+		skip[t.ID] = true
+	}
+	var todo []suites.Task
+	for _, t := range tasks {
+		if !skip[t.ID] {
+			todo = append(todo, t)
+		}
+	}
+
+	pw, err := openPartial(partialPath, rep.Run, o.Resume)
+	if err != nil {
+		return nil, err
+	}
+	defer pw.Close()
+	var rec recorderFactory
+	if o.RecordDir != "" {
+		if err := os.MkdirAll(o.RecordDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create record dir: %w", err)
+		}
+		rec = func(id string) (*fileRecorder, error) {
+			return newFileRecorder(filepath.Join(o.RecordDir, safeName(id)+".sse.jsonl"))
+		}
+	}
+
+	results := runTasks(ctx, client, todo, model, &o, rec)
+	collected := append([]scorer.TaskResult(nil), done...)
+	var werr error
+	for r := range results {
+		if r.Trace.Err != nil && r.Trace.Err.Class == trace.ErrCancelled {
+			continue // not finished: a resumed run will do it
+		}
+		if err := pw.Append(r.Task); err != nil && werr == nil {
+			werr = err
+		}
+		collected = append(collected, r.Task)
+		log.Debug("task done", "id", r.Task.ID, "status", r.Task.Status, "score", r.Task.Score)
+		if o.OnResult != nil {
+			o.OnResult(r)
+		}
+	}
+	if werr != nil {
+		return nil, werr
+	}
+
+	interrupted := ctx.Err() != nil && len(collected) < len(tasks)
+	if interrupted {
+		rep.Run.Status = report.RunInterrupted
+	}
+	rep.Tasks = orderLike(collected, tasks)
+	rep.Run.FinishedAt = time.Now().UTC()
+	rep.Scores = scorer.Score(rep.Tasks, o.Weights, o.Targets)
+	rep.Aggregate()
+	rep.Harness = LoadHarness(o.Concurrency)
+	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
+		return rep, err
+	}
+	if !interrupted {
+		pw.Close()
+		_ = os.Remove(partialPath)
+	}
+	log.Info("report written", "path", o.Out, "status", rep.Run.Status)
+	if o.Stdout != nil {
+		w := report.Text(rep)
+		if o.Format == "json" {
+			w = report.JSON(rep)
+		}
+		if err := w(o.Stdout); err != nil {
+			return rep, err
+		}
+		if o.Format == "text" {
+			fmt.Fprintf(o.Stdout, "\nreport: %s\n", o.Out)
+		}
+	}
+	if interrupted {
+		return rep, ErrInterrupted
+	}
+	return rep, nil
+}
+
+// runTasks runs tasks on o.Concurrency workers and returns a channel that
+// yields each result and closes when all workers are done. On ctx
+// cancellation no new task starts.
+func runTasks(ctx context.Context, client *trace.Client, tasks []suites.Task, model string, o *RunOptions, rec recorderFactory) <-chan Result {
+	queue := make(chan *suites.Task)
+	out := make(chan Result, o.Concurrency)
+	var wg sync.WaitGroup
+	for i := 0; i < o.Concurrency; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range queue {
+				out <- runTask(ctx, client, t, model, o, rec)
+			}
+		}()
+	}
+	go func() {
+		defer close(queue)
+		for i := range tasks {
+			select {
+			case queue <- &tasks[i]:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(out) }()
+	return out
+}
+
+func runTask(ctx context.Context, client *trace.Client, t *suites.Task, model string, o *RunOptions, rec recorderFactory) Result {
+	req := t.ChatRequest(model, !o.NoStream)
+	var r trace.Recorder
+	if rec != nil {
+		fr, err := rec(t.ID)
+		if err != nil {
+			o.Logger.Warn("cannot record task", "task", t.ID, "err", err)
+		} else {
+			defer fr.Close()
+			r = fr
+		}
+	}
+	tr := client.Do(ctx, req, r)
+	tr.TaskID = t.ID
+	return Result{Task: Score(t, tr, o.Budgets), Trace: tr}
+}
+
+// Score turns a task's trace into its scored result: metrics, contract
+// violations against the task's budgets, status and the evaluator verdict.
+func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskResult {
+	b := defaults
+	if t.Budget != nil {
+		if t.Budget.TTFTMs > 0 {
+			b.TTFTMs = t.Budget.TTFTMs
+		}
+		if t.Budget.GapMs > 0 {
+			b.GapMs = t.Budget.GapMs
+		}
+	}
+	m := trace.ComputeMetrics(tr)
+	res := scorer.TaskResult{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
+		Violations: trace.Violations(tr, m, b), Error: tr.Err, Usage: tr.Usage, Budgets: b, Status: scorer.StatusOK}
+	if res.Violations == nil {
+		res.Violations = []trace.Violation{}
+	}
+	switch {
+	case tr.Err == nil:
+	case tr.Err.Class.Timeout():
+		res.Status = scorer.StatusTimeout
+	default:
+		res.Status = scorer.StatusError
+	}
+	if res.Status != scorer.StatusOK {
+		res.Reason = "request failed: " + string(tr.Err.Class)
+		return res
+	}
+	v := scorer.Evaluate(t, tr)
+	res.Score, res.Reason = v.Score, v.Reason
+	return res
+}
+
+func filterCategories(tasks []suites.Task, cats []string) []suites.Task {
+	if len(cats) == 0 {
+		return tasks
+	}
+	var out []suites.Task
+	for _, t := range tasks {
+		for _, c := range cats {
+			if c == t.Category || c == suites.Family(t.Category) {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// orderLike puts results in the plan's task order, so a report does not
+// depend on which worker finished first.
+func orderLike(res []scorer.TaskResult, plan []suites.Task) []scorer.TaskResult {
+	pos := map[string]int{}
+	for i, t := range plan {
+		pos[t.ID] = i
+	}
+	out := make([]scorer.TaskResult, 0, len(res))
+	byPos := make([]*scorer.TaskResult, len(plan))
+	for i := range res {
+		if p, ok := pos[res[i].ID]; ok {
+			byPos[p] = &res[i]
+		}
+	}
+	for _, r := range byPos {
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func safeName(s string) string {
+	s = unsafeChars.ReplaceAllString(s, "_")
+	if s == "" {
+		return "model"
+	}
+	return s
+}
+
+func newRunID() string {
+	var b [6]byte
+	if _, err := io.ReadFull(randReader, b[:]); err != nil {
+		return time.Now().UTC().Format("20060102T150405.000000000")
+	}
+	return fmt.Sprintf("%s-%x", time.Now().UTC().Format("20060102T150405Z"), b)
+}
+
+// discoverModel checks that the target answers and picks the model: the
+// given one, else the first id from GET /models.
+func discoverModel(ctx context.Context, c *trace.Client, model string) (string, error) {
+	ids, status, err := ListModels(ctx, c)
+	if err != nil {
+		return "", &InputError{Op: "reach target " + report.RedactURL(c.BaseURL), Err: err}
+	}
+	if model != "" {
+		return model, nil
+	}
+	if status != http.StatusOK || len(ids) == 0 {
+		return "", &InputError{Op: "discover model", Err: fmt.Errorf("GET %s/models gave HTTP %d with %d models; pass --model", report.RedactURL(c.BaseURL), status, len(ids))}
+	}
+	return ids[0], nil
+}
+
+// ListModels calls GET {base}/models. A transport failure is an error; an
+// HTTP error status is returned with no ids, since many targets do not
+// implement the endpoint.
+func ListModels(ctx context.Context, c *trace.Client) ([]string, int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.BaseURL, "/")+"/models", nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("bad target URL: %w", err)
+	}
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if c.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.APIKey)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		var ue interface{ Unwrap() error }
+		if errors.As(err, &ue) {
+			err = ue.Unwrap()
+		}
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, resp.StatusCode, nil
+	}
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(bufio.NewReader(io.LimitReader(resp.Body, 8<<20))).Decode(&list); err != nil {
+		return nil, resp.StatusCode, nil
+	}
+	ids := make([]string, 0, len(list.Data))
+	for _, d := range list.Data {
+		ids = append(ids, d.ID)
+	}
+	return ids, resp.StatusCode, nil
+}

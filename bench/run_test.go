@@ -1,0 +1,181 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/scorer"
+)
+
+// quickPace keeps the embedded target fast in tests; no assertion depends
+// on it.
+var quickPace = baseline.Pace{TTFT: time.Millisecond, PerToken: time.Millisecond}
+
+func readValid(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read report: %v", err)
+	}
+	if err := report.Validate(b); err != nil {
+		t.Fatalf("report %s invalid: %v", path, err)
+	}
+	return b
+}
+
+func TestRunEmbeddedTarget(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	out := filepath.Join(t.TempDir(), "r.json")
+	var stdout bytes.Buffer
+	var seen int
+	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Stdout: &stdout,
+		OnResult: func(Result) { seen++ }})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	readValid(t, out)
+	if _, err := os.Stat(out + ".partial.jsonl"); !os.IsNotExist(err) {
+		t.Errorf("partial file left behind after a completed run: %v", err)
+	}
+	if rep.Run.Status != report.RunCompleted || len(rep.Tasks) != 8 || seen != 8 {
+		t.Fatalf("status %s, %d tasks, %d results seen; want completed, 8, 8", rep.Run.Status, len(rep.Tasks), seen)
+	}
+	// The sim answers every smoke task with its reference: full quality,
+	// and no contract violations at this pace.
+	for _, tk := range rep.Tasks {
+		if tk.Status != scorer.StatusOK || tk.Score != 1 || len(tk.Violations) != 0 {
+			t.Errorf("task %s: status %s score %v violations %v reason %q", tk.ID, tk.Status, tk.Score, tk.Violations, tk.Reason)
+		}
+	}
+	if rep.Scores.Quality.Value != 100 || rep.Scores.Multimodal.Value != 100 {
+		t.Errorf("quality %v multimodal %v, want 100", rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
+	}
+	if !rep.Run.EmbeddedTarget || rep.Run.Suite.Name != "smoke" || len(rep.Run.Suite.SHA256) != 64 {
+		t.Errorf("run block: %+v", rep.Run)
+	}
+	if !bytes.Contains(stdout.Bytes(), []byte("composite")) {
+		t.Errorf("text summary lacks the composite:\n%s", stdout.String())
+	}
+}
+
+func TestRunStallingTargetIsCut(t *testing.T) {
+	// A target that sends headers and then nothing, forever.
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/models" {
+			w.Write([]byte(`{"object":"list","data":[{"id":"stall","object":"model"}]}`))
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer stall.Close()
+	out := filepath.Join(t.TempDir(), "r.json")
+	rep, err := Run(context.Background(), RunOptions{Target: stall.URL + "/v1", Out: out, Limit: 3,
+		Concurrency: 3, Timeout: 300 * time.Millisecond, TTFTTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	readValid(t, out)
+	if len(rep.Tasks) != 3 {
+		t.Fatalf("%d tasks, want 3", len(rep.Tasks))
+	}
+	for _, tk := range rep.Tasks {
+		if tk.Status != scorer.StatusTimeout || tk.Score != 0 {
+			t.Errorf("task %s: status %s score %v, want timeout 0", tk.ID, tk.Status, tk.Score)
+		}
+	}
+	if rep.Violations["timeout"] != 3 || rep.Scores.Composite.Value > 20 {
+		t.Errorf("timeouts %d composite %v", rep.Violations["timeout"], rep.Scores.Composite.Value)
+	}
+}
+
+func TestRunInterruptAndResume(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	// Cancel after the third task finishes, as Ctrl-C would.
+	_, err := Run(ctx, RunOptions{Out: out, Pace: quickPace, Concurrency: 1,
+		OnResult: func(Result) {
+			n++
+			if n == 3 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if b := readValid(t, out); !bytes.Contains(b, []byte(`"status": "interrupted"`)) {
+		t.Fatalf("interrupted report lacks its status")
+	}
+	hdr, done, err := ReadPartial(out + ".partial.jsonl")
+	// Three finished before the cancel; one more may have finished in the
+	// instant between (the worker does not wait for the collector).
+	if err != nil || len(done) < 3 || len(done) > 4 {
+		t.Fatalf("partial: %d tasks, err %v; want 3 or 4", len(done), err)
+	}
+	var resumed []string
+	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Concurrency: 2, Resume: true,
+		OnResult: func(r Result) { resumed = append(resumed, r.Task.ID) }})
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	readValid(t, out)
+	if rep.Run.ID != hdr.ID || rep.Run.Status != report.RunCompleted || len(rep.Tasks) != 8 {
+		t.Fatalf("resumed report: id %s (want %s) status %s tasks %d", rep.Run.ID, hdr.ID, rep.Run.Status, len(rep.Tasks))
+	}
+	if len(resumed) != 8-len(done) {
+		t.Fatalf("resume ran %d tasks, want %d", len(resumed), 8-len(done))
+	}
+	for _, id := range resumed {
+		for _, d := range done {
+			if d.ID == id {
+				t.Errorf("task %s ran twice", id)
+			}
+		}
+	}
+}
+
+func TestResumeRefusesADifferentRun(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	_, _ = Run(ctx, RunOptions{Out: out, Pace: quickPace, Concurrency: 1, OnResult: func(Result) { cancel() }})
+	_, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Resume: true, Seed: 7})
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want an InputError naming the difference", err)
+	}
+}
+
+func TestRunUnreachableTarget(t *testing.T) {
+	// A port nothing listens on: the listener is closed before the run.
+	ln := httptest.NewServer(http.NotFoundHandler())
+	url := ln.URL
+	ln.Close()
+	_, err := Run(context.Background(), RunOptions{Target: url + "/v1", Out: filepath.Join(t.TempDir(), "r.json")})
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want InputError", err)
+	}
+}
+
+func TestRunUnknownSuite(t *testing.T) {
+	_, err := Run(context.Background(), RunOptions{Suite: "no-such-suite", Out: filepath.Join(t.TempDir(), "r.json")})
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want InputError", err)
+	}
+}

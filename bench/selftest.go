@@ -1,0 +1,345 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/suites"
+)
+
+// SelftestOptions configure `janus bench selftest`.
+type SelftestOptions struct {
+	// Levels are the concurrencies to measure (default 1, 100, 1000).
+	Levels []int
+	// Pace is the sim's known schedule (default TTFT 150ms, 20ms/token).
+	Pace baseline.Pace
+	// Tokens per answer (default 20).
+	Tokens int
+	// MinStreams is the least number of streams per level; a level with
+	// lower concurrency runs rounds until it has this many (default 50).
+	MinStreams int
+	// Save writes the result where reports pick it up (default true via CLI).
+	Save   bool
+	Stdout io.Writer
+	JSON   bool
+}
+
+// SelftestLevel is the harness's measured error at one concurrency.
+// Errors are |measured − true| where "true" is the time the in-process
+// server's flush of that frame returned, on the same monotonic clock.
+type SelftestLevel struct {
+	Concurrency   int     `json:"concurrency"`
+	Streams       int     `json:"streams"`
+	Failed        int     `json:"failed"`
+	TTFTErrP50Ms  float64 `json:"ttft_err_p50_ms"`
+	TTFTErrP99Ms  float64 `json:"ttft_err_p99_ms"`
+	TTFTErrMaxMs  float64 `json:"ttft_err_max_ms"`
+	GapErrP50Ms   float64 `json:"gap_err_p50_ms"`
+	GapErrP99Ms   float64 `json:"gap_err_p99_ms"`
+	GapErrMaxMs   float64 `json:"gap_err_max_ms"`
+	Gaps          int     `json:"gaps"`
+	SchedLagP99Ms float64 `json:"sim_schedule_lag_p99_ms"`
+	ReqPerSec     float64 `json:"req_per_s"`
+	EventsPerSec  float64 `json:"events_per_s"`
+	WallSeconds   float64 `json:"wall_seconds"`
+	RSSPeakMB     float64 `json:"rss_peak_mb"`
+}
+
+// SelftestResult is a whole selftest.
+type SelftestResult struct {
+	At     time.Time       `json:"at"`
+	Host   report.Host     `json:"host"`
+	Pace   string          `json:"pace"`
+	Levels []SelftestLevel `json:"levels"`
+}
+
+// Selftest measures the harness's own timing error and ceiling against the
+// in-process sim target with known delays.
+func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
+	if len(o.Levels) == 0 {
+		o.Levels = []int{1, 100, 1000}
+	}
+	if o.Pace == (baseline.Pace{}) {
+		o.Pace = baseline.DefaultPace()
+	}
+	if o.Tokens <= 0 {
+		o.Tokens = 20
+	}
+	if o.MinStreams <= 0 {
+		o.MinStreams = 50
+	}
+	maxC := 0
+	for _, c := range o.Levels {
+		if c <= 0 {
+			return nil, &InputError{Op: "selftest", Err: fmt.Errorf("concurrency %d: must be positive", c)}
+		}
+		maxC = max(maxC, c)
+	}
+	if err := RaiseFileLimit(uint64(2*maxC + 64)); err != nil {
+		return nil, err
+	}
+	obs := newObserver()
+	// The sim answers a known prompt with a known answer of o.Tokens
+	// tokens (" tick" is one cl100k token), so every stream has the same
+	// schedule.
+	prompt := "janus selftest: say tick " + strconv.Itoa(o.Tokens) + " times"
+	oracle := &suites.Suite{Name: "selftest", Version: "1.0.0", Tasks: []suites.Task{{
+		ID: "selftest", Category: suites.CatStreaming,
+		Messages:  []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: prompt}},
+		Reference: suites.Reference{Content: strings.Repeat(" tick", o.Tokens)},
+	}}}
+	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace, KeepAlive: -1, Observer: obs.record, Suites: []*suites.Suite{oracle}})
+	if err != nil {
+		return nil, fmt.Errorf("selftest: start sim: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = stop(sctx)
+	}()
+	res := &SelftestResult{At: time.Now().UTC(), Pace: fmt.Sprintf("ttft=%s per_token=%s tokens=%d", o.Pace.TTFT, o.Pace.PerToken, o.Tokens),
+		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
+	for _, c := range o.Levels {
+		lvl, err := selftestLevel(ctx, url, c, o, prompt, obs)
+		if err != nil {
+			return res, err
+		}
+		res.Levels = append(res.Levels, lvl)
+	}
+	if o.Save {
+		if err := SaveSelftest(res); err != nil {
+			return res, err
+		}
+	}
+	if o.Stdout != nil {
+		if o.JSON {
+			enc := json.NewEncoder(o.Stdout)
+			enc.SetIndent("", "  ")
+			return res, enc.Encode(res)
+		}
+		return res, WriteSelftestText(res)(o.Stdout)
+	}
+	return res, nil
+}
+
+func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, prompt string, obs *observer) (SelftestLevel, error) {
+	client := &trace.Client{BaseURL: url, HTTP: &http.Client{Transport: trace.NewTransport(c)},
+		Timeout: time.Minute, TTFTTimeout: 30 * time.Second}
+	rounds := (o.MinStreams + c - 1) / c
+	streams := rounds * c
+	req := wire.ChatRequest{Model: "sim", Stream: true,
+		StreamOptions: &openai.StreamOptions{IncludeUsage: true},
+		Messages:      []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: prompt}}}
+	traces := make([]*trace.Trace, 0, streams)
+	var mu sync.Mutex
+	start := time.Now()
+	for r := 0; r < rounds; r++ {
+		var wg sync.WaitGroup
+		for i := 0; i < c; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t := client.Do(ctx, req, nil)
+				mu.Lock()
+				traces = append(traces, t)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if ctx.Err() != nil {
+			return SelftestLevel{}, ctx.Err()
+		}
+	}
+	wall := time.Since(start)
+	client.HTTP.CloseIdleConnections()
+	lvl := SelftestLevel{Concurrency: c, Streams: streams, WallSeconds: wall.Seconds(), RSSPeakMB: rssPeakMB()}
+	var ttftErr, gapErr, lag []float64
+	events := 0
+	for _, t := range traces {
+		frames := obs.take(t.RequestID)
+		if t.Err != nil || frames == nil {
+			lvl.Failed++
+			continue
+		}
+		events += len(t.Events)
+		// Both sides on the monotonic clock, as offsets from one base.
+		var cli []int64 // client dispatch times of token events
+		for _, e := range t.Events {
+			if e.Kind.TokenBearing() {
+				cli = append(cli, int64(t.Start.Add(time.Duration(e.AtNs)).Sub(obs.base)))
+			}
+		}
+		var srv []int64
+		for _, f := range frames.frames {
+			if f.kind == "content" || f.kind == "reasoning" || f.kind == "tool_call" {
+				srv = append(srv, f.at)
+			}
+		}
+		if len(cli) != len(srv) || len(cli) == 0 {
+			lvl.Failed++
+			continue
+		}
+		ttftErr = append(ttftErr, math.Abs(float64(cli[0]-srv[0]))/1e6)
+		for i := 1; i < len(cli); i++ {
+			gapErr = append(gapErr, math.Abs(float64((cli[i]-cli[i-1])-(srv[i]-srv[i-1])))/1e6)
+		}
+		// How late the sim itself was against its own schedule (not the
+		// harness's error, but it bounds how "known" the delays were).
+		first := srv[0]
+		for i, at := range srv {
+			want := first + int64(i)*int64(o.Pace.PerToken)
+			lag = append(lag, math.Abs(float64(at-want))/1e6)
+		}
+	}
+	ts, gs, ls := report.Summarize(ttftErr), report.Summarize(gapErr), report.Summarize(lag)
+	lvl.TTFTErrP50Ms, lvl.TTFTErrP99Ms, lvl.TTFTErrMaxMs = ts.P50, ts.P99, ts.Max
+	lvl.GapErrP50Ms, lvl.GapErrP99Ms, lvl.GapErrMaxMs = gs.P50, gs.P99, gs.Max
+	lvl.Gaps = gs.N
+	lvl.SchedLagP99Ms = ls.P99
+	lvl.ReqPerSec = float64(streams-lvl.Failed) / wall.Seconds()
+	lvl.EventsPerSec = float64(events) / wall.Seconds()
+	return lvl, nil
+}
+
+type frame struct {
+	kind string
+	at   int64 // monotonic ns since observer.base
+}
+
+type frameList struct{ frames []frame }
+
+// observer collects the sim's true send times per request id.
+type observer struct {
+	base time.Time
+	mu   sync.Mutex
+	req  map[string]*frameList
+}
+
+func newObserver() *observer { return &observer{base: time.Now(), req: map[string]*frameList{}} }
+
+func (o *observer) record(id string, _ int, kind string, at time.Time) {
+	o.mu.Lock()
+	fl := o.req[id]
+	if fl == nil {
+		fl = &frameList{}
+		o.req[id] = fl
+	}
+	fl.frames = append(fl.frames, frame{kind: kind, at: int64(at.Sub(o.base))})
+	o.mu.Unlock()
+}
+
+func (o *observer) take(id string) *frameList {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	fl := o.req[id]
+	delete(o.req, id)
+	return fl
+}
+
+// WriteSelftestText prints a selftest as a table.
+func WriteSelftestText(r *SelftestResult) func(io.Writer) error {
+	return func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintf(bw, "janus selftest %s  (%s/%s, %d cpus, %s)\nsim pace: %s\n\n", r.At.Format(time.RFC3339), r.Host.OS, r.Host.Arch, r.Host.CPUs, r.Host.GoVersion, r.Pace)
+		fmt.Fprintf(bw, "%6s %7s %6s  %-22s  %-22s  %9s %10s %8s\n", "conc", "streams", "failed", "ttft err p50/p99 (ms)", "gap err p50/p99 (ms)", "req/s", "events/s", "rss MB")
+		for _, l := range r.Levels {
+			fmt.Fprintf(bw, "%6d %7d %6d  %9.3f / %-10.3f  %9.3f / %-10.3f  %9.1f %10.0f %8.1f\n", l.Concurrency, l.Streams, l.Failed,
+				l.TTFTErrP50Ms, l.TTFTErrP99Ms, l.GapErrP50Ms, l.GapErrP99Ms, l.ReqPerSec, l.EventsPerSec, l.RSSPeakMB)
+		}
+		return bw.Flush()
+	}
+}
+
+// SelftestPath is where the last selftest is kept for reports to cite.
+func SelftestPath() string {
+	if p := os.Getenv("JANUS_SELFTEST_FILE"); p != "" {
+		return p
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "janus", "selftest.json")
+}
+
+// SaveSelftest stores a selftest result at SelftestPath.
+func SaveSelftest(r *SelftestResult) error {
+	return WriteFileAtomic(SelftestPath(), func(w io.Writer) error { return json.NewEncoder(w).Encode(r) })
+}
+
+// LoadHarness returns the harness block for a report run at concurrency c:
+// the last selftest's level closest to c from below (or its lowest), nil
+// when no selftest has been run on this machine.
+func LoadHarness(c int) *report.Harness {
+	b, err := os.ReadFile(SelftestPath())
+	if err != nil {
+		return nil
+	}
+	var r SelftestResult
+	if json.Unmarshal(b, &r) != nil || len(r.Levels) == 0 {
+		return nil
+	}
+	best := r.Levels[0]
+	for _, l := range r.Levels {
+		if l.Concurrency <= c && l.Concurrency >= best.Concurrency {
+			best = l
+		}
+	}
+	return &report.Harness{SelftestAt: r.At, Concurrency: best.Concurrency, TTFTErrP50Ms: best.TTFTErrP50Ms,
+		TTFTErrP99Ms: best.TTFTErrP99Ms, GapErrP50Ms: best.GapErrP50Ms, GapErrP99Ms: best.GapErrP99Ms}
+}
+
+// RaiseFileLimit lifts the open-file soft limit to the hard limit and
+// fails with a clear message when even that is below need.
+func RaiseFileLimit(need uint64) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return nil // not knowable here: let the dial errors speak
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	if lim.Cur < need {
+		return &InputError{Op: "open-file limit", Err: fmt.Errorf("need %d open files, the hard limit (ulimit -Hn) is %d", need, lim.Cur)}
+	}
+	return nil
+}
+
+// rssPeakMB reads the process's peak resident set (VmHWM) on Linux.
+func rssPeakMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}

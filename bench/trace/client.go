@@ -1,0 +1,466 @@
+package trace
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"time"
+
+	"github.com/janus-bench/janus/internal/sse"
+	"github.com/janus-bench/janus/internal/wire"
+)
+
+// Client sends chat completion requests to one target and records traces.
+// It is safe for concurrent use.
+type Client struct {
+	// BaseURL ends in /v1 (".../v1/chat/completions" is appended).
+	BaseURL string
+	// APIKey is sent as a Bearer token; it never enters a trace.
+	APIKey string
+	// Header is added to every request (repeatable --header).
+	Header http.Header
+	// HTTP is the client to use; nil means a shared pooled client.
+	HTTP *http.Client
+	// Timeout bounds the whole request (default 5m).
+	Timeout time.Duration
+	// TTFTTimeout bounds the wait for the first token (default 30s).
+	TTFTTimeout time.Duration
+	// MaxLineBytes caps one SSE line (default 4 MiB).
+	MaxLineBytes int
+	// Now is the clock (default time.Now); tests and replay inject one.
+	Now func() time.Time
+	// DoneGrace is how long to keep reading after data: [DONE] to catch
+	// data sent after it, when the server does not close the stream
+	// (default 250ms). It never counts towards e2e.
+	DoneGrace time.Duration
+}
+
+// Recorder receives the raw response bytes as they are read, with the time
+// of each read, so a stream can be replayed later byte for byte.
+type Recorder interface {
+	RecordHeaders(status int, h http.Header, at time.Duration)
+	RecordRead(b []byte, at time.Duration)
+}
+
+var defaultHTTP = &http.Client{Transport: NewTransport(0)}
+
+// NewTransport returns a transport tuned for many concurrent streams to one
+// host: keep-alive connections, no response compression (it would buffer),
+// and maxConns idle connections kept per host (0 means 1024).
+func NewTransport(maxConns int) *http.Transport {
+	if maxConns <= 0 {
+		maxConns = 1024
+	}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          maxConns,
+		MaxIdleConnsPerHost:   maxConns,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		DisableCompression:    true,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+var (
+	errCauseTotal = errors.New("total timeout")
+	errCauseTTFT  = errors.New("first-token timeout")
+	errCauseGrace = errors.New("done grace elapsed")
+)
+
+// Do sends req and records what happens. It always returns a trace; a
+// failed request has Err set and every timestamp it reached.
+func (c *Client) Do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Trace {
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = defaultHTTP
+	}
+	timeout, ttftTimeout := c.Timeout, c.TTFTTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	if ttftTimeout <= 0 {
+		ttftTimeout = 30 * time.Second
+	}
+
+	t := newTrace()
+	t.Stream = req.Stream
+	t.WantUsage = req.WantsUsage()
+	t.Start = now()
+	since := func(at time.Time) int64 { return int64(at.Sub(t.Start)) }
+	fail := func(class ErrorClass, code int, format string, args ...any) *Trace {
+		if t.Err == nil {
+			t.Err = &Error{Class: class, Code: code, Message: fmt.Sprintf(format, args...)}
+		}
+		if t.EndNs < 0 {
+			t.EndNs = since(now())
+		}
+		return t
+	}
+
+	body, err := json.Marshal(req)
+	if err != nil {
+		return fail(ErrRequest, 0, "encode request: %v", err)
+	}
+	tctx, cancelTotal := context.WithTimeoutCause(ctx, timeout, errCauseTotal)
+	defer cancelTotal()
+	rctx, cancel := context.WithCancelCause(tctx)
+	defer cancel(nil)
+	ttftTimer := time.AfterFunc(ttftTimeout, func() { cancel(errCauseTTFT) })
+	defer ttftTimer.Stop()
+
+	ct := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		// The first byte can only arrive after this; a racing reader sees -1.
+		if t.SentNs < 0 {
+			t.SentNs = since(now())
+		}
+	}}
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(rctx, ct), http.MethodPost,
+		strings.TrimRight(c.BaseURL, "/")+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return fail(ErrRequest, 0, "build request: %v", err)
+	}
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			hreq.Header.Add(k, v)
+		}
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	if req.Stream {
+		hreq.Header.Set("Accept", "text/event-stream")
+	}
+	if c.APIKey != "" {
+		hreq.Header.Set("Authorization", "Bearer "+c.APIKey)
+	}
+
+	resp, err := hc.Do(hreq)
+	if err != nil {
+		class, msg := classify(ctx, rctx, err, false)
+		return fail(class, 0, "%s", msg)
+	}
+	defer resp.Body.Close()
+	t.HeadersNs = since(now())
+	if t.SentNs < 0 {
+		t.SentNs = t.HeadersNs
+	}
+	t.Status = resp.StatusCode
+	t.ContentType = resp.Header.Get("Content-Type")
+	t.RequestID = resp.Header.Get("X-Request-Id")
+	if rec != nil {
+		rec.RecordHeaders(resp.StatusCode, resp.Header, time.Duration(t.HeadersNs))
+	}
+	var r io.Reader = resp.Body
+	if rec != nil {
+		r = &recordingReader{r: r, rec: rec, now: now, start: t.Start}
+	}
+
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(r, 64<<10))
+		t.EndNs = since(now())
+		t.ErrorBody = errorMessage(b)
+		return fail(ErrHTTPStatus, resp.StatusCode, "HTTP %d: %s", resp.StatusCode, t.ErrorBody)
+	}
+	mt, _, _ := mime.ParseMediaType(t.ContentType)
+	if mt != "text/event-stream" && (mt == "application/json" || !req.Stream) {
+		// A server that ignores stream:true and answers with one JSON body is
+		// still scored on its answer; the content_type violation records it.
+		return c.readCompletion(ctx, rctx, t, r, now, ttftTimer)
+	}
+	return c.readStream(ctx, rctx, cancel, t, r, now, ttftTimer)
+}
+
+func (c *Client) readCompletion(ctx, rctx context.Context, t *Trace, r io.Reader, now func() time.Time, ttft *time.Timer) *Trace {
+	since := func(at time.Time) int64 { return int64(at.Sub(t.Start)) }
+	first := true
+	var buf bytes.Buffer
+	p := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(p)
+		if n > 0 {
+			if first {
+				t.FirstByteNs = since(now())
+				first = false
+			}
+			buf.Write(p[:n])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			class, msg := classify(ctx, rctx, err, t.FirstByteNs >= 0)
+			t.Err = &Error{Class: class, Message: msg}
+			t.EndNs = since(now())
+			return t
+		}
+	}
+	ttft.Stop()
+	t.EndNs = since(now())
+	var comp wire.Completion
+	if err := json.Unmarshal(buf.Bytes(), &comp); err != nil {
+		t.UnparsableSample = truncate(buf.String(), 200)
+		t.Err = &Error{Class: ErrBadJSON, Message: "response body is not a chat completion: " + err.Error()}
+		return t
+	}
+	t.Model = comp.Model
+	t.Usage = comp.Usage
+	if comp.Usage != nil {
+		t.UsageCount = 1
+	}
+	if len(comp.Choices) > 0 {
+		m := comp.Choices[0].Message
+		t.Content, t.Reasoning = m.Content, m.ReasoningContent
+		t.Artifacts = append(t.Artifacts, m.Artifacts...)
+		t.FinishReason = comp.Choices[0].FinishReason
+		for _, tc := range m.ToolCalls {
+			t.ToolCalls = append(t.ToolCalls, ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+		}
+	}
+	if t.Output() != "" {
+		t.FirstTokenNs = t.EndNs
+		if t.Content != "" {
+			t.FirstContentNs = t.EndNs
+		}
+	}
+	return t
+}
+
+func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCauseFunc, t *Trace, r io.Reader, now func() time.Time, ttft *time.Timer) *Trace {
+	since := func(at time.Time) int64 { return int64(at.Sub(t.Start)) }
+	opts := []sse.Option{sse.WithClock(now)}
+	if c.MaxLineBytes > 0 {
+		opts = append(opts, sse.WithMaxLineBytes(c.MaxLineBytes))
+	}
+	rd := sse.NewReader(r, opts...)
+	tools := map[int]int{} // choice tool-call index → position in t.ToolCalls
+	for {
+		ev, err := rd.Next()
+		if err != nil {
+			t.EndNs = since(now())
+			if errors.Is(err, io.EOF) {
+				if rd.Pending() > 0 && t.DoneNs < 0 {
+					t.Err = &Error{Class: ErrStreamAborted, Message: fmt.Sprintf("stream ended inside an event (%d bytes pending)", rd.Pending())}
+				}
+				return t
+			}
+			var tooLong *sse.LineTooLongError
+			if errors.As(err, &tooLong) {
+				t.Err = &Error{Class: ErrStreamAborted, Message: err.Error()}
+				return t
+			}
+			if t.DoneNs >= 0 && (rctx.Err() == nil || errors.Is(context.Cause(rctx), errCauseGrace)) {
+				return t // the stream was complete at [DONE]: nothing lost
+			}
+			class, msg := classify(ctx, rctx, err, t.FirstByteNs >= 0)
+			if class == ErrConnect {
+				class = ErrStreamAborted
+			}
+			if class == ErrTimeoutHeaders {
+				class = ErrTimeoutFirstToken
+			}
+			t.Err = &Error{Class: class, Message: msg}
+			return t
+		}
+		at, first := since(ev.Dispatch), since(ev.FirstByte)
+		if t.FirstByteNs < 0 {
+			t.FirstByteNs = first
+		}
+		e := Event{AtNs: at, FirstByteNs: first, Bytes: ev.Bytes}
+		if ev.Kind == sse.KindComment {
+			e.Kind = KindKeepAlive
+			t.Events = append(t.Events, e)
+			continue
+		}
+		if t.FirstEventNs < 0 {
+			t.FirstEventNs = at
+		}
+		switch {
+		case t.DoneNs >= 0:
+			e.Kind = KindAfterDone
+		case bytes.Equal(bytes.TrimSpace(ev.Data), []byte("[DONE]")):
+			e.Kind = KindDone
+			t.DoneNs = at
+		default:
+			e.Kind, e.Text = t.apply(ev.Data, tools)
+		}
+		if e.Kind.TokenBearing() {
+			if t.FirstTokenNs < 0 {
+				t.FirstTokenNs = at
+				ttft.Stop()
+			}
+			if e.Kind == KindContent && t.FirstContentNs < 0 {
+				t.FirstContentNs = at
+			}
+			if e.Kind == KindReasoning && t.FirstReasoningNs < 0 {
+				t.FirstReasoningNs = at
+			}
+		}
+		t.Events = append(t.Events, e)
+		if e.Kind == KindDone {
+			// Keep reading for a short grace so data sent after [DONE] is
+			// seen, but never wait long on a server that holds the
+			// connection open.
+			ttft.Stop()
+			grace := c.DoneGrace
+			if grace <= 0 {
+				grace = 250 * time.Millisecond
+			}
+			done := time.AfterFunc(grace, func() { cancel(errCauseGrace) })
+			defer done.Stop()
+		}
+	}
+}
+
+// apply folds one data payload into the trace and returns its kind and the
+// text it carried.
+func (t *Trace) apply(data []byte, tools map[int]int) (Kind, string) {
+	var ch wire.Chunk
+	if err := json.Unmarshal(data, &ch); err != nil {
+		if t.UnparsableSample == "" {
+			t.UnparsableSample = truncate(string(data), 200)
+		}
+		return KindUnparsable, ""
+	}
+	if ch.Error != nil {
+		t.ErrorBody = ch.Error.Message
+		if t.Err == nil {
+			t.Err = &Error{Class: ErrMidstream, Message: "error in stream: " + ch.Error.Message}
+		}
+		return KindError, ""
+	}
+	if ch.Model != "" && t.Model == "" {
+		t.Model = ch.Model
+	}
+	t.Artifacts = append(t.Artifacts, ch.Artifacts...)
+	kind, text := KindOther, ""
+	if ch.Usage != nil {
+		t.Usage = ch.Usage
+		t.UsageCount++
+		kind = KindUsage
+	}
+	for _, c := range ch.Choices {
+		if c.Index != 0 {
+			continue
+		}
+		d := c.Delta
+		if c.FinishReason != nil && *c.FinishReason != "" {
+			t.FinishReason = *c.FinishReason
+		}
+		t.Artifacts = append(t.Artifacts, d.Artifacts...)
+		if d.Janus != nil {
+			t.JanusEvents = append(t.JanusEvents, d.Janus.Event)
+			kind = KindJanus
+		}
+		if d.ReasoningContent != "" {
+			t.Reasoning += d.ReasoningContent
+			kind, text = KindReasoning, d.ReasoningContent
+		}
+		if d.Content != "" {
+			t.Content += d.Content
+			kind, text = KindContent, d.Content
+		}
+		for _, tc := range d.ToolCalls {
+			idx := len(tools)
+			if tc.Index != nil {
+				idx = *tc.Index
+			}
+			pos, ok := tools[idx]
+			if !ok {
+				pos = len(t.ToolCalls)
+				tools[idx] = pos
+				t.ToolCalls = append(t.ToolCalls, ToolCall{})
+			}
+			call := &t.ToolCalls[pos]
+			if tc.ID != "" {
+				call.ID = tc.ID
+			}
+			call.Name += tc.Function.Name
+			call.Arguments += tc.Function.Arguments
+			kind, text = KindToolCall, tc.Function.Name+tc.Function.Arguments
+		}
+	}
+	return kind, text
+}
+
+// classify maps a transport error to an error class, using the context
+// causes to tell our own timeouts from the caller's cancellation.
+func classify(parent, rctx context.Context, err error, gotBytes bool) (ErrorClass, string) {
+	switch cause := context.Cause(rctx); {
+	case parent.Err() != nil:
+		return ErrCancelled, "cancelled: " + parent.Err().Error()
+	case errors.Is(cause, errCauseTotal):
+		return ErrTimeoutTotal, "request exceeded the total timeout"
+	case errors.Is(cause, errCauseTTFT):
+		if gotBytes {
+			return ErrTimeoutFirstToken, "no token before the first-token timeout"
+		}
+		return ErrTimeoutHeaders, "no response before the first-token timeout"
+	}
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	var uaErr x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &recErr) || errors.As(err, &uaErr) || errors.As(err, &hostErr) ||
+		strings.Contains(err.Error(), "tls:") {
+		return ErrTLS, err.Error()
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return ErrConnect, err.Error()
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return ErrConnect, err.Error()
+	}
+	if gotBytes {
+		return ErrStreamAborted, err.Error()
+	}
+	return ErrConnect, err.Error()
+}
+
+// errorMessage extracts the message of an OpenAI error envelope, or the
+// body itself (truncated) when it is not one.
+func errorMessage(b []byte) string {
+	var env wire.ErrorEnvelope
+	if json.Unmarshal(b, &env) == nil && env.Error.Message != "" {
+		return env.Error.Message
+	}
+	return truncate(strings.TrimSpace(string(b)), 300)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+type recordingReader struct {
+	r     io.Reader
+	rec   Recorder
+	now   func() time.Time
+	start time.Time
+}
+
+func (r *recordingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.rec.RecordRead(p[:n], r.now().Sub(r.start))
+	}
+	return n, err
+}

@@ -1,0 +1,102 @@
+// Package cli binds janus's command-line flags into option structs and
+// calls one library function per command. It never exits the process and
+// never does I/O of its own beyond what the libraries are handed; main maps
+// the returned error to an exit code with ExitCode.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// App builds the janus command tree.
+func App(stdout, stderr io.Writer) *ucli.App {
+	app := &ucli.App{
+		Name:  "janus",
+		Usage: "benchmark and score OpenAI-compatible chat completion endpoints",
+		Description: "janus drives any OpenAI-compatible /v1/chat/completions endpoint through versioned suites and\n" +
+			"scores quality, speed, cost, streaming and multimodal handling. With no --target it boots the\n" +
+			"reference baseline in-process, so `janus bench run` works on a fresh machine.",
+		Version:              versionString(),
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		EnableBashCompletion: true,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "log-level", Value: "warn", Usage: "debug, info, warn or error (logs go to stderr)", EnvVars: []string{"JANUS_LOG_LEVEL"}},
+			&ucli.BoolFlag{Name: "no-color", Usage: "plain output without colour (also NO_COLOR)", EnvVars: []string{"NO_COLOR"}},
+		},
+		Before: func(c *ucli.Context) error {
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+				return usageErrorf("--log-level %q: want debug, info, warn or error", c.String("log-level"))
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})))
+			return nil
+		},
+		Commands: []*ucli.Command{
+			benchCommand(),
+			baselineCommand(),
+			versionCommand(),
+		},
+		// Errors are returned to main, which prints them once and exits.
+		ExitErrHandler: func(*ucli.Context, error) {},
+		CommandNotFound: func(c *ucli.Context, name string) {
+			fmt.Fprintf(c.App.ErrWriter, "janus: unknown command %q (see janus --help)\n", name)
+		},
+	}
+	app.OnUsageError = onUsageError
+	walk(app.Commands)
+	return app
+}
+
+// Run runs the app with args (including the program name) and returns the
+// error main turns into an exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	app := App(stdout, stderr)
+	if len(args) > 1 && !knownCommand(app, args[1]) && !strings.HasPrefix(args[1], "-") {
+		return usageErrorf("unknown command %q (commands: bench, baseline, version)", args[1])
+	}
+	return app.RunContext(ctx, args)
+}
+
+func knownCommand(app *ucli.App, name string) bool {
+	if name == "help" || name == "h" {
+		return true
+	}
+	for _, c := range app.Commands {
+		if c.HasName(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func walk(cmds []*ucli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = onUsageError
+		if len(c.Subcommands) > 0 {
+			walk(c.Subcommands)
+		}
+	}
+}
+
+func onUsageError(c *ucli.Context, err error, _ bool) error {
+	return &UsageError{Err: err}
+}
+
+// logger is the default logger configured by the global flags.
+func logger() *slog.Logger { return slog.Default() }
+
+// stdout returns the writer commands print results to.
+func stdout(c *ucli.Context) io.Writer {
+	if c.App.Writer != nil {
+		return c.App.Writer
+	}
+	return os.Stdout
+}

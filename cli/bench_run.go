@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/scorer"
+)
+
+func benchRunCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "run",
+		Usage: "run a suite against a target and write a scored report",
+		Flags: append(targetFlags(),
+			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file"},
+			&ucli.StringSliceFlag{Name: "categories", Usage: "only these categories or families (quality, tools, quality/chat, …)"},
+			&ucli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4, Usage: "concurrent requests"},
+			&ucli.IntFlag{Name: "limit", Usage: "run at most N tasks (0: all)"},
+			&ucli.Uint64Flag{Name: "seed", Usage: "shuffle tasks with this seed before --limit (0: file order)"},
+			&ucli.StringFlag{Name: "weights", Usage: "composite weights, e.g. quality=50,speed=10,cost=15,streaming=15,multimodal=10"},
+			&ucli.BoolFlag{Name: "no-stream", Usage: "send stream:false (targets without SSE; streaming scores 0)"},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report path (default runs/<UTC time>-<model>.json)"},
+			&ucli.BoolFlag{Name: "resume", Usage: "continue the run in <out>.partial.jsonl (default: the newest under runs/)"},
+			&ucli.StringFlag{Name: "record", Usage: "directory for raw SSE recordings of every task"},
+			&ucli.StringFlag{Name: "format", Value: "text", Usage: "stdout summary: text or json"},
+		),
+		Action: func(c *ucli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("bench run takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
+			}
+			hdr, err := parseHeaders(c.StringSlice("header"))
+			if err != nil {
+				return err
+			}
+			if c.Int("concurrency") < 1 {
+				return usageErrorf("--concurrency %d: must be at least 1", c.Int("concurrency"))
+			}
+			if c.Int("limit") < 0 {
+				return usageErrorf("--limit %d: must not be negative", c.Int("limit"))
+			}
+			w := scorer.DefaultWeights()
+			if s := c.String("weights"); s != "" {
+				var warn string
+				if w, warn, err = scorer.ParseWeights(s); err != nil {
+					return usageErrorf("--weights: %v", err)
+				}
+				if warn != "" {
+					logger().Warn(warn)
+				}
+			}
+			var cats []string
+			for _, v := range c.StringSlice("categories") {
+				for _, p := range strings.Split(v, ",") {
+					if p = strings.TrimSpace(p); p != "" {
+						cats = append(cats, p)
+					}
+				}
+			}
+			var suite string
+			for _, s := range strings.Split(c.String("suite"), ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					if suite != "" {
+						return usageErrorf("--suite %q: one suite per run for now", c.String("suite"))
+					}
+					suite = s
+				}
+			}
+			opts := bench.RunOptions{
+				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
+				Suite: suite, Categories: cats,
+				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
+				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
+				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
+				Weights: w, NoStream: c.Bool("no-stream"),
+				Out: c.String("out"), Resume: c.Bool("resume"), RecordDir: c.String("record"),
+				Pace:   baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
+				Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
+			}
+			if _, err := bench.Run(c.Context, opts); err != nil {
+				return fmt.Errorf("bench run: %w", err)
+			}
+			return nil
+		},
+	}
+}
+
+func ms(c *ucli.Context, name string) float64 { return float64(c.Duration(name).Microseconds()) / 1000 }

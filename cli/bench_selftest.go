@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench"
+)
+
+func benchSelftestCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "selftest",
+		Usage: "measure the harness's own timing error and ceiling against the in-process sim",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "levels", Value: "1,100,1000", Usage: "concurrency levels"},
+			&ucli.DurationFlag{Name: "ttft", Value: 150 * time.Millisecond, Usage: "sim time to first token"},
+			&ucli.DurationFlag{Name: "token-interval", Value: 20 * time.Millisecond, Usage: "sim time between tokens"},
+			&ucli.IntFlag{Name: "tokens", Value: 20, Usage: "tokens per answer"},
+			&ucli.IntFlag{Name: "min-streams", Value: 50, Usage: "at least this many streams per level"},
+			&ucli.BoolFlag{Name: "no-save", Usage: "do not keep the result for reports' harness block"},
+			&ucli.BoolFlag{Name: "json", Usage: "print JSON"},
+		},
+		Action: func(c *ucli.Context) error {
+			var levels []int
+			for _, s := range strings.Split(c.String("levels"), ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(s))
+				if err != nil || n < 1 {
+					return usageErrorf("--levels %q: want positive integers separated by commas", c.String("levels"))
+				}
+				levels = append(levels, n)
+			}
+			_, err := bench.Selftest(c.Context, bench.SelftestOptions{
+				Levels: levels, Pace: baseline.Pace{TTFT: c.Duration("ttft"), PerToken: c.Duration("token-interval")},
+				Tokens: c.Int("tokens"), MinStreams: c.Int("min-streams"), Save: !c.Bool("no-save"),
+				Stdout: stdout(c), JSON: c.Bool("json"),
+			})
+			if err != nil {
+				return fmt.Errorf("bench selftest: %w", err)
+			}
+			return nil
+		},
+	}
+}

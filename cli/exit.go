@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/suites"
+)
+
+// Exit codes, the same for every command.
+const (
+	ExitOK          = 0
+	ExitRuntime     = 1 // the harness or the run failed
+	ExitUsage       = 2 // bad flag, bad suite file, unreachable target at start
+	ExitThreshold   = 3 // a CI threshold or regression gate failed
+	ExitInterrupted = 130
+)
+
+// UsageError is a bad command line.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error returned by Run to the process exit code.
+func ExitCode(err error) int {
+	var (
+		usage     *UsageError
+		input     *bench.InputError
+		notFound  *suites.NotFoundError
+		format    *suites.FormatError
+		threshold *bench.ThresholdError
+	)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, bench.ErrInterrupted):
+		return ExitInterrupted
+	case errors.As(err, &threshold):
+		return ExitThreshold
+	case errors.As(err, &usage), errors.As(err, &input), errors.As(err, &notFound), errors.As(err, &format):
+		return ExitUsage
+	}
+	return ExitRuntime
+}

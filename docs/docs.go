@@ -1,0 +1,11 @@
+// Package docs embeds the published artefacts that code must agree with,
+// such as the report JSON Schema, so that the schema users read is the very
+// one every written report is validated against.
+package docs
+
+import _ "embed"
+
+// ReportSchemaV1 is the JSON Schema of janus.report/v1 (docs/report.schema.json).
+//
+//go:embed report.schema.json
+var ReportSchemaV1 []byte

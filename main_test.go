@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
+)
+
+// These tests drive the real binary, as a user or a CI job would.
+
+var janusBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "janus-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	janusBin = filepath.Join(dir, "janus")
+	build := exec.Command("go", "build", "-o", janusBin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build janus:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func janus(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, janusBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "JANUS_SELFTEST_FILE="+filepath.Join(dir, "selftest.json"), "OPENAI_BASE_URL=", "OPENAI_API_KEY=")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run janus %v: %v", args, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func validReport(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read report: %v", err)
+	}
+	if err := report.Validate(b); err != nil {
+		t.Fatalf("report invalid: %v", err)
+	}
+	return b
+}
+
+func TestVersion(t *testing.T) {
+	r := janus(t, t.TempDir(), "version")
+	if r.code != 0 || !strings.Contains(r.stdout, report.SchemaVersion) {
+		t.Fatalf("version: code %d out %q", r.code, r.stdout)
+	}
+}
+
+func TestInputErrorsExit2(t *testing.T) {
+	dead := freePort(t)
+	cases := []struct {
+		name string
+		args []string
+		say  string // the one-line error must name this
+	}{
+		// A flag that does not exist.
+		{"bad flag", []string{"bench", "run", "--no-such-flag"}, "no-such-flag"},
+		// A flag value of the wrong type.
+		{"bad flag value", []string{"bench", "run", "--concurrency", "many"}, "concurrency"},
+		// A suite that is neither built in nor a path.
+		{"unknown suite", []string{"bench", "run", "--suite", "nope"}, `unknown suite "nope"`},
+		// Nothing listens at the target.
+		{"unreachable target", []string{"bench", "run", "--target", "http://" + dead + "/v1", "--model", "m"}, dead},
+		// A command that does not exist.
+		{"unknown command", []string{"bnech"}, "bnech"},
+		// A malformed header.
+		{"bad header", []string{"bench", "probe", "--header", "nocolon"}, "nocolon"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := janus(t, t.TempDir(), tc.args...)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2\nstderr: %s", r.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			last := lines[len(lines)-1]
+			if !strings.Contains(last, tc.say) {
+				t.Fatalf("error line %q does not name %q (stderr %q)", last, tc.say, r.stderr)
+			}
+		})
+	}
+}
+
+func TestRunAgainstBaselineProcess(t *testing.T) {
+	addr := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := exec.CommandContext(ctx, janusBin, "baseline", "--listen", addr, "--ttft", "1ms", "--token-interval", "1ms")
+	var srvErr bytes.Buffer
+	srv.Stderr = &srvErr
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = srv.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/health")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("baseline never became healthy: %v\n%s", err, srvErr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	r := janus(t, dir, "bench", "run", "--target", "http://"+addr+"/v1", "--suite", "smoke", "--out", out, "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	b := validReport(t, out)
+	if !bytes.Contains(b, []byte(`"embedded_target": false`)) || !bytes.Contains(b, []byte(`"janus-baseline-sim"`)) {
+		t.Fatalf("report does not describe the external target")
+	}
+	if err := report.Validate([]byte(r.stdout)); err != nil {
+		t.Fatalf("--format json stdout is not a valid report: %v", err)
+	}
+}
+
+func TestInterruptThenResume(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	cmd := exec.Command(janusBin, "bench", "run", "--out", out, "--concurrency", "1", "--sim-ttft", "300ms")
+	cmd.Env = append(os.Environ(), "JANUS_SELFTEST_FILE="+filepath.Join(dir, "selftest.json"), "OPENAI_BASE_URL=")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until two tasks are in the partial file, then Ctrl-C.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b, _ := os.ReadFile(out + ".partial.jsonl")
+		if bytes.Count(b, []byte(`"kind":"task"`)) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no progress: %s", errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("interrupted run: %v, want exit 130\n%s", err, errb.String())
+	}
+	if b := validReport(t, out); !bytes.Contains(b, []byte(`"status": "interrupted"`)) {
+		t.Fatal("partial report is not marked interrupted")
+	}
+	_, done, err := bench.ReadPartial(out + ".partial.jsonl")
+	if err != nil || len(done) < 2 || len(done) >= 8 {
+		t.Fatalf("partial file: %d tasks, %v", len(done), err)
+	}
+	rec := filepath.Join(dir, "rec")
+	r := janus(t, dir, "bench", "run", "--resume", "--out", out, "--sim-ttft", "1ms", "--record", rec)
+	if r.code != 0 {
+		t.Fatalf("resume exit %d\n%s", r.code, r.stderr)
+	}
+	b := validReport(t, out)
+	if !bytes.Contains(b, []byte(`"status": "completed"`)) {
+		t.Fatal("resumed report is not completed")
+	}
+	// Only the unfinished tasks ran again: one recording each.
+	files, _ := filepath.Glob(filepath.Join(rec, "*.sse.jsonl"))
+	if len(files) != 8-len(done) {
+		t.Fatalf("resume ran %d tasks, want %d", len(files), 8-len(done))
+	}
+	for _, d := range done {
+		if _, err := os.Stat(filepath.Join(rec, d.ID+".sse.jsonl")); err == nil {
+			t.Errorf("task %s ran twice", d.ID)
+		}
+	}
+}

@@ -1,0 +1,216 @@
+// Package suites defines what janus runs: a versioned suite of tasks, each
+// with its prompt, its request options, how its answer is checked and a
+// reference answer that must pass its own check. Suites are loaded through
+// the Loader interface so that the runner does not care whether they come
+// from the embedded defaults or from a directory on disk.
+package suites
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/janus-bench/janus/internal/wire"
+)
+
+// Categories a task may have. The part before "/" is the family the scorer
+// groups by.
+const (
+	CatChat       = "quality/chat"
+	CatReasoning  = "quality/reasoning"
+	CatCode       = "quality/code"
+	CatResearch   = "quality/research"
+	CatTools      = "tools"
+	CatStreaming  = "streaming"
+	CatMultimodal = "multimodal"
+	CatCost       = "cost"
+)
+
+// Suite is a loaded, versioned suite.
+type Suite struct {
+	Name        string             `json:"name" yaml:"name"`
+	Version     string             `json:"version" yaml:"version"`
+	Description string             `json:"description,omitempty" yaml:"description"`
+	Categories  []string           `json:"categories,omitempty" yaml:"categories"`
+	Splits      []string           `json:"splits,omitempty" yaml:"splits"`
+	License     string             `json:"license,omitempty" yaml:"license"`
+	Weights     map[string]float64 `json:"weights,omitempty" yaml:"weights"`
+	Tasks       []Task             `json:"tasks" yaml:"-"`
+	// SHA256 is the hash of the suite's canonical JSON form (metadata and
+	// tasks sorted by id), so two reports can prove they ran the same suite.
+	SHA256 string `json:"-" yaml:"-"`
+	// Source is where the suite was loaded from ("builtin:smoke", a path).
+	Source string `json:"-" yaml:"-"`
+}
+
+// Task is one prompt with its checks.
+type Task struct {
+	ID        string                         `json:"id"`
+	Category  string                         `json:"category"`
+	Split     string                         `json:"split,omitempty"`
+	Messages  []openai.ChatCompletionMessage `json:"messages"`
+	Request   RequestOptions                 `json:"request,omitempty"`
+	Expect    Expect                         `json:"expect"`
+	Reference Reference                      `json:"reference"`
+	Budget    *Budget                        `json:"budget,omitempty"`
+	Tags      []string                       `json:"tags,omitempty"`
+	// File and Line locate the task's definition for error messages.
+	File string `json:"-"`
+	Line int    `json:"-"`
+}
+
+// RequestOptions are the request fields a task sets besides its messages.
+type RequestOptions struct {
+	Tools           []openai.Tool   `json:"tools,omitempty"`
+	ToolChoice      any             `json:"tool_choice,omitempty"`
+	ResponseFormat  json.RawMessage `json:"response_format,omitempty"`
+	MaxTokens       *int            `json:"max_tokens,omitempty"`
+	Temperature     *float64        `json:"temperature,omitempty"`
+	Metadata        map[string]any  `json:"metadata,omitempty"`
+	GenerationFlags map[string]any  `json:"generation_flags,omitempty"`
+}
+
+// Expect says how a task's answer is checked: every check must pass
+// (mode "all", the default), any one (mode "any"), or the checks' weighted
+// mean is the score (mode "weighted").
+type Expect struct {
+	Mode   string  `json:"mode,omitempty"`
+	Checks []Check `json:"checks"`
+}
+
+// Check is one evaluator spec. Which fields matter depends on Type; the
+// scorer package documents each type.
+type Check struct {
+	Type      string         `json:"type"`
+	Value     any            `json:"value,omitempty"`
+	Values    []string       `json:"values,omitempty"`
+	Pattern   string         `json:"pattern,omitempty"`
+	Name      string         `json:"name,omitempty"`
+	Arguments map[string]any `json:"arguments,omitempty"`
+	Tolerance float64        `json:"tolerance,omitempty"`
+	Weight    float64        `json:"weight,omitempty"`
+}
+
+// Reference is a known-good answer. The embedded sim target answers with
+// it, and validation proves it passes the task's own checks.
+type Reference struct {
+	Content          string         `json:"content,omitempty"`
+	ReasoningContent string         `json:"reasoning_content,omitempty"`
+	ToolCalls        []ToolCallSpec `json:"tool_calls,omitempty"`
+}
+
+// ToolCallSpec is a reference tool call: a function name and its JSON
+// arguments as a string, as they travel on the wire.
+type ToolCallSpec struct {
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+}
+
+// Budget overrides the streaming contract's budgets for one task.
+type Budget struct {
+	TTFTMs float64 `json:"ttft_ms,omitempty"`
+	GapMs  float64 `json:"gap_ms,omitempty"`
+	E2EMs  float64 `json:"e2e_ms,omitempty"`
+}
+
+// Family returns the part of a category before "/" ("quality" for
+// "quality/chat").
+func Family(category string) string {
+	if i := strings.IndexByte(category, '/'); i >= 0 {
+		return category[:i]
+	}
+	return category
+}
+
+// Request builds the chat request for a task against model.
+func (t *Task) ChatRequest(model string, stream bool) wire.ChatRequest {
+	r := wire.ChatRequest{
+		Model:           model,
+		Messages:        t.Messages,
+		Stream:          stream,
+		Tools:           t.Request.Tools,
+		ToolChoice:      t.Request.ToolChoice,
+		ResponseFormat:  t.Request.ResponseFormat,
+		MaxTokens:       t.Request.MaxTokens,
+		Temperature:     t.Request.Temperature,
+		Metadata:        t.Request.Metadata,
+		GenerationFlags: t.Request.GenerationFlags,
+	}
+	if stream {
+		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	}
+	return r
+}
+
+// Loader finds suites by name or path.
+type Loader interface {
+	Load(ctx context.Context, nameOrPath string) (*Suite, error)
+}
+
+// NotFoundError says that no suite has the requested name or path.
+type NotFoundError struct {
+	Name  string
+	Known []string
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("unknown suite %q (built-in suites: %s; or give a path to a suite directory)",
+		e.Name, strings.Join(e.Known, ", "))
+}
+
+// FormatError is a suite file that could not be understood; it names the
+// file, the line and, where known, the task.
+type FormatError struct {
+	File   string
+	Line   int
+	TaskID string
+	Msg    string
+}
+
+func (e *FormatError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.TaskID != "" {
+		return fmt.Sprintf("%s: task %s: %s", loc, e.TaskID, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// Hash computes the suite's canonical sha256: its metadata and its tasks
+// sorted by id, encoded as JSON (which sorts map keys).
+func Hash(s *Suite) (string, error) {
+	c := *s
+	c.Tasks = append([]Task(nil), s.Tasks...)
+	sort.Slice(c.Tasks, func(i, j int) bool { return c.Tasks[i].ID < c.Tasks[j].ID })
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("hash suite %s: %w", s.Name, err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// Select returns the tasks to run: with seed != 0 the suite's tasks in a
+// seeded shuffle, else in file order; then the first limit of them
+// (limit <= 0: all). The same seed always picks the same tasks in the same
+// order.
+func Select(tasks []Task, seed uint64, limit int) []Task {
+	out := append([]Task(nil), tasks...)
+	if seed != 0 {
+		r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+		r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	}
+	if limit > 0 && limit < len(out) {
+		out = out[:limit]
+	}
+	return out
+}
