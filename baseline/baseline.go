@@ -126,4 +126,7 @@ type Config struct {
 	Observer EventObserver
 	// Logger receives request and lifecycle logs; nil discards them.
 	Logger *slog.Logger
+	// Provider answers the requests; nil means the sim built from Pace,
+	// Suites and Seed, which are then the only fields it reads.
+	Provider Provider
 }

@@ -22,33 +22,33 @@ import (
 // handleChat serves POST /v1/chat/completions.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	ctx := r.Context()
 	rid := requestID(r)
 	w.Header().Set("X-Request-Id", rid)
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		s.writeError(r.Context(), w, rid, &RequestError{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error",
+		s.writeError(ctx, w, rid, &RequestError{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error",
 			Message: fmt.Sprintf("method %s is not allowed on %s; use POST", r.Method, r.URL.Path)})
 		return
 	}
 	chat, rerr := decodeChat(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if rerr != nil {
-		s.writeError(r.Context(), w, rid, rerr)
+		s.writeError(ctx, w, rid, rerr)
 		return
 	}
-	ctx := r.Context()
 	gen, err := s.provider.Open(ctx, &Request{ID: rid, Start: start, Chat: chat})
 	if err != nil {
 		var re *RequestError
 		switch {
 		case errors.As(err, &re):
-			s.writeError(r.Context(), w, rid, re)
+			s.writeError(ctx, w, rid, re)
 		case ctx.Err() != nil:
 			s.log.LogAttrs(ctx, slog.LevelDebug, "client went away before the answer started",
 				slog.String("request_id", rid))
 		default:
 			s.log.LogAttrs(ctx, slog.LevelError, "provider failed to open", slog.String("request_id", rid),
 				slog.Any("error", err))
-			s.writeError(r.Context(), w, rid, &RequestError{Status: http.StatusInternalServerError, Type: "server_error",
+			s.writeError(ctx, w, rid, &RequestError{Status: http.StatusInternalServerError, Type: "server_error",
 				Message: "the baseline provider failed: " + err.Error()})
 		}
 		return
@@ -62,7 +62,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 
 // serveStream writes the SSE response: the role chunk at once, the
 // provider's deltas when they are due, then the finish chunk, the usage
-// chunk if asked for, and [DONE].
+// chunk if asked for, and [DONE]. A provider failure after the first byte
+// is reported as an error chunk and the stream ends without [DONE], so no
+// client can mistake the partial answer for a complete one.
 func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, rid string, start time.Time,
 	chat *wire.ChatRequest, gen Generation) {
 	h := w.Header()
@@ -81,6 +83,9 @@ func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, rid str
 		ss.startKeepAlive(s.cfg.KeepAlive)
 	}
 	out, err := gen.Run(ctx, ss)
+	if out.FinishReason == "" {
+		out.FinishReason = "stop"
+	}
 	if err != nil {
 		if ctx.Err() == nil && !ss.broken() {
 			s.log.LogAttrs(ctx, slog.LevelError, "provider failed mid-stream", slog.String("request_id", rid),
@@ -106,10 +111,11 @@ func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, rid str
 		slog.Duration("elapsed", time.Since(start)))
 }
 
-// streamEnded logs a stream that stopped early; a client that went away is
-// routine for a benchmark target (timeouts, cancelled runs), not an error.
+// streamEnded logs an answer that stopped early; a client that went away
+// is routine for a benchmark target (timeouts, cancelled runs), not an
+// error.
 func (s *Server) streamEnded(ctx context.Context, rid string, start time.Time, err error) {
-	s.log.LogAttrs(ctx, slog.LevelDebug, "chat completion stream stopped early", slog.String("request_id", rid),
+	s.log.LogAttrs(ctx, slog.LevelDebug, "chat completion stopped early", slog.String("request_id", rid),
 		slog.Duration("elapsed", time.Since(start)), slog.Any("error", err))
 }
 
@@ -118,6 +124,9 @@ func (s *Server) streamEnded(ctx context.Context, rid string, start time.Time, e
 func (s *Server) serveCompletion(ctx context.Context, w http.ResponseWriter, rid string, start time.Time, gen Generation) {
 	var c collector
 	out, err := gen.Run(ctx, &c)
+	if out.FinishReason == "" {
+		out.FinishReason = "stop"
+	}
 	if err == nil {
 		err = sleepUntil(ctx, c.last)
 	}

@@ -79,6 +79,7 @@ type RequestError struct {
 	Message string
 }
 
+// Error implements error.
 func (e *RequestError) Error() string {
 	if e.Param != "" {
 		return fmt.Sprintf("%s (param %s)", e.Message, e.Param)

@@ -31,8 +31,9 @@ type Server struct {
 	mux      *http.ServeMux
 }
 
-// New builds a Server with the sim provider, filling in Config defaults and
-// loading the embedded smoke suite as the oracle when cfg.Suites is nil.
+// New builds a Server, filling in Config defaults. Without a Provider it
+// builds the sim, loading the embedded smoke suite as its oracle when
+// cfg.Suites is nil.
 func New(cfg Config) (*Server, error) {
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
@@ -47,14 +48,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Suites == nil {
-		smoke, err := suites.Load(context.Background(), "smoke")
-		if err != nil {
-			return nil, fmt.Errorf("baseline: load oracle suite: %w", err)
+	if cfg.Provider == nil {
+		if cfg.Suites == nil {
+			smoke, err := suites.Load(context.Background(), "smoke")
+			if err != nil {
+				return nil, fmt.Errorf("baseline: load oracle suite: %w", err)
+			}
+			cfg.Suites = []*suites.Suite{smoke}
 		}
-		cfg.Suites = []*suites.Suite{smoke}
+		cfg.Provider = newSim(cfg.Pace, cfg.Seed, cfg.Suites)
 	}
-	s := &Server{cfg: cfg, provider: newSim(cfg.Pace, cfg.Seed, cfg.Suites), log: cfg.Logger,
+	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
 		started: time.Now(), mux: http.NewServeMux()}
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
 	s.mux.HandleFunc("/v1/models", s.handleModels)

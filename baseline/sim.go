@@ -152,12 +152,11 @@ func (p *sim) paceFor(meta map[string]any) (Pace, error) {
 			continue
 		}
 		ms, ok := metaNumber(v)
-		d := time.Duration(ms * float64(time.Millisecond))
-		if !ok || ms < 0 || d > maxMetaPace {
+		if !ok || ms < 0 || ms > float64(maxMetaPace.Milliseconds()) {
 			return Pace{}, badRequest("metadata."+key,
 				"metadata.%s must be a number of milliseconds between 0 and %d", key, maxMetaPace.Milliseconds())
 		}
-		*o.dst = d
+		*o.dst = time.Duration(ms * float64(time.Millisecond))
 	}
 	return pace, nil
 }
