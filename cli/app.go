@@ -10,10 +10,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 )
+
+// HarnessGCPercent is the GOGC janus runs with unless GOGC is set.
+const HarnessGCPercent = 400
 
 // App builds the janus command tree.
 func App(stdout, stderr io.Writer) *ucli.App {
@@ -37,6 +41,13 @@ func App(stdout, stderr io.Writer) *ucli.App {
 				return usageErrorf("--log-level %q: want debug, info, warn or error", c.String("log-level"))
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})))
+			// A load generator trades memory for timing fidelity: fewer
+			// garbage collections means fewer mark assists landing between a
+			// byte's arrival and its timestamp (docs/PERFORMANCE.md). An
+			// explicit GOGC wins.
+			if os.Getenv("GOGC") == "" {
+				debug.SetGCPercent(HarnessGCPercent)
+			}
 			return nil
 		},
 		Commands: []*ucli.Command{

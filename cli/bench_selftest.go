@@ -19,9 +19,10 @@ func benchSelftestCommand() *ucli.Command {
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "levels", Value: "1,100,1000", Usage: "concurrency levels"},
 			&ucli.DurationFlag{Name: "ttft", Value: 150 * time.Millisecond, Usage: "sim time to first token"},
-			&ucli.DurationFlag{Name: "token-interval", Value: 20 * time.Millisecond, Usage: "sim time between tokens"},
-			&ucli.IntFlag{Name: "tokens", Value: 20, Usage: "tokens per answer"},
-			&ucli.IntFlag{Name: "min-streams", Value: 50, Usage: "at least this many streams per level"},
+			&ucli.DurationFlag{Name: "token-interval", Value: 50 * time.Millisecond, Usage: "sim time between tokens"},
+			&ucli.IntFlag{Name: "tokens", Value: 40, Usage: "tokens per answer"},
+			&ucli.IntFlag{Name: "min-streams", Value: 10, Usage: "at least this many streams per level"},
+			&ucli.BoolFlag{Name: "burst", Usage: "start every stream of a round at once (thundering herd) instead of staggered"},
 			&ucli.BoolFlag{Name: "no-save", Usage: "do not keep the result for reports' harness block"},
 			&ucli.BoolFlag{Name: "json", Usage: "print JSON"},
 		},
@@ -36,7 +37,7 @@ func benchSelftestCommand() *ucli.Command {
 			}
 			_, err := bench.Selftest(c.Context, bench.SelftestOptions{
 				Levels: levels, Pace: baseline.Pace{TTFT: c.Duration("ttft"), PerToken: c.Duration("token-interval")},
-				Tokens: c.Int("tokens"), MinStreams: c.Int("min-streams"), Save: !c.Bool("no-save"),
+				Tokens: c.Int("tokens"), MinStreams: c.Int("min-streams"), Save: !c.Bool("no-save"), Burst: c.Bool("burst"),
 				Stdout: stdout(c), JSON: c.Bool("json"),
 			})
 			if err != nil {

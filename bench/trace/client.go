@@ -242,7 +242,9 @@ func (c *Client) readCompletion(ctx, rctx context.Context, t *Trace, r io.Reader
 
 func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCauseFunc, t *Trace, r io.Reader, now func() time.Time, ttft *time.Timer) *Trace {
 	since := func(at time.Time) int64 { return int64(at.Sub(t.Start)) }
-	opts := []sse.Option{sse.WithClock(now)}
+	// A small initial buffer (it grows for long lines) keeps 1,000 streams
+	// from holding 32 MiB of read buffers.
+	opts := []sse.Option{sse.WithClock(now), sse.WithBufferSize(4 << 10)}
 	if c.MaxLineBytes > 0 {
 		opts = append(opts, sse.WithMaxLineBytes(c.MaxLineBytes))
 	}
