@@ -227,3 +227,58 @@ func TestInterruptThenResume(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIKeyNeverWritten(t *testing.T) {
+	// A target that insists on the key, so we know it was sent.
+	const key = "sk-janus-test-secret-0123456789"
+	addr := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := exec.CommandContext(ctx, janusBin, "baseline", "--listen", addr, "--ttft", "1ms", "--token-interval", "1ms")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = srv.Wait() }()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("baseline never became healthy")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	rec := filepath.Join(dir, "rec")
+	r := janus(t, dir, "--log-level", "debug", "bench", "run", "--target", "http://user:"+key+"@"+addr+"/v1",
+		"--api-key", key, "--out", out, "--record", rec, "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	b := validReport(t, out)
+	for name, s := range map[string]string{"report": string(b), "stdout": r.stdout, "stderr (logs)": r.stderr} {
+		if strings.Contains(s, key) {
+			t.Errorf("the API key appears in the %s", name)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(rec, "*"))
+	for _, f := range files {
+		if fb, _ := os.ReadFile(f); bytes.Contains(fb, []byte(key)) {
+			t.Errorf("the API key appears in recording %s", f)
+		}
+	}
+}
+
+func TestProbe(t *testing.T) {
+	dir := t.TempDir()
+	r := janus(t, dir, "bench", "probe", "--sim-ttft", "5ms", "--sim-token-interval", "1ms")
+	if r.code != 0 || !strings.Contains(r.stdout, "ttft_ms") || !strings.Contains(r.stdout, "violations: none") {
+		t.Fatalf("probe: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = janus(t, dir, "bench", "probe", "--json", "--sim-ttft", "5ms", "--sim-token-interval", "1ms", "--prompt", "What is the capital of France?")
+	if r.code != 0 || !strings.Contains(r.stdout, `"ttft_ms"`) || !strings.Contains(r.stdout, `"events"`) {
+		t.Fatalf("probe --json: exit %d\n%s", r.code, r.stdout)
+	}
+}
