@@ -5,7 +5,7 @@ BIN     ?= bin/janus
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/janus-bench/janus/bench.Version=$(VERSION)
 
-.PHONY: run test test-long bench build lint fuzz selftest clean
+.PHONY: run test test-long bench build image lint fuzz selftest clean
 
 ## run: score the embedded reference target on the smoke suite (no setup needed)
 run:
@@ -32,6 +32,10 @@ fuzz:
 ## build: a static binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+## image: the baseline competitor image janus-baseline (FROM scratch, static binary)
+image: build
+	docker build -t janus-baseline:$(VERSION) -t janus-baseline:latest .
 
 ## lint: gofmt must have nothing to change
 lint:
