@@ -58,15 +58,11 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 	}
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout}
 	if o.Target == "" {
-		url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace})
+		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace})
 		if err != nil {
-			return nil, fmt.Errorf("start embedded reference target: %w", err)
+			return nil, err
 		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = stop(sctx)
-		}()
+		defer stop()
 		client.BaseURL = url
 	}
 	model, err := discoverModel(ctx, client, o.Model)

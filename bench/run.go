@@ -139,15 +139,11 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		HTTP: &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
 	embedded := false
 	if o.Target == "" {
-		url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite}, Logger: log})
+		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite}, Logger: log})
 		if err != nil {
-			return nil, fmt.Errorf("start embedded reference target: %w", err)
+			return nil, err
 		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = stop(sctx)
-		}()
+		defer stop()
 		client.BaseURL, embedded = url, true
 		log.Info("embedded reference target", "url", url)
 	}

@@ -123,15 +123,11 @@ func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 		Messages:  []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: prompt}},
 		Reference: suites.Reference{Content: strings.Repeat(" tick", o.Tokens)},
 	}}}
-	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace, KeepAlive: -1, Observer: obs.record, Suites: []*suites.Suite{oracle}})
+	url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, KeepAlive: -1, Observer: obs.record, Suites: []*suites.Suite{oracle}})
 	if err != nil {
-		return nil, fmt.Errorf("selftest: start sim: %w", err)
+		return nil, fmt.Errorf("selftest: %w", err)
 	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = stop(sctx)
-	}()
+	defer stop()
 	res := &SelftestResult{At: time.Now().UTC(), Burst: o.Burst, Pace: fmt.Sprintf("ttft=%s per_token=%s tokens=%d", o.Pace.TTFT, o.Pace.PerToken, o.Tokens),
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
 	for _, c := range o.Levels {

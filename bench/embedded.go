@@ -1,0 +1,23 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/janus-bench/janus/baseline"
+)
+
+// startEmbedded boots the reference target in-process on a loopback port
+// and returns its base URL and a stop func that shuts it down within 5 s.
+func startEmbedded(ctx context.Context, cfg baseline.Config) (string, func(), error) {
+	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", cfg)
+	if err != nil {
+		return "", nil, fmt.Errorf("start embedded reference target: %w", err)
+	}
+	return url, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = stop(sctx)
+	}, nil
+}
