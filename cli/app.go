@@ -53,6 +53,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 		Commands: []*ucli.Command{
 			benchCommand(),
 			baselineCommand(),
+			suitesCommand(),
 			versionCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
@@ -71,7 +72,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	app := App(stdout, stderr)
 	if len(args) > 1 && !knownCommand(app, args[1]) && !strings.HasPrefix(args[1], "-") {
-		return usageErrorf("unknown command %q (commands: bench, baseline, version)", args[1])
+		return usageErrorf("unknown command %q (see janus --help)", args[1])
 	}
 	return app.RunContext(ctx, args)
 }

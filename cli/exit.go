@@ -34,6 +34,7 @@ func ExitCode(err error) int {
 		input     *bench.InputError
 		notFound  *suites.NotFoundError
 		format    *suites.FormatError
+		invalid   *suites.ValidationError
 		threshold *bench.ThresholdError
 	)
 	switch {
@@ -43,7 +44,8 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &threshold):
 		return ExitThreshold
-	case errors.As(err, &usage), errors.As(err, &input), errors.As(err, &notFound), errors.As(err, &format):
+	case errors.As(err, &usage), errors.As(err, &input), errors.As(err, &notFound), errors.As(err, &format),
+		errors.As(err, &invalid):
 		return ExitUsage
 	}
 	return ExitRuntime

@@ -9,3 +9,10 @@ import _ "embed"
 //
 //go:embed report.schema.json
 var ReportSchemaV1 []byte
+
+// SuiteSchemaV1 is the JSON Schema of a suite and its tasks
+// (docs/suite.schema.json); `janus suites validate` checks every task
+// against $defs/task.
+//
+//go:embed suite.schema.json
+var SuiteSchemaV1 []byte

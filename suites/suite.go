@@ -214,3 +214,20 @@ func Select(tasks []Task, seed uint64, limit int) []Task {
 	}
 	return out
 }
+
+// ValidationError lists every problem suite validation found, each with
+// its file, line and task.
+type ValidationError struct {
+	Suite    string
+	Problems []FormatError
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "suite %s: %d problem(s)", e.Suite, len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}

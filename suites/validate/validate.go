@@ -1,0 +1,206 @@
+// Package validate proves a suite correct before anyone runs it: its tasks
+// match the published schema, every check compiles, every image decodes,
+// every reference answer scores 1.0 on its own task, and generic wrong
+// answers (empty, "I don't know", the prompt echoed, another task's
+// reference) score below 0.5. A suite whose checks a lazy answer could pass
+// measures nothing, so that is a validation error too.
+package validate
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"image"
+	_ "image/gif"  // decoders for image_url data URLs
+	_ "image/jpeg" // decoders for image_url data URLs
+	_ "image/png"  // decoders for image_url data URLs
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/docs"
+	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/suites"
+)
+
+// WrongAnswers are the generic non-answers every task must reject.
+var WrongAnswers = []string{"", "I don't know.", "I'm not sure, could you clarify?"}
+
+// Suite checks s and returns every problem found (nil when it is sound), as
+// a *suites.ValidationError naming file:line and task id for each.
+func Suite(s *suites.Suite) error {
+	var probs []suites.FormatError
+	add := func(t *suites.Task, format string, args ...any) {
+		probs = append(probs, suites.FormatError{File: t.File, Line: t.Line, TaskID: t.ID, Msg: fmt.Sprintf(format, args...)})
+	}
+	sch, err := taskSchema()
+	if err != nil {
+		return err
+	}
+	for i := range s.Tasks {
+		t := &s.Tasks[i]
+		if err := schemaCheck(sch, t); err != nil {
+			add(t, "does not match docs/suite.schema.json: %v", err)
+		}
+		specOK := true
+		for j, c := range t.Expect.Checks {
+			if err := scorer.CheckSpec(c); err != nil {
+				add(t, "expect.checks[%d]: %v", j, err)
+				specOK = false
+			}
+		}
+		for j, m := range t.Messages {
+			for k, p := range m.MultiContent {
+				if p.Type == openai.ChatMessagePartTypeImageURL {
+					if err := decodableImage(p.ImageURL); err != nil {
+						add(t, "messages[%d].content[%d].image_url: %v", j, k, err)
+					}
+				}
+			}
+		}
+		if !specOK {
+			continue
+		}
+		if v := scorer.EvaluateAnswer(t, t.Reference.Content, refCalls(t.Reference)); v.Score != 1 {
+			add(t, "reference scores %.3f on its own checks, want 1.0: %s", v.Score, v.Reason)
+		}
+		wrong := append([]string(nil), WrongAnswers...)
+		wrong = append(wrong, wire.LastUser(t.Messages))
+		for _, w := range wrong {
+			if v := scorer.EvaluateAnswer(t, w, nil); v.Score >= 0.5 {
+				add(t, "the non-answer %q scores %.3f, want < 0.5: the checks are too lax", trunc(w, 60), v.Score)
+			}
+		}
+		for j := range s.Tasks {
+			o := &s.Tasks[j]
+			if j == i || sameReference(o.Reference, t.Reference) {
+				continue
+			}
+			if v := scorer.EvaluateAnswer(t, o.Reference.Content, refCalls(o.Reference)); v.Score >= 0.5 {
+				add(t, "task %s's reference scores %.3f here, want < 0.5: the checks are too lax", o.ID, v.Score)
+			}
+		}
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	sort.SliceStable(probs, func(a, b int) bool {
+		if probs[a].File != probs[b].File {
+			return probs[a].File < probs[b].File
+		}
+		return probs[a].Line < probs[b].Line
+	})
+	return &suites.ValidationError{Suite: s.Name, Problems: probs}
+}
+
+func sameReference(a, b suites.Reference) bool {
+	if a.Content != b.Content || len(a.ToolCalls) != len(b.ToolCalls) {
+		return false
+	}
+	for i := range a.ToolCalls {
+		if a.ToolCalls[i] != b.ToolCalls[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func refCalls(r suites.Reference) []trace.ToolCall {
+	out := make([]trace.ToolCall, 0, len(r.ToolCalls))
+	for _, c := range r.ToolCalls {
+		out = append(out, trace.ToolCall{Name: c.Name, Arguments: c.Arguments})
+	}
+	return out
+}
+
+// decodableImage accepts a data URL whose payload decodes as an image of
+// at least 32×32 (the Janus PoC's 1×1-pixel images tested nothing); remote
+// URLs cannot be checked offline and are accepted.
+func decodableImage(u *openai.ChatMessageImageURL) error {
+	if u == nil || u.URL == "" {
+		return fmt.Errorf("no url")
+	}
+	if !strings.HasPrefix(u.URL, "data:") {
+		return nil
+	}
+	meta, payload, ok := strings.Cut(strings.TrimPrefix(u.URL, "data:"), ",")
+	if !ok || !strings.HasSuffix(meta, ";base64") {
+		return fmt.Errorf("data URL is not base64")
+	}
+	b, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil {
+		return fmt.Errorf("data URL payload: %w", err)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("image does not decode: %w", err)
+	}
+	if cfg.Width < 32 || cfg.Height < 32 {
+		return fmt.Errorf("%s image is %d×%d, want at least 32×32", format, cfg.Width, cfg.Height)
+	}
+	return nil
+}
+
+func trunc(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+var (
+	schemaOnce sync.Once
+	schemaVal  *jsonschema.Schema
+	schemaErr  error
+)
+
+// taskSchema compiles the task definition of docs/suite.schema.json.
+func taskSchema() (*jsonschema.Schema, error) {
+	schemaOnce.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(docs.SuiteSchemaV1))
+		if err != nil {
+			schemaErr = fmt.Errorf("parse suite schema: %w", err)
+			return
+		}
+		c := jsonschema.NewCompiler()
+		if err := c.AddResource("suite.schema.json", doc); err != nil {
+			schemaErr = fmt.Errorf("load suite schema: %w", err)
+			return
+		}
+		schemaVal, schemaErr = c.Compile("suite.schema.json#/$defs/task")
+	})
+	return schemaVal, schemaErr
+}
+
+func schemaCheck(sch *jsonschema.Schema, t *suites.Task) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	if err := sch.Validate(inst); err != nil {
+		var ve *jsonschema.ValidationError
+		if ok := asValidation(err, &ve); ok {
+			return fmt.Errorf("%s", strings.ReplaceAll(strings.TrimSpace(ve.Error()), "\n", "; "))
+		}
+		return err
+	}
+	return nil
+}
+
+func asValidation(err error, target **jsonschema.ValidationError) bool {
+	ve, ok := err.(*jsonschema.ValidationError)
+	if ok {
+		*target = ve
+	}
+	return ok
+}
