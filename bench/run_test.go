@@ -179,3 +179,17 @@ func TestRunUnknownSuite(t *testing.T) {
 		t.Fatalf("err = %v, want InputError", err)
 	}
 }
+
+func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	out := filepath.Join(t.TempDir(), "r.json")
+	rep, err := Run(context.Background(), RunOptions{Suite: "janus-default", Out: out, Concurrency: 16,
+		Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readValid(t, out)
+	if len(rep.Tasks) < 200 || rep.Scores.Quality.Value < 99 || rep.Scores.Multimodal.Value < 99 {
+		t.Fatalf("janus-default vs oracle: %d tasks, quality %.1f, multimodal %.1f", len(rep.Tasks), rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
+	}
+}

@@ -5,6 +5,8 @@
 // from the embedded defaults or from a directory on disk.
 package suites
 
+//go:generate go run ./gen/cmd/gensuite -out builtin/janus-default
+
 import (
 	"context"
 	"crypto/sha256"
