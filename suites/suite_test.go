@@ -136,3 +136,26 @@ func TestSelect(t *testing.T) {
 		t.Fatal("seeds 42 and 43 gave the same order")
 	}
 }
+
+func TestCombine(t *testing.T) {
+	a, _ := Load(context.Background(), "smoke")
+	b, _ := Load(context.Background(), "smoke")
+	c, err := Combine([]*Suite{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Shared ids are prefixed, so 16 distinct tasks.
+	seen := map[string]bool{}
+	for _, tk := range c.Tasks {
+		seen[tk.ID] = true
+	}
+	if len(c.Tasks) != 16 || len(seen) != 16 || c.Name != "smoke+smoke" || len(c.SHA256) != 64 || c.SHA256 == a.SHA256 {
+		t.Fatalf("combined: %d tasks (%d ids), name %s, hash %s", len(c.Tasks), len(seen), c.Name, c.SHA256)
+	}
+	if one, _ := Combine([]*Suite{a}); one != a {
+		t.Fatal("a single suite must come back unchanged")
+	}
+	if n := len(FilterSplit(c.Tasks, []string{"private"})); n != 0 {
+		t.Fatalf("smoke has no private tasks, got %d", n)
+	}
+}
