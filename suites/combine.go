@@ -11,7 +11,8 @@ import (
 // unchanged. Otherwise the name and version list every part
 // ("smoke+janus-default", "1.0.0+1.0.0"), the hash is the sha256 of the
 // parts' hashes in order (so it still pins every task), and a task id that
-// two suites share is prefixed with its suite's name so results never mix.
+// two suites share is prefixed with its suite's name (and position, when
+// a suite is given twice) so results never mix.
 func Combine(parts []*Suite) (*Suite, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("combine suites: none given")
@@ -19,8 +20,9 @@ func Combine(parts []*Suite) (*Suite, error) {
 	if len(parts) == 1 {
 		return parts[0], nil
 	}
-	count := map[string]int{}
+	count, names0 := map[string]int{}, map[string]int{}
 	for _, p := range parts {
+		names0[p.Name]++
 		for _, t := range p.Tasks {
 			count[t.ID]++
 		}
@@ -28,14 +30,18 @@ func Combine(parts []*Suite) (*Suite, error) {
 	out := &Suite{Weights: parts[0].Weights}
 	var names, versions, sources []string
 	h := sha256.New()
-	for _, p := range parts {
+	for i, p := range parts {
+		prefix := p.Name
+		if names0[p.Name] > 1 {
+			prefix = fmt.Sprintf("%s.%d", p.Name, i+1)
+		}
 		names = append(names, p.Name)
 		versions = append(versions, p.Version)
 		sources = append(sources, p.Source)
 		h.Write([]byte(p.SHA256))
 		for _, t := range p.Tasks {
 			if count[t.ID] > 1 {
-				t.ID = p.Name + "/" + t.ID
+				t.ID = prefix + "/" + t.ID
 			}
 			out.Tasks = append(out.Tasks, t)
 		}
