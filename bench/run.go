@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,9 +62,24 @@ type RunOptions struct {
 	// Pace of the embedded target's sim provider.
 	Pace baseline.Pace
 
-	// Stdout receives the summary in Format ("text" or "json"); nil: none.
+	// Stdout receives the report in Format (one of report.Formats: text,
+	// json, md, junit or csv); nil: none.
 	Stdout io.Writer
 	Format string
+
+	// PricesFile is the price table for targets that report tokens but no
+	// cost (--prices; scorer.LoadPrices); empty means scorer.DefaultPrices.
+	PricesFile string
+	// Outputs are extra report files written after the JSON report, each
+	// "FORMAT=PATH" (--out-format; report.ParseOutputs).
+	Outputs []string
+	// StepSummary is a file the Markdown summary is appended to; the CLI
+	// passes $GITHUB_STEP_SUMMARY. Empty: none.
+	StepSummary string
+	// MinScore are CI gates such as "composite=70,streaming=80"
+	// (--min-score; scorer.ParseThresholds). Once every report is written,
+	// a missed gate makes Run return a *ThresholdError.
+	MinScore string
 
 	Logger *slog.Logger
 	// OnResult is called from one goroutine for every finished task, in
@@ -122,8 +138,22 @@ func (o *RunOptions) defaults() {
 func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	o.defaults()
 	log := o.Logger
-	if o.Format != "text" && o.Format != "json" {
-		return nil, &InputError{Op: "bench run", Err: fmt.Errorf("--format %q: want text or json", o.Format)}
+	if !slices.Contains(report.Formats, o.Format) {
+		return nil, &InputError{Op: "check options", Err: fmt.Errorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats, ", "))}
+	}
+	outputs, err := report.ParseOutputs(o.Outputs)
+	if err != nil {
+		return nil, &InputError{Op: "check options", Err: err}
+	}
+	gates, err := scorer.ParseThresholds(o.MinScore)
+	if err != nil {
+		return nil, &InputError{Op: "check options", Err: err}
+	}
+	prices := scorer.DefaultPrices()
+	if o.PricesFile != "" {
+		if prices, err = scorer.LoadPrices(o.PricesFile); err != nil {
+			return nil, &InputError{Op: "check options", Err: err}
+		}
 	}
 	suite, err := o.Loader.Load(ctx, o.Suite)
 	if err != nil {
@@ -238,7 +268,10 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	}
 	rep.Tasks = orderLike(collected, tasks)
 	rep.Run.FinishedAt = time.Now().UTC()
-	rep.Scores = scorer.Score(rep.Tasks, o.Weights, o.Targets)
+	sopts := scorer.Options{Weights: o.Weights, Targets: o.Targets, Prices: &prices, Model: model,
+		CategoryWeights: scorer.QualityCategoryWeights(suite.Weights)}
+	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
+	rep.Scoring = report.NewScoring(sopts)
 	rep.Aggregate()
 	rep.Harness = LoadHarness(o.Concurrency)
 	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
@@ -249,12 +282,27 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		_ = os.Remove(partialPath)
 	}
 	log.Info("report written", "path", o.Out, "status", rep.Run.Status)
-	if o.Stdout != nil {
-		w := report.Text(rep)
-		if o.Format == "json" {
-			w = report.JSON(rep)
+	for _, out := range outputs {
+		w, err := report.Writer(out.Format, rep, gates)
+		if err == nil {
+			err = WriteFileAtomic(out.Path, w)
 		}
-		if err := w(o.Stdout); err != nil {
+		if err != nil {
+			return rep, err
+		}
+		log.Info("report written", "path", out.Path, "format", out.Format)
+	}
+	if o.StepSummary != "" {
+		if err := appendFile(o.StepSummary, report.MarkdownSummary(rep)); err != nil {
+			return rep, err
+		}
+	}
+	if o.Stdout != nil {
+		w, err := report.Writer(o.Format, rep, gates)
+		if err == nil {
+			err = w(o.Stdout)
+		}
+		if err != nil {
 			return rep, err
 		}
 		if o.Format == "text" {
@@ -264,7 +312,45 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	if interrupted {
 		return rep, ErrInterrupted
 	}
+	if err := checkGates(rep.Scores, gates); err != nil {
+		return rep, err
+	}
 	return rep, nil
+}
+
+// checkGates returns a *ThresholdError with one line per missed gate, or
+// nil when every gate passed.
+func checkGates(s scorer.Scores, gates []scorer.Threshold) error {
+	var missed []string
+	for _, r := range scorer.CheckThresholds(s, gates) {
+		if !r.Passed {
+			missed = append(missed, "min-score: "+r.Message())
+		}
+	}
+	if len(missed) == 0 {
+		return nil
+	}
+	return &ThresholdError{Msg: strings.Join(missed, "\n")}
+}
+
+// appendFile appends what write produces to path, creating it if needed.
+func appendFile(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("append step summary: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("append step summary %s: %w", path, err)
+	}
+	return nil
 }
 
 // runTasks runs tasks on o.Concurrency workers and returns a channel that

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -27,7 +28,10 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report path (default runs/<UTC time>-<model>.json)"},
 			&ucli.BoolFlag{Name: "resume", Usage: "continue the run in <out>.partial.jsonl (default: the newest under runs/)"},
 			&ucli.StringFlag{Name: "record", Usage: "directory for raw SSE recordings of every task"},
-			&ucli.StringFlag{Name: "format", Value: "text", Usage: "stdout summary: text or json"},
+			&ucli.StringFlag{Name: "format", Value: "text", Usage: "stdout report: text, json, md, junit or csv"},
+			&ucli.StringSliceFlag{Name: "out-format", Usage: "also write the report as FORMAT=PATH (md, junit, csv, json, text; repeatable), e.g. md=report.md"},
+			&ucli.StringFlag{Name: "min-score", Usage: "CI gates, e.g. composite=70,streaming=80: exit 3 when a score is below its minimum"},
+			&ucli.StringFlag{Name: "prices", Usage: "price table (JSON or YAML) for targets that report tokens but no cost_usd (docs/SCORING.md)"},
 		),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
@@ -80,6 +84,8 @@ func benchRunCommand() *ucli.Command {
 				Out: c.String("out"), Resume: c.Bool("resume"), RecordDir: c.String("record"),
 				Pace:   baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
 				Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
+				Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
+				StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
 			}
 			if _, err := bench.Run(c.Context, opts); err != nil {
 				return fmt.Errorf("bench run: %w", err)

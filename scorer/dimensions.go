@@ -7,14 +7,18 @@ import (
 	"strconv"
 	"strings"
 
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/suites"
 )
 
-// Default prices for targets that report tokens but no cost_usd. They are
-// a cheap hosted model's list price, so a target that reports its own cost
-// is judged on that figure and one that does not is judged on a fixed,
-// published table rather than on nothing.
+// Default prices (DefaultPrices) for targets that report tokens but no
+// cost_usd. They are a cheap hosted model's list price, so a target that
+// reports its own cost is judged on that figure and one that does not is
+// judged on a fixed, published table rather than on nothing; --prices
+// replaces them.
 const (
 	// DefaultPromptUSDPerMTok is the price of one million prompt tokens.
 	DefaultPromptUSDPerMTok = 0.50
@@ -29,18 +33,21 @@ const (
 // Targets are the values at which a task earns full marks on speed and
 // cost. They are run options rather than constants because what counts as
 // fast or cheap depends on the deployment being benchmarked; a report
-// records the targets it was scored with.
+// records the targets it was scored with (its "scoring" block).
 type Targets struct {
-	TTFTMs         float64 `json:"ttft_ms"`
-	TPS            float64 `json:"tps"`
-	E2EMs          float64 `json:"e2e_ms"`
-	GapMs          float64 `json:"gap_ms"`
+	TTFTMs float64 `json:"ttft_ms"`
+	TPS    float64 `json:"tps"`
+	E2EMs  float64 `json:"e2e_ms"`
+	GapMs  float64 `json:"gap_ms"`
+	// CostPerTaskUSD is the target spend per correct answer: what one task
+	// answered fully right may cost (the name predates the normalisation
+	// by quality and is kept for compatibility).
 	CostPerTaskUSD float64 `json:"cost_per_task_usd"`
 }
 
 // DefaultTargets are the Janus competition's expectations: first token
 // within 2 s, 10 tokens/s, a whole answer within 8 s, no silence over 2 s,
-// and a cent per task.
+// and a cent per correct answer.
 func DefaultTargets() Targets {
 	return Targets{TTFTMs: 2000, TPS: 10, E2EMs: 8000, GapMs: 2000, CostPerTaskUSD: 0.01}
 }
@@ -79,51 +86,6 @@ func piecewise(v, t float64) float64 {
 	}
 }
 
-// meanSorted is the mean of xs summed in ascending order, so the result
-// does not depend on the order tasks finished in. xs is not modified.
-func meanSorted(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	sum := 0.0
-	for _, x := range s {
-		sum += x
-	}
-	return sum / float64(len(s))
-}
-
-func dimension(perTask []float64) Dimension {
-	return Dimension{Value: clamp01(meanSorted(perTask)) * 100, N: len(perTask)}
-}
-
-func failed(t TaskResult) bool { return t.Status != StatusOK }
-
-// isQualityTask says which tasks Quality averages: the quality family and
-// tool use, the tasks whose point is the answer itself.
-func isQualityTask(t TaskResult) bool {
-	return suites.Family(t.Category) == "quality" || t.Category == suites.CatTools
-}
-
-// Quality is the mean evaluator score over quality and tools tasks, ×100.
-// Failed requests count with score 0: an answer that never arrived is a
-// wrong answer. Streaming, cost and multimodal tasks are checked too, but
-// their correctness is credited in their own dimensions.
-func Quality(tasks []TaskResult) Dimension {
-	var xs []float64
-	for _, t := range tasks {
-		if isQualityTask(t) {
-			xs = append(xs, clamp01(t.Score))
-		}
-	}
-	d := dimension(xs)
-	if d.N == 0 {
-		d.Note = "no quality or tools tasks in this suite"
-	}
-	return d
-}
-
 // speedTask scores one task's latency in [0, 1]: half TTFT, half decode
 // rate, or the end-to-end time alone when the request produced no TTFT or
 // decode rate (non-streamed, or a single token). A failed request scores 0,
@@ -142,20 +104,32 @@ func speedTask(t TaskResult, tg Targets) float64 {
 	return 0
 }
 
-// Speed is the mean of speedTask over every task, ×100. Failed tasks stay
-// in the mean at 0, so a target cannot raise its speed by failing the slow
-// tasks.
-func Speed(tasks []TaskResult, tg Targets) Dimension {
-	tg = tg.withDefaults()
-	xs := make([]float64, 0, len(tasks))
-	for _, t := range tasks {
-		xs = append(xs, speedTask(t, tg))
+// failed says whether the request behind t failed (error or timeout).
+func failed(t TaskResult) bool { return t.Status != StatusOK }
+
+// isQualityTask says which tasks Quality averages: the quality family and
+// tool use, the tasks whose point is the answer itself.
+func isQualityTask(t TaskResult) bool {
+	return suites.Family(t.Category) == "quality" || t.Category == suites.CatTools
+}
+
+// isMultimodalTask says which tasks Multimodal averages.
+func isMultimodalTask(t TaskResult) bool {
+	return suites.Family(t.Category) == suites.CatMultimodal
+}
+
+// costTask scores one task's cost per unit of quality in [0, 1]: the
+// task's cost (TaskCost) divided by its evaluator score, piecewise against
+// the target cost per correct answer. A failed task, a wrong answer (score
+// 0) and a task without usable usage data score 0: a cheap wrong answer
+// is not cheap, and hiding the bill never beats paying it.
+func costTask(t *TaskResult, tg Targets, prices Prices, model string) (score float64, covered bool) {
+	usd, _, ok := TaskCost(t, prices, model)
+	q := clamp01(t.Score)
+	if !ok || failed(*t) || !(q > 0) {
+		return 0, ok
 	}
-	d := dimension(xs)
-	if d.N == 0 {
-		d.Note = "no tasks"
-	}
-	return d
+	return piecewise(usd/q, tg.CostPerTaskUSD), true
 }
 
 // streamPenaltyCodes are the contract breaches that cost a streamed task
@@ -195,37 +169,36 @@ func streamPenalty(vs []trace.Violation) float64 {
 // measure: an answer of 4 or more tokens that came in one or two events
 // arrived as a lump (0), a shorter one could not have streamed (1).
 func continuity(t TaskResult) float64 {
+	evenness, coverage, ok := continuityFactors(t)
+	if !ok {
+		return evenness
+	}
+	return clamp01(evenness * coverage)
+}
+
+// continuityFactors are continuity's evenness and coverage. When the task
+// has fewer than two gaps, or no positive mean gap or e2e, ok is false
+// and evenness is continuity's whole verdict (0 or 1).
+func continuityFactors(t TaskResult) (evenness, coverage float64, ok bool) {
 	gaps := t.ITLs
 	if gaps == nil {
 		gaps = t.Metrics.ITLs
 	}
 	if len(gaps) < 2 {
 		if t.Metrics.OutputTokens >= 4 {
-			return 0
+			return 0, 0, false
 		}
-		return 1
+		return 1, 0, false
 	}
 	g := append([]float64(nil), gaps...)
 	sort.Float64s(g)
-	sum := 0.0
-	for _, x := range g {
-		sum += x
-	}
-	mean := sum / float64(len(g))
-	if !(mean > 0) {
-		return 0
-	}
-	ss := 0.0
-	for _, x := range g {
-		ss += (x - mean) * (x - mean)
-	}
-	cv := math.Sqrt(ss/float64(len(g))) / mean
-	evenness := math.Max(0, 1-cv)
+	mean, variance := stat.PopMeanVariance(g, nil)
 	e2e := t.Metrics.E2EMs
-	if e2e == nil || !(*e2e > 0) {
-		return 0
+	if !(mean > 0) || e2e == nil || !(*e2e > 0) {
+		return 0, 0, false
 	}
-	return clamp01(evenness * clamp01(sum/(*e2e)))
+	cv := math.Sqrt(math.Max(0, variance)) / mean
+	return math.Max(0, 1-cv), clamp01(floats.Sum(g) / *e2e), true
 }
 
 // streamTask scores one streamed task in [0, 1]: 0.4 TTFT against the
@@ -252,174 +225,6 @@ func streamTask(t TaskResult, tg Targets) float64 {
 	}
 	s := 0.4*ttft + 0.4*gap + 0.2*continuity(t) - streamPenalty(t.Violations)
 	return clamp01(s)
-}
-
-// Streaming is the mean of streamTask over streamed tasks, ×100. A run
-// with stream:false has no streamed tasks and scores 0 here, with a note:
-// it did not show it can stream.
-func Streaming(tasks []TaskResult, tg Targets) Dimension {
-	tg = tg.withDefaults()
-	var xs []float64
-	for _, t := range tasks {
-		if t.Stream {
-			xs = append(xs, streamTask(t, tg))
-		}
-	}
-	d := dimension(xs)
-	if d.N == 0 {
-		d.Note = "no streamed tasks"
-	}
-	return d
-}
-
-// taskCostUSD is what one task cost, and whether the target told us:
-// usage.cost_usd when set, else the tokens at the default price table,
-// plus sandbox seconds at SandboxUSDPerSecond. A usage object with no cost
-// and zero tokens carries no cost information (every real request has
-// prompt tokens), and negative figures are not believable; both count as
-// no data.
-func taskCostUSD(u *TaskResult) (float64, bool) {
-	if u.Usage == nil {
-		return 0, false
-	}
-	us := u.Usage
-	var cost float64
-	switch {
-	case us.CostUSD != nil:
-		cost = *us.CostUSD
-		if !(cost >= 0) || math.IsInf(cost, 0) {
-			return 0, false
-		}
-	case us.PromptTokens > 0 || us.CompletionTokens > 0:
-		if us.PromptTokens < 0 || us.CompletionTokens < 0 {
-			return 0, false
-		}
-		cost = float64(us.PromptTokens)*DefaultPromptUSDPerMTok/1e6 +
-			float64(us.CompletionTokens)*DefaultCompletionUSDPerMTok/1e6
-	default:
-		return 0, false
-	}
-	if us.SandboxSeconds != nil {
-		s := *us.SandboxSeconds
-		if !(s >= 0) || math.IsInf(s, 0) {
-			return 0, false
-		}
-		cost += s * SandboxUSDPerSecond
-	}
-	return cost, true
-}
-
-// Cost is the mean over every task of its cost scored piecewise against
-// CostPerTaskUSD, ×100. A task without usable usage data scores 0 — a
-// target that hides its cost must not win the cost dimension — and so
-// does a failed task, which delivered nothing for its money. Coverage is
-// the share of tasks that reported usable usage.
-func Cost(tasks []TaskResult, tg Targets) Dimension {
-	tg = tg.withDefaults()
-	xs := make([]float64, 0, len(tasks))
-	withUsage := 0
-	for i := range tasks {
-		c, ok := taskCostUSD(&tasks[i])
-		if ok {
-			withUsage++
-		}
-		if !ok || failed(tasks[i]) {
-			xs = append(xs, 0)
-			continue
-		}
-		xs = append(xs, piecewise(c, tg.CostPerTaskUSD))
-	}
-	d := dimension(xs)
-	if d.N == 0 {
-		d.Note = "no tasks"
-		return d
-	}
-	cov := float64(withUsage) / float64(d.N)
-	d.Coverage = &cov
-	if missing := d.N - withUsage; missing > 0 {
-		d.Note = fmt.Sprintf("%d tasks reported no usage", missing)
-		if missing == 1 {
-			d.Note = "1 task reported no usage"
-		}
-	}
-	return d
-}
-
-// Multimodal is the mean evaluator score of multimodal tasks, ×100. A
-// suite without them scores 0 with a note, never a neutral value.
-func Multimodal(tasks []TaskResult) Dimension {
-	var xs []float64
-	for _, t := range tasks {
-		if suites.Family(t.Category) == suites.CatMultimodal {
-			xs = append(xs, clamp01(t.Score))
-		}
-	}
-	d := dimension(xs)
-	if d.N == 0 {
-		d.Note = "no multimodal tasks in this suite"
-	}
-	return d
-}
-
-// Composite is Σ wᵢ·valueᵢ / Σ wᵢ over the five dimensions. A dimension
-// with no tasks keeps its weight and contributes 0: dropping it would
-// renormalise the others upward, so a suite without multimodal tasks would
-// score a target as if it had aced them. Negative weights count as 0. N is
-// the largest dimension N, which is the number of tasks (speed and cost
-// count every task).
-func Composite(s Scores, w Weights) Dimension {
-	dims := []struct {
-		name string
-		d    Dimension
-		w    float64
-	}{
-		{"quality", s.Quality, w.Quality},
-		{"speed", s.Speed, w.Speed},
-		{"cost", s.Cost, w.Cost},
-		{"streaming", s.Streaming, w.Streaming},
-		{"multimodal", s.Multimodal, w.Multimodal},
-	}
-	var num, den float64
-	n := 0
-	var empty []string
-	for _, x := range dims {
-		wt := x.w
-		if !(wt > 0) || math.IsInf(wt, 0) {
-			wt = 0
-		}
-		num += wt * x.d.Value
-		den += wt
-		n = max(n, x.d.N)
-		if x.d.N == 0 && wt > 0 {
-			empty = append(empty, x.name)
-		}
-	}
-	out := Dimension{N: n}
-	if den == 0 {
-		out.Note = "all weights are zero"
-		return out
-	}
-	out.Value = math.Min(100, math.Max(0, num/den))
-	if len(empty) > 0 {
-		out.Note = "no tasks for " + strings.Join(empty, ", ") + " (scored 0 at full weight)"
-	}
-	return out
-}
-
-// Score computes every dimension and the composite from a run's task
-// results. It is pure: the same results in any order give bit-identical
-// scores.
-func Score(tasks []TaskResult, w Weights, tg Targets) Scores {
-	s := Scores{
-		Quality:    Quality(tasks),
-		Speed:      Speed(tasks, tg),
-		Cost:       Cost(tasks, tg),
-		Streaming:  Streaming(tasks, tg),
-		Multimodal: Multimodal(tasks),
-	}
-	s.Composite = Composite(s, w)
-	s.Composite.N = len(tasks)
-	return s
 }
 
 // ParseWeights reads composite weights written as

@@ -229,26 +229,29 @@ func TestCost(t *testing.T) {
 		want    float64
 		hasData bool
 	}{
-		// reported $0.005 ≤ $0.01
-		{"reported cheap", TaskResult{Status: StatusOK, Usage: &wire.Usage{PromptTokens: 9, CostUSD: f(0.005)}}, 1, true},
+		// right answer, reported $0.005 ≤ $0.01 per correct answer
+		{"reported cheap", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 9, CostUSD: f(0.005)}}, 1, true},
 		// 10000·0.5/1M + 4000·1.5/1M = 0.005 + 0.006 = 0.011 → 1 − 0.5·0.1
-		{"token price", TaskResult{Status: StatusOK, Usage: &wire.Usage{PromptTokens: 10000, CompletionTokens: 4000}}, 0.95, true},
+		{"token price", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 10000, CompletionTokens: 4000}}, 0.95, true},
 		// $0.01 + 100 s · $0.0001 = $0.02 = 2t → 0.5
-		{"sandbox", TaskResult{Status: StatusOK, Usage: &wire.Usage{CostUSD: f(0.01), SandboxSeconds: f(100)}}, 0.5, true},
+		{"sandbox", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{CostUSD: f(0.01), SandboxSeconds: f(100)}}, 0.5, true},
 		// reported free is free
-		{"reported zero", TaskResult{Status: StatusOK, Usage: &wire.Usage{PromptTokens: 5, CostUSD: f(0)}}, 1, true},
+		{"reported zero", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 5, CostUSD: f(0)}}, 1, true},
+		// half right at $0.008: $0.016 per correct answer → 1 − 0.5·0.6
+		{"half right", TaskResult{Status: StatusOK, Score: 0.5, Usage: &wire.Usage{CostUSD: f(0.008)}}, 0.7, true},
+		// a cheap wrong answer is not cheap
+		{"cheap but wrong", TaskResult{Status: StatusOK, Score: 0, Usage: &wire.Usage{CostUSD: f(0.0001)}}, 0, true},
 		// hiding usage never wins cost
-		{"no usage", TaskResult{Status: StatusOK}, 0, false},
+		{"no usage", TaskResult{Status: StatusOK, Score: 1}, 0, false},
 		// a failed task bought nothing, even if it reported usage
 		{"failed", TaskResult{Status: StatusError, Usage: &wire.Usage{CostUSD: f(0)}}, 0, true},
 		// a usage object with no cost and no tokens says nothing
-		{"empty usage", TaskResult{Status: StatusOK, Usage: &wire.Usage{}}, 0, false},
+		{"empty usage", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{}}, 0, false},
 		// a negative cost is not believable
-		{"negative cost", TaskResult{Status: StatusOK, Usage: &wire.Usage{CostUSD: f(-1)}}, 0, false},
+		{"negative cost", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{CostUSD: f(-1)}}, 0, false},
 	}
 	var tasks []TaskResult
 	withData := 0
-	sum := 0.0
 	for _, c := range cases {
 		d := Cost([]TaskResult{c.task}, tg)
 		if !near(d.Value, 100*c.want) {
@@ -258,18 +261,17 @@ func TestCost(t *testing.T) {
 			t.Errorf("%s: coverage %v, want data=%v", c.name, *d.Coverage, c.hasData)
 		}
 		tasks = append(tasks, c.task)
-		sum += c.want
 		if c.hasData {
 			withData++
 		}
 	}
-	// (1 + 0.95 + 0.5 + 1 + 0 + 0 + 0 + 0) / 8 = 0.43125, 5 of 8 with data
+	// (1 + 0.95 + 0.5 + 1 + 0.7 + 0 + 0 + 0 + 0 + 0) / 10 = 0.415, 7 of 10 with data
 	d := Cost(tasks, tg)
-	if !near(d.Value, 43.125) || d.N != 8 {
-		t.Errorf("Cost = %+v, want 43.125 over 8", d)
+	if !near(d.Value, 41.5) || d.N != 10 {
+		t.Errorf("Cost = %+v, want 41.5 over 10", d)
 	}
-	if d.Coverage == nil || *d.Coverage != 5.0/8 || withData != 5 {
-		t.Errorf("coverage = %v, want 5/8", d.Coverage)
+	if d.Coverage == nil || *d.Coverage != 7.0/10 || withData != 7 {
+		t.Errorf("coverage = %v, want 7/10", d.Coverage)
 	}
 	if d.Note != "3 tasks reported no usage" {
 		t.Errorf("note = %q", d.Note)
@@ -277,8 +279,67 @@ func TestCost(t *testing.T) {
 	if full := Cost(tasks[:1], tg); full.Note != "" || *full.Coverage != 1 {
 		t.Errorf("full coverage: %+v", full)
 	}
-	if none := Cost([]TaskResult{{Status: StatusOK}}, tg); none.Value != 0 || none.Note != "1 task reported no usage" {
+	if none := Cost([]TaskResult{{Status: StatusOK, Score: 1}}, tg); none.Value != 0 || none.Note != "1 task reported no usage" {
 		t.Errorf("no usage at all must score 0, never a neutral value: %+v", none)
+	}
+}
+
+func TestCostWithPrices(t *testing.T) {
+	prices := Prices{Default: Price{PromptUSDPerMTok: 1, CompletionUSDPerMTok: 2},
+		Models: map[string]Price{"big": {PromptUSDPerMTok: 10, CompletionUSDPerMTok: 20}}, SandboxUSDPerSecond: 0.001}
+	tg := DefaultTargets()
+	cases := []struct {
+		name  string
+		model string
+		task  TaskResult
+		want  float64
+	}{
+		// default row: 2000·1/1M + 1000·2/1M = $0.004 ≤ $0.01
+		{"default price", "small", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 2000, CompletionTokens: 1000}}, 1},
+		// model row: 2000·10/1M + 1000·20/1M = $0.04 = 4t → 0.3
+		{"model price", "big", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 2000, CompletionTokens: 1000}}, 0.3},
+		// reported cost wins over the table; sandbox at the table's $0.001/s: 0.005 + 10·0.001 = $0.015 → 0.75
+		{"reported plus sandbox", "big", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 1e6, CostUSD: f(0.005), SandboxSeconds: f(10)}}, 0.75},
+	}
+	for _, c := range cases {
+		if d := CostWith([]TaskResult{c.task}, tg, prices, c.model); !near(d.Value, 100*c.want) {
+			t.Errorf("%s: CostWith = %v, want %v", c.name, d.Value, 100*c.want)
+		}
+	}
+}
+
+func TestQualityWeighted(t *testing.T) {
+	tasks := []TaskResult{
+		{Category: "quality/code", Status: StatusOK, Score: 1}, // code mean 0.5
+		{Category: "quality/code", Status: StatusOK, Score: 0},
+		{Category: "quality/chat", Status: StatusOK, Score: 1}, // chat mean 1
+		{Category: "tools", Status: StatusOK, Score: 0},        // tools mean 0
+		{Category: "streaming", Status: StatusOK, Score: 1},    // not quality
+	}
+	cases := []struct {
+		name    string
+		weights map[string]float64
+		want    float64
+		n       int
+	}{
+		// no weights: plain mean over the four quality tasks, 2/4
+		{"none", nil, 50, 4},
+		// code 2, chat 1, tools 1: (2·0.5 + 1·1 + 1·0) / 4
+		{"code doubled", map[string]float64{"quality/code": 2, "quality/chat": 1, "tools": 1}, 50, 4},
+		// chat 3, code and tools unnamed weigh 1: (3·1 + 0.5 + 0) / 5
+		{"chat tripled", map[string]float64{"quality/chat": 3}, 70, 4},
+		// tools weighted 0 drops out: (0.5 + 1) / 2
+		{"tools off", map[string]float64{"tools": 0}, 75, 3},
+	}
+	for _, c := range cases {
+		d := QualityWeighted(tasks, c.weights)
+		if !near(d.Value, c.want) || d.N != c.n {
+			t.Errorf("%s: QualityWeighted = %+v, want %v over %d", c.name, d, c.want, c.n)
+		}
+	}
+	got := QualityCategoryWeights(map[string]float64{"quality": 40, "speed": 20, "quality/code": 2, "tools": 3, "cost": 15})
+	if len(got) != 2 || got["quality/code"] != 2 || got["tools"] != 3 {
+		t.Errorf("QualityCategoryWeights = %v, want quality/code and tools only", got)
 	}
 }
 

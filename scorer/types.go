@@ -1,7 +1,9 @@
 // Package scorer turns traces into scores: evaluators judge each task's
 // answer against its suite checks, and one pure function per dimension
 // (quality, speed, cost, streaming, multimodal) folds task results into a
-// 0–100 value; the composite is their weighted sum.
+// 0–100 value; the composite is their weighted sum. ScoreWith adds a 95%
+// stratified bootstrap interval to each (stats.go); docs/SCORING.md
+// defines every formula.
 package scorer
 
 import (
@@ -33,9 +35,10 @@ type TaskResult struct {
 	Budgets    trace.Budgets     `json:"budgets"`
 }
 
-// Dimension is one score with its sample size. CI95 is filled by the
-// statistics step when it runs; Coverage is the share of tasks that had the
-// data the dimension needs (cost without usage figures, say).
+// Dimension is one score with its sample size. CI95 is its 95% bootstrap
+// interval (Score and ScoreWith fill it; the per-dimension functions do
+// not); Coverage is the share of tasks that had the data the dimension
+// needs (cost without usage figures, say).
 type Dimension struct {
 	Value    float64     `json:"value"`
 	N        int         `json:"n"`

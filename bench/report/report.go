@@ -4,13 +4,17 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
+	"strings"
 	"time"
+
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
@@ -35,6 +39,41 @@ type Report struct {
 	Violations    map[string]int      `json:"violations"`
 	Tasks         []scorer.TaskResult `json:"tasks"`
 	Harness       *Harness            `json:"harness,omitempty"`
+	// PassRate is the share of tasks that passed (scorer.Passed) with its
+	// Wilson interval; Aggregate fills it.
+	PassRate *scorer.Rate `json:"pass_rate,omitempty"`
+	// Scoring records what the scores were computed with, besides Weights
+	// and Run.Model, so that re-scoring the report reproduces them.
+	Scoring *Scoring `json:"scoring,omitempty"`
+}
+
+// Scoring is the part of scorer.Options a report records: the targets,
+// the price table, quality's category weights and the bootstrap.
+type Scoring struct {
+	Targets         scorer.Targets     `json:"targets"`
+	Prices          scorer.Prices      `json:"prices"`
+	CategoryWeights map[string]float64 `json:"category_weights,omitempty"`
+	Bootstrap       scorer.Bootstrap   `json:"bootstrap"`
+	// PassScore is the task score at or above which a task passed.
+	PassScore float64 `json:"pass_score"`
+}
+
+// NewScoring records o, with its defaults filled in.
+func NewScoring(o scorer.Options) *Scoring {
+	o = o.WithDefaults()
+	return &Scoring{Targets: o.Targets, Prices: *o.Prices, CategoryWeights: o.CategoryWeights,
+		Bootstrap: o.Bootstrap, PassScore: scorer.PassScore}
+}
+
+// Options rebuilds the scorer options the report was scored with, given
+// its weights and model; a nil Scoring means the defaults.
+func (s *Scoring) Options(w scorer.Weights, model string) scorer.Options {
+	o := scorer.Options{Weights: w, Model: model}
+	if s != nil {
+		p := s.Prices
+		o.Targets, o.Prices, o.CategoryWeights, o.Bootstrap = s.Targets, &p, s.CategoryWeights, s.Bootstrap
+	}
+	return o.WithDefaults()
 }
 
 // Run describes what was run, where and how.
@@ -74,14 +113,18 @@ type Host struct {
 }
 
 // Summary aggregates one metric over tasks (nearest-rank percentiles).
+// For latency and rate metrics Aggregate adds 95% bootstrap intervals of
+// the p50 and the p99.
 type Summary struct {
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-	P99  float64 `json:"p99"`
-	Mean float64 `json:"mean"`
-	Min  float64 `json:"min"`
-	Max  float64 `json:"max"`
-	N    int     `json:"n"`
+	P50     float64     `json:"p50"`
+	P90     float64     `json:"p90"`
+	P99     float64     `json:"p99"`
+	Mean    float64     `json:"mean"`
+	Min     float64     `json:"min"`
+	Max     float64     `json:"max"`
+	N       int         `json:"n"`
+	CI95P50 *[2]float64 `json:"ci95_p50,omitempty"`
+	CI95P99 *[2]float64 `json:"ci95_p99,omitempty"`
 }
 
 // Harness states the harness's own measurement error, from the last
@@ -109,66 +152,152 @@ func RedactURL(raw string) string {
 	return u.String()
 }
 
-// Summarize computes nearest-rank percentiles of values (which it sorts).
+// Summarize computes nearest-rank percentiles of values (gonum
+// stat.Quantile with stat.Empirical: the smallest value with at least p of
+// the values at or below it) and their mean (stat.Mean, over the sorted
+// values so the order they came in cannot matter). values is not modified.
 func Summarize(values []float64) Summary {
 	if len(values) == 0 {
 		return Summary{}
 	}
-	v := append([]float64(nil), values...)
-	sort.Float64s(v)
-	rank := func(p float64) float64 {
-		i := int(math.Ceil(p/100*float64(len(v)))) - 1
-		if i < 0 {
-			i = 0
-		}
-		return v[i]
-	}
-	sum := 0.0
-	for _, x := range v {
-		sum += x
-	}
-	return Summary{P50: rank(50), P90: rank(90), P99: rank(99), Mean: sum / float64(len(v)),
+	v := slices.Clone(values)
+	slices.Sort(v)
+	q := func(p float64) float64 { return stat.Quantile(p, stat.Empirical, v, nil) }
+	return Summary{P50: q(0.5), P90: q(0.9), P99: q(0.99), Mean: stat.Mean(v, nil),
 		Min: v[0], Max: v[len(v)-1], N: len(v)}
 }
 
-// Aggregate fills Metrics and Violations from Tasks. Inter-token latency
-// pools every gap of every task, not each task's mean.
+// series is one metric's values and, for each, the index of the task it
+// came from.
+type series struct {
+	vals   []float64
+	owners []int
+}
+
+func (s *series) add(owner int, v float64) {
+	s.vals = append(s.vals, v)
+	s.owners = append(s.owners, owner)
+}
+
+// hasCI says which metrics get bootstrap intervals: latencies (…_ms) and
+// rates (…_tps), not counts.
+func hasCI(name string) bool {
+	return strings.HasSuffix(name, "_ms") || strings.HasSuffix(name, "_tps")
+}
+
+// Aggregate fills Metrics, Violations and PassRate from Tasks. Inter-token
+// latency pools every gap of every task, not each task's mean. The p50 and
+// p99 of latency and rate metrics get 95% intervals from the same
+// stratified bootstrap over tasks as the scores (a resample pools the
+// values of the tasks it drew), with Scoring's bootstrap settings.
 func (r *Report) Aggregate() {
-	series := map[string][]float64{}
-	add := func(name string, p *float64) {
-		if p != nil {
-			series[name] = append(series[name], *p)
+	all := map[string]*series{}
+	add := func(name string, owner int, p *float64) {
+		if p == nil {
+			return
 		}
+		s := all[name]
+		if s == nil {
+			s = &series{}
+			all[name] = s
+		}
+		s.add(owner, *p)
 	}
+	num := func(v float64) *float64 { return &v }
 	r.Violations = map[string]int{}
 	for _, code := range trace.ViolationCodes {
 		r.Violations[code] = 0
 	}
-	for _, t := range r.Tasks {
+	for i, t := range r.Tasks {
 		m := t.Metrics
-		add("headers_ms", m.HeadersMs)
-		add("ttfb_ms", m.TTFBMs)
-		add("ttft_ms", m.TTFTMs)
-		add("ttft_content_ms", m.TTFTContentMs)
-		add("tpot_ms", m.TPOTMs)
-		add("e2e_ms", m.E2EMs)
-		add("output_tps", m.OutputTPS)
-		add("e2e_tps", m.E2ETPS)
-		add("max_gap_ms", m.MaxGapMs)
-		add("max_token_gap_ms", m.MaxTokenGapMs)
-		series["itl_ms"] = append(series["itl_ms"], t.ITLs...)
-		series["output_tokens"] = append(series["output_tokens"], float64(m.OutputTokens))
-		series["keepalives"] = append(series["keepalives"], float64(m.Keepalives))
+		add("headers_ms", i, m.HeadersMs)
+		add("ttfb_ms", i, m.TTFBMs)
+		add("ttft_ms", i, m.TTFTMs)
+		add("ttft_content_ms", i, m.TTFTContentMs)
+		add("tpot_ms", i, m.TPOTMs)
+		add("e2e_ms", i, m.E2EMs)
+		add("output_tps", i, m.OutputTPS)
+		add("e2e_tps", i, m.E2ETPS)
+		add("max_gap_ms", i, m.MaxGapMs)
+		add("max_token_gap_ms", i, m.MaxTokenGapMs)
+		for _, g := range t.ITLs {
+			add("itl_ms", i, num(g))
+		}
+		add("output_tokens", i, num(float64(m.OutputTokens)))
+		add("keepalives", i, num(float64(m.Keepalives)))
 		if m.ReportedCompletionTokens != nil {
-			series["reported_completion_tokens"] = append(series["reported_completion_tokens"], float64(*m.ReportedCompletionTokens))
+			add("reported_completion_tokens", i, num(float64(*m.ReportedCompletionTokens)))
 		}
 		for _, v := range t.Violations {
 			r.Violations[v.Code]++
 		}
 	}
 	r.Metrics = map[string]Summary{}
-	for name, vals := range series {
-		r.Metrics[name] = Summarize(vals)
+	for name, s := range all {
+		r.Metrics[name] = Summarize(s.vals)
+	}
+	pr := scorer.PassRate(r.Tasks)
+	r.PassRate = &pr
+	r.metricCIs(all)
+}
+
+// metricCI collects one metric's bootstrap percentiles.
+type metricCI struct {
+	name       string
+	vals       []float64
+	owners     []int
+	weights    []float64
+	p50s, p99s []float64
+}
+
+// metricCIs sets CI95P50 and CI95P99 of every metric hasCI accepts.
+func (r *Report) metricCIs(all map[string]*series) {
+	var ms []*metricCI
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		s := all[name]
+		if !hasCI(name) || len(s.vals) == 0 {
+			continue
+		}
+		idx := make([]int, len(s.vals))
+		for j := range idx {
+			idx[j] = j
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(s.vals[a], s.vals[b]) })
+		m := &metricCI{name: name, vals: make([]float64, len(idx)), owners: make([]int, len(idx)), weights: make([]float64, len(idx))}
+		for k, j := range idx {
+			m.vals[k], m.owners[k] = s.vals[j], s.owners[j]
+		}
+		ms = append(ms, m)
+	}
+	if len(ms) == 0 {
+		return
+	}
+	b := scorer.DefaultBootstrap()
+	if r.Scoring != nil {
+		b = r.Scoring.Bootstrap
+	}
+	b.Resample(r.Tasks, func(counts []float64) {
+		for _, m := range ms {
+			total := 0.0
+			for k, o := range m.owners {
+				m.weights[k] = counts[o]
+				total += counts[o]
+			}
+			if total == 0 {
+				continue // no task with this metric was drawn
+			}
+			m.p50s = append(m.p50s, stat.Quantile(0.5, stat.Empirical, m.vals, m.weights))
+			m.p99s = append(m.p99s, stat.Quantile(0.99, stat.Empirical, m.vals, m.weights))
+		}
+	})
+	for _, m := range ms {
+		if len(m.p50s) == 0 {
+			continue
+		}
+		sum := r.Metrics[m.name]
+		p50, p99 := scorer.PercentileCI(m.p50s), scorer.PercentileCI(m.p99s)
+		sum.CI95P50, sum.CI95P99 = &p50, &p99
+		r.Metrics[m.name] = sum
 	}
 }
 

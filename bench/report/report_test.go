@@ -25,9 +25,9 @@ func TestSummarizeNearestRank(t *testing.T) {
 		// Empty input: all zero, n 0.
 		{"empty", nil, Summary{}},
 		// One value is every percentile.
-		{"one", []float64{7}, Summary{7, 7, 7, 7, 7, 7, 1}},
+		{"one", []float64{7}, Summary{P50: 7, P90: 7, P99: 7, Mean: 7, Min: 7, Max: 7, N: 1}},
 		// Ten values 1..10 (unsorted): p50 is the 5th, p90 the 9th, p99 the 10th.
-		{"ten", []float64{10, 1, 9, 2, 8, 3, 7, 4, 6, 5}, Summary{5, 9, 10, 5.5, 1, 10, 10}},
+		{"ten", []float64{10, 1, 9, 2, 8, 3, 7, 4, 6, 5}, Summary{P50: 5, P90: 9, P99: 10, Mean: 5.5, Min: 1, Max: 10, N: 10}},
 	}
 	for _, tc := range cases {
 		if got := Summarize(tc.in); got != tc.want {
@@ -65,6 +65,7 @@ func fixture() *Report {
 		},
 	}
 	r.Scores = scorer.Score(r.Tasks, r.Weights, scorer.DefaultTargets())
+	r.Scoring = NewScoring(scorer.Options{Weights: r.Weights})
 	r.Aggregate()
 	return r
 }
@@ -105,6 +106,18 @@ func TestJSONValidatesAndBrokenOnesDoNot(t *testing.T) {
 		{"bad status", func(m map[string]any) { m["run"].(map[string]any)["status"] = "done" }},
 		// A score above 100.
 		{"score range", func(m map[string]any) { m["scores"].(map[string]any)["quality"].(map[string]any)["value"] = 101 }},
+		// A pass rate above 1.
+		{"pass rate range", func(m map[string]any) { m["pass_rate"].(map[string]any)["value"] = 1.5 }},
+		// A metric interval that is not a pair.
+		{"metric ci", func(m map[string]any) {
+			m["metrics"].(map[string]any)["ttft_ms"].(map[string]any)["ci95_p50"] = []any{1, 2, 3}
+		}},
+		// A scoring block with a field the schema does not know.
+		{"scoring field", func(m map[string]any) { m["scoring"].(map[string]any)["seed"] = 1 }},
+		// A bootstrap of zero resamples.
+		{"resamples", func(m map[string]any) {
+			m["scoring"].(map[string]any)["bootstrap"].(map[string]any)["resamples"] = 0
+		}},
 		// An unknown violation code on a task.
 		{"bad code", func(m map[string]any) {
 			m["tasks"].([]any)[1].(map[string]any)["violations"].([]any)[0].(map[string]any)["code"] = "slow"

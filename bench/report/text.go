@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/janus-bench/janus/scorer"
 )
@@ -51,6 +52,10 @@ func Text(r *Report) func(io.Writer) error {
 		row("streaming", s.Streaming, wt.Streaming)
 		row("multimodal", s.Multimodal, wt.Multimodal)
 		tw.Flush()
+		if pr := r.PassRate; pr != nil {
+			fmt.Fprintf(&b, "\npass rate  %d/%d = %.1f%%  CI95 [%.1f%%, %.1f%%]  (score >= %g, request ok)\n",
+				pr.Passed, pr.N, pr.Value*100, pr.CI95[0]*100, pr.CI95[1]*100, scorer.PassScore)
+		}
 
 		b.WriteString("\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -89,9 +94,7 @@ func Text(r *Report) func(io.Writer) error {
 			if t.Error != nil {
 				reason = string(t.Error.Class) + ": " + t.Error.Message
 			}
-			if len(reason) > 70 {
-				reason = reason[:70] + "…"
-			}
+			reason = truncate(reason, 70)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%s\n", t.ID, t.Category, t.Status, t.Score, ttft, reason)
 		}
 		tw.Flush()
@@ -102,4 +105,14 @@ func Text(r *Report) func(io.Writer) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
+}
+
+// truncate cuts s to at most n runes, marking the cut with "…", and never
+// splits a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
 }

@@ -1,0 +1,159 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/xml"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRunGatesAfterWritingEveryReport runs the embedded target with every
+// extra output and three gates. Quality is 100 (the sim answers with the
+// references) so its gate passes; streaming is below 100 by construction
+// (the first token's wait is part of e2e, so continuity's coverage is < 1),
+// and so is the composite: exactly those two gates fail, one line each,
+// and only after every report is on disk.
+func TestRunGatesAfterWritingEveryReport(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	dir := t.TempDir()
+	summary := filepath.Join(dir, "step-summary.md")
+	if err := os.WriteFile(summary, []byte("# earlier step\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "r.json")
+	var stdout bytes.Buffer
+	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Stdout: &stdout, Format: "md",
+		Outputs:     []string{"md=" + filepath.Join(dir, "report.md"), "junit=" + filepath.Join(dir, "sub", "report.xml"), "csv=" + filepath.Join(dir, "tasks.csv")},
+		StepSummary: summary, MinScore: "composite=100,quality=100,streaming=100"})
+
+	var te *ThresholdError
+	if !errors.As(err, &te) {
+		t.Fatalf("err = %v, want a ThresholdError (exit 3)", err)
+	}
+	lines := strings.Split(te.Error(), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "min-score: composite ") || !strings.HasPrefix(lines[1], "min-score: streaming ") {
+		t.Fatalf("threshold error %q: want one line for composite and one for streaming", te.Error())
+	}
+	for _, l := range lines {
+		if !strings.HasSuffix(l, " < 100") {
+			t.Errorf("line %q does not say what the minimum was", l)
+		}
+	}
+	if rep == nil || rep.Scores.Quality.Value != 100 {
+		t.Fatalf("report %v: want it returned with quality 100", rep)
+	}
+
+	readValid(t, out)
+	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	if !bytes.Contains(md, []byte("## Scores")) || !bytes.Contains(md, []byte("<svg")) {
+		t.Errorf("report.md lacks the score table or the charts")
+	}
+	var junit struct {
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	x, _ := os.ReadFile(filepath.Join(dir, "sub", "report.xml"))
+	if err := xml.Unmarshal(x, &junit); err != nil || len(junit.Suites) != 2 || len(junit.Suites[0].Cases) != 8 || len(junit.Suites[1].Cases) != 3 {
+		t.Fatalf("report.xml: %v; want 8 task cases and 3 gate cases:\n%s", err, x)
+	}
+	for i, want := range []bool{true, false, true} { // composite fails, quality passes, streaming fails
+		if got := junit.Suites[1].Cases[i].Failure != nil; got != want {
+			t.Errorf("gate case %s failed=%v, want %v", junit.Suites[1].Cases[i].Name, got, want)
+		}
+	}
+	c, _ := os.ReadFile(filepath.Join(dir, "tasks.csv"))
+	if rows, err := csv.NewReader(bytes.NewReader(c)).ReadAll(); err != nil || len(rows) != 9 {
+		t.Errorf("tasks.csv: %d rows, %v; want a header and 8 tasks", len(rows), err)
+	}
+	s, _ := os.ReadFile(summary)
+	if !bytes.HasPrefix(s, []byte("# earlier step\n")) || !bytes.Contains(s, []byte("## Scores")) || bytes.Contains(s, []byte("<svg")) {
+		t.Errorf("step summary must keep what was there and append the tables without charts:\n%s", s)
+	}
+	if !bytes.Contains(stdout.Bytes(), []byte("## Scores")) {
+		t.Errorf("--format md did not print Markdown:\n%s", stdout.String())
+	}
+}
+
+func TestRunGatesThatPass(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	prices := filepath.Join(t.TempDir(), "prices.yaml")
+	if err := os.WriteFile(prices, []byte("default: {prompt_usd_per_mtok: 7}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "r.json")
+	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, MinScore: "quality=100,composite=0", PricesFile: prices})
+	if err != nil {
+		t.Fatalf("Run: %v; want no error when every gate passes", err)
+	}
+	readValid(t, out)
+	if rep.Scoring == nil || rep.Scoring.Prices.Default.PromptUSDPerMTok != 7 || rep.Scoring.Bootstrap.Resamples != 2000 {
+		t.Errorf("scoring block %+v: want the loaded prices and the default bootstrap", rep.Scoring)
+	}
+	if rep.PassRate == nil || rep.PassRate.Passed != 8 || rep.Scores.Composite.CI95 == nil {
+		t.Errorf("pass rate %+v, composite %+v: want 8 passes and an interval", rep.PassRate, rep.Scores.Composite)
+	}
+}
+
+func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"default": {"prompt_usd_per_mtok": -1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		o    RunOptions
+		want string // substring of the error
+	}{
+		// a gate without a minimum
+		{"gate syntax", RunOptions{MinScore: "composite"}, "dimension=minimum"},
+		// a gate that is not a number
+		{"gate value", RunOptions{MinScore: "speed=fast"}, "from 0 to 100"},
+		// a gate on something that is not a dimension
+		{"gate name", RunOptions{MinScore: "latency=5"}, `unknown dimension "latency"`},
+		// an output format that does not exist
+		{"out format", RunOptions{Outputs: []string{"pdf=r.pdf"}}, `unknown format "pdf"`},
+		// an output without a path
+		{"out path", RunOptions{Outputs: []string{"md"}}, "FORMAT=PATH"},
+		// a stdout format that does not exist
+		{"format", RunOptions{Format: "html"}, `--format "html"`},
+		// a price table that is not there
+		{"prices missing", RunOptions{PricesFile: filepath.Join(t.TempDir(), "nope.yaml")}, "load prices"},
+		// a price table with a negative price
+		{"prices invalid", RunOptions{PricesFile: bad}, "finite number"},
+	}
+	for _, c := range cases {
+		c.o.Out = filepath.Join(t.TempDir(), "r.json")
+		_, err := Run(context.Background(), c.o)
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want an InputError (exit 2) containing %q", c.name, err, c.want)
+		}
+		if _, err := os.Stat(c.o.Out); !os.IsNotExist(err) {
+			t.Errorf("%s: a report was written despite the bad option", c.name)
+		}
+	}
+}
+
+// TestJUnitOfARun prints a real run as JUnit: one test case per smoke
+// task.
+func TestJUnitOfARun(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	var stdout bytes.Buffer
+	_, err := Run(context.Background(), RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Pace: quickPace, Stdout: &stdout, Format: "junit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(stdout.Bytes(), []byte(xml.Header)) || !bytes.Contains(stdout.Bytes(), []byte(`<testsuite name="janus.smoke" tests="8"`)) {
+		t.Errorf("junit on stdout:\n%s", stdout.String())
+	}
+}

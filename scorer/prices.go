@@ -1,0 +1,196 @@
+package scorer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Price is what one model charges, in US dollars per million tokens.
+type Price struct {
+	PromptUSDPerMTok     float64 `json:"prompt_usd_per_mtok" yaml:"prompt_usd_per_mtok"`
+	CompletionUSDPerMTok float64 `json:"completion_usd_per_mtok" yaml:"completion_usd_per_mtok"`
+}
+
+// Prices is the price table cost falls back on when a target reports
+// tokens but no usage.cost_usd: a default price, optional per-model
+// prices (matched on the exact model id), and the price of a sandbox
+// second, which applies to usage.sandbox_seconds whether or not the cost
+// was reported.
+type Prices struct {
+	Default             Price            `json:"default"`
+	Models              map[string]Price `json:"models,omitempty"`
+	SandboxUSDPerSecond float64          `json:"sandbox_usd_per_second"`
+}
+
+// DefaultPrices is the published table: DefaultPromptUSDPerMTok,
+// DefaultCompletionUSDPerMTok and SandboxUSDPerSecond, no per-model
+// entries.
+func DefaultPrices() Prices {
+	return Prices{
+		Default:             Price{PromptUSDPerMTok: DefaultPromptUSDPerMTok, CompletionUSDPerMTok: DefaultCompletionUSDPerMTok},
+		SandboxUSDPerSecond: SandboxUSDPerSecond,
+	}
+}
+
+// For returns the price of model: its own entry when the table has one,
+// else the default.
+func (p Prices) For(model string) Price {
+	if mp, ok := p.Models[model]; ok {
+		return mp
+	}
+	return p.Default
+}
+
+// priceFile is the on-disk shape of a price table. Pointers tell a field
+// left out (it keeps its default) from one set to 0 (free).
+type priceFile struct {
+	Default             *priceEntry           `json:"default" yaml:"default"`
+	Models              map[string]priceEntry `json:"models" yaml:"models"`
+	SandboxUSDPerSecond *float64              `json:"sandbox_usd_per_second" yaml:"sandbox_usd_per_second"`
+}
+
+type priceEntry struct {
+	PromptUSDPerMTok     *float64 `json:"prompt_usd_per_mtok" yaml:"prompt_usd_per_mtok"`
+	CompletionUSDPerMTok *float64 `json:"completion_usd_per_mtok" yaml:"completion_usd_per_mtok"`
+}
+
+// LoadPrices reads a price table (--prices FILE). A ".json" file is read
+// as JSON, anything else as YAML; see ParsePrices for the format.
+func LoadPrices(path string) (Prices, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Prices{}, fmt.Errorf("load prices: %w", err)
+	}
+	p, err := ParsePrices(b, strings.EqualFold(filepath.Ext(path), ".json"))
+	if err != nil {
+		return Prices{}, fmt.Errorf("load prices %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ParsePrices parses a price table:
+//
+//	default:                 {prompt_usd_per_mtok: 0.50, completion_usd_per_mtok: 1.50}
+//	models:
+//	  gpt-4o-mini:           {prompt_usd_per_mtok: 0.15, completion_usd_per_mtok: 0.60}
+//	sandbox_usd_per_second:  0.0001
+//
+// Every key is optional: a field left out keeps its value from
+// DefaultPrices, and a model entry that leaves a field out takes it from
+// the file's default; an empty YAML file is the default table. Unknown keys, negative or non-finite prices and an
+// empty model id are errors, so a typo cannot silently price a run at the
+// defaults.
+func ParsePrices(b []byte, isJSON bool) (Prices, error) {
+	var f priceFile
+	if isJSON {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return Prices{}, fmt.Errorf("parse price table: %w", err)
+		}
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+			return Prices{}, fmt.Errorf("parse price table: %w", err)
+		}
+	}
+	p := DefaultPrices()
+	check := func(name string, v *float64, dst *float64) error {
+		if v == nil {
+			return nil
+		}
+		if !(*v >= 0) || math.IsInf(*v, 0) {
+			return fmt.Errorf("price table: %s = %v: want a finite number ≥ 0", name, *v)
+		}
+		*dst = *v
+		return nil
+	}
+	if f.Default != nil {
+		if err := check("default.prompt_usd_per_mtok", f.Default.PromptUSDPerMTok, &p.Default.PromptUSDPerMTok); err != nil {
+			return Prices{}, err
+		}
+		if err := check("default.completion_usd_per_mtok", f.Default.CompletionUSDPerMTok, &p.Default.CompletionUSDPerMTok); err != nil {
+			return Prices{}, err
+		}
+	}
+	if err := check("sandbox_usd_per_second", f.SandboxUSDPerSecond, &p.SandboxUSDPerSecond); err != nil {
+		return Prices{}, err
+	}
+	ids := make([]string, 0, len(f.Models))
+	for id := range f.Models {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if strings.TrimSpace(id) == "" {
+			return Prices{}, fmt.Errorf("price table: empty model id")
+		}
+		e, mp := f.Models[id], p.Default
+		if err := check("models."+id+".prompt_usd_per_mtok", e.PromptUSDPerMTok, &mp.PromptUSDPerMTok); err != nil {
+			return Prices{}, err
+		}
+		if err := check("models."+id+".completion_usd_per_mtok", e.CompletionUSDPerMTok, &mp.CompletionUSDPerMTok); err != nil {
+			return Prices{}, err
+		}
+		if p.Models == nil {
+			p.Models = map[string]Price{}
+		}
+		p.Models[id] = mp
+	}
+	return p, nil
+}
+
+// TaskCost is what one task cost in US dollars under prices for model, and
+// where the figure came from: usage.cost_usd when the target reported it
+// ("reported"), else its tokens at the table's price ("priced"), plus
+// usage.sandbox_seconds at the sandbox price either way. Without usable
+// usage data the source is "" and ok is false: no usage object, a usage
+// object with neither a cost nor any token (every real request has prompt
+// tokens, so it says nothing), or a negative or non-finite figure.
+func TaskCost(t *TaskResult, prices Prices, model string) (usd float64, source string, ok bool) {
+	us := t.Usage
+	if us == nil {
+		return 0, "", false
+	}
+	switch {
+	case us.CostUSD != nil:
+		usd, source = *us.CostUSD, CostReported
+		if !(usd >= 0) || math.IsInf(usd, 0) {
+			return 0, "", false
+		}
+	case us.PromptTokens > 0 || us.CompletionTokens > 0:
+		if us.PromptTokens < 0 || us.CompletionTokens < 0 {
+			return 0, "", false
+		}
+		pr := prices.For(model)
+		usd = float64(us.PromptTokens)*pr.PromptUSDPerMTok/1e6 + float64(us.CompletionTokens)*pr.CompletionUSDPerMTok/1e6
+		source = CostPriced
+	default:
+		return 0, "", false
+	}
+	if us.SandboxSeconds != nil {
+		s := *us.SandboxSeconds
+		if !(s >= 0) || math.IsInf(s, 0) {
+			return 0, "", false
+		}
+		usd += s * prices.SandboxUSDPerSecond
+	}
+	return usd, source, true
+}
+
+// Where a task's cost figure came from (TaskCost).
+const (
+	CostReported = "reported"
+	CostPriced   = "priced"
+)

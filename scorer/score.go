@@ -1,0 +1,484 @@
+package scorer
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Options are everything besides the task results that scores depend on.
+// The zero value means the documented defaults throughout.
+type Options struct {
+	// Weights of the composite; zero means DefaultWeights.
+	Weights Weights
+	// Targets of speed, streaming and cost; zero fields take their
+	// defaults.
+	Targets Targets
+	// Prices price tokens when a target reports no cost_usd; nil means
+	// DefaultPrices.
+	Prices *Prices
+	// Model selects the per-model entry of Prices.
+	Model string
+	// CategoryWeights weigh quality's categories (see Quality); nil or an
+	// empty map means every quality task counts the same.
+	CategoryWeights map[string]float64
+	// Bootstrap configures the confidence intervals.
+	Bootstrap Bootstrap
+}
+
+// WithDefaults returns o with every zero field replaced by its default,
+// which is what a score is computed with and what a report records.
+func (o Options) WithDefaults() Options { return o.withDefaults() }
+
+func (o Options) withDefaults() Options {
+	if o.Weights == (Weights{}) {
+		o.Weights = DefaultWeights()
+	}
+	o.Targets = o.Targets.withDefaults()
+	if o.Prices == nil {
+		p := DefaultPrices()
+		o.Prices = &p
+	}
+	o.Bootstrap = o.Bootstrap.withDefaults()
+	return o
+}
+
+// Dimension columns of a frame: each dimension is Σ num / Σ den over the
+// tasks of a (re)sample.
+const (
+	colQualityNum = iota
+	colQualityDen
+	colSpeedNum
+	colStreamNum
+	colStreamDen
+	colCostNum
+	colMultiNum
+	colMultiDen
+	nCols
+)
+
+// frame holds every task's contribution to every dimension, computed once,
+// in canonical task order (CanonicalOrder). A dimension's value for any
+// multiset of tasks is then a ratio of count-weighted column sums, which
+// is what lets the bootstrap resample indices only, and what makes the
+// point estimate (every count 1) independent of the order tasks came in.
+type frame struct {
+	n       int
+	cols    [nCols][]float64
+	strata  []stratum
+	covered int
+	// unweighted lists quality categories present but weighted 0.
+	unweighted []string
+}
+
+// stratum is a run of tasks of one stratum (StratumOf) in canonical order.
+type stratum struct{ start, n int }
+
+// newFrame builds the frame of tasks under o (with defaults applied).
+func newFrame(tasks []TaskResult, o Options) *frame {
+	order, strata := canonical(tasks)
+	f := &frame{n: len(tasks), strata: strata}
+	for c := range f.cols {
+		f.cols[c] = make([]float64, len(tasks))
+	}
+	qw := qualityWeights(tasks, o.CategoryWeights)
+	for k, i := range order {
+		t := &tasks[i]
+		if isQualityTask(*t) {
+			w := qw[t.Category]
+			f.cols[colQualityNum][k] = w * clamp01(t.Score)
+			f.cols[colQualityDen][k] = w
+		}
+		f.cols[colSpeedNum][k] = speedTask(*t, o.Targets)
+		if t.Stream {
+			f.cols[colStreamNum][k] = streamTask(*t, o.Targets)
+			f.cols[colStreamDen][k] = 1
+		}
+		c, ok := costTask(t, o.Targets, *o.Prices, o.Model)
+		f.cols[colCostNum][k] = c
+		if ok {
+			f.covered++
+		}
+		if isMultimodalTask(*t) {
+			f.cols[colMultiNum][k] = clamp01(t.Score)
+			f.cols[colMultiDen][k] = 1
+		}
+	}
+	for cat, w := range qw {
+		if w == 0 {
+			f.unweighted = append(f.unweighted, cat)
+		}
+	}
+	slices.Sort(f.unweighted)
+	return f
+}
+
+// qualityWeights gives each quality category present in tasks its per-task
+// weight. Without category weights every task weighs 1 (quality is the
+// plain mean over tasks). With them, a category c with weight W_c and n_c
+// tasks gives each of its tasks W_c / n_c, so quality is Σ W_c·mean_c /
+// Σ W_c: the weights set each category's share whatever its task count. A
+// category the weights do not name weighs 1.
+func qualityWeights(tasks []TaskResult, cw map[string]float64) map[string]float64 {
+	n := map[string]int{}
+	for _, t := range tasks {
+		if isQualityTask(t) {
+			n[t.Category]++
+		}
+	}
+	out := make(map[string]float64, len(n))
+	for cat, k := range n {
+		if len(cw) == 0 {
+			out[cat] = 1
+			continue
+		}
+		w, ok := cw[cat]
+		if !ok || math.IsNaN(w) || math.IsInf(w, 0) {
+			w = 1
+		}
+		out[cat] = math.Max(0, w) / float64(k)
+	}
+	return out
+}
+
+// QualityCategoryWeights picks the quality category weights out of a
+// suite's weights map: the keys that name a quality category
+// ("quality/code", "tools"). The map's other keys (the composite's
+// dimension names) are not category weights and are left out.
+func QualityCategoryWeights(m map[string]float64) map[string]float64 {
+	var out map[string]float64
+	for k, v := range m {
+		if isQualityTask(TaskResult{Category: k}) && k != "quality" {
+			if out == nil {
+				out = map[string]float64{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// sums adds up every column weighted by counts (nil: every count 1), in
+// canonical order, with plain sequential float64 additions.
+func (f *frame) sums(counts []float64) (s [nCols]float64, n float64) {
+	for c := range f.cols {
+		col := f.cols[c]
+		var acc float64
+		if counts == nil {
+			for _, x := range col {
+				acc += x
+			}
+		} else {
+			for k, x := range col {
+				acc += counts[k] * x
+			}
+		}
+		s[c] = acc
+	}
+	if counts == nil {
+		return s, float64(f.n)
+	}
+	for _, c := range counts {
+		n += c
+	}
+	return s, n
+}
+
+// ratio is Σnum/Σden as a 0–100 score, 0 when there is nothing to average.
+func ratio(num, den float64) float64 {
+	if !(den > 0) {
+		return 0
+	}
+	return clamp01(num/den) * 100
+}
+
+// values are the five dimension values (quality, speed, cost, streaming,
+// multimodal) of the multiset given by counts.
+func (f *frame) values(counts []float64) [5]float64 {
+	s, n := f.sums(counts)
+	return [5]float64{
+		ratio(s[colQualityNum], s[colQualityDen]),
+		ratio(s[colSpeedNum], n),
+		ratio(s[colCostNum], n),
+		ratio(s[colStreamNum], s[colStreamDen]),
+		ratio(s[colMultiNum], s[colMultiDen]),
+	}
+}
+
+// point is the frame's dimensions (without the composite or intervals):
+// values, task counts, notes and cost coverage.
+func (f *frame) point() Scores {
+	v := f.values(nil)
+	count := func(col int) int {
+		k := 0
+		for _, x := range f.cols[col] {
+			if x > 0 {
+				k++
+			}
+		}
+		return k
+	}
+	s := Scores{
+		Quality:    Dimension{Value: v[0], N: count(colQualityDen)},
+		Speed:      Dimension{Value: v[1], N: f.n},
+		Cost:       Dimension{Value: v[2], N: f.n},
+		Streaming:  Dimension{Value: v[3], N: count(colStreamDen)},
+		Multimodal: Dimension{Value: v[4], N: count(colMultiDen)},
+	}
+	if s.Quality.N == 0 {
+		s.Quality.Note = "no quality or tools tasks in this suite"
+	}
+	if len(f.unweighted) > 0 {
+		s.Quality.Note = strings.TrimSpace(s.Quality.Note + " categories weighted 0: " + strings.Join(f.unweighted, ", "))
+	}
+	if f.n == 0 {
+		s.Speed.Note, s.Cost.Note = "no tasks", "no tasks"
+	} else {
+		cov := float64(f.covered) / float64(f.n)
+		s.Cost.Coverage = &cov
+		switch missing := f.n - f.covered; {
+		case missing == 1:
+			s.Cost.Note = "1 task reported no usage"
+		case missing > 1:
+			s.Cost.Note = fmt.Sprintf("%d tasks reported no usage", missing)
+		}
+	}
+	if s.Streaming.N == 0 {
+		s.Streaming.Note = "no streamed tasks"
+	}
+	if s.Multimodal.N == 0 {
+		s.Multimodal.Note = "no multimodal tasks in this suite"
+	}
+	return s
+}
+
+// CanonicalOrder returns the indices of tasks sorted by bootstrap stratum
+// (StratumOf), category, id and, for duplicates, their JSON form: the
+// order every sum and every bootstrap draw walks, so that shuffling a
+// report's tasks cannot change a score in its last bit.
+func CanonicalOrder(tasks []TaskResult) []int {
+	order, _ := canonical(tasks)
+	return order
+}
+
+// StratumOf names the bootstrap stratum of each task: its category, or,
+// for a category with a single task, the pool of such singletons of its
+// dimension group ("~quality" for quality/* and tools, "~multimodal",
+// "~other"). A stratum of one task would always redraw that task and add
+// no variance; pooling singletons within a group keeps each resample's
+// count of quality and multimodal tasks fixed, as stratifying means to.
+func StratumOf(tasks []TaskResult) []string {
+	n := map[string]int{}
+	for _, t := range tasks {
+		n[t.Category]++
+	}
+	out := make([]string, len(tasks))
+	for i, t := range tasks {
+		switch {
+		case n[t.Category] > 1:
+			out[i] = t.Category
+		case isQualityTask(t):
+			out[i] = "~quality"
+		case isMultimodalTask(t):
+			out[i] = "~multimodal"
+		default:
+			out[i] = "~other"
+		}
+	}
+	return out
+}
+
+// canonical is CanonicalOrder and the strata it lays out: runs of one
+// stratum.
+func canonical(tasks []TaskResult) ([]int, []stratum) {
+	strat := StratumOf(tasks)
+	idx := make([]int, len(tasks))
+	for i := range idx {
+		idx[i] = i
+	}
+	var enc map[int][]byte
+	key := func(i int) []byte {
+		if enc == nil {
+			enc = map[int][]byte{}
+		}
+		b, ok := enc[i]
+		if !ok {
+			b, _ = json.Marshal(tasks[i])
+			enc[i] = b
+		}
+		return b
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		ta, tb := &tasks[a], &tasks[b]
+		if c := cmp.Compare(strat[a], strat[b]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ta.Category, tb.Category); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ta.ID, tb.ID); c != 0 {
+			return c
+		}
+		return bytes.Compare(key(a), key(b))
+	})
+	var strata []stratum
+	for k, i := range idx {
+		if k == 0 || strat[idx[k-1]] != strat[i] {
+			strata = append(strata, stratum{start: k})
+		}
+		strata[len(strata)-1].n++
+	}
+	return idx, strata
+}
+
+// Quality is the mean evaluator score over quality and tools tasks, ×100.
+// Failed requests count with score 0: an answer that never arrived is a
+// wrong answer. Streaming, cost and multimodal tasks are checked too, but
+// their correctness is credited in their own dimensions. See
+// QualityWeighted for per-category weights.
+func Quality(tasks []TaskResult) Dimension {
+	return newFrame(tasks, Options{}.withDefaults()).point().Quality
+}
+
+// QualityWeighted is Quality with per-category weights: Σ W_c·mean_c /
+// Σ W_c over the quality categories present, where a category the map does
+// not name weighs 1 and a negative weight counts as 0. With an empty map
+// it is Quality.
+func QualityWeighted(tasks []TaskResult, categoryWeights map[string]float64) Dimension {
+	return newFrame(tasks, Options{CategoryWeights: categoryWeights}.withDefaults()).point().Quality
+}
+
+// Speed is the mean of each task's speed score over every task, ×100.
+// Failed tasks stay in the mean at 0, so a target cannot raise its speed
+// by failing the slow tasks.
+func Speed(tasks []TaskResult, tg Targets) Dimension {
+	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point().Speed
+}
+
+// Streaming is the mean of each streamed task's streaming score, ×100. A
+// run with stream:false has no streamed tasks and scores 0 here, with a
+// note: it did not show it can stream.
+func Streaming(tasks []TaskResult, tg Targets) Dimension {
+	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point().Streaming
+}
+
+// Cost is the mean over every task of its cost per unit of quality scored
+// against the target cost per correct answer, ×100, at DefaultPrices (see
+// CostWith). Coverage is the share of tasks that reported usable usage.
+func Cost(tasks []TaskResult, tg Targets) Dimension {
+	return CostWith(tasks, tg, DefaultPrices(), "")
+}
+
+// CostWith is Cost with a price table and the model it prices.
+func CostWith(tasks []TaskResult, tg Targets, prices Prices, model string) Dimension {
+	return newFrame(tasks, Options{Targets: tg, Prices: &prices, Model: model}.withDefaults()).point().Cost
+}
+
+// Multimodal is the mean evaluator score of multimodal tasks, ×100. A
+// suite without them scores 0 with a note, never a neutral value.
+func Multimodal(tasks []TaskResult) Dimension {
+	return newFrame(tasks, Options{}.withDefaults()).point().Multimodal
+}
+
+// compositeValue is Σ wᵢ·valueᵢ / Σ wᵢ over values in the order quality,
+// speed, cost, streaming, multimodal, with negative or non-finite weights
+// counted as 0, clamped to [0, 100]; ok is false when every weight is 0.
+func compositeValue(v [5]float64, w Weights) (value float64, ok bool) {
+	ws := [5]float64{w.Quality, w.Speed, w.Cost, w.Streaming, w.Multimodal}
+	var num, den float64
+	for i, wt := range ws {
+		if !(wt > 0) || math.IsInf(wt, 0) {
+			continue
+		}
+		num += wt * v[i]
+		den += wt
+	}
+	if den == 0 {
+		return 0, false
+	}
+	return math.Min(100, math.Max(0, num/den)), true
+}
+
+// Composite is Σ wᵢ·valueᵢ / Σ wᵢ over the five dimensions. A dimension
+// with no tasks keeps its weight and contributes 0: dropping it would
+// renormalise the others upward, so a suite without multimodal tasks would
+// score a target as if it had aced them. Negative weights count as 0. N is
+// the largest dimension N, which is the number of tasks (speed and cost
+// count every task).
+func Composite(s Scores, w Weights) Dimension {
+	dims := []struct {
+		name string
+		d    Dimension
+		w    float64
+	}{
+		{"quality", s.Quality, w.Quality},
+		{"speed", s.Speed, w.Speed},
+		{"cost", s.Cost, w.Cost},
+		{"streaming", s.Streaming, w.Streaming},
+		{"multimodal", s.Multimodal, w.Multimodal},
+	}
+	out := Dimension{}
+	var empty []string
+	for _, x := range dims {
+		out.N = max(out.N, x.d.N)
+		if x.d.N == 0 && x.w > 0 && !math.IsInf(x.w, 0) {
+			empty = append(empty, x.name)
+		}
+	}
+	v, ok := compositeValue([5]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value}, w)
+	if !ok {
+		out.Note = "all weights are zero"
+		return out
+	}
+	out.Value = v
+	if len(empty) > 0 {
+		out.Note = "no tasks for " + strings.Join(empty, ", ") + " (scored 0 at full weight)"
+	}
+	return out
+}
+
+// Score computes every dimension and the composite, each with its 95%
+// bootstrap interval, from a run's task results at the default prices and
+// bootstrap (ScoreWith has every option). It is pure: the same results in
+// any order give bit-identical scores.
+func Score(tasks []TaskResult, w Weights, tg Targets) Scores {
+	return ScoreWith(tasks, Options{Weights: w, Targets: tg})
+}
+
+// ScoreWith computes every dimension and the composite from a run's task
+// results, each with a 95% confidence interval from a stratified
+// bootstrap over tasks (see Bootstrap). It is pure: the same results in
+// any order, with the same options, give bit-identical scores.
+func ScoreWith(tasks []TaskResult, o Options) Scores {
+	o = o.withDefaults()
+	f := newFrame(tasks, o)
+	s := f.point()
+	s.Composite = Composite(s, o.Weights)
+	s.Composite.N = len(tasks)
+
+	var samples [6][]float64
+	for d := range samples {
+		samples[d] = make([]float64, 0, o.Bootstrap.Resamples)
+	}
+	o.Bootstrap.resample(f.n, f.strata, func(counts []float64) {
+		v := f.values(counts)
+		for d := range v {
+			samples[d] = append(samples[d], v[d])
+		}
+		c, _ := compositeValue(v, o.Weights)
+		samples[5] = append(samples[5], c)
+	})
+	dims := []*Dimension{&s.Quality, &s.Speed, &s.Cost, &s.Streaming, &s.Multimodal, &s.Composite}
+	for d, dim := range dims {
+		ci := [2]float64{dim.Value, dim.Value}
+		if len(samples[d]) > 0 {
+			ci = PercentileCI(samples[d])
+		}
+		dim.CI95 = &ci
+	}
+	return s
+}
