@@ -203,8 +203,12 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	// CreateTemp makes the file 0600; a report is meant to be shared.
+	err = tmp.Chmod(0o644)
 	bw := bufio.NewWriter(tmp)
-	err = write(bw)
+	if err == nil {
+		err = write(bw)
+	}
 	if err == nil {
 		err = bw.Flush()
 	}
