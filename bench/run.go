@@ -35,10 +35,14 @@ type RunOptions struct {
 	APIKey string
 	Header http.Header
 
+	// Suite names one suite or several separated by commas (built-in names
+	// or paths); several are combined into one run (suites.Combine).
 	Suite  string
 	Loader suites.Loader
 	// Categories keeps only tasks whose category or family is listed.
 	Categories []string
+	// Splits keeps only tasks of these splits (public, private, …).
+	Splits []string
 
 	Concurrency int
 	Limit       int
@@ -155,13 +159,25 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 			return nil, &InputError{Op: "check options", Err: err}
 		}
 	}
-	suite, err := o.Loader.Load(ctx, o.Suite)
+	var parts []*suites.Suite
+	for _, name := range strings.Split(o.Suite, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		s, err := o.Loader.Load(ctx, name)
+		if err != nil {
+			return nil, &InputError{Op: "load suite", Err: err}
+		}
+		parts = append(parts, s)
+	}
+	suite, err := suites.Combine(parts)
 	if err != nil {
 		return nil, &InputError{Op: "load suite", Err: err}
 	}
-	tasks := suites.Select(filterCategories(suite.Tasks, o.Categories), o.Seed, o.Limit)
+	tasks := suites.Select(filterCategories(suites.FilterSplit(suite.Tasks, o.Splits), o.Categories), o.Seed, o.Limit)
 	if len(tasks) == 0 {
-		return nil, &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches --categories %s", suite.Name, strings.Join(o.Categories, ","))}
+		return nil, &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches --categories %q and --split %q",
+			suite.Name, strings.Join(o.Categories, ","), strings.Join(o.Splits, ","))}
 	}
 
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,

@@ -193,3 +193,21 @@ func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
 		t.Fatalf("janus-default vs oracle: %d tasks, quality %.1f, multimodal %.1f", len(rep.Tasks), rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
 	}
 }
+
+func TestRunSeveralSuitesAndSplit(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	out := filepath.Join(t.TempDir(), "r.json")
+	rep, err := Run(context.Background(), RunOptions{Suite: "smoke, janus-default", Splits: []string{"private"}, Out: out,
+		Concurrency: 8, Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readValid(t, out)
+	// smoke has no private tasks; janus-default holds out every fifth.
+	if rep.Run.Suite.Name != "smoke+janus-default" || len(rep.Tasks) != 40 {
+		t.Fatalf("suite %s, %d tasks; want smoke+janus-default, 40", rep.Run.Suite.Name, len(rep.Tasks))
+	}
+	if _, err := Run(context.Background(), RunOptions{Splits: []string{"nope"}, Out: out}); err == nil {
+		t.Fatal("a split with no tasks must be an input error")
+	}
+}

@@ -18,7 +18,8 @@ func benchRunCommand() *ucli.Command {
 		Name:  "run",
 		Usage: "run a suite against a target and write a scored report",
 		Flags: append(targetFlags(),
-			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file"},
+			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file; several separated by commas"},
+			&ucli.StringSliceFlag{Name: "split", Usage: "only tasks of these splits (public, private)"},
 			&ucli.StringSliceFlag{Name: "categories", Usage: "only these categories or families (quality, tools, quality/chat, …)"},
 			&ucli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4, Usage: "concurrent requests"},
 			&ucli.IntFlag{Name: "limit", Usage: "run at most N tasks (0: all)"},
@@ -65,18 +66,17 @@ func benchRunCommand() *ucli.Command {
 					}
 				}
 			}
-			var suite string
-			for _, s := range strings.Split(c.String("suite"), ",") {
-				if s = strings.TrimSpace(s); s != "" {
-					if suite != "" {
-						return usageErrorf("--suite %q: one suite per run for now", c.String("suite"))
+			var splits []string
+			for _, v := range c.StringSlice("split") {
+				for _, p := range strings.Split(v, ",") {
+					if p = strings.TrimSpace(p); p != "" {
+						splits = append(splits, p)
 					}
-					suite = s
 				}
 			}
 			opts := bench.RunOptions{
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
-				Suite: suite, Categories: cats,
+				Suite: c.String("suite"), Categories: cats, Splits: splits,
 				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
 				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
 				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
