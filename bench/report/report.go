@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -31,14 +32,17 @@ const (
 
 // Report is one benchmark run.
 type Report struct {
-	SchemaVersion string              `json:"schema_version"`
-	Run           Run                 `json:"run"`
-	Scores        scorer.Scores       `json:"scores"`
-	Weights       scorer.Weights      `json:"weights"`
-	Metrics       map[string]Summary  `json:"metrics"`
-	Violations    map[string]int      `json:"violations"`
-	Tasks         []scorer.TaskResult `json:"tasks"`
-	Harness       *Harness            `json:"harness,omitempty"`
+	SchemaVersion string             `json:"schema_version"`
+	Run           Run                `json:"run"`
+	Scores        scorer.Scores      `json:"scores"`
+	Weights       scorer.Weights     `json:"weights"`
+	Metrics       map[string]Summary `json:"metrics"`
+	Violations    map[string]int     `json:"violations"`
+	// Categories is each task category's mean task score (0–100), so a
+	// reader sees where quality comes from, not only its total.
+	Categories map[string]CategoryScore `json:"categories,omitempty"`
+	Tasks      []scorer.TaskResult      `json:"tasks"`
+	Harness    *Harness                 `json:"harness,omitempty"`
 	// PassRate is the share of tasks that passed (scorer.Passed) with its
 	// Wilson interval; Aggregate fills it.
 	PassRate *scorer.Rate `json:"pass_rate,omitempty"`
@@ -185,12 +189,48 @@ func hasCI(name string) bool {
 	return strings.HasSuffix(name, "_ms") || strings.HasSuffix(name, "_tps")
 }
 
-// Aggregate fills Metrics, Violations and PassRate from Tasks. Inter-token
+// CategoryScore summarises one task category.
+type CategoryScore struct {
+	Score  float64 `json:"score"`
+	N      int     `json:"n"`
+	Passed int     `json:"passed"`
+	Failed int     `json:"failed_requests"`
+}
+
+// aggregateCategories fills Categories from Tasks (sorted ids make the
+// float sums order-independent).
+func (r *Report) aggregateCategories() {
+	byCat := map[string][]scorer.TaskResult{}
+	for _, t := range r.Tasks {
+		byCat[t.Category] = append(byCat[t.Category], t)
+	}
+	r.Categories = map[string]CategoryScore{}
+	for cat, ts := range byCat {
+		sort.Slice(ts, func(i, j int) bool { return ts[i].ID < ts[j].ID })
+		var c CategoryScore
+		sum := 0.0
+		for _, t := range ts {
+			sum += t.Score
+			if t.Status == scorer.StatusOK && t.Score >= 0.5 {
+				c.Passed++
+			}
+			if t.Status != scorer.StatusOK {
+				c.Failed++
+			}
+		}
+		c.N = len(ts)
+		c.Score = 100 * sum / float64(len(ts))
+		r.Categories[cat] = c
+	}
+}
+
+// Aggregate fills Metrics, Violations, PassRate and Categories from Tasks. Inter-token
 // latency pools every gap of every task, not each task's mean. The p50 and
 // p99 of latency and rate metrics get 95% intervals from the same
 // stratified bootstrap over tasks as the scores (a resample pools the
 // values of the tasks it drew), with Scoring's bootstrap settings.
 func (r *Report) Aggregate() {
+	r.aggregateCategories()
 	all := map[string]*series{}
 	add := func(name string, owner int, p *float64) {
 		if p == nil {

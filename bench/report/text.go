@@ -57,6 +57,22 @@ func Text(r *Report) func(io.Writer) error {
 				pr.Passed, pr.N, pr.Value*100, pr.CI95[0]*100, pr.CI95[1]*100, scorer.PassScore)
 		}
 
+		if len(r.Categories) > 0 {
+			b.WriteString("\n")
+			tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "CATEGORY\tSCORE\tPASSED\tN")
+			cats := make([]string, 0, len(r.Categories))
+			for c := range r.Categories {
+				cats = append(cats, c)
+			}
+			sort.Strings(cats)
+			for _, c := range cats {
+				cs := r.Categories[c]
+				fmt.Fprintf(tw, "%s\t%.1f\t%d\t%d\n", c, cs.Score, cs.Passed, cs.N)
+			}
+			tw.Flush()
+		}
+
 		b.WriteString("\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "METRIC\tP50\tP90\tP99\tMAX\tN")
