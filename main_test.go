@@ -282,3 +282,46 @@ func TestProbe(t *testing.T) {
 		t.Fatalf("probe --json: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+func TestConform(t *testing.T) {
+	dir := t.TempDir()
+	// The embedded reference baseline meets every required check.
+	r := janus(t, dir, "conform", "--json", "--sim-token-interval", "5ms")
+	if r.code != 0 || !strings.Contains(r.stdout, `"ok": true`) || !strings.Contains(r.stdout, `"id": "stream.envelope"`) {
+		t.Fatalf("conform against the embedded baseline: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// A target whose streams never end with data: [DONE] breaks a required
+	// rule: exit 3, and the table names the check and the evidence.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}`+"\n\n")
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	r = janus(t, dir, "conform", "--target", "http://"+ln.Addr().String()+"/v1", "--model", "m")
+	if r.code != 3 {
+		t.Fatalf("conform against a broken target: exit %d, want 3\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	found := false
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(line, "FAIL") && strings.Contains(line, "stream.done") && strings.Contains(line, "without data: [DONE]") {
+			found = true
+		}
+	}
+	if !found || !strings.Contains(r.stderr, "stream.done") {
+		t.Fatalf("the stream.done failure is not reported\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	// Nothing listens: there is nothing to check, exit 2.
+	dead := freePort(t)
+	if r = janus(t, dir, "conform", "--target", "http://"+dead+"/v1"); r.code != 2 || !strings.Contains(r.stderr, dead) {
+		t.Fatalf("conform against a dead port: exit %d, want 2\n%s", r.code, r.stderr)
+	}
+}

@@ -54,6 +54,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			benchCommand(),
 			baselineCommand(),
 			suitesCommand(),
+			conformCommand(),
 			versionCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.

@@ -1,0 +1,227 @@
+// Package conform is janus's contract conformance suite: like h2spec for
+// HTTP/2, it sends a target a fixed set of requests and checks each rule of
+// the Janus streaming contract and of the OpenAI Chat Completions subset
+// janus relies on, one named check per rule, with the evidence for every
+// verdict.
+//
+// A benchmark score says how well a competitor does; it cannot say why a
+// stream was scored zero. Conformance answers that question before a run:
+// a competitor team can see that its chunks lack "created", that its usage
+// chunk has a non-empty choices array, or that it serves one request at a
+// time, each named with the bytes or JSON path that break the rule.
+//
+// The work is split in two phases. collect sends every request in a fixed
+// order and keeps the traces and raw bytes; the checks are then pure
+// functions of what was collected. That keeps timing measurements free of
+// check overhead and lets one request serve several checks.
+package conform
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/bench/trace"
+)
+
+// Level says how much a check matters. Only a failed Required check makes
+// the run fail (exit 3): Recommended checks encode OpenAI behaviour that the
+// Janus contract does not demand, and Info checks only describe the target.
+type Level string
+
+// Levels of a check.
+const (
+	Required    Level = "required"
+	Recommended Level = "recommended"
+	Info        Level = "info"
+)
+
+// Status is a check's verdict. A Recommended check that is not met is a
+// WARN, never a FAIL, so FAIL always means "breaks the contract".
+type Status string
+
+// Verdicts.
+const (
+	Pass Status = "PASS"
+	Fail Status = "FAIL"
+	Warn Status = "WARN"
+	Skip Status = "SKIP"
+)
+
+// embeddedKeepAlive is the keep-alive period of the embedded reference
+// target. It is shorter than the baseline's 1 s default so that, at the
+// default 150 ms time to first token, every stream carries a keep-alive
+// comment and the keep-alive path is exercised rather than skipped.
+const embeddedKeepAlive = 100 * time.Millisecond
+
+// Options configure a conformance run. They mirror the target flags of
+// `janus bench run` so that a team checks exactly the endpoint it will be
+// benchmarked on.
+type Options struct {
+	// Target is the base URL ending in /v1; empty boots the embedded
+	// reference baseline on loopback.
+	Target string
+	// Model is the model id to ask for; empty takes the first id of
+	// GET /v1/models.
+	Model string
+	// APIKey is sent as a Bearer token and never appears in the report.
+	APIKey string
+	// Header is added to every request.
+	Header http.Header
+	// Timeout bounds each request (default 5 min); TTFTTimeout bounds the
+	// wait for a stream's first token (default 30 s).
+	Timeout     time.Duration
+	TTFTTimeout time.Duration
+	// Budgets are the streaming contract's limits (default 2 s each).
+	Budgets trace.Budgets
+	// Pace is the embedded target's timing; zero means its default.
+	Pace baseline.Pace
+}
+
+// Result is one check's verdict with the evidence behind it.
+type Result struct {
+	ID       string `json:"id"`
+	Level    Level  `json:"level"`
+	Title    string `json:"title"`
+	Status   Status `json:"status"`
+	Evidence string `json:"evidence"`
+}
+
+// Summary counts the verdicts; RequiredFailed names the checks that make
+// the run fail, so a CI log says which rule broke without the full table.
+type Summary struct {
+	Pass           int      `json:"pass"`
+	Fail           int      `json:"fail"`
+	Warn           int      `json:"warn"`
+	Skip           int      `json:"skip"`
+	RequiredFailed []string `json:"required_failed"`
+	OK             bool     `json:"ok"`
+}
+
+// Report is the outcome of a run, printed as a table or as JSON for
+// scripts.
+type Report struct {
+	Tool       string        `json:"tool"`
+	Version    string        `json:"janus_version"`
+	Target     string        `json:"target"`
+	Embedded   bool          `json:"embedded_target"`
+	Model      string        `json:"model"`
+	Budgets    trace.Budgets `json:"budgets"`
+	StartedAt  time.Time     `json:"started_at"`
+	DurationMs float64       `json:"duration_ms"`
+	Summary    Summary       `json:"summary"`
+	Checks     []Result      `json:"checks"`
+}
+
+// Result returns the verdict of the check with the given id.
+func (r *Report) Result(id string) (Result, bool) {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Result{}, false
+}
+
+// Run checks the target and returns the report. The error is a
+// *bench.InputError when the target cannot be reached at all (there is
+// nothing to check), and a *bench.ThresholdError, returned together with
+// the complete report, when a Required check failed.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Budgets == (trace.Budgets{}) {
+		o.Budgets = trace.DefaultBudgets()
+	}
+	rep := &Report{Tool: "janus conform", Version: bench.HarnessVersion(), Budgets: o.Budgets,
+		StartedAt: time.Now().UTC(), Embedded: o.Target == ""}
+	if o.Target == "" {
+		url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace, KeepAlive: embeddedKeepAlive})
+		if err != nil {
+			return nil, fmt.Errorf("conform: start embedded reference target: %w", err)
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = stop(sctx)
+		}()
+		o.Target = url
+	}
+	rep.Target = report.RedactURL(o.Target)
+
+	hc := &http.Client{Transport: trace.NewTransport(8)}
+	defer hc.CloseIdleConnections()
+	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, HTTP: hc,
+		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout}
+	ids, _, err := bench.ListModels(ctx, client)
+	if err != nil {
+		return nil, &bench.InputError{Op: "reach target " + rep.Target, Err: err}
+	}
+	model := o.Model
+	if model == "" && len(ids) > 0 {
+		model = ids[0]
+	}
+	rep.Model = model
+
+	col := &collector{o: o, client: client, hc: hc, model: model}
+	ev, err := col.collect(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("conform %s: %w", rep.Target, err)
+	}
+	for _, c := range catalogue {
+		v := c.run(ev)
+		status := v.status
+		if status == Fail && c.Level != Required {
+			status = Warn
+		}
+		rep.Checks = append(rep.Checks, Result{ID: c.ID, Level: c.Level, Title: c.Title, Status: status, Evidence: v.evidence})
+	}
+	rep.summarize()
+	rep.DurationMs = float64(time.Since(rep.StartedAt).Microseconds()) / 1000
+	if !rep.Summary.OK {
+		return rep, &bench.ThresholdError{Msg: fmt.Sprintf("%d required check(s) failed: %s",
+			len(rep.Summary.RequiredFailed), strings.Join(rep.Summary.RequiredFailed, ", "))}
+	}
+	return rep, nil
+}
+
+// summarize fills in the summary from the results.
+func (r *Report) summarize() {
+	s := Summary{RequiredFailed: []string{}}
+	for _, c := range r.Checks {
+		switch c.Status {
+		case Pass:
+			s.Pass++
+		case Fail:
+			s.Fail++
+			if c.Level == Required {
+				s.RequiredFailed = append(s.RequiredFailed, c.ID)
+			}
+		case Warn:
+			s.Warn++
+		case Skip:
+			s.Skip++
+		}
+	}
+	s.OK = len(s.RequiredFailed) == 0
+	r.Summary = s
+}
+
+// CheckInfo describes one check for `janus conform --list` and the docs.
+type CheckInfo struct {
+	ID    string `json:"id"`
+	Level Level  `json:"level"`
+	Title string `json:"title"`
+}
+
+// Checks lists every check in the order a run reports them.
+func Checks() []CheckInfo {
+	out := make([]CheckInfo, len(catalogue))
+	for i, c := range catalogue {
+		out[i] = CheckInfo{ID: c.ID, Level: c.Level, Title: c.Title}
+	}
+	return out
+}
