@@ -31,11 +31,13 @@ func system(s string) map[string]any { return map[string]any{"role": "system", "
 func checks(cs ...map[string]any) map[string]any {
 	return map[string]any{"checks": cs}
 }
-func exact(v string) map[string]any    { return map[string]any{"type": "exact", "value": v} }
-func number(v float64) map[string]any  { return map[string]any{"type": "number", "value": v} }
-func regex(p string) map[string]any    { return map[string]any{"type": "regex", "pattern": p} }
-func content(s string) map[string]any  { return map[string]any{"content": s} }
-func opts(maxTokens int) map[string]any { return map[string]any{"max_tokens": maxTokens, "temperature": 0} }
+func exact(v string) map[string]any   { return map[string]any{"type": "exact", "value": v} }
+func number(v float64) map[string]any { return map[string]any{"type": "number", "value": v} }
+func regex(p string) map[string]any   { return map[string]any{"type": "regex", "pattern": p} }
+func content(s string) map[string]any { return map[string]any{"content": s} }
+func opts(maxTokens int) map[string]any {
+	return map[string]any{"max_tokens": maxTokens, "temperature": 0}
+}
 
 // DefaultSuiteFiles returns the files of suites/builtin/janus-default, by
 // name: suite.yaml and one JSONL file per category family.
