@@ -37,6 +37,17 @@ const (
 	CheckJSON        = "json"
 	CheckToolCall    = "tool_call"
 	CheckContainsAll = "contains_all"
+	CheckNormalized  = "normalized"
+	CheckContains    = "contains"
+	CheckNumeric     = "numeric"
+	CheckChoice      = "choice"
+	CheckJSONSchema  = "json_schema"
+	CheckCode        = "code"
+	CheckRefusal     = "refusal"
+	CheckCitation    = "citation"
+	CheckStreaming   = "streaming"
+	CheckArtifact    = "artifact"
+	CheckJudge       = "judge"
 )
 
 // defaultNumberTolerance absorbs float formatting noise ("0.30000000000000004")
@@ -50,6 +61,15 @@ type evaluator interface {
 	evaluate(content string, toolCalls []trace.ToolCall) Verdict
 }
 
+// traceEvaluator is an evaluator that judges what only a live trace shows
+// (stream timing, artifacts). Evaluate hands it the trace; given none
+// (EvaluateAnswer, as suite validation calls it) it reports judged=false
+// with a reason, and its verdict is left out of the task's combination.
+type traceEvaluator interface {
+	evaluator
+	evaluateTrace(content string, toolCalls []trace.ToolCall, t *trace.Trace) (v Verdict, judged bool)
+}
+
 // checkBuilders maps a check type to the function that validates its spec
 // and builds its evaluator. A spec error (missing value, bad pattern) is
 // the suite's fault, and is reported as such rather than as a wrong answer.
@@ -61,6 +81,17 @@ var checkBuilders = map[string]func(suites.Check) (evaluator, error){
 	CheckJSON:        newJSONCheck,
 	CheckToolCall:    newToolCallCheck,
 	CheckContainsAll: newContainsAllCheck,
+	CheckNormalized:  newNormalizedCheck,
+	CheckContains:    newContainsCheck,
+	CheckNumeric:     newNumericCheck,
+	CheckChoice:      newChoiceCheck,
+	CheckJSONSchema:  newJSONSchemaCheck,
+	CheckCode:        newCodeCheck,
+	CheckRefusal:     newRefusalCheck,
+	CheckCitation:    newCitationCheck,
+	CheckStreaming:   newStreamingCheck,
+	CheckArtifact:    newArtifactCheck,
+	CheckJudge:       newJudgeCheck,
 }
 
 // KnownCheckTypes lists the check types the scorer understands, sorted, so
@@ -76,12 +107,13 @@ func KnownCheckTypes() []string {
 }
 
 // Evaluate judges a trace's answer (its content and tool calls; reasoning
-// is the model's scratchpad and never counts) against the task's checks.
+// is the model's scratchpad and never counts) against the task's checks;
+// trace-aware checks (streaming, artifact) also read the trace itself.
 func Evaluate(task *suites.Task, t *trace.Trace) Verdict {
 	if t == nil {
 		return Verdict{Score: 0, Reason: "no trace"}
 	}
-	return EvaluateAnswer(task, t.Content, t.ToolCalls)
+	return evaluate(task, t.Content, t.ToolCalls, t)
 }
 
 // EvaluateAnswer judges an answer given as content and tool calls. It is
@@ -92,7 +124,17 @@ func Evaluate(task *suites.Task, t *trace.Trace) Verdict {
 // value) scores the whole task 0 whatever the mode: a suite bug must show
 // up as a failure that validation catches, never as a silent pass through
 // a sibling check in "any" mode.
+//
+// With no trace, trace-aware checks (streaming, artifact) cannot be judged:
+// they are left out and the task is scored on its other checks; a task
+// with nothing else scores 0, saying so.
 func EvaluateAnswer(task *suites.Task, content string, toolCalls []trace.ToolCall) Verdict {
+	return evaluate(task, content, toolCalls, nil)
+}
+
+// evaluate is Evaluate and EvaluateAnswer: tr is nil when there is no
+// trace.
+func evaluate(task *suites.Task, content string, toolCalls []trace.ToolCall, tr *trace.Trace) Verdict {
 	if task == nil {
 		return Verdict{Score: 0, Reason: "no task"}
 	}
@@ -127,14 +169,29 @@ func EvaluateAnswer(task *suites.Task, content string, toolCalls []trace.ToolCal
 		}
 		evs[i], weights[i] = ev, w
 	}
-	verdicts := make([]Verdict, len(checks))
+	verdicts := make([]Verdict, 0, len(checks))
+	judgedWeights := make([]float64, 0, len(checks))
+	var unjudged []string
 	for i, ev := range evs {
-		v := ev.evaluate(content, toolCalls)
+		var v Verdict
+		if te, ok := ev.(traceEvaluator); ok {
+			var judged bool
+			if v, judged = te.evaluateTrace(content, toolCalls, tr); !judged {
+				unjudged = append(unjudged, checkLabel(i, len(checks), checks[i])+v.Reason)
+				continue
+			}
+		} else {
+			v = ev.evaluate(content, toolCalls)
+		}
 		v.Score = clamp01(v.Score)
 		v.Reason = checkLabel(i, len(checks), checks[i]) + v.Reason
-		verdicts[i] = v
+		verdicts = append(verdicts, v)
+		judgedWeights = append(judgedWeights, weights[i])
 	}
-	return combine(mode, verdicts, weights)
+	if len(verdicts) == 0 {
+		return Verdict{Score: 0, Reason: "no check could be judged: " + strings.Join(unjudged, "; ")}
+	}
+	return combine(mode, verdicts, judgedWeights)
 }
 
 // checkLabel prefixes a reason with the check it came from: the type

@@ -228,7 +228,8 @@ func TestEvaluateTrace(t *testing.T) {
 }
 
 func TestKnownCheckTypes(t *testing.T) {
-	want := []string{"contains_all", "exact", "json", "number", "one_of", "regex", "tool_call"}
+	want := []string{"artifact", "choice", "citation", "code", "contains", "contains_all", "exact", "json",
+		"json_schema", "judge", "normalized", "number", "numeric", "one_of", "refusal", "regex", "streaming", "tool_call"}
 	if got := KnownCheckTypes(); !slices.Equal(got, want) {
 		t.Errorf("KnownCheckTypes() = %v, want %v", got, want)
 	}

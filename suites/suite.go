@@ -98,6 +98,46 @@ type Check struct {
 	Arguments map[string]any `json:"arguments,omitempty"`
 	Tolerance float64        `json:"tolerance,omitempty"`
 	Weight    float64        `json:"weight,omitempty"`
+
+	// ModeAny makes a contains check pass when any one of Values occurs;
+	// by default every one must.
+	ModeAny bool `json:"mode_any,omitempty"`
+	// RelTolerance is a numeric check's relative allowance:
+	// |answer − Value| ≤ RelTolerance·|Value|.
+	RelTolerance float64 `json:"rel_tolerance,omitempty"`
+	// Units are the unit spellings a numeric check accepts after the
+	// number ("km", "kilometres"); empty means units are not looked at.
+	Units []string `json:"units,omitempty"`
+
+	// Language (javascript, go, python) and Tests (hidden test code) say
+	// how a code check runs the answer's code; TimeoutMs and MemoryMB
+	// override the runner's wall-time and memory limits.
+	Language  string  `json:"language,omitempty"`
+	Tests     string  `json:"tests,omitempty"`
+	TimeoutMs float64 `json:"timeout_ms,omitempty"`
+	MemoryMB  int     `json:"memory_mb,omitempty"`
+
+	// Min is a count whose meaning depends on Type: distinct sources a
+	// citation check wants cited, matching artifacts an artifact check
+	// wants, token-bearing events a streaming check wants.
+	Min int `json:"min,omitempty"`
+	// MIME ("image/png", or "image/*" for any image) and MinBytes
+	// constrain the artifacts an artifact check accepts.
+	MIME     string `json:"mime,omitempty"`
+	MinBytes int64  `json:"min_bytes,omitempty"`
+
+	// TTFTMs, GapMs and E2EMs are a streaming check's budgets;
+	// Reasoning makes it require reasoning events before the content.
+	TTFTMs    float64 `json:"ttft_ms,omitempty"`
+	GapMs     float64 `json:"gap_ms,omitempty"`
+	E2EMs     float64 `json:"e2e_ms,omitempty"`
+	Reasoning bool    `json:"reasoning,omitempty"`
+
+	// Rubric is a judge check's grading instructions, and RubricVersion
+	// names that revision of them so scores from different rubrics are
+	// never compared unawares.
+	Rubric        string `json:"rubric,omitempty"`
+	RubricVersion string `json:"rubric_version,omitempty"`
 }
 
 // Reference is a known-good answer. The embedded sim target answers with

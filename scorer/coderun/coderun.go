@@ -1,0 +1,276 @@
+// Package coderun runs untrusted code against hidden tests with CPU-time,
+// memory and wall-clock limits, no network and a fresh temporary directory
+// as its only working space.
+//
+// Every run happens in a child process: the running executable re-executed
+// in a child mode (see the init hook in child.go), so neither an endless
+// loop nor a 10 GB allocation can touch the harness. JavaScript runs in the
+// child on goja and Go on yaegi, both linked into janus itself, so no
+// external runtime is needed; Python runs on the host's python3, exec'd by
+// the child once its limits are in place, and is skipped when there is no
+// python3.
+//
+// The limits, for every language:
+//
+//   - CPU time: RLIMIT_CPU (soft = hard, so the kernel sends SIGKILL).
+//   - Memory: RLIMIT_DATA, the program's budget plus a fixed allowance for
+//     the interpreter's own runtime (Go children reserve ~110 MiB of heap
+//     arenas before running a line; race-detector builds far more).
+//   - Wall time: the child interrupts its interpreter at the limit, and the
+//     parent kills the whole process group one second later if it is still
+//     there.
+//   - Output: stdout and stderr are each kept to their first 64 KiB;
+//     RLIMIT_FSIZE caps files written in the temp dir at 16 MiB.
+//   - Network and processes: the child starts in new user, network, PID and
+//     IPC namespaces when the kernel allows it (no interface but loopback,
+//     no view of host processes). Independently of that, JavaScript has no
+//     network, file or process API at all, Go programs only get an allowlist
+//     of pure standard packages (no net, os/exec, syscall, io/ioutil, file
+//     access), and Python runs under an audit hook that refuses sockets,
+//     subprocesses, signals, ctypes and writes outside the temp dir.
+//   - Environment: cleared; the working directory is a fresh temp dir,
+//     removed afterwards.
+//
+// This is a harness for grading model answers, not a jail against code that
+// knows it is being graded and attacks the harness: there is no filesystem
+// or seccomp isolation beyond the above.
+package coderun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Languages a program may be written in.
+const (
+	JavaScript = "javascript"
+	Go         = "go"
+	Python     = "python"
+)
+
+// Languages lists the supported languages, in the order docs name them.
+var Languages = []string{JavaScript, Go, Python}
+
+// Status is the outcome of a run.
+type Status string
+
+// Run outcomes. Only StatusPassed means the hidden tests passed.
+const (
+	// StatusPassed: the code loaded and every test ran without failing.
+	StatusPassed Status = "passed"
+	// StatusFailed: the code did not compile or load, or a test failed.
+	StatusFailed Status = "failed"
+	// StatusKilled: the program hit its CPU, memory or wall-time limit.
+	StatusKilled Status = "killed"
+	// StatusSkipped: the language's runtime is not available here.
+	StatusSkipped Status = "skipped"
+	// StatusError: the harness itself could not run the program.
+	StatusError Status = "error"
+)
+
+// Program is code to run and the hidden tests that judge it.
+//
+// The tests' conventions depend on the language:
+//
+//   - javascript: Code runs as one script, then Tests as another in the same
+//     realm. Tests fail by throwing; assert(cond, msg), assertEqual(actual,
+//     expected, msg) (deep equality) and assertThrows(fn, msg) are provided
+//     and cannot be redefined by Code. console.log prints; module.exports
+//     and exports exist; there is no require. Tests are synchronous.
+//   - go: Code is a Go file in package main (the package clause may be
+//     left out); its own func main, if any, is renamed and never called.
+//     Tests are Go declarations in package main that must include func
+//     main; the two are merged into one file (imports unioned) and main
+//     runs. A test fails by panicking. os.Exit panics too, so tests must
+//     return from main to pass.
+//   - python: Code runs as module "solution" (so `if __name__ ==
+//     "__main__":` blocks do not run), then Tests in a namespace holding
+//     Code's names (`from solution import f` works too). A test fails by
+//     raising, typically with assert.
+type Program struct {
+	Language string
+	Code     string
+	Tests    string
+}
+
+// Limits bound one run.
+type Limits struct {
+	// Wall is the wall-clock limit of the program, from its start.
+	Wall time.Duration
+	// CPU is the CPU-time limit (rounded up to whole seconds, the kernel's
+	// granularity).
+	CPU time.Duration
+	// Memory is the program's memory budget in bytes.
+	Memory int64
+}
+
+// DefaultLimits are 10 s wall, 5 s CPU and 256 MiB.
+func DefaultLimits() Limits {
+	return Limits{Wall: 10 * time.Second, CPU: 5 * time.Second, Memory: 256 << 20}
+}
+
+// Validate reports limits that cannot be applied.
+func (l Limits) Validate() error {
+	switch {
+	case l.Wall <= 0:
+		return fmt.Errorf("wall limit %v must be positive", l.Wall)
+	case l.CPU <= 0:
+		return fmt.Errorf("CPU limit %v must be positive", l.CPU)
+	case l.Memory < 1<<20:
+		return fmt.Errorf("memory limit %d bytes must be at least 1 MiB", l.Memory)
+	}
+	return nil
+}
+
+// cpuSeconds is the RLIMIT_CPU value for l.
+func (l Limits) cpuSeconds() uint64 {
+	return uint64(math.Ceil(l.CPU.Seconds()))
+}
+
+// Result is what a run came to.
+type Result struct {
+	Status Status
+	// Reason is one line saying why, fit for a verdict: the failing test's
+	// message, the limit that was hit, the runtime that is missing.
+	Reason string
+	// Stdout and Stderr are the program's output, each cut at 64 KiB.
+	Stdout, Stderr string
+	// Elapsed is the child's wall time.
+	Elapsed time.Duration
+	// Pgid is the child's process group (0 when none was started), so a
+	// caller can confirm nothing of the run is left.
+	Pgid int
+}
+
+// Passed reports whether the hidden tests passed.
+func (r Result) Passed() bool { return r.Status == StatusPassed }
+
+// Known reports whether lang is a supported language.
+func Known(lang string) bool {
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Syntax reports why code does not parse as lang, or nil. JavaScript is
+// compiled by goja and Go parsed by go/parser, in the harness and without
+// running anything, so a prose answer fails here at no cost. Python is not
+// parsed in the harness: its syntax errors come from the run.
+func Syntax(lang, code string) error {
+	switch lang {
+	case JavaScript:
+		return jsSyntax(code)
+	case Go:
+		return goSyntax(code)
+	case Python:
+		return nil
+	}
+	return fmt.Errorf("unknown language %q", lang)
+}
+
+// CheckTests reports what is wrong with hidden tests for lang, or nil:
+// they must not be blank, JavaScript tests must compile, and Go tests must
+// parse and declare func main.
+func CheckTests(lang, tests string) error {
+	if strings.TrimSpace(tests) == "" {
+		return errors.New("no tests (code would pass by merely loading)")
+	}
+	switch lang {
+	case JavaScript:
+		if err := jsSyntax(tests); err != nil {
+			return fmt.Errorf("tests do not compile: %w", err)
+		}
+		return nil
+	case Go:
+		return goTestsSpec(tests)
+	case Python:
+		return nil
+	}
+	return fmt.Errorf("unknown language %q (known: %s)", lang, strings.Join(Languages, ", "))
+}
+
+// slots bounds how many children run at once: each may burn a full core
+// until its CPU limit, and more of them than cores only stretches every
+// run's wall time towards its limit.
+var slots = make(chan struct{}, max(1, runtime.NumCPU()))
+
+// Run runs p's code against its tests within lim. It never panics and never
+// returns an error: every failure, including the harness's own, is a
+// Result with a reason. ctx cancels the run (the child is killed); the wall
+// limit starts once the run has a slot, so a queue of runs does not eat
+// into each other's time.
+func Run(ctx context.Context, p Program, lim Limits) Result {
+	if !Known(p.Language) {
+		return Result{Status: StatusError, Reason: fmt.Sprintf("unknown language %q (known: %s)", p.Language, strings.Join(Languages, ", "))}
+	}
+	if err := lim.Validate(); err != nil {
+		return Result{Status: StatusError, Reason: "invalid limits: " + err.Error()}
+	}
+	if err := Syntax(p.Language, p.Code); err != nil {
+		return Result{Status: StatusFailed, Reason: "code does not compile: " + err.Error()}
+	}
+	j := job{Language: p.Language, Code: p.Code, Tests: p.Tests, WallNs: int64(lim.Wall),
+		CPUSeconds: lim.cpuSeconds(), Memory: lim.Memory}
+	if p.Language == Python {
+		py, err := python3()
+		if err != nil {
+			return Result{Status: StatusSkipped, Reason: "skipped: " + err.Error()}
+		}
+		j.Python = py
+	}
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return Result{Status: StatusError, Reason: "cancelled before the run started: " + context.Cause(ctx).Error()}
+	}
+	defer func() { <-slots }()
+	return spawn(ctx, j, lim)
+}
+
+// job is what the parent sends the child on stdin.
+type job struct {
+	Language   string `json:"language"`
+	Code       string `json:"code"`
+	Tests      string `json:"tests"`
+	WallNs     int64  `json:"wall_ns"`
+	CPUSeconds uint64 `json:"cpu_seconds"`
+	Memory     int64  `json:"memory"`
+	// Python is the absolute path of the python3 interpreter.
+	Python string `json:"python,omitempty"`
+}
+
+// outcome is what the child reports on fd 3.
+type outcome struct {
+	Status Status `json:"status"`
+	Reason string `json:"reason"`
+}
+
+// oneLine flattens s to a single line of at most n runes for a reason.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n]) + "…"
+	}
+	return s
+}
+
+// fmtDuration renders a limit for a reason: "1.5s", "10s", "250ms".
+func fmtDuration(d time.Duration) string {
+	return d.Round(time.Millisecond).String()
+}
+
+// fmtBytes renders a memory limit for a reason: "256 MiB".
+func fmtBytes(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}

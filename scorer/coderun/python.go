@@ -1,0 +1,147 @@
+package coderun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// pyDriverFile is the driver's file name in the run's temp dir.
+const pyDriverFile = "_janus_driver.py"
+
+// pythonDriver runs solution.py as module "solution", then tests.py in a
+// namespace holding its names, and reports the outcome as JSON on fd 3.
+// Before any of that it installs an audit hook (which code cannot remove)
+// refusing sockets, subprocesses, signals to other processes, ctypes, and
+// file writes outside the temp dir.
+const pythonDriver = `import json, os, sys, traceback, types
+
+_ROOT = os.path.realpath(os.getcwd())
+_DENY_PREFIXES = ("socket.", "subprocess.", "os.exec", "os.spawn", "os.posix_spawn",
+                  "os.fork", "os.forkpty", "os.system", "os.kill", "os.killpg", "pty.",
+                  "ctypes.", "webbrowser.", "urllib.Request", "http.client.", "ftplib.",
+                  "smtplib.", "poplib.", "imaplib.", "nntplib.", "telnetlib.")
+_PATH_EVENTS = ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown",
+                "os.link", "os.symlink", "os.truncate", "os.utime", "shutil.rmtree",
+                "shutil.move", "shutil.copyfile", "shutil.copytree")
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+def _inside(path):
+    try:
+        p = os.path.realpath(os.fsdecode(path))
+    except Exception:
+        return False
+    return p == _ROOT or p.startswith(_ROOT + os.sep)
+
+def _hook(event, args):
+    if event.startswith(_DENY_PREFIXES):
+        raise PermissionError("janus sandbox: %s is not allowed" % event)
+    if event == "import" and args and args[0] in ("ctypes", "_ctypes"):
+        raise PermissionError("janus sandbox: importing %s is not allowed" % args[0])
+    if event == "open" and args and not isinstance(args[0], int):
+        mode, flags = args[1], args[2]
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and flags & _WRITE_FLAGS)
+        if writing and not _inside(args[0]):
+            raise PermissionError("janus sandbox: writing %s is not allowed" % os.fsdecode(args[0]))
+    if event in _PATH_EVENTS:
+        for a in args[:2]:
+            if isinstance(a, (str, bytes, os.PathLike)) and not _inside(a):
+                raise PermissionError("janus sandbox: %s on %s is not allowed" % (event, os.fsdecode(a)))
+
+def _report(status, reason):
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        pass
+    os.write(3, (json.dumps({"status": status, "reason": reason}) + "\n").encode())
+    os._exit(0)
+
+def _where(exc, filename):
+    for fr in reversed(traceback.extract_tb(exc.__traceback__)):
+        if fr.filename == filename:
+            return "%s line %d: %s" % (filename, fr.lineno, (fr.line or "").strip())
+    return ""
+
+def _describe(exc, filename):
+    msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    where = _where(exc, filename)
+    return msg + (" (" + where + ")" if where else "")
+
+def _run(filename, namespace):
+    with open(filename, encoding="utf-8") as f:
+        src = f.read()
+    exec(compile(src, filename, "exec"), namespace)
+
+sys.addaudithook(_hook)
+sys.dont_write_bytecode = True
+
+solution = types.ModuleType("solution")
+solution.__file__ = "solution.py"
+sys.modules["solution"] = solution
+try:
+    _run("solution.py", solution.__dict__)
+except MemoryError:
+    _report("killed", "killed: memory limit exceeded (MemoryError)")
+except SyntaxError as e:
+    _report("failed", "code does not compile: " + _describe(e, "solution.py"))
+except BaseException as e:
+    _report("failed", "code failed to load: " + _describe(e, "solution.py"))
+
+tests = {k: v for k, v in solution.__dict__.items() if not k.startswith("__")}
+tests["__name__"] = "tests"
+tests["__builtins__"] = __builtins__
+try:
+    _run("tests.py", tests)
+except MemoryError:
+    _report("killed", "killed: memory limit exceeded (MemoryError)")
+except BaseException as e:
+    _report("failed", "test failed: " + _describe(e, "tests.py"))
+_report("passed", "all tests passed")
+`
+
+// pythonFinder returns the absolute path of a usable python3; tests
+// replace it to simulate a host without one.
+var pythonFinder = findPython3
+
+var (
+	pythonOnce sync.Once
+	pythonPath string
+	pythonErr  error
+)
+
+// python3 returns the python3 interpreter's real path (resolving pyenv and
+// similar shims, which need an environment the child does not get), found
+// once per process.
+func python3() (string, error) {
+	pythonOnce.Do(func() { pythonPath, pythonErr = pythonFinder() })
+	return pythonPath, pythonErr
+}
+
+// findPython3 asks the python3 on PATH for its own executable and checks it
+// is 3.8 or later (audit hooks).
+func findPython3() (string, error) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		return "", errors.New("python3 not found on PATH")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "python3", "-I", "-S", "-c",
+		"import sys; print(sys.executable); print(int(sys.version_info >= (3, 8)))").Output()
+	if err != nil {
+		return "", fmt.Errorf("python3 does not run: %w", err)
+	}
+	lines := strings.Fields(string(out))
+	if len(lines) != 2 || !filepath.IsAbs(lines[0]) {
+		return "", fmt.Errorf("python3 did not say where it lives: %q", out)
+	}
+	if lines[1] != "1" {
+		return "", errors.New("python3 is older than 3.8 (no audit hooks)")
+	}
+	return lines[0], nil
+}

@@ -1,0 +1,395 @@
+//go:build linux
+
+package coderun
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+const (
+	// outputCap is how much of stdout and of stderr a Result keeps.
+	outputCap = 64 << 10
+	// fileSizeCap is RLIMIT_FSIZE: the largest file the program may write.
+	fileSizeCap = 16 << 20
+	// killGrace is how long after the wall limit the parent waits for the
+	// child to interrupt itself and report before killing its group.
+	killGrace = time.Second
+	// pythonAllowance is added to a Python program's memory budget for the
+	// interpreter itself.
+	pythonAllowance = 64 << 20
+)
+
+// noNamespaces is set once starting a child in new namespaces has failed
+// (no user namespaces on this kernel, or a seccomp profile that forbids
+// them); later runs then start without, relying on the language-level
+// restrictions alone.
+var noNamespaces atomic.Bool
+
+// spawn runs j in a child process and turns what happened into a Result.
+func spawn(ctx context.Context, j job, lim Limits) Result {
+	self, err := os.Executable()
+	if err != nil {
+		return Result{Status: StatusError, Reason: "harness: find own executable: " + err.Error()}
+	}
+	dir, err := os.MkdirTemp("", "janus-coderun-*")
+	if err != nil {
+		return Result{Status: StatusError, Reason: "harness: make temp dir: " + err.Error()}
+	}
+	defer os.RemoveAll(dir)
+	in, err := json.Marshal(j)
+	if err != nil {
+		return Result{Status: StatusError, Reason: "harness: encode job: " + err.Error()}
+	}
+
+	c, err := startChild(self, dir, in)
+	if err != nil {
+		return Result{Status: StatusError, Reason: "harness: " + err.Error()}
+	}
+	start := time.Now()
+	pid := c.cmd.Process.Pid
+
+	waited := make(chan error, 1)
+	go func() { waited <- c.cmd.Wait() }()
+	timer := time.NewTimer(lim.Wall + killGrace)
+	defer timer.Stop()
+	var killedFor string
+	select {
+	case err = <-waited:
+	case <-timer.C:
+		killGroup(pid)
+		killedFor = "wall"
+		err = <-waited
+	case <-ctx.Done():
+		killGroup(pid)
+		killedFor = "cancel"
+		err = <-waited
+	}
+	elapsed := time.Since(start)
+	// Whatever the program left in its group (a forked process, a stray
+	// thread group) goes with it.
+	killGroup(pid)
+	stdout, stderr, result := c.collect()
+
+	res := Result{Stdout: stdout, Stderr: stderr, Elapsed: elapsed, Pgid: pid}
+	var o outcome
+	reported := json.Unmarshal(bytes.TrimSpace(result), &o) == nil && o.Status != ""
+	switch {
+	case killedFor == "cancel":
+		res.Status, res.Reason = StatusError, "run cancelled: "+context.Cause(ctx).Error()
+	case killedFor == "wall":
+		res.Status, res.Reason = StatusKilled, fmt.Sprintf("killed: wall-time limit %s exceeded", fmtDuration(lim.Wall))
+	case reported:
+		res.Status, res.Reason = o.Status, o.Reason
+	default:
+		res.Status, res.Reason = diagnose(c.cmd.ProcessState, err, stderr, lim)
+	}
+	return res
+}
+
+// child is a started child process and the pipes it talks through.
+type child struct {
+	cmd                    *exec.Cmd
+	stdout, stderr, result *capture
+}
+
+// startChild starts the child in new namespaces if this kernel allows it,
+// else without them.
+func startChild(self, dir string, in []byte) (*child, error) {
+	if !noNamespaces.Load() {
+		c, err := startChildWith(self, dir, in, true)
+		if err == nil {
+			return c, nil
+		}
+		noNamespaces.Store(true)
+	}
+	return startChildWith(self, dir, in, false)
+}
+
+func startChildWith(self, dir string, in []byte, namespaces bool) (*child, error) {
+	stdout, err := newCapture(outputCap)
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := newCapture(outputCap)
+	if err != nil {
+		stdout.abort()
+		return nil, err
+	}
+	result, err := newCapture(outputCap)
+	if err != nil {
+		stdout.abort()
+		stderr.abort()
+		return nil, err
+	}
+	cmd := &exec.Cmd{
+		Path:        self,
+		Args:        []string{"janus-coderun"},
+		Env:         childEnviron(dir),
+		Dir:         dir,
+		Stdin:       bytes.NewReader(in),
+		Stdout:      stdout.w,
+		Stderr:      stderr.w,
+		ExtraFiles:  []*os.File{result.w},
+		SysProcAttr: sysProcAttr(namespaces),
+	}
+	if err := cmd.Start(); err != nil {
+		stdout.abort()
+		stderr.abort()
+		result.abort()
+		return nil, fmt.Errorf("start child: %w", err)
+	}
+	// The child has its own copies of the write ends; closing ours lets
+	// the readers see EOF when the child's group is gone.
+	stdout.started()
+	stderr.started()
+	result.started()
+	return &child{cmd: cmd, stdout: stdout, stderr: stderr, result: result}, nil
+}
+
+// collect waits (briefly: the group is dead by now) for the readers and
+// returns what they captured.
+func (c *child) collect() (stdout, stderr string, result []byte) {
+	return string(c.stdout.wait()), string(c.stderr.wait()), c.result.wait()
+}
+
+// childEnviron is the child's whole environment: the child marker and the
+// minimum an interpreter needs, pointing every home and temp at dir.
+func childEnviron(dir string) []string {
+	return []string{
+		childEnv + "=" + childProto,
+		"HOME=" + dir,
+		"TMPDIR=" + dir,
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"LANG=C.UTF-8",
+		"PYTHONHASHSEED=0",
+		// A data race inside interpreted goroutines must not turn a
+		// race-detector build's exit status into a verdict.
+		"GORACE=exitcode=0 atexit_sleep_ms=0",
+	}
+}
+
+// sysProcAttr puts the child in its own process group (so the whole group
+// can be killed), kills it if the harness dies, and optionally starts it in
+// new user, network, PID and IPC namespaces.
+func sysProcAttr(namespaces bool) *syscall.SysProcAttr {
+	a := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if namespaces {
+		uid, gid := os.Getuid(), os.Getgid()
+		a.Cloneflags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC
+		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
+		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
+		a.GidMappingsEnableSetgroups = false
+	}
+	return a
+}
+
+// killGroup sends SIGKILL to the process group pgid; a group that is
+// already gone is not an error.
+func killGroup(pgid int) {
+	if pgid > 0 {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
+// diagnose explains a child that exited without reporting an outcome.
+func diagnose(ps *os.ProcessState, waitErr error, stderr string, lim Limits) (Status, string) {
+	if ps == nil {
+		return StatusError, "harness: wait for child: " + errString(waitErr)
+	}
+	cpu := ps.UserTime() + ps.SystemTime()
+	ws, _ := ps.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		sig := ws.Signal()
+		// Nothing but the kernel's RLIMIT_CPU check sends an unrequested
+		// SIGKILL here (RLIMIT_DATA makes allocations fail long before the
+		// OOM killer would act). The rusage a dead child reports can trail
+		// the kernel's own CPU accounting by a tick or more per thread, so
+		// half the limit is proof enough.
+		if sig == syscall.SIGXCPU || (sig == syscall.SIGKILL && cpu >= time.Duration(lim.cpuSeconds())*time.Second/2) {
+			return StatusKilled, fmt.Sprintf("killed: CPU-time limit %ds exceeded", lim.cpuSeconds())
+		}
+		if sig == syscall.SIGKILL {
+			return StatusKilled, fmt.Sprintf("killed by SIGKILL after %s CPU (out of memory?)", fmtDuration(cpu))
+		}
+		return StatusFailed, fmt.Sprintf("crashed with %v", sig)
+	}
+	if outOfMemory(stderr) {
+		return StatusKilled, fmt.Sprintf("killed: memory limit %s exceeded", fmtBytes(lim.Memory))
+	}
+	if line := crashLine(stderr); line != "" {
+		return StatusFailed, line
+	}
+	return StatusFailed, fmt.Sprintf("exited with status %d before the tests finished: %s", ps.ExitCode(), oneLine(tail(stderr, 400), 200))
+}
+
+// outOfMemory recognises the Go runtime's, the race runtime's and the C
+// library's words for a failed allocation.
+func outOfMemory(stderr string) bool {
+	for _, s := range []string{"fatal error: runtime: out of memory", "fatal error: out of memory",
+		"ThreadSanitizer failed to allocate", "Cannot allocate memory", "MemoryError"} {
+		if strings.Contains(stderr, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// crashLine picks the line of a Go crash that says what happened.
+func crashLine(stderr string) string {
+	for _, l := range strings.Split(stderr, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			return oneLine(l, 200)
+		}
+	}
+	return ""
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return err.Error()
+}
+
+// capture is a pipe whose read end is drained into a buffer that keeps the
+// first max bytes, so a chatty child never blocks on a full pipe.
+type capture struct {
+	r, w *os.File
+	buf  bytes.Buffer
+	max  int
+	done chan struct{}
+	once sync.Once
+}
+
+func newCapture(max int) (*capture, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("make pipe: %w", err)
+	}
+	c := &capture{r: r, w: w, max: max, done: make(chan struct{})}
+	go c.drain()
+	return c, nil
+}
+
+func (c *capture) drain() {
+	defer close(c.done)
+	chunk := make([]byte, 32<<10)
+	for {
+		n, err := c.r.Read(chunk)
+		if room := c.max - c.buf.Len(); room > 0 {
+			c.buf.Write(chunk[:min(n, room)])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// started closes the parent's copy of the write end once the child holds
+// its own.
+func (c *capture) started() { c.once.Do(func() { c.w.Close() }) }
+
+// abort closes both ends of a pipe whose child never started.
+func (c *capture) abort() {
+	c.started()
+	<-c.done
+	c.r.Close()
+}
+
+// wait returns the captured bytes once the writers are gone, or after a
+// second if something outside the killed group still holds the pipe.
+func (c *capture) wait() []byte {
+	select {
+	case <-c.done:
+	case <-time.After(time.Second):
+		c.r.Close()
+		<-c.done
+	}
+	c.r.Close()
+	return c.buf.Bytes()
+}
+
+// limitSelf applies the job's limits to the calling process (a child about
+// to run an interpreter in-process or to exec one). allowance is added to
+// the program's memory budget for the interpreter's own runtime.
+func limitSelf(j job, allowance int64) error {
+	if j.CPUSeconds == 0 || j.Memory <= 0 {
+		return errors.New("job has no limits")
+	}
+	data := uint64(j.Memory + allowance)
+	for _, l := range []struct {
+		name     string
+		resource int
+		value    uint64
+	}{
+		{"RLIMIT_CPU", syscall.RLIMIT_CPU, j.CPUSeconds},
+		{"RLIMIT_DATA", syscall.RLIMIT_DATA, data},
+		{"RLIMIT_FSIZE", syscall.RLIMIT_FSIZE, fileSizeCap},
+		{"RLIMIT_CORE", syscall.RLIMIT_CORE, 0},
+	} {
+		if err := syscall.Setrlimit(l.resource, &syscall.Rlimit{Cur: l.value, Max: l.value}); err != nil {
+			return fmt.Errorf("set %s to %d: %w", l.name, l.value, err)
+		}
+	}
+	if j.Language != Python {
+		// Make the Go runtime collect hard before RLIMIT_DATA kills it.
+		debug.SetMemoryLimit(j.Memory + allowance)
+	}
+	return nil
+}
+
+// execPython writes the driver, the code and the tests into the working
+// directory, limits the process and replaces it with python3. It returns
+// only if that fails.
+func execPython(j job) error {
+	if j.Python == "" {
+		return errors.New("no python3 path in the job")
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	for name, text := range map[string]string{pyDriverFile: pythonDriver, "solution.py": j.Code, "tests.py": j.Tests} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	if err := limitSelf(j, pythonAllowance); err != nil {
+		return err
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, childEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	// argv[0] is the absolute path: Python derives its prefix (where its
+	// standard library lives) from it, and a bare "python3" would be
+	// looked up on the child's PATH, which may find a different install.
+	argv := []string{j.Python, "-I", "-S", "-B", "-X", "utf8", pyDriverFile}
+	if err := syscall.Exec(j.Python, argv, env); err != nil {
+		return fmt.Errorf("exec %s: %w", j.Python, err)
+	}
+	return nil
+}

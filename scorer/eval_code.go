@@ -1,0 +1,190 @@
+package scorer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/scorer/coderun"
+	"github.com/janus-bench/janus/suites"
+)
+
+// codeFenceTags are the info strings that mark a fenced block as written
+// in each language.
+var codeFenceTags = map[string][]string{
+	coderun.JavaScript: {"javascript", "js", "node", "nodejs", "mjs", "cjs", "ecmascript"},
+	coderun.Go:         {"go", "golang"},
+	coderun.Python:     {"python", "py", "python3"},
+}
+
+// codeCheck passes when the answer's code passes the hidden Tests in
+// Language (javascript, go or python), run by package coderun with CPU,
+// memory and wall-time limits, no network and a fresh temp dir.
+//
+// The code is the longest fenced block (``` or ~~~) tagged with the
+// language (javascript: js, javascript, node…; go: go, golang; python: py,
+// python, python3), else the longest untagged block, else, when the answer
+// has no fenced block at all, the whole answer. An answer whose only blocks
+// are in another language fails without running.
+//
+// Limits: 10 s wall, 5 s CPU, 256 MiB by default; TimeoutMs sets the wall
+// limit and the CPU limit with it (CPU is counted in whole seconds, at
+// least 1), MemoryMB the memory budget. A run that hits a limit scores 0
+// with the limit named. Python needs python3 on the host: without it the
+// check scores 0 with the reason "skipped: python3 not found on PATH" —
+// an untested answer must not pass — so suites meant to validate anywhere
+// should use javascript or go.
+type codeCheck struct {
+	lang, tests string
+	lim         coderun.Limits
+}
+
+func newCodeCheck(c suites.Check) (evaluator, error) {
+	if !coderun.Known(c.Language) {
+		return nil, fmt.Errorf("language %q is not one of %s", c.Language, strings.Join(coderun.Languages, ", "))
+	}
+	if err := coderun.CheckTests(c.Language, c.Tests); err != nil {
+		return nil, fmt.Errorf("tests: %w", err)
+	}
+	lim := coderun.DefaultLimits()
+	if c.TimeoutMs < 0 || math.IsNaN(c.TimeoutMs) || math.IsInf(c.TimeoutMs, 0) {
+		return nil, fmt.Errorf("timeout_ms %v must be a finite number > 0", c.TimeoutMs)
+	}
+	if c.TimeoutMs > 0 {
+		lim.Wall = time.Duration(c.TimeoutMs * float64(time.Millisecond))
+		lim.CPU = lim.Wall
+	}
+	if c.MemoryMB < 0 {
+		return nil, fmt.Errorf("memory_mb %d must be > 0", c.MemoryMB)
+	}
+	if c.MemoryMB > 0 {
+		lim.Memory = int64(c.MemoryMB) << 20
+	}
+	if err := lim.Validate(); err != nil {
+		return nil, err
+	}
+	return codeCheck{lang: c.Language, tests: c.Tests, lim: lim}, nil
+}
+
+func (c codeCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
+	code, err := extractCode(content, c.lang)
+	if err != nil {
+		return fail("%v", err)
+	}
+	r := coderun.Run(context.Background(), coderun.Program{Language: c.lang, Code: code, Tests: c.tests}, c.lim)
+	if r.Passed() {
+		return pass("hidden %s tests pass (%s)", c.lang, r.Elapsed.Round(time.Millisecond))
+	}
+	return fail("%s", r.Reason)
+}
+
+// fencedBlock is one fenced code block of a Markdown answer.
+type fencedBlock struct {
+	tag, body string
+}
+
+// fencedBlocks lists the answer's fenced code blocks (``` or ~~~, three or
+// more, indented at most three spaces). A block left open runs to the end,
+// as in a truncated answer.
+func fencedBlocks(s string) []fencedBlock {
+	var out []fencedBlock
+	lines := strings.SplitAfter(s, "\n")
+	for i := 0; i < len(lines); i++ {
+		fence, tag, ok := openFence(lines[i])
+		if !ok {
+			continue
+		}
+		var body strings.Builder
+		j := i + 1
+		for ; j < len(lines); j++ {
+			if closesFence(lines[j], fence) {
+				break
+			}
+			body.WriteString(lines[j])
+		}
+		out = append(out, fencedBlock{tag: tag, body: body.String()})
+		i = j
+	}
+	return out
+}
+
+// openFence reports whether line opens a fenced block, with the fence and
+// the first word of its info string, lower-cased.
+func openFence(line string) (fence, tag string, ok bool) {
+	t := strings.TrimRight(line, "\r\n")
+	trimmed := strings.TrimLeft(t, " ")
+	if len(t)-len(trimmed) > 3 || len(trimmed) < 3 {
+		return "", "", false
+	}
+	ch := trimmed[0]
+	if ch != '`' && ch != '~' {
+		return "", "", false
+	}
+	n := 0
+	for n < len(trimmed) && trimmed[n] == ch {
+		n++
+	}
+	if n < 3 {
+		return "", "", false
+	}
+	info := strings.TrimSpace(trimmed[n:])
+	if ch == '`' && strings.Contains(info, "`") {
+		return "", "", false
+	}
+	if f := strings.Fields(info); len(f) > 0 {
+		tag = strings.ToLower(strings.Trim(f[0], "{}."))
+	}
+	return trimmed[:n], tag, true
+}
+
+// closesFence reports whether line closes a block opened by fence: the same
+// character, at least as many, nothing else.
+func closesFence(line, fence string) bool {
+	t := strings.TrimSpace(line)
+	if len(t) < len(fence) || strings.Trim(t, fence[:1]) != "" {
+		return false
+	}
+	return strings.HasPrefix(t, fence)
+}
+
+// extractCode picks the code to run out of an answer (see codeCheck).
+func extractCode(content, lang string) (string, error) {
+	blocks := fencedBlocks(content)
+	if len(blocks) == 0 {
+		if strings.TrimSpace(content) == "" {
+			return "", errors.New("empty answer: no code")
+		}
+		return content, nil
+	}
+	longest := func(keep func(tag string) bool) (string, bool) {
+		best, found := "", false
+		for _, b := range blocks {
+			if keep(b.tag) && (!found || len(b.body) > len(best)) {
+				best, found = b.body, true
+			}
+		}
+		return best, found
+	}
+	if code, ok := longest(func(tag string) bool {
+		for _, t := range codeFenceTags[lang] {
+			if tag == t {
+				return true
+			}
+		}
+		return false
+	}); ok {
+		return code, nil
+	}
+	if code, ok := longest(func(tag string) bool { return tag == "" }); ok {
+		return code, nil
+	}
+	var tags []string
+	for _, b := range blocks {
+		tags = append(tags, b.tag)
+	}
+	return "", fmt.Errorf("no %s code block in the answer (its blocks are tagged %s)", lang, strings.Join(tags, ", "))
+}
