@@ -19,6 +19,9 @@ func benchRunCommand() *ucli.Command {
 		Usage: "run a suite against a target and write a scored report",
 		Flags: append(targetFlags(),
 			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file; several separated by commas"},
+			&ucli.StringFlag{Name: "judge", Usage: "base URL (ending in /v1) of an OpenAI-compatible endpoint for judge checks (off by default)", EnvVars: []string{"JANUS_JUDGE_URL"}},
+			&ucli.StringFlag{Name: "judge-model", Usage: "model the judge endpoint grades with", EnvVars: []string{"JANUS_JUDGE_MODEL"}},
+			&ucli.StringFlag{Name: "judge-api-key", Usage: "bearer token for the judge endpoint", EnvVars: []string{"JANUS_JUDGE_API_KEY"}},
 			&ucli.StringSliceFlag{Name: "split", Usage: "only tasks of these splits (public, private)"},
 			&ucli.StringSliceFlag{Name: "categories", Usage: "only these categories or families (quality, tools, quality/chat, …)"},
 			&ucli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4, Usage: "concurrent requests"},
@@ -41,6 +44,9 @@ func benchRunCommand() *ucli.Command {
 			hdr, err := parseHeaders(c.StringSlice("header"))
 			if err != nil {
 				return err
+			}
+			if err := scorer.SetJudge(scorer.JudgeConfig{URL: c.String("judge"), Model: c.String("judge-model"), APIKey: c.String("judge-api-key")}); err != nil {
+				return usageErrorf("--judge: %v", err)
 			}
 			if c.Int("concurrency") < 1 {
 				return usageErrorf("--concurrency %d: must be at least 1", c.Int("concurrency"))
