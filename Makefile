@@ -22,7 +22,8 @@ test-long:
 
 ## bench: Go benchmarks and the harness selftest; results go in docs/PERFORMANCE.md
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/sse/ ./bench/...
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/sse/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./bench/ ./gateway/
 	$(GO) run . bench selftest --no-save
 
 ## fuzz: 5 minutes of the SSE reader fuzzer

@@ -55,6 +55,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			baselineCommand(),
 			suitesCommand(),
 			conformCommand(),
+			gatewayCommand(),
 			versionCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.

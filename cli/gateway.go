@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/janus-bench/janus/gateway"
+)
+
+// gatewayCommand serves the Janus gateway, so that a team can put the
+// same thin router the harness measures in front of its competitors.
+func gatewayCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "gateway",
+		Usage: "serve the OpenAI-compatible gateway that routes to competitors",
+		Description: "Routes POST /v1/chat/completions to a competitor (competitor_id in the body or the\n" +
+			"X-Janus-Competitor header, else the model, else the default), relays streams event by event\n" +
+			"with \": ping\" keep-alives, and serves /v1/models, /health, /ready and /metrics.\n" +
+			"The config file is reloaded when it changes and on SIGHUP.",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "listen", Value: gateway.DefaultListen, EnvVars: []string{"JANUS_GATEWAY_LISTEN"},
+				Usage: "`ADDR` to listen on (host:port; port 0 picks a free one)"},
+			&ucli.StringFlag{Name: "config", EnvVars: []string{"JANUS_GATEWAY_CONFIG"},
+				Usage: "YAML `FILE` listing competitors (see README, ## Gateway)"},
+			&ucli.GenericFlag{Name: "competitor", Value: &specList{},
+				Usage: "competitor `ID=http://host:port[,default]` (repeatable; overrides the file's entry with that id)"},
+			&ucli.DurationFlag{Name: "keepalive", Value: gateway.DefaultKeepAlive, Usage: "send \": ping\" after this much stream silence"},
+			&ucli.BoolFlag{Name: "keepalive-line-only", Usage: "send keep-alives as \": ping\\n\" without the blank line (for openai-go <= v1.12, which fails on \": ping\\n\\n\")"},
+			&ucli.DurationFlag{Name: "stream-timeout", Value: gateway.DefaultStreamTimeout, Usage: "end a stream with an error event and [DONE] after this long"},
+			&ucli.DurationFlag{Name: "read-header-timeout", Value: gateway.DefaultReadHeaderTimeout, Usage: "answer 408 to clients slower than this to send their headers"},
+			&ucli.DurationFlag{Name: "body-read-timeout", Value: gateway.DefaultBodyReadTimeout, Usage: "answer 408 to clients slower than this to send their request body"},
+			&ucli.Int64Flag{Name: "max-body", Value: gateway.DefaultMaxBodyBytes, Usage: "largest request body in `BYTES` (413 above)"},
+			&ucli.DurationFlag{Name: "models-ttl", Value: gateway.DefaultModelsTTL, Usage: "how long the /v1/models union is cached"},
+			&ucli.DurationFlag{Name: "health-interval", Value: gateway.DefaultHealthInterval, Usage: "period of the competitors' health checks"},
+			&ucli.DurationFlag{Name: "retry-budget", Value: gateway.DefaultRetryBudget, Usage: "how long to retry a competitor answering 429/502/503/504"},
+			&ucli.DurationFlag{Name: "retry-max", Value: gateway.DefaultRetryMax, Usage: "longest wait between two retries"},
+			&ucli.Float64Flag{Name: "rate-limit", Usage: "requests per second per API key (per client IP without keys); 0: unlimited"},
+			&ucli.IntFlag{Name: "rate-burst", Usage: "requests a key may send at once (default: the rate, at least 1)"},
+			&ucli.StringFlag{Name: "api-keys", Usage: "`FILE` of accepted client keys, one per line, clear or sha256:<hex>"},
+			&ucli.StringSliceFlag{Name: "cors-origin", Usage: "browser `ORIGIN` allowed to call the API (repeatable; * for any)"},
+			&ucli.BoolFlag{Name: "log-bodies", Usage: "include request bodies (truncated) in request logs"},
+		},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("gateway takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
+			}
+			comps := *c.Generic("competitor").(*specList)
+			for _, spec := range comps {
+				if _, err := gateway.ParseCompetitor(spec); err != nil {
+					return usageErrorf("--competitor: %v", err)
+				}
+			}
+			if len(comps) == 0 && c.String("config") == "" {
+				return usageErrorf("gateway needs --competitor id=http://host:port or --config FILE")
+			}
+			if c.Float64("rate-limit") < 0 || c.Int("rate-burst") < 0 || c.Int64("max-body") < 1 {
+				return usageErrorf("--rate-limit, --rate-burst and --max-body must not be negative")
+			}
+			opts := gateway.Options{
+				Listen: c.String("listen"), ConfigFile: c.String("config"), Competitors: comps,
+				KeepAlive: c.Duration("keepalive"), KeepAliveLineOnly: c.Bool("keepalive-line-only"), StreamTimeout: c.Duration("stream-timeout"),
+				ReadHeaderTimeout: c.Duration("read-header-timeout"), BodyReadTimeout: c.Duration("body-read-timeout"), MaxBodyBytes: c.Int64("max-body"),
+				ModelsTTL: c.Duration("models-ttl"), HealthInterval: c.Duration("health-interval"),
+				Retry:     gateway.RetryPolicy{Max: c.Duration("retry-max"), Budget: c.Duration("retry-budget")},
+				RateLimit: c.Float64("rate-limit"), RateBurst: c.Int("rate-burst"), APIKeysFile: c.String("api-keys"),
+				CORSOrigins: c.StringSlice("cors-origin"), LogBodies: c.Bool("log-bodies"), WatchSignals: true,
+				// Serve logs the URL it listens on ("gateway listening") here.
+				Logger: logger(),
+			}
+			if err := gateway.Serve(c.Context, opts); err != nil {
+				return fmt.Errorf("gateway on %s: %w", opts.Listen, err)
+			}
+			return nil
+		},
+	}
+}
+
+// specList collects a repeatable flag whose values contain commas
+// ("a=http://h:1,default"), which StringSliceFlag would split apart.
+type specList []string
+
+// Set appends one occurrence of the flag.
+func (l *specList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// String lists the values given.
+func (l *specList) String() string { return strings.Join(*l, " ") }

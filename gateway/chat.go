@@ -1,0 +1,662 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/janus-bench/janus/internal/tokens"
+	"github.com/janus-bench/janus/internal/validate"
+	"github.com/janus-bench/janus/internal/wire"
+)
+
+// maxFrameBytes caps one upstream event; a larger one ends the stream with
+// an error rather than growing the gateway's memory without bound.
+const maxFrameBytes = 4 << 20
+
+// drainWait bounds how long the gateway reads after an upstream's [DONE]
+// for the end of its response, so the connection can be reused.
+const drainWait = 100 * time.Millisecond
+
+// Causes of an upstream context's end, told apart when reporting.
+var (
+	errStreamTimeout  = errors.New("stream timeout")
+	errRequestTimeout = errors.New("request timeout")
+)
+
+// handleChat serves POST /v1/chat/completions: validate, route, forward,
+// relay.
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ctx := r.Context()
+	ri := info(ctx)
+	rid := requestID(r.Header.Get("X-Request-Id"))
+	ri.requestID = rid
+	h := w.Header()
+	h.Set("X-Request-Id", rid)
+	corr := headerID(r.Header.Get("X-Correlation-ID"))
+	if corr != "" {
+		h.Set("X-Correlation-ID", corr)
+	}
+
+	body, verr := s.readBody(w, r)
+	if verr != nil {
+		s.reject(w, ri, verr)
+		return
+	}
+	if s.opts.LogBodies {
+		ri.body = truncateBody(body)
+	}
+	chat, verr := validate.DecodeChat(body)
+	if verr != nil {
+		s.reject(w, ri, verr)
+		return
+	}
+	explicit := chat.CompetitorID
+	if explicit == "" {
+		explicit = r.Header.Get("X-Janus-Competitor")
+	}
+	comp, rerr := s.reg.load().route(explicit, chat.Model)
+	if rerr != nil {
+		s.metrics.reject("not_routed")
+		ri.errMsg = rerr.message
+		writeError(w, http.StatusNotFound, "invalid_request_error", rerr.code, rerr.param, rerr.message)
+		return
+	}
+	ri.competitor, ri.stream = comp.id, chat.Stream
+	h.Set("X-Janus-Competitor", comp.id)
+	c := &call{comp: comp, cm: s.metrics.comp(comp.id), rid: rid, corr: corr, stream: chat.Stream, body: body}
+	if chat.CompetitorID != "" || bytes.Contains(body, []byte(`"competitor_id"`)) {
+		// Only a member that routed (or is spelt plainly) needs the scan;
+		// any other spelling decoded to an empty id, which carries nothing.
+		c.body = stripMember(body, "competitor_id")
+	}
+	if chat.Stream {
+		s.relayStream(ctx, w, ri, c, chat, start)
+		return
+	}
+	s.relayCompletion(ctx, w, ri, c, start)
+}
+
+// readBody reads the request body within the size limit and the body read
+// timeout. A declared Content-Length over the limit is refused before a
+// byte of the body is read, and the connection is closed after the answer
+// so the rest is never read either.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *validate.Error) {
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		s.metrics.reject("too_large")
+		w.Header().Set("Connection", "close")
+		return nil, validate.TooLarge(s.opts.MaxBodyBytes)
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyReadTimeout))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	_ = rc.SetReadDeadline(time.Time{})
+	if err == nil {
+		return data, nil
+	}
+	w.Header().Set("Connection", "close")
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		s.metrics.reject("too_large")
+		return nil, validate.TooLarge(mbe.Limit)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.metrics.reject("body_timeout")
+		return nil, &validate.Error{Status: http.StatusRequestTimeout, Type: "invalid_request_error",
+			Message: fmt.Sprintf("the request body did not arrive within %s", s.opts.BodyReadTimeout)}
+	}
+	s.metrics.reject("bad_body")
+	return nil, validate.BadRequest("", "could not read the request body: %v", err)
+}
+
+// reject answers a request refused before routing.
+func (s *Server) reject(w http.ResponseWriter, ri *reqInfo, verr *validate.Error) {
+	if verr.Status == http.StatusBadRequest {
+		s.metrics.reject("invalid")
+	}
+	ri.errMsg = verr.Error()
+	env := verr.Envelope()
+	writeJSON(w, verr.Status, env)
+}
+
+// relayCompletion forwards a non-streamed request and copies the answer
+// back as it arrives.
+func (s *Server) relayCompletion(ctx context.Context, w http.ResponseWriter, ri *reqInfo, c *call, start time.Time) {
+	defer func() { c.cm.duration.observe(time.Since(start)) }()
+	uctx, cancel := context.WithTimeoutCause(ctx, c.comp.timeout, errRequestTimeout)
+	defer cancel()
+	c.onRetry = func(int, time.Duration, string) { ri.retries++ }
+	resp, err := s.send(uctx, c)
+	if err != nil {
+		if ctx.Err() != nil {
+			ri.errMsg = "client went away"
+			return
+		}
+		ri.errMsg = err.Error()
+		status, code := http.StatusBadGateway, "upstream_error"
+		if errors.Is(context.Cause(uctx), errRequestTimeout) {
+			status, code = http.StatusGatewayTimeout, "upstream_timeout"
+			c.cm.upstreamError("timeout")
+		}
+		writeError(w, status, "server_error", code, "", "competitor "+c.comp.id+" failed: "+err.Error())
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		s.relayErrorResponse(w, ri, c, resp)
+		return
+	}
+	h := w.Header()
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		h.Set("Content-Type", ct)
+	} else {
+		h.Set("Content-Type", "application/json")
+	}
+	if cl := resp.Header.Get("Content-Length"); cl != "" {
+		h.Set("Content-Length", cl)
+	}
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		ri.errMsg = "relay body: " + err.Error()
+		if ctx.Err() == nil {
+			c.cm.upstreamError("midstream")
+		}
+	}
+}
+
+// relayErrorResponse passes an upstream error status through. Its body is
+// kept when it is an OpenAI error envelope and wrapped into one otherwise,
+// so clients always get the JSON they know how to read.
+func (s *Server) relayErrorResponse(w http.ResponseWriter, ri *reqInfo, c *call, resp *http.Response) {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 500 {
+		c.cm.upstreamError("status_" + strconv.Itoa(resp.StatusCode))
+	}
+	var env wire.ErrorEnvelope
+	if json.Unmarshal(b, &env) == nil && env.Error.Message != "" {
+		ri.errMsg = "competitor: " + env.Error.Message
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(resp.StatusCode)
+		_, _ = w.Write(b)
+		return
+	}
+	msg := fmt.Sprintf("competitor %s answered HTTP %d", c.comp.id, resp.StatusCode)
+	if t := bytes.TrimSpace(b); len(t) > 0 {
+		msg += ": " + truncateBody(t[:min(len(t), 300)])
+	}
+	ri.errMsg = msg
+	typ := "server_error"
+	if resp.StatusCode < 500 {
+		typ = "invalid_request_error"
+	}
+	writeError(w, resp.StatusCode, typ, "upstream_error", "", msg)
+}
+
+// Keep-alive frames: the streaming contract's comment block, and the bare
+// comment line of Options.KeepAliveLineOnly.
+var (
+	pingFrame     = []byte(": ping\n\n")
+	pingLineFrame = []byte(": ping\n")
+)
+
+var doneFrame = []byte("data: [DONE]\n\n")
+
+// streamRelay owns the client side of one relayed stream. Two goroutines
+// write to it: the handler, which forwards upstream frames, and the
+// keep-alive timer. The mutex orders their frames; the timer re-arms
+// itself for the rest of the period when a frame went out meanwhile, so a
+// busy stream costs no timer work per frame.
+//
+// Headers are committed lazily: an upstream that answers at once with an
+// error status has it passed through as an HTTP status, while one that is
+// slow, or being retried, gets 200 and text/event-stream headers so that
+// keep-alives can flow.
+type streamRelay struct {
+	mu        sync.Mutex
+	w         http.ResponseWriter
+	flusher   func() error
+	committed bool
+	closed    bool
+	err       error
+	last      time.Time
+	keep      time.Duration
+	pingBytes []byte
+	ka        *time.Timer
+	pings     int
+	cm        *compMetrics
+}
+
+func newStreamRelay(w http.ResponseWriter, keep time.Duration, ping []byte, cm *compMetrics) *streamRelay {
+	sr := &streamRelay{w: w, keep: keep, pingBytes: ping, cm: cm, last: time.Now()}
+	rc := http.NewResponseController(w)
+	sr.flusher = rc.Flush
+	sr.mu.Lock()
+	sr.ka = time.AfterFunc(keep, sr.ping)
+	sr.mu.Unlock()
+	return sr
+}
+
+// commitLocked writes 200 and the event-stream headers once. They leave
+// with the next flush, so that headers and first frame share a write.
+func (sr *streamRelay) commitLocked() {
+	if sr.committed {
+		return
+	}
+	sr.committed = true
+	h := sr.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	sr.w.WriteHeader(http.StatusOK)
+	sr.last = time.Now()
+}
+
+// commit sends the headers now: a retry is starting, and the client should
+// know its stream is open while it waits.
+func (sr *streamRelay) commit() {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	if !sr.closed && sr.err == nil && !sr.committed {
+		sr.commitLocked()
+		_ = sr.flushLocked()
+	}
+}
+
+func (sr *streamRelay) flushLocked() error {
+	if err := sr.flusher(); err != nil {
+		sr.err = fmt.Errorf("flush to client: %w", err)
+		return sr.err
+	}
+	return nil
+}
+
+var errRelayClosed = errors.New("stream relay closed")
+
+// writeLocked writes one whole frame and flushes it.
+func (sr *streamRelay) writeLocked(b []byte) error {
+	if sr.err != nil {
+		return sr.err
+	}
+	if sr.closed {
+		return errRelayClosed
+	}
+	sr.commitLocked()
+	if _, err := sr.w.Write(b); err != nil {
+		sr.err = fmt.Errorf("write to client: %w", err)
+		return sr.err
+	}
+	if err := sr.flushLocked(); err != nil {
+		return err
+	}
+	sr.last = time.Now()
+	return nil
+}
+
+func (sr *streamRelay) write(b []byte) error {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	return sr.writeLocked(b)
+}
+
+// ping is the keep-alive timer's callback.
+func (sr *streamRelay) ping() {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	if sr.closed || sr.err != nil {
+		return
+	}
+	if idle := time.Since(sr.last); sr.committed && idle < sr.keep {
+		sr.ka.Reset(sr.keep - idle)
+		return
+	}
+	if err := sr.writeLocked(sr.pingBytes); err != nil {
+		return
+	}
+	sr.pings++
+	sr.cm.keepalives.Add(1)
+	sr.ka.Reset(sr.keep)
+}
+
+// takeOver stops the relay if the headers are not committed yet and
+// reports whether it did; the caller then owns the ResponseWriter and may
+// answer with any status.
+func (sr *streamRelay) takeOver() bool {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	if sr.committed {
+		return false
+	}
+	sr.closed = true
+	sr.ka.Stop()
+	return true
+}
+
+// finish ends the stream with an optional error event and [DONE].
+func (sr *streamRelay) finish(code, msg string) {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	if code != "" {
+		b, _ := json.Marshal(wire.ErrorEnvelope{Error: wire.ErrorBody{Message: msg, Type: "server_error", Code: code}})
+		if sr.writeLocked(append(append([]byte("data: "), b...), '\n', '\n')) != nil {
+			return
+		}
+	}
+	_ = sr.writeLocked(doneFrame)
+}
+
+// close stops the keep-alive timer; after it returns nothing writes to the
+// response any more, so the handler may return.
+func (sr *streamRelay) close() int {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	sr.closed = true
+	sr.ka.Stop()
+	return sr.pings
+}
+
+// relayStream forwards a streamed request and relays the upstream's event
+// stream frame by frame, with keep-alives, retries, the stream timeout and
+// the include_usage guarantee.
+func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *reqInfo, c *call,
+	chat *wire.ChatRequest, start time.Time) {
+	cm := c.cm
+	cm.active.Add(1)
+	defer func() {
+		cm.active.Add(-1)
+		cm.streamDuration.observe(time.Since(start))
+	}()
+	ping := pingFrame
+	if s.opts.KeepAliveLineOnly {
+		ping = pingLineFrame
+	}
+	sr := newStreamRelay(w, s.opts.KeepAlive, ping, cm)
+	defer func() { ri.keepalives = sr.close() }()
+
+	uctx, cancel := context.WithDeadlineCause(ctx, start.Add(s.opts.StreamTimeout), errStreamTimeout)
+	defer cancel()
+	c.onRetry = func(n int, wait time.Duration, why string) {
+		ri.retries++
+		sr.commit()
+		s.log.LogAttrs(ctx, slog.LevelDebug, "retrying competitor", slog.String("request_id", c.rid),
+			slog.String("competitor", c.comp.id), slog.Int("attempt", n), slog.String("reason", why),
+			slog.Duration("wait", wait))
+	}
+	resp, err := s.send(uctx, c)
+	if err != nil {
+		if ctx.Err() != nil {
+			ri.errMsg = "client went away"
+			return
+		}
+		ri.errMsg = err.Error()
+		code, msg := "upstream_error", "competitor "+c.comp.id+" failed: "+err.Error()
+		status := http.StatusBadGateway
+		if errors.Is(context.Cause(uctx), errStreamTimeout) {
+			code, msg, status = "stream_timeout", s.timeoutMessage(), http.StatusGatewayTimeout
+			cm.upstreamError("timeout")
+		}
+		if sr.takeOver() {
+			writeError(w, status, "server_error", code, "", msg)
+			return
+		}
+		sr.finish(code, msg)
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		if sr.takeOver() {
+			s.relayErrorResponse(w, ri, c, resp)
+			return
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		msg := fmt.Sprintf("competitor %s answered HTTP %d", c.comp.id, resp.StatusCode)
+		var env wire.ErrorEnvelope
+		if json.Unmarshal(b, &env) == nil && env.Error.Message != "" {
+			msg += ": " + env.Error.Message
+		}
+		if resp.StatusCode >= 500 {
+			cm.upstreamError("status_" + strconv.Itoa(resp.StatusCode))
+		}
+		ri.errMsg = msg
+		sr.finish("upstream_error", msg)
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
+		// The competitor ignored stream:true. Before the stream has started
+		// its answer is passed on as it is; after, it cannot be.
+		if sr.takeOver() {
+			w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.Copy(w, resp.Body)
+			return
+		}
+		ri.errMsg = "competitor answered " + mt + " to a streamed request"
+		sr.finish("upstream_error", "competitor "+c.comp.id+" answered Content-Type "+strconv.Quote(mt)+
+			" instead of text/event-stream")
+		return
+	}
+	s.pump(ctx, uctx, cancel, sr, ri, c, chat, resp, start)
+}
+
+func (s *Server) timeoutMessage() string {
+	return "the stream exceeded the gateway's stream timeout of " + s.opts.StreamTimeout.String()
+}
+
+// pump relays frames until [DONE], the end of the upstream stream, a
+// failure or the client's departure.
+func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *streamRelay, ri *reqInfo, c *call, chat *wire.ChatRequest,
+	resp *http.Response, start time.Time) {
+	cm := c.cm
+	fr := newFramer(resp.Body, 4<<10, maxFrameBytes)
+	u := usageTracker{want: chat.WantsUsage()}
+	var scratch []byte
+	first, upstreamErr := true, false
+	for {
+		frame, err := fr.next()
+		if err != nil {
+			s.streamEnded(ctx, uctx, sr, ri, c, fr, err, upstreamErr)
+			return
+		}
+		data, isEvent := frameData(frame, &scratch)
+		if isEvent {
+			if first {
+				first = false
+				cm.ttft.observe(time.Since(start))
+			}
+			if bytes.Equal(bytes.TrimSpace(data), []byte("[DONE]")) {
+				if u.want && !u.saw {
+					if b := u.synthesize(chat, c.rid); b != nil && sr.write(b) != nil {
+						ri.errMsg = "client went away"
+						return
+					}
+				}
+				if err := sr.write(frame); err != nil {
+					ri.errMsg = "client went away"
+					return
+				}
+				drainAfterDone(resp, cancel)
+				return
+			}
+			if u.want {
+				u.observe(data)
+			}
+			if !upstreamErr && hasMember(data, "error") {
+				upstreamErr = true
+			}
+		}
+		if err := sr.write(frame); err != nil {
+			ri.errMsg = "client went away"
+			return
+		}
+	}
+}
+
+// streamEnded reports why an upstream stream stopped before [DONE] and ends
+// the client's stream with an error event and [DONE].
+func (s *Server) streamEnded(ctx, uctx context.Context, sr *streamRelay, ri *reqInfo, c *call, fr *framer,
+	err error, upstreamErr bool) {
+	if ctx.Err() != nil {
+		ri.errMsg = "client went away"
+		return
+	}
+	var tooLarge *frameTooLargeError
+	switch {
+	case errors.Is(context.Cause(uctx), errStreamTimeout):
+		c.cm.upstreamError("timeout")
+		ri.errMsg = "stream timeout"
+		sr.finish("stream_timeout", s.timeoutMessage())
+	case errors.As(err, &tooLarge):
+		c.cm.upstreamError("frame_too_large")
+		ri.errMsg = err.Error()
+		sr.finish("upstream_error", "competitor "+c.comp.id+" sent an event larger than "+strconv.Itoa(maxFrameBytes)+" bytes")
+	case errors.Is(err, io.EOF) && upstreamErr && fr.pending() == 0:
+		// The competitor reported its own error event; it only lacks [DONE].
+		ri.errMsg = "competitor reported an error"
+		sr.finish("", "")
+	case errors.Is(err, io.EOF):
+		c.cm.upstreamError("incomplete")
+		ri.errMsg = "competitor closed the stream without [DONE]"
+		sr.finish("upstream_incomplete", "competitor "+c.comp.id+" closed the stream without data: [DONE]")
+	default:
+		c.cm.upstreamError("midstream")
+		ri.errMsg = "upstream read: " + err.Error()
+		sr.finish("upstream_error", "the connection to competitor "+c.comp.id+" failed mid-stream: "+err.Error())
+	}
+}
+
+// drainAfterDone reads the rest of an upstream response after [DONE],
+// briefly, so that its connection returns to the pool instead of being
+// closed; a competitor that keeps the stream open after [DONE] costs at
+// most drainWait before cancel drops the connection.
+func drainAfterDone(resp *http.Response, cancel context.CancelFunc) {
+	t := time.AfterFunc(drainWait, cancel)
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	t.Stop()
+}
+
+// hasMember reports whether the JSON object data has a non-null top-level
+// member named key. A quoted "key" can only occur in JSON text as a key or
+// a whole string value (quotes inside strings are escaped), so the byte
+// search rules out almost every event before anything is decoded.
+func hasMember(data []byte, key string) bool {
+	if !bytes.Contains(data, []byte(`"`+key+`"`)) {
+		return false
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return false
+	}
+	v, ok := m[key]
+	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+}
+
+// usageTracker keeps the include_usage promise: it notices an upstream
+// usage chunk and, when there was none by [DONE], counts the relayed
+// output with the shared tokenizer and synthesizes one, marked estimated.
+// Payloads are kept raw and decoded only if a synthesis is needed, so an
+// upstream that reports usage costs a copy per event, no decoding.
+type usageTracker struct {
+	want bool
+	saw  bool
+	raw  []byte
+	ends []int
+	out  bytes.Buffer
+	id   string
+	mdl  string
+	crt  int64
+}
+
+// maxRawUsage bounds the raw payloads held; past it they are digested.
+const maxRawUsage = 1 << 20
+
+func (u *usageTracker) observe(data []byte) {
+	if u.saw {
+		return
+	}
+	if hasMember(data, "usage") {
+		u.saw, u.raw, u.ends = true, nil, nil
+		u.out.Reset()
+		return
+	}
+	u.raw = append(u.raw, data...)
+	u.ends = append(u.ends, len(u.raw))
+	if len(u.raw) > maxRawUsage {
+		u.digest()
+	}
+}
+
+// digest folds the raw payloads into the output text.
+func (u *usageTracker) digest() {
+	from := 0
+	for _, end := range u.ends {
+		var ch wire.Chunk
+		if json.Unmarshal(u.raw[from:end], &ch) == nil {
+			if u.id == "" {
+				u.id, u.mdl, u.crt = ch.ID, ch.Model, ch.Created
+			}
+			for _, cc := range ch.Choices {
+				u.out.WriteString(cc.Delta.ReasoningContent)
+				u.out.WriteString(cc.Delta.Content)
+				for _, tc := range cc.Delta.ToolCalls {
+					u.out.WriteString(tc.Function.Name)
+					u.out.WriteString(tc.Function.Arguments)
+				}
+			}
+		}
+		from = end
+	}
+	u.raw, u.ends = u.raw[:0], u.ends[:0]
+}
+
+// estimatedUsage is wire.Usage's counting fields plus the flag that says
+// the gateway counted them, not the competitor.
+type estimatedUsage struct {
+	PromptTokens     int  `json:"prompt_tokens"`
+	CompletionTokens int  `json:"completion_tokens"`
+	TotalTokens      int  `json:"total_tokens"`
+	Estimated        bool `json:"estimated"`
+}
+
+// synthesize returns the usage frame to send before [DONE].
+func (u *usageTracker) synthesize(chat *wire.ChatRequest, rid string) []byte {
+	u.digest()
+	prompt := 0
+	for _, m := range chat.Messages {
+		prompt += tokens.Count(wire.TextOf(m))
+	}
+	completion := tokens.Count(u.out.String())
+	id, model := u.id, u.mdl
+	if id == "" {
+		id = "chatcmpl-" + rid
+	}
+	if model == "" {
+		model = chat.Model
+	}
+	crt := u.crt
+	if crt == 0 {
+		crt = time.Now().Unix()
+	}
+	b, err := json.Marshal(struct {
+		ID      string         `json:"id"`
+		Object  string         `json:"object"`
+		Created int64          `json:"created"`
+		Model   string         `json:"model"`
+		Choices []struct{}     `json:"choices"`
+		Usage   estimatedUsage `json:"usage"`
+	}{id, wire.ObjectChunk, crt, model, []struct{}{},
+		estimatedUsage{prompt, completion, prompt + completion, true}})
+	if err != nil {
+		return nil
+	}
+	return append(append([]byte("data: "), b...), '\n', '\n')
+}

@@ -1,0 +1,240 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"testing/iotest"
+	"time"
+)
+
+// TestParseCompetitor is the --competitor flag grammar.
+func TestParseCompetitor(t *testing.T) {
+	cases := []struct {
+		spec    string
+		want    CompetitorConfig
+		wantErr string
+	}{
+		// The plain form.
+		{"a=http://127.0.0.1:8081", CompetitorConfig{ID: "a", URL: "http://127.0.0.1:8081"}, ""},
+		// The default marker.
+		{"b=http://h:1/v1,default", CompetitorConfig{ID: "b", URL: "http://h:1/v1", Default: true}, ""},
+		// No id.
+		{"=http://h:1", CompetitorConfig{}, "want id="},
+		// No URL.
+		{"a", CompetitorConfig{}, "want id="},
+		// Not http.
+		{"a=ftp://h", CompetitorConfig{}, "http(s)"},
+		// Unknown option.
+		{"a=http://h:1,fast", CompetitorConfig{}, "unknown option"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.spec, func(t *testing.T) {
+			got, err := ParseCompetitor(tc.spec)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got.ID != tc.want.ID || got.URL != tc.want.URL || got.Default != tc.want.Default {
+				t.Fatalf("got %+v, %v", got, err)
+			}
+		})
+	}
+}
+
+// TestConfigFile checks the YAML format and its refusals.
+func TestConfigFile(t *testing.T) {
+	cases := []struct {
+		name, yaml, wantErr string
+	}{
+		// Every field.
+		{"full", "competitors:\n  - id: a\n    url: http://h:1\n    models: [x, y]\n    api_key: k\n    health_path: /hz\n" +
+			"    default: true\n    connect_timeout: 2s\n    header_timeout: 1m\n    timeout: 30s\n", ""},
+		// A typo is an error, not an ignored setting.
+		{"unknown key", "competitors:\n  - id: a\n    url: http://h:1\n    modles: [x]\n", "modles"},
+		// An entry without id.
+		{"no id", "competitors:\n  - url: http://h:1\n", "id is required"},
+		// A bad health path.
+		{"health path", "competitors:\n  - id: a\n    url: http://h:1\n    health_path: hz\n", "health_path"},
+		// A duration that is not one.
+		{"bad duration", "competitors:\n  - id: a\n    url: http://h:1\n    timeout: soon\n", "decode YAML"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := parseFile([]byte(tc.yaml))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := cfg.Competitors[0]
+			if c.Timeout != 30*time.Second || c.HeaderTimeout != time.Minute || len(c.Models) != 2 || !c.Default {
+				t.Errorf("decoded %+v", c)
+			}
+		})
+	}
+	// Flags override file entries with the same id; two defaults conflict.
+	merged, err := merge([]CompetitorConfig{{ID: "a", URL: "http://f:1"}, {ID: "b", URL: "http://f:2"}},
+		[]CompetitorConfig{{ID: "a", URL: "http://flag:1"}, {ID: "c", URL: "http://flag:3"}})
+	if err != nil || len(merged) != 3 || merged[0].URL != "http://flag:1" || merged[2].ID != "c" {
+		t.Errorf("merge: %+v %v", merged, err)
+	}
+	if _, err := merge([]CompetitorConfig{{ID: "a", Default: true}}, []CompetitorConfig{{ID: "b", Default: true}}); err == nil {
+		t.Error("two defaults accepted")
+	}
+	if _, err := New(Options{}); err == nil {
+		t.Error("a gateway without competitors started")
+	}
+}
+
+// TestHotReload checks that editing the config file re-routes traffic,
+// that a broken edit keeps the running configuration, and that SIGHUP
+// reloads too.
+func TestHotReload(t *testing.T) {
+	a := echoUpstream(t, "a", nil)
+	b := echoUpstream(t, "b", nil)
+	path := writeFile(t, "gateway.yaml", "competitors:\n  - id: a\n    url: "+a.URL+"\n    default: true\n")
+	gw := startGateway(t, Options{ConfigFile: path, ReloadInterval: 20 * time.Millisecond, WatchSignals: true})
+	routedTo := func() string {
+		resp := post(t, context.Background(), gw.URL, chatBody("m", false, ""), nil)
+		readAll(t, resp)
+		return resp.Header.Get("X-Janus-Competitor")
+	}
+	waitFor := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for routedTo() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("traffic never moved to %s", want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if got := routedTo(); got != "a" {
+		t.Fatalf("routed to %q", got)
+	}
+	rewrite := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rewrite("competitors:\n  - id: a\n    url: " + a.URL + "\n  - id: bee\n    url: " + b.URL + "\n    default: true\n")
+	waitFor("bee")
+
+	// A broken file is refused and the gateway keeps routing.
+	rewrite("competitors: [ {id: \n")
+	time.Sleep(100 * time.Millisecond)
+	if got := routedTo(); got != "bee" {
+		t.Fatalf("after a broken edit routed to %q", got)
+	}
+
+	// A gateway that does not poll picks the edit up on SIGHUP.
+	rewrite("competitors:\n  - id: bee\n    url: " + b.URL + "\n    default: true\n")
+	gw = startGateway(t, Options{ConfigFile: path, ReloadInterval: -1, WatchSignals: true})
+	if got := routedTo(); got != "bee" {
+		t.Fatalf("second gateway routed to %q", got)
+	}
+	rewrite("competitors:\n  - id: a\n    url: " + a.URL + "\n    default: true\n")
+	time.Sleep(100 * time.Millisecond)
+	if got := routedTo(); got != "bee" {
+		t.Fatalf("a gateway without polling reloaded on its own: %q", got)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("a")
+}
+
+// TestFramer splits streams into frames whatever the read boundaries and
+// line endings, and extracts their data as a client would.
+func TestFramer(t *testing.T) {
+	cases := []struct {
+		name   string
+		in     string
+		frames []string
+		data   []string // "-" for a frame without data
+	}{
+		// LF endings, a comment, fields.
+		{"lf", ": c\n\nevent: e\nid: 1\ndata: x\n\ndata: [DONE]\n\n",
+			[]string{": c\n\n", "event: e\nid: 1\ndata: x\n\n", "data: [DONE]\n\n"}, []string{"-", "x", "[DONE]"}},
+		// CRLF endings.
+		{"crlf", "data: a\r\n\r\ndata: b\r\n\r\n", []string{"data: a\r\n\r\n", "data: b\r\n\r\n"}, []string{"a", "b"}},
+		// Bare CR endings.
+		{"cr", "data: a\r\rdata:b\r\r", []string{"data: a\r\r", "data:b\r\r"}, []string{"a", "b"}},
+		// Multi-line data joins with newlines; a field without a colon.
+		{"multi", "data: {\"a\":\ndata\ndata: 1}\n\n", []string{"data: {\"a\":\ndata\ndata: 1}\n\n"}, []string{"{\"a\":\n\n1}"}},
+		// A stray blank line is a frame of its own.
+		{"blank", "\ndata: a\n\n", []string{"\n", "data: a\n\n"}, []string{"-", "a"}},
+	}
+	readers := map[string]func(string) io.Reader{
+		"whole":    func(s string) io.Reader { return strings.NewReader(s) },
+		"one byte": func(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) },
+	}
+	for _, tc := range cases {
+		for rname, mk := range readers {
+			t.Run(tc.name+"/"+rname, func(t *testing.T) {
+				f := newFramer(mk(tc.in), 4, 1<<10)
+				var scratch []byte
+				var got, data []string
+				for {
+					fr, err := f.next()
+					if err != nil {
+						if !errors.Is(err, io.EOF) || f.pending() != 0 {
+							t.Fatalf("error %v, pending %d", err, f.pending())
+						}
+						break
+					}
+					if n := len(got); string(fr) == "\n" && n > 0 && strings.HasSuffix(got[n-1], "\r") {
+						// The LF of a CRLF split across reads comes on its own.
+						got[n-1] += "\n"
+						continue
+					}
+					got = append(got, string(fr))
+					d, ok := frameData(fr, &scratch)
+					if !ok {
+						data = append(data, "-")
+					} else {
+						data = append(data, string(d))
+					}
+				}
+				if strings.Join(got, "|") != strings.Join(tc.frames, "|") {
+					t.Errorf("frames %q, want %q", got, tc.frames)
+				}
+				if strings.Join(data, "|") != strings.Join(tc.data, "|") {
+					t.Errorf("data %q, want %q", data, tc.data)
+				}
+			})
+		}
+	}
+	// A CRLF split right after the blank line's CR: the LF opens the next
+	// frame and nothing is lost.
+	f := newFramer(iotest.OneByteReader(strings.NewReader("data: a\r\n\r\ndata: b\n\n")), 4, 1<<10)
+	var all string
+	for {
+		fr, err := f.next()
+		if err != nil {
+			break
+		}
+		all += string(fr)
+	}
+	if all != "data: a\r\n\r\ndata: b\n\n" {
+		t.Errorf("bytes lost: %q", all)
+	}
+	// An event over the cap is an error, not unbounded memory.
+	f = newFramer(strings.NewReader("data: "+strings.Repeat("x", 100)+"\n\n"), 4, 64)
+	var tooLarge *frameTooLargeError
+	if _, err := f.next(); !errors.As(err, &tooLarge) {
+		t.Errorf("oversized frame: %v", err)
+	}
+}

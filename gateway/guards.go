@@ -1,0 +1,435 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/janus-bench/janus/internal/wire"
+)
+
+// keySet is the set of accepted client API keys, as sha256 digests: the
+// gateway never holds a key in clear after loading, so a memory dump or a
+// debug endpoint cannot leak one.
+type keySet map[[sha256.Size]byte]bool
+
+// loadKeys reads an API key file: one key per line, in clear or as
+// "sha256:<64 hex digits>"; blank lines and lines starting with # are
+// skipped.
+func loadKeys(path string) (keySet, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read API keys: %w", err)
+	}
+	ks := keySet{}
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if h, ok := strings.CutPrefix(line, "sha256:"); ok {
+			b, err := hex.DecodeString(h)
+			if err != nil || len(b) != sha256.Size {
+				return nil, fmt.Errorf("API keys %s line %d: sha256: needs 64 hex digits", path, i+1)
+			}
+			ks[[sha256.Size]byte(b)] = true
+			continue
+		}
+		ks[sha256.Sum256([]byte(line))] = true
+	}
+	if len(ks) == 0 {
+		return nil, fmt.Errorf("API keys %s: no key in the file", path)
+	}
+	return ks, nil
+}
+
+// clientKey returns the API key a client presented: a Bearer token, or the
+// X-Api-Key / api-key header some SDKs send.
+func clientKey(r *http.Request) string {
+	if a := r.Header.Get("Authorization"); a != "" {
+		if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+			return strings.TrimSpace(a[7:])
+		}
+		return ""
+	}
+	if k := r.Header.Get("X-Api-Key"); k != "" {
+		return k
+	}
+	return r.Header.Get("Api-Key")
+}
+
+// limiter is a token bucket per client key: RateLimit tokens per second, up
+// to RateBurst.
+type limiter struct {
+	rate  float64
+	burst float64
+	mu    sync.Mutex
+	b     map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// maxBuckets bounds the limiter's memory: past it, buckets that have
+// refilled completely (idle clients) are forgotten, which changes nothing
+// for them.
+const maxBuckets = 10000
+
+func newLimiter(rate float64, burst int) *limiter {
+	return &limiter{rate: rate, burst: float64(burst), b: map[string]*bucket{}}
+}
+
+// allow takes a token for key, or reports how long until one is available.
+func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	bk := l.b[key]
+	if bk == nil {
+		if len(l.b) >= maxBuckets {
+			l.prune(now)
+		}
+		bk = &bucket{tokens: l.burst, at: now}
+		l.b[key] = bk
+	}
+	bk.tokens = math.Min(l.burst, bk.tokens+now.Sub(bk.at).Seconds()*l.rate)
+	bk.at = now
+	if bk.tokens >= 1 {
+		bk.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - bk.tokens) / l.rate * float64(time.Second))
+}
+
+func (l *limiter) prune(now time.Time) {
+	for k, bk := range l.b {
+		if bk.tokens+now.Sub(bk.at).Seconds()*l.rate >= l.burst {
+			delete(l.b, k)
+		}
+	}
+}
+
+// reqInfo is what one request's log line reports; handlers fill it in as
+// they learn things, the logging middleware writes it once at the end.
+type reqInfo struct {
+	requestID  string
+	competitor string
+	stream     bool
+	keepalives int
+	retries    int
+	errMsg     string
+	body       string
+}
+
+type infoKey struct{}
+
+// info returns the request's log record, or a throwaway one.
+func info(ctx context.Context) *reqInfo {
+	if ri, ok := ctx.Value(infoKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{}
+}
+
+// recorder captures the status and size of a response for the log line and
+// the metrics. Unwrap lets http.ResponseController reach the connection.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+// WriteHeader records the status.
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write records the size.
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// FlushError flushes the underlying writer.
+func (r *recorder) FlushError() error {
+	switch f := r.ResponseWriter.(type) {
+	case interface{ FlushError() error }:
+		return f.FlushError()
+	case http.Flusher:
+		f.Flush()
+		return nil
+	}
+	return http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+// Flush implements http.Flusher for code that only knows that interface.
+func (r *recorder) Flush() { _ = r.FlushError() }
+
+// Unwrap returns the wrapped writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Hijack lets handlers (and tests of misbehaving clients) take over the
+// connection.
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(r.ResponseWriter).Hijack()
+}
+
+// middleware wraps the routes with the guards, outermost first: the request
+// log, CORS (preflights answer before authentication), API keys and the
+// rate limit. Health, readiness and metrics stay open so that probes and
+// scrapers need no key.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		handling(r.Context())
+		ri := &reqInfo{}
+		rec := &recorder{ResponseWriter: w}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
+		defer func() {
+			if rec.status == 0 {
+				rec.status = statusClientClosed
+			}
+			if r.URL.Path == "/v1/chat/completions" {
+				s.metrics.request(ri.competitor, rec.status, ri.stream)
+			}
+			s.logRequest(r, rec, ri, start)
+		}()
+
+		if s.cors(rec, r) {
+			return
+		}
+		if !strings.HasPrefix(r.URL.Path, "/v1/") {
+			next.ServeHTTP(rec, r)
+			return
+		}
+		key := clientKey(r)
+		if ks := s.keys.Load(); ks != nil {
+			if key == "" || !(*ks)[sha256.Sum256([]byte(key))] {
+				s.metrics.reject("unauthorized")
+				writeError(rec, http.StatusUnauthorized, "invalid_request_error", "invalid_api_key", "",
+					"a valid API key is required (Authorization: Bearer <key>)")
+				return
+			}
+		}
+		if s.limit != nil {
+			id := "ip:" + clientIP(r)
+			if s.keys.Load() != nil {
+				sum := sha256.Sum256([]byte(key))
+				id = "key:" + hex.EncodeToString(sum[:8])
+			}
+			if ok, wait := s.limit.allow(id, start); !ok {
+				s.metrics.reject("rate_limited")
+				rec.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+				writeError(rec, http.StatusTooManyRequests, "rate_limit_error", "rate_limit_exceeded", "",
+					fmt.Sprintf("rate limit of %g requests per second exceeded; retry in %s", s.opts.RateLimit,
+						wait.Round(time.Millisecond)))
+				return
+			}
+		}
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// statusClientClosed is logged and counted for a request whose client left
+// before any response was written (nginx's 499).
+const statusClientClosed = 499
+
+// clientIP is the peer address without its port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// corsAllowHeaders are the request headers a browser UI may send.
+const corsAllowHeaders = "Authorization, Content-Type, Accept, X-Api-Key, X-Janus-Competitor, X-Request-Id, X-Correlation-ID"
+
+// cors adds CORS headers for an allowed origin and answers preflights. It
+// reports whether the request has been answered.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || len(s.opts.CORSOrigins) == 0 {
+		return false
+	}
+	allowAll := slices.Contains(s.opts.CORSOrigins, "*")
+	if !allowAll && !slices.Contains(s.opts.CORSOrigins, origin) {
+		return false
+	}
+	h := w.Header()
+	if allowAll {
+		h.Set("Access-Control-Allow-Origin", "*")
+	} else {
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+	}
+	h.Set("Access-Control-Expose-Headers", "X-Request-Id, X-Janus-Competitor, X-Correlation-ID, Retry-After")
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+		h.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
+}
+
+// logBodyMax is how much of a request body --log-bodies logs.
+const logBodyMax = 4 << 10
+
+// logRequest writes the one log line of a request. Headers are never
+// logged, so no credential can reach the log; bodies only with LogBodies.
+func (s *Server) logRequest(r *http.Request, rec *recorder, ri *reqInfo, start time.Time) {
+	lvl := slog.LevelInfo
+	if rec.status >= 500 {
+		lvl = slog.LevelWarn
+	}
+	if !s.log.Enabled(r.Context(), lvl) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+		slog.Duration("elapsed", time.Since(start)), slog.Int64("bytes_out", rec.bytes),
+		slog.String("remote", clientIP(r)),
+	}
+	if ri.requestID != "" {
+		attrs = append(attrs, slog.String("request_id", ri.requestID))
+	}
+	if ri.competitor != "" {
+		attrs = append(attrs, slog.String("competitor", ri.competitor), slog.Bool("stream", ri.stream))
+	}
+	if ri.keepalives > 0 {
+		attrs = append(attrs, slog.Int("keepalives", ri.keepalives))
+	}
+	if ri.retries > 0 {
+		attrs = append(attrs, slog.Int("retries", ri.retries))
+	}
+	if ri.errMsg != "" {
+		attrs = append(attrs, slog.String("error", ri.errMsg))
+	}
+	if s.opts.LogBodies && ri.body != "" {
+		attrs = append(attrs, slog.String("body", ri.body))
+	}
+	s.log.LogAttrs(context.WithoutCancel(r.Context()), lvl, "request", attrs...)
+}
+
+// truncateBody renders a body for the log.
+func truncateBody(b []byte) string {
+	if len(b) > logBodyMax {
+		return string(bytes.ToValidUTF8(b[:logBodyMax], nil)) + "…"
+	}
+	return string(bytes.ToValidUTF8(b, nil))
+}
+
+// guardedListener wraps accepted connections so that a client that
+// trickles its request headers past ReadHeaderTimeout gets an answer:
+// net/http itself closes such a connection without a word, while the
+// contract wants every rejection to be a status with an OpenAI error body.
+type guardedListener struct{ net.Listener }
+
+// Accept wraps the next connection.
+func (l guardedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &guardedConn{Conn: c}, nil
+}
+
+// Connection phases, as guardedConn tracks them.
+const (
+	phaseBetween  int32 = iota // no request being handled: bytes read are request headers
+	phaseHandling              // a handler runs: bytes read are its body
+)
+
+// guardedConn notices a header read that timed out part-way and answers it
+// with 408 before net/http closes the connection. A connection that was
+// merely idle (no byte of a new request) is closed silently, as before.
+type guardedConn struct {
+	net.Conn
+	phase    atomic.Int32
+	partial  atomic.Bool
+	answered atomic.Bool
+}
+
+// Read implements net.Conn.
+func (c *guardedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.phase.Load() == phaseBetween {
+		c.partial.Store(true)
+	}
+	if err != nil && c.partial.Load() && c.phase.Load() == phaseBetween &&
+		errors.Is(err, os.ErrDeadlineExceeded) && c.answered.CompareAndSwap(false, true) {
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = c.Conn.Write(headerTimeoutResponse)
+	}
+	return n, err
+}
+
+// CloseWrite lets net/http half-close a connection before closing it after
+// an error answer (413 with the body unread), so that the client reads the
+// answer instead of a TCP reset; without it the wrapper would hide the
+// TCP connection's own CloseWrite.
+func (c *guardedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// headerTimeoutResponse is the complete 408 answer to a slow header.
+var headerTimeoutResponse = func() []byte {
+	b, _ := json.Marshal(wire.NewError("invalid_request_error", "the request headers did not arrive in time", ""))
+	b = append(b, '\n')
+	return []byte("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\n" +
+		"Content-Length: " + strconv.Itoa(len(b)) + "\r\n\r\n" + string(b))
+}()
+
+type connKey struct{}
+
+// connContext remembers the connection of each request.
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// connState returns a connection to the header phase once its response
+// is done.
+func connState(c net.Conn, st http.ConnState) {
+	if gc, ok := c.(*guardedConn); ok && st == http.StateIdle {
+		gc.partial.Store(false)
+		gc.phase.Store(phaseBetween)
+	}
+}
+
+// handling marks the request's connection as past its headers.
+func handling(ctx context.Context) {
+	if gc, ok := ctx.Value(connKey{}).(*guardedConn); ok {
+		gc.phase.Store(phaseHandling)
+		gc.partial.Store(false)
+	}
+}

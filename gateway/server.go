@@ -1,0 +1,443 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/janus-bench/janus/internal/wire"
+)
+
+// shutdownGrace bounds how long Serve lets in-flight streams finish after
+// its context is done.
+const shutdownGrace = 10 * time.Second
+
+// Server is the gateway: routes, guards, the competitor registry and its
+// background health checks. It is safe for any number of concurrent
+// requests; Reload may run at any time.
+type Server struct {
+	opts      Options
+	log       *slog.Logger
+	reg       *registry
+	metrics   *metrics
+	keys      atomic.Pointer[keySet]
+	limit     *limiter
+	flagComps []CompetitorConfig
+	started   time.Time
+	handler   http.Handler
+
+	reloadMu  sync.Mutex
+	fileStamp fileStamp
+
+	models modelCache
+}
+
+// fileStamp identifies a version of the config file cheaply.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+}
+
+// New builds a gateway from opts: it parses the competitor flags, reads the
+// config file and the API keys, and fails if the resulting configuration is
+// invalid. It starts nothing; Run starts the background work.
+func New(opts Options) (*Server, error) {
+	opts.defaults()
+	s := &Server{opts: opts, log: opts.Logger, reg: newRegistry(), metrics: newMetrics(), started: time.Now()}
+	for _, spec := range opts.Competitors {
+		c, err := ParseCompetitor(spec)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		s.flagComps = append(s.flagComps, c)
+	}
+	if opts.RateLimit > 0 {
+		s.limit = newLimiter(opts.RateLimit, opts.RateBurst)
+	}
+	if err := s.Reload(context.Background()); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
+	mux.HandleFunc("GET /v1/models", s.handleModels)
+	mux.HandleFunc("GET /v1/models/{model...}", s.handleModel)
+	mux.HandleFunc("GET /health", s.handleHealth)
+	mux.HandleFunc("GET /ready", s.handleReady)
+	mux.Handle("GET /metrics", s.metrics)
+	mux.HandleFunc("/", s.handleNotFound)
+	s.handler = s.middleware(mux)
+	return s, nil
+}
+
+// Handler returns the gateway's routes wrapped in its guards.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Reload re-reads the config file and the API key file and swaps in the new
+// competitor table. On any error the running configuration stays as it
+// was, so a half-edited file never takes the gateway down.
+func (s *Server) Reload(ctx context.Context) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	var file FileConfig
+	if s.opts.ConfigFile != "" {
+		st, err := os.Stat(s.opts.ConfigFile)
+		if err != nil {
+			return fmt.Errorf("gateway reload: %w", err)
+		}
+		if file, err = LoadFile(s.opts.ConfigFile); err != nil {
+			return fmt.Errorf("gateway reload: %w", err)
+		}
+		s.fileStamp = fileStamp{mod: st.ModTime(), size: st.Size()}
+	}
+	cfgs, err := merge(file.Competitors, s.flagComps)
+	if err != nil {
+		return fmt.Errorf("gateway reload: %w", err)
+	}
+	if len(cfgs) == 0 {
+		return errors.New("gateway reload: no competitor configured (use --competitor id=http://host:port or a config file)")
+	}
+	if s.opts.APIKeysFile != "" {
+		ks, err := loadKeys(s.opts.APIKeysFile)
+		if err != nil {
+			return fmt.Errorf("gateway reload: %w", err)
+		}
+		s.keys.Store(&ks)
+	}
+	s.reg.set(cfgs, s.opts.StreamTimeout)
+	s.models.invalidate()
+	ids := make([]string, len(cfgs))
+	for i, c := range cfgs {
+		ids[i] = c.ID
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "gateway configuration loaded", slog.Any("competitors", ids))
+	return nil
+}
+
+// fileChanged reports whether the config file differs from the one loaded.
+func (s *Server) fileChanged() bool {
+	st, err := os.Stat(s.opts.ConfigFile)
+	if err != nil {
+		return false
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	return !st.ModTime().Equal(s.fileStamp.mod) || st.Size() != s.fileStamp.size
+}
+
+// Run does the background work until ctx is done: health checks, the
+// models refresh that model routing relies on, polling the config file,
+// and, with WatchSignals, reloading on SIGHUP.
+func (s *Server) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.healthLoop(ctx) })
+	if s.opts.ConfigFile != "" && s.opts.ReloadInterval > 0 {
+		wg.Go(func() {
+			t := time.NewTicker(s.opts.ReloadInterval)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if s.fileChanged() {
+						s.reload(ctx, "config file changed")
+					}
+				}
+			}
+		})
+	}
+	if s.opts.WatchSignals {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		wg.Go(func() {
+			defer signal.Stop(hup)
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-hup:
+					s.reload(ctx, "SIGHUP")
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func (s *Server) reload(ctx context.Context, why string) {
+	if err := s.Reload(ctx); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "gateway reload failed; keeping the running configuration",
+			slog.String("trigger", why), slog.Any("error", err))
+		return
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "gateway reloaded", slog.String("trigger", why))
+}
+
+// healthLoop probes every competitor now and then every HealthInterval,
+// and keeps the models union fresh so that routing by discovered model ids
+// works before any client asked for /v1/models.
+func (s *Server) healthLoop(ctx context.Context) {
+	t := time.NewTicker(s.opts.HealthInterval)
+	defer t.Stop()
+	for {
+		s.checkHealth(ctx)
+		s.modelList(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// checkHealth probes every competitor once, concurrently.
+func (s *Server) checkHealth(ctx context.Context) {
+	timeout := min(s.opts.HealthInterval, 2*time.Second)
+	var wg sync.WaitGroup
+	for _, c := range s.reg.load().list {
+		wg.Go(func() {
+			ok := s.probe(ctx, c, timeout)
+			was := c.state.healthy.Swap(ok)
+			first := !c.state.checked.Swap(true)
+			if was != ok || first {
+				lvl := slog.LevelInfo
+				if !ok {
+					lvl = slog.LevelWarn
+				}
+				s.log.LogAttrs(ctx, lvl, "competitor health", slog.String("competitor", c.id), slog.Bool("healthy", ok))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// probe GETs the competitor's health path; any 2xx is healthy.
+func (s *Server) probe(ctx context.Context, c *competitor, timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.healthURL, nil)
+	if err != nil {
+		return false
+	}
+	if c.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return false
+	}
+	drain(resp)
+	return resp.StatusCode >= 200 && resp.StatusCode < 300
+}
+
+// health is the GET /health body.
+type health struct {
+	Status        string            `json:"status"`
+	Version       string            `json:"version"`
+	UptimeSeconds float64           `json:"uptime_seconds"`
+	Competitors   []competitorState `json:"competitors"`
+}
+
+type competitorState struct {
+	ID      string `json:"id"`
+	Healthy bool   `json:"healthy"`
+	Checked bool   `json:"checked"`
+	Default bool   `json:"default,omitempty"`
+}
+
+func (s *Server) competitorStates() ([]competitorState, int) {
+	t := s.reg.load()
+	out := make([]competitorState, 0, len(t.list))
+	healthy := 0
+	for _, c := range t.list {
+		h := c.state.healthy.Load()
+		if h {
+			healthy++
+		}
+		out = append(out, competitorState{ID: c.id, Healthy: h, Checked: c.state.checked.Load(), Default: c.cfg.Default})
+	}
+	return out, healthy
+}
+
+// handleHealth serves GET /health: the gateway process is alive; the
+// competitors' states are informational.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	states, _ := s.competitorStates()
+	writeJSON(w, http.StatusOK, health{Status: "ok", Version: version(),
+		UptimeSeconds: time.Since(s.started).Seconds(), Competitors: states})
+}
+
+// handleReady serves GET /ready: 200 when at least one competitor passed
+// its last health check, else 503, so a load balancer only sends traffic
+// to a gateway that can answer.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	states, healthy := s.competitorStates()
+	status := http.StatusOK
+	if healthy == 0 {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, struct {
+		Ready       bool              `json:"ready"`
+		Competitors []competitorState `json:"competitors"`
+	}{healthy > 0, states})
+}
+
+// handleNotFound answers unknown paths and methods with an OpenAI error
+// envelope rather than net/http's plain text.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/v1/chat/completions", "/v1/models", "/health", "/ready", "/metrics":
+		writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "",
+			fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
+		return
+	}
+	writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", "",
+		fmt.Sprintf("unknown path %s %s", r.Method, r.URL.Path))
+}
+
+// Version is reported by GET /health; release builds may set it with
+// -ldflags. Empty means the main module's version from the build info.
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// writeError writes an OpenAI error envelope.
+func writeError(w http.ResponseWriter, status int, typ, code, param, msg string) {
+	env := wire.NewError(typ, msg, param)
+	if code != "" {
+		env.Error.Code = code
+	}
+	writeJSON(w, status, env)
+}
+
+// Running is a gateway listening in the background, as Start returns it.
+type Running struct {
+	// URL is the base URL clients use, ending in /v1.
+	URL string
+	// Server is the gateway, for Reload and tests.
+	Server *Server
+
+	hs     *http.Server
+	cancel context.CancelFunc
+	errc   chan error
+	bg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+// Start listens on opts.Listen and serves in the background until Stop. ctx
+// only bounds setup.
+func Start(ctx context.Context, opts Options) (*Running, error) {
+	s, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.opts.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: listen on %s: %w", s.opts.Listen, err)
+	}
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		ConnContext:       connContext,
+		ConnState:         connState,
+	}
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	rn := &Running{URL: baseURL(ln.Addr()), Server: s, hs: hs, cancel: cancel, errc: make(chan error, 1)}
+	rn.bg.Go(func() { s.Run(bctx) })
+	go func() { rn.errc <- hs.Serve(guardedListener{ln}) }()
+	s.log.LogAttrs(ctx, slog.LevelInfo, "gateway listening", slog.String("url", rn.URL))
+	return rn, nil
+}
+
+// Stop shuts the gateway down: in-flight requests may finish until ctx is
+// done, then every connection is closed.
+func (rn *Running) Stop(ctx context.Context) error {
+	rn.once.Do(func() {
+		err := rn.hs.Shutdown(ctx)
+		if err != nil {
+			err = errors.Join(fmt.Errorf("gateway: graceful shutdown: %w", err), rn.hs.Close())
+		}
+		if serr := <-rn.errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, fmt.Errorf("gateway: serve: %w", serr))
+		}
+		rn.cancel()
+		rn.bg.Wait()
+		for _, c := range rn.Server.reg.load().list {
+			c.transport.CloseIdleConnections()
+		}
+		rn.err = err
+	})
+	return rn.err
+}
+
+// Serve runs the gateway until ctx is done, then gives in-flight streams a
+// bounded grace period. A gateway stopped by its context returns nil.
+func Serve(ctx context.Context, opts Options) error {
+	rn, err := Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		rn.Server.log.LogAttrs(ctx, slog.LevelInfo, "gateway shutting down", slog.String("url", rn.URL))
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		defer cancel()
+		return rn.Stop(sctx)
+	case err := <-rn.errc:
+		rn.errc <- err // Stop reads it
+		return errors.Join(fmt.Errorf("gateway: serve %s: %w", rn.URL, err), rn.Stop(context.Background()))
+	}
+}
+
+// baseURL is the URL clients use for addr, ending in /v1; a wildcard bind
+// address is replaced by 127.0.0.1.
+func baseURL(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String() + "/v1"
+	}
+	ip := ta.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(ta.Port)) + "/v1"
+}
