@@ -127,6 +127,18 @@ type Config struct {
 	// Logger receives request and lifecycle logs; nil discards them.
 	Logger *slog.Logger
 	// Provider answers the requests; nil means the sim built from Pace,
-	// Suites and Seed, which are then the only fields it reads.
+	// Suites, Seed and the profile fields below.
 	Provider Provider
+	// Profile makes the sim misbehave in one known way (ProfileSlow,
+	// ProfileNoisy, …; see Profiles), so that scores can be checked against
+	// a known ranking. Empty means ProfileOracle. A request picks its own
+	// with metadata.sim_profile.
+	Profile string
+	// TimeScale multiplies the profiles' built-in delays (slow's 3 s first
+	// token, stall's 3 s silence) so tests can run them in a fraction of
+	// the time; 0 means 1. metadata.sim_time_scale overrides it per request.
+	TimeScale float64
+	// NoisyShare is the share of each suite's tasks ProfileNoisy answers
+	// wrongly; 0 means DefaultNoisyShare.
+	NoisyShare float64
 }

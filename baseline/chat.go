@@ -79,7 +79,8 @@ func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, rid str
 		s.streamEnded(ctx, rid, start, err)
 		return
 	}
-	if s.cfg.KeepAlive > 0 {
+	q := quirksOf(gen)
+	if s.cfg.KeepAlive > 0 && !q.noKeepAlive {
 		ss.startKeepAlive(s.cfg.KeepAlive)
 	}
 	out, err := gen.Run(ctx, ss)
@@ -96,10 +97,10 @@ func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, rid str
 		return
 	}
 	err = ss.writeDelta(KindFinish, wire.Delta{}, &out.FinishReason)
-	if err == nil && chat.WantsUsage() {
+	if err == nil && chat.WantsUsage() && !q.noUsage {
 		err = ss.writeUsage(out.Usage)
 	}
-	if err == nil {
+	if err == nil && !q.noDone {
 		err = ss.writeDone()
 	}
 	if err != nil {
@@ -146,6 +147,9 @@ func (s *Server) serveCompletion(ctx context.Context, w http.ResponseWriter, rid
 		Choices: []wire.Choice{{Index: 0, FinishReason: out.FinishReason, Message: wire.Message{
 			Role: openai.ChatMessageRoleAssistant, Content: c.content.String(),
 			ReasoningContent: c.reasoning.String(), ToolCalls: c.calls}}}}
+	if quirksOf(gen).noUsage {
+		resp.Usage = nil
+	}
 	s.writeJSON(ctx, w, http.StatusOK, resp)
 	s.log.LogAttrs(ctx, slog.LevelDebug, "chat completion", slog.String("request_id", rid),
 		slog.String("finish_reason", out.FinishReason), slog.Int("completion_tokens", usage.CompletionTokens),

@@ -56,7 +56,11 @@ func New(cfg Config) (*Server, error) {
 			}
 			cfg.Suites = []*suites.Suite{smoke}
 		}
-		cfg.Provider = newSim(cfg.Pace, cfg.Seed, cfg.Suites)
+		sp, err := newProfiledSim(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
+		cfg.Provider = sp
 	}
 	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
 		started: time.Now(), mux: http.NewServeMux()}

@@ -52,6 +52,9 @@ type script struct {
 	finish           string
 	completionTokens int
 	reasoningTokens  int
+	// wrong is the answer the noisy profile gives instead, for the tasks
+	// it picked to get wrong; nil for the others.
+	wrong *script
 }
 
 // sim is the deterministic provider: suite prompts get their reference
@@ -61,6 +64,8 @@ type sim struct {
 	seed   uint64
 	byHash map[uint64]*script
 	byUser map[string]*script
+	// prof is the server's misbehaviour profile (see profiles.go).
+	prof profile
 }
 
 var _ Provider = (*sim)(nil)
@@ -94,7 +99,7 @@ func (p *sim) Name() string { return "sim" }
 
 // Features implements Provider.
 func (p *sim) Features() []string {
-	return []string{"oracle", "reasoning_content", "tool_calls", "max_tokens", "metadata_pace"}
+	return []string{"oracle", "reasoning_content", "tool_calls", "max_tokens", "metadata_pace", "metadata_profile"}
 }
 
 // Open implements Provider: it picks the script and the pace; nothing here
@@ -107,11 +112,21 @@ func (p *sim) Open(ctx context.Context, req *Request) (Generation, error) {
 	if err != nil {
 		return nil, err
 	}
+	prof, err := p.profileFor(req.Chat.Metadata)
+	if err != nil {
+		return nil, err
+	}
 	msgs := req.Chat.Messages
 	h := messagesHash(msgs)
 	sc := p.lookup(msgs, h)
 	if sc == nil {
 		sc = buildScript("", suites.Reference{Content: improvise(p.seed, h, wire.LastUser(msgs))}, p.seed)
+	}
+	if prof.name == ProfileNoisy && sc.wrong != nil {
+		sc = sc.wrong
+	}
+	if prof.name == ProfileSlow {
+		pace.TTFT = prof.scaled(slowTTFT)
 	}
 	prompt := 0
 	for _, m := range msgs {
@@ -121,6 +136,7 @@ func (p *sim) Open(ctx context.Context, req *Request) (Generation, error) {
 	if mt := req.Chat.MaxTokens; mt != nil {
 		g.maxTokens = *mt
 	}
+	g.prof = prof.forScript(sc, g.maxTokens)
 	return g, nil
 }
 
@@ -180,10 +196,12 @@ type simGeneration struct {
 	start     time.Time
 	prompt    int
 	maxTokens int
+	prof      profile
 }
 
 // Run implements Generation. Step i is due when its last token is due:
-// start + TTFT + (tokens so far + its tokens - 1) * PerToken.
+// start + TTFT + (tokens so far + its tokens - 1) * PerToken, shifted by
+// the profile (see profile.due).
 func (g *simGeneration) Run(ctx context.Context, sink Sink) (Outcome, error) {
 	steps, finish := g.sc.steps, g.sc.finish
 	used := 0
@@ -192,7 +210,10 @@ func (g *simGeneration) Run(ctx context.Context, sink Sink) (Outcome, error) {
 			steps, finish = steps[:i], "length"
 			break
 		}
-		ev := Event{Kind: st.kind, Delta: st.delta, At: g.pace.due(g.start, used+st.tokens-1)}
+		ev := Event{Kind: st.kind, Delta: st.delta, At: g.prof.due(g.pace, g.start, i, used+st.tokens-1)}
+		if err := g.prof.beforeStep(ctx, sink, i, ev.At); err != nil {
+			return Outcome{}, fmt.Errorf("sim run: %w", err)
+		}
 		if err := sink.Emit(ctx, ev); err != nil {
 			return Outcome{}, fmt.Errorf("sim run: %w", err)
 		}

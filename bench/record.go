@@ -8,15 +8,28 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/janus-bench/janus/bench/trace"
 )
 
 // recordLine is one line of a recording: the response head first, then
-// every read of the body with its bytes and its offset from request start.
+// every read of the body with its bytes and its offset from request start,
+// then the end (at_ns is the trace's end) with what the bytes cannot say.
 type recordLine struct {
 	AtNs    int64       `json:"at_ns"`
 	Status  int         `json:"status,omitempty"`
 	Headers http.Header `json:"headers,omitempty"`
 	Data    []byte      `json:"data,omitempty"` // base64 in JSON: SSE may not be UTF-8
+	End     *recordEnd  `json:"end,omitempty"`
+}
+
+// recordEnd is the last line's payload: how the request was made and why
+// it ended, for `janus bench replay`.
+type recordEnd struct {
+	SentNs    int64        `json:"sent_ns"`
+	Stream    bool         `json:"stream"`
+	WantUsage bool         `json:"want_usage"`
+	Error     *trace.Error `json:"error,omitempty"`
 }
 
 type recorderFactory func(taskID string) (*fileRecorder, error)
@@ -51,6 +64,14 @@ func (r *fileRecorder) RecordRead(b []byte, at time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_ = r.enc.Encode(recordLine{AtNs: int64(at), Data: b})
+}
+
+// RecordEnd implements trace.EndRecorder.
+func (r *fileRecorder) RecordEnd(t *trace.Trace) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_ = r.enc.Encode(recordLine{AtNs: t.EndNs, End: &recordEnd{SentNs: t.SentNs, Stream: t.Stream,
+		WantUsage: t.WantUsage, Error: t.Err}})
 }
 
 // Close flushes and closes the recording.

@@ -190,6 +190,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 			return nil, err
 		}
 		defer stop()
+		defer client.HTTP.CloseIdleConnections() // before stop: nothing left for it to wait on
 		client.BaseURL, embedded = url, true
 		log.Info("embedded reference target", "url", url)
 	}

@@ -56,6 +56,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			suitesCommand(),
 			conformCommand(),
 			gatewayCommand(),
+			scoreCommand(),
 			versionCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.

@@ -52,6 +52,14 @@ type Recorder interface {
 	RecordRead(b []byte, at time.Duration)
 }
 
+// EndRecorder is an optional extension of Recorder, told the finished
+// trace once Do is done. The bytes alone cannot say when the request went
+// out, whether it asked for a stream and usage, or why the transport gave
+// up (a timeout, a reset); a replay needs all three to rebuild the trace.
+type EndRecorder interface {
+	RecordEnd(t *Trace)
+}
+
 var defaultHTTP = &http.Client{Transport: NewTransport(0)}
 
 // NewTransport returns a transport tuned for many concurrent streams to one
@@ -83,6 +91,14 @@ var (
 // Do sends req and records what happens. It always returns a trace; a
 // failed request has Err set and every timestamp it reached.
 func (c *Client) Do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Trace {
+	t := c.do(ctx, req, rec)
+	if er, ok := rec.(EndRecorder); ok {
+		er.RecordEnd(t)
+	}
+	return t
+}
+
+func (c *Client) do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Trace {
 	now := c.Now
 	if now == nil {
 		now = time.Now
@@ -167,22 +183,33 @@ func (c *Client) Do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Tr
 	}
 	var r io.Reader = resp.Body
 	if rec != nil {
-		r = &recordingReader{r: r, rec: rec, now: now, start: t.Start}
+		// The parser reads its clock right after each Read; giving it the
+		// time the recording stamped on that Read makes a replay of the
+		// recording reproduce every timestamp to the nanosecond.
+		rr := &recordingReader{r: r, rec: rec, now: now, start: t.Start}
+		r, now = rr, rr.lastRead
 	}
+	return c.readBody(ctx, rctx, cancel, t, req.Stream, r, now, ttftTimer)
+}
 
-	if resp.StatusCode != http.StatusOK {
+// readBody reads a response whose head is already in t: an error body, one
+// JSON completion, or a stream. Do and Replay share it, so a replayed
+// recording goes through exactly the parsing a live response did.
+func (c *Client) readBody(ctx, rctx context.Context, cancel context.CancelCauseFunc, t *Trace, stream bool, r io.Reader, now func() time.Time, ttft *time.Timer) *Trace {
+	if t.Status != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(r, 64<<10))
-		t.EndNs = since(now())
+		t.EndNs = int64(now().Sub(t.Start))
 		t.ErrorBody = errorMessage(b)
-		return fail(ErrHTTPStatus, resp.StatusCode, "HTTP %d: %s", resp.StatusCode, t.ErrorBody)
+		t.Err = &Error{Class: ErrHTTPStatus, Code: t.Status, Message: fmt.Sprintf("HTTP %d: %s", t.Status, t.ErrorBody)}
+		return t
 	}
 	mt, _, _ := mime.ParseMediaType(t.ContentType)
-	if mt != "text/event-stream" && (mt == "application/json" || !req.Stream) {
+	if mt != "text/event-stream" && (mt == "application/json" || !stream) {
 		// A server that ignores stream:true and answers with one JSON body is
 		// still scored on its answer; the content_type violation records it.
-		return c.readCompletion(ctx, rctx, t, r, now, ttftTimer)
+		return c.readCompletion(ctx, rctx, t, r, now, ttft)
 	}
-	return c.readStream(ctx, rctx, cancel, t, r, now, ttftTimer)
+	return c.readStream(ctx, rctx, cancel, t, r, now, ttft)
 }
 
 func (c *Client) readCompletion(ctx, rctx context.Context, t *Trace, r io.Reader, now func() time.Time, ttft *time.Timer) *Trace {
@@ -452,17 +479,25 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
+// recordingReader hands every read to a Recorder with the time it
+// returned, and keeps that time as the clock of whoever parses the bytes.
 type recordingReader struct {
 	r     io.Reader
 	rec   Recorder
 	now   func() time.Time
 	start time.Time
+	last  time.Time
 }
 
 func (r *recordingReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
+	r.last = r.now()
 	if n > 0 {
-		r.rec.RecordRead(p[:n], r.now().Sub(r.start))
+		r.rec.RecordRead(p[:n], r.last.Sub(r.start))
 	}
 	return n, err
 }
+
+// lastRead is the clock of a recorded response: the time the latest Read
+// returned, which is the time the parser attributes to its bytes.
+func (r *recordingReader) lastRead() time.Time { return r.last }

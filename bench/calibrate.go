@@ -1,0 +1,349 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/suites"
+)
+
+// DefaultCalibrateSeed seeds the sim in `janus bench calibrate`, which
+// decides the tasks the noisy profile gets wrong.
+const DefaultCalibrateSeed uint64 = 1
+
+// CalibrateOptions configure `janus bench calibrate`. Zero values mean the
+// defaults.
+type CalibrateOptions struct {
+	// Suite is the suite every profile runs (default smoke).
+	Suite  string
+	Loader suites.Loader
+	// TimeScale compresses every duration of the calibration alike: the
+	// sim's pace, keep-alive period and profile delays, the contract's
+	// budgets and the speed targets. Scores are then those of the full
+	// scale run, and 0.1 runs it ten times faster. Default 1.
+	TimeScale float64
+	// Seed is the sim's seed (default DefaultCalibrateSeed).
+	Seed        uint64
+	Concurrency int
+	// Profiles to run (default all); the oracle always runs, since every
+	// check compares against it.
+	Profiles []string
+	// OutDir, if set, keeps each profile's report as <profile>.json.
+	OutDir string
+	Logger *slog.Logger
+}
+
+// CalibratedProfile is one profile's run.
+type CalibratedProfile struct {
+	Profile    string         `json:"profile"`
+	Scores     scorer.Scores  `json:"scores"`
+	Violations map[string]int `json:"violations"`
+	Tasks      int            `json:"tasks"`
+	Report     string         `json:"report,omitempty"`
+}
+
+// CalibrationCheck is one expected ordering.
+type CalibrationCheck struct {
+	// Profile is expected to score below the oracle on Dimension, or, for
+	// Dimension "violations", to show the violation codes in Codes.
+	Profile   string   `json:"profile"`
+	Dimension string   `json:"dimension"`
+	Codes     []string `json:"codes,omitempty"`
+	Oracle    float64  `json:"oracle"`
+	Value     float64  `json:"value"`
+	// Diff is oracle − profile: positive when the order holds.
+	Diff float64 `json:"diff"`
+	// Separation is Diff over the combined CI95 half-width of the two
+	// scores, √(h₁² + h₂²); absent when the scores carry no interval or
+	// both intervals are points.
+	Separation *float64 `json:"separation,omitempty"`
+	OK         bool     `json:"ok"`
+	Detail     string   `json:"detail,omitempty"`
+}
+
+// Calibration is the outcome of `janus bench calibrate`.
+type Calibration struct {
+	Suite     string              `json:"suite"`
+	TimeScale float64             `json:"time_scale"`
+	Seed      uint64              `json:"seed"`
+	Profiles  []CalibratedProfile `json:"profiles"`
+	Checks    []CalibrationCheck  `json:"checks"`
+	Elapsed   float64             `json:"elapsed_s"`
+}
+
+// calibrationExpectations are the known orderings: each profile loses to
+// the oracle on the dimension it degrades.
+var calibrationExpectations = []struct {
+	profile, dimension string
+	codes              []string
+}{
+	{baseline.ProfileNoisy, "quality", nil},
+	{baseline.ProfileSlow, "speed", nil},
+	{baseline.ProfileStall, "streaming", nil},
+	{baseline.ProfileBuffered, "streaming", nil},
+	{baseline.ProfileBrokenSSE, "streaming", nil},
+	{baseline.ProfileBrokenSSE, "violations", []string{trace.VBadJSON, trace.VMissingDone}},
+	{baseline.ProfileNoUsage, "cost", nil},
+}
+
+// Calibrate runs a suite against the embedded sim under each of its
+// profiles and checks that the scores rank them in the order their faults
+// dictate: a scorer that cannot tell a slow target from an oracle on
+// speed, or a broken stream from a clean one, is miscalibrated, whatever
+// its formulas say. It returns the calibration and, when an ordering
+// fails, a *ThresholdError naming every failed check.
+func Calibrate(ctx context.Context, o CalibrateOptions) (*Calibration, error) {
+	if o.Suite == "" {
+		o.Suite = "smoke"
+	}
+	if o.Loader == nil {
+		o.Loader = suites.DefaultLoader{}
+	}
+	if o.TimeScale == 0 {
+		o.TimeScale = 1
+	}
+	if math.IsNaN(o.TimeScale) || o.TimeScale < 0.01 || o.TimeScale > 10 {
+		return nil, &InputError{Op: "calibrate", Err: fmt.Errorf("time scale %v: want 0.01 to 10", o.TimeScale)}
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultCalibrateSeed
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	profiles := []string{baseline.ProfileOracle}
+	want := o.Profiles
+	if len(want) == 0 {
+		want = baseline.Profiles()
+	}
+	for _, p := range want {
+		if !slices.Contains(baseline.Profiles(), p) {
+			return nil, &InputError{Op: "calibrate", Err: fmt.Errorf("unknown profile %q (want %s)", p, strings.Join(baseline.Profiles(), ", "))}
+		}
+		if !slices.Contains(profiles, p) {
+			profiles = append(profiles, p)
+		}
+	}
+	suite, err := o.Loader.Load(ctx, o.Suite)
+	if err != nil {
+		return nil, &InputError{Op: "load suite", Err: err}
+	}
+	dir := o.OutDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "janus-calibrate-*"); err != nil {
+			return nil, fmt.Errorf("calibrate: %w", err)
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("calibrate: %w", err)
+	}
+
+	s := o.TimeScale
+	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * s) }
+	def, db, dt := baseline.DefaultPace(), trace.DefaultBudgets(), scorer.DefaultTargets()
+	pace := baseline.Pace{TTFT: scale(def.TTFT), PerToken: scale(def.PerToken)}
+	budgets := trace.Budgets{TTFTMs: db.TTFTMs * s, GapMs: db.GapMs * s}
+	targets := scorer.Targets{TTFTMs: dt.TTFTMs * s, TPS: dt.TPS / s, E2EMs: dt.E2EMs * s, GapMs: dt.GapMs * s,
+		CostPerTaskUSD: dt.CostPerTaskUSD}
+
+	started := time.Now()
+	cal := &Calibration{Suite: suite.Name, TimeScale: s, Seed: o.Seed}
+	byName := map[string]*CalibratedProfile{}
+	for _, p := range profiles {
+		rep, path, err := calibrateOne(ctx, o, suite, p, pace, scale(time.Second), budgets, targets, dir)
+		if err != nil {
+			return nil, err
+		}
+		cp := CalibratedProfile{Profile: p, Scores: rep.Scores, Violations: rep.Violations, Tasks: len(rep.Tasks)}
+		if o.OutDir != "" {
+			cp.Report = path
+		}
+		cal.Profiles = append(cal.Profiles, cp)
+		byName[p] = &cal.Profiles[len(cal.Profiles)-1]
+		o.Logger.Info("calibration profile done", "profile", p, "composite", rep.Scores.Composite.Value)
+	}
+	oracle := byName[baseline.ProfileOracle]
+	var failed []string
+	for _, e := range calibrationExpectations {
+		p, ok := byName[e.profile]
+		if !ok {
+			continue
+		}
+		c := check(oracle, p, e.dimension, e.codes)
+		if !c.OK {
+			failed = append(failed, fmt.Sprintf("%s: %s", c.Profile, c.Detail))
+		}
+		cal.Checks = append(cal.Checks, c)
+	}
+	cal.Elapsed = time.Since(started).Seconds()
+	if len(failed) > 0 {
+		return cal, &ThresholdError{Msg: "calibration failed:\n" + strings.Join(failed, "\n")}
+	}
+	return cal, nil
+}
+
+// calibrateOne boots the sim under one profile and runs the suite on it.
+func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, profile string, pace baseline.Pace,
+	keepAlive time.Duration, budgets trace.Budgets, targets scorer.Targets, dir string) (*report.Report, string, error) {
+	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: pace, KeepAlive: keepAlive,
+		Suites: []*suites.Suite{suite}, Seed: o.Seed, Profile: profile, TimeScale: o.TimeScale, Logger: o.Logger})
+	if err != nil {
+		return nil, "", fmt.Errorf("calibrate %s: start sim: %w", profile, err)
+	}
+	defer func() {
+		// Nothing is in flight once Run returns; a short grace avoids the
+		// 5 s a graceful shutdown spends on a dialled but unused connection.
+		sctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_ = stop(sctx)
+	}()
+	path := filepath.Join(dir, profile+".json")
+	rep, err := Run(ctx, RunOptions{Target: url, Suite: o.Suite, Loader: staticSuite{suite}, Concurrency: o.Concurrency,
+		Budgets: budgets, Targets: targets, Out: path, Logger: o.Logger})
+	if err != nil {
+		return nil, "", fmt.Errorf("calibrate %s: %w", profile, err)
+	}
+	return rep, path, nil
+}
+
+// staticSuite serves the one suite calibration loaded, so every profile
+// runs exactly the same tasks.
+type staticSuite struct{ s *suites.Suite }
+
+func (l staticSuite) Load(context.Context, string) (*suites.Suite, error) { return l.s, nil }
+
+func dimensionOf(s scorer.Scores, name string) scorer.Dimension {
+	switch name {
+	case "quality":
+		return s.Quality
+	case "speed":
+		return s.Speed
+	case "cost":
+		return s.Cost
+	case "streaming":
+		return s.Streaming
+	case "multimodal":
+		return s.Multimodal
+	}
+	return s.Composite
+}
+
+// check evaluates one expected ordering.
+func check(oracle, p *CalibratedProfile, dimension string, codes []string) CalibrationCheck {
+	c := CalibrationCheck{Profile: p.Profile, Dimension: dimension, Codes: codes}
+	if dimension == "violations" {
+		var missing []string
+		for _, code := range codes {
+			c.Value += float64(p.Violations[code])
+			c.Oracle += float64(oracle.Violations[code])
+			if p.Violations[code] == 0 {
+				missing = append(missing, code)
+			}
+		}
+		c.Diff = c.Oracle - c.Value
+		c.OK = len(missing) == 0
+		if !c.OK {
+			c.Detail = "no " + strings.Join(missing, ", ") + " violation"
+		}
+		return c
+	}
+	od, pd := dimensionOf(oracle.Scores, dimension), dimensionOf(p.Scores, dimension)
+	c.Oracle, c.Value, c.Diff = od.Value, pd.Value, od.Value-pd.Value
+	c.OK = c.Diff > 0
+	if od.CI95 != nil && pd.CI95 != nil {
+		h1, h2 := (od.CI95[1]-od.CI95[0])/2, (pd.CI95[1]-pd.CI95[0])/2
+		if w := math.Hypot(h1, h2); w > 0 {
+			sep := c.Diff / w
+			c.Separation = &sep
+		}
+	}
+	if !c.OK {
+		c.Detail = fmt.Sprintf("%s %.1f is not below the oracle's %.1f", dimension, pd.Value, od.Value)
+	}
+	return c
+}
+
+// CalibrationText writes the per-profile scores and the checks.
+func CalibrationText(c *Calibration) func(io.Writer) error {
+	return func(w io.Writer) error {
+		var b strings.Builder
+		fmt.Fprintf(&b, "janus calibrate  suite %s  time scale %g  seed %d  (%.1f s)\n\n", c.Suite, c.TimeScale, c.Seed, c.Elapsed)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "PROFILE\tCOMPOSITE\tQUALITY\tSPEED\tCOST\tSTREAMING\tMULTIMODAL\tVIOLATIONS")
+		for _, p := range c.Profiles {
+			s := p.Scores
+			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\n", p.Profile, s.Composite.Value, s.Quality.Value,
+				s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, violationSummary(p.Violations))
+		}
+		tw.Flush()
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "EXPECTED\tORACLE\tPROFILE\tDIFF\tSEPARATION\tRESULT")
+		for _, ch := range c.Checks {
+			exp := fmt.Sprintf("%s < oracle on %s", ch.Profile, ch.Dimension)
+			if ch.Dimension == "violations" {
+				exp = fmt.Sprintf("%s shows %s", ch.Profile, strings.Join(ch.Codes, ", "))
+			}
+			sep := "-"
+			if ch.Separation != nil {
+				sep = fmt.Sprintf("%.1f", *ch.Separation)
+			}
+			res := "ok"
+			if !ch.OK {
+				res = "FAIL: " + ch.Detail
+			}
+			diff := fmt.Sprintf("%+.1f", ch.Diff)
+			if ch.Dimension == "violations" {
+				diff = "-" // ORACLE and PROFILE count violations there
+			}
+			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%s\t%s\t%s\n", exp, ch.Oracle, ch.Value, diff, sep, res)
+		}
+		tw.Flush()
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return fmt.Errorf("write calibration: %w", err)
+		}
+		return nil
+	}
+}
+
+func violationSummary(v map[string]int) string {
+	var parts []string
+	for _, code := range trace.ViolationCodes {
+		if n := v[code]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", code, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " ")
+}
+
+// CalibrationJSON writes the calibration as indented JSON.
+func CalibrationJSON(c *Calibration) func(io.Writer) error {
+	return func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(c); err != nil {
+			return fmt.Errorf("write calibration: %w", err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,106 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/suites"
+)
+
+// TestCalibrateRanksProfiles is the calibration acceptance test: at a
+// tenth of the real durations (slow's first token and stall's silence at
+// 300 ms, budgets and targets scaled alike) every profile scores below
+// the oracle on the dimension it degrades and broken-sse shows its
+// violations.
+func TestCalibrateRanksProfiles(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	dir := t.TempDir()
+	cal, err := Calibrate(context.Background(), CalibrateOptions{TimeScale: 0.1, OutDir: dir})
+	if err != nil {
+		var b bytes.Buffer
+		_ = CalibrationText(cal)(&b)
+		t.Fatalf("Calibrate: %v\n%s", err, b.String())
+	}
+	if len(cal.Profiles) != len(baseline.Profiles()) {
+		t.Fatalf("%d profiles ran, want %d", len(cal.Profiles), len(baseline.Profiles()))
+	}
+	want := map[string]bool{}
+	for _, e := range calibrationExpectations {
+		want[e.profile+"/"+e.dimension] = true
+	}
+	for _, c := range cal.Checks {
+		if !c.OK {
+			t.Errorf("%s on %s: %s", c.Profile, c.Dimension, c.Detail)
+		}
+		delete(want, c.Profile+"/"+c.Dimension)
+	}
+	if len(want) > 0 {
+		t.Errorf("checks never ran: %v", want)
+	}
+	for _, p := range cal.Profiles {
+		if b := readValid(t, p.Report); len(b) == 0 {
+			t.Errorf("%s: empty report", p.Profile)
+		}
+	}
+	var txt, js bytes.Buffer
+	if err := CalibrationText(cal)(&txt); err != nil || !strings.Contains(txt.String(), "noisy < oracle on quality") {
+		t.Errorf("text output: %v\n%s", err, txt.String())
+	}
+	if err := CalibrationJSON(cal)(&js); err != nil || !json.Valid(js.Bytes()) {
+		t.Errorf("json output: %v", err)
+	}
+}
+
+// TestCalibrateReportsFailedOrdering runs a suite on which noisy cannot
+// lose quality (it has no quality task): the check fails and Calibrate
+// says so with a ThresholdError, still returning the calibration.
+func TestCalibrateReportsFailedOrdering(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	s, err := suites.Load(context.Background(), "smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	only := *s
+	only.Tasks = nil
+	for _, tk := range s.Tasks {
+		if tk.Category == suites.CatStreaming || tk.Category == suites.CatCost {
+			only.Tasks = append(only.Tasks, tk)
+		}
+	}
+	cal, err := Calibrate(context.Background(), CalibrateOptions{TimeScale: 0.1, Loader: staticSuite{&only},
+		Profiles: []string{baseline.ProfileNoisy}})
+	var te *ThresholdError
+	if !errors.As(err, &te) || cal == nil {
+		t.Fatalf("err = %v, want a ThresholdError with the calibration", err)
+	}
+	if len(cal.Checks) != 1 || cal.Checks[0].OK || !strings.Contains(te.Error(), "quality") {
+		t.Fatalf("checks %+v, error %q", cal.Checks, te.Error())
+	}
+}
+
+// TestCalibrateRejectsBadOptions covers the option errors.
+func TestCalibrateRejectsBadOptions(t *testing.T) {
+	cases := []struct {
+		name string
+		o    CalibrateOptions
+	}{
+		// A time scale outside 0.01–10.
+		{"time scale", CalibrateOptions{TimeScale: 100}},
+		// A profile the sim does not have.
+		{"profile", CalibrateOptions{Profiles: []string{"flaky"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var in *InputError
+			if _, err := Calibrate(context.Background(), tc.o); !errors.As(err, &in) {
+				t.Fatalf("err = %v, want an InputError", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,927 @@
+package bench
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/scorer"
+)
+
+// Comparison defaults.
+const (
+	// DefaultCompareResamples is the paired bootstrap's resample count.
+	DefaultCompareResamples = 2000
+	// DefaultCompareSeed seeds the paired bootstrap, so that comparing the
+	// same two reports always gives the same p-values.
+	DefaultCompareSeed uint64 = 0x636f6d70617265 // "compare"
+	// DefaultAlpha is the family-wise significance level.
+	DefaultAlpha = 0.05
+)
+
+// Verdicts of one compared row.
+const (
+	VerdictImproved  = "improved"
+	VerdictRegressed = "regressed"
+	VerdictNoChange  = "no significant change"
+	VerdictNotTested = "not tested"
+)
+
+// Row kinds and the tests behind them.
+const (
+	KindDimension = "dimension"
+	KindMetric    = "metric"
+	TestBootstrap = "paired bootstrap"
+	TestWilcoxon  = "wilcoxon signed-rank"
+)
+
+const (
+	directionHigher = "higher"
+	directionLower  = "lower"
+	// compareStreamWord is the PCG's second seed word; fixed, so the seed
+	// alone picks the draws.
+	compareStreamWord = 0x7061697265642d62 // "paired-b"
+)
+
+// CompareOptions configure `janus bench compare`. Zero values mean the
+// defaults.
+type CompareOptions struct {
+	// Weights of the composite; zero means the base report's weights.
+	Weights scorer.Weights
+	Targets scorer.Targets
+	// Resamples and Seed drive the paired bootstrap.
+	Resamples int
+	Seed      uint64
+	// Alpha is the family-wise error rate the Holm correction holds.
+	Alpha float64
+	// Thresholds are practical-significance floors by row name, on top of
+	// DefaultThresholds.
+	Thresholds Thresholds
+}
+
+// Thresholds map a dimension or metric name to the smallest change that
+// counts: score points for a dimension, percent of the base median for a
+// metric. A significant change below its floor is reported as no change.
+type Thresholds map[string]float64
+
+// Default practical-significance floors. Tasks of one run share the
+// machine and the network, so a whole run can drift against another; with
+// hundreds of paired tasks a per-task test finds such a drift
+// "significant", since it cannot see run-level noise. Measured on the sim
+// (docs/SCORING.md), the drift stays below half a percent on latency
+// metrics and a few tenths of a point on most dimensions; the floors sit
+// above it and far below any change worth acting on.
+const (
+	DefaultDimensionFloor = 1.0 // score points
+	DefaultMetricFloorPct = 1.0 // percent of the base median
+	// DefaultStreamingFloor is wider: continuity reads the jitter of the
+	// machine janus runs on as well as the target's, and identical sim
+	// runs on a loaded two-core machine drifted by up to 2.5 points.
+	DefaultStreamingFloor = 3.0
+)
+
+// DefaultThresholds are the floors every comparison starts from; a
+// --threshold replaces one, and 0 removes it.
+func DefaultThresholds() Thresholds {
+	th := Thresholds{}
+	for _, d := range dimNames {
+		th[d] = DefaultDimensionFloor
+	}
+	th["streaming"] = DefaultStreamingFloor
+	for _, m := range compareMetrics {
+		th[m.name] = DefaultMetricFloorPct
+	}
+	return th
+}
+
+// ThresholdNames lists every name a threshold can be set for.
+func ThresholdNames() []string {
+	names := []string{"composite", "quality", "speed", "cost", "streaming", "multimodal"}
+	for _, m := range compareMetrics {
+		names = append(names, m.name)
+	}
+	return names
+}
+
+// ParseCompareThresholds reads "name=value" floors, comma-separated or repeated
+// ("speed=-5", "ttft_ms=10"). The sign is accepted and ignored: a floor
+// is the size of the smallest change that matters, in either direction.
+func ParseCompareThresholds(specs []string) (Thresholds, error) {
+	out := Thresholds{}
+	for _, spec := range specs {
+		for _, part := range strings.Split(spec, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(part, "=")
+			k = strings.ToLower(strings.TrimSpace(k))
+			if !ok || k == "" {
+				return nil, fmt.Errorf("threshold %q: want name=value", part)
+			}
+			if !slices.Contains(ThresholdNames(), k) {
+				return nil, fmt.Errorf("threshold %q: unknown name %q (want one of %s)", part, k, strings.Join(ThresholdNames(), ", "))
+			}
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return nil, fmt.Errorf("threshold %q: %q is not a number", part, strings.TrimSpace(v))
+			}
+			if _, dup := out[k]; dup {
+				return nil, fmt.Errorf("threshold %s given twice", k)
+			}
+			out[k] = math.Abs(f)
+		}
+	}
+	return out, nil
+}
+
+// RunRef identifies a compared run.
+type RunRef struct {
+	ID     string `json:"id"`
+	Model  string `json:"model"`
+	Target string `json:"target"`
+	Suite  string `json:"suite"`
+	Tasks  int    `json:"tasks"`
+}
+
+// Comparison is the outcome of comparing two runs on the tasks they share.
+type Comparison struct {
+	Base RunRef `json:"base"`
+	New  RunRef `json:"new"`
+	// Paired is how many tasks both runs have; OnlyBase and OnlyNew list
+	// the tasks left out of every test.
+	Paired    int      `json:"paired"`
+	OnlyBase  []string `json:"only_base"`
+	OnlyNew   []string `json:"only_new"`
+	Alpha     float64  `json:"alpha"`
+	Resamples int      `json:"resamples"`
+	Seed      uint64   `json:"seed"`
+	// Tests is the size of the Holm family: rows that were tested.
+	Tests int          `json:"tests"`
+	Rows  []CompareRow `json:"rows"`
+	Notes []string     `json:"notes,omitempty"`
+}
+
+// CompareRow is one dimension or metric compared.
+type CompareRow struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	Unit string `json:"unit"`
+	// Better is "higher" or "lower".
+	Better string `json:"better"`
+	// Feeds is, for a metric, the dimension it drives (ttft_ms: speed).
+	Feeds string `json:"feeds,omitempty"`
+	// N is the number of paired tasks the row rests on.
+	N int `json:"n"`
+	// Base and New are the dimension on the paired tasks, or the metric's
+	// median over them.
+	Base float64 `json:"base"`
+	New  float64 `json:"new"`
+	// Diff is new − base: the dimension difference, or the median of the
+	// per-task differences of a metric.
+	Diff float64 `json:"diff"`
+	// RelPct is a metric's Diff as a percentage of its base median.
+	RelPct *float64 `json:"rel_pct,omitempty"`
+	// CI95 is the paired bootstrap's 95% interval of Diff (dimensions).
+	CI95 *[2]float64 `json:"ci95,omitempty"`
+	Test string      `json:"test"`
+	// Z is the Wilcoxon statistic's normal score (metrics).
+	Z *float64 `json:"z,omitempty"`
+	P float64  `json:"p"`
+	// PHolm is P after Holm's step-down correction over every tested row.
+	PHolm   float64  `json:"p_holm"`
+	Floor   *float64 `json:"floor,omitempty"`
+	Verdict string   `json:"verdict"`
+	Note    string   `json:"note,omitempty"`
+}
+
+// Regressions lists the rows that regressed.
+func (c *Comparison) Regressions() []CompareRow {
+	var out []CompareRow
+	for _, r := range c.Rows {
+		if r.Verdict == VerdictRegressed {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// RegressionError is the ThresholdError of `--fail-on regression`: one
+// line per regressed row.
+func (c *Comparison) RegressionError() error {
+	rs := c.Regressions()
+	if len(rs) == 0 {
+		return nil
+	}
+	lines := make([]string, 0, len(rs))
+	for _, r := range rs {
+		name := r.Name
+		if r.Feeds != "" {
+			name += " (" + r.Feeds + ")"
+		}
+		lines = append(lines, fmt.Sprintf("%s regressed: %s → %s (%s, p_holm %s)", name, fmtVal(r.Base, r.Unit),
+			fmtVal(r.New, r.Unit), fmtDiff(r), fmtP(r.PHolm)))
+	}
+	return &ThresholdError{Msg: strings.Join(lines, "\n")}
+}
+
+// compareMetric is a per-task metric compared with the Wilcoxon test.
+type compareMetric struct {
+	name, unit, better string
+	// feeds is the dimension the metric drives.
+	feeds string
+	value func(t *scorer.TaskResult) (float64, bool)
+}
+
+func metricPtr(get func(t *scorer.TaskResult) *float64) func(t *scorer.TaskResult) (float64, bool) {
+	return func(t *scorer.TaskResult) (float64, bool) {
+		if p := get(t); p != nil && !math.IsNaN(*p) {
+			return *p, true
+		}
+		return 0, false
+	}
+}
+
+// compareMetrics are the per-task metrics compare tests, in report order.
+var compareMetrics = []compareMetric{
+	{"ttft_ms", "ms", directionLower, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.TTFTMs })},
+	{"itl_ms", "ms", directionLower, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.ITLMs })},
+	{"tpot_ms", "ms", directionLower, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.TPOTMs })},
+	{"e2e_ms", "ms", directionLower, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.E2EMs })},
+	{"output_tps", "tok/s", directionHigher, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.OutputTPS })},
+	{"max_gap_ms", "ms", directionLower, "streaming", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.MaxGapMs })},
+	{"cost_usd", "USD", directionLower, "cost", metricPtr(func(t *scorer.TaskResult) *float64 {
+		if t.Usage == nil {
+			return nil
+		}
+		return t.Usage.CostUSD
+	})},
+}
+
+// dimNames are the five dimensions in Scores order, then the composite.
+var dimNames = []string{"quality", "speed", "cost", "streaming", "multimodal", "composite"}
+
+// contribution is one task's part in each dimension: its 0–1 value and
+// its weight in that dimension (0: not a member).
+type contribution struct {
+	value  [5]float64
+	weight [5]float64
+}
+
+// contributionOf scores one task alone: every dimension is a weighted mean
+// over its member tasks, so a task's value is the dimension of the task by
+// itself, and N says whether it is a member at all. Quality weighs a task
+// of category c by W_c / n_c when the suite sets category weights (n_c:
+// the category's paired tasks; the bootstrap resamples within categories,
+// so n_c never changes).
+func contributionOf(t scorer.TaskResult, o scorer.Options, catN map[string]int) contribution {
+	o.Bootstrap = scorer.Bootstrap{Resamples: 1}
+	s := scorer.ScoreWith([]scorer.TaskResult{t}, o)
+	ds := [5]scorer.Dimension{s.Quality, s.Speed, s.Cost, s.Streaming, s.Multimodal}
+	var c contribution
+	for d, dim := range ds {
+		if dim.N == 0 {
+			continue
+		}
+		c.value[d], c.weight[d] = dim.Value/100, 1
+	}
+	if c.weight[0] > 0 && len(o.CategoryWeights) > 0 {
+		w, named := o.CategoryWeights[t.Category]
+		if !named {
+			w = 1
+		}
+		c.weight[0] = math.Max(w, 0) / float64(max(catN[t.Category], 1))
+	}
+	return c
+}
+
+// dimValues folds contributions weighted by counts (nil: all 1) into the
+// five dimension values and the composite, as the scorer would on the
+// multiset of tasks the counts describe.
+func dimValues(cs []contribution, counts []float64, w scorer.Weights) [6]float64 {
+	var num, den [5]float64
+	for i := range cs {
+		k := 1.0
+		if counts != nil {
+			k = counts[i]
+		}
+		if k == 0 {
+			continue
+		}
+		for d := range 5 {
+			if wt := cs[i].weight[d]; wt > 0 {
+				num[d] += k * wt * cs[i].value[d]
+				den[d] += k * wt
+			}
+		}
+	}
+	var v [6]float64
+	var s scorer.Scores
+	dims := []*scorer.Dimension{&s.Quality, &s.Speed, &s.Cost, &s.Streaming, &s.Multimodal}
+	for d := range 5 {
+		if den[d] > 0 {
+			v[d] = math.Min(1, math.Max(0, num[d]/den[d])) * 100
+			dims[d].N = 1
+		}
+		dims[d].Value = v[d]
+	}
+	v[5] = scorer.Composite(s, w).Value
+	return v
+}
+
+// pair is one task both runs have.
+type pair struct {
+	id       string
+	category string
+	base     *scorer.TaskResult
+	new      *scorer.TaskResult
+}
+
+// Compare tests, per dimension and per metric, whether the new run differs
+// from the base on the tasks both have. Dimensions get a paired bootstrap
+// (tasks resampled with replacement within their category, the same draw
+// applied to both runs); per-task metrics get the Wilcoxon signed-rank
+// test. Holm's step-down correction holds the family-wise error rate at
+// Alpha over every tested row, so that scanning thirteen rows does not
+// turn noise into a finding. A significant row is improved or regressed by
+// the direction of its metric, unless its change is below its threshold.
+func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
+	if o.Resamples <= 0 {
+		o.Resamples = DefaultCompareResamples
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultCompareSeed
+	}
+	if o.Alpha <= 0 || o.Alpha >= 1 {
+		o.Alpha = DefaultAlpha
+	}
+	w := o.Weights
+	if w == (scorer.Weights{}) {
+		w = base.Weights
+	}
+	if w == (scorer.Weights{}) {
+		w = scorer.DefaultWeights()
+	}
+	// Both runs are scored with the base's options, so a difference is
+	// the targets' behaviour, never a change of yardstick.
+	sopts := base.Scoring.Options(w, base.Run.Model)
+	if o.Targets != (scorer.Targets{}) {
+		sopts.Targets = o.Targets
+	}
+	th := DefaultThresholds()
+	for name, v := range o.Thresholds {
+		if !slices.Contains(ThresholdNames(), name) {
+			return nil, &InputError{Op: "compare", Err: fmt.Errorf("threshold for unknown name %q", name)}
+		}
+		th[name] = math.Abs(v)
+	}
+	c := &Comparison{Base: runRef(base), New: runRef(next), Alpha: o.Alpha, Resamples: o.Resamples, Seed: o.Seed,
+		OnlyBase: []string{}, OnlyNew: []string{}}
+	if base.Weights != next.Weights {
+		c.Notes = append(c.Notes, "the runs were scored with different weights; both are compared with the base's")
+	}
+	if a, b := scoringJSON(base), scoringJSON(next); a != b {
+		c.Notes = append(c.Notes, "the runs were scored with different options (targets, prices or category weights); both are compared with the base's")
+	}
+	if base.Run.Suite.SHA256 != "" && next.Run.Suite.SHA256 != "" && base.Run.Suite.SHA256 != next.Run.Suite.SHA256 {
+		c.Notes = append(c.Notes, "the runs used different suite versions; only tasks with the same id are paired")
+	}
+
+	pairs, onlyBase, onlyNew, dups := pairTasks(base.Tasks, next.Tasks)
+	c.Paired, c.OnlyBase, c.OnlyNew = len(pairs), onlyBase, onlyNew
+	if dups > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("%d repeated task id(s): only the first of each is compared", dups))
+	}
+	if len(pairs) == 0 {
+		return nil, &InputError{Op: "compare", Err: fmt.Errorf("the runs have no task in common")}
+	}
+
+	c.Rows = append(c.Rows, compareDimensions(pairs, sopts, o)...)
+	for _, m := range compareMetrics {
+		c.Rows = append(c.Rows, compareMetricRow(pairs, m))
+	}
+	c.Tests = holm(c.Rows)
+	for i := range c.Rows {
+		judge(&c.Rows[i], o.Alpha, th)
+	}
+	return c, nil
+}
+
+// scoringJSON is a report's recorded scoring options in comparable form.
+// A report without a scoring block was scored with the defaults.
+func scoringJSON(r *report.Report) string {
+	o := r.Scoring.Options(r.Weights, "")
+	b, _ := json.Marshal(struct {
+		T scorer.Targets
+		P *scorer.Prices
+		C map[string]float64
+	}{o.Targets, o.Prices, o.CategoryWeights})
+	return string(b)
+}
+
+func runRef(r *report.Report) RunRef {
+	s := r.Run.Suite.Name
+	if r.Run.Suite.Version != "" {
+		s += "@" + r.Run.Suite.Version
+	}
+	return RunRef{ID: r.Run.ID, Model: r.Run.Model, Target: r.Run.Target, Suite: s, Tasks: len(r.Tasks)}
+}
+
+// pairTasks matches tasks by id, in (category, id) order so that the
+// bootstrap's draws do not depend on report order.
+func pairTasks(base, next []scorer.TaskResult) (pairs []pair, onlyBase, onlyNew []string, dups int) {
+	byID := map[string]*scorer.TaskResult{}
+	for i := range next {
+		if _, ok := byID[next[i].ID]; ok {
+			dups++
+			continue
+		}
+		byID[next[i].ID] = &next[i]
+	}
+	seen := map[string]bool{}
+	for i := range base {
+		b := &base[i]
+		if seen[b.ID] {
+			dups++
+			continue
+		}
+		seen[b.ID] = true
+		if n, ok := byID[b.ID]; ok {
+			pairs = append(pairs, pair{id: b.ID, category: b.Category, base: b, new: n})
+		} else {
+			onlyBase = append(onlyBase, b.ID)
+		}
+	}
+	for id := range byID {
+		if !seen[id] {
+			onlyNew = append(onlyNew, id)
+		}
+	}
+	slices.SortFunc(pairs, func(a, b pair) int {
+		return cmp.Or(cmp.Compare(a.category, b.category), cmp.Compare(a.id, b.id))
+	})
+	sort.Strings(onlyBase)
+	sort.Strings(onlyNew)
+	if onlyBase == nil {
+		onlyBase = []string{}
+	}
+	if onlyNew == nil {
+		onlyNew = []string{}
+	}
+	return pairs, onlyBase, onlyNew, dups
+}
+
+// compareDimensions runs the paired, category-stratified bootstrap of
+// every dimension and the composite.
+func compareDimensions(pairs []pair, sopts scorer.Options, o CompareOptions) []CompareRow {
+	n := len(pairs)
+	w := sopts.Weights
+	catN := map[string]int{}
+	for _, p := range pairs {
+		catN[p.category]++
+	}
+	cb, cn := make([]contribution, n), make([]contribution, n)
+	baseTasks, newTasks := make([]scorer.TaskResult, n), make([]scorer.TaskResult, n)
+	for i, p := range pairs {
+		cb[i], cn[i] = contributionOf(*p.base, sopts, catN), contributionOf(*p.new, sopts, catN)
+		baseTasks[i], newTasks[i] = *p.base, *p.new
+	}
+	vb, vn := dimValues(cb, nil, w), dimValues(cn, nil, w)
+
+	// Strata: runs of one category in the pairs' (category, id) order.
+	var strata [][2]int
+	for i := range pairs {
+		if i == 0 || pairs[i].category != pairs[i-1].category {
+			strata = append(strata, [2]int{i, 0})
+		}
+		strata[len(strata)-1][1]++
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, compareStreamWord))
+	counts := make([]float64, n)
+	diffs := make([][]float64, 6)
+	for d := range diffs {
+		diffs[d] = make([]float64, 0, o.Resamples)
+	}
+	for range o.Resamples {
+		clear(counts)
+		for _, s := range strata {
+			for range s[1] {
+				counts[s[0]+rng.IntN(s[1])]++
+			}
+		}
+		b, nw := dimValues(cb, counts, w), dimValues(cn, counts, w)
+		for d := range 6 {
+			diffs[d] = append(diffs[d], nw[d]-b[d])
+		}
+	}
+
+	// The decomposition must reproduce the scorer's own values; if a
+	// formula stops being a mean over tasks, say so rather than test
+	// something else than what the report shows.
+	point := sopts
+	point.Bootstrap = scorer.Bootstrap{Resamples: 1}
+	sb, sn := scorer.ScoreWith(baseTasks, point), scorer.ScoreWith(newTasks, point)
+	official := func(s scorer.Scores) [6]float64 {
+		return [6]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, s.Composite.Value}
+	}
+	ob, on := official(sb), official(sn)
+
+	rows := make([]CompareRow, 0, 6)
+	order := []int{5, 0, 1, 2, 3, 4} // composite first, as reports print it
+	for _, d := range order {
+		r := CompareRow{Name: dimNames[d], Kind: KindDimension, Unit: "points", Better: directionHigher,
+			Base: vb[d], New: vn[d], Diff: vn[d] - vb[d], Test: TestBootstrap}
+		members := 0
+		for i := range pairs {
+			if d == 5 || cb[i].weight[d] > 0 || cn[i].weight[d] > 0 {
+				members++
+			}
+		}
+		r.N = members
+		if members == 0 {
+			r.Verdict, r.Note = VerdictNotTested, "no paired task counts towards this dimension"
+			rows = append(rows, r)
+			continue
+		}
+		s := slices.Clone(diffs[d])
+		slices.Sort(s)
+		ci := [2]float64{stat.Quantile(0.025, stat.Empirical, s, nil), stat.Quantile(0.975, stat.Empirical, s, nil)}
+		r.CI95 = &ci
+		r.P = bootstrapP(s)
+		if math.Abs(ob[d]-vb[d]) > 1e-6 || math.Abs(on[d]-vn[d]) > 1e-6 {
+			r.Note = fmt.Sprintf("the scorer gives %.2f → %.2f on these tasks; its formula is not a plain mean over tasks, so the test approximates it", ob[d], on[d])
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// bootstrapP is the two-sided bootstrap p-value of "no difference": twice
+// the smaller share of resampled differences on either side of 0, with
+// the +1 correction that keeps it valid at small resample counts. sorted
+// must be sorted.
+func bootstrapP(sorted []float64) float64 {
+	b := len(sorted)
+	if b == 0 {
+		return 1
+	}
+	le := sort.SearchFloat64s(sorted, math.Nextafter(0, 1)) // d ≤ 0
+	ge := b - sort.SearchFloat64s(sorted, 0)                // d ≥ 0
+	return math.Min(1, 2*float64(min(le, ge)+1)/float64(b+1))
+}
+
+// compareMetricRow runs the Wilcoxon signed-rank test on one metric over
+// the paired tasks where both runs have it.
+func compareMetricRow(pairs []pair, m compareMetric) CompareRow {
+	r := CompareRow{Name: m.name, Kind: KindMetric, Unit: m.unit, Better: m.better, Feeds: m.feeds, Test: TestWilcoxon}
+	var bs, ns, ds []float64
+	for _, p := range pairs {
+		b, okb := m.value(p.base)
+		n, okn := m.value(p.new)
+		if okb && okn {
+			bs, ns, ds = append(bs, b), append(ns, n), append(ds, n-b)
+		}
+	}
+	r.N = len(ds)
+	if r.N == 0 {
+		r.Verdict, r.Note = VerdictNotTested, "no paired task has this metric in both runs"
+		return r
+	}
+	r.Base, r.New, r.Diff = median(bs), median(ns), median(ds)
+	if r.Base != 0 {
+		rel := r.Diff / math.Abs(r.Base) * 100
+		r.RelPct = &rel
+	}
+	z, p := WilcoxonSignedRank(ds)
+	r.Z, r.P = &z, p
+	if r.N < 10 {
+		r.Note = "fewer than 10 pairs: the normal approximation is rough"
+	}
+	return r
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return stat.Quantile(0.5, stat.LinInterp, s, nil)
+}
+
+// WilcoxonSignedRank tests whether paired differences d are symmetric
+// about 0. Zero differences are dropped (Wilcoxon's convention), the rest
+// ranked by |d| with tied ranks averaged, and W⁺ (the sum of the positive
+// ranks) compared with its null distribution through the normal
+// approximation
+//
+//	z = (W⁺ − n(n+1)/4 ∓ ½) / √(n(n+1)(2n+1)/24 − Σ(t³−t)/48)
+//
+// with a continuity correction of ½ towards the mean and the variance
+// reduced for every group of t tied ranks. It returns z and the two-sided
+// p-value 2·(1 − Φ(|z|)) from gonum's standard normal. With no non-zero
+// difference there is nothing to test: z = 0, p = 1.
+func WilcoxonSignedRank(d []float64) (z, p float64) {
+	abs := make([]float64, 0, len(d))
+	pos := make([]bool, 0, len(d))
+	for _, x := range d {
+		if x != 0 && !math.IsNaN(x) {
+			abs = append(abs, math.Abs(x))
+			pos = append(pos, x > 0)
+		}
+	}
+	n := len(abs)
+	if n == 0 {
+		return 0, 1
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return abs[idx[a]] < abs[idx[b]] })
+	var wPlus, tieSum float64
+	for i := 0; i < n; {
+		j := i
+		for j+1 < n && abs[idx[j+1]] == abs[idx[i]] {
+			j++
+		}
+		rank := float64(i+j+2) / 2 // ranks i+1 … j+1 averaged
+		for k := i; k <= j; k++ {
+			if pos[idx[k]] {
+				wPlus += rank
+			}
+		}
+		if t := float64(j - i + 1); t > 1 {
+			tieSum += t*t*t - t
+		}
+		i = j + 1
+	}
+	nf := float64(n)
+	mean := nf * (nf + 1) / 4
+	variance := nf*(nf+1)*(2*nf+1)/24 - tieSum/48
+	if !(variance > 0) {
+		return 0, 1
+	}
+	dev := wPlus - mean
+	switch {
+	case dev > 0.5:
+		dev -= 0.5
+	case dev < -0.5:
+		dev += 0.5
+	default:
+		dev = 0
+	}
+	z = dev / math.Sqrt(variance)
+	normal := distuv.Normal{Mu: 0, Sigma: 1}
+	p = math.Min(1, 2*normal.CDF(-math.Abs(z)))
+	return z, p
+}
+
+// holm fills PHolm for every tested row and returns how many were tested:
+// sorted by p ascending, the k-th smallest is multiplied by (m − k + 1),
+// and the adjusted values are made non-decreasing.
+func holm(rows []CompareRow) int {
+	var idx []int
+	for i, r := range rows {
+		if r.Verdict != VerdictNotTested {
+			idx = append(idx, i)
+		}
+	}
+	m := len(idx)
+	sort.SliceStable(idx, func(a, b int) bool { return rows[idx[a]].P < rows[idx[b]].P })
+	running := 0.0
+	for k, i := range idx {
+		adj := math.Min(1, float64(m-k)*rows[i].P)
+		running = math.Max(running, adj)
+		rows[i].PHolm = running
+	}
+	return m
+}
+
+// judge sets a tested row's verdict from its corrected p-value, its
+// direction and its threshold.
+func judge(r *CompareRow, alpha float64, th Thresholds) {
+	if r.Verdict == VerdictNotTested {
+		return
+	}
+	if f, ok := th[r.Name]; ok && f > 0 {
+		r.Floor = &f
+	}
+	r.Verdict = VerdictNoChange
+	// A metric's direction is the test's (the sign of z): with many tied
+	// pairs the median difference can be 0 while the ranks are not.
+	up := r.Diff > 0
+	if r.Z != nil {
+		up = *r.Z > 0
+	}
+	if r.PHolm >= alpha || (r.Z == nil && r.Diff == 0) || (r.Z != nil && *r.Z == 0) {
+		return
+	}
+	if r.Floor != nil {
+		size := math.Abs(r.Diff)
+		if r.Kind == KindMetric {
+			if r.RelPct == nil {
+				size = math.Inf(1)
+			} else {
+				size = math.Abs(*r.RelPct)
+			}
+		}
+		if size < *r.Floor {
+			r.Note = strings.TrimSpace(r.Note + " significant but below the threshold")
+			return
+		}
+	}
+	better := up
+	if r.Better == directionLower {
+		better = !better
+	}
+	if better {
+		r.Verdict = VerdictImproved
+	} else {
+		r.Verdict = VerdictRegressed
+	}
+}
+
+// fmtVal shows a value in its unit: dollars with three significant
+// digits (a task costs fractions of a cent), the rest to one decimal.
+func fmtVal(v float64, unit string) string {
+	if unit == "USD" {
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+func fmtDiff(r CompareRow) string {
+	s := fmtSigned(r.Diff, r.Unit)
+	if r.RelPct != nil {
+		s += fmt.Sprintf(" (%+.1f%%)", *r.RelPct)
+	}
+	return s
+}
+
+func fmtSigned(v float64, unit string) string {
+	s := fmtVal(v, unit)
+	if v >= 0 && !strings.HasPrefix(s, "-") {
+		s = "+" + s
+	}
+	return s
+}
+
+// fmtFloor shows a row's practical-significance floor in its unit.
+func fmtFloor(r CompareRow) string {
+	switch {
+	case r.Floor == nil:
+		return "-"
+	case r.Kind == KindMetric:
+		return strconv.FormatFloat(*r.Floor, 'g', 3, 64) + "%"
+	}
+	return strconv.FormatFloat(*r.Floor, 'g', 3, 64)
+}
+
+func fmtP(p float64) string {
+	if p < 1e-4 {
+		return "<0.0001"
+	}
+	return strconv.FormatFloat(p, 'f', 4, 64)
+}
+
+func fmtCI(r CompareRow) string {
+	if r.CI95 == nil {
+		return "-"
+	}
+	return "[" + fmtSigned(r.CI95[0], r.Unit) + ", " + fmtSigned(r.CI95[1], r.Unit) + "]"
+}
+
+func (c *Comparison) header() []string {
+	lines := []string{
+		fmt.Sprintf("base  %s  model %s  suite %s  tasks %d", c.Base.ID, c.Base.Model, c.Base.Suite, c.Base.Tasks),
+		fmt.Sprintf("new   %s  model %s  suite %s  tasks %d", c.New.ID, c.New.Model, c.New.Suite, c.New.Tasks),
+		fmt.Sprintf("paired tasks %d (only in base %d, only in new %d); Holm over %d tests at alpha %g; %d paired bootstrap resamples",
+			c.Paired, len(c.OnlyBase), len(c.OnlyNew), c.Tests, c.Alpha, c.Resamples),
+	}
+	return lines
+}
+
+// CompareText writes the comparison as an aligned table.
+func CompareText(c *Comparison) func(io.Writer) error {
+	return func(w io.Writer) error {
+		var b strings.Builder
+		for _, l := range c.header() {
+			b.WriteString(l + "\n")
+		}
+		b.WriteString("\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tBASE\tNEW\tDIFF\tCI95\tTEST\tN\tP\tP_HOLM\tFLOOR\tVERDICT")
+		for _, r := range c.Rows {
+			note := r.Verdict
+			if r.Note != "" {
+				note += " (" + r.Note + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.Name, fmtVal(r.Base, r.Unit), fmtVal(r.New, r.Unit),
+				fmtDiff(r), fmtCI(r), shortTest(r.Test), r.N, fmtP(r.P), fmtP(r.PHolm), fmtFloor(r), note)
+		}
+		tw.Flush()
+		for _, n := range c.Notes {
+			b.WriteString("note: " + n + "\n")
+		}
+		b.WriteString(c.summary() + "\n")
+		_, err := io.WriteString(w, b.String())
+		if err != nil {
+			return fmt.Errorf("write comparison: %w", err)
+		}
+		return nil
+	}
+}
+
+func shortTest(t string) string {
+	if t == TestWilcoxon {
+		return "wilcoxon"
+	}
+	return "bootstrap"
+}
+
+func (c *Comparison) summary() string {
+	var reg, imp []string
+	for _, r := range c.Rows {
+		name := r.Name
+		if r.Feeds != "" {
+			name += " (" + r.Feeds + ")"
+		}
+		switch r.Verdict {
+		case VerdictRegressed:
+			reg = append(reg, name)
+		case VerdictImproved:
+			imp = append(imp, name)
+		}
+	}
+	if len(reg) == 0 && len(imp) == 0 {
+		return "verdict: no significant change"
+	}
+	var parts []string
+	if len(reg) > 0 {
+		parts = append(parts, "regressed: "+strings.Join(reg, ", "))
+	}
+	if len(imp) > 0 {
+		parts = append(parts, "improved: "+strings.Join(imp, ", "))
+	}
+	return "verdict: " + strings.Join(parts, "; ")
+}
+
+// CompareMarkdown writes the comparison as a Markdown table.
+func CompareMarkdown(c *Comparison) func(io.Writer) error {
+	return func(w io.Writer) error {
+		var b strings.Builder
+		b.WriteString("## janus compare\n\n")
+		for _, l := range c.header() {
+			b.WriteString("- " + mdEscape(l) + "\n")
+		}
+		b.WriteString("\n| name | base | new | diff | 95% CI | test | n | p | p (Holm) | floor | verdict |\n")
+		b.WriteString("|---|---:|---:|---:|---|---|---:|---:|---:|---:|---|\n")
+		for _, r := range c.Rows {
+			v := r.Verdict
+			switch v {
+			case VerdictRegressed:
+				v = "**regressed**"
+			case VerdictImproved:
+				v = "**improved**"
+			}
+			if r.Note != "" {
+				v += " (" + r.Note + ")"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |\n", r.Name, fmtVal(r.Base, r.Unit),
+				fmtVal(r.New, r.Unit), fmtDiff(r), fmtCI(r), shortTest(r.Test), r.N, fmtP(r.P), fmtP(r.PHolm), fmtFloor(r), mdEscape(v))
+		}
+		b.WriteString("\n")
+		for _, n := range c.Notes {
+			b.WriteString("> " + mdEscape(n) + "\n")
+		}
+		b.WriteString("**" + c.summary() + "**\n")
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return fmt.Errorf("write comparison: %w", err)
+		}
+		return nil
+	}
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// CompareJSON writes the comparison as indented JSON.
+func CompareJSON(c *Comparison) func(io.Writer) error {
+	return func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(c); err != nil {
+			return fmt.Errorf("write comparison: %w", err)
+		}
+		return nil
+	}
+}

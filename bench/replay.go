@@ -1,0 +1,256 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/suites"
+)
+
+// recordingSuffix ends the name of every file `--record` writes.
+const recordingSuffix = ".sse.jsonl"
+
+// ReplayOptions configure `janus bench replay`. Zero values mean the
+// defaults of `janus bench run`.
+type ReplayOptions struct {
+	// Dir holds the <task>.sse.jsonl recordings of one run.
+	Dir    string
+	Suite  string
+	Loader suites.Loader
+	// Budgets are the streaming contract's limits (default 2 s / 2 s).
+	Budgets trace.Budgets
+	Weights scorer.Weights
+	Targets scorer.Targets
+	// Prices price tokens for targets that report no cost (default
+	// scorer.DefaultPrices), as `bench run --prices` does.
+	Prices *scorer.Prices
+	// Model is what the run asked for, for the report and the price
+	// table; empty means the model the target named in its answers.
+	Model string
+	// Out, if set, receives the replayed report as JSON.
+	Out    string
+	Logger *slog.Logger
+}
+
+// RecordingError is a recording file that cannot be read back.
+type RecordingError struct {
+	Path string
+	Line int
+	Err  error
+}
+
+func (e *RecordingError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("recording %s:%d: %v", e.Path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("recording %s: %v", e.Path, e.Err)
+}
+
+func (e *RecordingError) Unwrap() error { return e.Err }
+
+// ReadRecording parses one `--record` file into a trace.Recording. A file
+// without an end line (recorded by an older janus, or cut short) is read
+// as far as it goes; the request is then assumed to have streamed with
+// usage asked for, as `janus bench run` does by default.
+func ReadRecording(path string) (*trace.Recording, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &RecordingError{Path: path, Err: err}
+	}
+	defer f.Close()
+	rec := &trace.Recording{Stream: true, WantUsage: true, SentNs: -1, HeadersNs: -1, EndNs: -1}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		if rec.Ended {
+			return nil, &RecordingError{Path: path, Line: line, Err: errors.New("data after the end line")}
+		}
+		var l recordLine
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return nil, &RecordingError{Path: path, Line: line, Err: err}
+		}
+		switch {
+		case l.End != nil:
+			rec.Ended, rec.EndNs, rec.Err = true, l.AtNs, l.End.Error
+			rec.SentNs, rec.Stream, rec.WantUsage = l.End.SentNs, l.End.Stream, l.End.WantUsage
+		case l.Status != 0:
+			if rec.Status != 0 {
+				return nil, &RecordingError{Path: path, Line: line, Err: errors.New("a second response head")}
+			}
+			rec.Status, rec.Header, rec.HeadersNs = l.Status, l.Headers, l.AtNs
+		default:
+			if rec.Status == 0 {
+				return nil, &RecordingError{Path: path, Line: line, Err: errors.New("body bytes before the response head")}
+			}
+			rec.Reads = append(rec.Reads, trace.Read{AtNs: l.AtNs, Data: l.Data})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &RecordingError{Path: path, Err: err}
+	}
+	return rec, nil
+}
+
+// Replay re-parses a recorded run: every task's raw SSE bytes go through
+// the live parser again with their original read times (trace.Replay), and
+// the rebuilt traces are scored against the suite's tasks as `janus bench
+// run` scores them. A run can so be audited after the fact, and an old run
+// re-read by a newer parser or evaluator. The report is validated against
+// the published schema before it is returned.
+func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
+	if o.Loader == nil {
+		o.Loader = suites.DefaultLoader{}
+	}
+	if o.Suite == "" {
+		o.Suite = "smoke"
+	}
+	if o.Budgets.TTFTMs <= 0 {
+		o.Budgets.TTFTMs = trace.DefaultBudgets().TTFTMs
+	}
+	if o.Budgets.GapMs <= 0 {
+		o.Budgets.GapMs = trace.DefaultBudgets().GapMs
+	}
+	if o.Weights == (scorer.Weights{}) {
+		o.Weights = scorer.DefaultWeights()
+	}
+	if o.Targets == (scorer.Targets{}) {
+		o.Targets = scorer.DefaultTargets()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	suite, err := o.Loader.Load(ctx, o.Suite)
+	if err != nil {
+		return nil, &InputError{Op: "load suite", Err: err}
+	}
+	entries, err := os.ReadDir(o.Dir)
+	if err != nil {
+		return nil, &InputError{Op: "replay", Err: err}
+	}
+	files := map[string]string{} // safe task name → path
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), recordingSuffix) {
+			files[strings.TrimSuffix(e.Name(), recordingSuffix)] = filepath.Join(o.Dir, e.Name())
+		}
+	}
+	if len(files) == 0 {
+		return nil, &InputError{Op: "replay", Err: fmt.Errorf("%s holds no *%s recordings (write them with bench run --record)", o.Dir, recordingSuffix)}
+	}
+
+	started := time.Now().UTC()
+	client := &trace.Client{}
+	var tasks []scorer.TaskResult
+	model := ""
+	used := map[string]bool{}
+	for i := range suite.Tasks {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		t := &suite.Tasks[i]
+		name := safeName(t.ID)
+		path, ok := files[name]
+		if !ok || used[name] {
+			continue
+		}
+		used[name] = true
+		rec, err := ReadRecording(path)
+		if err != nil {
+			return nil, &InputError{Op: "replay", Err: err}
+		}
+		tr := client.Replay(rec)
+		tr.TaskID = t.ID
+		if tr.Err != nil && tr.Err.Class == trace.ErrCancelled {
+			o.Logger.Info("skipping a task the run cancelled", "task", t.ID)
+			continue // `bench run` left it out of its report too
+		}
+		if model == "" {
+			model = tr.Model
+		}
+		tasks = append(tasks, Score(t, tr, o.Budgets))
+	}
+	if o.Model != "" {
+		model = o.Model
+	}
+	var unknown []string
+	for name := range files {
+		if !used[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	if len(unknown) > 0 {
+		o.Logger.Warn("recordings of tasks the suite does not have were skipped", "suite", suite.Name, "tasks", strings.Join(unknown, ","))
+	}
+	if len(tasks) == 0 {
+		return nil, &InputError{Op: "replay", Err: fmt.Errorf("no recording in %s belongs to a task of suite %s", o.Dir, suite.Name)}
+	}
+
+	abs, _ := filepath.Abs(o.Dir)
+	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights, Tasks: tasks}
+	rep.Run = report.Run{
+		ID: "replay-" + newRunID(), Status: report.RunCompleted, StartedAt: started,
+		Target: "replay:" + abs, Model: model,
+		Suite:       report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
+		Concurrency: 1, Stream: true, Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(),
+		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+	}
+	for _, t := range tasks {
+		if !t.Stream {
+			rep.Run.Stream = false
+		}
+	}
+	// Scored the way `bench run` scores: the suite's category weights,
+	// the price table, the model the target named.
+	sopts := scorer.Options{Weights: o.Weights, Targets: o.Targets, Prices: o.Prices, Model: model,
+		CategoryWeights: scorer.QualityCategoryWeights(suite.Weights)}
+	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
+	rep.Scoring = report.NewScoring(sopts)
+	rep.Aggregate()
+	rep.Run.FinishedAt = time.Now().UTC()
+	var buf bytes.Buffer
+	if err := report.JSON(rep)(&buf); err != nil {
+		return nil, err
+	}
+	if err := report.Validate(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	if o.Out != "" {
+		if err := WriteFileAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+			return rep, fmt.Errorf("replay: write report: %w", err)
+		}
+	}
+	return rep, nil
+}
+
+// IsRecordingDir reports whether path is a directory holding `--record`
+// files, so that `janus score` can take either a report or a recorded run.
+func IsRecordingDir(path string) bool {
+	st, err := os.Stat(path)
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	m, _ := fs.Glob(os.DirFS(path), "*"+recordingSuffix)
+	return len(m) > 0
+}

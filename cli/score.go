@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/scorer"
+)
+
+// compatJanusPoC names the Janus PoC result format for --compat.
+const compatJanusPoC = "janus-poc"
+
+// scoreCommand re-scores what a run left behind, without the target: a
+// report (current formulas, any weights), a --record directory (re-parsed
+// from the raw bytes, as bench replay), or a Janus PoC result file.
+func scoreCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "score",
+		Usage:     "re-score a stored report, a recorded run or a Janus PoC result without calling the target",
+		ArgsUsage: "REPORT.json | RECORD_DIR | --compat janus-poc FILE",
+		Description: "A report keeps every input the dimension formulas read, so it can be scored again with\n" +
+			"today's formulas and other weights or prices. A directory written by bench run --record is\n" +
+			"replayed from its raw bytes first (see bench replay). --compat janus-poc reads the PoC's\n" +
+			"bench result JSON and scores it with janus's formulas (field mapping in docs/SCORING.md).",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "weights", Usage: "composite weights, e.g. quality=50,speed=10,cost=15,streaming=15,multimodal=10 (default: the report's)"},
+			&ucli.StringFlag{Name: "prices", Usage: "price table (JSON or YAML) for tasks that report tokens but no cost_usd"},
+			&ucli.StringFlag{Name: "format", Value: "text", Usage: "output: " + strings.Join(report.Formats, ", ")},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the re-scored report as JSON to this path"},
+			&ucli.StringFlag{Name: "compat", Usage: "read a foreign result format: " + compatJanusPoC},
+			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "suite of a recorded run (RECORD_DIR only)"},
+		},
+		Action: func(c *ucli.Context) error {
+			args, err := positional(c)
+			if err != nil {
+				return err
+			}
+			if len(args) != 1 {
+				return usageErrorf("score takes one REPORT, RECORD_DIR or FILE, got %d arguments", len(args))
+			}
+			path := args[0]
+			format := c.String("format")
+			if !contains(report.Formats, format) {
+				return usageErrorf("--format %q: want one of %s", format, strings.Join(report.Formats, ", "))
+			}
+			opts, err := rescoreOptions(c)
+			if err != nil {
+				return err
+			}
+			var rep *report.Report
+			var poc map[string]float64
+			switch compat := c.String("compat"); {
+			case compat == compatJanusPoC:
+				f, err := os.Open(path)
+				if err != nil {
+					return &bench.InputError{Op: "score", Err: err}
+				}
+				res, err := bench.FromJanusPoC(f, filepath.Base(path), opts)
+				f.Close()
+				if err != nil {
+					return fmt.Errorf("score: %w", err)
+				}
+				rep, poc = res.Report, res.PoC
+			case compat != "":
+				return usageErrorf("--compat %q: want %s", compat, compatJanusPoC)
+			case bench.IsRecordingDir(path):
+				rep, err = bench.Replay(c.Context, bench.ReplayOptions{Dir: path, Suite: c.String("suite"),
+					Weights: opts.Weights, Prices: opts.Prices, Logger: logger()})
+				if err != nil {
+					return fmt.Errorf("score: %w", err)
+				}
+			default:
+				in, err := bench.ReadReport(path)
+				if err != nil {
+					return fmt.Errorf("score: %w", err)
+				}
+				rep = bench.Rescore(in, opts)
+			}
+			if out := c.String("out"); out != "" {
+				if err := bench.WriteFileAtomic(out, report.JSON(rep)); err != nil {
+					return fmt.Errorf("score: write %s: %w", out, err)
+				}
+			}
+			w, err := report.Writer(format, rep, nil)
+			if err != nil {
+				return usageErrorf("--format: %v", err)
+			}
+			if err := w(stdout(c)); err != nil {
+				return fmt.Errorf("score: %w", err)
+			}
+			if poc != nil && format == "text" {
+				return writePoCSideBySide(stdout(c), rep, poc)
+			}
+			return nil
+		},
+	}
+}
+
+// rescoreOptions reads --weights and --prices.
+func rescoreOptions(c *ucli.Context) (bench.RescoreOptions, error) {
+	var o bench.RescoreOptions
+	if s := c.String("weights"); s != "" {
+		w, warn, err := scorer.ParseWeights(s)
+		if err != nil {
+			return o, usageErrorf("--weights: %v", err)
+		}
+		if warn != "" {
+			logger().Warn(warn)
+		}
+		o.Weights = w
+	}
+	if p := c.String("prices"); p != "" {
+		prices, err := scorer.LoadPrices(p)
+		if err != nil {
+			return o, usageErrorf("--prices: %v", err)
+		}
+		o.Prices = &prices
+	}
+	return o, nil
+}
+
+// writePoCSideBySide prints the PoC's own scores beside janus's.
+func writePoCSideBySide(w io.Writer, rep *report.Report, poc map[string]float64) error {
+	var b strings.Builder
+	b.WriteString("\nJANUS-POC vs JANUS (same tasks, janus's formulas; docs/SCORING.md explains the mapping)\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DIMENSION\tJANUS-POC\tJANUS")
+	names := make([]string, 0, len(poc))
+	for n := range poc {
+		names = append(names, n)
+	}
+	order := map[string]int{"composite": 0, "quality": 1, "speed": 2, "cost": 3, "streaming": 4, "multimodal": 5}
+	sort.Slice(names, func(i, j int) bool { return order[names[i]] < order[names[j]] })
+	for _, n := range names {
+		d, _ := rep.Scores.Lookup(n)
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\n", n, poc[n], d.Value)
+	}
+	tw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// positional returns a command's arguments with any flags written after
+// them applied to c, so that `janus score r.json --weights quality=100`
+// works as well as the flags-first form urfave/cli parses on its own.
+func positional(c *ucli.Context) ([]string, error) {
+	byName := map[string]ucli.Flag{}
+	for _, f := range c.Command.Flags {
+		for _, n := range f.Names() {
+			byName[n] = f
+		}
+	}
+	var pos []string
+	args := c.Args().Slice()
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f, ok := byName[name]
+		if !ok {
+			return nil, usageErrorf("flag provided but not defined: -%s", name)
+		}
+		if _, isBool := f.(*ucli.BoolFlag); isBool && !hasValue {
+			value, hasValue = "true", true
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return nil, usageErrorf("flag needs an argument: -%s", name)
+			}
+			i++
+			value = args[i]
+		}
+		if err := c.Set(name, value); err != nil {
+			return nil, usageErrorf("invalid value %q for flag -%s: %v", value, name, err)
+		}
+	}
+	return pos, nil
+}
