@@ -65,6 +65,10 @@ type RunOptions struct {
 
 	// Pace of the embedded target's sim provider.
 	Pace baseline.Pace
+	// SimProfile and NoisyShare pick the embedded sim's behaviour
+	// (baseline.Config.Profile, NoisyShare): empty is the oracle.
+	SimProfile string
+	NoisyShare float64
 
 	// Stdout receives the report in Format (one of report.Formats: text,
 	// json, md, junit or csv); nil: none.
@@ -185,7 +189,11 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		HTTP: &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
 	embedded := false
 	if o.Target == "" {
-		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite}, Logger: log})
+		if o.SimProfile != "" && !slices.Contains(baseline.Profiles(), o.SimProfile) {
+			return nil, &InputError{Op: "check options", Err: fmt.Errorf("--sim-profile %q: want one of %s", o.SimProfile, strings.Join(baseline.Profiles(), ", "))}
+		}
+		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite}, Logger: log,
+			Profile: o.SimProfile, NoisyShare: o.NoisyShare})
 		if err != nil {
 			return nil, err
 		}

@@ -217,3 +217,20 @@ func TestRunSeveralSuitesAndSplit(t *testing.T) {
 		t.Fatal("a split with no tasks must be an input error")
 	}
 }
+
+func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
+	// The sim's noisy profile with share 1 answers every task wrongly:
+	// quality must collapse (issue: ≤ 10), while speed does not care.
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	rep, err := Run(context.Background(), RunOptions{Suite: "janus-default", Out: filepath.Join(t.TempDir(), "r.json"), Concurrency: 16,
+		Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}, SimProfile: "noisy", NoisyShare: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Scores.Quality.Value > 10 || rep.Scores.Multimodal.Value > 10 {
+		t.Fatalf("all-wrong sim scored quality %.1f, multimodal %.1f; want ≤ 10", rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
+	}
+	if _, err := Run(context.Background(), RunOptions{SimProfile: "nope", Out: filepath.Join(t.TempDir(), "x.json")}); err == nil {
+		t.Fatal("an unknown sim profile must be an input error")
+	}
+}

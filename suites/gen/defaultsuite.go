@@ -347,6 +347,18 @@ func streamingTasks(r *rand.Rand) []task {
 		out = append(out, task{ID: fmt.Sprintf("streaming-%02d", i+1), Category: "streaming", Messages: []any{user(q)},
 			Request: opts(400), Expect: checks(exact(ans)), Reference: content(ans), Tags: []string{"long-output"}})
 	}
+	// "Think, then answer" tasks invite reasoning_content before the final
+	// content, so the stream's reasoning phase is timed too (TTFT counts the
+	// first reasoning token; ttft_content_ms the first answer token).
+	for i := 0; i < 6; i++ {
+		a, b := 12+r.IntN(80), 12+r.IntN(80)
+		tens, ones := b/10*10, b%10
+		reasoning := fmt.Sprintf("%d × %d = %d × %d + %d × %d = %d + %d = %d.", a, b, a, tens, a, ones, a*tens, a*ones, a*b)
+		out = append(out, task{ID: fmt.Sprintf("streaming-think-%02d", i+1), Category: "streaming",
+			Messages: []any{user(fmt.Sprintf("Think it through step by step first, then give only the final number: what is %d × %d?", a, b))},
+			Request:  opts(400), Expect: checks(number(float64(a * b))),
+			Reference: map[string]any{"reasoning_content": reasoning, "content": fmt.Sprint(a * b)}, Tags: []string{"reasoning"}})
+	}
 	return out
 }
 
