@@ -30,8 +30,6 @@ func targetFlags() []ucli.Flag {
 		&ucli.DurationFlag{Name: "gap-budget", Value: 2 * time.Second, Usage: "streaming contract: no silence longer than this (keep-alives count)"},
 		&ucli.DurationFlag{Name: "sim-ttft", Value: 150 * time.Millisecond, Usage: "embedded target: time to first token"},
 		&ucli.DurationFlag{Name: "sim-token-interval", Value: 20 * time.Millisecond, Usage: "embedded target: time between tokens"},
-		&ucli.StringFlag{Name: "sim-profile", Usage: "embedded target: oracle (default), noisy, slow, stall, buffered, broken-sse, no-usage"},
-		&ucli.Float64Flag{Name: "sim-noisy-share", Usage: "embedded target: share of tasks the noisy profile gets wrong (default 0.3)"},
 	}
 }
 

@@ -22,6 +22,8 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "judge", Usage: "base URL (ending in /v1) of an OpenAI-compatible endpoint for judge checks (off by default)", EnvVars: []string{"JANUS_JUDGE_URL"}},
 			&ucli.StringFlag{Name: "judge-model", Usage: "model the judge endpoint grades with", EnvVars: []string{"JANUS_JUDGE_MODEL"}},
 			&ucli.StringFlag{Name: "judge-api-key", Usage: "bearer token for the judge endpoint", EnvVars: []string{"JANUS_JUDGE_API_KEY"}},
+			&ucli.StringFlag{Name: "sim-profile", Usage: "embedded target: oracle (default), noisy, slow, stall, buffered, broken-sse, no-usage"},
+			&ucli.Float64Flag{Name: "sim-noisy-share", Usage: "embedded target: share of tasks the noisy profile gets wrong (default 0.3)"},
 			&ucli.StringSliceFlag{Name: "split", Usage: "only tasks of these splits (public, private)"},
 			&ucli.StringSliceFlag{Name: "categories", Usage: "only these categories or families (quality, tools, quality/chat, …)"},
 			&ucli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4, Usage: "concurrent requests"},
