@@ -13,7 +13,6 @@ package baseline
 
 import (
 	"log/slog"
-	"runtime/debug"
 	"time"
 
 	"github.com/janus-bench/janus/suites"
@@ -44,21 +43,6 @@ const (
 	// provider that fails after the stream has started does.
 	KindError = "error"
 )
-
-// Version is reported by GET /health. Release builds set it with
-// -ldflags "-X github.com/janus-bench/janus/baseline.Version=…". When it is
-// empty the main module's version from the build info is used.
-var Version = ""
-
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
 
 // Pace is the sim's timing: the first output token is due TTFT after the
 // request arrived and every further token PerToken later. Each token has an

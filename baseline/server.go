@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/janus-bench/janus/internal/baseurl"
+	"github.com/janus-bench/janus/internal/buildinfo"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/suites"
 )
@@ -120,7 +122,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.KeepAlive > 0 {
 		features = append(features, "keepalive")
 	}
-	s.writeJSON(r.Context(), w, http.StatusOK, health{Status: "ok", Version: version(),
+	s.writeJSON(r.Context(), w, http.StatusOK, health{Status: "ok", Version: buildinfo.Get(),
 		UptimeSeconds: time.Since(s.started).Seconds(), Provider: s.provider.Name(), Model: s.cfg.Model,
 		Features: append(features, s.provider.Features()...)})
 }
@@ -193,7 +195,7 @@ func listen(ctx context.Context, addr string, cfg Config) (*running, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn),
 	}
-	rn := &running{url: baseURL(ln.Addr()), hs: hs, errc: make(chan error, 1), log: srv.log}
+	rn := &running{url: baseurl.For(ln.Addr()), hs: hs, errc: make(chan error, 1), log: srv.log}
 	go func() { rn.errc <- hs.Serve(ln) }()
 	var once sync.Once
 	var stopErr error
@@ -217,21 +219,6 @@ func (rn *running) shutdown(ctx context.Context) error {
 		err = errors.Join(err, fmt.Errorf("baseline: serve: %w", serr))
 	}
 	return err
-}
-
-// baseURL is the URL clients use for addr, ending in /v1. A wildcard bind
-// address is replaced by 127.0.0.1: Go binds wildcards dual-stack, and
-// IPv4 loopback is what every local client can reach.
-func baseURL(a net.Addr) string {
-	ta, ok := a.(*net.TCPAddr)
-	if !ok {
-		return "http://" + a.String() + "/v1"
-	}
-	ip := ta.IP
-	if ip == nil || ip.IsUnspecified() {
-		ip = net.IPv4(127, 0, 0, 1)
-	}
-	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(ta.Port)) + "/v1"
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0") and serves in a goroutine.

@@ -10,13 +10,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/janus-bench/janus/internal/baseurl"
+	"github.com/janus-bench/janus/internal/buildinfo"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -275,7 +276,7 @@ func (s *Server) competitorStates() ([]competitorState, int) {
 // competitors' states are informational.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	states, _ := s.competitorStates()
-	writeJSON(w, http.StatusOK, health{Status: "ok", Version: version(),
+	writeJSON(w, http.StatusOK, health{Status: "ok", Version: buildinfo.Get(),
 		UptimeSeconds: time.Since(s.started).Seconds(), Competitors: states})
 }
 
@@ -305,20 +306,6 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	}
 	writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", "",
 		fmt.Sprintf("unknown path %s %s", r.Method, r.URL.Path))
-}
-
-// Version is reported by GET /health; release builds may set it with
-// -ldflags. Empty means the main module's version from the build info.
-var Version = ""
-
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "devel"
 }
 
 // writeJSON writes v with status.
@@ -381,7 +368,7 @@ func Start(ctx context.Context, opts Options) (*Running, error) {
 		ConnState:         connState,
 	}
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	rn := &Running{URL: baseURL(ln.Addr()), Server: s, hs: hs, cancel: cancel, errc: make(chan error, 1)}
+	rn := &Running{URL: baseurl.For(ln.Addr()), Server: s, hs: hs, cancel: cancel, errc: make(chan error, 1)}
 	rn.bg.Go(func() { s.Run(bctx) })
 	go func() { rn.errc <- hs.Serve(guardedListener{ln}) }()
 	s.log.LogAttrs(ctx, slog.LevelInfo, "gateway listening", slog.String("url", rn.URL))
@@ -426,18 +413,4 @@ func Serve(ctx context.Context, opts Options) error {
 		rn.errc <- err // Stop reads it
 		return errors.Join(fmt.Errorf("gateway: serve %s: %w", rn.URL, err), rn.Stop(context.Background()))
 	}
-}
-
-// baseURL is the URL clients use for addr, ending in /v1; a wildcard bind
-// address is replaced by 127.0.0.1.
-func baseURL(a net.Addr) string {
-	ta, ok := a.(*net.TCPAddr)
-	if !ok {
-		return "http://" + a.String() + "/v1"
-	}
-	ip := ta.IP
-	if ip == nil || ip.IsUnspecified() {
-		ip = net.IPv4(127, 0, 0, 1)
-	}
-	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(ta.Port)) + "/v1"
 }

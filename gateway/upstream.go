@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/janus-bench/janus/internal/buildinfo"
 )
 
 // retryableStatus reports the statuses a cold or overloaded upstream
@@ -61,7 +63,7 @@ func (c *call) newRequest(ctx context.Context) (*http.Request, error) {
 	} else {
 		h.Set("Accept", "application/json")
 	}
-	h.Set("User-Agent", "janus-gateway/"+version())
+	h.Set("User-Agent", "janus-gateway/"+buildinfo.Get())
 	h.Set("X-Request-Id", c.rid)
 	if c.corr != "" {
 		h.Set("X-Correlation-ID", c.corr)
