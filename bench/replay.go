@@ -126,18 +126,7 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 	if o.Suite == "" {
 		o.Suite = "smoke"
 	}
-	if o.Budgets.TTFTMs <= 0 {
-		o.Budgets.TTFTMs = trace.DefaultBudgets().TTFTMs
-	}
-	if o.Budgets.GapMs <= 0 {
-		o.Budgets.GapMs = trace.DefaultBudgets().GapMs
-	}
-	if o.Weights == (scorer.Weights{}) {
-		o.Weights = scorer.DefaultWeights()
-	}
-	if o.Targets == (scorer.Targets{}) {
-		o.Targets = scorer.DefaultTargets()
-	}
+	scoringDefaults(&o.Budgets, &o.Weights, &o.Targets)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -102,6 +102,23 @@ type Result struct {
 	Trace *trace.Trace
 }
 
+// scoringDefaults fills the judging options a run and a replay share, so
+// a replayed run is judged exactly as a live one.
+func scoringDefaults(b *trace.Budgets, w *scorer.Weights, tg *scorer.Targets) {
+	if b.TTFTMs <= 0 {
+		b.TTFTMs = trace.DefaultBudgets().TTFTMs
+	}
+	if b.GapMs <= 0 {
+		b.GapMs = trace.DefaultBudgets().GapMs
+	}
+	if *w == (scorer.Weights{}) {
+		*w = scorer.DefaultWeights()
+	}
+	if *tg == (scorer.Targets{}) {
+		*tg = scorer.DefaultTargets()
+	}
+}
+
 func (o *RunOptions) defaults() {
 	if o.Loader == nil {
 		o.Loader = suites.DefaultLoader{}
@@ -118,18 +135,7 @@ func (o *RunOptions) defaults() {
 	if o.TTFTTimeout <= 0 {
 		o.TTFTTimeout = 30 * time.Second
 	}
-	if o.Budgets.TTFTMs <= 0 {
-		o.Budgets.TTFTMs = trace.DefaultBudgets().TTFTMs
-	}
-	if o.Budgets.GapMs <= 0 {
-		o.Budgets.GapMs = trace.DefaultBudgets().GapMs
-	}
-	if o.Weights == (scorer.Weights{}) {
-		o.Weights = scorer.DefaultWeights()
-	}
-	if o.Targets == (scorer.Targets{}) {
-		o.Targets = scorer.DefaultTargets()
-	}
+	scoringDefaults(&o.Budgets, &o.Weights, &o.Targets)
 	if o.Pace == (baseline.Pace{}) {
 		o.Pace = baseline.DefaultPace()
 	}
