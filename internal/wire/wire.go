@@ -64,7 +64,9 @@ type JanusEvent struct {
 	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
-// Artifact describes a non-text output (image, file, audio, …) by reference.
+// Artifact describes a non-text output (image, file, audio, …) by
+// reference. Type is one of image, file, dataset, binary; the baseline
+// emits these and the gateway stores and re-serves them.
 type Artifact struct {
 	ID          string `json:"id"`
 	Type        string `json:"type"`
@@ -73,6 +75,9 @@ type Artifact struct {
 	URL         string `json:"url,omitempty"`
 	SizeBytes   int64  `json:"size_bytes,omitempty"`
 	SHA256      string `json:"sha256,omitempty"`
+	// CreatedAt is RFC 3339; TTLSeconds 0 means no expiry.
+	CreatedAt  string `json:"created_at,omitempty"`
+	TTLSeconds int64  `json:"ttl_seconds,omitempty"`
 }
 
 // Delta is a streamed choice delta: go-openai's plus the Janus extensions.
