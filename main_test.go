@@ -204,7 +204,7 @@ func TestInterruptThenResume(t *testing.T) {
 		t.Fatal("partial report is not marked interrupted")
 	}
 	_, done, err := bench.ReadPartial(out + ".partial.jsonl")
-	if err != nil || len(done) < 2 || len(done) >= 8 {
+	if err != nil || len(done) < 2 || len(done) >= smokeTasks {
 		t.Fatalf("partial file: %d tasks, %v", len(done), err)
 	}
 	rec := filepath.Join(dir, "rec")
@@ -216,10 +216,17 @@ func TestInterruptThenResume(t *testing.T) {
 	if !bytes.Contains(b, []byte(`"status": "completed"`)) {
 		t.Fatal("resumed report is not completed")
 	}
-	// Only the unfinished tasks ran again: one recording each.
-	files, _ := filepath.Glob(filepath.Join(rec, "*.sse.jsonl"))
-	if len(files) != 8-len(done) {
-		t.Fatalf("resume ran %d tasks, want %d", len(files), 8-len(done))
+	// Only the unfinished tasks ran again: one recording each (a multi-turn
+	// task's follow-up turns are recorded beside it as <task>.turnN).
+	all, _ := filepath.Glob(filepath.Join(rec, "*.sse.jsonl"))
+	var files []string
+	for _, f := range all {
+		if !strings.Contains(filepath.Base(f), ".turn") {
+			files = append(files, f)
+		}
+	}
+	if len(files) != smokeTasks-len(done) {
+		t.Fatalf("resume ran %d tasks, want %d", len(files), smokeTasks-len(done))
 	}
 	for _, d := range done {
 		if _, err := os.Stat(filepath.Join(rec, d.ID+".sse.jsonl")); err == nil {
@@ -325,3 +332,6 @@ func TestConform(t *testing.T) {
 		t.Fatalf("conform against a dead port: exit %d, want 2\n%s", r.code, r.stderr)
 	}
 }
+
+// smokeTasks is the size of the built-in smoke suite.
+const smokeTasks = 10

@@ -146,7 +146,7 @@ func (s *Server) serveCompletion(ctx context.Context, w http.ResponseWriter, rid
 		Model: s.cfg.Model, Usage: &usage,
 		Choices: []wire.Choice{{Index: 0, FinishReason: out.FinishReason, Message: wire.Message{
 			Role: openai.ChatMessageRoleAssistant, Content: c.content.String(),
-			ReasoningContent: c.reasoning.String(), ToolCalls: c.calls}}}}
+			ReasoningContent: c.reasoning.String(), ToolCalls: c.calls, Artifacts: c.artifacts}}}}
 	if quirksOf(gen).noUsage {
 		resp.Usage = nil
 	}
@@ -369,6 +369,7 @@ type collector struct {
 	content   strings.Builder
 	reasoning strings.Builder
 	calls     []openai.ToolCall
+	artifacts []wire.Artifact
 	last      time.Time
 }
 
@@ -382,6 +383,7 @@ func (c *collector) Emit(ctx context.Context, ev Event) error {
 	}
 	c.content.WriteString(ev.Delta.Content)
 	c.reasoning.WriteString(ev.Delta.ReasoningContent)
+	c.artifacts = append(c.artifacts, ev.Delta.Artifacts...)
 	for _, tc := range ev.Delta.ToolCalls {
 		i := len(c.calls) - 1
 		switch {

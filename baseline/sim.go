@@ -64,6 +64,9 @@ type sim struct {
 	seed   uint64
 	byHash map[uint64]*script
 	byUser map[string]*script
+	// byFollow answers the turn after janus played a multi-turn task's
+	// tools, keyed like byHash by the task's own messages.
+	byFollow map[uint64]*script
 	// prof is the server's misbehaviour profile (see profiles.go).
 	prof profile
 }
@@ -75,14 +78,24 @@ var _ Provider = (*sim)(nil)
 // asked with a different system prompt or history). The first task wins on
 // either key.
 func newSim(pace Pace, seed uint64, ss []*suites.Suite) *sim {
-	p := &sim{pace: pace, seed: seed, byHash: map[uint64]*script{}, byUser: map[string]*script{}}
+	p := &sim{pace: pace, seed: seed, byHash: map[uint64]*script{}, byUser: map[string]*script{}, byFollow: map[uint64]*script{}}
 	for _, s := range ss {
 		if s == nil {
 			continue
 		}
 		for i := range s.Tasks {
 			t := &s.Tasks[i]
-			sc := buildScript(t.ID, t.Reference, seed)
+			ref := t.Reference
+			if len(t.ToolResults) > 0 {
+				// Multi-turn: the tool calls first; the final answer once
+				// the tool results are back.
+				final := suites.Reference{Content: ref.Content, Artifacts: ref.Artifacts}
+				ref.Content, ref.Artifacts = "", nil
+				if h := messagesHash(t.Messages); p.byFollow[h] == nil {
+					p.byFollow[h] = buildScript(t.ID, final, seed)
+				}
+			}
+			sc := buildScript(t.ID, ref, seed)
 			if h := messagesHash(t.Messages); p.byHash[h] == nil {
 				p.byHash[h] = sc
 			}
@@ -149,8 +162,19 @@ func (p *sim) lookup(msgs []openai.ChatCompletionMessage, h uint64) *script {
 	if sc := p.byHash[h]; sc != nil {
 		return sc
 	}
-	if n := len(msgs); n > 0 && msgs[n-1].Role == openai.ChatMessageRoleUser {
+	n := len(msgs)
+	if n > 0 && msgs[n-1].Role == openai.ChatMessageRoleUser {
 		return p.byUser[wire.TextOf(msgs[n-1])]
+	}
+	// Tool results after the task's question: the task's final answer, once.
+	if n > 0 && msgs[n-1].Role == openai.ChatMessageRoleTool {
+		i := n - 1
+		for i >= 0 && msgs[i].Role == openai.ChatMessageRoleTool {
+			i--
+		}
+		if i >= 0 && msgs[i].Role == openai.ChatMessageRoleAssistant && len(msgs[i].ToolCalls) > 0 {
+			return p.byFollow[messagesHash(msgs[:i])]
+		}
 	}
 	return nil
 }
@@ -243,6 +267,9 @@ func buildScript(taskID string, ref suites.Reference, seed uint64) *script {
 	}
 	for _, t := range tokens.Split(ref.Content) {
 		sc.steps = append(sc.steps, step{kind: KindContent, delta: wire.Delta{Content: t}, tokens: 1})
+	}
+	if len(ref.Artifacts) > 0 {
+		sc.steps = append(sc.steps, step{kind: KindArtifact, delta: wire.Delta{Artifacts: ref.Artifacts}, tokens: 1})
 	}
 	for i, tc := range ref.ToolCalls {
 		idx := i

@@ -25,7 +25,7 @@ func TestOracleStreamsEverySmokeReference(t *testing.T) {
 		t.Run(tk.ID, func(t *testing.T) {
 			req := tk.ChatRequest("any-model-name", true)
 			s := stream(t, ts.URL, req, nil)
-			ref := tk.Reference
+			ref := firstTurn(tk)
 
 			if s.content != ref.Content {
 				t.Errorf("content = %q, want %q", s.content, ref.Content)
@@ -100,8 +100,12 @@ func TestOracleNonStreamEverySmokeReference(t *testing.T) {
 				t.Fatalf("%d choices", len(c.Choices))
 			}
 			m := c.Choices[0].Message
-			if m.Role != "assistant" || m.Content != tk.Reference.Content || m.ReasoningContent != tk.Reference.ReasoningContent {
-				t.Errorf("message = %+v, want reference %+v", m, tk.Reference)
+			ref := firstTurn(tk)
+			if m.Role != "assistant" || m.Content != ref.Content || m.ReasoningContent != ref.ReasoningContent {
+				t.Errorf("message = %+v, want reference %+v", m, ref)
+			}
+			if len(m.Artifacts) != len(ref.Artifacts) || (len(ref.Artifacts) > 0 && m.Artifacts[0] != ref.Artifacts[0]) {
+				t.Errorf("artifacts = %+v, want %+v", m.Artifacts, ref.Artifacts)
 			}
 			if len(m.ToolCalls) != len(tk.Reference.ToolCalls) {
 				t.Fatalf("%d tool calls, want %d", len(m.ToolCalls), len(tk.Reference.ToolCalls))
@@ -125,6 +129,53 @@ func TestOracleNonStreamEverySmokeReference(t *testing.T) {
 				t.Errorf("prompt_tokens = %d, want %d", c.Usage.PromptTokens, want)
 			}
 		})
+	}
+}
+
+// firstTurn is what the oracle answers to a task's own messages: the
+// reference, but for a multi-turn task only its tool calls (the final
+// content comes once the tool results are back).
+func firstTurn(tk suites.Task) suites.Reference {
+	ref := tk.Reference
+	if len(tk.ToolResults) > 0 {
+		ref.Content, ref.Artifacts = "", nil
+	}
+	return ref
+}
+
+// TestOracleFollowUpTurn checks the second turn of a multi-turn task: after
+// the tool results come back, the oracle gives the final answer, and a
+// conversation it does not know gets no scripted answer.
+func TestOracleFollowUpTurn(t *testing.T) {
+	ts := serve(t, fast())
+	var tk suites.Task
+	for _, x := range smoke(t).Tasks {
+		if len(x.ToolResults) > 0 {
+			tk = x
+		}
+	}
+	if tk.ID == "" {
+		t.Fatal("smoke has no multi-turn task")
+	}
+	first := complete(t, ts.URL, tk.ChatRequest(testModel, false)).Choices[0].Message
+	if len(first.ToolCalls) == 0 {
+		t.Fatalf("first turn made no tool call: %+v", first)
+	}
+	conv := func(result string) []openai.ChatCompletionMessage {
+		msgs := append([]openai.ChatCompletionMessage(nil), tk.Messages...)
+		msgs = append(msgs, openai.ChatCompletionMessage{Role: "assistant", ToolCalls: first.ToolCalls})
+		return append(msgs, openai.ChatCompletionMessage{Role: "tool", ToolCallID: first.ToolCalls[0].ID, Content: result})
+	}
+	res, _ := tk.ToolResultFor(first.ToolCalls[0].Function.Name, first.ToolCalls[0].Function.Arguments)
+	req := tk.ChatRequest(testModel, false)
+	req.Messages = conv(res)
+	if got := complete(t, ts.URL, req).Choices[0].Message; got.Content != tk.Reference.Content || len(got.ToolCalls) != 0 {
+		t.Errorf("follow-up answer = %+v, want %q and no tool call", got, tk.Reference.Content)
+	}
+	// A different question before the tool turn is not the task: no oracle.
+	req.Messages[0].Content = "Use the get_weather tool to look up Atlantis."
+	if got := complete(t, ts.URL, req).Choices[0].Message; got.Content == tk.Reference.Content {
+		t.Errorf("an unknown conversation got the task's answer %q", got.Content)
 	}
 }
 

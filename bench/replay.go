@@ -174,6 +174,22 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 			o.Logger.Info("skipping a task the run cancelled", "task", t.ID)
 			continue // `bench run` left it out of its report too
 		}
+		// A multi-turn task's follow-up requests were recorded beside it.
+		for turn := 2; ; turn++ {
+			tn := safeName(fmt.Sprintf("%s.turn%d", t.ID, turn))
+			tp, ok := files[tn]
+			if !ok {
+				break
+			}
+			used[tn] = true
+			trec, err := ReadRecording(tp)
+			if err != nil {
+				return nil, &InputError{Op: "replay", Err: err}
+			}
+			nt := client.Replay(trec)
+			nt.TaskID = t.ID
+			tr.Turns = append(tr.Turns, nt)
+		}
 		if model == "" {
 			model = tr.Model
 		}

@@ -18,9 +18,12 @@ import (
 	"sync"
 	"time"
 
+	openai "github.com/sashabaranov/go-openai"
+
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -428,7 +431,50 @@ func runTask(ctx context.Context, client *trace.Client, t *suites.Task, model st
 	}
 	tr := client.Do(ctx, req, r)
 	tr.TaskID = t.ID
+	playTools(ctx, client, t, req, tr, rec, o.Logger)
 	return Result{Task: Score(t, tr, o.Budgets), Trace: tr}
+}
+
+// playTools carries a multi-turn task on: while the last turn called tools
+// (and the task's turn budget lasts), janus answers each call with the
+// task's scripted result and sends the conversation again. Follow-up turns
+// go into first.Turns; each is recorded as "<task>.turnN" when recording.
+func playTools(ctx context.Context, client *trace.Client, t *suites.Task, req wire.ChatRequest, first *trace.Trace,
+	rec recorderFactory, log *slog.Logger) {
+	last := first
+	msgs := slices.Clone(req.Messages)
+	for turn := 2; turn <= t.Turns() && last.Err == nil && len(last.ToolCalls) > 0 && ctx.Err() == nil; turn++ {
+		calls := make([]openai.ToolCall, len(last.ToolCalls))
+		for i, c := range last.ToolCalls {
+			id := c.ID
+			if id == "" {
+				id = fmt.Sprintf("call_janus_%d_%d", turn, i)
+			}
+			calls[i] = openai.ToolCall{ID: id, Type: openai.ToolTypeFunction,
+				Function: openai.FunctionCall{Name: c.Name, Arguments: c.Arguments}}
+		}
+		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: last.Content, ToolCalls: calls})
+		for _, c := range calls {
+			out, _ := t.ToolResultFor(c.Function.Name, c.Function.Arguments)
+			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: c.ID,
+				Name: c.Function.Name, Content: out})
+		}
+		next := req
+		next.Messages = slices.Clone(msgs)
+		var r trace.Recorder
+		if rec != nil {
+			if fr, err := rec(fmt.Sprintf("%s.turn%d", t.ID, turn)); err != nil {
+				log.Warn("cannot record turn", "task", t.ID, "turn", turn, "err", err)
+			} else {
+				r = fr
+				defer fr.Close()
+			}
+		}
+		nt := client.Do(ctx, next, r)
+		nt.TaskID = t.ID
+		first.Turns = append(first.Turns, nt)
+		last = nt
+	}
 }
 
 // Score turns a task's trace into its scored result: metrics, contract
@@ -443,12 +489,23 @@ func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskR
 			b.GapMs = t.Budget.GapMs
 		}
 	}
+	// Speed metrics are the first turn's (what a user waits for before a
+	// tool runs); every turn must keep the streaming contract, and usage
+	// and the answer span all turns.
 	m := trace.ComputeMetrics(tr)
+	final := tr.Final()
 	res := scorer.TaskResult{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
-		Violations: trace.Violations(tr, m, b), Error: tr.Err, Usage: tr.Usage, Budgets: b, Status: scorer.StatusOK}
+		Violations: trace.Violations(tr, m, b), Error: final.Err, Usage: final.Usage, Budgets: b, Status: scorer.StatusOK}
+	for i, n := range tr.Turns {
+		for _, v := range trace.Violations(n, trace.ComputeMetrics(n), b) {
+			v.Detail = fmt.Sprintf("turn %d: %s", i+2, v.Detail)
+			res.Violations = append(res.Violations, v)
+		}
+	}
 	if res.Violations == nil {
 		res.Violations = []trace.Violation{}
 	}
+	tr = final
 	switch {
 	case tr.Err == nil:
 	case tr.Err.Class.Timeout():

@@ -47,8 +47,8 @@ func TestRunEmbeddedTarget(t *testing.T) {
 	if _, err := os.Stat(out + ".partial.jsonl"); !os.IsNotExist(err) {
 		t.Errorf("partial file left behind after a completed run: %v", err)
 	}
-	if rep.Run.Status != report.RunCompleted || len(rep.Tasks) != 8 || seen != 8 {
-		t.Fatalf("status %s, %d tasks, %d results seen; want completed, 8, 8", rep.Run.Status, len(rep.Tasks), seen)
+	if rep.Run.Status != report.RunCompleted || len(rep.Tasks) != smokeTasks || seen != smokeTasks {
+		t.Fatalf("status %s, %d tasks, %d results seen; want completed, %d, %d", rep.Run.Status, len(rep.Tasks), seen, smokeTasks, smokeTasks)
 	}
 	// The sim answers every smoke task with its reference: full quality,
 	// and no contract violations at this pace.
@@ -134,11 +134,11 @@ func TestRunInterruptAndResume(t *testing.T) {
 		t.Fatalf("resume: %v", err)
 	}
 	readValid(t, out)
-	if rep.Run.ID != hdr.ID || rep.Run.Status != report.RunCompleted || len(rep.Tasks) != 8 {
+	if rep.Run.ID != hdr.ID || rep.Run.Status != report.RunCompleted || len(rep.Tasks) != smokeTasks {
 		t.Fatalf("resumed report: id %s (want %s) status %s tasks %d", rep.Run.ID, hdr.ID, rep.Run.Status, len(rep.Tasks))
 	}
-	if len(resumed) != 8-len(done) {
-		t.Fatalf("resume ran %d tasks, want %d", len(resumed), 8-len(done))
+	if len(resumed) != smokeTasks-len(done) {
+		t.Fatalf("resume ran %d tasks, want %d", len(resumed), smokeTasks-len(done))
 	}
 	for _, id := range resumed {
 		for _, d := range done {
@@ -234,3 +234,6 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 		t.Fatal("an unknown sim profile must be an input error")
 	}
 }
+
+// smokeTasks is the size of the built-in smoke suite.
+const smokeTasks = 10

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,8 +64,8 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 		} `xml:"testsuite"`
 	}
 	x, _ := os.ReadFile(filepath.Join(dir, "sub", "report.xml"))
-	if err := xml.Unmarshal(x, &junit); err != nil || len(junit.Suites) != 2 || len(junit.Suites[0].Cases) != 8 || len(junit.Suites[1].Cases) != 3 {
-		t.Fatalf("report.xml: %v; want 8 task cases and 3 gate cases:\n%s", err, x)
+	if err := xml.Unmarshal(x, &junit); err != nil || len(junit.Suites) != 2 || len(junit.Suites[0].Cases) != smokeTasks || len(junit.Suites[1].Cases) != 3 {
+		t.Fatalf("report.xml: %v; want %d task cases and 3 gate cases:\n%s", err, smokeTasks, x)
 	}
 	for i, want := range []bool{true, false, true} { // composite fails, quality passes, streaming fails
 		if got := junit.Suites[1].Cases[i].Failure != nil; got != want {
@@ -72,8 +73,8 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 		}
 	}
 	c, _ := os.ReadFile(filepath.Join(dir, "tasks.csv"))
-	if rows, err := csv.NewReader(bytes.NewReader(c)).ReadAll(); err != nil || len(rows) != 9 {
-		t.Errorf("tasks.csv: %d rows, %v; want a header and 8 tasks", len(rows), err)
+	if rows, err := csv.NewReader(bytes.NewReader(c)).ReadAll(); err != nil || len(rows) != smokeTasks+1 {
+		t.Errorf("tasks.csv: %d rows, %v; want a header and every smoke task", len(rows), err)
 	}
 	s, _ := os.ReadFile(summary)
 	if !bytes.HasPrefix(s, []byte("# earlier step\n")) || !bytes.Contains(s, []byte("## Scores")) || bytes.Contains(s, []byte("<svg")) {
@@ -99,8 +100,8 @@ func TestRunGatesThatPass(t *testing.T) {
 	if rep.Scoring == nil || rep.Scoring.Prices.Default.PromptUSDPerMTok != 7 || rep.Scoring.Bootstrap.Resamples != 2000 {
 		t.Errorf("scoring block %+v: want the loaded prices and the default bootstrap", rep.Scoring)
 	}
-	if rep.PassRate == nil || rep.PassRate.Passed != 8 || rep.Scores.Composite.CI95 == nil {
-		t.Errorf("pass rate %+v, composite %+v: want 8 passes and an interval", rep.PassRate, rep.Scores.Composite)
+	if rep.PassRate == nil || rep.PassRate.Passed != smokeTasks || rep.Scores.Composite.CI95 == nil {
+		t.Errorf("pass rate %+v, composite %+v: want all smoke tasks passing and an interval", rep.PassRate, rep.Scores.Composite)
 	}
 }
 
@@ -153,7 +154,7 @@ func TestJUnitOfARun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(stdout.Bytes(), []byte(xml.Header)) || !bytes.Contains(stdout.Bytes(), []byte(`<testsuite name="janus.smoke" tests="8"`)) {
+	if !bytes.HasPrefix(stdout.Bytes(), []byte(xml.Header)) || !bytes.Contains(stdout.Bytes(), []byte(fmt.Sprintf(`<testsuite name="janus.smoke" tests="%d"`, smokeTasks))) {
 		t.Errorf("junit on stdout:\n%s", stdout.String())
 	}
 }

@@ -132,6 +132,34 @@ func EvaluateAnswer(task *suites.Task, content string, toolCalls []trace.ToolCal
 	return evaluate(task, content, toolCalls, nil)
 }
 
+// EvaluateReference judges a task's reference answer (or another task's,
+// or a made-up wrong answer, when validation tries it): its content and
+// tool calls and, for a task with an artifact check, its artifacts too,
+// through a trace that holds nothing else. A text-only answer to an
+// image-output task therefore fails the artifact check as it would in a
+// live run, instead of being scored on its text alone. (Such a task should
+// not also carry a streaming check, which this empty trace would fail.)
+func EvaluateReference(task *suites.Task, ref suites.Reference) Verdict {
+	calls := make([]trace.ToolCall, 0, len(ref.ToolCalls))
+	for _, c := range ref.ToolCalls {
+		calls = append(calls, trace.ToolCall{Name: c.Name, Arguments: c.Arguments})
+	}
+	if task == nil || !hasCheck(task, CheckArtifact) {
+		return EvaluateAnswer(task, ref.Content, calls)
+	}
+	tr := &trace.Trace{Content: ref.Content, Reasoning: ref.ReasoningContent, ToolCalls: calls, Artifacts: ref.Artifacts}
+	return evaluate(task, ref.Content, calls, tr)
+}
+
+func hasCheck(task *suites.Task, typ string) bool {
+	for _, c := range task.Expect.Checks {
+		if c.Type == typ {
+			return true
+		}
+	}
+	return false
+}
+
 // evaluate is Evaluate and EvaluateAnswer: tr is nil when there is no
 // trace.
 func evaluate(task *suites.Task, content string, toolCalls []trace.ToolCall, tr *trace.Trace) Verdict {

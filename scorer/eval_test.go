@@ -257,8 +257,8 @@ func refCalls(r suites.Reference) []trace.ToolCall {
 // right answer to anything else.
 func TestSmokeReferences(t *testing.T) {
 	s := loadSmoke(t)
-	if len(s.Tasks) != 8 {
-		t.Fatalf("smoke has %d tasks, want 8", len(s.Tasks))
+	if len(s.Tasks) != 10 {
+		t.Fatalf("smoke has %d tasks, want 10", len(s.Tasks))
 	}
 	for i := range s.Tasks {
 		own := &s.Tasks[i]
@@ -269,7 +269,7 @@ func TestSmokeReferences(t *testing.T) {
 		}
 		for j := range s.Tasks {
 			other := &s.Tasks[j]
-			v := EvaluateAnswer(own, other.Reference.Content, refCalls(other.Reference))
+			v := EvaluateReference(own, other.Reference)
 			if i == j && v.Score != 1 {
 				t.Errorf("%s: own reference scores %v: %s", own.ID, v.Score, v.Reason)
 			}
@@ -304,7 +304,7 @@ func TestSmokeJunkAnswers(t *testing.T) {
 			answers = append(answers, promptText(m))
 		}
 		for _, a := range answers {
-			if v := EvaluateAnswer(tk, a, nil); v.Score != 0 {
+			if v := EvaluateReference(tk, suites.Reference{Content: a}); v.Score != 0 {
 				t.Errorf("%s: junk answer %q scores %v: %s", tk.ID, a, v.Score, v.Reason)
 			}
 		}

@@ -3,7 +3,12 @@
 package scorer_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,7 +21,7 @@ import (
 
 // evaluatorSuite uses every new check type that validation can prove, as a
 // suite author would write it in YAML.
-const evaluatorSuite = `
+var evaluatorSuite = `
 - id: norm
   category: quality/chat
   messages: [{role: user, content: "What is the capital of France? One word."}]
@@ -114,8 +119,24 @@ const evaluatorSuite = `
   messages: [{role: user, content: "Draw a bar chart of 3, 1, 2 and reply with the word Done."}]
   request: {generation_flags: {image_output: true}}
   expect: {checks: [{type: normalized, value: Done}, {type: artifact, value: image, mime: "image/*", min_bytes: 100}]}
-  reference: {content: "Done."}
+  reference:
+    content: "Done."
+    artifacts: [{id: ref-chart, type: image, mime_type: image/png, display_name: chart.png, url: "` + chartURL() + `"}]
 `
+
+// chartURL is a 64×64 striped PNG as a data URL: an image-output
+// reference's artifact.
+func chartURL() string {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 64))
+	for y := 0; y < 64; y++ {
+		for x := 0; x < 64; x++ {
+			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 4), uint8((x ^ y) * 4), 255})
+		}
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+}
 
 // TestEvaluatorSuiteValidates runs the new check types through the loader
 // (strict YAML → suites.Check), the published schema and the whole of

@@ -63,6 +63,16 @@ type Task struct {
 	Reference Reference                      `json:"reference"`
 	Budget    *Budget                        `json:"budget,omitempty"`
 	Tags      []string                       `json:"tags,omitempty"`
+	// ToolResults make a tools task multi-turn: janus plays the tool. When
+	// the answer calls tools, each call gets the first scripted result
+	// whose name (and arguments, when given) match, and the conversation
+	// goes on until the target answers without calling a tool or MaxTurns
+	// requests have been sent. The checks then see every turn's tool calls
+	// and the final turn's content.
+	ToolResults []ToolResult `json:"tool_results,omitempty"`
+	// MaxTurns bounds the requests of a multi-turn task; 0 means
+	// DefaultMaxTurns.
+	MaxTurns int `json:"max_turns,omitempty"`
 	// File and Line locate the task's definition for error messages.
 	File string `json:"-"`
 	Line int    `json:"-"`
@@ -140,12 +150,83 @@ type Check struct {
 	RubricVersion string `json:"rubric_version,omitempty"`
 }
 
+// DefaultMaxTurns bounds a multi-turn task's requests when it sets none: a
+// target that keeps calling tools is cut off and scored on what it said.
+const DefaultMaxTurns = 4
+
+// ToolResult is one scripted tool answer of a multi-turn task.
+type ToolResult struct {
+	// Name is the function the result answers.
+	Name string `json:"name"`
+	// Arguments, when set, must all be present with equal JSON values in
+	// the call's arguments for this result to answer it.
+	Arguments map[string]any `json:"arguments,omitempty"`
+	// Content is sent back as the tool message's content.
+	Content string `json:"content"`
+}
+
+// Turns is how many requests the task may send: 1 for a single-turn task.
+func (t *Task) Turns() int {
+	if len(t.ToolResults) == 0 {
+		return 1
+	}
+	if t.MaxTurns > 0 {
+		return t.MaxTurns
+	}
+	return DefaultMaxTurns
+}
+
+// ToolResultFor is the scripted answer to a call of name with the JSON
+// arguments args; ok is false when no result matches, and the harness
+// then answers with an error the target must cope with.
+func (t *Task) ToolResultFor(name, args string) (content string, ok bool) {
+	var got map[string]any
+	_ = json.Unmarshal([]byte(args), &got) // unparsable arguments match only results without constraints
+	for _, r := range t.ToolResults {
+		if r.Name != name {
+			continue
+		}
+		match := true
+		for k, want := range r.Arguments {
+			if !jsonEqual(got[k], want) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return r.Content, true
+		}
+	}
+	return fmt.Sprintf(`{"error":"no scripted result for %s with these arguments"}`, name), false
+}
+
+// jsonEqual compares two decoded JSON values (numbers as float64 after a
+// round trip, so 3 and 3.0 are equal).
+func jsonEqual(a, b any) bool {
+	ab, err1 := json.Marshal(a)
+	bb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	var x, y any
+	if json.Unmarshal(ab, &x) != nil || json.Unmarshal(bb, &y) != nil {
+		return false
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
+
 // Reference is a known-good answer. The embedded sim target answers with
 // it, and validation proves it passes the task's own checks.
 type Reference struct {
 	Content          string         `json:"content,omitempty"`
 	ReasoningContent string         `json:"reasoning_content,omitempty"`
 	ToolCalls        []ToolCallSpec `json:"tool_calls,omitempty"`
+	// Artifacts are the reference's non-text outputs (for tasks that ask
+	// for an image or a file), usually as data URLs so the reference is
+	// self-contained.
+	Artifacts []wire.Artifact `json:"artifacts,omitempty"`
 }
 
 // ToolCallSpec is a reference tool call: a function name and its JSON

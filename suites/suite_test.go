@@ -14,7 +14,7 @@ func TestLoadSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Tasks) != 8 || s.Version != "1.0.0" || len(s.SHA256) != 64 {
+	if len(s.Tasks) != 10 || s.Version != "1.1.0" || len(s.SHA256) != 64 {
 		t.Fatalf("smoke: %d tasks, version %s, hash %q", len(s.Tasks), s.Version, s.SHA256)
 	}
 	fams := map[string]bool{}
@@ -144,12 +144,12 @@ func TestCombine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Shared ids are prefixed, so 16 distinct tasks.
+	// Shared ids are prefixed, so 20 distinct tasks.
 	seen := map[string]bool{}
 	for _, tk := range c.Tasks {
 		seen[tk.ID] = true
 	}
-	if len(c.Tasks) != 16 || len(seen) != 16 || c.Name != "smoke+smoke" || len(c.SHA256) != 64 || c.SHA256 == a.SHA256 {
+	if len(c.Tasks) != 20 || len(seen) != 20 || c.Name != "smoke+smoke" || len(c.SHA256) != 64 || c.SHA256 == a.SHA256 {
 		t.Fatalf("combined: %d tasks (%d ids), name %s, hash %s", len(c.Tasks), len(seen), c.Name, c.SHA256)
 	}
 	if one, _ := Combine([]*Suite{a}); one != a {

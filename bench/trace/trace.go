@@ -132,6 +132,61 @@ type Trace struct {
 	// ErrorBody is the error message a server put in the stream or body.
 	ErrorBody string `json:"error_body,omitempty"`
 	Err       *Error `json:"error,omitempty"`
+
+	// Turns are the follow-up requests of a multi-turn task (janus played
+	// the tool and sent the conversation on), in order; this trace is the
+	// first turn. Final merges them into the answer the checks judge.
+	Turns []*Trace `json:"turns,omitempty"`
+}
+
+// Final is the whole answer of a multi-turn exchange: the last turn's
+// content and finish reason, every turn's reasoning, tool calls, artifacts
+// and janus events, usage summed over the turns that reported it, and the
+// first error. Timing fields stay the first turn's. A single-turn trace is
+// returned as is.
+func (t *Trace) Final() *Trace {
+	if len(t.Turns) == 0 {
+		return t
+	}
+	f := *t
+	f.Turns = nil
+	f.ToolCalls = append([]ToolCall(nil), t.ToolCalls...)
+	f.Artifacts = append([]wire.Artifact(nil), t.Artifacts...)
+	f.JanusEvents = append([]string(nil), t.JanusEvents...)
+	usage := t.Usage
+	for _, n := range t.Turns {
+		f.Content, f.FinishReason = n.Content, n.FinishReason
+		f.Reasoning += n.Reasoning
+		f.ToolCalls = append(f.ToolCalls, n.ToolCalls...)
+		f.Artifacts = append(f.Artifacts, n.Artifacts...)
+		f.JanusEvents = append(f.JanusEvents, n.JanusEvents...)
+		if f.Err == nil && n.Err != nil {
+			f.Err, f.ErrorBody = n.Err, n.ErrorBody
+		}
+		usage = sumUsage(usage, n.Usage)
+	}
+	f.Usage = usage
+	return &f
+}
+
+// sumUsage adds two turns' usage. A turn without usage leaves the sum
+// unknown (nil): a partial count would understate the cost. Cost and
+// sandbox seconds are summed only when both turns report them.
+func sumUsage(a, b *wire.Usage) *wire.Usage {
+	if a == nil || b == nil {
+		return nil
+	}
+	u := wire.Usage{PromptTokens: a.PromptTokens + b.PromptTokens, CompletionTokens: a.CompletionTokens + b.CompletionTokens,
+		TotalTokens: a.TotalTokens + b.TotalTokens, ReasoningTokens: a.ReasoningTokens + b.ReasoningTokens}
+	if a.CostUSD != nil && b.CostUSD != nil {
+		c := *a.CostUSD + *b.CostUSD
+		u.CostUSD = &c
+	}
+	if a.SandboxSeconds != nil && b.SandboxSeconds != nil {
+		s := *a.SandboxSeconds + *b.SandboxSeconds
+		u.SandboxSeconds = &s
+	}
+	return &u
 }
 
 // newTrace returns a trace with every timestamp unset.

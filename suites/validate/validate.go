@@ -22,7 +22,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/docs"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/scorer"
@@ -67,13 +66,16 @@ func Suite(s *suites.Suite) error {
 		if !specOK {
 			continue
 		}
-		if v := scorer.EvaluateAnswer(t, t.Reference.Content, refCalls(t.Reference)); v.Score != 1 {
+		for _, p := range multiTurnProblems(t) {
+			add(t, "%s", p)
+		}
+		if v := scorer.EvaluateReference(t, t.Reference); v.Score != 1 {
 			add(t, "reference scores %.3f on its own checks, want 1.0: %s", v.Score, v.Reason)
 		}
 		wrong := append([]string(nil), WrongAnswers...)
 		wrong = append(wrong, wire.LastUser(t.Messages))
 		for _, w := range wrong {
-			if v := scorer.EvaluateAnswer(t, w, nil); v.Score >= 0.5 {
+			if v := scorer.EvaluateReference(t, suites.Reference{Content: w}); v.Score >= 0.5 {
 				add(t, "the non-answer %q scores %.3f, want < 0.5: the checks are too lax", trunc(w, 60), v.Score)
 			}
 		}
@@ -93,7 +95,7 @@ func Suite(s *suites.Suite) error {
 				}
 				codeSeen++
 			}
-			if v := scorer.EvaluateAnswer(t, o.Reference.Content, refCalls(o.Reference)); v.Score >= 0.5 {
+			if v := scorer.EvaluateReference(t, o.Reference); v.Score >= 0.5 {
 				add(t, "task %s's reference scores %.3f here, want < 0.5: the checks are too lax", o.ID, v.Score)
 			}
 		}
@@ -108,6 +110,40 @@ func Suite(s *suites.Suite) error {
 		return probs[a].Line < probs[b].Line
 	})
 	return &suites.ValidationError{Suite: s.Name, Problems: probs}
+}
+
+// multiTurnProblems checks a multi-turn tools task: its scripted results
+// answer tools the request declares, and its reference shows both turns (the
+// tool calls of the first and the final answer of the last), which is what
+// the sim replays and the checks judge.
+func multiTurnProblems(t *suites.Task) []string {
+	if len(t.ToolResults) == 0 {
+		if t.MaxTurns != 0 {
+			return []string{"max_turns is set but there are no tool_results: the task is single-turn"}
+		}
+		return nil
+	}
+	var out []string
+	declared := map[string]bool{}
+	for _, tl := range t.Request.Tools {
+		if tl.Function != nil {
+			declared[tl.Function.Name] = true
+		}
+	}
+	for i, r := range t.ToolResults {
+		if !declared[r.Name] {
+			out = append(out, fmt.Sprintf("tool_results[%d]: tool %q is not declared in request.tools", i, r.Name))
+		}
+	}
+	if len(t.Reference.ToolCalls) == 0 || strings.TrimSpace(t.Reference.Content) == "" {
+		out = append(out, "reference of a multi-turn task needs tool_calls (first turn) and content (final answer)")
+	}
+	for i, c := range t.Reference.ToolCalls {
+		if _, ok := t.ToolResultFor(c.Name, c.Arguments); !ok {
+			out = append(out, fmt.Sprintf("reference.tool_calls[%d] (%s) has no matching tool_results entry", i, c.Name))
+		}
+	}
+	return out
 }
 
 func hasCode(t *suites.Task) bool {
@@ -129,14 +165,6 @@ func sameReference(a, b suites.Reference) bool {
 		}
 	}
 	return true
-}
-
-func refCalls(r suites.Reference) []trace.ToolCall {
-	out := make([]trace.ToolCall, 0, len(r.ToolCalls))
-	for _, c := range r.ToolCalls {
-		out = append(out, trace.ToolCall{Name: c.Name, Arguments: c.Arguments})
-	}
-	return out
 }
 
 // decodableImage accepts a data URL whose payload decodes as an image of

@@ -103,6 +103,32 @@ func TestBrokenSuitesNameFileLineAndTask(t *testing.T) {
   expect: {checks: [{type: exact, value: black}]}
   reference: {content: black}
 `, "image does not decode"},
+		// A scripted result for a tool the request does not declare.
+		{"undeclared tool", `- id: bad
+  category: tools
+  messages: [{role: user, content: "Weather in Oslo?"}]
+  request: {tools: [{type: function, function: {name: get_weather, parameters: {type: object}}}]}
+  tool_results: [{name: get_forecast, content: "{}"}]
+  expect: {checks: [{type: tool_call, name: get_weather}, {type: number, value: 3}]}
+  reference: {content: "3", tool_calls: [{name: get_weather, arguments: "{}"}]}
+`, `tool_results[0]: tool "get_forecast" is not declared`},
+		// A multi-turn reference without the final answer.
+		{"multi-turn reference", `- id: bad
+  category: tools
+  messages: [{role: user, content: "Weather in Oslo?"}]
+  request: {tools: [{type: function, function: {name: get_weather, parameters: {type: object}}}]}
+  tool_results: [{name: get_weather, content: "{}"}]
+  expect: {checks: [{type: tool_call, name: get_weather}]}
+  reference: {tool_calls: [{name: get_weather, arguments: "{}"}]}
+`, "needs tool_calls (first turn) and content (final answer)"},
+		// An image-output task whose reference has no image.
+		{"artifact missing", `- id: bad
+  category: multimodal
+  messages: [{role: user, content: "Draw a red square; reply with its colour."}]
+  request: {generation_flags: {generate_image: true}}
+  expect: {checks: [{type: artifact, value: image, mime: image/png}, {type: exact, value: red}]}
+  reference: {content: red}
+`, "no artifacts"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
