@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/janus-bench/janus/baseline/threads"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -125,4 +126,20 @@ type Config struct {
 	// NoisyShare is the share of each suite's tasks ProfileNoisy answers
 	// wrongly; 0 means DefaultNoisyShare.
 	NoisyShare float64
+
+	// Jangar mode and thread memory (jangar.go).
+
+	// StreamingOnly rejects non-streamed requests with a 400, as Jangar does.
+	StreamingOnly bool
+	// Models are the model ids served, Model first; when set, a request
+	// naming any other model gets a 404. Empty means any model is answered.
+	Models []string
+	// DataDir is a Jan-style data dir (see baseline/janstore): models,
+	// assistants ("model": "assistant:<id>") and threads, with its API
+	// under /v1/assistants and /v1/threads. Empty means none.
+	DataDir string
+	// Threads keeps the conversations that requests name with the
+	// x-openwebui-chat-id or X-Janus-Thread-Id header. nil means the file
+	// store in DataDir, or no thread memory without a DataDir.
+	Threads threads.Store
 }

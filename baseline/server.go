@@ -31,6 +31,7 @@ type Server struct {
 	log      *slog.Logger
 	started  time.Time
 	mux      *http.ServeMux
+	jangar   *jangar
 }
 
 // New builds a Server, filling in Config defaults. Without a Provider it
@@ -64,8 +65,13 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Provider = sp
 	}
+	jg, err := newJangar(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
 	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
-		started: time.Now(), mux: http.NewServeMux()}
+		started: time.Now(), mux: http.NewServeMux(), jangar: jg}
+	jg.register(s.mux)
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
@@ -87,7 +93,13 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	if !s.allowGet(w, r) {
 		return
 	}
-	s.writeJSON(r.Context(), w, http.StatusOK, wire.ModelList{Object: "list", Data: []wire.Model{s.model()}})
+	list := wire.ModelList{Object: "list", Data: []wire.Model{s.model()}}
+	for _, id := range s.jangar.modelIDs(r.Context()) {
+		if id != s.cfg.Model {
+			list.Data = append(list.Data, wire.Model{ID: id, Object: "model", Created: s.started.Unix(), OwnedBy: "janus"})
+		}
+	}
+	s.writeJSON(r.Context(), w, http.StatusOK, list)
 }
 
 // handleModel serves GET /v1/models/{model}.
@@ -95,12 +107,14 @@ func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
 	if !s.allowGet(w, r) {
 		return
 	}
-	if id := r.PathValue("model"); id != s.cfg.Model {
+	if id := r.PathValue("model"); !s.jangar.servesModel(r.Context(), s.cfg.Model, id) {
 		s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error",
 			Param: "model", Message: fmt.Sprintf("the model %q does not exist; this server serves %q", id, s.cfg.Model)})
 		return
 	}
-	s.writeJSON(r.Context(), w, http.StatusOK, s.model())
+	m := s.model()
+	m.ID = r.PathValue("model")
+	s.writeJSON(r.Context(), w, http.StatusOK, m)
 }
 
 // health is the GET /health body.
@@ -124,7 +138,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeJSON(r.Context(), w, http.StatusOK, health{Status: "ok", Version: buildinfo.Get(),
 		UptimeSeconds: time.Since(s.started).Seconds(), Provider: s.provider.Name(), Model: s.cfg.Model,
-		Features: append(features, s.provider.Features()...)})
+		Features: append(append(features, s.provider.Features()...), s.jangar.features()...)})
 }
 
 // handleNotFound answers unknown paths with an OpenAI error envelope rather
