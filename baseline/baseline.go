@@ -90,7 +90,7 @@ type EventObserver func(requestID string, seq int, kind string, at time.Time)
 // as DefaultModel at DefaultPace, answering the embedded smoke suite.
 type Config struct {
 	// Model is the model id served and echoed in every response; default
-	// DefaultModel. Requests may name any model: the baseline is a single
+	// the first of Models, else DefaultModel. Requests may name any model: the baseline is a single
 	// model and answers as itself.
 	Model string
 	// Pace is the sim's timing. The zero Pace means DefaultPace(); negative
@@ -140,6 +140,13 @@ type Config struct {
 	DataDir string
 	// Threads keeps the conversations that requests name with the
 	// x-openwebui-chat-id or X-Janus-Thread-Id header. nil means the file
-	// store in DataDir, or no thread memory without a DataDir.
+	// store in DataDir, or ThreadStore's choice, or no thread memory.
 	Threads threads.Store
+	// ThreadStore picks the thread memory when Threads is nil: "file" (the
+	// DataDir's; the default without a RedisURL) or "redis" (RedisURL, keys under
+	// ThreadKeyPrefix, default threads.DefaultKeyPrefix). A Server that
+	// opened Redis closes it when it stops (Start's stop, Serve, Close).
+	ThreadStore     string
+	RedisURL        string
+	ThreadKeyPrefix string
 }

@@ -36,13 +36,70 @@ type jangar struct {
 	models        []string
 	jan           *janstore.Store
 	store         threads.Store
-	log           *slog.Logger
+	// closer is the store when the server opened it itself.
+	closer interface{ Close() error }
+	log    *slog.Logger
 }
 
+// close releases what newJangar opened.
+func (j *jangar) close() error {
+	if j.closer == nil {
+		return nil
+	}
+	err := j.closer.Close()
+	j.closer = nil
+	return err
+}
+
+// Thread store kinds of Config.ThreadStore.
+const (
+	ThreadStoreFile  = "file"
+	ThreadStoreRedis = "redis"
+)
+
+// redisDialTimeout bounds connecting to Redis at start-up.
+const redisDialTimeout = 10 * time.Second
+
+// ConfigError is a Jangar-mode setting that cannot work (an unknown thread
+// store, Redis without a URL): a usage error, not a runtime failure.
+type ConfigError struct {
+	Field string
+	Msg   string
+}
+
+// Error implements error.
+func (e *ConfigError) Error() string { return e.Field + ": " + e.Msg }
+
 // newJangar opens the data dir and picks the thread store: cfg.Threads when
-// set, else the file store in the data dir.
+// set, else Redis when asked for, else the file store in the data dir.
 func newJangar(cfg Config) (*jangar, error) {
 	j := &jangar{def: cfg.Model, streamingOnly: cfg.StreamingOnly, log: cfg.Logger, store: cfg.Threads}
+	if cfg.Threads == nil {
+		kind := cfg.ThreadStore
+		if kind == "" && cfg.RedisURL != "" {
+			kind = ThreadStoreRedis
+		}
+		switch kind {
+		case "", ThreadStoreFile:
+			if cfg.ThreadStore == ThreadStoreFile && cfg.DataDir == "" {
+				return nil, &ConfigError{Field: "thread store", Msg: "the file store needs a data dir (--data)"}
+			}
+		case ThreadStoreRedis:
+			if cfg.RedisURL == "" {
+				return nil, &ConfigError{Field: "thread store", Msg: "the redis store needs a URL (--redis redis://host:6379/0)"}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), redisDialTimeout)
+			defer cancel()
+			rs, err := threads.NewRedisStore(ctx, cfg.RedisURL, cfg.ThreadKeyPrefix)
+			if err != nil {
+				return nil, err
+			}
+			j.store, j.closer = rs, rs
+		default:
+			return nil, &ConfigError{Field: "thread store", Msg: fmt.Sprintf("unknown thread store %q (want %s or %s)",
+				cfg.ThreadStore, ThreadStoreFile, ThreadStoreRedis)}
+		}
+	}
 	for _, m := range append([]string{cfg.Model}, cfg.Models...) {
 		if m = strings.TrimSpace(m); m != "" && !slices.Contains(j.models, m) {
 			j.models = append(j.models, m)
@@ -56,6 +113,7 @@ func newJangar(cfg Config) (*jangar, error) {
 	if cfg.DataDir != "" {
 		st, err := janstore.Open(cfg.DataDir)
 		if err != nil {
+			_ = j.close()
 			return nil, err
 		}
 		j.jan = st

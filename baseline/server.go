@@ -38,6 +38,9 @@ type Server struct {
 // builds the sim, loading the embedded smoke suite as its oracle when
 // cfg.Suites is nil.
 func New(cfg Config) (*Server, error) {
+	if cfg.Model == "" && len(cfg.Models) > 0 {
+		cfg.Model = cfg.Models[0]
+	}
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
 	}
@@ -79,6 +82,10 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/", s.handleNotFound)
 	return s, nil
 }
+
+// Close releases what New opened (a Redis connection pool). Start's stop
+// and Serve call it; a caller of New alone calls it when done.
+func (s *Server) Close() error { return s.jangar.close() }
 
 // Handler returns the server's routes: /v1/chat/completions, /v1/models,
 // /v1/models/{model} and /health.
@@ -190,6 +197,7 @@ type running struct {
 	errc chan error
 	log  *slog.Logger
 	stop func(context.Context) error
+	srv  *Server
 }
 
 // listen binds addr and serves cfg's Server on it in a goroutine.
@@ -201,7 +209,7 @@ func listen(ctx context.Context, addr string, cfg Config) (*running, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("baseline: listen on %s: %w", addr, err)
+		return nil, errors.Join(fmt.Errorf("baseline: listen on %s: %w", addr, err), srv.Close())
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -209,7 +217,7 @@ func listen(ctx context.Context, addr string, cfg Config) (*running, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn),
 	}
-	rn := &running{url: baseurl.For(ln.Addr()), hs: hs, errc: make(chan error, 1), log: srv.log}
+	rn := &running{url: baseurl.For(ln.Addr()), hs: hs, errc: make(chan error, 1), log: srv.log, srv: srv}
 	go func() { rn.errc <- hs.Serve(ln) }()
 	var once sync.Once
 	var stopErr error
@@ -231,6 +239,9 @@ func (rn *running) shutdown(ctx context.Context) error {
 	}
 	if serr := <-rn.errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, fmt.Errorf("baseline: serve: %w", serr))
+	}
+	if cerr := rn.srv.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("baseline: close: %w", cerr))
 	}
 	return err
 }
@@ -262,6 +273,6 @@ func Serve(ctx context.Context, addr string, cfg Config) error {
 		defer cancel()
 		return rn.stop(sctx)
 	case err := <-rn.errc:
-		return errors.Join(fmt.Errorf("baseline: serve %s: %w", rn.url, err), rn.hs.Close())
+		return errors.Join(fmt.Errorf("baseline: serve %s: %w", rn.url, err), rn.hs.Close(), rn.srv.Close())
 	}
 }

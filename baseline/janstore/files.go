@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -76,15 +75,35 @@ func marshalIndent(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// appendFileSync appends data to path (created if missing) in one write
-// and syncs it. Callers hold the thread's lock, so appends never
-// interleave; O_APPEND keeps them at the end even if someone else wrote.
-func appendFileSync(path string, data []byte) error {
-	_, statErr := os.Stat(path)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+// appendLines appends data (whole lines) to the JSON Lines file at path
+// (created if missing) in one write and syncs it. Callers hold the
+// thread's lock, so appends never interleave. A file whose last line has
+// no newline was torn by a crash: appending would glue the new record
+// onto it, so that is refused as corrupt instead.
+func appendLines(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("append to %s: %w", path, err)
 	}
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	if size := st.Size(); size > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, size-1); err != nil {
+			_ = f.Close()
+			return fmt.Errorf("append to %s: %w", path, err)
+		}
+		if last[0] != '\n' {
+			_ = f.Close()
+			whole, _ := os.ReadFile(path)
+			return &threads.CorruptError{Where: path, Line: 1 + bytes.Count(whole, []byte{'\n'}),
+				Err: errors.New("the last line has no newline (torn by a crash?); repair it before appending")}
+		}
+	}
+	created := st.Size() == 0
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
@@ -95,7 +114,7 @@ func appendFileSync(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("append to %s: %w", path, err)
 	}
-	if errors.Is(statErr, fs.ErrNotExist) {
+	if created {
 		return syncDir(filepath.Dir(path))
 	}
 	return nil
@@ -135,11 +154,12 @@ func positioned(data []byte, err error) error {
 	var off int64 = -1
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	// Offsets count the byte that failed, so the byte before names its line.
 	switch {
 	case errors.As(err, &se):
-		off = se.Offset
+		off = se.Offset - 1
 	case errors.As(err, &te):
-		off = te.Offset
+		off = te.Offset - 1
 		if te.Field != "" {
 			err = fmt.Errorf("%s: %s is not a %s", te.Field, te.Value, te.Type)
 		}

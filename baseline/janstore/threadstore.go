@@ -295,5 +295,5 @@ func (s *Store) Append(ctx context.Context, id, assistantID string, msgs []threa
 			return err
 		}
 	}
-	return appendFileSync(filepath.Join(s.threadDir(id), messagesFile), buf)
+	return appendLines(filepath.Join(s.threadDir(id), messagesFile), buf)
 }
