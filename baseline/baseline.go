@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/janus-bench/janus/baseline/threads"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -91,7 +92,7 @@ type EventObserver func(requestID string, seq int, kind string, at time.Time)
 // as DefaultModel at DefaultPace, answering the embedded smoke suite.
 type Config struct {
 	// Model is the model id served and echoed in every response; default
-	// DefaultModel. Requests may name any model: the baseline is a single
+	// the first of Models, else DefaultModel. Requests may name any model: the baseline is a single
 	// model and answers as itself.
 	Model string
 	// Pace is the sim's timing. The zero Pace means DefaultPace(); negative
@@ -127,4 +128,27 @@ type Config struct {
 	// NoisyShare is the share of each suite's tasks ProfileNoisy answers
 	// wrongly; 0 means DefaultNoisyShare.
 	NoisyShare float64
+
+	// Jangar mode and thread memory (jangar.go).
+
+	// StreamingOnly rejects non-streamed requests with a 400, as Jangar does.
+	StreamingOnly bool
+	// Models are the model ids served, Model first; when set, a request
+	// naming any other model gets a 404. Empty means any model is answered.
+	Models []string
+	// DataDir is a Jan-style data dir (see baseline/janstore): models,
+	// assistants ("model": "assistant:<id>") and threads, with its API
+	// under /v1/assistants and /v1/threads. Empty means none.
+	DataDir string
+	// Threads keeps the conversations that requests name with the
+	// x-openwebui-chat-id or X-Janus-Thread-Id header. nil means the file
+	// store in DataDir, or ThreadStore's choice, or no thread memory.
+	Threads threads.Store
+	// ThreadStore picks the thread memory when Threads is nil: "file" (the
+	// DataDir's; the default without a RedisURL) or "redis" (RedisURL, keys under
+	// ThreadKeyPrefix, default threads.DefaultKeyPrefix). A Server that
+	// opened Redis closes it when it stops (Start's stop, Serve, Close).
+	ThreadStore     string
+	RedisURL        string
+	ThreadKeyPrefix string
 }

@@ -15,6 +15,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/janus-bench/janus/baseline/threads"
 	"github.com/janus-bench/janus/internal/sse"
 	"github.com/janus-bench/janus/internal/wire"
 )
@@ -36,6 +37,11 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(ctx, w, rid, rerr)
 		return
 	}
+	tn, rerr := s.jangar.prepare(ctx, r, chat)
+	if rerr != nil {
+		s.writeError(ctx, w, rid, rerr)
+		return
+	}
 	gen, err := s.provider.Open(ctx, &Request{ID: rid, Start: start, Chat: chat})
 	if err != nil {
 		var re *RequestError
@@ -52,6 +58,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 				Message: "the baseline provider failed: " + err.Error()})
 		}
 		return
+	}
+	if tn != nil {
+		w.Header().Set(threads.HeaderJanus, tn.threadID)
+		gen = tn.wrap(gen)
 	}
 	if chat.Stream {
 		s.serveStream(ctx, w, rid, start, chat, gen)

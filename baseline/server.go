@@ -31,12 +31,16 @@ type Server struct {
 	log      *slog.Logger
 	started  time.Time
 	mux      *http.ServeMux
+	jangar   *jangar
 }
 
 // New builds a Server, filling in Config defaults. Without a Provider it
 // builds the sim, loading the embedded smoke suite as its oracle when
 // cfg.Suites is nil.
 func New(cfg Config) (*Server, error) {
+	if cfg.Model == "" && len(cfg.Models) > 0 {
+		cfg.Model = cfg.Models[0]
+	}
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
 	}
@@ -64,8 +68,13 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Provider = sp
 	}
+	jg, err := newJangar(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
 	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
-		started: time.Now(), mux: http.NewServeMux()}
+		started: time.Now(), mux: http.NewServeMux(), jangar: jg}
+	jg.register(s.mux)
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
@@ -73,6 +82,10 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/", s.handleNotFound)
 	return s, nil
 }
+
+// Close releases what New opened (a Redis connection pool). Start's stop
+// and Serve call it; a caller of New alone calls it when done.
+func (s *Server) Close() error { return s.jangar.close() }
 
 // Handler returns the server's routes: /v1/chat/completions, /v1/models,
 // /v1/models/{model} and /health.
@@ -87,7 +100,13 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	if !s.allowGet(w, r) {
 		return
 	}
-	s.writeJSON(r.Context(), w, http.StatusOK, wire.ModelList{Object: "list", Data: []wire.Model{s.model()}})
+	list := wire.ModelList{Object: "list", Data: []wire.Model{s.model()}}
+	for _, id := range s.jangar.modelIDs(r.Context()) {
+		if id != s.cfg.Model {
+			list.Data = append(list.Data, wire.Model{ID: id, Object: "model", Created: s.started.Unix(), OwnedBy: "janus"})
+		}
+	}
+	s.writeJSON(r.Context(), w, http.StatusOK, list)
 }
 
 // handleModel serves GET /v1/models/{model}.
@@ -95,12 +114,14 @@ func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
 	if !s.allowGet(w, r) {
 		return
 	}
-	if id := r.PathValue("model"); id != s.cfg.Model {
+	if id := r.PathValue("model"); !s.jangar.servesModel(r.Context(), s.cfg.Model, id) {
 		s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error",
 			Param: "model", Message: fmt.Sprintf("the model %q does not exist; this server serves %q", id, s.cfg.Model)})
 		return
 	}
-	s.writeJSON(r.Context(), w, http.StatusOK, s.model())
+	m := s.model()
+	m.ID = r.PathValue("model")
+	s.writeJSON(r.Context(), w, http.StatusOK, m)
 }
 
 // health is the GET /health body.
@@ -124,7 +145,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeJSON(r.Context(), w, http.StatusOK, health{Status: "ok", Version: buildinfo.Get(),
 		UptimeSeconds: time.Since(s.started).Seconds(), Provider: s.provider.Name(), Model: s.cfg.Model,
-		Features: append(features, s.provider.Features()...)})
+		Features: append(append(features, s.provider.Features()...), s.jangar.features()...)})
 }
 
 // handleNotFound answers unknown paths with an OpenAI error envelope rather
@@ -176,6 +197,7 @@ type running struct {
 	errc chan error
 	log  *slog.Logger
 	stop func(context.Context) error
+	srv  *Server
 }
 
 // listen binds addr and serves cfg's Server on it in a goroutine.
@@ -187,7 +209,7 @@ func listen(ctx context.Context, addr string, cfg Config) (*running, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("baseline: listen on %s: %w", addr, err)
+		return nil, errors.Join(fmt.Errorf("baseline: listen on %s: %w", addr, err), srv.Close())
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -195,7 +217,7 @@ func listen(ctx context.Context, addr string, cfg Config) (*running, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn),
 	}
-	rn := &running{url: baseurl.For(ln.Addr()), hs: hs, errc: make(chan error, 1), log: srv.log}
+	rn := &running{url: baseurl.For(ln.Addr()), hs: hs, errc: make(chan error, 1), log: srv.log, srv: srv}
 	go func() { rn.errc <- hs.Serve(ln) }()
 	var once sync.Once
 	var stopErr error
@@ -217,6 +239,9 @@ func (rn *running) shutdown(ctx context.Context) error {
 	}
 	if serr := <-rn.errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, fmt.Errorf("baseline: serve: %w", serr))
+	}
+	if cerr := rn.srv.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("baseline: close: %w", cerr))
 	}
 	return err
 }
@@ -248,6 +273,6 @@ func Serve(ctx context.Context, addr string, cfg Config) error {
 		defer cancel()
 		return rn.stop(sctx)
 	case err := <-rn.errc:
-		return errors.Join(fmt.Errorf("baseline: serve %s: %w", rn.url, err), rn.hs.Close())
+		return errors.Join(fmt.Errorf("baseline: serve %s: %w", rn.url, err), rn.hs.Close(), rn.srv.Close())
 	}
 }

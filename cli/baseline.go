@@ -10,6 +10,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/janstore"
+	"github.com/janus-bench/janus/baseline/threads"
 )
 
 // baselineCommand serves the reference baseline on its own, so that other
@@ -28,13 +30,21 @@ func baselineCommand() *ucli.Command {
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "listen", Value: "127.0.0.1:8081", EnvVars: []string{"JANUS_BASELINE_LISTEN"},
 				Usage: "`ADDR` to listen on (host:port; port 0 picks a free one)"},
-			&ucli.StringFlag{Name: "model", Value: baseline.DefaultModel, Usage: "model id to serve"},
+			&ucli.StringFlag{Name: "model", Aliases: []string{"default-model"}, Value: baseline.DefaultModel,
+				EnvVars: []string{"JANUS_DEFAULT_MODEL"}, Usage: "model id to serve, the default of --models (default: the first of --models)"},
 			&ucli.DurationFlag{Name: "ttft", Value: def.TTFT, Usage: "time to the first output token"},
 			&ucli.DurationFlag{Name: "token-interval", Value: def.PerToken, Usage: "time between output tokens"},
 			&ucli.DurationFlag{Name: "keepalive", Value: time.Second, Usage: "send a \": ping\" comment after this much stream silence; 0 or negative disables"},
 			&ucli.Uint64Flag{Name: "seed", Usage: "seed for answers to unknown prompts and tool call ids"},
 			&ucli.StringFlag{Name: "profile", Value: baseline.ProfileOracle, Usage: "misbehave in one known way: " + strings.Join(baseline.Profiles(), ", ")},
 			&ucli.Float64Flag{Name: "time-scale", Value: 1, Usage: "multiply the profiles' built-in delays (slow, stall) by this"},
+			// Jangar mode and thread memory (baseline/jangar.go).
+			&ucli.BoolFlag{Name: "streaming-only", EnvVars: []string{"JANUS_STREAMING_ONLY"}, Usage: "reject non-streamed requests with a 400 (Jangar mode)"},
+			&ucli.StringFlag{Name: "models", EnvVars: []string{"JANUS_MODELS"}, Usage: "`A,B` model ids served; other models get a 404 (default: any model is answered)"},
+			&ucli.StringFlag{Name: "data", EnvVars: []string{"JANUS_DATA_DIR"}, Usage: "Jan-style data `DIR` (models, assistants, threads) (default: $XDG_DATA_HOME/janus/baseline)"},
+			&ucli.StringFlag{Name: "thread-store", EnvVars: []string{"JANUS_THREAD_STORE"}, Usage: "where threads named by x-openwebui-chat-id / X-Janus-Thread-Id live: file or redis (default: redis when --redis is set, else file)"},
+			&ucli.StringFlag{Name: "redis", EnvVars: []string{"JANUS_REDIS_URL"}, Usage: "Redis `URL` for the redis thread store (redis://host:6379/0)"},
+			&ucli.StringFlag{Name: "thread-key-prefix", Value: threads.DefaultKeyPrefix, EnvVars: []string{"JANUS_THREAD_KEY_PREFIX"}, Usage: "Redis key prefix of the redis thread store"},
 			&ucli.Float64Flag{Name: "noisy-share", Value: baseline.DefaultNoisyShare, Usage: "share of each task family the noisy profile answers wrongly"},
 		},
 		Action: func(c *ucli.Context) error {
@@ -57,12 +67,35 @@ func baselineCommand() *ucli.Command {
 				Profile:    c.String("profile"),
 				TimeScale:  c.Float64("time-scale"),
 				NoisyShare: c.Float64("noisy-share"),
+
+				StreamingOnly:   c.Bool("streaming-only"),
+				DataDir:         c.String("data"),
+				ThreadStore:     c.String("thread-store"),
+				RedisURL:        c.String("redis"),
+				ThreadKeyPrefix: c.String("thread-key-prefix"),
 				// Serve logs the URL it listens on ("baseline listening") here.
 				Logger: slog.Default(),
 			}
+			for _, m := range strings.Split(c.String("models"), ",") {
+				if m = strings.TrimSpace(m); m != "" {
+					cfg.Models = append(cfg.Models, m)
+				}
+			}
+			if len(cfg.Models) > 0 && !c.IsSet("model") {
+				cfg.Model = "" // the first of --models
+			}
+			if cfg.DataDir == "" {
+				dir, err := janstore.DefaultDir()
+				if err != nil {
+					// A container without a home still serves; it just has no data dir.
+					slog.Warn("no data dir: assistants and the file thread store are off", "error", err)
+				}
+				cfg.DataDir = dir
+			}
 			if err := baseline.Serve(c.Context, addr, cfg); err != nil {
 				var pe *baseline.ProfileError
-				if errors.As(err, &pe) {
+				var ce *baseline.ConfigError
+				if errors.As(err, &pe) || errors.As(err, &ce) {
 					return &UsageError{Err: err}
 				}
 				return fmt.Errorf("baseline on %s: %w", addr, err)

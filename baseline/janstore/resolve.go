@@ -1,0 +1,72 @@
+package janstore
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+)
+
+// Resolve computes the effective settings of one turn: model is the plain
+// model the request names ("" when it names an assistant), assistantID the
+// assistant ("" for none) and threadID the thread ("" for none). Layers
+// merge model < assistant < thread, field by field, the deepest winning.
+// The model itself is chosen the same way: a thread's model.json "id"
+// beats its assistant's, which beats the request's. An unknown assistant
+// is ErrNotFound; a model without a models/<id> folder just contributes no
+// layer.
+func (s *Store) Resolve(ctx context.Context, model, assistantID, threadID string) (Settings, error) {
+	var out Settings
+	var asst, thread ModelFile
+	if assistantID != "" {
+		a, err := s.Assistant(ctx, assistantID)
+		if err != nil {
+			return out, err
+		}
+		asst = ModelFile{}
+		if a.Model != "" {
+			asst["id"] = a.Model
+		}
+		if a.Instructions != "" {
+			asst["system_prompt"] = a.Instructions
+		}
+		out.Sources = append(out.Sources, filepath.Join(s.assistantDir(assistantID), assistantFile))
+		if a.ModelFile != nil {
+			mergeInto(asst, a.ModelFile)
+			out.Sources = append(out.Sources, filepath.Join(s.assistantDir(assistantID), modelFile))
+		}
+	}
+	if threadID != "" {
+		path := filepath.Join(s.threadDir(threadID), modelFile)
+		var err error
+		if thread, err = readModelFile(path); err != nil {
+			return out, err
+		}
+		if thread != nil {
+			out.Sources = append(out.Sources, path)
+		}
+	}
+	upper := ModelFile{}
+	mergeInto(upper, asst)
+	mergeInto(upper, thread)
+	base := model
+	if id, ok := upper["id"].(string); ok && id != "" {
+		base = id
+	}
+	merged := ModelFile{}
+	if s.HasModel(base) {
+		m, err := s.Model(ctx, base)
+		if err != nil {
+			return out, err
+		}
+		mergeInto(merged, m)
+		out.Sources = append([]string{s.modelPath(base)}, out.Sources...)
+	}
+	mergeInto(merged, upper)
+	merged["id"] = base
+	st, err := settingsOf(merged)
+	if err != nil {
+		return out, fmt.Errorf("merged settings of model %q, assistant %q, thread %q: %w", base, assistantID, threadID, err)
+	}
+	st.Merged, st.Sources = merged, out.Sources
+	return st, nil
+}

@@ -1,0 +1,139 @@
+package threads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultKeyPrefix is Jangar's key prefix (JANGAR_CHAT_KEY_PREFIX).
+const DefaultKeyPrefix = "openwebui:chat"
+
+// RedisStore keeps threads in Redis: thread id under prefix P is a hash
+// P:<id> (assistant_id, created_at) and a list P:<id>:messages of JSON
+// messages. An append is one Lua script, so the lock check and the RPUSH
+// are atomic across any number of baseline processes sharing the server.
+type RedisStore struct {
+	rdb    *redis.Client
+	prefix string
+}
+
+var _ Store = (*RedisStore)(nil)
+
+// appendScript checks the assistant lock and appends in one atomic step.
+// KEYS: meta hash, message list. ARGV: assistant id, unix time, messages….
+var appendScript = redis.NewScript(`
+local n = redis.call('LLEN', KEYS[2])
+local bound = redis.call('HGET', KEYS[1], 'assistant_id')
+if bound == false then bound = '' end
+if n > 0 and bound ~= ARGV[1] then
+  return redis.error_reply('LOCKED ' .. bound)
+end
+redis.call('HSET', KEYS[1], 'assistant_id', ARGV[1])
+redis.call('HSETNX', KEYS[1], 'created_at', ARGV[2])
+return redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
+`)
+
+// NewRedisStore connects to url (redis://[:password@]host:port/db) and
+// checks the server answers. An empty prefix means DefaultKeyPrefix.
+func NewRedisStore(ctx context.Context, url, prefix string) (*RedisStore, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis thread store: parse URL: %w", err)
+	}
+	if prefix == "" {
+		prefix = DefaultKeyPrefix
+	}
+	rdb := redis.NewClient(opt)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("redis thread store: ping %s: %w", opt.Addr, err)
+	}
+	return &RedisStore{rdb: rdb, prefix: strings.TrimSuffix(prefix, ":")}, nil
+}
+
+// Close closes the connection pool.
+func (s *RedisStore) Close() error { return s.rdb.Close() }
+
+// Name implements Store.
+func (s *RedisStore) Name() string { return "redis" }
+
+// Keys returns the hash and list keys of thread id.
+func (s *RedisStore) Keys(id string) (meta, messages string) {
+	meta = s.prefix + ":" + id
+	return meta, meta + ":messages"
+}
+
+// Load implements Store. The hash and the list are read in one MULTI so a
+// concurrent append is seen whole or not at all.
+func (s *RedisStore) Load(ctx context.Context, id string) (*Thread, error) {
+	if err := ValidID(id); err != nil {
+		return nil, fmt.Errorf("load thread: %w", err)
+	}
+	meta, list := s.Keys(id)
+	var hget *redis.StringCmd
+	var lrange *redis.StringSliceCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		hget = p.HGet(ctx, meta, "assistant_id")
+		lrange = p.LRange(ctx, list, 0, -1)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("load thread %s from redis: %w", id, err)
+	}
+	t := &Thread{ID: id}
+	if v, err := hget.Result(); err == nil {
+		t.AssistantID = v
+	} else if !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("load thread %s from redis: %w", id, err)
+	}
+	raw, err := lrange.Result()
+	if err != nil {
+		return nil, fmt.Errorf("load thread %s from redis: %w", id, err)
+	}
+	t.Messages = make([]Message, 0, len(raw))
+	for i, r := range raw {
+		m, err := DecodeMessage([]byte(r))
+		if err != nil {
+			return nil, &CorruptError{Where: "redis list " + list, Line: i + 1, Err: err}
+		}
+		t.Messages = append(t.Messages, m)
+	}
+	return t, nil
+}
+
+// Append implements Store.
+func (s *RedisStore) Append(ctx context.Context, id, assistantID string, msgs []Message) error {
+	if err := ValidID(id); err != nil {
+		return fmt.Errorf("append to thread: %w", err)
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	meta, list := s.Keys(id)
+	args := make([]any, 0, 2+len(msgs))
+	args = append(args, assistantID, strconv.FormatInt(time.Now().Unix(), 10))
+	for _, m := range msgs {
+		b, err := marshalMessage(m)
+		if err != nil {
+			return fmt.Errorf("append to thread %s: %w", id, err)
+		}
+		args = append(args, b)
+	}
+	err := appendScript.Run(ctx, s.rdb, []string{meta, list}, args...).Err()
+	if err != nil {
+		if bound, ok := strings.CutPrefix(err.Error(), "LOCKED "); ok {
+			return &LockedError{ThreadID: id, Bound: bound, Requested: assistantID}
+		}
+		if bound, ok := strings.CutPrefix(err.Error(), "LOCKED"); ok && bound == "" {
+			return &LockedError{ThreadID: id, Requested: assistantID}
+		}
+		return fmt.Errorf("append to thread %s in redis: %w", id, err)
+	}
+	return nil
+}
