@@ -539,7 +539,15 @@ func newUpstreamRouter(cfg *Config, store *artifactStore) (*router, error) {
 			slog.String("url", u), slog.String("model", uc.Models.Default))
 	}
 	if uc.Models.Default == "" {
-		return nil, fmt.Errorf("provider openai: no model: set %s (or --upstream-model)", EnvUpstreamModel)
+		// Ask the upstream which models it serves and take the first.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, model, err := Probe(ctx, []string{uc.URL}, 5*time.Second, uc.APIKey)
+		if err != nil || model == "" {
+			return nil, fmt.Errorf("provider openai: no model: set %s (or --upstream-model); asking %s/models: %v",
+				EnvUpstreamModel, uc.URL, err)
+		}
+		uc.Models.Default = model
 	}
 	prices := scorer.DefaultPrices()
 	if cfg.Prices != nil {

@@ -104,7 +104,7 @@ type Config struct {
 	// empty non-nil slice disables the oracle.
 	Suites []*suites.Suite
 	// KeepAlive is the longest a stream stays silent before a ": ping"
-	// comment is sent; default 1s; negative disables keep-alives.
+	// comment is sent; default DefaultKeepAlive; negative disables keep-alives.
 	KeepAlive time.Duration
 	// Seed makes the sim's answers to unknown prompts and its tool call ids
 	// differ between deployments while staying reproducible.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -274,3 +275,8 @@ outer:
 	}
 	return false
 }
+
+// DefaultKeepAlive is the keep-alive period: a ": ping" goes out after this
+// much silence, so that with timer slack no gap between frames exceeds 1 s
+// even while a tool runs for minutes (the PoC's 15 s let proxies time out).
+const DefaultKeepAlive = 750 * time.Millisecond

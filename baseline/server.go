@@ -50,7 +50,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.Pace = cfg.Pace.normalized()
 	if cfg.KeepAlive == 0 {
-		cfg.KeepAlive = time.Second
+		cfg.KeepAlive = DefaultKeepAlive
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
