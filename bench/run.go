@@ -93,6 +93,15 @@ type RunOptions struct {
 	// OnResult is called from one goroutine for every finished task, in
 	// completion order; it must not block for long.
 	OnResult func(Result)
+	// OnStart is called once, after the plan is made and before the first
+	// task is dispatched, with the run's header and the tasks still to run
+	// (a live view needs the total and the prompts).
+	OnStart func(run report.Run, todo []suites.Task)
+	// Gate is called by the dispatcher before each task is handed to a
+	// worker; while it blocks no new task starts, which is how the TUI
+	// pauses a run without cancelling in-flight requests. An error stops
+	// dispatching as a cancelled context would.
+	Gate func(ctx context.Context) error
 }
 
 // Result is what flows from the runner to its consumers for each task: the
@@ -273,6 +282,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		}
 	}
 
+	if o.OnStart != nil {
+		o.OnStart(rep.Run, todo)
+	}
 	results := runTasks(ctx, client, todo, model, &o, rec)
 	collected := append([]scorer.TaskResult(nil), done...)
 	var werr error
@@ -403,6 +415,11 @@ func runTasks(ctx context.Context, client *trace.Client, tasks []suites.Task, mo
 	go func() {
 		defer close(queue)
 		for i := range tasks {
+			if o.Gate != nil {
+				if err := o.Gate(ctx); err != nil {
+					return
+				}
+			}
 			select {
 			case queue <- &tasks[i]:
 			case <-ctx.Done():

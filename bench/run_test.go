@@ -234,3 +234,38 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 		t.Fatal("an unknown sim profile must be an input error")
 	}
 }
+
+func TestRunStartAndGateHooks(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	out := filepath.Join(t.TempDir(), "r.json")
+	var planned, gated, seen int
+	release := make(chan struct{})
+	opts := RunOptions{Out: out, Pace: quickPace, Concurrency: 2,
+		OnStart: func(run report.Run, todo []suites.Task) { planned = len(todo) },
+		Gate: func(ctx context.Context) error {
+			gated++
+			if gated == 3 { // a paused run: nothing more is dispatched until released
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		},
+		OnResult: func(Result) {
+			seen++
+			if seen == 2 {
+				close(release)
+			}
+		}}
+	rep, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	// The smoke suite has 8 tasks: OnStart sees them all, the gate is asked
+	// once per task, and the pause at the third held nothing back for good.
+	if planned != 8 || gated != 8 || seen != 8 || len(rep.Tasks) != 8 {
+		t.Fatalf("planned %d gated %d seen %d tasks %d; want 8 each", planned, gated, seen, len(rep.Tasks))
+	}
+}
