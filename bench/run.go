@@ -93,14 +93,14 @@ type RunOptions struct {
 	// OnResult is called from one goroutine for every finished task, in
 	// completion order; it must not block for long.
 	OnResult func(Result)
-	// OnStart is called once, after the plan is made and before the first
+	// OnPlan is called once, after the plan is made and before the first
 	// task is dispatched, with the run's header and the tasks still to run
 	// (a live view needs the total and the prompts).
-	OnStart func(run report.Run, todo []suites.Task)
+	OnPlan func(run report.Run, todo []suites.Task)
 	// Gate is called by the dispatcher before each task is handed to a
 	// worker; while it blocks no new task starts, which is how the TUI
-	// pauses a run without cancelling in-flight requests. An error stops
-	// dispatching as a cancelled context would.
+	// pauses a run without cancelling in-flight requests. It returns
+	// ctx.Err() when the context ends while it waits.
 	Gate func(ctx context.Context) error
 }
 
@@ -282,8 +282,8 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		}
 	}
 
-	if o.OnStart != nil {
-		o.OnStart(rep.Run, todo)
+	if o.OnPlan != nil {
+		o.OnPlan(rep.Run, todo)
 	}
 	results := runTasks(ctx, client, todo, model, &o, rec)
 	collected := append([]scorer.TaskResult(nil), done...)

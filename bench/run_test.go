@@ -235,13 +235,13 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 	}
 }
 
-func TestRunStartAndGateHooks(t *testing.T) {
+func TestRunPlanAndGateHooks(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
 	var planned, gated, seen int
 	release := make(chan struct{})
 	opts := RunOptions{Out: out, Pace: quickPace, Concurrency: 2,
-		OnStart: func(run report.Run, todo []suites.Task) { planned = len(todo) },
+		OnPlan: func(run report.Run, todo []suites.Task) { planned = len(todo) },
 		Gate: func(ctx context.Context) error {
 			gated++
 			if gated == 3 { // a paused run: nothing more is dispatched until released
@@ -263,7 +263,7 @@ func TestRunStartAndGateHooks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	// The smoke suite has 8 tasks: OnStart sees them all, the gate is asked
+	// The smoke suite has 8 tasks: OnPlan sees them all, the gate is asked
 	// once per task, and the pause at the third held nothing back for good.
 	if planned != 8 || gated != 8 || seen != 8 || len(rep.Tasks) != 8 {
 		t.Fatalf("planned %d gated %d seen %d tasks %d; want 8 each", planned, gated, seen, len(rep.Tasks))

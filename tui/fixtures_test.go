@@ -139,12 +139,12 @@ func synthTrace(i int, tk *suites.Task) *trace.Trace {
 }
 
 // replayRun is a RunFunc that plays the fixture through the real hooks
-// (OnStart, Gate, OnResult). With hold ≥ 0 it stops after that many
+// (OnPlan, Gate, OnResult). With hold ≥ 0 it stops after that many
 // results until its context ends, then returns the partial report as
 // bench.Run does.
 func (f *fixture) replayRun(hold int) RunFunc {
 	return func(ctx context.Context, o bench.RunOptions) (*report.Report, error) {
-		o.OnStart(f.run, f.tasks)
+		o.OnPlan(f.run, f.tasks)
 		for i, r := range f.results {
 			if i == hold {
 				<-ctx.Done()

@@ -41,7 +41,7 @@ type activeRun struct {
 func startRun(ctx context.Context, run RunFunc, o bench.RunOptions) *activeRun {
 	ctx, cancel := context.WithCancel(ctx)
 	ar := &activeRun{ch: make(chan tea.Msg, 256), cancel: cancel, pause: &pauser{}}
-	o.OnStart = func(r report.Run, todo []suites.Task) { ar.ch <- runStartedMsg{run: r, tasks: todo} }
+	o.OnPlan = func(r report.Run, todo []suites.Task) { ar.ch <- runStartedMsg{run: r, tasks: todo} }
 	o.OnResult = func(r bench.Result) { ar.ch <- taskDoneMsg{res: r} }
 	o.Gate = ar.pause.wait
 	go func() {
