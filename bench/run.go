@@ -93,6 +93,10 @@ type RunOptions struct {
 	// OnResult is called from one goroutine for every finished task, in
 	// completion order; it must not block for long.
 	OnResult func(Result)
+	// OnStart, when set, is called with the run's description once the
+	// target answered and before the first task is sent (a run store
+	// records the run as running); an error aborts the run.
+	OnStart func(report.Run) error
 }
 
 // Result is what flows from the runner to its consumers for each task: the
@@ -261,6 +265,12 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	pw, err := openPartial(partialPath, rep.Run, o.Resume)
 	if err != nil {
 		return nil, err
+	}
+	if o.OnStart != nil {
+		if err := o.OnStart(rep.Run); err != nil {
+			pw.Close()
+			return nil, fmt.Errorf("start run: %w", err)
+		}
 	}
 	defer pw.Close()
 	var rec recorderFactory

@@ -144,7 +144,7 @@ func mkReport(sp spec) *report.Report {
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Weights: scorer.DefaultWeights(),
 		Run: report.Run{ID: sp.id, Status: sp.status, StartedAt: sp.at, FinishedAt: sp.at.Add(time.Minute),
 			Target: "http://127.0.0.1:8081/v1", Model: sp.model,
-			Suite:  report.SuiteRef{Name: sp.suite, Version: sp.version, SHA256: strings.Repeat("ab", 32), Source: "builtin:" + sp.suite},
+			Suite:       report.SuiteRef{Name: sp.suite, Version: sp.version, SHA256: strings.Repeat("ab", 32), Source: "builtin:" + sp.suite},
 			Concurrency: 4, Stream: true, Budgets: trace.DefaultBudgets(), TasksPlanned: sp.nTasks, HarnessVersion: "test",
 			Splits: sp.splits, Host: report.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
 	}
