@@ -102,6 +102,10 @@ type RunOptions struct {
 	// pauses a run without cancelling in-flight requests. It returns
 	// ctx.Err() when the context ends while it waits.
 	Gate func(ctx context.Context) error
+	// OnStart, when set, is called with the run's description once the
+	// target answered and before the first task is sent (a run store
+	// records the run as running); an error aborts the run.
+	OnStart func(report.Run) error
 }
 
 // Result is what flows from the runner to its consumers for each task: the
@@ -239,7 +243,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		Target: report.RedactURL(client.BaseURL), EmbeddedTarget: embedded, Model: model,
 		Suite: report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
 		Seed:  o.Seed, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
-		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(),
+		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
 	partialPath := o.Out + ".partial.jsonl"
@@ -270,6 +274,12 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	pw, err := openPartial(partialPath, rep.Run, o.Resume)
 	if err != nil {
 		return nil, err
+	}
+	if o.OnStart != nil {
+		if err := o.OnStart(rep.Run); err != nil {
+			pw.Close()
+			return nil, fmt.Errorf("start run: %w", err)
+		}
 	}
 	defer pw.Close()
 	var rec recorderFactory
