@@ -96,6 +96,19 @@ type RunOptions struct {
 	// OnResult is called from one goroutine for every finished task, in
 	// completion order; it must not block for long.
 	OnResult func(Result)
+	// OnPlan is called once, after the plan is made and before the first
+	// task is dispatched, with the run's header and the tasks still to run
+	// (a live view needs the total and the prompts).
+	OnPlan func(run report.Run, todo []suites.Task)
+	// Gate is called by the dispatcher before each task is handed to a
+	// worker; while it blocks no new task starts, which is how the TUI
+	// pauses a run without cancelling in-flight requests. It returns
+	// ctx.Err() when the context ends while it waits.
+	Gate func(ctx context.Context) error
+	// OnStart, when set, is called with the run's description once the
+	// target answered and before the first task is sent (a run store
+	// records the run as running); an error aborts the run.
+	OnStart func(report.Run) error
 }
 
 // Result is what flows from the runner to its consumers for each task: the
@@ -233,7 +246,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		Target: report.RedactURL(client.BaseURL), EmbeddedTarget: embedded, Model: model,
 		Suite: report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
 		Seed:  o.Seed, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
-		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(),
+		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
 	partialPath := o.Out + ".partial.jsonl"
@@ -265,6 +278,12 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.OnStart != nil {
+		if err := o.OnStart(rep.Run); err != nil {
+			pw.Close()
+			return nil, fmt.Errorf("start run: %w", err)
+		}
+	}
 	defer pw.Close()
 	var rec recorderFactory
 	if o.RecordDir != "" {
@@ -276,6 +295,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		}
 	}
 
+	if o.OnPlan != nil {
+		o.OnPlan(rep.Run, todo)
+	}
 	results := runTasks(ctx, client, todo, model, &o, rec)
 	collected := append([]scorer.TaskResult(nil), done...)
 	var werr error
@@ -406,6 +428,11 @@ func runTasks(ctx context.Context, client *trace.Client, tasks []suites.Task, mo
 	go func() {
 		defer close(queue)
 		for i := range tasks {
+			if o.Gate != nil {
+				if err := o.Gate(ctx); err != nil {
+					return
+				}
+			}
 			select {
 			case queue <- &tasks[i]:
 			case <-ctx.Done():

@@ -237,3 +237,37 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 
 // smokeTasks is the size of the built-in smoke suite.
 const smokeTasks = 10
+func TestRunPlanAndGateHooks(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	out := filepath.Join(t.TempDir(), "r.json")
+	var planned, gated, seen int
+	release := make(chan struct{})
+	opts := RunOptions{Out: out, Pace: quickPace, Concurrency: 2,
+		OnPlan: func(run report.Run, todo []suites.Task) { planned = len(todo) },
+		Gate: func(ctx context.Context) error {
+			gated++
+			if gated == 3 { // a paused run: nothing more is dispatched until released
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		},
+		OnResult: func(Result) {
+			seen++
+			if seen == 2 {
+				close(release)
+			}
+		}}
+	rep, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	// OnPlan sees every smoke task, the gate is asked once per task, and
+	// the pause at the third held nothing back for good.
+	if planned != smokeTasks || gated != smokeTasks || seen != smokeTasks || len(rep.Tasks) != smokeTasks {
+		t.Fatalf("planned %d gated %d seen %d tasks %d; want %d each", planned, gated, seen, len(rep.Tasks), smokeTasks)
+	}
+}

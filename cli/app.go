@@ -58,6 +58,9 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			gatewayCommand(),
 			scoreCommand(),
 			versionCommand(),
+			runsCommand(),
+			leaderboardCommand(),
+			arenaCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
 		ExitErrHandler: func(*ucli.Context, error) {},

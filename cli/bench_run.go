@@ -9,7 +9,9 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -38,6 +40,11 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringSliceFlag{Name: "out-format", Usage: "also write the report as FORMAT=PATH (md, junit, csv, json, text; repeatable), e.g. md=report.md"},
 			&ucli.StringFlag{Name: "min-score", Usage: "CI gates, e.g. composite=70,streaming=80: exit 3 when a score is below its minimum"},
 			&ucli.StringFlag{Name: "prices", Usage: "price table (JSON or YAML) for targets that report tokens but no cost_usd (docs/SCORING.md)"},
+			&ucli.BoolFlag{Name: "save", Usage: "record the run in the run store as it goes (see janus runs, janus leaderboard)"},
+			storeFlag(),
+			&ucli.StringFlag{Name: "competitor", Usage: "--save: competitor name (default: the model)"},
+			&ucli.StringFlag{Name: "team", Usage: "--save: competitor team"},
+			&ucli.StringFlag{Name: "image", Usage: "--save: competitor container image"},
 		),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
@@ -96,7 +103,13 @@ func benchRunCommand() *ucli.Command {
 				Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
 				StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
 			}
-			if _, err := bench.Run(c.Context, opts); err != nil {
+			run := func(h leaderboard.Hooks) (*report.Report, error) {
+				opts.OnStart = h.Start
+				opts.OnResult = func(r bench.Result) { h.Task(r.Task) }
+				return bench.Run(c.Context, opts)
+			}
+			comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"), Image: c.String("image")}
+			if _, err := leaderboard.RecordRun(c.Context, c.String("store"), comp, c.Bool("save"), logger(), run); err != nil {
 				return fmt.Errorf("bench run: %w", err)
 			}
 			return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -36,6 +37,7 @@ func ExitCode(err error) int {
 		format    *suites.FormatError
 		invalid   *suites.ValidationError
 		threshold *bench.ThresholdError
+		store     *leaderboard.InputError
 	)
 	switch {
 	case err == nil:
@@ -45,7 +47,7 @@ func ExitCode(err error) int {
 	case errors.As(err, &threshold):
 		return ExitThreshold
 	case errors.As(err, &usage), errors.As(err, &input), errors.As(err, &notFound), errors.As(err, &format),
-		errors.As(err, &invalid):
+		errors.As(err, &invalid), errors.As(err, &store):
 		return ExitUsage
 	}
 	return ExitRuntime

@@ -96,8 +96,12 @@ type Run struct {
 	Stream         bool          `json:"stream"`
 	Budgets        trace.Budgets `json:"budgets"`
 	TasksPlanned   int           `json:"tasks_planned"`
-	HarnessVersion string        `json:"harness_version"`
-	Host           Host          `json:"host"`
+	// Splits are the suite splits the run was limited to (--split); empty
+	// means all, so a leaderboard never ranks a public-only run against a
+	// full one.
+	Splits         []string `json:"splits,omitempty"`
+	HarnessVersion string   `json:"harness_version"`
+	Host           Host     `json:"host"`
 }
 
 // SuiteRef identifies the suite exactly.

@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/janus-bench/janus/leaderboard"
+)
+
+// leaderboardCommand prints the leaderboard from the run store.
+func leaderboardCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "leaderboard",
+		Usage: "rank competitors by their best completed run per suite version",
+		Description: "Each competitor's best completed run per suite, suite version and split, ranked by composite;\n" +
+			"RANGE is the rank range the 95% intervals allow (LMSYS style); PARETO marks the quality-vs-cost-per-\n" +
+			"correct and quality-vs-speed frontiers.",
+		Flags: []ucli.Flag{storeFlag(),
+			&ucli.StringFlag{Name: "suite", Usage: "only this suite"},
+			&ucli.StringFlag{Name: "suite-version", Usage: "only this suite version"},
+			&ucli.StringFlag{Name: "split", Usage: "only runs limited to this split (all: runs over the whole suite)"},
+			&ucli.StringFlag{Name: "baseline", Value: "include", Usage: "baseline competitors: include, only or exclude"},
+			&ucli.TimestampFlag{Name: "since", Layout: time.RFC3339, Usage: "best run among runs started at or after this RFC 3339 time"},
+			&ucli.BoolFlag{Name: "json", Usage: "print JSON (for scripts)"},
+		},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("leaderboard takes no arguments")
+			}
+			q := leaderboard.Query{Suite: c.String("suite"), SuiteVersion: c.String("suite-version"), Split: c.String("split"),
+				Baseline: c.String("baseline")}
+			if q.Baseline == "include" {
+				q.Baseline = leaderboard.BaselineInclude
+			}
+			if ts := c.Timestamp("since"); ts != nil {
+				q.Since = *ts
+			}
+			return leaderboard.PrintLeaderboard(c.Context, c.String("store"), q, c.Bool("json"), stdout(c))
+		},
+	}
+}

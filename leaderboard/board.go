@@ -1,0 +1,317 @@
+package leaderboard
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Baseline filters of a Query.
+const (
+	BaselineInclude = ""        // baseline and other competitors
+	BaselineOnly    = "only"    // baseline competitors only
+	BaselineExclude = "exclude" // everyone but the baseline
+)
+
+// Query selects a leaderboard; zero fields do not filter.
+type Query struct {
+	Suite        string
+	SuiteVersion string
+	// Split selects runs limited to that split ("public"); "all" selects
+	// runs over the whole suite; "" any.
+	Split    string
+	Baseline string
+	// Since keeps runs started at or after it: each competitor's best run
+	// among those.
+	Since time.Time
+}
+
+// Entry is one competitor's row in one (suite, version, split) group.
+type Entry struct {
+	// Rank is the 1-based position by composite within the group. RankLo
+	// and RankHi bound it given the 95% intervals, as the LMSYS arena
+	// does: RankLo = 1 + the number of others whose interval lies wholly
+	// above this one (lower bound > this upper bound), RankHi = the group
+	// size − the number of others whose interval lies wholly below.
+	Rank         int        `json:"rank"`
+	RankLo       int        `json:"rank_lo"`
+	RankHi       int        `json:"rank_hi"`
+	Competitor   Competitor `json:"competitor"`
+	Suite        string     `json:"suite"`
+	SuiteVersion string     `json:"suite_version"`
+	Split        string     `json:"split,omitempty"`
+	RunID        string     `json:"run_id"`
+	Model        string     `json:"model"`
+	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+	Tasks        int        `json:"tasks"`
+	Passed       int        `json:"passed"`
+	Composite    Score      `json:"composite"`
+	Quality      *Score     `json:"quality,omitempty"`
+	Speed        *Score     `json:"speed,omitempty"`
+	Cost         *Score     `json:"cost,omitempty"`
+	Streaming    *Score     `json:"streaming,omitempty"`
+	Multimodal   *Score     `json:"multimodal,omitempty"`
+	// CostPerCorrect is the run's total cost in USD over its passed tasks;
+	// nil when the target reported no cost or nothing passed.
+	CostPerCorrect *float64 `json:"cost_per_correct,omitempty"`
+	// ParetoCost: no other entry of the group has quality at least as high
+	// and cost per correct answer at least as low, one of them strictly.
+	// Entries without a cost per correct answer are never on it.
+	ParetoCost bool `json:"pareto_cost"`
+	// ParetoSpeed: the same with the speed score (higher is better).
+	ParetoSpeed bool `json:"pareto_speed"`
+}
+
+// Board is a leaderboard: entries grouped by suite, version and split
+// (never mixed), each group ranked.
+type Board struct {
+	Rows []Entry `json:"rows"`
+}
+
+// boardRow is what both leaderboard paths read: a run and its competitor.
+type boardRow struct {
+	Run       runRow `gorm:"embedded"`
+	CName     string
+	CTeam     string
+	CImage    string
+	CTarget   string
+	CBaseline bool
+}
+
+// boardCols are the run columns a leaderboard needs (not the report JSON).
+const boardCols = `r.id, r.competitor_id, r.model, r.suite_name, r.suite_version, r.split, r.finished_at, r.tasks, r.passed,
+	r.composite, r.composite_lo, r.composite_hi, r.quality, r.quality_lo, r.quality_hi, r.speed, r.speed_lo, r.speed_hi,
+	r.cost, r.cost_lo, r.cost_hi, r.streaming, r.streaming_lo, r.streaming_hi, r.multimodal, r.multimodal_lo, r.multimodal_hi,
+	r.cost_per_correct, c.name AS c_name, c.team AS c_team, c.image AS c_image, c.target_url AS c_target, c.baseline AS c_baseline`
+
+// Leaderboard computes the board for q. Without Since it reads the
+// materialised best runs (one row per competitor and group); with Since it
+// picks each competitor's best among the runs since then, by the same
+// ordering.
+func (s *Store) Leaderboard(ctx context.Context, q Query) (*Board, error) {
+	db := s.db.WithContext(ctx)
+	var rows []boardRow
+	var tx = db
+	if q.Since.IsZero() {
+		tx = db.Table("board_best b").Select(boardCols).
+			Joins("JOIN runs r ON r.id = b.run_id").Joins("JOIN competitors c ON c.id = b.competitor_id")
+	} else {
+		tx = db.Table("runs r").Select(boardCols).Joins("JOIN competitors c ON c.id = r.competitor_id").
+			Where("r.status = ? AND r.composite IS NOT NULL AND r.started_at >= ?", StatusCompleted, q.Since.UTC())
+	}
+	if q.Suite != "" {
+		tx = tx.Where("r.suite_name = ?", q.Suite)
+	}
+	if q.SuiteVersion != "" {
+		tx = tx.Where("r.suite_version = ?", q.SuiteVersion)
+	}
+	switch q.Split {
+	case "":
+	case "all":
+		tx = tx.Where("r.split = ?", "")
+	default:
+		tx = tx.Where("r.split = ?", q.Split)
+	}
+	switch q.Baseline {
+	case BaselineInclude:
+	case BaselineOnly:
+		tx = tx.Where("c.baseline = ?", true)
+	case BaselineExclude:
+		tx = tx.Where("c.baseline = ?", false)
+	default:
+		return nil, fmt.Errorf("leaderboard: baseline filter %q: want only, exclude or empty", q.Baseline)
+	}
+	if err := tx.Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("leaderboard: %w", err)
+	}
+	if !q.Since.IsZero() {
+		rows = bestPerCompetitor(rows)
+	}
+	return &Board{Rows: rank(rows)}, nil
+}
+
+type groupKey struct{ suite, version, split string }
+
+func keyOf(r *boardRow) groupKey { return groupKey{r.Run.SuiteName, r.Run.SuiteVersion, r.Run.Split} }
+
+// better orders runs as bestOrder does: highest composite, latest finish,
+// greatest id.
+func better(a, b *boardRow) int {
+	if c := cmp.Compare(*b.Run.Composite, *a.Run.Composite); c != 0 {
+		return c
+	}
+	var ta, tb time.Time
+	if a.Run.FinishedAt != nil {
+		ta = *a.Run.FinishedAt
+	}
+	if b.Run.FinishedAt != nil {
+		tb = *b.Run.FinishedAt
+	}
+	if c := tb.Compare(ta); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.Run.ID, a.Run.ID)
+}
+
+func bestPerCompetitor(rows []boardRow) []boardRow {
+	type k struct {
+		g  groupKey
+		id int64
+	}
+	best := map[k]int{}
+	for i := range rows {
+		key := k{keyOf(&rows[i]), rows[i].Run.CompetitorID}
+		if j, ok := best[key]; !ok || better(&rows[i], &rows[j]) < 0 {
+			best[key] = i
+		}
+	}
+	out := make([]boardRow, 0, len(best))
+	for _, i := range best {
+		out = append(out, rows[i])
+	}
+	return out
+}
+
+// rank sorts rows into groups (suite, version, split) and ranks each.
+func rank(rows []boardRow) []Entry {
+	slices.SortFunc(rows, func(a, b boardRow) int {
+		if c := cmp.Compare(a.Run.SuiteName, b.Run.SuiteName); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Run.SuiteVersion, b.Run.SuiteVersion); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Run.Split, b.Run.Split); c != 0 {
+			return c
+		}
+		if c := better(&a, &b); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.CName, b.CName)
+	})
+	out := make([]Entry, 0, len(rows))
+	for start := 0; start < len(rows); {
+		end := start + 1
+		for end < len(rows) && keyOf(&rows[end]) == keyOf(&rows[start]) {
+			end++
+		}
+		out = append(out, rankGroup(rows[start:end])...)
+		start = end
+	}
+	return out
+}
+
+func rankGroup(g []boardRow) []Entry {
+	es := make([]Entry, len(g))
+	for i := range g {
+		r, c := &g[i].Run, &g[i]
+		es[i] = Entry{Rank: i + 1, Competitor: Competitor{Name: c.CName, Team: c.CTeam, Image: c.CImage,
+			TargetURL: c.CTarget, Baseline: c.CBaseline},
+			Suite: r.SuiteName, SuiteVersion: r.SuiteVersion, Split: r.Split, RunID: r.ID, Model: r.Model,
+			FinishedAt: utcPtr(r.FinishedAt), Tasks: r.Tasks, Passed: r.Passed,
+			Composite: *score(r.Composite, r.CompositeLo, r.CompositeHi),
+			Quality:   score(r.Quality, r.QualityLo, r.QualityHi), Speed: score(r.Speed, r.SpeedLo, r.SpeedHi),
+			Cost: score(r.Cost, r.CostLo, r.CostHi), Streaming: score(r.Streaming, r.StreamingLo, r.StreamingHi),
+			Multimodal: score(r.Multimodal, r.MultimodalLo, r.MultimodalHi), CostPerCorrect: r.CostPerCorrect}
+	}
+	lo, hi := make([]float64, len(es)), make([]float64, len(es))
+	for i, e := range es {
+		lo[i], hi[i] = bounds(e.Composite)
+	}
+	for i, r := range RankRanges(lo, hi) {
+		es[i].RankLo, es[i].RankHi = r[0], r[1]
+	}
+	paretoCost := frontier(es, func(e Entry) (float64, bool) {
+		if e.CostPerCorrect == nil {
+			return 0, false
+		}
+		return -*e.CostPerCorrect, true
+	})
+	paretoSpeed := frontier(es, func(e Entry) (float64, bool) {
+		if e.Speed == nil {
+			return 0, false
+		}
+		return e.Speed.Value, true
+	})
+	for i := range es {
+		es[i].ParetoCost, es[i].ParetoSpeed = paretoCost[i], paretoSpeed[i]
+	}
+	return es
+}
+
+// bounds is a score's interval, the point itself when it has none.
+func bounds(s Score) (lo, hi float64) {
+	if s.CI95 == nil {
+		return s.Value, s.Value
+	}
+	return s.CI95[0], s.CI95[1]
+}
+
+// RankRanges gives each of n items (intervals lo[i]..hi[i]) its best and
+// worst rank: best = 1 + #{j: lo[j] > hi[i]}, worst = n − #{j: hi[j] <
+// lo[i]}. Disjoint intervals give single ranks; overlapping ones share a
+// range.
+func RankRanges(lo, hi []float64) [][2]int {
+	n := len(lo)
+	out := make([][2]int, n)
+	// Sorted bounds make it O(n log n): counts by binary search.
+	slo, shi := slices.Clone(lo), slices.Clone(hi)
+	slices.Sort(slo)
+	slices.Sort(shi)
+	for i := range n {
+		// #{j: lo[j] > hi[i]}; i itself never counts because lo[i] ≤ hi[i].
+		above := n - upperBound(slo, hi[i])
+		// #{j: hi[j] < lo[i]}
+		below := lowerBound(shi, lo[i])
+		out[i] = [2]int{1 + above, n - below}
+	}
+	return out
+}
+
+// upperBound is the number of elements ≤ x in sorted s.
+func upperBound(s []float64, x float64) int {
+	i, _ := slices.BinarySearchFunc(s, x, func(e, t float64) int {
+		if e <= t {
+			return -1
+		}
+		return 1
+	})
+	return i
+}
+
+// lowerBound is the number of elements < x in sorted s.
+func lowerBound(s []float64, x float64) int {
+	i, _ := slices.BinarySearchFunc(s, x, func(e, t float64) int {
+		if e < t {
+			return -1
+		}
+		return 1
+	})
+	return i
+}
+
+// frontier marks the entries no other entry dominates on (quality, y),
+// both higher-is-better; entries without quality or y are never on it.
+func frontier(es []Entry, y func(Entry) (float64, bool)) []bool {
+	on := make([]bool, len(es))
+	for i, a := range es {
+		ya, ok := y(a)
+		if !ok || a.Quality == nil {
+			continue
+		}
+		on[i] = true
+		for j, b := range es {
+			yb, ok := y(b)
+			if j == i || !ok || b.Quality == nil {
+				continue
+			}
+			if b.Quality.Value >= a.Quality.Value && yb >= ya && (b.Quality.Value > a.Quality.Value || yb > ya) {
+				on[i] = false
+				break
+			}
+		}
+	}
+	return on
+}

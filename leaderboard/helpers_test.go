@@ -1,0 +1,202 @@
+package leaderboard
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver to create per-test databases
+
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/scorer"
+)
+
+// defaultTestPostgres is where .ci/postgres starts its cluster.
+const defaultTestPostgres = "postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable"
+
+// backend is one store implementation the shared suite runs against.
+type backend struct {
+	name string
+	// dsn returns a fresh, empty store DSN for one test.
+	dsn func(t testing.TB) string
+}
+
+// backends are SQLite (always) and PostgreSQL: JANUS_TEST_POSTGRES_DSN, or
+// the .ci/postgres default. An unreachable server skips the Postgres rows
+// with the reason, unless CI is set, where it fails.
+func backends(t testing.TB) []backend {
+	bs := []backend{{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "janus.db") }}}
+	admin := os.Getenv("JANUS_TEST_POSTGRES_DSN")
+	if admin == "" {
+		admin = defaultTestPostgres
+	}
+	db, err := sql.Open("pgx", admin)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = db.PingContext(ctx)
+		cancel()
+	}
+	if err != nil {
+		if db != nil {
+			db.Close()
+		}
+		msg := fmt.Sprintf("postgres backend: no server at %s (%v); run .ci/postgres or set JANUS_TEST_POSTGRES_DSN", redactDSN(admin), err)
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Log("skipping " + msg)
+		return bs
+	}
+	t.Cleanup(func() { db.Close() })
+	bs = append(bs, backend{"postgres", func(t testing.TB) string { return freshPostgres(t, db, admin) }})
+	return bs
+}
+
+var dbSeq atomic.Int64
+
+// freshPostgres creates a database for one test and drops it afterwards.
+func freshPostgres(t testing.TB, admin *sql.DB, adminDSN string) string {
+	name := fmt.Sprintf("janus_t_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, dbSeq.Add(1))
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Logf("drop database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(adminDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// forEachBackend runs fn as a subtest on every backend with a fresh store.
+func forEachBackend(t *testing.T, fn func(t *testing.T, s *Store, dsn string)) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			dsn := b.dsn(t)
+			s, err := Open(t.Context(), dsn)
+			if err != nil {
+				t.Fatalf("open %s: %v", b.name, err)
+			}
+			t.Cleanup(func() { s.Close() })
+			fn(t, s, dsn)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// task makes a task result; cost < 0 means no usage figures.
+func task(id, cat string, score, cost float64) scorer.TaskResult {
+	ttft, e2e := 100+score*10, 400+score*50
+	tr := scorer.TaskResult{ID: id, Category: cat, Status: scorer.StatusOK, Score: score, Reason: "r " + id, Stream: true,
+		Metrics: trace.Metrics{TTFTMs: &ttft, E2EMs: &e2e, OutputTokens: 5}, Violations: []trace.Violation{},
+		Budgets: trace.DefaultBudgets()}
+	if cost >= 0 {
+		tr.Usage = &wire.Usage{PromptTokens: 3, CompletionTokens: 5, TotalTokens: 8, CostUSD: &cost}
+	}
+	return tr
+}
+
+// spec describes a synthetic report.
+type spec struct {
+	id, model, suite, version string
+	splits                    []string
+	status                    string // report status; "" completed
+	composite, half           float64
+	quality, speed            float64
+	cost                      float64 // per task; <0 none
+	nTasks, nPass             int
+	at                        time.Time
+}
+
+func mkReport(sp spec) *report.Report {
+	if sp.suite == "" {
+		sp.suite = "smoke"
+	}
+	if sp.version == "" {
+		sp.version = "1.0.0"
+	}
+	if sp.status == "" {
+		sp.status = report.RunCompleted
+	}
+	if sp.at.IsZero() {
+		sp.at = t0
+	}
+	if sp.nTasks == 0 {
+		sp.nTasks = 4
+		sp.nPass = 3
+	}
+	r := &report.Report{SchemaVersion: report.SchemaVersion, Weights: scorer.DefaultWeights(),
+		Run: report.Run{ID: sp.id, Status: sp.status, StartedAt: sp.at, FinishedAt: sp.at.Add(time.Minute),
+			Target: "http://127.0.0.1:8081/v1", Model: sp.model,
+			Suite:       report.SuiteRef{Name: sp.suite, Version: sp.version, SHA256: strings.Repeat("ab", 32), Source: "builtin:" + sp.suite},
+			Concurrency: 4, Stream: true, Budgets: trace.DefaultBudgets(), TasksPlanned: sp.nTasks, HarnessVersion: "test",
+			Splits: sp.splits, Host: report.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
+	}
+	for i := range sp.nTasks {
+		s := 0.0
+		if i < sp.nPass {
+			s = 1
+		}
+		r.Tasks = append(r.Tasks, task(fmt.Sprintf("t%03d", i), "quality/chat", s, sp.cost))
+	}
+	dim := func(v float64) scorer.Dimension {
+		d := scorer.Dimension{Value: v, N: sp.nTasks}
+		if sp.half > 0 {
+			d.CI95 = &[2]float64{v - sp.half, v + sp.half}
+		}
+		return d
+	}
+	r.Scores = scorer.Scores{Composite: dim(sp.composite), Quality: dim(sp.quality), Speed: dim(sp.speed),
+		Cost: dim(50), Streaming: dim(60), Multimodal: dim(70)}
+	return r
+}
+
+// orphans counts task rows without a run and board rows without a run.
+func orphans(t testing.TB, s *Store) int64 {
+	t.Helper()
+	var n, m int64
+	if err := s.db.Raw("SELECT COUNT(*) FROM task_results t LEFT JOIN runs r ON r.id = t.run_id WHERE r.id IS NULL").Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Raw("SELECT COUNT(*) FROM board_best b LEFT JOIN runs r ON r.id = b.run_id WHERE r.id IS NULL OR r.status <> 'completed'").Scan(&m).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n + m
+}
+
+// simVotes draws n votes between random pairs of competitors with
+// log-strengths beta (Bradley-Terry), deterministically from seed.
+func simVotes(beta []float64, n int, seed uint64) []Vote {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	votes := make([]Vote, n)
+	for k := range n {
+		i := rng.IntN(len(beta))
+		j := rng.IntN(len(beta) - 1)
+		if j >= i {
+			j++
+		}
+		w := WinnerB
+		if rng.Float64() < sigmoid(beta[i]-beta[j]) {
+			w = WinnerA
+		}
+		votes[k] = Vote{ID: fmt.Sprintf("v%07d", k), PromptID: fmt.Sprintf("p%d", k%97), CompetitorA: fmt.Sprintf("m%02d", i),
+			CompetitorB: fmt.Sprintf("m%02d", j), Winner: w, Voter: "h", CreatedAt: t0, VotedAt: t0.Add(time.Duration(k) * time.Second)}
+	}
+	return votes
+}

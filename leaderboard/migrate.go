@@ -1,0 +1,165 @@
+package leaderboard
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one versioned schema step. Its statements use the
+// placeholders {ID} (an auto-increment primary key), {TS} (a timestamp)
+// and {FLOAT}, which ddl replaces per dialect; everything else is SQL both
+// SQLite and PostgreSQL accept. Applied steps are recorded in
+// schema_migrations and never edited: a change is a new step.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+var migrations = []migration{
+	{1, "initial schema", []string{
+		`CREATE TABLE competitors (
+			id {ID},
+			name TEXT NOT NULL UNIQUE,
+			team TEXT NOT NULL DEFAULT '',
+			image TEXT NOT NULL DEFAULT '',
+			target_url TEXT NOT NULL DEFAULT '',
+			baseline BOOLEAN NOT NULL DEFAULT FALSE,
+			created_at {TS} NOT NULL)`,
+		`CREATE TABLE runs (
+			id TEXT PRIMARY KEY,
+			competitor_id BIGINT NOT NULL REFERENCES competitors(id),
+			status TEXT NOT NULL,
+			target TEXT NOT NULL DEFAULT '',
+			model TEXT NOT NULL DEFAULT '',
+			suite_name TEXT NOT NULL,
+			suite_version TEXT NOT NULL DEFAULT '',
+			suite_sha256 TEXT NOT NULL DEFAULT '',
+			split TEXT NOT NULL DEFAULT '',
+			seed BIGINT NOT NULL DEFAULT 0,
+			task_limit INTEGER NOT NULL DEFAULT 0,
+			tasks_planned INTEGER NOT NULL DEFAULT 0,
+			harness_version TEXT NOT NULL DEFAULT '',
+			started_at {TS} NOT NULL,
+			finished_at {TS},
+			heartbeat_at {TS} NOT NULL,
+			owner_host TEXT NOT NULL DEFAULT '',
+			owner_pid INTEGER NOT NULL DEFAULT 0,
+			composite {FLOAT}, composite_lo {FLOAT}, composite_hi {FLOAT},
+			quality {FLOAT}, quality_lo {FLOAT}, quality_hi {FLOAT},
+			speed {FLOAT}, speed_lo {FLOAT}, speed_hi {FLOAT},
+			cost {FLOAT}, cost_lo {FLOAT}, cost_hi {FLOAT},
+			streaming {FLOAT}, streaming_lo {FLOAT}, streaming_hi {FLOAT},
+			multimodal {FLOAT}, multimodal_lo {FLOAT}, multimodal_hi {FLOAT},
+			tasks INTEGER NOT NULL DEFAULT 0,
+			passed INTEGER NOT NULL DEFAULT 0,
+			cost_usd {FLOAT},
+			cost_per_correct {FLOAT},
+			note TEXT NOT NULL DEFAULT '',
+			report_json TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX runs_started ON runs (started_at)`,
+		`CREATE INDEX runs_status ON runs (status)`,
+		`CREATE INDEX runs_group ON runs (suite_name, suite_version, split, competitor_id, status, composite)`,
+		`CREATE TABLE task_results (
+			run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+			task_id TEXT NOT NULL,
+			seq INTEGER NOT NULL DEFAULT 0,
+			category TEXT NOT NULL DEFAULT '',
+			status TEXT NOT NULL DEFAULT '',
+			score {FLOAT} NOT NULL DEFAULT 0,
+			reason TEXT NOT NULL DEFAULT '',
+			ttft_ms {FLOAT},
+			e2e_ms {FLOAT},
+			output_tokens INTEGER NOT NULL DEFAULT 0,
+			cost_usd {FLOAT},
+			violations TEXT NOT NULL DEFAULT '',
+			error_class TEXT NOT NULL DEFAULT '',
+			error_message TEXT NOT NULL DEFAULT '',
+			result_json TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (run_id, task_id))`,
+		// board_best is the leaderboard's materialised answer: the best
+		// completed run of each competitor in each (suite, version, split),
+		// kept in step with runs inside the same transactions, so the
+		// leaderboard reads one row per competitor instead of every run.
+		`CREATE TABLE board_best (
+			suite_name TEXT NOT NULL,
+			suite_version TEXT NOT NULL,
+			split TEXT NOT NULL,
+			competitor_id BIGINT NOT NULL REFERENCES competitors(id),
+			run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+			composite {FLOAT} NOT NULL,
+			PRIMARY KEY (suite_name, suite_version, split, competitor_id))`,
+		`CREATE TABLE votes (
+			id TEXT PRIMARY KEY,
+			prompt_id TEXT NOT NULL DEFAULT '',
+			prompt_hash TEXT NOT NULL DEFAULT '',
+			competitor_a TEXT NOT NULL,
+			competitor_b TEXT NOT NULL,
+			winner TEXT NOT NULL,
+			voter TEXT NOT NULL DEFAULT '',
+			created_at {TS} NOT NULL,
+			voted_at {TS} NOT NULL)`,
+		`CREATE INDEX votes_voted_at ON votes (voted_at)`,
+	}},
+}
+
+// ddl fills a statement's placeholders for the dialect.
+func ddl(dialect, stmt string) string {
+	r := strings.NewReplacer("{ID}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{TS}", "TIMESTAMP", "{FLOAT}", "REAL")
+	if dialect == "postgres" {
+		r = strings.NewReplacer("{ID}", "BIGSERIAL PRIMARY KEY", "{TS}", "TIMESTAMPTZ", "{FLOAT}", "DOUBLE PRECISION")
+	}
+	return r.Replace(stmt)
+}
+
+// migrationLockKey is the PostgreSQL advisory lock that serialises
+// concurrent migrators ("janus" in ASCII).
+const migrationLockKey = 0x6a616e7573
+
+// migrate applies pending migrations in one transaction. Two processes
+// opening a new store at once are serialised — by an advisory transaction
+// lock on PostgreSQL, by the BEGIN IMMEDIATE write lock on SQLite — and the
+// second sees the first's schema_migrations rows and applies nothing.
+func (s *Store) migrate(ctx context.Context) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockKey).Error; err != nil {
+				return fmt.Errorf("lock migrations: %w", err)
+			}
+		}
+		if err := tx.Exec(ddl(s.dialect, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {TS} NOT NULL)`)).Error; err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var applied []int
+		if err := tx.Raw("SELECT version FROM schema_migrations").Scan(&applied).Error; err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done := map[int]bool{}
+		for _, v := range applied {
+			done[v] = true
+		}
+		for _, m := range migrations {
+			if done[m.version] {
+				continue
+			}
+			for _, st := range m.stmts {
+				if err := tx.Exec(ddl(s.dialect, st)).Error; err != nil {
+					return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+				}
+			}
+			if err := tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+				m.version, m.name, time.Now().UTC()).Error; err != nil {
+				return fmt.Errorf("record migration %d: %w", m.version, err)
+			}
+		}
+		return nil
+	})
+}
+
+// SchemaVersion is the newest migration this build applies.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }

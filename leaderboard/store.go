@@ -1,0 +1,197 @@
+// Package leaderboard is janus's persistent run store and what is computed
+// from it: the leaderboard (best completed run per competitor per suite
+// version, ranked by composite with rank ranges from the confidence
+// intervals, Pareto flags) and arena ratings (Elo and Bradley-Terry) from
+// pairwise votes.
+//
+// The store is SQLite through a pure-Go driver by default (a file under the
+// user's XDG data directory) or PostgreSQL for a shared one; both run the
+// same versioned migrations on Open and the same queries.
+package leaderboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Run statuses in the store. A report's "interrupted" is stored as
+// cancelled.
+const (
+	StatusPending   = "pending"
+	StatusRunning   = "running"
+	StatusCompleted = "completed"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// StaleAfter is how long a running run owned by another host may go without
+// a heartbeat (a finished task) before Open marks it failed; one owned by a
+// process of this host is failed as soon as that process is gone.
+var StaleAfter = 30 * time.Minute
+
+// ErrNotFound is returned (wrapped) when a run does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is an open run store. It is safe for concurrent use.
+type Store struct {
+	db      *gorm.DB
+	dialect string // "sqlite" or "postgres"
+	host    string
+	pid     int
+	log     *slog.Logger
+}
+
+// DefaultDSN is JANUS_STORE when set, else the SQLite file janus/janus.db
+// under $XDG_DATA_HOME (default ~/.local/share).
+func DefaultDSN() string {
+	if v := os.Getenv("JANUS_STORE"); v != "" {
+		return v
+	}
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" || !filepath.IsAbs(base) {
+		home, err := os.UserHomeDir()
+		if err != nil || home == "" {
+			home = os.TempDir()
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "janus", "janus.db")
+}
+
+// IsPostgres says whether dsn names a PostgreSQL database rather than a
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// sqliteDSN adds the connection settings the store relies on: a busy
+// timeout so concurrent writers wait instead of failing, WAL so readers do
+// not block the writer, foreign keys (no orphan task rows) and BEGIN
+// IMMEDIATE transactions so that a read-then-write transaction never
+// deadlocks on the lock upgrade.
+func sqliteDSN(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// Open opens (creating if needed) the store at dsn — "" means
+// DefaultDSN(), a postgres:// or postgresql:// URL a PostgreSQL database,
+// anything else a SQLite file path — applies pending migrations, and marks
+// runs whose process died while they were running as failed.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if dsn == "" {
+		dsn = DefaultDSN()
+	}
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
+	s := &Store{pid: os.Getpid(), log: slog.Default()}
+	s.host, _ = os.Hostname()
+	var err error
+	if IsPostgres(dsn) {
+		s.dialect = "postgres"
+		s.db, err = gorm.Open(postgres.Open(dsn), cfg)
+	} else {
+		s.dialect = "sqlite"
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		if p, _, _ := strings.Cut(path, "?"); p != ":memory:" && !strings.HasPrefix(p, "file:") {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return nil, fmt.Errorf("open store %s: %w", p, err)
+			}
+		}
+		s.db, err = gorm.Open(sqlite.Open(sqliteDSN(path)), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", redactDSN(dsn), err)
+	}
+	if s.dialect == "sqlite" {
+		sqlDB, err := s.db.DB()
+		if err == nil {
+			// One writer at a time anyway; a small pool keeps file handles few.
+			sqlDB.SetMaxOpenConns(4)
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", redactDSN(dsn), err)
+	}
+	if err := s.recover(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", redactDSN(dsn), err)
+	}
+	return s, nil
+}
+
+// redactDSN drops a password from a postgres URL for error messages.
+func redactDSN(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	scheme, rest, _ := strings.Cut(dsn, "://")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		user, _, _ := strings.Cut(rest[:at], ":")
+		rest = user + ":***" + rest[at:]
+	}
+	return scheme + "://" + rest
+}
+
+// Close releases the store's connections.
+func (s *Store) Close() error {
+	if s == nil || s.db == nil {
+		return nil
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// recover marks runs left running by a process that is gone: on this host
+// a dead pid, anywhere a heartbeat older than StaleAfter. Their task rows
+// stay, attached to the run, so what was measured is not lost.
+func (s *Store) recover(ctx context.Context) error {
+	var running []runRow
+	if err := s.db.WithContext(ctx).Select("id", "owner_host", "owner_pid", "heartbeat_at").
+		Where("status = ?", StatusRunning).Find(&running).Error; err != nil {
+		return fmt.Errorf("find abandoned runs: %w", err)
+	}
+	now := time.Now().UTC()
+	for _, r := range running {
+		var why string
+		switch {
+		case r.OwnerHost == s.host && r.OwnerPID != s.pid && !processAlive(r.OwnerPID):
+			why = fmt.Sprintf("abandoned: process %d on %s ended while the run was running", r.OwnerPID, r.OwnerHost)
+		case now.Sub(r.HeartbeatAt) > StaleAfter:
+			why = fmt.Sprintf("abandoned: no heartbeat from %s since %s", r.OwnerHost, r.HeartbeatAt.Format(time.RFC3339))
+		default:
+			continue
+		}
+		last := r.HeartbeatAt
+		res := s.db.WithContext(ctx).Model(&runRow{}).Where("id = ? AND status = ?", r.ID, StatusRunning).
+			Updates(map[string]any{"status": StatusFailed, "finished_at": last, "note": why})
+		if res.Error != nil {
+			return fmt.Errorf("mark run %s failed: %w", r.ID, res.Error)
+		}
+		if res.RowsAffected > 0 {
+			s.log.Warn("run store: marked abandoned run failed", "run", r.ID, "reason", why)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,391 @@
+package tui
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
+)
+
+// Messages the leaderboard's Cmds answer with.
+type (
+	boardMsg struct {
+		rows []BoardRow
+		err  error
+	}
+	arenaMsg struct {
+		rows []ArenaRow
+		err  error
+	}
+	compareMsg struct {
+		title, text string
+		err         error
+	}
+	savedMsg struct {
+		runID string
+		err   error
+	}
+)
+
+// sortCols are the columns `s` cycles through.
+var sortCols = []string{"rank", "competitor", "composite", "quality", "speed", "cost", "streaming", "multimodal"}
+
+type boardModel struct {
+	sh       *shared
+	rows     []BoardRow
+	view_    []BoardRow // rows after filter and sort
+	arena    []ArenaRow
+	err      error
+	arenaErr error
+	loaded   bool
+	tab      int // 0 leaderboard, 1 arena
+	sortCol  int
+	reverse  bool
+	filter   textinput.Model
+	typing   bool
+	cursor   int
+	picked   []string // run ids selected for compare, in order
+	status   string
+	cmp      *viewport.Model
+	cmpTitle string
+}
+
+func newBoard(sh *shared) *boardModel {
+	f := textinput.New()
+	f.Prompt = "/"
+	f.CharLimit = 64
+	return &boardModel{sh: sh, filter: f}
+}
+
+func (b *boardModel) editing() bool   { return b.typing }
+func (b *boardModel) comparing() bool { return b.cmp != nil }
+
+// load reads the board and the arena ratings, each in its own Cmd.
+func (b *boardModel) load() tea.Cmd {
+	src, ctx := b.sh.o.Source, b.sh.ctx
+	if src == nil {
+		return func() tea.Msg { return boardMsg{} }
+	}
+	return tea.Batch(
+		func() tea.Msg { rows, err := src.Board(ctx); return boardMsg{rows: rows, err: err} },
+		func() tea.Msg { rows, err := src.Arena(ctx); return arenaMsg{rows: rows, err: err} },
+	)
+}
+
+// saved stores a TUI-driven run and reloads the board.
+func (b *boardModel) saved(rep *report.Report) tea.Cmd {
+	src, ctx := b.sh.o.Source, b.sh.ctx
+	if src == nil || b.sh.o.NoSave || rep == nil {
+		return nil
+	}
+	return func() tea.Msg { return savedMsg{runID: rep.Run.ID, err: src.Save(ctx, rep)} }
+}
+
+func (b *boardModel) compare(a, c string) tea.Cmd {
+	src, ctx := b.sh.o.Source, b.sh.ctx
+	return func() tea.Msg {
+		base, err := src.Report(ctx, a)
+		if err != nil {
+			return compareMsg{err: fmt.Errorf("load run %s: %w", a, err)}
+		}
+		next, err := src.Report(ctx, c)
+		if err != nil {
+			return compareMsg{err: fmt.Errorf("load run %s: %w", c, err)}
+		}
+		cmp, err := bench.Compare(base, next, bench.CompareOptions{})
+		if err != nil {
+			return compareMsg{err: err}
+		}
+		var buf bytes.Buffer
+		if err := bench.CompareText(cmp)(&buf); err != nil {
+			return compareMsg{err: err}
+		}
+		return compareMsg{title: a + " → " + c, text: buf.String()}
+	}
+}
+
+func (b *boardModel) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case boardMsg:
+		b.rows, b.err, b.loaded = msg.rows, msg.err, true
+		b.refresh()
+		return nil
+	case arenaMsg:
+		b.arena, b.arenaErr = msg.rows, msg.err
+		return nil
+	case savedMsg:
+		if msg.err != nil {
+			b.status = "not saved: " + msg.err.Error()
+			b.sh.o.Logger.Warn("save run", "run", msg.runID, "err", msg.err)
+			return nil
+		}
+		b.status = "saved run " + msg.runID
+		return b.load()
+	case compareMsg:
+		if msg.err != nil {
+			b.status = "compare: " + msg.err.Error()
+			return nil
+		}
+		vp := viewport.New(b.sh.w, max(b.sh.h-3, 3))
+		vp.SetContent(msg.text)
+		b.cmp, b.cmpTitle = &vp, msg.title
+		return nil
+	case tea.KeyMsg:
+		return b.key(msg)
+	}
+	return nil
+}
+
+func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
+	if b.cmp != nil {
+		if k.String() == "esc" {
+			b.cmp = nil
+			return nil
+		}
+		vp, cmd := b.cmp.Update(k)
+		b.cmp = &vp
+		return cmd
+	}
+	if b.typing {
+		switch k.String() {
+		case "enter", "esc":
+			b.typing = false
+			b.filter.Blur()
+			if k.String() == "esc" {
+				b.filter.SetValue("")
+			}
+			b.refresh()
+			return nil
+		}
+		var cmd tea.Cmd
+		b.filter, cmd = b.filter.Update(k)
+		b.refresh()
+		return cmd
+	}
+	n := len(b.view_)
+	if b.tab == 1 {
+		n = len(b.arena)
+	}
+	switch k.String() {
+	case "tab":
+		b.tab = 1 - b.tab
+		b.cursor = 0
+	case "up", "k":
+		b.cursor = max(b.cursor-1, 0)
+	case "down", "j":
+		b.cursor = min(b.cursor+1, max(n-1, 0))
+	case "s":
+		b.sortCol = (b.sortCol + 1) % len(sortCols)
+		b.refresh()
+	case "r":
+		b.reverse = !b.reverse
+		b.refresh()
+	case "/":
+		b.typing = true
+		return b.filter.Focus()
+	case " ":
+		if b.tab == 0 && b.cursor < len(b.view_) {
+			id := b.view_[b.cursor].RunID
+			if i := slices.Index(b.picked, id); i >= 0 {
+				b.picked = slices.Delete(b.picked, i, i+1)
+			} else {
+				b.picked = append(b.picked, id)
+				if len(b.picked) > 2 {
+					b.picked = b.picked[1:]
+				}
+			}
+		}
+	case "c":
+		if len(b.picked) != 2 {
+			b.status = "select two runs with space, then c"
+			return nil
+		}
+		b.status = "comparing…"
+		return b.compare(b.picked[0], b.picked[1])
+	}
+	return nil
+}
+
+// refresh applies the filter and the sort.
+func (b *boardModel) refresh() {
+	q := strings.ToLower(strings.TrimSpace(b.filter.Value()))
+	b.view_ = b.view_[:0]
+	for _, r := range b.rows {
+		if q == "" || strings.Contains(strings.ToLower(r.Competitor+" "+r.Suite+"@"+r.SuiteVersion), q) {
+			b.view_ = append(b.view_, r)
+		}
+	}
+	key := func(r BoardRow) float64 {
+		switch c := sortCols[b.sortCol]; c {
+		case "rank":
+			return float64(r.Rank)
+		case "composite":
+			return -r.Composite
+		default:
+			return -r.Dims[slices.Index(dimNames[:], c)]
+		}
+	}
+	less := func(x, y BoardRow) bool {
+		if sortCols[b.sortCol] != "competitor" && key(x) != key(y) {
+			return key(x) < key(y)
+		}
+		return x.Competitor < y.Competitor
+	}
+	sort.SliceStable(b.view_, func(i, j int) bool {
+		if b.reverse {
+			return less(b.view_[j], b.view_[i])
+		}
+		return less(b.view_[i], b.view_[j])
+	})
+	b.cursor = min(b.cursor, max(len(b.view_)-1, 0))
+}
+
+func (b *boardModel) view() string {
+	st, w, h := b.sh.st, b.sh.w, b.sh.h
+	if b.cmp != nil {
+		return st.title.Render("janus") + st.dim.Render(" · compare · ") + b.cmpTitle + st.dim.Render("  (esc: back)") + "\n" + b.cmp.View()
+	}
+	var s strings.Builder
+	tabs := []string{"leaderboard", "arena"}
+	for i, t := range tabs {
+		if i == b.tab {
+			tabs[i] = st.tabOn.Render("[" + t + "]")
+		} else {
+			tabs[i] = st.tab.Render(" " + t + " ")
+		}
+	}
+	s.WriteString(st.title.Render("janus") + st.dim.Render(" · ") + strings.Join(tabs, " "))
+	if b.tab == 0 {
+		dir := "↓"
+		if b.reverse {
+			dir = "↑"
+		}
+		s.WriteString(st.dim.Render(fmt.Sprintf("  sort %s%s", sortCols[b.sortCol], dir)))
+	}
+	if b.typing || b.filter.Value() != "" {
+		s.WriteString("  " + b.filter.View())
+	}
+	s.WriteString("\n")
+	if b.status != "" {
+		s.WriteString(st.warn.Render(b.status) + "\n")
+	}
+	if b.tab == 1 {
+		s.WriteString(b.arenaView())
+		return s.String()
+	}
+	switch {
+	case b.sh.o.Source == nil:
+		s.WriteString(st.dim.Render("no run store: runs are not being saved") + "\n")
+		return s.String()
+	case b.err != nil:
+		s.WriteString(st.err.Render("leaderboard: "+b.err.Error()) + "\n")
+		return s.String()
+	case !b.loaded:
+		s.WriteString(st.dim.Render("loading…") + "\n")
+		return s.String()
+	case len(b.view_) == 0:
+		s.WriteString(st.dim.Render("no completed runs yet (run one from set-up)") + "\n")
+		return s.String()
+	}
+	// One suite version on screen (the usual case): say it once above
+	// the table and give its column to the names.
+	suiteW := 0
+	for _, r := range b.view_ {
+		if r.Suite+"@"+r.SuiteVersion != b.view_[0].Suite+"@"+b.view_[0].SuiteVersion {
+			suiteW = 12
+			if w >= 110 {
+				suiteW = 20
+			}
+			break
+		}
+	}
+	if suiteW == 0 {
+		s.WriteString(st.dim.Render("suite ") + b.view_[0].Suite + "@" + b.view_[0].SuiteVersion + "\n")
+	}
+	compW := max(w-57-suiteW, 12)
+	suiteHdr := ""
+	if suiteW > 0 {
+		suiteHdr = pad("suite", suiteW) + " "
+	}
+	s.WriteString(st.header.Render(fmt.Sprintf("  %-5s %s %s%-12s %5s %5s %5s %5s %5s %s",
+		"rank", pad("competitor", compW), suiteHdr, "composite", "qual", "speed", "cost", "strm", "mm", "par")) + "\n")
+	room := max(h-4-strings.Count(s.String(), "\n"), 1)
+	from := 0
+	if b.cursor >= room {
+		from = b.cursor - room + 1
+	}
+	for i := from; i < min(from+room, len(b.view_)); i++ {
+		r := b.view_[i]
+		rank := fmt.Sprint(r.Rank)
+		if r.RankLo != r.RankHi && r.RankHi > 0 {
+			rank = fmt.Sprintf("%d–%d", r.RankLo, r.RankHi)
+		}
+		comp := fmt.Sprintf("%5.1f", r.Composite)
+		if r.CompositeCI != (Interval{}) {
+			comp += fmt.Sprintf(" ±%.1f", (r.CompositeCI.Hi-r.CompositeCI.Lo)/2)
+		}
+		var pareto []string
+		if r.ParetoCost {
+			pareto = append(pareto, "$")
+		}
+		if r.ParetoSpeed {
+			pareto = append(pareto, "⚡")
+		}
+		name := r.Competitor
+		if r.Baseline {
+			name += " (b)"
+		}
+		mark := " "
+		if slices.Contains(b.picked, r.RunID) {
+			mark = "*"
+		}
+		suite := ""
+		if suiteW > 0 {
+			suite = pad(r.Suite+"@"+r.SuiteVersion, suiteW) + " "
+		}
+		line := fmt.Sprintf("%s %-5s %s %s%-12s %5.1f %5.1f %5.1f %5.1f %5.1f %s", mark, rank, pad(name, compW), suite, comp, r.Dims[0], r.Dims[1], r.Dims[2], r.Dims[3], r.Dims[4], strings.Join(pareto, " "))
+		if i == b.cursor {
+			line = st.selected.Render(line)
+		}
+		s.WriteString(line + "\n")
+	}
+	s.WriteString(st.dim.Render("2–3: rank range (CIs overlap) · par: $ quality/cost, ⚡ quality/speed frontier · * picked") + "\n")
+	return s.String()
+}
+
+func (b *boardModel) arenaView() string {
+	st := b.sh.st
+	var s strings.Builder
+	switch {
+	case b.arenaErr != nil:
+		s.WriteString(st.err.Render("arena: "+b.arenaErr.Error()) + "\n")
+		return s.String()
+	case len(b.arena) == 0:
+		s.WriteString(st.dim.Render("no arena votes yet") + "\n")
+		return s.String()
+	}
+	nameW := max(b.sh.w-52, 12)
+	s.WriteString(st.header.Render(fmt.Sprintf("  %-4s %s %7s %7s %-17s %6s", "#", pad("model", nameW), "Elo", "BT", "BT CI95", "votes")) + "\n")
+	room := max(b.sh.h-5, 1)
+	from := 0
+	if b.cursor >= room {
+		from = b.cursor - room + 1
+	}
+	for i := from; i < min(from+room, len(b.arena)); i++ {
+		a := b.arena[i]
+		line := fmt.Sprintf("  %-4d %s %7.1f %7.1f [%6.1f, %6.1f] %6d", i+1, pad(a.Model, nameW), a.Elo, a.BT, a.BTCI.Lo, a.BTCI.Hi, a.Votes)
+		if i == b.cursor {
+			line = st.selected.Render(line)
+		}
+		s.WriteString(line + "\n")
+	}
+	return s.String()
+}

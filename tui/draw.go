@@ -1,0 +1,108 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+var sparkRunes = []rune("▁▂▃▄▅▆▇█")
+
+// spark draws the last width values as a sparkline scaled to their maximum.
+func spark(vals []float64, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if len(vals) > width {
+		vals = vals[len(vals)-width:]
+	}
+	hi := 0.0
+	for _, v := range vals {
+		hi = math.Max(hi, v)
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		i := 0
+		if hi > 0 {
+			i = int(math.Round(v / hi * float64(len(sparkRunes)-1)))
+		}
+		b.WriteRune(sparkRunes[min(max(i, 0), len(sparkRunes)-1)])
+	}
+	return b.String() + strings.Repeat(" ", width-len(vals))
+}
+
+// bar draws frac (0–1) as a bar of width cells.
+func bar(frac float64, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	n := int(math.Round(min(max(frac, 0), 1) * float64(width)))
+	return strings.Repeat("█", n) + strings.Repeat("░", width-n)
+}
+
+// ciBar draws a 0–100 value with its interval: solid up to the lower bound,
+// shaded across the interval, light beyond.
+func ciBar(v float64, ci *[2]float64, width int) string {
+	lo, hi := v, v
+	if ci != nil {
+		lo, hi = ci[0], ci[1]
+	}
+	cell := func(x float64) int { return int(math.Round(min(max(x, 0), 100) / 100 * float64(width))) }
+	a, c := cell(lo), cell(hi)
+	if c < a {
+		a, c = c, a
+	}
+	if ci != nil && c == a && c < width {
+		c++ // an interval is always visible
+	}
+	return strings.Repeat("█", a) + strings.Repeat("▒", c-a) + strings.Repeat("░", width-c)
+}
+
+// median of vals (a copy is sorted).
+func median(vals []float64) float64 {
+	if len(vals) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), vals...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+// fmtMs prints a millisecond figure compactly; NaN is "–".
+func fmtMs(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case v >= 10000:
+		return fmt.Sprintf("%.1fs", v/1000)
+	default:
+		return fmt.Sprintf("%.0fms", v)
+	}
+}
+
+// fmtDur prints a duration as m:ss (or h:mm:ss).
+func fmtDur(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
+	}
+	return fmt.Sprintf("%d:%02d", m, s)
+}
+
+// pad cuts or pads s to exactly n display columns (plain text only).
+func pad(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		if n <= 1 {
+			return string(r[:n])
+		}
+		return string(r[:n-1]) + "…"
+	}
+	return s + strings.Repeat(" ", n-len(r))
+}
+
+// nanF is an undefined figure (printed "–").
+var nanF = math.NaN()

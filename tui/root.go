@@ -1,0 +1,238 @@
+package tui
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// state is which screen is showing.
+type state int
+
+const (
+	stateSetup state = iota
+	stateLive
+	stateResults
+	stateTask
+	stateBoard
+)
+
+// shared is the context every screen reads: options, styles, the terminal
+// size and the root context for Cmds.
+type shared struct {
+	o    Options
+	st   styles
+	w, h int
+	ctx  context.Context
+	help help.Model
+}
+
+// Model is the root bubbletea model.
+type Model struct {
+	sh      *shared
+	state   state
+	back    state // where esc on the leaderboard returns to
+	setup   *setupModel
+	live    *liveModel
+	results *resultsModel
+	task    *taskModel
+	board   *boardModel
+	// quitting: quit once the run in progress has written its report.
+	quitting bool
+}
+
+// New builds the root model; out is where it draws (for colour detection).
+func New(o Options, out io.Writer) Model {
+	o.defaults()
+	sh := &shared{o: o, st: newStyles(out, o.NoColor), w: 80, h: 24, ctx: context.Background()}
+	sh.help = help.New()
+	sh.help.Styles = sh.st.help
+	m := Model{sh: sh, setup: newSetup(sh), board: newBoard(sh)}
+	if o.Start == ScreenLeaderboard {
+		m.state, m.back = stateBoard, stateSetup
+	}
+	return m
+}
+
+// Init loads what the first screen needs.
+func (m Model) Init() tea.Cmd {
+	if m.state == stateBoard {
+		return m.board.load()
+	}
+	return m.setup.init()
+}
+
+// Update routes a message to the screen it belongs to.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.sh.w, m.sh.h = msg.Width, msg.Height
+		m.sh.help.Width = msg.Width
+		if m.task != nil {
+			m.task.resize()
+		}
+		return m, nil
+	case tea.KeyMsg:
+		if msg.String() == "ctrl+c" {
+			if m.live != nil && m.live.running() {
+				m.quitting = true
+				m.live.stop()
+				return m, nil
+			}
+			return m, tea.Quit
+		}
+	case runStartedMsg, taskDoneMsg, liveTickMsg:
+		if m.live == nil {
+			return m, nil
+		}
+		return m, m.live.update(msg)
+	case runDoneMsg:
+		if m.live == nil {
+			return m, nil
+		}
+		cmd := m.live.update(msg)
+		if m.quitting {
+			return m, tea.Quit
+		}
+		if msg.rep != nil {
+			m.results = newResults(m.sh, msg.rep, m.live.traces, m.live.prompts, msg.err)
+			m.state = stateResults
+		}
+		return m, tea.Batch(cmd, m.board.saved(msg.rep))
+	case runClosedMsg:
+		return m, nil
+	case boardMsg, arenaMsg, compareMsg, savedMsg:
+		return m, m.board.update(msg)
+	case modelsMsg, suiteMsg:
+		return m, m.setup.update(msg)
+	}
+
+	switch m.state {
+	case stateSetup:
+		if k, ok := msg.(tea.KeyMsg); ok && !m.setup.editing() {
+			switch k.String() {
+			case "q":
+				return m, tea.Quit
+			case "L":
+				m.state, m.back = stateBoard, stateSetup
+				return m, m.board.load()
+			case "enter":
+				opts := m.setup.runOptions()
+				m.live = newLive(m.sh, opts)
+				m.state = stateLive
+				return m, tea.Batch(m.setup.remember(), m.live.start())
+			}
+		}
+		return m, m.setup.update(msg)
+	case stateLive:
+		if k, ok := msg.(tea.KeyMsg); ok && (k.String() == "q" || k.String() == "esc") {
+			if !m.live.running() { // the run failed to start: back to set-up
+				m.state = stateSetup
+				return m, nil
+			}
+			if k.String() == "q" {
+				m.live.stop()
+			}
+			return m, nil
+		}
+		return m, m.live.update(msg)
+	case stateResults:
+		if k, ok := msg.(tea.KeyMsg); ok {
+			switch k.String() {
+			case "q":
+				return m, tea.Quit
+			case "esc":
+				m.state = stateSetup
+				return m, nil
+			case "L":
+				m.state, m.back = stateBoard, stateResults
+				return m, m.board.load()
+			case "enter":
+				if tr := m.results.selected(); tr != nil {
+					m.task = newTask(m.sh, *tr, m.results.traces[tr.ID], m.results.prompts[tr.ID])
+					m.state = stateTask
+				}
+				return m, nil
+			}
+		}
+		return m, m.results.update(msg)
+	case stateTask:
+		if k, ok := msg.(tea.KeyMsg); ok {
+			switch k.String() {
+			case "q":
+				return m, tea.Quit
+			case "esc":
+				m.state = stateResults
+				return m, nil
+			}
+		}
+		return m, m.task.update(msg)
+	case stateBoard:
+		if k, ok := msg.(tea.KeyMsg); ok && !m.board.editing() {
+			switch k.String() {
+			case "q":
+				return m, tea.Quit
+			case "esc":
+				if m.board.comparing() {
+					break
+				}
+				m.state = m.back
+				if m.state == stateResults && m.results == nil {
+					m.state = stateSetup
+				}
+				return m, nil
+			}
+		}
+		return m, m.board.update(msg)
+	}
+	return m, nil
+}
+
+// View draws the current screen, clipped to the terminal so that nothing
+// wraps or scrolls at 80×24.
+func (m Model) View() string {
+	var body string
+	var keys keyMap
+	switch m.state {
+	case stateSetup:
+		body, keys = m.setup.view(), setupKeys
+	case stateLive:
+		body, keys = m.live.view(), liveKeys
+	case stateResults:
+		body, keys = m.results.view(), resultsKeys
+	case stateTask:
+		body, keys = m.task.view(), taskKeys
+	case stateBoard:
+		body, keys = m.board.view(), boardKeys
+	}
+	helpLine := m.sh.help.View(keys)
+	return fit(body, helpLine, m.sh.w, m.sh.h)
+}
+
+// fit clips body to w columns and h-1 lines and puts the help line last.
+func fit(body, helpLine string, w, h int) string {
+	lines := strings.Split(strings.TrimRight(body, "\n"), "\n")
+	if max := h - 2; max > 0 && len(lines) > max {
+		lines = lines[:max]
+	}
+	for len(lines) < h-2 {
+		lines = append(lines, "")
+	}
+	lines = append(lines, "", helpLine)
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(strings.TrimRight(l, " "), w, "…")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// shutdown cancels a run that is still going (the program was killed).
+func (m Model) shutdown() {
+	if m.live != nil && m.live.running() {
+		m.live.stop()
+		m.live.drain()
+	}
+}

@@ -1,0 +1,181 @@
+package tui
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+)
+
+// sizes are the terminal sizes every screen is checked at.
+var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
+
+// testOptions are plain (no colour), clocked, tick-free options that
+// remember nothing outside the test's temp dir.
+func testOptions(t *testing.T, f *fixture, src Source) Options {
+	return Options{NoColor: true, Now: fixedClock(), Tick: -1, ConfigDir: "-", OutDir: "runs", // the fixture runner writes nothing; a fixed path keeps the view stable
+		Run: f.replayRun(-1), Source: src}
+}
+
+// waitFor waits until the program has drawn want.
+func waitFor(t *testing.T, tm *teatest.TestModel, want string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
+		teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+}
+
+func keyMsg(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case " ":
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune(" ")}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+// screen drives a real program through steps, quits it and returns the
+// final model's view, which is what the golden files hold.
+func screen(t *testing.T, o Options, w, h int, steps func(tm *teatest.TestModel)) string {
+	t.Helper()
+	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(w, h))
+	steps(tm)
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(Model)
+	v := fm.View()
+	fm.shutdown()
+	for i, l := range strings.Split(v, "\n") {
+		if n := len([]rune(l)); n > w {
+			t.Errorf("line %d is %d columns wide at %dx%d: %q", i, n, w, h, l)
+		}
+	}
+	if n := strings.Count(v, "\n") + 1; n > h {
+		t.Errorf("view is %d lines high at %dx%d", n, w, h)
+	}
+	return v
+}
+
+func TestScreens(t *testing.T) {
+	f := newFixture(t)
+	cases := []struct {
+		name  string
+		hold  int // fixture results before the runner waits; -1: all
+		steps func(t *testing.T, tm *teatest.TestModel)
+	}{
+		// The set-up screen once the smoke suite's categories are loaded,
+		// one of them chosen.
+		{"setup", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			for _, k := range []string{"down", "down", "down", "right", " "} {
+				tm.Send(keyMsg(k))
+			}
+			waitFor(t, tm, "1 selected")
+		}},
+		// The live screen with seven of eight tasks in, one violation.
+		{"live", 7, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "7/8")
+		}},
+		// A paused run shows it is paused.
+		{"live_paused", 3, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "3/8")
+			tm.Send(keyMsg("p"))
+			waitFor(t, tm, "paused")
+		}},
+		// The results of the finished run.
+		{"results", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+		}},
+		// `q` during a run stops it; the partial report is shown.
+		{"results_stopped", 4, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "4/8")
+			tm.Send(keyMsg("q"))
+			waitFor(t, tm, "worst tasks")
+		}},
+		// Task detail of the stalled stream: its timeline shows the
+		// keep-alives inside the gap.
+		{"task", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+			tm.Send(keyMsg("down"))
+			tm.Send(keyMsg("down"))
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "event timeline")
+		}},
+		// The leaderboard with rank ranges and Pareto marks, two runs picked.
+		{"leaderboard", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			tm.Send(keyMsg(" "))
+			tm.Send(keyMsg("down"))
+			tm.Send(keyMsg(" "))
+			waitFor(t, tm, "* 2–3")
+		}},
+		// Sorted by speed, filtered to "a".
+		{"leaderboard_sorted", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			for _, k := range []string{"s", "s", "s", "s", "/", "a", "c", "m", "e", "enter"} {
+				tm.Send(keyMsg(k))
+			}
+			waitFor(t, tm, "sort speed")
+		}},
+		// The arena tab.
+		{"arena", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			tm.Send(keyMsg("tab"))
+			waitFor(t, tm, "BT CI95")
+		}},
+		// `c` on two picked runs: the paired comparison.
+		{"compare", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			tm.Send(keyMsg(" "))
+			tm.Send(keyMsg("down"))
+			tm.Send(keyMsg(" "))
+			tm.Send(keyMsg("c"))
+			waitFor(t, tm, "compare ·")
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, sz := range sizes {
+				t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+					o := testOptions(t, f, newFixtureSource(f))
+					o.Run = f.replayRun(c.hold)
+					v := screen(t, o, sz.w, sz.h, func(tm *teatest.TestModel) { c.steps(t, tm) })
+					golden.RequireEqual(t, []byte(v))
+				})
+			}
+		})
+	}
+}

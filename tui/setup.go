@@ -1,0 +1,414 @@
+package tui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/suites"
+)
+
+// prefs are the setup choices remembered between sessions.
+type prefs struct {
+	URL         string   `json:"url,omitempty"`
+	UseURL      bool     `json:"use_url,omitempty"`
+	Model       string   `json:"model,omitempty"`
+	Suite       string   `json:"suite,omitempty"`
+	Categories  []string `json:"categories,omitempty"`
+	Concurrency int      `json:"concurrency,omitempty"`
+	Limit       int      `json:"limit,omitempty"`
+}
+
+const prefsFile = "tui.json"
+
+func loadPrefs(dir string) prefs {
+	var p prefs
+	if dir == "-" {
+		return p
+	}
+	b, err := os.ReadFile(filepath.Join(dir, prefsFile))
+	if err == nil {
+		_ = json.Unmarshal(b, &p) // a damaged file is as good as none
+	}
+	return p
+}
+
+func savePrefs(dir string, p prefs) error {
+	if dir == "-" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("save setup: %w", err)
+	}
+	b, _ := json.MarshalIndent(p, "", "  ")
+	return bench.WriteFileAtomic(filepath.Join(dir, prefsFile), func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// Setup fields, top to bottom.
+type field int
+
+const (
+	fTarget field = iota
+	fURL
+	fModel
+	fSuite
+	fCategories
+	fConcurrency
+	fLimit
+)
+
+var limits = []int{0, 8, 16, 32, 64, 128, 256}
+
+// Messages the setup screen's Cmds answer with.
+type (
+	modelsMsg struct {
+		url string
+		ids []string
+		err error
+	}
+	suiteMsg struct {
+		name string
+		cats []string
+		n    int
+		err  error
+	}
+)
+
+type setupModel struct {
+	sh     *shared
+	focus  field
+	useURL bool
+	url    textinput.Model
+	models []string // "" first: auto
+	model  int
+	modErr error
+	suites []string
+	suite  int
+	cats   []string
+	chosen map[string]bool
+	cat    int
+	nTasks int
+	suiteE error
+	conc   int
+	limit  int
+}
+
+func newSetup(sh *shared) *setupModel {
+	p := loadPrefs(sh.o.ConfigDir)
+	s := &setupModel{sh: sh, models: []string{""}, suites: suites.Builtin(), chosen: map[string]bool{}, conc: 4}
+	s.url = textinput.New()
+	s.url.Prompt = ""
+	s.url.Placeholder = "http://127.0.0.1:8000/v1"
+	s.url.CharLimit = 512
+	s.url.Width = 50
+	switch {
+	case sh.o.Target != "":
+		s.useURL = true
+		s.url.SetValue(sh.o.Target)
+	case p.URL != "":
+		s.useURL = p.UseURL
+		s.url.SetValue(p.URL)
+	}
+	if p.Model != "" {
+		s.models = append(s.models, p.Model)
+		s.model = 1
+	}
+	if i := slices.Index(s.suites, "smoke"); i >= 0 {
+		s.suite = i // the quick one, unless another was chosen last time
+	}
+	if i := slices.Index(s.suites, p.Suite); i >= 0 {
+		s.suite = i
+	}
+	for _, c := range p.Categories {
+		s.chosen[c] = true
+	}
+	if p.Concurrency > 0 {
+		s.conc = p.Concurrency
+	}
+	if i := slices.Index(limits, p.Limit); i >= 0 {
+		s.limit = i
+	}
+	return s
+}
+
+func (s *setupModel) init() tea.Cmd { return tea.Batch(s.loadSuite(), s.loadModels()) }
+
+func (s *setupModel) suiteName() string {
+	if len(s.suites) == 0 {
+		return "smoke"
+	}
+	return s.suites[s.suite]
+}
+
+func (s *setupModel) loadSuite() tea.Cmd {
+	name, ctx := s.suiteName(), s.sh.ctx
+	return func() tea.Msg {
+		su, err := suites.Load(ctx, name)
+		if err != nil {
+			return suiteMsg{name: name, err: err}
+		}
+		sum := suites.Summarize(su)
+		var cats []string
+		for c := range sum.Categories {
+			cats = append(cats, c)
+		}
+		sort.Strings(cats)
+		return suiteMsg{name: name, cats: cats, n: sum.Tasks}
+	}
+}
+
+func (s *setupModel) loadModels() tea.Cmd {
+	if !s.useURL || s.url.Value() == "" {
+		return nil
+	}
+	url, key, ctx := strings.TrimSpace(s.url.Value()), s.sh.o.APIKey, s.sh.ctx
+	return func() tea.Msg {
+		ids, status, err := bench.ListModels(ctx, &trace.Client{BaseURL: url, APIKey: key})
+		if err == nil && status != 200 {
+			err = fmt.Errorf("GET /models: HTTP %d", status)
+		}
+		return modelsMsg{url: url, ids: ids, err: err}
+	}
+}
+
+// editing reports whether keys go to the URL input.
+func (s *setupModel) editing() bool { return s.focus == fURL }
+
+func (s *setupModel) fields() []field {
+	f := []field{fTarget}
+	if s.useURL {
+		f = append(f, fURL)
+	}
+	return append(f, fModel, fSuite, fCategories, fConcurrency, fLimit)
+}
+
+func (s *setupModel) move(d int) {
+	fs := s.fields()
+	i := slices.Index(fs, s.focus)
+	i = min(max(i+d, 0), len(fs)-1)
+	s.focus = fs[i]
+	if s.focus == fURL {
+		s.url.Focus()
+	} else {
+		s.url.Blur()
+	}
+}
+
+func (s *setupModel) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case modelsMsg:
+		if msg.url != strings.TrimSpace(s.url.Value()) {
+			return nil // an answer for a URL since edited
+		}
+		cur := s.models[s.model]
+		s.models, s.modErr = append([]string{""}, msg.ids...), msg.err
+		s.model = max(slices.Index(s.models, cur), 0)
+		return nil
+	case suiteMsg:
+		if msg.name != s.suiteName() {
+			return nil
+		}
+		s.cats, s.nTasks, s.suiteE = msg.cats, msg.n, msg.err
+		s.cat = min(s.cat, max(len(s.cats)-1, 0))
+		return nil
+	case tea.KeyMsg:
+		switch msg.String() {
+		case "up", "shift+tab":
+			s.move(-1)
+			return nil
+		case "down", "tab":
+			s.move(1)
+			return nil
+		}
+		if s.focus == fURL {
+			var cmd tea.Cmd
+			before := s.url.Value()
+			s.url, cmd = s.url.Update(msg)
+			if s.url.Value() != before {
+				return tea.Batch(cmd, s.loadModels())
+			}
+			return cmd
+		}
+		switch msg.String() {
+		case "k":
+			s.move(-1)
+		case "j":
+			s.move(1)
+		case "left", "h":
+			return s.change(-1)
+		case "right", "l":
+			return s.change(1)
+		case " ":
+			if s.focus == fCategories && len(s.cats) > 0 {
+				c := s.cats[s.cat]
+				s.chosen[c] = !s.chosen[c]
+			}
+		}
+	}
+	return nil
+}
+
+func (s *setupModel) change(d int) tea.Cmd {
+	wrap := func(i, n int) int { return ((i+d)%n + n) % n }
+	switch s.focus {
+	case fTarget:
+		s.useURL = !s.useURL
+		return s.loadModels()
+	case fModel:
+		s.model = wrap(s.model, len(s.models))
+	case fSuite:
+		if len(s.suites) > 0 {
+			s.suite = wrap(s.suite, len(s.suites))
+			s.chosen = map[string]bool{}
+			s.cats = nil
+			return s.loadSuite()
+		}
+	case fCategories:
+		if len(s.cats) > 0 {
+			s.cat = wrap(s.cat, len(s.cats))
+		}
+	case fConcurrency:
+		s.conc = min(max(s.conc+d, 1), 64)
+	case fLimit:
+		s.limit = wrap(s.limit, len(limits))
+	}
+	return nil
+}
+
+func (s *setupModel) categories() []string {
+	var out []string
+	for _, c := range s.cats {
+		if s.chosen[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *setupModel) prefs() prefs {
+	return prefs{URL: strings.TrimSpace(s.url.Value()), UseURL: s.useURL, Model: s.models[s.model], Suite: s.suiteName(),
+		Categories: s.categories(), Concurrency: s.conc, Limit: limits[s.limit]}
+}
+
+// remember saves the choices in a Cmd (file I/O).
+func (s *setupModel) remember() tea.Cmd {
+	dir, p, log := s.sh.o.ConfigDir, s.prefs(), s.sh.o.Logger
+	return func() tea.Msg {
+		if err := savePrefs(dir, p); err != nil {
+			log.Warn("cannot remember setup", "err", err)
+		}
+		return nil
+	}
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// runOptions turns the choices into the options of a run.
+func (s *setupModel) runOptions() bench.RunOptions {
+	o := s.sh.o.Base
+	p := s.prefs()
+	if s.useURL {
+		o.Target = p.URL
+		o.APIKey = s.sh.o.APIKey
+	} else {
+		o.Target = ""
+	}
+	o.Model, o.Suite, o.Categories, o.Concurrency, o.Limit = p.Model, p.Suite, p.Categories, p.Concurrency, p.Limit
+	name := p.Model
+	if name == "" {
+		name = "auto"
+	}
+	o.Out = filepath.Join(s.sh.o.OutDir, s.sh.o.Now().UTC().Format("20060102T150405Z")+"-"+unsafeName.ReplaceAllString(name, "_")+".json")
+	o.Logger = s.sh.o.Logger
+	o.Stdout = nil
+	return o
+}
+
+func (s *setupModel) view() string {
+	st := s.sh.st
+	var b strings.Builder
+	b.WriteString(st.title.Render("janus") + st.dim.Render(" · set up a run") + "\n\n")
+	row := func(f field, label, value string) {
+		cursor := "  "
+		l := st.label.Render(fmt.Sprintf("%-12s", label))
+		if s.focus == f {
+			cursor = st.focus.Render("> ")
+			l = st.focus.Render(fmt.Sprintf("%-12s", label))
+		}
+		b.WriteString(cursor + l + " " + value + "\n")
+	}
+	target := "embedded reference target (sim on loopback)"
+	if s.useURL {
+		target = "URL"
+		if s.sh.o.TargetLabel != "" {
+			target = s.sh.o.TargetLabel
+		}
+	}
+	row(fTarget, "target", "‹ "+target+" ›")
+	if s.useURL {
+		row(fURL, "url", s.url.View())
+	}
+	model := s.models[s.model]
+	if model == "" {
+		model = "auto (first of /v1/models)"
+	}
+	extra := ""
+	if len(s.models) > 1 {
+		extra = st.dim.Render(fmt.Sprintf("  %d/%d", s.model, len(s.models)-1))
+	}
+	if s.modErr != nil {
+		extra = st.err.Render("  " + s.modErr.Error())
+	}
+	row(fModel, "model", "‹ "+model+" ›"+extra)
+	suite := s.suiteName()
+	if s.nTasks > 0 {
+		suite += st.dim.Render(fmt.Sprintf("  (%d tasks)", s.nTasks))
+	}
+	if s.suiteE != nil {
+		suite += st.err.Render("  " + s.suiteE.Error())
+	}
+	row(fSuite, "suite", "‹ "+suite+" ›")
+	var cats []string
+	for i, c := range s.cats {
+		mark := "[ ]"
+		if s.chosen[c] {
+			mark = "[x]"
+		}
+		item := mark + " " + c
+		if s.focus == fCategories && i == s.cat {
+			item = st.selected.Render(item)
+		}
+		cats = append(cats, item)
+	}
+	if len(s.categories()) == 0 {
+		row(fCategories, "categories", st.dim.Render("all (space selects some)"))
+	} else {
+		row(fCategories, "categories", fmt.Sprintf("%d selected", len(s.categories())))
+	}
+	// The category list wraps under its row, three per line.
+	for i := 0; i < len(cats); i += 3 {
+		b.WriteString(strings.Repeat(" ", 15) + strings.Join(cats[i:min(i+3, len(cats))], "  ") + "\n")
+	}
+	row(fConcurrency, "concurrency", fmt.Sprintf("‹ %d ›", s.conc))
+	lim := "all tasks"
+	if limits[s.limit] > 0 {
+		lim = fmt.Sprintf("%d tasks", limits[s.limit])
+	}
+	row(fLimit, "limit", "‹ "+lim+" ›")
+	b.WriteString("\n" + st.dim.Render("enter starts the run; reports go to "+s.sh.o.OutDir+"/") + "\n")
+	return b.String()
+}

@@ -1,0 +1,54 @@
+package tui
+
+import (
+	"context"
+
+	"github.com/janus-bench/janus/bench/report"
+)
+
+// Source is what the leaderboard screen reads and where TUI-driven runs
+// are saved. The run store (package leaderboard) provides one; tests use
+// fixtures.
+type Source interface {
+	// Board returns the leaderboard rows, best first.
+	Board(ctx context.Context) ([]BoardRow, error)
+	// Arena returns the arena ratings, best first.
+	Arena(ctx context.Context) ([]ArenaRow, error)
+	// Report loads the stored report of one run (for `c`, compare).
+	Report(ctx context.Context, runID string) (*report.Report, error)
+	// Save stores a finished or interrupted run.
+	Save(ctx context.Context, rep *report.Report) error
+}
+
+// Interval is a 95% confidence interval; a zero Interval means none.
+type Interval struct{ Lo, Hi float64 }
+
+// BoardRow is one competitor's best run on one suite version.
+type BoardRow struct {
+	Rank, RankLo, RankHi int
+	Competitor           string
+	Suite, SuiteVersion  string
+	RunID                string
+	Composite            float64
+	CompositeCI          Interval
+	// Dims are quality, speed, cost, streaming and multimodal, in that
+	// order (dimNames).
+	Dims   [5]float64
+	DimsCI [5]Interval
+	// ParetoCost and ParetoSpeed mark the frontiers of quality against
+	// cost per correct answer and against speed.
+	ParetoCost, ParetoSpeed bool
+	Baseline                bool
+}
+
+// ArenaRow is one model's arena rating.
+type ArenaRow struct {
+	Model string
+	Elo   float64
+	BT    float64
+	BTCI  Interval
+	Votes int
+}
+
+// dimNames are the five dimensions in report order.
+var dimNames = [5]string{"quality", "speed", "cost", "streaming", "multimodal"}

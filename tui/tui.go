@@ -1,0 +1,167 @@
+// Package tui is janus's interactive terminal front end (bubbletea): set
+// up a run, watch it stream in, drill into any task and its event timeline,
+// and browse the leaderboard. The root model holds a state and one
+// sub-model per screen; all of them share one context (size, styles,
+// clock, options). Every piece of I/O runs in a tea.Cmd and every channel
+// read delivers one item per Cmd, so Update never blocks.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
+)
+
+// Screen names the screen the TUI opens on.
+type Screen string
+
+// The screens.
+const (
+	ScreenSetup       Screen = "setup"
+	ScreenLeaderboard Screen = "leaderboard"
+)
+
+// RunFunc runs a benchmark; bench.Run is the real one.
+type RunFunc func(ctx context.Context, o bench.RunOptions) (*report.Report, error)
+
+// Options configure the TUI.
+type Options struct {
+	// Start is the first screen (default ScreenSetup).
+	Start Screen
+	// Target is the base URL offered first on the setup screen; empty
+	// offers the embedded reference target.
+	Target string
+	// TargetLabel names the target on the setup screen (janus up says
+	// "reference stack").
+	TargetLabel string
+	APIKey      string
+	// Base are the run options every TUI-driven run starts from (budgets,
+	// timeouts, weights, sim pace…); the setup screen fills target, model,
+	// suite, categories, concurrency and limit.
+	Base bench.RunOptions
+	// Run runs a benchmark; nil means bench.Run.
+	Run RunFunc
+	// Source feeds the leaderboard screen and stores TUI-driven runs; nil
+	// shows an empty leaderboard and saves nothing.
+	Source Source
+	// NoSave keeps TUI-driven runs out of Source.
+	NoSave bool
+	// ConfigDir holds the remembered setup (tui.json); empty means
+	// $XDG_CONFIG_HOME/janus (or ~/.config/janus); "-" remembers nothing.
+	ConfigDir string
+	// OutDir is where run reports go (default runs/).
+	OutDir string
+	// NoColor drops colours and attributes (--no-color, NO_COLOR).
+	NoColor bool
+	// Now is the clock; nil means time.Now. Tests fix it.
+	Now func() time.Time
+	// Tick is how often the live screen refreshes its clock while no task
+	// finishes; 0 means every second, negative never (tests).
+	Tick time.Duration
+	// Logger receives the TUI's logs; the terminal belongs to the TUI, so
+	// Run sends logs to LogFile when Logger is nil.
+	Logger *slog.Logger
+	// LogFile is where logs go while the TUI owns the terminal (default
+	// $XDG_STATE_HOME/janus/tui.log).
+	LogFile string
+	// Input and Output default to the terminal.
+	Input  io.Reader
+	Output io.Writer
+}
+
+func (o *Options) defaults() {
+	if o.Start == "" {
+		o.Start = ScreenSetup
+	}
+	if o.Run == nil {
+		o.Run = bench.Run
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Tick == 0 {
+		o.Tick = time.Second
+	}
+	if o.OutDir == "" {
+		o.OutDir = "runs"
+	}
+	if o.ConfigDir == "" {
+		o.ConfigDir = defaultConfigDir()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// Run opens the TUI and returns when the user quits. A run in progress is
+// cancelled first and its partial report written.
+func Run(ctx context.Context, o Options) error {
+	if o.Logger == nil {
+		path := o.LogFile
+		if path == "" {
+			path = defaultLogFile()
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("tui: create log dir: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("tui: open log file: %w", err)
+		}
+		defer f.Close()
+		o.Logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		// Libraries that log to the default logger must not write over
+		// the screen either.
+		prev := slog.Default()
+		slog.SetDefault(o.Logger)
+		defer slog.SetDefault(prev)
+	}
+	out := o.Output
+	if out == nil {
+		out = os.Stdout
+	}
+	m := New(o, out)
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(out), tea.WithAltScreen()}
+	if o.Input != nil {
+		popts = append(popts, tea.WithInput(o.Input))
+	}
+	p := tea.NewProgram(m, popts...)
+	final, err := p.Run()
+	if fm, ok := final.(Model); ok {
+		fm.shutdown()
+	}
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil // Ctrl-C from the caller's context: a normal way out
+	}
+	if err != nil {
+		return fmt.Errorf("tui: %w", err)
+	}
+	return nil
+}
+
+func defaultConfigDir() string {
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "janus")
+	}
+	return "-"
+}
+
+func defaultLogFile() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "janus", "tui.log")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "state", "janus", "tui.log")
+	}
+	return filepath.Join(os.TempDir(), "janus-tui.log")
+}
