@@ -58,6 +58,8 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			gatewayCommand(),
 			scoreCommand(),
 			versionCommand(),
+			imageCommand(),
+			cleanupCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
 		ExitErrHandler: func(*ucli.Context, error) {},

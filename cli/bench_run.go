@@ -10,6 +10,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -17,7 +18,7 @@ func benchRunCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "run",
 		Usage: "run a suite against a target and write a scored report",
-		Flags: append(targetFlags(),
+		Flags: append(append(targetFlags(),
 			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file; several separated by commas"},
 			&ucli.StringFlag{Name: "judge", Usage: "base URL (ending in /v1) of an OpenAI-compatible endpoint for judge checks (off by default)", EnvVars: []string{"JANUS_JUDGE_URL"}},
 			&ucli.StringFlag{Name: "judge-model", Usage: "model the judge endpoint grades with", EnvVars: []string{"JANUS_JUDGE_MODEL"}},
@@ -38,7 +39,7 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringSliceFlag{Name: "out-format", Usage: "also write the report as FORMAT=PATH (md, junit, csv, json, text; repeatable), e.g. md=report.md"},
 			&ucli.StringFlag{Name: "min-score", Usage: "CI gates, e.g. composite=70,streaming=80: exit 3 when a score is below its minimum"},
 			&ucli.StringFlag{Name: "prices", Usage: "price table (JSON or YAML) for targets that report tokens but no cost_usd (docs/SCORING.md)"},
-		),
+		), imageFlags(true)...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return usageErrorf("bench run takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
@@ -95,6 +96,21 @@ func benchRunCommand() *ucli.Command {
 				Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
 				Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
 				StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
+			}
+			image, err := imageTarget(c)
+			if err != nil {
+				return err
+			}
+			if image != "" {
+				co, err := containerOptions(c, image)
+				if err != nil {
+					return err
+				}
+				opts.Target = ""
+				if _, err := container.BenchRun(c.Context, co, opts); err != nil {
+					return fmt.Errorf("bench run: %w", err)
+				}
+				return nil
 			}
 			if _, err := bench.Run(c.Context, opts); err != nil {
 				return fmt.Errorf("bench run: %w", err)

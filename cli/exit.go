@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -36,6 +37,8 @@ func ExitCode(err error) int {
 		format    *suites.FormatError
 		invalid   *suites.ValidationError
 		threshold *bench.ThresholdError
+		image     *container.ImageError
+		env       *container.EnvError
 	)
 	switch {
 	case err == nil:
@@ -45,7 +48,7 @@ func ExitCode(err error) int {
 	case errors.As(err, &threshold):
 		return ExitThreshold
 	case errors.As(err, &usage), errors.As(err, &input), errors.As(err, &notFound), errors.As(err, &format),
-		errors.As(err, &invalid):
+		errors.As(err, &invalid), errors.As(err, &image), errors.As(err, &env):
 		return ExitUsage
 	}
 	return ExitRuntime
