@@ -43,7 +43,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, bench.ErrInterrupted):
+	case errors.Is(err, bench.ErrInterrupted), errors.Is(err, container.ErrInterrupted):
 		return ExitInterrupted
 	case errors.As(err, &threshold):
 		return ExitThreshold

@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -112,6 +113,10 @@ func NewRunID() string {
 	_, _ = rand.Read(b[:])
 	return time.Now().UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b[:])
 }
+
+// ErrInterrupted says the wait for a container was cut short (Ctrl-C);
+// the container was removed. The CLI maps it to exit code 130.
+var ErrInterrupted = errors.New("interrupted")
 
 // StartError says the container did not become a ready competitor: it
 // exited, or /health never said "ok" in time. It carries what a miner
@@ -320,7 +325,7 @@ func (c *Container) waitReady(ctx context.Context, begin time.Time) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for container %s: %w", c.Name, ctx.Err())
+			return fmt.Errorf("wait for container %s to be ready: %w", c.Name, errors.Join(ErrInterrupted, ctx.Err()))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

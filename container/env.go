@@ -50,7 +50,7 @@ func Environment(files, flags []string) ([]string, error) {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for n := 1; sc.Scan(); n++ {
-			line := strings.TrimLeft(sc.Text(), " \t")
+			line := strings.TrimLeft(strings.TrimRight(sc.Text(), "\r"), " \t")
 			if line == "" || strings.HasPrefix(line, "#") {
 				continue
 			}
