@@ -77,6 +77,13 @@ func Rescore(in *report.Report, o RescoreOptions) *report.Report {
 	}
 	if o.Prices != nil {
 		opts.Prices = o.Prices
+		// New compute prices re-price the container's recorded use.
+		if in.Resources != nil {
+			r := *in.Resources
+			out.Resources = &r
+			r.ComputeCostUSD = o.Prices.ComputeCost(r.CPUSeconds, r.GBSeconds)
+			opts.ComputeUSD = r.ComputeCostUSD
+		}
 	}
 	out.Weights = w
 	out.Scores = scorer.ScoreWith(out.Tasks, opts)

@@ -92,6 +92,13 @@ type RunOptions struct {
 	// a missed gate makes Run return a *ThresholdError.
 	MinScore string
 
+	// Resources, when set, is called once the tasks are done and before
+	// scoring (also on an interrupted run): its block goes into the
+	// report, priced at the price table's compute prices, and that compute
+	// cost into the cost dimension. `bench run --image` passes the
+	// container's figures (package container).
+	Resources func(ctx context.Context) *report.Resources
+
 	Logger *slog.Logger
 	// OnResult is called from one goroutine for every finished task, in
 	// completion order; it must not block for long.
@@ -326,6 +333,12 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	rep.Run.FinishedAt = time.Now().UTC()
 	sopts := scorer.Options{Weights: o.Weights, Targets: o.Targets, Prices: &prices, Model: model,
 		CategoryWeights: scorer.QualityCategoryWeights(suite.Weights)}
+	if o.Resources != nil {
+		if rep.Resources = o.Resources(ctx); rep.Resources != nil {
+			rep.Resources.ComputeCostUSD = prices.ComputeCost(rep.Resources.CPUSeconds, rep.Resources.GBSeconds)
+			sopts.ComputeUSD = rep.Resources.ComputeCostUSD
+		}
+	}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Aggregate()

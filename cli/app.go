@@ -61,6 +61,8 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			runsCommand(),
 			leaderboardCommand(),
 			arenaCommand(),
+			imageCommand(),
+			cleanupCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
 		ExitErrHandler: func(*ucli.Context, error) {},

@@ -11,6 +11,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/scorer"
 )
@@ -19,7 +20,7 @@ func benchRunCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "run",
 		Usage: "run a suite against a target and write a scored report",
-		Flags: append(targetFlags(),
+		Flags: append(append(targetFlags(),
 			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file; several separated by commas"},
 			&ucli.StringFlag{Name: "judge", Usage: "base URL (ending in /v1) of an OpenAI-compatible endpoint for judge checks (off by default)", EnvVars: []string{"JANUS_JUDGE_URL"}},
 			&ucli.StringFlag{Name: "judge-model", Usage: "model the judge endpoint grades with", EnvVars: []string{"JANUS_JUDGE_MODEL"}},
@@ -44,8 +45,7 @@ func benchRunCommand() *ucli.Command {
 			storeFlag(),
 			&ucli.StringFlag{Name: "competitor", Usage: "--save: competitor name (default: the model)"},
 			&ucli.StringFlag{Name: "team", Usage: "--save: competitor team"},
-			&ucli.StringFlag{Name: "image", Usage: "--save: competitor container image"},
-		),
+		), imageFlags(true)...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return usageErrorf("bench run takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
@@ -103,12 +103,27 @@ func benchRunCommand() *ucli.Command {
 				Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
 				StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
 			}
+			image, err := imageTarget(c)
+			if err != nil {
+				return err
+			}
+			var co container.Options
+			if image != "" {
+				if co, err = containerOptions(c, image); err != nil {
+					return err
+				}
+				opts.Target = ""
+			}
 			run := func(h leaderboard.Hooks) (*report.Report, error) {
 				opts.OnStart = h.Start
 				opts.OnResult = func(r bench.Result) { h.Task(r.Task) }
+				if image != "" {
+					return container.BenchRun(c.Context, co, opts)
+				}
 				return bench.Run(c.Context, opts)
 			}
-			comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"), Image: c.String("image")}
+			// --save records the image as the competitor's.
+			comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"), Image: image}
 			if _, err := leaderboard.RecordRun(c.Context, c.String("store"), comp, c.Bool("save"), logger(), run); err != nil {
 				return fmt.Errorf("bench run: %w", err)
 			}

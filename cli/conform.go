@@ -11,6 +11,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/conform"
+	"github.com/janus-bench/janus/container"
 )
 
 // conformCommand checks a target against the streaming and compatibility
@@ -25,10 +26,11 @@ func conformCommand() *ucli.Command {
 			"as PASS, FAIL, WARN or SKIP with its evidence. Exit 3 when a required check fails, 2 when the\n" +
 			"target cannot be reached. With no --target it checks the embedded reference baseline.\n" +
 			"`janus conform --list` explains every check.",
-		Flags: append(targetFlags(),
+		Flags: append(append(targetFlags(),
 			&ucli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
 			&ucli.BoolFlag{Name: "list", Usage: "list the checks with their levels and rules, and exit (with --json: as JSON)"},
-		),
+			&ucli.BoolFlag{Name: "long", Usage: "with --image: also check that a 5-minute request is not cut (takes over 5 minutes)"},
+		), imageFlags(true)...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return usageErrorf("conform takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
@@ -51,12 +53,30 @@ func conformCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := conform.Run(c.Context, conform.Options{
+			copts := conform.Options{
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
 				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
 				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
 				Pace:    baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
-			})
+			}
+			image, err := imageTarget(c)
+			if err != nil {
+				return err
+			}
+			if image == "" && c.Bool("long") {
+				return usageErrorf("--long needs --image")
+			}
+			var rep *conform.Report
+			if image != "" {
+				co, cerr := containerOptions(c, image)
+				if cerr != nil {
+					return cerr
+				}
+				copts.Target = ""
+				rep, err = container.ConformImage(c.Context, co, copts, c.Bool("long"))
+			} else {
+				rep, err = conform.Run(c.Context, copts)
+			}
 			if rep != nil {
 				write := rep.WriteText
 				if c.Bool("json") {

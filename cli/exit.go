@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/suites"
 )
@@ -38,16 +39,18 @@ func ExitCode(err error) int {
 		invalid   *suites.ValidationError
 		threshold *bench.ThresholdError
 		store     *leaderboard.InputError
+		image     *container.ImageError
+		env       *container.EnvError
 	)
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, bench.ErrInterrupted):
+	case errors.Is(err, bench.ErrInterrupted), errors.Is(err, container.ErrInterrupted):
 		return ExitInterrupted
 	case errors.As(err, &threshold):
 		return ExitThreshold
 	case errors.As(err, &usage), errors.As(err, &input), errors.As(err, &notFound), errors.As(err, &format),
-		errors.As(err, &invalid), errors.As(err, &store):
+		errors.As(err, &invalid), errors.As(err, &store), errors.As(err, &image), errors.As(err, &env):
 		return ExitUsage
 	}
 	return ExitRuntime

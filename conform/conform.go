@@ -106,10 +106,12 @@ type Summary struct {
 // Report is the outcome of a run, printed as a table or as JSON for
 // scripts.
 type Report struct {
-	Tool       string        `json:"tool"`
-	Version    string        `json:"janus_version"`
-	Target     string        `json:"target"`
-	Embedded   bool          `json:"embedded_target"`
+	Tool     string `json:"tool"`
+	Version  string `json:"janus_version"`
+	Target   string `json:"target"`
+	Embedded bool   `json:"embedded_target"`
+	// Image is the container image checked (`--image`); empty otherwise.
+	Image      string        `json:"image,omitempty"`
 	Model      string        `json:"model"`
 	Budgets    trace.Budgets `json:"budgets"`
 	StartedAt  time.Time     `json:"started_at"`
@@ -186,6 +188,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			len(rep.Summary.RequiredFailed), strings.Join(rep.Summary.RequiredFailed, ", "))}
 	}
 	return rep, nil
+}
+
+// Add appends checks run outside this package (the container checks of
+// `conform --image`) and recomputes the summary. Like Run, it returns a
+// *bench.ThresholdError when a Required check has failed.
+func (r *Report) Add(results ...Result) error {
+	for _, c := range results {
+		if c.Status == Fail && c.Level != Required {
+			c.Status = Warn
+		}
+		r.Checks = append(r.Checks, c)
+	}
+	r.summarize()
+	if !r.Summary.OK {
+		return &bench.ThresholdError{Msg: fmt.Sprintf("%d required check(s) failed: %s",
+			len(r.Summary.RequiredFailed), strings.Join(r.Summary.RequiredFailed, ", "))}
+	}
+	return nil
 }
 
 // summarize fills in the summary from the results.

@@ -18,11 +18,22 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Embedded {
 		target += " (embedded reference baseline)"
 	}
+	if r.Image != "" {
+		target += " (image " + r.Image + ")"
+	}
+	tool := r.Tool
+	if tool == "" {
+		tool = "janus conform"
+	}
 	model := r.Model
 	if model == "" {
 		model = "(none)"
 	}
-	fmt.Fprintf(&b, "janus conform  %s  model %s\nbudgets: first token %.0f ms, max gap %.0f ms\n\n", target, model, r.Budgets.TTFTMs, r.Budgets.GapMs)
+	fmt.Fprintf(&b, "%s  %s  model %s\n", tool, target, model)
+	if r.Budgets.TTFTMs > 0 || r.Budgets.GapMs > 0 {
+		fmt.Fprintf(&b, "budgets: first token %.0f ms, max gap %.0f ms\n", r.Budgets.TTFTMs, r.Budgets.GapMs)
+	}
+	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tLEVEL\tCHECK\tEVIDENCE")
 	for _, c := range r.Checks {

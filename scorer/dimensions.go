@@ -124,7 +124,14 @@ func isMultimodalTask(t TaskResult) bool {
 // 0) and a task without usable usage data score 0: a cheap wrong answer
 // is not cheap, and hiding the bill never beats paying it.
 func costTask(t *TaskResult, tg Targets, prices Prices, model string) (score float64, covered bool) {
+	return costTaskWith(t, tg, prices, model, 0)
+}
+
+// costTaskWith is costTask with extraUSD (the task's share of the run's
+// compute cost) added to the task's own cost.
+func costTaskWith(t *TaskResult, tg Targets, prices Prices, model string, extraUSD float64) (score float64, covered bool) {
 	usd, _, ok := TaskCost(t, prices, model)
+	usd += extraUSD
 	q := clamp01(t.Score)
 	if !ok || failed(*t) || !(q > 0) {
 		return 0, ok

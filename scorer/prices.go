@@ -30,6 +30,19 @@ type Prices struct {
 	Default             Price            `json:"default"`
 	Models              map[string]Price `json:"models,omitempty"`
 	SandboxUSDPerSecond float64          `json:"sandbox_usd_per_second"`
+	// CPUUSDPerSecond and GBUSDPerSecond price a competitor container's
+	// compute (`bench run --image`): its CPU-seconds and its memory in
+	// GB-seconds. Both default to 0 (compute not billed), since the
+	// platform publishes no compute price; set them to fold compute into
+	// the cost dimension (ComputeCost).
+	CPUUSDPerSecond float64 `json:"cpu_usd_per_second,omitempty"`
+	GBUSDPerSecond  float64 `json:"gb_usd_per_second,omitempty"`
+}
+
+// ComputeCost prices a container's compute: CPU-seconds and GB-seconds at
+// the table's compute prices.
+func (p Prices) ComputeCost(cpuSeconds, gbSeconds float64) float64 {
+	return cpuSeconds*p.CPUUSDPerSecond + gbSeconds*p.GBUSDPerSecond
 }
 
 // DefaultPrices is the published table: DefaultPromptUSDPerMTok,
@@ -57,6 +70,8 @@ type priceFile struct {
 	Default             *priceEntry           `json:"default" yaml:"default"`
 	Models              map[string]priceEntry `json:"models" yaml:"models"`
 	SandboxUSDPerSecond *float64              `json:"sandbox_usd_per_second" yaml:"sandbox_usd_per_second"`
+	CPUUSDPerSecond     *float64              `json:"cpu_usd_per_second" yaml:"cpu_usd_per_second"`
+	GBUSDPerSecond      *float64              `json:"gb_usd_per_second" yaml:"gb_usd_per_second"`
 }
 
 type priceEntry struct {
@@ -84,6 +99,8 @@ func LoadPrices(path string) (Prices, error) {
 //	models:
 //	  gpt-4o-mini:           {prompt_usd_per_mtok: 0.15, completion_usd_per_mtok: 0.60}
 //	sandbox_usd_per_second:  0.0001
+//	cpu_usd_per_second:      0.00002   # container compute (bench run --image)
+//	gb_usd_per_second:       0.000003
 //
 // Every key is optional: a field left out keeps its value from
 // DefaultPrices, and a model entry that leaves a field out takes it from
@@ -125,6 +142,12 @@ func ParsePrices(b []byte, isJSON bool) (Prices, error) {
 		}
 	}
 	if err := check("sandbox_usd_per_second", f.SandboxUSDPerSecond, &p.SandboxUSDPerSecond); err != nil {
+		return Prices{}, err
+	}
+	if err := check("cpu_usd_per_second", f.CPUUSDPerSecond, &p.CPUUSDPerSecond); err != nil {
+		return Prices{}, err
+	}
+	if err := check("gb_usd_per_second", f.GBUSDPerSecond, &p.GBUSDPerSecond); err != nil {
 		return Prices{}, err
 	}
 	ids := make([]string, 0, len(f.Models))

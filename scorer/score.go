@@ -28,6 +28,10 @@ type Options struct {
 	CategoryWeights map[string]float64
 	// Bootstrap configures the confidence intervals.
 	Bootstrap Bootstrap
+	// ComputeUSD is the run's compute cost (a container's CPU-seconds and
+	// GB-seconds at Prices' compute prices, Prices.ComputeCost), shared
+	// evenly by the tasks' costs; zero leaves cost to tokens alone.
+	ComputeUSD float64
 }
 
 // WithDefaults returns o with every zero field replaced by its default,
@@ -71,6 +75,8 @@ type frame struct {
 	cols    [nCols][]float64
 	strata  []stratum
 	covered int
+	// computeUSD is Options.ComputeUSD, for the cost note.
+	computeUSD float64
 	// unweighted lists quality categories present but weighted 0.
 	unweighted []string
 }
@@ -82,6 +88,11 @@ type stratum struct{ start, n int }
 func newFrame(tasks []TaskResult, o Options) *frame {
 	order, strata := canonical(tasks)
 	f := &frame{n: len(tasks), strata: strata}
+	share := 0.0
+	if len(tasks) > 0 && o.ComputeUSD > 0 {
+		f.computeUSD = o.ComputeUSD
+		share = o.ComputeUSD / float64(len(tasks))
+	}
 	for c := range f.cols {
 		f.cols[c] = make([]float64, len(tasks))
 	}
@@ -98,7 +109,7 @@ func newFrame(tasks []TaskResult, o Options) *frame {
 			f.cols[colStreamNum][k] = streamTask(*t, o.Targets)
 			f.cols[colStreamDen][k] = 1
 		}
-		c, ok := costTask(t, o.Targets, *o.Prices, o.Model)
+		c, ok := costTaskWith(t, o.Targets, *o.Prices, o.Model, share)
 		f.cols[colCostNum][k] = c
 		if ok {
 			f.covered++
@@ -245,6 +256,9 @@ func (f *frame) point() Scores {
 			s.Cost.Note = "1 task reported no usage"
 		case missing > 1:
 			s.Cost.Note = fmt.Sprintf("%d tasks reported no usage", missing)
+		}
+		if f.computeUSD > 0 {
+			s.Cost.Note = strings.TrimSpace(s.Cost.Note + fmt.Sprintf(" includes compute cost $%.6f (container CPU-seconds and GB-seconds at the price table's compute prices, shared by %d tasks)", f.computeUSD, f.n))
 		}
 	}
 	if s.Streaming.N == 0 {

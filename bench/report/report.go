@@ -49,6 +49,40 @@ type Report struct {
 	// Scoring records what the scores were computed with, besides Weights
 	// and Run.Model, so that re-scoring the report reproduces them.
 	Scoring *Scoring `json:"scoring,omitempty"`
+	// Resources is what the competitor's container used during the run
+	// (`bench run --image`); absent for a plain --target run.
+	Resources *Resources `json:"resources,omitempty"`
+}
+
+// Resources describes the competitor container of a `bench run --image`:
+// its limits, its time to ready, and what it used from start to the end
+// of the run, sampled from the engine's stats once a second.
+type Resources struct {
+	Image       string  `json:"image"`
+	ImageID     string  `json:"image_id"`
+	Container   string  `json:"container"`
+	CPUs        float64 `json:"cpus_limit"`
+	MemoryLimit int64   `json:"memory_limit_bytes"`
+	// ReadyMs is the time from the start call to the first /health "ok".
+	ReadyMs      float64 `json:"ready_ms"`
+	CPUSeconds   float64 `json:"cpu_seconds"`
+	MemPeakBytes int64   `json:"mem_peak_bytes"`
+	MemMeanBytes int64   `json:"mem_mean_bytes"`
+	// GBSeconds is the working set integrated over time (GB × s).
+	GBSeconds  float64 `json:"gb_seconds"`
+	NetRxBytes int64   `json:"net_rx_bytes"`
+	NetTxBytes int64   `json:"net_tx_bytes"`
+	PIDsPeak   int     `json:"pids_peak"`
+	OOMKilled  bool    `json:"oom_killed"`
+	Restarts   int     `json:"restarts"`
+	// Samples and SampledSeconds say what the figures rest on.
+	Samples        int     `json:"samples"`
+	SampledSeconds float64 `json:"sampled_seconds"`
+	// ComputeCostUSD is CPUSeconds and GBSeconds at the price table's
+	// compute prices; it is part of the cost dimension when non-zero.
+	ComputeCostUSD float64 `json:"compute_cost_usd"`
+	// LogFile is where the container's stdout and stderr were saved.
+	LogFile string `json:"log_file,omitempty"`
 }
 
 // Scoring is the part of scorer.Options a report records: the targets,
@@ -60,13 +94,16 @@ type Scoring struct {
 	Bootstrap       scorer.Bootstrap   `json:"bootstrap"`
 	// PassScore is the task score at or above which a task passed.
 	PassScore float64 `json:"pass_score"`
+	// ComputeUSD is the container compute cost the cost dimension
+	// included (scorer.Options.ComputeUSD); 0 when none.
+	ComputeUSD float64 `json:"compute_usd,omitempty"`
 }
 
 // NewScoring records o, with its defaults filled in.
 func NewScoring(o scorer.Options) *Scoring {
 	o = o.WithDefaults()
 	return &Scoring{Targets: o.Targets, Prices: *o.Prices, CategoryWeights: o.CategoryWeights,
-		Bootstrap: o.Bootstrap, PassScore: scorer.PassScore}
+		Bootstrap: o.Bootstrap, PassScore: scorer.PassScore, ComputeUSD: o.ComputeUSD}
 }
 
 // Options rebuilds the scorer options the report was scored with, given
@@ -76,6 +113,7 @@ func (s *Scoring) Options(w scorer.Weights, model string) scorer.Options {
 	if s != nil {
 		p := s.Prices
 		o.Targets, o.Prices, o.CategoryWeights, o.Bootstrap = s.Targets, &p, s.CategoryWeights, s.Bootstrap
+		o.ComputeUSD = s.ComputeUSD
 	}
 	return o.WithDefaults()
 }

@@ -1,0 +1,55 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/scorer"
+)
+
+// TestRunResources: a run given container figures (as `bench run --image`
+// gives them) reports them, prices them at the table's compute prices,
+// includes that cost in the cost dimension and says so; re-scoring with
+// other prices re-prices them.
+func TestRunResources(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	dir := t.TempDir()
+	prices := filepath.Join(dir, "prices.yaml")
+	if err := os.WriteFile(prices, []byte("cpu_usd_per_second: 0.001\ngb_usd_per_second: 0.0001\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Run(context.Background(), RunOptions{Out: filepath.Join(dir, "plain.json"), Pace: quickPace, PricesFile: prices})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := report.Resources{Image: "img:test", ImageID: "sha256:x", Container: "janus-x", CPUs: 4, MemoryLimit: 16 << 30,
+		ReadyMs: 500, CPUSeconds: 100, GBSeconds: 1000, MemPeakBytes: 2e9, MemMeanBytes: 1e9, Samples: 10, SampledSeconds: 9}
+	out := filepath.Join(dir, "image.json")
+	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, PricesFile: prices,
+		Resources: func(context.Context) *report.Resources { r := res; return &r }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readValid(t, out)
+	const want = 100*0.001 + 1000*0.0001 // 0.2 USD
+	if rep.Resources == nil || math.Abs(rep.Resources.ComputeCostUSD-want) > 1e-12 || rep.Scoring.ComputeUSD != rep.Resources.ComputeCostUSD {
+		t.Fatalf("compute cost: resources %+v, scoring %v; want %v", rep.Resources, rep.Scoring.ComputeUSD, want)
+	}
+	// $0.2 over 8 tasks is $0.025 a task, above the $0.01 target: cost drops.
+	if !(rep.Scores.Cost.Value < plain.Scores.Cost.Value) || !strings.Contains(rep.Scores.Cost.Note, "compute cost") {
+		t.Fatalf("cost %v (note %q) vs %v without compute", rep.Scores.Cost.Value, rep.Scores.Cost.Note, plain.Scores.Cost.Value)
+	}
+	// Re-scoring at the default table (no compute price) drops the
+	// compute cost again, without touching the input.
+	free := scorer.DefaultPrices()
+	re := Rescore(rep, RescoreOptions{Prices: &free})
+	if re.Resources.ComputeCostUSD != 0 || re.Scores.Cost.Value != plain.Scores.Cost.Value || rep.Resources.ComputeCostUSD != want {
+		t.Fatalf("rescore: compute %v cost %v (plain %v); input compute now %v", re.Resources.ComputeCostUSD,
+			re.Scores.Cost.Value, plain.Scores.Cost.Value, rep.Resources.ComputeCostUSD)
+	}
+}

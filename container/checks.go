@@ -1,0 +1,325 @@
+package container
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/conform"
+)
+
+// Ids of the container contract checks (conform --image, image check).
+const (
+	CheckReady       = "image.ready"
+	CheckHealth      = "image.health"
+	CheckHealthInfo  = "image.health_fields"
+	CheckConcurrency = "image.concurrency"
+	CheckLongRequest = "image.long_request"
+)
+
+// ContractReady is the platform's readiness limit.
+const ContractReady = 30 * time.Second
+
+// LongRequest is how long a request the platform lets run: a container
+// must not cut one before it.
+const LongRequest = 5 * time.Minute
+
+// CheckOptions configure the container contract checks.
+type CheckOptions struct {
+	// Model is sent in the chat requests.
+	Model string
+	// APIKey and Header are sent with every request.
+	APIKey string
+	Header http.Header
+	// Long adds the 5-minute request check (it takes over five minutes).
+	Long bool
+}
+
+// Check runs the container contract checks against a ready container:
+// readiness time, /health shape, two long streams served at once, and,
+// with o.Long, a 5-minute request not cut.
+func Check(ctx context.Context, c *Container, o CheckOptions) []conform.Result {
+	hc := &http.Client{}
+	defer hc.CloseIdleConnections()
+	out := []conform.Result{checkReady(c.Ready)}
+	out = append(out, checkHealth(ctx, hc, c.HealthURL)...)
+	out = append(out, checkConcurrency(ctx, hc, c.BaseURL, o))
+	if o.Long {
+		out = append(out, checkLong(ctx, hc, c.BaseURL, o))
+	}
+	return out
+}
+
+func checkReady(ready time.Duration) conform.Result {
+	r := conform.Result{ID: CheckReady, Level: conform.Required,
+		Title: "GET /health says {\"status\":\"ok\"} within 30 s of the container's start"}
+	if ready <= ContractReady {
+		r.Status, r.Evidence = conform.Pass, fmt.Sprintf("ready in %d ms (limit 30 s)", ready.Milliseconds())
+	} else {
+		r.Status, r.Evidence = conform.Fail, fmt.Sprintf("ready only after %d ms: the platform stops waiting at 30 s", ready.Milliseconds())
+	}
+	return r
+}
+
+// checkHealth checks GET /health: 200, a JSON object, "status": "ok"
+// (required), and the fields the reference baseline adds (info).
+func checkHealth(ctx context.Context, hc *http.Client, url string) []conform.Result {
+	shape := conform.Result{ID: CheckHealth, Level: conform.Required,
+		Title: "GET /health answers 200 with a JSON object whose \"status\" is \"ok\""}
+	info := conform.Result{ID: CheckHealthInfo, Level: conform.Recommended,
+		Title: "GET /health is served as application/json and names \"version\" and \"uptime_seconds\", as the reference baseline does"}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		shape.Status, shape.Evidence = conform.Fail, "GET /health: "+err.Error()
+		info.Status, info.Evidence = conform.Skip, "no answer"
+		return []conform.Result{shape, info}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var obj map[string]any
+	jerr := json.Unmarshal(body, &obj)
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("HTTP %d: %q", resp.StatusCode, clip(string(body), 120))
+	case jerr != nil || obj == nil:
+		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("body is not a JSON object: %q", clip(string(body), 120))
+	case obj["status"] != "ok":
+		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("$.status is %s, want \"ok\"", jsonText(obj["status"]))
+	default:
+		shape.Status, shape.Evidence = conform.Pass, fmt.Sprintf("HTTP 200 %s", clip(string(bytes.TrimSpace(body)), 120))
+	}
+	if shape.Status != conform.Pass {
+		info.Status, info.Evidence = conform.Skip, "the health answer itself is wrong"
+		return []conform.Result{shape, info}
+	}
+	var missing []string
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct != "application/json" {
+		missing = append(missing, fmt.Sprintf("Content-Type %q", resp.Header.Get("Content-Type")))
+	}
+	for _, k := range []string{"version", "uptime_seconds"} {
+		if _, ok := obj[k]; !ok {
+			missing = append(missing, "no $."+k)
+		}
+	}
+	if len(missing) == 0 {
+		info.Status, info.Evidence = conform.Pass, fmt.Sprintf("version %s, uptime_seconds %s", jsonText(obj["version"]), jsonText(obj["uptime_seconds"]))
+	} else {
+		info.Status, info.Evidence = conform.Fail, strings.Join(missing, "; ")
+	}
+	return []conform.Result{shape, info}
+}
+
+func jsonText(v any) string {
+	if v == nil {
+		return "absent"
+	}
+	b, _ := json.Marshal(v)
+	return clip(string(b), 60)
+}
+
+// streamTiming is one stream's shape as the checks see it.
+type streamTiming struct {
+	start, first, end time.Time // request sent, first content, [DONE] or EOF
+	done              bool      // ended with data: [DONE]
+	events            int
+	status            int
+	err               error
+}
+
+// longPrompt asks for a long answer, so that two streams last long enough
+// to overlap on any competitor that serves them at once.
+const longPrompt = "Count from 1 to 200 in English words, one number per line, and nothing else."
+
+// stream sends one streaming request and times it. meta is added as
+// request metadata (the reference baseline's sim reads its pace there;
+// other competitors ignore it).
+func stream(ctx context.Context, hc *http.Client, base string, o CheckOptions, meta map[string]string, release <-chan struct{}) streamTiming {
+	body, _ := json.Marshal(map[string]any{
+		"model":          o.Model,
+		"stream":         true,
+		"stream_options": map[string]any{"include_usage": true},
+		"max_tokens":     2048,
+		"messages":       []map[string]string{{"role": "user", "content": longPrompt}},
+		"metadata":       meta,
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return streamTiming{err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	for k, vs := range o.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if o.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+o.APIKey)
+	}
+	if release != nil {
+		<-release
+	}
+	t := streamTiming{start: time.Now()}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.err, t.end = err, time.Now()
+		return t
+	}
+	defer resp.Body.Close()
+	t.status = resp.StatusCode
+	if resp.StatusCode != http.StatusOK {
+		t.end = time.Now()
+		t.err = fmt.Errorf("HTTP %d", resp.StatusCode)
+		return t
+	}
+	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	for {
+		line, err := br.ReadString('\n')
+		if data, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "data:"); ok {
+			data = strings.TrimSpace(data)
+			if data == "[DONE]" {
+				t.done, t.end = true, time.Now()
+				return t
+			}
+			t.events++
+			if t.first.IsZero() && hasContent(data) {
+				t.first = time.Now()
+			}
+		}
+		if err != nil {
+			t.end = time.Now()
+			if err != io.EOF {
+				t.err = err
+			}
+			return t
+		}
+	}
+}
+
+// hasContent says whether a chunk carries output (content, reasoning or a
+// tool call), not only a role or usage.
+func hasContent(data string) bool {
+	var c struct {
+		Choices []struct {
+			Delta struct {
+				Content          string            `json:"content"`
+				ReasoningContent string            `json:"reasoning_content"`
+				ToolCalls        []json.RawMessage `json:"tool_calls"`
+			} `json:"delta"`
+		} `json:"choices"`
+	}
+	if json.Unmarshal([]byte(data), &c) != nil {
+		return false
+	}
+	for _, ch := range c.Choices {
+		if ch.Delta.Content != "" || ch.Delta.ReasoningContent != "" || len(ch.Delta.ToolCalls) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// minOverlapStream is how long each stream must run, from its first
+// content to its end, for "they did not overlap" to prove serial service.
+const minOverlapStream = 100 * time.Millisecond
+
+// checkConcurrency releases two identical long streams at once and checks
+// that they were served at the same time: each produced output before the
+// other ended.
+func checkConcurrency(ctx context.Context, hc *http.Client, base string, o CheckOptions) conform.Result {
+	r := conform.Result{ID: CheckConcurrency, Level: conform.Required,
+		Title: "two long streams sent at once are served at once (their outputs overlap in time): the platform sends at least 2 concurrent requests"}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	var ts [2]streamTiming
+	// The sim paces itself from metadata: 40 ms a token keeps its
+	// streams long enough to overlap plainly.
+	meta := map[string]string{baseline.MetaPaceTokenMs: "40"}
+	for i := range ts {
+		wg.Add(1)
+		go func() { defer wg.Done(); ts[i] = stream(ctx, hc, base, o, meta, release) }()
+	}
+	close(release)
+	wg.Wait()
+	for i, t := range ts {
+		if t.err != nil || !t.done || t.first.IsZero() {
+			why := "ended without data: [DONE]"
+			if t.err != nil {
+				why = t.err.Error()
+			} else if t.first.IsZero() {
+				why = "no content"
+			}
+			r.Status, r.Evidence = conform.Fail, fmt.Sprintf("stream %d of 2 failed: %s", i+1, why)
+			return r
+		}
+	}
+	rel := func(t time.Time) string { return fmt.Sprintf("%d ms", t.Sub(ts[0].start).Milliseconds()) }
+	lateFirst, earlyEnd := ts[0].first, ts[0].end
+	if ts[1].first.After(lateFirst) {
+		lateFirst = ts[1].first
+	}
+	if ts[1].end.Before(earlyEnd) {
+		earlyEnd = ts[1].end
+	}
+	overlap := earlyEnd.Sub(lateFirst)
+	shorter := min(ts[0].end.Sub(ts[0].first), ts[1].end.Sub(ts[1].first))
+	ev := fmt.Sprintf("first output at %s and %s, ends at %s and %s", rel(ts[0].first), rel(ts[1].first), rel(ts[0].end), rel(ts[1].end))
+	switch {
+	// Served at once, the streams overlap for about the shorter one's
+	// length; served one after the other, by nothing but the jitter
+	// between reading one's end and the other's start. Half the shorter
+	// stream tells the two apart on a loaded machine.
+	case overlap > 0 && overlap >= shorter/2:
+		r.Status, r.Evidence = conform.Pass, fmt.Sprintf("outputs overlapped %d ms: %s", overlap.Milliseconds(), ev)
+	case ts[0].end.Sub(ts[0].first) < minOverlapStream && ts[1].end.Sub(ts[1].first) < minOverlapStream:
+		r.Status, r.Evidence = conform.Skip, "inconclusive: both streams took under 100 ms, too short to overlap; "+ev
+	default:
+		r.Status, r.Evidence = conform.Fail, fmt.Sprintf("served one after the other: the outputs overlapped %d ms, under half the shorter stream (%d ms); %s",
+			max(overlap, 0).Milliseconds(), shorter.Milliseconds(), ev)
+	}
+	return r
+}
+
+// checkLong sends one stream that the reference sim stretches past five
+// minutes (a 5-minute first token, then its answer) and checks that the
+// container does not cut it. A competitor that answers sooner is not
+// shown to keep a 5-minute request open; that is a SKIP.
+func checkLong(ctx context.Context, hc *http.Client, base string, o CheckOptions) conform.Result {
+	r := conform.Result{ID: CheckLongRequest, Level: conform.Required,
+		Title: "a request lasting 5 minutes is not cut by the container (the platform's request timeout is 5 minutes)"}
+	ctx, cancel := context.WithTimeout(ctx, LongRequest+2*time.Minute)
+	defer cancel()
+	meta := map[string]string{baseline.MetaPaceTTFTms: fmt.Sprint((LongRequest + 5*time.Second).Milliseconds()), baseline.MetaPaceTokenMs: "20"}
+	t := stream(ctx, hc, base, o, meta, nil)
+	d := t.end.Sub(t.start)
+	switch {
+	case t.status != 0 && t.status != http.StatusOK:
+		r.Status, r.Evidence = conform.Fail, fmt.Sprintf("HTTP %d", t.status)
+	case !t.done:
+		why := "the stream ended without data: [DONE]"
+		if t.err != nil {
+			why = t.err.Error()
+		}
+		r.Status, r.Evidence = conform.Fail, fmt.Sprintf("cut after %s: %s", d.Round(time.Second), why)
+	case d < LongRequest:
+		r.Status, r.Evidence = conform.Skip, fmt.Sprintf("the request finished in %s, before 5 minutes: no evidence either way", d.Round(time.Second))
+	default:
+		r.Status, r.Evidence = conform.Pass, fmt.Sprintf("completed with [DONE] after %s (%d events)", d.Round(time.Second), t.events)
+	}
+	return r
+}
