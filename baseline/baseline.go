@@ -125,4 +125,8 @@ type Config struct {
 	// NoisyShare is the share of each suite's tasks ProfileNoisy answers
 	// wrongly; 0 means DefaultNoisyShare.
 	NoisyShare float64
+	// MaxConcurrency, when positive, runs at most that many chat
+	// completions at once and queues the rest (limit.go), so load sweeps
+	// have a known capacity to find.
+	MaxConcurrency int
 }

@@ -31,6 +31,7 @@ type Server struct {
 	log      *slog.Logger
 	started  time.Time
 	mux      *http.ServeMux
+	handler  http.Handler
 }
 
 // New builds a Server, filling in Config defaults. Without a Provider it
@@ -71,12 +72,16 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
 	s.mux.HandleFunc("/health", s.handleHealth)
 	s.mux.HandleFunc("/", s.handleNotFound)
+	s.handler = s.mux
+	if cfg.MaxConcurrency > 0 {
+		s.handler = limitConcurrency(s.mux, cfg.MaxConcurrency)
+	}
 	return s, nil
 }
 
 // Handler returns the server's routes: /v1/chat/completions, /v1/models,
 // /v1/models/{model} and /health.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) model() wire.Model {
 	return wire.Model{ID: s.cfg.Model, Object: "model", Created: s.started.Unix(), OwnedBy: "janus"}

@@ -35,6 +35,7 @@ func baselineCommand() *ucli.Command {
 			&ucli.Uint64Flag{Name: "seed", Usage: "seed for answers to unknown prompts and tool call ids"},
 			&ucli.StringFlag{Name: "profile", Value: baseline.ProfileOracle, Usage: "misbehave in one known way: " + strings.Join(baseline.Profiles(), ", ")},
 			&ucli.Float64Flag{Name: "time-scale", Value: 1, Usage: "multiply the profiles' built-in delays (slow, stall) by this"},
+			&ucli.IntFlag{Name: "max-concurrency", Usage: "answer at most N chat completions at once and queue the rest (0: no limit); gives load sweeps a known knee"},
 			&ucli.Float64Flag{Name: "noisy-share", Value: baseline.DefaultNoisyShare, Usage: "share of each task family the noisy profile answers wrongly"},
 		},
 		Action: func(c *ucli.Context) error {
@@ -50,13 +51,14 @@ func baselineCommand() *ucli.Command {
 				keepAlive = -1 // zero means "default" to Config; on the command line it means "never"
 			}
 			cfg := baseline.Config{
-				Model:      c.String("model"),
-				Pace:       pace,
-				KeepAlive:  keepAlive,
-				Seed:       c.Uint64("seed"),
-				Profile:    c.String("profile"),
-				TimeScale:  c.Float64("time-scale"),
-				NoisyShare: c.Float64("noisy-share"),
+				Model:          c.String("model"),
+				Pace:           pace,
+				KeepAlive:      keepAlive,
+				Seed:           c.Uint64("seed"),
+				Profile:        c.String("profile"),
+				TimeScale:      c.Float64("time-scale"),
+				NoisyShare:     c.Float64("noisy-share"),
+				MaxConcurrency: c.Int("max-concurrency"),
 				// Serve logs the URL it listens on ("baseline listening") here.
 				Logger: slog.Default(),
 			}
