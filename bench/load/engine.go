@@ -2,12 +2,15 @@ package load
 
 import (
 	"context"
+	"encoding/json"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -30,6 +33,8 @@ type Record struct {
 	LagNs  int64             `json:"lag_ns"`
 	Trace  *trace.Trace      `json:"trace"`
 	Result scorer.TaskResult `json:"result"`
+
+	task *suites.Task
 }
 
 // Workload is what each request asks: the tasks (drawn round robin), the
@@ -38,6 +43,24 @@ type Workload struct {
 	Tasks  []suites.Task
 	Model  string
 	Stream bool
+
+	once   sync.Once
+	reqs   []wire.ChatRequest
+	bodies [][]byte
+}
+
+// prepare encodes each task's request once for all the sends.
+func (w *Workload) prepare() {
+	w.once.Do(func() {
+		for i := range w.Tasks {
+			r := w.Tasks[i].ChatRequest(w.Model, w.Stream)
+			b, err := json.Marshal(r)
+			if err != nil {
+				b = nil // the client reports the encoding error per request
+			}
+			w.reqs, w.bodies = append(w.reqs, r), append(w.bodies, b)
+		}
+	})
 }
 
 // Engine sends the requests of one step after another. Build it with New.
@@ -97,18 +120,40 @@ func New(client *trace.Client, opts ...Option) *Engine {
 // (their records carry the cancelled error class).
 func (e *Engine) Run(ctx context.Context, idx int, s Step, d time.Duration, w *Workload) <-chan Record {
 	out := make(chan Record, e.bufSize)
+	w.prepare()
 	e.peak.Store(e.inflight.Load())
 	start := time.Now()
 	end := e.warmup + d
 	if e.live != nil {
 		e.live.step.Store(int64(idx))
 	}
+	// Streams hand their traces to a few scorer goroutines rather than
+	// scoring in place: the evaluators' deep stacks then live in
+	// GOMAXPROCS goroutines, not in one per stream, which keeps 5,000
+	// streams' stacks small.
+	sent := make(chan Record, e.bufSize)
+	var scorers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		scorers.Add(1)
+		go func() {
+			defer scorers.Done()
+			for r := range sent {
+				r.Result = bench.Score(r.task, r.Trace, e.budgets)
+				if e.live != nil {
+					e.live.observe(&r, e.budgets)
+				}
+				out <- r
+			}
+		}()
+	}
 	go func() {
 		defer close(out)
+		defer scorers.Wait()
+		defer close(sent)
 		if s.Open() {
-			e.open(ctx, idx, s, start, end, w, out)
+			e.open(ctx, idx, s, start, end, w, sent)
 		} else {
-			e.closed(ctx, idx, s, start, end, w, out)
+			e.closed(ctx, idx, s, start, end, w, sent)
 		}
 	}()
 	return out
@@ -184,10 +229,10 @@ func (e *Engine) open(ctx context.Context, idx int, s Step, start time.Time, end
 // started (warmup included).
 func (e *Engine) PeakInflight() int { return int(e.peak.Load()) }
 
-// hit sends one request, scores its answer and returns its record.
+// hit sends one request and returns its record (scored later).
 func (e *Engine) hit(ctx context.Context, idx int, n uint64, start time.Time, off time.Duration, w *Workload) Record {
-	task := &w.Tasks[n%uint64(len(w.Tasks))]
-	req := task.ChatRequest(w.Model, w.Stream)
+	i := n % uint64(len(w.Tasks))
+	task := &w.Tasks[i]
 	if n := e.inflight.Add(1); n > e.peak.Load() {
 		for p := e.peak.Load(); n > p && !e.peak.CompareAndSwap(p, n); p = e.peak.Load() {
 		}
@@ -195,15 +240,12 @@ func (e *Engine) hit(ctx context.Context, idx int, n uint64, start time.Time, of
 	if e.live != nil {
 		e.live.inflight.Add(1)
 	}
-	tr := e.client.Do(ctx, req, nil)
+	tr := e.client.DoEncoded(ctx, w.reqs[i], w.bodies[i], nil)
 	e.inflight.Add(-1)
-	tr.TaskID = task.ID
-	res := bench.Score(task, tr, e.budgets)
-	r := Record{Step: idx, Seq: n, Warmup: off < e.warmup, IntendedNs: int64(off),
-		LagNs: int64(tr.Start.Sub(start.Add(off))), Trace: tr, Result: res}
 	if e.live != nil {
 		e.live.inflight.Add(-1)
-		e.live.observe(&r, e.budgets)
 	}
-	return r
+	tr.TaskID = task.ID
+	return Record{Step: idx, Seq: n, Warmup: off < e.warmup, IntendedNs: int64(off),
+		LagNs: int64(tr.Start.Sub(start.Add(off))), Trace: tr, task: task}
 }

@@ -37,6 +37,10 @@ type Client struct {
 	TTFTTimeout time.Duration
 	// MaxLineBytes caps one SSE line (default 4 MiB).
 	MaxLineBytes int
+	// StreamBufferBytes is each stream's initial SSE read buffer (default
+	// 4 KiB; it grows for longer lines). Load runs with thousands of
+	// streams use less.
+	StreamBufferBytes int
 	// Now is the clock (default time.Now); tests and replay inject one.
 	Now func() time.Time
 	// DoneGrace is how long to keep reading after data: [DONE] to catch
@@ -91,14 +95,22 @@ var (
 // Do sends req and records what happens. It always returns a trace; a
 // failed request has Err set and every timestamp it reached.
 func (c *Client) Do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Trace {
-	t := c.do(ctx, req, rec)
+	return c.DoEncoded(ctx, req, nil, rec)
+}
+
+// DoEncoded is Do with req already encoded as body (nil: encode it here).
+// A load generator encodes each distinct request once rather than per
+// send, which also keeps encoding/json's deep recursion off the stacks of
+// thousands of stream goroutines.
+func (c *Client) DoEncoded(ctx context.Context, req wire.ChatRequest, body []byte, rec Recorder) *Trace {
+	t := c.do(ctx, req, body, rec)
 	if er, ok := rec.(EndRecorder); ok {
 		er.RecordEnd(t)
 	}
 	return t
 }
 
-func (c *Client) do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Trace {
+func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec Recorder) *Trace {
 	now := c.Now
 	if now == nil {
 		now = time.Now
@@ -130,9 +142,11 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Tr
 		return t
 	}
 
-	body, err := json.Marshal(req)
-	if err != nil {
-		return fail(ErrRequest, 0, "encode request: %v", err)
+	if body == nil {
+		var err error
+		if body, err = json.Marshal(req); err != nil {
+			return fail(ErrRequest, 0, "encode request: %v", err)
+		}
 	}
 	tctx, cancelTotal := context.WithTimeoutCause(ctx, timeout, errCauseTotal)
 	defer cancelTotal()
@@ -271,7 +285,11 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 	since := func(at time.Time) int64 { return int64(at.Sub(t.Start)) }
 	// A small initial buffer (it grows for long lines) keeps 1,000 streams
 	// from holding 32 MiB of read buffers.
-	opts := []sse.Option{sse.WithClock(now), sse.WithBufferSize(4 << 10)}
+	bufSize := c.StreamBufferBytes
+	if bufSize <= 0 {
+		bufSize = 4 << 10
+	}
+	opts := []sse.Option{sse.WithClock(now), sse.WithBufferSize(bufSize)}
 	if c.MaxLineBytes > 0 {
 		opts = append(opts, sse.WithMaxLineBytes(c.MaxLineBytes))
 	}
