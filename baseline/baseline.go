@@ -171,4 +171,8 @@ type Config struct {
 	// ArtifactTTL is how long tool outputs stay downloadable; 0 means
 	// DefaultArtifactTTL.
 	ArtifactTTL time.Duration
+	// MaxConcurrency, when positive, runs at most that many chat
+	// completions at once and queues the rest (limit.go), so load sweeps
+	// have a known capacity to find.
+	MaxConcurrency int
 }

@@ -36,7 +36,8 @@ type Server struct {
 	// artifacts holds tool outputs for GET /v1/artifacts/{id}.
 	artifacts *artifactStore
 	// prices prices usage the handler has to count itself.
-	prices scorer.Prices
+	prices  scorer.Prices
+	handler http.Handler
 }
 
 // New builds a Server, filling in Config defaults. Without a Provider it
@@ -103,6 +104,10 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
 	s.mux.HandleFunc("/health", s.handleHealth)
 	s.mux.HandleFunc("/", s.handleNotFound)
+	s.handler = s.mux
+	if cfg.MaxConcurrency > 0 {
+		s.handler = limitConcurrency(s.mux, cfg.MaxConcurrency)
+	}
 	return s, nil
 }
 
@@ -112,7 +117,7 @@ func (s *Server) Close() error { return s.jangar.close() }
 
 // Handler returns the server's routes: /v1/chat/completions, /v1/models,
 // /v1/models/{model} and /health.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) model() wire.Model {
 	return wire.Model{ID: s.cfg.Model, Object: "model", Created: s.started.Unix(), OwnedBy: "janus"}

@@ -47,6 +47,7 @@ func baselineCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "thread-store", EnvVars: []string{"JANUS_THREAD_STORE"}, Usage: "where threads named by x-openwebui-chat-id / X-Janus-Thread-Id live: file or redis (default: redis when --redis is set, else file)"},
 			&ucli.StringFlag{Name: "redis", EnvVars: []string{"JANUS_REDIS_URL"}, Usage: "Redis `URL` for the redis thread store (redis://host:6379/0)"},
 			&ucli.StringFlag{Name: "thread-key-prefix", Value: threads.DefaultKeyPrefix, EnvVars: []string{"JANUS_THREAD_KEY_PREFIX"}, Usage: "Redis key prefix of the redis thread store"},
+			&ucli.IntFlag{Name: "max-concurrency", Usage: "answer at most N chat completions at once and queue the rest (0: no limit); gives load sweeps a known knee"},
 			&ucli.Float64Flag{Name: "noisy-share", Value: baseline.DefaultNoisyShare, Usage: "share of each task family the noisy profile answers wrongly"},
 			&ucli.StringFlag{Name: "provider", Value: baseline.ProviderSim, EnvVars: []string{"JANUS_PROVIDER"},
 				Usage: "brain: sim (deterministic, offline) or openai (any OpenAI-compatible upstream; probes local servers when no URL is set)"},
@@ -74,13 +75,14 @@ func baselineCommand() *ucli.Command {
 				keepAlive = -1 // zero means "default" to Config; on the command line it means "never"
 			}
 			cfg := baseline.Config{
-				Model:      c.String("model"),
-				Pace:       pace,
-				KeepAlive:  keepAlive,
-				Seed:       c.Uint64("seed"),
-				Profile:    c.String("profile"),
-				TimeScale:  c.Float64("time-scale"),
-				NoisyShare: c.Float64("noisy-share"),
+				Model:          c.String("model"),
+				Pace:           pace,
+				KeepAlive:      keepAlive,
+				Seed:           c.Uint64("seed"),
+				Profile:        c.String("profile"),
+				TimeScale:      c.Float64("time-scale"),
+				NoisyShare:     c.Float64("noisy-share"),
+				MaxConcurrency: c.Int("max-concurrency"),
 
 				StreamingOnly:   c.Bool("streaming-only"),
 				DataDir:         c.String("data"),

@@ -37,6 +37,10 @@ type Client struct {
 	TTFTTimeout time.Duration
 	// MaxLineBytes caps one SSE line (default 4 MiB).
 	MaxLineBytes int
+	// StreamBufferBytes is each stream's initial SSE read buffer (default
+	// 4 KiB; it grows for longer lines). Load runs with thousands of
+	// streams use less.
+	StreamBufferBytes int
 	// Now is the clock (default time.Now); tests and replay inject one.
 	Now func() time.Time
 	// DoneGrace is how long to keep reading after data: [DONE] to catch
@@ -91,14 +95,22 @@ var (
 // Do sends req and records what happens. It always returns a trace; a
 // failed request has Err set and every timestamp it reached.
 func (c *Client) Do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Trace {
-	t := c.do(ctx, req, rec)
+	return c.DoEncoded(ctx, req, nil, rec)
+}
+
+// DoEncoded is Do with req already encoded as body (nil: encode it here).
+// A load generator encodes each distinct request once rather than per
+// send, which also keeps encoding/json's deep recursion off the stacks of
+// thousands of stream goroutines.
+func (c *Client) DoEncoded(ctx context.Context, req wire.ChatRequest, body []byte, rec Recorder) *Trace {
+	t := c.do(ctx, req, body, rec)
 	if er, ok := rec.(EndRecorder); ok {
 		er.RecordEnd(t)
 	}
 	return t
 }
 
-func (c *Client) do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Trace {
+func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec Recorder) *Trace {
 	now := c.Now
 	if now == nil {
 		now = time.Now
@@ -130,9 +142,11 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, rec Recorder) *Tr
 		return t
 	}
 
-	body, err := json.Marshal(req)
-	if err != nil {
-		return fail(ErrRequest, 0, "encode request: %v", err)
+	if body == nil {
+		var err error
+		if body, err = json.Marshal(req); err != nil {
+			return fail(ErrRequest, 0, "encode request: %v", err)
+		}
 	}
 	tctx, cancelTotal := context.WithTimeoutCause(ctx, timeout, errCauseTotal)
 	defer cancelTotal()
@@ -271,12 +285,18 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 	since := func(at time.Time) int64 { return int64(at.Sub(t.Start)) }
 	// A small initial buffer (it grows for long lines) keeps 1,000 streams
 	// from holding 32 MiB of read buffers.
-	opts := []sse.Option{sse.WithClock(now), sse.WithBufferSize(4 << 10)}
+	bufSize := c.StreamBufferBytes
+	if bufSize <= 0 {
+		bufSize = 4 << 10
+	}
+	opts := []sse.Option{sse.WithClock(now), sse.WithBufferSize(bufSize)}
 	if c.MaxLineBytes > 0 {
 		opts = append(opts, sse.WithMaxLineBytes(c.MaxLineBytes))
 	}
 	rd := sse.NewReader(r, opts...)
 	tools := map[int]int{} // choice tool-call index → position in t.ToolCalls
+	acc := &textAcc{}
+	defer acc.finish(t)
 	for {
 		ev, err := rd.Next()
 		if err != nil {
@@ -325,7 +345,12 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 			e.Kind = KindDone
 			t.DoneNs = at
 		default:
-			e.Kind, e.Text = t.apply(ev.Data, tools)
+			var sp textSpan
+			e.Kind, e.Text, sp = t.apply(ev.Data, tools, acc)
+			if sp.n > 0 {
+				sp.ev = len(t.Events)
+				acc.spans = append(acc.spans, sp)
+			}
 		}
 		if e.Kind.TokenBearing() {
 			if t.FirstTokenNs < 0 {
@@ -356,27 +381,33 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 }
 
 // apply folds one data payload into the trace and returns its kind and the
-// text it carried.
-func (t *Trace) apply(data []byte, tools map[int]int) (Kind, string) {
+// text it carried: content and reasoning text go into acc, and the span
+// returned says where (Event.Text is filled from it when the stream ends);
+// tool-call text is returned as a string.
+func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, string, textSpan) {
+	var fc fastChunk
+	if !acc.slowOnly && acc.p.parseFast(data, &fc) {
+		return t.applyFast(&fc, acc)
+	}
 	var ch wire.Chunk
 	if err := json.Unmarshal(data, &ch); err != nil {
 		if t.UnparsableSample == "" {
 			t.UnparsableSample = truncate(string(data), 200)
 		}
-		return KindUnparsable, ""
+		return KindUnparsable, "", textSpan{}
 	}
 	if ch.Error != nil {
 		t.ErrorBody = ch.Error.Message
 		if t.Err == nil {
 			t.Err = &Error{Class: ErrMidstream, Message: "error in stream: " + ch.Error.Message}
 		}
-		return KindError, ""
+		return KindError, "", textSpan{}
 	}
 	if ch.Model != "" && t.Model == "" {
 		t.Model = ch.Model
 	}
 	t.Artifacts = append(t.Artifacts, ch.Artifacts...)
-	kind, text := KindOther, ""
+	kind, text, span := KindOther, "", textSpan{}
 	if ch.Usage != nil {
 		t.Usage = ch.Usage
 		t.UsageCount++
@@ -396,12 +427,10 @@ func (t *Trace) apply(data []byte, tools map[int]int) (Kind, string) {
 			kind = KindJanus
 		}
 		if d.ReasoningContent != "" {
-			t.Reasoning += d.ReasoningContent
-			kind, text = KindReasoning, d.ReasoningContent
+			kind, text, span = KindReasoning, "", acc.add(true, []byte(d.ReasoningContent))
 		}
 		if d.Content != "" {
-			t.Content += d.Content
-			kind, text = KindContent, d.Content
+			kind, text, span = KindContent, "", acc.add(false, []byte(d.Content))
 		}
 		for _, tc := range d.ToolCalls {
 			idx := len(tools)
@@ -420,10 +449,74 @@ func (t *Trace) apply(data []byte, tools map[int]int) (Kind, string) {
 			}
 			call.Name += tc.Function.Name
 			call.Arguments += tc.Function.Arguments
-			kind, text = KindToolCall, tc.Function.Name+tc.Function.Arguments
+			kind, text, span = KindToolCall, tc.Function.Name+tc.Function.Arguments, textSpan{}
 		}
 	}
-	return kind, text
+	return kind, text, span
+}
+
+// applyFast is apply for a chunk the fast path decoded (no usage, error,
+// artifacts, janus events or tool calls; at most one choice, index 0).
+func (t *Trace) applyFast(c *fastChunk, acc *textAcc) (Kind, string, textSpan) {
+	if len(c.model) > 0 && t.Model == "" {
+		t.Model = string(c.model)
+	}
+	kind, span := KindOther, textSpan{}
+	if !c.hasChoice0 {
+		return kind, "", span
+	}
+	if c.finishSet && len(c.finish) > 0 && t.FinishReason != string(c.finish) {
+		t.FinishReason = string(c.finish)
+	}
+	if len(c.reasoning) > 0 {
+		kind, span = KindReasoning, acc.add(true, c.reasoning)
+	}
+	if len(c.content) > 0 {
+		kind, span = KindContent, acc.add(false, c.content)
+	}
+	return kind, "", span
+}
+
+// textSpan locates one event's text in the accumulated content or
+// reasoning: event index, which text, offset and length.
+type textSpan struct {
+	ev, off, n int
+	reasoning  bool
+}
+
+// textAcc accumulates a stream's content and reasoning as bytes (amortised
+// growth instead of a string copy per event) and turns them into the
+// trace's strings once, when the stream ends; every event's Text is then a
+// substring of those, so no event allocates its own.
+type textAcc struct {
+	content, reasoning []byte
+	spans              []textSpan
+	p                  fastParser
+	slowOnly           bool // tests: compare the fast path with encoding/json
+}
+
+func (a *textAcc) add(reasoning bool, s []byte) textSpan {
+	buf := &a.content
+	if reasoning {
+		buf = &a.reasoning
+	}
+	sp := textSpan{off: len(*buf), n: len(s), reasoning: reasoning}
+	*buf = append(*buf, s...)
+	return sp
+}
+
+// finish sets t.Content, t.Reasoning and the events' texts.
+func (a *textAcc) finish(t *Trace) {
+	cbase, rbase := len(t.Content), len(t.Reasoning)
+	t.Content += string(a.content)
+	t.Reasoning += string(a.reasoning)
+	for _, sp := range a.spans {
+		src, off := t.Content, cbase+sp.off
+		if sp.reasoning {
+			src, off = t.Reasoning, rbase+sp.off
+		}
+		t.Events[sp.ev].Text = src[off : off+sp.n]
+	}
 }
 
 // classify maps a transport error to an error class, using the context

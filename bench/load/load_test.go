@@ -1,0 +1,270 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench/trace"
+)
+
+// TestSweepFindsKnownKnee sweeps the embedded sim limited to 8 concurrent
+// answers: up to c=8 the first token comes after the sim's 100 ms; beyond
+// it half the requests queue for a whole answer (~280 ms) first, so the
+// p99 TTFT passes the 250 ms budget and the knee is c=8 (±1 step).
+func TestSweepFindsKnownKnee(t *testing.T) {
+	dir := t.TempDir()
+	steps := []int{2, 4, 8, 16, 32}
+	var prof []string
+	for _, c := range steps {
+		prof = append(prof, fmt.Sprint(c))
+	}
+	rep, err := Run(context.Background(), Options{
+		Profile: "closed:c=" + strings.Join(prof, ","), Duration: 1500 * time.Millisecond,
+		PromptTokens: 20, OutputTokens: 10,
+		Pace:              baseline.Pace{TTFT: 100 * time.Millisecond, PerToken: 20 * time.Millisecond},
+		SimMaxConcurrency: 8,
+		Budgets:           trace.Budgets{TTFTMs: 250, GapMs: 1000},
+		Out:               filepath.Join(dir, "load.json"), Outputs: []string{"md=" + filepath.Join(dir, "load.md")},
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(rep.Steps) != len(steps) {
+		t.Fatalf("%d steps, want %d", len(rep.Steps), len(steps))
+	}
+	for _, s := range rep.Steps {
+		t.Logf("%s: %d reqs, ttft p99 %.1f ms, within %.3f, goodput %.1f/s, meets %v", s.Label, s.Requests, s.TTFT.P99, s.TTFTWithinBudget, s.Goodput, s.MeetsBudgets)
+		// Every answer is scored: the sim's synthetic answer is correct.
+		if s.Errors != 0 || s.Passed != s.Requests {
+			t.Errorf("%s: %d errors, %d of %d passed", s.Label, s.Errors, s.Passed, s.Requests)
+		}
+	}
+	if rep.Knee == nil {
+		t.Fatal("no knee found")
+	}
+	want := slices.Index(steps, 8)
+	if d := rep.Knee.Index - want; d < -1 || d > 1 {
+		t.Errorf("knee at %s, want c=8 ±1 step", rep.Knee.Label)
+	}
+	// Queueing beyond the limit shows in TTFT: the biggest step's p99 is
+	// at least one queued answer's worth above the sim's 100 ms.
+	if last := rep.Steps[len(rep.Steps)-1]; last.TTFT.P99 < 250 || last.MeetsBudgets {
+		t.Errorf("c=32: ttft p99 %.1f ms, meets %v; want queueing over the budget", last.TTFT.P99, last.MeetsBudgets)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "load.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Capacity (knee): " + rep.Knee.Label, "<svg", "Harness overhead", "scheduling lag"} {
+		if !strings.Contains(string(md), s) {
+			t.Errorf("markdown report lacks %q", s)
+		}
+	}
+}
+
+// stallServer answers every request with a short SSE stream, except that
+// during the first stall of every period it holds each request until the
+// stall is over (as a server with a GC pause or a full batch would).
+func stallServer(t *testing.T, period, stall time.Duration) (*httptest.Server, time.Time) {
+	t0 := time.Now()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/models" {
+			io.WriteString(w, `{"object":"list","data":[{"id":"stall","object":"model"}]}`)
+			return
+		}
+		io.Copy(io.Discard, r.Body)
+		phase := time.Since(t0) % period
+		if phase < stall {
+			select {
+			case <-time.After(stall - phase):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, `data: {"id":"x","object":"chat.completion.chunk","model":"stall","choices":[{"index":0,"delta":{"role":"assistant","content":"tick"}}]}`+"\n\n")
+		fmt.Fprint(w, `data: {"id":"x","object":"chat.completion.chunk","model":"stall","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}`+"\n\n")
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	return srv, t0
+}
+
+// ks returns the Kolmogorov–Smirnov statistic of xs against cdf.
+func ks(xs []float64, cdf func(float64) float64) float64 {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	n := float64(len(xs))
+	d := 0.0
+	for i, x := range xs {
+		f := cdf(x)
+		d = max(d, math.Abs(float64(i+1)/n-f), math.Abs(f-float64(i)/n))
+	}
+	return d
+}
+
+// TestOpenLoopKeepsScheduleThroughStalls runs a Poisson schedule against a
+// server that stalls 200 ms of every second (the 2 s in 10 s of the
+// acceptance, scaled down 10×). The intended and the actual send times
+// both pass a KS test against the exponential inter-arrival law; every
+// scheduled arrival is sent and answered; and the stall shows up in
+// latency, not in the send times.
+func TestOpenLoopKeepsScheduleThroughStalls(t *testing.T) {
+	const rate = 50.0
+	period, stall := time.Second, 200*time.Millisecond
+	srv, t0 := stallServer(t, period, stall)
+	client := &trace.Client{BaseURL: srv.URL + "/v1", HTTP: &http.Client{Transport: trace.NewTransport(64)}}
+	defer client.HTTP.CloseIdleConnections()
+	w := &Workload{Tasks: Synthetic(10, 1).Tasks, Model: "stall", Stream: true}
+	const seed = 42
+	e := New(client, WithSeed(seed), WithBudgets(trace.Budgets{TTFTMs: 100, GapMs: 1000}))
+	dur := 4 * time.Second
+	s := Step{Kind: KindPoisson, Rate: rate}
+	var recs []Record
+	for r := range e.Run(context.Background(), 0, s, dur, w) {
+		recs = append(recs, r)
+	}
+	// Every arrival the schedule has inside the step was sent.
+	p := NewPoissonPacer(rate, seed)
+	planned := 0
+	for p.Pace(uint64(planned)) < dur {
+		planned++
+	}
+	if len(recs) != planned {
+		t.Fatalf("%d records, the schedule has %d arrivals", len(recs), planned)
+	}
+	slices.SortFunc(recs, func(a, b Record) int { return int(a.Seq) - int(b.Seq) })
+	var intended, actual []float64
+	inStall, slowInStall := 0, 0
+	acc := NewStepAccumulator(0, s, trace.Budgets{TTFTMs: 100, GapMs: 1000}, false)
+	for i, r := range recs {
+		if r.Trace.Err != nil {
+			t.Fatalf("request %d failed: %v", r.Seq, r.Trace.Err)
+		}
+		acc.Add(&recs[i])
+		if i > 0 {
+			intended = append(intended, float64(r.IntendedNs-recs[i-1].IntendedNs)/1e9)
+			actual = append(actual, recs[i].Trace.Start.Sub(recs[i-1].Trace.Start).Seconds())
+		}
+		// A request sent in the first half of a stall waits at least the
+		// rest of it: a lower bound, so it cannot flake on a slow machine.
+		if ph := r.Trace.Start.Sub(t0) % period; ph < stall/2 {
+			inStall++
+			if m := r.Result.Metrics.TTFTMs; m != nil && *m >= float64(stall/2)/1e6 {
+				slowInStall++
+			}
+		}
+	}
+	exp := distuv.Exponential{Rate: rate}
+	n := float64(len(intended))
+	if d, crit := ks(intended, exp.CDF), 1.63/math.Sqrt(n); d > crit {
+		t.Errorf("intended inter-arrivals: KS D %.3f > %.3f (α 0.01)", d, crit)
+	}
+	// The actual sends carry the harness's lag jitter; α 0.001.
+	if d, crit := ks(actual, exp.CDF), 1.95/math.Sqrt(n); d > crit {
+		t.Errorf("actual inter-arrivals: KS D %.3f > %.3f (α 0.001): the stall held back sends", d, crit)
+	}
+	if inStall == 0 || slowInStall != inStall {
+		t.Errorf("%d requests sent in a stall's first half, %d of them slow", inStall, slowInStall)
+	}
+	sum := acc.Close()
+	if sum.Requests != planned || sum.Errors != 0 || sum.TTFT.Max < float64(stall/2)/1e6 {
+		t.Errorf("summary: %d requests, %d errors, ttft max %.1f ms", sum.Requests, sum.Errors, sum.TTFT.Max)
+	}
+	// The stall is in latency, not in the schedule: the sender never
+	// waited anything like a stall to send.
+	if sum.Lag.P99 >= float64(stall)/1e6 {
+		t.Errorf("scheduling lag p99 %.1f ms: sends waited on the stalled server", sum.Lag.P99)
+	}
+	t.Logf("%d requests, %d in stalls, ttft p50 %.1f p99 %.1f max %.1f ms, lag p99 %.3f ms", sum.Requests, inStall, sum.TTFT.P50, sum.TTFT.P99, sum.TTFT.Max, sum.Lag.P99)
+}
+
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("cannot count open files: %v", err)
+	}
+	return len(ents)
+}
+
+// TestRunLeaksNothing runs a closed and an open step (with live metrics
+// served) against the embedded target and checks that afterwards the
+// goroutines and open files are back to what they were.
+func TestRunLeaksNothing(t *testing.T) {
+	// Settle lazily started runtime and tokenizer state first.
+	if _, err := Run(context.Background(), Options{Profile: "closed:c=2", Duration: 100 * time.Millisecond, Out: filepath.Join(t.TempDir(), "w.json"),
+		Pace: baseline.Unpaced()}); err != nil {
+		t.Fatal(err)
+	}
+	g0, f0 := runtime.NumGoroutine(), openFDs(t)
+	for _, prof := range []string{"closed:c=50", "poisson:rate=200"} {
+		rep, err := Run(context.Background(), Options{Profile: prof, Duration: 500 * time.Millisecond, Prometheus: "127.0.0.1:0",
+			Out: filepath.Join(t.TempDir(), "r.json"), Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
+		if err != nil {
+			t.Fatalf("%s: %v", prof, err)
+		}
+		if s := rep.Steps[0]; s.Requests == 0 || s.Errors != 0 {
+			t.Fatalf("%s: %d requests, %d errors", prof, s.Requests, s.Errors)
+		}
+	}
+	var g, f int
+	for range 100 {
+		g, f = runtime.NumGoroutine(), openFDs(t)
+		if g <= g0 && f <= f0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	t.Errorf("leak: goroutines %d → %d, open files %d → %d\n%s", g0, g, f0, f, buf[:n])
+}
+
+// TestLiveMetrics checks the Prometheus exposition against what a step
+// did.
+func TestLiveMetrics(t *testing.T) {
+	srv, _ := stallServer(t, time.Hour, 0)
+	client := &trace.Client{BaseURL: srv.URL + "/v1", HTTP: &http.Client{Transport: trace.NewTransport(4)}}
+	defer client.HTTP.CloseIdleConnections()
+	live := NewLive()
+	e := New(client, WithLive(live), WithMaxRequests(12))
+	w := &Workload{Tasks: Synthetic(10, 1).Tasks, Model: "stall", Stream: true}
+	n := 0
+	for range e.Run(context.Background(), 3, Step{Kind: KindClosed, Concurrency: 4}, time.Minute, w) {
+		n++
+	}
+	ms := httptest.NewServer(live)
+	defer ms.Close()
+	resp, err := http.Get(ms.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		"janus_load_step 3\n", "janus_load_inflight 0\n",
+		fmt.Sprintf("janus_load_requests_total %d\n", n), fmt.Sprintf("janus_load_passed_total %d\n", n),
+		fmt.Sprintf("janus_load_ttft_seconds_bucket{le=\"+Inf\"} %d\n", n), "# TYPE janus_load_ttft_seconds histogram",
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %q:\n%s", want, b)
+		}
+	}
+	if n != 12 {
+		t.Errorf("%d requests, --max-requests 12", n)
+	}
+}

@@ -1,0 +1,610 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/tokens"
+	"github.com/janus-bench/janus/suites"
+)
+
+// SchemaVersion names the load report's JSON shape.
+const SchemaVersion = "janus.load/v1"
+
+// Formats are the report formats a load run writes.
+var Formats = []string{"text", "json", "md"}
+
+// Options configure one `janus bench load`. Zero values mean the
+// documented defaults.
+type Options struct {
+	// Target is the base URL ending in /v1; empty boots the embedded
+	// reference target on loopback (in this process: its CPU counts in
+	// the harness's share, which the report says).
+	Target string
+	Model  string
+	APIKey string
+	Header http.Header
+
+	// Suite names the suite(s) prompts are drawn from (comma-separated);
+	// ignored when PromptTokens > 0.
+	Suite  string
+	Loader suites.Loader
+	// PromptTokens and OutputTokens make one synthetic task instead: a
+	// prompt of about PromptTokens tokens asking for OutputTokens tokens.
+	PromptTokens, OutputTokens int
+
+	// Profile is closed:c=…, poisson:rate=… or constant:rate=….
+	Profile     string
+	Duration    time.Duration
+	Warmup      time.Duration
+	MaxRequests int
+	MaxInflight int
+	Seed        uint64
+	NoStream    bool
+
+	Timeout     time.Duration
+	TTFTTimeout time.Duration
+	Budgets     trace.Budgets
+
+	// KeepTraces writes every record to <out>.traces.jsonl and keeps exact
+	// per-request values in the report; otherwise memory stays flat.
+	KeepTraces bool
+	// Selftest measures the harness's timing error at the run's peak
+	// concurrency after the steps (a few seconds); false cites the last
+	// saved selftest instead.
+	Selftest bool
+	// Prometheus is an address to serve live metrics on while the run goes.
+	Prometheus string
+
+	// Embedded target settings.
+	Pace              baseline.Pace
+	SimMaxConcurrency int
+
+	Out     string
+	Outputs []string // FORMAT=PATH
+	Format  string
+	Stdout  io.Writer
+	Logger  *slog.Logger
+	// OnStep is called after each step with its summary.
+	OnStep func(StepSummary)
+}
+
+// Report is a load run's result.
+type Report struct {
+	Schema  string        `json:"schema"`
+	Run     RunInfo       `json:"run"`
+	Steps   []StepSummary `json:"steps"`
+	Knee    *Knee         `json:"knee"`
+	Harness Overhead      `json:"harness"`
+}
+
+// RunInfo says what was run where.
+type RunInfo struct {
+	ID             string        `json:"id"`
+	Status         string        `json:"status"`
+	StartedAt      time.Time     `json:"started_at"`
+	FinishedAt     time.Time     `json:"finished_at"`
+	Target         string        `json:"target"`
+	EmbeddedTarget bool          `json:"embedded_target"`
+	Model          string        `json:"model"`
+	Suite          string        `json:"suite"`
+	Tasks          int           `json:"tasks"`
+	Profile        string        `json:"profile"`
+	DurationS      float64       `json:"duration_s"`
+	WarmupS        float64       `json:"warmup_s"`
+	MaxRequests    int           `json:"max_requests,omitempty"`
+	Seed           uint64        `json:"seed"`
+	Stream         bool          `json:"stream"`
+	Budgets        trace.Budgets `json:"budgets"`
+	PromptTokens   int           `json:"prompt_tokens,omitempty"`
+	OutputTokens   int           `json:"output_tokens,omitempty"`
+	Host           report.Host   `json:"host"`
+	HarnessVersion string        `json:"harness_version"`
+	RSSPeakMB      float64       `json:"rss_peak_mb"`
+}
+
+// Knee is the highest step that met the budgets: the target's capacity.
+type Knee struct {
+	Index      int     `json:"index"`
+	Label      string  `json:"label"`
+	Load       float64 `json:"load"`
+	Throughput float64 `json:"throughput_rps"`
+	Goodput    float64 `json:"goodput_rps"`
+}
+
+// Overhead is the harness's own cost and error, stated in every report.
+type Overhead struct {
+	SchedLagP50Ms float64 `json:"sched_lag_p50_ms"`
+	SchedLagP99Ms float64 `json:"sched_lag_p99_ms"`
+	SchedLagMaxMs float64 `json:"sched_lag_max_ms"`
+	// Timing error from a selftest at SelftestConcurrency: |measured −
+	// true| for TTFT and inter-token gaps against an in-process sim.
+	SelftestConcurrency int     `json:"selftest_concurrency"`
+	SelftestStreams     int     `json:"selftest_streams"`
+	TimingErrP50Ms      float64 `json:"timing_err_p50_ms"`
+	TimingErrP99Ms      float64 `json:"timing_err_p99_ms"`
+	SelftestSource      string  `json:"selftest_source"`
+	// CPUShare is janus's CPU time over wall time and cores across all
+	// steps (0–1); MaxStepCPUShare the highest single step.
+	CPUShare        float64 `json:"cpu_share"`
+	MaxStepCPUShare float64 `json:"max_step_cpu_share"`
+	Note            string  `json:"note,omitempty"`
+}
+
+func (o *Options) defaults() {
+	if o.Loader == nil {
+		o.Loader = suites.DefaultLoader{}
+	}
+	if o.Suite == "" {
+		o.Suite = "smoke"
+	}
+	if o.Profile == "" {
+		o.Profile = "closed:c=1,4,16"
+	}
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Minute
+	}
+	if o.TTFTTimeout <= 0 {
+		o.TTFTTimeout = 30 * time.Second
+	}
+	if o.Budgets.TTFTMs <= 0 {
+		o.Budgets.TTFTMs = trace.DefaultBudgets().TTFTMs
+	}
+	if o.Budgets.GapMs <= 0 {
+		o.Budgets.GapMs = trace.DefaultBudgets().GapMs
+	}
+	if o.MaxInflight <= 0 {
+		o.MaxInflight = 10_000
+	}
+	if o.Pace == (baseline.Pace{}) {
+		o.Pace = baseline.DefaultPace()
+	}
+	if o.Format == "" {
+		o.Format = "text"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func inputErr(op string, err error) error { return &bench.InputError{Op: op, Err: err} }
+
+// Run executes the load profile step by step and writes the report. An
+// interrupted run returns its report (steps so far) with
+// bench.ErrInterrupted.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	o.defaults()
+	log := o.Logger
+	steps, err := ParseProfile(o.Profile)
+	if err != nil {
+		return nil, inputErr("check options", err)
+	}
+	if !slices.Contains(Formats, o.Format) {
+		return nil, inputErr("check options", fmt.Errorf("--format %q: want one of %s", o.Format, strings.Join(Formats, ", ")))
+	}
+	outputs, err := parseOutputs(o.Outputs)
+	if err != nil {
+		return nil, inputErr("check options", err)
+	}
+	if o.PromptTokens < 0 || o.OutputTokens < 0 || (o.PromptTokens > 0) != (o.OutputTokens > 0) {
+		return nil, inputErr("check options", errors.New("--prompt-tokens and --output-tokens go together and must be positive"))
+	}
+	suite, err := o.workload(ctx)
+	if err != nil {
+		return nil, err
+	}
+	embedded := o.Target == ""
+
+	// Open files: one socket per in-flight request (two with the target in
+	// this process), plus headroom for the process itself.
+	perReq := uint64(1)
+	if embedded {
+		perReq = 2
+	}
+	maxConc := 1
+	for _, s := range steps {
+		if !s.Open() {
+			maxConc = max(maxConc, s.Concurrency)
+			if err := bench.RaiseFileLimit(perReq*uint64(s.Concurrency) + 64); err != nil {
+				return nil, inputErr("step "+s.Label(), err)
+			}
+		}
+	}
+	if slices.ContainsFunc(steps, Step.Open) {
+		_ = bench.RaiseFileLimit(0)
+		var lim syscall.Rlimit
+		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur > 64 {
+			if allow := int((lim.Cur - 64) / perReq); allow < o.MaxInflight {
+				log.Warn("open-loop in-flight bound lowered to the open-file limit", "max_inflight", allow, "ulimit_n", lim.Cur)
+				o.MaxInflight = allow
+			}
+		}
+		maxConc = max(maxConc, o.MaxInflight)
+	}
+
+	// Small per-connection buffers: chat requests and SSE events are a few
+	// hundred bytes, and 5,000 streams at net/http's 4 KiB read and write
+	// buffers plus a 4 KiB SSE buffer would hold 60 MiB for nothing. Plain
+	// http targets (the usual loopback or in-cluster case) go through the
+	// lean transport, one goroutine per stream; https through net/http's.
+	// A soft memory limit sized to the streams: past it the GC works
+	// harder (and shrinks idle stacks sooner) rather than let the heap
+	// grow to GOGC's multiple of the live set; GOMEMLIMIT overrides it.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		prev := debug.SetMemoryLimit(memoryLimit(maxConc))
+		defer debug.SetMemoryLimit(prev)
+	}
+	var rt http.RoundTripper = newLeanTransport(maxConc)
+	if strings.HasPrefix(o.Target, "https://") || os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "" {
+		tr := trace.NewTransport(maxConc)
+		tr.ReadBufferSize, tr.WriteBufferSize = 1<<10, 1<<10
+		rt = tr
+	}
+	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
+		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, StreamBufferBytes: 1 << 10,
+		HTTP: &http.Client{Transport: rt}}
+	defer client.HTTP.CloseIdleConnections()
+	if embedded {
+		url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite},
+			Logger: log, MaxConcurrency: o.SimMaxConcurrency})
+		if err != nil {
+			return nil, fmt.Errorf("start embedded reference target: %w", err)
+		}
+		defer func() {
+			client.HTTP.CloseIdleConnections()
+			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = stop(sctx)
+		}()
+		client.BaseURL = url
+	}
+	model, err := discoverModel(ctx, client, o.Model)
+	if err != nil {
+		return nil, err
+	}
+	if o.Out == "" {
+		o.Out = filepath.Join("runs", time.Now().UTC().Format("20060102T150405Z")+"-load-"+safeName(model)+".json")
+	}
+
+	live := NewLive()
+	if o.Prometheus != "" {
+		stop, err := serveMetrics(ctx, o.Prometheus, live)
+		if err != nil {
+			return nil, inputErr("--prometheus", err)
+		}
+		defer stop()
+		log.Info("live metrics", "url", "http://"+o.Prometheus+"/metrics")
+	}
+
+	rep := &Report{Schema: SchemaVersion, Run: RunInfo{
+		ID: time.Now().UTC().Format("20060102T150405.000Z"), Status: "completed", StartedAt: time.Now().UTC(),
+		Target: report.RedactURL(client.BaseURL), EmbeddedTarget: embedded, Model: model,
+		Suite: suite.Name, Tasks: len(suite.Tasks), Profile: o.Profile, DurationS: o.Duration.Seconds(),
+		WarmupS: o.Warmup.Seconds(), MaxRequests: o.MaxRequests, Seed: o.Seed, Stream: !o.NoStream,
+		Budgets: o.Budgets, PromptTokens: o.PromptTokens, OutputTokens: o.OutputTokens,
+		Host:           report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+		HarnessVersion: bench.HarnessVersion(),
+	}}
+
+	var tw *traceWriter
+	if o.KeepTraces {
+		if tw, err = newTraceWriter(o.Out + ".traces.jsonl"); err != nil {
+			return nil, err
+		}
+		defer tw.Close()
+	}
+	eng := New(client, WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
+		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(live))
+	w := &Workload{Tasks: suite.Tasks, Model: model, Stream: !o.NoStream}
+	lag := newHist()
+	var cpuAll, wallAll float64
+	peak := 0
+	for i, s := range steps {
+		if ctx.Err() != nil {
+			break
+		}
+		log.Info("load step", "step", i, "load", s.Label(), "duration", o.Duration)
+		cpu0, wall0 := cpuTime(), time.Now()
+		acc := NewStepAccumulator(i, s, o.Budgets, o.KeepTraces)
+		for r := range eng.Run(ctx, i, s, o.Duration, w) {
+			acc.Add(&r)
+			if !r.Warmup && (r.Trace.Err == nil || r.Trace.Err.Class != trace.ErrCancelled) {
+				lag.addNs(r.LagNs)
+			}
+			if tw != nil {
+				tw.write(&r)
+			}
+		}
+		sum := acc.Close()
+		cpu, wall := cpuTime()-cpu0, time.Since(wall0).Seconds()
+		sum.CPUShare = cpu / wall / float64(runtime.NumCPU())
+		cpuAll, wallAll = cpuAll+cpu, wallAll+wall
+		sum.PeakInflight = eng.PeakInflight()
+		peak = max(peak, sum.PeakInflight)
+		rep.Harness.MaxStepCPUShare = max(rep.Harness.MaxStepCPUShare, sum.CPUShare)
+		if ctx.Err() != nil && sum.Requests == 0 {
+			break
+		}
+		rep.Steps = append(rep.Steps, sum)
+		log.Info("load step done", "step", i, "load", s.Label(), "requests", sum.Requests, "throughput", sum.Throughput,
+			"goodput", sum.Goodput, "ttft_p99_ms", sum.TTFT.P99, "meets_budgets", sum.MeetsBudgets)
+		if o.OnStep != nil {
+			o.OnStep(sum)
+		}
+	}
+	if tw != nil {
+		if err := tw.Close(); err != nil {
+			return nil, err
+		}
+	}
+	interrupted := ctx.Err() != nil
+	if interrupted {
+		rep.Run.Status = "interrupted"
+	}
+	if k := FindKnee(rep.Steps); k >= 0 {
+		s := rep.Steps[k]
+		rep.Knee = &Knee{Index: k, Label: s.Label, Load: s.Step.Load(), Throughput: s.Throughput, Goodput: s.Goodput}
+	}
+	ls := lag.summary()
+	rep.Harness.SchedLagP50Ms, rep.Harness.SchedLagP99Ms, rep.Harness.SchedLagMaxMs = ls.P50, ls.P99, ls.Max
+	if wallAll > 0 {
+		rep.Harness.CPUShare = cpuAll / wallAll / float64(runtime.NumCPU())
+	}
+	if embedded {
+		rep.Harness.Note = "embedded target: its CPU counts in the harness's share"
+	}
+	rep.Harness.SelftestConcurrency = max(peak, 1)
+	if o.Selftest && !interrupted {
+		st, err := bench.Selftest(ctx, bench.SelftestOptions{Levels: []int{max(peak, 1)}, MinStreams: max(peak, 10)})
+		if err != nil {
+			log.Warn("selftest failed", "err", err)
+			rep.Harness.SelftestSource = "selftest failed: " + err.Error()
+		} else if len(st.Levels) == 1 {
+			l := st.Levels[0]
+			rep.Harness.SelftestStreams = l.Streams
+			rep.Harness.TimingErrP50Ms = max(l.TTFTErrP50Ms, l.GapErrP50Ms)
+			rep.Harness.TimingErrP99Ms = max(l.TTFTErrP99Ms, l.GapErrP99Ms)
+			rep.Harness.SelftestSource = "measured after the steps"
+		}
+	} else if h := bench.LoadHarness(peak); h != nil {
+		rep.Harness.SelftestConcurrency = h.Concurrency
+		rep.Harness.TimingErrP50Ms = max(h.TTFTErrP50Ms, h.GapErrP50Ms)
+		rep.Harness.TimingErrP99Ms = max(h.TTFTErrP99Ms, h.GapErrP99Ms)
+		rep.Harness.SelftestSource = "saved selftest of " + h.SelftestAt.Format(time.RFC3339)
+	} else {
+		rep.Harness.SelftestSource = "not measured (run janus bench selftest, or drop --no-selftest)"
+	}
+	rep.Run.FinishedAt = time.Now().UTC()
+	rep.Run.RSSPeakMB = rssPeakMB()
+
+	if err := bench.WriteFileAtomic(o.Out, JSON(rep)); err != nil {
+		return rep, err
+	}
+	log.Info("report written", "path", o.Out)
+	for _, out := range outputs {
+		if err := bench.WriteFileAtomic(out[1], Writer(out[0], rep)); err != nil {
+			return rep, err
+		}
+		log.Info("report written", "path", out[1], "format", out[0])
+	}
+	if o.Stdout != nil {
+		if err := Writer(o.Format, rep)(o.Stdout); err != nil {
+			return rep, err
+		}
+		if o.Format == "text" {
+			fmt.Fprintf(o.Stdout, "\nreport: %s\n", o.Out)
+		}
+	}
+	if interrupted {
+		return rep, bench.ErrInterrupted
+	}
+	return rep, nil
+}
+
+// workload loads the suite(s) or builds the synthetic task.
+func (o *Options) workload(ctx context.Context) (*suites.Suite, error) {
+	if o.PromptTokens > 0 {
+		return Synthetic(o.PromptTokens, o.OutputTokens), nil
+	}
+	var parts []*suites.Suite
+	for _, name := range strings.Split(o.Suite, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		s, err := o.Loader.Load(ctx, name)
+		if err != nil {
+			return nil, inputErr("load suite", err)
+		}
+		parts = append(parts, s)
+	}
+	suite, err := suites.Combine(parts)
+	if err != nil {
+		return nil, inputErr("load suite", err)
+	}
+	if len(suite.Tasks) == 0 {
+		return nil, inputErr("load suite", fmt.Errorf("suite %s has no tasks", suite.Name))
+	}
+	// A seeded shuffle, so the round robin does not always start with the
+	// same category; the seed reproduces the order.
+	suite.Tasks = suites.Select(suite.Tasks, o.Seed, 0)
+	return suite, nil
+}
+
+// Synthetic returns a one-task suite: a prompt of about promptTokens
+// cl100k tokens asking for the word "tick" outputTokens times, with that
+// answer as its reference (the embedded sim answers it exactly) and a
+// check any real model can pass.
+func Synthetic(promptTokens, outputTokens int) *suites.Suite {
+	head := fmt.Sprintf("Repeat the word tick %d times, separated by spaces, and nothing else.", outputTokens)
+	var b strings.Builder
+	b.WriteString(head)
+	for n := tokens.Count(head); n < promptTokens; n++ {
+		b.WriteString(" lorem") // one cl100k token
+	}
+	mt := outputTokens
+	return &suites.Suite{Name: fmt.Sprintf("synthetic-p%d-o%d", promptTokens, outputTokens), Version: "1.0.0", Tasks: []suites.Task{{
+		ID: "synthetic", Category: suites.CatStreaming,
+		Messages:  []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: b.String()}},
+		Request:   suites.RequestOptions{MaxTokens: &mt},
+		Expect:    suites.Expect{Checks: []suites.Check{{Type: "regex", Pattern: `(?i)\btick\b`}}},
+		Reference: suites.Reference{Content: strings.TrimSpace(strings.Repeat(" tick", outputTokens))},
+	}}}
+}
+
+func parseOutputs(specs []string) ([][2]string, error) {
+	var out [][2]string
+	for _, s := range specs {
+		f, p, ok := strings.Cut(s, "=")
+		if !ok || p == "" || !slices.Contains(Formats, f) {
+			return nil, fmt.Errorf("--out-format %q: want FORMAT=PATH with FORMAT one of %s", s, strings.Join(Formats, ", "))
+		}
+		out = append(out, [2]string{f, p})
+	}
+	return out, nil
+}
+
+// discoverModel checks that the target answers and picks the model.
+func discoverModel(ctx context.Context, c *trace.Client, model string) (string, error) {
+	ids, status, err := bench.ListModels(ctx, c)
+	if err != nil {
+		return "", inputErr("reach target "+report.RedactURL(c.BaseURL), err)
+	}
+	if model != "" {
+		return model, nil
+	}
+	if status != http.StatusOK || len(ids) == 0 {
+		return "", inputErr("discover model", fmt.Errorf("GET %s/models gave HTTP %d with %d models; pass --model", report.RedactURL(c.BaseURL), status, len(ids)))
+	}
+	return ids[0], nil
+}
+
+// serveMetrics serves live at addr/metrics until stop is called.
+func serveMetrics(ctx context.Context, addr string, live *Live) (stop func(), err error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", live)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = hs.Serve(ln) }()
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if hs.Shutdown(sctx) != nil {
+			_ = hs.Close()
+		}
+		<-done
+	}, nil
+}
+
+// memoryLimit is the soft memory limit for a run of up to conc requests in
+// flight: a base for the runtime, tokenizer and histograms plus about
+// 20 KiB of live heap and stack per stream (measured at 5,000 streams,
+// docs/PERFORMANCE.md).
+func memoryLimit(conc int) int64 {
+	return 64<<20 + int64(conc)*20<<10
+}
+
+// cpuTime is the process's user+system CPU seconds so far.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return math.NaN()
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// rssPeakMB reads the process's peak resident set (VmHWM) on Linux.
+func rssPeakMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb float64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func safeName(s string) string {
+	if s = unsafeChars.ReplaceAllString(s, "_"); s == "" {
+		return "model"
+	}
+	return s
+}
+
+// traceWriter appends every record as one JSON line (--keep-traces).
+type traceWriter struct {
+	f   *os.File
+	bw  *bufio.Writer
+	enc *json.Encoder
+	err error
+}
+
+func newTraceWriter(path string) (*traceWriter, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("keep traces: %w", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("keep traces: %w", err)
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	return &traceWriter{f: f, bw: bw, enc: json.NewEncoder(bw)}, nil
+}
+
+func (t *traceWriter) write(r *Record) {
+	if t.err == nil {
+		t.err = t.enc.Encode(r)
+	}
+}
+
+func (t *traceWriter) Close() error {
+	if t.f == nil {
+		return t.err
+	}
+	err := t.bw.Flush()
+	if cerr := t.f.Close(); err == nil {
+		err = cerr
+	}
+	t.f = nil
+	if t.err == nil && err != nil {
+		t.err = fmt.Errorf("keep traces: %w", err)
+	}
+	return t.err
+}

@@ -1,0 +1,207 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// leanTransport is an HTTP/1.1 RoundTripper for plain-http targets that
+// runs each exchange on the caller's goroutine: the request is written and
+// the response head read inside RoundTrip, and the body is read by
+// whoever reads resp.Body. net/http's Transport keeps a reader and a
+// writer goroutine per connection besides the caller; at 5,000 streams
+// those 10,000 goroutines' stacks alone are some 80 MiB. Connections are
+// kept alive and reused (a body read to its end hands its connection
+// back); a connection is closed when its context ends, when the body is
+// closed early, or when the server asks.
+//
+// Writing and parsing are net/http's own (Request.Write, ReadResponse),
+// so framing (chunked, Content-Length, close) is the standard library's.
+type leanTransport struct {
+	dialer   net.Dialer
+	maxIdle  int
+	bufBytes int
+
+	mu   sync.Mutex
+	idle map[string][]*leanConn
+	// closed is set by CloseIdleConnections' callers at the end of a run;
+	// connections handed back afterwards are closed instead of kept.
+	closed bool
+}
+
+type leanConn struct {
+	net.Conn
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+func newLeanTransport(maxIdle int) *leanTransport {
+	return &leanTransport{dialer: net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
+		maxIdle: maxIdle, bufBytes: 1 << 10, idle: map[string][]*leanConn{}}
+}
+
+var _ http.RoundTripper = (*leanTransport)(nil)
+
+func (t *leanTransport) get(ctx context.Context, addr string, fresh bool) (*leanConn, bool, error) {
+	t.mu.Lock()
+	if l := t.idle[addr]; len(l) > 0 && !fresh {
+		c := l[len(l)-1]
+		t.idle[addr] = l[:len(l)-1]
+		t.mu.Unlock()
+		return c, true, nil
+	}
+	t.mu.Unlock()
+	nc, err := t.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, false, err
+	}
+	return &leanConn{Conn: nc, br: bufio.NewReaderSize(nc, t.bufBytes), bw: bufio.NewWriterSize(nc, t.bufBytes)}, false, nil
+}
+
+func (t *leanTransport) put(addr string, c *leanConn) {
+	t.mu.Lock()
+	if !t.closed && len(t.idle[addr]) < t.maxIdle {
+		t.idle[addr] = append(t.idle[addr], c)
+		t.mu.Unlock()
+		return
+	}
+	t.mu.Unlock()
+	c.Close()
+}
+
+// CloseIdleConnections closes every kept connection; the transport keeps
+// working (new connections are dialled) but keeps none from now on.
+func (t *leanTransport) CloseIdleConnections() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle, t.closed = map[string][]*leanConn{}, true
+	t.mu.Unlock()
+	for _, l := range idle {
+		for _, c := range l {
+			c.Close()
+		}
+	}
+}
+
+// RoundTrip sends req on a kept or new connection. A kept connection the
+// server closed meanwhile fails on first use; the request is then retried
+// once on a newly dialled connection (nothing was answered, and chat requests carry
+// their body as bytes, so it can be sent again).
+func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" {
+		return nil, fmt.Errorf("lean transport: scheme %q not supported", req.URL.Scheme)
+	}
+	addr := req.URL.Host
+	if req.URL.Port() == "" {
+		addr = net.JoinHostPort(req.URL.Hostname(), "80")
+	}
+	for attempt := 0; ; attempt++ {
+		c, reused, err := t.get(req.Context(), addr, attempt > 0)
+		if err != nil {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: err}
+		}
+		resp, err := t.exchange(req, addr, c)
+		if err == nil {
+			return resp, nil
+		}
+		c.Close()
+		if !reused || attempt > 0 || !staleConn(err) || req.Context().Err() != nil || (req.Body != nil && req.GetBody == nil) {
+			return nil, err
+		}
+		if req.GetBody != nil {
+			if req.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+func (t *leanTransport) exchange(req *http.Request, addr string, c *leanConn) (*http.Response, error) {
+	ctx := req.Context()
+	// Closing the connection is how a cancelled context interrupts a
+	// blocked read or write; AfterFunc starts no goroutine until then.
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	if err := req.Write(c.bw); err != nil {
+		stop()
+		return nil, ctxErr(ctx, err)
+	}
+	if err := c.bw.Flush(); err != nil {
+		stop()
+		return nil, ctxErr(ctx, err)
+	}
+	if ct := httptrace.ContextClientTrace(ctx); ct != nil && ct.WroteRequest != nil {
+		ct.WroteRequest(httptrace.WroteRequestInfo{})
+	}
+	resp, err := http.ReadResponse(c.br, req)
+	if err != nil {
+		stop()
+		return nil, ctxErr(ctx, err)
+	}
+	resp.Body = &leanBody{rc: resp.Body, t: t, addr: addr, c: c, stop: stop, ctx: ctx, keep: !resp.Close && !req.Close}
+	return resp, nil
+}
+
+// staleConn says whether err is what a kept connection the server has
+// closed gives on reuse: the write fails or the response never starts.
+func staleConn(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// ctxErr prefers the context's error when the connection was closed
+// because the context ended, as net/http does.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// leanBody hands the connection back when the body was read to its end,
+// and closes it otherwise.
+type leanBody struct {
+	rc   io.ReadCloser
+	t    *leanTransport
+	addr string
+	c    *leanConn
+	stop func() bool
+	ctx  context.Context
+	keep bool
+	eof  bool
+	done bool
+}
+
+func (b *leanBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if errors.Is(err, io.EOF) {
+		b.eof = true
+	} else if err != nil {
+		err = ctxErr(b.ctx, err)
+	}
+	return n, err
+}
+
+func (b *leanBody) Close() error {
+	if b.done {
+		return nil
+	}
+	b.done = true
+	err := b.rc.Close()
+	// stop reports false when the context already ended and closed the
+	// connection.
+	if b.stop() && b.keep && b.eof && err == nil && b.c.br.Buffered() == 0 {
+		b.t.put(b.addr, b.c)
+		return nil
+	}
+	b.c.Close()
+	return nil
+}

@@ -1,0 +1,334 @@
+package trace
+
+import (
+	"unicode/utf8"
+)
+
+// The fast path decodes the common chunk shape — id, object, created,
+// model, system_fingerprint, and at most one choice whose delta carries
+// role, content, reasoning_content or refusal — without allocating. Any
+// other shape (usage, tool calls, errors, artifacts, janus events,
+// unknown or differently-cased keys, duplicate text keys, surrogate
+// escapes, invalid UTF-8, malformed JSON) makes it give up, and apply then
+// decodes the chunk with encoding/json exactly as before; so the result is
+// identical either way, only cheaper for the chunks that carry tokens.
+
+// fastChunk is what the fast path extracts from one chunk.
+type fastChunk struct {
+	model      []byte
+	modelSet   bool
+	finish     []byte
+	finishSet  bool // finish_reason was a string (possibly empty)
+	content    []byte
+	reasoning  []byte
+	hasChoice0 bool
+}
+
+// fastParser scans one JSON chunk; scratch holds decoded strings that had
+// escapes and is reused across chunks.
+type fastParser struct {
+	b       []byte
+	i       int
+	scratch []byte
+}
+
+func (p *fastParser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *fastParser) eat(c byte) bool {
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *fastParser) lit(s string) bool {
+	if len(p.b)-p.i >= len(s) && string(p.b[p.i:p.i+len(s)]) == s {
+		p.i += len(s)
+		return true
+	}
+	return false
+}
+
+// null consumes a null if one is next.
+func (p *fastParser) null() bool {
+	p.ws()
+	return p.lit("null")
+}
+
+// str reads a string and returns its decoded bytes (a slice of the input
+// when it had no escapes, else of the scratch buffer appended to).
+func (p *fastParser) str() ([]byte, bool) {
+	p.ws()
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, false
+	}
+	p.i++
+	start := p.i
+	esc, high := false, false
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			raw := p.b[start:p.i]
+			p.i++
+			if high && !utf8.Valid(raw) {
+				return nil, false // encoding/json would substitute U+FFFD
+			}
+			if !esc {
+				return raw, true
+			}
+			return p.unescape(raw)
+		case c == '\\':
+			esc = true
+			p.i += 2
+		case c < 0x20:
+			return nil, false
+		default:
+			if c >= 0x80 {
+				high = true
+			}
+			p.i++
+		}
+	}
+	return nil, false
+}
+
+func hexVal(c byte) (rune, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0'), true
+	case c >= 'a' && c <= 'f':
+		return rune(c-'a') + 10, true
+	case c >= 'A' && c <= 'F':
+		return rune(c-'A') + 10, true
+	}
+	return 0, false
+}
+
+func (p *fastParser) unescape(raw []byte) ([]byte, bool) {
+	start := len(p.scratch)
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			p.scratch = append(p.scratch, c)
+			continue
+		}
+		i++
+		if i >= len(raw) {
+			return nil, false
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			p.scratch = append(p.scratch, raw[i])
+		case 'b':
+			p.scratch = append(p.scratch, '\b')
+		case 'f':
+			p.scratch = append(p.scratch, '\f')
+		case 'n':
+			p.scratch = append(p.scratch, '\n')
+		case 'r':
+			p.scratch = append(p.scratch, '\r')
+		case 't':
+			p.scratch = append(p.scratch, '\t')
+		case 'u':
+			if i+4 >= len(raw) {
+				return nil, false
+			}
+			var r rune
+			for _, h := range raw[i+1 : i+5] {
+				v, ok := hexVal(h)
+				if !ok {
+					return nil, false
+				}
+				r = r<<4 | v
+			}
+			if r >= 0xD800 && r < 0xE000 {
+				return nil, false // surrogates: leave them to encoding/json
+			}
+			p.scratch = utf8.AppendRune(p.scratch, r)
+			i += 4
+		default:
+			return nil, false
+		}
+	}
+	return p.scratch[start:], true
+}
+
+// strOrNull reads a string or null (nil, true for null).
+func (p *fastParser) strOrNull() ([]byte, bool, bool) {
+	if p.null() {
+		return nil, false, true
+	}
+	s, ok := p.str()
+	return s, true, ok
+}
+
+// integer reads a JSON integer of at most 18 digits (so it fits int64).
+func (p *fastParser) integer() (int64, bool) {
+	p.ws()
+	neg := p.i < len(p.b) && p.b[p.i] == '-'
+	if neg {
+		p.i++
+	}
+	start := p.i
+	var v int64
+	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+		v = v*10 + int64(p.b[p.i]-'0')
+		p.i++
+	}
+	n := p.i - start
+	if n == 0 || n > 18 || (n > 1 && p.b[start] == '0') {
+		return 0, false
+	}
+	if p.i < len(p.b) && (p.b[p.i] == '.' || p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// object calls field for each key; it fails on a malformed object or
+// when field does.
+func (p *fastParser) object(field func(key []byte) bool) bool {
+	if !p.eat('{') {
+		return false
+	}
+	if p.eat('}') {
+		return true
+	}
+	for {
+		k, ok := p.str()
+		if !ok || !p.eat(':') || !field(k) {
+			return false
+		}
+		if p.eat(',') {
+			continue
+		}
+		return p.eat('}')
+	}
+}
+
+// parseFast decodes data into c, or reports false when the chunk is not of
+// the shape the fast path handles (or not valid JSON).
+func (p *fastParser) parseFast(data []byte, c *fastChunk) bool {
+	*c = fastChunk{}
+	p.b, p.i, p.scratch = data, 0, p.scratch[:0]
+	var seenChoices bool
+	ok := p.object(func(k []byte) bool {
+		switch string(k) {
+		case "id", "object", "system_fingerprint":
+			_, _, ok := p.strOrNull()
+			return ok
+		case "created":
+			_, ok := p.integer()
+			return ok
+		case "model":
+			s, ok := p.str()
+			c.model, c.modelSet = s, true
+			return ok
+		case "usage":
+			return p.null()
+		case "choices":
+			if seenChoices {
+				return false
+			}
+			seenChoices = true
+			return p.choices(c)
+		}
+		return false
+	})
+	if !ok {
+		return false
+	}
+	p.ws()
+	return p.i == len(p.b)
+}
+
+func (p *fastParser) choices(c *fastChunk) bool {
+	if !p.eat('[') {
+		return false
+	}
+	if p.eat(']') {
+		return true
+	}
+	var seen [4]bool // index, delta, finish_reason, logprobs
+	ok := p.object(func(k []byte) bool {
+		switch string(k) {
+		case "index":
+			if seen[0] {
+				return false
+			}
+			seen[0] = true
+			v, ok := p.integer()
+			return ok && v == 0
+		case "delta":
+			if seen[1] {
+				return false
+			}
+			seen[1] = true
+			return p.delta(c)
+		case "finish_reason":
+			if seen[2] {
+				return false
+			}
+			seen[2] = true
+			s, set, ok := p.strOrNull()
+			c.finish, c.finishSet = s, set
+			return ok
+		case "logprobs":
+			if seen[3] {
+				return false
+			}
+			seen[3] = true
+			return p.null()
+		}
+		return false
+	})
+	// Exactly one choice, index 0 (a missing index means 0 too).
+	c.hasChoice0 = true
+	return ok && p.eat(']')
+}
+
+func (p *fastParser) delta(c *fastChunk) bool {
+	var seen [4]bool
+	return p.object(func(k []byte) bool {
+		var slot int
+		switch string(k) {
+		case "role":
+			slot = 0
+		case "content":
+			slot = 1
+		case "reasoning_content":
+			slot = 2
+		case "refusal":
+			slot = 3
+		default:
+			return false
+		}
+		if seen[slot] {
+			return false
+		}
+		seen[slot] = true
+		s, _, ok := p.strOrNull()
+		switch slot {
+		case 1:
+			c.content = s
+		case 2:
+			c.reasoning = s
+		}
+		return ok
+	})
+}
