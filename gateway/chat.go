@@ -75,7 +75,8 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	ri.competitor, ri.stream = comp.id, chat.Stream
 	h.Set("X-Janus-Competitor", comp.id)
-	c := &call{comp: comp, cm: s.metrics.comp(comp.id), rid: rid, corr: corr, stream: chat.Stream, body: body}
+	c := &call{comp: comp, cm: s.metrics.comp(comp.id), rid: rid, corr: corr, stream: chat.Stream, body: body,
+		host: r.Host, tls: r.TLS != nil}
 	if chat.CompetitorID != "" || bytes.Contains(body, []byte(`"competitor_id"`)) {
 		// Only a member that routed (or is spelt plainly) needs the scan;
 		// any other spelling decoded to an empty id, which carries nothing.
@@ -166,8 +167,23 @@ func (s *Server) relayCompletion(ctx context.Context, w http.ResponseWriter, ri 
 	if cl := resp.Header.Get("Content-Length"); cl != "" {
 		h.Set("Content-Length", cl)
 	}
+	var src io.Reader = resp.Body
+	if s.artifacts != nil {
+		// A whole completion is read before it is relayed only when the
+		// gateway stores artifacts, so that message.artifacts can point at
+		// the gateway; it was never a stream, so nothing is held back that
+		// the client could have had earlier.
+		b, err := io.ReadAll(io.LimitReader(resp.Body, maxFrameBytes))
+		if err == nil && bytes.Contains(b, artifactsKey) {
+			if nd, ok := s.artifacts.capture(c.comp, b, s.publicBase(c.host, c.tls)); ok {
+				b = nd
+				h.Del("Content-Length")
+			}
+		}
+		src = io.MultiReader(bytes.NewReader(b), resp.Body)
+	}
 	w.WriteHeader(http.StatusOK)
-	if _, err := io.Copy(w, resp.Body); err != nil {
+	if _, err := io.Copy(w, src); err != nil {
 		ri.errMsg = "relay body: " + err.Error()
 		if ctx.Err() == nil {
 			c.cm.upstreamError("midstream")
@@ -492,6 +508,13 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 			}
 			if !upstreamErr && hasMember(data, "error") {
 				upstreamErr = true
+			}
+			if s.artifacts != nil && bytes.Contains(data, artifactsKey) {
+				// Artifact capture happens on the side: only an event that
+				// mentions artifacts is parsed, and only its url values change.
+				if nd, ok := s.artifacts.capture(c.comp, data, s.publicBase(c.host, c.tls)); ok {
+					frame = rewriteFrame(frame, data, nd)
+				}
 			}
 		}
 		if err := sr.write(frame); err != nil {
