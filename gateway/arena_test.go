@@ -470,3 +470,41 @@ func TestJournalCutsUnfinishedLine(t *testing.T) {
 		t.Fatalf("file %q", data)
 	}
 }
+
+// TestArenaOneSideFails checks that a competitor failing does not take the
+// other's answer down: its slot ends with an error naming no competitor,
+// the other slot completes, and the stream ends with [DONE].
+func TestArenaOneSideFails(t *testing.T) {
+	good := arenaUpstream(t, "fine ", "answer")
+	bad := newUpstream(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":{"message":"broken-team refuses","type":"invalid_request_error"}}`))
+	})
+	gw := startGateway(t, Options{Competitors: []string{"good-team=" + good.URL, "broken-team=" + bad.URL},
+		DataDir: t.TempDir()})
+	resp := postJSON(t, gw.URL, "/v1/chat/completions/arena", chatBody("m", true, ""), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	evs, content, done := readArena(t, resp)
+	if !done {
+		t.Fatal("no [DONE]")
+	}
+	var failed, ok string
+	for _, ev := range evs {
+		if ev.Object == arenaDone {
+			if ev.Error != nil {
+				failed = ev.Slot
+				if strings.Contains(ev.Error.Message, "broken-team") || ev.Error.Code != "upstream_error" {
+					t.Errorf("error event %+v", ev.Error)
+				}
+			} else {
+				ok = ev.Slot
+			}
+		}
+	}
+	if failed == "" || ok == "" || failed == ok || content[ok] != "fine answer" {
+		t.Fatalf("failed slot %q, ok slot %q, content %q", failed, ok, content)
+	}
+}

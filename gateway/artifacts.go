@@ -505,7 +505,7 @@ func (s *Server) publicBase(host string, tls bool) string {
 
 // rewriteFrame returns frame with its data replaced by nd. When data is
 // the frame's single data line (the common case) the rest of the frame is
-// kept byte for byte; a multi-line data field becomes one line, after the
+// kept byte for byte; a multi-line data field is written after the
 // frame's other fields.
 func rewriteFrame(frame, data, nd []byte) []byte {
 	if len(data) > 0 && len(frame) > 0 {
@@ -525,9 +525,14 @@ func rewriteFrame(frame, data, nd []byte) []byte {
 		out = append(out, t...)
 		out = append(out, '\n')
 	}
-	out = append(out, "data: "...)
-	out = append(out, nd...)
-	return append(out, '\n', '\n')
+	// The joined data keeps the "\n" that separated its lines; each piece
+	// goes out on a data: line of its own again.
+	for piece := range bytes.SplitSeq(nd, []byte("\n")) {
+		out = append(out, "data: "...)
+		out = append(out, piece...)
+		out = append(out, '\n')
+	}
+	return append(out, '\n')
 }
 
 // subsliceOffset is the offset of sub within b when sub aliases b's

@@ -43,7 +43,7 @@ func objectMembers(b []byte, i int, fn func(name string, v span)) bool {
 		}
 		vs := skipWS(b, i+1)
 		ve := skipValue(b, vs)
-		if ve < 0 {
+		if ve <= vs {
 			return false
 		}
 		fn(name, span{vs, ve})
@@ -72,7 +72,8 @@ func arrayElements(b []byte, i int, fn func(v span)) bool {
 			continue
 		}
 		ve := skipValue(b, i)
-		if ve < 0 {
+		if ve <= i {
+			// Not a value (a stray '}' would otherwise never advance).
 			return false
 		}
 		fn(span{i, ve})
