@@ -300,7 +300,18 @@ func (sr *streamRelay) flushLocked() error {
 var errRelayClosed = errors.New("stream relay closed")
 
 // writeLocked writes one whole frame and flushes it.
-func (sr *streamRelay) writeLocked(b []byte) error {
+func (sr *streamRelay) writeLocked(b []byte) error { return sr.writeFlushLocked(b, true) }
+
+// writeFlush writes one whole frame, flushing it (with anything written
+// before it) when flush is set. The relay's caller passes false only while
+// the next frame is already in hand and will be written at once.
+func (sr *streamRelay) writeFlush(b []byte, flush bool) error {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	return sr.writeFlushLocked(b, flush)
+}
+
+func (sr *streamRelay) writeFlushLocked(b []byte, flush bool) error {
 	if sr.err != nil {
 		return sr.err
 	}
@@ -312,8 +323,10 @@ func (sr *streamRelay) writeLocked(b []byte) error {
 		sr.err = fmt.Errorf("write to client: %w", err)
 		return sr.err
 	}
-	if err := sr.flushLocked(); err != nil {
-		return err
+	if flush {
+		if err := sr.flushLocked(); err != nil {
+			return err
+		}
 	}
 	sr.last = time.Now()
 	return nil
@@ -517,7 +530,9 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 				}
 			}
 		}
-		if err := sr.write(frame); err != nil {
+		// Flush when nothing more has arrived: frames that came in one read
+		// leave in one write, and none waits for anything not yet received.
+		if err := sr.writeFlush(frame, !fr.ready()); err != nil {
 			ri.errMsg = "client went away"
 			return
 		}

@@ -28,6 +28,7 @@ type framer struct {
 	lineStart bool // pos is at the start of a line
 	prevCR    bool // the byte before pos was a "\r" line ending
 	err       error
+	peeked    []byte // a frame ready found, which next returns first
 }
 
 func newFramer(src io.Reader, initial, max int) *framer {
@@ -48,6 +49,10 @@ func (e *frameTooLargeError) Error() string {
 // source's error (io.EOF for a clean end); Pending then tells whether bytes
 // of an unfinished frame were dropped.
 func (f *framer) next() ([]byte, error) {
+	if fr := f.peeked; fr != nil {
+		f.peeked = nil
+		return fr, nil
+	}
 	for {
 		if fr := f.scan(); fr != nil {
 			return fr, nil
@@ -59,6 +64,16 @@ func (f *framer) next() ([]byte, error) {
 			f.err = err
 		}
 	}
+}
+
+// ready reports whether the next frame has already been read, so that next
+// returns it without waiting for the source. The frame last returned stays
+// valid: scanning never moves the buffer, only fill does.
+func (f *framer) ready() bool {
+	if f.peeked == nil {
+		f.peeked = f.scan()
+	}
+	return f.peeked != nil
 }
 
 // pending is how many bytes of an unfinished frame are held.
