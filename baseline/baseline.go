@@ -15,6 +15,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/janus-bench/janus/internal/search"
+	"github.com/janus-bench/janus/internal/tools"
+	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -101,7 +104,7 @@ type Config struct {
 	// empty non-nil slice disables the oracle.
 	Suites []*suites.Suite
 	// KeepAlive is the longest a stream stays silent before a ": ping"
-	// comment is sent; default 1s; negative disables keep-alives.
+	// comment is sent; default DefaultKeepAlive; negative disables keep-alives.
 	KeepAlive time.Duration
 	// Seed makes the sim's answers to unknown prompts and its tool call ids
 	// differ between deployments while staying reproducible.
@@ -125,4 +128,24 @@ type Config struct {
 	// NoisyShare is the share of each suite's tasks ProfileNoisy answers
 	// wrongly; 0 means DefaultNoisyShare.
 	NoisyShare float64
+
+	// ProviderName picks the brain when Provider is nil: ProviderSim (the
+	// default) or ProviderOpenAI, which calls Upstream (probing local
+	// servers when Upstream.URL is empty, falling back to the sim with a
+	// warning when none answers).
+	ProviderName string
+	// Upstream configures ProviderOpenAI.
+	Upstream UpstreamConfig
+	// Tools is the agent path's tool box; nil means tools.Default().
+	Tools *tools.Registry
+	// Corpus serves the search and fetch tools; nil means search.Default().
+	Corpus *search.Corpus
+	// Prices prices usage (cost_usd, sandbox seconds); nil means the sim's
+	// documented rates for the sim and scorer.DefaultPrices() upstream.
+	Prices *scorer.Prices
+	// MaxAgentSteps bounds the tool loop; 0 means DefaultMaxAgentSteps.
+	MaxAgentSteps int
+	// ArtifactTTL is how long tool outputs stay downloadable; 0 means
+	// DefaultArtifactTTL.
+	ArtifactTTL time.Duration
 }

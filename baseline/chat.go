@@ -36,7 +36,8 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(ctx, w, rid, rerr)
 		return
 	}
-	gen, err := s.provider.Open(ctx, &Request{ID: rid, Start: start, Chat: chat})
+	req := &Request{ID: rid, Start: start, Chat: chat, BaseURL: requestBase(r)}
+	gen, err := s.provider.Open(ctx, req)
 	if err != nil {
 		var re *RequestError
 		switch {
@@ -53,20 +54,28 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if req.Routing != nil {
+		req.Routing.setHeaders(w.Header())
+	}
 	if chat.Stream {
-		s.serveStream(ctx, w, rid, start, chat, gen)
+		s.serveStream(ctx, w, req, gen)
 		return
 	}
-	s.serveCompletion(ctx, w, rid, start, gen)
+	s.serveCompletion(ctx, w, req, gen)
 }
 
-// serveStream writes the SSE response: the role chunk at once, the
-// provider's deltas when they are due, then the finish chunk, the usage
-// chunk if asked for, and [DONE]. A provider failure after the first byte
-// is reported as an error chunk and the stream ends without [DONE], so no
-// client can mistake the partial answer for a complete one.
-func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, rid string, start time.Time,
-	chat *wire.ChatRequest, gen Generation) {
+// serveStream writes the SSE response: the role chunk at once (with the
+// routing decision in its metadata), the provider's deltas when they are
+// due, then the finish chunk, the usage chunk if asked for, and [DONE].
+//
+// Every stream ends the same way, whatever happened (Jangar's rule): a
+// provider failure or panic after the first byte is reported as an error
+// chunk, then finish_reason "error", the usage so far when include_usage
+// was asked for, and [DONE]. After a client abort the same closing frames
+// are still attempted, so that a proxy that is still reading (or a log of
+// what was written) sees the usage the aborted turn cost.
+func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, req *Request, gen Generation) {
+	rid, start, chat := req.ID, req.Start, req.Chat
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -75,6 +84,7 @@ func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, rid str
 
 	ss := newStreamSink(w, rid, "chatcmpl-"+rid, s.cfg.Model, start.Unix(), s.cfg.Observer)
 	defer ss.close()
+	ss.meta = req.Routing.metadata()
 	if err := ss.writeDelta(KindRole, wire.Delta{Role: openai.ChatMessageRoleAssistant}, nil); err != nil {
 		s.streamEnded(ctx, rid, start, err)
 		return
@@ -83,18 +93,26 @@ func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, rid str
 	if s.cfg.KeepAlive > 0 && !q.noKeepAlive {
 		ss.startKeepAlive(s.cfg.KeepAlive)
 	}
-	out, err := gen.Run(ctx, ss)
+	out, err := runSafely(ctx, gen, ss)
 	if out.FinishReason == "" {
 		out.FinishReason = "stop"
 	}
 	if err != nil {
-		if ctx.Err() == nil && !ss.broken() {
+		aborted := ctx.Err() != nil || ss.broken()
+		if !aborted {
 			s.log.LogAttrs(ctx, slog.LevelError, "provider failed mid-stream", slog.String("request_id", rid),
 				slog.Any("error", err))
 			_ = ss.writeError(err)
+			out.FinishReason = FinishError
+		}
+		if out.Usage.TotalTokens == 0 {
+			out.Usage = s.countedUsage(chat, ss.emitted.String())
 		}
 		s.streamEnded(ctx, rid, start, err)
-		return
+		// The closing frames go out even when the client is gone: writes
+		// that cannot reach it fail harmlessly, and whoever is still reading
+		// gets the usage of what was produced.
+		ss.forceWrite()
 	}
 	err = ss.writeDelta(KindFinish, wire.Delta{}, &out.FinishReason)
 	if err == nil && chat.WantsUsage() && !q.noUsage {
@@ -122,9 +140,10 @@ func (s *Server) streamEnded(ctx context.Context, rid string, start time.Time, e
 
 // serveCompletion collects the whole answer, holds it until its last token
 // would have been streamed, and writes one chat.completion.
-func (s *Server) serveCompletion(ctx context.Context, w http.ResponseWriter, rid string, start time.Time, gen Generation) {
+func (s *Server) serveCompletion(ctx context.Context, w http.ResponseWriter, req *Request, gen Generation) {
+	rid, start := req.ID, req.Start
 	var c collector
-	out, err := gen.Run(ctx, &c)
+	out, err := runSafely(ctx, gen, &c)
 	if out.FinishReason == "" {
 		out.FinishReason = "stop"
 	}
@@ -143,10 +162,10 @@ func (s *Server) serveCompletion(ctx context.Context, w http.ResponseWriter, rid
 	}
 	usage := out.Usage
 	resp := wire.Completion{ID: "chatcmpl-" + rid, Object: wire.ObjectCompletion, Created: start.Unix(),
-		Model: s.cfg.Model, Usage: &usage,
+		Model: s.cfg.Model, Usage: &usage, Metadata: req.Routing.metadata(),
 		Choices: []wire.Choice{{Index: 0, FinishReason: out.FinishReason, Message: wire.Message{
 			Role: openai.ChatMessageRoleAssistant, Content: c.content.String(),
-			ReasoningContent: c.reasoning.String(), ToolCalls: c.calls}}}}
+			ReasoningContent: c.reasoning.String(), ToolCalls: c.calls, Artifacts: c.artifacts}}}}
 	if quirksOf(gen).noUsage {
 		resp.Usage = nil
 	}
@@ -203,6 +222,12 @@ type streamSink struct {
 	ka     *time.Timer
 	closed bool
 	err    error
+	// meta goes into the next chunk only (the role chunk's routing
+	// decision).
+	meta map[string]any
+	// emitted is the text streamed so far, counted for usage when a
+	// provider fails before it could report its own.
+	emitted strings.Builder
 
 	// pace is only used by Emit, on the handler's goroutine.
 	pace *time.Timer
@@ -244,6 +269,13 @@ func (s *streamSink) writeDelta(kind string, d wire.Delta, finish *string) error
 	defer s.mu.Unlock()
 	s.choice[0] = wire.StreamChoice{Delta: d, FinishReason: finish}
 	s.chunk.Choices, s.chunk.Usage, s.chunk.Error = s.choice, nil, nil
+	s.chunk.Metadata, s.meta = s.meta, nil
+	s.emitted.WriteString(d.ReasoningContent)
+	s.emitted.WriteString(d.Content)
+	for _, tc := range d.ToolCalls {
+		s.emitted.WriteString(tc.Function.Name)
+		s.emitted.WriteString(tc.Function.Arguments)
+	}
 	return s.writeChunkLocked(kind)
 }
 
@@ -251,7 +283,7 @@ func (s *streamSink) writeDelta(kind string, d wire.Delta, finish *string) error
 func (s *streamSink) writeUsage(u wire.Usage) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.chunk.Choices, s.chunk.Usage, s.chunk.Error = s.choice[:0], &u, nil
+	s.chunk.Choices, s.chunk.Usage, s.chunk.Error, s.chunk.Metadata = s.choice[:0], &u, nil, nil
 	return s.writeChunkLocked(KindUsage)
 }
 
@@ -259,7 +291,7 @@ func (s *streamSink) writeUsage(u wire.Usage) error {
 func (s *streamSink) writeError(err error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.chunk.Choices, s.chunk.Usage = s.choice[:0], nil
+	s.chunk.Choices, s.chunk.Usage, s.chunk.Metadata = s.choice[:0], nil, nil
 	s.chunk.Error = &wire.ErrorBody{Message: "the baseline provider failed: " + err.Error(), Type: "server_error"}
 	return s.writeChunkLocked(KindError)
 }
@@ -369,6 +401,7 @@ type collector struct {
 	content   strings.Builder
 	reasoning strings.Builder
 	calls     []openai.ToolCall
+	artifacts []wire.Artifact
 	last      time.Time
 }
 
@@ -382,6 +415,7 @@ func (c *collector) Emit(ctx context.Context, ev Event) error {
 	}
 	c.content.WriteString(ev.Delta.Content)
 	c.reasoning.WriteString(ev.Delta.ReasoningContent)
+	c.artifacts = append(c.artifacts, ev.Delta.Artifacts...)
 	for _, tc := range ev.Delta.ToolCalls {
 		i := len(c.calls) - 1
 		switch {

@@ -41,6 +41,12 @@ type Request struct {
 	Start time.Time
 	// Chat is the decoded, validated request body.
 	Chat *wire.ChatRequest
+	// BaseURL is scheme://host as the client reached the server, for
+	// absolute artifact URLs.
+	BaseURL string
+	// Routing is set by a provider that classified the request; the
+	// handler reports it in the first chunk's metadata and in headers.
+	Routing *RoutingDecision
 }
 
 // Event is one piece of output: a delta for choice 0 and the time it is due.

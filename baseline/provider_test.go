@@ -56,7 +56,8 @@ func TestProviderOpenErrors(t *testing.T) {
 }
 
 // TestProviderFailsMidStream checks that a failure after the stream began
-// is reported as an error chunk and the stream ends without [DONE].
+// is reported as an error chunk, then the stream still ends properly:
+// finish_reason "error" and [DONE] (Jangar's rule).
 func TestProviderFailsMidStream(t *testing.T) {
 	obs := newObserved()
 	cfg := fast()
@@ -71,14 +72,19 @@ func TestProviderFailsMidStream(t *testing.T) {
 	resp := post(t, context.Background(), ts.URL, userRequest("hi", true), nil)
 	defer resp.Body.Close()
 	frames := readFrames(t, resp.Body)
-	if len(frames) != 3 {
-		t.Fatalf("frames %+v, want role, content, error", frames)
+	if len(frames) != 5 || frames[4].data != "[DONE]" {
+		t.Fatalf("frames %+v, want role, content, error, finish, [DONE]", frames)
 	}
 	var c wire.Chunk
 	if err := json.Unmarshal([]byte(frames[2].data), &c); err != nil || c.Error == nil || c.Error.Type != "server_error" {
-		t.Errorf("last frame %q is not an error chunk (%v)", frames[2].data, err)
+		t.Errorf("frame %q is not an error chunk (%v)", frames[2].data, err)
 	}
-	if ev := obs.snapshot(); len(ev) != 3 || ev[2].kind != baseline.KindError {
+	var fin wire.Chunk
+	if err := json.Unmarshal([]byte(frames[3].data), &fin); err != nil || len(fin.Choices) != 1 ||
+		fin.Choices[0].FinishReason == nil || *fin.Choices[0].FinishReason != baseline.FinishError {
+		t.Errorf("frame %q is not the finish chunk (%v)", frames[3].data, err)
+	}
+	if ev := obs.snapshot(); len(ev) != 5 || ev[2].kind != baseline.KindError || ev[4].kind != baseline.KindDone {
 		t.Errorf("observer saw %+v", ev)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/janus-bench/janus/internal/baseurl"
 	"github.com/janus-bench/janus/internal/buildinfo"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -31,6 +32,10 @@ type Server struct {
 	log      *slog.Logger
 	started  time.Time
 	mux      *http.ServeMux
+	// artifacts holds tool outputs for GET /v1/artifacts/{id}.
+	artifacts *artifactStore
+	// prices prices usage the handler has to count itself.
+	prices scorer.Prices
 }
 
 // New builds a Server, filling in Config defaults. Without a Provider it
@@ -45,10 +50,27 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.Pace = cfg.Pace.normalized()
 	if cfg.KeepAlive == 0 {
-		cfg.KeepAlive = time.Second
+		cfg.KeepAlive = DefaultKeepAlive
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	store := newArtifactStore(cfg.ArtifactTTL)
+	prices := simPrices()
+	if cfg.Prices != nil {
+		prices = *cfg.Prices
+	}
+	if cfg.Provider == nil && cfg.ProviderName == ProviderOpenAI {
+		p, err := newUpstreamRouter(&cfg, store)
+		if err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
+		if p != nil {
+			cfg.Provider = p
+			if cfg.Prices == nil {
+				prices = scorer.DefaultPrices()
+			}
+		}
 	}
 	if cfg.Provider == nil {
 		if cfg.Suites == nil {
@@ -62,11 +84,12 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("baseline: %w", err)
 		}
-		cfg.Provider = sp
+		cfg.Provider = newSimRouter(cfg, sp, store, prices)
 	}
 	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
-		started: time.Now(), mux: http.NewServeMux()}
+		started: time.Now(), mux: http.NewServeMux(), artifacts: store, prices: prices}
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
+	s.mux.HandleFunc("/v1/artifacts/{id}", s.handleArtifact)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
 	s.mux.HandleFunc("/health", s.handleHealth)

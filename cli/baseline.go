@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/internal/search"
+	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/suites"
 )
 
 // baselineCommand serves the reference baseline on its own, so that other
@@ -19,7 +21,7 @@ func baselineCommand() *ucli.Command {
 	def := baseline.DefaultPace()
 	return &ucli.Command{
 		Name:  "baseline",
-		Usage: "serve the reference baseline competitor (deterministic sim provider)",
+		Usage: "serve the reference baseline competitor (sim or any OpenAI-compatible upstream)",
 		Description: "Serves an OpenAI-compatible /v1/chat/completions, /v1/models and /health.\n" +
 			"Prompts from the built-in smoke suite are answered with their reference answers;\n" +
 			"anything else gets a reproducible sentence or two. Requests may override the pace\n" +
@@ -31,11 +33,23 @@ func baselineCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "model", Value: baseline.DefaultModel, Usage: "model id to serve"},
 			&ucli.DurationFlag{Name: "ttft", Value: def.TTFT, Usage: "time to the first output token"},
 			&ucli.DurationFlag{Name: "token-interval", Value: def.PerToken, Usage: "time between output tokens"},
-			&ucli.DurationFlag{Name: "keepalive", Value: time.Second, Usage: "send a \": ping\" comment after this much stream silence; 0 or negative disables"},
+			&ucli.DurationFlag{Name: "keepalive", Value: baseline.DefaultKeepAlive, Usage: "send a \": ping\" comment after this much stream silence; 0 or negative disables"},
 			&ucli.Uint64Flag{Name: "seed", Usage: "seed for answers to unknown prompts and tool call ids"},
 			&ucli.StringFlag{Name: "profile", Value: baseline.ProfileOracle, Usage: "misbehave in one known way: " + strings.Join(baseline.Profiles(), ", ")},
 			&ucli.Float64Flag{Name: "time-scale", Value: 1, Usage: "multiply the profiles' built-in delays (slow, stall) by this"},
 			&ucli.Float64Flag{Name: "noisy-share", Value: baseline.DefaultNoisyShare, Usage: "share of each task family the noisy profile answers wrongly"},
+			&ucli.StringFlag{Name: "provider", Value: baseline.ProviderSim, EnvVars: []string{"JANUS_PROVIDER"},
+				Usage: "brain: sim (deterministic, offline) or openai (any OpenAI-compatible upstream; probes local servers when no URL is set)"},
+			&ucli.StringFlag{Name: "upstream-url", EnvVars: []string{baseline.EnvUpstreamURL}, Usage: "openai provider: upstream base `URL` ending in /v1"},
+			&ucli.StringFlag{Name: "upstream-api-key", EnvVars: []string{baseline.EnvUpstreamAPIKey}, Usage: "openai provider: upstream API key"},
+			&ucli.StringFlag{Name: "upstream-model", EnvVars: []string{baseline.EnvUpstreamModel}, Usage: "openai provider: default upstream model (empty: the first one it lists)"},
+			&ucli.StringFlag{Name: "upstream-fast-model", EnvVars: []string{baseline.EnvUpstreamFastModel}, Usage: "openai provider: model for the fast path"},
+			&ucli.StringFlag{Name: "upstream-agent-model", EnvVars: []string{baseline.EnvUpstreamAgentModel}, Usage: "openai provider: model for the agent path"},
+			&ucli.StringFlag{Name: "upstream-vision-model", EnvVars: []string{baseline.EnvUpstreamVisionModel}, Usage: "openai provider: model for requests with images"},
+			&ucli.StringFlag{Name: "prices", Usage: "price table `FILE` (YAML or JSON, as for bench run --prices) for usage.cost_usd"},
+			&ucli.StringFlag{Name: "corpus", Usage: "`DIR` of .md/.txt documents for the search and fetch tools (default: the embedded corpus)"},
+			&ucli.IntFlag{Name: "max-agent-steps", Value: baseline.DefaultMaxAgentSteps, Usage: "model calls per request on the agent path"},
+			&ucli.StringFlag{Name: "oracle-suite", Value: "smoke", Usage: "suites (comma-separated) whose tasks the sim answers with their reference"},
 		},
 		Action: func(c *ucli.Context) error {
 			addr := c.String("listen")
@@ -60,6 +74,9 @@ func baselineCommand() *ucli.Command {
 				// Serve logs the URL it listens on ("baseline listening") here.
 				Logger: slog.Default(),
 			}
+			if err := baselineBrain(c, &cfg); err != nil {
+				return err
+			}
 			if err := baseline.Serve(c.Context, addr, cfg); err != nil {
 				var pe *baseline.ProfileError
 				if errors.As(err, &pe) {
@@ -70,4 +87,43 @@ func baselineCommand() *ucli.Command {
 			return nil
 		},
 	}
+}
+
+// baselineBrain applies the provider, upstream, prices, corpus and oracle
+// flags to cfg; bad values are usage errors.
+func baselineBrain(c *ucli.Context, cfg *baseline.Config) error {
+	switch p := c.String("provider"); p {
+	case baseline.ProviderSim, baseline.ProviderOpenAI:
+		cfg.ProviderName = p
+	default:
+		return &UsageError{Err: fmt.Errorf("--provider %q: want %s or %s", p, baseline.ProviderSim, baseline.ProviderOpenAI)}
+	}
+	cfg.Upstream = baseline.UpstreamConfig{URL: c.String("upstream-url"), APIKey: c.String("upstream-api-key"),
+		Models: baseline.Models{Default: c.String("upstream-model"), Fast: c.String("upstream-fast-model"),
+			Agent: c.String("upstream-agent-model"), Vision: c.String("upstream-vision-model")}}
+	cfg.MaxAgentSteps = c.Int("max-agent-steps")
+	if f := c.String("prices"); f != "" {
+		p, err := scorer.LoadPrices(f)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		cfg.Prices = &p
+	}
+	if d := c.String("corpus"); d != "" {
+		corpus, err := search.LoadDir(d)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		cfg.Corpus = corpus
+	}
+	if names := c.String("oracle-suite"); names != "" {
+		for _, n := range strings.Split(names, ",") {
+			s, err := suites.Load(c.Context, strings.TrimSpace(n))
+			if err != nil {
+				return &UsageError{Err: fmt.Errorf("--oracle-suite: %w", err)}
+			}
+			cfg.Suites = append(cfg.Suites, s)
+		}
+	}
+	return nil
 }

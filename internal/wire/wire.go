@@ -109,6 +109,9 @@ type Chunk struct {
 	Usage     *Usage         `json:"usage,omitempty"`
 	Artifacts []Artifact     `json:"artifacts,omitempty"`
 	Error     *ErrorBody     `json:"error,omitempty"`
+	// Metadata carries server facts about the answer; the reference
+	// baseline puts its routing_decision in the first chunk's.
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // Message is a whole assistant message of a non-streamed completion.
@@ -135,6 +138,8 @@ type Completion struct {
 	Model   string   `json:"model"`
 	Choices []Choice `json:"choices"`
 	Usage   *Usage   `json:"usage,omitempty"`
+	// Metadata is as in Chunk (routing_decision for the baseline).
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // ErrorBody is the body of the OpenAI error envelope.

@@ -1,0 +1,187 @@
+package baseline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"regexp"
+	"strings"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/janus-bench/janus/internal/tokens"
+	"github.com/janus-bench/janus/internal/tools"
+	"github.com/janus-bench/janus/internal/wire"
+)
+
+// Metadata keys that script the sim's agent path for one request (tests
+// and demos): the tool to call and its arguments (a JSON object or a
+// string holding one).
+const (
+	MetaSimTool     = "sim_tool"
+	MetaSimToolArgs = "sim_tool_args"
+)
+
+// simBrain is the sim's agent: a deterministic planner that picks one local
+// tool from the request's wording, then answers from the tool's result. It
+// exercises the whole tool loop (events, sandbox, artifacts, usage) with no
+// model at all; the same request always takes the same steps.
+type simBrain struct{}
+
+var _ Brain = simBrain{}
+
+// Name implements Brain.
+func (simBrain) Name() string { return "sim" }
+
+var (
+	fenceRe   = regexp.MustCompile("(?s)```([a-zA-Z]*)\\s*\\n(.*?)```")
+	exprRe    = regexp.MustCompile(`[-+*/^%().\d\s×÷]*\d[\d.\s]*[-+*/^%×÷][-+*/^%().\d\s×÷]*\d[-+*/^%().\d\s×÷]*`)
+	imageWish = []string{"chart", "plot", "graph", "diagram", "draw", "sketch", "image", "picture"}
+	fileWish  = []string{"write a file", "save as", "save it", "csv", "export", "file"}
+)
+
+// Turn implements Brain.
+func (simBrain) Turn(ctx context.Context, t Turn, emit func(wire.Delta) error) (TurnResult, error) {
+	if err := ctx.Err(); err != nil {
+		return TurnResult{}, fmt.Errorf("sim turn: %w", err)
+	}
+	msgs := t.Messages
+	if n := len(msgs); n > 0 && msgs[n-1].Role == openai.ChatMessageRoleTool {
+		return simAnswer(msgs, emit)
+	}
+	offered := map[string]bool{}
+	for _, tl := range t.Tools {
+		if tl.Function != nil {
+			offered[tl.Function.Name] = true
+		}
+	}
+	name, args := simPlan(t.Chat, wire.LastUser(msgs))
+	if name == "" || !offered[name] {
+		return simSay(emit, "", improvise(0, messagesHash(msgs), wire.LastUser(msgs)))
+	}
+	reason := fmt.Sprintf("Plan: use %s for this request.\n", name)
+	if err := emit(wire.Delta{ReasoningContent: reason}); err != nil {
+		return TurnResult{Reasoning: reason}, err
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\x00%s\x00%s", len(msgs), name, args)
+	call := openai.ToolCall{ID: fmt.Sprintf("call_sim_%016x", h.Sum64()), Type: openai.ToolTypeFunction,
+		Function: openai.FunctionCall{Name: name, Arguments: args}}
+	return TurnResult{Reasoning: reason, ToolCalls: []openai.ToolCall{call}, FinishReason: "tool_calls"}, nil
+}
+
+// simPlan picks the tool and its JSON arguments for a user request.
+func simPlan(chat *wire.ChatRequest, text string) (string, string) {
+	if chat != nil {
+		if name, ok := chat.Metadata[MetaSimTool].(string); ok && name != "" {
+			switch a := chat.Metadata[MetaSimToolArgs].(type) {
+			case string:
+				return name, a
+			case nil:
+				return name, "{}"
+			default:
+				b, _ := json.Marshal(a)
+				return name, string(b)
+			}
+		}
+	}
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	words := wordsOf(text)
+	if m := fenceRe.FindStringSubmatch(text); m != nil {
+		lang := strings.ToLower(m[1])
+		switch lang {
+		case "js", "javascript", "node":
+			lang = "javascript"
+		case "py", "python", "python3":
+			lang = "python"
+		case "go", "golang":
+			lang = "go"
+		default:
+			lang = "javascript"
+		}
+		return tools.NameRunCode, js(map[string]string{"language": lang, "code": m[2]})
+	}
+	if u := urlRe.FindString(text); u != "" {
+		return tools.NameFetch, js(map[string]string{"url": strings.TrimRight(u, ".,;:!?)\"'")})
+	}
+	if _, ok := firstPhrase(words, imageWish); ok {
+		return tools.NameImage, js(map[string]string{"prompt": text})
+	}
+	if w, ok := firstPhrase(words, fileWish); ok {
+		name := "output.txt"
+		if w == "csv" {
+			name = "output.csv"
+		}
+		content := text
+		if i := strings.Index(text, ":"); i >= 0 && i+1 < len(text) {
+			content = strings.TrimSpace(text[i+1:])
+		}
+		return tools.NameWriteFile, js(map[string]string{"name": name, "content": content + "\n"})
+	}
+	if e := longestExpr(text); e != "" {
+		return tools.NameCalculator, js(map[string]string{"expression": e})
+	}
+	return tools.NameSearch, js(map[string]any{"query": text, "k": 3})
+}
+
+// longestExpr finds the longest arithmetic expression in text, with × and
+// ÷ written as * and /.
+func longestExpr(text string) string {
+	best := ""
+	for _, m := range exprRe.FindAllString(text, -1) {
+		if m = strings.TrimSpace(m); len(m) > len(best) {
+			best = m
+		}
+	}
+	best = strings.NewReplacer("×", "*", "÷", "/").Replace(best)
+	if _, err := tools.Calc(best); err != nil {
+		return ""
+	}
+	return best
+}
+
+// simAnswer composes the final answer from the tool results at the end of
+// msgs.
+func simAnswer(msgs []openai.ChatCompletionMessage, emit func(wire.Delta) error) (TurnResult, error) {
+	var parts []string
+	for i := len(msgs) - 1; i >= 0 && msgs[i].Role == openai.ChatMessageRoleTool; i-- {
+		m := msgs[i]
+		out := strings.TrimSpace(m.Content)
+		var s string
+		switch {
+		case strings.HasPrefix(out, "error:"):
+			s = fmt.Sprintf("The %s tool failed (%s), so I cannot give a verified answer.", m.Name, strings.TrimPrefix(out, "error: "))
+		case m.Name == tools.NameCalculator:
+			s = "The result is " + out + "."
+		case m.Name == tools.NameSearch:
+			s = "Here is what I found:\n" + out
+		case m.Name == tools.NameFetch:
+			s = "The page says:\n" + clipText(out, 1500)
+		case m.Name == tools.NameRunCode:
+			s = "I ran the code in the sandbox:\n" + out
+		default:
+			s = out
+		}
+		parts = append([]string{s}, parts...)
+	}
+	return simSay(emit, fmt.Sprintf("Composing the answer from %d tool result(s).\n", len(parts)), joinLines(parts))
+}
+
+// simSay streams reasoning and content a token at a time.
+func simSay(emit func(wire.Delta) error, reasoning, content string) (TurnResult, error) {
+	res := TurnResult{FinishReason: "stop"}
+	for _, tk := range tokens.Split(reasoning) {
+		if err := emit(wire.Delta{ReasoningContent: tk}); err != nil {
+			return res, err
+		}
+		res.Reasoning += tk
+	}
+	for _, tk := range tokens.Split(content) {
+		if err := emit(wire.Delta{Content: tk}); err != nil {
+			return res, err
+		}
+		res.Content += tk
+	}
+	return res, nil
+}
