@@ -7,6 +7,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/gateway"
+	"github.com/janus-bench/janus/internal/search"
 )
 
 // gatewayCommand serves the Janus gateway, so that a team can put the
@@ -46,6 +47,7 @@ func gatewayCommand() *ucli.Command {
 				Usage: "`DIR` for arena prompts and votes (arena/*.jsonl) and stored artifacts; empty disables both"},
 			&ucli.StringFlag{Name: "public-url", Usage: "the gateway's base `URL` as clients reach it, for artifact URLs (default: from each request's Host)"},
 			&ucli.Int64Flag{Name: "artifact-max-bytes", Value: gateway.DefaultArtifactMaxBytes, Usage: "largest artifact stored, in `BYTES`"},
+			&ucli.StringFlag{Name: "corpus", Usage: "`DIR` of .md/.txt documents for /api/search/web and /api/research (default: the embedded corpus)"},
 			&ucli.DurationFlag{Name: "artifact-ttl", Value: gateway.DefaultArtifactTTL, Usage: "how long an artifact without ttl_seconds is kept"},
 		},
 		Action: func(c *ucli.Context) error {
@@ -82,6 +84,13 @@ func gatewayCommand() *ucli.Command {
 				ArtifactMaxBytes: c.Int64("artifact-max-bytes"), ArtifactTTL: c.Duration("artifact-ttl"),
 				// Serve logs the URL it listens on ("gateway listening") here.
 				Logger: logger(),
+			}
+			if d := c.String("corpus"); d != "" {
+				corpus, err := search.LoadDir(d)
+				if err != nil {
+					return usageErrorf("--corpus: %v", err)
+				}
+				opts.Tools.Search, opts.Tools.Research = gateway.LocalSearch{Corpus: corpus}, gateway.LocalResearch{Corpus: corpus}
 			}
 			if err := gateway.Serve(c.Context, opts); err != nil {
 				return fmt.Errorf("gateway on %s: %w", opts.Listen, err)

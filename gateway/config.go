@@ -111,6 +111,9 @@ type Options struct {
 	// Now is the clock of the arena's vote rules and artifact expiry;
 	// nil means time.Now. Tests set it.
 	Now func() time.Time
+	// Tools are the backends of /api/search/web, /api/research and
+	// /api/sandbox/create; nil fields get the local offline ones.
+	Tools Tools
 }
 
 // RetryPolicy is capped exponential backoff for upstreams that answer 429,
