@@ -197,7 +197,8 @@ func (s *Server) arenaLeg(ctx, uctx context.Context, sr *streamRelay, c *call, s
 		fail("upstream_error", "competitor "+slot+" did not answer with an event stream")
 		return
 	}
-	fr := newFramer(resp.Body, 4<<10, maxFrameBytes)
+	fr := newPooledFramer(resp.Body, maxFrameBytes)
+	defer fr.release()
 	var scratch, out []byte
 	prefix := []byte(`data: {"object":"` + arenaChunk + `","slot":"` + slot + `","chunk":`)
 	for {

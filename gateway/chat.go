@@ -486,8 +486,10 @@ func (s *Server) timeoutMessage() string {
 func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *streamRelay, ri *reqInfo, c *call, chat *wire.ChatRequest,
 	resp *http.Response, start time.Time) {
 	cm := c.cm
-	fr := newFramer(resp.Body, 4<<10, maxFrameBytes)
+	fr := newPooledFramer(resp.Body, maxFrameBytes)
+	defer fr.release()
 	u := usageTracker{want: chat.WantsUsage()}
+	defer u.release()
 	var scratch []byte
 	first, upstreamErr := true, false
 	for {
@@ -606,6 +608,7 @@ func hasMember(data []byte, key string) bool {
 type usageTracker struct {
 	want bool
 	saw  bool
+	bufs *usageBufs
 	raw  []byte
 	ends []int
 	out  bytes.Buffer
@@ -622,15 +625,44 @@ func (u *usageTracker) observe(data []byte) {
 		return
 	}
 	if hasMember(data, "usage") {
-		u.saw, u.raw, u.ends = true, nil, nil
+		u.saw, u.raw, u.ends = true, u.raw[:0], u.ends[:0]
 		u.out.Reset()
 		return
+	}
+	if u.bufs == nil {
+		u.bufs = usageBufPool.Get().(*usageBufs)
+		u.raw, u.ends = u.bufs.raw[:0], u.bufs.ends[:0]
 	}
 	u.raw = append(u.raw, data...)
 	u.ends = append(u.ends, len(u.raw))
 	if len(u.raw) > maxRawUsage {
 		u.digest()
 	}
+}
+
+// usageBufs are the raw-payload buffers of a usageTracker, recycled
+// between streams: without them every include_usage stream would grow a
+// copy of its whole output from nothing.
+type usageBufs struct {
+	raw  []byte
+	ends []int
+}
+
+var usageBufPool = sync.Pool{New: func() any { return &usageBufs{} }}
+
+// maxPooledUsage bounds the buffers kept for reuse.
+const maxPooledUsage = 64 << 10
+
+// release returns the buffers to the pool.
+func (u *usageTracker) release() {
+	if u.bufs == nil {
+		return
+	}
+	if cap(u.raw) <= maxPooledUsage {
+		u.bufs.raw, u.bufs.ends = u.raw[:0], u.ends[:0]
+		usageBufPool.Put(u.bufs)
+	}
+	u.bufs, u.raw, u.ends = nil, nil, nil
 }
 
 // digest folds the raw payloads into the output text.

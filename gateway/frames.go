@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // framer splits an upstream event stream into frames: the exact bytes of
@@ -33,6 +34,28 @@ type framer struct {
 
 func newFramer(src io.Reader, initial, max int) *framer {
 	return &framer{src: src, buf: make([]byte, initial), max: max, lineStart: true}
+}
+
+// pooledFrameBuf is the size of the framer buffers that are recycled: the
+// initial size of a relay's buffer, which most streams never outgrow.
+const pooledFrameBuf = 4 << 10
+
+var frameBufs = sync.Pool{New: func() any { b := make([]byte, pooledFrameBuf); return &b }}
+
+// newPooledFramer is newFramer with a recycled 4 KiB buffer; release
+// returns it. A relay allocates nothing per stream for framing this way.
+func newPooledFramer(src io.Reader, max int) *framer {
+	bp := frameBufs.Get().(*[]byte)
+	return &framer{src: src, buf: *bp, max: max, lineStart: true}
+}
+
+// release recycles the buffer; no frame returned before may be used after.
+func (f *framer) release() {
+	if cap(f.buf) == pooledFrameBuf {
+		b := f.buf[:pooledFrameBuf]
+		frameBufs.Put(&b)
+	}
+	f.buf, f.peeked = nil, nil
 }
 
 // frameTooLargeError reports an event larger than the cap; it bounds what
