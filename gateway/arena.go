@@ -302,7 +302,7 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, ri, validate.BadRequest("winner", "winner must be \"A\", \"B\", \"tie\" or \"both_bad\", not %s", quote(vr.Winner)))
 		return
 	}
-	v, err := s.arena.vote(vr.PromptID, vr.Winner, voterID(r), s.now())
+	v, err := s.arena.vote(vr.PromptID, vr.Winner, s.voterID(r), s.now())
 	if err != nil {
 		ri.errMsg = err.msg
 		typ := "invalid_request_error"
@@ -322,9 +322,11 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 }
 
 // voterID names who votes without keeping who they are: the sha256 of the
-// API key they presented, else of their IP address, shortened.
-func voterID(r *http.Request) string {
-	if k := clientKey(r); k != "" {
+// API key they presented, else of their IP address, shortened. A key
+// counts only when the gateway checks keys; otherwise any made-up token
+// would be a fresh voter, and the hourly cap would cap nothing.
+func (s *Server) voterID(r *http.Request) string {
+	if k := clientKey(r); k != "" && s.keys.Load() != nil {
 		return "key:" + shortHash(k)
 	}
 	return "ip:" + shortHash(clientIP(r))

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -313,10 +314,17 @@ func TestVoteRules(t *testing.T) {
 
 // TestVoteRateLimit checks the hourly cap per voter: 50 votes pass, the
 // 51st is refused with 429, another voter (another API key) is not
-// affected, and an hour later the first voter may vote again.
+// affected, and an hour later the first voter may vote again. Without API
+// keys the voter is the IP, whatever token the client makes up.
 func TestVoteRateLimit(t *testing.T) {
 	clk := newTestClock()
-	gw, _, _ := arenaGateway(t, t.TempDir(), clk)
+	keys := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(keys, []byte("voter-one\nvoter-two\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	up := arenaUpstream(t, "x")
+	gw := startGateway(t, Options{Competitors: []string{"a=" + up.URL, "b=" + up.URL}, DataDir: t.TempDir(),
+		Now: clk.now, APIKeysFile: keys})
 	st := gw.Server.arena
 	mk := func(i int) string {
 		p := ArenaPrompt{PromptID: "arena-rate-" + string(rune('a'+i/26)) + string(rune('a'+i%26)), PromptHash: strings.Repeat("0", 64),
@@ -353,6 +361,23 @@ func TestVoteRateLimit(t *testing.T) {
 		t.Fatalf("an hour later: status %d: %s", resp.StatusCode, readAll(t, resp))
 	} else {
 		readAll(t, resp)
+	}
+
+	open, _, _ := arenaGateway(t, t.TempDir(), clk)
+	for i := range VotesPerHour + 1 {
+		p := ArenaPrompt{PromptID: "arena-ip-" + strconv.Itoa(i), PromptHash: strings.Repeat("0", 64),
+			CompetitorA: "red-team", CompetitorB: "blue-team", CreatedAt: clk.now().UTC().Format(time.RFC3339Nano)}
+		if err := open.Server.arena.addPrompt(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.advance(10 * time.Second)
+	for i := range VotesPerHour + 1 {
+		resp := vote(t, open, "arena-ip-"+strconv.Itoa(i), "A", map[string]string{"Authorization": "Bearer made-up-" + strconv.Itoa(i)})
+		b := readAll(t, resp)
+		if want := map[bool]int{true: 429, false: 200}[i == VotesPerHour]; resp.StatusCode != want {
+			t.Fatalf("keyless gateway, vote %d with a fresh token: status %d, want %d: %s", i+1, resp.StatusCode, want, b)
+		}
 	}
 }
 

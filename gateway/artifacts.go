@@ -198,9 +198,9 @@ func (as *artifactStore) capture(comp *competitor, data []byte, base string) ([]
 	return append(out, data[pos:]...), true
 }
 
-// start registers a new artifact for d and begins storing its content: a
-// data: URL is decoded at once, anything else fetched from the competitor
-// in the background.
+// start registers a new artifact for d and begins storing its content in
+// the background: a data: URL decoded, anything else fetched from the
+// competitor.
 func (as *artifactStore) start(comp *competitor, d wire.Artifact) string {
 	id := newArtifactID()
 	e := &artifactEntry{ready: make(chan struct{})}
@@ -217,15 +217,16 @@ func (as *artifactStore) start(comp *competitor, d wire.Artifact) string {
 				slog.String("competitor", comp.id), slog.Any("error", err))
 		}
 	}
-	if strings.HasPrefix(d.URL, "data:") {
-		r, exp, err := as.store(id, comp, d, func() (io.ReadCloser, string, error) { return decodeDataURL(d.URL) })
-		finish(r, exp, err)
-		return id
-	}
+	// Even a data: URL is stored in the background: writing and syncing
+	// the blob and the index takes milliseconds the stream should not wait.
 	as.wg.Go(func() {
 		ctx, cancel := context.WithTimeout(as.ctx, artifactFetchTimeout)
 		defer cancel()
-		r, exp, err := as.store(id, comp, d, func() (io.ReadCloser, string, error) { return fetchArtifact(ctx, comp, d.URL, as.maxBytes) })
+		open := func() (io.ReadCloser, string, error) { return fetchArtifact(ctx, comp, d.URL, as.maxBytes) }
+		if strings.HasPrefix(d.URL, "data:") {
+			open = func() (io.ReadCloser, string, error) { return decodeDataURL(d.URL) }
+		}
+		r, exp, err := as.store(id, comp, d, open)
 		finish(r, exp, err)
 	})
 	return id
