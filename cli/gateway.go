@@ -7,6 +7,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/gateway"
+	"github.com/janus-bench/janus/internal/search"
 )
 
 // gatewayCommand serves the Janus gateway, so that a team can put the
@@ -17,7 +18,8 @@ func gatewayCommand() *ucli.Command {
 		Usage: "serve the OpenAI-compatible gateway that routes to competitors",
 		Description: "Routes POST /v1/chat/completions to a competitor (competitor_id in the body or the\n" +
 			"X-Janus-Competitor header, else the model, else the default), relays streams event by event\n" +
-			"with \": ping\" keep-alives, and serves /v1/models, /health, /ready and /metrics.\n" +
+			"with \": ping\" keep-alives, and serves /v1/models, /health, /ready and /metrics; with --data, also\n" +
+			"the arena (POST /v1/chat/completions/arena, POST /v1/arena/vote) and stored artifacts (GET /v1/artifacts/{id}).\n" +
 			"The config file is reloaded when it changes and on SIGHUP.",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "listen", Value: gateway.DefaultListen, EnvVars: []string{"JANUS_GATEWAY_LISTEN"},
@@ -41,6 +43,12 @@ func gatewayCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "api-keys", Usage: "`FILE` of accepted client keys, one per line, clear or sha256:<hex>"},
 			&ucli.StringSliceFlag{Name: "cors-origin", Usage: "browser `ORIGIN` allowed to call the API (repeatable; * for any)"},
 			&ucli.BoolFlag{Name: "log-bodies", Usage: "include request bodies (truncated) in request logs"},
+			&ucli.StringFlag{Name: "data", EnvVars: []string{"JANUS_GATEWAY_DATA"},
+				Usage: "`DIR` for arena prompts and votes (arena/*.jsonl) and stored artifacts; empty disables both"},
+			&ucli.StringFlag{Name: "public-url", Usage: "the gateway's base `URL` as clients reach it, for artifact URLs (default: from each request's Host)"},
+			&ucli.Int64Flag{Name: "artifact-max-bytes", Value: gateway.DefaultArtifactMaxBytes, Usage: "largest artifact stored, in `BYTES`"},
+			&ucli.StringFlag{Name: "corpus", Usage: "`DIR` of .md/.txt documents for /api/search/web and /api/research (default: the embedded corpus)"},
+			&ucli.DurationFlag{Name: "artifact-ttl", Value: gateway.DefaultArtifactTTL, Usage: "how long an artifact without ttl_seconds is kept"},
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
@@ -58,6 +66,12 @@ func gatewayCommand() *ucli.Command {
 			if c.Float64("rate-limit") < 0 || c.Int("rate-burst") < 0 || c.Int64("max-body") < 1 {
 				return usageErrorf("--rate-limit, --rate-burst and --max-body must not be negative")
 			}
+			if c.Int64("artifact-max-bytes") < 1 || c.Duration("artifact-ttl") <= 0 {
+				return usageErrorf("--artifact-max-bytes and --artifact-ttl must be positive")
+			}
+			if u := c.String("public-url"); u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+				return usageErrorf("--public-url %q must be an http(s) URL", u)
+			}
 			opts := gateway.Options{
 				Listen: c.String("listen"), ConfigFile: c.String("config"), Competitors: comps,
 				KeepAlive: c.Duration("keepalive"), KeepAliveLineOnly: c.Bool("keepalive-line-only"), StreamTimeout: c.Duration("stream-timeout"),
@@ -66,8 +80,17 @@ func gatewayCommand() *ucli.Command {
 				Retry:     gateway.RetryPolicy{Max: c.Duration("retry-max"), Budget: c.Duration("retry-budget")},
 				RateLimit: c.Float64("rate-limit"), RateBurst: c.Int("rate-burst"), APIKeysFile: c.String("api-keys"),
 				CORSOrigins: c.StringSlice("cors-origin"), LogBodies: c.Bool("log-bodies"), WatchSignals: true,
+				DataDir: c.String("data"), PublicURL: c.String("public-url"),
+				ArtifactMaxBytes: c.Int64("artifact-max-bytes"), ArtifactTTL: c.Duration("artifact-ttl"),
 				// Serve logs the URL it listens on ("gateway listening") here.
 				Logger: logger(),
+			}
+			if d := c.String("corpus"); d != "" {
+				corpus, err := search.LoadDir(d)
+				if err != nil {
+					return usageErrorf("--corpus: %v", err)
+				}
+				opts.Tools.Search, opts.Tools.Research = gateway.LocalSearch{Corpus: corpus}, gateway.LocalResearch{Corpus: corpus}
 			}
 			if err := gateway.Serve(c.Context, opts); err != nil {
 				return fmt.Errorf("gateway on %s: %w", opts.Listen, err)

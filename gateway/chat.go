@@ -75,7 +75,8 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	ri.competitor, ri.stream = comp.id, chat.Stream
 	h.Set("X-Janus-Competitor", comp.id)
-	c := &call{comp: comp, cm: s.metrics.comp(comp.id), rid: rid, corr: corr, stream: chat.Stream, body: body}
+	c := &call{comp: comp, cm: s.metrics.comp(comp.id), rid: rid, corr: corr, stream: chat.Stream, body: body,
+		host: r.Host, tls: r.TLS != nil}
 	if chat.CompetitorID != "" || bytes.Contains(body, []byte(`"competitor_id"`)) {
 		// Only a member that routed (or is spelt plainly) needs the scan;
 		// any other spelling decoded to an empty id, which carries nothing.
@@ -166,8 +167,23 @@ func (s *Server) relayCompletion(ctx context.Context, w http.ResponseWriter, ri 
 	if cl := resp.Header.Get("Content-Length"); cl != "" {
 		h.Set("Content-Length", cl)
 	}
+	var src io.Reader = resp.Body
+	if s.artifacts != nil {
+		// A whole completion is read before it is relayed only when the
+		// gateway stores artifacts, so that message.artifacts can point at
+		// the gateway; it was never a stream, so nothing is held back that
+		// the client could have had earlier.
+		b, err := io.ReadAll(io.LimitReader(resp.Body, maxFrameBytes))
+		if err == nil && bytes.Contains(b, artifactsKey) {
+			if nd, ok := s.artifacts.capture(c.comp, b, s.publicBase(c.host, c.tls)); ok {
+				b = nd
+				h.Del("Content-Length")
+			}
+		}
+		src = io.MultiReader(bytes.NewReader(b), resp.Body)
+	}
 	w.WriteHeader(http.StatusOK)
-	if _, err := io.Copy(w, resp.Body); err != nil {
+	if _, err := io.Copy(w, src); err != nil {
 		ri.errMsg = "relay body: " + err.Error()
 		if ctx.Err() == nil {
 			c.cm.upstreamError("midstream")
@@ -284,7 +300,18 @@ func (sr *streamRelay) flushLocked() error {
 var errRelayClosed = errors.New("stream relay closed")
 
 // writeLocked writes one whole frame and flushes it.
-func (sr *streamRelay) writeLocked(b []byte) error {
+func (sr *streamRelay) writeLocked(b []byte) error { return sr.writeFlushLocked(b, true) }
+
+// writeFlush writes one whole frame, flushing it (with anything written
+// before it) when flush is set. The relay's caller passes false only while
+// the next frame is already in hand and will be written at once.
+func (sr *streamRelay) writeFlush(b []byte, flush bool) error {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	return sr.writeFlushLocked(b, flush)
+}
+
+func (sr *streamRelay) writeFlushLocked(b []byte, flush bool) error {
 	if sr.err != nil {
 		return sr.err
 	}
@@ -296,8 +323,10 @@ func (sr *streamRelay) writeLocked(b []byte) error {
 		sr.err = fmt.Errorf("write to client: %w", err)
 		return sr.err
 	}
-	if err := sr.flushLocked(); err != nil {
-		return err
+	if flush {
+		if err := sr.flushLocked(); err != nil {
+			return err
+		}
 	}
 	sr.last = time.Now()
 	return nil
@@ -457,8 +486,10 @@ func (s *Server) timeoutMessage() string {
 func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *streamRelay, ri *reqInfo, c *call, chat *wire.ChatRequest,
 	resp *http.Response, start time.Time) {
 	cm := c.cm
-	fr := newFramer(resp.Body, 4<<10, maxFrameBytes)
+	fr := newPooledFramer(resp.Body, maxFrameBytes)
+	defer fr.release()
 	u := usageTracker{want: chat.WantsUsage()}
+	defer u.release()
 	var scratch []byte
 	first, upstreamErr := true, false
 	for {
@@ -493,8 +524,17 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 			if !upstreamErr && hasMember(data, "error") {
 				upstreamErr = true
 			}
+			if s.artifacts != nil && bytes.Contains(data, artifactsKey) {
+				// Artifact capture happens on the side: only an event that
+				// mentions artifacts is parsed, and only its url values change.
+				if nd, ok := s.artifacts.capture(c.comp, data, s.publicBase(c.host, c.tls)); ok {
+					frame = rewriteFrame(frame, data, nd)
+				}
+			}
 		}
-		if err := sr.write(frame); err != nil {
+		// Flush when nothing more has arrived: frames that came in one read
+		// leave in one write, and none waits for anything not yet received.
+		if err := sr.writeFlush(frame, !fr.ready()); err != nil {
 			ri.errMsg = "client went away"
 			return
 		}
@@ -568,6 +608,7 @@ func hasMember(data []byte, key string) bool {
 type usageTracker struct {
 	want bool
 	saw  bool
+	bufs *usageBufs
 	raw  []byte
 	ends []int
 	out  bytes.Buffer
@@ -584,15 +625,44 @@ func (u *usageTracker) observe(data []byte) {
 		return
 	}
 	if hasMember(data, "usage") {
-		u.saw, u.raw, u.ends = true, nil, nil
+		u.saw, u.raw, u.ends = true, u.raw[:0], u.ends[:0]
 		u.out.Reset()
 		return
+	}
+	if u.bufs == nil {
+		u.bufs = usageBufPool.Get().(*usageBufs)
+		u.raw, u.ends = u.bufs.raw[:0], u.bufs.ends[:0]
 	}
 	u.raw = append(u.raw, data...)
 	u.ends = append(u.ends, len(u.raw))
 	if len(u.raw) > maxRawUsage {
 		u.digest()
 	}
+}
+
+// usageBufs are the raw-payload buffers of a usageTracker, recycled
+// between streams: without them every include_usage stream would grow a
+// copy of its whole output from nothing.
+type usageBufs struct {
+	raw  []byte
+	ends []int
+}
+
+var usageBufPool = sync.Pool{New: func() any { return &usageBufs{} }}
+
+// maxPooledUsage bounds the buffers kept for reuse.
+const maxPooledUsage = 64 << 10
+
+// release returns the buffers to the pool.
+func (u *usageTracker) release() {
+	if u.bufs == nil {
+		return
+	}
+	if cap(u.raw) <= maxPooledUsage {
+		u.bufs.raw, u.bufs.ends = u.raw[:0], u.ends[:0]
+		usageBufPool.Put(u.bufs)
+	}
+	u.bufs, u.raw, u.ends = nil, nil, nil
 }
 
 // digest folds the raw payloads into the output text.

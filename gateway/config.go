@@ -95,6 +95,25 @@ type Options struct {
 	LogBodies bool
 	// Logger receives request and lifecycle logs; nil discards them.
 	Logger *slog.Logger
+	// DataDir holds what the gateway must keep across restarts: arena
+	// prompts and votes (arena/*.jsonl) and stored artifacts (artifacts/).
+	// Empty disables the arena and artifact storage.
+	DataDir string
+	// PublicURL is the gateway's base URL as clients reach it, used in
+	// rewritten artifact URLs; empty means the scheme and Host of each
+	// request.
+	PublicURL string
+	// ArtifactMaxBytes caps one stored artifact; default 64 MiB.
+	ArtifactMaxBytes int64
+	// ArtifactTTL is how long an artifact without ttl_seconds is kept;
+	// default 24h.
+	ArtifactTTL time.Duration
+	// Now is the clock of the arena's vote rules and artifact expiry;
+	// nil means time.Now. Tests set it.
+	Now func() time.Time
+	// Tools are the backends of /api/search/web, /api/research and
+	// /api/sandbox/create; nil fields get the local offline ones.
+	Tools Tools
 }
 
 // RetryPolicy is capped exponential backoff for upstreams that answer 429,
@@ -193,6 +212,15 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ArtifactMaxBytes <= 0 {
+		o.ArtifactMaxBytes = DefaultArtifactMaxBytes
+	}
+	if o.ArtifactTTL <= 0 {
+		o.ArtifactTTL = DefaultArtifactTTL
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 }
 

@@ -238,3 +238,54 @@ func TestFramer(t *testing.T) {
 		t.Errorf("oversized frame: %v", err)
 	}
 }
+
+// blockingReader returns its chunks one per Read, then blocks until
+// released, like an upstream that has sent everything it has for now.
+type blockingReader struct {
+	chunks  []string
+	release chan struct{}
+}
+
+func (b *blockingReader) Read(p []byte) (int, error) {
+	if len(b.chunks) == 0 {
+		<-b.release
+		return 0, io.EOF
+	}
+	n := copy(p, b.chunks[0])
+	b.chunks[0] = b.chunks[0][n:]
+	if b.chunks[0] == "" {
+		b.chunks = b.chunks[1:]
+	}
+	return n, nil
+}
+
+// TestFramerReady checks the flush decision: ready is true only while the
+// next frame has already been read, never waits for the source, and the
+// frame returned before stays intact.
+func TestFramerReady(t *testing.T) {
+	br := &blockingReader{chunks: []string{"data: 1\n\ndata: 2\n\ndata: 3"}, release: make(chan struct{})}
+	defer close(br.release)
+	f := newFramer(br, 64, 1<<10)
+	steps := []struct {
+		frame string
+		ready bool
+	}{
+		// Two whole frames arrived in one read: the first is not the last.
+		{"data: 1\n\n", true},
+		// The second is the last whole one; "data: 3" is unfinished.
+		{"data: 2\n\n", false},
+	}
+	for i, st := range steps {
+		fr, err := f.next()
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		got := string(fr)
+		if r := f.ready(); r != st.ready {
+			t.Errorf("step %d: ready %v, want %v", i, r, st.ready)
+		}
+		if got != st.frame || string(fr) != st.frame {
+			t.Errorf("step %d: frame %q (after ready %q), want %q", i, got, fr, st.frame)
+		}
+	}
+}

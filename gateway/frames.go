@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // framer splits an upstream event stream into frames: the exact bytes of
@@ -28,10 +29,33 @@ type framer struct {
 	lineStart bool // pos is at the start of a line
 	prevCR    bool // the byte before pos was a "\r" line ending
 	err       error
+	peeked    []byte // a frame ready found, which next returns first
 }
 
 func newFramer(src io.Reader, initial, max int) *framer {
 	return &framer{src: src, buf: make([]byte, initial), max: max, lineStart: true}
+}
+
+// pooledFrameBuf is the size of the framer buffers that are recycled: the
+// initial size of a relay's buffer, which most streams never outgrow.
+const pooledFrameBuf = 4 << 10
+
+var frameBufs = sync.Pool{New: func() any { b := make([]byte, pooledFrameBuf); return &b }}
+
+// newPooledFramer is newFramer with a recycled 4 KiB buffer; release
+// returns it. A relay allocates nothing per stream for framing this way.
+func newPooledFramer(src io.Reader, max int) *framer {
+	bp := frameBufs.Get().(*[]byte)
+	return &framer{src: src, buf: *bp, max: max, lineStart: true}
+}
+
+// release recycles the buffer; no frame returned before may be used after.
+func (f *framer) release() {
+	if cap(f.buf) == pooledFrameBuf {
+		b := f.buf[:pooledFrameBuf]
+		frameBufs.Put(&b)
+	}
+	f.buf, f.peeked = nil, nil
 }
 
 // frameTooLargeError reports an event larger than the cap; it bounds what
@@ -48,6 +72,10 @@ func (e *frameTooLargeError) Error() string {
 // source's error (io.EOF for a clean end); Pending then tells whether bytes
 // of an unfinished frame were dropped.
 func (f *framer) next() ([]byte, error) {
+	if fr := f.peeked; fr != nil {
+		f.peeked = nil
+		return fr, nil
+	}
 	for {
 		if fr := f.scan(); fr != nil {
 			return fr, nil
@@ -59,6 +87,16 @@ func (f *framer) next() ([]byte, error) {
 			f.err = err
 		}
 	}
+}
+
+// ready reports whether the next frame has already been read, so that next
+// returns it without waiting for the source. The frame last returned stays
+// valid: scanning never moves the buffer, only fill does.
+func (f *framer) ready() bool {
+	if f.peeked == nil {
+		f.peeked = f.scan()
+	}
+	return f.peeked != nil
 }
 
 // pending is how many bytes of an unfinished frame are held.

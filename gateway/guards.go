@@ -201,7 +201,7 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // middleware wraps the routes with the guards, outermost first: the request
 // log, CORS (preflights answer before authentication), API keys and the
 // rate limit. Health, readiness and metrics stay open so that probes and
-// scrapers need no key.
+// scrapers need no key; /v1/ and /api/ (which runs code) do not.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -222,7 +222,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if s.cors(rec, r) {
 			return
 		}
-		if !strings.HasPrefix(r.URL.Path, "/v1/") {
+		if !strings.HasPrefix(r.URL.Path, "/v1/") && !strings.HasPrefix(r.URL.Path, "/api/") {
 			next.ServeHTTP(rec, r)
 			return
 		}
@@ -432,4 +432,11 @@ func handling(ctx context.Context) {
 		gc.phase.Store(phaseHandling)
 		gc.partial.Store(false)
 	}
+}
+
+// shortHash is the first 16 hex digits of the sha256 of s: enough to tell
+// clients apart in a store without keeping who they are.
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
 }

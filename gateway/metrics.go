@@ -20,6 +20,7 @@ import (
 type metrics struct {
 	mu    sync.Mutex
 	comps map[string]*compMetrics
+	fast  sync.Map // id → *compMetrics, the lock-free read path of comps
 	// requests counts finished requests by competitor, status and mode.
 	requests sync.Map // reqKey → *atomic.Int64
 	rejected sync.Map // reason → *atomic.Int64
@@ -45,13 +46,18 @@ type compMetrics struct {
 func newMetrics() *metrics { return &metrics{comps: map[string]*compMetrics{}} }
 
 // comp returns the series of competitor id, creating them on first use.
+// Every request calls it, so the common case is one lock-free read.
 func (m *metrics) comp(id string) *compMetrics {
+	if c, ok := m.fast.Load(id); ok {
+		return c.(*compMetrics)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c := m.comps[id]
 	if c == nil {
 		c = &compMetrics{}
 		m.comps[id] = c
+		m.fast.Store(id, c)
 	}
 	return c
 }

@@ -43,6 +43,10 @@ type Server struct {
 	fileStamp fileStamp
 
 	models modelCache
+
+	arena     *arenaStore    // nil without a data dir
+	artifacts *artifactStore // nil without a data dir
+	bgCancel  context.CancelFunc
 }
 
 // fileStamp identifies a version of the config file cheaply.
@@ -70,7 +74,26 @@ func New(opts Options) (*Server, error) {
 	if err := s.Reload(context.Background()); err != nil {
 		return nil, err
 	}
+	if opts.DataDir != "" {
+		var err error
+		if s.arena, err = openArenaStore(opts.DataDir); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		bg, cancel := context.WithCancel(context.Background())
+		s.bgCancel = cancel
+		s.artifacts, err = openArtifactStore(bg, opts.DataDir, opts.ArtifactMaxBytes, opts.ArtifactTTL, opts.Now, s.log)
+		if err != nil {
+			cancel()
+			return nil, errors.Join(fmt.Errorf("gateway: %w", err), s.arena.close())
+		}
+	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/chat/completions/arena", s.handleArena)
+	mux.HandleFunc("POST /v1/arena/vote", s.handleVote)
+	mux.HandleFunc("GET /v1/artifacts/{id}", s.handleArtifact)
+	mux.HandleFunc("POST /api/search/web", s.handleSearch)
+	mux.HandleFunc("POST /api/research", s.handleResearch)
+	mux.HandleFunc("POST /api/sandbox/create", s.handleSandbox)
 	mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
 	mux.HandleFunc("GET /v1/models", s.handleModels)
 	mux.HandleFunc("GET /v1/models/{model...}", s.handleModel)
@@ -84,6 +107,36 @@ func New(opts Options) (*Server, error) {
 
 // Handler returns the gateway's routes wrapped in its guards.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// now is the gateway's clock (Options.Now).
+func (s *Server) now() time.Time { return s.opts.Now() }
+
+// Close releases the data dir's files: background artifact fetches are
+// cancelled and awaited, the journals closed. Stop calls it.
+func (s *Server) Close() error {
+	if s.bgCancel != nil {
+		s.bgCancel()
+	}
+	var err error
+	if s.artifacts != nil {
+		err = s.artifacts.close()
+	}
+	if s.arena != nil {
+		err = errors.Join(err, s.arena.close())
+	}
+	return err
+}
+
+// SweepArtifacts forgets expired artifacts and deletes the blobs nothing
+// refers to any more. Run does it every ArtifactSweepInterval.
+func (s *Server) SweepArtifacts() {
+	if s.artifacts != nil {
+		s.artifacts.sweep()
+	}
+}
+
+// ArtifactSweepInterval is how often Run sweeps expired artifacts.
+const ArtifactSweepInterval = time.Minute
 
 // Reload re-reads the config file and the API key file and swaps in the new
 // competitor table. On any error the running configuration stays as it
@@ -143,6 +196,20 @@ func (s *Server) fileChanged() bool {
 func (s *Server) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.healthLoop(ctx) })
+	if s.artifacts != nil {
+		wg.Go(func() {
+			t := time.NewTicker(ArtifactSweepInterval)
+			defer t.Stop()
+			for {
+				s.SweepArtifacts()
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		})
+	}
 	if s.opts.ConfigFile != "" && s.opts.ReloadInterval > 0 {
 		wg.Go(func() {
 			t := time.NewTicker(s.opts.ReloadInterval)
@@ -299,7 +366,8 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 // envelope rather than net/http's plain text.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case "/v1/chat/completions", "/v1/models", "/health", "/ready", "/metrics":
+	case "/v1/chat/completions", "/v1/models", "/health", "/ready", "/metrics", "/v1/chat/completions/arena", "/v1/arena/vote",
+		"/api/search/web", "/api/research", "/api/sandbox/create":
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "",
 			fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
 		return
@@ -356,7 +424,7 @@ func Start(ctx context.Context, opts Options) (*Running, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", s.opts.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: listen on %s: %w", s.opts.Listen, err)
+		return nil, errors.Join(fmt.Errorf("gateway: listen on %s: %w", s.opts.Listen, err), s.Close())
 	}
 	hs := &http.Server{
 		Handler:           s.Handler(),
@@ -391,7 +459,7 @@ func (rn *Running) Stop(ctx context.Context) error {
 		for _, c := range rn.Server.reg.load().list {
 			c.transport.CloseIdleConnections()
 		}
-		rn.err = err
+		rn.err = errors.Join(err, rn.Server.Close())
 	})
 	return rn.err
 }

@@ -43,6 +43,8 @@ type call struct {
 	rid     string
 	corr    string
 	stream  bool
+	host    string // the client's Host, for artifact URLs
+	tls     bool
 	onRetry func(n int, wait time.Duration, why string)
 }
 
