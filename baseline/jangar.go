@@ -220,6 +220,9 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 		return nil, badRequest("", "%v", err)
 	}
 	reqAsst, isAsst := strings.CutPrefix(chat.Model, AssistantPrefix)
+	if !isAsst {
+		reqAsst = ""
+	}
 	if isAsst && j.jan == nil {
 		return nil, notFound("model", "model %q names an assistant, but this server has no data dir (--data)", chat.Model)
 	}
