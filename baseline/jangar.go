@@ -248,11 +248,13 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 	}
 	var settings janstore.Settings
 	if j.jan != nil {
-		plain := chat.Model
-		if asst != "" {
-			plain = ""
+		// The model used unless a layer names one: the request's plain
+		// model, or the default model for a request naming an assistant.
+		fallback := chat.Model
+		if isAsst {
+			fallback = j.def
 		}
-		settings, err = j.jan.Resolve(ctx, plain, asst, tid)
+		settings, err = j.jan.Resolve(ctx, fallback, asst, tid)
 		if err != nil {
 			if errors.Is(err, janstore.ErrNotFound) && th != nil && asst != "" && th.AssistantID == asst {
 				return nil, &RequestError{Status: http.StatusConflict, Type: "invalid_request_error", Param: "model",

@@ -367,6 +367,10 @@ func TestLockedThreadHTTP(t *testing.T) {
 	if st, b := say("assistant:a", "hello"); st != 200 {
 		t.Fatalf("first turn: %d %s", st, b)
 	}
+	// An assistant naming no model runs on the default model.
+	if got := rec.last(t).Model; got != testModel {
+		t.Errorf("assistant without a model: provider got model %q, want %q", got, testModel)
+	}
 	if st, b := say("assistant:b", "switch"); st != http.StatusConflict || !strings.Contains(b, "locked") {
 		t.Errorf("other assistant: %d %s", st, b)
 	}
@@ -376,6 +380,7 @@ func TestLockedThreadHTTP(t *testing.T) {
 	if got := rec.last(t).Messages[0]; got.Content != "I am A" {
 		t.Errorf("plain model on a thread of a: system prompt %q", got.Content)
 	}
+
 	var ms struct{ Data []threads.Message }
 	getJSON(t, base+"/v1/threads/locked/messages", &ms)
 	if len(ms.Data) != 4 || ms.Data[1].AssistantID != "a" || ms.Data[2].Content != "plain" {
