@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -85,10 +86,15 @@ func baselineCommand() *ucli.Command {
 				cfg.Model = "" // the first of --models
 			}
 			if cfg.DataDir == "" {
+				// The default data dir is best effort: a container without a
+				// home or with a read-only file system still serves chat.
 				dir, err := janstore.DefaultDir()
+				if err == nil {
+					err = os.MkdirAll(dir, 0o755)
+				}
 				if err != nil {
-					// A container without a home still serves; it just has no data dir.
 					slog.Warn("no data dir: assistants and the file thread store are off", "error", err)
+					dir = ""
 				}
 				cfg.DataDir = dir
 			}
