@@ -188,13 +188,10 @@ func (j *jangar) knownModel(ctx context.Context, id string) bool {
 	return true
 }
 
-// servesModel is knownModel for GET /v1/models/{model}, which also answers
-// for the default model and existing assistants.
-func (j *jangar) servesModel(ctx context.Context, def, id string) bool {
-	if id == def || (len(j.models) > 0 || j.jan != nil) && slices.Contains(j.modelIDs(ctx), id) {
-		return true
-	}
-	return false
+// servesModel reports whether GET /v1/models/{model} knows id: the
+// default model or anything GET /v1/models lists.
+func (j *jangar) servesModel(ctx context.Context, id string) bool {
+	return id == j.def || slices.Contains(j.modelIDs(ctx), id)
 }
 
 // turn is what a chat request needs to be remembered after it is answered.
