@@ -555,3 +555,35 @@ func TestThreadStoreConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestProfilesThroughThreads checks that the sim's profiles misbehave the
+// same on a thread: the recorder in front of the stream hides nothing.
+func TestProfilesThroughThreads(t *testing.T) {
+	cfg := fast()
+	cfg.DataDir, cfg.TimeScale = t.TempDir(), 0.01
+	base := serve(t, cfg).URL
+	for _, tc := range []struct {
+		profile    string
+		usage, bad int
+		done       bool
+	}{
+		{baseline.ProfileBrokenSSE, 1, 1, false}, // one non-JSON frame, no [DONE]
+		{baseline.ProfileNoUsage, 0, 0, true},    // no usage chunk although asked for
+		{baseline.ProfileOracle, 1, 0, true},     // the control
+	} {
+		req := task(t, "smoke-stream-count").ChatRequest("m", true)
+		req.Metadata = map[string]any{baseline.MetaProfile: tc.profile}
+		id := "prof-" + tc.profile
+		resp := post(t, context.Background(), base, req, map[string]string{threads.HeaderJanus: id})
+		fs := readFrames(t, resp.Body)
+		resp.Body.Close()
+		c, usage, done, bad := assemble(fs)
+		if usage != tc.usage || bad != tc.bad || done != tc.done {
+			t.Errorf("%s: usage %d bad %d done %v", tc.profile, usage, bad, done)
+		}
+		got := threadMessages(t, openFileStore(t, cfg.DataDir), id)
+		if len(got) != 2 || got[1] != "assistant:"+c {
+			t.Errorf("%s: stored %q, streamed %q", tc.profile, got, c)
+		}
+	}
+}
