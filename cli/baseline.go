@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -86,15 +85,11 @@ func baselineCommand() *ucli.Command {
 				cfg.Model = "" // the first of --models
 			}
 			if cfg.DataDir == "" {
-				// The default data dir is best effort: a container without a
-				// home or with a read-only file system still serves chat.
+				// The default data dir is best effort (a container may have no
+				// home) and created only when something is written to it.
 				dir, err := janstore.DefaultDir()
-				if err == nil {
-					err = os.MkdirAll(dir, 0o755)
-				}
 				if err != nil {
 					slog.Warn("no data dir: assistants and the file thread store are off", "error", err)
-					dir = ""
 				}
 				cfg.DataDir = dir
 			}
