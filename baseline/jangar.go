@@ -188,13 +188,10 @@ func (j *jangar) knownModel(ctx context.Context, id string) bool {
 	return true
 }
 
-// servesModel is knownModel for GET /v1/models/{model}, which also answers
-// for the default model and existing assistants.
-func (j *jangar) servesModel(ctx context.Context, def, id string) bool {
-	if id == def || (len(j.models) > 0 || j.jan != nil) && slices.Contains(j.modelIDs(ctx), id) {
-		return true
-	}
-	return false
+// servesModel reports whether GET /v1/models/{model} knows id: the
+// default model or anything GET /v1/models lists.
+func (j *jangar) servesModel(ctx context.Context, id string) bool {
+	return id == j.def || slices.Contains(j.modelIDs(ctx), id)
 }
 
 // turn is what a chat request needs to be remembered after it is answered.
@@ -220,6 +217,9 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 		return nil, badRequest("", "%v", err)
 	}
 	reqAsst, isAsst := strings.CutPrefix(chat.Model, AssistantPrefix)
+	if !isAsst {
+		reqAsst = ""
+	}
 	if isAsst && j.jan == nil {
 		return nil, notFound("model", "model %q names an assistant, but this server has no data dir (--data)", chat.Model)
 	}
@@ -245,11 +245,13 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 	}
 	var settings janstore.Settings
 	if j.jan != nil {
-		plain := chat.Model
-		if asst != "" {
-			plain = ""
+		// The model used unless a layer names one: the request's plain
+		// model, or the default model for a request naming an assistant.
+		fallback := chat.Model
+		if isAsst {
+			fallback = j.def
 		}
-		settings, err = j.jan.Resolve(ctx, plain, asst, tid)
+		settings, err = j.jan.Resolve(ctx, fallback, asst, tid)
 		if err != nil {
 			if errors.Is(err, janstore.ErrNotFound) && th != nil && asst != "" && th.AssistantID == asst {
 				return nil, &RequestError{Status: http.StatusConflict, Type: "invalid_request_error", Param: "model",

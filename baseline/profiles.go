@@ -146,6 +146,9 @@ func (p profile) beforeStep(ctx context.Context, sink Sink, i int, at time.Time)
 	if p.name != ProfileBrokenSSE || i != p.midStep {
 		return nil
 	}
+	if ts, ok := sink.(teeSink); ok {
+		sink = ts.Sink // a thread's recorder in front of the stream
+	}
 	if rs, ok := sink.(*streamSink); ok {
 		return rs.emitRaw(ctx, at, KindBadFrame, badFrame)
 	}

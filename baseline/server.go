@@ -142,7 +142,7 @@ func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
 	if !s.allowGet(w, r) {
 		return
 	}
-	if id := r.PathValue("model"); !s.jangar.servesModel(r.Context(), s.cfg.Model, id) {
+	if id := r.PathValue("model"); !s.jangar.servesModel(r.Context(), id) {
 		s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error",
 			Param: "model", Message: fmt.Sprintf("the model %q does not exist; this server serves %q", id, s.cfg.Model)})
 		return

@@ -101,9 +101,10 @@ func baselineCommand() *ucli.Command {
 				cfg.Model = "" // the first of --models
 			}
 			if cfg.DataDir == "" {
+				// The default data dir is best effort (a container may have no
+				// home) and created only when something is written to it.
 				dir, err := janstore.DefaultDir()
 				if err != nil {
-					// A container without a home still serves; it just has no data dir.
 					slog.Warn("no data dir: assistants and the file thread store are off", "error", err)
 				}
 				cfg.DataDir = dir

@@ -69,6 +69,9 @@ func (s *Store) CreateAssistant(ctx context.Context, a Assistant) (Assistant, er
 		a.CreatedAt = time.Now().Unix()
 	}
 	parent := filepath.Join(s.dir, assistantsDir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return Assistant{}, fmt.Errorf("create assistant %s: %w", a.ID, err)
+	}
 	tmp, err := os.MkdirTemp(parent, ".new-"+a.ID+"-")
 	if err != nil {
 		return Assistant{}, fmt.Errorf("create assistant %s: %w", a.ID, err)

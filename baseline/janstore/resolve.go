@@ -6,9 +6,10 @@ import (
 	"path/filepath"
 )
 
-// Resolve computes the effective settings of one turn: model is the plain
-// model the request names ("" when it names an assistant), assistantID the
-// assistant ("" for none) and threadID the thread ("" for none). Layers
+// Resolve computes the effective settings of one turn: model is the model
+// used when no layer names one (the request's plain model, or the server's
+// default), assistantID the assistant ("" for none) and threadID the thread
+// ("" for none). Layers
 // merge model < assistant < thread, field by field, the deepest winning.
 // The model itself is chosen the same way: a thread's model.json "id"
 // beats its assistant's, which beats the request's. An unknown assistant

@@ -64,7 +64,9 @@ type lockEntry struct {
 	refs int
 }
 
-// Open opens (creating if needed) the data directory dir.
+// Open opens the data directory dir. Nothing is created until something is
+// written: a server that is only benchmarked leaves no trace on disk, and
+// a missing folder reads as empty.
 func Open(dir string) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("open data dir: no directory given")
@@ -73,10 +75,8 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open data dir %s: %w", dir, err)
 	}
-	for _, d := range []string{modelsDir, assistantsDir, threadsDir} {
-		if err := os.MkdirAll(filepath.Join(abs, d), 0o755); err != nil {
-			return nil, fmt.Errorf("open data dir %s: %w", abs, err)
-		}
+	if st, err := os.Stat(abs); err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("open data dir %s: not a directory", abs)
 	}
 	return &Store{dir: abs, locks: map[string]*lockEntry{}}, nil
 }
@@ -154,6 +154,9 @@ func newID(prefix string) string {
 // skipped.
 func listDir(parent, record string) ([]string, error) {
 	ents, err := os.ReadDir(parent)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", parent, err)
 	}

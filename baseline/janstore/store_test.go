@@ -43,13 +43,48 @@ func msg(role, text string) threads.Message {
 		Role: role, Content: text}
 }
 
-// TestOpenLayout checks that Open lays out the three top-level folders.
-func TestOpenLayout(t *testing.T) {
-	s := open(t)
-	for _, d := range []string{"models", "assistants", "threads"} {
-		if st, err := os.Stat(filepath.Join(s.Dir(), d)); err != nil || !st.IsDir() {
-			t.Errorf("%s: %v", d, err)
+// TestLazyLayout checks that opening and reading a data dir creates
+// nothing, and that writes create the folders they need.
+func TestLazyLayout(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	s, err := janstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := s.Models(ctx); err != nil || len(ms) != 0 {
+		t.Errorf("models of a missing dir: %v %v", ms, err)
+	}
+	if as, err := s.Assistants(ctx); err != nil || len(as) != 0 {
+		t.Errorf("assistants of a missing dir: %v %v", as, err)
+	}
+	if ts, err := s.Threads(ctx); err != nil || len(ts) != 0 {
+		t.Errorf("threads of a missing dir: %v %v", ts, err)
+	}
+	if th, err := s.Load(ctx, "t"); err != nil || len(th.Messages) != 0 {
+		t.Errorf("load from a missing dir: %+v %v", th, err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("reading created the data dir: %v", err)
+	}
+	if _, err := s.CreateAssistant(ctx, janstore.Assistant{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(ctx, "t", "", []threads.Message{msg("user", "hi")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"assistants/a/assistant.json", "threads/t/thread.json", "threads/t/messages.jsonl"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
 		}
+	}
+	// A file where the data dir should be is an error at once.
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := janstore.Open(file); err == nil {
+		t.Error("Open accepted a file")
 	}
 }
 
