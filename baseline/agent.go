@@ -168,7 +168,8 @@ func (r *router) Open(ctx context.Context, req *Request) (Generation, error) {
 	vision := hasImage(lastUserMessage(req.Chat.Messages))
 	d.Model = r.models.pick(d, vision)
 	req.Routing = &d
-	if r.inner != nil && (d.Path == PathFast || r.knows(req.Chat.Messages)) {
+	known := r.inner != nil && r.knows(req.Chat.Messages)
+	if r.inner != nil && (known || (d.Path == PathFast && forcedTool(req.Chat.ToolChoice, req.Chat.Tools) == nil)) {
 		if d.Path == PathAgent {
 			d.Reason += "; oracle knows the task"
 		}

@@ -459,3 +459,29 @@ func errorUpstream(t *testing.T, upstream http.Handler, n int) *httptest.Server 
 }
 
 var _ = errors.New
+
+// TestSimHonoursRequiredToolChoice: an unknown prompt with tool_choice
+// "required" (or naming the function) gets a call of the client's tool
+// with schema-shaped arguments, not prose.
+func TestSimHonoursRequiredToolChoice(t *testing.T) {
+	ts := serve(t, fast())
+	tool := openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{Name: "get_weather",
+		Parameters: json.RawMessage(`{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"}},"required":["city","days"]}`)}}
+	for _, choice := range []any{"required", map[string]any{"type": "function", "function": map[string]any{"name": "get_weather"}}} {
+		for _, streamed := range []bool{true, false} {
+			req := agentReq("What is the weather in Paris for 3 days", streamed, nil)
+			req.Tools, req.ToolChoice = []openai.Tool{tool}, choice
+			got := answer(t, ts.URL, req)
+			if got.finish != "tool_calls" || len(got.calls) != 1 || got.calls[0].Function.Name != "get_weather" ||
+				got.calls[0].Function.Arguments != `{"city":"Paris","days":3}` {
+				t.Errorf("choice %v stream %v: %+v", choice, streamed, got)
+			}
+		}
+	}
+	// "auto" leaves the sim free to answer in prose.
+	req := agentReq("What is the weather in Paris", true, nil)
+	req.Tools, req.ToolChoice = []openai.Tool{tool}, "auto"
+	if got := answer(t, ts.URL, req); got.finish != "stop" || len(got.calls) != 0 {
+		t.Errorf("auto: %+v", got)
+	}
+}
