@@ -253,14 +253,7 @@ func guessArgs(params any, question string) string {
 		}
 		sortStrings(names)
 	}
-	caps := capWordRe.FindAllString(question, -1)
-	word := strings.TrimSpace(question)
-	for i := len(caps) - 1; i >= 0; i-- {
-		if i > 0 || len(caps) == 1 {
-			word = caps[i]
-			break
-		}
-	}
+	word := properNoun(question)
 	out := map[string]any{}
 	for _, n := range names {
 		p := sc.Properties[n]
@@ -285,6 +278,21 @@ func guessArgs(params any, question string) string {
 	}
 	r, _ := json.Marshal(out)
 	return string(r)
+}
+
+// properNoun is the first capitalised word of question that does not start
+// a sentence ("Paris" in "What is the weather in Paris? Use the tool."),
+// else the question itself.
+func properNoun(question string) string {
+	for _, loc := range capWordRe.FindAllStringIndex(question, -1) {
+		before := strings.TrimRight(question[:loc[0]], " \t\n\"'(")
+		if before == "" || strings.HasSuffix(before, ".") || strings.HasSuffix(before, "?") ||
+			strings.HasSuffix(before, "!") || strings.HasSuffix(before, ":") {
+			continue
+		}
+		return question[loc[0]:loc[1]]
+	}
+	return strings.TrimSpace(question)
 }
 
 func sortStrings(ss []string) {
