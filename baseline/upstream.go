@@ -158,8 +158,8 @@ func (d zeroTempDoer) Do(r *http.Request) (*http.Response, error) {
 // temperature, keeping every other byte as go-openai wrote it.
 func withZeroTemperature(b []byte) []byte {
 	var probe map[string]json.RawMessage
-	if json.Unmarshal(b, &probe) != nil {
-		return b
+	if json.Unmarshal(b, &probe) != nil || probe == nil {
+		return b // not an object (null included): nothing to fix
 	}
 	if _, ok := probe["temperature"]; ok {
 		return b

@@ -240,3 +240,37 @@ func TestProbe(t *testing.T) {
 func slogTo(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// TestOpenAIModelsPerPath checks which upstream model each path calls:
+// fast, agent, vision, and a model pinned by metadata.routing_decision.
+func TestOpenAIModelsPerPath(t *testing.T) {
+	_, up, rec := simUpstream(t)
+	cfg := fast()
+	cfg.ProviderName = baseline.ProviderOpenAI
+	cfg.Upstream = baseline.UpstreamConfig{URL: up.URL + "/v1",
+		Models: baseline.Models{Default: "m-default", Fast: "m-fast", Agent: "m-agent", Vision: "m-vision"}}
+	ts := serve(t, cfg)
+	vision := task(t, "smoke-vision-color").ChatRequest(testModel, true)
+	cases := []struct {
+		req   wire.ChatRequest
+		model string
+	}{
+		// A greeting: the fast model.
+		{agentReq("hello", true, nil), "m-fast"},
+		// Arithmetic: the agent model.
+		{agentReq("What is 2+2?", true, nil), "m-agent"},
+		// An image question: the vision model.
+		{vision, "m-vision"},
+		// A pinned model wins.
+		{agentReq("hello", true, map[string]any{"routing_decision": map[string]any{"path": "fast", "model": "m-pinned"}}), "m-pinned"},
+	}
+	for _, tc := range cases {
+		s := stream(t, ts.URL, tc.req, nil)
+		if got := s.header.Get(baseline.HeaderRouteModel); got != tc.model || routingOf(t, s).Model != tc.model {
+			t.Errorf("%q: route model %q", wire.LastUser(tc.req.Messages), got)
+		}
+		if !strings.Contains(rec.last(), `"model":"`+tc.model+`"`) {
+			t.Errorf("%q: upstream got %s", wire.LastUser(tc.req.Messages), rec.last())
+		}
+	}
+}
