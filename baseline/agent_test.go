@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -277,6 +276,12 @@ func TestKeepAliveDuringSlowTool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a 5 s tool")
 	}
+	keepAliveDuringSlowTool(t, 1500*time.Millisecond)
+}
+
+// keepAliveDuringSlowTool streams a request whose tool takes 5 s and fails
+// when the client saw a silence longer than limit.
+func keepAliveDuringSlowTool(t *testing.T, limit time.Duration) {
 	cfg := fast()
 	cfg.KeepAlive = 0 // the default
 	cfg.Tools = tools.Default().With(tools.Tool{Name: "slow", Description: "takes 5 s",
@@ -314,8 +319,8 @@ func TestKeepAliveDuringSlowTool(t *testing.T) {
 	}
 	pings := strings.Count(body.String(), ": ping")
 	t.Logf("longest gap %v over %d reads, %d keep-alives", worst, len(gaps), pings)
-	if worst > 1500*time.Millisecond || pings < 4 {
-		t.Errorf("longest gap %v (want ≤ 1.5 s), %d keep-alives (want ≥ 4 during 5 s)", worst, pings)
+	if worst > limit || pings < 4 {
+		t.Errorf("longest gap %v (want ≤ %v), %d keep-alives (want ≥ 4 during 5 s)", worst, limit, pings)
 	}
 	if !strings.HasSuffix(body.String(), "data: [DONE]\n\n") {
 		t.Error("no [DONE] at the end")
@@ -457,8 +462,6 @@ func errorUpstream(t *testing.T, upstream http.Handler, n int) *httptest.Server 
 	t.Cleanup(ts.Close)
 	return ts
 }
-
-var _ = errors.New
 
 // TestSimHonoursRequiredToolChoice: an unknown prompt with tool_choice
 // "required" (or naming the function) gets a call of the client's tool
