@@ -293,8 +293,10 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 			if err != nil {
 				return out, err
 			}
+			// No "name" on the tool message: OpenAI's schema has only
+			// tool_call_id, and strict upstreams reject extra fields.
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool,
-				ToolCallID: tc.ID, Name: tc.Function.Name, Content: result})
+				ToolCallID: tc.ID, Content: result})
 		}
 	}
 	out.FinishReason = "length"

@@ -154,20 +154,32 @@ func longestExpr(text string) string {
 // msgs.
 func simAnswer(msgs []openai.ChatCompletionMessage, emit func(wire.Delta) error) (TurnResult, error) {
 	var parts []string
+	// Tool messages name their call by id; the assistant turn before them
+	// says which tool that was.
+	names := map[string]string{}
+	for _, m := range msgs {
+		for _, tc := range m.ToolCalls {
+			names[tc.ID] = tc.Function.Name
+		}
+	}
 	for i := len(msgs) - 1; i >= 0 && msgs[i].Role == openai.ChatMessageRoleTool; i-- {
 		m := msgs[i]
+		name := names[m.ToolCallID]
+		if name == "" {
+			name = m.Name
+		}
 		out := strings.TrimSpace(m.Content)
 		var s string
 		switch {
 		case strings.HasPrefix(out, "error:"):
-			s = fmt.Sprintf("The %s tool failed (%s), so I cannot give a verified answer.", m.Name, strings.TrimPrefix(out, "error: "))
-		case m.Name == tools.NameCalculator:
+			s = fmt.Sprintf("The %s tool failed (%s), so I cannot give a verified answer.", name, strings.TrimPrefix(out, "error: "))
+		case name == tools.NameCalculator:
 			s = "The result is " + out + "."
-		case m.Name == tools.NameSearch:
+		case name == tools.NameSearch:
 			s = "Here is what I found:\n" + out
-		case m.Name == tools.NameFetch:
+		case name == tools.NameFetch:
 			s = "The page says:\n" + clipText(out, 1500)
-		case m.Name == tools.NameRunCode:
+		case name == tools.NameRunCode:
 			s = "I ran the code in the sandbox:\n" + out
 		default:
 			s = out
