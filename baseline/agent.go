@@ -173,7 +173,12 @@ func (r *router) Open(ctx context.Context, req *Request) (Generation, error) {
 		if d.Path == PathAgent {
 			d.Reason += "; oracle knows the task"
 		}
-		return r.inner.Open(ctx, req)
+		g, err := r.inner.Open(ctx, req)
+		if err != nil || !req.Chat.Debug {
+			return g, err
+		}
+		return &debugGen{Generation: g, payload: map[string]any{"path": d.Path, "reason": d.Reason,
+			"model": d.Model, "provider": r.inner.Name(), "oracle": known}}, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open: %w", err)
@@ -572,4 +577,23 @@ func stepsOf(cfg Config) int {
 		return cfg.MaxAgentSteps
 	}
 	return DefaultMaxAgentSteps
+}
+
+// debugGen adds a debug event before an inner provider's answer, for
+// requests with debug: true that the agent loop does not handle.
+type debugGen struct {
+	Generation
+	payload map[string]any
+}
+
+// Run implements Generation.
+func (g *debugGen) Run(ctx context.Context, sink Sink) (Outcome, error) {
+	b, err := json.Marshal(g.payload)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("encode debug event: %w", err)
+	}
+	if err := sink.Emit(ctx, Event{Kind: KindJanus, Delta: wire.Delta{Janus: &wire.JanusEvent{Event: EventDebug, Payload: b}}}); err != nil {
+		return Outcome{}, err
+	}
+	return g.Generation.Run(ctx, sink)
 }

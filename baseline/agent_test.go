@@ -211,6 +211,14 @@ func TestAgentDebugEvents(t *testing.T) {
 	if got := eventNames(janusEvents(s)); got != "debug,tool_start,tool_end,debug" {
 		t.Errorf("events %s", got)
 	}
+	// The fast path (the sim's own script) gets one debug event too, and
+	// the answer is unchanged.
+	hello := agentReq("hello", true, nil)
+	hello.Debug = true
+	dbg, plainHello := stream(t, ts.URL, hello, nil), stream(t, ts.URL, agentReq("hello", true, nil), nil)
+	if eventNames(janusEvents(dbg)) != "debug" || dbg.content != plainHello.content {
+		t.Errorf("fast path debug: events %q, content %q vs %q", eventNames(janusEvents(dbg)), dbg.content, plainHello.content)
+	}
 	plain := stream(t, ts.URL, agentReq("What is 2^10?", true, nil), nil)
 	if strings.Contains(eventNames(janusEvents(plain)), "debug") {
 		t.Error("debug events without debug: true")

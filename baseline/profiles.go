@@ -170,6 +170,9 @@ func (p profile) quirks() streamQuirks {
 // quirksOf returns the handler-level quirks of a generation; only sim
 // generations have any.
 func quirksOf(g Generation) streamQuirks {
+	if w, ok := g.(*debugGen); ok {
+		g = w.Generation
+	}
 	if sg, ok := g.(*simGeneration); ok {
 		return sg.prof.quirks()
 	}
