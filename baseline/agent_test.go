@@ -372,19 +372,35 @@ func TestUsageAfterClientAbort(t *testing.T) {
 			<-ctx.Done()
 			return tools.Result{}, ctx.Err()
 		}})
-	s, err := baseline.New(cfg)
+	sim, err := baseline.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The openai provider in front of a sim upstream that paces an hour per
+	// token: the abort happens while go-openai is reading the upstream.
+	slow := fast()
+	slow.Pace = baseline.Pace{TTFT: -1, PerToken: time.Hour}
+	up := serve(t, slow)
+	ocfg := fast()
+	ocfg.KeepAlive = -1
+	ocfg.ProviderName = baseline.ProviderOpenAI
+	ocfg.Upstream = baseline.UpstreamConfig{URL: up.URL + "/v1", Models: baseline.Models{Default: testModel}}
+	oa, err := baseline.New(ocfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name    string
+		s       *baseline.Server
 		req     wire.ChatRequest
 		trigger string
 	}{
 		// Fast path (sim script paced an hour per token): abort after the first token.
-		{"fast", task(t, "smoke-stream-count").ChatRequest(testModel, true), `"content":"1"`},
+		{"fast", sim, task(t, "smoke-stream-count").ChatRequest(testModel, true), `"content":"1"`},
 		// Agent path: abort while the tool runs.
-		{"agent", agentReq("go", true, map[string]any{"routing_decision": "agent", baseline.MetaSimTool: "wait"}), `"event":"tool_start"`},
+		{"agent", sim, agentReq("go", true, map[string]any{"routing_decision": "agent", baseline.MetaSimTool: "wait"}), `"event":"tool_start"`},
+		// openai provider: abort mid-upstream-stream.
+		{"openai", oa, task(t, "smoke-stream-count").ChatRequest(testModel, true), `"content":"1"`},
 	} {
 		tc.req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		body, _ := json.Marshal(tc.req)
@@ -392,7 +408,7 @@ func TestUsageAfterClientAbort(t *testing.T) {
 		rec := &abortRecorder{hdr: http.Header{}, trigger: tc.trigger, cancel: cancel}
 		r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", bytes.NewReader(body)).WithContext(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); s.Handler().ServeHTTP(rec, r) }()
+		go func() { defer close(done); tc.s.Handler().ServeHTTP(rec, r) }()
 		select {
 		case <-done:
 		case <-time.After(20 * time.Second):
