@@ -17,13 +17,12 @@ import (
 	"github.com/janus-bench/janus/scorer"
 )
 
-// Frame kinds of the agent path, passed to an EventObserver.
+// Frame kinds of the agent path, passed to an EventObserver (KindArtifact
+// is declared with the others).
 const (
 	// KindJanus is a delta.janus structured event (tool_start, tool_end,
 	// sandbox_start, sandbox_end, debug).
 	KindJanus = "janus"
-	// KindArtifact is a delta carrying artifact descriptors.
-	KindArtifact = "artifact"
 )
 
 // FinishError is the finish_reason of a stream that ended because the

@@ -41,6 +41,8 @@ const (
 	KindReasoning = "reasoning"
 	KindContent   = "content"
 	KindToolCall  = "tool_call"
+	// KindArtifact carries artifact descriptors (delta.artifacts).
+	KindArtifact  = "artifact"
 	KindFinish    = "finish"
 	KindUsage     = "usage"
 	KindDone      = "done"
