@@ -234,8 +234,11 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 	offered = append(offered, chat.Tools...)
 	emit := func(d wire.Delta) error {
 		kind := KindContent
-		if d.Content == "" && d.ReasoningContent != "" {
+		switch {
+		case d.Content == "" && d.ReasoningContent != "":
 			kind = KindReasoning
+		case d.Content == "" && len(d.Artifacts) > 0:
+			kind = KindArtifact
 		}
 		return sink.Emit(ctx, Event{Kind: kind, Delta: d})
 	}

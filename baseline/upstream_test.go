@@ -274,3 +274,26 @@ func TestOpenAIModelsPerPath(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAIRelaysUpstreamArtifacts: artifacts a Janus-aware upstream
+// sends (which go-openai's types drop) reach the client, streamed and not.
+// The front is pinned to its fast path so that the upstream, not the front,
+// runs the image tool.
+func TestOpenAIRelaysUpstreamArtifacts(t *testing.T) {
+	_, up, _ := simUpstream(t)
+	ts := front(t, up.URL)
+	pin := map[string]any{"routing_decision": "fast"}
+	s := stream(t, ts.URL, agentReq("Draw a bar chart of sales: north 10, south 25", true, pin), nil)
+	arts := artifactsOf(s)
+	if len(arts) != 1 || !strings.HasPrefix(arts[0].URL, up.URL) || !s.doneLast {
+		t.Fatalf("streamed artifacts %+v", arts)
+	}
+	checkArtifact(t, arts[0], "image/png")
+	resp := post(t, context.Background(), ts.URL, agentReq("Draw a bar chart of sales: north 10, south 25", false, pin), nil)
+	defer resp.Body.Close()
+	var c wire.Completion
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || len(c.Choices) != 1 || len(c.Choices[0].Message.Artifacts) != 1 {
+		t.Fatalf("completion %+v: %v", c, err)
+	}
+	checkArtifact(t, c.Choices[0].Message.Artifacts[0], "image/png")
+}
