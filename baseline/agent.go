@@ -3,8 +3,10 @@ package baseline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -259,6 +261,19 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 			t.Tools, t.ToolChoice = chat.Tools, chat.ToolChoice
 		}
 		res, err := g.r.brain.Turn(ctx, t, emit)
+		if err != nil && g.agent && toolsRefused(err) && len(offered) > len(chat.Tools) {
+			// A model without function calling (many local ones) refuses
+			// the request outright: answer without the local tools rather
+			// than fail it.
+			g.r.log.LogAttrs(ctx, slog.LevelWarn, "upstream refused tools; answering without local tools",
+				slog.String("request_id", g.req.ID), slog.String("model", g.model), slog.Any("error", err))
+			if e := emit(wire.Delta{ReasoningContent: "The model cannot call tools; answering directly.\n"}); e != nil {
+				return out, e
+			}
+			offered, choice = chat.Tools, chat.ToolChoice
+			t.Tools, t.ToolChoice = offered, choice
+			res, err = g.r.brain.Turn(ctx, t, emit)
+		}
 		g.account(msgs, offered, res)
 		if err != nil {
 			return out, fmt.Errorf("%s turn %d: %w", g.r.brain.Name(), step+1, err)
@@ -598,4 +613,20 @@ func (g *debugGen) Run(ctx context.Context, sink Sink) (Outcome, error) {
 		return Outcome{}, err
 	}
 	return g.Generation.Run(ctx, sink)
+}
+
+// toolsRefused reports an upstream 400 that names tools or functions: the
+// model does not support function calling.
+func toolsRefused(err error) bool {
+	var ae *openai.APIError
+	if errors.As(err, &ae) && ae.HTTPStatusCode == http.StatusBadRequest {
+		m := strings.ToLower(ae.Message)
+		return strings.Contains(m, "tool") || strings.Contains(m, "function")
+	}
+	var re *openai.RequestError
+	if errors.As(err, &re) && re.HTTPStatusCode == http.StatusBadRequest {
+		m := strings.ToLower(string(re.Body) + " " + re.Error())
+		return strings.Contains(m, "tool") || strings.Contains(m, "function")
+	}
+	return false
 }

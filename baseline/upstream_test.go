@@ -297,3 +297,29 @@ func TestOpenAIRelaysUpstreamArtifacts(t *testing.T) {
 	}
 	checkArtifact(t, c.Choices[0].Message.Artifacts[0], "image/png")
 }
+
+// TestOpenAIUpstreamWithoutTools: a model that refuses function calling
+// (Ollama answers 400 "does not support tools") still answers agent-path
+// requests, without the local tools, streamed and not.
+func TestOpenAIUpstreamWithoutTools(t *testing.T) {
+	h, _, _ := simUpstream(t)
+	noTools := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(raw), `"tools":[`) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"error":{"message":"registry.ollama.ai/library/tiny does not support tools","type":"api_error"}}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		h.ServeHTTP(w, r)
+	}))
+	defer noTools.Close()
+	ts := front(t, noTools.URL)
+	for _, streamed := range []bool{true, false} {
+		got := answer(t, ts.URL, agentReq("Search for the latest Go release", streamed, nil))
+		if got.route != baseline.PathAgent || got.finish != "stop" || got.content == "" || got.errChunk != "" {
+			t.Errorf("stream=%v: %+v", streamed, got)
+		}
+	}
+}
