@@ -115,6 +115,10 @@ func TestInputErrorsExit2(t *testing.T) {
 		{"unknown command", []string{"bnech"}, "bnech"},
 		// A malformed header.
 		{"bad header", []string{"bench", "probe", "--header", "nocolon"}, "nocolon"},
+		// An unknown baseline provider.
+		{"bad provider", []string{"baseline", "--provider", "gpt"}, `"gpt"`},
+		// A corpus directory that does not exist.
+		{"bad corpus", []string{"baseline", "--corpus", "/no/such/dir"}, "/no/such/dir"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,8 +3,10 @@ package baseline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -17,13 +19,12 @@ import (
 	"github.com/janus-bench/janus/scorer"
 )
 
-// Frame kinds of the agent path, passed to an EventObserver.
+// Frame kinds of the agent path, passed to an EventObserver (KindArtifact
+// is declared with the others).
 const (
 	// KindJanus is a delta.janus structured event (tool_start, tool_end,
 	// sandbox_start, sandbox_end, debug).
 	KindJanus = "janus"
-	// KindArtifact is a delta carrying artifact descriptors.
-	KindArtifact = "artifact"
 )
 
 // FinishError is the finish_reason of a stream that ended because the
@@ -168,11 +169,17 @@ func (r *router) Open(ctx context.Context, req *Request) (Generation, error) {
 	vision := hasImage(lastUserMessage(req.Chat.Messages))
 	d.Model = r.models.pick(d, vision)
 	req.Routing = &d
-	if r.inner != nil && (d.Path == PathFast || r.knows(req.Chat.Messages)) {
+	known := r.inner != nil && r.knows(req.Chat.Messages)
+	if r.inner != nil && (known || (d.Path == PathFast && forcedTool(req.Chat.ToolChoice, req.Chat.Tools) == nil)) {
 		if d.Path == PathAgent {
 			d.Reason += "; oracle knows the task"
 		}
-		return r.inner.Open(ctx, req)
+		g, err := r.inner.Open(ctx, req)
+		if err != nil || !req.Chat.Debug {
+			return g, err
+		}
+		return &debugGen{Generation: g, payload: map[string]any{"path": d.Path, "reason": d.Reason,
+			"model": d.Model, "provider": r.inner.Name(), "oracle": known}}, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open: %w", err)
@@ -229,8 +236,11 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 	offered = append(offered, chat.Tools...)
 	emit := func(d wire.Delta) error {
 		kind := KindContent
-		if d.Content == "" && d.ReasoningContent != "" {
+		switch {
+		case d.Content == "" && d.ReasoningContent != "":
 			kind = KindReasoning
+		case d.Content == "" && len(d.Artifacts) > 0:
+			kind = KindArtifact
 		}
 		return sink.Emit(ctx, Event{Kind: kind, Delta: d})
 	}
@@ -251,6 +261,19 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 			t.Tools, t.ToolChoice = chat.Tools, chat.ToolChoice
 		}
 		res, err := g.r.brain.Turn(ctx, t, emit)
+		if err != nil && g.agent && toolsRefused(err) && len(offered) > len(chat.Tools) {
+			// A model without function calling (many local ones) refuses
+			// the request outright: answer without the local tools rather
+			// than fail it.
+			g.r.log.LogAttrs(ctx, slog.LevelWarn, "upstream refused tools; answering without local tools",
+				slog.String("request_id", g.req.ID), slog.String("model", g.model), slog.Any("error", err))
+			if e := emit(wire.Delta{ReasoningContent: "The model cannot call tools; answering directly.\n"}); e != nil {
+				return out, e
+			}
+			offered, choice = chat.Tools, chat.ToolChoice
+			t.Tools, t.ToolChoice = offered, choice
+			res, err = g.r.brain.Turn(ctx, t, emit)
+		}
 		g.account(msgs, offered, res)
 		if err != nil {
 			return out, fmt.Errorf("%s turn %d: %w", g.r.brain.Name(), step+1, err)
@@ -292,8 +315,10 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 			if err != nil {
 				return out, err
 			}
+			// No "name" on the tool message: OpenAI's schema has only
+			// tool_call_id, and strict upstreams reject extra fields.
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool,
-				ToolCallID: tc.ID, Name: tc.Function.Name, Content: result})
+				ToolCallID: tc.ID, Content: result})
 		}
 	}
 	out.FinishReason = "length"
@@ -569,4 +594,39 @@ func stepsOf(cfg Config) int {
 		return cfg.MaxAgentSteps
 	}
 	return DefaultMaxAgentSteps
+}
+
+// debugGen adds a debug event before an inner provider's answer, for
+// requests with debug: true that the agent loop does not handle.
+type debugGen struct {
+	Generation
+	payload map[string]any
+}
+
+// Run implements Generation.
+func (g *debugGen) Run(ctx context.Context, sink Sink) (Outcome, error) {
+	b, err := json.Marshal(g.payload)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("encode debug event: %w", err)
+	}
+	if err := sink.Emit(ctx, Event{Kind: KindJanus, Delta: wire.Delta{Janus: &wire.JanusEvent{Event: EventDebug, Payload: b}}}); err != nil {
+		return Outcome{}, err
+	}
+	return g.Generation.Run(ctx, sink)
+}
+
+// toolsRefused reports an upstream 400 that names tools or functions: the
+// model does not support function calling.
+func toolsRefused(err error) bool {
+	var ae *openai.APIError
+	if errors.As(err, &ae) && ae.HTTPStatusCode == http.StatusBadRequest {
+		m := strings.ToLower(ae.Message)
+		return strings.Contains(m, "tool") || strings.Contains(m, "function")
+	}
+	var re *openai.RequestError
+	if errors.As(err, &re) && re.HTTPStatusCode == http.StatusBadRequest {
+		m := strings.ToLower(string(re.Body) + " " + re.Error())
+		return strings.Contains(m, "tool") || strings.Contains(m, "function")
+	}
+	return false
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -212,6 +211,14 @@ func TestAgentDebugEvents(t *testing.T) {
 	if got := eventNames(janusEvents(s)); got != "debug,tool_start,tool_end,debug" {
 		t.Errorf("events %s", got)
 	}
+	// The fast path (the sim's own script) gets one debug event too, and
+	// the answer is unchanged.
+	hello := agentReq("hello", true, nil)
+	hello.Debug = true
+	dbg, plainHello := stream(t, ts.URL, hello, nil), stream(t, ts.URL, agentReq("hello", true, nil), nil)
+	if eventNames(janusEvents(dbg)) != "debug" || dbg.content != plainHello.content {
+		t.Errorf("fast path debug: events %q, content %q vs %q", eventNames(janusEvents(dbg)), dbg.content, plainHello.content)
+	}
 	plain := stream(t, ts.URL, agentReq("What is 2^10?", true, nil), nil)
 	if strings.Contains(eventNames(janusEvents(plain)), "debug") {
 		t.Error("debug events without debug: true")
@@ -277,6 +284,12 @@ func TestKeepAliveDuringSlowTool(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a 5 s tool")
 	}
+	keepAliveDuringSlowTool(t, 1500*time.Millisecond)
+}
+
+// keepAliveDuringSlowTool streams a request whose tool takes 5 s and fails
+// when the client saw a silence longer than limit.
+func keepAliveDuringSlowTool(t *testing.T, limit time.Duration) {
 	cfg := fast()
 	cfg.KeepAlive = 0 // the default
 	cfg.Tools = tools.Default().With(tools.Tool{Name: "slow", Description: "takes 5 s",
@@ -314,8 +327,8 @@ func TestKeepAliveDuringSlowTool(t *testing.T) {
 	}
 	pings := strings.Count(body.String(), ": ping")
 	t.Logf("longest gap %v over %d reads, %d keep-alives", worst, len(gaps), pings)
-	if worst > 1500*time.Millisecond || pings < 4 {
-		t.Errorf("longest gap %v (want ≤ 1.5 s), %d keep-alives (want ≥ 4 during 5 s)", worst, pings)
+	if worst > limit || pings < 4 {
+		t.Errorf("longest gap %v (want ≤ %v), %d keep-alives (want ≥ 4 during 5 s)", worst, limit, pings)
 	}
 	if !strings.HasSuffix(body.String(), "data: [DONE]\n\n") {
 		t.Error("no [DONE] at the end")
@@ -359,19 +372,35 @@ func TestUsageAfterClientAbort(t *testing.T) {
 			<-ctx.Done()
 			return tools.Result{}, ctx.Err()
 		}})
-	s, err := baseline.New(cfg)
+	sim, err := baseline.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The openai provider in front of a sim upstream that paces an hour per
+	// token: the abort happens while go-openai is reading the upstream.
+	slow := fast()
+	slow.Pace = baseline.Pace{TTFT: -1, PerToken: time.Hour}
+	up := serve(t, slow)
+	ocfg := fast()
+	ocfg.KeepAlive = -1
+	ocfg.ProviderName = baseline.ProviderOpenAI
+	ocfg.Upstream = baseline.UpstreamConfig{URL: up.URL + "/v1", Models: baseline.Models{Default: testModel}}
+	oa, err := baseline.New(ocfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name    string
+		s       *baseline.Server
 		req     wire.ChatRequest
 		trigger string
 	}{
 		// Fast path (sim script paced an hour per token): abort after the first token.
-		{"fast", task(t, "smoke-stream-count").ChatRequest(testModel, true), `"content":"1"`},
+		{"fast", sim, task(t, "smoke-stream-count").ChatRequest(testModel, true), `"content":"1"`},
 		// Agent path: abort while the tool runs.
-		{"agent", agentReq("go", true, map[string]any{"routing_decision": "agent", baseline.MetaSimTool: "wait"}), `"event":"tool_start"`},
+		{"agent", sim, agentReq("go", true, map[string]any{"routing_decision": "agent", baseline.MetaSimTool: "wait"}), `"event":"tool_start"`},
+		// openai provider: abort mid-upstream-stream.
+		{"openai", oa, task(t, "smoke-stream-count").ChatRequest(testModel, true), `"content":"1"`},
 	} {
 		tc.req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		body, _ := json.Marshal(tc.req)
@@ -379,7 +408,7 @@ func TestUsageAfterClientAbort(t *testing.T) {
 		rec := &abortRecorder{hdr: http.Header{}, trigger: tc.trigger, cancel: cancel}
 		r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", bytes.NewReader(body)).WithContext(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); s.Handler().ServeHTTP(rec, r) }()
+		go func() { defer close(done); tc.s.Handler().ServeHTTP(rec, r) }()
 		select {
 		case <-done:
 		case <-time.After(20 * time.Second):
@@ -458,4 +487,28 @@ func errorUpstream(t *testing.T, upstream http.Handler, n int) *httptest.Server 
 	return ts
 }
 
-var _ = errors.New
+// TestSimHonoursRequiredToolChoice: an unknown prompt with tool_choice
+// "required" (or naming the function) gets a call of the client's tool
+// with schema-shaped arguments, not prose.
+func TestSimHonoursRequiredToolChoice(t *testing.T) {
+	ts := serve(t, fast())
+	tool := openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{Name: "get_weather",
+		Parameters: json.RawMessage(`{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"}},"required":["city","days"]}`)}}
+	for _, choice := range []any{"required", map[string]any{"type": "function", "function": map[string]any{"name": "get_weather"}}} {
+		for _, streamed := range []bool{true, false} {
+			req := agentReq("What is the weather in Paris for 3 days", streamed, nil)
+			req.Tools, req.ToolChoice = []openai.Tool{tool}, choice
+			got := answer(t, ts.URL, req)
+			if got.finish != "tool_calls" || len(got.calls) != 1 || got.calls[0].Function.Name != "get_weather" ||
+				got.calls[0].Function.Arguments != `{"city":"Paris","days":3}` {
+				t.Errorf("choice %v stream %v: %+v", choice, streamed, got)
+			}
+		}
+	}
+	// "auto" leaves the sim free to answer in prose.
+	req := agentReq("What is the weather in Paris", true, nil)
+	req.Tools, req.ToolChoice = []openai.Tool{tool}, "auto"
+	if got := answer(t, ts.URL, req); got.finish != "stop" || len(got.calls) != 0 {
+		t.Errorf("auto: %+v", got)
+	}
+}

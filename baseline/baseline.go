@@ -6,9 +6,12 @@
 // any network, API key or model.
 //
 // The HTTP layer speaks only internal/wire types and delegates the answer to
-// a Provider. Today the only provider is the deterministic sim, which
-// answers suite prompts with their reference answers at a configurable pace.
-// Real upstreams and agent paths plug in behind the same interface later.
+// a Provider. The default provider classifies each request (Classify) and
+// answers the fast path with the deterministic sim, which knows suite
+// prompts' reference answers and paces them, and the agent path with a
+// tool loop (agent.go) over local tools (internal/tools). The openai
+// provider puts any OpenAI-compatible upstream behind the same loop
+// (upstream.go).
 package baseline
 
 import (
@@ -39,6 +42,8 @@ const (
 	KindReasoning = "reasoning"
 	KindContent   = "content"
 	KindToolCall  = "tool_call"
+	// KindArtifact carries artifact descriptors (delta.artifacts).
+	KindArtifact  = "artifact"
 	KindFinish    = "finish"
 	KindUsage     = "usage"
 	KindDone      = "done"

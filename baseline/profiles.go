@@ -173,8 +173,13 @@ func (p profile) quirks() streamQuirks {
 // quirksOf returns the handler-level quirks of a generation; only sim
 // generations have any.
 func quirksOf(g Generation) streamQuirks {
+	// A thread's wrapper, then a debug wrapper, may sit around the sim's
+	// generation.
 	if w, ok := g.(interface{ Unwrap() Generation }); ok {
 		g = w.Unwrap()
+	}
+	if w, ok := g.(*debugGen); ok {
+		g = w.Generation
 	}
 	if sg, ok := g.(*simGeneration); ok {
 		return sg.prof.quirks()

@@ -152,9 +152,16 @@ func Classify(req *wire.ChatRequest) (RoutingDecision, error) {
 	if w, ok := firstPhrase(words, toolWords); ok {
 		return RoutingDecision{Path: PathAgent, Reason: fmt.Sprintf("tool keyword %q", w)}, nil
 	}
-	total := 0
+	// A token is at least one byte, so short conversations skip the
+	// tokenizer: this runs before the first byte of every answer.
+	size, total := 0, 0
 	for _, m := range req.Messages {
-		total += tokens.Count(wire.TextOf(m))
+		size += len(wire.TextOf(m))
+	}
+	if size > LongPromptTokens {
+		for _, m := range req.Messages {
+			total += tokens.Count(wire.TextOf(m))
+		}
 	}
 	if total > LongPromptTokens {
 		return RoutingDecision{Path: PathAgent, Reason: fmt.Sprintf("long prompt (%d tokens)", total)}, nil

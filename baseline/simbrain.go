@@ -56,6 +56,15 @@ func (simBrain) Turn(ctx context.Context, t Turn, emit func(wire.Delta) error) (
 			offered[tl.Function.Name] = true
 		}
 	}
+	if ft := forcedTool(t.ToolChoice, t.Tools); ft != nil {
+		// tool_choice demands a (client) tool: call it with arguments
+		// guessed from its schema and the question.
+		name, args := ft.Function.Name, guessArgs(ft.Function.Parameters, wire.LastUser(msgs))
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%d\x00%s\x00%s", len(msgs), name, args)
+		return TurnResult{FinishReason: "tool_calls", ToolCalls: []openai.ToolCall{{ID: fmt.Sprintf("call_sim_%016x", h.Sum64()),
+			Type: openai.ToolTypeFunction, Function: openai.FunctionCall{Name: name, Arguments: args}}}}, nil
+	}
 	name, args := simPlan(t.Chat, wire.LastUser(msgs))
 	if name == "" || !offered[name] {
 		return simSay(emit, "", improvise(0, messagesHash(msgs), wire.LastUser(msgs)))
@@ -145,20 +154,32 @@ func longestExpr(text string) string {
 // msgs.
 func simAnswer(msgs []openai.ChatCompletionMessage, emit func(wire.Delta) error) (TurnResult, error) {
 	var parts []string
+	// Tool messages name their call by id; the assistant turn before them
+	// says which tool that was.
+	names := map[string]string{}
+	for _, m := range msgs {
+		for _, tc := range m.ToolCalls {
+			names[tc.ID] = tc.Function.Name
+		}
+	}
 	for i := len(msgs) - 1; i >= 0 && msgs[i].Role == openai.ChatMessageRoleTool; i-- {
 		m := msgs[i]
+		name := names[m.ToolCallID]
+		if name == "" {
+			name = m.Name
+		}
 		out := strings.TrimSpace(m.Content)
 		var s string
 		switch {
 		case strings.HasPrefix(out, "error:"):
-			s = fmt.Sprintf("The %s tool failed (%s), so I cannot give a verified answer.", m.Name, strings.TrimPrefix(out, "error: "))
-		case m.Name == tools.NameCalculator:
+			s = fmt.Sprintf("The %s tool failed (%s), so I cannot give a verified answer.", name, strings.TrimPrefix(out, "error: "))
+		case name == tools.NameCalculator:
 			s = "The result is " + out + "."
-		case m.Name == tools.NameSearch:
+		case name == tools.NameSearch:
 			s = "Here is what I found:\n" + out
-		case m.Name == tools.NameFetch:
+		case name == tools.NameFetch:
 			s = "The page says:\n" + clipText(out, 1500)
-		case m.Name == tools.NameRunCode:
+		case name == tools.NameRunCode:
 			s = "I ran the code in the sandbox:\n" + out
 		default:
 			s = out
@@ -184,4 +205,112 @@ func simSay(emit func(wire.Delta) error, reasoning, content string) (TurnResult,
 		res.Content += tk
 	}
 	return res, nil
+}
+
+// forcedTool returns the tool tool_choice obliges the model to call:
+// "required" (the first tool) or {"type":"function","function":{"name":…}};
+// nil for "auto", "none" or no tools.
+func forcedTool(choice any, ts []openai.Tool) *openai.Tool {
+	var name string
+	switch c := choice.(type) {
+	case string:
+		if c != "required" {
+			return nil
+		}
+	case map[string]any:
+		f, _ := c["function"].(map[string]any)
+		name, _ = f["name"].(string)
+	case openai.ToolChoice:
+		name = c.Function.Name
+	case *openai.ToolChoice:
+		if c == nil {
+			return nil
+		}
+		name = c.Function.Name
+	default:
+		return nil
+	}
+	for i := range ts {
+		if ts[i].Function != nil && (name == "" || ts[i].Function.Name == name) {
+			return &ts[i]
+		}
+	}
+	return nil
+}
+
+var (
+	capWordRe = regexp.MustCompile(`\b[A-Z][a-zA-Z]+\b`)
+	numWordRe = regexp.MustCompile(`-?\d+(?:\.\d+)?`)
+)
+
+// guessArgs fills a function's required parameters from the question: a
+// string gets the last capitalised word (a city, a name), a number the
+// first number, an enum its first value, a boolean false.
+func guessArgs(params any, question string) string {
+	var sc struct {
+		Properties map[string]struct {
+			Type string `json:"type"`
+			Enum []any  `json:"enum"`
+		} `json:"properties"`
+		Required []string `json:"required"`
+	}
+	b, _ := json.Marshal(params)
+	if json.Unmarshal(b, &sc) != nil {
+		return "{}"
+	}
+	names := sc.Required
+	if len(names) == 0 {
+		for n := range sc.Properties {
+			names = append(names, n)
+		}
+		sortStrings(names)
+	}
+	word := properNoun(question)
+	out := map[string]any{}
+	for _, n := range names {
+		p := sc.Properties[n]
+		switch {
+		case len(p.Enum) > 0:
+			out[n] = p.Enum[0]
+		case p.Type == "number" || p.Type == "integer":
+			v := 0.0
+			if m := numWordRe.FindString(question); m != "" {
+				_, _ = fmt.Sscan(m, &v)
+			}
+			out[n] = v
+		case p.Type == "boolean":
+			out[n] = false
+		case p.Type == "array":
+			out[n] = []any{}
+		case p.Type == "object":
+			out[n] = map[string]any{}
+		default:
+			out[n] = word
+		}
+	}
+	r, _ := json.Marshal(out)
+	return string(r)
+}
+
+// properNoun is the first capitalised word of question that does not start
+// a sentence ("Paris" in "What is the weather in Paris? Use the tool."),
+// else the question itself.
+func properNoun(question string) string {
+	for _, loc := range capWordRe.FindAllStringIndex(question, -1) {
+		before := strings.TrimRight(question[:loc[0]], " \t\n\"'(")
+		if before == "" || strings.HasSuffix(before, ".") || strings.HasSuffix(before, "?") ||
+			strings.HasSuffix(before, "!") || strings.HasSuffix(before, ":") {
+			continue
+		}
+		return question[loc[0]:loc[1]]
+	}
+	return strings.TrimSpace(question)
+}
+
+func sortStrings(ss []string) {
+	for i := 1; i < len(ss); i++ {
+		for j := i; j > 0 && ss[j] < ss[j-1]; j-- {
+			ss[j], ss[j-1] = ss[j-1], ss[j]
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -135,7 +136,8 @@ type zeroTempKey struct{}
 // zeroTempDoer puts "temperature": 0 back into request bodies: go-openai
 // declares temperature as a float32 with omitempty, so a client's explicit
 // 0 (greedy decoding) would silently become the upstream's default (often
-// 0.7 or 1).
+// 0.7 or 1). It also shows upstream answers to an extTap, when the context
+// carries one, to keep the artifacts go-openai's types drop.
 type zeroTempDoer struct{ c *http.Client }
 
 // Do implements openai.HTTPDoer.
@@ -151,15 +153,120 @@ func (d zeroTempDoer) Do(r *http.Request) (*http.Response, error) {
 		r.ContentLength = int64(len(b))
 		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	}
-	return d.c.Do(r)
+	resp, err := d.c.Do(r)
+	if err != nil || resp == nil {
+		return resp, err
+	}
+	if tap, ok := r.Context().Value(extTapKey{}).(*extTap); ok && resp.StatusCode == http.StatusOK {
+		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+			resp.Body = &tapReader{rc: resp.Body, tap: tap}
+		} else {
+			b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+			_ = resp.Body.Close()
+			if rerr != nil {
+				return nil, fmt.Errorf("read upstream response: %w", rerr)
+			}
+			tap.completion(b)
+			resp.Body = io.NopCloser(bytes.NewReader(b))
+		}
+	}
+	return resp, nil
 }
+
+// maxUpstreamBody bounds a non-streamed upstream answer the tap reads.
+const maxUpstreamBody = 64 << 20
+
+// extTapKey carries an *extTap in a request context.
+type extTapKey struct{}
+
+// extTap collects the Janus extensions go-openai's types drop from an
+// upstream answer (artifact descriptors), so that a Janus-aware upstream —
+// another baseline, a competitor — keeps its artifacts when relayed.
+type extTap struct {
+	mu   sync.Mutex
+	arts []wire.Artifact
+}
+
+func (t *extTap) add(a []wire.Artifact) {
+	if len(a) == 0 {
+		return
+	}
+	t.mu.Lock()
+	t.arts = append(t.arts, a...)
+	t.mu.Unlock()
+}
+
+// take returns and forgets the artifacts collected so far.
+func (t *extTap) take() []wire.Artifact {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a := t.arts
+	t.arts = nil
+	return a
+}
+
+// chunk reads one SSE data payload.
+func (t *extTap) chunk(data []byte) {
+	if !bytes.Contains(data, []byte(`"artifacts"`)) {
+		return
+	}
+	var c wire.Chunk
+	if json.Unmarshal(data, &c) != nil {
+		return
+	}
+	t.add(c.Artifacts)
+	for _, ch := range c.Choices {
+		t.add(ch.Delta.Artifacts)
+	}
+}
+
+// completion reads a whole chat.completion.
+func (t *extTap) completion(b []byte) {
+	if !bytes.Contains(b, []byte(`"artifacts"`)) {
+		return
+	}
+	var c wire.Completion
+	if json.Unmarshal(b, &c) != nil {
+		return
+	}
+	for _, ch := range c.Choices {
+		t.add(ch.Message.Artifacts)
+	}
+}
+
+// tapReader passes an SSE body through unchanged and shows every complete
+// data line to the tap as it goes by.
+type tapReader struct {
+	rc   io.ReadCloser
+	tap  *extTap
+	line []byte
+}
+
+func (r *tapReader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	for _, c := range p[:n] {
+		if c != '\n' {
+			if len(r.line) < maxUpstreamBody {
+				r.line = append(r.line, c)
+			}
+			continue
+		}
+		if l := bytes.TrimRight(r.line, "\r"); bytes.HasPrefix(l, []byte("data:")) {
+			r.tap.chunk(bytes.TrimSpace(l[len("data:"):]))
+		}
+		r.line = r.line[:0]
+	}
+	return n, err
+}
+
+func (r *tapReader) Close() error { return r.rc.Close() }
 
 // withZeroTemperature adds "temperature":0 to a JSON object that has no
 // temperature, keeping every other byte as go-openai wrote it.
 func withZeroTemperature(b []byte) []byte {
 	var probe map[string]json.RawMessage
-	if json.Unmarshal(b, &probe) != nil {
-		return b
+	if json.Unmarshal(b, &probe) != nil || probe == nil {
+		return b // not an object (null included): nothing to fix
 	}
 	if _, ok := probe["temperature"]; ok {
 		return b
@@ -222,6 +329,8 @@ func (u *upstream) Turn(ctx context.Context, t Turn, emit func(wire.Delta) error
 		return u.turnOnce(ctx, t, emit)
 	}
 	ctx, req := u.request(ctx, t, true)
+	tap := &extTap{}
+	ctx = context.WithValue(ctx, extTapKey{}, tap)
 	st, err := u.client.CreateChatCompletionStream(ctx, req)
 	if err != nil {
 		return TurnResult{}, fmt.Errorf("upstream %s: %w", t.Model, err)
@@ -235,6 +344,11 @@ func (u *upstream) Turn(ctx context.Context, t Turn, emit func(wire.Delta) error
 		}
 		if err != nil {
 			return res, fmt.Errorf("upstream %s stream: %w", t.Model, err)
+		}
+		if arts := tap.take(); len(arts) > 0 {
+			if err := emit(wire.Delta{Artifacts: arts}); err != nil {
+				return res, err
+			}
 		}
 		if r.Usage != nil {
 			res.Usage = &wire.Usage{PromptTokens: r.Usage.PromptTokens, CompletionTokens: r.Usage.CompletionTokens,
@@ -286,6 +400,8 @@ func mergeToolCall(calls []openai.ToolCall, tc openai.ToolCall) []openai.ToolCal
 
 func (u *upstream) turnOnce(ctx context.Context, t Turn, emit func(wire.Delta) error) (TurnResult, error) {
 	ctx, req := u.request(ctx, t, false)
+	tap := &extTap{}
+	ctx = context.WithValue(ctx, extTapKey{}, tap)
 	resp, err := u.client.CreateChatCompletion(ctx, req)
 	if err != nil {
 		return TurnResult{}, fmt.Errorf("upstream %s: %w", t.Model, err)
@@ -303,6 +419,11 @@ func (u *upstream) turnOnce(ctx context.Context, t Turn, emit func(wire.Delta) e
 	res.ToolCalls = m.ToolCalls
 	if m.ReasoningContent != "" || m.Content != "" {
 		if err := emit(wire.Delta{ReasoningContent: m.ReasoningContent, Content: m.Content}); err != nil {
+			return res, err
+		}
+	}
+	if arts := tap.take(); len(arts) > 0 {
+		if err := emit(wire.Delta{Artifacts: arts}); err != nil {
 			return res, err
 		}
 	}

@@ -240,3 +240,86 @@ func TestProbe(t *testing.T) {
 func slogTo(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// TestOpenAIModelsPerPath checks which upstream model each path calls:
+// fast, agent, vision, and a model pinned by metadata.routing_decision.
+func TestOpenAIModelsPerPath(t *testing.T) {
+	_, up, rec := simUpstream(t)
+	cfg := fast()
+	cfg.ProviderName = baseline.ProviderOpenAI
+	cfg.Upstream = baseline.UpstreamConfig{URL: up.URL + "/v1",
+		Models: baseline.Models{Default: "m-default", Fast: "m-fast", Agent: "m-agent", Vision: "m-vision"}}
+	ts := serve(t, cfg)
+	vision := task(t, "smoke-vision-color").ChatRequest(testModel, true)
+	cases := []struct {
+		req   wire.ChatRequest
+		model string
+	}{
+		// A greeting: the fast model.
+		{agentReq("hello", true, nil), "m-fast"},
+		// Arithmetic: the agent model.
+		{agentReq("What is 2+2?", true, nil), "m-agent"},
+		// An image question: the vision model.
+		{vision, "m-vision"},
+		// A pinned model wins.
+		{agentReq("hello", true, map[string]any{"routing_decision": map[string]any{"path": "fast", "model": "m-pinned"}}), "m-pinned"},
+	}
+	for _, tc := range cases {
+		s := stream(t, ts.URL, tc.req, nil)
+		if got := s.header.Get(baseline.HeaderRouteModel); got != tc.model || routingOf(t, s).Model != tc.model {
+			t.Errorf("%q: route model %q", wire.LastUser(tc.req.Messages), got)
+		}
+		if !strings.Contains(rec.last(), `"model":"`+tc.model+`"`) {
+			t.Errorf("%q: upstream got %s", wire.LastUser(tc.req.Messages), rec.last())
+		}
+	}
+}
+
+// TestOpenAIRelaysUpstreamArtifacts: artifacts a Janus-aware upstream
+// sends (which go-openai's types drop) reach the client, streamed and not.
+// The front is pinned to its fast path so that the upstream, not the front,
+// runs the image tool.
+func TestOpenAIRelaysUpstreamArtifacts(t *testing.T) {
+	_, up, _ := simUpstream(t)
+	ts := front(t, up.URL)
+	pin := map[string]any{"routing_decision": "fast"}
+	s := stream(t, ts.URL, agentReq("Draw a bar chart of sales: north 10, south 25", true, pin), nil)
+	arts := artifactsOf(s)
+	if len(arts) != 1 || !strings.HasPrefix(arts[0].URL, up.URL) || !s.doneLast {
+		t.Fatalf("streamed artifacts %+v", arts)
+	}
+	checkArtifact(t, arts[0], "image/png")
+	resp := post(t, context.Background(), ts.URL, agentReq("Draw a bar chart of sales: north 10, south 25", false, pin), nil)
+	defer resp.Body.Close()
+	var c wire.Completion
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || len(c.Choices) != 1 || len(c.Choices[0].Message.Artifacts) != 1 {
+		t.Fatalf("completion %+v: %v", c, err)
+	}
+	checkArtifact(t, c.Choices[0].Message.Artifacts[0], "image/png")
+}
+
+// TestOpenAIUpstreamWithoutTools: a model that refuses function calling
+// (Ollama answers 400 "does not support tools") still answers agent-path
+// requests, without the local tools, streamed and not.
+func TestOpenAIUpstreamWithoutTools(t *testing.T) {
+	h, _, _ := simUpstream(t)
+	noTools := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(raw), `"tools":[`) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"error":{"message":"registry.ollama.ai/library/tiny does not support tools","type":"api_error"}}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		h.ServeHTTP(w, r)
+	}))
+	defer noTools.Close()
+	ts := front(t, noTools.URL)
+	for _, streamed := range []bool{true, false} {
+		got := answer(t, ts.URL, agentReq("Search for the latest Go release", streamed, nil))
+		if got.route != baseline.PathAgent || got.finish != "stop" || got.content == "" || got.errChunk != "" {
+			t.Errorf("stream=%v: %+v", streamed, got)
+		}
+	}
+}

@@ -69,6 +69,7 @@ var (
 
 // InferSpec fills Kind, Labels and Values from Prompt when they are empty.
 func InferSpec(s ImageSpec) ImageSpec {
+	inferredKind := s.Kind == ""
 	if s.Kind == "" {
 		switch {
 		case len(arrowRe.FindAllStringIndex(s.Prompt, -1)) > 0:
@@ -106,6 +107,11 @@ func InferSpec(s ImageSpec) ImageSpec {
 			}
 		}
 	}
+	if s.Kind == "bar" && len(s.Values) == 0 && s.Prompt != "" && inferredKind {
+		// Nothing to plot and no chain to draw: a titled card holding the
+		// request, rather than a failure. This tool is not an image model.
+		s.Kind = "card"
+	}
 	if s.Title == "" {
 		s.Title = strings.TrimSpace(s.Prompt)
 		if len(s.Title) > 60 {
@@ -142,6 +148,9 @@ func DrawImage(s ImageSpec) ([]byte, string, error) {
 		}
 		diagram(img, s.Labels[:n])
 		desc = fmt.Sprintf("a diagram of %d boxes: %s", n, strings.Join(s.Labels[:n], " → "))
+	case "card":
+		card(img, s.Prompt)
+		desc = "a placeholder card with the request (this tool draws charts and diagrams, not pictures)"
 	default:
 		return nil, "", fmt.Errorf("draw image: unknown kind %q (bar, line, diagram)", s.Kind)
 	}
@@ -213,6 +222,28 @@ func diagram(img *image.RGBA, labels []string) {
 			}
 		}
 	}
+}
+
+// card draws the text word-wrapped inside a framed box.
+func card(img *image.RGBA, text string) {
+	fill(img, image.Rect(20, 40, imgW-20, imgH-20), palette[0])
+	fill(img, image.Rect(23, 43, imgW-23, imgH-23), color.RGBA{250, 250, 250, 255})
+	perLine := (imgW - 60) / 7
+	y, line := 70, ""
+	for _, w := range strings.Fields(text) {
+		if len(line)+len(w)+1 > perLine && line != "" {
+			label(img, 32, y, line, color.RGBA{0, 0, 0, 255})
+			y, line = y+18, ""
+			if y > imgH-40 {
+				return
+			}
+		}
+		if line != "" {
+			line += " "
+		}
+		line += clip(w, perLine)
+	}
+	label(img, 32, y, line, color.RGBA{0, 0, 0, 255})
 }
 
 func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {

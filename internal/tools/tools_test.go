@@ -103,6 +103,8 @@ func TestTools(t *testing.T) {
 		{NameImage, `{"prompt":"diagram: client -> gateway -> competitor"}`, "3 boxes", "", 1},
 		// A chart with nothing to plot.
 		{NameImage, `{"kind":"bar"}`, "", "no values", 0},
+		// A picture request with nothing to chart: a card, said plainly.
+		{NameImage, `{"prompt":"a cat on a sofa"}`, "placeholder card", "", 1},
 		// Unknown tool.
 		{"nope", `{}`, "", "unknown tool", 0},
 	}
