@@ -100,10 +100,16 @@ func (s *Store) Leaderboard(ctx context.Context, q Query) (*Board, error) {
 	} else {
 		// Each competitor's best run per group among those since then,
 		// picked in SQL (window function) so only the winners reach Go.
+		// Left to itself SQLite walks all runs in runs_group order to save
+		// the window's sort; reading only the runs since then is cheaper.
+		from := "runs"
+		if s.dialect == "sqlite" {
+			from = "runs INDEXED BY runs_started"
+		}
 		best := db.Raw(`SELECT `+bestCols+` FROM (
 			SELECT `+bestCols+`, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, competitor_id
 				ORDER BY `+bestOrder+`) AS n
-			FROM runs WHERE status = ? AND composite IS NOT NULL AND started_at >= ?) ranked WHERE n = 1`,
+			FROM `+from+` WHERE status = ? AND composite IS NOT NULL AND started_at >= ?) ranked WHERE n = 1`,
 			StatusCompleted, q.Since.UTC())
 		tx = db.Table("(?) r", best).Select(boardCols).Joins("JOIN competitors c ON c.id = r.competitor_id")
 	}
