@@ -25,6 +25,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/sse/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./bench/ ./gateway/
 	$(GO) run . bench selftest --no-save
+	$(GO) test -run '^$$' -bench . -benchtime 20x -timeout 30m ./leaderboard/
 
 ## fuzz: 5 minutes of the SSE reader fuzzer
 fuzz:

@@ -54,8 +54,8 @@ func backends(t testing.TB) []backend {
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg)
 		}
-		t.Log("skipping " + msg)
-		return bs
+		// A skipped subtest, so `go test -v` lists the row and the reason.
+		return append(bs, backend{"postgres", func(t testing.TB) string { t.Skip(msg); return "" }})
 	}
 	t.Cleanup(func() { db.Close() })
 	bs = append(bs, backend{"postgres", func(t testing.TB) string { return freshPostgres(t, db, admin) }})
@@ -174,7 +174,7 @@ func orphans(t testing.TB, s *Store) int64 {
 	if err := s.db.Raw("SELECT COUNT(*) FROM task_results t LEFT JOIN runs r ON r.id = t.run_id WHERE r.id IS NULL").Scan(&n).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Raw("SELECT COUNT(*) FROM board_best b LEFT JOIN runs r ON r.id = b.run_id WHERE r.id IS NULL OR r.status <> 'completed'").Scan(&m).Error; err != nil {
+	if err := s.db.Raw("SELECT COUNT(*) FROM board_best b LEFT JOIN runs r ON r.id = b.id WHERE r.id IS NULL OR r.status <> 'completed'").Scan(&m).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n + m
