@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/conform"
@@ -199,7 +201,17 @@ func TestChecks(t *testing.T) {
 		if err := os.WriteFile(envFile, []byte("# test\nJANUS_TEST_ECHO=from-file\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		c, err := Start(ctx, engine, Options{Image: testImg, Cmd: []string{"serial"}, RunID: testRun(t),
+		// A network of its own, as --network names one.
+		netName := "janus-test-net-" + randomTag()
+		if _, err := engine.NetworkCreate(ctx, netName, client.NetworkCreateOptions{Driver: "bridge"}); err != nil {
+			t.Fatalf("create network: %v", err)
+		}
+		t.Cleanup(func() {
+			if _, err := engine.NetworkRemove(context.Background(), netName, client.NetworkRemoveOptions{}); err != nil {
+				t.Errorf("remove network %s: %v", netName, err)
+			}
+		})
+		c, err := Start(ctx, engine, Options{Image: testImg, Cmd: []string{"serial"}, RunID: testRun(t), Network: netName,
 			EnvFiles: []string{envFile}, Env: []string{"JANUS_TEST_ECHO=from-flag"}, CPUs: 1, MemoryBytes: 64 << 20})
 		if err != nil {
 			t.Fatal(err)
@@ -215,6 +227,9 @@ func TestChecks(t *testing.T) {
 		}
 		if hc := ins.Container.HostConfig; hc.NanoCPUs != 1e9 || hc.Memory != 64<<20 {
 			t.Errorf("limits: NanoCPUs %d Memory %d", hc.NanoCPUs, hc.Memory)
+		}
+		if _, ok := ins.Container.NetworkSettings.Networks[netName]; !ok {
+			t.Errorf("container not on network %s: %v", netName, ins.Container.NetworkSettings.Networks)
 		}
 		if pb := ins.Container.HostConfig.PortBindings; len(pb) != 1 || pb[portKey][0].HostIP.String() != "127.0.0.1" {
 			t.Errorf("port bindings %+v: want 8080/tcp on 127.0.0.1 only", pb)
