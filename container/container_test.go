@@ -22,7 +22,8 @@ import (
 // TestBenchRunImage runs the smoke suite against the baseline image and
 // against the embedded (in-process) baseline, and checks that the
 // container run's report is valid, has its resources filled, and scores
-// what the in-process run scores, within the latter's 95% interval.
+// what the in-process run scores: the same quality, and every dimension's
+// 95% intervals overlapping.
 func TestBenchRunImage(t *testing.T) {
 	needDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -89,13 +90,15 @@ func TestBenchRunImage(t *testing.T) {
 		{"streaming", rep.Scores.Streaming, local.Scores.Streaming},
 		{"multimodal", rep.Scores.Multimodal, local.Scores.Multimodal},
 	} {
-		ci := d.base.CI95
-		if ci == nil {
-			t.Fatalf("%s: in-process run has no ci95", d.name)
+		// Equal within CI: the two runs' 95% intervals overlap (timing
+		// on a loaded machine moves both a little).
+		a, b := d.image.CI95, d.base.CI95
+		if a == nil || b == nil {
+			t.Fatalf("%s: a run has no ci95 (image %v, in-process %v)", d.name, a, b)
 		}
-		if d.image.Value < ci[0]-1e-9 || d.image.Value > ci[1]+1e-9 {
-			t.Errorf("%s: image scored %.2f, outside the in-process run's %.2f CI95 [%.2f, %.2f]",
-				d.name, d.image.Value, d.base.Value, ci[0], ci[1])
+		if a[0] > b[1]+1e-9 || b[0] > a[1]+1e-9 {
+			t.Errorf("%s: image %.2f CI95 [%.2f, %.2f] and in-process %.2f CI95 [%.2f, %.2f] do not overlap",
+				d.name, d.image.Value, a[0], a[1], d.base.Value, b[0], b[1])
 		}
 	}
 	if rep.Scores.Quality.Value != local.Scores.Quality.Value {
