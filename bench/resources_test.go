@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"os"
@@ -30,7 +31,8 @@ func TestRunResources(t *testing.T) {
 	res := report.Resources{Image: "img:test", ImageID: "sha256:x", Container: "janus-x", CPUs: 4, MemoryLimit: 16 << 30,
 		ReadyMs: 500, CPUSeconds: 100, GBSeconds: 1000, MemPeakBytes: 2e9, MemMeanBytes: 1e9, Samples: 10, SampledSeconds: 9}
 	out := filepath.Join(dir, "image.json")
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, PricesFile: prices,
+	var text bytes.Buffer
+	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, PricesFile: prices, Stdout: &text,
 		Resources: func(context.Context) *report.Resources { r := res; return &r }})
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +45,18 @@ func TestRunResources(t *testing.T) {
 	// $0.2 over 8 tasks is $0.025 a task, above the $0.01 target: cost drops.
 	if !(rep.Scores.Cost.Value < plain.Scores.Cost.Value) || !strings.Contains(rep.Scores.Cost.Note, "compute cost") {
 		t.Fatalf("cost %v (note %q) vs %v without compute", rep.Scores.Cost.Value, rep.Scores.Cost.Note, plain.Scores.Cost.Value)
+	}
+	// The text and Markdown reports show the container's figures.
+	var md bytes.Buffer
+	if err := report.Markdown(rep)(&md); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"text": text.String(), "markdown": md.String()} {
+		for _, want := range []string{"img:test", "ready in 500 ms", "100.00 CPU-seconds", "1000.000 GB-s", "compute cost $0.200000"} {
+			if !strings.Contains(strings.ToLower(body), strings.ToLower(want)) {
+				t.Errorf("%s report does not show %q", name, want)
+			}
+		}
 	}
 	// Re-scoring at the default table (no compute price) drops the
 	// compute cost again, without touching the input.

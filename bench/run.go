@@ -38,6 +38,11 @@ type RunOptions struct {
 	APIKey string
 	Header http.Header
 
+	// TargetName, when set, names the target in the report and for
+	// --resume instead of its URL: `bench run --image` passes
+	// "docker-image://REF", since the container's port changes every run.
+	TargetName string
+
 	// Suite names one suite or several separated by commas (built-in names
 	// or paths); several are combined into one run (suites.Combine).
 	Suite  string
@@ -250,7 +255,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights}
 	rep.Run = report.Run{
 		ID: newRunID(), Status: report.RunCompleted, StartedAt: time.Now().UTC(),
-		Target: report.RedactURL(client.BaseURL), EmbeddedTarget: embedded, Model: model,
+		Target: targetName(o.TargetName, client.BaseURL), EmbeddedTarget: embedded, Model: model,
 		Suite: report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
 		Seed:  o.Seed, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
 		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
@@ -385,6 +390,15 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		return rep, err
 	}
 	return rep, nil
+}
+
+// targetName is what a report calls the target: name when given, else
+// the URL without credentials.
+func targetName(name, url string) string {
+	if name != "" {
+		return name
+	}
+	return report.RedactURL(url)
 }
 
 // checkGates returns a *ThresholdError with one line per missed gate, or

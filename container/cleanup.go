@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -97,11 +96,4 @@ func trimSlash(s string) string {
 		return s[1:]
 	}
 	return s
-}
-
-// alive says whether a process with this pid exists (signal 0; EPERM
-// means it exists under another user).
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -216,8 +216,10 @@ func Start(ctx context.Context, api *client.Client, o Options) (*Container, erro
 		return nil, err
 	}
 	img, err := api.ImageInspect(ctx, o.Image)
-	if err != nil {
+	if cerrdefs.IsNotFound(err) {
 		return nil, &ImageError{Image: o.Image, Err: err}
+	} else if err != nil {
+		return nil, fmt.Errorf("inspect image %s: %w", o.Image, err)
 	}
 	// The engine refuses a CPU limit above the machine's CPUs; on a
 	// smaller machine than the platform's the limit is the machine.

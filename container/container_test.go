@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/conform"
@@ -20,7 +22,8 @@ import (
 // TestBenchRunImage runs the smoke suite against the baseline image and
 // against the embedded (in-process) baseline, and checks that the
 // container run's report is valid, has its resources filled, and scores
-// what the in-process run scores, within the latter's 95% interval.
+// what the in-process run scores: the same quality, and every dimension's
+// 95% intervals overlapping.
 func TestBenchRunImage(t *testing.T) {
 	needDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -87,13 +90,15 @@ func TestBenchRunImage(t *testing.T) {
 		{"streaming", rep.Scores.Streaming, local.Scores.Streaming},
 		{"multimodal", rep.Scores.Multimodal, local.Scores.Multimodal},
 	} {
-		ci := d.base.CI95
-		if ci == nil {
-			t.Fatalf("%s: in-process run has no ci95", d.name)
+		// Equal within CI: the two runs' 95% intervals overlap (timing
+		// on a loaded machine moves both a little).
+		a, b := d.image.CI95, d.base.CI95
+		if a == nil || b == nil {
+			t.Fatalf("%s: a run has no ci95 (image %v, in-process %v)", d.name, a, b)
 		}
-		if d.image.Value < ci[0]-1e-9 || d.image.Value > ci[1]+1e-9 {
-			t.Errorf("%s: image scored %.2f, outside the in-process run's %.2f CI95 [%.2f, %.2f]",
-				d.name, d.image.Value, d.base.Value, ci[0], ci[1])
+		if a[0] > b[1]+1e-9 || b[0] > a[1]+1e-9 {
+			t.Errorf("%s: image %.2f CI95 [%.2f, %.2f] and in-process %.2f CI95 [%.2f, %.2f] do not overlap",
+				d.name, d.image.Value, a[0], a[1], d.base.Value, b[0], b[1])
 		}
 	}
 	if rep.Scores.Quality.Value != local.Scores.Quality.Value {
@@ -118,10 +123,11 @@ func TestStartFailures(t *testing.T) {
 		if se.Reason != "exited" || se.ExitCode != 3 {
 			t.Fatalf("reason %q exit code %d, want exited with 3: %v", se.Reason, se.ExitCode, err)
 		}
-		// The tail is the last 50 of its 61 lines: line 12 … line 60 and
-		// the stderr line.
-		if len(se.LogTail) != LogTailLines || se.LogTail[0] != "testimg: line 12" ||
-			!strings.Contains(strings.Join(se.LogTail, "\n"), "giving up with exit code 3") {
+		// The tail is the last 50 of its 61 lines (60 on stdout, 1 on
+		// stderr; the engine does not order the two streams against each
+		// other): never lines 1 to 10, always line 60.
+		joined := "\n" + strings.Join(se.LogTail, "\n") + "\n"
+		if len(se.LogTail) != LogTailLines || !strings.Contains(joined, "\ntestimg: line 60\n") || strings.Contains(joined, "\ntestimg: line 10\n") {
 			t.Fatalf("log tail: %d lines, first %q:\n%s", len(se.LogTail), first(se.LogTail), strings.Join(se.LogTail, "\n"))
 		}
 		msg := err.Error()
@@ -198,7 +204,17 @@ func TestChecks(t *testing.T) {
 		if err := os.WriteFile(envFile, []byte("# test\nJANUS_TEST_ECHO=from-file\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		c, err := Start(ctx, engine, Options{Image: testImg, Cmd: []string{"serial"}, RunID: testRun(t),
+		// A network of its own, as --network names one.
+		netName := "janus-test-net-" + randomTag()
+		if _, err := engine.NetworkCreate(ctx, netName, client.NetworkCreateOptions{Driver: "bridge"}); err != nil {
+			t.Fatalf("create network: %v", err)
+		}
+		t.Cleanup(func() {
+			if _, err := engine.NetworkRemove(context.Background(), netName, client.NetworkRemoveOptions{}); err != nil {
+				t.Errorf("remove network %s: %v", netName, err)
+			}
+		})
+		c, err := Start(ctx, engine, Options{Image: testImg, Cmd: []string{"serial"}, RunID: testRun(t), Network: netName,
 			EnvFiles: []string{envFile}, Env: []string{"JANUS_TEST_ECHO=from-flag"}, CPUs: 1, MemoryBytes: 64 << 20})
 		if err != nil {
 			t.Fatal(err)
@@ -214,6 +230,9 @@ func TestChecks(t *testing.T) {
 		}
 		if hc := ins.Container.HostConfig; hc.NanoCPUs != 1e9 || hc.Memory != 64<<20 {
 			t.Errorf("limits: NanoCPUs %d Memory %d", hc.NanoCPUs, hc.Memory)
+		}
+		if _, ok := ins.Container.NetworkSettings.Networks[netName]; !ok {
+			t.Errorf("container not on network %s: %v", netName, ins.Container.NetworkSettings.Networks)
 		}
 		if pb := ins.Container.HostConfig.PortBindings; len(pb) != 1 || pb[portKey][0].HostIP.String() != "127.0.0.1" {
 			t.Errorf("port bindings %+v: want 8080/tcp on 127.0.0.1 only", pb)

@@ -3,6 +3,7 @@ package container
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -27,7 +28,7 @@ func startJanusRun(t *testing.T, ctx context.Context) (*exec.Cmd, string, *bytes
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.json")
 	cmd := exec.CommandContext(ctx, janusStatic, "bench", "run", "--image", baselineImg, "--suite", "janus-default",
-		"--limit", "60", "--concurrency", "2", "--out", out, "--ready-timeout", "60s")
+		"--limit", "16", "--concurrency", "2", "--out", out, "--ready-timeout", "60s")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "JANUS_SELFTEST_FILE="+filepath.Join(dir, "selftest.json"), "OPENAI_BASE_URL=")
 	var stderr bytes.Buffer
@@ -144,5 +145,26 @@ func TestInterruptTearsDown(t *testing.T) {
 	}
 	if _, err := os.Stat(out + ".container.log"); err != nil {
 		t.Fatalf("container log not saved: %v", err)
+	}
+	// --resume runs the rest in a new container (on a new port): the
+	// report names the image, not the port, so the run is the same one.
+	res := exec.CommandContext(ctx, janusStatic, "bench", "run", "--image", baselineImg, "--suite", "janus-default",
+		"--limit", "16", "--concurrency", "2", "--out", out, "--resume", "--ready-timeout", "60s", "--format", "json")
+	res.Env = append(os.Environ(), "OPENAI_BASE_URL=")
+	var resOut bytes.Buffer
+	res.Stderr = &resOut
+	b, err = res.Output()
+	if err != nil {
+		t.Fatalf("--resume: %v\n%s", err, resOut.String())
+	}
+	if left := containersOf(t, res.Process.Pid); len(left) != 0 {
+		t.Fatalf("--resume left %d containers", len(left))
+	}
+	var rep report.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Run.Status != report.RunCompleted || len(rep.Tasks) != 16 || rep.Run.Target != "docker-image://"+baselineImg || rep.Resources == nil {
+		t.Fatalf("resumed run: status %s, %d tasks, target %q, resources %v", rep.Run.Status, len(rep.Tasks), rep.Run.Target, rep.Resources)
 	}
 }

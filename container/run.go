@@ -109,7 +109,7 @@ func BenchRun(ctx context.Context, co Options, ro bench.RunOptions) (*report.Rep
 	if err != nil {
 		return nil, fmt.Errorf("run image %s: %w", co.Image, err)
 	}
-	ro.Target = s.c.BaseURL
+	ro.Target, ro.TargetName = s.c.BaseURL, "docker-image://"+co.Image
 	ro.Resources = func(ctx context.Context) *report.Resources {
 		return s.resources(s.c.Usage(context.WithoutCancel(ctx)), logPath)
 	}

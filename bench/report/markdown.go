@@ -117,6 +117,15 @@ func writeMarkdown(w io.Writer, r *Report, charts bool) error {
 		fmt.Fprintf(&b, "\nHarness timing error (selftest %s, concurrency %d): TTFT p99 %.3f ms, gap p99 %.3f ms.\n",
 			r.Harness.SelftestAt.Format("2006-01-02"), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
 	}
+	if c := r.Resources; c != nil {
+		fmt.Fprintf(&b, "\n## Container\n\n%s (%s, limits %g CPU and %s): ready in %.0f ms; %.2f CPU-seconds; memory peak %s, mean %s (%.3f GB-s); network rx %s, tx %s; %d PIDs at peak; OOM-killed %t; restarts %d.\n",
+			mdCode(c.Image), mdCode(c.Container), c.CPUs, bytesText(c.MemoryLimit), c.ReadyMs, c.CPUSeconds,
+			bytesText(c.MemPeakBytes), bytesText(c.MemMeanBytes), c.GBSeconds, bytesText(c.NetRxBytes), bytesText(c.NetTxBytes),
+			c.PIDsPeak, c.OOMKilled, c.Restarts)
+		if c.ComputeCostUSD > 0 {
+			fmt.Fprintf(&b, "Compute cost $%.6f, included in the cost score.\n", c.ComputeCostUSD)
+		}
+	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write markdown report: %w", err)
 	}

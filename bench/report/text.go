@@ -118,9 +118,34 @@ func Text(r *Report) func(io.Writer) error {
 			fmt.Fprintf(&b, "\nharness timing error (selftest %s, c=%d): ttft p99 %.3f ms, gap p99 %.3f ms\n",
 				r.Harness.SelftestAt.Format("2006-01-02"), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
 		}
+		if c := r.Resources; c != nil {
+			fmt.Fprintf(&b, "\ncontainer %s (%s; limits %g CPU, %s): ready in %.0f ms; %.2f CPU-seconds, memory peak %s mean %s (%.3f GB-s), net rx %s tx %s, %d pids peak, oom-killed %t, restarts %d",
+				c.Image, c.Container, c.CPUs, bytesText(c.MemoryLimit), c.ReadyMs, c.CPUSeconds, bytesText(c.MemPeakBytes), bytesText(c.MemMeanBytes),
+				c.GBSeconds, bytesText(c.NetRxBytes), bytesText(c.NetTxBytes), c.PIDsPeak, c.OOMKilled, c.Restarts)
+			if c.ComputeCostUSD > 0 {
+				fmt.Fprintf(&b, "; compute cost $%.6f (in the cost score)", c.ComputeCostUSD)
+			}
+			b.WriteString("\n")
+			if c.LogFile != "" {
+				fmt.Fprintf(&b, "container log: %s\n", c.LogFile)
+			}
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
+}
+
+// bytesText writes a byte count in binary units (KiB, MiB, GiB).
+func bytesText(n int64) string {
+	v, units := float64(n), []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for ; v >= 1024 && i < len(units)-1; i++ {
+		v /= 1024
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.1f %s", v, units[i])
 }
 
 // truncate cuts s to at most n runes, marking the cut with "…", and never
