@@ -61,6 +61,8 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			runsCommand(),
 			leaderboardCommand(),
 			arenaCommand(),
+			tuiCommand(),
+			upCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
 		ExitErrHandler: func(*ucli.Context, error) {},

@@ -13,6 +13,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/tui"
 )
 
 func benchRunCommand() *ucli.Command {
@@ -103,9 +104,14 @@ func benchRunCommand() *ucli.Command {
 				Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
 				StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
 			}
+			// Progress goes to stderr: an in-place line on a terminal, plain
+			// lines (no escape codes) in a pipe or when CI is set.
+			progress := tui.NewProgress(c.App.ErrWriter, isTerminal(os.Stderr) && os.Getenv("CI") == "", nil)
+			opts.OnPlan = progress.Plan
 			run := func(h leaderboard.Hooks) (*report.Report, error) {
 				opts.OnStart = h.Start
-				opts.OnResult = func(r bench.Result) { h.Task(r.Task) }
+				opts.OnResult = func(r bench.Result) { h.Task(r.Task); progress.Result(r) }
+				defer progress.Finish()
 				return bench.Run(c.Context, opts)
 			}
 			comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"), Image: c.String("image")}
