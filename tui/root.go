@@ -95,8 +95,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		cmd := m.live.update(msg)
-		if m.quitting {
-			return m, tea.Quit
+		if m.quitting { // Ctrl-C during the run: keep the partial run, then go
+			return m, tea.Sequence(m.board.saved(msg.rep), tea.Quit)
 		}
 		if msg.rep != nil {
 			m.results = newResults(m.sh, msg.rep, m.live.traces, m.live.prompts, msg.err)
