@@ -66,6 +66,13 @@ func newBoard(sh *shared) *boardModel {
 }
 
 func (b *boardModel) editing() bool   { return b.typing }
+
+// resize fits an open comparison to the terminal.
+func (b *boardModel) resize() {
+	if b.cmp != nil {
+		b.cmp.Width, b.cmp.Height = b.sh.w, max(b.sh.h-3, 3)
+	}
+}
 func (b *boardModel) comparing() bool { return b.cmp != nil }
 
 // load reads the board and the arena ratings, each in its own Cmd.

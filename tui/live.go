@@ -232,6 +232,9 @@ func (l *liveModel) view() string {
 	b.WriteString(st.title.Render("janus") + st.dim.Render(" · live · ") + title + "  " + st.warn.Render("["+state+"]") + "\n")
 	if l.finished && l.err != nil && !l.stopping {
 		b.WriteString(st.err.Render("error: "+l.err.Error()) + "\n" + st.dim.Render("esc: back to set-up") + "\n")
+		if l.run.ID == "" { // it never started: nothing else to show
+			return b.String()
+		}
 	}
 	elapsed := l.now.Sub(l.started)
 	frac, eta := 0.0, "–"

@@ -75,6 +75,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.task != nil {
 			m.task.resize()
 		}
+		m.board.resize()
 		return m, nil
 	case tea.KeyMsg:
 		if msg.String() == "ctrl+c" {
@@ -113,14 +114,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	switch m.state {
 	case stateSetup:
-		if k, ok := msg.(tea.KeyMsg); ok && !m.setup.editing() {
-			switch k.String() {
-			case "q":
+		if k, ok := msg.(tea.KeyMsg); ok {
+			switch s := k.String(); {
+			case s == "q" && !m.setup.editing():
 				return m, tea.Quit
-			case "L":
+			case s == "L" && !m.setup.editing():
 				m.state, m.back = stateBoard, stateSetup
 				return m, m.board.load()
-			case "enter":
+			case s == "enter": // also from the URL field
 				opts := m.setup.runOptions()
 				m.live = newLive(m.sh, opts)
 				m.state = stateLive

@@ -38,11 +38,28 @@ func loadPrefs(dir string) prefs {
 		return p
 	}
 	b, err := os.ReadFile(filepath.Join(dir, prefsFile))
-	if err == nil {
-		_ = json.Unmarshal(b, &p) // a damaged file is as good as none
+	if err != nil {
+		return p
+	}
+	return parsePrefs(b)
+}
+
+// parsePrefs reads a remembered set-up; a damaged file is as good as none,
+// and a hand-edited one cannot ask for more than the set-up offers.
+func parsePrefs(b []byte) prefs {
+	var p prefs
+	if json.Unmarshal(b, &p) != nil {
+		return prefs{}
+	}
+	p.Concurrency = min(max(p.Concurrency, 0), maxConcurrency)
+	if !slices.Contains(limits, p.Limit) {
+		p.Limit = 0
 	}
 	return p
 }
+
+// maxConcurrency bounds the set-up's concurrency.
+const maxConcurrency = 64
 
 func savePrefs(dir string, p prefs) error {
 	if dir == "-" {
@@ -282,7 +299,7 @@ func (s *setupModel) change(d int) tea.Cmd {
 			s.cat = wrap(s.cat, len(s.cats))
 		}
 	case fConcurrency:
-		s.conc = min(max(s.conc+d, 1), 64)
+		s.conc = min(max(s.conc+d, 1), maxConcurrency)
 	case fLimit:
 		s.limit = wrap(s.limit, len(limits))
 	}
