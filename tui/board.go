@@ -65,7 +65,7 @@ func newBoard(sh *shared) *boardModel {
 	return &boardModel{sh: sh, filter: f}
 }
 
-func (b *boardModel) editing() bool   { return b.typing }
+func (b *boardModel) editing() bool { return b.typing }
 
 // resize fits an open comparison to the terminal.
 func (b *boardModel) resize() {
