@@ -96,6 +96,14 @@ func (b *boardModel) saved(rep *report.Report) tea.Cmd {
 	return func() tea.Msg { return savedMsg{runID: rep.Run.ID, err: src.Save(ctx, rep)} }
 }
 
+// reload refreshes the board after a run the source recorded itself.
+func (b *boardModel) reload(rep *report.Report) tea.Cmd {
+	if b.sh.o.Source == nil || rep == nil {
+		return nil
+	}
+	return func() tea.Msg { return savedMsg{runID: rep.Run.ID} }
+}
+
 func (b *boardModel) compare(a, c string) tea.Cmd {
 	src, ctx := b.sh.o.Source, b.sh.ctx
 	return func() tea.Msg {

@@ -50,6 +50,8 @@ type liveModel struct {
 	outTok   int
 	paused   bool
 	stopping bool
+	// recorded: the source records the run as it goes (no Save after).
+	recorded bool
 	finished bool
 	err      error
 
@@ -65,7 +67,11 @@ func newLive(sh *shared, o bench.RunOptions) *liveModel {
 func (l *liveModel) start() tea.Cmd {
 	l.started = l.sh.o.Now()
 	l.now = l.started
-	l.ar = startRun(l.sh.ctx, l.sh.o.Run, l.opts)
+	run := l.sh.o.Run
+	if rec, ok := l.sh.o.Source.(Recorder); ok && !l.sh.o.NoSave {
+		run, l.recorded = rec.Record(run), true
+	}
+	l.ar = startRun(l.sh.ctx, run, l.opts)
 	return tea.Batch(l.ar.next(), l.tick())
 }
 

@@ -96,14 +96,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		cmd := m.live.update(msg)
+		save := m.board.saved(msg.rep)
+		if m.live.recorded {
+			save = m.board.reload(msg.rep)
+		}
 		if m.quitting { // Ctrl-C during the run: keep the partial run, then go
-			return m, tea.Sequence(m.board.saved(msg.rep), tea.Quit)
+			return m, tea.Sequence(save, tea.Quit)
 		}
 		if msg.rep != nil {
 			m.results = newResults(m.sh, msg.rep, m.live.traces, m.live.prompts, msg.err)
 			m.state = stateResults
 		}
-		return m, tea.Batch(cmd, m.board.saved(msg.rep))
+		return m, tea.Batch(cmd, save)
 	case runClosedMsg:
 		return m, nil
 	case boardMsg, arenaMsg, compareMsg, savedMsg:

@@ -128,7 +128,7 @@ func Run(ctx context.Context, o Options) error {
 			return fmt.Errorf("tui: %w", err)
 		}
 		defer st.Close()
-		o.Source = StoreSource{Store: st, Query: o.Query}
+		o.Source = StoreSource{Store: st, Query: o.Query, Logger: log}
 	}
 	out := o.Output
 	if out == nil {
