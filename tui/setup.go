@@ -385,7 +385,7 @@ func (s *setupModel) view() string {
 	}
 	extra := ""
 	if len(s.models) > 1 {
-		extra = st.dim.Render(fmt.Sprintf("  %d/%d", s.model, len(s.models)-1))
+		extra = st.dim.Render(fmt.Sprintf("  (%d served)", len(s.models)-1))
 	}
 	if s.modErr != nil {
 		extra = st.err.Render("  " + s.modErr.Error())
