@@ -345,11 +345,14 @@ func (s *setupModel) runOptions() bench.RunOptions {
 		o.Target = ""
 	}
 	o.Model, o.Suite, o.Categories, o.Concurrency, o.Limit = p.Model, p.Suite, p.Categories, p.Concurrency, p.Limit
-	name := p.Model
-	if name == "" {
-		name = "auto"
+	o.Out = "" // bench's default, runs/<UTC time>-<model>.json, names the discovered model
+	if s.sh.o.OutDir != "runs" {
+		name := p.Model
+		if name == "" {
+			name = "auto"
+		}
+		o.Out = filepath.Join(s.sh.o.OutDir, s.sh.o.Now().UTC().Format("20060102T150405Z")+"-"+unsafeName.ReplaceAllString(name, "_")+".json")
 	}
-	o.Out = filepath.Join(s.sh.o.OutDir, s.sh.o.Now().UTC().Format("20060102T150405Z")+"-"+unsafeName.ReplaceAllString(name, "_")+".json")
 	o.Logger = s.sh.o.Logger
 	o.Stdout = nil
 	return o
