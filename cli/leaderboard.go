@@ -40,7 +40,7 @@ func leaderboardCommand() *ucli.Command {
 			}
 			if !c.Bool("json") && isTerminal(os.Stdin) && isTerminal(os.Stdout) {
 				// A person at a terminal gets the interactive board.
-				return tui.Run(c.Context, tui.Options{Start: tui.ScreenLeaderboard, Store: c.String("store"), Query: q, NoColor: c.Bool("no-color")})
+				return tui.Run(c.Context, tui.Options{Start: tui.ScreenLeaderboard, Store: c.String("store"), Query: q, NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != ""})
 			}
 			return leaderboard.PrintLeaderboard(c.Context, c.String("store"), q, c.Bool("json"), stdout(c))
 		},

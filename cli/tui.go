@@ -33,7 +33,7 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 	}
 	return tui.Options{
 		Target: c.String("target"), APIKey: c.String("api-key"), Store: c.String("store"), NoSave: c.Bool("no-save"),
-		LogFile: c.String("log-file"), OutDir: c.String("out-dir"), NoColor: c.Bool("no-color"),
+		LogFile: c.String("log-file"), OutDir: c.String("out-dir"), NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != "",
 		Base: bench.RunOptions{Model: c.String("model"), Header: hdr, Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
 			Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
 			Pace:    baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")}},

@@ -52,3 +52,22 @@ func FuzzPrefs(f *testing.F) {
 		}
 	})
 }
+
+// TestPrefsCommandLineTarget: janus up's gateway URL is used for the run
+// but not remembered over the URL chosen in an earlier session.
+func TestPrefsCommandLineTarget(t *testing.T) {
+	dir := t.TempDir()
+	if err := savePrefs(dir, prefs{URL: "http://mine:8000/v1", UseURL: true, Suite: "smoke"}); err != nil {
+		t.Fatal(err)
+	}
+	sh := &shared{o: Options{ConfigDir: dir, Target: "http://127.0.0.1:41234/v1"}}
+	sh.o.defaults()
+	s := newSetup(sh)
+	s.apply(loadPrefs(dir))
+	if o := s.runOptions(); o.Target != "http://127.0.0.1:41234/v1" {
+		t.Errorf("run target %q, want the command line's", o.Target)
+	}
+	if p := s.prefs(); p.URL != "http://mine:8000/v1" || !p.UseURL {
+		t.Errorf("remembered %+v, want the earlier URL kept", p)
+	}
+}

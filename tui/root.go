@@ -61,7 +61,7 @@ func New(o Options, out io.Writer) Model {
 // Init loads what the first screen needs.
 func (m Model) Init() tea.Cmd {
 	if m.state == stateBoard {
-		return m.board.load()
+		return tea.Batch(m.board.load(), m.setup.init())
 	}
 	return m.setup.init()
 }
@@ -112,7 +112,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case boardMsg, arenaMsg, compareMsg, savedMsg:
 		return m, m.board.update(msg)
-	case modelsMsg, suiteMsg:
+	case modelsMsg, suiteMsg, prefsMsg:
 		return m, m.setup.update(msg)
 	}
 
