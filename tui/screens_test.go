@@ -140,6 +140,28 @@ func TestScreens(t *testing.T) {
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "event timeline")
 		}, nil},
+		// Task detail of a think-then-answer task: the reasoning lane and text.
+		{"task_reasoning", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+			for i := 0; i < 6; i++ {
+				tm.Send(keyMsg("down"))
+			}
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "reasoning")
+		}, nil},
+		// Task detail of a tool call.
+		{"task_tools", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+			for i := 0; i < 7; i++ {
+				tm.Send(keyMsg("down"))
+			}
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "tool calls")
+		}, nil},
 		// The leaderboard with rank ranges and Pareto marks, two runs picked.
 		{"leaderboard", -1, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
@@ -194,5 +216,53 @@ func TestScreens(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestLeaderboardStart: janus leaderboard opens on the board; esc leads
+// to the set-up screen.
+func TestLeaderboardStart(t *testing.T) {
+	f := newFixture(t)
+	o := testOptions(t, f, newFixtureSource(f))
+	o.Start = ScreenLeaderboard
+	v := screen(t, o, 80, 24, func(tm *teatest.TestModel) {
+		waitFor(t, tm, "lumen")
+		tm.Send(keyMsg("esc"))
+		waitFor(t, tm, "set up a run")
+	})
+	if !strings.Contains(v, "set up a run") {
+		t.Errorf("esc from the board:\n%s", v)
+	}
+}
+
+// TestResize: every screen redraws to a new size without a line wider or
+// a screen taller than the terminal.
+func TestResize(t *testing.T) {
+	f := newFixture(t)
+	o := testOptions(t, f, newFixtureSource(f))
+	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(120, 40))
+	waitFor(t, tm, "(8 tasks)")
+	tm.Send(keyMsg("enter"))
+	waitFor(t, tm, "worst tasks")
+	tm.Send(keyMsg("enter"))
+	waitFor(t, tm, "event timeline")
+	tm.Send(tea.WindowSizeMsg{Width: 64, Height: 18})
+	waitFor(t, tm, "esc back")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(Model)
+	for _, st := range []state{stateSetup, stateResults, stateTask, stateBoard} {
+		fm.state = st
+		v := fm.View()
+		lines := strings.Split(v, "\n")
+		if len(lines) > 18 {
+			t.Errorf("state %d: %d lines at 64x18", st, len(lines))
+		}
+		for _, l := range lines {
+			if n := len([]rune(l)); n > 64 {
+				t.Errorf("state %d: line %d columns wide at 64x18: %q", st, n, l)
+			}
+		}
 	}
 }

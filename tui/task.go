@@ -110,7 +110,8 @@ var timelineRows = []struct {
 	kinds []trace.Kind
 }{
 	{"reasoning", '▒', []trace.Kind{trace.KindReasoning}},
-	{"content", '█', []trace.Kind{trace.KindContent, trace.KindToolCall}},
+	{"content", '█', []trace.Kind{trace.KindContent}},
+	{"tool call", '▓', []trace.Kind{trace.KindToolCall}},
 	{"keep-alive", '·', []trace.Kind{trace.KindKeepAlive}},
 	{"other", '|', []trace.Kind{trace.KindUsage, trace.KindDone, trace.KindJanus, trace.KindOther}},
 	{"error", 'x', []trace.Kind{trace.KindError, trace.KindUnparsable, trace.KindAfterDone}},
