@@ -26,6 +26,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./bench/ ./gateway/
 	$(GO) test -run '^$$' -bench LiveUpdateView10k -benchtime 2000x -count 5 ./tui/
 	$(GO) run . bench selftest --no-save
+	$(GO) test -run '^$$' -bench . -benchtime 20x -timeout 30m ./leaderboard/
 
 ## fuzz: 5 minutes of the SSE reader fuzzer
 fuzz:

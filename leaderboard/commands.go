@@ -405,7 +405,11 @@ func RecordRun(ctx context.Context, dsn string, c Competitor, save bool, log *sl
 			if runID == "" {
 				return
 			}
-			if err := s.AddTask(ctx, runID, t); err != nil {
+			// Tasks finishing after Ctrl-C are still stored: the run's
+			// context is cancelled, the write is short and bounded.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := s.AddTask(wctx, runID, t); err != nil {
 				log.Warn("run store: task not saved (the final report will be)", "task", t.ID, "err", err)
 			}
 		},

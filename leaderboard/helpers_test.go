@@ -174,7 +174,7 @@ func orphans(t testing.TB, s *Store) int64 {
 	if err := s.db.Raw("SELECT COUNT(*) FROM task_results t LEFT JOIN runs r ON r.id = t.run_id WHERE r.id IS NULL").Scan(&n).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Raw("SELECT COUNT(*) FROM board_best b LEFT JOIN runs r ON r.id = b.run_id WHERE r.id IS NULL OR r.status <> 'completed'").Scan(&m).Error; err != nil {
+	if err := s.db.Raw("SELECT COUNT(*) FROM board_best b LEFT JOIN runs r ON r.id = b.id WHERE r.id IS NULL OR r.status <> 'completed'").Scan(&m).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n + m

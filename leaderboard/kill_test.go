@@ -48,7 +48,7 @@ func killChild(dsn string) error {
 		}
 		if i%5 == 4 {
 			imp := mkReport(spec{id: fmt.Sprintf("imp-%05d", i), model: "bulk", composite: float64(i % 100), quality: 50,
-				speed: 50, cost: 0.01, nTasks: 300, nPass: 200})
+				speed: 50, cost: 0.01, nTasks: 120, nPass: 80})
 			if _, err := s.SaveReport(ctx, imp, Competitor{Name: "bulk"}); err != nil {
 				return err
 			}
@@ -77,7 +77,7 @@ func TestKillDuringRun(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			// Kill once the child has committed a few dozen tasks, which
+			// Kill once the child has committed 30 tasks (6 imports), which
 			// puts the kill somewhere inside its write loop.
 			sc := bufio.NewScanner(stdout)
 			seen := 0
@@ -86,7 +86,7 @@ func TestKillDuringRun(t *testing.T) {
 				if n, err := strconv.Atoi(strings.TrimSpace(sc.Text())); err == nil {
 					seen = n
 				}
-				if seen >= 40 {
+				if seen >= 30 {
 					break
 				}
 			}
@@ -95,7 +95,7 @@ func TestKillDuringRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			werr := cmd.Wait()
-			if seen < 40 {
+			if seen < 30 {
 				t.Fatalf("child stopped after %d tasks: %v", seen, werr)
 			}
 

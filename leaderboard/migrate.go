@@ -105,7 +105,50 @@ var migrations = []migration{
 			voted_at {TS} NOT NULL)`,
 		`CREATE INDEX votes_voted_at ON votes (voted_at)`,
 	}},
+	// board_best carries the leaderboard's columns itself, so the board is
+	// read from one table of one row per competitor and group, without a
+	// lookup per row into the (large) runs table.
+	{2, "board_best holds the leaderboard columns", []string{
+		`DROP TABLE board_best`,
+		`CREATE TABLE board_best (
+			suite_name TEXT NOT NULL,
+			suite_version TEXT NOT NULL,
+			split TEXT NOT NULL,
+			competitor_id BIGINT NOT NULL REFERENCES competitors(id),
+			id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+			model TEXT NOT NULL DEFAULT '',
+			finished_at {TS},
+			tasks INTEGER NOT NULL DEFAULT 0,
+			passed INTEGER NOT NULL DEFAULT 0,
+			composite {FLOAT} NOT NULL, composite_lo {FLOAT}, composite_hi {FLOAT},
+			quality {FLOAT}, quality_lo {FLOAT}, quality_hi {FLOAT},
+			speed {FLOAT}, speed_lo {FLOAT}, speed_hi {FLOAT},
+			cost {FLOAT}, cost_lo {FLOAT}, cost_hi {FLOAT},
+			streaming {FLOAT}, streaming_lo {FLOAT}, streaming_hi {FLOAT},
+			multimodal {FLOAT}, multimodal_lo {FLOAT}, multimodal_hi {FLOAT},
+			cost_per_correct {FLOAT},
+			PRIMARY KEY (suite_name, suite_version, split, competitor_id))`,
+		`CREATE INDEX board_best_run ON board_best (id)`,
+		`UPDATE runs SET finished_at = heartbeat_at WHERE finished_at IS NULL AND status <> 'running'`,
+		`INSERT INTO board_best (` + bestCols + `) SELECT ` + bestCols + ` FROM (
+			SELECT ` + bestCols + `, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, competitor_id
+				ORDER BY ` + bestOrder + `) AS n
+			FROM runs WHERE status = 'completed' AND composite IS NOT NULL) ranked WHERE n = 1`,
+	}},
+	// An index on status alone misled SQLite's planner (nearly every run
+	// is completed) into scanning all runs for a --since board; Open only
+	// ever looks for running runs, which a partial index finds directly.
+	{3, "partial index of running runs", []string{
+		`DROP INDEX runs_status`,
+		`CREATE INDEX runs_running ON runs (heartbeat_at) WHERE status = 'running'`,
+	}},
 }
+
+// bestCols are the run columns board_best copies.
+const bestCols = `suite_name, suite_version, split, competitor_id, id, model, finished_at, tasks, passed,
+	composite, composite_lo, composite_hi, quality, quality_lo, quality_hi, speed, speed_lo, speed_hi,
+	cost, cost_lo, cost_hi, streaming, streaming_lo, streaming_hi, multimodal, multimodal_lo, multimodal_hi,
+	cost_per_correct`
 
 // ddl fills a statement's placeholders for the dialect.
 func ddl(dialect, stmt string) string {

@@ -112,14 +112,8 @@ type taskRow struct {
 
 func (taskRow) TableName() string { return "task_results" }
 
-type bestRow struct {
-	SuiteName    string `gorm:"primaryKey"`
-	SuiteVersion string `gorm:"primaryKey"`
-	Split        string `gorm:"primaryKey"`
-	CompetitorID int64  `gorm:"primaryKey"`
-	RunID        string
-	Composite    float64
-}
+// bestRow is a board_best row, used here only to name the table.
+type bestRow struct{}
 
 func (bestRow) TableName() string { return "board_best" }
 
@@ -235,7 +229,7 @@ func (s *Store) BeginRun(ctx context.Context, run report.Run, c Competitor) (str
 		if n == 0 {
 			return tx.Create(&row).Error
 		}
-		if err := tx.Where("run_id = ?", run.ID).Delete(&bestRow{}).Error; err != nil {
+		if err := tx.Where("id = ?", run.ID).Delete(&bestRow{}).Error; err != nil {
 			return err
 		}
 		return tx.Model(&runRow{}).Where("id = ?", run.ID).Updates(map[string]any{
@@ -323,10 +317,14 @@ func fullRow(r *report.Report, competitorID int64) (runRow, error) {
 	}
 	row := runRowOf(r.Run, competitorID)
 	row.Status = statusOfReport(r.Run.Status)
-	if !r.Run.FinishedAt.IsZero() {
-		f := r.Run.FinishedAt.UTC()
-		row.FinishedAt = &f
+	// A finished run always has a finish time: the ordering that picks
+	// a competitor's best run relies on it (NULLs sort differently in
+	// SQLite and PostgreSQL).
+	f := r.Run.FinishedAt.UTC()
+	if r.Run.FinishedAt.IsZero() {
+		f = time.Now().UTC()
 	}
+	row.FinishedAt = &f
 	sc := r.Scores
 	set := func(v, lo, hi **float64, d scorer.Dimension) {
 		x := d.Value
@@ -412,17 +410,11 @@ func refreshBest(tx *gorm.DB, suite, version, split string, competitorID int64) 
 		suite, version, split, competitorID).Delete(&bestRow{}).Error; err != nil {
 		return fmt.Errorf("refresh leaderboard: %w", err)
 	}
-	var best []runRow
-	if err := tx.Select("id", "composite").Where("suite_name = ? AND suite_version = ? AND split = ? AND competitor_id = ? AND status = ? AND composite IS NOT NULL",
-		suite, version, split, competitorID, StatusCompleted).Order(bestOrder).Limit(1).Find(&best).Error; err != nil {
-		return fmt.Errorf("refresh leaderboard: %w", err)
-	}
-	if len(best) == 0 {
-		return nil
-	}
-	b := bestRow{SuiteName: suite, SuiteVersion: version, Split: split, CompetitorID: competitorID,
-		RunID: best[0].ID, Composite: *best[0].Composite}
-	if err := tx.Create(&b).Error; err != nil {
+	// The run with the best order among the group's completed ones, copied
+	// in one statement (both dialects accept INSERT … SELECT … LIMIT).
+	if err := tx.Exec(`INSERT INTO board_best (`+bestCols+`) SELECT `+bestCols+` FROM runs
+		WHERE suite_name = ? AND suite_version = ? AND split = ? AND competitor_id = ? AND status = ? AND composite IS NOT NULL
+		ORDER BY `+bestOrder+` LIMIT 1`, suite, version, split, competitorID, StatusCompleted).Error; err != nil {
 		return fmt.Errorf("refresh leaderboard: %w", err)
 	}
 	return nil
@@ -480,7 +472,7 @@ func (s *Store) DeleteRun(ctx context.Context, id string) error {
 			}
 			return err
 		}
-		if err := tx.Where("run_id = ?", id).Delete(&bestRow{}).Error; err != nil {
+		if err := tx.Where("id = ?", id).Delete(&bestRow{}).Error; err != nil {
 			return err
 		}
 		if err := tx.Where("run_id = ?", id).Delete(&taskRow{}).Error; err != nil {

@@ -2,6 +2,7 @@ package leaderboard
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"sync"
@@ -258,4 +259,57 @@ func TestVotesIdempotent(t *testing.T) {
 			t.Error("a vote with winner C was accepted")
 		}
 	})
+}
+
+// A store created at schema 1 with runs in it upgrades to the current
+// schema on Open and its leaderboard is rebuilt from the runs.
+func TestMigrateUpgrade(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			dsn := b.dsn(t)
+			all := migrations
+			migrations = all[:1]
+			s, err := Open(t.Context(), dsn)
+			migrations = all
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := s.db
+			mustExec := func(q string, args ...any) {
+				t.Helper()
+				if err := db.Exec(q, args...).Error; err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			mustExec("INSERT INTO competitors (id, name, created_at) VALUES (1, 'old', ?)", t0)
+			for i, comp := range []float64{60, 75, 70} {
+				fin := t0.Add(time.Duration(i) * time.Minute)
+				mustExec(`INSERT INTO runs (id, competitor_id, status, suite_name, suite_version, started_at, finished_at, heartbeat_at,
+					composite, composite_lo, composite_hi, quality, tasks, passed) VALUES (?, 1, 'completed', 'smoke', '1.0.0', ?, ?, ?, ?, ?, ?, 50, 4, 3)`,
+					fmt.Sprintf("old-%d", i), t0, fin, fin, comp, comp-1, comp+1)
+			}
+			mustExec("INSERT INTO board_best (suite_name, suite_version, split, competitor_id, run_id, composite) VALUES ('smoke', '1.0.0', '', 1, 'old-1', 75)")
+			s.Close()
+
+			s, err = Open(t.Context(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			board, err := s.Leaderboard(t.Context(), Query{})
+			if err != nil || len(board.Rows) != 1 || board.Rows[0].RunID != "old-1" || board.Rows[0].Composite.Value != 75 ||
+				board.Rows[0].Composite.CI95 == nil || board.Rows[0].Passed != 3 {
+				t.Fatalf("board after upgrade: %+v, %v", board, err)
+			}
+			// And it stays maintained: a better import takes the place.
+			if _, err := s.SaveReport(t.Context(), mkReport(spec{id: "new", model: "m", composite: 90, quality: 90, speed: 1, cost: -1}),
+				Competitor{Name: "old"}); err != nil {
+				t.Fatal(err)
+			}
+			board, _ = s.Leaderboard(t.Context(), Query{})
+			if len(board.Rows) != 1 || board.Rows[0].RunID != "new" {
+				t.Errorf("board after import: %+v", rowsOf(board))
+			}
+		})
+	}
 }
