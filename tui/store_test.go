@@ -2,8 +2,10 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/janus-bench/janus/leaderboard"
 )
@@ -59,5 +61,50 @@ func TestStoreSource(t *testing.T) {
 	}
 	if ar, err := src.Arena(ctx); err != nil || len(ar) != 0 {
 		t.Errorf("arena without votes: %v %v", ar, err)
+	}
+}
+
+// TestStoreSourceArena rates stored votes: the competitor that wins most
+// leads on both Bradley-Terry and Elo, and every row has its interval.
+func TestStoreSourceArena(t *testing.T) {
+	ctx := context.Background()
+	st, err := leaderboard.Open(ctx, filepath.Join(t.TempDir(), "runs.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	defer st.Close()
+	// strong beats mid 3 of 4, mid beats weak 3 of 4, strong beats weak 4 of 4.
+	games := []struct {
+		a, b string
+		wins int
+	}{{"strong", "mid", 3}, {"mid", "weak", 3}, {"strong", "weak", 4}}
+	var votes []leaderboard.Vote
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, g := range games {
+		for i := 0; i < 4; i++ {
+			w := leaderboard.WinnerB
+			if i < g.wins {
+				w = leaderboard.WinnerA
+			}
+			at = at.Add(time.Minute)
+			votes = append(votes, leaderboard.Vote{ID: fmt.Sprintf("%s-%s-%d", g.a, g.b, i), PromptID: "p", PromptHash: "h",
+				CompetitorA: g.a, CompetitorB: g.b, Winner: w, Voter: "v", CreatedAt: at, VotedAt: at})
+		}
+	}
+	if _, err := st.AddVotes(ctx, votes); err != nil {
+		t.Fatalf("add votes: %v", err)
+	}
+	rows, err := StoreSource{Store: st}.Arena(ctx)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("arena: %v %+v", err, rows)
+	}
+	for i, want := range []string{"strong", "mid", "weak"} {
+		r := rows[i]
+		if r.Model != want || r.Votes != 8 || r.BTCI == (Interval{}) {
+			t.Errorf("row %d: %+v, want %s with 8 votes and an interval", i, r, want)
+		}
+	}
+	if !(rows[0].Elo > rows[1].Elo && rows[1].Elo > rows[2].Elo) {
+		t.Errorf("Elo order: %+v", rows)
 	}
 }
