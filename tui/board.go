@@ -33,6 +33,11 @@ type (
 		runID string
 		err   error
 	}
+	// openRunMsg carries a stored run's report for the results screen.
+	openRunMsg struct {
+		rep *report.Report
+		err error
+	}
 )
 
 // sortCols are the columns `s` cycles through.
@@ -104,6 +109,18 @@ func (b *boardModel) reload(rep *report.Report) tea.Cmd {
 	return func() tea.Msg { return savedMsg{runID: rep.Run.ID} }
 }
 
+// open loads a stored run's report.
+func (b *boardModel) open(runID string) tea.Cmd {
+	src, ctx := b.sh.o.Source, b.sh.ctx
+	return func() tea.Msg {
+		rep, err := src.Report(ctx, runID)
+		if err != nil {
+			err = fmt.Errorf("open run %s: %w", runID, err)
+		}
+		return openRunMsg{rep: rep, err: err}
+	}
+}
+
 func (b *boardModel) compare(a, c string) tea.Cmd {
 	src, ctx := b.sh.o.Source, b.sh.ctx
 	return func() tea.Msg {
@@ -144,6 +161,13 @@ func (b *boardModel) update(msg tea.Msg) tea.Cmd {
 		}
 		b.status = "saved run " + msg.runID
 		return b.load()
+	case openRunMsg:
+		if msg.err != nil {
+			b.status = msg.err.Error()
+		} else {
+			b.status = ""
+		}
+		return nil
 	case compareMsg:
 		if msg.err != nil {
 			b.status = "compare: " + msg.err.Error()
@@ -217,6 +241,11 @@ func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
 					b.picked = b.picked[1:]
 				}
 			}
+		}
+	case "enter":
+		if b.tab == 0 && b.cursor < len(b.view_) {
+			b.status = "opening…"
+			return b.open(b.view_[b.cursor].RunID)
 		}
 	case "c":
 		if len(b.picked) != 2 {

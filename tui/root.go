@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/janus-bench/janus/bench/trace"
 )
 
 // state is which screen is showing.
@@ -33,14 +35,17 @@ type shared struct {
 
 // Model is the root bubbletea model.
 type Model struct {
-	sh      *shared
-	state   state
-	back    state // where esc on the leaderboard returns to
-	setup   *setupModel
-	live    *liveModel
-	results *resultsModel
-	task    *taskModel
-	board   *boardModel
+	sh    *shared
+	state state
+	back  state // where esc on the leaderboard returns to
+	// fromBoard: the results on screen are a stored run opened from the
+	// leaderboard, and esc returns there.
+	fromBoard bool
+	setup     *setupModel
+	live      *liveModel
+	results   *resultsModel
+	task      *taskModel
+	board     *boardModel
 	// quitting: quit once the run in progress has written its report.
 	quitting bool
 }
@@ -78,6 +83,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.board.resize()
 		return m, nil
 	case tea.KeyMsg:
+		if msg.String() == "?" && !m.setup.editing() && !m.board.editing() {
+			m.sh.help.ShowAll = !m.sh.help.ShowAll
+			return m, nil
+		}
 		if msg.String() == "ctrl+c" {
 			if m.live != nil && m.live.running() {
 				m.quitting = true
@@ -105,11 +114,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if msg.rep != nil {
 			m.results = newResults(m.sh, msg.rep, m.live.traces, m.live.prompts, msg.err)
-			m.state = stateResults
+			m.state, m.fromBoard = stateResults, false
 		}
 		return m, tea.Batch(cmd, save)
 	case runClosedMsg:
 		return m, nil
+	case openRunMsg:
+		cmd := m.board.update(msg)
+		if msg.err == nil && m.state == stateBoard {
+			m.results = newResults(m.sh, msg.rep, map[string]*trace.Trace{}, map[string]string{}, nil)
+			m.state, m.fromBoard = stateResults, true
+		}
+		return m, cmd
 	case boardMsg, arenaMsg, compareMsg, savedMsg:
 		return m, m.board.update(msg)
 	case modelsMsg, suiteMsg, prefsMsg:
@@ -152,6 +168,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				return m, tea.Quit
 			case "esc":
 				m.state = stateSetup
+				if m.fromBoard {
+					m.state = stateBoard
+				}
 				return m, nil
 			case "L":
 				m.state, m.back = stateBoard, stateResults
@@ -218,16 +237,19 @@ func (m Model) View() string {
 	return fit(body, helpLine, m.sh.w, m.sh.h)
 }
 
-// fit clips body to w columns and h-1 lines and puts the help line last.
-func fit(body, helpLine string, w, h int) string {
+// fit clips body to w columns and to the lines the help leaves, and puts
+// the help last.
+func fit(body, help string, w, h int) string {
+	helpLines := strings.Split(help, "\n")
+	room := h - 1 - len(helpLines)
 	lines := strings.Split(strings.TrimRight(body, "\n"), "\n")
-	if max := h - 2; max > 0 && len(lines) > max {
-		lines = lines[:max]
+	if room > 0 && len(lines) > room {
+		lines = lines[:room]
 	}
-	for len(lines) < h-2 {
+	for len(lines) < room {
 		lines = append(lines, "")
 	}
-	lines = append(lines, "", helpLine)
+	lines = append(append(lines, ""), helpLines...)
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(strings.TrimRight(l, " "), w, "…")
 	}

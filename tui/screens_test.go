@@ -182,6 +182,22 @@ func TestScreens(t *testing.T) {
 			}
 			waitFor(t, tm, "sort speed")
 		}, nil},
+		// enter on a board row opens that stored run's results.
+		{"board_open", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+		}, nil},
+		// ? shows every key of the screen.
+		{"help_full", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			tm.Send(keyMsg("?"))
+			waitFor(t, tm, "esc")
+		}, nil},
 		// The arena tab.
 		{"arena", -1, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
