@@ -13,6 +13,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/suites"
 )
 
 // Messages the leaderboard's Cmds answer with.
@@ -35,8 +36,9 @@ type (
 	}
 	// openRunMsg carries a stored run's report for the results screen.
 	openRunMsg struct {
-		rep *report.Report
-		err error
+		rep     *report.Report
+		prompts map[string]string
+		err     error
 	}
 )
 
@@ -115,9 +117,17 @@ func (b *boardModel) open(runID string) tea.Cmd {
 	return func() tea.Msg {
 		rep, err := src.Report(ctx, runID)
 		if err != nil {
-			err = fmt.Errorf("open run %s: %w", runID, err)
+			return openRunMsg{err: fmt.Errorf("open run %s: %w", runID, err)}
 		}
-		return openRunMsg{rep: rep, err: err}
+		// The prompts come from the suite when the very same version is at
+		// hand (a report keeps no prompts).
+		prompts := map[string]string{}
+		if su, err := suites.Load(ctx, rep.Run.Suite.Name); err == nil && su.SHA256 == rep.Run.Suite.SHA256 {
+			for _, t := range su.Tasks {
+				prompts[t.ID] = promptOf(t)
+			}
+		}
+		return openRunMsg{rep: rep, prompts: prompts}
 	}
 }
 

@@ -122,7 +122,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case openRunMsg:
 		cmd := m.board.update(msg)
 		if msg.err == nil && m.state == stateBoard {
-			m.results = newResults(m.sh, msg.rep, map[string]*trace.Trace{}, map[string]string{}, nil)
+			m.results = newResults(m.sh, msg.rep, map[string]*trace.Trace{}, msg.prompts, nil)
 			m.state, m.fromBoard = stateResults, true
 		}
 		return m, cmd

@@ -190,6 +190,17 @@ func TestScreens(t *testing.T) {
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "worst tasks")
 		}, nil},
+		// A stored run's task: no trace, but the prompt from the suite.
+		{"board_open_task", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+			tm.Send(keyMsg("down"))
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "no trace kept")
+		}, nil},
 		// ? shows every key of the screen.
 		{"help_full", -1, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
