@@ -44,8 +44,13 @@ func startTmux(t *testing.T, dir string, w, h int, args ...string) *tmuxSession 
 	return s
 }
 
-func (s *tmuxSession) capture() string {
-	out, err := exec.Command("tmux", "capture-pane", "-p", "-t", s.name).Output()
+func (s *tmuxSession) capture() string { return s.captureArgs() }
+
+// captureEscapes keeps the colours and attributes (capture-pane -e).
+func (s *tmuxSession) captureEscapes() string { return s.captureArgs("-e") }
+
+func (s *tmuxSession) captureArgs(extra ...string) string {
+	out, err := exec.Command("tmux", append([]string{"capture-pane", "-p", "-t", s.name}, extra...)...).Output()
 	if err != nil {
 		s.t.Fatalf("tmux capture-pane: %v", err)
 	}
@@ -103,6 +108,14 @@ func TestTmuxSetupRunResultsLeaderboard(t *testing.T) {
 	if !strings.Contains(scr, "1     janus-baseline-sim") {
 		t.Errorf("the run is not ranked on the leaderboard:\n%s", scr)
 	}
+	if !strings.Contains(s.captureEscapes(), "\x1b[") {
+		t.Errorf("no colour or attribute on a colour terminal")
+	}
+	// The stored run opens from the board, and esc leads back.
+	s.send("Enter")
+	s.waitFor("results", "worst tasks")
+	s.send("Escape")
+	s.waitFor("[leaderboard]")
 	s.send("q")
 	s.waitFor("janus-exited-0")
 
@@ -120,13 +133,17 @@ func TestTmuxSetupRunResultsLeaderboard(t *testing.T) {
 	}
 }
 
-// TestTmuxUpStopRun drives `janus up` at 120×40: the reference stack is the
-// target, `q` stops a long run cleanly (partial results shown) and
-// quitting stops everything.
+// TestTmuxUpStopRun drives `janus --no-color up` at 120×40: the reference
+// stack is the target, `p` pauses, `q` stops a long run cleanly (partial
+// results shown) and quitting stops everything.
 func TestTmuxUpStopRun(t *testing.T) {
 	dir := t.TempDir()
-	s := startTmux(t, dir, 120, 40, "up", "--store", filepath.Join(dir, "runs.db"), "--sim-ttft", "200ms", "--sim-token-interval", "50ms")
+	s := startTmux(t, dir, 120, 40, "--no-color", "up", "--store", filepath.Join(dir, "runs.db"), "--sim-ttft", "200ms", "--sim-token-interval", "50ms")
 	s.waitFor("reference stack", "(8 tasks)")
+	// --no-color: not one colour or attribute.
+	if esc := s.captureEscapes(); strings.Contains(esc, "\x1b[") {
+		t.Errorf("--no-color screen has colours: %q", esc)
+	}
 	// janus-default is the other built-in suite: long enough to stop midway.
 	s.send("Down", "Down", "Down", "Right")
 	s.waitFor("janus-default")
