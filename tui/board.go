@@ -364,12 +364,12 @@ func (b *boardModel) view() string {
 	if suiteW == 0 {
 		s.WriteString(st.dim.Render("suite ") + b.view_[0].Suite + "@" + b.view_[0].SuiteVersion + "\n")
 	}
-	compW := max(w-57-suiteW, 12)
+	compW := max(w-58-suiteW, 12)
 	suiteHdr := ""
 	if suiteW > 0 {
 		suiteHdr = pad("suite", suiteW) + " "
 	}
-	s.WriteString(st.header.Render(fmt.Sprintf("  %-5s %s %s%-12s %5s %5s %5s %5s %5s %s",
+	s.WriteString(st.header.Render(fmt.Sprintf("   %-5s %s %s%-12s %5s %5s %5s %5s %5s %s",
 		"rank", pad("competitor", compW), suiteHdr, "composite", "qual", "speed", "cost", "strm", "mm", "par")) + "\n")
 	room := max(h-4-strings.Count(s.String(), "\n"), 1)
 	from := 0
@@ -397,9 +397,15 @@ func (b *boardModel) view() string {
 		if r.Baseline {
 			name += " (b)"
 		}
+		// The cursor and the picks are marked in text too, for --no-color.
 		mark := " "
+		if i == b.cursor {
+			mark = ">"
+		}
 		if slices.Contains(b.picked, r.RunID) {
-			mark = "*"
+			mark += "*"
+		} else {
+			mark += " "
 		}
 		suite := ""
 		if suiteW > 0 {
@@ -435,7 +441,11 @@ func (b *boardModel) arenaView() string {
 	}
 	for i := from; i < min(from+room, len(b.arena)); i++ {
 		a := b.arena[i]
-		line := fmt.Sprintf("  %-4d %s %7.1f %7.1f [%6.1f, %6.1f] %6d", i+1, pad(a.Model, nameW), a.Elo, a.BT, a.BTCI.Lo, a.BTCI.Hi, a.Votes)
+		cur := " "
+		if i == b.cursor {
+			cur = ">"
+		}
+		line := fmt.Sprintf("%s %-4d %s %7.1f %7.1f [%6.1f, %6.1f] %6d", cur, i+1, pad(a.Model, nameW), a.Elo, a.BT, a.BTCI.Lo, a.BTCI.Hi, a.Votes)
 		if i == b.cursor {
 			line = st.selected.Render(line)
 		}

@@ -170,7 +170,7 @@ func TestScreens(t *testing.T) {
 			tm.Send(keyMsg(" "))
 			tm.Send(keyMsg("down"))
 			tm.Send(keyMsg(" "))
-			waitFor(t, tm, "* 2–3")
+			waitFor(t, tm, ">* 2–3")
 		}, nil},
 		// Sorted by speed, filtered to "a".
 		{"leaderboard_sorted", -1, func(t *testing.T, tm *teatest.TestModel) {

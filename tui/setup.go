@@ -433,9 +433,9 @@ func (s *setupModel) view() string {
 		if s.chosen[c] {
 			mark = "[x]"
 		}
-		item := mark + " " + c
+		item := " " + mark + " " + c
 		if s.focus == fCategories && i == s.cat {
-			item = st.selected.Render(item)
+			item = st.selected.Render(">" + mark + " " + c) // marked in text too, for --no-color
 		}
 		cats = append(cats, item)
 	}
@@ -446,7 +446,7 @@ func (s *setupModel) view() string {
 	}
 	// The category list wraps under its row, three per line.
 	for i := 0; i < len(cats); i += 3 {
-		b.WriteString(strings.Repeat(" ", 15) + strings.Join(cats[i:min(i+3, len(cats))], "  ") + "\n")
+		b.WriteString(strings.Repeat(" ", 14) + strings.Join(cats[i:min(i+3, len(cats))], " ") + "\n")
 	}
 	row(fConcurrency, "concurrency", fmt.Sprintf("‹ %d ›", s.conc))
 	lim := "all tasks"
