@@ -267,16 +267,19 @@ func (l *liveModel) view() string {
 		names = append(names, c)
 	}
 	sort.Strings(names)
-	colW := 26
-	perLine := max(w/colW, 1)
-	b.WriteString(st.header.Render("category  pass/fail") + "\n")
+	// Counters as wide as the total needs, so that three categories fit
+	// on a line of 80 in runs of up to 999 tasks.
+	digits := len(fmt.Sprint(max(l.total, 1)))
+	colW := 17 + 1 + 2*digits + 1 + 2
+	perLine := max((w+2)/colW, 1) // the last cell needs no gap after it
+	b.WriteString(st.header.Render("category pass/fail") + "\n")
 	for i := 0; i < len(names); i += perLine {
 		var cells []string
 		for _, n := range names[i:min(i+perLine, len(names))] {
 			c := l.cats[n]
-			cells = append(cells, pad(n, colW-10)+" "+st.pass.Render(fmt.Sprintf("%4d", c.pass))+"/"+st.fail.Render(fmt.Sprintf("%-4d", c.fail)))
+			cells = append(cells, pad(n, 17)+" "+st.pass.Render(fmt.Sprintf("%*d", digits, c.pass))+"/"+st.fail.Render(fmt.Sprintf("%-*d", digits, c.fail)))
 		}
-		b.WriteString(strings.Join(cells, " ") + "\n")
+		b.WriteString(strings.Join(cells, "  ") + "\n")
 	}
 
 	// Violations as they occur: the latest two (more on a tall terminal).
