@@ -191,7 +191,12 @@ func better(a, b *boardRow) int {
 
 // rank sorts rows into groups (suite, version, split) and ranks each.
 func rank(rows []boardRow) []Entry {
-	slices.SortFunc(rows, func(a, b boardRow) int {
+	// Sorting pointers, not the wide rows, then copying once in order.
+	ptrs := make([]*boardRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	slices.SortFunc(ptrs, func(a, b *boardRow) int {
 		if c := cmp.Compare(a.Run.SuiteName, b.Run.SuiteName); c != 0 {
 			return c
 		}
@@ -201,11 +206,16 @@ func rank(rows []boardRow) []Entry {
 		if c := cmp.Compare(a.Run.Split, b.Run.Split); c != 0 {
 			return c
 		}
-		if c := better(&a, &b); c != 0 {
+		if c := better(a, b); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.CName, b.CName)
 	})
+	sorted := make([]boardRow, len(rows))
+	for i, p := range ptrs {
+		sorted[i] = *p
+	}
+	rows = sorted
 	out := make([]Entry, 0, len(rows))
 	for start := 0; start < len(rows); {
 		end := start + 1

@@ -180,6 +180,10 @@ func TestParseVotes(t *testing.T) {
 		{"self", strings.Replace(good, `"y"`, `"x"`, 1), 0, 1, "competitor_b"},
 		// Not JSON.
 		{"garbage", "{", 0, 1, ""},
+		// An empty created_at is allowed (the prompt time may be unknown).
+		{"empty created_at", strings.Replace(good, `"2026-11-23T12:00:00Z"`, `""`, 1), 1, 0, ""},
+		// A bad time names the field.
+		{"bad time", strings.Replace(good, `"2026-11-23T12:00:00Z"`, `"yesterday"`, 1), 0, 1, "created_at"},
 		// Missing vote time.
 		{"no voted_at", strings.Replace(good, `,"voted_at":"2026-11-23T12:00:05+01:00"`, "", 1), 0, 1, "voted_at"},
 	}

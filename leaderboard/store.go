@@ -142,8 +142,9 @@ func redactDSN(dsn string) string {
 	}
 	scheme, rest, _ := strings.Cut(dsn, "://")
 	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		user, _, _ := strings.Cut(rest[:at], ":")
-		rest = user + ":***" + rest[at:]
+		if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
+			rest = user + ":***" + rest[at:]
+		}
 	}
 	return scheme + "://" + rest
 }

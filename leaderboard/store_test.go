@@ -3,8 +3,10 @@ package leaderboard
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -312,4 +314,51 @@ func TestMigrateUpgrade(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Open resolves runs left running: by pid on this host, by heartbeat
+// anywhere; live ones are left alone.
+func TestRecoverAbandoned(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store, dsn string) {
+		ctx := t.Context()
+		now := time.Now().UTC()
+		cases := []struct {
+			id, host string
+			pid      int
+			beat     time.Time
+			want     string
+		}{
+			// Another host, heartbeat two hours old: failed.
+			{"stale-remote", "elsewhere", 1, now.Add(-2 * time.Hour), StatusFailed},
+			// Another host, heartbeat a minute old: still running.
+			{"live-remote", "elsewhere", 1, now.Add(-time.Minute), StatusRunning},
+			// This host, a pid that cannot exist: failed at once.
+			{"dead-local", s.host, 1 << 30, now, StatusFailed},
+			// This host, a live process (this one's parent): running.
+			{"live-local", s.host, os.Getppid(), now, StatusRunning},
+		}
+		for _, tc := range cases {
+			if _, err := s.BeginRun(ctx, mkReport(spec{id: tc.id, model: "m"}).Run, Competitor{Name: "m"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.db.Exec("UPDATE runs SET owner_host = ?, owner_pid = ?, heartbeat_at = ? WHERE id = ?",
+				tc.host, tc.pid, tc.beat, tc.id).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		s2, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s2.Close()
+		for _, tc := range cases {
+			d, err := s2.GetRun(ctx, tc.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != tc.want || (tc.want == StatusFailed) != strings.Contains(d.Note, "abandoned") {
+				t.Errorf("%s: %s (%q), want %s", tc.id, d.Status, d.Note, tc.want)
+			}
+		}
+	})
 }

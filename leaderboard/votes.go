@@ -38,6 +38,39 @@ type Vote struct {
 	VotedAt   time.Time `json:"voted_at"`
 }
 
+// UnmarshalJSON reads the times as RFC 3339 strings, allowing an empty
+// created_at (a vote whose prompt time the writer did not know); voted_at
+// is checked by Validate.
+func (v *Vote) UnmarshalJSON(b []byte) error {
+	type plain Vote
+	var w struct {
+		plain
+		CreatedAt string `json:"created_at"`
+		VotedAt   string `json:"voted_at"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	*v = Vote(w.plain)
+	for _, f := range []struct {
+		name string
+		s    string
+		t    *time.Time
+	}{{"created_at", w.CreatedAt, &v.CreatedAt}, {"voted_at", w.VotedAt, &v.VotedAt}} {
+		if f.s == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, f.s)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not an RFC 3339 time", f.name, f.s)
+		}
+		*f.t = t
+	}
+	return nil
+}
+
 // Validate checks what the ratings rely on.
 func (v Vote) Validate() error {
 	switch {
