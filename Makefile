@@ -24,6 +24,7 @@ test-long:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/sse/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./bench/ ./gateway/
+	$(GO) test -run '^$$' -bench LiveUpdateView10k -benchtime 2000x -count 5 ./tui/
 	$(GO) run . bench selftest --no-save
 	$(GO) test -run '^$$' -bench . -benchtime 20x -timeout 30m ./leaderboard/
 

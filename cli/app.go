@@ -63,6 +63,8 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			arenaCommand(),
 			imageCommand(),
 			cleanupCommand(),
+			tuiCommand(),
+			upCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
 		ExitErrHandler: func(*ucli.Context, error) {},

@@ -14,6 +14,7 @@ import (
 	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/tui"
 )
 
 func benchRunCommand() *ucli.Command {
@@ -114,9 +115,14 @@ func benchRunCommand() *ucli.Command {
 				}
 				opts.Target = ""
 			}
+			// Progress goes to stderr: an in-place line on a terminal, plain
+			// lines (no escape codes) in a pipe or when CI is set.
+			progress := tui.NewProgress(c.App.ErrWriter, isTerminal(os.Stderr) && os.Getenv("CI") == "", nil)
+			opts.OnPlan = progress.Plan
 			run := func(h leaderboard.Hooks) (*report.Report, error) {
 				opts.OnStart = h.Start
-				opts.OnResult = func(r bench.Result) { h.Task(r.Task) }
+				opts.OnResult = func(r bench.Result) { h.Task(r.Task); progress.Result(r) }
+				defer progress.Finish()
 				if image != "" {
 					return container.BenchRun(c.Context, co, opts)
 				}

@@ -1,18 +1,20 @@
 package cli
 
 import (
+	"os"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/tui"
 )
 
 // leaderboardCommand prints the leaderboard from the run store.
 func leaderboardCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "leaderboard",
-		Usage: "rank competitors by their best completed run per suite version",
+		Usage: "rank competitors by their best completed run per suite version (interactive on a terminal; --json for scripts)",
 		Description: "Each competitor's best completed run per suite, suite version and split, ranked by composite;\n" +
 			"RANGE is the rank range the 95% intervals allow (LMSYS style); PARETO marks the quality-vs-cost-per-\n" +
 			"correct and quality-vs-speed frontiers.",
@@ -35,6 +37,10 @@ func leaderboardCommand() *ucli.Command {
 			}
 			if ts := c.Timestamp("since"); ts != nil {
 				q.Since = *ts
+			}
+			if !c.Bool("json") && isTerminal(os.Stdin) && isTerminal(os.Stdout) {
+				// A person at a terminal gets the interactive board.
+				return tui.Run(c.Context, tui.Options{Start: tui.ScreenLeaderboard, Store: c.String("store"), Query: q, NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != ""})
 			}
 			return leaderboard.PrintLeaderboard(c.Context, c.String("store"), q, c.Bool("json"), stdout(c))
 		},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/suites"
 )
 
 // Messages the leaderboard's Cmds answer with.
@@ -32,6 +33,12 @@ type (
 	savedMsg struct {
 		runID string
 		err   error
+	}
+	// openRunMsg carries a stored run's report for the results screen.
+	openRunMsg struct {
+		rep     *report.Report
+		prompts map[string]string
+		err     error
 	}
 )
 
@@ -65,7 +72,14 @@ func newBoard(sh *shared) *boardModel {
 	return &boardModel{sh: sh, filter: f}
 }
 
-func (b *boardModel) editing() bool   { return b.typing }
+func (b *boardModel) editing() bool { return b.typing }
+
+// resize fits an open comparison to the terminal.
+func (b *boardModel) resize() {
+	if b.cmp != nil {
+		b.cmp.Width, b.cmp.Height = b.sh.w, max(b.sh.h-3, 3)
+	}
+}
 func (b *boardModel) comparing() bool { return b.cmp != nil }
 
 // load reads the board and the arena ratings, each in its own Cmd.
@@ -87,6 +101,34 @@ func (b *boardModel) saved(rep *report.Report) tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg { return savedMsg{runID: rep.Run.ID, err: src.Save(ctx, rep)} }
+}
+
+// reload refreshes the board after a run the source recorded itself.
+func (b *boardModel) reload(rep *report.Report) tea.Cmd {
+	if b.sh.o.Source == nil || rep == nil {
+		return nil
+	}
+	return func() tea.Msg { return savedMsg{runID: rep.Run.ID} }
+}
+
+// open loads a stored run's report.
+func (b *boardModel) open(runID string) tea.Cmd {
+	src, ctx := b.sh.o.Source, b.sh.ctx
+	return func() tea.Msg {
+		rep, err := src.Report(ctx, runID)
+		if err != nil {
+			return openRunMsg{err: fmt.Errorf("open run %s: %w", runID, err)}
+		}
+		// The prompts come from the suite when the very same version is at
+		// hand (a report keeps no prompts).
+		prompts := map[string]string{}
+		if su, err := suites.Load(ctx, rep.Run.Suite.Name); err == nil && su.SHA256 == rep.Run.Suite.SHA256 {
+			for _, t := range su.Tasks {
+				prompts[t.ID] = promptOf(t)
+			}
+		}
+		return openRunMsg{rep: rep, prompts: prompts}
+	}
 }
 
 func (b *boardModel) compare(a, c string) tea.Cmd {
@@ -129,6 +171,13 @@ func (b *boardModel) update(msg tea.Msg) tea.Cmd {
 		}
 		b.status = "saved run " + msg.runID
 		return b.load()
+	case openRunMsg:
+		if msg.err != nil {
+			b.status = msg.err.Error()
+		} else {
+			b.status = ""
+		}
+		return nil
 	case compareMsg:
 		if msg.err != nil {
 			b.status = "compare: " + msg.err.Error()
@@ -202,6 +251,11 @@ func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
 					b.picked = b.picked[1:]
 				}
 			}
+		}
+	case "enter":
+		if b.tab == 0 && b.cursor < len(b.view_) {
+			b.status = "opening…"
+			return b.open(b.view_[b.cursor].RunID)
 		}
 	case "c":
 		if len(b.picked) != 2 {
@@ -310,12 +364,12 @@ func (b *boardModel) view() string {
 	if suiteW == 0 {
 		s.WriteString(st.dim.Render("suite ") + b.view_[0].Suite + "@" + b.view_[0].SuiteVersion + "\n")
 	}
-	compW := max(w-57-suiteW, 12)
+	compW := max(w-58-suiteW, 12)
 	suiteHdr := ""
 	if suiteW > 0 {
 		suiteHdr = pad("suite", suiteW) + " "
 	}
-	s.WriteString(st.header.Render(fmt.Sprintf("  %-5s %s %s%-12s %5s %5s %5s %5s %5s %s",
+	s.WriteString(st.header.Render(fmt.Sprintf("   %-5s %s %s%-12s %5s %5s %5s %5s %5s %s",
 		"rank", pad("competitor", compW), suiteHdr, "composite", "qual", "speed", "cost", "strm", "mm", "par")) + "\n")
 	room := max(h-4-strings.Count(s.String(), "\n"), 1)
 	from := 0
@@ -343,9 +397,15 @@ func (b *boardModel) view() string {
 		if r.Baseline {
 			name += " (b)"
 		}
+		// The cursor and the picks are marked in text too, for --no-color.
 		mark := " "
+		if i == b.cursor {
+			mark = ">"
+		}
 		if slices.Contains(b.picked, r.RunID) {
-			mark = "*"
+			mark += "*"
+		} else {
+			mark += " "
 		}
 		suite := ""
 		if suiteW > 0 {
@@ -381,7 +441,11 @@ func (b *boardModel) arenaView() string {
 	}
 	for i := from; i < min(from+room, len(b.arena)); i++ {
 		a := b.arena[i]
-		line := fmt.Sprintf("  %-4d %s %7.1f %7.1f [%6.1f, %6.1f] %6d", i+1, pad(a.Model, nameW), a.Elo, a.BT, a.BTCI.Lo, a.BTCI.Hi, a.Votes)
+		cur := " "
+		if i == b.cursor {
+			cur = ">"
+		}
+		line := fmt.Sprintf("%s %-4d %s %7.1f %7.1f [%6.1f, %6.1f] %6d", cur, i+1, pad(a.Model, nameW), a.Elo, a.BT, a.BTCI.Lo, a.BTCI.Hi, a.Votes)
 		if i == b.cursor {
 			line = st.selected.Render(line)
 		}

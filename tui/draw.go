@@ -10,7 +10,9 @@ import (
 
 var sparkRunes = []rune("▁▂▃▄▅▆▇█")
 
-// spark draws the last width values as a sparkline scaled to their maximum.
+// spark draws the last width values as a sparkline scaled from their
+// minimum to their maximum, so that a steady series shows its wiggles; a
+// flat one is a flat mid-height line.
 func spark(vals []float64, width int) string {
 	if width <= 0 {
 		return ""
@@ -18,17 +20,18 @@ func spark(vals []float64, width int) string {
 	if len(vals) > width {
 		vals = vals[len(vals)-width:]
 	}
-	hi := 0.0
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range vals {
-		hi = math.Max(hi, v)
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
 	var b strings.Builder
+	top := len(sparkRunes) - 1
 	for _, v := range vals {
-		i := 0
-		if hi > 0 {
-			i = int(math.Round(v / hi * float64(len(sparkRunes)-1)))
+		i := top / 2
+		if hi > lo {
+			i = int(math.Round((v - lo) / (hi - lo) * float64(top)))
 		}
-		b.WriteRune(sparkRunes[min(max(i, 0), len(sparkRunes)-1)])
+		b.WriteRune(sparkRunes[min(max(i, 0), top)])
 	}
 	return b.String() + strings.Repeat(" ", width-len(vals))
 }

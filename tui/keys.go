@@ -2,11 +2,26 @@ package tui
 
 import "github.com/charmbracelet/bubbles/key"
 
-// keyMap is one screen's bindings in the shape bubbles/help wants.
-type keyMap struct{ short []key.Binding }
+// keyMap is one screen's bindings in the shape bubbles/help wants: the
+// short line, and more keys shown with it when `?` asks for them all.
+type keyMap struct{ short, more []key.Binding }
 
-func (k keyMap) ShortHelp() []key.Binding  { return k.short }
-func (k keyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.short} }
+func (k keyMap) ShortHelp() []key.Binding { return k.short }
+
+// FullHelp lays every binding out in columns of three.
+func (k keyMap) FullHelp() [][]key.Binding {
+	var all []key.Binding
+	for _, b := range append(append([]key.Binding(nil), k.short...), k.more...) {
+		if b.Help().Key != "?" {
+			all = append(all, b)
+		}
+	}
+	var cols [][]key.Binding
+	for i := 0; i < len(all); i += 3 {
+		cols = append(cols, all[i:min(i+3, len(all))])
+	}
+	return cols
+}
 
 func bind(keys, helpKey, desc string, more ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(append([]string{keys}, more...)...), key.WithHelp(helpKey, desc))
@@ -33,12 +48,15 @@ var (
 	kSelect  = bind(" ", "space", "pick")
 	kCompare = bind("c", "c", "cmp")
 	kScroll  = bind("pgdown", "pgup/pgdn", "scroll", "pgup", "f", "b")
+	kOpen    = bind("enter", "enter", "open run")
+	kMore    = bind("?", "?", "more")
 )
 
 var (
-	setupKeys   = keyMap{[]key.Binding{kUp, kLeft, kToggle, kRun, kBoard, kQuit}}
-	liveKeys    = keyMap{[]key.Binding{kPause, kStop}}
-	resultsKeys = keyMap{[]key.Binding{kUp, kEnter, kBoard, kBack, kQuit}}
-	taskKeys    = keyMap{[]key.Binding{kScroll, kBack, kQuit}}
-	boardKeys   = keyMap{[]key.Binding{kSort, kReverse, kFilter, kSelect, kCompare, kTab, kBack, kQuit}}
+	setupKeys   = keyMap{short: []key.Binding{kUp, kLeft, kToggle, kRun, kBoard, kQuit}}
+	liveKeys    = keyMap{short: []key.Binding{kPause, kStop}}
+	resultsKeys = keyMap{short: []key.Binding{kUp, kEnter, kBoard, kBack, kQuit}}
+	taskKeys    = keyMap{short: []key.Binding{kScroll, kBack, kQuit}}
+	boardKeys   = keyMap{short: []key.Binding{kOpen, kSort, kFilter, kSelect, kCompare, kTab, kMore},
+		more: []key.Binding{kUp, kReverse, kBack, kQuit}}
 )

@@ -50,6 +50,8 @@ type liveModel struct {
 	outTok   int
 	paused   bool
 	stopping bool
+	// recorded: the source records the run as it goes (no Save after).
+	recorded bool
 	finished bool
 	err      error
 
@@ -65,7 +67,11 @@ func newLive(sh *shared, o bench.RunOptions) *liveModel {
 func (l *liveModel) start() tea.Cmd {
 	l.started = l.sh.o.Now()
 	l.now = l.started
-	l.ar = startRun(l.sh.ctx, l.sh.o.Run, l.opts)
+	run := l.sh.o.Run
+	if rec, ok := l.sh.o.Source.(Recorder); ok && !l.sh.o.NoSave {
+		run, l.recorded = rec.Record(run), true
+	}
+	l.ar = startRun(l.sh.ctx, run, l.opts)
 	return tea.Batch(l.ar.next(), l.tick())
 }
 
@@ -232,6 +238,9 @@ func (l *liveModel) view() string {
 	b.WriteString(st.title.Render("janus") + st.dim.Render(" · live · ") + title + "  " + st.warn.Render("["+state+"]") + "\n")
 	if l.finished && l.err != nil && !l.stopping {
 		b.WriteString(st.err.Render("error: "+l.err.Error()) + "\n" + st.dim.Render("esc: back to set-up") + "\n")
+		if l.run.ID == "" { // it never started: nothing else to show
+			return b.String()
+		}
 	}
 	elapsed := l.now.Sub(l.started)
 	frac, eta := 0.0, "–"
@@ -258,16 +267,19 @@ func (l *liveModel) view() string {
 		names = append(names, c)
 	}
 	sort.Strings(names)
-	colW := 26
-	perLine := max(w/colW, 1)
-	b.WriteString(st.header.Render("category  pass/fail") + "\n")
+	// Counters as wide as the total needs, so that three categories fit
+	// on a line of 80 in runs of up to 999 tasks.
+	digits := len(fmt.Sprint(max(l.total, 1)))
+	colW := 17 + 1 + 2*digits + 1 + 2
+	perLine := max((w+2)/colW, 1) // the last cell needs no gap after it
+	b.WriteString(st.header.Render("category pass/fail") + "\n")
 	for i := 0; i < len(names); i += perLine {
 		var cells []string
 		for _, n := range names[i:min(i+perLine, len(names))] {
 			c := l.cats[n]
-			cells = append(cells, pad(n, colW-10)+" "+st.pass.Render(fmt.Sprintf("%4d", c.pass))+"/"+st.fail.Render(fmt.Sprintf("%-4d", c.fail)))
+			cells = append(cells, pad(n, 17)+" "+st.pass.Render(fmt.Sprintf("%*d", digits, c.pass))+"/"+st.fail.Render(fmt.Sprintf("%-*d", digits, c.fail)))
 		}
-		b.WriteString(strings.Join(cells, " ") + "\n")
+		b.WriteString(strings.Join(cells, "  ") + "\n")
 	}
 
 	// Violations as they occur: the latest two (more on a tall terminal).

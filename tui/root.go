@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/janus-bench/janus/bench/trace"
 )
 
 // state is which screen is showing.
@@ -33,14 +35,17 @@ type shared struct {
 
 // Model is the root bubbletea model.
 type Model struct {
-	sh      *shared
-	state   state
-	back    state // where esc on the leaderboard returns to
-	setup   *setupModel
-	live    *liveModel
-	results *resultsModel
-	task    *taskModel
-	board   *boardModel
+	sh    *shared
+	state state
+	back  state // where esc on the leaderboard returns to
+	// fromBoard: the results on screen are a stored run opened from the
+	// leaderboard, and esc returns there.
+	fromBoard bool
+	setup     *setupModel
+	live      *liveModel
+	results   *resultsModel
+	task      *taskModel
+	board     *boardModel
 	// quitting: quit once the run in progress has written its report.
 	quitting bool
 }
@@ -61,7 +66,7 @@ func New(o Options, out io.Writer) Model {
 // Init loads what the first screen needs.
 func (m Model) Init() tea.Cmd {
 	if m.state == stateBoard {
-		return m.board.load()
+		return tea.Batch(m.board.load(), m.setup.init())
 	}
 	return m.setup.init()
 }
@@ -75,8 +80,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.task != nil {
 			m.task.resize()
 		}
+		m.board.resize()
 		return m, nil
 	case tea.KeyMsg:
+		if msg.String() == "?" && !m.setup.editing() && !m.board.editing() {
+			m.sh.help.ShowAll = !m.sh.help.ShowAll
+			return m, nil
+		}
 		if msg.String() == "ctrl+c" {
 			if m.live != nil && m.live.running() {
 				m.quitting = true
@@ -95,32 +105,43 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		cmd := m.live.update(msg)
-		if m.quitting {
-			return m, tea.Quit
+		save := m.board.saved(msg.rep)
+		if m.live.recorded {
+			save = m.board.reload(msg.rep)
+		}
+		if m.quitting { // Ctrl-C during the run: keep the partial run, then go
+			return m, tea.Sequence(save, tea.Quit)
 		}
 		if msg.rep != nil {
 			m.results = newResults(m.sh, msg.rep, m.live.traces, m.live.prompts, msg.err)
-			m.state = stateResults
+			m.state, m.fromBoard = stateResults, false
 		}
-		return m, tea.Batch(cmd, m.board.saved(msg.rep))
+		return m, tea.Batch(cmd, save)
 	case runClosedMsg:
 		return m, nil
+	case openRunMsg:
+		cmd := m.board.update(msg)
+		if msg.err == nil && m.state == stateBoard {
+			m.results = newResults(m.sh, msg.rep, map[string]*trace.Trace{}, msg.prompts, nil)
+			m.state, m.fromBoard = stateResults, true
+		}
+		return m, cmd
 	case boardMsg, arenaMsg, compareMsg, savedMsg:
 		return m, m.board.update(msg)
-	case modelsMsg, suiteMsg:
+	case modelsMsg, suiteMsg, prefsMsg:
 		return m, m.setup.update(msg)
 	}
 
 	switch m.state {
 	case stateSetup:
-		if k, ok := msg.(tea.KeyMsg); ok && !m.setup.editing() {
-			switch k.String() {
-			case "q":
+		if k, ok := msg.(tea.KeyMsg); ok {
+			switch s := k.String(); {
+			case s == "q" && !m.setup.editing():
 				return m, tea.Quit
-			case "L":
+			case s == "L" && !m.setup.editing():
 				m.state, m.back = stateBoard, stateSetup
 				return m, m.board.load()
-			case "enter":
+			case s == "enter": // also from the URL field
 				opts := m.setup.runOptions()
 				m.live = newLive(m.sh, opts)
 				m.state = stateLive
@@ -147,6 +168,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				return m, tea.Quit
 			case "esc":
 				m.state = stateSetup
+				if m.fromBoard {
+					m.state = stateBoard
+				}
 				return m, nil
 			case "L":
 				m.state, m.back = stateBoard, stateResults
@@ -213,16 +237,19 @@ func (m Model) View() string {
 	return fit(body, helpLine, m.sh.w, m.sh.h)
 }
 
-// fit clips body to w columns and h-1 lines and puts the help line last.
-func fit(body, helpLine string, w, h int) string {
+// fit clips body to w columns and to the lines the help leaves, and puts
+// the help last.
+func fit(body, help string, w, h int) string {
+	helpLines := strings.Split(help, "\n")
+	room := h - 1 - len(helpLines)
 	lines := strings.Split(strings.TrimRight(body, "\n"), "\n")
-	if max := h - 2; max > 0 && len(lines) > max {
-		lines = lines[:max]
+	if room > 0 && len(lines) > room {
+		lines = lines[:room]
 	}
-	for len(lines) < h-2 {
+	for len(lines) < room {
 		lines = append(lines, "")
 	}
-	lines = append(lines, "", helpLine)
+	lines = append(append(lines, ""), helpLines...)
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(strings.TrimRight(l, " "), w, "…")
 	}

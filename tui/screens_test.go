@@ -2,6 +2,8 @@ package tui
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +13,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
 )
 
 // sizes are the terminal sizes every screen is checked at.
@@ -77,7 +82,16 @@ func TestScreens(t *testing.T) {
 		name  string
 		hold  int // fixture results before the runner waits; -1: all
 		steps func(t *testing.T, tm *teatest.TestModel)
+		run   RunFunc // instead of the fixture's
 	}{
+		// A run that cannot start (unreachable target) says why.
+		{"live_error", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "esc: back")
+		}, func(ctx context.Context, o bench.RunOptions) (*report.Report, error) {
+			return nil, &bench.InputError{Op: "reach target http://127.0.0.1:9/v1", Err: errors.New("connection refused")}
+		}},
 		// The set-up screen once the smoke suite's categories are loaded,
 		// one of them chosen.
 		{"setup", -1, func(t *testing.T, tm *teatest.TestModel) {
@@ -86,13 +100,13 @@ func TestScreens(t *testing.T) {
 				tm.Send(keyMsg(k))
 			}
 			waitFor(t, tm, "1 selected")
-		}},
+		}, nil},
 		// The live screen with seven of eight tasks in, one violation.
 		{"live", 7, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "7/8")
-		}},
+		}, nil},
 		// A paused run shows it is paused.
 		{"live_paused", 3, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
@@ -100,13 +114,13 @@ func TestScreens(t *testing.T) {
 			waitFor(t, tm, "3/8")
 			tm.Send(keyMsg("p"))
 			waitFor(t, tm, "paused")
-		}},
+		}, nil},
 		// The results of the finished run.
 		{"results", -1, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "worst tasks")
-		}},
+		}, nil},
 		// `q` during a run stops it; the partial report is shown.
 		{"results_stopped", 4, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
@@ -114,7 +128,7 @@ func TestScreens(t *testing.T) {
 			waitFor(t, tm, "4/8")
 			tm.Send(keyMsg("q"))
 			waitFor(t, tm, "worst tasks")
-		}},
+		}, nil},
 		// Task detail of the stalled stream: its timeline shows the
 		// keep-alives inside the gap.
 		{"task", -1, func(t *testing.T, tm *teatest.TestModel) {
@@ -125,7 +139,29 @@ func TestScreens(t *testing.T) {
 			tm.Send(keyMsg("down"))
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "event timeline")
-		}},
+		}, nil},
+		// Task detail of a think-then-answer task: the reasoning lane and text.
+		{"task_reasoning", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+			for i := 0; i < 6; i++ {
+				tm.Send(keyMsg("down"))
+			}
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "reasoning")
+		}, nil},
+		// Task detail of a tool call.
+		{"task_tools", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+			for i := 0; i < 7; i++ {
+				tm.Send(keyMsg("down"))
+			}
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "tool calls")
+		}, nil},
 		// The leaderboard with rank ranges and Pareto marks, two runs picked.
 		{"leaderboard", -1, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
@@ -134,8 +170,8 @@ func TestScreens(t *testing.T) {
 			tm.Send(keyMsg(" "))
 			tm.Send(keyMsg("down"))
 			tm.Send(keyMsg(" "))
-			waitFor(t, tm, "* 2–3")
-		}},
+			waitFor(t, tm, ">* 2–3")
+		}, nil},
 		// Sorted by speed, filtered to "a".
 		{"leaderboard_sorted", -1, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
@@ -145,7 +181,34 @@ func TestScreens(t *testing.T) {
 				tm.Send(keyMsg(k))
 			}
 			waitFor(t, tm, "sort speed")
-		}},
+		}, nil},
+		// enter on a board row opens that stored run's results.
+		{"board_open", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+		}, nil},
+		// A stored run's task: no trace, but the prompt from the suite.
+		{"board_open_task", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "worst tasks")
+			tm.Send(keyMsg("down"))
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "no trace kept")
+		}, nil},
+		// ? shows every key of the screen.
+		{"help_full", -1, func(t *testing.T, tm *teatest.TestModel) {
+			waitFor(t, tm, "(8 tasks)")
+			tm.Send(keyMsg("L"))
+			waitFor(t, tm, "lumen")
+			tm.Send(keyMsg("?"))
+			waitFor(t, tm, "esc")
+		}, nil},
 		// The arena tab.
 		{"arena", -1, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
@@ -153,7 +216,7 @@ func TestScreens(t *testing.T) {
 			waitFor(t, tm, "lumen")
 			tm.Send(keyMsg("tab"))
 			waitFor(t, tm, "BT CI95")
-		}},
+		}, nil},
 		// `c` on two picked runs: the paired comparison.
 		{"compare", -1, func(t *testing.T, tm *teatest.TestModel) {
 			waitFor(t, tm, "(8 tasks)")
@@ -164,7 +227,7 @@ func TestScreens(t *testing.T) {
 			tm.Send(keyMsg(" "))
 			tm.Send(keyMsg("c"))
 			waitFor(t, tm, "compare ·")
-		}},
+		}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -172,10 +235,61 @@ func TestScreens(t *testing.T) {
 				t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 					o := testOptions(t, f, newFixtureSource(f))
 					o.Run = f.replayRun(c.hold)
+					if c.run != nil {
+						o.Run = c.run
+					}
 					v := screen(t, o, sz.w, sz.h, func(tm *teatest.TestModel) { c.steps(t, tm) })
 					golden.RequireEqual(t, []byte(v))
 				})
 			}
 		})
+	}
+}
+
+// TestLeaderboardStart: janus leaderboard opens on the board; esc leads
+// to the set-up screen.
+func TestLeaderboardStart(t *testing.T) {
+	f := newFixture(t)
+	o := testOptions(t, f, newFixtureSource(f))
+	o.Start = ScreenLeaderboard
+	v := screen(t, o, 80, 24, func(tm *teatest.TestModel) {
+		waitFor(t, tm, "lumen")
+		tm.Send(keyMsg("esc"))
+		waitFor(t, tm, "set up a run")
+	})
+	if !strings.Contains(v, "set up a run") {
+		t.Errorf("esc from the board:\n%s", v)
+	}
+}
+
+// TestResize: every screen redraws to a new size without a line wider or
+// a screen taller than the terminal.
+func TestResize(t *testing.T) {
+	f := newFixture(t)
+	o := testOptions(t, f, newFixtureSource(f))
+	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(120, 40))
+	waitFor(t, tm, "(8 tasks)")
+	tm.Send(keyMsg("enter"))
+	waitFor(t, tm, "worst tasks")
+	tm.Send(keyMsg("enter"))
+	waitFor(t, tm, "event timeline")
+	tm.Send(tea.WindowSizeMsg{Width: 64, Height: 18})
+	waitFor(t, tm, "esc back")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(Model)
+	for _, st := range []state{stateSetup, stateResults, stateTask, stateBoard} {
+		fm.state = st
+		v := fm.View()
+		lines := strings.Split(v, "\n")
+		if len(lines) > 18 {
+			t.Errorf("state %d: %d lines at 64x18", st, len(lines))
+		}
+		for _, l := range lines {
+			if n := len([]rune(l)); n > 64 {
+				t.Errorf("state %d: line %d columns wide at 64x18: %q", st, n, l)
+			}
+		}
 	}
 }

@@ -38,11 +38,28 @@ func loadPrefs(dir string) prefs {
 		return p
 	}
 	b, err := os.ReadFile(filepath.Join(dir, prefsFile))
-	if err == nil {
-		_ = json.Unmarshal(b, &p) // a damaged file is as good as none
+	if err != nil {
+		return p
+	}
+	return parsePrefs(b)
+}
+
+// parsePrefs reads a remembered set-up; a damaged file is as good as none,
+// and a hand-edited one cannot ask for more than the set-up offers.
+func parsePrefs(b []byte) prefs {
+	var p prefs
+	if json.Unmarshal(b, &p) != nil {
+		return prefs{}
+	}
+	p.Concurrency = min(max(p.Concurrency, 0), maxConcurrency)
+	if !slices.Contains(limits, p.Limit) {
+		p.Limit = 0
 	}
 	return p
 }
+
+// maxConcurrency bounds the set-up's concurrency.
+const maxConcurrency = 64
 
 func savePrefs(dir string, p prefs) error {
 	if dir == "-" {
@@ -105,30 +122,49 @@ type setupModel struct {
 	suiteE error
 	conc   int
 	limit  int
+	loaded prefs // as read at start
 }
 
 func newSetup(sh *shared) *setupModel {
-	p := loadPrefs(sh.o.ConfigDir)
 	s := &setupModel{sh: sh, models: []string{""}, suites: suites.Builtin(), chosen: map[string]bool{}, conc: 4}
 	s.url = textinput.New()
 	s.url.Prompt = ""
 	s.url.Placeholder = "http://127.0.0.1:8000/v1"
 	s.url.CharLimit = 512
 	s.url.Width = 50
-	switch {
-	case sh.o.Target != "":
+	if sh.o.Target != "" {
 		s.useURL = true
 		s.url.SetValue(sh.o.Target)
-	case p.URL != "":
-		s.useURL = p.UseURL
-		s.url.SetValue(p.URL)
 	}
-	if p.Model != "" {
-		s.models = append(s.models, p.Model)
-		s.model = 1
+	if sh.o.Base.Model != "" {
+		s.models, s.model = append(s.models, sh.o.Base.Model), 1
 	}
 	if i := slices.Index(s.suites, "smoke"); i >= 0 {
 		s.suite = i // the quick one, unless another was chosen last time
+	}
+	return s
+}
+
+// prefsMsg carries the remembered set-up, read in a Cmd.
+type prefsMsg struct{ p prefs }
+
+// init reads the remembered set-up; applying it loads the suite and the
+// target's models.
+func (s *setupModel) init() tea.Cmd {
+	dir := s.sh.o.ConfigDir
+	return func() tea.Msg { return prefsMsg{loadPrefs(dir)} }
+}
+
+// apply lays the remembered choices over the defaults; a target or model
+// given on the command line wins.
+func (s *setupModel) apply(p prefs) tea.Cmd {
+	s.loaded = p
+	if s.sh.o.Target == "" && p.URL != "" {
+		s.useURL = p.UseURL
+		s.url.SetValue(p.URL)
+	}
+	if p.Model != "" && s.sh.o.Base.Model == "" {
+		s.models, s.model = []string{"", p.Model}, 1
 	}
 	if i := slices.Index(s.suites, p.Suite); i >= 0 {
 		s.suite = i
@@ -142,10 +178,8 @@ func newSetup(sh *shared) *setupModel {
 	if i := slices.Index(limits, p.Limit); i >= 0 {
 		s.limit = i
 	}
-	return s
+	return tea.Batch(s.loadSuite(), s.loadModels())
 }
-
-func (s *setupModel) init() tea.Cmd { return tea.Batch(s.loadSuite(), s.loadModels()) }
 
 func (s *setupModel) suiteName() string {
 	if len(s.suites) == 0 {
@@ -210,6 +244,8 @@ func (s *setupModel) move(d int) {
 
 func (s *setupModel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case prefsMsg:
+		return s.apply(msg.p)
 	case modelsMsg:
 		if msg.url != strings.TrimSpace(s.url.Value()) {
 			return nil // an answer for a URL since edited
@@ -282,7 +318,7 @@ func (s *setupModel) change(d int) tea.Cmd {
 			s.cat = wrap(s.cat, len(s.cats))
 		}
 	case fConcurrency:
-		s.conc = min(max(s.conc+d, 1), 64)
+		s.conc = min(max(s.conc+d, 1), maxConcurrency)
 	case fLimit:
 		s.limit = wrap(s.limit, len(limits))
 	}
@@ -300,8 +336,14 @@ func (s *setupModel) categories() []string {
 }
 
 func (s *setupModel) prefs() prefs {
-	return prefs{URL: strings.TrimSpace(s.url.Value()), UseURL: s.useURL, Model: s.models[s.model], Suite: s.suiteName(),
+	p := prefs{URL: strings.TrimSpace(s.url.Value()), UseURL: s.useURL, Model: s.models[s.model], Suite: s.suiteName(),
 		Categories: s.categories(), Concurrency: s.conc, Limit: limits[s.limit]}
+	if s.sh.o.Target != "" && p.URL == s.sh.o.Target {
+		// A target from the command line (janus up's gateway on a port of
+		// the moment) is not a choice to remember.
+		p.URL, p.UseURL = s.loaded.URL, s.loaded.UseURL
+	}
+	return p
 }
 
 // remember saves the choices in a Cmd (file I/O).
@@ -322,17 +364,20 @@ func (s *setupModel) runOptions() bench.RunOptions {
 	o := s.sh.o.Base
 	p := s.prefs()
 	if s.useURL {
-		o.Target = p.URL
+		o.Target = strings.TrimSpace(s.url.Value())
 		o.APIKey = s.sh.o.APIKey
 	} else {
 		o.Target = ""
 	}
 	o.Model, o.Suite, o.Categories, o.Concurrency, o.Limit = p.Model, p.Suite, p.Categories, p.Concurrency, p.Limit
-	name := p.Model
-	if name == "" {
-		name = "auto"
+	o.Out = "" // bench's default, runs/<UTC time>-<model>.json, names the discovered model
+	if s.sh.o.OutDir != "runs" {
+		name := p.Model
+		if name == "" {
+			name = "auto"
+		}
+		o.Out = filepath.Join(s.sh.o.OutDir, s.sh.o.Now().UTC().Format("20060102T150405Z")+"-"+unsafeName.ReplaceAllString(name, "_")+".json")
 	}
-	o.Out = filepath.Join(s.sh.o.OutDir, s.sh.o.Now().UTC().Format("20060102T150405Z")+"-"+unsafeName.ReplaceAllString(name, "_")+".json")
 	o.Logger = s.sh.o.Logger
 	o.Stdout = nil
 	return o
@@ -368,7 +413,7 @@ func (s *setupModel) view() string {
 	}
 	extra := ""
 	if len(s.models) > 1 {
-		extra = st.dim.Render(fmt.Sprintf("  %d/%d", s.model, len(s.models)-1))
+		extra = st.dim.Render(fmt.Sprintf("  (%d served)", len(s.models)-1))
 	}
 	if s.modErr != nil {
 		extra = st.err.Render("  " + s.modErr.Error())
@@ -388,9 +433,9 @@ func (s *setupModel) view() string {
 		if s.chosen[c] {
 			mark = "[x]"
 		}
-		item := mark + " " + c
+		item := " " + mark + " " + c
 		if s.focus == fCategories && i == s.cat {
-			item = st.selected.Render(item)
+			item = st.selected.Render(">" + mark + " " + c) // marked in text too, for --no-color
 		}
 		cats = append(cats, item)
 	}
@@ -401,7 +446,7 @@ func (s *setupModel) view() string {
 	}
 	// The category list wraps under its row, three per line.
 	for i := 0; i < len(cats); i += 3 {
-		b.WriteString(strings.Repeat(" ", 15) + strings.Join(cats[i:min(i+3, len(cats))], "  ") + "\n")
+		b.WriteString(strings.Repeat(" ", 14) + strings.Join(cats[i:min(i+3, len(cats))], " ") + "\n")
 	}
 	row(fConcurrency, "concurrency", fmt.Sprintf("‹ %d ›", s.conc))
 	lim := "all tasks"

@@ -20,6 +20,14 @@ type Source interface {
 	Save(ctx context.Context, rep *report.Report) error
 }
 
+// Recorder is a Source that records a run while it goes (running, each
+// task, then its final status), so that a TUI killed mid-run leaves a run
+// the store's recovery closes instead of no trace at all. Record wraps a
+// RunFunc; a TUI-driven run then skips Save.
+type Recorder interface {
+	Record(run RunFunc) RunFunc
+}
+
 // Interval is a 95% confidence interval; a zero Interval means none.
 type Interval struct{ Lo, Hi float64 }
 

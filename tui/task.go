@@ -58,18 +58,18 @@ func (m *taskModel) content() string {
 			b.WriteString(st.dim.Render("  (none)") + "\n")
 			return
 		}
-		b.WriteString(ansi.Wordwrap(strings.TrimRight(s, "\n"), max(w-2, 10), " ") + "\n")
+		b.WriteString(ansi.Wrap(strings.TrimRight(s, "\n"), max(w-2, 10), " ") + "\n")
 	}
 	b.WriteString(fmt.Sprintf("%s %s  status %s  score %.2f\n", verdict(t), t.Category, t.Status, t.Score))
-	b.WriteString(st.label.Render("evaluator ") + t.Reason + "\n")
+	b.WriteString(ansi.Wrap(st.label.Render("evaluator ")+t.Reason, max(w-1, 10), " ") + "\n")
 	mm := t.Metrics
 	b.WriteString(fmt.Sprintf("ttft %s · e2e %s · max gap %s · %d tokens · %d events · %d keep-alives\n",
 		fmtMs(ptrOr(mm.TTFTMs)), fmtMs(ptrOr(mm.E2EMs)), fmtMs(ptrOr(mm.MaxGapMs)), mm.OutputTokens, mm.Events, mm.Keepalives))
 	if t.Error != nil {
-		b.WriteString(st.err.Render("error "+t.Error.Error()) + "\n")
+		b.WriteString(ansi.Wrap(st.err.Render("error "+t.Error.Error()), max(w-1, 10), " ") + "\n")
 	}
 	for _, v := range t.Violations {
-		b.WriteString(st.warn.Render("violation "+v.Code+": "+v.Detail) + "\n")
+		b.WriteString(ansi.Wrap(st.warn.Render("violation "+v.Code+": "+v.Detail), max(w-1, 10), " ") + "\n")
 	}
 	sec("event timeline")
 	if m.tr == nil {
@@ -110,7 +110,8 @@ var timelineRows = []struct {
 	kinds []trace.Kind
 }{
 	{"reasoning", '▒', []trace.Kind{trace.KindReasoning}},
-	{"content", '█', []trace.Kind{trace.KindContent, trace.KindToolCall}},
+	{"content", '█', []trace.Kind{trace.KindContent}},
+	{"tool call", '▓', []trace.Kind{trace.KindToolCall}},
 	{"keep-alive", '·', []trace.Kind{trace.KindKeepAlive}},
 	{"other", '|', []trace.Kind{trace.KindUsage, trace.KindDone, trace.KindJanus, trace.KindOther}},
 	{"error", 'x', []trace.Kind{trace.KindError, trace.KindUnparsable, trace.KindAfterDone}},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/leaderboard"
 )
 
 // Screen names the screen the TUI opens on.
@@ -52,8 +53,13 @@ type Options struct {
 	// Run runs a benchmark; nil means bench.Run.
 	Run RunFunc
 	// Source feeds the leaderboard screen and stores TUI-driven runs; nil
-	// shows an empty leaderboard and saves nothing.
+	// means Run opens the run store named by Store.
 	Source Source
+	// Store is the run store's DSN (a SQLite path or a postgres:// URL);
+	// empty means leaderboard.DefaultDSN(), "-" means none.
+	Store string
+	// Query filters the leaderboard screen.
+	Query leaderboard.Query
 	// NoSave keeps TUI-driven runs out of Source.
 	NoSave bool
 	// ConfigDir holds the remembered setup (tui.json); empty means
@@ -106,31 +112,30 @@ func (o *Options) defaults() {
 // Run opens the TUI and returns when the user quits. A run in progress is
 // cancelled first and its partial report written.
 func Run(ctx context.Context, o Options) error {
-	if o.Logger == nil {
-		path := o.LogFile
-		if path == "" {
-			path = defaultLogFile()
+	log, closeLog, err := o.logger()
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	o.Logger = log
+	if o.Source == nil && o.Store != "-" {
+		dsn := o.Store
+		if dsn == "" {
+			dsn = leaderboard.DefaultDSN()
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("tui: create log dir: %w", err)
-		}
-		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		st, err := leaderboard.Open(ctx, dsn)
 		if err != nil {
-			return fmt.Errorf("tui: open log file: %w", err)
+			return fmt.Errorf("tui: %w", err)
 		}
-		defer f.Close()
-		o.Logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
-		// Libraries that log to the default logger must not write over
-		// the screen either.
-		prev := slog.Default()
-		slog.SetDefault(o.Logger)
-		defer slog.SetDefault(prev)
+		defer st.Close()
+		o.Source = StoreSource{Store: st, Query: o.Query, Logger: log}
 	}
 	out := o.Output
 	if out == nil {
 		out = os.Stdout
 	}
 	m := New(o, out)
+	m.sh.ctx = ctx // Cmds end with the program
 	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(out), tea.WithAltScreen()}
 	if o.Input != nil {
 		popts = append(popts, tea.WithInput(o.Input))
@@ -147,6 +152,31 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("tui: %w", err)
 	}
 	return nil
+}
+
+// logger returns o.Logger, or a logger writing to the log file (the
+// terminal belongs to the TUI) that is also made the default logger until
+// the returned func is called, so that libraries logging through slog do
+// not write over the screen.
+func (o *Options) logger() (*slog.Logger, func(), error) {
+	if o.Logger != nil {
+		return o.Logger, func() {}, nil
+	}
+	path := o.LogFile
+	if path == "" {
+		path = defaultLogFile()
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, nil, fmt.Errorf("tui: create log dir: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tui: open log file: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	prev := slog.Default()
+	slog.SetDefault(log)
+	return log, func() { slog.SetDefault(prev); f.Close() }, nil
 }
 
 func defaultConfigDir() string {

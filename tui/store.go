@@ -1,0 +1,161 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/leaderboard"
+)
+
+// StoreSource is the run store as the leaderboard screen sees it.
+type StoreSource struct {
+	Store *leaderboard.Store
+	// Query filters the board (suite, version, split, baseline, since).
+	Query leaderboard.Query
+	// Logger receives store failures that do not stop a run.
+	Logger *slog.Logger
+}
+
+var (
+	_ Source   = StoreSource{}
+	_ Recorder = StoreSource{}
+)
+
+// Board implements Source.
+func (s StoreSource) Board(ctx context.Context) ([]BoardRow, error) {
+	b, err := s.Store.Leaderboard(ctx, s.Query)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]BoardRow, 0, len(b.Rows))
+	for _, e := range b.Rows {
+		r := BoardRow{Rank: e.Rank, RankLo: e.RankLo, RankHi: e.RankHi, Competitor: e.Competitor.Name,
+			Suite: e.Suite, SuiteVersion: e.SuiteVersion, RunID: e.RunID, Composite: e.Composite.Value,
+			CompositeCI: interval(e.Composite.CI95), ParetoCost: e.ParetoCost, ParetoSpeed: e.ParetoSpeed,
+			Baseline: e.Competitor.Baseline}
+		if e.Split != "" {
+			r.SuiteVersion += "/" + e.Split
+		}
+		for i, d := range []*leaderboard.Score{e.Quality, e.Speed, e.Cost, e.Streaming, e.Multimodal} {
+			if d != nil {
+				r.Dims[i], r.DimsCI[i] = d.Value, interval(d.CI95)
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+func interval(ci *[2]float64) Interval {
+	if ci == nil {
+		return Interval{}
+	}
+	return Interval{Lo: ci[0], Hi: ci[1]}
+}
+
+// Arena implements Source: Bradley-Terry with its interval next to Elo,
+// best Bradley-Terry first.
+func (s StoreSource) Arena(ctx context.Context) ([]ArenaRow, error) {
+	votes, err := s.Store.Votes(ctx, leaderboard.VoteFilter{})
+	if err != nil || len(votes) == 0 {
+		return nil, err
+	}
+	bt, err := leaderboard.BradleyTerry(votes, leaderboard.BTOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("bradley-terry: %w", err)
+	}
+	elo := map[string]float64{}
+	for _, r := range leaderboard.Elo(votes, leaderboard.EloOptions{}) {
+		elo[r.Competitor] = r.Rating
+	}
+	rows := make([]ArenaRow, 0, len(bt))
+	for _, r := range bt {
+		rows = append(rows, ArenaRow{Model: r.Competitor, Elo: elo[r.Competitor], BT: r.Rating, BTCI: interval(r.CI95), Votes: r.Matches})
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].BT != rows[j].BT {
+			return rows[i].BT > rows[j].BT
+		}
+		return rows[i].Model < rows[j].Model
+	})
+	return rows, nil
+}
+
+// Report implements Source.
+func (s StoreSource) Report(ctx context.Context, runID string) (*report.Report, error) {
+	d, err := s.Store.GetRun(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Report == nil {
+		return nil, fmt.Errorf("run %s has no report (status %s)", runID, d.Status)
+	}
+	return d.Report, nil
+}
+
+// Save implements Source; saving a report twice is a no-op.
+func (s StoreSource) Save(ctx context.Context, rep *report.Report) error {
+	_, err := s.Store.SaveReport(ctx, rep, leaderboard.CompetitorFromReport(rep))
+	return err
+}
+
+// Record implements Recorder the way `bench run --save` records: the run
+// is stored as running when it starts, each task as it finishes, and at
+// the end as completed (a missed gate included), cancelled (interrupted)
+// or failed, with its report when there is one.
+func (s StoreSource) Record(run RunFunc) RunFunc {
+	return func(ctx context.Context, o bench.RunOptions) (*report.Report, error) {
+		log := s.Logger
+		if log == nil {
+			log = slog.Default()
+		}
+		id := ""
+		prevStart, prevResult := o.OnStart, o.OnResult
+		o.OnStart = func(r report.Run) error {
+			if prevStart != nil {
+				if err := prevStart(r); err != nil {
+					return err
+				}
+			}
+			var err error
+			id, err = s.Store.BeginRun(ctx, r, leaderboard.CompetitorFromReport(&report.Report{Run: r}))
+			return err
+		}
+		o.OnResult = func(r bench.Result) {
+			if id != "" {
+				if err := s.Store.AddTask(ctx, id, r.Task); err != nil {
+					log.Warn("run store: task not saved (the final report will be)", "task", r.Task.ID, "err", err)
+				}
+			}
+			if prevResult != nil {
+				prevResult(r)
+			}
+		}
+		rep, err := run(ctx, o)
+		if id == "" {
+			return rep, err
+		}
+		var threshold *bench.ThresholdError
+		status := leaderboard.StatusCompleted
+		switch {
+		case err == nil, errors.As(err, &threshold):
+		case errors.Is(err, bench.ErrInterrupted), ctx.Err() != nil:
+			status = leaderboard.StatusCancelled
+		default:
+			status = leaderboard.StatusFailed
+		}
+		// A stopped run was cancelled through ctx; it must still be closed.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if ferr := s.Store.FinishRun(fctx, id, rep, status); ferr != nil {
+			return rep, errors.Join(err, fmt.Errorf("run store: %w", ferr))
+		}
+		return rep, err
+	}
+}
