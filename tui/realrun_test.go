@@ -32,7 +32,7 @@ func TestRealRunSavedToStore(t *testing.T) {
 	o := Options{NoColor: true, Tick: -1, ConfigDir: cfg, OutDir: out, Source: StoreSource{Store: st},
 		Base: bench.RunOptions{Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: time.Millisecond}}}
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(100, 30))
-	waitFor(t, tm, "(8 tasks)")
+	waitFor(t, tm, "(10 tasks)")
 	tm.Send(keyMsg("enter"))
 	waitFor(t, tm, "worst tasks")
 	tm.Send(keyMsg("L"))
@@ -41,7 +41,7 @@ func TestRealRunSavedToStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(Model)
-	if fm.results == nil || len(fm.results.rep.Tasks) != 8 || fm.results.rep.Run.Status != "completed" {
+	if fm.results == nil || len(fm.results.rep.Tasks) != 10 || fm.results.rep.Run.Status != "completed" {
 		t.Fatalf("results: %+v", fm.results)
 	}
 	if v := fm.View(); !strings.Contains(v, "1     janus-baseline-sim") {
@@ -53,7 +53,7 @@ func TestRealRunSavedToStore(t *testing.T) {
 	}
 	// Recorded as it went: every task has its row, and the report is kept.
 	d, err := st.GetRun(ctx, runs[0].ID)
-	if err != nil || len(d.Tasks) != 8 || d.Report == nil {
+	if err != nil || len(d.Tasks) != 10 || d.Report == nil {
 		t.Fatalf("stored run: %d tasks, report %v, err %v", len(d.Tasks), d.Report != nil, err)
 	}
 	reports, _ := filepath.Glob(filepath.Join(out, "*.json"))
@@ -79,14 +79,14 @@ func TestRealRunStopped(t *testing.T) {
 	o := Options{NoColor: true, Tick: -1, ConfigDir: "-", OutDir: filepath.Join(t.TempDir(), "runs"), Source: StoreSource{Store: st},
 		Base: bench.RunOptions{Pace: baseline.Pace{TTFT: 100 * time.Millisecond, PerToken: 50 * time.Millisecond}}}
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(100, 30))
-	waitFor(t, tm, "(8 tasks)")
+	waitFor(t, tm, "(10 tasks)")
 	// Concurrency 1, so that most of the suite is still queued.
 	for _, k := range []string{"down", "down", "down", "down", "left", "left", "left"} {
 		tm.Send(keyMsg(k))
 	}
 	waitFor(t, tm, "‹ 1 ›")
 	tm.Send(keyMsg("enter"))
-	waitFor(t, tm, "1/8")
+	waitFor(t, tm, "1/10")
 	tm.Send(keyMsg("q"))
 	waitFor(t, tm, "interrupted")
 	if err := tm.Quit(); err != nil {

@@ -86,7 +86,7 @@ func TestScreens(t *testing.T) {
 	}{
 		// A run that cannot start (unreachable target) says why.
 		{"live_error", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "esc: back")
 		}, func(ctx context.Context, o bench.RunOptions) (*report.Report, error) {
@@ -95,57 +95,58 @@ func TestScreens(t *testing.T) {
 		// The set-up screen once the smoke suite's categories are loaded,
 		// one of them chosen.
 		{"setup", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			for _, k := range []string{"down", "down", "down", "right", " "} {
 				tm.Send(keyMsg(k))
 			}
 			waitFor(t, tm, "1 selected")
 		}, nil},
-		// The live screen with seven of eight tasks in, one violation.
+		// The live screen with seven of ten tasks in, one violation.
 		{"live", 7, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("enter"))
-			waitFor(t, tm, "7/8")
+			waitFor(t, tm, "7/10")
 		}, nil},
 		// A paused run shows it is paused.
 		{"live_paused", 3, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("enter"))
-			waitFor(t, tm, "3/8")
+			waitFor(t, tm, "3/10")
 			tm.Send(keyMsg("p"))
 			waitFor(t, tm, "paused")
 		}, nil},
 		// The results of the finished run.
 		{"results", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "worst tasks")
 		}, nil},
 		// `q` during a run stops it; the partial report is shown.
 		{"results_stopped", 4, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("enter"))
-			waitFor(t, tm, "4/8")
+			waitFor(t, tm, "4/10")
 			tm.Send(keyMsg("q"))
 			waitFor(t, tm, "worst tasks")
 		}, nil},
 		// Task detail of the stalled stream: its timeline shows the
 		// keep-alives inside the gap.
 		{"task", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "worst tasks")
-			tm.Send(keyMsg("down"))
-			tm.Send(keyMsg("down"))
+			for i := 0; i < 3; i++ {
+				tm.Send(keyMsg("down"))
+			}
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "event timeline")
 		}, nil},
 		// Task detail of a think-then-answer task: the reasoning lane and text.
 		{"task_reasoning", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "worst tasks")
-			for i := 0; i < 6; i++ {
+			for i := 0; i < 7; i++ {
 				tm.Send(keyMsg("down"))
 			}
 			tm.Send(keyMsg("enter"))
@@ -153,10 +154,10 @@ func TestScreens(t *testing.T) {
 		}, nil},
 		// Task detail of a tool call.
 		{"task_tools", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "worst tasks")
-			for i := 0; i < 7; i++ {
+			for i := 0; i < 8; i++ {
 				tm.Send(keyMsg("down"))
 			}
 			tm.Send(keyMsg("enter"))
@@ -164,7 +165,7 @@ func TestScreens(t *testing.T) {
 		}, nil},
 		// The leaderboard with rank ranges and Pareto marks, two runs picked.
 		{"leaderboard", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("L"))
 			waitFor(t, tm, "lumen")
 			tm.Send(keyMsg(" "))
@@ -174,7 +175,7 @@ func TestScreens(t *testing.T) {
 		}, nil},
 		// Sorted by speed, filtered to "a".
 		{"leaderboard_sorted", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("L"))
 			waitFor(t, tm, "lumen")
 			for _, k := range []string{"s", "s", "s", "s", "/", "a", "c", "m", "e", "enter"} {
@@ -184,7 +185,7 @@ func TestScreens(t *testing.T) {
 		}, nil},
 		// enter on a board row opens that stored run's results.
 		{"board_open", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("L"))
 			waitFor(t, tm, "lumen")
 			tm.Send(keyMsg("enter"))
@@ -192,7 +193,7 @@ func TestScreens(t *testing.T) {
 		}, nil},
 		// A stored run's task: no trace, but the prompt from the suite.
 		{"board_open_task", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("L"))
 			waitFor(t, tm, "lumen")
 			tm.Send(keyMsg("enter"))
@@ -203,7 +204,7 @@ func TestScreens(t *testing.T) {
 		}, nil},
 		// ? shows every key of the screen.
 		{"help_full", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("L"))
 			waitFor(t, tm, "lumen")
 			tm.Send(keyMsg("?"))
@@ -211,7 +212,7 @@ func TestScreens(t *testing.T) {
 		}, nil},
 		// The arena tab.
 		{"arena", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("L"))
 			waitFor(t, tm, "lumen")
 			tm.Send(keyMsg("tab"))
@@ -219,7 +220,7 @@ func TestScreens(t *testing.T) {
 		}, nil},
 		// `c` on two picked runs: the paired comparison.
 		{"compare", -1, func(t *testing.T, tm *teatest.TestModel) {
-			waitFor(t, tm, "(8 tasks)")
+			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("L"))
 			waitFor(t, tm, "lumen")
 			tm.Send(keyMsg(" "))
@@ -268,7 +269,7 @@ func TestResize(t *testing.T) {
 	f := newFixture(t)
 	o := testOptions(t, f, newFixtureSource(f))
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(120, 40))
-	waitFor(t, tm, "(8 tasks)")
+	waitFor(t, tm, "(10 tasks)")
 	tm.Send(keyMsg("enter"))
 	waitFor(t, tm, "worst tasks")
 	tm.Send(keyMsg("enter"))

@@ -90,13 +90,13 @@ func TestTmuxSetupRunResultsLeaderboard(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	s := startTmux(t, dir, 80, 24, "tui", "--store", db, "--sim-ttft", "5ms", "--sim-token-interval", "2ms")
-	scr := s.waitFor("set up a run", "(8 tasks)", "enter run")
+	scr := s.waitFor("set up a run", "(10 tasks)", "enter run")
 	if !strings.Contains(scr, "embedded reference target") {
 		t.Errorf("set-up does not offer the embedded target:\n%s", scr)
 	}
 	s.send("Enter")
 	scr = s.waitFor("results", "worst tasks", "composite")
-	if !strings.Contains(scr, "completed") || !strings.Contains(scr, "8/8 tasks") {
+	if !strings.Contains(scr, "completed") || !strings.Contains(scr, "10/10 tasks") {
 		t.Errorf("results screen:\n%s", scr)
 	}
 	s.send("Enter")
@@ -139,7 +139,7 @@ func TestTmuxSetupRunResultsLeaderboard(t *testing.T) {
 func TestTmuxUpStopRun(t *testing.T) {
 	dir := t.TempDir()
 	s := startTmux(t, dir, 120, 40, "--no-color", "up", "--store", filepath.Join(dir, "runs.db"), "--sim-ttft", "200ms", "--sim-token-interval", "50ms")
-	s.waitFor("reference stack", "(8 tasks)")
+	s.waitFor("reference stack", "(10 tasks)")
 	// --no-color: not one colour or attribute.
 	if esc := s.captureEscapes(); strings.Contains(esc, "\x1b[") {
 		t.Errorf("--no-color screen has colours: %q", esc)
