@@ -456,3 +456,23 @@ func TestArtifactsFromReferenceBaseline(t *testing.T) {
 	}
 	check("non-streamed", c.Choices[0].Message.Artifacts[0])
 }
+
+// FuzzDecodeDataURL checks that no data: URL makes decoding panic, and that
+// a base64 URL round-trips its content.
+func FuzzDecodeDataURL(f *testing.F) {
+	f.Add("data:text/plain;base64,aGVsbG8=", []byte("x"))
+	f.Add("data:,a%20b", []byte{})
+	f.Add("data:image/png;base64,!!", []byte{0, 1})
+	f.Fuzz(func(t *testing.T, u string, content []byte) {
+		if rc, _, err := decodeDataURL(u); err == nil {
+			_, _ = io.ReadAll(rc)
+		}
+		rc, mt, err := decodeDataURL("data:application/octet-stream;base64," + base64.StdEncoding.EncodeToString(content))
+		if err != nil || mt != "application/octet-stream" {
+			t.Fatalf("decode: %v %q", err, mt)
+		}
+		if b, err := io.ReadAll(rc); err != nil || !bytes.Equal(b, content) {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
