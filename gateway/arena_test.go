@@ -310,6 +310,14 @@ func TestVoteRules(t *testing.T) {
 			t.Errorf("%s: code %v, want %s", st.name, env.Error.Code, st.code)
 		}
 	}
+	m := metricsText(t, gw.URL)
+	for _, want := range []string{`janus_gateway_arena_total{event="prompt"} 1`, `janus_gateway_arena_total{event="vote_both_bad"} 1`,
+		`janus_gateway_arena_total{event="refused_404"} 1`, `janus_gateway_arena_total{event="refused_409"} 1`,
+		`janus_gateway_arena_total{event="refused_400"} 1`} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
 
 // TestVoteRateLimit checks the hourly cap per voter: 50 votes pass, the

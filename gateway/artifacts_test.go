@@ -282,6 +282,12 @@ func TestArtifactRefusals(t *testing.T) {
 	if len(blobs) != 1 || filepath.Base(blobs[0]) != sha(small) {
 		t.Errorf("blobs %v, want only the small file's", blobs)
 	}
+	m := metricsText(t, gw.URL)
+	for _, want := range []string{`janus_gateway_artifacts_total{outcome="failed"} 3`, `janus_gateway_artifacts_total{outcome="stored"} 1`} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 
 	base := strings.TrimSuffix(gw.URL, "/v1")
 	id := strings.TrimPrefix(arts[3].URL, base+"/v1/artifacts/")
