@@ -31,6 +31,9 @@ bench:
 ## fuzz: 5 minutes of the SSE reader fuzzer
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 5m ./internal/sse/
+	$(GO) test -run '^$$' -fuzz FuzzArtifactObjects -fuzztime 1m ./gateway/
+	$(GO) test -run '^$$' -fuzz FuzzJournal -fuzztime 1m ./gateway/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeDataURL -fuzztime 1m ./gateway/
 
 ## build: a static binary in bin/
 build:

@@ -339,3 +339,28 @@ func TestConform(t *testing.T) {
 
 // smokeTasks is the size of the built-in smoke suite.
 const smokeTasks = 10
+// TestGatewayFlagErrorsExit2 checks the gateway's own flag checks: each is
+// a usage error (exit 2) whose last line names the flag.
+func TestGatewayFlagErrorsExit2(t *testing.T) {
+	comp := []string{"gateway", "--listen", "127.0.0.1:0", "--competitor", "a=http://127.0.0.1:1"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		say  string
+	}{
+		// Artifact URLs must be http(s).
+		{"public url", []string{"--public-url", "ftp://x"}, "public-url"},
+		// A corpus directory that does not exist.
+		{"corpus", []string{"--corpus", filepath.Join(t.TempDir(), "none")}, "corpus"},
+		// A zero size limit.
+		{"artifact size", []string{"--artifact-max-bytes", "0"}, "artifact-max-bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := janus(t, t.TempDir(), append(append([]string{}, comp...), tc.args...)...)
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			if r.code != 2 || !strings.Contains(lines[len(lines)-1], tc.say) {
+				t.Fatalf("exit %d, stderr %q; want 2 naming %q", r.code, r.stderr, tc.say)
+			}
+		})
+	}
+}

@@ -85,6 +85,7 @@ func (s *Server) handleArena(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "server_error", "store_error", "", "could not record the arena prompt: "+err.Error())
 		return
 	}
+	counter(&s.metrics.arena, "prompt").Add(1)
 	ri.competitor, ri.stream = "arena", true
 	w.Header().Set("X-Janus-Prompt-Id", p.PromptID)
 
@@ -304,6 +305,7 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.arena.vote(vr.PromptID, vr.Winner, s.voterID(r), s.now())
 	if err != nil {
+		counter(&s.metrics.arena, "refused_"+strconv.Itoa(err.status)).Add(1)
 		ri.errMsg = err.msg
 		typ := "invalid_request_error"
 		switch err.status {
@@ -315,6 +317,7 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err.status, typ, err.code, "", err.msg)
 		return
 	}
+	counter(&s.metrics.arena, "vote_"+v.Winner).Add(1)
 	writeJSON(w, http.StatusOK, struct {
 		Object string `json:"object"`
 		ArenaVote

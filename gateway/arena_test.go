@@ -310,6 +310,14 @@ func TestVoteRules(t *testing.T) {
 			t.Errorf("%s: code %v, want %s", st.name, env.Error.Code, st.code)
 		}
 	}
+	m := metricsText(t, gw.URL)
+	for _, want := range []string{`janus_gateway_arena_total{event="prompt"} 1`, `janus_gateway_arena_total{event="vote_both_bad"} 1`,
+		`janus_gateway_arena_total{event="refused_404"} 1`, `janus_gateway_arena_total{event="refused_409"} 1`,
+		`janus_gateway_arena_total{event="refused_400"} 1`} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
 
 // TestVoteRateLimit checks the hourly cap per voter: 50 votes pass, the
@@ -532,4 +540,42 @@ func TestArenaOneSideFails(t *testing.T) {
 	if failed == "" || ok == "" || failed == ok || content[ok] != "fine answer" {
 		t.Fatalf("failed slot %q, ok slot %q, content %q", failed, ok, content)
 	}
+}
+
+// FuzzJournal checks that no file content makes opening a journal panic,
+// and that whatever it accepted survives an append and a reopen, followed
+// by the new record.
+func FuzzJournal(f *testing.F) {
+	f.Add([]byte(`{"n":1}` + "\n" + `{"n":2`))
+	f.Add([]byte("\n\n  \n"))
+	f.Add([]byte(strings.Repeat("x", 70000) + "\n"))
+	f.Fuzz(func(t *testing.T, content []byte) {
+		path := filepath.Join(t.TempDir(), "j.jsonl")
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var first []string
+		j, err := openJournal(path, func(l []byte) error { first = append(first, string(l)); return nil })
+		if err != nil {
+			return // too long a line: refused, not a panic
+		}
+		if err := j.append(map[string]int{"n": 9}); err != nil {
+			t.Fatal(err)
+		}
+		_ = j.close()
+		var second []string
+		j, err = openJournal(path, func(l []byte) error { second = append(second, string(l)); return nil })
+		if err != nil {
+			t.Fatalf("reopen: %v", err)
+		}
+		_ = j.close()
+		if len(second) != len(first)+1 || second[len(second)-1] != `{"n":9}` {
+			t.Fatalf("first %q, then %q", first, second)
+		}
+		for i := range first {
+			if first[i] != second[i] {
+				t.Fatalf("line %d changed: %q → %q", i, first[i], second[i])
+			}
+		}
+	})
 }

@@ -80,6 +80,7 @@ type artifactStore struct {
 	now      func() time.Time
 	log      *slog.Logger
 	ctx      context.Context // fetches outlive the request that found them
+	counts   *sync.Map       // outcome → *atomic.Int64 (the gateway's metrics)
 
 	mu      sync.Mutex
 	entries map[string]*artifactEntry
@@ -211,6 +212,13 @@ func (as *artifactStore) start(comp *competitor, d wire.Artifact) string {
 		as.mu.Lock()
 		e.rec, e.expires, e.err = r, exp, err
 		as.mu.Unlock()
+		outcome := "stored"
+		if err != nil {
+			outcome = "failed"
+		}
+		if as.counts != nil {
+			counter(as.counts, outcome).Add(1)
+		}
 		close(e.ready)
 		if err != nil {
 			as.log.LogAttrs(as.ctx, slog.LevelWarn, "artifact not stored", slog.String("artifact", id),

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -92,7 +93,13 @@ func artifactChunk(arts ...wire.Artifact) string {
 // the artifact descriptors it carried.
 func streamArtifacts(t *testing.T, gw *Running) (string, []wire.Artifact) {
 	t.Helper()
-	raw := string(readAll(t, post(t, context.Background(), gw.URL, chatBody("m", true, ""), nil)))
+	return streamArtifactsBody(t, gw, chatBody("m", true, ""))
+}
+
+// streamArtifactsBody is streamArtifacts with a given request body.
+func streamArtifactsBody(t *testing.T, gw *Running, body string) (string, []wire.Artifact) {
+	t.Helper()
+	raw := string(readAll(t, post(t, context.Background(), gw.URL, body, nil)))
 	var arts []wire.Artifact
 	for block := range strings.SplitSeq(raw, "\n\n") {
 		var data []string
@@ -275,6 +282,12 @@ func TestArtifactRefusals(t *testing.T) {
 	if len(blobs) != 1 || filepath.Base(blobs[0]) != sha(small) {
 		t.Errorf("blobs %v, want only the small file's", blobs)
 	}
+	m := metricsText(t, gw.URL)
+	for _, want := range []string{`janus_gateway_artifacts_total{outcome="failed"} 3`, `janus_gateway_artifacts_total{outcome="stored"} 1`} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 
 	base := strings.TrimSuffix(gw.URL, "/v1")
 	id := strings.TrimPrefix(arts[3].URL, base+"/v1/artifacts/")
@@ -414,6 +427,58 @@ func FuzzArtifactObjects(f *testing.F) {
 			if s.start < 0 || s.end > len(b) || s.start >= s.end || b[s.start] != '{' {
 				t.Fatalf("bad span %+v of %q", s, b)
 			}
+		}
+	})
+}
+
+// TestArtifactsFromReferenceBaseline runs the real reference competitor's
+// agent path (a drawn diagram) through the gateway, streamed and not: the
+// artifact's url points at the gateway, and the gateway serves the very
+// bytes the baseline made (the descriptor's own sha256 and size hold).
+func TestArtifactsFromReferenceBaseline(t *testing.T) {
+	base := startBaseline(t, baseline.Config{Pace: baseline.Unpaced()})
+	gw := startGateway(t, Options{Competitors: []string{"base=" + base + ",default"}, DataDir: t.TempDir()})
+	prefix := strings.TrimSuffix(gw.URL, "/v1") + "/v1/artifacts/art_"
+	body := `{"model":"m","stream":%s,"messages":[{"role":"user","content":"Draw a diagram: client -> gateway -> competitor"}]}`
+	check := func(mode string, a wire.Artifact) {
+		if !strings.HasPrefix(a.URL, prefix) {
+			t.Fatalf("%s: url %q is not the gateway's", mode, a.URL)
+		}
+		resp, b := getArtifact(t, a.URL)
+		if resp.StatusCode != 200 || sha(b) != a.SHA256 || int64(len(b)) != a.SizeBytes || resp.Header.Get("Content-Type") != a.MimeType {
+			t.Fatalf("%s: GET %d, %d bytes sha %s type %q; descriptor %+v", mode, resp.StatusCode, len(b), sha(b),
+				resp.Header.Get("Content-Type"), a)
+		}
+	}
+	_, arts := streamArtifactsBody(t, gw, strings.Replace(body, "%s", "true", 1))
+	if len(arts) != 1 {
+		t.Fatalf("streamed: %d artifacts", len(arts))
+	}
+	check("streamed", arts[0])
+	var c wire.Completion
+	if err := json.Unmarshal(readAll(t, post(t, context.Background(), gw.URL, strings.Replace(body, "%s", "false", 1), nil)), &c); err != nil ||
+		len(c.Choices) != 1 || len(c.Choices[0].Message.Artifacts) != 1 {
+		t.Fatalf("non-streamed: %+v %v", c, err)
+	}
+	check("non-streamed", c.Choices[0].Message.Artifacts[0])
+}
+
+// FuzzDecodeDataURL checks that no data: URL makes decoding panic, and that
+// a base64 URL round-trips its content.
+func FuzzDecodeDataURL(f *testing.F) {
+	f.Add("data:text/plain;base64,aGVsbG8=", []byte("x"))
+	f.Add("data:,a%20b", []byte{})
+	f.Add("data:image/png;base64,!!", []byte{0, 1})
+	f.Fuzz(func(t *testing.T, u string, content []byte) {
+		if rc, _, err := decodeDataURL(u); err == nil {
+			_, _ = io.ReadAll(rc)
+		}
+		rc, mt, err := decodeDataURL("data:application/octet-stream;base64," + base64.StdEncoding.EncodeToString(content))
+		if err != nil || mt != "application/octet-stream" {
+			t.Fatalf("decode: %v %q", err, mt)
+		}
+		if b, err := io.ReadAll(rc); err != nil || !bytes.Equal(b, content) {
+			t.Fatalf("round trip: %v", err)
 		}
 	})
 }

@@ -14,4 +14,13 @@
 // event followed by [DONE]. Guards (validation, size and time limits, keys,
 // rate limits) answer with OpenAI error JSON before any upstream is
 // touched.
+//
+// What must outlive the process (arena prompts and votes, artifacts the
+// competitors returned) goes to append-only, fsynced JSON Lines files under
+// a data directory, never only to memory, because a vote the gateway has
+// acknowledged is a result. Artifact capture sits beside the relay, not in
+// it: only events that mention artifacts are parsed, and only their url
+// values are spliced. The helper APIs (search, research, sandbox) sit
+// behind one-method interfaces so that a real provider replaces the local
+// offline one without touching the routes.
 package gateway

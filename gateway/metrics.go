@@ -24,6 +24,10 @@ type metrics struct {
 	// requests counts finished requests by competitor, status and mode.
 	requests sync.Map // reqKey → *atomic.Int64
 	rejected sync.Map // reason → *atomic.Int64
+	// arena counts arena prompts and votes by outcome; artifacts counts
+	// artifact captures by outcome.
+	arena     sync.Map // "prompt", "vote_A", "refused_409", … → *atomic.Int64
+	artifacts sync.Map // "stored", "failed" → *atomic.Int64
 }
 
 type reqKey struct {
@@ -155,6 +159,11 @@ func (m *metrics) write(w io.Writer) {
 
 	header("janus_gateway_rejected_total", "counter", "Requests refused before routing, by reason.")
 	writeCounterMap(w, "janus_gateway_rejected_total", "reason", "", &m.rejected)
+
+	header("janus_gateway_arena_total", "counter", "Arena prompts, recorded votes by winner, and refused votes by status.")
+	writeCounterMap(w, "janus_gateway_arena_total", "event", "", &m.arena)
+	header("janus_gateway_artifacts_total", "counter", "Artifacts captured from competitors, by outcome.")
+	writeCounterMap(w, "janus_gateway_artifacts_total", "outcome", "", &m.artifacts)
 
 	header("janus_gateway_active_streams", "gauge", "Streams being relayed now.")
 	for _, id := range ids {
