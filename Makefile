@@ -25,6 +25,8 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/sse/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 3 ./bench/ ./gateway/
 	$(GO) run . bench selftest --no-save
+	$(GO) test -run '^$$' -bench ReadStream -benchmem -count 5 ./bench/trace/
+	bash scripts/loadbench.sh
 
 ## fuzz: 5 minutes of the SSE reader fuzzer
 fuzz:

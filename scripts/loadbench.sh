@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Load acceptance figures for docs/PERFORMANCE.md ("Load and capacity").
+#
+#  1. 1,000 then 5,000 concurrent SSE streams from one janus process against
+#     `janus baseline` in another process: every stream completes, janus's
+#     peak RSS, and the timing error of a selftest at 1,000 streams.
+#  2. vegeta v12.13.0 and `janus bench load --profile constant:…` side by
+#     side against the same non-stream loopback endpoint: the highest rate
+#     vegeta sustains, janus's achieved req/s at that rate (while it parses
+#     and scores every answer), and the ratio.
+#
+# Everything listens on 127.0.0.1 and stops by itself. Figures land in
+# $OUT/summary.txt (default runs/loadbench). Usage: scripts/loadbench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-runs/loadbench}
+GO=${GO:-go}
+RATES=${RATES:-250 500 1000 2000 4000}
+VDUR=${VDUR:-5s}
+mkdir -p "$OUT/bin"
+OUT=$(cd "$OUT" && pwd)
+ulimit -n "$(ulimit -Hn)" || true
+
+echo "building janus and installing vegeta v12.13.0 ..."
+$GO build -o "$OUT/bin/janus" .
+GOBIN="$OUT/bin" $GO install github.com/tsenart/vegeta/v12@v12.13.0
+JANUS="$OUT/bin/janus"
+VEGETA="$OUT/bin/vegeta"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# start_baseline NAME ARGS...: serve the sim in its own process on a free
+# loopback port and set BASE to its URL once it listens.
+start_baseline() {
+  local name=$1; shift
+  "$JANUS" baseline --listen 127.0.0.1:0 --keepalive 0 "$@" >"$OUT/baseline-$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    BASE=$(grep -o 'url=http://[0-9.:]*/v1' "$OUT/baseline-$name.log" | head -1 | sed 's/^url=//')
+    [ -n "$BASE" ] && return 0
+    sleep 0.1
+  done
+  echo "baseline $name did not start" >&2; cat "$OUT/baseline-$name.log" >&2; exit 1
+}
+
+# json_num FILE KEY: the first numeric value of "KEY" in a JSON file.
+json_num() { grep -o "\"$2\": *[0-9.e+-]*" "$1" | head -1 | sed 's/.*: *//'; }
+
+S="$OUT/summary.txt"
+{
+  echo "janus load bench  $(date -u +%FT%TZ)  $(uname -srm)  $(nproc) cpus  loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "janus $("$JANUS" version 2>/dev/null | head -1)  $($GO version)"
+} | tee "$S"
+
+# --- 1. streams ---------------------------------------------------------
+start_baseline streams --ttft 150ms --token-interval 50ms
+for C in 1000 5000; do
+  selftest=--no-selftest
+  [ "$C" = 1000 ] && selftest=
+  "$JANUS" bench load --target "$BASE" --profile "closed:c=$C" --max-requests "$C" \
+    --duration 2m $selftest --out "$OUT/streams-$C.json" --format text >"$OUT/streams-$C.txt" 2>"$OUT/streams-$C.log"
+  f="$OUT/streams-$C.json"
+  echo "streams c=$C: requests $(json_num "$f" requests), ok $(json_num "$f" ok), errors $(json_num "$f" errors), peak in flight $(json_num "$f" peak_inflight), janus rss peak $(json_num "$f" rss_peak_mb) MB, cpu share $(json_num "$f" cpu_share), sched lag p99 $(json_num "$f" sched_lag_p99_ms) ms, timing err p99 $(json_num "$f" timing_err_p99_ms) ms (selftest c=$(json_num "$f" selftest_concurrency))" | tee -a "$S"
+done
+
+# --- 2. vegeta vs janus, non-stream ---------------------------------------
+start_baseline unpaced --ttft 0 --token-interval 0
+BODY="$OUT/body.json"
+printf '%s' '{"model":"janus-baseline-sim","messages":[{"role":"system","content":"Answer with a single word, no punctuation."},{"role":"user","content":"What is the capital of France?"}],"max_tokens":16,"temperature":0,"stream":false}' >"$BODY"
+printf 'POST %s/chat/completions\nContent-Type: application/json\n@%s\n' "$BASE" "$BODY" >"$OUT/targets.txt"
+best=0; best_tp=0
+for R in $RATES; do
+  "$VEGETA" attack -targets "$OUT/targets.txt" -rate "$R" -duration "$VDUR" -timeout 10s >"$OUT/vegeta-$R.bin"
+  "$VEGETA" report -type json <"$OUT/vegeta-$R.bin" >"$OUT/vegeta-$R.json"
+  tp=$(json_num "$OUT/vegeta-$R.json" throughput); ok=$(grep -o '"success":[0-9.]*' "$OUT/vegeta-$R.json" | sed 's/.*://')
+  echo "vegeta rate $R/s: throughput $tp/s, success $ok" | tee -a "$S"
+  if awk -v tp="$tp" -v r="$R" -v ok="$ok" 'BEGIN{exit !(ok>=1 && tp>=0.95*r)}'; then best=$R; best_tp=$tp; fi
+done
+if [ "$best" = 0 ]; then echo "vegeta sustained none of $RATES" | tee -a "$S"; exit 1; fi
+"$JANUS" bench load --target "$BASE" --suite smoke --no-stream --profile "constant:rate=$best" \
+  --duration "$VDUR" --no-selftest --out "$OUT/janus-$best.json" --format text >"$OUT/janus-$best.txt" 2>"$OUT/janus-$best.log"
+jtp=$(json_num "$OUT/janus-$best.json" throughput_rps); jsend=$(json_num "$OUT/janus-$best.json" send_rate)
+jpassed=$(json_num "$OUT/janus-$best.json" passed); jreq=$(json_num "$OUT/janus-$best.json" requests)
+ratio=$(awk -v a="$jtp" -v b="$best_tp" 'BEGIN{printf "%.2f", a/b}')
+echo "highest rate vegeta sustains: $best/s (throughput $best_tp/s); janus at $best/s: throughput $jtp/s, send rate $jsend/s, $jpassed of $jreq answers scored correct; ratio janus/vegeta $ratio" | tee -a "$S"
+awk -v r="$ratio" 'BEGIN{exit !(r>=0.8)}' || { echo "ratio $ratio below 0.8" | tee -a "$S"; exit 3; }
