@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/loadbench}
 GO=${GO:-go}
-RATES=${RATES:-250 500 1000 2000 4000}
+RATES=${RATES:-500 1000 2000 3000 4000}
 VDUR=${VDUR:-5s}
 mkdir -p "$OUT/bin"
 OUT=$(cd "$OUT" && pwd)
@@ -35,10 +35,10 @@ trap cleanup EXIT
 # loopback port and set BASE to its URL once it listens.
 start_baseline() {
   local name=$1; shift
-  "$JANUS" baseline --listen 127.0.0.1:0 --keepalive 0 "$@" >"$OUT/baseline-$name.log" 2>&1 &
+  "$JANUS" --log-level info baseline --listen 127.0.0.1:0 --keepalive 0 "$@" >"$OUT/baseline-$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
-    BASE=$(grep -o 'url=http://[0-9.:]*/v1' "$OUT/baseline-$name.log" | head -1 | sed 's/^url=//')
+    BASE=$(grep -o "url=http://[0-9.:]*/v1" "$OUT/baseline-$name.log" | head -1 | sed "s/^url=//" || true)
     [ -n "$BASE" ] && return 0
     sleep 0.1
   done
@@ -55,14 +55,16 @@ S="$OUT/summary.txt"
 } | tee "$S"
 
 # --- 1. streams ---------------------------------------------------------
-start_baseline streams --ttft 150ms --token-interval 50ms
+# A 3 s first token and 100 ms tokens keep every stream open for seconds,
+# so all of a step's streams are live at once after the dial ramp.
+start_baseline streams --ttft 3s --token-interval 100ms
 for C in 1000 5000; do
   selftest=--no-selftest
   [ "$C" = 1000 ] && selftest=
   "$JANUS" bench load --target "$BASE" --profile "closed:c=$C" --max-requests "$C" \
     --duration 2m $selftest --out "$OUT/streams-$C.json" --format text >"$OUT/streams-$C.txt" 2>"$OUT/streams-$C.log"
   f="$OUT/streams-$C.json"
-  echo "streams c=$C: requests $(json_num "$f" requests), ok $(json_num "$f" ok), errors $(json_num "$f" errors), peak in flight $(json_num "$f" peak_inflight), janus rss peak $(json_num "$f" rss_peak_mb) MB, cpu share $(json_num "$f" cpu_share), sched lag p99 $(json_num "$f" sched_lag_p99_ms) ms, timing err p99 $(json_num "$f" timing_err_p99_ms) ms (selftest c=$(json_num "$f" selftest_concurrency))" | tee -a "$S"
+  echo "streams c=$C: completed $(json_num "$f" ok) of $(json_num "$f" requests), requests $(json_num "$f" requests), ok $(json_num "$f" ok), errors $(json_num "$f" errors), peak in flight $(json_num "$f" peak_inflight), janus rss peak $(json_num "$f" rss_peak_mb) MB, cpu share $(json_num "$f" cpu_share), sched lag p99 $(json_num "$f" sched_lag_p99_ms) ms, timing err p99 $(json_num "$f" timing_err_p99_ms) ms (selftest c=$(json_num "$f" selftest_concurrency))" | tee -a "$S"
 done
 
 # --- 2. vegeta vs janus, non-stream ---------------------------------------

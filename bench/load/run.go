@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -256,9 +257,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// A soft memory limit sized to the streams: past it the GC works
 	// harder (and shrinks idle stacks sooner) rather than let the heap
 	// grow to GOGC's multiple of the live set; GOMEMLIMIT overrides it.
+	restoreLimit := func() {}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		prev := debug.SetMemoryLimit(memoryLimit(maxConc))
-		defer debug.SetMemoryLimit(prev)
+		var once sync.Once
+		restoreLimit = func() { once.Do(func() { debug.SetMemoryLimit(prev) }) }
+		defer restoreLimit()
 	}
 	var rt http.RoundTripper = newLeanTransport(maxConc)
 	if strings.HasPrefix(o.Target, "https://") || os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "" {
@@ -381,6 +385,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Harness.SelftestConcurrency = max(peak, 1)
 	if o.Selftest && !interrupted {
+		// The selftest runs its own sim in this process: measure it as
+		// `janus bench selftest` would, without the run's memory limit.
+		restoreLimit()
 		st, err := bench.Selftest(ctx, bench.SelftestOptions{Levels: []int{max(peak, 1)}, MinStreams: max(peak, 10)})
 		if err != nil {
 			log.Warn("selftest failed", "err", err)
