@@ -62,9 +62,9 @@ for C in 1000 5000; do
   selftest=--no-selftest
   [ "$C" = 1000 ] && selftest=
   "$JANUS" bench load --target "$BASE" --profile "closed:c=$C" --max-requests "$C" \
-    --duration 2m $selftest --out "$OUT/streams-$C.json" --format text >"$OUT/streams-$C.txt" 2>"$OUT/streams-$C.log"
+    --duration 2m --ttft-budget 10s $selftest --out "$OUT/streams-$C.json" --format text >"$OUT/streams-$C.txt" 2>"$OUT/streams-$C.log"
   f="$OUT/streams-$C.json"
-  echo "streams c=$C: completed $(json_num "$f" ok) of $(json_num "$f" requests), requests $(json_num "$f" requests), ok $(json_num "$f" ok), errors $(json_num "$f" errors), peak in flight $(json_num "$f" peak_inflight), janus rss peak $(json_num "$f" rss_peak_mb) MB, cpu share $(json_num "$f" cpu_share), sched lag p99 $(json_num "$f" sched_lag_p99_ms) ms, timing err p99 $(json_num "$f" timing_err_p99_ms) ms (selftest c=$(json_num "$f" selftest_concurrency))" | tee -a "$S"
+  echo "streams c=$C: completed $(json_num "$f" ok) of $(json_num "$f" requests), requests $(json_num "$f" requests), ok $(json_num "$f" ok), errors $(json_num "$f" errors), peak in flight $(json_num "$f" peak_inflight), janus rss peak $(json_num "$f" rss_peak_mb) MB, cpu share $(json_num "$f" cpu_share), sched lag p99 $(json_num "$f" sched_lag_p99_ms) ms, timing err p99 $(json_num "$f" timing_err_p99_ms) ms (measured: $(grep -o "\"timing_measured\": [a-z]*" "$f" | sed "s/.*: //"), selftest c=$(json_num "$f" selftest_concurrency))" | tee -a "$S"
 done
 
 # --- 2. vegeta vs janus, non-stream ---------------------------------------
@@ -72,19 +72,22 @@ start_baseline unpaced --ttft 0 --token-interval 0
 BODY="$OUT/body.json"
 printf '%s' '{"model":"janus-baseline-sim","messages":[{"role":"system","content":"Answer with a single word, no punctuation."},{"role":"user","content":"What is the capital of France?"}],"max_tokens":16,"temperature":0,"stream":false}' >"$BODY"
 printf 'POST %s/chat/completions\nContent-Type: application/json\n@%s\n' "$BASE" "$BODY" >"$OUT/targets.txt"
-best=0; best_tp=0
+# Interleaved (vegeta then janus at each rate) so drifting machine load
+# hits both alike.
+best=0; best_tp=0; best_jtp=0
 for R in $RATES; do
   "$VEGETA" attack -targets "$OUT/targets.txt" -rate "$R" -duration "$VDUR" -timeout 10s >"$OUT/vegeta-$R.bin"
   "$VEGETA" report -type json <"$OUT/vegeta-$R.bin" >"$OUT/vegeta-$R.json"
   tp=$(json_num "$OUT/vegeta-$R.json" throughput); ok=$(grep -o '"success":[0-9.]*' "$OUT/vegeta-$R.json" | sed 's/.*://')
-  echo "vegeta rate $R/s: throughput $tp/s, success $ok" | tee -a "$S"
-  if awk -v tp="$tp" -v r="$R" -v ok="$ok" 'BEGIN{exit !(ok>=1 && tp>=0.95*r)}'; then best=$R; best_tp=$tp; fi
+  "$JANUS" bench load --target "$BASE" --suite smoke --no-stream --profile "constant:rate=$R" \
+    --duration "$VDUR" --no-selftest --out "$OUT/janus-$R.json" --format text >"$OUT/janus-$R.txt" 2>"$OUT/janus-$R.log"
+  jtp=$(json_num "$OUT/janus-$R.json" throughput_rps); jpassed=$(json_num "$OUT/janus-$R.json" passed); jreq=$(json_num "$OUT/janus-$R.json" requests)
+  jerr=$(json_num "$OUT/janus-$R.json" errors); jlag=$(json_num "$OUT/janus-$R.json" sched_lag_p99_ms)
+  printf 'rate %5s/s: vegeta throughput %8.1f/s (success %s) | janus throughput %8.1f/s, %s of %s scored correct, %s errors, sched lag p99 %s ms | ratio %.2f\n' \
+    "$R" "$tp" "$ok" "$jtp" "$jpassed" "$jreq" "$jerr" "$jlag" "$(awk -v a="$jtp" -v b="$tp" 'BEGIN{print a/b}')" | tee -a "$S"
+  if awk -v tp="$tp" -v r="$R" -v ok="$ok" 'BEGIN{exit !(ok>=1 && tp>=0.95*r)}'; then best=$R; best_tp=$tp; best_jtp=$jtp; fi
 done
 if [ "$best" = 0 ]; then echo "vegeta sustained none of $RATES" | tee -a "$S"; exit 1; fi
-"$JANUS" bench load --target "$BASE" --suite smoke --no-stream --profile "constant:rate=$best" \
-  --duration "$VDUR" --no-selftest --out "$OUT/janus-$best.json" --format text >"$OUT/janus-$best.txt" 2>"$OUT/janus-$best.log"
-jtp=$(json_num "$OUT/janus-$best.json" throughput_rps); jsend=$(json_num "$OUT/janus-$best.json" send_rate)
-jpassed=$(json_num "$OUT/janus-$best.json" passed); jreq=$(json_num "$OUT/janus-$best.json" requests)
-ratio=$(awk -v a="$jtp" -v b="$best_tp" 'BEGIN{printf "%.2f", a/b}')
-echo "highest rate vegeta sustains: $best/s (throughput $best_tp/s); janus at $best/s: throughput $jtp/s, send rate $jsend/s, $jpassed of $jreq answers scored correct; ratio janus/vegeta $ratio" | tee -a "$S"
+ratio=$(awk -v a="$best_jtp" -v b="$best_tp" 'BEGIN{printf "%.2f", a/b}')
+echo "highest rate vegeta sustains (success 100%, throughput >= 95% of rate): $best/s; vegeta $best_tp/s, janus $best_jtp/s; ratio janus/vegeta $ratio" | tee -a "$S"
 awk -v r="$ratio" 'BEGIN{exit !(r>=0.8)}' || { echo "ratio $ratio below 0.8" | tee -a "$S"; exit 3; }

@@ -147,7 +147,10 @@ type Overhead struct {
 	SelftestStreams     int     `json:"selftest_streams"`
 	TimingErrP50Ms      float64 `json:"timing_err_p50_ms"`
 	TimingErrP99Ms      float64 `json:"timing_err_p99_ms"`
-	SelftestSource      string  `json:"selftest_source"`
+	// TimingMeasured is false when no selftest figure was available (the
+	// timing error fields are then zero and mean nothing).
+	TimingMeasured bool   `json:"timing_measured"`
+	SelftestSource string `json:"selftest_source"`
 	// CPUShare is janus's CPU time over wall time and cores across all
 	// steps (0–1); MaxStepCPUShare the highest single step.
 	CPUShare        float64 `json:"cpu_share"`
@@ -398,12 +401,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			rep.Harness.TimingErrP50Ms = max(l.TTFTErrP50Ms, l.GapErrP50Ms)
 			rep.Harness.TimingErrP99Ms = max(l.TTFTErrP99Ms, l.GapErrP99Ms)
 			rep.Harness.SelftestSource = "measured after the steps"
+			rep.Harness.TimingMeasured = true
 		}
 	} else if h := bench.LoadHarness(peak); h != nil {
 		rep.Harness.SelftestConcurrency = h.Concurrency
 		rep.Harness.TimingErrP50Ms = max(h.TTFTErrP50Ms, h.GapErrP50Ms)
 		rep.Harness.TimingErrP99Ms = max(h.TTFTErrP99Ms, h.GapErrP99Ms)
 		rep.Harness.SelftestSource = "saved selftest of " + h.SelftestAt.Format(time.RFC3339)
+		rep.Harness.TimingMeasured = true
 	} else {
 		rep.Harness.SelftestSource = "not measured (run janus bench selftest, or drop --no-selftest)"
 	}

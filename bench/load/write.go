@@ -65,12 +65,19 @@ func Text(r *Report) func(io.Writer) error {
 
 func writeOverheadText(bw *bufio.Writer, r *Report) {
 	h := r.Harness
-	fmt.Fprintf(bw, "harness overhead: sched lag p50 %.3f ms, p99 %.3f ms (max %.1f); timing error p50 %.3f ms, p99 %.3f ms at c=%d (%s); cpu share %.0f%% (max step %.0f%%); rss peak %.0f MB\n",
-		h.SchedLagP50Ms, h.SchedLagP99Ms, h.SchedLagMaxMs, h.TimingErrP50Ms, h.TimingErrP99Ms, h.SelftestConcurrency, h.SelftestSource,
-		100*h.CPUShare, 100*h.MaxStepCPUShare, r.Run.RSSPeakMB)
+	fmt.Fprintf(bw, "harness overhead: sched lag p50 %.3f ms, p99 %.3f ms (max %.1f); %s; cpu share %.0f%% (max step %.0f%%); rss peak %.0f MB\n",
+		h.SchedLagP50Ms, h.SchedLagP99Ms, h.SchedLagMaxMs, timingText(h), 100*h.CPUShare, 100*h.MaxStepCPUShare, r.Run.RSSPeakMB)
 	if h.Note != "" {
 		fmt.Fprintf(bw, "note: %s\n", h.Note)
 	}
+}
+
+// timingText states the selftest's timing error, or that there was none.
+func timingText(h Overhead) string {
+	if !h.TimingMeasured {
+		return "timing error " + h.SelftestSource
+	}
+	return fmt.Sprintf("timing error p50 %.3f ms, p99 %.3f ms at c=%d (%s)", h.TimingErrP50Ms, h.TimingErrP99Ms, h.SelftestConcurrency, h.SelftestSource)
 }
 
 // Markdown writes the report with the throughput-vs-latency and goodput
@@ -104,7 +111,7 @@ func Markdown(r *Report) func(io.Writer) error {
 		b.WriteString("\n\n## Harness overhead\n\n")
 		h := r.Harness
 		fmt.Fprintf(&b, "- scheduling lag (actual − intended send): p50 %.3f ms, p99 %.3f ms, max %.1f ms\n", h.SchedLagP50Ms, h.SchedLagP99Ms, h.SchedLagMaxMs)
-		fmt.Fprintf(&b, "- timing error at c=%d: p50 %.3f ms, p99 %.3f ms (%s)\n", h.SelftestConcurrency, h.TimingErrP50Ms, h.TimingErrP99Ms, h.SelftestSource)
+		fmt.Fprintf(&b, "- %s\n", timingText(h))
 		fmt.Fprintf(&b, "- CPU share used by janus: %.0f%% over the run, %.0f%% at the busiest step; peak RSS %.0f MB\n", 100*h.CPUShare, 100*h.MaxStepCPUShare, r.Run.RSSPeakMB)
 		if h.Note != "" {
 			fmt.Fprintf(&b, "- note: %s\n", h.Note)
