@@ -2,6 +2,8 @@ package load
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -20,6 +22,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/trace"
 )
 
@@ -294,5 +297,43 @@ func TestLiveMetrics(t *testing.T) {
 	}
 	if n != 12 {
 		t.Errorf("%d requests, --max-requests 12", n)
+	}
+}
+
+// TestWarmupKeepTracesAndInterrupt: warmup records are sent but not
+// counted, --keep-traces writes every record and keeps exact values, and a
+// cancelled run returns its report so far with bench.ErrInterrupted.
+func TestWarmupKeepTracesAndInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	rep, err := Run(context.Background(), Options{Profile: "closed:c=2", Duration: 300 * time.Millisecond, Warmup: 200 * time.Millisecond,
+		KeepTraces: true, Out: out, Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Steps[0]
+	b, err := os.ReadFile(out + ".traces.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	warm := strings.Count(string(b), `"warmup":true`)
+	if warm == 0 || len(lines) != s.Requests+warm || len(s.Exact) != s.Requests {
+		t.Errorf("%d trace lines (%d warmup), %d counted requests, %d exact values", len(lines), warm, s.Requests, len(s.Exact))
+	}
+	var rec Record
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rec); err != nil || rec.Trace == nil || rec.Result.ID == "" {
+		t.Errorf("trace line does not decode to a scored record: %v", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	rep, err = Run(ctx, Options{Profile: "closed:c=2,4", Duration: time.Minute, Out: filepath.Join(dir, "i.json"),
+		Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
+	if !errors.Is(err, bench.ErrInterrupted) || rep == nil || rep.Run.Status != "interrupted" || len(rep.Steps) != 1 || rep.Steps[0].Requests == 0 {
+		t.Fatalf("interrupted run: err %v, report %+v", err, rep)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "i.json")); err != nil {
+		t.Errorf("interrupted run wrote no report: %v", err)
 	}
 }
