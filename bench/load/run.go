@@ -350,7 +350,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		sum := acc.Close()
 		cpu, wall := cpuTime()-cpu0, time.Since(wall0).Seconds()
-		sum.CPUShare = cpu / wall / float64(runtime.NumCPU())
+		if math.IsNaN(cpu) || wall <= 0 {
+			cpu = 0 // not knowable here; JSON has no NaN
+		}
+		sum.CPUShare = cpu / max(wall, 1e-9) / float64(runtime.NumCPU())
 		cpuAll, wallAll = cpuAll+cpu, wallAll+wall
 		sum.PeakInflight = eng.PeakInflight()
 		peak = max(peak, sum.PeakInflight)
