@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/loadbench}
 GO=${GO:-go}
-RATES=${RATES:-500 1000 2000 3000 4000}
+RATES=${RATES:-500 1000 2000 3000 4000 6000}
 VDUR=${VDUR:-5s}
 mkdir -p "$OUT/bin"
 OUT=$(cd "$OUT" && pwd)

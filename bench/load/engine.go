@@ -184,14 +184,30 @@ func (e *Engine) closed(ctx context.Context, idx int, s Step, start time.Time, e
 	wg.Wait()
 }
 
-// open sends on the pacer's schedule whatever the responses do: each
-// arrival gets its own goroutine, so a slow response never delays the
-// next send (only the in-flight bound can, and that shows as lag).
+// open sends on the pacer's schedule whatever the responses do: an
+// arrival goes to an idle worker, or to a new one when none is idle, so a
+// slow response never delays the next send (only the in-flight bound can,
+// and that shows as lag). Workers are reused rather than started per
+// arrival: a fresh goroutine pays for growing its stack on every request.
 func (e *Engine) open(ctx context.Context, idx int, s Step, start time.Time, end time.Duration, w *Workload, out chan<- Record) {
 	p := s.pacer(e.seed + uint64(idx))
 	sem := make(chan struct{}, e.maxInflight)
+	type job struct {
+		n   uint64
+		off time.Duration
+	}
+	jobs := make(chan job)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer close(jobs)
+	worker := func(j job) {
+		defer wg.Done()
+		for ok := true; ok; j, ok = <-jobs {
+			r := e.hit(ctx, idx, j.n, start, j.off, w)
+			<-sem
+			out <- r
+		}
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for n := uint64(0); ; n++ {
@@ -215,13 +231,12 @@ func (e *Engine) open(ctx context.Context, idx int, s Step, start time.Time, end
 		case <-ctx.Done():
 			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := e.hit(ctx, idx, n, start, off, w)
-			<-sem
-			out <- r
-		}()
+		select {
+		case jobs <- job{n, off}:
+		default:
+			wg.Add(1)
+			go worker(job{n, off})
+		}
 	}
 }
 
