@@ -62,7 +62,7 @@ for C in 1000 5000; do
   selftest=--no-selftest
   [ "$C" = 1000 ] && selftest=
   "$JANUS" bench load --target "$BASE" --profile "closed:c=$C" --max-requests "$C" \
-    --duration 2m --ttft-budget 10s $selftest --out "$OUT/streams-$C.json" --format text >"$OUT/streams-$C.txt" 2>"$OUT/streams-$C.log"
+    --duration 2m --ttft-budget 10s --gap-budget 10s $selftest --out "$OUT/streams-$C.json" --format text >"$OUT/streams-$C.txt" 2>"$OUT/streams-$C.log"
   f="$OUT/streams-$C.json"
   echo "streams c=$C: completed $(json_num "$f" ok) of $(json_num "$f" requests), requests $(json_num "$f" requests), ok $(json_num "$f" ok), errors $(json_num "$f" errors), peak in flight $(json_num "$f" peak_inflight), janus rss peak $(json_num "$f" rss_peak_mb) MB, cpu share $(json_num "$f" cpu_share), sched lag p99 $(json_num "$f" sched_lag_p99_ms) ms, timing err p99 $(json_num "$f" timing_err_p99_ms) ms (measured: $(grep -o "\"timing_measured\": [a-z]*" "$f" | sed "s/.*: //"), selftest c=$(json_num "$f" selftest_concurrency))" | tee -a "$S"
 done
