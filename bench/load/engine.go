@@ -128,12 +128,13 @@ func (e *Engine) Run(ctx context.Context, idx int, s Step, d time.Duration, w *W
 		e.live.step.Store(int64(idx))
 	}
 	// Streams hand their traces to a few scorer goroutines rather than
-	// scoring in place: the evaluators' deep stacks then live in
-	// GOMAXPROCS goroutines, not in one per stream, which keeps 5,000
-	// streams' stacks small.
+	// scoring in place: the evaluators' deep stacks then live in 4 per
+	// core, not in one per stream, which keeps 5,000 streams' stacks
+	// small. Four per core rather than one because some checks wait on a
+	// child process (code) or the network (judge).
 	sent := make(chan Record, e.bufSize)
 	var scorers sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range 4 * runtime.GOMAXPROCS(0) {
 		scorers.Add(1)
 		go func() {
 			defer scorers.Done()
