@@ -27,6 +27,8 @@ bench:
 	$(GO) test -run '^$$' -bench LiveUpdateView10k -benchtime 2000x -count 5 ./tui/
 	$(GO) run . bench selftest --no-save
 	$(GO) test -run '^$$' -bench . -benchtime 20x -timeout 30m ./leaderboard/
+	$(GO) test -run '^$$' -bench ReadStream -benchmem -count 5 ./bench/trace/
+	bash scripts/loadbench.sh
 
 ## fuzz: 5 minutes of the SSE reader fuzzer
 fuzz:

@@ -128,12 +128,13 @@ func (e *Engine) Run(ctx context.Context, idx int, s Step, d time.Duration, w *W
 		e.live.step.Store(int64(idx))
 	}
 	// Streams hand their traces to a few scorer goroutines rather than
-	// scoring in place: the evaluators' deep stacks then live in
-	// GOMAXPROCS goroutines, not in one per stream, which keeps 5,000
-	// streams' stacks small.
+	// scoring in place: the evaluators' deep stacks then live in 4 per
+	// core, not in one per stream, which keeps 5,000 streams' stacks
+	// small. Four per core rather than one because some checks wait on a
+	// child process (code) or the network (judge).
 	sent := make(chan Record, e.bufSize)
 	var scorers sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range 4 * runtime.GOMAXPROCS(0) {
 		scorers.Add(1)
 		go func() {
 			defer scorers.Done()
@@ -184,14 +185,30 @@ func (e *Engine) closed(ctx context.Context, idx int, s Step, start time.Time, e
 	wg.Wait()
 }
 
-// open sends on the pacer's schedule whatever the responses do: each
-// arrival gets its own goroutine, so a slow response never delays the
-// next send (only the in-flight bound can, and that shows as lag).
+// open sends on the pacer's schedule whatever the responses do: an
+// arrival goes to an idle worker, or to a new one when none is idle, so a
+// slow response never delays the next send (only the in-flight bound can,
+// and that shows as lag). Workers are reused rather than started per
+// arrival: a fresh goroutine pays for growing its stack on every request.
 func (e *Engine) open(ctx context.Context, idx int, s Step, start time.Time, end time.Duration, w *Workload, out chan<- Record) {
 	p := s.pacer(e.seed + uint64(idx))
 	sem := make(chan struct{}, e.maxInflight)
+	type job struct {
+		n   uint64
+		off time.Duration
+	}
+	jobs := make(chan job)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer close(jobs)
+	worker := func(j job) {
+		defer wg.Done()
+		for ok := true; ok; j, ok = <-jobs {
+			r := e.hit(ctx, idx, j.n, start, j.off, w)
+			<-sem
+			out <- r
+		}
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for n := uint64(0); ; n++ {
@@ -215,13 +232,12 @@ func (e *Engine) open(ctx context.Context, idx int, s Step, start time.Time, end
 		case <-ctx.Done():
 			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := e.hit(ctx, idx, n, start, off, w)
-			<-sem
-			out <- r
-		}()
+		select {
+		case jobs <- job{n, off}:
+		default:
+			wg.Add(1)
+			go worker(job{n, off})
+		}
 	}
 }
 

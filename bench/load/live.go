@@ -26,7 +26,6 @@ type Live struct {
 	lagNs    atomic.Int64 // sum
 	ttftCnt  [len(ttftBuckets) + 1]atomic.Int64
 	ttftSum  atomic.Int64 // µs
-	ttftN    atomic.Int64
 }
 
 // NewLive returns empty live metrics.
@@ -54,7 +53,6 @@ func (l *Live) observe(r *Record, b trace.Budgets) {
 		}
 		l.ttftCnt[i].Add(1)
 		l.ttftSum.Add(int64(*m.TTFTMs * 1000))
-		l.ttftN.Add(1)
 	}
 	if scorer.Passed(*res) {
 		l.passed.Add(1)

@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -146,7 +147,10 @@ type Overhead struct {
 	SelftestStreams     int     `json:"selftest_streams"`
 	TimingErrP50Ms      float64 `json:"timing_err_p50_ms"`
 	TimingErrP99Ms      float64 `json:"timing_err_p99_ms"`
-	SelftestSource      string  `json:"selftest_source"`
+	// TimingMeasured is false when no selftest figure was available (the
+	// timing error fields are then zero and mean nothing).
+	TimingMeasured bool   `json:"timing_measured"`
+	SelftestSource string `json:"selftest_source"`
 	// CPUShare is janus's CPU time over wall time and cores across all
 	// steps (0–1); MaxStepCPUShare the highest single step.
 	CPUShare        float64 `json:"cpu_share"`
@@ -256,9 +260,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// A soft memory limit sized to the streams: past it the GC works
 	// harder (and shrinks idle stacks sooner) rather than let the heap
 	// grow to GOGC's multiple of the live set; GOMEMLIMIT overrides it.
+	restoreLimit := func() {}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		prev := debug.SetMemoryLimit(memoryLimit(maxConc))
-		defer debug.SetMemoryLimit(prev)
+		var once sync.Once
+		restoreLimit = func() { once.Do(func() { debug.SetMemoryLimit(prev) }) }
+		defer restoreLimit()
 	}
 	var rt http.RoundTripper = newLeanTransport(maxConc)
 	if strings.HasPrefix(o.Target, "https://") || os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "" {
@@ -343,7 +350,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		sum := acc.Close()
 		cpu, wall := cpuTime()-cpu0, time.Since(wall0).Seconds()
-		sum.CPUShare = cpu / wall / float64(runtime.NumCPU())
+		if math.IsNaN(cpu) || wall <= 0 {
+			cpu = 0 // not knowable here; JSON has no NaN
+		}
+		sum.CPUShare = cpu / max(wall, 1e-9) / float64(runtime.NumCPU())
 		cpuAll, wallAll = cpuAll+cpu, wallAll+wall
 		sum.PeakInflight = eng.PeakInflight()
 		peak = max(peak, sum.PeakInflight)
@@ -381,6 +391,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Harness.SelftestConcurrency = max(peak, 1)
 	if o.Selftest && !interrupted {
+		// The selftest runs its own sim in this process: measure it as
+		// `janus bench selftest` would, without the run's memory limit.
+		restoreLimit()
 		st, err := bench.Selftest(ctx, bench.SelftestOptions{Levels: []int{max(peak, 1)}, MinStreams: max(peak, 10)})
 		if err != nil {
 			log.Warn("selftest failed", "err", err)
@@ -391,12 +404,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			rep.Harness.TimingErrP50Ms = max(l.TTFTErrP50Ms, l.GapErrP50Ms)
 			rep.Harness.TimingErrP99Ms = max(l.TTFTErrP99Ms, l.GapErrP99Ms)
 			rep.Harness.SelftestSource = "measured after the steps"
+			rep.Harness.TimingMeasured = true
 		}
 	} else if h := bench.LoadHarness(peak); h != nil {
 		rep.Harness.SelftestConcurrency = h.Concurrency
 		rep.Harness.TimingErrP50Ms = max(h.TTFTErrP50Ms, h.GapErrP50Ms)
 		rep.Harness.TimingErrP99Ms = max(h.TTFTErrP99Ms, h.GapErrP99Ms)
 		rep.Harness.SelftestSource = "saved selftest of " + h.SelftestAt.Format(time.RFC3339)
+		rep.Harness.TimingMeasured = true
 	} else {
 		rep.Harness.SelftestSource = "not measured (run janus bench selftest, or drop --no-selftest)"
 	}

@@ -65,12 +65,19 @@ func Text(r *Report) func(io.Writer) error {
 
 func writeOverheadText(bw *bufio.Writer, r *Report) {
 	h := r.Harness
-	fmt.Fprintf(bw, "harness overhead: sched lag p50 %.3f ms, p99 %.3f ms (max %.1f); timing error p50 %.3f ms, p99 %.3f ms at c=%d (%s); cpu share %.0f%% (max step %.0f%%); rss peak %.0f MB\n",
-		h.SchedLagP50Ms, h.SchedLagP99Ms, h.SchedLagMaxMs, h.TimingErrP50Ms, h.TimingErrP99Ms, h.SelftestConcurrency, h.SelftestSource,
-		100*h.CPUShare, 100*h.MaxStepCPUShare, r.Run.RSSPeakMB)
+	fmt.Fprintf(bw, "harness overhead: sched lag p50 %.3f ms, p99 %.3f ms (max %.1f); %s; cpu share %.0f%% (max step %.0f%%); rss peak %.0f MB\n",
+		h.SchedLagP50Ms, h.SchedLagP99Ms, h.SchedLagMaxMs, timingText(h), 100*h.CPUShare, 100*h.MaxStepCPUShare, r.Run.RSSPeakMB)
 	if h.Note != "" {
 		fmt.Fprintf(bw, "note: %s\n", h.Note)
 	}
+}
+
+// timingText states the selftest's timing error, or that there was none.
+func timingText(h Overhead) string {
+	if !h.TimingMeasured {
+		return "timing error " + h.SelftestSource
+	}
+	return fmt.Sprintf("timing error p50 %.3f ms, p99 %.3f ms at c=%d (%s)", h.TimingErrP50Ms, h.TimingErrP99Ms, h.SelftestConcurrency, h.SelftestSource)
 }
 
 // Markdown writes the report with the throughput-vs-latency and goodput
@@ -100,11 +107,12 @@ func Markdown(r *Report) func(io.Writer) error {
 		b.WriteString("\n## Throughput vs latency\n\n")
 		b.WriteString(CurveSVG("TTFT p99 (ms) vs throughput (req/s)", "throughput req/s", "TTFT p99 ms", r, func(s StepSummary) (float64, float64) { return s.Throughput, s.TTFT.P99 }, r.Run.Budgets.TTFTMs))
 		b.WriteString("\n\n## Goodput\n\n")
-		b.WriteString(CurveSVG("goodput (correct within budgets, /s) vs offered load", "offered load (c or req/s)", "goodput /s", r, func(s StepSummary) (float64, float64) { return s.Step.Load(), s.Goodput }, 0))
+		b.WriteString(CurveSVG("goodput (green/blue) and throughput (grey) vs offered load", "offered load (c or req/s)", "answers /s", r, func(s StepSummary) (float64, float64) { return s.Step.Load(), s.Goodput }, 0,
+			func(s StepSummary) (float64, float64) { return s.Step.Load(), s.Throughput }))
 		b.WriteString("\n\n## Harness overhead\n\n")
 		h := r.Harness
 		fmt.Fprintf(&b, "- scheduling lag (actual − intended send): p50 %.3f ms, p99 %.3f ms, max %.1f ms\n", h.SchedLagP50Ms, h.SchedLagP99Ms, h.SchedLagMaxMs)
-		fmt.Fprintf(&b, "- timing error at c=%d: p50 %.3f ms, p99 %.3f ms (%s)\n", h.SelftestConcurrency, h.TimingErrP50Ms, h.TimingErrP99Ms, h.SelftestSource)
+		fmt.Fprintf(&b, "- %s\n", timingText(h))
 		fmt.Fprintf(&b, "- CPU share used by janus: %.0f%% over the run, %.0f%% at the busiest step; peak RSS %.0f MB\n", 100*h.CPUShare, 100*h.MaxStepCPUShare, r.Run.RSSPeakMB)
 		if h.Note != "" {
 			fmt.Fprintf(&b, "- note: %s\n", h.Note)
@@ -115,8 +123,9 @@ func Markdown(r *Report) func(io.Writer) error {
 }
 
 // CurveSVG draws one point per step (x, y from xy) joined in step order,
-// with an optional horizontal budget line at y = budget.
-func CurveSVG(title, xlabel, ylabel string, r *Report, xy func(StepSummary) (float64, float64), budget float64) string {
+// with an optional horizontal budget line at y = budget and reference
+// series (dashed grey, no markers) for context.
+func CurveSVG(title, xlabel, ylabel string, r *Report, xy func(StepSummary) (float64, float64), budget float64, ref ...func(StepSummary) (float64, float64)) string {
 	const W, H, L, B, T, R = 480.0, 280.0, 60.0, 40.0, 30.0, 20.0
 	xmax, ymax := 1.0, budget
 	pts := make([][2]float64, 0, len(r.Steps))
@@ -124,6 +133,16 @@ func CurveSVG(title, xlabel, ylabel string, r *Report, xy func(StepSummary) (flo
 		x, y := xy(s)
 		pts = append(pts, [2]float64{x, y})
 		xmax, ymax = max(xmax, x), max(ymax, y)
+	}
+	var refs [][][2]float64
+	for _, f := range ref {
+		var rp [][2]float64
+		for _, s := range r.Steps {
+			x, y := f(s)
+			rp = append(rp, [2]float64{x, y})
+			xmax, ymax = max(xmax, x), max(ymax, y)
+		}
+		refs = append(refs, rp)
 	}
 	xmax, ymax = nice(xmax), nice(max(ymax, 1))
 	px := func(x float64) float64 { return L + x/xmax*(W-L-R) }
@@ -142,6 +161,16 @@ func CurveSVG(title, xlabel, ylabel string, r *Report, xy func(StepSummary) (flo
 	if budget > 0 {
 		fmt.Fprintf(&b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#c33" stroke-dasharray="4 3"/><text x="%g" y="%.1f" fill="#c33" text-anchor="end">budget</text>`,
 			L, py(budget), W-R, py(budget), W-R, py(budget)-3)
+	}
+	for _, rp := range refs {
+		if len(rp) == 0 {
+			continue
+		}
+		b.WriteString(`<polyline fill="none" stroke="#999" stroke-width="1.5" stroke-dasharray="5 3" points="`)
+		for _, p := range rp {
+			fmt.Fprintf(&b, "%.1f,%.1f ", px(p[0]), py(p[1]))
+		}
+		b.WriteString(`"/>`)
 	}
 	if len(pts) > 0 {
 		b.WriteString(`<polyline fill="none" stroke="#36c" stroke-width="2" points="`)
