@@ -237,6 +237,7 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 
 // smokeTasks is the size of the built-in smoke suite.
 const smokeTasks = 10
+
 func TestRunPlanAndGateHooks(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")

@@ -24,6 +24,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/suites"
 )
 
 // TestSweepFindsKnownKnee sweeps the embedded sim limited to 8 concurrent
@@ -335,5 +336,30 @@ func TestWarmupKeepTracesAndInterrupt(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "i.json")); err != nil {
 		t.Errorf("interrupted run wrote no report: %v", err)
+	}
+}
+
+// TestWorkloadLeavesOutMultiTurn: the smoke suite's multi-turn task (janus
+// plays the tool) is not scheduled by a load run; every other task is.
+func TestWorkloadLeavesOutMultiTurn(t *testing.T) {
+	o := Options{Suite: "smoke", Loader: suites.DefaultLoader{}}
+	s, err := o.workload(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := suites.Load(context.Background(), "smoke")
+	multi := 0
+	for _, tk := range all.Tasks {
+		if len(tk.ToolResults) > 0 {
+			multi++
+		}
+	}
+	if multi == 0 || len(s.Tasks) != len(all.Tasks)-multi {
+		t.Fatalf("%d tasks scheduled of %d (%d multi-turn)", len(s.Tasks), len(all.Tasks), multi)
+	}
+	for _, tk := range s.Tasks {
+		if len(tk.ToolResults) > 0 {
+			t.Errorf("multi-turn task %s scheduled", tk.ID)
+		}
 	}
 }

@@ -462,8 +462,22 @@ func (o *Options) workload(ctx context.Context) (*suites.Suite, error) {
 	if err != nil {
 		return nil, inputErr("load suite", err)
 	}
+	// A load step schedules single requests. A multi-turn task (janus
+	// plays the tool and sends the conversation on) would add follow-up
+	// requests the schedule never planned, and scored on its first turn
+	// alone it would always fail, so it is left out of load runs.
+	kept := suite.Tasks[:0:0]
+	for _, t := range suite.Tasks {
+		if len(t.ToolResults) == 0 {
+			kept = append(kept, t)
+		}
+	}
+	if n := len(suite.Tasks) - len(kept); n > 0 && o.Logger != nil {
+		o.Logger.Info("multi-turn tasks left out of the load run", "suite", suite.Name, "tasks", n)
+	}
+	suite.Tasks = kept
 	if len(suite.Tasks) == 0 {
-		return nil, inputErr("load suite", fmt.Errorf("suite %s has no tasks", suite.Name))
+		return nil, inputErr("load suite", fmt.Errorf("suite %s has no single-turn tasks", suite.Name))
 	}
 	// A seeded shuffle, so the round robin does not always start with the
 	// same category; the seed reproduces the order.
