@@ -339,6 +339,7 @@ func TestConform(t *testing.T) {
 
 // smokeTasks is the size of the built-in smoke suite.
 const smokeTasks = 10
+
 // TestGatewayFlagErrorsExit2 checks the gateway's own flag checks: each is
 // a usage error (exit 2) whose last line names the flag.
 func TestGatewayFlagErrorsExit2(t *testing.T) {
