@@ -236,10 +236,14 @@ func diagnose(ps *os.ProcessState, waitErr error, stderr string, lim Limits) (St
 }
 
 // outOfMemory recognises the Go runtime's, the race runtime's and the C
-// library's words for a failed allocation.
+// library's words for a failed allocation. A thread stack is a private
+// anonymous mapping that counts against RLIMIT_DATA, and the sandbox sets
+// no process limit, so pthread_create's EAGAIN here means the memory
+// limit was reached while the runtime started a thread.
 func outOfMemory(stderr string) bool {
 	for _, s := range []string{"fatal error: runtime: out of memory", "fatal error: out of memory",
-		"ThreadSanitizer failed to allocate", "Cannot allocate memory", "MemoryError"} {
+		"ThreadSanitizer failed to allocate", "Cannot allocate memory", "MemoryError",
+		"pthread_create failed: Resource temporarily unavailable"} {
 		if strings.Contains(stderr, s) {
 			return true
 		}
