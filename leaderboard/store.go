@@ -112,7 +112,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 				return nil, fmt.Errorf("open store %s: %w", p, err)
 			}
 		}
-		s.db, err = gorm.Open(sqlite.Open(sqliteDSN(path)), cfg)
+		s.db, err = openSQLite(ctx, sqliteDSN(path), cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", redactDSN(dsn), err)
@@ -133,6 +133,34 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", redactDSN(dsn), err)
 	}
 	return s, nil
+}
+
+// openSQLite opens a SQLite store, retrying while the file is busy. The
+// busy timeout covers ordinary lock waits, but switching a new file to WAL
+// can fail with SQLITE_BUSY at once when several processes open it at the
+// same moment (the journal-mode change does not wait on the busy handler),
+// so the first open of a fresh store by concurrent openers is retried here
+// for as long as the busy timeout would have waited.
+func openSQLite(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	wait := 10 * time.Millisecond
+	for {
+		db, err := gorm.Open(sqlite.Open(dsn), cfg)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return db, err
+		}
+		if db != nil {
+			if sqlDB, derr := db.DB(); derr == nil {
+				_ = sqlDB.Close()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
 }
 
 // redactDSN drops a password from a postgres URL for error messages.
