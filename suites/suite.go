@@ -200,21 +200,14 @@ func (t *Task) ToolResultFor(name, args string) (content string, ok bool) {
 	return fmt.Sprintf(`{"error":"no scripted result for %s with these arguments"}`, name), false
 }
 
-// jsonEqual compares two decoded JSON values (numbers as float64 after a
-// round trip, so 3 and 3.0 are equal).
+// jsonEqual compares two decoded JSON values by their encoding, which
+// sorts map keys and writes equal numbers alike whether they were decoded
+// as int (YAML) or float64 (JSON), so 3 and 3.0 are equal. (scorer has
+// the exact-decimal comparison the checks use; suites cannot import it.)
 func jsonEqual(a, b any) bool {
 	ab, err1 := json.Marshal(a)
 	bb, err2 := json.Marshal(b)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	var x, y any
-	if json.Unmarshal(ab, &x) != nil || json.Unmarshal(bb, &y) != nil {
-		return false
-	}
-	xb, _ := json.Marshal(x)
-	yb, _ := json.Marshal(y)
-	return string(xb) == string(yb)
+	return err1 == nil && err2 == nil && string(ab) == string(bb)
 }
 
 // Reference is a known-good answer. The embedded sim target answers with
