@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -363,5 +364,33 @@ func TestGatewayFlagErrorsExit2(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want 2 naming %q", r.code, r.stderr, tc.say)
 			}
 		})
+	}
+}
+
+// TestSelftestSimInItsOwnProcess runs `janus bench selftest` as a user
+// does: the sim is the same binary re-run as `bench selftest-sim`, and
+// every stream is matched across the two processes.
+func TestSelftestSimInItsOwnProcess(t *testing.T) {
+	dir := t.TempDir()
+	r := janus(t, dir, "bench", "selftest", "--levels", "1,4", "--tokens", "3", "--ttft", "2ms", "--token-interval", "1ms", "--min-streams", "4", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var res bench.SelftestResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("decode %q: %v", r.stdout, err)
+	}
+	if res.Sim != "process" || len(res.Levels) != 2 {
+		t.Fatalf("sim %q, %d levels: want process, 2", res.Sim, len(res.Levels))
+	}
+	for _, l := range res.Levels {
+		// 3 tokens, 2 gaps per stream, all matched.
+		if l.Failed != 0 || l.Gaps != 2*l.Streams {
+			t.Errorf("c=%d: failed %d, gaps %d of %d streams", l.Concurrency, l.Failed, l.Gaps, l.Streams)
+		}
+	}
+	// Saved where later reports cite it.
+	if _, err := os.Stat(filepath.Join(dir, "selftest.json")); err != nil {
+		t.Errorf("selftest not saved: %v", err)
 	}
 }

@@ -47,6 +47,12 @@ type SelftestOptions struct {
 	// arrive spread out; a burst measures the harness's queueing under a
 	// thundering herd as well as its timing.
 	Burst bool
+	// SimCommand, if set, runs the sim as that command in a process of its
+	// own (`janus bench selftest-sim`, see ServeSelftestSim), so the error
+	// measured is the harness's alone rather than the harness's plus an
+	// in-process sim's garbage collection and scheduling; empty runs the
+	// sim in this process.
+	SimCommand []string
 	// Save writes the result where reports pick it up (default true via CLI).
 	Save   bool
 	Stdout io.Writer
@@ -59,8 +65,8 @@ func DefaultSelftestPace() baseline.Pace {
 }
 
 // SelftestLevel is the harness's measured error at one concurrency.
-// Errors are |measured − true| where "true" is the time the in-process
-// server's flush of that frame returned, on the same monotonic clock.
+// Errors are |measured − true| where "true" is the time the sim's
+// flush of that frame returned, on the same monotonic clock.
 type SelftestLevel struct {
 	Concurrency   int     `json:"concurrency"`
 	Streams       int     `json:"streams"`
@@ -81,15 +87,17 @@ type SelftestLevel struct {
 
 // SelftestResult is a whole selftest.
 type SelftestResult struct {
-	At     time.Time       `json:"at"`
-	Host   report.Host     `json:"host"`
-	Pace   string          `json:"pace"`
-	Burst  bool            `json:"burst"`
+	At    time.Time   `json:"at"`
+	Host  report.Host `json:"host"`
+	Pace  string      `json:"pace"`
+	Burst bool        `json:"burst"`
+	// Sim is where the sim ran: "process" (its own) or "in-process".
+	Sim    string          `json:"sim"`
 	Levels []SelftestLevel `json:"levels"`
 }
 
 // Selftest measures the harness's own timing error and ceiling against the
-// in-process sim target with known delays.
+// sim target with known delays, in this process or (SimCommand) its own.
 func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 	if len(o.Levels) == 0 {
 		o.Levels = []int{1, 100, 1000}
@@ -114,24 +122,30 @@ func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 		return nil, err
 	}
 	obs := newObserver()
-	// The sim answers a known prompt with a known answer of o.Tokens
-	// tokens (" tick" is one cl100k token), so every stream has the same
-	// schedule.
-	prompt := "janus selftest: say tick " + strconv.Itoa(o.Tokens) + " times"
-	oracle := &suites.Suite{Name: "selftest", Version: "1.0.0", Tasks: []suites.Task{{
-		ID: "selftest", Category: suites.CatStreaming,
-		Messages:  []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: prompt}},
-		Reference: suites.Reference{Content: strings.Repeat(" tick", o.Tokens)},
-	}}}
-	url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, KeepAlive: -1, Observer: obs.record, Suites: []*suites.Suite{oracle}})
-	if err != nil {
-		return nil, fmt.Errorf("selftest: %w", err)
+	prompt, oracle := selftestOracle(o.Tokens)
+	var url string
+	var syncSim func(context.Context) error
+	where := "in-process"
+	if len(o.SimCommand) > 0 {
+		p, err := startSimProcess(ctx, o.SimCommand, o.Pace, o.Tokens, obs)
+		if err != nil {
+			return nil, fmt.Errorf("selftest: %w", err)
+		}
+		defer p.close()
+		url, syncSim = p.url, p.sync
+		where = "process"
+	} else {
+		u, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, KeepAlive: -1, Observer: obs.record, Suites: []*suites.Suite{oracle}})
+		if err != nil {
+			return nil, fmt.Errorf("selftest: %w", err)
+		}
+		defer stop()
+		url = u
 	}
-	defer stop()
-	res := &SelftestResult{At: time.Now().UTC(), Burst: o.Burst, Pace: fmt.Sprintf("ttft=%s per_token=%s tokens=%d", o.Pace.TTFT, o.Pace.PerToken, o.Tokens),
+	res := &SelftestResult{At: time.Now().UTC(), Burst: o.Burst, Sim: where, Pace: fmt.Sprintf("ttft=%s per_token=%s tokens=%d", o.Pace.TTFT, o.Pace.PerToken, o.Tokens),
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
 	for _, c := range o.Levels {
-		lvl, err := selftestLevel(ctx, url, c, o, prompt, obs)
+		lvl, err := selftestLevel(ctx, url, c, o, prompt, obs, syncSim)
 		if err != nil {
 			return res, err
 		}
@@ -153,7 +167,9 @@ func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 	return res, nil
 }
 
-func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, prompt string, obs *observer) (SelftestLevel, error) {
+// selftestLevel measures one concurrency. syncSim, when not nil, waits until
+// an out-of-process sim's frames so far have all been read.
+func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, prompt string, obs *observer, syncSim func(context.Context) error) (SelftestLevel, error) {
 	client := &trace.Client{BaseURL: url, HTTP: &http.Client{Transport: trace.NewTransport(c)},
 		Timeout: time.Minute, TTFTTimeout: 30 * time.Second}
 	rounds := (o.MinStreams + c - 1) / c
@@ -171,11 +187,16 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 		wwg.Add(1)
 		go func() {
 			defer wwg.Done()
-			t := client.Do(ctx, warm, nil)
-			obs.take(t.RequestID)
+			client.Do(ctx, warm, nil)
 		}()
 	}
 	wwg.Wait()
+	if syncSim != nil {
+		if err := syncSim(ctx); err != nil {
+			return SelftestLevel{}, err
+		}
+	}
+	obs.reset() // the warm-up's frames are not measured
 	runtime.GC()
 
 	traces := make([]*trace.Trace, 0, streams)
@@ -203,6 +224,11 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 	}
 	wall := time.Since(start)
 	client.HTTP.CloseIdleConnections()
+	if syncSim != nil {
+		if err := syncSim(ctx); err != nil {
+			return SelftestLevel{}, err
+		}
+	}
 	lvl := SelftestLevel{Concurrency: c, Streams: streams, WallSeconds: wall.Seconds(), RSSPeakMB: rssPeakMB()}
 	var ttftErr, gapErr, lag []float64
 	events := 0
@@ -279,6 +305,13 @@ func (o *observer) record(id string, _ int, kind string, at time.Time) {
 	o.mu.Unlock()
 }
 
+// reset forgets every frame recorded so far.
+func (o *observer) reset() {
+	o.mu.Lock()
+	clear(o.req)
+	o.mu.Unlock()
+}
+
 func (o *observer) take(id string) *frameList {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -295,7 +328,11 @@ func WriteSelftestText(r *SelftestResult) func(io.Writer) error {
 		if r.Burst {
 			starts = "all at once (burst)"
 		}
-		fmt.Fprintf(bw, "janus selftest %s  (%s/%s, %d cpus, %s)\nsim pace: %s; stream starts: %s\n\n", r.At.Format(time.RFC3339), r.Host.OS, r.Host.Arch, r.Host.CPUs, r.Host.GoVersion, r.Pace, starts)
+		where := "sim in its own process"
+		if r.Sim != "process" {
+			where = "sim in janus's process"
+		}
+		fmt.Fprintf(bw, "janus selftest %s  (%s/%s, %d cpus, %s)\nsim pace: %s; stream starts: %s; %s\n\n", r.At.Format(time.RFC3339), r.Host.OS, r.Host.Arch, r.Host.CPUs, r.Host.GoVersion, r.Pace, starts, where)
 		fmt.Fprintf(bw, "%6s %7s %6s  %-22s  %-22s  %9s %10s %8s\n", "conc", "streams", "failed", "ttft err p50/p99 (ms)", "gap err p50/p99 (ms)", "req/s", "events/s", "rss MB")
 		for _, l := range r.Levels {
 			fmt.Fprintf(bw, "%6d %7d %6d  %9.3f / %-10.3f  %9.3f / %-10.3f  %9.1f %10.0f %8.1f\n", l.Concurrency, l.Streams, l.Failed,

@@ -44,26 +44,36 @@ func TestSelftestMeasuresEveryStream(t *testing.T) {
 }
 
 // BenchmarkSelftest measures the harness's timing error against the sim's
-// true send times at concurrency 1 and 1,000 (the acceptance levels). Run
-// it on an idle machine: `go test -run '^$' -bench Selftest ./bench/`.
+// true send times at concurrency 1 and 1,000 (the acceptance levels), with
+// the sim in this process and in a process of its own (the test binary
+// re-run as the sim, as `janus bench selftest` runs `janus bench
+// selftest-sim`). Run it on an idle machine: `go test -run '^$' -bench
+// Selftest ./bench/`.
 func BenchmarkSelftest(b *testing.B) {
 	// As the CLI does (cli.HarnessGCPercent).
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	for _, c := range []int{1, 1000} {
-		b.Run("c="+strconv.Itoa(c), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				res, err := Selftest(context.Background(), SelftestOptions{Levels: []int{c}})
-				if err != nil {
-					b.Fatal(err)
+	b.Setenv(simHelperEnv, filepath.Join(b.TempDir(), "pid"))
+	for _, sim := range []string{"in-process", "process"} {
+		for _, c := range []int{1, 1000} {
+			b.Run("sim="+sim+"/c="+strconv.Itoa(c), func(b *testing.B) {
+				o := SelftestOptions{Levels: []int{c}}
+				if sim == "process" {
+					o.SimCommand = simHelperCommand()
 				}
-				l := res.Levels[0]
-				b.ReportMetric(l.TTFTErrP50Ms, "ttft-err-p50-ms")
-				b.ReportMetric(l.TTFTErrP99Ms, "ttft-err-p99-ms")
-				b.ReportMetric(l.GapErrP50Ms, "gap-err-p50-ms")
-				b.ReportMetric(l.GapErrP99Ms, "gap-err-p99-ms")
-				b.ReportMetric(l.EventsPerSec, "events/s")
-				b.ReportMetric(float64(l.Failed), "failed")
-			}
-		})
+				for i := 0; i < b.N; i++ {
+					res, err := Selftest(context.Background(), o)
+					if err != nil {
+						b.Fatal(err)
+					}
+					l := res.Levels[0]
+					b.ReportMetric(l.TTFTErrP50Ms, "ttft-err-p50-ms")
+					b.ReportMetric(l.TTFTErrP99Ms, "ttft-err-p99-ms")
+					b.ReportMetric(l.GapErrP50Ms, "gap-err-p50-ms")
+					b.ReportMetric(l.GapErrP99Ms, "gap-err-p99-ms")
+					b.ReportMetric(l.EventsPerSec, "events/s")
+					b.ReportMetric(float64(l.Failed), "failed")
+				}
+			})
+		}
 	}
 }

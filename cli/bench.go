@@ -13,7 +13,7 @@ func benchCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:        "bench",
 		Usage:       "run, probe and calibrate benchmarks",
-		Subcommands: []*ucli.Command{benchRunCommand(), benchProbeCommand(), benchSelftestCommand(), benchReplayCommand(), benchCompareCommand(), benchCalibrateCommand(), benchLoadCommand()},
+		Subcommands: []*ucli.Command{benchRunCommand(), benchProbeCommand(), benchSelftestCommand(), benchReplayCommand(), benchCompareCommand(), benchCalibrateCommand(), benchLoadCommand(), benchSelftestSimCommand()},
 	}
 }
 

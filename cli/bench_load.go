@@ -67,6 +67,11 @@ func benchLoadCommand() *ucli.Command {
 				Out:               c.String("out"), Outputs: c.StringSlice("out-format"), Format: c.String("format"),
 				Stdout: stdout(c), Logger: logger(),
 			}
+			if opts.Selftest {
+				if opts.SelftestSim, err = selftestSimCommand(); err != nil {
+					return err
+				}
+			}
 			if _, err := load.Run(c.Context, opts); err != nil {
 				return fmt.Errorf("bench load: %w", err)
 			}

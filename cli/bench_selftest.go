@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ import (
 func benchSelftestCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "selftest",
-		Usage: "measure the harness's own timing error and ceiling against the in-process sim",
+		Usage: "measure the harness's own timing error and ceiling against a sim with known delays (in a process of its own)",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "levels", Value: "1,100,1000", Usage: "concurrency levels"},
 			&ucli.DurationFlag{Name: "ttft", Value: 150 * time.Millisecond, Usage: "sim time to first token"},
@@ -23,6 +24,7 @@ func benchSelftestCommand() *ucli.Command {
 			&ucli.IntFlag{Name: "tokens", Value: 40, Usage: "tokens per answer"},
 			&ucli.IntFlag{Name: "min-streams", Value: 10, Usage: "at least this many streams per level"},
 			&ucli.BoolFlag{Name: "burst", Usage: "start every stream of a round at once (thundering herd) instead of staggered"},
+			&ucli.BoolFlag{Name: "sim-in-process", Usage: "run the sim inside janus's process (it then shares janus's GC, scheduler and RSS)"},
 			&ucli.BoolFlag{Name: "no-save", Usage: "do not keep the result for reports' harness block"},
 			&ucli.BoolFlag{Name: "json", Usage: "print JSON"},
 		},
@@ -35,15 +37,51 @@ func benchSelftestCommand() *ucli.Command {
 				}
 				levels = append(levels, n)
 			}
-			_, err := bench.Selftest(c.Context, bench.SelftestOptions{
+			var err error
+			o := bench.SelftestOptions{
 				Levels: levels, Pace: baseline.Pace{TTFT: c.Duration("ttft"), PerToken: c.Duration("token-interval")},
 				Tokens: c.Int("tokens"), MinStreams: c.Int("min-streams"), Save: !c.Bool("no-save"), Burst: c.Bool("burst"),
 				Stdout: stdout(c), JSON: c.Bool("json"),
-			})
+			}
+			if !c.Bool("sim-in-process") {
+				if o.SimCommand, err = selftestSimCommand(); err != nil {
+					return err
+				}
+			}
+			_, err = bench.Selftest(c.Context, o)
 			if err != nil {
 				return fmt.Errorf("bench selftest: %w", err)
 			}
 			return nil
 		},
 	}
+}
+
+// benchSelftestSimCommand is the hidden child side of an out-of-process
+// selftest: the parent starts `janus bench selftest-sim` and talks to it
+// over stdin and stdout (see bench.ServeSelftestSim).
+func benchSelftestSimCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:   "selftest-sim",
+		Usage:  "the selftest's sim, run by `bench selftest` and `bench load` in a process of its own",
+		Hidden: true,
+		Action: func(c *ucli.Context) error {
+			return bench.ServeSelftestSim(c.Context, os.Stdin, os.Stdout)
+		},
+	}
+}
+
+// selftestSimCommand is how this binary starts its own selftest sim. A go
+// test binary driving the CLI in-process has no `bench selftest-sim`
+// command (re-running it would run its tests), so there the sim stays in
+// the process (nil).
+func selftestSimCommand() ([]string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("selftest: find janus's own binary to run the sim: %w", err)
+	}
+	if strings.HasSuffix(exe, ".test") {
+		return nil, nil
+	}
+	return []string{exe, "bench", "selftest-sim"}, nil
 }
