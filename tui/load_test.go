@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -77,6 +78,17 @@ func TestLoadScreens(t *testing.T) {
 		setup func(o *Options)
 		steps func(t *testing.T, tm *teatest.TestModel)
 	}{
+		// A run that cannot start (unreachable target) says why, and esc
+		// leads back.
+		{"load_error", -1, func(o *Options) {
+			o.LoadRun = func(context.Context, load.Options) (*load.Report, error) {
+				return nil, &bench.InputError{Op: "reach target http://127.0.0.1:9/v1", Err: errors.New("connection refused")}
+			}
+		}, func(t *testing.T, tm *teatest.TestModel) {
+			toLoadMode(t, tm)
+			tm.Send(keyMsg("enter"))
+			waitFor(t, tm, "esc: back")
+		}},
 		// The set-up in load mode: profile, step time, streaming.
 		{"setup_load", -1, nil, func(t *testing.T, tm *teatest.TestModel) {
 			toLoadMode(t, tm)
@@ -297,5 +309,44 @@ func TestRealLoadRunStopped(t *testing.T) {
 				t.Errorf("after q:\n%s", fm.View())
 			}
 		})
+	}
+}
+
+// TestLoadScreensFit: the load screens draw at any size, down to a few
+// cells, with no line wider nor more lines than the terminal.
+func TestLoadScreensFit(t *testing.T) {
+	f := newFixture(t)
+	rep := readGoldenLoad(t)
+	o := testOptions(t, f, newFixtureSource(f))
+	o.LoadRun = fakeLoadRun(rep, 1)
+	o.LoadBase = load.Options{Profile: rep.Run.Profile, Budgets: rep.Run.Budgets}
+	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(80, 24))
+	toLoadMode(t, tm)
+	tm.Send(keyMsg("enter"))
+	waitFor(t, tm, "step 2/2")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(Model)
+	defer fm.shutdown()
+	fm.loadRes = newLoadResults(fm.sh, rep, nil)
+	for _, st := range []state{stateSetup, stateLoadLive, stateLoadResults} {
+		for _, sz := range []struct{ w, h int }{{64, 18}, {59, 30}, {40, 12}, {20, 6}, {200, 60}} {
+			fm.state, fm.sh.w, fm.sh.h = st, sz.w, sz.h
+			lines := strings.Split(fm.View(), "\n")
+			if len(lines) > sz.h {
+				t.Errorf("state %d: %d lines at %dx%d", st, len(lines), sz.w, sz.h)
+			}
+			for _, l := range lines {
+				if n := len([]rune(l)); n > sz.w {
+					t.Errorf("state %d: line %d columns wide at %dx%d: %q", st, n, sz.w, sz.h, l)
+				}
+			}
+		}
+	}
+	// Stacked below 60 columns: both charts are there.
+	fm.state, fm.sh.w, fm.sh.h = stateLoadResults, 59, 60
+	if v := fm.View(); !strings.Contains(v, "TTFT p99 ms vs req/s") || !strings.Contains(v, "goodput ● req/s ○") {
+		t.Errorf("stacked charts at 59x60:\n%s", v)
 	}
 }

@@ -154,7 +154,7 @@ func (l *loadLiveModel) view() string {
 			frac, el = 1, stepDur
 		}
 		head := fmt.Sprintf("step %d/%d %-11s ", l.cur+1, total, l.stepLabel())
-		tail := fmt.Sprintf(" %s / %s", fmtDur(min(el, stepDur)), fmtDur(stepDur))
+		tail := fmt.Sprintf(" %s / %s", fmtStepTime(min(el, stepDur), stepDur), fmtStepTime(stepDur, stepDur))
 		b.WriteString(head + bar(frac, max(w-len([]rune(head))-len([]rune(tail))-1, 10)) + tail + "\n")
 	default:
 		b.WriteString("\n")
@@ -180,6 +180,15 @@ func (l *loadLiveModel) view() string {
 		b.WriteString("\n" + strings.Join(charts, "\n") + "\n")
 	}
 	return b.String()
+}
+
+// fmtStepTime prints d as m:ss, or in seconds with a decimal when the
+// step is shorter than a minute (a 1.5 s step would read 0:02).
+func fmtStepTime(d, step time.Duration) string {
+	if step < time.Minute {
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return fmtDur(d)
 }
 
 // stepLabel names the step running.

@@ -39,8 +39,9 @@ func (r *loadResultsModel) view() string {
 	if rep.Run.EmbeddedTarget {
 		target = "embedded reference target"
 	}
-	b.WriteString(st.title.Render("janus") + st.dim.Render(" · load results · ") +
-		fmt.Sprintf("%s · %s · %gs/step", rep.Run.Model, rep.Run.Profile, rep.Run.DurationS) + "  " + st.warn.Render("["+rep.Run.Status+"]") + "\n")
+	// The status before the names, which can be long enough to be cut.
+	b.WriteString(st.title.Render("janus") + st.dim.Render(" · load results ") + st.warn.Render("["+rep.Run.Status+"]") +
+		st.dim.Render(" · ") + fmt.Sprintf("%s · %gs/step · %s", rep.Run.Profile, rep.Run.DurationS, rep.Run.Model) + "\n")
 	if r.err != nil && !errors.Is(r.err, bench.ErrInterrupted) {
 		b.WriteString(st.err.Render("error: "+r.err.Error()) + "\n")
 	}

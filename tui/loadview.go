@@ -106,7 +106,20 @@ func loadCharts(st styles, steps []load.StepSummary, knee int, budgetMs float64,
 		}
 		return s
 	}
-	a := chart{title: "TTFT p99 ms vs req/s  ┄ budget", xLabel: "req/s", series: []chartSeries{{pts: lat, mark: markMain}},
+	// A budget far above every point would squash the curve into the
+	// bottom row: it is left off the scale and named in the title.
+	title := "TTFT p99 ms vs req/s  ┄ budget"
+	top := math.Inf(-1)
+	for _, p := range lat {
+		if finite(p[1]) {
+			top = max(top, p[1])
+		}
+	}
+	if finite(top) && top > 0 && top*4 < budgetMs {
+		title = fmt.Sprintf("TTFT p99 ms vs req/s  (budget %s ↑)", fmtMs(budgetMs))
+		budgetMs = math.NaN()
+	}
+	a := chart{title: title, xLabel: "req/s", series: []chartSeries{{pts: lat, mark: markMain}},
 		hline: budgetMs, knee: knee, empty: "no step yet", paint: paint}
 	b := chart{title: "goodput ● req/s ○ vs " + xName + "  ◆ knee", xLabel: xName,
 		series: []chartSeries{{pts: good, mark: markMain}, {pts: thr, mark: markRef}}, knee: knee, empty: "no step yet", paint: paint}
