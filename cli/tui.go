@@ -84,12 +84,13 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(f.Fd()) }
 func tuiCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "tui",
-		Usage: "set up a run, watch it live, drill into tasks and browse the leaderboard (interactive)",
+		Usage: "set up a bench or load run, watch it live, drill into tasks and browse the leaderboard (interactive)",
 		Description: "Opens on the set-up screen: pick a bench run or a load run, a target (the embedded reference\n" +
 			"target or a URL), a model, a suite, then categories and concurrency (bench) or a load profile,\n" +
 			"step time and streaming (load); the choices are remembered. Bench runs are saved to the run\n" +
-			"store unless --no-save. --load PROFILE starts a load run at once; --load-report FILE opens a\n" +
-			"finished one. Logs go to --log-file while the TUI owns the terminal.",
+			"store unless --no-save. --load PROFILE starts a load run at once (the rest as remembered, flags\n" +
+			"first); --load-report FILE opens a finished one. Logs go to --log-file while the TUI owns the\n" +
+			"terminal.",
 		Flags: append(tuiFlags(), tuiLoadFlags()...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {

@@ -201,22 +201,43 @@ func checkLoadView(t *testing.T, v string, rep *load.Report) {
 }
 
 // TestLoadStart: janus tui --load PROFILE starts the run at once with the
-// set-up's other choices and the given step time.
+// remembered set-up's other choices; the profile, and the step time when
+// given, are the command line's.
 func TestLoadStart(t *testing.T) {
 	f := newFixture(t)
-	var got load.Options
 	rep := readGoldenLoad(t)
-	o := testOptions(t, f, newFixtureSource(f))
-	o.Load, o.LoadDuration, o.OutDir = "closed:c=8,16", 1500*time.Millisecond, "elsewhere"
-	run := fakeLoadRun(rep, -1)
-	o.LoadRun = func(ctx context.Context, lo load.Options) (*load.Report, error) { got = lo; return run(ctx, lo) }
-	v := screen(t, o, 80, 24, func(tm *teatest.TestModel) { waitFor(t, tm, "capacity: c=8") })
-	if got.Profile != "closed:c=8,16" || got.Duration != 1500*time.Millisecond || got.OutDir != "elsewhere" || got.Out != "" ||
-		got.Target != "" || got.Suite != "smoke" || got.NoStream || got.Live == nil || got.Stdout != nil {
-		t.Errorf("load options %+v", got)
+	cfg := t.TempDir()
+	remembered := `{"suite":"janus-default","no_stream":true,"mode":"load","profile":"closed:c=3","load_duration":"2s"}`
+	if err := os.WriteFile(filepath.Join(cfg, prefsFile), []byte(remembered), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(v, "load results") {
-		t.Errorf("not on the results:\n%s", v)
+	cases := []struct {
+		name string
+		dur  time.Duration // --duration; 0: not given
+		want time.Duration
+	}{
+		// --duration given: it wins over the remembered step time.
+		{"duration given", 1500 * time.Millisecond, 1500 * time.Millisecond},
+		// Not given: the remembered one.
+		{"duration remembered", 0, 2 * time.Second},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := make(chan load.Options, 1)
+			o := testOptions(t, f, newFixtureSource(f))
+			o.ConfigDir, o.Load, o.LoadDuration, o.OutDir = cfg, "closed:c=8,16", c.dur, "elsewhere"
+			run := fakeLoadRun(rep, -1)
+			o.LoadRun = func(ctx context.Context, lo load.Options) (*load.Report, error) { got <- lo; return run(ctx, lo) }
+			v := screen(t, o, 80, 24, func(tm *teatest.TestModel) { waitFor(t, tm, "capacity: c=8") })
+			lo := <-got
+			if lo.Profile != "closed:c=8,16" || lo.Duration != c.want || lo.OutDir != "elsewhere" || lo.Out != "" ||
+				lo.Target != "" || lo.Suite != "janus-default" || !lo.NoStream || lo.Live == nil || lo.Stdout != nil {
+				t.Errorf("load options %+v", lo)
+			}
+			if !strings.Contains(v, "load results") {
+				t.Errorf("not on the results:\n%s", v)
+			}
+		})
 	}
 }
 

@@ -113,6 +113,8 @@ func (l *loadLiveModel) view() string {
 	var b strings.Builder
 	state := "running"
 	switch {
+	case l.finished && l.stopping && l.rep == nil: // stopped before it had a report to write
+		state = "stopped"
 	case l.failed():
 		state = "failed"
 	case l.finished:
@@ -125,6 +127,10 @@ func (l *loadLiveModel) view() string {
 		target = "embedded target"
 	}
 	b.WriteString(st.title.Render("janus") + st.dim.Render(" · load run · ") + l.opts.Profile + st.dim.Render(" → ") + target + "  " + st.warn.Render("["+state+"]") + "\n")
+	if state == "stopped" {
+		b.WriteString(st.dim.Render("stopped before the first step; esc: back to set-up") + "\n")
+		return b.String()
+	}
 	if l.failed() {
 		b.WriteString(st.err.Render("error: "+l.err.Error()) + "\n" + st.dim.Render("esc: back to set-up") + "\n")
 		if len(l.done) == 0 {

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
 )
 
@@ -65,7 +66,7 @@ func New(o Options, out io.Writer) Model {
 	case o.LoadReport != "":
 		m.state, m.loadRes = stateLoadResults, newLoadResults(sh, nil, nil)
 	case o.Load != "":
-		m.state, m.loadLive = stateLoadLive, newLoadLive(sh, m.setup.loadOptions())
+		m.state, m.loadLive = stateLoadLive, newLoadLive(sh, load.Options{Profile: o.Load, Duration: o.LoadDuration})
 	case o.Start == ScreenLeaderboard:
 		m.state, m.back = stateBoard, stateSetup
 	}
@@ -79,9 +80,9 @@ func (m Model) Init() tea.Cmd {
 		return tea.Batch(m.board.load(), m.setup.init())
 	case m.state == stateLoadResults:
 		return tea.Batch(readLoadReport(m.sh.o.LoadReport), m.setup.init())
-	case m.state == stateLoadLive && m.loadLive.ar == nil:
-		return tea.Batch(m.loadLive.start(), m.setup.init())
 	}
+	// janus tui --load starts once the remembered set-up is read (in
+	// Update, on prefsMsg), so that its target, model and suite apply.
 	return m.setup.init()
 }
 
@@ -170,8 +171,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case boardMsg, arenaMsg, compareMsg, savedMsg:
 		return m, m.board.update(msg)
-	case modelsMsg, suiteMsg, prefsMsg:
+	case modelsMsg, suiteMsg:
 		return m, m.setup.update(msg)
+	case prefsMsg:
+		cmd := m.setup.update(msg)
+		if m.state == stateLoadLive && m.loadLive.ar == nil { // janus tui --load
+			m.loadLive = newLoadLive(m.sh, m.setup.loadOptions())
+			return m, tea.Batch(cmd, m.loadLive.start())
+		}
+		return m, cmd
 	}
 
 	switch m.state {
