@@ -180,10 +180,12 @@ func (c chart) render(w, h int) []string {
 			if x0 == x1 && y0 == y1 {
 				return
 			}
-			if e2 := 2 * e; e2 >= dy {
+			e2 := 2 * e
+			if e2 >= dy {
 				e += dy
 				x0 += sx
-			} else {
+			}
+			if e2 <= dx {
 				e += dx
 				y0 += sy
 			}

@@ -51,14 +51,14 @@ func TestChartRender(t *testing.T) {
 		{"knee out of range", chart{title: "t", series: []chartSeries{{pts: pts(1, 1), mark: markMain}}, knee: 7}, 30, 8, nil, 1, 0, 0, false, true},
 		// Too small for a plot: the title alone, cut to the width.
 		{"tiny", chart{title: "a long title", series: []chartSeries{{pts: sweep, mark: markMain}}, knee: 1, hline: 300}, 6, 3, []string{"a lon…"}, 0, 0, 0, false, true},
-		// Many points at a narrow width still fit.
+		// Many points at a narrow width still fit; the marks cover the curve.
 		{"many narrow", chart{title: "t", series: []chartSeries{{pts: func() [][2]float64 {
 			var p [][2]float64
 			for i := range 200 {
 				p = append(p, [2]float64{float64(i), math.Sqrt(float64(i))})
 			}
 			return p
-		}(), mark: markMain}}, knee: 150, hline: 7}, 14, 6, []string{"└"}, -1, 0, 1, true, false},
+		}(), mark: markMain}}, knee: 150, hline: 7}, 14, 6, []string{"└"}, -1, 0, 1, false, false}, // every curve cell holds a mark
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -151,5 +151,23 @@ func TestChartGolden(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			golden.RequireEqual(t, []byte(strings.Join(c.render(sz.w, sz.h), "\n")))
 		})
+	}
+}
+
+// TestChartLinesEnd: a curve between any two points is drawn and ends
+// (every direction, steep and flat, at a size where rounding matters).
+func TestChartLinesEnd(t *testing.T) {
+	vals := []float64{0, 0.3, 1, 2.5, 7, 10}
+	for _, x0 := range vals {
+		for _, y0 := range vals {
+			for _, x1 := range vals {
+				for _, y1 := range vals {
+					c := chart{title: "t", series: []chartSeries{{pts: pts(x0, y0, x1, y1), mark: markMain}}, knee: -1}
+					if lines := c.render(23, 9); len(lines) != 9 {
+						t.Fatalf("(%g,%g)–(%g,%g): %d lines", x0, y0, x1, y1, len(lines))
+					}
+				}
+			}
+		}
 	}
 }

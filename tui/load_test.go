@@ -251,7 +251,9 @@ func TestRealLoadRun(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "cfg")
 	o := Options{NoColor: true, Tick: 20 * time.Millisecond, ConfigDir: cfg, OutDir: out, Store: "-", LoadDuration: 300 * time.Millisecond,
 		LoadBase: load.Options{Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}}
-	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(120, 40))
+	// Wide, so that a run that fails to start (the shared machine out of
+	// ports, say) shows its whole error in the failure's last output.
+	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(200, 40))
 	toLoadMode(t, tm)
 	for _, k := range []string{"down", "down", "down", "down"} {
 		tm.Send(keyMsg(k))
@@ -305,7 +307,7 @@ func TestRealLoadRunStopped(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "runs")
 			o := Options{NoColor: true, Tick: -1, ConfigDir: "-", OutDir: out, Store: "-", Load: "closed:c=1,2", LoadDuration: time.Hour,
 				LoadBase: load.Options{Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}}
-			tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(100, 30))
+			tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(200, 30))
 			waitFor(t, tm, "step 1/2")
 			tm.Send(c.key)
 			if c.name == "q" {
