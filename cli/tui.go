@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"errors"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/tui"
 )
@@ -31,13 +34,48 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 	if err != nil {
 		return tui.Options{}, err
 	}
+	budgets := trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")}
+	pace := baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")}
 	return tui.Options{
 		Target: c.String("target"), APIKey: c.String("api-key"), Store: c.String("store"), NoSave: c.Bool("no-save"),
 		LogFile: c.String("log-file"), OutDir: c.String("out-dir"), NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != "",
 		Base: bench.RunOptions{Model: c.String("model"), Header: hdr, Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
-			Pace:    baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")}},
+			Budgets: budgets, Pace: pace},
+		// Load runs from the TUI measure the harness's timing error after
+		// the steps, as janus bench load does by default.
+		LoadBase: load.Options{Header: hdr, Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
+			Budgets: budgets, Pace: pace, Selftest: true},
 	}, nil
+}
+
+// tuiLoadFlags start janus tui on a load run or a load report.
+func tuiLoadFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "load", Usage: "start a load run at once with this profile: closed:c=…, poisson:rate=… or constant:rate=…"},
+		&ucli.DurationFlag{Name: "duration", Value: 10 * time.Second, Usage: "measured time per load step (with --load, or offered on the set-up)"},
+		&ucli.StringFlag{Name: "load-report", Usage: "open a load report (JSON written by janus bench load) on the load results screen"},
+	}
+}
+
+// checkLoadFlags refuses a bad --load profile or --duration before the TUI
+// takes the terminal.
+func checkLoadFlags(c *ucli.Context) error {
+	if c.String("load") != "" && c.String("load-report") != "" {
+		return usageErrorf("--load and --load-report: pick one")
+	}
+	if p := c.String("load"); p != "" {
+		if _, err := load.ParseProfile(p); err != nil {
+			var pe *load.ProfileError
+			if errors.As(err, &pe) {
+				return usageErrorf("--load %q: %s (want closed:c=1,8,64, poisson:rate=20,50 or constant:rate=100)", p, pe.Msg)
+			}
+			return &UsageError{Err: err}
+		}
+	}
+	if d := c.Duration("duration"); d <= 0 {
+		return usageErrorf("--duration %s: must be above 0", d)
+	}
+	return nil
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(f.Fd()) }
@@ -46,18 +84,28 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(f.Fd()) }
 func tuiCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "tui",
-		Usage: "set up a run, watch it live, drill into tasks and browse the leaderboard (interactive)",
-		Description: "Opens on the set-up screen: pick a target (the embedded reference target or a URL), a model,\n" +
-			"a suite, categories and concurrency; the choices are remembered. Runs are saved to the run\n" +
-			"store unless --no-save. Logs go to --log-file while the TUI owns the terminal.",
-		Flags: tuiFlags(),
+		Usage: "set up a bench or load run, watch it live, drill into tasks and browse the leaderboard (interactive)",
+		Description: "Opens on the set-up screen: pick a bench run or a load run, a target (the embedded reference\n" +
+			"target or a URL), a model, a suite, then categories and concurrency (bench) or a load profile,\n" +
+			"step time and streaming (load); the choices are remembered. Bench runs are saved to the run\n" +
+			"store unless --no-save. --load PROFILE starts a load run at once (the rest as remembered, flags\n" +
+			"first); --load-report FILE opens a finished one. Logs go to --log-file while the TUI owns the\n" +
+			"terminal.",
+		Flags: append(tuiFlags(), tuiLoadFlags()...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return usageErrorf("tui takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
 			}
+			if err := checkLoadFlags(c); err != nil {
+				return err
+			}
 			o, err := tuiOptions(c)
 			if err != nil {
 				return err
+			}
+			o.Load, o.LoadReport = c.String("load"), c.String("load-report")
+			if c.IsSet("duration") {
+				o.LoadDuration = c.Duration("duration") // otherwise the remembered one
 			}
 			return tui.Run(c.Context, o)
 		},

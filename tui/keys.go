@@ -60,3 +60,11 @@ var (
 	boardKeys   = keyMap{short: []key.Binding{kOpen, kSort, kFilter, kSelect, kCompare, kTab, kMore},
 		more: []key.Binding{kUp, kReverse, kBack, kQuit}}
 )
+
+// The load run's screens. Its set-up has no list to toggle in, and a
+// load run has no pause: a paused step would measure nothing.
+var (
+	setupLoadKeys   = keyMap{short: []key.Binding{kUp, kLeft, kRun, kBoard, kQuit}}
+	loadLiveKeys    = keyMap{short: []key.Binding{kStop, kBack}}
+	loadResultsKeys = keyMap{short: []key.Binding{kBoard, kBack, kQuit}}
+)

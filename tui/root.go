@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
 )
 
@@ -21,6 +22,8 @@ const (
 	stateResults
 	stateTask
 	stateBoard
+	stateLoadLive
+	stateLoadResults
 )
 
 // shared is the context every screen reads: options, styles, the terminal
@@ -46,6 +49,8 @@ type Model struct {
 	results   *resultsModel
 	task      *taskModel
 	board     *boardModel
+	loadLive  *loadLiveModel
+	loadRes   *loadResultsModel
 	// quitting: quit once the run in progress has written its report.
 	quitting bool
 }
@@ -57,7 +62,12 @@ func New(o Options, out io.Writer) Model {
 	sh.help = help.New()
 	sh.help.Styles = sh.st.help
 	m := Model{sh: sh, setup: newSetup(sh), board: newBoard(sh)}
-	if o.Start == ScreenLeaderboard {
+	switch {
+	case o.LoadReport != "":
+		m.state, m.loadRes = stateLoadResults, newLoadResults(sh, nil, nil)
+	case o.Load != "":
+		m.state, m.loadLive = stateLoadLive, newLoadLive(sh, load.Options{Profile: o.Load, Duration: o.LoadDuration})
+	case o.Start == ScreenLeaderboard:
 		m.state, m.back = stateBoard, stateSetup
 	}
 	return m
@@ -65,9 +75,14 @@ func New(o Options, out io.Writer) Model {
 
 // Init loads what the first screen needs.
 func (m Model) Init() tea.Cmd {
-	if m.state == stateBoard {
+	switch {
+	case m.state == stateBoard:
 		return tea.Batch(m.board.load(), m.setup.init())
+	case m.state == stateLoadResults:
+		return tea.Batch(readLoadReport(m.sh.o.LoadReport), m.setup.init())
 	}
+	// janus tui --load starts once the remembered set-up is read (in
+	// Update, on prefsMsg), so that its target, model and suite apply.
 	return m.setup.init()
 }
 
@@ -83,7 +98,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.board.resize()
 		return m, nil
 	case tea.KeyMsg:
-		if msg.String() == "?" && !m.setup.editing() && !m.board.editing() {
+		if msg.String() == "?" && (m.state != stateSetup || !m.setup.editing()) && !m.board.editing() {
 			m.sh.help.ShowAll = !m.sh.help.ShowAll
 			return m, nil
 		}
@@ -91,6 +106,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if m.live != nil && m.live.running() {
 				m.quitting = true
 				m.live.stop()
+				return m, nil
+			}
+			if m.loadLive != nil && m.loadLive.running() {
+				m.quitting = true
+				m.loadLive.stop()
 				return m, nil
 			}
 			return m, tea.Quit
@@ -117,7 +137,30 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.state, m.fromBoard = stateResults, false
 		}
 		return m, tea.Batch(cmd, save)
-	case runClosedMsg:
+	case runClosedMsg, loadClosedMsg:
+		return m, nil
+	case loadStepStartMsg, loadStepDoneMsg, loadTickMsg:
+		if m.loadLive == nil {
+			return m, nil
+		}
+		return m, m.loadLive.update(msg)
+	case loadDoneMsg:
+		if m.loadLive == nil {
+			return m, nil
+		}
+		cmd := m.loadLive.update(msg)
+		if m.quitting { // Ctrl-C during the run: its report is written, go
+			return m, tea.Quit
+		}
+		if msg.rep != nil {
+			m.loadRes = newLoadResults(m.sh, msg.rep, msg.err)
+			m.state = stateLoadResults
+		}
+		return m, cmd
+	case loadReportMsg:
+		if m.loadRes != nil {
+			m.loadRes.rep, m.loadRes.err = msg.rep, msg.err
+		}
 		return m, nil
 	case openRunMsg:
 		cmd := m.board.update(msg)
@@ -128,8 +171,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case boardMsg, arenaMsg, compareMsg, savedMsg:
 		return m, m.board.update(msg)
-	case modelsMsg, suiteMsg, prefsMsg:
+	case modelsMsg, suiteMsg:
 		return m, m.setup.update(msg)
+	case prefsMsg:
+		cmd := m.setup.update(msg)
+		if m.state == stateLoadLive && m.loadLive.ar == nil { // janus tui --load
+			m.loadLive = newLoadLive(m.sh, m.setup.loadOptions())
+			return m, tea.Batch(cmd, m.loadLive.start())
+		}
+		return m, cmd
 	}
 
 	switch m.state {
@@ -141,6 +191,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			case s == "L" && !m.setup.editing():
 				m.state, m.back = stateBoard, stateSetup
 				return m, m.board.load()
+			case s == "enter" && m.setup.loadMode: // also from the profile field
+				if !m.setup.ready() {
+					return m, nil // the profile's error is on screen
+				}
+				m.loadLive = newLoadLive(m.sh, m.setup.loadOptions())
+				m.state = stateLoadLive
+				return m, tea.Batch(m.setup.remember(), m.loadLive.start())
 			case s == "enter": // also from the URL field
 				opts := m.setup.runOptions()
 				m.live = newLive(m.sh, opts)
@@ -161,6 +218,31 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		return m, m.live.update(msg)
+	case stateLoadLive:
+		if k, ok := msg.(tea.KeyMsg); ok && (k.String() == "q" || k.String() == "esc") {
+			if !m.loadLive.running() { // it failed, or never started
+				m.state = stateSetup
+				return m, nil
+			}
+			if k.String() == "q" {
+				m.loadLive.stop()
+			}
+		}
+		return m, nil
+	case stateLoadResults:
+		if k, ok := msg.(tea.KeyMsg); ok {
+			switch k.String() {
+			case "q":
+				return m, tea.Quit
+			case "esc":
+				m.state = stateSetup
+				return m, nil
+			case "L":
+				m.state, m.back = stateBoard, stateLoadResults
+				return m, m.board.load()
+			}
+		}
+		return m, nil
 	case stateResults:
 		if k, ok := msg.(tea.KeyMsg); ok {
 			switch k.String() {
@@ -224,6 +306,9 @@ func (m Model) View() string {
 	switch m.state {
 	case stateSetup:
 		body, keys = m.setup.view(), setupKeys
+		if m.setup.loadMode {
+			keys = setupLoadKeys
+		}
 	case stateLive:
 		body, keys = m.live.view(), liveKeys
 	case stateResults:
@@ -232,6 +317,10 @@ func (m Model) View() string {
 		body, keys = m.task.view(), taskKeys
 	case stateBoard:
 		body, keys = m.board.view(), boardKeys
+	case stateLoadLive:
+		body, keys = m.loadLive.view(), loadLiveKeys
+	case stateLoadResults:
+		body, keys = m.loadRes.view(), loadResultsKeys
 	}
 	helpLine := m.sh.help.View(keys)
 	return fit(body, helpLine, m.sh.w, m.sh.h)
@@ -261,5 +350,9 @@ func (m Model) shutdown() {
 	if m.live != nil && m.live.running() {
 		m.live.stop()
 		m.live.drain()
+	}
+	if m.loadLive != nil && m.loadLive.running() {
+		m.loadLive.stop()
+		m.loadLive.drain()
 	}
 }

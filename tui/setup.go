@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,11 +11,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/suites"
 )
@@ -28,7 +31,15 @@ type prefs struct {
 	Categories  []string `json:"categories,omitempty"`
 	Concurrency int      `json:"concurrency,omitempty"`
 	Limit       int      `json:"limit,omitempty"`
+	// Load run choices.
+	Mode         string `json:"mode,omitempty"` // "load" or "" (a bench run)
+	Profile      string `json:"profile,omitempty"`
+	LoadDuration string `json:"load_duration,omitempty"`
+	NoStream     bool   `json:"no_stream,omitempty"`
 }
+
+// modeLoad is the set-up's load-run mode in prefs.
+const modeLoad = "load"
 
 const prefsFile = "tui.json"
 
@@ -55,8 +66,20 @@ func parsePrefs(b []byte) prefs {
 	if !slices.Contains(limits, p.Limit) {
 		p.Limit = 0
 	}
+	if p.Mode != modeLoad {
+		p.Mode = ""
+	}
+	if _, err := load.ParseProfile(p.Profile); err != nil {
+		p.Profile = ""
+	}
+	if d, err := time.ParseDuration(p.LoadDuration); err != nil || d <= 0 || d > maxLoadDuration {
+		p.LoadDuration = ""
+	}
 	return p
 }
+
+// maxLoadDuration bounds a remembered step duration.
+const maxLoadDuration = time.Hour
 
 // maxConcurrency bounds the set-up's concurrency.
 const maxConcurrency = 64
@@ -79,16 +102,30 @@ func savePrefs(dir string, p prefs) error {
 type field int
 
 const (
-	fTarget field = iota
+	fMode field = iota
+	fTarget
 	fURL
 	fModel
 	fSuite
 	fCategories
 	fConcurrency
 	fLimit
+	fProfile
+	fDuration
+	fStream
 )
 
 var limits = []int{0, 8, 16, 32, 64, 128, 256}
+
+// loadDurations are the step durations offered; one given on the command
+// line or remembered is added in order.
+var loadDurations = []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute}
+
+// Defaults of a load run set up on the screen.
+const (
+	defaultProfile      = "closed:c=1,4,16"
+	defaultLoadDuration = 10 * time.Second
+)
 
 // Messages the setup screen's Cmds answer with.
 type (
@@ -123,10 +160,20 @@ type setupModel struct {
 	conc   int
 	limit  int
 	loaded prefs // as read at start
+
+	// Load run choices.
+	loadMode bool
+	profile  textinput.Model
+	profErr  error
+	durs     []time.Duration
+	dur      int
+	noStream bool
 }
 
 func newSetup(sh *shared) *setupModel {
-	s := &setupModel{sh: sh, models: []string{""}, suites: suites.Builtin(), chosen: map[string]bool{}, conc: 4}
+	// The cursor starts on the target, under the mode: a bench run is the
+	// usual choice and the mode one key up.
+	s := &setupModel{sh: sh, focus: fTarget, models: []string{""}, suites: suites.Builtin(), chosen: map[string]bool{}, conc: 4}
 	s.url = textinput.New()
 	s.url.Prompt = ""
 	s.url.Placeholder = "http://127.0.0.1:8000/v1"
@@ -135,6 +182,25 @@ func newSetup(sh *shared) *setupModel {
 	if sh.o.Target != "" {
 		s.useURL = true
 		s.url.SetValue(sh.o.Target)
+	}
+	s.profile = textinput.New()
+	s.profile.Prompt = ""
+	s.profile.Placeholder = defaultProfile
+	s.profile.CharLimit = 256
+	s.profile.Width = 40
+	s.profile.SetValue(defaultProfile)
+	if sh.o.LoadBase.Profile != "" {
+		s.profile.SetValue(sh.o.LoadBase.Profile)
+	}
+	if sh.o.Load != "" {
+		s.loadMode = true
+		s.profile.SetValue(sh.o.Load)
+	}
+	s.validateProfile()
+	s.durs = slices.Clone(loadDurations)
+	s.setDuration(defaultLoadDuration)
+	if sh.o.LoadDuration > 0 {
+		s.setDuration(sh.o.LoadDuration)
 	}
 	if sh.o.Base.Model != "" {
 		s.models, s.model = append(s.models, sh.o.Base.Model), 1
@@ -178,7 +244,35 @@ func (s *setupModel) apply(p prefs) tea.Cmd {
 	if i := slices.Index(limits, p.Limit); i >= 0 {
 		s.limit = i
 	}
+	// A profile or duration from the command line wins over the
+	// remembered ones.
+	if s.sh.o.Load == "" {
+		s.loadMode = p.Mode == modeLoad
+		if p.Profile != "" {
+			s.profile.SetValue(p.Profile)
+			s.validateProfile()
+		}
+	}
+	if d, err := time.ParseDuration(p.LoadDuration); err == nil && d > 0 && s.sh.o.LoadDuration == 0 {
+		s.setDuration(d)
+	}
+	s.noStream = p.NoStream
 	return tea.Batch(s.loadSuite(), s.loadModels())
+}
+
+// setDuration selects d, adding it to the choices if it is not one.
+func (s *setupModel) setDuration(d time.Duration) {
+	i, found := slices.BinarySearch(s.durs, d)
+	if !found {
+		s.durs = slices.Insert(s.durs, i, d)
+	}
+	s.dur = i
+}
+
+// validateProfile checks the profile as typed; the error is shown under
+// it and enter does not start the run.
+func (s *setupModel) validateProfile() {
+	_, s.profErr = load.ParseProfile(s.profile.Value())
 }
 
 func (s *setupModel) suiteName() string {
@@ -219,15 +313,19 @@ func (s *setupModel) loadModels() tea.Cmd {
 	}
 }
 
-// editing reports whether keys go to the URL input.
-func (s *setupModel) editing() bool { return s.focus == fURL }
+// editing reports whether keys go to a text input (the URL, the profile).
+func (s *setupModel) editing() bool { return s.focus == fURL || s.focus == fProfile }
 
 func (s *setupModel) fields() []field {
-	f := []field{fTarget}
+	f := []field{fMode, fTarget}
 	if s.useURL {
 		f = append(f, fURL)
 	}
-	return append(f, fModel, fSuite, fCategories, fConcurrency, fLimit)
+	f = append(f, fModel, fSuite)
+	if s.loadMode {
+		return append(f, fProfile, fDuration, fStream)
+	}
+	return append(f, fCategories, fConcurrency, fLimit)
 }
 
 func (s *setupModel) move(d int) {
@@ -235,10 +333,20 @@ func (s *setupModel) move(d int) {
 	i := slices.Index(fs, s.focus)
 	i = min(max(i+d, 0), len(fs)-1)
 	s.focus = fs[i]
+	s.focusInputs()
+}
+
+// focusInputs gives the cursor to the text input in focus, if any.
+func (s *setupModel) focusInputs() {
 	if s.focus == fURL {
 		s.url.Focus()
 	} else {
 		s.url.Blur()
+	}
+	if s.focus == fProfile {
+		s.profile.Focus()
+	} else {
+		s.profile.Blur()
 	}
 }
 
@@ -279,6 +387,12 @@ func (s *setupModel) update(msg tea.Msg) tea.Cmd {
 			}
 			return cmd
 		}
+		if s.focus == fProfile {
+			var cmd tea.Cmd
+			s.profile, cmd = s.profile.Update(msg)
+			s.validateProfile()
+			return cmd
+		}
 		switch msg.String() {
 		case "k":
 			s.move(-1)
@@ -301,6 +415,8 @@ func (s *setupModel) update(msg tea.Msg) tea.Cmd {
 func (s *setupModel) change(d int) tea.Cmd {
 	wrap := func(i, n int) int { return ((i+d)%n + n) % n }
 	switch s.focus {
+	case fMode:
+		s.loadMode = !s.loadMode
 	case fTarget:
 		s.useURL = !s.useURL
 		return s.loadModels()
@@ -321,6 +437,10 @@ func (s *setupModel) change(d int) tea.Cmd {
 		s.conc = min(max(s.conc+d, 1), maxConcurrency)
 	case fLimit:
 		s.limit = wrap(s.limit, len(limits))
+	case fDuration:
+		s.dur = min(max(s.dur+d, 0), len(s.durs)-1)
+	case fStream:
+		s.noStream = !s.noStream
 	}
 	return nil
 }
@@ -337,7 +457,17 @@ func (s *setupModel) categories() []string {
 
 func (s *setupModel) prefs() prefs {
 	p := prefs{URL: strings.TrimSpace(s.url.Value()), UseURL: s.useURL, Model: s.models[s.model], Suite: s.suiteName(),
-		Categories: s.categories(), Concurrency: s.conc, Limit: limits[s.limit]}
+		Categories: s.categories(), Concurrency: s.conc, Limit: limits[s.limit],
+		Profile: strings.TrimSpace(s.profile.Value()), LoadDuration: s.durs[s.dur].String(), NoStream: s.noStream}
+	if s.loadMode {
+		p.Mode = modeLoad
+	}
+	if s.profErr != nil || s.sh.o.Load != "" {
+		p.Profile = s.loaded.Profile // neither a typo nor a one-off --load is a choice to keep
+	}
+	if s.sh.o.LoadDuration > 0 {
+		p.LoadDuration = s.loaded.LoadDuration
+	}
 	if s.sh.o.Target != "" && p.URL == s.sh.o.Target {
 		// A target from the command line (janus up's gateway on a port of
 		// the moment) is not a choice to remember.
@@ -383,6 +513,31 @@ func (s *setupModel) runOptions() bench.RunOptions {
 	return o
 }
 
+// loadOptions turns the choices into the options of a load run. The
+// report goes where janus bench load puts it: <out dir>/<UTC time>-load-
+// <model>.json.
+func (s *setupModel) loadOptions() load.Options {
+	o := s.sh.o.LoadBase
+	if s.useURL {
+		o.Target = strings.TrimSpace(s.url.Value())
+		o.APIKey = s.sh.o.APIKey
+	} else {
+		o.Target = ""
+	}
+	o.Model, o.Suite = s.models[s.model], s.suiteName()
+	o.Profile = strings.TrimSpace(s.profile.Value())
+	o.Duration, o.NoStream = s.durs[s.dur], s.noStream
+	o.Out, o.OutDir = "", s.sh.o.OutDir
+	o.Logger = s.sh.o.Logger
+	o.Stdout = nil // the terminal is the TUI's
+	o.Live = load.NewLive()
+	return o
+}
+
+// ready reports whether enter may start the run: a load run needs a
+// profile that parses.
+func (s *setupModel) ready() bool { return !s.loadMode || s.profErr == nil }
+
 func (s *setupModel) view() string {
 	st := s.sh.st
 	var b strings.Builder
@@ -396,6 +551,11 @@ func (s *setupModel) view() string {
 		}
 		b.WriteString(cursor + l + " " + value + "\n")
 	}
+	mode := "bench run (score a suite)"
+	if s.loadMode {
+		mode = "load run (throughput, goodput, knee)"
+	}
+	row(fMode, "mode", "‹ "+mode+" ›")
 	target := "embedded reference target (sim on loopback)"
 	if s.useURL {
 		target = "URL"
@@ -427,6 +587,10 @@ func (s *setupModel) view() string {
 		suite += st.err.Render("  " + s.suiteE.Error())
 	}
 	row(fSuite, "suite", "‹ "+suite+" ›")
+	if s.loadMode {
+		s.loadRows(&b, row)
+		return b.String()
+	}
 	var cats []string
 	for i, c := range s.cats {
 		mark := "[ ]"
@@ -456,4 +620,30 @@ func (s *setupModel) view() string {
 	row(fLimit, "limit", "‹ "+lim+" ›")
 	b.WriteString("\n" + st.dim.Render("enter starts the run; reports go to "+s.sh.o.OutDir+"/") + "\n")
 	return b.String()
+}
+
+// loadRows draws the load run's fields and the line under them.
+func (s *setupModel) loadRows(b *strings.Builder, row func(field, string, string)) {
+	st := s.sh.st
+	row(fProfile, "profile", s.profile.View())
+	switch {
+	case s.profErr != nil:
+		msg := s.profErr.Error()
+		if pe := (*load.ProfileError)(nil); errors.As(s.profErr, &pe) {
+			msg = pe.Msg // the spec is on screen already
+		}
+		b.WriteString(strings.Repeat(" ", 15) + st.err.Render(msg) + "\n")
+	case s.focus == fProfile:
+		b.WriteString(strings.Repeat(" ", 15) + st.dim.Render("closed:c=1,4,16 · poisson:rate=5,10 · constant:rate=20") + "\n")
+	default:
+		steps, _ := load.ParseProfile(s.profile.Value())
+		b.WriteString(strings.Repeat(" ", 15) + st.dim.Render(fmt.Sprintf("%d steps", len(steps))) + "\n")
+	}
+	row(fDuration, "step time", fmt.Sprintf("‹ %s ›", s.durs[s.dur]))
+	stream := "on"
+	if s.noStream {
+		stream = "off (stream:false)"
+	}
+	row(fStream, "stream", "‹ "+stream+" ›")
+	b.WriteString("\n" + st.dim.Render("enter starts the load run; reports go to "+s.sh.o.OutDir+"/") + "\n")
 }

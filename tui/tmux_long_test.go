@@ -161,3 +161,29 @@ func TestTmuxUpStopRun(t *testing.T) {
 	s.send("q")
 	s.waitFor("janus-exited-0")
 }
+
+// TestTmuxLoadRun drives `janus tui --load` at 80×24: the live load
+// screen, then the results with the knee and the report's path, with no
+// log line on the screen (logs go to the log file), and esc back to a
+// set-up in load mode.
+func TestTmuxLoadRun(t *testing.T) {
+	dir := t.TempDir()
+	s := startTmux(t, dir, 80, 24, "tui", "--store", filepath.Join(dir, "runs.db"), "--load", "closed:c=1,2", "--duration", "1s",
+		"--sim-ttft", "5ms", "--sim-token-interval", "2ms")
+	s.waitFor("load run", "step 1/2", "in flight")
+	scr := s.waitFor("load results", "capacity:", "report ")
+	if strings.Contains(scr, "level=") || strings.Contains(scr, "msg=") {
+		t.Errorf("a log line on the screen:\n%s", scr)
+	}
+	reports, _ := filepath.Glob(filepath.Join(dir, "runs", "*-load-*.json"))
+	if len(reports) != 1 {
+		t.Errorf("load reports written: %v", reports)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "state", "janus", "tui.log")); err != nil || !strings.Contains(string(b), "load step done") {
+		t.Errorf("the log file lacks the run's log: %v\n%s", err, b)
+	}
+	s.send("Escape")
+	s.waitFor("set up a run", "load run (")
+	s.send("q")
+	s.waitFor("janus-exited-0")
+}

@@ -19,6 +19,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
 )
@@ -34,6 +35,9 @@ const (
 
 // RunFunc runs a benchmark; bench.Run is the real one.
 type RunFunc func(ctx context.Context, o bench.RunOptions) (*report.Report, error)
+
+// LoadRunFunc runs a load sweep; load.Run is the real one.
+type LoadRunFunc func(ctx context.Context, o load.Options) (*load.Report, error)
 
 // Options configure the TUI.
 type Options struct {
@@ -52,6 +56,22 @@ type Options struct {
 	Base bench.RunOptions
 	// Run runs a benchmark; nil means bench.Run.
 	Run RunFunc
+	// LoadBase are the options every TUI-driven load run starts from
+	// (budgets, timeouts, sim pace, selftest…); the setup screen fills
+	// target, model, suite, profile, step duration and streaming. Its
+	// Profile, if set, is the one the set-up offers first.
+	LoadBase load.Options
+	// LoadRun runs a load sweep; nil means load.Run.
+	LoadRun LoadRunFunc
+	// Load is a load profile (closed:c=1,4,16…) to run at once, with the
+	// set-up's other choices (janus tui --load); empty opens the set-up.
+	Load string
+	// LoadDuration is the measured time per load step; 0 means the one
+	// remembered from last time, or 10s.
+	LoadDuration time.Duration
+	// LoadReport is a JSON load report (written by janus bench load) to
+	// open on the load results screen (janus tui --load-report).
+	LoadReport string
 	// Source feeds the leaderboard screen and stores TUI-driven runs; nil
 	// means Run opens the run store named by Store.
 	Source Source
@@ -91,6 +111,9 @@ func (o *Options) defaults() {
 	}
 	if o.Run == nil {
 		o.Run = bench.Run
+	}
+	if o.LoadRun == nil {
+		o.LoadRun = load.Run
 	}
 	if o.Now == nil {
 		o.Now = time.Now

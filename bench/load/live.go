@@ -31,6 +31,53 @@ type Live struct {
 // NewLive returns empty live metrics.
 func NewLive() *Live { return &Live{} }
 
+// LiveSnapshot is a copy of Live's counters at one moment, for a screen
+// that redraws on a clock rather than on every request. The counters run
+// over the whole run (warmup included, cancelled requests not), like the
+// Prometheus ones; Since gives one step's share.
+type LiveSnapshot struct {
+	// Step is the index of the step running (or last run).
+	Step int
+	// Inflight is the number of requests in flight now.
+	Inflight int64
+	// Requests counts finished requests; Errors those that failed,
+	// Violating those with a streaming-contract violation, Passed the
+	// correct answers and Good the correct answers within the TTFT and gap
+	// budgets (goodput's numerator).
+	Requests, Errors, Violating, Passed, Good int64
+	// TTFTCount and TTFTSumMs give the mean time to first token.
+	TTFTCount int64
+	TTFTSumMs float64
+}
+
+// Snapshot copies the counters; it is safe to call while requests finish.
+// Each counter is read atomically, and they are read in the reverse of the
+// order a finishing request bumps them (Requests first, Good last), so
+// Good ≤ Passed ≤ Requests and Errors ≤ Requests hold in every snapshot.
+func (l *Live) Snapshot() LiveSnapshot {
+	s := LiveSnapshot{Step: int(l.step.Load()), Inflight: l.inflight.Load()}
+	s.Good = l.good.Load()
+	s.Passed = l.passed.Load()
+	s.Violating = l.violate.Load()
+	s.Errors = l.errors.Load()
+	s.Requests = l.requests.Load()
+	var n int64
+	for i := range l.ttftCnt {
+		n += l.ttftCnt[i].Load()
+	}
+	s.TTFTCount, s.TTFTSumMs = n, float64(l.ttftSum.Load())/1000
+	return s
+}
+
+// Since is what happened after base (a snapshot taken earlier, such as
+// at a step's start): the counters' differences, with the step and the
+// requests in flight as they are now.
+func (s LiveSnapshot) Since(base LiveSnapshot) LiveSnapshot {
+	return LiveSnapshot{Step: s.Step, Inflight: s.Inflight, Requests: s.Requests - base.Requests, Errors: s.Errors - base.Errors,
+		Violating: s.Violating - base.Violating, Passed: s.Passed - base.Passed, Good: s.Good - base.Good,
+		TTFTCount: s.TTFTCount - base.TTFTCount, TTFTSumMs: s.TTFTSumMs - base.TTFTSumMs}
+}
+
 func (l *Live) observe(r *Record, b trace.Budgets) {
 	if r.Trace.Err != nil && r.Trace.Err.Class == trace.ErrCancelled {
 		return

@@ -363,3 +363,89 @@ func TestWorkloadLeavesOutMultiTurn(t *testing.T) {
 		}
 	}
 }
+
+// TestCallerLiveAndStepHooks: a caller-provided Live is the one the run
+// updates; OnStepStart comes before each step with the counters of the
+// steps before it, OnStep after it; the report goes under OutDir and its
+// path is on the report.
+func TestCallerLiveAndStepHooks(t *testing.T) {
+	dir := t.TempDir()
+	live := NewLive()
+	var events []string
+	var atStart []LiveSnapshot
+	var sums []StepSummary
+	rep, err := Run(context.Background(), Options{Profile: "closed:c=1,2", Duration: 200 * time.Millisecond, OutDir: dir, Live: live,
+		Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond},
+		OnStepStart: func(i int, s Step) {
+			events = append(events, fmt.Sprintf("start %d %s", i, s.Label()))
+			atStart = append(atStart, live.Snapshot())
+		},
+		OnStep: func(s StepSummary) { events = append(events, "done "+s.Label); sums = append(sums, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"start 0 c=1", "done c=1", "start 1 c=2", "done c=2"}; !slices.Equal(events, want) {
+		t.Errorf("hooks %q, want %q", events, want)
+	}
+	if filepath.Dir(rep.Path) != dir || !strings.HasSuffix(rep.Path, ".json") {
+		t.Errorf("report path %q, want one under %s", rep.Path, dir)
+	}
+	back, err := ReadReport(rep.Path)
+	if err != nil || len(back.Steps) != 2 || back.Path != rep.Path {
+		t.Fatalf("read back: %v %+v", err, back)
+	}
+	end := live.Snapshot()
+	if len(atStart) != 2 || atStart[0].Requests != 0 {
+		t.Fatalf("snapshots at step starts: %+v", atStart)
+	}
+	// No warmup, and a closed step waits for its requests: the live
+	// counters are the steps' own, step by step.
+	for i, s := range sums {
+		next := end
+		if i+1 < len(atStart) {
+			next = atStart[i+1]
+		}
+		d := next.Since(atStart[i])
+		if d.Requests != int64(s.Requests) || d.Passed != int64(s.Passed) || d.Good != int64(s.Good) || d.Requests == 0 {
+			t.Errorf("step %d: live %+v, summary requests %d passed %d good %d", i, d, s.Requests, s.Passed, s.Good)
+		}
+	}
+	if end.Step != 1 || end.Inflight != 0 || end.Good > end.Passed || end.Passed > end.Requests || end.TTFTCount == 0 || !(end.TTFTSumMs > 0) {
+		t.Errorf("final snapshot %+v", end)
+	}
+}
+
+// TestLiveSnapshotConcurrent reads snapshots while requests finish (run
+// with -race): the counters never tear or run backwards, and goodput's
+// numerator never leads the correct answers.
+func TestLiveSnapshotConcurrent(t *testing.T) {
+	live := NewLive()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var prev LiveSnapshot
+	var bad []string
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			s := live.Snapshot()
+			if s.Good > s.Passed || s.Passed > s.Requests || s.Errors > s.Requests || s.Requests < prev.Requests {
+				bad = append(bad, fmt.Sprintf("%+v after %+v", s, prev))
+			}
+			prev = s
+			runtime.Gosched()
+		}
+	}()
+	_, err := Run(context.Background(), Options{Profile: "closed:c=8", Duration: 200 * time.Millisecond, Live: live,
+		Out: filepath.Join(t.TempDir(), "r.json"), Pace: baseline.Unpaced()})
+	cancel()
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bad) > 0 {
+		t.Errorf("%d inconsistent snapshots, first %s", len(bad), bad[0])
+	}
+	if live.Snapshot().Requests == 0 {
+		t.Error("no requests counted")
+	}
+}

@@ -88,13 +88,23 @@ type Options struct {
 	Pace              baseline.Pace
 	SimMaxConcurrency int
 
-	Out     string
+	// Out is the JSON report's path; empty means
+	// <OutDir>/<UTC time>-load-<model>.json.
+	Out string
+	// OutDir is the directory of the default report path (default runs).
+	OutDir  string
 	Outputs []string // FORMAT=PATH
 	Format  string
 	Stdout  io.Writer
 	Logger  *slog.Logger
 	// OnStep is called after each step with its summary.
 	OnStep func(StepSummary)
+	// OnStepStart is called before each step is sent, with its index and
+	// load; a screen uses it to time the step's progress.
+	OnStepStart func(index int, s Step)
+	// Live receives the live counters; nil means a fresh one. A caller
+	// passes its own to read Snapshot while the run goes (the TUI).
+	Live *Live
 }
 
 // Report is a load run's result.
@@ -104,6 +114,9 @@ type Report struct {
 	Steps   []StepSummary `json:"steps"`
 	Knee    *Knee         `json:"knee"`
 	Harness Overhead      `json:"harness"`
+	// Path is where Run wrote the JSON report (or where ReadReport read
+	// it from); not part of the JSON.
+	Path string `json:"-"`
 }
 
 // RunInfo says what was run where.
@@ -196,6 +209,9 @@ func (o *Options) defaults() {
 	}
 	if o.Format == "" {
 		o.Format = "text"
+	}
+	if o.OutDir == "" {
+		o.OutDir = "runs"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -301,10 +317,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	if o.Out == "" {
-		o.Out = filepath.Join("runs", time.Now().UTC().Format("20060102T150405Z")+"-load-"+safeName(model)+".json")
+		o.Out = filepath.Join(o.OutDir, time.Now().UTC().Format("20060102T150405Z")+"-load-"+safeName(model)+".json")
 	}
 
-	live := NewLive()
+	live := o.Live
+	if live == nil {
+		live = NewLive()
+	}
 	if o.Prometheus != "" {
 		stop, err := serveMetrics(ctx, o.Prometheus, live)
 		if err != nil {
@@ -342,6 +361,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			break
 		}
 		log.Info("load step", "step", i, "load", s.Label(), "duration", o.Duration)
+		if o.OnStepStart != nil {
+			o.OnStepStart(i, s)
+		}
 		cpu0, wall0 := cpuTime(), time.Now()
 		acc := NewStepAccumulator(i, s, o.Budgets, o.KeepTraces)
 		for r := range eng.Run(ctx, i, s, o.Duration, w) {
@@ -429,6 +451,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := bench.WriteFileAtomic(o.Out, JSON(rep)); err != nil {
 		return rep, err
 	}
+	rep.Path = o.Out
 	log.Info("report written", "path", o.Out)
 	for _, out := range outputs {
 		if err := bench.WriteFileAtomic(out[1], Writer(out[0], rep)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -18,6 +19,26 @@ func Writer(format string, r *Report) func(io.Writer) error {
 		return Markdown(r)
 	}
 	return Text(r)
+}
+
+// ReadReport reads a JSON load report as Run writes it (janus bench load),
+// for a screen that shows a finished run; Path is set to path.
+func ReadReport(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read load report: %w", err)
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("read load report %s: %w", path, err)
+	}
+	if r.Schema != SchemaVersion {
+		// A bench run report decodes into an empty load report; say so
+		// rather than show nothing.
+		return nil, fmt.Errorf("read load report %s: schema %q, want %s", path, r.Schema, SchemaVersion)
+	}
+	r.Path = path
+	return &r, nil
 }
 
 // JSON writes the report as indented JSON.

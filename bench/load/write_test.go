@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,4 +140,51 @@ func TestAccumulator(t *testing.T) {
 
 func resultWith(ttft, gap, score float64, b trace.Budgets) scorer.TaskResult {
 	return scorer.TaskResult{Status: "ok", Score: score, Budgets: b, Metrics: trace.Metrics{TTFTMs: &ttft, MaxGapMs: &gap, E2EMs: &ttft}}
+}
+
+// TestReadReport reads back what JSON writes and refuses what is not a
+// load report.
+func TestReadReport(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := []struct {
+		name, path, err string
+	}{
+		// The golden JSON report: every field as written.
+		{"golden", filepath.Join("testdata", "report.json.golden"), ""},
+		// A bench run report has another schema.
+		{"run report", write("run.json", `{"schema":"janus.report/v1","run":{}}`), `schema "janus.report/v1"`},
+		// Not JSON at all.
+		{"garbage", write("bad.json", `{"schema":`), "read load report"},
+		// No such file.
+		{"missing", filepath.Join(dir, "none.json"), "no such file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := ReadReport(c.path)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := JSON(r)(&b); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := os.ReadFile(c.path)
+			if !bytes.Equal(b.Bytes(), want) || r.Path != c.path || r.Knee == nil || r.Knee.Label != "c=8" {
+				t.Errorf("read back differs (path %q, knee %+v):\n%s", r.Path, r.Knee, b.String())
+			}
+		})
+	}
 }
