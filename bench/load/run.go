@@ -356,6 +356,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		sum.CPUShare = cpu / max(wall, 1e-9) / float64(runtime.NumCPU())
 		cpuAll, wallAll = cpuAll+cpu, wallAll+wall
 		sum.PeakInflight = eng.PeakInflight()
+		if s.Open() {
+			ps := eng.Prestarted()
+			sum.Prestart = &ps
+			log.Info("open-loop prestart", "step", i, "latency_est_ms", ps.LatencyMs, "probes", ps.Probes, "workers", ps.Workers, "conns_dialled", ps.Conns)
+		}
 		peak = max(peak, sum.PeakInflight)
 		rep.Harness.MaxStepCPUShare = max(rep.Harness.MaxStepCPUShare, sum.CPUShare)
 		if ctx.Err() != nil && sum.Requests == 0 {

@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -67,6 +69,57 @@ func (t *leanTransport) get(ctx context.Context, addr string, fresh bool) (*lean
 	return &leanConn{Conn: nc, br: bufio.NewReaderSize(nc, t.bufBytes), bw: bufio.NewWriterSize(nc, t.bufBytes)}, false, nil
 }
 
+// hostAddr is the host:port a plain-http URL's requests go to.
+func hostAddr(u *url.URL) string {
+	if u.Port() == "" {
+		return net.JoinHostPort(u.Hostname(), "80")
+	}
+	return u.Host
+}
+
+// predial opens connections to baseURL's host until n are idle, a few
+// dials at a time, and returns how many it opened. It stops at the first
+// failed dial or when ctx ends: a request then dials as it always did.
+func (t *leanTransport) predial(ctx context.Context, baseURL string, n int) int {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Scheme != "http" {
+		return 0
+	}
+	addr := hostAddr(u)
+	t.mu.Lock()
+	need := min(n, t.maxIdle) - len(t.idle[addr])
+	t.mu.Unlock()
+	if need <= 0 {
+		return 0
+	}
+	var dialled atomic.Int64
+	todo := make(chan struct{}, need)
+	for range need {
+		todo <- struct{}{}
+	}
+	close(todo)
+	var wg sync.WaitGroup
+	for range min(need, 16) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range todo {
+				if ctx.Err() != nil {
+					return
+				}
+				c, _, err := t.get(ctx, addr, true)
+				if err != nil {
+					return
+				}
+				dialled.Add(1)
+				t.put(addr, c)
+			}
+		}()
+	}
+	wg.Wait()
+	return int(dialled.Load())
+}
+
 func (t *leanTransport) put(addr string, c *leanConn) {
 	t.mu.Lock()
 	if !t.closed && len(t.idle[addr]) < t.maxIdle {
@@ -100,10 +153,7 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {
 		return nil, fmt.Errorf("lean transport: scheme %q not supported", req.URL.Scheme)
 	}
-	addr := req.URL.Host
-	if req.URL.Port() == "" {
-		addr = net.JoinHostPort(req.URL.Hostname(), "80")
-	}
+	addr := hostAddr(req.URL)
 	for attempt := 0; ; attempt++ {
 		c, reused, err := t.get(req.Context(), addr, attempt > 0)
 		if err != nil {

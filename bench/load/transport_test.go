@@ -110,3 +110,43 @@ func TestLeanTransport(t *testing.T) {
 		t.Errorf("refused dial error %v, want a *net.OpError with Op dial", err)
 	}
 }
+
+// TestOpenLoopPrestart: an open-loop step probes the target when nothing
+// has been answered yet, then starts workers and dials connections for
+// rate × (latency + headroom) requests before its first arrival; the
+// probes are not records, and the next step sizes itself from the
+// previous step's answers without probing.
+func TestOpenLoopPrestart(t *testing.T) {
+	srv, conns := countingServer(t)
+	client := &trace.Client{BaseURL: srv.URL + "/v1", HTTP: &http.Client{Transport: newLeanTransport(256)}}
+	defer client.HTTP.CloseIdleConnections()
+	w := &Workload{Tasks: Synthetic(10, 1).Tasks, Model: "m", Stream: true}
+	e := New(client, WithPrestart(50*time.Millisecond), WithMaxInflight(100), WithMaxRequests(20))
+	step := Step{Kind: KindConstant, Rate: 1000}
+	for i := range 2 {
+		n := 0
+		for r := range e.Run(context.Background(), i, step, time.Second, w) {
+			if r.Trace.Err != nil {
+				t.Fatalf("step %d: request %d: %v", i, r.Seq, r.Trace.Err)
+			}
+			n++
+		}
+		p := e.Prestarted()
+		t.Logf("step %d: %+v, %d connections accepted so far", i, p, conns.Load())
+		if n != 20 {
+			t.Errorf("step %d: %d records, want 20 (probes are not records)", i, n)
+		}
+		// 1,000/s × (latency + 50 ms) is at least 50, bounded by 100.
+		if p.Workers < 50 || p.Workers > 100 || p.LatencyMs <= 0 {
+			t.Errorf("step %d: prestart %+v, want 50–100 workers from a positive latency", i, p)
+		}
+		if wantProbes := []int{3, 0}[i]; p.Probes != wantProbes {
+			t.Errorf("step %d: %d probes, want %d", i, p.Probes, wantProbes)
+		}
+	}
+	// The first step dialled its connections ahead; the second found
+	// them idle and needed (almost) none.
+	if c := conns.Load(); c < 50 {
+		t.Errorf("%d connections accepted, want the prestart's ≥ 50", c)
+	}
+}
