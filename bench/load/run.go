@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -79,6 +80,10 @@ type Options struct {
 	Selftest bool
 	// Prometheus is an address to serve live metrics on while the run goes.
 	Prometheus string
+	// CPUProfile is a path to write a CPU profile of the steps to (go tool
+	// pprof), so the harness's own cost at a given load can be read off a
+	// real run rather than a benchmark.
+	CPUProfile string
 
 	// Embedded target settings.
 	Pace              baseline.Pace
@@ -331,6 +336,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	w := &Workload{Tasks: suite.Tasks, Model: model, Stream: !o.NoStream}
 	lag := newHist()
 	var cpuAll, wallAll float64
+	if o.CPUProfile != "" {
+		stop, err := startCPUProfile(o.CPUProfile)
+		if err != nil {
+			return nil, inputErr("--cpuprofile", err)
+		}
+		defer stop()
+	}
 	peak := 0
 	for i, s := range steps {
 		if ctx.Err() != nil {
@@ -566,6 +578,19 @@ func serveMetrics(ctx context.Context, addr string, live *Live) (stop func(), er
 // docs/PERFORMANCE.md).
 func memoryLimit(conc int) int64 {
 	return 64<<20 + int64(conc)*20<<10
+}
+
+// startCPUProfile profiles the process to path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // cpuTime is the process's user+system CPU seconds so far.

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/janus-bench/janus/bench/trace"
 )
 
 // leanTransport is an HTTP/1.1 RoundTripper for plain-http targets that
@@ -51,7 +53,11 @@ func newLeanTransport(maxIdle int) *leanTransport {
 		maxIdle: maxIdle, bufBytes: 1 << 10, idle: map[string][]*leanConn{}}
 }
 
-var _ http.RoundTripper = (*leanTransport)(nil)
+var _ trace.DirectTransport = (*leanTransport)(nil)
+
+// Direct marks the lean transport as one the trace client may call
+// without http.Client's redirect and header-copy layer.
+func (*leanTransport) Direct() {}
 
 func (t *leanTransport) get(ctx context.Context, addr string, fresh bool) (*leanConn, bool, error) {
 	t.mu.Lock()
