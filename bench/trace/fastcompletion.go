@@ -4,18 +4,21 @@ import (
 	"strconv"
 	"strings"
 
+	openai "github.com/sashabaranov/go-openai"
+
 	"github.com/janus-bench/janus/internal/wire"
 )
 
 // The completion fast path decodes the common non-streamed answer — id,
 // object, created, model, at most one choice whose message carries role,
-// content, reasoning_content (and null tool calls, artifacts or refusal),
-// finish_reason, usage with integer counts and float costs — into the
+// content, reasoning_content, tool calls and artifacts (flat objects of
+// strings and integers), finish_reason, usage with integer counts and
+// float costs — into the
 // fields readCompletion reads, without encoding/json's reflection (a fifth
 // of a non-stream load run's CPU). Keys it does not use (metadata,
 // system_fingerprint, logprobs, …) are checked for validity and skipped,
-// as encoding/json skips unknown keys. Anything else — tool calls,
-// artifacts, several choices, duplicate keys, keys that differ from a
+// as encoding/json skips unknown keys. Anything else — null elements in
+// arrays, several choices, duplicate keys, keys that differ from a
 // field's name only in case, non-ASCII keys, surrogate escapes, invalid
 // UTF-8, deep nesting, invalid JSON — makes it give up, and readCompletion
 // decodes with encoding/json exactly as before. Metadata is not decoded
@@ -27,7 +30,9 @@ import (
 // gives up on it rather than skip it.
 var completionKeys = []string{"id", "object", "created", "model", "choices", "usage", "metadata",
 	"index", "message", "finish_reason", "role", "content", "reasoning_content", "tool_calls", "artifacts",
-	"prompt_tokens", "completion_tokens", "total_tokens", "reasoning_tokens", "cost_usd", "sandbox_seconds"}
+	"prompt_tokens", "completion_tokens", "total_tokens", "reasoning_tokens", "cost_usd", "sandbox_seconds",
+	"type", "function", "name", "arguments", "mime_type", "display_name", "url", "size_bytes", "sha256",
+	"created_at", "ttl_seconds"}
 
 // skippable reports whether an unknown key may be skipped: ASCII, and no
 // case-insensitive match of a field name.
@@ -199,8 +204,11 @@ func (p *fastParser) message(m *wire.Message) bool {
 			return false
 		}
 		seen[slot] = true
-		if slot >= 3 {
-			return p.null() // present tool calls or artifacts: encoding/json
+		switch slot {
+		case 3:
+			return p.toolCalls(m)
+		case 4:
+			return p.artifacts(m)
 		}
 		s, set, ok := p.strOrNull()
 		if set {
@@ -365,4 +373,108 @@ func (p *fastParser) skip(depth int) bool {
 		_, ok := p.number()
 		return ok
 	}
+}
+
+// flatField is one field of an object: a string, an integer, an
+// optional integer (allocated when present, as encoding/json does) or a
+// nested object decoded by sub.
+type flatField struct {
+	name string
+	s    *string
+	i    *int64
+	pi   **int
+	sub  func() bool // a nested object
+}
+
+// flat decodes an object whose fields are fs (each at most once, null
+// leaving it as it is); unknown keys are skipped as in parseCompletion.
+func (p *fastParser) flat(fs []flatField) bool {
+	var seen uint32
+	return p.object(func(k []byte) bool {
+		for n := range fs {
+			f := &fs[n]
+			if string(k) != f.name {
+				continue
+			}
+			if seen&(1<<n) != 0 {
+				return false
+			}
+			seen |= 1 << n
+			if p.null() {
+				return true
+			}
+			switch {
+			case f.sub != nil:
+				return f.sub()
+			case f.s != nil:
+				v, ok := p.str()
+				*f.s = string(v)
+				return ok
+			case f.i != nil:
+				v, ok := p.integer()
+				*f.i = v
+				return ok
+			default:
+				v, ok := p.integer()
+				iv := int(v)
+				*f.pi = &iv
+				return ok
+			}
+		}
+		return skippable(k) && p.skip(0)
+	})
+}
+
+// array calls elem for each element of an array (null: never); an empty
+// array calls empty, as encoding/json makes an empty non-nil slice.
+func (p *fastParser) array(empty func(), elem func() bool) bool {
+	if p.null() {
+		return true
+	}
+	if !p.eat('[') {
+		return false
+	}
+	if p.eat(']') {
+		empty()
+		return true
+	}
+	for {
+		p.ws()
+		if p.i < len(p.b) && p.b[p.i] != '{' {
+			return false // null elements and the like: encoding/json
+		}
+		if !elem() {
+			return false
+		}
+		if p.eat(',') {
+			continue
+		}
+		return p.eat(']')
+	}
+}
+
+func (p *fastParser) toolCalls(m *wire.Message) bool {
+	return p.array(func() { m.ToolCalls = []openai.ToolCall{} }, func() bool {
+		m.ToolCalls = append(m.ToolCalls, openai.ToolCall{})
+		tc := &m.ToolCalls[len(m.ToolCalls)-1]
+		var typ string
+		fn := func() bool {
+			return p.flat([]flatField{{name: "name", s: &tc.Function.Name}, {name: "arguments", s: &tc.Function.Arguments}})
+		}
+		ok := p.flat([]flatField{{name: "index", pi: &tc.Index}, {name: "id", s: &tc.ID}, {name: "type", s: &typ}, {name: "function", sub: fn}})
+		if typ != "" {
+			tc.Type = openai.ToolType(typ)
+		}
+		return ok
+	})
+}
+
+func (p *fastParser) artifacts(m *wire.Message) bool {
+	return p.array(func() { m.Artifacts = []wire.Artifact{} }, func() bool {
+		m.Artifacts = append(m.Artifacts, wire.Artifact{})
+		a := &m.Artifacts[len(m.Artifacts)-1]
+		return p.flat([]flatField{{name: "id", s: &a.ID}, {name: "type", s: &a.Type}, {name: "mime_type", s: &a.MimeType},
+			{name: "display_name", s: &a.DisplayName}, {name: "url", s: &a.URL}, {name: "size_bytes", i: &a.SizeBytes},
+			{name: "sha256", s: &a.SHA256}, {name: "created_at", s: &a.CreatedAt}, {name: "ttl_seconds", i: &a.TTLSeconds}})
+	})
 }

@@ -45,9 +45,15 @@ func TestFastCompletionMatchesEncodingJSON(t *testing.T) {
 		{"odd finish", `{"choices":[{"message":{"content":"x"},"finish_reason":"eos"}]}`, true},
 		{"skipped values", `{"x":[1,-2.5e+3,true,false,null,"s",{"a":[]}],"choices":[]}`, true},
 		{"negative zero", `{"created":-0,"choices":[]}`, true},
+		{"tool call", `{"choices":[{"message":{"role":"assistant","content":"","tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\": \"Berlin\"}"}}]},"finish_reason":"tool_calls"}]}`, true},
+		{"tool calls with index", `{"choices":[{"message":{"tool_calls":[{"index":0,"id":"a","function":{"name":"f"}},{"index":1,"id":"b","type":null,"function":null,"extra":[1]}]}}]}`, true},
+		{"empty tool calls", `{"choices":[{"message":{"tool_calls":[],"artifacts":[]}}]}`, true},
+		{"artifacts", `{"choices":[{"message":{"content":"Y","artifacts":[{"id":"a1","type":"image","mime_type":"image/png","display_name":"chart.png","url":"data:image/png;base64,iVBORw0KGgo=","size_bytes":1234,"sha256":"ab","created_at":"2026-11-23T00:00:00Z","ttl_seconds":60,"data":"AA=="}]}}]}`, true},
 		// Everything below falls back to encoding/json.
-		{"tool call", `{"choices":[{"message":{"role":"assistant","tool_calls":[{"id":"t","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}`, false},
-		{"artifacts", `{"choices":[{"message":{"content":"x","artifacts":[{"type":"image","mime_type":"image/png","data":"AA=="}]}}]}`, false},
+		{"null tool call", `{"choices":[{"message":{"tool_calls":[null]}}]}`, false},
+		{"tool call cased key", `{"choices":[{"message":{"tool_calls":[{"ID":"x"}]}}]}`, false},
+		{"float size", `{"choices":[{"message":{"artifacts":[{"size_bytes":1.5}]}}]}`, false},
+		{"duplicate function", `{"choices":[{"message":{"tool_calls":[{"function":{"name":"a"},"function":{"name":"b"}}]}}]}`, false},
 		{"two choices", `{"choices":[{"message":{"content":"a"}},{"message":{"content":"b"}}]}`, false},
 		{"null choice", `{"choices":[null]}`, false},
 		{"cased key", `{"Model":"m","choices":[]}`, false},
@@ -97,6 +103,7 @@ func FuzzFastCompletion(f *testing.F) {
 	f.Add([]byte(`{"id":"chatcmpl-x","object":"chat.completion","created":1795478568,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Paris"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":1,"total_tokens":8,"cost_usd":0.000005},"metadata":{"a":{"b":"c"}}}`))
 	f.Add([]byte(`{"choices":[{"message":{"reasoning_content":"r","content":"c\u00e9"},"finish_reason":null}],"usage":null,"x":[1,2.5,true]}`))
 	f.Add([]byte(`{"choices":[]}`))
+	f.Add([]byte(`{"choices":[{"message":{"tool_calls":[{"index":0,"id":"a","type":"function","function":{"name":"f","arguments":"{}"}}],"artifacts":[{"id":"x","size_bytes":3,"url":"u"}]}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fast, slow := completionBoth(data)
 		if !reflect.DeepEqual(fast, slow) {
