@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/loadbench}
 GO=${GO:-go}
-RATES=${RATES:-500 1000 2000 4000 6000 8000 10000 12000 16000 20000}
+RATES=${RATES:-500 1000 2000 4000 6000 8000 10000 12000 16000 20000 24000}
 PARTS=${PARTS:-streams vegeta}
 VDUR=${VDUR:-5s}
 mkdir -p "$OUT/bin"

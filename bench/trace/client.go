@@ -433,6 +433,11 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 			e.Kind, e.Text, sp = t.apply(ev.Data, tools, acc)
 			if sp.n > 0 {
 				sp.ev = len(t.Events)
+				if acc.spans == nil {
+					// Most streams carry more than a few text events;
+					// starting at 8 saves the first three regrowths.
+					acc.spans = make([]textSpan, 0, 8)
+				}
 				acc.spans = append(acc.spans, sp)
 			}
 		}
