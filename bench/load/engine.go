@@ -122,12 +122,12 @@ func WithSeed(s uint64) Option { return func(e *Engine) { e.seed = s } }
 
 // WithPrestart sets the headroom an open-loop step is prepared for: at
 // its start the engine starts workers and dials connections for
-// rate × (latency + headroom) requests in flight (default 20 ms; bounded
-// by the in-flight bound). Requests that queue behind a hiccup of up to
-// the headroom then find a worker and a connection ready instead of
-// paying for a dial and a fresh goroutine's stack growth, the extra cost
-// that turned a hiccup into a lasting lag at high rates. Negative turns
-// prestarting off.
+// rate × (latency + headroom) requests in flight (default 50 ms, about a
+// CPU scheduler hiccup on a busy machine; at most 1,024 and the in-flight
+// bound). Requests that queue behind a hiccup of up to the headroom then
+// find a worker and a connection ready instead of paying for a dial and a
+// fresh goroutine's stack growth, the extra cost that turned a hiccup
+// into a lasting lag at high rates. Negative turns prestarting off.
 func WithPrestart(headroom time.Duration) Option { return func(e *Engine) { e.headroom = headroom } }
 
 // WithLive updates live metrics (for --prometheus) as requests finish.
@@ -135,7 +135,7 @@ func WithLive(l *Live) Option { return func(e *Engine) { e.live = l } }
 
 // New returns an engine sending through client.
 func New(client *trace.Client, opts ...Option) *Engine {
-	e := &Engine{client: client, budgets: trace.DefaultBudgets(), maxInflight: 10_000, bufSize: 1024, headroom: 20 * time.Millisecond}
+	e := &Engine{client: client, budgets: trace.DefaultBudgets(), maxInflight: 10_000, bufSize: 1024, headroom: 50 * time.Millisecond}
 	for _, o := range opts {
 		o(e)
 	}

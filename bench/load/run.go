@@ -66,6 +66,10 @@ type Options struct {
 	MaxInflight int
 	Seed        uint64
 	NoStream    bool
+	// PrestartHeadroom sizes each open-loop step's prestarted workers and
+	// connections, rate × (latency + headroom); 0 means the engine's
+	// default and a negative value turns prestarting off (WithPrestart).
+	PrestartHeadroom time.Duration
 
 	Timeout     time.Duration
 	TTFTTimeout time.Duration
@@ -331,8 +335,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		defer tw.Close()
 	}
-	eng := New(client, WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
-		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(live))
+	opts := []Option{WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
+		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(live)}
+	if o.PrestartHeadroom != 0 {
+		opts = append(opts, WithPrestart(o.PrestartHeadroom))
+	}
+	eng := New(client, opts...)
 	w := &Workload{Tasks: suite.Tasks, Model: model, Stream: !o.NoStream}
 	lag := newHist()
 	var cpuAll, wallAll float64
