@@ -78,6 +78,8 @@ var defaultHTTP = &http.Client{Transport: NewTransport(0)}
 // cookie jar, redirect policy or timeout: http.Client's per-request
 // header and URL copies and redirect bookkeeping are then skipped (a load
 // run's lean transport). A redirect is reported as the HTTP status it is.
+// A base URL with user info still goes through http.Client, which turns
+// it into basic auth.
 type DirectTransport interface {
 	http.RoundTripper
 	// Direct marks the transport; it is never called.
@@ -239,7 +241,7 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec 
 	hreq.Header = c.header(req.Stream)
 
 	var resp *http.Response
-	if dt, ok := hc.Transport.(DirectTransport); ok && hc.Jar == nil && hc.CheckRedirect == nil && hc.Timeout == 0 {
+	if dt, ok := hc.Transport.(DirectTransport); ok && hc.Jar == nil && hc.CheckRedirect == nil && hc.Timeout == 0 && hreq.URL.User == nil {
 		resp, err = dt.RoundTrip(hreq)
 	} else {
 		resp, err = hc.Do(hreq)
