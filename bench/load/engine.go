@@ -89,7 +89,7 @@ type Engine struct {
 // flight at once.
 type Prestart struct {
 	// LatencyMs is the latency estimate the sizes came from: the mean of
-	// the requests answered so far in the run, or of a short probe.
+	// the previous step's answered requests, or of a short probe.
 	LatencyMs float64 `json:"latency_est_ms"`
 	// Probes is the number of untimed requests sent to measure it (0 when
 	// earlier steps had answers); they are not records and not counted.
@@ -334,9 +334,10 @@ const probeBudget = time.Second
 
 // prestart estimates the step's requests in flight at once, rate ×
 // (latency + headroom), dials connections for them and returns how many
-// workers to start. The latency is the mean of the run's answered
-// requests; before the first answer, a probe of up to three requests
-// (sent and discarded, not part of any schedule) measures it.
+// workers to start. The latency is the mean of the previous step's
+// answered requests; when there are none (the first step), a probe of up
+// to three requests (sent and discarded, not part of any schedule)
+// measures it.
 func (e *Engine) prestart(ctx context.Context, s Step, w *Workload) int {
 	// The previous step's answers are the estimate (its load is the
 	// nearest to this one's); each step starts a new sum.
@@ -391,10 +392,11 @@ func (e *Engine) transport() http.RoundTripper {
 	return e.client.HTTP.Transport
 }
 
-// growStack grows the calling goroutine's stack to what a request needs
-// (net/http's response parsing and the completion's JSON decoding run
-// some 10 KiB deep), so a worker started ahead of a step does not grow it
-// by copying on its first request, inside the step's clock.
+// growStack grows the calling goroutine's stack to at least 16 KiB, so a
+// worker started ahead of a step has room for a request's call chain
+// (the HTTP exchange, response parsing, the trace client) instead of
+// growing its stack by copying on its first request, inside the step's
+// clock (stack growth was a tenth of janus's CPU in a collapsing run).
 //
 //go:noinline
 func growStack() byte {

@@ -30,8 +30,10 @@ import (
 // back); a connection is closed when its context ends, when the body is
 // closed early, or when the server asks.
 //
-// Writing and parsing are net/http's own (Request.Write, ReadResponse),
-// so framing (chunked, Content-Length, close) is the standard library's.
+// Parsing is net/http's own (ReadResponse), so response framing
+// (chunked, Content-Length, close) is the standard library's. The request
+// head of a chat request is written here, byte for byte as Request.Write
+// would (writeRequest); any other request goes to Request.Write.
 type leanTransport struct {
 	dialer   net.Dialer
 	maxIdle  int

@@ -29,8 +29,10 @@ func Count(s string) int {
 	if s == "" {
 		return 0
 	}
-	if n, ok := counted.Load(s); ok {
-		return n.(int)
+	if len(s) <= countCacheBytes {
+		if n, ok := counted.Load(s); ok {
+			return n.(int)
+		}
 	}
 	c, e := get()
 	if e != nil {
