@@ -30,10 +30,10 @@ import (
 // back); a connection is closed when its context ends, when the body is
 // closed early, or when the server asks.
 //
-// Parsing is net/http's own (ReadResponse), so response framing
-// (chunked, Content-Length, close) is the standard library's. The request
-// head of a chat request is written here, byte for byte as Request.Write
-// would (writeRequest); any other request goes to Request.Write.
+// The heads of a chat request and of a plain response are written and
+// parsed here (writeRequest, readResponse), as Request.Write and
+// http.ReadResponse would, minus most of their allocations; anything
+// else goes to those, so unusual framing is the standard library's.
 type leanTransport struct {
 	dialer   net.Dialer
 	maxIdle  int
@@ -201,7 +201,7 @@ func (t *leanTransport) exchange(req *http.Request, addr string, c *leanConn) (*
 	if ct := httptrace.ContextClientTrace(ctx); ct != nil && ct.WroteRequest != nil {
 		ct.WroteRequest(httptrace.WroteRequestInfo{})
 	}
-	resp, err := http.ReadResponse(c.br, req)
+	resp, err := readResponse(c.br, req)
 	if err != nil {
 		stop()
 		return nil, ctxErr(ctx, err)
