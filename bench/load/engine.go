@@ -123,8 +123,8 @@ func WithSeed(s uint64) Option { return func(e *Engine) { e.seed = s } }
 // WithPrestart sets the headroom an open-loop step is prepared for: at
 // its start the engine starts workers and dials connections for
 // rate × (latency + headroom) requests in flight (default 50 ms, about a
-// CPU scheduler hiccup on a busy machine; at most 1,024 and the in-flight
-// bound). Requests that queue behind a hiccup of up to the headroom then
+// CPU scheduler hiccup on a busy machine; at most 1,024, the in-flight
+// bound and the step's request bound). Requests that queue behind a hiccup of up to the headroom then
 // find a worker and a connection ready instead of paying for a dial and a
 // fresh goroutine's stack growth, the extra cost that turned a hiccup
 // into a lasting lag at high rates. Negative turns prestarting off.
@@ -370,6 +370,9 @@ func (e *Engine) prestart(ctx context.Context, s Step, w *Workload) int {
 	e.warm.LatencyMs = float64(lat) / 1e6
 	want := math.Ceil(s.Rate * (lat + e.headroom).Seconds())
 	n := int(min(want, float64(min(e.maxInflight, maxPrestart))))
+	if e.maxRequests > 0 {
+		n = min(n, e.maxRequests) // a short step needs no more
+	}
 	if pd, ok := e.transport().(predialer); ok && n > 0 {
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		e.warm.Conns = pd.predial(dctx, e.client.BaseURL, n)

@@ -123,7 +123,7 @@ func TestOpenLoopPrestart(t *testing.T) {
 	client := &trace.Client{BaseURL: srv.URL + "/v1", HTTP: &http.Client{Transport: newLeanTransport(256)}}
 	defer client.HTTP.CloseIdleConnections()
 	w := &Workload{Tasks: Synthetic(10, 1).Tasks, Model: "m", Stream: true}
-	e := New(client, WithPrestart(50*time.Millisecond), WithMaxInflight(100), WithMaxRequests(20))
+	e := New(client, WithPrestart(50*time.Millisecond), WithMaxInflight(100), WithMaxRequests(80))
 	step := Step{Kind: KindConstant, Rate: 1000}
 	for i := range 2 {
 		n := 0
@@ -135,12 +135,13 @@ func TestOpenLoopPrestart(t *testing.T) {
 		}
 		p := e.Prestarted()
 		t.Logf("step %d: %+v, %d connections accepted so far", i, p, conns.Load())
-		if n != 20 {
-			t.Errorf("step %d: %d records, want 20 (probes are not records)", i, n)
+		if n != 80 {
+			t.Errorf("step %d: %d records, want 80 (probes are not records)", i, n)
 		}
-		// 1,000/s × (latency + 50 ms) is at least 50, bounded by 100.
-		if p.Workers < 50 || p.Workers > 100 || p.LatencyMs <= 0 {
-			t.Errorf("step %d: prestart %+v, want 50–100 workers from a positive latency", i, p)
+		// 1,000/s × (latency + 50 ms) is at least 50, bounded by the
+		// step's 80 requests.
+		if p.Workers < 50 || p.Workers > 80 || p.LatencyMs <= 0 {
+			t.Errorf("step %d: prestart %+v, want 50–80 workers from a positive latency", i, p)
 		}
 		if wantProbes := []int{3, 0}[i]; p.Probes != wantProbes {
 			t.Errorf("step %d: %d probes, want %d", i, p.Probes, wantProbes)
