@@ -28,6 +28,7 @@ bench:
 	$(GO) run . bench selftest --no-save
 	$(GO) test -run '^$$' -bench . -benchtime 20x -timeout 30m ./leaderboard/
 	$(GO) test -run '^$$' -bench ReadStream -benchmem -count 5 ./bench/trace/
+	$(GO) test -run '^$$' -bench OpenLoopRequest -benchmem -benchtime 20000x -count 5 ./bench/load/
 	bash scripts/loadbench.sh
 
 ## fuzz: 5 minutes of the SSE reader fuzzer

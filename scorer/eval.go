@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -544,12 +546,29 @@ func newRegexCheck(c suites.Check) (evaluator, error) {
 	if c.Pattern == "" {
 		return nil, errors.New("no pattern (an empty pattern matches every answer)")
 	}
+	if re, ok := regexCache.Load(c.Pattern); ok {
+		return regexCheck{re: re.(*regexp.Regexp)}, nil
+	}
 	re, err := regexp.Compile(c.Pattern)
 	if err != nil {
 		return nil, fmt.Errorf("pattern does not compile: %v", err)
 	}
+	// A pattern compiled per answer was a tenth of a load run's
+	// allocations; a Regexp is safe for concurrent use, so one compiled
+	// copy serves every answer. The bound only matters for a caller that
+	// makes up patterns; suites have a few.
+	if regexCached.Add(1) <= regexCacheMax {
+		regexCache.Store(c.Pattern, re)
+	}
 	return regexCheck{re: re}, nil
 }
+
+const regexCacheMax = 4096
+
+var (
+	regexCache  sync.Map // pattern → *regexp.Regexp
+	regexCached atomic.Int64
+)
 
 func (r regexCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
 	if r.re.MatchString(content) {

@@ -105,6 +105,10 @@ type StepSummary struct {
 	MeetsBudgets     bool    `json:"meets_budgets"`
 	// PeakInflight is the most requests that were in flight at once.
 	PeakInflight int `json:"peak_inflight"`
+	// Prestart is what an open-loop step set up before its first arrival
+	// (workers, connections, and the latency estimate they were sized
+	// from); nil for a closed-loop step.
+	Prestart *Prestart `json:"prestart,omitempty"`
 	// CPUShare is the janus process's CPU time over the step's wall time
 	// and all cores (0–1); it includes an embedded target when there is one.
 	CPUShare float64 `json:"cpu_share"`

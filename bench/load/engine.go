@@ -3,6 +3,8 @@ package load
 import (
 	"context"
 	"encoding/json"
+	"math"
+	"net/http"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -73,8 +75,27 @@ type Engine struct {
 	seed        uint64
 	live        *Live
 	bufSize     int
+	headroom    time.Duration
 	inflight    atomic.Int64
 	peak        atomic.Int64
+	// latSum and latN add up the latency of answered requests (probes
+	// included), the estimate an open-loop step's prestart is sized from.
+	latSum, latN atomic.Int64
+	warm         Prestart
+}
+
+// Prestart is what an open-loop step set up before its first arrival:
+// workers started and connections dialled for the requests expected in
+// flight at once.
+type Prestart struct {
+	// LatencyMs is the latency estimate the sizes came from: the mean of
+	// the previous step's answered requests, or of a short probe.
+	LatencyMs float64 `json:"latency_est_ms"`
+	// Probes is the number of untimed requests sent to measure it (0 when
+	// earlier steps had answers); they are not records and not counted.
+	Probes  int `json:"probes,omitempty"`
+	Workers int `json:"workers"`
+	Conns   int `json:"conns_dialled"`
 }
 
 // Option configures an Engine.
@@ -99,12 +120,22 @@ func WithMaxRequests(n int) Option { return func(e *Engine) { e.maxRequests = n 
 // WithSeed seeds the Poisson schedules (step i uses seed+i).
 func WithSeed(s uint64) Option { return func(e *Engine) { e.seed = s } }
 
+// WithPrestart sets the headroom an open-loop step is prepared for: at
+// its start the engine starts workers and dials connections for
+// rate × (latency + headroom) requests in flight (default 50 ms, about a
+// CPU scheduler hiccup on a busy machine; at most 1,024, the in-flight
+// bound and the step's request bound). Requests that queue behind a hiccup of up to the headroom then
+// find a worker and a connection ready instead of paying for a dial and a
+// fresh goroutine's stack growth, the extra cost that turned a hiccup
+// into a lasting lag at high rates. Negative turns prestarting off.
+func WithPrestart(headroom time.Duration) Option { return func(e *Engine) { e.headroom = headroom } }
+
 // WithLive updates live metrics (for --prometheus) as requests finish.
 func WithLive(l *Live) Option { return func(e *Engine) { e.live = l } }
 
 // New returns an engine sending through client.
 func New(client *trace.Client, opts ...Option) *Engine {
-	e := &Engine{client: client, budgets: trace.DefaultBudgets(), maxInflight: 10_000, bufSize: 1024}
+	e := &Engine{client: client, budgets: trace.DefaultBudgets(), maxInflight: 10_000, bufSize: 1024, headroom: 50 * time.Millisecond}
 	for _, o := range opts {
 		o(e)
 	}
@@ -122,7 +153,7 @@ func (e *Engine) Run(ctx context.Context, idx int, s Step, d time.Duration, w *W
 	out := make(chan Record, e.bufSize)
 	w.prepare()
 	e.peak.Store(e.inflight.Load())
-	start := time.Now()
+	e.warm = Prestart{}
 	end := e.warmup + d
 	if e.live != nil {
 		e.live.step.Store(int64(idx))
@@ -152,9 +183,11 @@ func (e *Engine) Run(ctx context.Context, idx int, s Step, d time.Duration, w *W
 		defer scorers.Wait()
 		defer close(sent)
 		if s.Open() {
-			e.open(ctx, idx, s, start, end, w, sent)
+			ol := e.newOpenLoop(ctx, idx, s, end, w, sent)
+			ol.start = time.Now()
+			ol.run()
 		} else {
-			e.closed(ctx, idx, s, start, end, w, sent)
+			e.closed(ctx, idx, s, time.Now(), end, w, sent)
 		}
 	}()
 	return out
@@ -185,30 +218,73 @@ func (e *Engine) closed(ctx context.Context, idx int, s Step, start time.Time, e
 	wg.Wait()
 }
 
-// open sends on the pacer's schedule whatever the responses do: an
+// job is one open-loop arrival handed to a worker.
+type job struct {
+	n   uint64
+	off time.Duration
+}
+
+// openLoop is one open-loop step: its schedule, its workers and the
+// bound on requests in flight.
+type openLoop struct {
+	e     *Engine
+	ctx   context.Context
+	idx   int
+	s     Step
+	end   time.Duration
+	w     *Workload
+	out   chan<- Record
+	sem   chan struct{}
+	jobs  chan job
+	wg    sync.WaitGroup
+	start time.Time // set before the first job is sent; workers read it after
+}
+
+func (e *Engine) newOpenLoop(ctx context.Context, idx int, s Step, end time.Duration, w *Workload, out chan<- Record) *openLoop {
+	ol := &openLoop{e: e, ctx: ctx, idx: idx, s: s, end: end, w: w, out: out,
+		sem: make(chan struct{}, e.maxInflight), jobs: make(chan job)}
+	if e.headroom >= 0 {
+		n := e.prestart(ctx, s, w)
+		for range n {
+			ol.wg.Add(1)
+			go ol.worker(nil)
+		}
+		e.warm.Workers = n
+	}
+	return ol
+}
+
+// worker sends first (if any) and then whatever jobs it is handed.
+func (ol *openLoop) worker(first *job) {
+	defer ol.wg.Done()
+	if first == nil {
+		// A prestarted worker grows its stack now, before the step's
+		// clock runs, rather than on its first request.
+		growStack()
+	} else {
+		ol.serve(*first)
+	}
+	for j := range ol.jobs {
+		ol.serve(j)
+	}
+}
+
+func (ol *openLoop) serve(j job) {
+	r := ol.e.hit(ol.ctx, ol.idx, j.n, ol.start, j.off, ol.w)
+	<-ol.sem
+	ol.out <- r
+}
+
+// run sends on the pacer's schedule whatever the responses do: an
 // arrival goes to an idle worker, or to a new one when none is idle, so a
 // slow response never delays the next send (only the in-flight bound can,
 // and that shows as lag). Workers are reused rather than started per
 // arrival: a fresh goroutine pays for growing its stack on every request.
-func (e *Engine) open(ctx context.Context, idx int, s Step, start time.Time, end time.Duration, w *Workload, out chan<- Record) {
-	p := s.pacer(e.seed + uint64(idx))
-	sem := make(chan struct{}, e.maxInflight)
-	type job struct {
-		n   uint64
-		off time.Duration
-	}
-	jobs := make(chan job)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer close(jobs)
-	worker := func(j job) {
-		defer wg.Done()
-		for ok := true; ok; j, ok = <-jobs {
-			r := e.hit(ctx, idx, j.n, start, j.off, w)
-			<-sem
-			out <- r
-		}
-	}
+func (ol *openLoop) run() {
+	e, ctx := ol.e, ol.ctx
+	p := ol.s.pacer(e.seed + uint64(ol.idx))
+	defer ol.wg.Wait()
+	defer close(ol.jobs)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for n := uint64(0); ; n++ {
@@ -216,10 +292,10 @@ func (e *Engine) open(ctx context.Context, idx int, s Step, start time.Time, end
 			return
 		}
 		off := p.Pace(n)
-		if off >= end {
+		if off >= ol.end {
 			return
 		}
-		if wait := time.Until(start.Add(off)); wait > 0 {
+		if wait := time.Until(ol.start.Add(off)); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
@@ -228,17 +304,107 @@ func (e *Engine) open(ctx context.Context, idx int, s Step, start time.Time, end
 			}
 		}
 		select {
-		case sem <- struct{}{}:
+		case ol.sem <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}
 		select {
-		case jobs <- job{n, off}:
+		case ol.jobs <- job{n, off}:
 		default:
-			wg.Add(1)
-			go worker(job{n, off})
+			ol.wg.Add(1)
+			go ol.worker(&job{n, off})
 		}
 	}
+}
+
+// Prestarted says what the last open-loop step set up before its first
+// arrival (zero for a closed-loop step).
+func (e *Engine) Prestarted() Prestart { return e.warm }
+
+// maxPrestart bounds a step's prestarted workers and dialled
+// connections: beyond some thousand the setup itself (dials, 16 KiB
+// stacks) costs more than the later arrivals save, and a step that needs
+// more still starts and dials them on demand.
+const maxPrestart = 1024
+
+// probeBudget bounds the time a step's latency probe may take: a slow
+// target is then known to be at least that slow, which sizes the prestart
+// as well as a full answer would.
+const probeBudget = time.Second
+
+// prestart estimates the step's requests in flight at once, rate ×
+// (latency + headroom), dials connections for them and returns how many
+// workers to start. The latency is the mean of the previous step's
+// answered requests; when there are none (the first step), a probe of up
+// to three requests (sent and discarded, not part of any schedule)
+// measures it.
+func (e *Engine) prestart(ctx context.Context, s Step, w *Workload) int {
+	// The previous step's answers are the estimate (its load is the
+	// nearest to this one's); each step starts a new sum.
+	sum, cnt := e.latSum.Swap(0), e.latN.Swap(0)
+	if cnt == 0 {
+		pctx, cancel := context.WithTimeout(ctx, probeBudget)
+		t0 := time.Now()
+		for i := range 3 {
+			k := i % len(w.Tasks)
+			tr := e.client.DoEncoded(pctx, w.reqs[k], w.bodies[k], nil)
+			e.warm.Probes++
+			if tr.Err == nil && tr.EndNs > 0 {
+				sum, cnt = sum+tr.EndNs, cnt+1
+			}
+			if pctx.Err() != nil || tr.Err != nil {
+				break
+			}
+		}
+		cancel()
+		if cnt == 0 {
+			// Nothing answered within the budget: the target is at
+			// least that slow.
+			sum, cnt = int64(time.Since(t0)), 1
+		}
+		if ctx.Err() != nil {
+			return 0
+		}
+	}
+	lat := time.Duration(sum / cnt)
+	e.warm.LatencyMs = float64(lat) / 1e6
+	want := math.Ceil(s.Rate * (lat + e.headroom).Seconds())
+	n := int(min(want, float64(min(e.maxInflight, maxPrestart))))
+	if e.maxRequests > 0 {
+		n = min(n, e.maxRequests) // a short step needs no more
+	}
+	if pd, ok := e.transport().(predialer); ok && n > 0 {
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		e.warm.Conns = pd.predial(dctx, e.client.BaseURL, n)
+		cancel()
+	}
+	return n
+}
+
+// predialer is a transport that can open connections ahead of requests.
+type predialer interface {
+	// predial makes sure n connections to baseURL's host are open and
+	// idle, dialling the missing ones; it returns how many it dialled.
+	predial(ctx context.Context, baseURL string, n int) int
+}
+
+func (e *Engine) transport() http.RoundTripper {
+	if e.client.HTTP == nil {
+		return nil
+	}
+	return e.client.HTTP.Transport
+}
+
+// growStack grows the calling goroutine's stack to at least 16 KiB, so a
+// worker started ahead of a step has room for a request's call chain
+// (the HTTP exchange, response parsing, the trace client) instead of
+// growing its stack by copying on its first request, inside the step's
+// clock (stack growth was a tenth of janus's CPU in a collapsing run).
+//
+//go:noinline
+func growStack() byte {
+	var pad [12 << 10]byte
+	return pad[len(pad)-1] + pad[0]
 }
 
 // PeakInflight is the most requests in flight at once since the last Run
@@ -258,6 +424,10 @@ func (e *Engine) hit(ctx context.Context, idx int, n uint64, start time.Time, of
 	}
 	tr := e.client.DoEncoded(ctx, w.reqs[i], w.bodies[i], nil)
 	e.inflight.Add(-1)
+	if tr.Err == nil && tr.EndNs > 0 {
+		e.latSum.Add(tr.EndNs)
+		e.latN.Add(1)
+	}
 	if e.live != nil {
 		e.live.inflight.Add(-1)
 	}

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -65,6 +66,10 @@ type Options struct {
 	MaxInflight int
 	Seed        uint64
 	NoStream    bool
+	// PrestartHeadroom sizes each open-loop step's prestarted workers and
+	// connections, rate × (latency + headroom); 0 means the engine's
+	// default and a negative value turns prestarting off (WithPrestart).
+	PrestartHeadroom time.Duration
 
 	Timeout     time.Duration
 	TTFTTimeout time.Duration
@@ -83,6 +88,10 @@ type Options struct {
 	SelftestSim []string
 	// Prometheus is an address to serve live metrics on while the run goes.
 	Prometheus string
+	// CPUProfile is a path to write a CPU profile of the steps to (go tool
+	// pprof), so the harness's own cost at a given load can be read off a
+	// real run rather than a benchmark.
+	CPUProfile string
 
 	// Embedded target settings.
 	Pace              baseline.Pace
@@ -350,11 +359,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		defer tw.Close()
 	}
-	eng := New(client, WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
-		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(live))
+	opts := []Option{WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
+		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(live)}
+	if o.PrestartHeadroom != 0 {
+		opts = append(opts, WithPrestart(o.PrestartHeadroom))
+	}
+	eng := New(client, opts...)
 	w := &Workload{Tasks: suite.Tasks, Model: model, Stream: !o.NoStream}
 	lag := newHist()
 	var cpuAll, wallAll float64
+	if o.CPUProfile != "" {
+		stop, err := startCPUProfile(o.CPUProfile)
+		if err != nil {
+			return nil, inputErr("--cpuprofile", err)
+		}
+		defer stop()
+	}
 	peak := 0
 	for i, s := range steps {
 		if ctx.Err() != nil {
@@ -383,6 +403,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		sum.CPUShare = cpu / max(wall, 1e-9) / float64(runtime.NumCPU())
 		cpuAll, wallAll = cpuAll+cpu, wallAll+wall
 		sum.PeakInflight = eng.PeakInflight()
+		if s.Open() {
+			ps := eng.Prestarted()
+			sum.Prestart = &ps
+			log.Info("open-loop prestart", "step", i, "latency_est_ms", ps.LatencyMs, "probes", ps.Probes, "workers", ps.Workers, "conns_dialled", ps.Conns)
+		}
 		peak = max(peak, sum.PeakInflight)
 		rep.Harness.MaxStepCPUShare = max(rep.Harness.MaxStepCPUShare, sum.CPUShare)
 		if ctx.Err() != nil && sum.Requests == 0 {
@@ -592,6 +617,19 @@ func serveMetrics(ctx context.Context, addr string, live *Live) (stop func(), er
 // docs/PERFORMANCE.md).
 func memoryLimit(conc int) int64 {
 	return 64<<20 + int64(conc)*20<<10
+}
+
+// startCPUProfile profiles the process to path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // cpuTime is the process's user+system CPU seconds so far.

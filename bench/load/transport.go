@@ -9,9 +9,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/janus-bench/janus/bench/trace"
 )
 
 // leanTransport is an HTTP/1.1 RoundTripper for plain-http targets that
@@ -24,8 +30,10 @@ import (
 // back); a connection is closed when its context ends, when the body is
 // closed early, or when the server asks.
 //
-// Writing and parsing are net/http's own (Request.Write, ReadResponse),
-// so framing (chunked, Content-Length, close) is the standard library's.
+// The heads of a chat request and of a plain response are written and
+// parsed here (writeRequest, readResponse), as Request.Write and
+// http.ReadResponse would, minus most of their allocations; anything
+// else goes to those, so unusual framing is the standard library's.
 type leanTransport struct {
 	dialer   net.Dialer
 	maxIdle  int
@@ -49,7 +57,11 @@ func newLeanTransport(maxIdle int) *leanTransport {
 		maxIdle: maxIdle, bufBytes: 1 << 10, idle: map[string][]*leanConn{}}
 }
 
-var _ http.RoundTripper = (*leanTransport)(nil)
+var _ trace.DirectTransport = (*leanTransport)(nil)
+
+// Direct marks the lean transport as one the trace client may call
+// without http.Client's redirect and header-copy layer.
+func (*leanTransport) Direct() {}
 
 func (t *leanTransport) get(ctx context.Context, addr string, fresh bool) (*leanConn, bool, error) {
 	t.mu.Lock()
@@ -65,6 +77,57 @@ func (t *leanTransport) get(ctx context.Context, addr string, fresh bool) (*lean
 		return nil, false, err
 	}
 	return &leanConn{Conn: nc, br: bufio.NewReaderSize(nc, t.bufBytes), bw: bufio.NewWriterSize(nc, t.bufBytes)}, false, nil
+}
+
+// hostAddr is the host:port a plain-http URL's requests go to.
+func hostAddr(u *url.URL) string {
+	if u.Port() == "" {
+		return net.JoinHostPort(u.Hostname(), "80")
+	}
+	return u.Host
+}
+
+// predial opens connections to baseURL's host until n are idle, a few
+// dials at a time, and returns how many it opened. It stops at the first
+// failed dial or when ctx ends: a request then dials as it always did.
+func (t *leanTransport) predial(ctx context.Context, baseURL string, n int) int {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Scheme != "http" {
+		return 0
+	}
+	addr := hostAddr(u)
+	t.mu.Lock()
+	need := min(n, t.maxIdle) - len(t.idle[addr])
+	t.mu.Unlock()
+	if need <= 0 {
+		return 0
+	}
+	var dialled atomic.Int64
+	todo := make(chan struct{}, need)
+	for range need {
+		todo <- struct{}{}
+	}
+	close(todo)
+	var wg sync.WaitGroup
+	for range min(need, 16) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range todo {
+				if ctx.Err() != nil {
+					return
+				}
+				c, _, err := t.get(ctx, addr, true)
+				if err != nil {
+					return
+				}
+				dialled.Add(1)
+				t.put(addr, c)
+			}
+		}()
+	}
+	wg.Wait()
+	return int(dialled.Load())
 }
 
 func (t *leanTransport) put(addr string, c *leanConn) {
@@ -100,10 +163,7 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {
 		return nil, fmt.Errorf("lean transport: scheme %q not supported", req.URL.Scheme)
 	}
-	addr := req.URL.Host
-	if req.URL.Port() == "" {
-		addr = net.JoinHostPort(req.URL.Hostname(), "80")
-	}
+	addr := hostAddr(req.URL)
 	for attempt := 0; ; attempt++ {
 		c, reused, err := t.get(req.Context(), addr, attempt > 0)
 		if err != nil {
@@ -130,7 +190,7 @@ func (t *leanTransport) exchange(req *http.Request, addr string, c *leanConn) (*
 	// Closing the connection is how a cancelled context interrupts a
 	// blocked read or write; AfterFunc starts no goroutine until then.
 	stop := context.AfterFunc(ctx, func() { c.Close() })
-	if err := req.Write(c.bw); err != nil {
+	if err := writeRequest(c.bw, req); err != nil {
 		stop()
 		return nil, ctxErr(ctx, err)
 	}
@@ -141,13 +201,115 @@ func (t *leanTransport) exchange(req *http.Request, addr string, c *leanConn) (*
 	if ct := httptrace.ContextClientTrace(ctx); ct != nil && ct.WroteRequest != nil {
 		ct.WroteRequest(httptrace.WroteRequestInfo{})
 	}
-	resp, err := http.ReadResponse(c.br, req)
+	resp, err := readResponse(c.br, req)
 	if err != nil {
 		stop()
 		return nil, ctxErr(ctx, err)
 	}
 	resp.Body = &leanBody{rc: resp.Body, t: t, addr: addr, c: c, stop: stop, ctx: ctx, keep: !resp.Close && !req.Close}
 	return resp, nil
+}
+
+// writeRequest writes req as Request.Write does, without its
+// allocations (a transfer writer, a header sorter, formatted lines: a
+// tenth of a request's), for the requests the trace client makes: a body
+// of known length, at most 8 header keys, values that need no cleaning.
+// Anything else goes to Request.Write. Headers go out in sorted key order,
+// as Request.Write sends them.
+func writeRequest(w *bufio.Writer, req *http.Request) error {
+	var keys [8]string
+	n := 0
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	simple := req.ContentLength > 0 && req.Body != nil && req.Body != http.NoBody && !req.Close &&
+		req.Method != "" && plainHost(host) && req.URL.Opaque == "" &&
+		len(req.TransferEncoding) == 0 && req.Trailer == nil && len(req.Header) <= len(keys)
+	for k, vs := range req.Header {
+		if !simple {
+			break
+		}
+		switch k {
+		case "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Trailer":
+			simple = k == "User-Agent" && len(vs) == 1 && cleanValue(vs[0])
+			continue
+		}
+		for _, v := range vs {
+			simple = simple && cleanValue(v)
+		}
+		keys[n] = k
+		n++
+	}
+	if !simple {
+		return req.Write(w)
+	}
+	slices.Sort(keys[:n])
+	w.WriteString(req.Method)
+	w.WriteByte(' ')
+	w.WriteString(req.URL.RequestURI())
+	w.WriteString(" HTTP/1.1\r\nHost: ")
+	w.WriteString(host)
+	ua := "Go-http-client/1.1"
+	if vs, ok := req.Header["User-Agent"]; ok {
+		ua = vs[0]
+	}
+	if ua != "" {
+		w.WriteString("\r\nUser-Agent: ")
+		w.WriteString(ua)
+	}
+	w.WriteString("\r\nContent-Length: ")
+	writeInt(w, req.ContentLength)
+	w.WriteString("\r\n")
+	for _, k := range keys[:n] {
+		for _, v := range req.Header[k] {
+			w.WriteString(k)
+			w.WriteString(": ")
+			w.WriteString(v)
+			w.WriteString("\r\n")
+		}
+	}
+	w.WriteString("\r\n")
+	sent, err := io.CopyN(w, req.Body, req.ContentLength)
+	req.Body.Close()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("http: ContentLength=%d with Body length %d", req.ContentLength, sent)
+		}
+		return err
+	}
+	return nil
+}
+
+// writeInt writes a positive n in decimal (strconv would allocate a
+// string, or a buffer that escapes through bufio.Writer.Write).
+func writeInt(w *bufio.Writer, n int64) {
+	if n >= 10 {
+		writeInt(w, n/10)
+	}
+	w.WriteByte(byte('0' + n%10))
+}
+
+// plainHost reports whether a Host header goes out as it is (no
+// punycode, no zone to remove).
+func plainHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == ':', c == '[', c == ']', c == '_':
+		default:
+			return false
+		}
+	}
+	return h != ""
+}
+
+// cleanValue reports whether a header value goes out as it is:
+// Request.Write turns line breaks into spaces and trims the ends.
+func cleanValue(v string) bool {
+	if strings.ContainsAny(v, "\r\n") {
+		return false
+	}
+	return v == "" || (v[0] != ' ' && v[0] != '\t' && v[len(v)-1] != ' ' && v[len(v)-1] != '\t')
 }
 
 // staleConn says whether err is what a kept connection the server has

@@ -1,6 +1,8 @@
 package load
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -108,5 +110,127 @@ func TestLeanTransport(t *testing.T) {
 	req, _ = http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
 	if _, err := lt.RoundTrip(req); !errors.As(err, &oe) || oe.Op != "dial" {
 		t.Errorf("refused dial error %v, want a *net.OpError with Op dial", err)
+	}
+}
+
+// TestOpenLoopPrestart: an open-loop step probes the target when nothing
+// has been answered yet, then starts workers and dials connections for
+// rate × (latency + headroom) requests before its first arrival; the
+// probes are not records, and the next step sizes itself from the
+// previous step's answers without probing.
+func TestOpenLoopPrestart(t *testing.T) {
+	srv, conns := countingServer(t)
+	client := &trace.Client{BaseURL: srv.URL + "/v1", HTTP: &http.Client{Transport: newLeanTransport(256)}}
+	defer client.HTTP.CloseIdleConnections()
+	w := &Workload{Tasks: Synthetic(10, 1).Tasks, Model: "m", Stream: true}
+	e := New(client, WithPrestart(50*time.Millisecond), WithMaxInflight(100), WithMaxRequests(80))
+	step := Step{Kind: KindConstant, Rate: 1000}
+	for i := range 2 {
+		n := 0
+		for r := range e.Run(context.Background(), i, step, time.Second, w) {
+			if r.Trace.Err != nil {
+				t.Fatalf("step %d: request %d: %v", i, r.Seq, r.Trace.Err)
+			}
+			n++
+		}
+		p := e.Prestarted()
+		t.Logf("step %d: %+v, %d connections accepted so far", i, p, conns.Load())
+		if n != 80 {
+			t.Errorf("step %d: %d records, want 80 (probes are not records)", i, n)
+		}
+		// 1,000/s × (latency + 50 ms) is at least 50, bounded by the
+		// step's 80 requests.
+		if p.Workers < 50 || p.Workers > 80 || p.LatencyMs <= 0 {
+			t.Errorf("step %d: prestart %+v, want 50–80 workers from a positive latency", i, p)
+		}
+		if wantProbes := []int{3, 0}[i]; p.Probes != wantProbes {
+			t.Errorf("step %d: %d probes, want %d", i, p.Probes, wantProbes)
+		}
+	}
+	// The first step dialled its connections ahead; the second found
+	// them idle and needed (almost) none.
+	if c := conns.Load(); c < 50 {
+		t.Errorf("%d connections accepted, want the prestart's ≥ 50", c)
+	}
+}
+
+// TestWriteRequestMatchesRequestWrite: the lean transport's request
+// writer puts the same bytes on the wire as Request.Write, for the
+// requests it takes and (by handing them over) for those it does not.
+func TestWriteRequestMatchesRequestWrite(t *testing.T) {
+	body := `{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}`
+	build := func(method, url string, hdr map[string][]string, withBody bool) *http.Request {
+		var r io.Reader
+		if withBody {
+			r = strings.NewReader(body)
+		}
+		req, err := http.NewRequest(method, url, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, vs := range hdr {
+			req.Header[k] = vs
+		}
+		return req
+	}
+	chat := map[string][]string{"Content-Type": {"application/json"}, "Accept": {"text/event-stream"}, "Authorization": {"Bearer k"}}
+	tests := []struct {
+		name string
+		req  func() *http.Request
+	}{
+		{"chat", func() *http.Request { return build("POST", "http://127.0.0.1:8080/v1/chat/completions", chat, true) }},
+		{"query and default port", func() *http.Request {
+			return build("POST", "http://localhost/v1/chat/completions?x=1&y=%20", chat, true)
+		}},
+		{"user agent", func() *http.Request {
+			return build("POST", "http://h:1/p", map[string][]string{"User-Agent": {"janus/1"}, "X-B": {"2", "3"}, "x-a": {"1"}}, true)
+		}},
+		{"empty user agent", func() *http.Request {
+			return build("POST", "http://h:1/p", map[string][]string{"User-Agent": {""}}, true)
+		}},
+		{"empty value", func() *http.Request { return build("POST", "http://h:1/p", map[string][]string{"X-Empty": {""}}, true) }},
+		// Handed to Request.Write:
+		{"no body", func() *http.Request { return build("GET", "http://h:1/v1/models", chat, false) }},
+		{"dirty value", func() *http.Request {
+			return build("POST", "http://h:1/p", map[string][]string{"X": {" a\r\nb "}}, true)
+		}},
+		{"host override", func() *http.Request { r := build("POST", "http://h:1/p", nil, true); r.Host = "other"; return r }},
+		{"idn host", func() *http.Request { return build("POST", "http://bücher.example:1/p", nil, true) }},
+		{"close", func() *http.Request { r := build("POST", "http://h:1/p", nil, true); r.Close = true; return r }},
+	}
+	for _, tt := range tests {
+		var want, got bytes.Buffer
+		if err := tt.req().Write(&want); err != nil {
+			t.Fatalf("%s: Request.Write: %v", tt.name, err)
+		}
+		bw := bufio.NewWriter(&got)
+		if err := writeRequest(bw, tt.req()); err != nil {
+			t.Fatalf("%s: writeRequest: %v", tt.name, err)
+		}
+		bw.Flush()
+		if got.String() != want.String() {
+			t.Errorf("%s: wrote\n%q\nRequest.Write\n%q", tt.name, got.String(), want.String())
+		}
+	}
+	// The chat request takes the lean path (it allocates less than
+	// Request.Write; resetting the body costs both the same).
+	req0 := tests[0].req()
+	allocs := func(write func(*bufio.Writer, *http.Request) error) float64 {
+		bw := bufio.NewWriter(io.Discard)
+		return testing.AllocsPerRun(50, func() {
+			req0.Body = io.NopCloser(strings.NewReader(body))
+			_ = write(bw, req0)
+		})
+	}
+	lean, std := allocs(writeRequest), allocs(func(w *bufio.Writer, r *http.Request) error { return r.Write(w) })
+	t.Logf("allocations per write: lean %.0f, Request.Write %.0f", lean, std)
+	if lean >= std {
+		t.Errorf("lean writer allocates %.0f, Request.Write %.0f: the chat request did not take the lean path", lean, std)
+	}
+	// A body shorter than its Content-Length is an error, as in Request.Write.
+	req := build("POST", "http://h:1/p", nil, true)
+	req.ContentLength++
+	if err := writeRequest(bufio.NewWriter(io.Discard), req); err == nil || !strings.Contains(err.Error(), "ContentLength") {
+		t.Errorf("short body: %v", err)
 	}
 }

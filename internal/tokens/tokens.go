@@ -6,6 +6,7 @@ package tokens
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/tiktoken-go/tokenizer"
 )
@@ -28,6 +29,11 @@ func Count(s string) int {
 	if s == "" {
 		return 0
 	}
+	if len(s) <= countCacheBytes {
+		if n, ok := counted.Load(s); ok {
+			return n.(int)
+		}
+	}
 	c, e := get()
 	if e != nil {
 		return (len([]rune(s)) + 3) / 4
@@ -36,7 +42,35 @@ func Count(s string) int {
 	if e != nil {
 		return (len([]rune(s)) + 3) / 4
 	}
+	remember(s, n)
 	return n
+}
+
+// Load runs score the same answers over and over (a sim, a deterministic
+// model at temperature 0), and counting one with the tokenizer's regexp
+// was a third of a load run's allocations per request; so the counts of
+// recent short texts are kept. The cache is bounded in entries and entry
+// size (at most countCacheMax × countCacheBytes of keys) and simply
+// starts over when full: varied answers pay what they always did.
+const (
+	countCacheMax   = 1024
+	countCacheBytes = 4 << 10
+)
+
+var (
+	counted  sync.Map // text → count
+	nCounted atomic.Int64
+)
+
+func remember(s string, n int) {
+	if len(s) > countCacheBytes {
+		return
+	}
+	if nCounted.Add(1) > countCacheMax {
+		counted.Clear()
+		nCounted.Store(1)
+	}
+	counted.Store(s, n)
 }
 
 // Split cuts s into its cl100k_base token strings, so that a simulated
