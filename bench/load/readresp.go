@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httputil"
@@ -186,8 +187,15 @@ func (b *chunkedBody) Read(p []byte) (int, error) {
 				}
 				return n, lerr
 			}
-			if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			kv := bytes.TrimRight(line, "\r\n")
+			if len(kv) == 0 {
 				break
+			}
+			// A line that is no header is a framing error, as
+			// textproto reports it (found by FuzzReadResponse: a
+			// lenient reader swallowed the next response as a trailer).
+			if bytes.IndexByte(kv, ':') < 0 {
+				return n, fmt.Errorf("malformed MIME header: missing colon: %q", kv)
 			}
 		}
 		b.eof = true

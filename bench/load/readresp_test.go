@@ -10,12 +10,87 @@ import (
 	"testing/iotest"
 )
 
+// nextResponse follows every input so that a reader that consumes too much
+// or too little of a response shows in where the next one starts.
+const nextResponse = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+// readResult is everything a caller of a response reader can observe.
+type readResult struct {
+	Status, Proto          string
+	StatusCode             int
+	Header                 http.Header
+	ContentLength          int64
+	TransferEncoding       []string
+	Close                  bool
+	Body                   string
+	Err, BodyErr, NextResp string
+}
+
+// readWith reads raw (then nextResponse) with f, whole or one byte at a
+// time, and reports what a caller would see.
+func readWith(raw string, oneByte bool, f func(*bufio.Reader, *http.Request) (*http.Response, error)) readResult {
+	var r io.Reader = strings.NewReader(raw + nextResponse)
+	if oneByte {
+		r = iotest.OneByteReader(r)
+	}
+	br := bufio.NewReaderSize(r, 1<<10)
+	req, _ := http.NewRequest("POST", "http://h/v1/chat/completions", nil)
+	resp, err := f(br, req)
+	if err != nil {
+		return readResult{Err: err.Error()}
+	}
+	b, berr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	res := readResult{Status: resp.Status, Proto: resp.Proto, StatusCode: resp.StatusCode, Header: resp.Header,
+		ContentLength: resp.ContentLength, TransferEncoding: resp.TransferEncoding, Close: resp.Close, Body: string(b)}
+	if berr != nil {
+		res.BodyErr = berr.Error()
+	}
+	if nr, err := http.ReadResponse(br, req); err == nil {
+		nb, _ := io.ReadAll(nr.Body)
+		res.NextResp = nr.Status + " " + string(nb)
+	}
+	return res
+}
+
+// FuzzReadResponse checks the lean response reader against
+// http.ReadResponse on arbitrary bytes: the same status, header, framing,
+// body, errors and next response, whether it parsed the head or handed it
+// over.
+func FuzzReadResponse(f *testing.F) {
+	for _, s := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"choices\":[]}",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nX-T: 1\r\n\r\n",
+		"HTTP/1.1 429\r\nContent-Length: 5\r\n\r\nslow!",
+		"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nContent-Length: 002\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nX-A : 1\r\nContent-Length: 2\r\n\r\n{}",
+	} {
+		f.Add(s)
+	}
+	// Errors must happen in the same places, but their wording may differ
+	// (textproto has a dozen messages for a malformed header line).
+	same := func(a, b *string) {
+		if *a != "" && *b != "" {
+			*a, *b = "error", "error"
+		}
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		want := readWith(raw, false, http.ReadResponse)
+		got := readWith(raw, false, readResponse)
+		same(&got.Err, &want.Err)
+		same(&got.BodyErr, &want.BodyErr)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got %+v\nwant %+v", raw, got, want)
+		}
+	})
+}
+
 // TestReadResponseMatchesReadResponse: the lean transport's response
 // reader gives what http.ReadResponse gives — status, header, framing,
 // body bytes and error, and where the next response starts — whether it
 // parses the head itself or hands it over.
 func TestReadResponseMatchesReadResponse(t *testing.T) {
-	const next = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 	tests := []struct {
 		name string
 		raw  string
@@ -47,44 +122,10 @@ func TestReadResponseMatchesReadResponse(t *testing.T) {
 		{"truncated head", "HTTP/1.1 200 OK\r\nContent-Le", false},
 		{"empty", "", false},
 	}
-	type result struct {
-		Status, Proto          string
-		StatusCode             int
-		Header                 http.Header
-		ContentLength          int64
-		TransferEncoding       []string
-		Close                  bool
-		Body                   string
-		Err, BodyErr, NextResp string
-	}
-	read := func(raw string, oneByte bool, f func(*bufio.Reader, *http.Request) (*http.Response, error)) result {
-		var r io.Reader = strings.NewReader(raw + next)
-		if oneByte {
-			r = iotest.OneByteReader(r)
-		}
-		br := bufio.NewReaderSize(r, 1<<10)
-		req, _ := http.NewRequest("POST", "http://h/v1/chat/completions", nil)
-		resp, err := f(br, req)
-		if err != nil {
-			return result{Err: err.Error()}
-		}
-		b, berr := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		res := result{Status: resp.Status, Proto: resp.Proto, StatusCode: resp.StatusCode, Header: resp.Header,
-			ContentLength: resp.ContentLength, TransferEncoding: resp.TransferEncoding, Close: resp.Close, Body: string(b)}
-		if berr != nil {
-			res.BodyErr = berr.Error()
-		}
-		if nr, err := http.ReadResponse(br, req); err == nil {
-			nb, _ := io.ReadAll(nr.Body)
-			res.NextResp = nr.Status + " " + string(nb)
-		}
-		return res
-	}
 	for _, tt := range tests {
-		want := read(tt.raw, false, http.ReadResponse)
+		want := readWith(tt.raw, false, http.ReadResponse)
 		for _, oneByte := range []bool{false, true} {
-			if got := read(tt.raw, oneByte, readResponse); !reflect.DeepEqual(got, want) {
+			if got := readWith(tt.raw, oneByte, readResponse); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s (one byte at a time %v):\n got %+v\nwant %+v", tt.name, oneByte, got, want)
 			}
 		}
