@@ -188,13 +188,15 @@ func startSimProcess(ctx context.Context, argv []string, pace baseline.Pace, tok
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("selftest sim: start %s: %w", argv[0], err)
 	}
+	// Read from the start, so that a child that dies at once is seen
+	// (readDone) rather than waited out.
+	urlc := make(chan string, 1)
+	go p.read(stdout, obs, urlc)
 	cfg, _ := json.Marshal(selftestSimConfig{TTFTNs: int64(pace.TTFT), PerTokenNs: int64(pace.PerToken), Tokens: tokens})
 	if _, err := stdin.Write(append(cfg, '\n')); err != nil {
 		p.close()
 		return nil, p.failure("write configuration", err)
 	}
-	urlc := make(chan string, 1)
-	go p.read(stdout, obs, urlc)
 	select {
 	case p.url = <-urlc:
 		return p, nil

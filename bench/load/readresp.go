@@ -22,6 +22,19 @@ import (
 // values. Anything else goes to http.ReadResponse untouched: the head is
 // only peeked at until it is known to be plain.
 func readResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	for {
+		resp, err := readOneResponse(br, req)
+		// An interim response (100 Continue, 103 Early Hints) has no body
+		// and the final one follows it: skip it, as net/http does, or the
+		// final answer would be read as the next request's.
+		if err != nil || resp.StatusCode < 100 || resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			return resp, err
+		}
+	}
+}
+
+// readOneResponse reads one response head, interim or final.
+func readOneResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
 	// Wait for the first bytes as http.ReadResponse would, with its error.
 	if _, err := br.Peek(1); err != nil {
 		if err == io.EOF {

@@ -50,6 +50,35 @@ type leanConn struct {
 	net.Conn
 	br *bufio.Reader
 	bw *bufio.Writer
+	// raw peeks at the socket without Go's poller (see alive); nil when
+	// the connection has no file descriptor.
+	raw syscall.RawConn
+}
+
+// alive reports whether a kept connection can carry another request: the
+// server has not closed or reset it, and it holds no stray bytes. net/http
+// learns this from a reader goroutine per idle connection; the lean
+// transport has none, so it asks the kernel, without blocking, just before
+// reuse. A connection the server closes after this check fails its
+// request (as net/http's would: a POST that was written is not sent again).
+func (c *leanConn) alive() bool {
+	if c.br.Buffered() > 0 {
+		return false
+	}
+	if c.raw == nil {
+		return true
+	}
+	var buf [1]byte
+	var rerr error
+	if err := c.raw.Read(func(fd uintptr) bool {
+		_, _, rerr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return true
+	}); err != nil {
+		return false
+	}
+	// Only EAGAIN means idle and open: no error is a FIN (0 bytes) or a
+	// stray byte, and any other error a reset or worse.
+	return errors.Is(rerr, syscall.EAGAIN)
 }
 
 func newLeanTransport(maxIdle int) *leanTransport {
@@ -64,19 +93,30 @@ var _ trace.DirectTransport = (*leanTransport)(nil)
 func (*leanTransport) Direct() {}
 
 func (t *leanTransport) get(ctx context.Context, addr string, fresh bool) (*leanConn, bool, error) {
-	t.mu.Lock()
-	if l := t.idle[addr]; len(l) > 0 && !fresh {
+	for !fresh {
+		t.mu.Lock()
+		l := t.idle[addr]
+		if len(l) == 0 {
+			t.mu.Unlock()
+			break
+		}
 		c := l[len(l)-1]
 		t.idle[addr] = l[:len(l)-1]
 		t.mu.Unlock()
-		return c, true, nil
+		if c.alive() {
+			return c, true, nil
+		}
+		c.Close()
 	}
-	t.mu.Unlock()
 	nc, err := t.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, false, err
 	}
-	return &leanConn{Conn: nc, br: bufio.NewReaderSize(nc, t.bufBytes), bw: bufio.NewWriterSize(nc, t.bufBytes)}, false, nil
+	c := &leanConn{Conn: nc, br: bufio.NewReaderSize(nc, t.bufBytes), bw: bufio.NewWriterSize(nc, t.bufBytes)}
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
+	return c, false, nil
 }
 
 // hostAddr is the host:port a plain-http URL's requests go to.
@@ -155,10 +195,14 @@ func (t *leanTransport) CloseIdleConnections() {
 	}
 }
 
-// RoundTrip sends req on a kept or new connection. A kept connection the
-// server closed meanwhile fails on first use; the request is then retried
-// once on a newly dialled connection (nothing was answered, and chat requests carry
-// their body as bytes, so it can be sent again).
+// RoundTrip sends req on a kept or new connection. A kept connection found
+// dead before use is dropped (get). One that fails while the request is
+// being written is retried once on a newly dialled connection: the server
+// had gone before it could read the request, and chat requests carry
+// their body as bytes, so it can be sent again. A failure after the request
+// was written is the request's error, never a retry, or a target that took
+// the request and then dropped the connection would see it twice and the
+// failure would not be counted.
 func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {
 		return nil, fmt.Errorf("lean transport: scheme %q not supported", req.URL.Scheme)
@@ -174,6 +218,11 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		c.Close()
+		var we *writeError
+		if !errors.As(err, &we) {
+			return nil, err
+		}
+		err = we.err
 		if !reused || attempt > 0 || !staleConn(err) || req.Context().Err() != nil || (req.Body != nil && req.GetBody == nil) {
 			return nil, err
 		}
@@ -192,11 +241,11 @@ func (t *leanTransport) exchange(req *http.Request, addr string, c *leanConn) (*
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	if err := writeRequest(c.bw, req); err != nil {
 		stop()
-		return nil, ctxErr(ctx, err)
+		return nil, &writeError{ctxErr(ctx, err)}
 	}
 	if err := c.bw.Flush(); err != nil {
 		stop()
-		return nil, ctxErr(ctx, err)
+		return nil, &writeError{ctxErr(ctx, err)}
 	}
 	if ct := httptrace.ContextClientTrace(ctx); ct != nil && ct.WroteRequest != nil {
 		ct.WroteRequest(httptrace.WroteRequestInfo{})
@@ -206,9 +255,18 @@ func (t *leanTransport) exchange(req *http.Request, addr string, c *leanConn) (*
 		stop()
 		return nil, ctxErr(ctx, err)
 	}
-	resp.Body = &leanBody{rc: resp.Body, t: t, addr: addr, c: c, stop: stop, ctx: ctx, keep: !resp.Close && !req.Close}
+	// 101 hands the connection to another protocol: never reuse it.
+	resp.Body = &leanBody{rc: resp.Body, t: t, addr: addr, c: c, stop: stop, ctx: ctx,
+		keep: !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols}
 	return resp, nil
 }
+
+// writeError marks a failure while the request was being written: the
+// only kind RoundTrip may retry.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
 
 // writeRequest writes req as Request.Write does, without its
 // allocations (a transfer writer, a header sorter, formatted lines: a
@@ -357,6 +415,15 @@ func (b *leanBody) Close() error {
 		return nil
 	}
 	b.done = true
+	if !b.eof {
+		// Closed early: close the connection first, or a body from
+		// http.ReadResponse would read the rest of the answer (a whole
+		// stream) before its Close returns.
+		b.stop()
+		b.c.Close()
+		b.rc.Close()
+		return nil
+	}
 	err := b.rc.Close()
 	// stop reports false when the context already ended and closed the
 	// connection.

@@ -118,7 +118,13 @@ func (p *fastParser) parseCompletion(data []byte, comp *wire.Completion) bool {
 		case "usage":
 			return once(5) && p.usage(comp)
 		case "metadata":
-			return p.skip(0)
+			// Skipped, but only an object or null: encoding/json
+			// refuses anything else for a map, and the answer is then
+			// bad JSON, which the fast path must not turn into a pass.
+			if p.null() {
+				return true
+			}
+			return p.i < len(p.b) && p.b[p.i] == '{' && p.skip(0)
 		}
 		return skippable(k) && p.skip(0)
 	})

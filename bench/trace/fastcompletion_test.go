@@ -49,7 +49,11 @@ func TestFastCompletionMatchesEncodingJSON(t *testing.T) {
 		{"tool calls with index", `{"choices":[{"message":{"tool_calls":[{"index":0,"id":"a","function":{"name":"f"}},{"index":1,"id":"b","type":null,"function":null,"extra":[1]}]}}]}`, true},
 		{"empty tool calls", `{"choices":[{"message":{"tool_calls":[],"artifacts":[]}}]}`, true},
 		{"artifacts", `{"choices":[{"message":{"content":"Y","artifacts":[{"id":"a1","type":"image","mime_type":"image/png","display_name":"chart.png","url":"data:image/png;base64,iVBORw0KGgo=","size_bytes":1234,"sha256":"ab","created_at":"2026-11-23T00:00:00Z","ttl_seconds":60,"data":"AA=="}]}}]}`, true},
+		{"null metadata", `{"choices":[],"metadata":null}`, true},
 		// Everything below falls back to encoding/json.
+		// A metadata that is no object: encoding/json refuses it (bad JSON), so must the fast path.
+		{"string metadata", `{"choices":[{"message":{"content":"hi"}}],"metadata":"oops"}`, false},
+		{"array metadata", `{"choices":[],"metadata":[1]}`, false},
 		{"null tool call", `{"choices":[{"message":{"tool_calls":[null]}}]}`, false},
 		{"tool call cased key", `{"choices":[{"message":{"tool_calls":[{"ID":"x"}]}}]}`, false},
 		{"float size", `{"choices":[{"message":{"artifacts":[{"size_bytes":1.5}]}}]}`, false},
