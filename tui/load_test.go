@@ -373,3 +373,27 @@ func TestLoadScreensFit(t *testing.T) {
 		t.Errorf("stacked charts at 59x60:\n%s", v)
 	}
 }
+
+// TestLoadTickOfEarlierRunDropped: a tick still in flight from a run the
+// user left (esc, then a new run within one tick) must not start a second
+// tick chain on the new run.
+func TestLoadTickOfEarlierRunDropped(t *testing.T) {
+	sh := &shared{o: Options{Tick: time.Second, Now: time.Now}}
+	l := newLoadLive(sh, load.Options{Profile: "closed:c=1"})
+	l.ar = &activeLoad{}
+	tests := []struct {
+		name string
+		run  *activeLoad
+		want bool // a next tick is scheduled
+	}{
+		// The current run's tick schedules the next one.
+		{"current run", l.ar, true},
+		// An earlier run's tick is dropped.
+		{"earlier run", &activeLoad{}, false},
+	}
+	for _, tt := range tests {
+		if got := l.update(loadTickMsg{run: tt.run}) != nil; got != tt.want {
+			t.Errorf("%s: next tick scheduled = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -54,7 +54,8 @@ func (l *loadLiveModel) tick() tea.Cmd {
 	if l.sh.o.Tick < 0 {
 		return nil
 	}
-	return tea.Tick(l.sh.o.Tick, func(t time.Time) tea.Msg { return loadTickMsg(t) })
+	ar := l.ar
+	return tea.Tick(l.sh.o.Tick, func(time.Time) tea.Msg { return loadTickMsg{run: ar} })
 }
 
 func (l *loadLiveModel) running() bool { return l.ar != nil && !l.finished }
@@ -93,7 +94,7 @@ func (l *loadLiveModel) update(msg tea.Msg) tea.Cmd {
 		l.snap = l.opts.Live.Snapshot()
 		return l.ar.next()
 	case loadTickMsg:
-		if l.finished {
+		if l.finished || msg.run != l.ar {
 			return nil
 		}
 		l.now = l.sh.o.Now()

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -25,8 +24,10 @@ type (
 	}
 	// loadClosedMsg says the event channel is drained.
 	loadClosedMsg struct{}
-	// loadTickMsg refreshes the live counters and the step's progress.
-	loadTickMsg time.Time
+	// loadTickMsg refreshes the live counters and the step's progress of
+	// run; a tick of an earlier run (esc and a new run within one tick)
+	// is dropped, or the new run would get two tick chains.
+	loadTickMsg struct{ run *activeLoad }
 	// loadReportMsg carries a finished report read from a file.
 	loadReportMsg struct {
 		rep *load.Report
