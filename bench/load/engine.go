@@ -76,6 +76,7 @@ type Engine struct {
 	live        *Live
 	bufSize     int
 	headroom    time.Duration
+	onStart     func(idx int)
 	inflight    atomic.Int64
 	peak        atomic.Int64
 	// latSum and latN add up the latency of answered requests (probes
@@ -129,6 +130,12 @@ func WithSeed(s uint64) Option { return func(e *Engine) { e.seed = s } }
 // fresh goroutine's stack growth, the extra cost that turned a hiccup
 // into a lasting lag at high rates. Negative turns prestarting off.
 func WithPrestart(headroom time.Duration) Option { return func(e *Engine) { e.headroom = headroom } }
+
+// WithStepStarted calls f when a step's clock starts, after its prestart
+// (the latency probe and the pre-dial can take seconds): a step's wall
+// time, CPU share and progress count from there. f runs on the engine's
+// goroutine before the step's first record is sent.
+func WithStepStarted(f func(idx int)) Option { return func(e *Engine) { e.onStart = f } }
 
 // WithLive updates live metrics (for --prometheus) as requests finish.
 func WithLive(l *Live) Option { return func(e *Engine) { e.live = l } }
@@ -184,13 +191,21 @@ func (e *Engine) Run(ctx context.Context, idx int, s Step, d time.Duration, w *W
 		defer close(sent)
 		if s.Open() {
 			ol := e.newOpenLoop(ctx, idx, s, end, w, sent)
+			e.started(idx)
 			ol.start = time.Now()
 			ol.run()
 		} else {
+			e.started(idx)
 			e.closed(ctx, idx, s, time.Now(), end, w, sent)
 		}
 	}()
 	return out
+}
+
+func (e *Engine) started(idx int) {
+	if e.onStart != nil {
+		e.onStart(idx)
+	}
 }
 
 // closed keeps s.Concurrency requests in flight: each worker sends its

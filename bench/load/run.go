@@ -108,8 +108,9 @@ type Options struct {
 	Logger  *slog.Logger
 	// OnStep is called after each step with its summary.
 	OnStep func(StepSummary)
-	// OnStepStart is called before each step is sent, with its index and
-	// load; a screen uses it to time the step's progress.
+	// OnStepStart is called when each step's clock starts (after an
+	// open-loop step's prestart), with its index and load; a screen uses
+	// it to time the step's progress. It runs on the engine's goroutine.
 	OnStepStart func(index int, s Step)
 	// Live receives the live counters; nil means a fresh one. A caller
 	// passes its own to read Snapshot while the run goes (the TUI).
@@ -359,8 +360,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		defer tw.Close()
 	}
+	// A step's wall time and CPU share count from its clock's start, not
+	// from its prestart (set on the engine's goroutine before the step's
+	// first record; read after its channel closed).
+	var cpu0 float64
+	var wall0 time.Time
 	opts := []Option{WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
-		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(live)}
+		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(live),
+		WithStepStarted(func(i int) {
+			cpu0, wall0 = cpuTime(), time.Now()
+			if o.OnStepStart != nil {
+				o.OnStepStart(i, steps[i])
+			}
+		})}
 	if o.PrestartHeadroom != 0 {
 		opts = append(opts, WithPrestart(o.PrestartHeadroom))
 	}
@@ -381,10 +393,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			break
 		}
 		log.Info("load step", "step", i, "load", s.Label(), "duration", o.Duration)
-		if o.OnStepStart != nil {
-			o.OnStepStart(i, s)
-		}
-		cpu0, wall0 := cpuTime(), time.Now()
+		cpu0, wall0 = cpuTime(), time.Now() // until the engine says the step started
 		acc := NewStepAccumulator(i, s, o.Budgets, o.KeepTraces)
 		for r := range eng.Run(ctx, i, s, o.Duration, w) {
 			acc.Add(&r)

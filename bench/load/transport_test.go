@@ -124,7 +124,12 @@ func TestOpenLoopPrestart(t *testing.T) {
 	client := &trace.Client{BaseURL: srv.URL + "/v1", HTTP: &http.Client{Transport: newLeanTransport(256)}}
 	defer client.HTTP.CloseIdleConnections()
 	w := &Workload{Tasks: Synthetic(10, 1).Tasks, Model: "m", Stream: true}
-	e := New(client, WithPrestart(50*time.Millisecond), WithMaxInflight(100), WithMaxRequests(80))
+	// What was set up when the step's clock started: all of it, or the
+	// step's wall time and CPU share would count the setup.
+	var e *Engine
+	var atStart Prestart
+	e = New(client, WithPrestart(50*time.Millisecond), WithMaxInflight(100), WithMaxRequests(80),
+		WithStepStarted(func(int) { atStart = e.Prestarted() }))
 	step := Step{Kind: KindConstant, Rate: 1000}
 	for i := range 2 {
 		n := 0
@@ -146,6 +151,9 @@ func TestOpenLoopPrestart(t *testing.T) {
 		}
 		if wantProbes := []int{3, 0}[i]; p.Probes != wantProbes {
 			t.Errorf("step %d: %d probes, want %d", i, p.Probes, wantProbes)
+		}
+		if atStart != p {
+			t.Errorf("step %d: at the clock's start the prestart was %+v, want all of it (%+v)", i, atStart, p)
 		}
 	}
 	// The first step dialled its connections ahead; the second found
