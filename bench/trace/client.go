@@ -284,12 +284,59 @@ func (c *Client) readBody(ctx, rctx context.Context, cancel context.CancelCauseF
 		return t
 	}
 	mt, _, _ := mime.ParseMediaType(t.ContentType)
-	if mt != "text/event-stream" && (mt == "application/json" || !stream) {
-		// A server that ignores stream:true and answers with one JSON body is
-		// still scored on its answer; the content_type violation records it.
+	switch {
+	case mt == "text/event-stream":
+		t.Framing = FramingSSE
+		return c.readStream(ctx, rctx, cancel, t, r, now, ttft)
+	case mt == "application/json" && !stream:
+		t.Framing = FramingJSON
 		return c.readCompletion(ctx, rctx, t, r, now, ttft)
 	}
-	return c.readStream(ctx, rctx, cancel, t, r, now, ttft)
+	// The header is not the one asked for (or none): what the body is
+	// decides how it is read. An SSE body under application/json is
+	// measured as the stream it is (content_type is its only violation);
+	// a server that ignores stream:true and answers with one JSON body is
+	// still scored on its answer.
+	sse, r, err := sniffSSE(r)
+	if err != nil && !errors.Is(err, io.EOF) {
+		class, msg := classify(ctx, rctx, err, false)
+		t.Err = &Error{Class: class, Message: msg}
+		t.EndNs = int64(now().Sub(t.Start))
+		return t
+	}
+	if sse {
+		t.Framing = FramingSSE
+		return c.readStream(ctx, rctx, cancel, t, r, now, ttft)
+	}
+	t.Framing = FramingJSON
+	return c.readCompletion(ctx, rctx, t, r, now, ttft)
+}
+
+// sniffSSE reads until the body's first significant byte is known and
+// reports whether the body is an event stream (it starts with a field
+// name or a comment rather than a JSON value). The bytes it read are
+// handed back in front of the rest of the body.
+func sniffSSE(r io.Reader) (bool, io.Reader, error) {
+	var head []byte
+	buf := make([]byte, 512)
+	for empty := 0; len(head) < 64<<10; {
+		n, err := r.Read(buf)
+		head = append(head, buf[:n]...)
+		rest := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF")), " \t\r\n")
+		if len(rest) > 0 {
+			sse := rest[0] != '{' && rest[0] != '['
+			return sse, io.MultiReader(bytes.NewReader(head), r), nil
+		}
+		if err != nil {
+			return false, io.MultiReader(bytes.NewReader(head), r), err
+		}
+		if n == 0 {
+			if empty++; empty >= 100 {
+				return false, bytes.NewReader(head), io.ErrNoProgress
+			}
+		}
+	}
+	return false, bytes.NewReader(head), nil
 }
 
 type completionBuf struct {
@@ -351,7 +398,7 @@ func (c *Client) readCompletion(ctx, rctx context.Context, t *Trace, r io.Reader
 	}
 	if len(comp.Choices) > 0 {
 		m := comp.Choices[0].Message
-		t.Content, t.Reasoning = m.Content, m.ReasoningContent
+		t.Content, t.Reasoning = m.Content, m.ReasoningText()
 		t.Artifacts = append(t.Artifacts, m.Artifacts...)
 		t.FinishReason = comp.Choices[0].FinishReason
 		for _, tc := range m.ToolCalls {
@@ -517,8 +564,8 @@ func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, strin
 			t.JanusEvents = append(t.JanusEvents, d.Janus.Event)
 			kind = KindJanus
 		}
-		if d.ReasoningContent != "" {
-			kind, text, span = KindReasoning, "", acc.add(true, []byte(d.ReasoningContent))
+		if r := d.ReasoningText(); r != "" {
+			kind, text, span = KindReasoning, "", acc.add(true, []byte(r))
 		}
 		if d.Content != "" {
 			kind, text, span = KindContent, "", acc.add(false, []byte(d.Content))

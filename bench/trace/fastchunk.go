@@ -1,15 +1,17 @@
 package trace
 
 import (
+	"strings"
 	"unicode/utf8"
 )
 
 // The fast path decodes the common chunk shape — id, object, created,
-// model, system_fingerprint, and at most one choice whose delta carries
-// role, content, reasoning_content or refusal — without allocating. Any
-// other shape (usage, tool calls, errors, artifacts, janus events,
-// unknown or differently-cased keys, duplicate text keys, surrogate
-// escapes, invalid UTF-8, malformed JSON) makes it give up, and apply then
+// model, keys of no interest (skipped after a syntax check), and at most
+// one choice whose delta carries role, content, reasoning_content,
+// reasoning or refusal — without allocating. Any other shape (usage, tool
+// calls, errors, artifacts, janus events, keys that differ from a field's
+// name only in case, non-ASCII keys, duplicate text keys, surrogate
+// escapes, invalid UTF-8, deep nesting, malformed JSON) makes it give up, and apply then
 // decodes the chunk with encoding/json exactly as before; so the result is
 // identical either way, only cheaper for the chunks that carry tokens.
 
@@ -221,26 +223,67 @@ func (p *fastParser) object(field func(key []byte) bool) bool {
 	}
 }
 
+// chunkKeys are wire.Chunk's, StreamChoice's and Delta's JSON names: an
+// unknown key that matches one of them case-insensitively would be
+// decoded into that field by encoding/json, so the fast path gives up on
+// it rather than skip it.
+var chunkKeys = []string{"id", "object", "created", "model", "choices", "usage", "artifacts", "error", "metadata",
+	"index", "delta", "finish_reason",
+	"role", "content", "reasoning_content", "reasoning", "tool_calls", "refusal", "janus"}
+
+// skippableChunk reports whether an unknown chunk key may be skipped:
+// ASCII (encoding/json folds a few non-ASCII letters onto ASCII ones), and
+// no case-insensitive match of a field name.
+func skippableChunk(k []byte) bool {
+	for _, c := range k {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	for _, f := range chunkKeys {
+		if len(f) == len(k) && strings.EqualFold(string(k), f) {
+			return false
+		}
+	}
+	return true
+}
+
 // parseFast decodes data into c, or reports false when the chunk is not of
-// the shape the fast path handles (or not valid JSON).
+// the shape the fast path handles (or not valid JSON). Keys wire.Chunk
+// does not have (service_tier, system_fingerprint, obfuscation, x_groq,
+// provider, prompt_filter_results, stop_reason, logprobs, …) are checked
+// for validity and skipped, as encoding/json skips them.
 func (p *fastParser) parseFast(data []byte, c *fastChunk) bool {
 	*c = fastChunk{}
 	p.b, p.i, p.scratch = data, 0, p.scratch[:0]
 	var seenChoices bool
 	ok := p.object(func(k []byte) bool {
 		switch string(k) {
-		case "id", "object", "system_fingerprint":
+		case "id", "object":
 			_, _, ok := p.strOrNull()
 			return ok
 		case "created":
+			if p.null() {
+				return true
+			}
 			_, ok := p.integer()
 			return ok
 		case "model":
-			s, ok := p.str()
-			c.model, c.modelSet = s, true
+			s, set, ok := p.strOrNull()
+			if set {
+				c.model, c.modelSet = s, true
+			}
 			return ok
-		case "usage":
+		case "usage", "error", "artifacts":
 			return p.null()
+		case "metadata":
+			// Not kept, but only an object or null: encoding/json
+			// refuses anything else for a map.
+			if p.null() {
+				return true
+			}
+			p.ws()
+			return p.i < len(p.b) && p.b[p.i] == '{' && p.skip(0)
 		case "choices":
 			if seenChoices {
 				return false
@@ -248,7 +291,7 @@ func (p *fastParser) parseFast(data []byte, c *fastChunk) bool {
 			seenChoices = true
 			return p.choices(c)
 		}
-		return false
+		return skippableChunk(k) && p.skip(0)
 	})
 	if !ok {
 		return false
@@ -258,44 +301,42 @@ func (p *fastParser) parseFast(data []byte, c *fastChunk) bool {
 }
 
 func (p *fastParser) choices(c *fastChunk) bool {
+	if p.null() {
+		return true
+	}
 	if !p.eat('[') {
 		return false
 	}
 	if p.eat(']') {
 		return true
 	}
-	var seen [4]bool // index, delta, finish_reason, logprobs
+	var seen [3]bool // index, delta, finish_reason
 	ok := p.object(func(k []byte) bool {
+		slot := -1
 		switch string(k) {
 		case "index":
-			if seen[0] {
-				return false
-			}
-			seen[0] = true
+			slot = 0
+		case "delta":
+			slot = 1
+		case "finish_reason":
+			slot = 2
+		default:
+			return skippableChunk(k) && p.skip(0)
+		}
+		if seen[slot] {
+			return false
+		}
+		seen[slot] = true
+		switch slot {
+		case 0:
 			v, ok := p.integer()
 			return ok && v == 0
-		case "delta":
-			if seen[1] {
-				return false
-			}
-			seen[1] = true
-			return p.delta(c)
-		case "finish_reason":
-			if seen[2] {
-				return false
-			}
-			seen[2] = true
-			s, set, ok := p.strOrNull()
-			c.finish, c.finishSet = s, set
-			return ok
-		case "logprobs":
-			if seen[3] {
-				return false
-			}
-			seen[3] = true
-			return p.null()
+		case 1:
+			return p.null() || p.delta(c)
 		}
-		return false
+		s, set, ok := p.strOrNull()
+		c.finish, c.finishSet = s, set
+		return ok
 	})
 	// Exactly one choice, index 0 (a missing index means 0 too).
 	c.hasChoice0 = true
@@ -303,8 +344,9 @@ func (p *fastParser) choices(c *fastChunk) bool {
 }
 
 func (p *fastParser) delta(c *fastChunk) bool {
-	var seen [4]bool
-	return p.object(func(k []byte) bool {
+	var seen [6]bool
+	var rc, r []byte
+	ok := p.object(func(k []byte) bool {
 		var slot int
 		switch string(k) {
 		case "role":
@@ -315,20 +357,36 @@ func (p *fastParser) delta(c *fastChunk) bool {
 			slot = 2
 		case "refusal":
 			slot = 3
+		case "reasoning":
+			slot = 4
+		case "tool_calls":
+			slot = 5
 		default:
-			return false
+			return skippableChunk(k) && p.skip(0)
 		}
 		if seen[slot] {
 			return false
 		}
 		seen[slot] = true
+		if slot == 5 {
+			return p.null() // a tool call goes the slow way
+		}
 		s, _, ok := p.strOrNull()
 		switch slot {
 		case 1:
 			c.content = s
 		case 2:
-			c.reasoning = s
+			rc = s
+		case 4:
+			r = s
 		}
 		return ok
 	})
+	// As wire.Delta.ReasoningText: reasoning_content wins, reasoning
+	// (OpenRouter, Groq, Ollama, newer vLLM) stands in when it is empty.
+	c.reasoning = rc
+	if len(rc) == 0 {
+		c.reasoning = r
+	}
+	return ok
 }

@@ -29,7 +29,8 @@ import (
 // would be decoded into that field by encoding/json, so the fast path
 // gives up on it rather than skip it.
 var completionKeys = []string{"id", "object", "created", "model", "choices", "usage", "metadata",
-	"index", "message", "finish_reason", "role", "content", "reasoning_content", "tool_calls", "artifacts",
+	"index", "message", "finish_reason", "role", "content", "reasoning_content", "reasoning", "tool_calls", "artifacts",
+	"completion_tokens_details",
 	"prompt_tokens", "completion_tokens", "total_tokens", "reasoning_tokens", "cost_usd", "sandbox_seconds",
 	"type", "function", "name", "arguments", "mime_type", "display_name", "url", "size_bytes", "sha256",
 	"created_at", "ttl_seconds"}
@@ -189,10 +190,12 @@ func (p *fastParser) message(m *wire.Message) bool {
 	if p.null() {
 		return true
 	}
-	var seen [5]bool
+	var seen [6]bool
 	return p.object(func(k []byte) bool {
 		slot := -1
 		switch string(k) {
+		case "reasoning":
+			slot = 5
 		case "role":
 			slot = 0
 		case "content":
@@ -229,6 +232,8 @@ func (p *fastParser) message(m *wire.Message) bool {
 				m.Content = string(s)
 			case 2:
 				m.ReasoningContent = string(s)
+			case 5:
+				m.Reasoning = string(s)
 			}
 		}
 		return ok
@@ -240,7 +245,7 @@ func (p *fastParser) usage(comp *wire.Completion) bool {
 		return true
 	}
 	u := &wire.Usage{}
-	var seen [6]bool
+	var seen [7]bool
 	ok := p.object(func(k []byte) bool {
 		slot := -1
 		switch string(k) {
@@ -256,6 +261,8 @@ func (p *fastParser) usage(comp *wire.Completion) bool {
 			slot = 4
 		case "sandbox_seconds":
 			slot = 5
+		case "completion_tokens_details":
+			slot = 6
 		default:
 			return skippable(k) && p.skip(0)
 		}
@@ -265,6 +272,9 @@ func (p *fastParser) usage(comp *wire.Completion) bool {
 		seen[slot] = true
 		if p.null() {
 			return true
+		}
+		if slot == 6 {
+			return p.tokenDetails(u)
 		}
 		if slot >= 4 {
 			f, ok := p.float()
@@ -289,6 +299,29 @@ func (p *fastParser) usage(comp *wire.Completion) bool {
 		return ok
 	})
 	comp.Usage = u
+	return ok
+}
+
+// tokenDetails decodes completion_tokens_details (its reasoning_tokens).
+func (p *fastParser) tokenDetails(u *wire.Usage) bool {
+	d := &wire.CompletionTokensDetails{}
+	seen := false
+	ok := p.object(func(k []byte) bool {
+		if string(k) != "reasoning_tokens" {
+			return skippable(k) && p.skip(0)
+		}
+		if seen {
+			return false
+		}
+		seen = true
+		if p.null() {
+			return true
+		}
+		v, ok := p.integer()
+		d.ReasoningTokens = int(v)
+		return ok
+	})
+	u.CompletionTokensDetails = d
 	return ok
 }
 

@@ -3,6 +3,7 @@ package trace
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/janus-bench/janus/internal/tokens"
 )
@@ -27,6 +28,9 @@ type Metrics struct {
 	MaxTokenGapMs            *float64 `json:"max_token_gap_ms,omitempty"`
 	Keepalives               int      `json:"keepalives"`
 	Events                   int      `json:"events"`
+	// UsageCheck shows how reported_completion_tokens was reconciled
+	// with output_tokens (usage_mismatch); nil without usage.
+	UsageCheck *UsageCheck `json:"usage_check,omitempty"`
 	// ITLs are the individual inter-token gaps; the report aggregates all
 	// of them, not only each request's mean.
 	ITLs []float64 `json:"-"`
@@ -80,6 +84,7 @@ func ComputeMetrics(t *Trace) Metrics {
 	if t.Usage != nil {
 		n := t.Usage.CompletionTokens
 		m.ReportedCompletionTokens = &n
+		m.UsageCheck = reconcile(t, m.OutputTokens)
 	}
 
 	// Sized up front: growing it by appends was a tenth of a short
@@ -146,6 +151,66 @@ func ComputeMetrics(t *Trace) Metrics {
 	return m
 }
 
+// ToolCallFramingTokens is the usage allowance per tool call: providers
+// bill the call's framing (its id, type, the JSON wrapper around name and
+// arguments, the model's tool-call tokens) on top of the name and
+// arguments janus counts. OpenAI bills about 17 tokens for a small
+// get_weather call whose name and arguments count 8 in cl100k_base; a
+// Hermes-style <tool_call>{"name": …, "arguments": …}</tool_call> adds
+// about 14.
+const ToolCallFramingTokens = 16
+
+// UsageCheck is the reconciliation of usage.completion_tokens with the
+// tokens janus counted (docs/METRICS.md, usage_mismatch).
+type UsageCheck struct {
+	// Counted is output_tokens: cl100k_base over the streamed reasoning,
+	// content and tool-call names and arguments.
+	Counted int `json:"counted"`
+	// Reported is usage.completion_tokens.
+	Reported int `json:"reported"`
+	// HiddenReasoning is the reasoning the usage bills
+	// (completion_tokens_details.reasoning_tokens) when none was
+	// streamed: it is subtracted from Reported before comparing.
+	HiddenReasoning int `json:"hidden_reasoning,omitempty"`
+	// ToolAllowance is ToolCallFramingTokens per tool call: reporting up
+	// to this much more than counted is not over-reporting.
+	ToolAllowance int `json:"tool_allowance,omitempty"`
+	// Tolerance is the tokenizer tolerance, either way: max(3, 10% of
+	// Counted), since providers count with their own tokenizer.
+	Tolerance float64 `json:"tolerance"`
+}
+
+// reconcile builds the usage check of a trace with usage.
+func reconcile(t *Trace, counted int) *UsageCheck {
+	u := &UsageCheck{Counted: counted, Reported: t.Usage.CompletionTokens,
+		ToolAllowance: ToolCallFramingTokens * len(t.ToolCalls), Tolerance: math.Max(3, 0.10*float64(counted))}
+	if t.Reasoning == "" {
+		u.HiddenReasoning = t.Usage.HiddenReasoningTokens()
+	}
+	return u
+}
+
+// mismatch explains a usage that fails the check, or returns "".
+// Under-reporting (the direction that makes an answer look cheaper) is
+// held to the tokenizer tolerance alone; over-reporting gets the tool
+// framing allowance on top.
+func (u *UsageCheck) mismatch() string {
+	billed := u.Reported - u.HiddenReasoning
+	hidden := ""
+	if u.HiddenReasoning > 0 {
+		hidden = fmt.Sprintf(" (%d after %d hidden reasoning tokens)", billed, u.HiddenReasoning)
+	}
+	switch {
+	case float64(u.Counted-billed) > u.Tolerance:
+		return fmt.Sprintf("usage.completion_tokens %d%s under-reports: counted %d (cl100k_base), tolerance %.0f",
+			u.Reported, hidden, u.Counted, u.Tolerance)
+	case float64(billed-u.Counted) > u.Tolerance+float64(u.ToolAllowance):
+		return fmt.Sprintf("usage.completion_tokens %d%s over-reports: counted %d (cl100k_base), tolerance %.0f, tool-call allowance %d",
+			u.Reported, hidden, u.Counted, u.Tolerance, u.ToolAllowance)
+	}
+	return ""
+}
+
 // Violation codes of the streaming contract and the OpenAI wire format.
 const (
 	VTTFTOver      = "ttft_over_2s"
@@ -208,21 +273,19 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 	if t.Stream && m.MaxGapMs != nil && *m.MaxGapMs > b.GapMs {
 		add(VGapOver, "largest gap between events %.0f ms (budget %.0f ms)", *m.MaxGapMs, b.GapMs)
 	}
-	isSSE := mediaType(t.ContentType) == "text/event-stream"
+	isSSE := strings.EqualFold(mediaType(t.ContentType), "text/event-stream")
 	if t.Stream && !isSSE {
 		add(VContentType, "stream answered with Content-Type %q, want text/event-stream", t.ContentType)
 	}
-	if t.Stream && isSSE && t.DoneNs < 0 {
+	if t.Stream && (isSSE || t.Framing == FramingSSE) && t.DoneNs < 0 {
 		add(VMissingDone, "stream ended without data: [DONE]")
 	}
 	if t.WantUsage && t.Usage == nil {
 		add(VMissingUsage, "stream_options.include_usage was set but no usage chunk arrived")
 	}
-	if t.Usage != nil && m.ReportedCompletionTokens != nil {
-		rep, got := *m.ReportedCompletionTokens, m.OutputTokens
-		diff := math.Abs(float64(rep - got))
-		if diff > 3 && diff > 0.10*float64(got) {
-			add(VUsageMismatch, "usage.completion_tokens %d, counted %d (cl100k_base)", rep, got)
+	if u := m.UsageCheck; u != nil {
+		if msg := u.mismatch(); msg != "" {
+			add(VUsageMismatch, "%s", msg)
 		}
 	}
 	unparsable, afterDone, errEvents := 0, 0, 0

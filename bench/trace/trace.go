@@ -39,6 +39,12 @@ func (k Kind) TokenBearing() bool {
 	return k == KindContent || k == KindReasoning || k == KindToolCall
 }
 
+// The framings of a response body.
+const (
+	FramingSSE  = "sse"
+	FramingJSON = "json"
+)
+
 // ErrorClass classifies why a request failed.
 type ErrorClass string
 
@@ -113,6 +119,10 @@ type Trace struct {
 
 	Status      int    `json:"status"`
 	ContentType string `json:"content_type,omitempty"`
+	// Framing is how the body was read: "sse" (an event stream) or
+	// "json" (one completion), decided by the Content-Type and, when that
+	// is not what was asked for, by the body itself.
+	Framing string `json:"framing,omitempty"`
 	Model       string `json:"model,omitempty"`
 
 	Events []Event `json:"events,omitempty"`

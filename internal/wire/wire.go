@@ -55,6 +55,26 @@ type Usage struct {
 	ReasoningTokens  int      `json:"reasoning_tokens,omitempty"`
 	CostUSD          *float64 `json:"cost_usd,omitempty"`
 	SandboxSeconds   *float64 `json:"sandbox_seconds,omitempty"`
+	// CompletionTokensDetails is OpenAI's breakdown of completion_tokens;
+	// its reasoning_tokens are billed whether or not the reasoning was
+	// streamed (o-series models never stream it).
+	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+}
+
+// CompletionTokensDetails is the part of OpenAI's
+// usage.completion_tokens_details janus reads.
+type CompletionTokensDetails struct {
+	ReasoningTokens int `json:"reasoning_tokens"`
+}
+
+// HiddenReasoningTokens is how many reasoning tokens the usage bills:
+// completion_tokens_details.reasoning_tokens, else the Janus top-level
+// reasoning_tokens.
+func (u *Usage) HiddenReasoningTokens() int {
+	if u.CompletionTokensDetails != nil && u.CompletionTokensDetails.ReasoningTokens > 0 {
+		return u.CompletionTokensDetails.ReasoningTokens
+	}
+	return u.ReasoningTokens
 }
 
 // JanusEvent is the structured event envelope of the streaming contract
@@ -82,13 +102,25 @@ type Artifact struct {
 
 // Delta is a streamed choice delta: go-openai's plus the Janus extensions.
 type Delta struct {
-	Role             string            `json:"role,omitempty"`
-	Content          string            `json:"content,omitempty"`
-	ReasoningContent string            `json:"reasoning_content,omitempty"`
-	ToolCalls        []openai.ToolCall `json:"tool_calls,omitempty"`
-	Refusal          string            `json:"refusal,omitempty"`
-	Janus            *JanusEvent       `json:"janus,omitempty"`
-	Artifacts        []Artifact        `json:"artifacts,omitempty"`
+	Role             string `json:"role,omitempty"`
+	Content          string `json:"content,omitempty"`
+	ReasoningContent string `json:"reasoning_content,omitempty"`
+	// Reasoning is the name OpenRouter, Groq, Ollama and newer vLLM give
+	// the reasoning text; ReasoningText reads either.
+	Reasoning string            `json:"reasoning,omitempty"`
+	ToolCalls []openai.ToolCall `json:"tool_calls,omitempty"`
+	Refusal   string            `json:"refusal,omitempty"`
+	Janus     *JanusEvent       `json:"janus,omitempty"`
+	Artifacts []Artifact        `json:"artifacts,omitempty"`
+}
+
+// ReasoningText is the delta's reasoning: reasoning_content, or reasoning
+// when that is empty (a server sending both sends the same text twice).
+func (d *Delta) ReasoningText() string {
+	if d.ReasoningContent != "" {
+		return d.ReasoningContent
+	}
+	return d.Reasoning
 }
 
 // StreamChoice is one choice of a chunk.
@@ -116,11 +148,21 @@ type Chunk struct {
 
 // Message is a whole assistant message of a non-streamed completion.
 type Message struct {
-	Role             string            `json:"role"`
-	Content          string            `json:"content"`
-	ReasoningContent string            `json:"reasoning_content,omitempty"`
-	ToolCalls        []openai.ToolCall `json:"tool_calls,omitempty"`
-	Artifacts        []Artifact        `json:"artifacts,omitempty"`
+	Role             string `json:"role"`
+	Content          string `json:"content"`
+	ReasoningContent string `json:"reasoning_content,omitempty"`
+	// Reasoning is as in Delta.
+	Reasoning string            `json:"reasoning,omitempty"`
+	ToolCalls []openai.ToolCall `json:"tool_calls,omitempty"`
+	Artifacts []Artifact        `json:"artifacts,omitempty"`
+}
+
+// ReasoningText is as Delta.ReasoningText.
+func (m *Message) ReasoningText() string {
+	if m.ReasoningContent != "" {
+		return m.ReasoningContent
+	}
+	return m.Reasoning
 }
 
 // Choice is one choice of a non-streamed completion.
