@@ -1,7 +1,9 @@
 package trace
 
 import (
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -58,6 +60,18 @@ func TestFastPathMatchesEncodingJSON(t *testing.T) {
 		{"trailing garbage", `{"choices":[]} x`, false},
 		{"not json", `hello`, false},
 		{"truncated", `{"choices":[{"delta":{"content":"x`, false},
+		{"unknown keys", `{"service_tier":"default","obfuscation":"x","x_groq":{"id":"r","usage":{"a":1.5e-3}},"prompt_filter_results":[{"a":[true,false,null]}],"choices":[{"index":0,"delta":{"content":"x","function_call":null,"tool_calls":null,"reasoning_details":[]},"logprobs":{"content":[]},"stop_reason":128009,"matched_stop":null,"text":"x"}]}`, true},
+		{"reasoning key", `{"choices":[{"delta":{"reasoning":"think"}}]}`, true},
+		{"both reasoning keys", `{"choices":[{"delta":{"reasoning_content":"a","reasoning":"b"}}]}`, true},
+		{"null fields", `{"id":null,"model":null,"created":null,"choices":[{"delta":null,"finish_reason":null}],"error":null,"artifacts":null,"metadata":null}`, true},
+		{"null choices", `{"choices":null}`, true},
+		{"cased unknown-looking key", `{"Usage":{"completion_tokens":1},"choices":[]}`, false},
+		{"non-ASCII key", `{"uſage":1,"choices":[]}`, false},
+		{"bad value in unknown key", `{"x":tru,"choices":[]}`, false},
+		{"bad number in unknown key", `{"x":01,"choices":[]}`, false},
+		{"deep unknown value", `{"x":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `,"choices":[]}`, false},
+		{"metadata string", `{"metadata":"x","choices":[]}`, false},
+		{"tool_calls array", `{"choices":[{"delta":{"tool_calls":[]}}]}`, false},
 		{"janus event", `{"choices":[{"delta":{"janus":{"event":"tool_start"}}}]}`, false},
 		{"artifacts", `{"artifacts":[],"choices":[]}`, false},
 	}
@@ -78,6 +92,16 @@ func FuzzFastPath(f *testing.F) {
 	f.Add([]byte(`{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" t\u00e9"},"finish_reason":null}]}`))
 	f.Add([]byte(`{"choices":[{"delta":{"reasoning_content":"r","content":"c"},"finish_reason":"stop"}],"usage":null}`))
 	f.Add([]byte(`{"choices":[]}`))
+	f.Add([]byte(`{"x":{"a":[1,-2.5e3,true,false,null,"s\u00e9"]},"Usage":null,"choices":[{"delta":{"reasoning":"r"},"stop_reason":null}]}`))
+	// Every provider shape of the corpus (testdata/providers).
+	paths, _ := filepath.Glob("testdata/providers/*.sse")
+	for _, p := range paths {
+		if cf, err := parseCorpus(p); err == nil {
+			for _, d := range corpusPayloads(cf) {
+				f.Add(d)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fast, slow := applyBoth(data, data)
 		if !reflect.DeepEqual(fast, slow) {

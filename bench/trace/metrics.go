@@ -160,6 +160,12 @@ func ComputeMetrics(t *Trace) Metrics {
 // about 14.
 const ToolCallFramingTokens = 16
 
+// ReasoningFramingTokens is the usage allowance of a stream that streamed
+// its reasoning: the model's reasoning delimiters (<think>, </think> and
+// the line breaks around them) are billed but stripped by the server's
+// reasoning parser.
+const ReasoningFramingTokens = 4
+
 // UsageCheck is the reconciliation of usage.completion_tokens with the
 // tokens janus counted (docs/METRICS.md, usage_mismatch).
 type UsageCheck struct {
@@ -175,6 +181,9 @@ type UsageCheck struct {
 	// ToolAllowance is ToolCallFramingTokens per tool call: reporting up
 	// to this much more than counted is not over-reporting.
 	ToolAllowance int `json:"tool_allowance,omitempty"`
+	// ReasoningAllowance is ReasoningFramingTokens when reasoning was
+	// streamed, likewise allowed on top.
+	ReasoningAllowance int `json:"reasoning_allowance,omitempty"`
 	// Tolerance is the tokenizer tolerance, either way: max(3, 10% of
 	// Counted), since providers count with their own tokenizer.
 	Tolerance float64 `json:"tolerance"`
@@ -186,6 +195,8 @@ func reconcile(t *Trace, counted int) *UsageCheck {
 		ToolAllowance: ToolCallFramingTokens * len(t.ToolCalls), Tolerance: math.Max(3, 0.10*float64(counted))}
 	if t.Reasoning == "" {
 		u.HiddenReasoning = t.Usage.HiddenReasoningTokens()
+	} else {
+		u.ReasoningAllowance = ReasoningFramingTokens
 	}
 	return u
 }
@@ -204,9 +215,9 @@ func (u *UsageCheck) mismatch() string {
 	case float64(u.Counted-billed) > u.Tolerance:
 		return fmt.Sprintf("usage.completion_tokens %d%s under-reports: counted %d (cl100k_base), tolerance %.0f",
 			u.Reported, hidden, u.Counted, u.Tolerance)
-	case float64(billed-u.Counted) > u.Tolerance+float64(u.ToolAllowance):
-		return fmt.Sprintf("usage.completion_tokens %d%s over-reports: counted %d (cl100k_base), tolerance %.0f, tool-call allowance %d",
-			u.Reported, hidden, u.Counted, u.Tolerance, u.ToolAllowance)
+	case float64(billed-u.Counted) > u.Tolerance+float64(u.ToolAllowance+u.ReasoningAllowance):
+		return fmt.Sprintf("usage.completion_tokens %d%s over-reports: counted %d (cl100k_base), tolerance %.0f, allowance %d (tool calls) + %d (reasoning delimiters)",
+			u.Reported, hidden, u.Counted, u.Tolerance, u.ToolAllowance, u.ReasoningAllowance)
 	}
 	return ""
 }
