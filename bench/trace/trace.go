@@ -123,7 +123,7 @@ type Trace struct {
 	// "json" (one completion), decided by the Content-Type and, when that
 	// is not what was asked for, by the body itself.
 	Framing string `json:"framing,omitempty"`
-	Model       string `json:"model,omitempty"`
+	Model   string `json:"model,omitempty"`
 
 	Events []Event `json:"events,omitempty"`
 
