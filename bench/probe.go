@@ -26,12 +26,14 @@ type ProbeOptions struct {
 	Header      http.Header
 	Timeout     time.Duration
 	TTFTTimeout time.Duration
-	Prompt      string
-	NoStream    bool
-	Budgets     trace.Budgets
-	Pace        baseline.Pace
-	Stdout      io.Writer
-	JSON        bool
+	// Limits are as in RunOptions.
+	Limits   trace.Limits
+	Prompt   string
+	NoStream bool
+	Budgets  trace.Budgets
+	Pace     baseline.Pace
+	Stdout   io.Writer
+	JSON     bool
 }
 
 // ProbeResult is what a probe shows.
@@ -56,7 +58,7 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 	if o.Pace == (baseline.Pace{}) {
 		o.Pace = baseline.DefaultPace()
 	}
-	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout}
+	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits}
 	if o.Target == "" {
 		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace})
 		if err != nil {

@@ -57,9 +57,12 @@ type RunOptions struct {
 	Seed        uint64
 	Timeout     time.Duration
 	TTFTTimeout time.Duration
-	Budgets     trace.Budgets
-	Weights     scorer.Weights
-	Targets     scorer.Targets
+	// Limits cap what one response may make janus hold (zero fields:
+	// trace.DefaultLimits).
+	Limits  trace.Limits
+	Budgets trace.Budgets
+	Weights scorer.Weights
+	Targets scorer.Targets
 	// NoStream sends stream:false (for targets without SSE); the default
 	// streams with stream_options.include_usage.
 	NoStream bool
@@ -219,7 +222,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	}
 
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
-		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout,
+		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits,
 		HTTP: &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
 	embedded := false
 	if o.Target == "" {

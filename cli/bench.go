@@ -7,6 +7,8 @@ import (
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/janus-bench/janus/bench/trace"
 )
 
 func benchCommand() *ucli.Command {
@@ -28,6 +30,11 @@ func targetFlags() []ucli.Flag {
 		&ucli.DurationFlag{Name: "ttft-timeout", Value: 30 * time.Second, Usage: "give up when no token arrived within this"},
 		&ucli.DurationFlag{Name: "ttft-budget", Value: 2 * time.Second, Usage: "streaming contract: first token within this"},
 		&ucli.DurationFlag{Name: "gap-budget", Value: 2 * time.Second, Usage: "streaming contract: no silence longer than this (keep-alives count)"},
+		&ucli.StringFlag{Name: "max-event-bytes", Value: "8MiB", Usage: "cap one SSE event: past it reading stops (event_too_large)"},
+		&ucli.IntFlag{Name: "max-stream-events", Value: trace.DefaultLimits().Events, Usage: "events kept per trace: later ones are counted, not kept (stream_too_large)"},
+		&ucli.StringFlag{Name: "max-text-bytes", Value: "16MiB", Usage: "text kept per trace: later text is counted, not kept (stream_too_large)"},
+		&ucli.StringFlag{Name: "max-stream-bytes", Value: "256MiB", Usage: "cap the bytes read from one stream: past it the stream is cut (stream_too_large)"},
+		&ucli.StringFlag{Name: "max-body-bytes", Value: "32MiB", Usage: "cap a non-stream body: past it reading stops (body_too_large)"},
 		&ucli.DurationFlag{Name: "sim-ttft", Value: 150 * time.Millisecond, Usage: "embedded target: time to first token"},
 		&ucli.DurationFlag{Name: "sim-token-interval", Value: 20 * time.Millisecond, Usage: "embedded target: time between tokens"},
 	}

@@ -56,13 +56,17 @@ func benchLoadCommand() *ucli.Command {
 					return usageErrorf("--%s %d: must not be negative", n, c.Int(n))
 				}
 			}
+			lim, err := limits(c)
+			if err != nil {
+				return err
+			}
 			opts := load.Options{
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
 				Suite: c.String("suite"), PromptTokens: c.Int("prompt-tokens"), OutputTokens: c.Int("output-tokens"),
 				Profile: c.String("profile"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
 				MaxRequests: c.Int("max-requests"), MaxInflight: c.Int("max-inflight"), Seed: c.Uint64("seed"),
 				PrestartHeadroom: c.Duration("prestart-headroom"),
-				NoStream:         c.Bool("no-stream"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
+				NoStream:         c.Bool("no-stream"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
 				Budgets:    trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
 				KeepTraces: c.Bool("keep-traces"), Selftest: !c.Bool("no-selftest"), Prometheus: c.String("prometheus"),
 				CPUProfile:        c.String("cpuprofile"),

@@ -90,11 +90,15 @@ func benchRunCommand() *ucli.Command {
 					}
 				}
 			}
+			lim, err := limits(c)
+			if err != nil {
+				return err
+			}
 			opts := bench.RunOptions{
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
 				Suite: c.String("suite"), Categories: cats, Splits: splits,
 				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
-				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
+				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
 				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
 				Weights: w, NoStream: c.Bool("no-stream"),
 				Out: c.String("out"), Resume: c.Bool("resume"), RecordDir: c.String("record"),

@@ -74,6 +74,9 @@ type Options struct {
 	Timeout     time.Duration
 	TTFTTimeout time.Duration
 	Budgets     trace.Budgets
+	// Limits cap what one response may make janus hold (zero fields:
+	// trace.DefaultLimits).
+	Limits trace.Limits
 
 	// KeepTraces writes every record to <out>.traces.jsonl and keeps exact
 	// per-request values in the report; otherwise memory stays flat.
@@ -305,7 +308,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rt = tr
 	}
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
-		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, StreamBufferBytes: 1 << 10,
+		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, StreamBufferBytes: 1 << 10, Limits: o.Limits,
 		HTTP: &http.Client{Transport: rt}}
 	defer client.HTTP.CloseIdleConnections()
 	if embedded {

@@ -37,8 +37,12 @@ type Client struct {
 	Timeout time.Duration
 	// TTFTTimeout bounds the wait for the first token (default 30s).
 	TTFTTimeout time.Duration
-	// MaxLineBytes caps one SSE line (default 4 MiB).
+	// MaxLineBytes caps one SSE line (default 4 MiB, and never more than
+	// Limits.EventBytes).
 	MaxLineBytes int
+	// Limits bound what one response may make the client hold (zero
+	// fields: DefaultLimits).
+	Limits Limits
 	// StreamBufferBytes is each stream's initial SSE read buffer (default
 	// 4 KiB; it grows for longer lines). Load runs with thousands of
 	// streams use less.
@@ -361,12 +365,18 @@ func (c *Client) readCompletion(ctx, rctx context.Context, t *Trace, r io.Reader
 	}()
 	buf, p := &bp.body, bp.read[:]
 	buf.Reset()
+	limit := c.Limits.withDefaults().BodyBytes
 	for {
 		n, err := r.Read(p)
 		if n > 0 {
 			if first {
 				t.FirstByteNs = since(now())
 				first = false
+			}
+			if int64(buf.Len()+n) > limit {
+				t.Err = &Error{Class: ErrBodyTooLarge, Message: fmt.Sprintf("response body exceeds %d bytes (the body cap); reading stopped", limit)}
+				t.EndNs = since(now())
+				return t
 			}
 			buf.Write(p[:n])
 		}
@@ -422,14 +432,18 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 	if bufSize <= 0 {
 		bufSize = 4 << 10
 	}
-	opts := []sse.Option{sse.WithClock(now), sse.WithBufferSize(bufSize)}
+	lim := c.Limits.withDefaults()
+	maxLine := 4 << 20
 	if c.MaxLineBytes > 0 {
-		opts = append(opts, sse.WithMaxLineBytes(c.MaxLineBytes))
+		maxLine = c.MaxLineBytes
 	}
-	rd := sse.NewReader(r, opts...)
+	rd := sse.NewReader(&capReader{r: r, n: lim.StreamBytes + 1, err: errStreamTooLarge},
+		sse.WithClock(now), sse.WithBufferSize(bufSize), sse.WithMaxLineBytes(min(maxLine, lim.EventBytes)),
+		sse.WithMaxEventBytes(lim.EventBytes))
 	tools := map[int]int{} // choice tool-call index → position in t.ToolCalls
-	acc := &textAcc{}
+	acc := &textAcc{limit: lim.TextBytes, eventCap: lim.Events}
 	defer acc.finish(t)
+	var lastAt int64 = -1
 	for {
 		ev, err := rd.Next()
 		if err != nil {
@@ -440,9 +454,8 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 				}
 				return t
 			}
-			var tooLong *sse.LineTooLongError
-			if errors.As(err, &tooLong) {
-				t.Err = &Error{Class: ErrStreamAborted, Message: err.Error()}
+			if e := sizeError(err, lim); e != nil {
+				t.Err = e
 				return t
 			}
 			if t.DoneNs >= 0 && (rctx.Err() == nil || errors.Is(context.Cause(rctx), errCauseGrace)) {
@@ -465,7 +478,8 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 		e := Event{AtNs: at, FirstByteNs: first, Bytes: ev.Bytes}
 		if ev.Kind == sse.KindComment {
 			e.Kind = KindKeepAlive
-			t.Events = append(t.Events, e)
+			t.keep(e, lastAt, lim.Events)
+			lastAt = at
 			continue
 		}
 		if t.FirstEventNs < 0 {
@@ -480,6 +494,9 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 		default:
 			var sp textSpan
 			e.Kind, e.Text, sp = t.apply(ev.Data, tools, acc)
+			if len(t.Events) >= lim.Events {
+				sp.n, e.Text = 0, "" // the event is not kept: nor is its text span
+			}
 			if sp.n > 0 {
 				sp.ev = len(t.Events)
 				if acc.spans == nil {
@@ -502,7 +519,8 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 				t.FirstReasoningNs = at
 			}
 		}
-		t.Events = append(t.Events, e)
+		t.keep(e, lastAt, lim.Events)
+		lastAt = at
 		if e.Kind == KindDone {
 			// Keep reading for a short grace so data sent after [DONE] is
 			// seen, but never wait long on a server that holds the
@@ -516,6 +534,31 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 			defer done.Stop()
 		}
 	}
+}
+
+// keep appends e to the trace's events, or counts it as not kept once
+// max events are.
+func (t *Trace) keep(e Event, lastAt int64, max int) {
+	if len(t.Events) < max {
+		t.Events = append(t.Events, e)
+		return
+	}
+	t.dropEvent(e, lastAt)
+}
+
+// sizeError maps a cap the stream hit to its error, or returns nil.
+func sizeError(err error, lim Limits) *Error {
+	var tooLong *sse.LineTooLongError
+	var tooLarge *sse.EventTooLargeError
+	switch {
+	case errors.As(err, &tooLong):
+		return &Error{Class: ErrEventTooLarge, Message: fmt.Sprintf("a line at offset %d exceeds %d bytes (the event cap); reading stopped", tooLong.Offset, tooLong.Limit)}
+	case errors.As(err, &tooLarge):
+		return &Error{Class: ErrEventTooLarge, Message: fmt.Sprintf("the event at offset %d exceeds %d bytes (the event cap); reading stopped", tooLarge.Offset, tooLarge.Limit)}
+	case errors.Is(err, errStreamTooLarge):
+		return &Error{Class: ErrStreamTooLarge, Message: fmt.Sprintf("the stream exceeds %d bytes (the stream cap); reading stopped", lim.StreamBytes)}
+	}
+	return nil
 }
 
 // apply folds one data payload into the trace and returns its kind and the
@@ -544,7 +587,7 @@ func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, strin
 	if ch.Model != "" && t.Model == "" {
 		t.Model = ch.Model
 	}
-	t.Artifacts = append(t.Artifacts, ch.Artifacts...)
+	t.Artifacts = t.appendCapped(t.Artifacts, ch.Artifacts)
 	kind, text, span := KindOther, "", textSpan{}
 	if ch.Usage != nil {
 		t.Usage = ch.Usage
@@ -559,9 +602,13 @@ func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, strin
 		if c.FinishReason != nil && *c.FinishReason != "" {
 			t.FinishReason = *c.FinishReason
 		}
-		t.Artifacts = append(t.Artifacts, d.Artifacts...)
+		t.Artifacts = t.appendCapped(t.Artifacts, d.Artifacts)
 		if d.Janus != nil {
-			t.JanusEvents = append(t.JanusEvents, d.Janus.Event)
+			if len(t.JanusEvents) < maxListItems {
+				t.JanusEvents = append(t.JanusEvents, d.Janus.Event)
+			} else {
+				t.truncation().ListItems++
+			}
 			kind = KindJanus
 		}
 		if r := d.ReasoningText(); r != "" {
@@ -575,19 +622,27 @@ func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, strin
 			if tc.Index != nil {
 				idx = *tc.Index
 			}
+			kind, text, span = KindToolCall, tc.Function.Name+tc.Function.Arguments, textSpan{}
 			pos, ok := tools[idx]
 			if !ok {
+				if len(t.ToolCalls) >= maxListItems {
+					t.truncation().ListItems++
+					continue
+				}
 				pos = len(t.ToolCalls)
 				tools[idx] = pos
 				t.ToolCalls = append(t.ToolCalls, ToolCall{})
 			}
+			if !acc.room(len(text)) {
+				text = ""
+				continue
+			}
 			call := &t.ToolCalls[pos]
-			if tc.ID != "" {
+			if tc.ID != "" && len(tc.ID) <= 256 {
 				call.ID = tc.ID
 			}
 			call.Name += tc.Function.Name
 			call.Arguments += tc.Function.Arguments
-			kind, text, span = KindToolCall, tc.Function.Name+tc.Function.Arguments, textSpan{}
 		}
 	}
 	return kind, text, span
@@ -615,6 +670,15 @@ func (t *Trace) applyFast(c *fastChunk, acc *textAcc) (Kind, string, textSpan) {
 	return kind, "", span
 }
 
+// appendCapped appends add to list up to maxListItems, counting the rest.
+func (t *Trace) appendCapped(list, add []wire.Artifact) []wire.Artifact {
+	if n := maxListItems - len(list); len(add) > n {
+		t.truncation().ListItems += len(add) - max(n, 0)
+		add = add[:max(n, 0)]
+	}
+	return append(list, add...)
+}
+
 // textSpan locates one event's text in the accumulated content or
 // reasoning: event index, which text, offset and length.
 type textSpan struct {
@@ -629,11 +693,29 @@ type textSpan struct {
 type textAcc struct {
 	content, reasoning []byte
 	spans              []textSpan
+	limit              int   // text bytes kept (0: no cap)
+	eventCap           int   // events kept (for the trace's Truncation)
+	used               int   // text bytes kept so far, tool calls included
+	dropped            int64 // text bytes not kept
 	p                  fastParser
 	slowOnly           bool // tests: compare the fast path with encoding/json
 }
 
+// room reports whether n more bytes of text may be kept, and counts them
+// either way.
+func (a *textAcc) room(n int) bool {
+	if a.limit > 0 && a.used+n > a.limit {
+		a.dropped += int64(n)
+		return false
+	}
+	a.used += n
+	return true
+}
+
 func (a *textAcc) add(reasoning bool, s []byte) textSpan {
+	if !a.room(len(s)) {
+		return textSpan{reasoning: reasoning}
+	}
 	buf := &a.content
 	if reasoning {
 		buf = &a.reasoning
@@ -645,6 +727,12 @@ func (a *textAcc) add(reasoning bool, s []byte) textSpan {
 
 // finish sets t.Content, t.Reasoning and the events' texts.
 func (a *textAcc) finish(t *Trace) {
+	if a.dropped > 0 {
+		t.truncation().TextBytes += a.dropped
+	}
+	if tr := t.Truncated; tr != nil {
+		tr.EventCap, tr.TextCap = a.eventCap, a.limit
+	}
 	cbase, rbase := len(t.Content), len(t.Reasoning)
 	t.Content += string(a.content)
 	t.Reasoning += string(a.reasoning)

@@ -120,6 +120,16 @@ func ComputeMetrics(t *Trace) Metrics {
 			break
 		}
 	}
+	// Events past the cap were counted, not kept: their counts and gaps
+	// still count.
+	if tr := t.Truncated; tr != nil && tr.Events > 0 {
+		m.Keepalives += tr.Kinds[KindKeepAlive]
+		m.Events += tr.Events - tr.Kinds[KindKeepAlive] - tr.Kinds[KindAfterDone]
+		maxGap = math.Max(maxGap, ms(tr.MaxGapNs))
+		if tr.LastAtNs > prevAny && (t.DoneNs < 0 || tr.LastAtNs <= t.DoneNs) {
+			prevAny = tr.LastAtNs
+		}
+	}
 	// A stream that never finished was silent from its last event to the
 	// moment it was cut: that silence is a gap too.
 	if t.DoneNs < 0 && t.EndNs >= 0 && prevAny >= 0 && t.Stream {
@@ -237,11 +247,16 @@ const (
 	VEmptyStream   = "empty_stream"
 	VDataAfterDone = "data_after_done"
 	VStreamAborted = "stream_aborted"
+	// The size caps (trace.Limits): what was measured up to the cap stands.
+	VEventTooLarge  = "event_too_large"
+	VStreamTooLarge = "stream_too_large"
+	VBodyTooLarge   = "body_too_large"
 )
 
 // ViolationCodes lists every code, in the order reports print them.
 var ViolationCodes = []string{VTTFTOver, VGapOver, VMissingDone, VMissingUsage, VUsageMismatch,
-	VBadJSON, VMidstream, VHTTPError, VContentType, VTimeout, VEmptyStream, VDataAfterDone, VStreamAborted}
+	VBadJSON, VMidstream, VHTTPError, VContentType, VTimeout, VEmptyStream, VDataAfterDone, VStreamAborted,
+	VEventTooLarge, VStreamTooLarge, VBodyTooLarge}
 
 // Violation is one breach found in a trace.
 type Violation struct {
@@ -288,6 +303,18 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 	if t.Stream && !isSSE {
 		add(VContentType, "stream answered with Content-Type %q, want text/event-stream", t.ContentType)
 	}
+	// A size cap is the one root cause of what follows from it (no
+	// [DONE], no usage, text not kept): it is reported alone.
+	if t.Err != nil && t.Err.Class.SizeCap() {
+		add(string(t.Err.Class), "%s", t.Err.Message)
+		return out
+	}
+	if tr := t.Truncated; tr != nil {
+		add(VStreamTooLarge, "%s", tr.Reason())
+		if tr.TextBytes > 0 {
+			return out
+		}
+	}
 	if t.Stream && (isSSE || t.Framing == FramingSSE) && t.DoneNs < 0 {
 		add(VMissingDone, "stream ended without data: [DONE]")
 	}
@@ -300,6 +327,9 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 		}
 	}
 	unparsable, afterDone, errEvents := 0, 0, 0
+	if tr := t.Truncated; tr != nil {
+		unparsable, afterDone, errEvents = tr.Kinds[KindUnparsable], tr.Kinds[KindAfterDone], tr.Kinds[KindError]
+	}
 	for _, e := range t.Events {
 		switch e.Kind {
 		case KindUnparsable:

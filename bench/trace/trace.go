@@ -61,7 +61,16 @@ const (
 	ErrMidstream         ErrorClass = "midstream_error"
 	ErrCancelled         ErrorClass = "cancelled"
 	ErrRequest           ErrorClass = "request"
+	// The size caps (Limits): reading stopped there.
+	ErrEventTooLarge  ErrorClass = "event_too_large"
+	ErrStreamTooLarge ErrorClass = "stream_too_large"
+	ErrBodyTooLarge   ErrorClass = "body_too_large"
 )
+
+// SizeCap reports whether the class is one of the size caps.
+func (c ErrorClass) SizeCap() bool {
+	return c == ErrEventTooLarge || c == ErrStreamTooLarge || c == ErrBodyTooLarge
+}
 
 // Timeout reports whether the class is one of the timeouts.
 func (c ErrorClass) Timeout() bool {
@@ -135,6 +144,10 @@ type Trace struct {
 	Usage        *wire.Usage     `json:"usage,omitempty"`
 	UsageCount   int             `json:"usage_chunks,omitempty"`
 	FinishReason string          `json:"finish_reason,omitempty"`
+
+	// Truncated says what was counted but not kept once the stream
+	// passed the client's Limits (nil: everything was kept).
+	Truncated *Truncation `json:"truncated,omitempty"`
 
 	// UnparsableSample keeps the first bad data payload (truncated) so a
 	// violation can say what was wrong.

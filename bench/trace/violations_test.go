@@ -237,13 +237,49 @@ func TestViolations(t *testing.T) {
 				conn.Close()
 			}
 		}, []string{VStreamAborted, VMissingDone, VMissingUsage}},
+		// The size caps (Limits below): one root cause, reported alone.
+		{"event too large", fast, 0, func(w http.ResponseWriter, r *http.Request) {
+			sseHeaders(w)
+			f := frames{w}
+			hello(f)
+			for range 50 {
+				f.raw("data: " + strings.Repeat("x", 100) + "\n")
+			}
+		}, []string{VEventTooLarge}},
+		{"stream too large", fast, 0, func(w http.ResponseWriter, r *http.Request) {
+			sseHeaders(w)
+			f := frames{w}
+			hello(f)
+			for range 2000 {
+				f.raw("data: {}\n\n")
+			}
+		}, []string{VStreamTooLarge}},
+		{"events past the cap", fast, 0, func(w http.ResponseWriter, r *http.Request) {
+			sseHeaders(w)
+			f := frames{w}
+			hello(f)
+			for range 50 {
+				f.raw(": ping\n\n")
+			}
+			f.usage(2)
+			f.done()
+		}, []string{VStreamTooLarge}},
+		{"body too large", fast, 0, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"choices":[{"index":0,"message":{"role":"assistant","content":%q}}]}`, strings.Repeat("y", 10000))
+		}, []string{VContentType, VBodyTooLarge}},
 	}
+	// Tight caps for the size-cap cases; everything else runs with the
+	// defaults.
+	caps := map[string]Limits{"event too large": {EventBytes: 2000}, "stream too large": {StreamBytes: 8000},
+		"events past the cap": {Events: 10}, "body too large": {BodyBytes: 4096}}
 	fired := map[string]bool{}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(tc.handler))
 			defer srv.Close()
-			c := &Client{BaseURL: srv.URL + "/v1", TTFTTimeout: tc.ttftTO, Timeout: 10 * time.Second, DoneGrace: 50 * time.Millisecond}
+			c := &Client{BaseURL: srv.URL + "/v1", TTFTTimeout: tc.ttftTO, Timeout: 10 * time.Second, DoneGrace: 50 * time.Millisecond,
+				Limits: caps[tc.name]}
 			req := wire.ChatRequest{Model: "m", Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
 				Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}
 			tr := c.Do(context.Background(), req, nil)

@@ -103,6 +103,33 @@ func (e *LineTooLongError) Error() string {
 		" exceeds " + strconv.Itoa(e.Limit) + " bytes"
 }
 
+// EventTooLargeError reports an event whose lines together exceed the
+// reader's event cap: a server that sends data: lines without ever ending
+// the event would otherwise make the reader buffer without bound.
+type EventTooLargeError struct {
+	// Limit is the cap in bytes.
+	Limit int
+	// Offset is the stream offset at which the event started.
+	Offset int64
+}
+
+// Error describes the cap and where the offending event started.
+func (e *EventTooLargeError) Error() string {
+	return "sse read: event at offset " + strconv.FormatInt(e.Offset, 10) +
+		" exceeds " + strconv.Itoa(e.Limit) + " bytes"
+}
+
+// WithMaxEventBytes caps the bytes of one event (its lines, line endings
+// included, comments excluded); a larger event makes Next return an
+// *EventTooLargeError. Values below 1 keep the default of 8 MiB.
+func WithMaxEventBytes(n int) Option {
+	return func(r *Reader) {
+		if n > 0 {
+			r.maxEvent = n
+		}
+	}
+}
+
 // Option configures a Reader; options keep NewReader's common call short.
 type Option func(*Reader)
 
@@ -143,9 +170,10 @@ func WithBufferSize(n int) Option {
 }
 
 const (
-	defaultMaxLineBytes = 4 << 20
-	defaultBufferSize   = 32 << 10
-	minBufferSize       = 4
+	defaultMaxLineBytes  = 4 << 20
+	defaultMaxEventBytes = 8 << 20
+	defaultBufferSize    = 32 << 10
+	minBufferSize        = 4
 	// maxEmptyReads is how many consecutive (0, nil) reads are tolerated
 	// before giving up with io.ErrNoProgress, as bufio does.
 	maxEmptyReads = 100
@@ -160,10 +188,11 @@ var (
 // Reader parses an event stream from an io.Reader. It is not safe for
 // concurrent use; one goroutine owns one stream.
 type Reader struct {
-	src     io.Reader
-	now     func() time.Time
-	maxLine int
-	bufSize int
+	src      io.Reader
+	now      func() time.Time
+	maxLine  int
+	maxEvent int
+	bufSize  int
 
 	buf  []byte
 	r, w int   // buf[r:w] is read but not yet parsed; buf[r] starts a line
@@ -202,12 +231,13 @@ type Reader struct {
 // NewReader returns a Reader that parses the event stream read from r.
 func NewReader(r io.Reader, opts ...Option) *Reader {
 	rd := &Reader{
-		src:     r,
-		now:     time.Now,
-		maxLine: defaultMaxLineBytes,
-		bufSize: defaultBufferSize,
-		bom:     true,
-		retry:   -1,
+		src:      r,
+		now:      time.Now,
+		maxLine:  defaultMaxLineBytes,
+		maxEvent: defaultMaxEventBytes,
+		bufSize:  defaultBufferSize,
+		bom:      true,
+		retry:    -1,
 	}
 	for _, o := range opts {
 		o(rd)
@@ -269,6 +299,9 @@ func (r *Reader) Next() (*Event, error) {
 		r.scan = r.r
 		if ev := r.line(line, start, r.base+int64(i)); ev != nil {
 			return ev, nil
+		}
+		if r.started && r.acc-r.preStart > r.maxEvent {
+			return nil, r.fail(&EventTooLargeError{Limit: r.maxEvent, Offset: r.base + int64(r.r) - int64(r.acc-r.preStart)})
 		}
 	}
 }

@@ -727,3 +727,46 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+// TestEventTooLarge: data lines each under the line cap that never end
+// their event stop at the event cap instead of growing without bound; a
+// comment flood and events under the cap are untouched.
+func TestEventTooLarge(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		wantErr bool
+		events  int
+	}{
+		{"multi-line event over the cap", strings.Repeat("data: "+strings.Repeat("x", 90)+"\n", 20), true, 0},
+		{"field lines without data over the cap", strings.Repeat("event: "+strings.Repeat("y", 90)+"\n", 20), true, 0},
+		{"events under the cap", strings.Repeat("data: "+strings.Repeat("x", 90)+"\n\n", 20), false, 20},
+		{"comments do not count", strings.Repeat(": "+strings.Repeat("z", 90)+"\n", 20) + "data: x\n\n", false, 21},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewReader(strings.NewReader(tt.body), WithMaxEventBytes(1000))
+			n := 0
+			for {
+				_, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				var et *EventTooLargeError
+				if errors.As(err, &et) {
+					if !tt.wantErr || et.Limit != 1000 || et.Offset != 0 {
+						t.Fatalf("err %v (offset %d), want error %v", err, et.Offset, tt.wantErr)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+			if tt.wantErr || n != tt.events {
+				t.Fatalf("%d items, no error; want %d, error %v", n, tt.events, tt.wantErr)
+			}
+		})
+	}
+}
