@@ -123,6 +123,9 @@ func Timeline(r *ProbeResult) func(io.Writer) error {
 			}
 			fmt.Fprintf(&b, "%s  %-10s %5dB  %q\n", at(e.AtNs), e.Kind, e.Bytes, text)
 		}
+		if tr := t.Truncated; tr != nil {
+			fmt.Fprintf(&b, "%13s  … %s\n", "", tr.Reason())
+		}
 		if t.Err != nil {
 			fmt.Fprintf(&b, "%s  error    %s: %s\n", at(t.EndNs), t.Err.Class, t.Err.Message)
 		}

@@ -53,9 +53,13 @@ func conformCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
+			lim, err := limits(c)
+			if err != nil {
+				return err
+			}
 			copts := conform.Options{
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
-				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
+				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
 				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
 				Pace:    baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
 			}

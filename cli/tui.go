@@ -36,6 +36,10 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 	}
 	budgets := trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")}
 	pace := baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")}
+	lim, err := limits(c)
+	if err != nil {
+		return tui.Options{}, err
+	}
 	sim, err := selftestSimCommand()
 	if err != nil {
 		return tui.Options{}, err
@@ -44,12 +48,12 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 		Target: c.String("target"), APIKey: c.String("api-key"), Store: c.String("store"), NoSave: c.Bool("no-save"),
 		LogFile: c.String("log-file"), OutDir: c.String("out-dir"), NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != "",
 		Base: bench.RunOptions{Model: c.String("model"), Header: hdr, Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Pace: pace},
+			Budgets: budgets, Pace: pace, Limits: lim},
 		// Load runs from the TUI measure the harness's timing error after
 		// the steps against a sim in a second process, as janus bench load
 		// does by default.
 		LoadBase: load.Options{Header: hdr, Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Pace: pace, Selftest: true, SelftestSim: sim},
+			Budgets: budgets, Pace: pace, Selftest: true, SelftestSim: sim, Limits: lim},
 	}, nil
 }
 

@@ -77,6 +77,9 @@ type Options struct {
 	// wait for a stream's first token (default 30 s).
 	Timeout     time.Duration
 	TTFTTimeout time.Duration
+	// Limits cap what one response may make janus hold (zero fields:
+	// trace.DefaultLimits).
+	Limits trace.Limits
 	// Budgets are the streaming contract's limits (default 2 s each).
 	Budgets trace.Budgets
 	// Pace is the embedded target's timing; zero means its default.
@@ -157,7 +160,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	hc := &http.Client{Transport: trace.NewTransport(8)}
 	defer hc.CloseIdleConnections()
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, HTTP: hc,
-		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout}
+		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits}
 	ids, _, err := bench.ListModels(ctx, client)
 	if err != nil {
 		return nil, &bench.InputError{Op: "reach target " + rep.Target, Err: err}
