@@ -94,6 +94,12 @@ type SelftestResult struct {
 	// Sim is where the sim ran: "process" (its own) or "in-process".
 	Sim    string          `json:"sim"`
 	Levels []SelftestLevel `json:"levels"`
+	// Binary and Machine fingerprint the janus build and the machine
+	// that measured it, PID its process: a report quotes the selftest
+	// only for the same binary and machine, with its age and pid.
+	Binary  string `json:"binary,omitempty"`
+	Machine string `json:"machine,omitempty"`
+	PID     int    `json:"pid,omitempty"`
 }
 
 // Selftest measures the harness's own timing error and ceiling against the
@@ -144,6 +150,8 @@ func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 	}
 	res := &SelftestResult{At: time.Now().UTC(), Burst: o.Burst, Sim: where, Pace: fmt.Sprintf("ttft=%s per_token=%s tokens=%d", o.Pace.TTFT, o.Pace.PerToken, o.Tokens),
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
+	res.Binary, res.Machine = provenance()
+	res.PID = os.Getpid()
 	for _, c := range o.Levels {
 		lvl, err := selftestLevel(ctx, url, c, o, prompt, obs, syncSim)
 		if err != nil {
@@ -360,8 +368,10 @@ func SaveSelftest(r *SelftestResult) error {
 }
 
 // LoadHarness returns the harness block for a report run at concurrency c:
-// the last selftest's level closest to c from below (or its lowest), nil
-// when no selftest has been run on this machine.
+// the last selftest's level closest to c from below (or its lowest), with
+// its age and pid; nil when no selftest of this binary on this machine was
+// saved (one by another build, or older files without provenance, are
+// not quoted).
 func LoadHarness(c int) *report.Harness {
 	b, err := os.ReadFile(SelftestPath())
 	if err != nil {
@@ -371,6 +381,9 @@ func LoadHarness(c int) *report.Harness {
 	if json.Unmarshal(b, &r) != nil || len(r.Levels) == 0 {
 		return nil
 	}
+	if bin, mach := provenance(); r.Binary != bin || r.Machine != mach {
+		return nil
+	}
 	best := r.Levels[0]
 	for _, l := range r.Levels {
 		if l.Concurrency <= c && l.Concurrency >= best.Concurrency {
@@ -378,7 +391,8 @@ func LoadHarness(c int) *report.Harness {
 		}
 	}
 	return &report.Harness{SelftestAt: r.At, Concurrency: best.Concurrency, TTFTErrP50Ms: best.TTFTErrP50Ms,
-		TTFTErrP99Ms: best.TTFTErrP99Ms, GapErrP50Ms: best.GapErrP50Ms, GapErrP99Ms: best.GapErrP99Ms}
+		TTFTErrP99Ms: best.TTFTErrP99Ms, GapErrP50Ms: best.GapErrP50Ms, GapErrP99Ms: best.GapErrP99Ms,
+		SelftestPID: r.PID, SelftestAgeS: max(0, time.Since(r.At).Seconds())}
 }
 
 // RaiseFileLimit lifts the open-file soft limit to the hard limit and

@@ -477,10 +477,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Harness.SelftestConcurrency = h.Concurrency
 		rep.Harness.TimingErrP50Ms = max(h.TTFTErrP50Ms, h.GapErrP50Ms)
 		rep.Harness.TimingErrP99Ms = max(h.TTFTErrP99Ms, h.GapErrP99Ms)
-		rep.Harness.SelftestSource = "saved selftest of " + h.SelftestAt.Format(time.RFC3339)
+		rep.Harness.SelftestSource = "saved " + h.Provenance()
 		rep.Harness.TimingMeasured = true
 	} else {
-		rep.Harness.SelftestSource = "not measured (run janus bench selftest, or drop --no-selftest)"
+		rep.Harness.SelftestSource = "not measured (no selftest of this binary on this machine: run janus bench selftest, or drop --no-selftest)"
 	}
 	rep.Run.FinishedAt = time.Now().UTC()
 	rep.Run.RSSPeakMB = rssPeakMB()

@@ -114,8 +114,10 @@ func writeMarkdown(w io.Writer, r *Report, charts bool) error {
 		}
 	}
 	if r.Harness != nil {
-		fmt.Fprintf(&b, "\nHarness timing error (selftest %s, concurrency %d): TTFT p99 %.3f ms, gap p99 %.3f ms.\n",
-			r.Harness.SelftestAt.Format("2006-01-02"), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
+		fmt.Fprintf(&b, "\nHarness timing error (%s, concurrency %d): TTFT p99 %.3f ms, gap p99 %.3f ms.\n",
+			r.Harness.Provenance(), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
+	} else {
+		b.WriteString("\nHarness timing error: not measured (no selftest of this binary on this machine).\n")
 	}
 	if c := r.Resources; c != nil {
 		fmt.Fprintf(&b, "\n## Container\n\n%s (%s, limits %g CPU and %s): ready in %.0f ms; %.2f CPU-seconds; memory peak %s, mean %s (%.3f GB-s); network rx %s, tx %s; %d PIDs at peak; OOM-killed %t; restarts %d.\n",

@@ -183,6 +183,17 @@ type Harness struct {
 	TTFTErrP99Ms float64   `json:"ttft_err_p99_ms"`
 	GapErrP50Ms  float64   `json:"gap_err_p50_ms"`
 	GapErrP99Ms  float64   `json:"gap_err_p99_ms"`
+	// SelftestPID is the process that measured it and SelftestAgeS its
+	// age when the report was written: only a selftest of the same
+	// binary on the same machine is quoted.
+	SelftestPID  int     `json:"selftest_pid,omitempty"`
+	SelftestAgeS float64 `json:"selftest_age_s,omitempty"`
+}
+
+// Provenance says where the figure comes from: its date, age and pid.
+func (h *Harness) Provenance() string {
+	return fmt.Sprintf("selftest %s, %s old, pid %d, same binary and machine", h.SelftestAt.Format("2006-01-02 15:04Z"),
+		time.Duration(h.SelftestAgeS*float64(time.Second)).Round(time.Second), h.SelftestPID)
 }
 
 // RedactURL drops credentials and query strings from a target URL: a report

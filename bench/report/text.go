@@ -115,8 +115,10 @@ func Text(r *Report) func(io.Writer) error {
 		}
 		tw.Flush()
 		if r.Harness != nil {
-			fmt.Fprintf(&b, "\nharness timing error (selftest %s, c=%d): ttft p99 %.3f ms, gap p99 %.3f ms\n",
-				r.Harness.SelftestAt.Format("2006-01-02"), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
+			fmt.Fprintf(&b, "\nharness timing error (%s, c=%d): ttft p99 %.3f ms, gap p99 %.3f ms\n",
+				r.Harness.Provenance(), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
+		} else {
+			b.WriteString("\nharness timing error: not measured (no selftest of this binary on this machine; run janus bench selftest)\n")
 		}
 		if c := r.Resources; c != nil {
 			fmt.Fprintf(&b, "\ncontainer %s (%s; limits %g CPU, %s): ready in %.0f ms; %.2f CPU-seconds, memory peak %s mean %s (%.3f GB-s), net rx %s tx %s, %d pids peak, oom-killed %t, restarts %d",
