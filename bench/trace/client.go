@@ -568,7 +568,7 @@ func sizeError(err error, lim Limits) *Error {
 func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, string, textSpan) {
 	var fc fastChunk
 	if !acc.slowOnly && acc.p.parseFast(data, &fc) {
-		return t.applyFast(&fc, acc)
+		return t.applyFast(&fc, tools, acc)
 	}
 	var ch wire.Chunk
 	if err := json.Unmarshal(data, &ch); err != nil {
@@ -617,40 +617,52 @@ func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, strin
 		if d.Content != "" {
 			kind, text, span = KindContent, "", acc.add(false, []byte(d.Content))
 		}
+		if len(d.ToolCalls) > 0 {
+			kind, text, span = KindToolCall, "", textSpan{tool: true, off: len(acc.tools)}
+		}
 		for _, tc := range d.ToolCalls {
 			idx := len(tools)
 			if tc.Index != nil {
 				idx = *tc.Index
 			}
-			kind, text, span = KindToolCall, tc.Function.Name+tc.Function.Arguments, textSpan{}
-			pos, ok := tools[idx]
-			if !ok {
-				if len(t.ToolCalls) >= maxListItems {
-					t.truncation().ListItems++
-					continue
-				}
-				pos = len(t.ToolCalls)
-				tools[idx] = pos
-				t.ToolCalls = append(t.ToolCalls, ToolCall{})
-			}
-			if !acc.room(len(text)) {
-				text = ""
-				continue
-			}
-			call := &t.ToolCalls[pos]
-			if tc.ID != "" && len(tc.ID) <= 256 {
-				call.ID = tc.ID
-			}
-			call.Name += tc.Function.Name
-			call.Arguments += tc.Function.Arguments
+			span.n += t.addToolDelta(tools, acc, idx, tc.ID, []byte(tc.Function.Name), []byte(tc.Function.Arguments))
 		}
 	}
 	return kind, text, span
 }
 
+// addToolDelta folds one tool-call delta into the call it continues (by
+// index) or a new one, and returns the bytes of text it kept (added to
+// acc.tools, so an event's text is a span of it).
+func (t *Trace) addToolDelta(tools map[int]int, acc *textAcc, idx int, id string, name, args []byte) int {
+	pos, ok := tools[idx]
+	if !ok {
+		if len(t.ToolCalls) >= maxListItems {
+			t.truncation().ListItems++
+			return 0
+		}
+		pos = len(t.ToolCalls)
+		tools[idx] = pos
+		t.ToolCalls = append(t.ToolCalls, ToolCall{})
+		acc.calls = append(acc.calls, callAcc{})
+	}
+	if !acc.room(len(name) + len(args)) {
+		return 0
+	}
+	if id != "" && len(id) <= 256 {
+		t.ToolCalls[pos].ID = id
+	}
+	c := &acc.calls[pos]
+	c.name = append(c.name, name...)
+	c.args = append(c.args, args...)
+	acc.tools = append(append(acc.tools, name...), args...)
+	return len(name) + len(args)
+}
+
 // applyFast is apply for a chunk the fast path decoded (no usage, error,
-// artifacts, janus events or tool calls; at most one choice, index 0).
-func (t *Trace) applyFast(c *fastChunk, acc *textAcc) (Kind, string, textSpan) {
+// artifacts or janus events, at most one tool-call delta; at most one
+// choice, index 0).
+func (t *Trace) applyFast(c *fastChunk, tools map[int]int, acc *textAcc) (Kind, string, textSpan) {
 	if len(c.model) > 0 && t.Model == "" {
 		t.Model = string(c.model)
 	}
@@ -666,6 +678,18 @@ func (t *Trace) applyFast(c *fastChunk, acc *textAcc) (Kind, string, textSpan) {
 	}
 	if len(c.content) > 0 {
 		kind, span = KindContent, acc.add(false, c.content)
+	}
+	if c.tool {
+		idx := len(tools)
+		if c.toolIndexSet {
+			idx = int(c.toolIndex)
+		}
+		var id string
+		if len(c.toolID) > 0 {
+			id = string(c.toolID) // once per call
+		}
+		kind, span = KindToolCall, textSpan{tool: true, off: len(acc.tools)}
+		span.n = t.addToolDelta(tools, acc, idx, id, c.toolName, c.toolArgs)
 	}
 	return kind, "", span
 }
@@ -684,7 +708,11 @@ func (t *Trace) appendCapped(list, add []wire.Artifact) []wire.Artifact {
 type textSpan struct {
 	ev, off, n int
 	reasoning  bool
+	tool       bool // a span of acc.tools (tool-call names and arguments)
 }
+
+// callAcc accumulates one tool call's name and arguments.
+type callAcc struct{ name, args []byte }
 
 // textAcc accumulates a stream's content and reasoning as bytes (amortised
 // growth instead of a string copy per event) and turns them into the
@@ -692,6 +720,8 @@ type textSpan struct {
 // substring of those, so no event allocates its own.
 type textAcc struct {
 	content, reasoning []byte
+	tools              []byte    // every tool-call delta's text, in order
+	calls              []callAcc // per t.ToolCalls position
 	spans              []textSpan
 	limit              int   // text bytes kept (0: no cap)
 	eventCap           int   // events kept (for the trace's Truncation)
@@ -736,9 +766,20 @@ func (a *textAcc) finish(t *Trace) {
 	cbase, rbase := len(t.Content), len(t.Reasoning)
 	t.Content += string(a.content)
 	t.Reasoning += string(a.reasoning)
+	for i, c := range a.calls {
+		t.ToolCalls[i].Name += string(c.name)
+		t.ToolCalls[i].Arguments += string(c.args)
+	}
+	var tools string
+	if len(a.tools) > 0 {
+		tools = string(a.tools)
+	}
 	for _, sp := range a.spans {
 		src, off := t.Content, cbase+sp.off
-		if sp.reasoning {
+		switch {
+		case sp.tool:
+			src, off = tools, sp.off
+		case sp.reasoning:
 			src, off = t.Reasoning, rbase+sp.off
 		}
 		t.Events[sp.ev].Text = src[off : off+sp.n]

@@ -24,6 +24,11 @@ type fastChunk struct {
 	content    []byte
 	reasoning  []byte
 	hasChoice0 bool
+	// One tool-call delta (tool_calls with exactly one element).
+	tool                       bool
+	toolIndex                  int64
+	toolIndexSet               bool
+	toolID, toolName, toolArgs []byte
 }
 
 // fastParser scans one JSON chunk; scratch holds decoded strings that had
@@ -369,7 +374,7 @@ func (p *fastParser) delta(c *fastChunk) bool {
 		}
 		seen[slot] = true
 		if slot == 5 {
-			return p.null() // a tool call goes the slow way
+			return p.null() || p.deltaToolCall(c)
 		}
 		s, _, ok := p.strOrNull()
 		switch slot {
@@ -389,4 +394,103 @@ func (p *fastParser) delta(c *fastChunk) bool {
 		c.reasoning = r
 	}
 	return ok
+}
+
+// toolCallKeys and functionKeys are openai.ToolCall's and FunctionCall's
+// JSON names (see chunkKeys).
+var (
+	toolCallKeys = []string{"index", "id", "type", "function"}
+	functionKeys = []string{"name", "arguments"}
+)
+
+// skippableIn is skippableChunk for one struct's names.
+func skippableIn(k []byte, names []string) bool {
+	for _, c := range k {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	for _, f := range names {
+		if len(f) == len(k) && strings.EqualFold(string(k), f) {
+			return false
+		}
+	}
+	return true
+}
+
+// deltaToolCall decodes a tool_calls array of exactly one element (the
+// shape every provider streams a call's pieces in); several elements go
+// the slow way.
+func (p *fastParser) deltaToolCall(c *fastChunk) bool {
+	if !p.eat('[') {
+		return false
+	}
+	var seen [4]bool
+	c.tool = true
+	ok := p.object(func(k []byte) bool {
+		slot := -1
+		switch string(k) {
+		case "index":
+			slot = 0
+		case "id":
+			slot = 1
+		case "type":
+			slot = 2
+		case "function":
+			slot = 3
+		default:
+			return skippableIn(k, toolCallKeys) && p.skip(0)
+		}
+		if seen[slot] {
+			return false
+		}
+		seen[slot] = true
+		switch slot {
+		case 0:
+			if p.null() {
+				return true
+			}
+			v, ok := p.integer()
+			if v > 1<<31 || v < -(1<<31) {
+				return false
+			}
+			c.toolIndex, c.toolIndexSet = v, ok
+			return ok
+		case 1:
+			s, _, ok := p.strOrNull()
+			c.toolID = s
+			return ok
+		case 2:
+			_, _, ok := p.strOrNull()
+			return ok
+		}
+		return p.null() || p.function(c)
+	})
+	return ok && p.eat(']')
+}
+
+func (p *fastParser) function(c *fastChunk) bool {
+	var seen [2]bool
+	return p.object(func(k []byte) bool {
+		slot := -1
+		switch string(k) {
+		case "name":
+			slot = 0
+		case "arguments":
+			slot = 1
+		default:
+			return skippableIn(k, functionKeys) && p.skip(0)
+		}
+		if seen[slot] {
+			return false
+		}
+		seen[slot] = true
+		s, _, ok := p.strOrNull()
+		if slot == 0 {
+			c.toolName = s
+		} else {
+			c.toolArgs = s
+		}
+		return ok
+	})
 }

@@ -33,15 +33,20 @@ func (m memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // providerStream builds a long stream of a corpus file's shape: every
-// token-bearing chunk repeated until the stream has about n data events,
-// the other chunks (role, finish, usage, [DONE], comments) once.
+// token-bearing chunk (content, reasoning, a tool call's argument pieces)
+// repeated until the stream has about n data events, the other chunks
+// (role, finish, usage, [DONE], comments) once.
 func providerStream(f *corpusFile, n int) ([]byte, int) {
 	payloads := corpusPayloads(f)
+	repeat := func(d []byte) bool {
+		t := newTrace()
+		kind, _, _ := t.apply(d, map[int]int{}, &textAcc{})
+		// A tool call's first chunk (with its id) opens the call: once.
+		return kind.TokenBearing() && !bytes.Contains(d, []byte(`"id":"call_`))
+	}
 	tokens := 0
-	var p fastParser
 	for _, d := range payloads {
-		var fc fastChunk
-		if p.parseFast(d, &fc) && (len(fc.content) > 0 || len(fc.reasoning) > 0) {
+		if repeat(d) {
 			tokens++
 		}
 	}
@@ -49,9 +54,8 @@ func providerStream(f *corpusFile, n int) ([]byte, int) {
 	var b bytes.Buffer
 	events := 0
 	for _, d := range payloads {
-		var fc fastChunk
 		k := 1
-		if p.parseFast(d, &fc) && (len(fc.content) > 0 || len(fc.reasoning) > 0) {
+		if repeat(d) {
 			k = rep
 		}
 		for range k {
