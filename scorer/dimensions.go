@@ -146,6 +146,7 @@ func costTaskWith(t *TaskResult, tg Targets, prices Prices, model string, extraU
 var streamPenaltyCodes = []string{
 	trace.VMissingDone, trace.VBadJSON, trace.VMidstream, trace.VContentType,
 	trace.VDataAfterDone, trace.VMissingUsage, trace.VStreamAborted,
+	trace.VEventTooLarge, trace.VStreamTooLarge, trace.VBodyTooLarge,
 }
 
 // streamPenalty is 0.1 per distinct penalty code among vs.

@@ -315,13 +315,17 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 			return out
 		}
 	}
-	if t.Stream && (isSSE || t.Framing == FramingSSE) && t.DoneNs < 0 {
+	// A stream cut by a timeout or a reset is one failure: the [DONE],
+	// usage and content it never got to send follow from it and are not
+	// reported again.
+	cut := t.Err != nil && (t.Err.Class == ErrStreamAborted || t.Err.Class.Timeout())
+	if t.Stream && (isSSE || t.Framing == FramingSSE) && t.DoneNs < 0 && !cut {
 		add(VMissingDone, "stream ended without data: [DONE]")
 	}
-	if t.WantUsage && t.Usage == nil {
+	if t.WantUsage && t.Usage == nil && !cut {
 		add(VMissingUsage, "stream_options.include_usage was set but no usage chunk arrived")
 	}
-	if u := m.UsageCheck; u != nil {
+	if u := m.UsageCheck; u != nil && !cut {
 		if msg := u.mismatch(); msg != "" {
 			add(VUsageMismatch, "%s", msg)
 		}
@@ -354,7 +358,7 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 	if t.Err != nil && t.Err.Class == ErrStreamAborted {
 		add(VStreamAborted, "%s", t.Err.Message)
 	}
-	if t.Content == "" && len(t.ToolCalls) == 0 {
+	if t.Content == "" && len(t.ToolCalls) == 0 && !cut {
 		add(VEmptyStream, "no content and no tool call")
 	}
 	return out
