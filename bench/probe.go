@@ -164,6 +164,9 @@ func Timeline(r *ProbeResult) func(io.Writer) error {
 		}
 		fmt.Fprintf(tw, "keepalives\t%d\n", m.Keepalives)
 		tw.Flush()
+		if len(t.Shape) > 0 {
+			fmt.Fprintf(&b, "\nshape notes (not violations): %s\n", strings.Join(t.Shape, ", "))
+		}
 		if len(r.Violations) == 0 {
 			b.WriteString("\nviolations: none\n")
 		} else {

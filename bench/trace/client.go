@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -474,6 +475,12 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 		at, first := since(ev.Dispatch), since(ev.FirstByte)
 		if t.FirstByteNs < 0 {
 			t.FirstByteNs = first
+			// Headers that arrive with the first event, long after the
+			// request, were held back (a buffering proxy): clients see no
+			// progress until then.
+			if t.HeadersNs-max(t.SentNs, 0) > heldHeadersNs && first-t.HeadersNs < int64(time.Millisecond) {
+				t.note(ShapeHeadersHeld)
+			}
 		}
 		e := Event{AtNs: at, FirstByteNs: first, Bytes: ev.Bytes}
 		if ev.Kind == sse.KindComment {
@@ -593,6 +600,7 @@ func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, strin
 		t.Usage = ch.Usage
 		t.UsageCount++
 		kind = KindUsage
+		t.usageShape(&ch)
 	}
 	for _, c := range ch.Choices {
 		if c.Index != 0 {
@@ -630,6 +638,45 @@ func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, strin
 	}
 	return kind, text, span
 }
+
+// The shape notes (Trace.Shape).
+const (
+	ShapeUsageMerged      = "usage_merged"
+	ShapeUsageUnrequested = "usage_unrequested"
+	ShapeUsageCreatedZero = "usage_created_zero"
+	ShapeUsageModelEmpty  = "usage_model_empty"
+	ShapeHeadersHeld      = "headers_held"
+)
+
+// usageShape notes how a usage chunk departs from OpenAI's (its own chunk,
+// choices [], sent only when asked for, with the stream's created and
+// model).
+func (t *Trace) usageShape(ch *wire.Chunk) {
+	if len(ch.Choices) > 0 {
+		t.note(ShapeUsageMerged)
+	}
+	if t.Stream && !t.WantUsage {
+		t.note(ShapeUsageUnrequested)
+	}
+	if ch.Created == 0 {
+		t.note(ShapeUsageCreatedZero)
+	}
+	if ch.Model == "" {
+		t.note(ShapeUsageModelEmpty)
+	}
+}
+
+// note adds a shape note once.
+func (t *Trace) note(s string) {
+	if !slices.Contains(t.Shape, s) {
+		t.Shape = append(t.Shape, s)
+	}
+}
+
+// heldHeadersNs is how late headers may come before arriving together with
+// the first event marks them as held: a server that answers within it
+// cannot be told from a proxy that buffers the head.
+const heldHeadersNs = 50 * int64(time.Millisecond)
 
 // addToolDelta folds one tool-call delta into the call it continues (by
 // index) or a new one, and returns the bytes of text it kept (added to

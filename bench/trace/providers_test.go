@@ -39,6 +39,8 @@ type corpusFile struct {
 	finish      string
 	tool        string
 	metrics     map[string]float64
+	shape       []string      // expected shape notes (nil: none)
+	headersAt   time.Duration // when the response head arrives
 }
 
 type corpusSeg struct {
@@ -116,6 +118,14 @@ func (f *corpusFile) headerLine(l string) error {
 		f.finish = v
 	case "expect-tool":
 		f.tool = v
+	case "expect-shape":
+		f.shape = strings.Fields(v)
+	case "headers-ms":
+		ms, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("headers-ms: %w", err)
+		}
+		f.headersAt = time.Duration(ms) * time.Millisecond
 	case "expect-metric":
 		for _, kv := range strings.Fields(v) {
 			mk, mv, _ := strings.Cut(kv, "=")
@@ -183,6 +193,7 @@ func (r *corpusReplay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // RoundTrip hands the response body to a clockBody.
 func (r *corpusReplay) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(req)
+	r.now.Store(int64(r.f.headersAt))
 	if err == nil {
 		resp.Body = &clockBody{ReadCloser: resp.Body, r: r}
 	}
@@ -270,6 +281,9 @@ func checkCorpusTrace(t *testing.T, f *corpusFile, tr *Trace, m Metrics) {
 	}
 	if f.finish != "" && tr.FinishReason != f.finish {
 		t.Errorf("finish_reason %q, want %q", tr.FinishReason, f.finish)
+	}
+	if !slices.Equal(tr.Shape, f.shape) {
+		t.Errorf("shape notes %v, want %v", tr.Shape, f.shape)
 	}
 	if f.tool != "" {
 		if len(tr.ToolCalls) != 1 || tr.ToolCalls[0].Name+" "+tr.ToolCalls[0].Arguments != f.tool {

@@ -145,6 +145,14 @@ type Trace struct {
 	UsageCount   int             `json:"usage_chunks,omitempty"`
 	FinishReason string          `json:"finish_reason,omitempty"`
 
+	// Shape notes how the stream departs from OpenAI's own shape without
+	// breaking a client (usage merged into a chunk with choices, usage
+	// nobody asked for, a usage chunk with created 0 or model "", headers
+	// held until the first event). Real providers do some of these by
+	// design, so they are notes, not violations; conform holds a
+	// competitor to the strict shape.
+	Shape []string `json:"shape,omitempty"`
+
 	// Truncated says what was counted but not kept once the stream
 	// passed the client's Limits (nil: everything was kept).
 	Truncated *Truncation `json:"truncated,omitempty"`
