@@ -35,14 +35,16 @@ func (m memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // providerStream builds a long stream of a corpus file's shape: every
 // token-bearing chunk (content, reasoning, a tool call's argument pieces)
 // repeated until the stream has about n data events, the other chunks
-// (role, finish, usage, [DONE], comments) once.
+// (role, finish, usage — also a token chunk that carries usage, as
+// Gemini's last one does —, [DONE], comments) once.
 func providerStream(f *corpusFile, n int) ([]byte, int) {
 	payloads := corpusPayloads(f)
 	repeat := func(d []byte) bool {
 		t := newTrace()
 		kind, _, _ := t.apply(d, map[int]int{}, &textAcc{})
-		// A tool call's first chunk (with its id) opens the call: once.
-		return kind.TokenBearing() && !bytes.Contains(d, []byte(`"id":"call_`))
+		// A tool call's first chunk (with its id) opens the call, and a
+		// chunk with usage ends the stream: once each.
+		return kind.TokenBearing() && !bytes.Contains(d, []byte(`"id":"call_`)) && t.Usage == nil
 	}
 	tokens := 0
 	for _, d := range payloads {
