@@ -20,18 +20,20 @@ import (
 
 // ProbeOptions configure `janus bench probe`: one request, fully traced.
 type ProbeOptions struct {
-	Target      string
-	Model       string
-	APIKey      string
-	Header      http.Header
-	Timeout     time.Duration
-	TTFTTimeout time.Duration
-	Prompt      string
-	NoStream    bool
-	Budgets     trace.Budgets
-	Pace        baseline.Pace
-	Stdout      io.Writer
-	JSON        bool
+	Target string
+	Model  string
+	APIKey string
+	Header http.Header
+	// FollowRedirects: see RunOptions.FollowRedirects.
+	FollowRedirects bool
+	Timeout         time.Duration
+	TTFTTimeout     time.Duration
+	Prompt          string
+	NoStream        bool
+	Budgets         trace.Budgets
+	Pace            baseline.Pace
+	Stdout          io.Writer
+	JSON            bool
 }
 
 // ProbeResult is what a probe shows.
@@ -56,7 +58,8 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 	if o.Pace == (baseline.Pace{}) {
 		o.Pace = baseline.DefaultPace()
 	}
-	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout}
+	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout,
+		SameOriginRedirects: o.FollowRedirects}
 	if o.Target == "" {
 		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace})
 		if err != nil {

@@ -37,6 +37,9 @@ type RunOptions struct {
 	Model  string
 	APIKey string
 	Header http.Header
+	// FollowRedirects follows a 307/308 that stays on the target's origin
+	// (--follow-redirects); a redirect off it is never followed.
+	FollowRedirects bool
 
 	// TargetName, when set, names the target in the report and for
 	// --resume instead of its URL: `bench run --image` passes
@@ -219,7 +222,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	}
 
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
-		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout,
+		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, SameOriginRedirects: o.FollowRedirects,
 		HTTP: &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
 	embedded := false
 	if o.Target == "" {
@@ -666,10 +669,13 @@ func ListModels(ctx context.Context, c *trace.Client) ([]string, int, error) {
 	if c.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+	// A copy with janus's redirect policy: GET /models never leaves the
+	// target's origin, whatever client the caller built.
+	hc := http.Client{}
+	if c.HTTP != nil {
+		hc = *c.HTTP
 	}
+	hc.CheckRedirect = trace.RedirectPolicy(c.SameOriginRedirects)
 	resp, err := hc.Do(req)
 	if err != nil {
 		var ue interface{ Unwrap() error }

@@ -91,7 +91,7 @@ func benchRunCommand() *ucli.Command {
 				}
 			}
 			opts := bench.RunOptions{
-				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
+				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Suite: c.String("suite"), Categories: cats, Splits: splits,
 				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
 				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),

@@ -161,11 +161,12 @@ const (
 	VEmptyStream   = "empty_stream"
 	VDataAfterDone = "data_after_done"
 	VStreamAborted = "stream_aborted"
+	VRedirect      = "redirect"
 )
 
 // ViolationCodes lists every code, in the order reports print them.
 var ViolationCodes = []string{VTTFTOver, VGapOver, VMissingDone, VMissingUsage, VUsageMismatch,
-	VBadJSON, VMidstream, VHTTPError, VContentType, VTimeout, VEmptyStream, VDataAfterDone, VStreamAborted}
+	VBadJSON, VMidstream, VHTTPError, VContentType, VTimeout, VEmptyStream, VDataAfterDone, VStreamAborted, VRedirect}
 
 // Violation is one breach found in a trace.
 type Violation struct {
@@ -194,6 +195,10 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 	}
 	if t.Err != nil && t.Err.Class.Timeout() {
 		add(VTimeout, "%s", t.Err.Message)
+	}
+	if t.Err != nil && t.Err.Class == ErrRedirect {
+		add(VRedirect, "%s", t.Err.Message)
+		return out
 	}
 	if t.Status != 0 && t.Status != 200 {
 		add(VHTTPError, "HTTP %d: %s", t.Status, t.ErrorBody)

@@ -55,6 +55,7 @@ const (
 	ErrMidstream         ErrorClass = "midstream_error"
 	ErrCancelled         ErrorClass = "cancelled"
 	ErrRequest           ErrorClass = "request"
+	ErrRedirect          ErrorClass = "redirect"
 )
 
 // Timeout reports whether the class is one of the timeouts.
@@ -131,7 +132,9 @@ type Trace struct {
 	UnparsableSample string `json:"unparsable_sample,omitempty"`
 	// ErrorBody is the error message a server put in the stream or body.
 	ErrorBody string `json:"error_body,omitempty"`
-	Err       *Error `json:"error,omitempty"`
+	// Redirect is the Location of a redirect janus did not follow.
+	Redirect string `json:"redirect,omitempty"`
+	Err      *Error `json:"error,omitempty"`
 
 	// Turns are the follow-up requests of a multi-turn task (janus played
 	// the tool and sent the conversation on), in order; this trace is the

@@ -237,6 +237,9 @@ func TestViolations(t *testing.T) {
 				conn.Close()
 			}
 		}, []string{VStreamAborted, VMissingDone, VMissingUsage}},
+		{"redirect off the target", fast, 0, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://127.0.0.1:9/v1/chat/completions", http.StatusTemporaryRedirect)
+		}, []string{VRedirect}},
 	}
 	fired := map[string]bool{}
 	for _, tc := range cases {
