@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,6 +74,17 @@ type RunOptions struct {
 	Resume bool
 	// RecordDir receives the raw SSE bytes of every task with read times.
 	RecordDir string
+
+	// ArtifactAllow lists origins besides the target's own that artifact
+	// URLs may be fetched from (--artifact-allow); ArtifactMaxBytes and
+	// ArtifactTimeout bound one fetch (0: scorer's defaults, 64 MiB and
+	// 15 s). See scorer.ArtifactFetch.
+	ArtifactAllow    []string
+	ArtifactMaxBytes int64
+	ArtifactTimeout  time.Duration
+
+	// artifacts is the fetcher built once the target's URL is known.
+	artifacts *scorer.ArtifactFetch
 
 	// Pace of the embedded target's sim provider.
 	Pace baseline.Pace
@@ -242,6 +254,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	model, err := discoverModel(ctx, client, o.Model)
 	if err != nil {
 		return nil, err
+	}
+	if o.artifacts, err = artifactFetch(client, &o); err != nil {
+		return nil, &InputError{Op: "check options", Err: err}
 	}
 
 	if o.Out == "" {
@@ -489,7 +504,27 @@ func runTask(ctx context.Context, client *trace.Client, t *suites.Task, model st
 	tr := client.Do(ctx, req, r)
 	tr.TaskID = t.ID
 	playTools(ctx, client, t, req, tr, rec, o.Logger)
-	return Result{Task: Score(t, tr, o.Budgets), Trace: tr}
+	return Result{Task: ScoreWith(t, tr, o.Budgets, o.artifacts), Trace: tr}
+}
+
+// artifactFetch is the artifact fetcher of a run against client's target:
+// only that origin and --artifact-allow, with the target's API key.
+func artifactFetch(client *trace.Client, o *RunOptions) (*scorer.ArtifactFetch, error) {
+	for _, a := range o.ArtifactAllow {
+		u, err := url.Parse(a)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, fmt.Errorf("--artifact-allow %q: want an origin such as https://cdn.example.com", a)
+		}
+	}
+	if o.ArtifactMaxBytes < 0 || o.ArtifactTimeout < 0 {
+		return nil, fmt.Errorf("--artifact-max-bytes and --artifact-timeout must be ≥ 0")
+	}
+	var h http.Header
+	if client.APIKey != "" {
+		h = http.Header{"Authorization": {"Bearer " + client.APIKey}}
+	}
+	return &scorer.ArtifactFetch{Origin: client.BaseURL, Allow: o.ArtifactAllow, Header: h,
+		MaxBytes: o.ArtifactMaxBytes, Timeout: o.ArtifactTimeout}, nil
 }
 
 // playTools carries a multi-turn task on: while the last turn called tools
@@ -536,7 +571,16 @@ func playTools(ctx context.Context, client *trace.Client, t *suites.Task, req wi
 
 // Score turns a task's trace into its scored result: metrics, contract
 // violations against the task's budgets, status and the evaluator verdict.
+//
+// Score fetches no artifact: an http(s) or path artifact URL is judged on
+// its descriptor (see ScoreWith).
 func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskResult {
+	return ScoreWith(t, tr, defaults, nil)
+}
+
+// ScoreWith is Score with artifacts fetched through fetch, which keeps
+// every fetch on the target's origin (scorer.EvaluateWith).
+func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *scorer.ArtifactFetch) scorer.TaskResult {
 	b := defaults
 	if t.Budget != nil {
 		if t.Budget.TTFTMs > 0 {
@@ -574,7 +618,7 @@ func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskR
 		res.Reason = "request failed: " + string(tr.Err.Class)
 		return res
 	}
-	v := scorer.Evaluate(t, tr)
+	v := scorer.EvaluateWith(t, tr, fetch)
 	res.Score, res.Reason = v.Score, v.Reason
 	return res
 }
