@@ -86,7 +86,9 @@ func TestArtifactFetch(t *testing.T) {
 	withAllow := fetch()
 	withAllow.Allow = []string{allowed.URL}
 	userinfo := strings.Replace(target.URL, "http://", "http://u:p@", 1)
-	art := func(u string) wire.Artifact { return wire.Artifact{ID: "a", Type: "image", MimeType: "image/png", URL: u} }
+	art := func(u string) wire.Artifact {
+		return wire.Artifact{ID: "a", Type: "image", MimeType: "image/png", URL: u}
+	}
 	tests := []struct {
 		name   string
 		f      *ArtifactFetch
