@@ -185,4 +185,7 @@ type Config struct {
 	// (408); 0 means httpguard's defaults, 10 s and 1 min, as the gateway.
 	ReadHeaderTimeout time.Duration
 	BodyReadTimeout   time.Duration
+	// ThreadLimits bound a stored thread (message and thread size, the
+	// window of history loaded per turn); zero fields are the defaults.
+	ThreadLimits threads.Limits
 }
