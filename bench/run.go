@@ -258,6 +258,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	if o.artifacts, err = artifactFetch(client, &o); err != nil {
 		return nil, &InputError{Op: "check options", Err: err}
 	}
+	defer o.artifacts.CloseIdleConnections()
 
 	if o.Out == "" {
 		if o.Resume {

@@ -99,6 +99,14 @@ func (f *ArtifactFetch) init() {
 	})
 }
 
+// CloseIdleConnections closes the fetcher's kept connections (at the end
+// of a run, so no connection to the target outlives it).
+func (f *ArtifactFetch) CloseIdleConnections() {
+	if f != nil && f.hc != nil {
+		f.hc.CloseIdleConnections()
+	}
+}
+
 func (f *ArtifactFetch) enabled() bool { return f != nil && (f.Origin != "" || len(f.Allow) > 0) }
 
 func (f *ArtifactFetch) isOrigin(u *url.URL) bool {
