@@ -5,7 +5,7 @@ BIN     ?= bin/janus
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/janus-bench/janus/internal/buildinfo.Version=$(VERSION)
 
-.PHONY: run test test-long bench build image lint fuzz selftest clean
+.PHONY: run test test-long bench build image lint fuzz fuzz-short selftest clean
 
 ## run: score the embedded reference target on the smoke suite (no setup needed)
 run:
@@ -40,6 +40,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReadResponse -fuzztime 1m ./bench/load/
 	$(GO) test -run '^$$' -fuzz FuzzFastCompletion -fuzztime 1m ./bench/trace/
 	$(GO) test -run '^$$' -fuzz FuzzSelftestSimConfig -fuzztime 30s ./bench/
+
+## fuzz-short: every Fuzz* target in the module (found by scripts/fuzz-short.sh),
+## a 150 s budget shared among them (5–20 s each); CI runs it after `make test`
+fuzz-short:
+	GO=$(GO) bash scripts/fuzz-short.sh
 
 ## build: a static binary in bin/
 build:

@@ -180,4 +180,12 @@ type Config struct {
 	// completions at once and queues the rest (limit.go), so load sweeps
 	// have a known capacity to find.
 	MaxConcurrency int
+	// ReadHeaderTimeout bounds reading a request's headers (a partial
+	// head past it is answered 408) and BodyReadTimeout reading its body
+	// (408); 0 means httpguard's defaults, 10 s and 1 min, as the gateway.
+	ReadHeaderTimeout time.Duration
+	BodyReadTimeout   time.Duration
+	// ThreadLimits bound a stored thread (message and thread size, the
+	// window of history loaded per turn); zero fields are the defaults.
+	ThreadLimits threads.Limits
 }

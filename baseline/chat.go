@@ -32,7 +32,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("method %s is not allowed on %s; use POST", r.Method, r.URL.Path)})
 		return
 	}
-	chat, rerr := decodeChat(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	chat, rerr := s.readChat(w, r)
 	if rerr != nil {
 		s.writeError(ctx, w, rid, rerr)
 		return

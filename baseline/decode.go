@@ -1,8 +1,9 @@
 package baseline
 
 import (
-	"io"
+	"net/http"
 
+	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
 )
@@ -11,11 +12,13 @@ import (
 // below it.
 const maxBodyBytes = 32 << 20
 
-// decodeChat reads, decodes and validates a chat completion request body
-// with the validation the gateway uses too (internal/validate), so both
-// reference targets reject the same requests with the same JSON paths.
-func decodeChat(body io.Reader) (*wire.ChatRequest, *RequestError) {
-	data, verr := validate.ReadBody(body)
+// readChat reads a chat completion request body within maxBodyBytes and
+// the body read timeout (the gateway's guard, internal/httpguard: 413,
+// 408), then decodes and validates it with the validation the gateway
+// uses too (internal/validate), so both reference targets reject the same
+// requests with the same JSON paths.
+func (s *Server) readChat(w http.ResponseWriter, r *http.Request) (*wire.ChatRequest, *RequestError) {
+	data, _, verr := httpguard.ReadBody(w, r, maxBodyBytes, s.cfg.BodyReadTimeout)
 	if verr == nil {
 		var req *wire.ChatRequest
 		if req, verr = validate.DecodeChat(data); verr == nil {

@@ -36,6 +36,7 @@ type jangar struct {
 	models        []string
 	jan           *janstore.Store
 	store         threads.Store
+	limits        threads.Limits
 	// closer is the store when the server opened it itself.
 	closer interface{ Close() error }
 	log    *slog.Logger
@@ -73,7 +74,8 @@ func (e *ConfigError) Error() string { return e.Field + ": " + e.Msg }
 // newJangar opens the data dir and picks the thread store: cfg.Threads when
 // set, else Redis when asked for, else the file store in the data dir.
 func newJangar(cfg Config) (*jangar, error) {
-	j := &jangar{def: cfg.Model, streamingOnly: cfg.StreamingOnly, log: cfg.Logger, store: cfg.Threads}
+	j := &jangar{def: cfg.Model, streamingOnly: cfg.StreamingOnly, log: cfg.Logger, store: cfg.Threads,
+		limits: cfg.ThreadLimits.WithDefaults()}
 	if cfg.Threads == nil {
 		kind := cfg.ThreadStore
 		if kind == "" && cfg.RedisURL != "" {
@@ -197,6 +199,7 @@ func (j *jangar) servesModel(ctx context.Context, id string) bool {
 // turn is what a chat request needs to be remembered after it is answered.
 type turn struct {
 	store       threads.Store
+	maxBytes    int64
 	threadID    string
 	assistantID string
 	model       string
@@ -228,7 +231,7 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 	}
 	var th *threads.Thread
 	if tid != "" && j.store != nil {
-		if th, err = j.store.Load(ctx, tid); err != nil {
+		if th, err = j.store.LoadWindow(ctx, tid, j.limits.Window); err != nil {
 			return nil, storeRequestError(err)
 		}
 	}
@@ -267,9 +270,36 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 	if th == nil {
 		return nil, nil
 	}
-	t := &turn{store: j.store, threadID: tid, assistantID: asst, model: chat.Model}
-	chat.Messages, t.fresh = withHistory(chat.Messages, th.Messages)
+	t := &turn{store: j.store, maxBytes: j.limits.MaxThreadBytes, threadID: tid, assistantID: asst, model: chat.Model}
+	chat.Messages, t.fresh = withHistory(chat.Messages, th.Messages, th.Total)
+	if rerr := j.checkSize(th, t.fresh); rerr != nil {
+		return nil, rerr
+	}
 	return t, nil
+}
+
+// checkSize refuses with 413 a turn whose new messages are too large to
+// store, one by one or together with the thread and room for the reply
+// (one message of the per-message limit), before any work is done, so a
+// turn is not answered and then lost for want of room.
+func (j *jangar) checkSize(th *threads.Thread, fresh []openai.ChatCompletionMessage) *RequestError {
+	var adding int64
+	for _, m := range fresh {
+		b, err := threads.MarshalLine(threads.FromChat(m))
+		if err != nil {
+			return badRequest("messages", "a message cannot be stored: %v", err)
+		}
+		if n := int64(len(b)); n > j.limits.MaxMessageBytes {
+			return &RequestError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error", Param: "messages",
+				Message: fmt.Sprintf("a %s message of %d bytes is larger than the %d bytes a thread stores per message", m.Role, n, j.limits.MaxMessageBytes)}
+		}
+		adding += int64(len(b))
+	}
+	if th.Bytes+adding+j.limits.MaxMessageBytes > j.limits.MaxThreadBytes {
+		return storeRequestError(&threads.FullError{ThreadID: th.ID, Bytes: th.Bytes,
+			Adding: adding + j.limits.MaxMessageBytes, Max: j.limits.MaxThreadBytes})
+	}
+	return nil
 }
 
 // applySettings fills what the request leaves unset from the effective
@@ -301,10 +331,11 @@ func isSystem(m openai.ChatCompletionMessage) bool {
 // withHistory builds the conversation the provider sees: the request's
 // system messages, the stored history, then the request's new messages.
 // A client that sends the whole conversation anyway (its messages start
-// with the stored history) is not doubled: only what follows is new.
+// with the stored history) is not doubled: only what follows is new. hist
+// is the window of the latest stored messages, total how many there are.
 // System messages are never stored; they come with each request or from
 // the settings.
-func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message) (all, fresh []openai.ChatCompletionMessage) {
+func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message, total int) (all, fresh []openai.ChatCompletionMessage) {
 	var sys, rest []openai.ChatCompletionMessage
 	for _, m := range msgs {
 		if isSystem(m) {
@@ -314,8 +345,9 @@ func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message) (a
 		}
 	}
 	fresh = rest
-	if len(hist) > 0 && len(rest) >= len(hist) && slices.EqualFunc(rest[:len(hist)], hist, sameMessage) {
-		fresh = rest[len(hist):]
+	total = max(total, len(hist))
+	if skip := total - len(hist); len(hist) > 0 && len(rest) >= total && slices.EqualFunc(rest[skip:total], hist, sameMessage) {
+		fresh = rest[total:]
 	}
 	all = make([]openai.ChatCompletionMessage, 0, len(sys)+len(hist)+len(fresh))
 	all = append(all, sys...)
@@ -374,7 +406,7 @@ func (g *threadGeneration) Run(ctx context.Context, sink Sink) (Outcome, error) 
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 	defer cancel()
-	if err := t.store.Append(sctx, t.threadID, t.assistantID, msgs); err != nil {
+	if err := t.store.AppendCapped(sctx, t.threadID, t.assistantID, msgs, t.maxBytes); err != nil {
 		return out, fmt.Errorf("save the turn to thread %s: %w", t.threadID, err)
 	}
 	return out, nil
@@ -405,6 +437,10 @@ func storeRequestError(err error) *RequestError {
 	status, typ, _ := janstore.StatusOf(err)
 	if status == 499 {
 		status = http.StatusServiceUnavailable
+	}
+	var fe *threads.FullError
+	if errors.As(err, &fe) {
+		return &RequestError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error", Param: "messages", Message: err.Error()}
 	}
 	param := ""
 	var le *threads.LockedError

@@ -14,6 +14,7 @@ import (
 
 	"github.com/janus-bench/janus/internal/baseurl"
 	"github.com/janus-bench/janus/internal/buildinfo"
+	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
@@ -59,6 +60,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = httpguard.DefaultReadHeaderTimeout
+	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = httpguard.DefaultBodyReadTimeout
 	}
 	store := newArtifactStore(cfg.ArtifactTTL)
 	prices := simPrices()
@@ -108,6 +115,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxConcurrency > 0 {
 		s.handler = limitConcurrency(s.mux, cfg.MaxConcurrency)
 	}
+	s.handler = httpguard.Handler(s.handler)
 	return s, nil
 }
 
@@ -241,12 +249,15 @@ func listen(ctx context.Context, addr string, cfg Config) (*running, error) {
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: srv.cfg.ReadHeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ConnContext:       httpguard.ConnContext,
+		ConnState:         httpguard.ConnState,
 		ErrorLog:          slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn),
 	}
 	rn := &running{url: baseurl.For(ln.Addr()), hs: hs, errc: make(chan error, 1), log: srv.log, srv: srv}
-	go func() { rn.errc <- hs.Serve(ln) }()
+	go func() { rn.errc <- hs.Serve(httpguard.Listener(ln)) }()
 	var once sync.Once
 	var stopErr error
 	rn.stop = func(ctx context.Context) error {

@@ -20,12 +20,14 @@ import (
 
 // ProbeOptions configure `janus bench probe`: one request, fully traced.
 type ProbeOptions struct {
-	Target      string
-	Model       string
-	APIKey      string
-	Header      http.Header
-	Timeout     time.Duration
-	TTFTTimeout time.Duration
+	Target string
+	Model  string
+	APIKey string
+	Header http.Header
+	// FollowRedirects: see RunOptions.FollowRedirects.
+	FollowRedirects bool
+	Timeout         time.Duration
+	TTFTTimeout     time.Duration
 	// Limits are as in RunOptions.
 	Limits   trace.Limits
 	Prompt   string
@@ -58,7 +60,8 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 	if o.Pace == (baseline.Pace{}) {
 		o.Pace = baseline.DefaultPace()
 	}
-	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits}
+	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits,
+		SameOriginRedirects: o.FollowRedirects}
 	if o.Target == "" {
 		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,6 +38,9 @@ type RunOptions struct {
 	Model  string
 	APIKey string
 	Header http.Header
+	// FollowRedirects follows a 307/308 that stays on the target's origin
+	// (--follow-redirects); a redirect off it is never followed.
+	FollowRedirects bool
 
 	// TargetName, when set, names the target in the report and for
 	// --resume instead of its URL: `bench run --image` passes
@@ -73,6 +77,17 @@ type RunOptions struct {
 	Resume bool
 	// RecordDir receives the raw SSE bytes of every task with read times.
 	RecordDir string
+
+	// ArtifactAllow lists origins besides the target's own that artifact
+	// URLs may be fetched from (--artifact-allow); ArtifactMaxBytes and
+	// ArtifactTimeout bound one fetch (0: scorer's defaults, 64 MiB and
+	// 15 s). See scorer.ArtifactFetch.
+	ArtifactAllow    []string
+	ArtifactMaxBytes int64
+	ArtifactTimeout  time.Duration
+
+	// artifacts is the fetcher built once the target's URL is known.
+	artifacts *scorer.ArtifactFetch
 
 	// Pace of the embedded target's sim provider.
 	Pace baseline.Pace
@@ -223,7 +238,8 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
 		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits,
-		HTTP: &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
+		SameOriginRedirects: o.FollowRedirects,
+		HTTP:                &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
 	embedded := false
 	if o.Target == "" {
 		if o.SimProfile != "" && !slices.Contains(baseline.Profiles(), o.SimProfile) {
@@ -243,6 +259,10 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.artifacts, err = artifactFetch(client, &o); err != nil {
+		return nil, &InputError{Op: "check options", Err: err}
+	}
+	defer o.artifacts.CloseIdleConnections()
 
 	if o.Out == "" {
 		if o.Resume {
@@ -489,7 +509,27 @@ func runTask(ctx context.Context, client *trace.Client, t *suites.Task, model st
 	tr := client.Do(ctx, req, r)
 	tr.TaskID = t.ID
 	playTools(ctx, client, t, req, tr, rec, o.Logger)
-	return Result{Task: Score(t, tr, o.Budgets), Trace: tr}
+	return Result{Task: ScoreWith(t, tr, o.Budgets, o.artifacts), Trace: tr}
+}
+
+// artifactFetch is the artifact fetcher of a run against client's target:
+// only that origin and --artifact-allow, with the target's API key.
+func artifactFetch(client *trace.Client, o *RunOptions) (*scorer.ArtifactFetch, error) {
+	for _, a := range o.ArtifactAllow {
+		u, err := url.Parse(a)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, fmt.Errorf("--artifact-allow %q: want an origin such as https://cdn.example.com", a)
+		}
+	}
+	if o.ArtifactMaxBytes < 0 || o.ArtifactTimeout < 0 {
+		return nil, fmt.Errorf("--artifact-max-bytes and --artifact-timeout must be ≥ 0")
+	}
+	var h http.Header
+	if client.APIKey != "" {
+		h = http.Header{"Authorization": {"Bearer " + client.APIKey}}
+	}
+	return &scorer.ArtifactFetch{Origin: client.BaseURL, Allow: o.ArtifactAllow, Header: h,
+		MaxBytes: o.ArtifactMaxBytes, Timeout: o.ArtifactTimeout}, nil
 }
 
 // playTools carries a multi-turn task on: while the last turn called tools
@@ -536,7 +576,16 @@ func playTools(ctx context.Context, client *trace.Client, t *suites.Task, req wi
 
 // Score turns a task's trace into its scored result: metrics, contract
 // violations against the task's budgets, status and the evaluator verdict.
+//
+// Score fetches no artifact: an http(s) or path artifact URL is judged on
+// its descriptor (see ScoreWith).
 func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskResult {
+	return ScoreWith(t, tr, defaults, nil)
+}
+
+// ScoreWith is Score with artifacts fetched through fetch, which keeps
+// every fetch on the target's origin (scorer.EvaluateWith).
+func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *scorer.ArtifactFetch) scorer.TaskResult {
 	b := defaults
 	if t.Budget != nil {
 		if t.Budget.TTFTMs > 0 {
@@ -574,7 +623,7 @@ func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskR
 		res.Reason = "request failed: " + string(tr.Err.Class)
 		return res
 	}
-	v := scorer.Evaluate(t, tr)
+	v := scorer.EvaluateWith(t, tr, fetch)
 	res.Score, res.Reason = v.Score, v.Reason
 	return res
 }
@@ -669,10 +718,13 @@ func ListModels(ctx context.Context, c *trace.Client) ([]string, int, error) {
 	if c.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+	// A copy with janus's redirect policy: GET /models never leaves the
+	// target's origin, whatever client the caller built.
+	hc := http.Client{}
+	if c.HTTP != nil {
+		hc = *c.HTTP
 	}
+	hc.CheckRedirect = trace.RedirectPolicy(c.SameOriginRedirects)
 	resp, err := hc.Do(req)
 	if err != nil {
 		var ue interface{ Unwrap() error }

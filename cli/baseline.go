@@ -11,6 +11,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/baseline/janstore"
 	"github.com/janus-bench/janus/baseline/threads"
+	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/search"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
@@ -47,6 +48,11 @@ func baselineCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "thread-store", EnvVars: []string{"JANUS_THREAD_STORE"}, Usage: "where threads named by x-openwebui-chat-id / X-Janus-Thread-Id live: file or redis (default: redis when --redis is set, else file)"},
 			&ucli.StringFlag{Name: "redis", EnvVars: []string{"JANUS_REDIS_URL"}, Usage: "Redis `URL` for the redis thread store (redis://host:6379/0)"},
 			&ucli.StringFlag{Name: "thread-key-prefix", Value: threads.DefaultKeyPrefix, EnvVars: []string{"JANUS_THREAD_KEY_PREFIX"}, Usage: "Redis key prefix of the redis thread store"},
+			&ucli.DurationFlag{Name: "read-header-timeout", Value: httpguard.DefaultReadHeaderTimeout, Usage: "answer 408 to clients slower than this to send their headers"},
+			&ucli.DurationFlag{Name: "body-read-timeout", Value: httpguard.DefaultBodyReadTimeout, Usage: "answer 408 to clients slower than this to send their request body"},
+			&ucli.Int64Flag{Name: "thread-max-message-bytes", Value: threads.DefaultMaxMessageBytes, Usage: "largest message a thread stores; a larger new message is refused with 413"},
+			&ucli.Int64Flag{Name: "thread-max-bytes", Value: threads.DefaultMaxThreadBytes, Usage: "largest thread; a turn that would grow it past this is refused with 413"},
+			&ucli.IntFlag{Name: "thread-window", Value: threads.DefaultWindow, Usage: "latest stored messages loaded and handed to the model per turn"},
 			&ucli.IntFlag{Name: "max-concurrency", Usage: "answer at most N chat completions at once and queue the rest (0: no limit); gives load sweeps a known knee"},
 			&ucli.Float64Flag{Name: "noisy-share", Value: baseline.DefaultNoisyShare, Usage: "share of each task family the noisy profile answers wrongly"},
 			&ucli.StringFlag{Name: "provider", Value: baseline.ProviderSim, EnvVars: []string{"JANUS_PROVIDER"},
@@ -83,6 +89,11 @@ func baselineCommand() *ucli.Command {
 				TimeScale:      c.Float64("time-scale"),
 				NoisyShare:     c.Float64("noisy-share"),
 				MaxConcurrency: c.Int("max-concurrency"),
+
+				ReadHeaderTimeout: c.Duration("read-header-timeout"),
+				BodyReadTimeout:   c.Duration("body-read-timeout"),
+				ThreadLimits: threads.Limits{MaxMessageBytes: c.Int64("thread-max-message-bytes"),
+					MaxThreadBytes: c.Int64("thread-max-bytes"), Window: c.Int("thread-window")},
 
 				StreamingOnly:   c.Bool("streaming-only"),
 				DataDir:         c.String("data"),

@@ -26,6 +26,7 @@ func targetFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "model", Usage: "model id (default: first id from GET /v1/models)"},
 		&ucli.StringFlag{Name: "api-key", Usage: "sent as a Bearer token; never written to reports or logs", EnvVars: []string{"JANUS_API_KEY", "OPENAI_API_KEY"}},
 		&ucli.StringSliceFlag{Name: "header", Usage: "extra request header 'K: V' (repeatable)"},
+		&ucli.BoolFlag{Name: "follow-redirects", Usage: "follow a 307/308 that stays on the target's origin (a redirect to another origin is never followed: the redirect violation)"},
 		&ucli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "per-request total timeout"},
 		&ucli.DurationFlag{Name: "ttft-timeout", Value: 30 * time.Second, Usage: "give up when no token arrived within this"},
 		&ucli.DurationFlag{Name: "ttft-budget", Value: 2 * time.Second, Usage: "streaming contract: first token within this"},

@@ -29,7 +29,7 @@ func benchProbeCommand() *ucli.Command {
 				return err
 			}
 			_, err = bench.Probe(c.Context, bench.ProbeOptions{
-				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
+				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
 				Prompt: c.String("prompt"), NoStream: c.Bool("no-stream"),
 				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},

@@ -41,6 +41,9 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "format", Value: "text", Usage: "stdout report: text, json, md, junit or csv"},
 			&ucli.StringSliceFlag{Name: "out-format", Usage: "also write the report as FORMAT=PATH (md, junit, csv, json, text; repeatable), e.g. md=report.md"},
 			&ucli.StringFlag{Name: "min-score", Usage: "CI gates, e.g. composite=70,streaming=80: exit 3 when a score is below its minimum"},
+			&ucli.StringSliceFlag{Name: "artifact-allow", Usage: "an origin (https://host[:port]) besides the target's own that artifact URLs may be fetched from (repeatable)"},
+			&ucli.Int64Flag{Name: "artifact-max-bytes", Value: scorer.DefaultArtifactMaxBytes, Usage: "largest artifact fetched"},
+			&ucli.DurationFlag{Name: "artifact-timeout", Value: scorer.DefaultArtifactTimeout, Usage: "time for one artifact fetch, body included"},
 			&ucli.StringFlag{Name: "prices", Usage: "price table (JSON or YAML) for targets that report tokens but no cost_usd (docs/SCORING.md)"},
 			&ucli.BoolFlag{Name: "save", Usage: "record the run in the run store as it goes (see janus runs, janus leaderboard)"},
 			storeFlag(),
@@ -95,7 +98,7 @@ func benchRunCommand() *ucli.Command {
 				return err
 			}
 			opts := bench.RunOptions{
-				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
+				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Suite: c.String("suite"), Categories: cats, Splits: splits,
 				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
 				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
@@ -106,7 +109,9 @@ func benchRunCommand() *ucli.Command {
 				SimProfile: c.String("sim-profile"), NoisyShare: c.Float64("sim-noisy-share"),
 				Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
 				Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
-				StepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
+				StepSummary:   os.Getenv("GITHUB_STEP_SUMMARY"),
+				ArtifactAllow: c.StringSlice("artifact-allow"), ArtifactMaxBytes: c.Int64("artifact-max-bytes"),
+				ArtifactTimeout: c.Duration("artifact-timeout"),
 			}
 			image, err := imageTarget(c)
 			if err != nil {

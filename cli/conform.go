@@ -58,7 +58,7 @@ func conformCommand() *ucli.Command {
 				return err
 			}
 			copts := conform.Options{
-				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr,
+				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
 				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
 				Pace:    baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},

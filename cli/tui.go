@@ -47,12 +47,12 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 	return tui.Options{
 		Target: c.String("target"), APIKey: c.String("api-key"), Store: c.String("store"), NoSave: c.Bool("no-save"),
 		LogFile: c.String("log-file"), OutDir: c.String("out-dir"), NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != "",
-		Base: bench.RunOptions{Model: c.String("model"), Header: hdr, Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
+		Base: bench.RunOptions{Model: c.String("model"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
 			Budgets: budgets, Pace: pace, Limits: lim},
 		// Load runs from the TUI measure the harness's timing error after
 		// the steps against a sim in a second process, as janus bench load
 		// does by default.
-		LoadBase: load.Options{Header: hdr, Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
+		LoadBase: load.Options{Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
 			Budgets: budgets, Pace: pace, Selftest: true, SelftestSim: sim, Limits: lim},
 	}, nil
 }

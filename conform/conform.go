@@ -73,6 +73,9 @@ type Options struct {
 	APIKey string
 	// Header is added to every request.
 	Header http.Header
+	// FollowRedirects follows redirects that stay on the target's origin
+	// (--follow-redirects); a redirect off it is never followed.
+	FollowRedirects bool
 	// Timeout bounds each request (default 5 min); TTFTTimeout bounds the
 	// wait for a stream's first token (default 30 s).
 	Timeout     time.Duration
@@ -157,9 +160,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Target = report.RedactURL(o.Target)
 
-	hc := &http.Client{Transport: trace.NewTransport(8)}
+	hc := &http.Client{Transport: trace.NewTransport(8), CheckRedirect: trace.RedirectPolicy(o.FollowRedirects)}
 	defer hc.CloseIdleConnections()
-	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, HTTP: hc,
+	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, HTTP: hc, SameOriginRedirects: o.FollowRedirects,
 		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits}
 	ids, _, err := bench.ListModels(ctx, client)
 	if err != nil {

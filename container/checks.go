@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/conform"
 )
 
@@ -48,7 +49,8 @@ type CheckOptions struct {
 // readiness time, /health shape, two long streams served at once, and,
 // with o.Long, a 5-minute request not cut.
 func Check(ctx context.Context, c *Container, o CheckOptions) []conform.Result {
-	hc := &http.Client{}
+	// The container is untrusted: its redirects are never followed.
+	hc := &http.Client{CheckRedirect: trace.NoRedirects}
 	defer hc.CloseIdleConnections()
 	out := []conform.Result{checkReady(c.Ready)}
 	out = append(out, checkHealth(ctx, hc, c.HealthURL)...)

@@ -33,6 +33,8 @@ import (
 	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+
+	"github.com/janus-bench/janus/bench/trace"
 )
 
 // Labels janus puts on every container it starts; Cleanup finds them by
@@ -290,7 +292,7 @@ func (e *ImageError) Unwrap() error { return e.Err }
 // "ok", the container stops running, or ReadyTimeout passes.
 func (c *Container) waitReady(ctx context.Context, begin time.Time) error {
 	deadline := begin.Add(c.o.ReadyTimeout)
-	hc := &http.Client{Timeout: 2 * time.Second}
+	hc := &http.Client{Timeout: 2 * time.Second, CheckRedirect: trace.NoRedirects}
 	defer hc.CloseIdleConnections()
 	last := "no answer yet"
 	for {

@@ -10,11 +10,11 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
@@ -90,35 +90,13 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 }
 
 // readBody reads the request body within the size limit and the body read
-// timeout. A declared Content-Length over the limit is refused before a
-// byte of the body is read, and the connection is closed after the answer
-// so the rest is never read either.
+// timeout (httpguard.ReadBody, which the baseline shares).
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *validate.Error) {
-	if r.ContentLength > s.opts.MaxBodyBytes {
-		s.metrics.reject("too_large")
-		w.Header().Set("Connection", "close")
-		return nil, validate.TooLarge(s.opts.MaxBodyBytes)
+	data, reason, verr := httpguard.ReadBody(w, r, s.opts.MaxBodyBytes, s.opts.BodyReadTimeout)
+	if verr != nil {
+		s.metrics.reject(reason)
 	}
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyReadTimeout))
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
-	_ = rc.SetReadDeadline(time.Time{})
-	if err == nil {
-		return data, nil
-	}
-	w.Header().Set("Connection", "close")
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		s.metrics.reject("too_large")
-		return nil, validate.TooLarge(mbe.Limit)
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.metrics.reject("body_timeout")
-		return nil, &validate.Error{Status: http.StatusRequestTimeout, Type: "invalid_request_error",
-			Message: fmt.Sprintf("the request body did not arrive within %s", s.opts.BodyReadTimeout)}
-	}
-	s.metrics.reject("bad_body")
-	return nil, validate.BadRequest("", "could not read the request body: %v", err)
+	return data, verr
 }
 
 // reject answers a request refused before routing.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/janus-bench/janus/internal/httpguard"
 )
 
 // Defaults of Options and CompetitorConfig. They are exported so that the
@@ -20,8 +22,8 @@ const (
 	DefaultListen            = "127.0.0.1:8000"
 	DefaultKeepAlive         = time.Second
 	DefaultStreamTimeout     = 5 * time.Minute
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultBodyReadTimeout   = time.Minute
+	DefaultReadHeaderTimeout = httpguard.DefaultReadHeaderTimeout
+	DefaultBodyReadTimeout   = httpguard.DefaultBodyReadTimeout
 	DefaultMaxBodyBytes      = 32 << 20
 	DefaultModelsTTL         = 30 * time.Second
 	DefaultHealthInterval    = 5 * time.Second

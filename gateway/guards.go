@@ -6,8 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -18,10 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/internal/httpguard"
 )
 
 // keySet is the set of accepted client API keys, as sha256 digests: the
@@ -205,7 +202,7 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		handling(r.Context())
+		httpguard.Handling(r.Context())
 		ri := &reqInfo{}
 		rec := &recorder{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
@@ -344,94 +341,6 @@ func truncateBody(b []byte) string {
 		return string(bytes.ToValidUTF8(b[:logBodyMax], nil)) + "…"
 	}
 	return string(bytes.ToValidUTF8(b, nil))
-}
-
-// guardedListener wraps accepted connections so that a client that
-// trickles its request headers past ReadHeaderTimeout gets an answer:
-// net/http itself closes such a connection without a word, while the
-// contract wants every rejection to be a status with an OpenAI error body.
-type guardedListener struct{ net.Listener }
-
-// Accept wraps the next connection.
-func (l guardedListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &guardedConn{Conn: c}, nil
-}
-
-// Connection phases, as guardedConn tracks them.
-const (
-	phaseBetween  int32 = iota // no request being handled: bytes read are request headers
-	phaseHandling              // a handler runs: bytes read are its body
-)
-
-// guardedConn notices a header read that timed out part-way and answers it
-// with 408 before net/http closes the connection. A connection that was
-// merely idle (no byte of a new request) is closed silently, as before.
-type guardedConn struct {
-	net.Conn
-	phase    atomic.Int32
-	partial  atomic.Bool
-	answered atomic.Bool
-}
-
-// Read implements net.Conn.
-func (c *guardedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 && c.phase.Load() == phaseBetween {
-		c.partial.Store(true)
-	}
-	if err != nil && c.partial.Load() && c.phase.Load() == phaseBetween &&
-		errors.Is(err, os.ErrDeadlineExceeded) && c.answered.CompareAndSwap(false, true) {
-		_ = c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = c.Conn.Write(headerTimeoutResponse)
-	}
-	return n, err
-}
-
-// CloseWrite lets net/http half-close a connection before closing it after
-// an error answer (413 with the body unread), so that the client reads the
-// answer instead of a TCP reset; without it the wrapper would hide the
-// TCP connection's own CloseWrite.
-func (c *guardedConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
-}
-
-// headerTimeoutResponse is the complete 408 answer to a slow header.
-var headerTimeoutResponse = func() []byte {
-	b, _ := json.Marshal(wire.NewError("invalid_request_error", "the request headers did not arrive in time", ""))
-	b = append(b, '\n')
-	return []byte("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\n" +
-		"Content-Length: " + strconv.Itoa(len(b)) + "\r\n\r\n" + string(b))
-}()
-
-type connKey struct{}
-
-// connContext remembers the connection of each request.
-func connContext(ctx context.Context, c net.Conn) context.Context {
-	return context.WithValue(ctx, connKey{}, c)
-}
-
-// connState returns a connection to the header phase once its response
-// is done.
-func connState(c net.Conn, st http.ConnState) {
-	if gc, ok := c.(*guardedConn); ok && st == http.StateIdle {
-		gc.partial.Store(false)
-		gc.phase.Store(phaseBetween)
-	}
-}
-
-// handling marks the request's connection as past its headers.
-func handling(ctx context.Context) {
-	if gc, ok := ctx.Value(connKey{}).(*guardedConn); ok {
-		gc.phase.Store(phaseHandling)
-		gc.partial.Store(false)
-	}
 }
 
 // shortHash is the first 16 hex digits of the sha256 of s: enough to tell

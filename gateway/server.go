@@ -18,6 +18,7 @@ import (
 
 	"github.com/janus-bench/janus/internal/baseurl"
 	"github.com/janus-bench/janus/internal/buildinfo"
+	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -433,13 +434,13 @@ func Start(ctx context.Context, opts Options) (*Running, error) {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-		ConnContext:       connContext,
-		ConnState:         connState,
+		ConnContext:       httpguard.ConnContext,
+		ConnState:         httpguard.ConnState,
 	}
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	rn := &Running{URL: baseurl.For(ln.Addr()), Server: s, hs: hs, cancel: cancel, errc: make(chan error, 1)}
 	rn.bg.Go(func() { s.Run(bctx) })
-	go func() { rn.errc <- hs.Serve(guardedListener{ln}) }()
+	go func() { rn.errc <- hs.Serve(httpguard.Listener(ln)) }()
 	s.log.LogAttrs(ctx, slog.LevelInfo, "gateway listening", slog.String("url", rn.URL))
 	return rn, nil
 }

@@ -111,11 +111,20 @@ func KnownCheckTypes() []string {
 // Evaluate judges a trace's answer (its content and tool calls; reasoning
 // is the model's scratchpad and never counts) against the task's checks;
 // trace-aware checks (streaming, artifact) also read the trace itself.
+//
+// Evaluate fetches no artifact (see EvaluateWith).
 func Evaluate(task *suites.Task, t *trace.Trace) Verdict {
+	return EvaluateWith(task, t, nil)
+}
+
+// EvaluateWith is Evaluate with the artifact check reading http(s) and
+// path URLs through fetch, which keeps the fetches on the target's origin
+// (nil: no fetch; such artifacts are judged on their descriptors).
+func EvaluateWith(task *suites.Task, t *trace.Trace, fetch *ArtifactFetch) Verdict {
 	if t == nil {
 		return Verdict{Score: 0, Reason: "no trace"}
 	}
-	return evaluate(task, t.Content, t.ToolCalls, t)
+	return evaluate(task, t.Content, t.ToolCalls, t, fetch)
 }
 
 // EvaluateAnswer judges an answer given as content and tool calls. It is
@@ -131,7 +140,7 @@ func Evaluate(task *suites.Task, t *trace.Trace) Verdict {
 // they are left out and the task is scored on its other checks; a task
 // with nothing else scores 0, saying so.
 func EvaluateAnswer(task *suites.Task, content string, toolCalls []trace.ToolCall) Verdict {
-	return evaluate(task, content, toolCalls, nil)
+	return evaluate(task, content, toolCalls, nil, nil)
 }
 
 // EvaluateReference judges a task's reference answer (or another task's,
@@ -150,7 +159,7 @@ func EvaluateReference(task *suites.Task, ref suites.Reference) Verdict {
 		return EvaluateAnswer(task, ref.Content, calls)
 	}
 	tr := &trace.Trace{Content: ref.Content, Reasoning: ref.ReasoningContent, ToolCalls: calls, Artifacts: ref.Artifacts}
-	return evaluate(task, ref.Content, calls, tr)
+	return evaluate(task, ref.Content, calls, tr, nil)
 }
 
 func hasCheck(task *suites.Task, typ string) bool {
@@ -164,7 +173,7 @@ func hasCheck(task *suites.Task, typ string) bool {
 
 // evaluate is Evaluate and EvaluateAnswer: tr is nil when there is no
 // trace.
-func evaluate(task *suites.Task, content string, toolCalls []trace.ToolCall, tr *trace.Trace) Verdict {
+func evaluate(task *suites.Task, content string, toolCalls []trace.ToolCall, tr *trace.Trace, fetch *ArtifactFetch) Verdict {
 	if task == nil {
 		return Verdict{Score: 0, Reason: "no task"}
 	}
@@ -196,6 +205,10 @@ func evaluate(task *suites.Task, content string, toolCalls []trace.ToolCall, tr 
 		}
 		if w == 0 {
 			w = 1
+		}
+		if ac, ok := ev.(artifactCheck); ok {
+			ac.fetch = fetch
+			ev = ac
 		}
 		evs[i], weights[i] = ev, w
 	}

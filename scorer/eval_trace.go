@@ -2,7 +2,6 @@ package scorer
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,13 +11,10 @@ import (
 	_ "image/gif"  // decoders for image artifacts
 	_ "image/jpeg" // decoders for image artifacts
 	_ "image/png"  // decoders for image artifacts
-	"io"
 	"math"
 	"mime"
-	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	_ "golang.org/x/image/webp" // decoder for image artifacts
 
@@ -157,12 +153,6 @@ func (s streamingCheck) evaluateTrace(_ string, _ []trace.ToolCall, t *trace.Tra
 
 // --- artifact ----------------------------------------------------------------
 
-// maxArtifactBytes bounds what an artifact check reads of one artifact.
-const maxArtifactBytes = 64 << 20
-
-// artifactHTTP fetches http(s) artifacts.
-var artifactHTTP = &http.Client{Timeout: 15 * time.Second}
-
 // artifactCheck passes when the trace carries at least Min artifacts (1
 // when Min is 0) that each satisfy all of:
 //
@@ -170,10 +160,12 @@ var artifactHTTP = &http.Client{Timeout: 15 * time.Second}
 //   - its type equals Value when Value is set ("image", case-insensitive);
 //   - its MIME type (declared mime_type, else a data URL's own) matches
 //     MIME when set: exactly, or by major type for "image/*";
-//   - its content can be read: a data URL is decoded, an http(s) URL is
-//     fetched (15 s, 64 MiB at most, HTTP 200); an absolute path on the
-//     target ("/v1/artifacts/…") cannot be fetched without the target's
-//     address and is judged on its descriptor alone, which the reason says;
+//   - its content can be read: a data URL is decoded; an http(s) URL or
+//     an absolute path on the target ("/v1/artifacts/…") is fetched
+//     through ArtifactFetch — only from the target's own origin or an
+//     allowed one, 15 s and 64 MiB at most, HTTP 200, at most 16 fetches
+//     per answer — and without one (no target: a rescore) it is judged on
+//     its descriptor alone, which the reason says;
 //   - the content is at least MinBytes long, and agrees with the declared
 //     size_bytes and sha256 when those are given (a path URL's declared
 //     size_bytes must itself be at least MinBytes);
@@ -185,6 +177,8 @@ type artifactCheck struct {
 	typ, mime string
 	minBytes  int64
 	min       int
+	// fetch reads http(s) and path URLs; nil reads none.
+	fetch *ArtifactFetch
 }
 
 func newArtifactCheck(c suites.Check) (evaluator, error) {
@@ -228,8 +222,9 @@ func (a artifactCheck) evaluateTrace(_ string, _ []trace.ToolCall, t *trace.Trac
 	}
 	good := 0
 	var notes, probs []string
+	budget := a.fetch.budget()
 	for i, art := range t.Artifacts {
-		note, err := a.judge(art)
+		note, err := a.judge(art, &budget)
 		label := art.ID
 		if label == "" {
 			label = fmt.Sprintf("#%d", i+1)
@@ -254,7 +249,7 @@ func (a artifactCheck) evaluateTrace(_ string, _ []trace.ToolCall, t *trace.Trac
 }
 
 // judge checks one artifact; note says what was not verified.
-func (a artifactCheck) judge(art wire.Artifact) (note string, err error) {
+func (a artifactCheck) judge(art wire.Artifact, budget *int) (note string, err error) {
 	if art.ID == "" || art.Type == "" || art.URL == "" {
 		return "", errors.New("descriptor lacks an id, type or url")
 	}
@@ -262,7 +257,7 @@ func (a artifactCheck) judge(art wire.Artifact) (note string, err error) {
 		return "", fmt.Errorf("type %q, want %q", art.Type, a.typ)
 	}
 	declared := mediaType(art.MimeType)
-	body, fromURL, fetched, err := artifactContent(art.URL)
+	body, fromURL, fetched, err := artifactContent(art.URL, a.fetch, budget)
 	if err != nil {
 		return "", err
 	}
@@ -277,7 +272,7 @@ func (a artifactCheck) judge(art wire.Artifact) (note string, err error) {
 		if art.SizeBytes < a.minBytes {
 			return "", fmt.Errorf("declared size %d bytes, want ≥ %d", art.SizeBytes, a.minBytes)
 		}
-		return "content not fetched: path URL " + show(art.URL) + " needs the target's address", nil
+		return "content not fetched: no target to fetch " + show(art.URL) + " from; judged on its descriptor", nil
 	}
 	if int64(len(body)) < a.minBytes {
 		return "", fmt.Errorf("%d bytes, want ≥ %d", len(body), a.minBytes)
@@ -328,66 +323,56 @@ func mimeMatches(got, want string) bool {
 }
 
 // artifactContent reads an artifact's bytes: a data URL is decoded, an
-// http(s) URL fetched. A path URL is not readable here: fetched is false.
-// mt is the MIME type the URL itself gives (a data URL's, or the
-// response's Content-Type).
-func artifactContent(raw string) (body []byte, mt string, fetched bool, err error) {
+// http(s) or path URL fetched through fetch (nil: not fetched, fetched is
+// false), each fetch taking one from budget. mt is the MIME type the URL
+// itself gives (a data URL's, or the response's Content-Type).
+func artifactContent(raw string, fetch *ArtifactFetch, budget *int) (body []byte, mt string, fetched bool, err error) {
 	if meta, payload, ok := strings.Cut(raw, ","); ok && strings.HasPrefix(strings.ToLower(meta), "data:") {
-		meta = meta[len("data:"):]
-		isB64 := strings.HasSuffix(strings.ToLower(meta), ";base64")
-		if isB64 {
-			meta = meta[:len(meta)-len(";base64")]
-			body, err = base64.StdEncoding.DecodeString(payload)
-			if err != nil {
-				body, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(payload, "="))
-			}
-			if err != nil {
-				return nil, "", false, fmt.Errorf("data URL payload is not base64: %w", err)
-			}
-		} else {
-			s, uerr := url.PathUnescape(payload)
-			if uerr != nil {
-				return nil, "", false, fmt.Errorf("data URL payload: %w", uerr)
-			}
-			body = []byte(s)
-		}
-		return body, mediaType(meta), true, nil
+		return dataURLContent(meta[len("data:"):], payload)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("url %s: %w", show(raw), err)
 	}
+	isHTTP := (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	isPath := u.Scheme == "" && u.Host == "" && strings.HasPrefix(u.Path, "/")
 	switch {
-	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
-		return fetchArtifact(u.String())
-	case u.Scheme == "" && strings.HasPrefix(u.Path, "/"):
+	case !isHTTP && !isPath:
+		return nil, "", false, fmt.Errorf("url %s is not a data, http(s) or absolute-path URL", show(raw))
+	case !fetch.enabled():
 		return nil, "", false, nil
 	}
-	return nil, "", false, fmt.Errorf("url %s is not a data, http(s) or absolute-path URL", show(raw))
+	target, err := fetch.resolve(u)
+	if err != nil {
+		return nil, "", false, err
+	}
+	if *budget <= 0 {
+		return nil, "", false, fmt.Errorf("url %s not fetched: more than %d artifacts to fetch in one answer", show(raw), fetch.maxFetches())
+	}
+	*budget--
+	body, mt, err = fetch.fetch(target)
+	return body, mt, err == nil, err
 }
 
-// fetchArtifact GETs an artifact, keeping at most maxArtifactBytes.
-func fetchArtifact(u string) ([]byte, string, bool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), artifactHTTP.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, "", false, fmt.Errorf("fetch %s: %w", show(u), err)
+// dataURLContent decodes a data URL's payload.
+func dataURLContent(meta, payload string) ([]byte, string, bool, error) {
+	var body []byte
+	var err error
+	if strings.HasSuffix(strings.ToLower(meta), ";base64") {
+		meta = meta[:len(meta)-len(";base64")]
+		body, err = base64.StdEncoding.DecodeString(payload)
+		if err != nil {
+			body, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(payload, "="))
+		}
+		if err != nil {
+			return nil, "", false, fmt.Errorf("data URL payload is not base64: %w", err)
+		}
+	} else {
+		s, uerr := url.PathUnescape(payload)
+		if uerr != nil {
+			return nil, "", false, fmt.Errorf("data URL payload: %w", uerr)
+		}
+		body = []byte(s)
 	}
-	resp, err := artifactHTTP.Do(req)
-	if err != nil {
-		return nil, "", false, fmt.Errorf("fetch: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", false, fmt.Errorf("fetch %s: HTTP %d", show(u), resp.StatusCode)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxArtifactBytes+1))
-	if err != nil {
-		return nil, "", false, fmt.Errorf("fetch %s: %w", show(u), err)
-	}
-	if len(body) > maxArtifactBytes {
-		return nil, "", false, fmt.Errorf("fetch %s: more than %d bytes", show(u), maxArtifactBytes)
-	}
-	return body, mediaType(resp.Header.Get("Content-Type")), true, nil
+	return body, mediaType(meta), true, nil
 }

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 
 	"github.com/janus-bench/janus/baseline/threads"
+	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -215,10 +215,10 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
 
 // decode reads a JSON object body strictly: an unknown field is named.
 func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
-	if err != nil {
-		a.fail(r.Context(), w, http.StatusBadRequest, "invalid_request_error", "", "",
-			"could not read the request body: "+err.Error())
+	// The chat endpoint's guard: 413 past the size, 408 past the time.
+	data, _, verr := httpguard.ReadBody(w, r, maxAPIBody, httpguard.DefaultBodyReadTimeout)
+	if verr != nil {
+		a.fail(r.Context(), w, verr.Status, verr.Type, verr.Param, "", verr.Message)
 		return false
 	}
 	if len(bytes.TrimSpace(data)) == 0 {

@@ -1,9 +1,12 @@
 package janstore
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -220,6 +223,12 @@ func (s *Store) Messages(ctx context.Context, id string) ([]threads.Message, err
 
 // Load implements threads.Store.
 func (s *Store) Load(ctx context.Context, id string) (*threads.Thread, error) {
+	return s.LoadWindow(ctx, id, 0)
+}
+
+// LoadWindow implements threads.Store: messages.jsonl is read through a
+// small buffer and only its last window lines are kept and parsed.
+func (s *Store) LoadWindow(ctx context.Context, id string, window int) (*threads.Thread, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -239,10 +248,70 @@ func (s *Store) Load(ctx context.Context, id string) (*threads.Thread, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
-	if t.Messages, err = s.readMessages(id); err != nil {
+	if window <= 0 {
+		if t.Messages, err = s.readMessages(id); err != nil {
+			return nil, err
+		}
+		t.Total = len(t.Messages)
+		if fi, err := os.Stat(filepath.Join(s.threadDir(id), messagesFile)); err == nil {
+			t.Bytes = fi.Size()
+		}
+		return t, nil
+	}
+	if t.Messages, t.Total, t.Bytes, err = readTail(filepath.Join(s.threadDir(id), messagesFile), window); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// readTail reads the last window messages of a JSON Lines file, holding no
+// more than those lines at once, with the file's message count and size.
+func readTail(path string, window int) (msgs []threads.Message, total int, size int64, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, 0, nil
+	}
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	type line struct {
+		n int
+		b []byte
+	}
+	ring := make([]line, 0, window)
+	br := bufio.NewReader(f)
+	n := 0
+	for {
+		b, rerr := br.ReadBytes('\n')
+		size += int64(len(b))
+		if len(bytes.TrimSpace(b)) > 0 {
+			n++
+			total++
+			if len(ring) == window {
+				copy(ring, ring[1:])
+				ring = ring[:window-1]
+			}
+			ring = append(ring, line{n: n, b: b})
+		} else if len(b) > 0 {
+			n++
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return nil, 0, 0, fmt.Errorf("read %s: %w", path, rerr)
+		}
+	}
+	msgs = make([]threads.Message, 0, len(ring))
+	for _, l := range ring {
+		m, err := threads.DecodeMessage(bytes.TrimSpace(l.b))
+		if err != nil {
+			return nil, 0, 0, &threads.CorruptError{Where: path, Line: l.n, Err: err}
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, total, size, nil
 }
 
 // Append implements threads.Store: under the thread's lock it checks the
@@ -250,6 +319,12 @@ func (s *Store) Load(ctx context.Context, id string) (*threads.Thread, error) {
 // assistant is bound now, and appends msgs to messages.jsonl in one
 // fsynced write.
 func (s *Store) Append(ctx context.Context, id, assistantID string, msgs []threads.Message) error {
+	return s.AppendCapped(ctx, id, assistantID, msgs, 0)
+}
+
+// AppendCapped implements threads.Store: Append, refusing under the
+// thread's lock when messages.jsonl would grow past maxBytes.
+func (s *Store) AppendCapped(ctx context.Context, id, assistantID string, msgs []threads.Message, maxBytes int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -284,6 +359,15 @@ func (s *Store) Append(ctx context.Context, id, assistantID string, msgs []threa
 		}
 		if rec.AssistantID != assistantID {
 			return &threads.LockedError{ThreadID: id, Bound: rec.AssistantID, Requested: assistantID}
+		}
+	}
+	if maxBytes > 0 {
+		var have int64
+		if fi, err := os.Stat(filepath.Join(s.threadDir(id), messagesFile)); err == nil {
+			have = fi.Size()
+		}
+		if have+int64(len(buf)) > maxBytes {
+			return &threads.FullError{ThreadID: id, Bytes: have, Adding: int64(len(buf)), Max: maxBytes}
 		}
 	}
 	if !exists || rec.AssistantID != assistantID {

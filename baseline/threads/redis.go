@@ -25,8 +25,10 @@ type RedisStore struct {
 
 var _ Store = (*RedisStore)(nil)
 
-// appendScript checks the assistant lock and appends in one atomic step.
-// KEYS: meta hash, message list. ARGV: assistant id, unix time, messages….
+// appendScript checks the assistant lock and the size cap and appends in
+// one atomic step; the hash's "bytes" field counts the stored bytes.
+// KEYS: meta hash, message list. ARGV: assistant id, unix time, cap (0:
+// none), bytes added, messages….
 var appendScript = redis.NewScript(`
 local n = redis.call('LLEN', KEYS[2])
 local bound = redis.call('HGET', KEYS[1], 'assistant_id')
@@ -34,9 +36,16 @@ if bound == false then bound = '' end
 if n > 0 and bound ~= ARGV[1] then
   return redis.error_reply('LOCKED ' .. bound)
 end
+local have = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')
+local cap = tonumber(ARGV[3])
+local add = tonumber(ARGV[4])
+if cap > 0 and have + add > cap then
+  return redis.error_reply('FULL ' .. have)
+end
 redis.call('HSET', KEYS[1], 'assistant_id', ARGV[1])
 redis.call('HSETNX', KEYS[1], 'created_at', ARGV[2])
-return redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
+redis.call('HINCRBY', KEYS[1], 'bytes', add)
+return redis.call('RPUSH', KEYS[2], unpack(ARGV, 5))
 `)
 
 // NewRedisStore connects to url (redis://[:password@]host:port/db) and
@@ -69,18 +78,31 @@ func (s *RedisStore) Keys(id string) (meta, messages string) {
 	return meta, meta + ":messages"
 }
 
-// Load implements Store. The hash and the list are read in one MULTI so a
-// concurrent append is seen whole or not at all.
+// Load implements Store.
 func (s *RedisStore) Load(ctx context.Context, id string) (*Thread, error) {
+	return s.LoadWindow(ctx, id, 0)
+}
+
+// LoadWindow implements Store: only the last window entries of the list
+// leave Redis. The hash and the list are read in one MULTI so a
+// concurrent append is seen whole or not at all.
+func (s *RedisStore) LoadWindow(ctx context.Context, id string, window int) (*Thread, error) {
 	if err := ValidID(id); err != nil {
 		return nil, fmt.Errorf("load thread: %w", err)
 	}
 	meta, list := s.Keys(id)
-	var hget *redis.StringCmd
+	var hget, hbytes *redis.StringCmd
+	var llen *redis.IntCmd
 	var lrange *redis.StringSliceCmd
+	from := int64(0)
+	if window > 0 {
+		from = -int64(window)
+	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		hget = p.HGet(ctx, meta, "assistant_id")
-		lrange = p.LRange(ctx, list, 0, -1)
+		hbytes = p.HGet(ctx, meta, "bytes")
+		llen = p.LLen(ctx, list)
+		lrange = p.LRange(ctx, list, from, -1)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -96,11 +118,14 @@ func (s *RedisStore) Load(ctx context.Context, id string) (*Thread, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load thread %s from redis: %w", id, err)
 	}
+	t.Total = int(llen.Val())
+	t.Bytes, _ = hbytes.Int64()
+	skipped := t.Total - len(raw)
 	t.Messages = make([]Message, 0, len(raw))
 	for i, r := range raw {
 		m, err := DecodeMessage([]byte(r))
 		if err != nil {
-			return nil, &CorruptError{Where: "redis list " + list, Line: i + 1, Err: err}
+			return nil, &CorruptError{Where: "redis list " + list, Line: skipped + i + 1, Err: err}
 		}
 		t.Messages = append(t.Messages, m)
 	}
@@ -109,6 +134,11 @@ func (s *RedisStore) Load(ctx context.Context, id string) (*Thread, error) {
 
 // Append implements Store.
 func (s *RedisStore) Append(ctx context.Context, id, assistantID string, msgs []Message) error {
+	return s.AppendCapped(ctx, id, assistantID, msgs, 0)
+}
+
+// AppendCapped implements Store.
+func (s *RedisStore) AppendCapped(ctx context.Context, id, assistantID string, msgs []Message, maxBytes int64) error {
 	if err := ValidID(id); err != nil {
 		return fmt.Errorf("append to thread: %w", err)
 	}
@@ -116,17 +146,24 @@ func (s *RedisStore) Append(ctx context.Context, id, assistantID string, msgs []
 		return nil
 	}
 	meta, list := s.Keys(id)
-	args := make([]any, 0, 2+len(msgs))
-	args = append(args, assistantID, strconv.FormatInt(time.Now().Unix(), 10))
+	args := make([]any, 4, 4+len(msgs))
+	var adding int64
 	for _, m := range msgs {
 		b, err := marshalMessage(m)
 		if err != nil {
 			return fmt.Errorf("append to thread %s: %w", id, err)
 		}
+		adding += int64(len(b))
 		args = append(args, b)
 	}
+	args[0], args[1] = assistantID, strconv.FormatInt(time.Now().Unix(), 10)
+	args[2], args[3] = strconv.FormatInt(max(maxBytes, 0), 10), strconv.FormatInt(adding, 10)
 	err := appendScript.Run(ctx, s.rdb, []string{meta, list}, args...).Err()
 	if err != nil {
+		if have, ok := strings.CutPrefix(err.Error(), "FULL "); ok {
+			n, _ := strconv.ParseInt(have, 10, 64)
+			return &FullError{ThreadID: id, Bytes: n, Adding: adding, Max: maxBytes}
+		}
 		if bound, ok := strings.CutPrefix(err.Error(), "LOCKED "); ok {
 			return &LockedError{ThreadID: id, Bound: bound, Requested: assistantID}
 		}

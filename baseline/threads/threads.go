@@ -90,8 +90,62 @@ type Thread struct {
 	// AssistantID is the assistant the thread talks to; "" for a thread
 	// with a plain model.
 	AssistantID string
-	// Messages are the stored messages, oldest first.
+	// Messages are the stored messages, oldest first: all of them, or the
+	// last ones when loaded with a window (LoadWindow).
 	Messages []Message
+	// Total is the number of messages stored (≥ len(Messages)); Bytes
+	// their stored size.
+	Total int
+	Bytes int64
+}
+
+// Defaults of Limits: what one stored message, one thread and the window
+// of history handed to the model may hold. A turn past them is refused
+// with 413 (issue 25: twelve ~20 MB turns made a 241 MB thread that was
+// loaded whole on every request).
+const (
+	DefaultMaxMessageBytes = 1 << 20
+	DefaultMaxThreadBytes  = 16 << 20
+	DefaultWindow          = 200
+)
+
+// Limits bound a thread. Zero fields take the defaults (WithDefaults).
+type Limits struct {
+	// MaxMessageBytes caps one message as stored (its JSON).
+	MaxMessageBytes int64
+	// MaxThreadBytes caps a thread's stored messages.
+	MaxThreadBytes int64
+	// Window is how many of the latest stored messages are loaded and
+	// handed to the model with each turn.
+	Window int
+}
+
+// WithDefaults fills zero fields with the defaults.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxMessageBytes <= 0 {
+		l.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if l.MaxThreadBytes <= 0 {
+		l.MaxThreadBytes = DefaultMaxThreadBytes
+	}
+	if l.Window <= 0 {
+		l.Window = DefaultWindow
+	}
+	return l
+}
+
+// FullError is an append that would take a thread past its size limit
+// (Adding may include room reserved for the reply).
+type FullError struct {
+	ThreadID      string
+	Bytes, Adding int64
+	Max           int64
+}
+
+// Error implements error.
+func (e *FullError) Error() string {
+	return fmt.Sprintf("thread %q holds %d bytes and this turn needs %d more; a thread holds at most %d: start a new thread",
+		e.ThreadID, e.Bytes, e.Adding, e.Max)
 }
 
 // Locked reports whether the thread's assistant can no longer change: once
@@ -106,6 +160,13 @@ type Store interface {
 	// Load returns thread id; a thread never written is returned empty
 	// (no messages, no assistant), not as an error.
 	Load(ctx context.Context, id string) (*Thread, error)
+	// LoadWindow is Load keeping only the last window messages in memory
+	// (window ≤ 0: all); Total and Bytes describe the whole thread.
+	LoadWindow(ctx context.Context, id string, window int) (*Thread, error)
+	// AppendCapped is Append refusing with a *FullError, storing nothing,
+	// when the thread would hold more than maxBytes (≤ 0: no cap). The
+	// check and the append are one atomic step.
+	AppendCapped(ctx context.Context, id, assistantID string, msgs []Message, maxBytes int64) error
 	// Append adds msgs at the end of thread id in one step (they stay
 	// adjacent), creating the thread if needed. The first append binds the
 	// thread to assistantID; a later one naming another assistant fails

@@ -53,10 +53,23 @@ func readWith(raw string, oneByte bool, f func(*bufio.Reader, *http.Request) (*h
 	return res
 }
 
+// readFinalResponse is the oracle: http.ReadResponse with interim
+// responses skipped as net/http's Transport skips them (every 1xx but 101
+// Switching Protocols, which is final), so the answer a caller sees is the
+// final one and the next response starts after it.
+func readFinalResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	for {
+		resp, err := http.ReadResponse(br, req)
+		if err != nil || resp.StatusCode < 100 || resp.StatusCode > 199 || resp.StatusCode == http.StatusSwitchingProtocols {
+			return resp, err
+		}
+	}
+}
+
 // FuzzReadResponse checks the lean response reader against
-// http.ReadResponse on arbitrary bytes: the same status, header, framing,
-// body, errors and next response, whether it parsed the head or handed it
-// over.
+// readFinalResponse (http.ReadResponse skipping interim responses) on
+// arbitrary bytes: the same status, header, framing, body, errors and next
+// response, whether it parsed the head or handed it over.
 func FuzzReadResponse(f *testing.F) {
 	for _, s := range []string{
 		"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"choices\":[]}",
@@ -65,6 +78,8 @@ func FuzzReadResponse(f *testing.F) {
 		"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
 		"HTTP/1.1 200 OK\r\nContent-Length: 002\r\n\r\n{}",
 		"HTTP/1.1 200 OK\r\nX-A : 1\r\nContent-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n",
 	} {
 		f.Add(s)
 	}
@@ -76,7 +91,7 @@ func FuzzReadResponse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		want := readWith(raw, false, http.ReadResponse)
+		want := readWith(raw, false, readFinalResponse)
 		got := readWith(raw, false, readResponse)
 		same(&got.Err, &want.Err)
 		same(&got.BodyErr, &want.BodyErr)
@@ -120,10 +135,15 @@ func TestReadResponseMatchesReadResponse(t *testing.T) {
 		{"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", true},
 		{"truncated chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", true},
 		{"truncated head", "HTTP/1.1 200 OK\r\nContent-Le", false},
+		// Interim responses are skipped; their heads go to http.ReadResponse.
+		{"103 then answer", "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", false},
+		{"two interim", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", false},
+		{"101 is final", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", false},
+		{"interim then nothing", "HTTP/1.1 103 Early Hints\r\n\r\n", false},
 		{"empty", "", false},
 	}
 	for _, tt := range tests {
-		want := readWith(tt.raw, false, http.ReadResponse)
+		want := readWith(tt.raw, false, readFinalResponse)
 		for _, oneByte := range []bool{false, true} {
 			if got := readWith(tt.raw, oneByte, readResponse); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s (one byte at a time %v):\n got %+v\nwant %+v", tt.name, oneByte, got, want)

@@ -49,6 +49,9 @@ type Options struct {
 	Model  string
 	APIKey string
 	Header http.Header
+	// FollowRedirects follows a 307/308 that stays on the target's origin
+	// (--follow-redirects); a redirect off it is never followed.
+	FollowRedirects bool
 
 	// Suite names the suite(s) prompts are drawn from (comma-separated);
 	// ignored when PromptTokens > 0.
@@ -308,7 +311,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rt = tr
 	}
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
-		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, StreamBufferBytes: 1 << 10, Limits: o.Limits,
+		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, StreamBufferBytes: 1 << 10, Limits: o.Limits, SameOriginRedirects: o.FollowRedirects,
 		HTTP: &http.Client{Transport: rt}}
 	defer client.HTTP.CloseIdleConnections()
 	if embedded {

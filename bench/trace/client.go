@@ -54,11 +54,18 @@ type Client struct {
 	// data sent after it, when the server does not close the stream
 	// (default 250ms). It never counts towards e2e.
 	DoneGrace time.Duration
+	// SameOriginRedirects lets the client follow a 307 or 308 redirect to
+	// the request's own origin (scheme, host and port), at most
+	// MaxRedirects times (--follow-redirects). Every other redirect is
+	// never followed: the trace ends with ErrRedirect and the redirect
+	// violation names its Location, so no other host's answer is scored.
+	SameOriginRedirects bool
 
 	slowCompletion bool // tests: decode completions with encoding/json only
 
 	cachedURL    atomic.Pointer[[2]string]
 	cachedHeader [2]atomic.Pointer[keyedHeader]
+	noFollow     atomic.Pointer[[2]*http.Client]
 }
 
 // Recorder receives the raw response bytes as they are read, with the time
@@ -76,7 +83,7 @@ type EndRecorder interface {
 	RecordEnd(t *Trace)
 }
 
-var defaultHTTP = &http.Client{Transport: NewTransport(0)}
+var defaultHTTP = &http.Client{Transport: NewTransport(0), CheckRedirect: NoRedirects}
 
 // DirectTransport is a RoundTripper the client hands requests to
 // directly when it is an http.Client's Transport and that client has no
@@ -245,13 +252,11 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec 
 	}
 	hreq.Header = c.header(req.Stream)
 
-	var resp *http.Response
-	if dt, ok := hc.Transport.(DirectTransport); ok && hc.Jar == nil && hc.CheckRedirect == nil && hc.Timeout == 0 && hreq.URL.User == nil {
-		resp, err = dt.RoundTrip(hreq)
-	} else {
-		resp, err = hc.Do(hreq)
-	}
+	resp, err := c.send(hc, hreq, body, t)
 	if err != nil {
+		if errors.Is(err, errRedirectRefused) {
+			return fail(ErrRedirect, t.Status, "%v", err)
+		}
 		class, msg := classify(ctx, rctx, err, false)
 		return fail(class, 0, "%s", msg)
 	}

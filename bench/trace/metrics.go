@@ -251,12 +251,13 @@ const (
 	VEventTooLarge  = "event_too_large"
 	VStreamTooLarge = "stream_too_large"
 	VBodyTooLarge   = "body_too_large"
+	VRedirect       = "redirect"
 )
 
 // ViolationCodes lists every code, in the order reports print them.
 var ViolationCodes = []string{VTTFTOver, VGapOver, VMissingDone, VMissingUsage, VUsageMismatch,
 	VBadJSON, VMidstream, VHTTPError, VContentType, VTimeout, VEmptyStream, VDataAfterDone, VStreamAborted,
-	VEventTooLarge, VStreamTooLarge, VBodyTooLarge}
+	VEventTooLarge, VStreamTooLarge, VBodyTooLarge, VRedirect}
 
 // Violation is one breach found in a trace.
 type Violation struct {
@@ -285,6 +286,10 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 	}
 	if t.Err != nil && t.Err.Class.Timeout() {
 		add(VTimeout, "%s", t.Err.Message)
+	}
+	if t.Err != nil && t.Err.Class == ErrRedirect {
+		add(VRedirect, "%s", t.Err.Message)
+		return out
 	}
 	if t.Status != 0 && t.Status != 200 {
 		add(VHTTPError, "HTTP %d: %s", t.Status, t.ErrorBody)

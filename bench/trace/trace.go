@@ -65,6 +65,7 @@ const (
 	ErrEventTooLarge  ErrorClass = "event_too_large"
 	ErrStreamTooLarge ErrorClass = "stream_too_large"
 	ErrBodyTooLarge   ErrorClass = "body_too_large"
+	ErrRedirect       ErrorClass = "redirect"
 )
 
 // SizeCap reports whether the class is one of the size caps.
@@ -162,7 +163,9 @@ type Trace struct {
 	UnparsableSample string `json:"unparsable_sample,omitempty"`
 	// ErrorBody is the error message a server put in the stream or body.
 	ErrorBody string `json:"error_body,omitempty"`
-	Err       *Error `json:"error,omitempty"`
+	// Redirect is the Location of a redirect janus did not follow.
+	Redirect string `json:"redirect,omitempty"`
+	Err      *Error `json:"error,omitempty"`
 
 	// Turns are the follow-up requests of a multi-turn task (janus played
 	// the tool and sent the conversation on), in order; this trace is the

@@ -268,6 +268,9 @@ func TestViolations(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprintf(w, `{"choices":[{"index":0,"message":{"role":"assistant","content":%q}}]}`, strings.Repeat("y", 10000))
 		}, []string{VContentType, VBodyTooLarge}},
+		{"redirect off the target", fast, 0, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://127.0.0.1:9/v1/chat/completions", http.StatusTemporaryRedirect)
+		}, []string{VRedirect}},
 	}
 	// Tight caps for the size-cap cases; everything else runs with the
 	// defaults.

@@ -68,6 +68,7 @@ var knownRoles = map[string]bool{
 // The outer Messages field shadows the embedded one.
 type requestJSON struct {
 	wire.ChatRequest
+	paramsJSON
 	Messages []json.RawMessage `json:"messages"`
 }
 
@@ -121,6 +122,9 @@ func DecodeChat(data []byte) (*wire.ChatRequest, *Error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, BadRequest("", "request body has data after the JSON object (at byte %d)", dec.InputOffset())
 	}
+	if off := invalidText(data); off >= 0 {
+		return nil, textError(data, off)
+	}
 	req := raw.ChatRequest
 	req.Messages = make([]openai.ChatCompletionMessage, len(raw.Messages))
 	for i, m := range raw.Messages {
@@ -129,6 +133,9 @@ func DecodeChat(data []byte) (*wire.ChatRequest, *Error) {
 		}
 	}
 	if verr := Chat(&req); verr != nil {
+		return nil, verr
+	}
+	if verr := raw.paramsJSON.check(); verr != nil {
 		return nil, verr
 	}
 	return &req, nil
@@ -205,10 +212,7 @@ func Chat(r *wire.ChatRequest) *Error {
 	if p := r.TopP; p != nil && (*p < 0 || *p > 1) {
 		return BadRequest("top_p", "top_p must be between 0 and 1, got %g", *p)
 	}
-	if mt := r.MaxTokens; mt != nil && *mt < 1 {
-		return BadRequest("max_tokens", "max_tokens must be at least 1, got %d", *mt)
-	}
-	return nil
+	return tokensLimit("max_tokens", r.MaxTokens)
 }
 
 // ImageURL accepts what a model provider can fetch or decode: an absolute

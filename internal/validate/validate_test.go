@@ -72,6 +72,7 @@ func TestDecodeChatRejects(t *testing.T) {
 		// Ranges.
 		{"temperature out of range", `{"model":"m",` + okMsgs + `,"temperature":3}`, "temperature", "between 0 and 2"},
 	}
+	cases = append(cases, hostileCases...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, verr := DecodeChat([]byte(tc.body))
@@ -110,6 +111,11 @@ func TestDecodeChatAccepts(t *testing.T) {
 		// Unpadded base64, as some encoders write it.
 		{"image data unpadded", `{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/gif;base64,R0lGODlh"}}]}]}`},
 		// Every role, a tool round trip and the Janus extensions.
+		// The parameters janus range-checks, at OpenAI's limits.
+		{"sampling limits", `{"model":"m",` + okMsgs + `,"n":1,"max_tokens":131072,"max_completion_tokens":1,"temperature":2,"top_p":0,"frequency_penalty":-2,"presence_penalty":2,"logprobs":true,"top_logprobs":20,"seed":-5,"stop":["a","b","c","d"],"logit_bias":{"50256":-100}}`},
+		{"stop string, nulls", `{"model":"m",` + okMsgs + `,"n":null,"stop":"END","max_tokens":null}`},
+		// Text beyond the BMP, raw and as a surrogate pair escape.
+		{"astral text", `{"model":"m","messages":[{"role":"user","content":"🦊 \ud83e\udd8a \u00e9 \\ud800"}]}`},
 		{"all roles", `{"model":"m","competitor_id":"c","metadata":{"routing_decision":{"path":"fast"}},"messages":[{"role":"system","content":"s"},{"role":"developer","content":"d"},{"role":"user","content":"u"},{"role":"assistant","content":null,"tool_calls":[{"id":"1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"1","content":"r"}]}`},
 	}
 	for _, tc := range cases {
