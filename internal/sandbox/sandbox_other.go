@@ -13,11 +13,11 @@ const WorkDir = "/sandbox"
 
 // Spec is one program to run in a sandbox.
 type Spec struct {
-	Path, UnsafeDir string
+	Path, UnsafeDir     string
 	Args, Env, ReadOnly []string
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer
-	ExtraFiles     []*os.File
+	Stdin               io.Reader
+	Stdout, Stderr      io.Writer
+	ExtraFiles          []*os.File
 }
 
 // Cmd is a sandboxed command.

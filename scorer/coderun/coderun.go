@@ -103,6 +103,9 @@ type Program struct {
 	Language string
 	Code     string
 	Tests    string
+	// kernelWallsOnly drops the language walls (Python's audit hook) so
+	// tests can show the kernel's walls hold on their own.
+	kernelWallsOnly bool
 }
 
 // Limits bound one run: the sandbox's one configuration
@@ -204,7 +207,8 @@ func Run(ctx context.Context, p Program, lim Limits) Result {
 	}
 	lim = lim.WithDefaults()
 	j := job{Language: p.Language, Code: p.Code, Tests: p.Tests, WallNs: int64(lim.Wall),
-		CPUSeconds: lim.CPUSeconds(), Memory: lim.Memory, FileSize: lim.FileSize, OpenFiles: lim.OpenFiles}
+		CPUSeconds: lim.CPUSeconds(), Memory: lim.Memory, FileSize: lim.FileSize, OpenFiles: lim.OpenFiles,
+		KernelWallsOnly: p.kernelWallsOnly}
 	var ro []string
 	if p.Language == Python {
 		py, err := python3()
@@ -233,6 +237,8 @@ type job struct {
 	Memory     int64  `json:"memory"`
 	FileSize   int64  `json:"file_size"`
 	OpenFiles  int    `json:"open_files"`
+	// KernelWallsOnly: see Program.kernelWallsOnly.
+	KernelWallsOnly bool `json:"kernel_walls_only,omitempty"`
 	// Python is the absolute path of the python3 interpreter.
 	Python string `json:"python,omitempty"`
 }

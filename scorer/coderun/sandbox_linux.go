@@ -379,6 +379,9 @@ func execPython(j job) error {
 	// standard library lives) from it, and a bare "python3" would be
 	// looked up on the child's PATH, which may find a different install.
 	argv := []string{j.Python, "-I", "-S", "-B", "-X", "utf8", pyDriverFile}
+	if j.KernelWallsOnly {
+		argv = append(argv, "--kernel-walls-only")
+	}
 	if err := syscall.Exec(j.Python, argv, env); err != nil {
 		return fmt.Errorf("exec %s: %w", j.Python, err)
 	}
