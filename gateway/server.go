@@ -29,16 +29,16 @@ const shutdownGrace = 10 * time.Second
 // background health checks. It is safe for any number of concurrent
 // requests; Reload may run at any time.
 type Server struct {
-	opts      Options
-	log       *slog.Logger
-	reg       *registry
-	metrics   *metrics
-	keys      atomic.Pointer[keySet]
-	limit     *limiter
+	opts    Options
+	log     *slog.Logger
+	reg     *registry
+	metrics *metrics
+	keys    atomic.Pointer[keySet]
+	limit   *limiter
 	// sbLimit and sbSlots are the sandbox endpoint's own rate limit and
 	// concurrency cap (nil when the endpoint is off).
-	sbLimit *limiter
-	sbSlots chan struct{}
+	sbLimit   *limiter
+	sbSlots   chan struct{}
 	flagComps []CompetitorConfig
 	started   time.Time
 	handler   http.Handler
