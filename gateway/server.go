@@ -29,16 +29,12 @@ const shutdownGrace = 10 * time.Second
 // background health checks. It is safe for any number of concurrent
 // requests; Reload may run at any time.
 type Server struct {
-	opts    Options
-	log     *slog.Logger
-	reg     *registry
-	metrics *metrics
-	keys    atomic.Pointer[keySet]
-	limit   *limiter
-	// sbLimit and sbSlots are the sandbox endpoint's own rate limit and
-	// concurrency cap (nil when the endpoint is off).
-	sbLimit   *limiter
-	sbSlots   chan struct{}
+	opts      Options
+	log       *slog.Logger
+	reg       *registry
+	metrics   *metrics
+	keys      atomic.Pointer[keySet]
+	limit     *limiter
 	flagComps []CompetitorConfig
 	started   time.Time
 	handler   http.Handler
@@ -51,6 +47,11 @@ type Server struct {
 	arena     *arenaStore    // nil without a data dir
 	artifacts *artifactStore // nil without a data dir
 	bgCancel  context.CancelFunc
+
+	// sbLimit and sbSlots are the sandbox endpoint's own rate limit and
+	// concurrency cap (nil when the endpoint is off).
+	sbLimit *limiter
+	sbSlots chan struct{}
 }
 
 // fileStamp identifies a version of the config file cheaply.
