@@ -119,6 +119,9 @@ func baselineCommand() *ucli.Command {
 			if err := baselineBrain(c, &cfg); err != nil {
 				return err
 			}
+			if cfg.EnableCodeTool {
+				reportSandbox("baseline run_code")
+			}
 			if err := baseline.Serve(c.Context, addr, cfg); err != nil {
 				var pe *baseline.ProfileError
 				var ce *baseline.ConfigError

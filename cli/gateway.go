@@ -95,6 +95,9 @@ func gatewayCommand() *ucli.Command {
 			if opts.Sandbox.Enabled && opts.APIKeysFile == "" {
 				return usageErrorf("--enable-sandbox runs clients' code and needs --api-keys FILE")
 			}
+			if opts.Sandbox.Enabled {
+				reportSandbox("gateway /api/sandbox/create")
+			}
 			if d := c.String("corpus"); d != "" {
 				corpus, err := search.LoadDir(d)
 				if err != nil {

@@ -48,3 +48,18 @@ func apiKeyFileFlag() ucli.Flag {
 			return nil
 		}}
 }
+
+// reportSandbox checks the sandbox once at start-up of a server that runs
+// code, so the operator learns at once whether code will run isolated,
+// be refused, or run unisolated (--unsafe-sandbox).
+func reportSandbox(what string) {
+	err := sandbox.Check()
+	switch {
+	case err == nil:
+		slog.Info(what+": sandbox ready", "isolation", sandbox.IsolationBwrap)
+	case sandbox.Unsafe():
+		slog.Warn(what+": sandbox unavailable; code runs WITHOUT isolation (--unsafe-sandbox)", "reason", err.Error())
+	default:
+		slog.Warn(what+": sandbox unavailable; code will be refused", "reason", err.Error())
+	}
+}
