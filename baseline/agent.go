@@ -582,11 +582,16 @@ func newUpstreamRouter(cfg *Config, store *artifactStore) (*router, error) {
 		env: &tools.Env{Corpus: cfg.Corpus}, store: store, prices: prices, maxSteps: stepsOf(*cfg), log: cfg.Logger}, nil
 }
 
+// toolsOf is the agent path's tool box: cfg.Tools, else the default one,
+// without run_code unless cfg.EnableCodeTool.
 func toolsOf(cfg Config) *tools.Registry {
 	if cfg.Tools != nil {
 		return cfg.Tools
 	}
-	return tools.Default()
+	if cfg.EnableCodeTool {
+		return tools.Default()
+	}
+	return tools.Default().Without(tools.NameRunCode)
 }
 
 func stepsOf(cfg Config) int {

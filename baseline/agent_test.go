@@ -79,7 +79,9 @@ func routingOf(t *testing.T, s *streamed) baseline.RoutingDecision {
 // TestAgentPathSim runs the sim's scripted agent through each local tool
 // and checks the stream: routing, janus events, artifacts, answer, usage.
 func TestAgentPathSim(t *testing.T) {
-	ts := serve(t, fast())
+	cfg := fast()
+	cfg.EnableCodeTool = true
+	ts := serve(t, cfg)
 	cases := []struct {
 		prompt, tool, want string
 		sandbox            bool

@@ -188,4 +188,13 @@ type Config struct {
 	// ThreadLimits bound a stored thread (message and thread size, the
 	// window of history loaded per turn); zero fields are the defaults.
 	ThreadLimits threads.Limits
+	// EnableCodeTool offers the run_code tool (model-written code run in
+	// the sandbox, internal/sandbox) on the agent path. Off by default:
+	// any user who can chat could otherwise run code on this host.
+	// Ignored when Tools is set.
+	EnableCodeTool bool
+	// APIKeysFile, when set, lists the keys clients must present (as the
+	// gateway's --api-keys: one per line, clear or sha256:<hex>) for
+	// everything but /health.
+	APIKeysFile string
 }

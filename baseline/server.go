@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/janus-bench/janus/internal/apikeys"
 	"github.com/janus-bench/janus/internal/baseurl"
 	"github.com/janus-bench/janus/internal/buildinfo"
 	"github.com/janus-bench/janus/internal/httpguard"
@@ -114,6 +115,13 @@ func New(cfg Config) (*Server, error) {
 	s.handler = s.mux
 	if cfg.MaxConcurrency > 0 {
 		s.handler = limitConcurrency(s.mux, cfg.MaxConcurrency)
+	}
+	if cfg.APIKeysFile != "" {
+		keys, err := apikeys.Load(cfg.APIKeysFile)
+		if err != nil {
+			return nil, errors.Join(&ConfigError{Field: "api keys", Msg: err.Error()}, s.Close())
+		}
+		s.handler = s.requireKey(keys, s.handler)
 	}
 	s.handler = httpguard.Handler(s.handler)
 	return s, nil

@@ -67,6 +67,11 @@ func baselineCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "corpus", Usage: "`DIR` of .md/.txt documents for the search and fetch tools (default: the embedded corpus)"},
 			&ucli.IntFlag{Name: "max-agent-steps", Value: baseline.DefaultMaxAgentSteps, Usage: "model calls per request on the agent path"},
 			&ucli.StringFlag{Name: "oracle-suite", Value: "smoke", Usage: "suites (comma-separated) whose tasks the sim answers with their reference"},
+			&ucli.BoolFlag{Name: "enable-code-tool", EnvVars: []string{"JANUS_ENABLE_CODE_TOOL"},
+				Usage: "offer the run_code tool on the agent path (model-written code in the sandbox); off by default"},
+			&ucli.StringFlag{Name: "api-keys", EnvVars: []string{"JANUS_BASELINE_API_KEYS"},
+				Usage: "`FILE` of accepted client keys (as the gateway's); empty: no authentication"},
+			unsafeSandboxFlag(),
 		},
 		Action: func(c *ucli.Context) error {
 			addr := c.String("listen")
@@ -89,6 +94,8 @@ func baselineCommand() *ucli.Command {
 				TimeScale:      c.Float64("time-scale"),
 				NoisyShare:     c.Float64("noisy-share"),
 				MaxConcurrency: c.Int("max-concurrency"),
+				EnableCodeTool: c.Bool("enable-code-tool"),
+				APIKeysFile:    c.String("api-keys"),
 
 				ReadHeaderTimeout: c.Duration("read-header-timeout"),
 				BodyReadTimeout:   c.Duration("body-read-timeout"),
@@ -122,6 +129,9 @@ func baselineCommand() *ucli.Command {
 			}
 			if err := baselineBrain(c, &cfg); err != nil {
 				return err
+			}
+			if cfg.EnableCodeTool {
+				reportSandbox("baseline run_code")
 			}
 			if err := baseline.Serve(c.Context, addr, cfg); err != nil {
 				var pe *baseline.ProfileError

@@ -24,7 +24,8 @@ func targetFlags() []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.StringFlag{Name: "target", Usage: "base URL ending in /v1 (empty: boot the embedded reference target)", EnvVars: []string{"OPENAI_BASE_URL"}},
 		&ucli.StringFlag{Name: "model", Usage: "model id (default: first id from GET /v1/models)"},
-		&ucli.StringFlag{Name: "api-key", Usage: "sent as a Bearer token; never written to reports or logs", EnvVars: []string{"JANUS_API_KEY", "OPENAI_API_KEY"}},
+		&ucli.StringFlag{Name: "api-key", Usage: "sent as a Bearer token; never written to reports or logs (prefer the env or --api-key-file: a flag is visible in the process list)", EnvVars: []string{"JANUS_API_KEY", "OPENAI_API_KEY"}},
+		apiKeyFileFlag(),
 		&ucli.StringSliceFlag{Name: "header", Usage: "extra request header 'K: V' (repeatable)"},
 		&ucli.BoolFlag{Name: "follow-redirects", Usage: "follow a 307/308 that stays on the target's origin (a redirect to another origin is never followed: the redirect violation)"},
 		&ucli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "per-request total timeout"},

@@ -49,6 +49,7 @@ func benchRunCommand() *ucli.Command {
 			storeFlag(),
 			&ucli.StringFlag{Name: "competitor", Usage: "--save: competitor name (default: the model)"},
 			&ucli.StringFlag{Name: "team", Usage: "--save: competitor team"},
+			unsafeSandboxFlag(),
 		), imageFlags(true)...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {

@@ -41,6 +41,11 @@ func gatewayCommand() *ucli.Command {
 			&ucli.Float64Flag{Name: "rate-limit", Usage: "requests per second per API key (per client IP without keys); 0: unlimited"},
 			&ucli.IntFlag{Name: "rate-burst", Usage: "requests a key may send at once (default: the rate, at least 1)"},
 			&ucli.StringFlag{Name: "api-keys", Usage: "`FILE` of accepted client keys, one per line, clear or sha256:<hex>"},
+			&ucli.BoolFlag{Name: "enable-sandbox", Usage: "serve /api/sandbox/create (runs clients' code in the sandbox; needs --api-keys)"},
+			&ucli.Float64Flag{Name: "sandbox-rate", Value: gateway.DefaultSandboxRate, Usage: "sandbox runs per second per API key"},
+			&ucli.IntFlag{Name: "sandbox-burst", Value: gateway.DefaultSandboxBurst, Usage: "sandbox runs a key may start at once"},
+			&ucli.IntFlag{Name: "sandbox-concurrency", Value: gateway.DefaultSandboxConcurrency, Usage: "sandbox runs in progress over all clients (429 past it)"},
+			unsafeSandboxFlag(),
 			&ucli.StringSliceFlag{Name: "cors-origin", Usage: "browser `ORIGIN` allowed to call the API (repeatable; * for any)"},
 			&ucli.BoolFlag{Name: "log-bodies", Usage: "include request bodies (truncated) in request logs"},
 			&ucli.StringFlag{Name: "data", EnvVars: []string{"JANUS_GATEWAY_DATA"},
@@ -84,6 +89,14 @@ func gatewayCommand() *ucli.Command {
 				ArtifactMaxBytes: c.Int64("artifact-max-bytes"), ArtifactTTL: c.Duration("artifact-ttl"),
 				// Serve logs the URL it listens on ("gateway listening") here.
 				Logger: logger(),
+			}
+			opts.Sandbox = gateway.SandboxOptions{Enabled: c.Bool("enable-sandbox"), RateLimit: c.Float64("sandbox-rate"),
+				RateBurst: c.Int("sandbox-burst"), Concurrency: c.Int("sandbox-concurrency")}
+			if opts.Sandbox.Enabled && opts.APIKeysFile == "" {
+				return usageErrorf("--enable-sandbox runs clients' code and needs --api-keys FILE")
+			}
+			if opts.Sandbox.Enabled {
+				reportSandbox("gateway /api/sandbox/create")
 			}
 			if d := c.String("corpus"); d != "" {
 				corpus, err := search.LoadDir(d)

@@ -38,6 +38,7 @@ func scoreCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "also write the re-scored report as JSON to this path"},
 			&ucli.StringFlag{Name: "compat", Usage: "read a foreign result format: " + compatJanusPoC},
 			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "suite of a recorded run (RECORD_DIR only)"},
+			unsafeSandboxFlag(),
 		},
 		Action: func(c *ucli.Context) error {
 			args, err := positional(c)

@@ -116,7 +116,32 @@ type Options struct {
 	// Tools are the backends of /api/search/web, /api/research and
 	// /api/sandbox/create; nil fields get the local offline ones.
 	Tools Tools
+	// Sandbox guards /api/sandbox/create, which runs clients' code.
+	Sandbox SandboxOptions
 }
+
+// SandboxOptions guard /api/sandbox/create. The endpoint runs code for
+// its callers, so it is off by default, needs API keys when on, and has a
+// rate limit and a concurrency cap of its own on top of the gateway's.
+type SandboxOptions struct {
+	// Enabled turns the endpoint on (--enable-sandbox); off, it answers
+	// 404 sandbox_disabled. New refuses Enabled without APIKeysFile.
+	Enabled bool
+	// RateLimit is sandbox runs per second per API key; default 0.5.
+	RateLimit float64
+	// RateBurst is how many runs a key may start at once; default 2.
+	RateBurst int
+	// Concurrency caps the runs in progress over all clients; default 2.
+	// Past it a request gets 429 sandbox_busy at once.
+	Concurrency int
+}
+
+// Sandbox endpoint defaults.
+const (
+	DefaultSandboxRate        = 0.5
+	DefaultSandboxBurst       = 2
+	DefaultSandboxConcurrency = 2
+)
 
 // RetryPolicy is capped exponential backoff for upstreams that answer 429,
 // 502, 503 or 504 or refuse the connection: attempt n waits
@@ -214,6 +239,15 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Sandbox.RateLimit <= 0 {
+		o.Sandbox.RateLimit = DefaultSandboxRate
+	}
+	if o.Sandbox.RateBurst <= 0 {
+		o.Sandbox.RateBurst = DefaultSandboxBurst
+	}
+	if o.Sandbox.Concurrency <= 0 {
+		o.Sandbox.Concurrency = DefaultSandboxConcurrency
 	}
 	if o.ArtifactMaxBytes <= 0 {
 		o.ArtifactMaxBytes = DefaultArtifactMaxBytes

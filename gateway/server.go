@@ -48,6 +48,11 @@ type Server struct {
 	arena     *arenaStore    // nil without a data dir
 	artifacts *artifactStore // nil without a data dir
 	bgCancel  context.CancelFunc
+
+	// sbLimit and sbSlots are the sandbox endpoint's own rate limit and
+	// concurrency cap (nil when the endpoint is off).
+	sbLimit *limiter
+	sbSlots chan struct{}
 }
 
 // fileStamp identifies a version of the config file cheaply.
@@ -71,6 +76,13 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.RateLimit > 0 {
 		s.limit = newLimiter(opts.RateLimit, opts.RateBurst)
+	}
+	if opts.Sandbox.Enabled {
+		if opts.APIKeysFile == "" {
+			return nil, errors.New("gateway: the sandbox endpoint (--enable-sandbox) runs code for its callers and needs --api-keys")
+		}
+		s.sbLimit = newLimiter(opts.Sandbox.RateLimit, opts.Sandbox.RateBurst)
+		s.sbSlots = make(chan struct{}, opts.Sandbox.Concurrency)
 	}
 	if err := s.Reload(context.Background()); err != nil {
 		return nil, err

@@ -3,13 +3,18 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/janus-bench/janus/internal/sandbox"
 	"github.com/janus-bench/janus/internal/search"
 	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/validate"
@@ -87,6 +92,8 @@ type SandboxResult struct {
 	Stdout    string  `json:"stdout"`
 	Stderr    string  `json:"stderr"`
 	ElapsedMs float64 `json:"elapsed_ms"`
+	// Limits are the limits the run ran under and how it was isolated.
+	Limits *sandbox.Report `json:"limits,omitempty"`
 }
 
 // LocalSearch is the offline SearchBackend: BM25 over a local document
@@ -170,8 +177,9 @@ func (l LocalSandbox) Run(ctx context.Context, req SandboxRequest) (SandboxResul
 		}
 	}
 	r := coderun.Run(ctx, p, lim)
+	rep := lim.Report(r.Isolation)
 	return SandboxResult{ID: "sbx-" + strings.ToLower(cryptoText()), Status: string(r.Status), Reason: r.Reason,
-		Stdout: r.Stdout, Stderr: r.Stderr, ElapsedMs: float64(r.Elapsed.Microseconds()) / 1000}, nil
+		Stdout: r.Stdout, Stderr: r.Stderr, ElapsedMs: float64(r.Elapsed.Microseconds()) / 1000, Limits: &rep}, nil
 }
 
 // tools returns the configured backends with the local ones filling gaps.
@@ -281,6 +289,10 @@ func (s *Server) handleResearch(w http.ResponseWriter, r *http.Request) {
 // handleSandbox serves POST /api/sandbox/create {language, code, tests,
 // timeout_seconds}: one program run in a fresh sandbox.
 func (s *Server) handleSandbox(w http.ResponseWriter, r *http.Request) {
+	if !s.sandboxAdmit(w, r) {
+		return
+	}
+	defer func() { <-s.sbSlots }()
 	var req SandboxRequest
 	if !s.decodeToolBody(w, r, &req) {
 		return
@@ -307,6 +319,36 @@ func (s *Server) handleSandbox(w http.ResponseWriter, r *http.Request) {
 		Object string `json:"object"`
 		SandboxResult
 	}{"sandbox.run", res})
+}
+
+// sandboxAdmit applies the sandbox endpoint's own guards: off unless
+// enabled, then the per-key rate limit, then a free slot of the
+// concurrency cap (taken; the caller gives it back). It reports whether
+// the request may run.
+func (s *Server) sandboxAdmit(w http.ResponseWriter, r *http.Request) bool {
+	if s.sbSlots == nil {
+		writeError(w, http.StatusNotFound, "invalid_request_error", "sandbox_disabled", "",
+			"the sandbox endpoint is disabled on this gateway (the operator enables it with --enable-sandbox)")
+		return false
+	}
+	sum := sha256.Sum256([]byte(clientKey(r)))
+	if ok, wait := s.sbLimit.allow("sandbox:"+hex.EncodeToString(sum[:8]), time.Now()); !ok {
+		s.metrics.reject("sandbox_rate_limited")
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeError(w, http.StatusTooManyRequests, "rate_limit_error", "sandbox_rate_limit_exceeded", "",
+			fmt.Sprintf("sandbox rate limit of %g runs per second exceeded; retry in %s", s.opts.Sandbox.RateLimit, wait.Round(time.Millisecond)))
+		return false
+	}
+	select {
+	case s.sbSlots <- struct{}{}:
+		return true
+	default:
+		s.metrics.reject("sandbox_busy")
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "rate_limit_error", "sandbox_busy", "",
+			fmt.Sprintf("all %d sandbox slots are busy; retry shortly", cap(s.sbSlots)))
+		return false
+	}
 }
 
 // toolFailed answers a backend failure: 504 when the client's time ran out,

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,10 +107,29 @@ func TestResearchAPI(t *testing.T) {
 	errorEnvelope(t, postJSON(t, gw.URL, "/api/research", `{"question":""}`, nil), 400)
 }
 
+// sandboxGateway runs a gateway with the sandbox endpoint enabled behind
+// the key "k1"; the keys file holds a second client's key too.
+func sandboxGateway(t *testing.T, extra func(*Options)) (*Running, string) {
+	t.Helper()
+	keys := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(keys, []byte("k1\nother-clients-secret-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return toolGateway(t, func(o *Options) {
+		o.APIKeysFile = keys
+		o.Sandbox.Enabled = true
+		if extra != nil {
+			extra(o)
+		}
+	}), keys
+}
+
+var authK1 = map[string]string{"Authorization": "Bearer k1"}
+
 // TestSandboxAPI runs programs in the local sandbox (scorer/coderun)
-// through the gateway.
+// through the gateway, and each answer names the limits it ran under.
 func TestSandboxAPI(t *testing.T) {
-	gw := toolGateway(t, nil)
+	gw, _ := sandboxGateway(t, func(o *Options) { o.Sandbox.RateLimit, o.Sandbox.RateBurst = 1000, 1000 })
 	for _, tc := range []struct {
 		name, body, status, stdout string
 	}{
@@ -123,9 +144,12 @@ func TestSandboxAPI(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got SandboxResult
-			decodeOK(t, postJSON(t, gw.URL, "/api/sandbox/create", tc.body, nil), &got)
+			decodeOK(t, postJSON(t, gw.URL, "/api/sandbox/create", tc.body, authK1), &got)
 			if got.Status != tc.status || (tc.stdout != "" && got.Stdout != tc.stdout) || !strings.HasPrefix(got.ID, "sbx-") {
 				t.Fatalf("result %+v, want status %s stdout %q", got, tc.status, tc.stdout)
+			}
+			if got.Limits == nil || got.Limits.Isolation != "bwrap" || got.Limits.MemoryBytes != 512<<20 || got.Limits.Network || got.Limits.Processes != 1 {
+				t.Errorf("limits %+v, want the sandbox's (bwrap, 512 MiB, no network, one process)", got.Limits)
 			}
 		})
 	}
@@ -134,7 +158,74 @@ func TestSandboxAPI(t *testing.T) {
 		`{"language":"javascript","code":""}`,                       // no code
 		`{"language":"javascript","code":"1","timeout_seconds":-1}`, // negative timeout
 	} {
-		errorEnvelope(t, postJSON(t, gw.URL, "/api/sandbox/create", body, nil), 400)
+		errorEnvelope(t, postJSON(t, gw.URL, "/api/sandbox/create", body, authK1), 400)
+	}
+}
+
+// TestSandboxAPIKeyFileRepro is issue 16's repro: a key holder's code
+// reads the gateway's API-key file. It now prints nothing of the host.
+func TestSandboxAPIKeyFileRepro(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("no python3")
+	}
+	gw, keys := sandboxGateway(t, nil)
+	body, _ := json.Marshal(map[string]string{"language": "python", "code": "print(open(" + strconv.Quote(keys) + ").read())"})
+	var got SandboxResult
+	decodeOK(t, postJSON(t, gw.URL, "/api/sandbox/create", string(body), authK1), &got)
+	if got.Status == "passed" || strings.Contains(got.Stdout+got.Stderr, "other-clients-secret-key") {
+		t.Fatalf("the sandbox read the gateway's key file: %+v", got)
+	}
+	if !strings.Contains(got.Reason, "No such file") {
+		t.Errorf("reason %q, want the file to be absent in the sandbox", got.Reason)
+	}
+}
+
+// blockingSandbox is a backend that holds each run until released, so
+// the concurrency cap can be seen without timing.
+type blockingSandbox struct{ started, release chan struct{} }
+
+func (b blockingSandbox) Run(ctx context.Context, _ SandboxRequest) (SandboxResult, error) {
+	b.started <- struct{}{}
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	}
+	return SandboxResult{ID: "sbx-test", Status: "passed"}, nil
+}
+
+// TestSandboxAPIGuards: off unless enabled; enabled only with API keys;
+// its own rate limit and concurrency cap.
+func TestSandboxAPIGuards(t *testing.T) {
+	off := toolGateway(t, nil)
+	if env := errorEnvelope(t, postJSON(t, off.URL, "/api/sandbox/create", `{"language":"javascript","code":"1"}`, nil), 404); env.Error.Code != "sandbox_disabled" {
+		t.Errorf("disabled endpoint: %+v", env.Error)
+	}
+	up := arenaUpstream(t, "x")
+	if _, err := New(Options{Competitors: []string{"u=" + up.URL}, Sandbox: SandboxOptions{Enabled: true}}); err == nil ||
+		!strings.Contains(err.Error(), "--api-keys") {
+		t.Errorf("enabled without keys: %v, want an error naming --api-keys", err)
+	}
+
+	b := blockingSandbox{started: make(chan struct{}), release: make(chan struct{})}
+	gw, _ := sandboxGateway(t, func(o *Options) {
+		o.Tools.Sandbox = b
+		o.Sandbox.Concurrency, o.Sandbox.RateLimit, o.Sandbox.RateBurst = 1, 1e-6, 2
+	})
+	errorEnvelope(t, postJSON(t, gw.URL, "/api/sandbox/create", `{"language":"javascript","code":"1"}`, nil), 401)
+	first := make(chan *http.Response, 1)
+	go func() {
+		first <- postJSON(t, gw.URL, "/api/sandbox/create", `{"language":"javascript","code":"1"}`, authK1)
+	}()
+	<-b.started
+	if env := errorEnvelope(t, postJSON(t, gw.URL, "/api/sandbox/create", `{"language":"javascript","code":"1"}`, authK1), 429); env.Error.Code != "sandbox_busy" {
+		t.Errorf("second concurrent run: %+v, want sandbox_busy", env.Error)
+	}
+	close(b.release)
+	var got SandboxResult
+	decodeOK(t, <-first, &got)
+	// The burst of 2 is spent (the busy refusal took a token too).
+	if env := errorEnvelope(t, postJSON(t, gw.URL, "/api/sandbox/create", `{"language":"javascript","code":"1"}`, authK1), 429); env.Error.Code != "sandbox_rate_limit_exceeded" {
+		t.Errorf("third run: %+v, want sandbox_rate_limit_exceeded", env.Error)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/sandbox"
 	"github.com/janus-bench/janus/scorer/coderun"
 	"github.com/janus-bench/janus/suites"
 )
@@ -30,6 +31,11 @@ var codeFenceTags = map[string][]string{
 // python, python3), else the longest untagged block, else, when the answer
 // has no fenced block at all, the whole answer. An answer whose only blocks
 // are in another language fails without running.
+//
+// The code runs in the project's sandbox (internal/sandbox): no host
+// files, no network, no processes; where the host cannot isolate, the
+// check fails with a "refused: sandbox unavailable" reason unless the run
+// was started with --unsafe-sandbox, which every verdict then names.
 //
 // Limits: 10 s wall, 5 s CPU, 256 MiB by default; TimeoutMs sets the wall
 // limit and the CPU limit with it (CPU is counted in whole seconds, at
@@ -77,6 +83,10 @@ func (c codeCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
 	}
 	r := coderun.Run(context.Background(), coderun.Program{Language: c.lang, Code: code, Tests: c.tests}, c.lim)
 	if r.Passed() {
+		if r.Isolation == sandbox.IsolationUnsafe {
+			// The report must say the answer ran without the sandbox.
+			return pass("hidden %s tests pass (%s) [UNSAFE: run without sandbox isolation (--unsafe-sandbox)]", c.lang, r.Elapsed.Round(time.Millisecond))
+		}
 		return pass("hidden %s tests pass (%s)", c.lang, r.Elapsed.Round(time.Millisecond))
 	}
 	return fail("%s", r.Reason)

@@ -3,10 +3,13 @@
 package scorer
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/janus-bench/janus/internal/sandbox"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -83,5 +86,34 @@ func TestExtractCode(t *testing.T) {
 		if (err != nil) != c.err || got != c.want {
 			t.Errorf("%s: extractCode = %q, %v; want %q, err=%v", c.name, got, err, c.want, c.err)
 		}
+	}
+}
+
+// TestCodeCheckEscapeRepro is issue 25's bench-run repro: a competitor's
+// answer to a Python code task also tries to read the harness's API key
+// from /proc/<pid>/cmdline and environ and to write outside its work dir.
+// In the sandbox it sees no other process and writes nothing: it scores
+// for its code alone, and the verdict holds nothing of the host.
+func TestCodeCheckEscapeRepro(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("no python3")
+	}
+	if err := sandbox.Check(); err != nil {
+		t.Skip(err)
+	}
+	t.Setenv("JANUS_API_KEY", "harness-secret-key-41d2")
+	dir := t.TempDir()
+	answer := "```python\ndef add(a, b):\n    return a + b\n\nimport os\nseen = ''\n" +
+		"for p in os.listdir('/proc'):\n    for f in ('cmdline', 'environ'):\n        try:\n" +
+		"            seen += open('/proc/%s/%s' % (p, f), 'rb').read().decode('latin-1')\n        except OSError:\n            pass\n" +
+		"if 'harness-secret-key-41d2' in seen or 'test.paniconexit0' in seen:\n    raise SystemExit('LEAKED: ' + seen)\n" +
+		"try:\n    os.write(os.open('escaped', os.O_WRONLY | os.O_CREAT, dir_fd=os.open('" + dir + "', os.O_RDONLY)), b'x')\nexcept OSError:\n    pass\n```"
+	c := suites.Check{Type: CheckCode, Language: "python", Tests: "assert add(2, 3) == 5\n"}
+	v := EvaluateAnswer(task(c), answer, nil)
+	if v.Score != 1 || strings.Contains(v.Reason, "LEAKED") || strings.Contains(v.Reason, "harness-secret-key-41d2") {
+		t.Fatalf("verdict %+v: the code saw the harness", v)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "escaped")); err == nil {
+		t.Fatal("the answer's code wrote outside its work dir")
 	}
 }

@@ -130,6 +130,15 @@ func (r *Registry) With(ts ...Tool) *Registry {
 	return n
 }
 
+// Without returns a copy of r without the tools called names.
+func (r *Registry) Without(names ...string) *Registry {
+	n := r.With()
+	for _, name := range names {
+		delete(n.tools, name)
+	}
+	return n
+}
+
 // Get returns the tool called name.
 func (r *Registry) Get(name string) (Tool, bool) {
 	t, ok := r.tools[name]

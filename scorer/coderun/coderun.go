@@ -1,12 +1,17 @@
-// Package coderun runs untrusted code against hidden tests with CPU-time,
-// memory and wall-clock limits, no network and a fresh temporary directory
-// as its only working space.
+// Package coderun runs untrusted code against hidden tests in the
+// project's sandbox (internal/sandbox): a fresh bubblewrap sandbox per run,
+// with new user, mount, PID, network, IPC and UTS namespaces, an empty
+// read-only root holding only the interpreter, a private tmpfs as the only
+// writable directory, a seccomp filter that refuses process creation and
+// the syscalls escapes use, no capabilities, a clean environment and
+// rlimits for CPU time, memory, file size and open files.
 //
 // Every run happens in a child process: the running executable re-executed
-// in a child mode (see the init hook in child.go), so neither an endless
-// loop nor a 10 GB allocation can touch the harness. JavaScript runs in the
-// child on goja and Go on yaegi, both linked into janus itself, so no
-// external runtime is needed; Python runs on the host's python3, exec'd by
+// inside the sandbox in a child mode (see the init hook in child.go), so
+// neither an endless loop nor a 10 GB allocation can touch the harness.
+// JavaScript runs in the child on goja and Go on yaegi, both linked into
+// janus itself, so no external runtime is needed; Python runs on the
+// host's python3 (its install bound read-only into the sandbox), exec'd by
 // the child once its limits are in place, and is skipped when there is no
 // python3.
 //
@@ -17,33 +22,35 @@
 //     the interpreter's own runtime (Go children reserve ~110 MiB of heap
 //     arenas before running a line; race-detector builds far more).
 //   - Wall time: the child interrupts its interpreter at the limit, and the
-//     parent kills the whole process group one second later if it is still
-//     there.
-//   - Output: stdout and stderr are each kept to their first 64 KiB;
-//     RLIMIT_FSIZE caps files written in the temp dir at 16 MiB.
-//   - Network and processes: the child starts in new user, network, PID and
-//     IPC namespaces when the kernel allows it (no interface but loopback,
-//     no view of host processes). Independently of that, JavaScript has no
-//     network, file or process API at all, Go programs only get an allowlist
-//     of pure standard packages (no net, os/exec, syscall, io/ioutil, file
-//     access), and Python runs under an audit hook that refuses sockets,
-//     subprocesses, signals, ctypes and writes outside the temp dir.
-//   - Environment: cleared; the working directory is a fresh temp dir,
-//     removed afterwards.
+//     parent kills the sandbox one second later if it is still there;
+//     killing it ends its PID namespace and everything in it.
+//   - Output: stdout and stderr are each kept to their first bytes
+//     (Limits.Output); RLIMIT_FSIZE caps one file, the tmpfs size the
+//     work dir.
+//   - Processes: none; the seccomp filter refuses fork, vfork and any
+//     clone that is not a thread.
+//   - Network: an empty network namespace.
+//   - Language walls stay as a second line and for clear messages:
+//     JavaScript has no network, file or process API at all, Go programs
+//     only get an allowlist of pure standard packages and no source files
+//     to import, and Python runs under an audit hook that refuses sockets,
+//     subprocesses, signals, ctypes and writes outside the work dir.
 //
-// This is a harness for grading model answers, not a jail against code that
-// knows it is being graded and attacks the harness: there is no filesystem
-// or seccomp isolation beyond the above.
+// Where the host cannot isolate (no user namespaces, no bwrap) Run
+// refuses with a clear reason unless sandbox.SetUnsafe(true) was called
+// (--unsafe-sandbox), in which case the run has the rlimits and the clean
+// environment only, is logged, and Result.Isolation says so.
 package coderun
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/janus-bench/janus/internal/sandbox"
 )
 
 // Languages a program may be written in.
@@ -96,41 +103,18 @@ type Program struct {
 	Language string
 	Code     string
 	Tests    string
+	// kernelWallsOnly drops the language walls (Python's audit hook) so
+	// tests can show the kernel's walls hold on their own.
+	kernelWallsOnly bool
 }
 
-// Limits bound one run.
-type Limits struct {
-	// Wall is the wall-clock limit of the program, from its start.
-	Wall time.Duration
-	// CPU is the CPU-time limit (rounded up to whole seconds, the kernel's
-	// granularity).
-	CPU time.Duration
-	// Memory is the program's memory budget in bytes.
-	Memory int64
-}
+// Limits bound one run: the sandbox's one configuration
+// (internal/sandbox).
+type Limits = sandbox.Limits
 
-// DefaultLimits are 10 s wall, 5 s CPU and 256 MiB.
-func DefaultLimits() Limits {
-	return Limits{Wall: 10 * time.Second, CPU: 5 * time.Second, Memory: 256 << 20}
-}
-
-// Validate reports limits that cannot be applied.
-func (l Limits) Validate() error {
-	switch {
-	case l.Wall <= 0:
-		return fmt.Errorf("wall limit %v must be positive", l.Wall)
-	case l.CPU <= 0:
-		return fmt.Errorf("CPU limit %v must be positive", l.CPU)
-	case l.Memory < 1<<20:
-		return fmt.Errorf("memory limit %d bytes must be at least 1 MiB", l.Memory)
-	}
-	return nil
-}
-
-// cpuSeconds is the RLIMIT_CPU value for l.
-func (l Limits) cpuSeconds() uint64 {
-	return uint64(math.Ceil(l.CPU.Seconds()))
-}
+// DefaultLimits are 10 s wall, 5 s CPU and 256 MiB, and the sandbox's
+// defaults for file size, disk, open files and output.
+func DefaultLimits() Limits { return sandbox.DefaultLimits() }
 
 // Result is what a run came to.
 type Result struct {
@@ -145,6 +129,10 @@ type Result struct {
 	// Pgid is the child's process group (0 when none was started), so a
 	// caller can confirm nothing of the run is left.
 	Pgid int
+	// Isolation is how the run was isolated: sandbox.IsolationBwrap, or
+	// sandbox.IsolationUnsafe when the operator allowed running without
+	// (--unsafe-sandbox); empty when nothing ran.
+	Isolation string
 }
 
 // Passed reports whether the hidden tests passed.
@@ -217,14 +205,18 @@ func Run(ctx context.Context, p Program, lim Limits) Result {
 	if err := Syntax(p.Language, p.Code); err != nil {
 		return Result{Status: StatusFailed, Reason: "code does not compile: " + err.Error()}
 	}
+	lim = lim.WithDefaults()
 	j := job{Language: p.Language, Code: p.Code, Tests: p.Tests, WallNs: int64(lim.Wall),
-		CPUSeconds: lim.cpuSeconds(), Memory: lim.Memory}
+		CPUSeconds: lim.CPUSeconds(), Memory: lim.Memory, FileSize: lim.FileSize, OpenFiles: lim.OpenFiles,
+		KernelWallsOnly: p.kernelWallsOnly}
+	var ro []string
 	if p.Language == Python {
 		py, err := python3()
 		if err != nil {
 			return Result{Status: StatusSkipped, Reason: "skipped: " + err.Error()}
 		}
-		j.Python = py
+		j.Python = py.exe
+		ro = py.binds
 	}
 	select {
 	case slots <- struct{}{}:
@@ -232,7 +224,7 @@ func Run(ctx context.Context, p Program, lim Limits) Result {
 		return Result{Status: StatusError, Reason: "cancelled before the run started: " + context.Cause(ctx).Error()}
 	}
 	defer func() { <-slots }()
-	return spawn(ctx, j, lim)
+	return spawn(ctx, j, lim, ro)
 }
 
 // job is what the parent sends the child on stdin.
@@ -243,6 +235,10 @@ type job struct {
 	WallNs     int64  `json:"wall_ns"`
 	CPUSeconds uint64 `json:"cpu_seconds"`
 	Memory     int64  `json:"memory"`
+	FileSize   int64  `json:"file_size"`
+	OpenFiles  int    `json:"open_files"`
+	// KernelWallsOnly: see Program.kernelWallsOnly.
+	KernelWallsOnly bool `json:"kernel_walls_only,omitempty"`
 	// Python is the absolute path of the python3 interpreter.
 	Python string `json:"python,omitempty"`
 }

@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"reflect"
 	"regexp"
@@ -140,6 +141,9 @@ func mergeGo(code, tests string) (string, error) {
 	var imports []string
 	for _, s := range []*goSource{cs, ts} {
 		for _, imp := range s.file.Imports {
+			if path, err := strconv.Unquote(imp.Path.Value); err != nil || !(goAllowed[path] || path == "os") {
+				return "", fmt.Errorf("import %s is not available in the sandbox (only pure standard packages are)", imp.Path.Value)
+			}
 			spec := imp.Path.Value
 			if imp.Name != nil {
 				spec = imp.Name.Name + " " + spec
@@ -218,6 +222,11 @@ func runGo(j job) outcome {
 		Stderr: os.Stderr,
 		Args:   []string{"solution"},
 		Env:    []string{},
+		// No source files at all: an import of anything but the allowed
+		// symbol tables (a relative "../../evilpkg", a GOPATH package)
+		// has nothing to load, inside the sandbox or not.
+		SourcecodeFilesystem: noSource{},
+		GoPath:               "/nonexistent",
 	})
 	if err := i.Use(goSymbols()); err != nil {
 		return outcome{Status: StatusError, Reason: "child: load symbols: " + err.Error()}
@@ -248,3 +257,11 @@ func runGo(j job) outcome {
 // goMissingImportRe is yaegi's error for an import it has no symbols for
 // and, with no GOPATH, no source either.
 var goMissingImportRe = regexp.MustCompile(`import "([^"]+)" error: unable to find source`)
+
+// noSource is yaegi's source file system: it holds nothing.
+type noSource struct{}
+
+// Open implements fs.FS: no file exists.
+func (noSource) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}

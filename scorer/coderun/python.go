@@ -78,7 +78,8 @@ def _run(filename, namespace):
         src = f.read()
     exec(compile(src, filename, "exec"), namespace)
 
-sys.addaudithook(_hook)
+if "--kernel-walls-only" not in sys.argv:
+    sys.addaudithook(_hook)
 sys.dont_write_bytecode = True
 
 solution = types.ModuleType("solution")
@@ -105,43 +106,64 @@ except BaseException as e:
 _report("passed", "all tests passed")
 `
 
-// pythonFinder returns the absolute path of a usable python3; tests
-// replace it to simulate a host without one.
+// pyInfo is the host's python3: its real executable and what must be
+// bound read-only into a sandbox for it to run (its install prefix).
+type pyInfo struct {
+	exe   string
+	binds []string
+}
+
+// pythonFinder finds python3; tests replace it to simulate a host
+// without one.
 var pythonFinder = findPython3
 
 var (
 	pythonOnce sync.Once
-	pythonPath string
+	pythonInfo pyInfo
 	pythonErr  error
 )
 
 // python3 returns the python3 interpreter's real path (resolving pyenv and
-// similar shims, which need an environment the child does not get), found
-// once per process.
-func python3() (string, error) {
-	pythonOnce.Do(func() { pythonPath, pythonErr = pythonFinder() })
-	return pythonPath, pythonErr
+// similar shims, which need an environment the child does not get) and its
+// install, found once per process.
+func python3() (pyInfo, error) {
+	pythonOnce.Do(func() { pythonInfo, pythonErr = pythonFinder() })
+	return pythonInfo, pythonErr
 }
 
-// findPython3 asks the python3 on PATH for its own executable and checks it
-// is 3.8 or later (audit hooks).
-func findPython3() (string, error) {
+// findPython3 asks the python3 on PATH for its own executable and prefix
+// and checks it is 3.8 or later (audit hooks).
+func findPython3() (pyInfo, error) {
 	if _, err := exec.LookPath("python3"); err != nil {
-		return "", errors.New("python3 not found on PATH")
+		return pyInfo{}, errors.New("python3 not found on PATH")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "python3", "-I", "-S", "-c",
-		"import sys; print(sys.executable); print(int(sys.version_info >= (3, 8)))").Output()
+		"import sys; print(sys.executable); print(sys.base_prefix); print(int(sys.version_info >= (3, 8)))").Output()
 	if err != nil {
-		return "", fmt.Errorf("python3 does not run: %w", err)
+		return pyInfo{}, fmt.Errorf("python3 does not run: %w", err)
 	}
 	lines := strings.Fields(string(out))
-	if len(lines) != 2 || !filepath.IsAbs(lines[0]) {
-		return "", fmt.Errorf("python3 did not say where it lives: %q", out)
+	if len(lines) != 3 || !filepath.IsAbs(lines[0]) || !filepath.IsAbs(lines[1]) {
+		return pyInfo{}, fmt.Errorf("python3 did not say where it lives: %q", out)
 	}
-	if lines[1] != "1" {
-		return "", errors.New("python3 is older than 3.8 (no audit hooks)")
+	if lines[2] != "1" {
+		return pyInfo{}, errors.New("python3 is older than 3.8 (no audit hooks)")
 	}
-	return lines[0], nil
+	return pyInfo{exe: lines[0], binds: pythonBinds(lines[0], lines[1])}, nil
+}
+
+// pythonBinds are the host paths a sandboxed python3 needs: the
+// executable (and the file it links to) and its install prefix; a prefix
+// of /usr is already there through the system libraries, bar its bin.
+func pythonBinds(exe, prefix string) []string {
+	binds := []string{exe}
+	if real, err := filepath.EvalSymlinks(exe); err == nil && real != exe {
+		binds = append(binds, real)
+	}
+	if p, err := filepath.EvalSymlinks(prefix); err == nil && p != "/usr" && p != "/" {
+		binds = append(binds, p)
+	}
+	return binds
 }

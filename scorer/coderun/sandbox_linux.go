@@ -9,21 +9,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/janus-bench/janus/internal/sandbox"
 )
 
 const (
-	// outputCap is how much of stdout and of stderr a Result keeps.
-	outputCap = 64 << 10
-	// fileSizeCap is RLIMIT_FSIZE: the largest file the program may write.
-	fileSizeCap = 16 << 20
 	// killGrace is how long after the wall limit the parent waits for the
 	// child to interrupt itself and report before killing its group.
 	killGrace = time.Second
@@ -32,30 +28,31 @@ const (
 	pythonAllowance = 64 << 20
 )
 
-// noNamespaces is set once starting a child in new namespaces has failed
-// (no user namespaces on this kernel, or a seccomp profile that forbids
-// them); later runs then start without, relying on the language-level
-// restrictions alone.
-var noNamespaces atomic.Bool
-
-// spawn runs j in a child process and turns what happened into a Result.
-func spawn(ctx context.Context, j job, lim Limits) Result {
+// spawn runs j in a sandboxed child process and turns what happened into
+// a Result.
+func spawn(ctx context.Context, j job, lim Limits, ro []string) Result {
 	self, err := os.Executable()
 	if err != nil {
 		return Result{Status: StatusError, Reason: "harness: find own executable: " + err.Error()}
 	}
-	dir, err := os.MkdirTemp("", "janus-coderun-*")
-	if err != nil {
-		return Result{Status: StatusError, Reason: "harness: make temp dir: " + err.Error()}
-	}
-	defer os.RemoveAll(dir)
 	in, err := json.Marshal(j)
 	if err != nil {
 		return Result{Status: StatusError, Reason: "harness: encode job: " + err.Error()}
 	}
-
-	c, err := startChild(self, dir, in)
+	// A host work dir only exists for an unisolated run; a sandbox has
+	// its own tmpfs.
+	var hostDir string
+	if sandbox.Check() != nil && sandbox.Unsafe() {
+		if hostDir, err = os.MkdirTemp("", "janus-coderun-*"); err != nil {
+			return Result{Status: StatusError, Reason: "harness: make temp dir: " + err.Error()}
+		}
+		defer os.RemoveAll(hostDir)
+	}
+	c, err := startChild(self, hostDir, in, lim, ro)
 	if err != nil {
+		if errors.Is(err, sandbox.ErrUnavailable) {
+			return Result{Status: StatusError, Reason: "refused: " + err.Error()}
+		}
 		return Result{Status: StatusError, Reason: "harness: " + err.Error()}
 	}
 	start := time.Now()
@@ -78,12 +75,12 @@ func spawn(ctx context.Context, j job, lim Limits) Result {
 		err = <-waited
 	}
 	elapsed := time.Since(start)
-	// Whatever the program left in its group (a forked process, a stray
-	// thread group) goes with it.
+	// Whatever the program left in its group goes with it (a sandbox's
+	// PID namespace is gone already with its PID 1).
 	killGroup(pid)
 	stdout, stderr, result := c.collect()
 
-	res := Result{Stdout: stdout, Stderr: stderr, Elapsed: elapsed, Pgid: pid}
+	res := Result{Stdout: stdout, Stderr: stderr, Elapsed: elapsed, Pgid: pid, Isolation: c.cmd.Isolation}
 	var o outcome
 	reported := json.Unmarshal(bytes.TrimSpace(result), &o) == nil && o.Status != ""
 	switch {
@@ -96,59 +93,48 @@ func spawn(ctx context.Context, j job, lim Limits) Result {
 	default:
 		res.Status, res.Reason = diagnose(c.cmd.ProcessState, err, stderr, lim)
 	}
+	if c.cmd.Isolation == sandbox.IsolationUnsafe {
+		res.Reason += " [UNSAFE: run without sandbox isolation (--unsafe-sandbox)]"
+	}
 	return res
 }
 
 // child is a started child process and the pipes it talks through.
 type child struct {
-	cmd                    *exec.Cmd
+	cmd                    *sandbox.Cmd
 	stdout, stderr, result *capture
 }
 
-// startChild starts the child in new namespaces if this kernel allows it,
-// else without them.
-func startChild(self, dir string, in []byte) (*child, error) {
-	if !noNamespaces.Load() {
-		c, err := startChildWith(self, dir, in, true)
-		if err == nil {
-			return c, nil
+// startChild starts the child in a new sandbox (or, with --unsafe-sandbox
+// on a host that cannot isolate, in hostDir without one).
+func startChild(self, hostDir string, in []byte, lim Limits, ro []string) (*child, error) {
+	var caps []*capture
+	abort := func() {
+		for _, c := range caps {
+			c.abort()
 		}
-		noNamespaces.Store(true)
 	}
-	return startChildWith(self, dir, in, false)
-}
-
-func startChildWith(self, dir string, in []byte, namespaces bool) (*child, error) {
-	stdout, err := newCapture(outputCap)
+	for range 3 {
+		c, err := newCapture(lim.Output)
+		if err != nil {
+			abort()
+			return nil, err
+		}
+		caps = append(caps, c)
+	}
+	stdout, stderr, result := caps[0], caps[1], caps[2]
+	workDir := sandbox.WorkDir
+	if hostDir != "" {
+		workDir = hostDir
+	}
+	cmd, err := sandbox.Command(sandbox.Spec{Path: self, Env: childEnviron(workDir), ReadOnly: ro, UnsafeDir: hostDir,
+		Stdin: bytes.NewReader(in), Stdout: stdout.w, Stderr: stderr.w, ExtraFiles: []*os.File{result.w}}, lim)
 	if err != nil {
+		abort()
 		return nil, err
-	}
-	stderr, err := newCapture(outputCap)
-	if err != nil {
-		stdout.abort()
-		return nil, err
-	}
-	result, err := newCapture(outputCap)
-	if err != nil {
-		stdout.abort()
-		stderr.abort()
-		return nil, err
-	}
-	cmd := &exec.Cmd{
-		Path:        self,
-		Args:        []string{"janus-coderun"},
-		Env:         childEnviron(dir),
-		Dir:         dir,
-		Stdin:       bytes.NewReader(in),
-		Stdout:      stdout.w,
-		Stderr:      stderr.w,
-		ExtraFiles:  []*os.File{result.w},
-		SysProcAttr: sysProcAttr(namespaces),
 	}
 	if err := cmd.Start(); err != nil {
-		stdout.abort()
-		stderr.abort()
-		result.abort()
+		abort()
 		return nil, fmt.Errorf("start child: %w", err)
 	}
 	// The child has its own copies of the write ends; closing ours lets
@@ -167,6 +153,7 @@ func (c *child) collect() (stdout, stderr string, result []byte) {
 
 // childEnviron is the child's whole environment: the child marker and the
 // minimum an interpreter needs, pointing every home and temp at dir.
+// Nothing of the parent's environment (API keys) is passed.
 func childEnviron(dir string) []string {
 	return []string{
 		childEnv + "=" + childProto,
@@ -179,21 +166,6 @@ func childEnviron(dir string) []string {
 		// race-detector build's exit status into a verdict.
 		"GORACE=exitcode=0 atexit_sleep_ms=0",
 	}
-}
-
-// sysProcAttr puts the child in its own process group (so the whole group
-// can be killed), kills it if the harness dies, and optionally starts it in
-// new user, network, PID and IPC namespaces.
-func sysProcAttr(namespaces bool) *syscall.SysProcAttr {
-	a := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if namespaces {
-		uid, gid := os.Getuid(), os.Getgid()
-		a.Cloneflags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC
-		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
-		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
-		a.GidMappingsEnableSetgroups = false
-	}
-	return a
 }
 
 // killGroup sends SIGKILL to the process group pgid; a group that is
@@ -211,15 +183,22 @@ func diagnose(ps *os.ProcessState, waitErr error, stderr string, lim Limits) (St
 	}
 	cpu := ps.UserTime() + ps.SystemTime()
 	ws, _ := ps.Sys().(syscall.WaitStatus)
-	if ws.Signaled() {
-		sig := ws.Signal()
+	sig, signaled := ws.Signal(), ws.Signaled()
+	if code := ps.ExitCode(); !signaled && code > 128 && code < 128+65 {
+		// bwrap exits with 128+n when the program died of signal n.
+		sig, signaled = syscall.Signal(code-128), true
+	}
+	if strings.HasPrefix(stderr, "bwrap: ") {
+		return StatusError, "harness: sandbox setup failed: " + oneLine(stderr, 200)
+	}
+	if signaled {
 		// Nothing but the kernel's RLIMIT_CPU check sends an unrequested
 		// SIGKILL here (RLIMIT_DATA makes allocations fail long before the
 		// OOM killer would act). The rusage a dead child reports can trail
 		// the kernel's own CPU accounting by a tick or more per thread, so
 		// half the limit is proof enough.
-		if sig == syscall.SIGXCPU || (sig == syscall.SIGKILL && cpu >= time.Duration(lim.cpuSeconds())*time.Second/2) {
-			return StatusKilled, fmt.Sprintf("killed: CPU-time limit %ds exceeded", lim.cpuSeconds())
+		if sig == syscall.SIGXCPU || (sig == syscall.SIGKILL && cpu >= time.Duration(lim.CPUSeconds())*time.Second/2) {
+			return StatusKilled, fmt.Sprintf("killed: CPU-time limit %ds exceeded", lim.CPUSeconds())
 		}
 		if sig == syscall.SIGKILL {
 			return StatusKilled, fmt.Sprintf("killed by SIGKILL after %s CPU (out of memory?)", fmtDuration(cpu))
@@ -342,6 +321,13 @@ func limitSelf(j job, allowance int64) error {
 		return errors.New("job has no limits")
 	}
 	data := uint64(j.Memory + allowance)
+	fsize, nofile := uint64(j.FileSize), uint64(j.OpenFiles)
+	if fsize == 0 {
+		fsize = sandbox.DefaultFileSize
+	}
+	if nofile == 0 {
+		nofile = sandbox.DefaultOpenFiles
+	}
 	for _, l := range []struct {
 		name     string
 		resource int
@@ -349,7 +335,8 @@ func limitSelf(j job, allowance int64) error {
 	}{
 		{"RLIMIT_CPU", syscall.RLIMIT_CPU, j.CPUSeconds},
 		{"RLIMIT_DATA", syscall.RLIMIT_DATA, data},
-		{"RLIMIT_FSIZE", syscall.RLIMIT_FSIZE, fileSizeCap},
+		{"RLIMIT_FSIZE", syscall.RLIMIT_FSIZE, fsize},
+		{"RLIMIT_NOFILE", syscall.RLIMIT_NOFILE, nofile},
 		{"RLIMIT_CORE", syscall.RLIMIT_CORE, 0},
 	} {
 		if err := syscall.Setrlimit(l.resource, &syscall.Rlimit{Cur: l.value, Max: l.value}); err != nil {
@@ -392,6 +379,9 @@ func execPython(j job) error {
 	// standard library lives) from it, and a bare "python3" would be
 	// looked up on the child's PATH, which may find a different install.
 	argv := []string{j.Python, "-I", "-S", "-B", "-X", "utf8", pyDriverFile}
+	if j.KernelWallsOnly {
+		argv = append(argv, "--kernel-walls-only")
+	}
 	if err := syscall.Exec(j.Python, argv, env); err != nil {
 		return fmt.Errorf("exec %s: %w", j.Python, err)
 	}

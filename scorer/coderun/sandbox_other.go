@@ -13,7 +13,7 @@ var errNeedsLinux = errors.New("code runners need Linux (rlimits, namespaces)")
 
 // spawn reports every run as skipped: without the Linux limits a run could
 // take the harness down.
-func spawn(_ context.Context, _ job, _ Limits) Result {
+func spawn(_ context.Context, _ job, _ Limits, _ []string) Result {
 	return Result{Status: StatusSkipped, Reason: "skipped: " + errNeedsLinux.Error()}
 }
 
