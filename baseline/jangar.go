@@ -397,7 +397,7 @@ func (s teeSink) Emit(ctx context.Context, ev Event) error {
 // notFound is a 404 model_not_found naming param.
 func notFound(param, format string, args ...any) *RequestError {
 	return &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error", Param: param,
-		Message: fmt.Sprintf(format, args...)}
+		Code: "model_not_found", Message: fmt.Sprintf(format, args...)}
 }
 
 // storeRequestError maps a thread or data store failure to a response.

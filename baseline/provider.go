@@ -83,6 +83,9 @@ type RequestError struct {
 	Type    string
 	Param   string
 	Message string
+	// Code is the error's machine-readable code ("model_not_found"), or
+	// empty for none.
+	Code string
 }
 
 // Error implements error.

@@ -143,7 +143,7 @@ func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id := r.PathValue("model"); !s.jangar.servesModel(r.Context(), id) {
-		s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error",
+		s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "model_not_found",
 			Param: "model", Message: fmt.Sprintf("the model %q does not exist; this server serves %q", id, s.cfg.Model)})
 		return
 	}
@@ -198,7 +198,11 @@ func (s *Server) allowGet(w http.ResponseWriter, r *http.Request) bool {
 func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, rid string, re *RequestError) {
 	s.log.LogAttrs(ctx, slog.LevelDebug, "request rejected", slog.String("request_id", rid),
 		slog.Int("status", re.Status), slog.String("param", re.Param), slog.String("message", re.Message))
-	s.writeJSON(ctx, w, re.Status, wire.NewError(re.Type, re.Message, re.Param))
+	env := wire.NewError(re.Type, re.Message, re.Param)
+	if re.Code != "" {
+		env.Error.Code = re.Code
+	}
+	s.writeJSON(ctx, w, re.Status, env)
 }
 
 // writeJSON writes v with status.

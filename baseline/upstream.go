@@ -159,6 +159,9 @@ func (d zeroTempDoer) Do(r *http.Request) (*http.Response, error) {
 	}
 	if tap, ok := r.Context().Value(extTapKey{}).(*extTap); ok && resp.StatusCode == http.StatusOK {
 		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+			tap.mu.Lock()
+			tap.streamed = true
+			tap.mu.Unlock()
 			resp.Body = &tapReader{rc: resp.Body, tap: tap}
 		} else {
 			b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
@@ -185,6 +188,19 @@ type extTapKey struct{}
 type extTap struct {
 	mu   sync.Mutex
 	arts []wire.Artifact
+	// streamed is set when the answer was an event stream, done when its
+	// data: [DONE] went by: go-openai reports a clean end without [DONE]
+	// as io.EOF too, and only these tell the two apart.
+	streamed, done bool
+	// janus are the delta.janus events go-openai's types drop.
+	janus []*wire.JanusEvent
+}
+
+// incomplete reports an event stream that ended without data: [DONE].
+func (t *extTap) incomplete() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.streamed && !t.done
 }
 
 func (t *extTap) add(a []wire.Artifact) {
@@ -207,6 +223,12 @@ func (t *extTap) take() []wire.Artifact {
 
 // chunk reads one SSE data payload.
 func (t *extTap) chunk(data []byte) {
+	if bytes.Equal(data, []byte("[DONE]")) {
+		t.mu.Lock()
+		t.done = true
+		t.mu.Unlock()
+		return
+	}
 	if !bytes.Contains(data, []byte(`"artifacts"`)) {
 		return
 	}
@@ -339,6 +361,10 @@ func (u *upstream) Turn(ctx context.Context, t Turn, emit func(wire.Delta) error
 	var res TurnResult
 	for {
 		r, err := st.Recv()
+		if errors.Is(err, io.EOF) && tap.incomplete() {
+			return res, &UpstreamError{Status: http.StatusBadGateway, Code: "upstream_incomplete",
+				Message: "upstream " + t.Model + " closed the stream without data: [DONE]"}
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -429,3 +455,15 @@ func (u *upstream) turnOnce(ctx context.Context, t Turn, emit func(wire.Delta) e
 	}
 	return res, nil
 }
+
+// UpstreamError is an upstream failure reported inside a started stream:
+// the error chunk carries Code, and Status as its trailer-like status
+// (docs/STREAMING.md).
+type UpstreamError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+// Error implements error.
+func (e *UpstreamError) Error() string { return e.Message }

@@ -55,6 +55,9 @@ type Usage struct {
 	ReasoningTokens  int      `json:"reasoning_tokens,omitempty"`
 	CostUSD          *float64 `json:"cost_usd,omitempty"`
 	SandboxSeconds   *float64 `json:"sandbox_seconds,omitempty"`
+	// Estimated marks figures the server counted itself (cl100k) because
+	// the model could not report them: a stream that ended in an error.
+	Estimated bool `json:"estimated,omitempty"`
 }
 
 // JanusEvent is the structured event envelope of the streaming contract
@@ -109,6 +112,10 @@ type Chunk struct {
 	Usage     *Usage         `json:"usage,omitempty"`
 	Artifacts []Artifact     `json:"artifacts,omitempty"`
 	Error     *ErrorBody     `json:"error,omitempty"`
+	// Status goes with Error: the HTTP status the failure would have had
+	// before the stream started (an upstream's own, or 500/502/504), as
+	// the trailer-like field of docs/STREAMING.md.
+	Status int `json:"status,omitempty"`
 	// Metadata carries server facts about the answer; the reference
 	// baseline puts its routing_decision in the first chunk's.
 	Metadata map[string]any `json:"metadata,omitempty"`
