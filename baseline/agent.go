@@ -126,7 +126,14 @@ type router struct {
 	knows func([]openai.ChatCompletionMessage) bool
 	brain Brain
 	// models: the upstream models by path.
-	models   Models
+	models Models
+	// served are the model ids a request may name to pick its upstream
+	// model: the upstream's list at start and Config.Models (openai
+	// provider only).
+	served map[string]bool
+	// self is the baseline's own model id: a request naming it leaves the
+	// choice to the routing.
+	self     string
 	tools    *tools.Registry
 	env      *tools.Env
 	store    *artifactStore
@@ -167,7 +174,7 @@ func (r *router) Open(ctx context.Context, req *Request) (Generation, error) {
 		return nil, err
 	}
 	vision := hasImage(lastUserMessage(req.Chat.Messages))
-	d.Model = r.models.pick(d, vision)
+	d.Model = r.resolveModel(req, d, vision)
 	req.Routing = &d
 	known := r.inner != nil && r.knows(req.Chat.Messages)
 	if r.inner != nil && (known || (d.Path == PathFast && forcedTool(req.Chat.ToolChoice, req.Chat.Tools) == nil)) {
@@ -186,6 +193,24 @@ func (r *router) Open(ctx context.Context, req *Request) (Generation, error) {
 	}
 	g := &agentGen{r: r, req: req, model: d.Model, agent: d.Path == PathAgent}
 	return g, nil
+}
+
+// resolveModel picks the upstream model of a request, first match wins
+// (README, Jangar mode): the request's model when a model list serves it
+// (Config.Models, the upstream's GET /v1/models) or a Jan model.json named
+// it (req.FileModel); the routing pin's model; the per-path default
+// (vision, agent, fast), then Models.Default. The sim's router keeps its
+// one model.
+func (r *router) resolveModel(req *Request, d RoutingDecision, vision bool) string {
+	if r.inner == nil {
+		if req.FileModel != "" {
+			return req.FileModel
+		}
+		if m := req.Chat.Model; m != "" && m != r.self && r.served[m] {
+			return m
+		}
+	}
+	return r.models.pick(d, vision)
 }
 
 // agentGen answers one request with the brain: one turn on the fast path,
@@ -563,22 +588,36 @@ func newUpstreamRouter(cfg *Config, store *artifactStore) (*router, error) {
 		cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "provider openai: using local server",
 			slog.String("url", u), slog.String("model", uc.Models.Default))
 	}
+	var listed []string
 	if uc.Models.Default == "" {
-		// Ask the upstream which models it serves and take the first.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_, model, err := Probe(ctx, []string{uc.URL}, 5*time.Second, uc.APIKey)
-		if err != nil || model == "" {
-			return nil, fmt.Errorf("provider openai: no model: set %s (or --upstream-model); asking %s/models: %v",
+		// Ask the upstream which models it serves and take the first,
+		// waiting for one that is still starting.
+		ids, err := waitModels(context.Background(), cfg.Logger, strings.TrimRight(uc.URL, "/"), uc.APIKey, uc.WaitTimeout, uc.WaitBase)
+		if err != nil {
+			return nil, fmt.Errorf("provider openai: no model: set %s (or --upstream-model); asking %s/models: %w",
 				EnvUpstreamModel, uc.URL, err)
 		}
-		uc.Models.Default = model
+		uc.Models.Default, listed = ids[0], ids
+	} else {
+		// Only for resolving request models: one quick look, no wait.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ids, err := listModels(ctx, strings.TrimRight(uc.URL, "/"), 2*time.Second, uc.APIKey)
+		cancel()
+		if err != nil {
+			cfg.Logger.LogAttrs(context.Background(), slog.LevelInfo, "provider openai: upstream model list unavailable; request models resolve through --models and model.json only",
+				slog.String("url", uc.URL), slog.Any("error", err))
+		}
+		listed = ids
 	}
 	prices := scorer.DefaultPrices()
 	if cfg.Prices != nil {
 		prices = *cfg.Prices
 	}
-	return &router{brain: newUpstream(uc), models: uc.Models, tools: toolsOf(*cfg),
+	served := map[string]bool{}
+	for _, m := range append(listed, cfg.Models...) {
+		served[m] = true
+	}
+	return &router{brain: newUpstream(uc), models: uc.Models, served: served, self: cfg.Model, tools: toolsOf(*cfg),
 		env: &tools.Env{Corpus: cfg.Corpus}, store: store, prices: prices, maxSteps: stepsOf(*cfg), log: cfg.Logger}, nil
 }
 

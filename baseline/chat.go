@@ -37,12 +37,17 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(ctx, w, rid, rerr)
 		return
 	}
+	asked := chat.Model
 	tn, rerr := s.jangar.prepare(ctx, r, chat)
 	if rerr != nil {
 		s.writeError(ctx, w, rid, rerr)
 		return
 	}
 	req := &Request{ID: rid, Start: start, Chat: chat, BaseURL: requestBase(r)}
+	if (chat.Model != asked && chat.Model != s.jangar.def) || s.jangar.fileModel(chat.Model) {
+		// A model.json named the model (prepare applied it).
+		req.FileModel = chat.Model
+	}
 	gen, err := s.provider.Open(ctx, req)
 	if err != nil {
 		var re *RequestError

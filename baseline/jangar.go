@@ -36,6 +36,9 @@ type jangar struct {
 	models        []string
 	jan           *janstore.Store
 	store         threads.Store
+	// upstream are the openai provider's upstream models, served by name
+	// whatever the list or the data dir says.
+	upstream map[string]bool
 	// closer is the store when the server opened it itself.
 	closer interface{ Close() error }
 	log    *slog.Logger
@@ -171,7 +174,7 @@ func (j *jangar) modelIDs(ctx context.Context) []string {
 // knownModel reports whether a plain model may be used: anything when no
 // list is configured and the data dir has no models, else a listed model.
 func (j *jangar) knownModel(ctx context.Context, id string) bool {
-	if id == j.def || slices.Contains(j.models, id) {
+	if id == j.def || slices.Contains(j.models, id) || j.upstream[id] {
 		return true
 	}
 	if j.jan != nil && j.jan.HasModel(id) {
@@ -186,6 +189,12 @@ func (j *jangar) knownModel(ctx context.Context, id string) bool {
 		}
 	}
 	return true
+}
+
+// fileModel reports whether id is a model of the data dir (a
+// models/<id>/model.json).
+func (j *jangar) fileModel(id string) bool {
+	return j.jan != nil && id != "" && j.jan.HasModel(id)
 }
 
 // servesModel reports whether GET /v1/models/{model} knows id: the

@@ -44,6 +44,10 @@ type Request struct {
 	// BaseURL is scheme://host as the client reached the server, for
 	// absolute artifact URLs.
 	BaseURL string
+	// FileModel is the model a Jan model.json named for this request (the
+	// data dir's model, assistant or thread settings), "" for none; the
+	// openai provider sends it upstream.
+	FileModel string
 	// Routing is set by a provider that classified the request; the
 	// handler reports it in the first chunk's metadata and in headers.
 	Routing *RoutingDecision

@@ -95,6 +95,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
+	if r, ok := cfg.Provider.(*router); ok && r.inner == nil {
+		jg.upstream = r.served // the upstream's models are served too
+	}
 	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
 		started: time.Now(), mux: http.NewServeMux(), jangar: jg, artifacts: store, prices: prices}
 	jg.register(s.mux)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -61,7 +62,18 @@ type UpstreamConfig struct {
 	// HTTPClient is used for upstream calls; nil means a client without an
 	// overall timeout (streams may run for minutes; ctx bounds them).
 	HTTPClient *http.Client
+	// WaitTimeout bounds the wait at start for an upstream that is not up
+	// yet when the default model must be asked for (no Models.Default);
+	// 0 means DefaultUpstreamWait. WaitBase is the first backoff (0:
+	// 250 ms), doubled up to 5 s.
+	WaitTimeout time.Duration
+	WaitBase    time.Duration
 }
+
+// DefaultUpstreamWait is how long the openai provider waits at start for
+// its upstream's model list, as a container started next to its model
+// server must.
+const DefaultUpstreamWait = 2 * time.Minute
 
 // Probe finds the first base URL in urls whose GET {url}/models answers
 // 200 with an OpenAI model list, and returns it with the first model id.
@@ -81,31 +93,76 @@ func Probe(ctx context.Context, urls []string, timeout time.Duration, apiKey str
 }
 
 func probeOne(ctx context.Context, base string, timeout time.Duration, apiKey string) (string, error) {
+	ids, err := listModels(ctx, base, timeout, apiKey)
+	if err != nil || len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// listModels asks base for GET /models and returns the ids in order.
+func listModels(ctx context.Context, base string, timeout time.Duration, apiKey string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/models", nil)
 	if err != nil {
-		return "", fmt.Errorf("probe %s: %w", base, err)
+		return nil, fmt.Errorf("probe %s: %w", base, err)
 	}
 	if apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("probe %s: %w", base, err)
+		return nil, fmt.Errorf("probe %s: %w", base, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("probe %s: status %d", base, resp.StatusCode)
+		return nil, fmt.Errorf("probe %s: status %d", base, resp.StatusCode)
 	}
 	var list wire.ModelList
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&list); err != nil {
-		return "", fmt.Errorf("probe %s: not a model list: %w", base, err)
+		return nil, fmt.Errorf("probe %s: not a model list: %w", base, err)
 	}
-	if len(list.Data) == 0 {
-		return "", nil
+	ids := make([]string, 0, len(list.Data))
+	for _, m := range list.Data {
+		ids = append(ids, m.ID)
 	}
-	return list.Data[0].ID, nil
+	return ids, nil
+}
+
+// waitModels asks base for its model list until it answers with at least
+// one model, backing off from base to 5 s between attempts and logging
+// each failure, for at most wait. It is what lets the baseline start next
+// to a model server that is still loading.
+func waitModels(ctx context.Context, log *slog.Logger, base, apiKey string, wait, first time.Duration) ([]string, error) {
+	if wait <= 0 {
+		wait = DefaultUpstreamWait
+	}
+	if first <= 0 {
+		first = 250 * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	delay := first
+	for n := 1; ; n++ {
+		ids, err := listModels(ctx, base, 5*time.Second, apiKey)
+		if err == nil && len(ids) > 0 {
+			return ids, nil
+		}
+		if err == nil {
+			err = errors.New("the model list is empty")
+		}
+		log.LogAttrs(ctx, slog.LevelWarn, "provider openai: upstream not ready; retrying",
+			slog.String("url", base), slog.Int("attempt", n), slog.Duration("next_in", delay), slog.Any("error", err))
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("upstream %s not ready after %d attempts in %s: %w", base, n, wait, err)
+		case <-t.C:
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
 }
 
 // upstream is the openai provider's brain: any OpenAI-compatible server
