@@ -211,6 +211,9 @@ type turn struct {
 	model       string
 	// fresh are the request's messages the thread does not have yet.
 	fresh []openai.ChatCompletionMessage
+	// keep is how many stored messages the request continues from when it
+	// rewrites the thread (a regenerated or edited turn), -1 to append.
+	keep int
 }
 
 // prepare applies Jangar mode to a decoded request before the provider sees
@@ -277,7 +280,7 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 		return nil, nil
 	}
 	t := &turn{store: j.store, threadID: tid, assistantID: asst, model: chat.Model}
-	chat.Messages, t.fresh = withHistory(chat.Messages, th.Messages)
+	chat.Messages, t.fresh, t.keep = withHistory(chat.Messages, th.Messages)
 	return t, nil
 }
 
@@ -310,10 +313,14 @@ func isSystem(m openai.ChatCompletionMessage) bool {
 // withHistory builds the conversation the provider sees: the request's
 // system messages, the stored history, then the request's new messages.
 // A client that sends the whole conversation anyway (its messages start
-// with the stored history) is not doubled: only what follows is new.
+// with the stored history) is not doubled: only what follows is new. A
+// client that sends the history only up to an earlier point (it
+// regenerates the last answer, or edits a turn) continues from there:
+// keep is that point, and the stored messages after it are not sent
+// (and are replaced when the turn is saved); keep is -1 otherwise.
 // System messages are never stored; they come with each request or from
 // the settings.
-func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message) (all, fresh []openai.ChatCompletionMessage) {
+func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message) (all, fresh []openai.ChatCompletionMessage, keep int) {
 	var sys, rest []openai.ChatCompletionMessage
 	for _, m := range msgs {
 		if isSystem(m) {
@@ -322,16 +329,25 @@ func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message) (a
 			rest = append(rest, m)
 		}
 	}
-	fresh = rest
-	if len(hist) > 0 && len(rest) >= len(hist) && slices.EqualFunc(rest[:len(hist)], hist, sameMessage) {
-		fresh = rest[len(hist):]
+	k := 0
+	for k < len(rest) && k < len(hist) && sameMessage(rest[k], hist[k]) {
+		k++
 	}
-	all = make([]openai.ChatCompletionMessage, 0, len(sys)+len(hist)+len(fresh))
+	keep, fresh, base := -1, rest, hist
+	switch {
+	case len(hist) > 0 && k == len(hist):
+		fresh = rest[k:]
+	case k > 0:
+		// The request shares the thread's first k messages and then stops
+		// or goes elsewhere: a regenerate or an edit, not a new turn.
+		keep, fresh, base = k, rest[k:], hist[:k]
+	}
+	all = make([]openai.ChatCompletionMessage, 0, len(sys)+len(base)+len(fresh))
 	all = append(all, sys...)
-	for _, h := range hist {
+	for _, h := range base {
 		all = append(all, h.Chat())
 	}
-	return append(all, fresh...), fresh
+	return append(all, fresh...), fresh, keep
 }
 
 // sameMessage compares a request message with a stored one by what a
@@ -383,7 +399,11 @@ func (g *threadGeneration) Run(ctx context.Context, sink Sink) (Outcome, error) 
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 	defer cancel()
-	if err := t.store.Append(sctx, t.threadID, t.assistantID, msgs); err != nil {
+	save := func() error { return t.store.Append(sctx, t.threadID, t.assistantID, msgs) }
+	if t.keep >= 0 {
+		save = func() error { return t.store.Branch(sctx, t.threadID, t.assistantID, t.keep, msgs) }
+	}
+	if err := save(); err != nil {
 		return out, fmt.Errorf("save the turn to thread %s: %w", t.threadID, err)
 	}
 	return out, nil

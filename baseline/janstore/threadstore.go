@@ -297,3 +297,44 @@ func (s *Store) Append(ctx context.Context, id, assistantID string, msgs []threa
 	}
 	return appendLines(filepath.Join(s.threadDir(id), messagesFile), buf)
 }
+
+// Branch implements threads.Store: under the thread's lock it checks the
+// assistant lock and that the thread still has keep messages, then
+// rewrites messages.jsonl atomically (temp file + fsync + rename) as its
+// first keep messages followed by msgs.
+func (s *Store) Branch(ctx context.Context, id, assistantID string, keep int, msgs []threads.Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := threads.ValidID(id); err != nil {
+		return fmt.Errorf("branch thread: %w", err)
+	}
+	unlock, err := s.lockThread(id, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	rec, err := s.readThreadRecord(id)
+	if err != nil {
+		return err
+	}
+	if rec.AssistantID != assistantID {
+		return &threads.LockedError{ThreadID: id, Bound: rec.AssistantID, Requested: assistantID}
+	}
+	old, err := s.readMessages(id)
+	if err != nil {
+		return err
+	}
+	if len(old) < keep {
+		return &threads.BranchError{ThreadID: id, Keep: keep, Has: len(old)}
+	}
+	var buf []byte
+	for _, m := range append(old[:max(keep, 0):max(keep, 0)], msgs...) {
+		line, err := threads.MarshalLine(m)
+		if err != nil {
+			return fmt.Errorf("branch thread %s: %w", id, err)
+		}
+		buf = append(buf, line...)
+	}
+	return writeFileAtomic(filepath.Join(s.threadDir(id), messagesFile), buf)
+}
