@@ -442,3 +442,48 @@ func storeRequestError(err error) *RequestError {
 	}
 	return &RequestError{Status: status, Type: typ, Param: param, Message: err.Error()}
 }
+
+// JangarChatPath is Jangar's chat route, served besides /v1/chat/completions.
+const JangarChatPath = "/openai/v1/chat/completions"
+
+// Jangar's environment variables (jangar-readme.md), read in Jangar mode
+// (janus baseline --jangar) for every setting no flag set.
+const (
+	EnvJangarModels        = "JANGAR_MODELS"
+	EnvJangarDefaultModel  = "JANGAR_DEFAULT_MODEL"
+	EnvJangarRedisURL      = "JANGAR_REDIS_URL"
+	EnvJangarChatKeyPrefix = "JANGAR_CHAT_KEY_PREFIX"
+)
+
+// ApplyJangarEnv fills cfg from Jangar's environment variables, skipping
+// each setting whose flag isSet says was given (flags win). Jangar mode is
+// streaming-only, as Jangar is, unless the streaming-only flag was given.
+// The key prefix defaults to Jangar's, threads.DefaultKeyPrefix.
+func ApplyJangarEnv(cfg *Config, getenv func(string) string, isSet func(flag string) bool) {
+	if !isSet("streaming-only") {
+		cfg.StreamingOnly = true
+	}
+	if v := strings.TrimSpace(getenv(EnvJangarModels)); v != "" && !isSet("models") {
+		cfg.Models = nil
+		for _, m := range strings.Split(v, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				cfg.Models = append(cfg.Models, m)
+			}
+		}
+		if !isSet("model") {
+			cfg.Model = ""
+		}
+	}
+	if v := strings.TrimSpace(getenv(EnvJangarDefaultModel)); v != "" && !isSet("model") {
+		cfg.Model = v
+	}
+	if v := strings.TrimSpace(getenv(EnvJangarRedisURL)); v != "" && !isSet("redis") {
+		cfg.RedisURL = v
+	}
+	if v := strings.TrimSpace(getenv(EnvJangarChatKeyPrefix)); v != "" && !isSet("thread-key-prefix") {
+		cfg.ThreadKeyPrefix = v
+	}
+	if cfg.ThreadKeyPrefix == "" {
+		cfg.ThreadKeyPrefix = threads.DefaultKeyPrefix
+	}
+}

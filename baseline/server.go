@@ -102,6 +102,9 @@ func New(cfg Config) (*Server, error) {
 		started: time.Now(), mux: http.NewServeMux(), jangar: jg, artifacts: store, prices: prices}
 	jg.register(s.mux)
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
+	// Jangar's route (jangar-readme.md), for clients configured for it.
+	s.mux.HandleFunc(JangarChatPath, s.handleChat)
+	s.mux.HandleFunc("/openai/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/artifacts/{id}", s.handleArtifact)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)

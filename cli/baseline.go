@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -41,6 +42,7 @@ func baselineCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "profile", Value: baseline.ProfileOracle, Usage: "misbehave in one known way: " + strings.Join(baseline.Profiles(), ", ")},
 			&ucli.Float64Flag{Name: "time-scale", Value: 1, Usage: "multiply the profiles' built-in delays (slow, stall) by this"},
 			// Jangar mode and thread memory (baseline/jangar.go).
+			&ucli.BoolFlag{Name: "jangar", Usage: "Jangar mode: streaming-only, and read JANGAR_MODELS, JANGAR_DEFAULT_MODEL, JANGAR_REDIS_URL, JANGAR_CHAT_KEY_PREFIX for what no flag sets"},
 			&ucli.BoolFlag{Name: "streaming-only", EnvVars: []string{"JANUS_STREAMING_ONLY"}, Usage: "reject non-streamed requests with a 400 (Jangar mode)"},
 			&ucli.StringFlag{Name: "models", EnvVars: []string{"JANUS_MODELS"}, Usage: "`A,B` model ids served; other models get a 404 (default: any model is answered)"},
 			&ucli.StringFlag{Name: "data", EnvVars: []string{"JANUS_DATA_DIR"}, Usage: "Jan-style data `DIR` (models, assistants, threads) (default: $XDG_DATA_HOME/janus/baseline)"},
@@ -99,6 +101,9 @@ func baselineCommand() *ucli.Command {
 			}
 			if len(cfg.Models) > 0 && !c.IsSet("model") {
 				cfg.Model = "" // the first of --models
+			}
+			if c.Bool("jangar") {
+				baseline.ApplyJangarEnv(&cfg, os.Getenv, c.IsSet)
 			}
 			if cfg.DataDir == "" {
 				// The default data dir is best effort (a container may have no
