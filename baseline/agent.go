@@ -262,12 +262,24 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 	emit := func(d wire.Delta) error {
 		kind := KindContent
 		switch {
+		case d.Janus != nil && d.Content == "" && d.ReasoningContent == "":
+			kind = KindJanus
 		case d.Content == "" && d.ReasoningContent != "":
 			kind = KindReasoning
 		case d.Content == "" && len(d.Artifacts) > 0:
 			kind = KindArtifact
 		}
 		return sink.Emit(ctx, Event{Kind: kind, Delta: d})
+	}
+	// The routing decision is the answer's first reasoning step, on the
+	// fast path too: janus-openai-compat.md has reasoning_content emitted
+	// for every model. Its tokens are output the client is billed for.
+	if d := g.req.Routing; d != nil {
+		note := fmt.Sprintf("Route: %s path (%s); model %s.\n", d.Path, d.Reason, g.model)
+		g.completion += tokens.Count(note)
+		if err := emit(wire.Delta{ReasoningContent: note}); err != nil {
+			return out, err
+		}
 	}
 	steps := 1
 	if g.agent {

@@ -93,3 +93,35 @@ func TestOpenAIProviderEndings(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenAIReasoningAndJanusRelay checks the fast path of the openai
+// provider: the routing decision comes first as reasoning_content, and an
+// upstream's delta.janus events reach the client instead of being dropped.
+func TestOpenAIReasoningAndJanusRelay(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, `data: {"id":"u","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"janus":{"event":"tool_start","payload":{"tool":"search"}}},"finish_reason":null}]}`+"\n\n")
+		_, _ = io.WriteString(w, `data: {"id":"u","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}`+"\n\n")
+		_, _ = io.WriteString(w, "data: [DONE]\n\n")
+	}))
+	t.Cleanup(up.Close)
+	cfg := fast()
+	cfg.ProviderName = baseline.ProviderOpenAI
+	cfg.Upstream = baseline.UpstreamConfig{URL: up.URL + "/v1", Models: baseline.Models{Default: testModel}}
+	ts := serve(t, cfg)
+	got := stream(t, ts.URL, wire.ChatRequest{Model: testModel, Stream: true, Messages: []openai.ChatCompletionMessage{user("hello")}}, nil)
+	if !strings.HasPrefix(got.reasoning, "Route: fast path") || got.content != "hi" || !got.doneLast {
+		t.Errorf("reasoning %q content %q done %v", got.reasoning, got.content, got.doneLast)
+	}
+	relayed := false
+	for _, c := range got.chunks {
+		for _, ch := range c.Choices {
+			if j := ch.Delta.Janus; j != nil && j.Event == "tool_start" && string(j.Payload) == `{"tool":"search"}` {
+				relayed = true
+			}
+		}
+	}
+	if !relayed {
+		t.Errorf("the upstream's tool_start event was not relayed: %+v", got.chunks)
+	}
+}

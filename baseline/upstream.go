@@ -269,6 +269,15 @@ func (t *extTap) add(a []wire.Artifact) {
 	t.mu.Unlock()
 }
 
+// takeJanus returns and forgets the delta.janus events collected so far.
+func (t *extTap) takeJanus() []*wire.JanusEvent {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	j := t.janus
+	t.janus = nil
+	return j
+}
+
 // take returns and forgets the artifacts collected so far.
 func (t *extTap) take() []wire.Artifact {
 	t.mu.Lock()
@@ -286,7 +295,8 @@ func (t *extTap) chunk(data []byte) {
 		t.mu.Unlock()
 		return
 	}
-	if !bytes.Contains(data, []byte(`"artifacts"`)) {
+	hasJanus := bytes.Contains(data, []byte(`"janus"`))
+	if !hasJanus && !bytes.Contains(data, []byte(`"artifacts"`)) {
 		return
 	}
 	var c wire.Chunk
@@ -296,8 +306,18 @@ func (t *extTap) chunk(data []byte) {
 	t.add(c.Artifacts)
 	for _, ch := range c.Choices {
 		t.add(ch.Delta.Artifacts)
+		if ch.Delta.Janus != nil && ch.Delta.Janus.Event != "" {
+			t.mu.Lock()
+			if len(t.janus) < maxTapJanus {
+				t.janus = append(t.janus, ch.Delta.Janus)
+			}
+			t.mu.Unlock()
+		}
 	}
 }
+
+// maxTapJanus bounds the janus events held between two relayed chunks.
+const maxTapJanus = 256
 
 // completion reads a whole chat.completion.
 func (t *extTap) completion(b []byte) {
@@ -430,6 +450,13 @@ func (u *upstream) Turn(ctx context.Context, t Turn, emit func(wire.Delta) error
 		}
 		if arts := tap.take(); len(arts) > 0 {
 			if err := emit(wire.Delta{Artifacts: arts}); err != nil {
+				return res, err
+			}
+		}
+		for _, ev := range tap.takeJanus() {
+			// The upstream's structured events (tool_start, …) are relayed,
+			// not dropped with the fields go-openai does not know.
+			if err := emit(wire.Delta{Janus: ev}); err != nil {
 				return res, err
 			}
 		}
