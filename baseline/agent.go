@@ -131,6 +131,8 @@ type router struct {
 	// model: the upstream's list at start and Config.Models (openai
 	// provider only).
 	served map[string]bool
+	// images is the image provider of generation_flags.generate_image.
+	images *ImageProvider
 	// self is the baseline's own model id: a request naming it leaves the
 	// choice to the routing.
 	self     string
@@ -190,6 +192,9 @@ func (r *router) Open(ctx context.Context, req *Request) (Generation, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open: %w", err)
+	}
+	if flags := flagsOf(req.Chat); len(flags) > 0 {
+		return &flagGen{req: req, flags: flags, images: r.images, store: r.store, prices: r.prices, model: d.Model}, nil
 	}
 	g := &agentGen{r: r, req: req, model: d.Model, agent: d.Path == PathAgent}
 	return g, nil
@@ -569,7 +574,7 @@ func joinLines(ss []string) string { return strings.Join(ss, "\n") }
 // sim's (profiles included), unknown agent-worthy requests run the tool
 // loop.
 func newSimRouter(cfg Config, sp *sim, store *artifactStore, prices scorer.Prices) *router {
-	return &router{inner: sp, knows: sp.knownTask, brain: simBrain{}, models: Models{Default: cfg.Model},
+	return &router{inner: sp, knows: sp.knownTask, brain: simBrain{}, models: Models{Default: cfg.Model}, images: cfg.Image,
 		tools: toolsOf(cfg), env: &tools.Env{Corpus: cfg.Corpus}, store: store, prices: prices,
 		maxSteps: stepsOf(cfg), log: cfg.Logger}
 }
@@ -629,7 +634,7 @@ func newUpstreamRouter(cfg *Config, store *artifactStore) (*router, error) {
 	for _, m := range append(listed, cfg.Models...) {
 		served[m] = true
 	}
-	return &router{brain: newUpstream(uc), models: uc.Models, served: served, self: cfg.Model, tools: toolsOf(*cfg),
+	return &router{brain: newUpstream(uc), models: uc.Models, served: served, self: cfg.Model, images: cfg.Image, tools: toolsOf(*cfg),
 		env: &tools.Env{Corpus: cfg.Corpus}, store: store, prices: prices, maxSteps: stepsOf(*cfg), log: cfg.Logger}, nil
 }
 

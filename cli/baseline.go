@@ -59,6 +59,9 @@ func baselineCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "upstream-fast-model", EnvVars: []string{baseline.EnvUpstreamFastModel}, Usage: "openai provider: model for the fast path"},
 			&ucli.StringFlag{Name: "upstream-agent-model", EnvVars: []string{baseline.EnvUpstreamAgentModel}, Usage: "openai provider: model for the agent path"},
 			&ucli.StringFlag{Name: "upstream-vision-model", EnvVars: []string{baseline.EnvUpstreamVisionModel}, Usage: "openai provider: model for requests with images"},
+			&ucli.StringFlag{Name: "image-url", EnvVars: []string{"JANUS_IMAGE_URL"}, Usage: "OpenAI /v1/images/generations-compatible `URL` ending in /v1 for generation_flags.generate_image (default: a deterministic local picture)"},
+			&ucli.StringFlag{Name: "image-api-key", EnvVars: []string{"JANUS_IMAGE_API_KEY"}, Usage: "API key of the image provider"},
+			&ucli.StringFlag{Name: "image-model", EnvVars: []string{"JANUS_IMAGE_MODEL"}, Usage: "model sent to the image provider"},
 			&ucli.StringFlag{Name: "prices", Usage: "price table `FILE` (YAML or JSON, as for bench run --prices) for usage.cost_usd"},
 			&ucli.StringFlag{Name: "corpus", Usage: "`DIR` of .md/.txt documents for the search and fetch tools (default: the embedded corpus)"},
 			&ucli.IntFlag{Name: "max-agent-steps", Value: baseline.DefaultMaxAgentSteps, Usage: "model calls per request on the agent path"},
@@ -143,6 +146,12 @@ func baselineBrain(c *ucli.Context, cfg *baseline.Config) error {
 		Models: baseline.Models{Default: c.String("upstream-model"), Fast: c.String("upstream-fast-model"),
 			Agent: c.String("upstream-agent-model"), Vision: c.String("upstream-vision-model")}}
 	cfg.MaxAgentSteps = c.Int("max-agent-steps")
+	if u := c.String("image-url"); u != "" {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return &UsageError{Err: fmt.Errorf("--image-url %q: want an http(s) URL ending in /v1", u)}
+		}
+		cfg.Image = &baseline.ImageProvider{URL: u, APIKey: c.String("image-api-key"), Model: c.String("image-model")}
+	}
 	if f := c.String("prices"); f != "" {
 		p, err := scorer.LoadPrices(f)
 		if err != nil {
