@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/tokens"
+	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/scorer"
 )
