@@ -2,6 +2,7 @@ package janstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -65,11 +66,14 @@ func (s *Store) readThreadRecord(id string) (ThreadRecord, error) {
 }
 
 // readMessages reads messages.jsonl of id; none when it does not exist.
+// A thread written by Jan has messages.json (one JSON array) instead: it
+// is read as it is, and the first write (Append, Branch) imports it into
+// messages.jsonl, which wins from then on (docs/JANSTORE.md).
 func (s *Store) readMessages(id string) ([]threads.Message, error) {
 	path := filepath.Join(s.threadDir(id), messagesFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return s.readJanMessages(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
@@ -77,10 +81,72 @@ func (s *Store) readMessages(id string) ([]threads.Message, error) {
 	return ParseMessages(b, path)
 }
 
-// hasMessages reports whether messages.jsonl holds anything.
+// hasMessages reports whether messages.jsonl (or Jan's messages.json)
+// holds anything.
 func (s *Store) hasMessages(id string) bool {
 	st, err := os.Stat(filepath.Join(s.threadDir(id), messagesFile))
-	return err == nil && st.Size() > 0
+	if err == nil {
+		return st.Size() > 0
+	}
+	st, err = os.Stat(filepath.Join(s.threadDir(id), janMessagesFile))
+	return err == nil && st.Size() > 2
+}
+
+// janMessagesFile is Jan's name for a thread's messages: one JSON array.
+const janMessagesFile = "messages.json"
+
+// readJanMessages reads Jan's messages.json of id; none when missing. A
+// bad message is an error naming the file and its index in the array.
+func (s *Store) readJanMessages(id string) ([]threads.Message, error) {
+	path := filepath.Join(s.threadDir(id), janMessagesFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return ParseJanMessages(b, path)
+}
+
+// ParseJanMessages parses a Jan messages.json: a JSON array of message
+// objects in the shape messages.jsonl holds one per line.
+func ParseJanMessages(data []byte, where string) ([]threads.Message, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, &threads.CorruptError{Where: where, Err: fmt.Errorf("$: want a JSON array of messages: %w", err)}
+	}
+	out := make([]threads.Message, 0, len(raw))
+	for i, r := range raw {
+		m, err := threads.DecodeMessage(r)
+		if err != nil {
+			return nil, &threads.CorruptError{Where: where, Err: fmt.Errorf("$[%d]: %w", i, err)}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// importJanMessages turns a Jan messages.json into messages.jsonl
+// (atomically) before the first append, so that appends stay cheap
+// fsynced writes of whole lines. messages.json is left as it was.
+func (s *Store) importJanMessages(id string) error {
+	if _, err := os.Stat(filepath.Join(s.threadDir(id), messagesFile)); err == nil {
+		return nil
+	}
+	msgs, err := s.readJanMessages(id)
+	if err != nil || len(msgs) == 0 {
+		return err
+	}
+	var buf []byte
+	for _, m := range msgs {
+		line, err := threads.MarshalLine(m)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", janMessagesFile, err)
+		}
+		buf = append(buf, line...)
+	}
+	return writeFileAtomic(filepath.Join(s.threadDir(id), messagesFile), buf)
 }
 
 // CreateThread writes a new thread (and its model.json when given). An
@@ -285,6 +351,9 @@ func (s *Store) Append(ctx context.Context, id, assistantID string, msgs []threa
 		if rec.AssistantID != assistantID {
 			return &threads.LockedError{ThreadID: id, Bound: rec.AssistantID, Requested: assistantID}
 		}
+	}
+	if err := s.importJanMessages(id); err != nil {
+		return err
 	}
 	if !exists || rec.AssistantID != assistantID {
 		if !exists {
