@@ -355,6 +355,12 @@ func (s *streamSink) writeDone() error {
 		return s.err
 	}
 	s.sentLocked(KindDone)
+	// Nothing follows [DONE], not even a keep-alive: a handler descheduled
+	// for a keep-alive period before close() would otherwise let one out.
+	s.closed = true
+	if s.ka != nil {
+		s.ka.Stop()
+	}
 	return nil
 }
 
