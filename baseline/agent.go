@@ -126,7 +126,16 @@ type router struct {
 	knows func([]openai.ChatCompletionMessage) bool
 	brain Brain
 	// models: the upstream models by path.
-	models   Models
+	models Models
+	// served are the model ids a request may name to pick its upstream
+	// model: the upstream's list at start and Config.Models (openai
+	// provider only).
+	served map[string]bool
+	// images is the image provider of generation_flags.generate_image.
+	images *ImageProvider
+	// self is the baseline's own model id: a request naming it leaves the
+	// choice to the routing.
+	self     string
 	tools    *tools.Registry
 	env      *tools.Env
 	store    *artifactStore
@@ -167,7 +176,7 @@ func (r *router) Open(ctx context.Context, req *Request) (Generation, error) {
 		return nil, err
 	}
 	vision := hasImage(lastUserMessage(req.Chat.Messages))
-	d.Model = r.models.pick(d, vision)
+	d.Model = r.resolveModel(req, d, vision)
 	req.Routing = &d
 	known := r.inner != nil && r.knows(req.Chat.Messages)
 	if r.inner != nil && (known || (d.Path == PathFast && forcedTool(req.Chat.ToolChoice, req.Chat.Tools) == nil)) {
@@ -184,8 +193,29 @@ func (r *router) Open(ctx context.Context, req *Request) (Generation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}
+	if flags := flagsOf(req.Chat); len(flags) > 0 {
+		return &flagGen{req: req, flags: flags, images: r.images, store: r.store, prices: r.prices, model: d.Model}, nil
+	}
 	g := &agentGen{r: r, req: req, model: d.Model, agent: d.Path == PathAgent}
 	return g, nil
+}
+
+// resolveModel picks the upstream model of a request, first match wins
+// (README, Jangar mode): the request's model when a model list serves it
+// (Config.Models, the upstream's GET /v1/models) or a Jan model.json named
+// it (req.FileModel); the routing pin's model; the per-path default
+// (vision, agent, fast), then Models.Default. The sim's router keeps its
+// one model.
+func (r *router) resolveModel(req *Request, d RoutingDecision, vision bool) string {
+	if r.inner == nil {
+		if req.FileModel != "" {
+			return req.FileModel
+		}
+		if m := req.Chat.Model; m != "" && m != r.self && r.served[m] {
+			return m
+		}
+	}
+	return r.models.pick(d, vision)
 }
 
 // agentGen answers one request with the brain: one turn on the fast path,
@@ -237,12 +267,24 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 	emit := func(d wire.Delta) error {
 		kind := KindContent
 		switch {
+		case d.Janus != nil && d.Content == "" && d.ReasoningContent == "":
+			kind = KindJanus
 		case d.Content == "" && d.ReasoningContent != "":
 			kind = KindReasoning
 		case d.Content == "" && len(d.Artifacts) > 0:
 			kind = KindArtifact
 		}
 		return sink.Emit(ctx, Event{Kind: kind, Delta: d})
+	}
+	// The routing decision is the answer's first reasoning step, on the
+	// fast path too: janus-openai-compat.md has reasoning_content emitted
+	// for every model. Its tokens are output the client is billed for.
+	if d := g.req.Routing; d != nil {
+		note := fmt.Sprintf("Route: %s path (%s); model %s.\n", d.Path, d.Reason, g.model)
+		g.completion += tokens.Count(note)
+		if err := emit(wire.Delta{ReasoningContent: note}); err != nil {
+			return out, err
+		}
 	}
 	steps := 1
 	if g.agent {
@@ -532,7 +574,7 @@ func joinLines(ss []string) string { return strings.Join(ss, "\n") }
 // sim's (profiles included), unknown agent-worthy requests run the tool
 // loop.
 func newSimRouter(cfg Config, sp *sim, store *artifactStore, prices scorer.Prices) *router {
-	return &router{inner: sp, knows: sp.knownTask, brain: simBrain{}, models: Models{Default: cfg.Model},
+	return &router{inner: sp, knows: sp.knownTask, brain: simBrain{}, models: Models{Default: cfg.Model}, images: cfg.Image,
 		tools: toolsOf(cfg), env: &tools.Env{Corpus: cfg.Corpus}, store: store, prices: prices,
 		maxSteps: stepsOf(cfg), log: cfg.Logger}
 }
@@ -563,22 +605,36 @@ func newUpstreamRouter(cfg *Config, store *artifactStore) (*router, error) {
 		cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "provider openai: using local server",
 			slog.String("url", u), slog.String("model", uc.Models.Default))
 	}
+	var listed []string
 	if uc.Models.Default == "" {
-		// Ask the upstream which models it serves and take the first.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_, model, err := Probe(ctx, []string{uc.URL}, 5*time.Second, uc.APIKey)
-		if err != nil || model == "" {
-			return nil, fmt.Errorf("provider openai: no model: set %s (or --upstream-model); asking %s/models: %v",
+		// Ask the upstream which models it serves and take the first,
+		// waiting for one that is still starting.
+		ids, err := waitModels(context.Background(), cfg.Logger, strings.TrimRight(uc.URL, "/"), uc.APIKey, uc.WaitTimeout, uc.WaitBase)
+		if err != nil {
+			return nil, fmt.Errorf("provider openai: no model: set %s (or --upstream-model); asking %s/models: %w",
 				EnvUpstreamModel, uc.URL, err)
 		}
-		uc.Models.Default = model
+		uc.Models.Default, listed = ids[0], ids
+	} else {
+		// Only for resolving request models: one quick look, no wait.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ids, err := listModels(ctx, strings.TrimRight(uc.URL, "/"), 2*time.Second, uc.APIKey)
+		cancel()
+		if err != nil {
+			cfg.Logger.LogAttrs(context.Background(), slog.LevelInfo, "provider openai: upstream model list unavailable; request models resolve through --models and model.json only",
+				slog.String("url", uc.URL), slog.Any("error", err))
+		}
+		listed = ids
 	}
 	prices := scorer.DefaultPrices()
 	if cfg.Prices != nil {
 		prices = *cfg.Prices
 	}
-	return &router{brain: newUpstream(uc), models: uc.Models, tools: toolsOf(*cfg),
+	served := map[string]bool{}
+	for _, m := range append(listed, cfg.Models...) {
+		served[m] = true
+	}
+	return &router{brain: newUpstream(uc), models: uc.Models, served: served, self: cfg.Model, images: cfg.Image, tools: toolsOf(*cfg),
 		env: &tools.Env{Corpus: cfg.Corpus}, store: store, prices: prices, maxSteps: stepsOf(*cfg), log: cfg.Logger}, nil
 }
 

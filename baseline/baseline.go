@@ -176,6 +176,9 @@ type Config struct {
 	// ArtifactTTL is how long tool outputs stay downloadable; 0 means
 	// DefaultArtifactTTL.
 	ArtifactTTL time.Duration
+	// Image is the image model generation_flags.generate_image uses; nil
+	// means the baseline draws a deterministic picture itself (flags.go).
+	Image *ImageProvider
 	// MaxConcurrency, when positive, runs at most that many chat
 	// completions at once and queues the rest (limit.go), so load sweeps
 	// have a known capacity to find.

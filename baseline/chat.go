@@ -37,12 +37,17 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(ctx, w, rid, rerr)
 		return
 	}
+	asked := chat.Model
 	tn, rerr := s.jangar.prepare(ctx, r, chat)
 	if rerr != nil {
 		s.writeError(ctx, w, rid, rerr)
 		return
 	}
 	req := &Request{ID: rid, Start: start, Chat: chat, BaseURL: requestBase(r)}
+	if (chat.Model != asked && chat.Model != s.jangar.def) || s.jangar.fileModel(chat.Model) {
+		// A model.json named the model (prepare applied it).
+		req.FileModel = chat.Model
+	}
 	gen, err := s.provider.Open(ctx, req)
 	if err != nil {
 		var re *RequestError
@@ -118,6 +123,9 @@ func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, req *Re
 		if out.Usage.TotalTokens == 0 {
 			out.Usage = s.countedUsage(chat, ss.emitted.String())
 		}
+		// A failed turn never got the model's final usage: what is
+		// reported is counted, and says so (docs/STREAMING.md).
+		out.Usage.Estimated = true
 		s.streamEnded(ctx, rid, start, err)
 		// The closing frames go out even when the client is gone: writes
 		// that cannot reach it fail harmlessly, and whoever is still reading
@@ -302,8 +310,37 @@ func (s *streamSink) writeError(err error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.chunk.Choices, s.chunk.Usage, s.chunk.Metadata = s.choice[:0], nil, nil
-	s.chunk.Error = &wire.ErrorBody{Message: "the baseline provider failed: " + err.Error(), Type: "server_error"}
+	s.chunk.Error, s.chunk.Status = errorChunkBody(err)
+	defer func() { s.chunk.Error, s.chunk.Status = nil, 0 }()
 	return s.writeChunkLocked(KindError)
+}
+
+// errorChunkBody is the error object and status of a mid-stream failure:
+// an upstream's own status, code and type when it answered with an error,
+// else a 500 server_error (docs/STREAMING.md).
+func errorChunkBody(err error) (*wire.ErrorBody, int) {
+	msg := "the baseline provider failed: " + err.Error()
+	var ue *UpstreamError
+	if errors.As(err, &ue) {
+		return &wire.ErrorBody{Message: msg, Type: "server_error", Code: ue.Code}, ue.Status
+	}
+	var ae *openai.APIError
+	if errors.As(err, &ae) && ae.HTTPStatusCode > 0 {
+		typ := ae.Type
+		if typ == "" {
+			typ = "server_error"
+		}
+		b := &wire.ErrorBody{Message: msg, Type: typ, Code: ae.Code}
+		if ae.Param != nil {
+			b.Param = ae.Param
+		}
+		return b, ae.HTTPStatusCode
+	}
+	var re *openai.RequestError
+	if errors.As(err, &re) && re.HTTPStatusCode > 0 {
+		return &wire.ErrorBody{Message: msg, Type: "server_error", Code: "upstream_error"}, re.HTTPStatusCode
+	}
+	return &wire.ErrorBody{Message: msg, Type: "server_error"}, http.StatusInternalServerError
 }
 
 // writeDone sends data: [DONE].
@@ -318,6 +355,12 @@ func (s *streamSink) writeDone() error {
 		return s.err
 	}
 	s.sentLocked(KindDone)
+	// Nothing follows [DONE], not even a keep-alive: a handler descheduled
+	// for a keep-alive period before close() would otherwise let one out.
+	s.closed = true
+	if s.ka != nil {
+		s.ka.Stop()
+	}
 	return nil
 }
 

@@ -37,6 +37,9 @@ type jangar struct {
 	jan           *janstore.Store
 	store         threads.Store
 	limits        threads.Limits
+	// upstream are the openai provider's upstream models, served by name
+	// whatever the list or the data dir says.
+	upstream map[string]bool
 	// closer is the store when the server opened it itself.
 	closer interface{ Close() error }
 	log    *slog.Logger
@@ -173,7 +176,7 @@ func (j *jangar) modelIDs(ctx context.Context) []string {
 // knownModel reports whether a plain model may be used: anything when no
 // list is configured and the data dir has no models, else a listed model.
 func (j *jangar) knownModel(ctx context.Context, id string) bool {
-	if id == j.def || slices.Contains(j.models, id) {
+	if id == j.def || slices.Contains(j.models, id) || j.upstream[id] {
 		return true
 	}
 	if j.jan != nil && j.jan.HasModel(id) {
@@ -188,6 +191,12 @@ func (j *jangar) knownModel(ctx context.Context, id string) bool {
 		}
 	}
 	return true
+}
+
+// fileModel reports whether id is a model of the data dir (a
+// models/<id>/model.json).
+func (j *jangar) fileModel(id string) bool {
+	return j.jan != nil && id != "" && j.jan.HasModel(id)
 }
 
 // servesModel reports whether GET /v1/models/{model} knows id: the
@@ -205,6 +214,9 @@ type turn struct {
 	model       string
 	// fresh are the request's messages the thread does not have yet.
 	fresh []openai.ChatCompletionMessage
+	// keep is how many stored messages the request continues from when it
+	// rewrites the thread (a regenerated or edited turn), -1 to append.
+	keep int
 }
 
 // prepare applies Jangar mode to a decoded request before the provider sees
@@ -271,7 +283,7 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 		return nil, nil
 	}
 	t := &turn{store: j.store, maxBytes: j.limits.MaxThreadBytes, threadID: tid, assistantID: asst, model: chat.Model}
-	chat.Messages, t.fresh = withHistory(chat.Messages, th.Messages, th.Total)
+	chat.Messages, t.fresh, t.keep = withHistory(chat.Messages, th.Messages, th.Total)
 	if rerr := j.checkSize(th, t.fresh); rerr != nil {
 		return nil, rerr
 	}
@@ -333,9 +345,13 @@ func isSystem(m openai.ChatCompletionMessage) bool {
 // A client that sends the whole conversation anyway (its messages start
 // with the stored history) is not doubled: only what follows is new. hist
 // is the window of the latest stored messages, total how many there are.
+// A client that sends the history only up to an earlier point (it
+// regenerates the last answer, or edits a turn) continues from there:
+// keep is that point, and the stored messages after it are not sent
+// (and are replaced when the turn is saved); keep is -1 otherwise.
 // System messages are never stored; they come with each request or from
 // the settings.
-func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message, total int) (all, fresh []openai.ChatCompletionMessage) {
+func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message, total int) (all, fresh []openai.ChatCompletionMessage, keep int) {
 	var sys, rest []openai.ChatCompletionMessage
 	for _, m := range msgs {
 		if isSystem(m) {
@@ -344,17 +360,28 @@ func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message, to
 			rest = append(rest, m)
 		}
 	}
-	fresh = rest
+	// The window starts at stored message skip: the request repeats the
+	// thread when its messages from skip on match the window.
 	total = max(total, len(hist))
-	if skip := total - len(hist); len(hist) > 0 && len(rest) >= total && slices.EqualFunc(rest[skip:total], hist, sameMessage) {
-		fresh = rest[total:]
+	skip, k := total-len(hist), 0
+	for skip+k < len(rest) && k < len(hist) && sameMessage(rest[skip+k], hist[k]) {
+		k++
 	}
-	all = make([]openai.ChatCompletionMessage, 0, len(sys)+len(hist)+len(fresh))
+	keep, fresh, base := -1, rest, hist
+	switch {
+	case len(hist) > 0 && k == len(hist):
+		fresh = rest[skip+k:]
+	case k > 0:
+		// The request shares the thread's first skip+k messages and then
+		// stops or goes elsewhere: a regenerate or an edit, not a new turn.
+		keep, fresh, base = skip+k, rest[skip+k:], hist[:k]
+	}
+	all = make([]openai.ChatCompletionMessage, 0, len(sys)+len(base)+len(fresh))
 	all = append(all, sys...)
-	for _, h := range hist {
+	for _, h := range base {
 		all = append(all, h.Chat())
 	}
-	return append(all, fresh...), fresh
+	return append(all, fresh...), fresh, keep
 }
 
 // sameMessage compares a request message with a stored one by what a
@@ -406,7 +433,11 @@ func (g *threadGeneration) Run(ctx context.Context, sink Sink) (Outcome, error) 
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), persistTimeout)
 	defer cancel()
-	if err := t.store.AppendCapped(sctx, t.threadID, t.assistantID, msgs, t.maxBytes); err != nil {
+	save := func() error { return t.store.AppendCapped(sctx, t.threadID, t.assistantID, msgs, t.maxBytes) }
+	if t.keep >= 0 {
+		save = func() error { return t.store.Branch(sctx, t.threadID, t.assistantID, t.keep, msgs) }
+	}
+	if err := save(); err != nil {
 		return out, fmt.Errorf("save the turn to thread %s: %w", t.threadID, err)
 	}
 	return out, nil
@@ -429,7 +460,7 @@ func (s teeSink) Emit(ctx context.Context, ev Event) error {
 // notFound is a 404 model_not_found naming param.
 func notFound(param, format string, args ...any) *RequestError {
 	return &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error", Param: param,
-		Message: fmt.Sprintf(format, args...)}
+		Code: "model_not_found", Message: fmt.Sprintf(format, args...)}
 }
 
 // storeRequestError maps a thread or data store failure to a response.
@@ -448,4 +479,49 @@ func storeRequestError(err error) *RequestError {
 		param = "model"
 	}
 	return &RequestError{Status: status, Type: typ, Param: param, Message: err.Error()}
+}
+
+// JangarChatPath is Jangar's chat route, served besides /v1/chat/completions.
+const JangarChatPath = "/openai/v1/chat/completions"
+
+// Jangar's environment variables (jangar-readme.md), read in Jangar mode
+// (janus baseline --jangar) for every setting no flag set.
+const (
+	EnvJangarModels        = "JANGAR_MODELS"
+	EnvJangarDefaultModel  = "JANGAR_DEFAULT_MODEL"
+	EnvJangarRedisURL      = "JANGAR_REDIS_URL"
+	EnvJangarChatKeyPrefix = "JANGAR_CHAT_KEY_PREFIX"
+)
+
+// ApplyJangarEnv fills cfg from Jangar's environment variables, skipping
+// each setting whose flag isSet says was given (flags win). Jangar mode is
+// streaming-only, as Jangar is, unless the streaming-only flag was given.
+// The key prefix defaults to Jangar's, threads.DefaultKeyPrefix.
+func ApplyJangarEnv(cfg *Config, getenv func(string) string, isSet func(flag string) bool) {
+	if !isSet("streaming-only") {
+		cfg.StreamingOnly = true
+	}
+	if v := strings.TrimSpace(getenv(EnvJangarModels)); v != "" && !isSet("models") {
+		cfg.Models = nil
+		for _, m := range strings.Split(v, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				cfg.Models = append(cfg.Models, m)
+			}
+		}
+		if !isSet("model") {
+			cfg.Model = ""
+		}
+	}
+	if v := strings.TrimSpace(getenv(EnvJangarDefaultModel)); v != "" && !isSet("model") {
+		cfg.Model = v
+	}
+	if v := strings.TrimSpace(getenv(EnvJangarRedisURL)); v != "" && !isSet("redis") {
+		cfg.RedisURL = v
+	}
+	if v := strings.TrimSpace(getenv(EnvJangarChatKeyPrefix)); v != "" && !isSet("thread-key-prefix") {
+		cfg.ThreadKeyPrefix = v
+	}
+	if cfg.ThreadKeyPrefix == "" {
+		cfg.ThreadKeyPrefix = threads.DefaultKeyPrefix
+	}
 }

@@ -3,6 +3,7 @@ package baseline
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -45,7 +46,16 @@ const (
 const (
 	MetaProfile   = "sim_profile"
 	MetaTimeScale = "sim_time_scale"
+	// MetaFault asks the sim to fail one request on purpose, so that a
+	// client (janus conform) can see how the stream ends: FaultMidstream
+	// fails it halfway through the answer.
+	MetaFault = "sim_fault"
 )
+
+// FaultMidstream is the MetaFault value that makes the sim's answer fail
+// halfway: an error chunk (status 500), finish_reason "error", the usage
+// so far when asked for, [DONE].
+const FaultMidstream = "midstream_error"
 
 // DefaultNoisyShare is the share of suite tasks ProfileNoisy gets wrong.
 const DefaultNoisyShare = 0.3
@@ -103,6 +113,8 @@ type profile struct {
 	// midStep the step index the stall or the bad frame comes before.
 	lastSlot int
 	midStep  int
+	// fault is MetaFault's value for this request, "" for none.
+	fault string
 }
 
 // scaled is d times the profile's time scale.
@@ -143,6 +155,9 @@ func (p profile) due(pace Pace, start time.Time, i, slot int) time.Time {
 // in before the middle step, on a streaming sink only (a JSON body has no
 // framing to break).
 func (p profile) beforeStep(ctx context.Context, sink Sink, i int, at time.Time) error {
+	if p.fault == FaultMidstream && i == p.midStep {
+		return errors.New("fault injected by metadata." + MetaFault + " " + FaultMidstream)
+	}
 	if p.name != ProfileBrokenSSE || i != p.midStep {
 		return nil
 	}
@@ -211,6 +226,12 @@ func (p *sim) profileFor(meta map[string]any) (profile, error) {
 				MetaTimeScale, maxTimeScale)
 		}
 		prof.scale = f
+	}
+	if v, ok := meta[MetaFault]; ok {
+		if f, isString := v.(string); !isString || f != FaultMidstream {
+			return profile{}, badRequest("metadata."+MetaFault, "metadata.%s: want %q", MetaFault, FaultMidstream)
+		}
+		prof.fault = FaultMidstream
 	}
 	return prof, nil
 }

@@ -44,6 +44,10 @@ type Request struct {
 	// BaseURL is scheme://host as the client reached the server, for
 	// absolute artifact URLs.
 	BaseURL string
+	// FileModel is the model a Jan model.json named for this request (the
+	// data dir's model, assistant or thread settings), "" for none; the
+	// openai provider sends it upstream.
+	FileModel string
 	// Routing is set by a provider that classified the request; the
 	// handler reports it in the first chunk's metadata and in headers.
 	Routing *RoutingDecision
@@ -83,6 +87,9 @@ type RequestError struct {
 	Type    string
 	Param   string
 	Message string
+	// Code is the error's machine-readable code ("model_not_found"), or
+	// empty for none.
+	Code string
 }
 
 // Error implements error.

@@ -103,10 +103,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
+	if r, ok := cfg.Provider.(*router); ok && r.inner == nil {
+		jg.upstream = r.served // the upstream's models are served too
+	}
 	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
 		started: time.Now(), mux: http.NewServeMux(), jangar: jg, artifacts: store, prices: prices}
 	jg.register(s.mux)
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
+	// Jangar's route (jangar-readme.md), for clients configured for it.
+	s.mux.HandleFunc(JangarChatPath, s.handleChat)
+	s.mux.HandleFunc("/openai/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/artifacts/{id}", s.handleArtifact)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
@@ -159,7 +165,7 @@ func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id := r.PathValue("model"); !s.jangar.servesModel(r.Context(), id) {
-		s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error",
+		s.writeError(r.Context(), w, "", &RequestError{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "model_not_found",
 			Param: "model", Message: fmt.Sprintf("the model %q does not exist; this server serves %q", id, s.cfg.Model)})
 		return
 	}
@@ -214,7 +220,11 @@ func (s *Server) allowGet(w http.ResponseWriter, r *http.Request) bool {
 func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, rid string, re *RequestError) {
 	s.log.LogAttrs(ctx, slog.LevelDebug, "request rejected", slog.String("request_id", rid),
 		slog.Int("status", re.Status), slog.String("param", re.Param), slog.String("message", re.Message))
-	s.writeJSON(ctx, w, re.Status, wire.NewError(re.Type, re.Message, re.Param))
+	env := wire.NewError(re.Type, re.Message, re.Param)
+	if re.Code != "" {
+		env.Error.Code = re.Code
+	}
+	s.writeJSON(ctx, w, re.Status, env)
 }
 
 // writeJSON writes v with status.

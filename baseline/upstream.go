@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -61,7 +62,18 @@ type UpstreamConfig struct {
 	// HTTPClient is used for upstream calls; nil means a client without an
 	// overall timeout (streams may run for minutes; ctx bounds them).
 	HTTPClient *http.Client
+	// WaitTimeout bounds the wait at start for an upstream that is not up
+	// yet when the default model must be asked for (no Models.Default);
+	// 0 means DefaultUpstreamWait. WaitBase is the first backoff (0:
+	// 250 ms), doubled up to 5 s.
+	WaitTimeout time.Duration
+	WaitBase    time.Duration
 }
+
+// DefaultUpstreamWait is how long the openai provider waits at start for
+// its upstream's model list, as a container started next to its model
+// server must.
+const DefaultUpstreamWait = 2 * time.Minute
 
 // Probe finds the first base URL in urls whose GET {url}/models answers
 // 200 with an OpenAI model list, and returns it with the first model id.
@@ -81,31 +93,76 @@ func Probe(ctx context.Context, urls []string, timeout time.Duration, apiKey str
 }
 
 func probeOne(ctx context.Context, base string, timeout time.Duration, apiKey string) (string, error) {
+	ids, err := listModels(ctx, base, timeout, apiKey)
+	if err != nil || len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// listModels asks base for GET /models and returns the ids in order.
+func listModels(ctx context.Context, base string, timeout time.Duration, apiKey string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/models", nil)
 	if err != nil {
-		return "", fmt.Errorf("probe %s: %w", base, err)
+		return nil, fmt.Errorf("probe %s: %w", base, err)
 	}
 	if apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("probe %s: %w", base, err)
+		return nil, fmt.Errorf("probe %s: %w", base, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("probe %s: status %d", base, resp.StatusCode)
+		return nil, fmt.Errorf("probe %s: status %d", base, resp.StatusCode)
 	}
 	var list wire.ModelList
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&list); err != nil {
-		return "", fmt.Errorf("probe %s: not a model list: %w", base, err)
+		return nil, fmt.Errorf("probe %s: not a model list: %w", base, err)
 	}
-	if len(list.Data) == 0 {
-		return "", nil
+	ids := make([]string, 0, len(list.Data))
+	for _, m := range list.Data {
+		ids = append(ids, m.ID)
 	}
-	return list.Data[0].ID, nil
+	return ids, nil
+}
+
+// waitModels asks base for its model list until it answers with at least
+// one model, backing off from base to 5 s between attempts and logging
+// each failure, for at most wait. It is what lets the baseline start next
+// to a model server that is still loading.
+func waitModels(ctx context.Context, log *slog.Logger, base, apiKey string, wait, first time.Duration) ([]string, error) {
+	if wait <= 0 {
+		wait = DefaultUpstreamWait
+	}
+	if first <= 0 {
+		first = 250 * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	delay := first
+	for n := 1; ; n++ {
+		ids, err := listModels(ctx, base, 5*time.Second, apiKey)
+		if err == nil && len(ids) > 0 {
+			return ids, nil
+		}
+		if err == nil {
+			err = errors.New("the model list is empty")
+		}
+		log.LogAttrs(ctx, slog.LevelWarn, "provider openai: upstream not ready; retrying",
+			slog.String("url", base), slog.Int("attempt", n), slog.Duration("next_in", delay), slog.Any("error", err))
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("upstream %s not ready after %d attempts in %s: %w", base, n, wait, err)
+		case <-t.C:
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
 }
 
 // upstream is the openai provider's brain: any OpenAI-compatible server
@@ -159,6 +216,9 @@ func (d zeroTempDoer) Do(r *http.Request) (*http.Response, error) {
 	}
 	if tap, ok := r.Context().Value(extTapKey{}).(*extTap); ok && resp.StatusCode == http.StatusOK {
 		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+			tap.mu.Lock()
+			tap.streamed = true
+			tap.mu.Unlock()
 			resp.Body = &tapReader{rc: resp.Body, tap: tap}
 		} else {
 			b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
@@ -185,6 +245,19 @@ type extTapKey struct{}
 type extTap struct {
 	mu   sync.Mutex
 	arts []wire.Artifact
+	// streamed is set when the answer was an event stream, done when its
+	// data: [DONE] went by: go-openai reports a clean end without [DONE]
+	// as io.EOF too, and only these tell the two apart.
+	streamed, done bool
+	// janus are the delta.janus events go-openai's types drop.
+	janus []*wire.JanusEvent
+}
+
+// incomplete reports an event stream that ended without data: [DONE].
+func (t *extTap) incomplete() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.streamed && !t.done
 }
 
 func (t *extTap) add(a []wire.Artifact) {
@@ -194,6 +267,15 @@ func (t *extTap) add(a []wire.Artifact) {
 	t.mu.Lock()
 	t.arts = append(t.arts, a...)
 	t.mu.Unlock()
+}
+
+// takeJanus returns and forgets the delta.janus events collected so far.
+func (t *extTap) takeJanus() []*wire.JanusEvent {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	j := t.janus
+	t.janus = nil
+	return j
 }
 
 // take returns and forgets the artifacts collected so far.
@@ -207,7 +289,14 @@ func (t *extTap) take() []wire.Artifact {
 
 // chunk reads one SSE data payload.
 func (t *extTap) chunk(data []byte) {
-	if !bytes.Contains(data, []byte(`"artifacts"`)) {
+	if bytes.Equal(data, []byte("[DONE]")) {
+		t.mu.Lock()
+		t.done = true
+		t.mu.Unlock()
+		return
+	}
+	hasJanus := bytes.Contains(data, []byte(`"janus"`))
+	if !hasJanus && !bytes.Contains(data, []byte(`"artifacts"`)) {
 		return
 	}
 	var c wire.Chunk
@@ -217,8 +306,18 @@ func (t *extTap) chunk(data []byte) {
 	t.add(c.Artifacts)
 	for _, ch := range c.Choices {
 		t.add(ch.Delta.Artifacts)
+		if ch.Delta.Janus != nil && ch.Delta.Janus.Event != "" {
+			t.mu.Lock()
+			if len(t.janus) < maxTapJanus {
+				t.janus = append(t.janus, ch.Delta.Janus)
+			}
+			t.mu.Unlock()
+		}
 	}
 }
+
+// maxTapJanus bounds the janus events held between two relayed chunks.
+const maxTapJanus = 256
 
 // completion reads a whole chat.completion.
 func (t *extTap) completion(b []byte) {
@@ -339,6 +438,10 @@ func (u *upstream) Turn(ctx context.Context, t Turn, emit func(wire.Delta) error
 	var res TurnResult
 	for {
 		r, err := st.Recv()
+		if errors.Is(err, io.EOF) && tap.incomplete() {
+			return res, &UpstreamError{Status: http.StatusBadGateway, Code: "upstream_incomplete",
+				Message: "upstream " + t.Model + " closed the stream without data: [DONE]"}
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -347,6 +450,13 @@ func (u *upstream) Turn(ctx context.Context, t Turn, emit func(wire.Delta) error
 		}
 		if arts := tap.take(); len(arts) > 0 {
 			if err := emit(wire.Delta{Artifacts: arts}); err != nil {
+				return res, err
+			}
+		}
+		for _, ev := range tap.takeJanus() {
+			// The upstream's structured events (tool_start, …) are relayed,
+			// not dropped with the fields go-openai does not know.
+			if err := emit(wire.Delta{Janus: ev}); err != nil {
 				return res, err
 			}
 		}
@@ -429,3 +539,15 @@ func (u *upstream) turnOnce(ctx context.Context, t Turn, emit func(wire.Delta) e
 	}
 	return res, nil
 }
+
+// UpstreamError is an upstream failure reported inside a started stream:
+// the error chunk carries Code, and Status as its trailer-like status
+// (docs/STREAMING.md).
+type UpstreamError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+// Error implements error.
+func (e *UpstreamError) Error() string { return e.Message }

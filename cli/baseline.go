@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -42,6 +43,7 @@ func baselineCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "profile", Value: baseline.ProfileOracle, Usage: "misbehave in one known way: " + strings.Join(baseline.Profiles(), ", ")},
 			&ucli.Float64Flag{Name: "time-scale", Value: 1, Usage: "multiply the profiles' built-in delays (slow, stall) by this"},
 			// Jangar mode and thread memory (baseline/jangar.go).
+			&ucli.BoolFlag{Name: "jangar", Usage: "Jangar mode: streaming-only, and read JANGAR_MODELS, JANGAR_DEFAULT_MODEL, JANGAR_REDIS_URL, JANGAR_CHAT_KEY_PREFIX for what no flag sets"},
 			&ucli.BoolFlag{Name: "streaming-only", EnvVars: []string{"JANUS_STREAMING_ONLY"}, Usage: "reject non-streamed requests with a 400 (Jangar mode)"},
 			&ucli.StringFlag{Name: "models", EnvVars: []string{"JANUS_MODELS"}, Usage: "`A,B` model ids served; other models get a 404 (default: any model is answered)"},
 			&ucli.StringFlag{Name: "data", EnvVars: []string{"JANUS_DATA_DIR"}, Usage: "Jan-style data `DIR` (models, assistants, threads) (default: $XDG_DATA_HOME/janus/baseline)"},
@@ -63,6 +65,9 @@ func baselineCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "upstream-fast-model", EnvVars: []string{baseline.EnvUpstreamFastModel}, Usage: "openai provider: model for the fast path"},
 			&ucli.StringFlag{Name: "upstream-agent-model", EnvVars: []string{baseline.EnvUpstreamAgentModel}, Usage: "openai provider: model for the agent path"},
 			&ucli.StringFlag{Name: "upstream-vision-model", EnvVars: []string{baseline.EnvUpstreamVisionModel}, Usage: "openai provider: model for requests with images"},
+			&ucli.StringFlag{Name: "image-url", EnvVars: []string{"JANUS_IMAGE_URL"}, Usage: "OpenAI /v1/images/generations-compatible `URL` ending in /v1 for generation_flags.generate_image (default: a deterministic local picture)"},
+			&ucli.StringFlag{Name: "image-api-key", EnvVars: []string{"JANUS_IMAGE_API_KEY"}, Usage: "API key of the image provider"},
+			&ucli.StringFlag{Name: "image-model", EnvVars: []string{"JANUS_IMAGE_MODEL"}, Usage: "model sent to the image provider"},
 			&ucli.StringFlag{Name: "prices", Usage: "price table `FILE` (YAML or JSON, as for bench run --prices) for usage.cost_usd"},
 			&ucli.StringFlag{Name: "corpus", Usage: "`DIR` of .md/.txt documents for the search and fetch tools (default: the embedded corpus)"},
 			&ucli.IntFlag{Name: "max-agent-steps", Value: baseline.DefaultMaxAgentSteps, Usage: "model calls per request on the agent path"},
@@ -118,6 +123,9 @@ func baselineCommand() *ucli.Command {
 			if len(cfg.Models) > 0 && !c.IsSet("model") {
 				cfg.Model = "" // the first of --models
 			}
+			if c.Bool("jangar") {
+				baseline.ApplyJangarEnv(&cfg, os.Getenv, c.IsSet)
+			}
 			if cfg.DataDir == "" {
 				// The default data dir is best effort (a container may have no
 				// home) and created only when something is written to it.
@@ -159,6 +167,12 @@ func baselineBrain(c *ucli.Context, cfg *baseline.Config) error {
 		Models: baseline.Models{Default: c.String("upstream-model"), Fast: c.String("upstream-fast-model"),
 			Agent: c.String("upstream-agent-model"), Vision: c.String("upstream-vision-model")}}
 	cfg.MaxAgentSteps = c.Int("max-agent-steps")
+	if u := c.String("image-url"); u != "" {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return &UsageError{Err: fmt.Errorf("--image-url %q: want an http(s) URL ending in /v1", u)}
+		}
+		cfg.Image = &baseline.ImageProvider{URL: u, APIKey: c.String("image-api-key"), Model: c.String("image-model")}
+	}
 	if f := c.String("prices"); f != "" {
 		p, err := scorer.LoadPrices(f)
 		if err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -52,6 +53,10 @@ func gatewayCommand() *ucli.Command {
 				Usage: "`DIR` for arena prompts and votes (arena/*.jsonl) and stored artifacts; empty disables both"},
 			&ucli.StringFlag{Name: "public-url", Usage: "the gateway's base `URL` as clients reach it, for artifact URLs (default: from each request's Host)"},
 			&ucli.Int64Flag{Name: "artifact-max-bytes", Value: gateway.DefaultArtifactMaxBytes, Usage: "largest artifact stored, in `BYTES`"},
+			&ucli.StringFlag{Name: "search-url", EnvVars: []string{"JANUS_SEARCH_URL"}, Usage: "SearXNG-compatible search `URL` (GET /search?q=…&format=json) for /api/search/web and /api/research (default: offline BM25 over --corpus)"},
+			&ucli.StringFlag{Name: "transcription-url", EnvVars: []string{"JANUS_TRANSCRIPTION_URL"}, Usage: "OpenAI-compatible `URL` ending in /v1 that POST /v1/audio/transcriptions is forwarded to (default: none, 501)"},
+			&ucli.StringFlag{Name: "transcription-api-key", EnvVars: []string{"JANUS_TRANSCRIPTION_API_KEY"}, Usage: "API key sent to the transcription provider"},
+			&ucli.Int64Flag{Name: "transcription-max-bytes", Value: gateway.DefaultTranscriptionMaxBytes, Usage: "largest transcription upload"},
 			&ucli.StringFlag{Name: "corpus", Usage: "`DIR` of .md/.txt documents for /api/search/web and /api/research (default: the embedded corpus)"},
 			&ucli.DurationFlag{Name: "artifact-ttl", Value: gateway.DefaultArtifactTTL, Usage: "how long an artifact without ttl_seconds is kept"},
 		},
@@ -104,6 +109,20 @@ func gatewayCommand() *ucli.Command {
 					return usageErrorf("--corpus: %v", err)
 				}
 				opts.Tools.Search, opts.Tools.Research = gateway.LocalSearch{Corpus: corpus}, gateway.LocalResearch{Corpus: corpus}
+			}
+			if u := c.String("search-url"); u != "" {
+				if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+					return usageErrorf("--search-url %q: want an http(s) URL", u)
+				}
+				opts.Tools.Search = gateway.SearXNG{URL: u}
+				opts.Tools.Research = gateway.SearchResearch{Search: opts.Tools.Search}
+			}
+			if u := c.String("transcription-url"); u != "" {
+				if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+					return usageErrorf("--transcription-url %q: want an http(s) URL", u)
+				}
+				opts.Tools.Transcription = &gateway.Transcription{URL: u, APIKey: c.String("transcription-api-key"),
+					MaxBytes: c.Int64("transcription-max-bytes")}
 			}
 			if err := gateway.Serve(c.Context, opts); err != nil {
 				return fmt.Errorf("gateway on %s: %w", opts.Listen, err)

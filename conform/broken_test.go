@@ -63,7 +63,7 @@ func TestBrokenServers(t *testing.T) {
 		}, "stream.envelope", Fail, "$.choices[0].delta: missing", nil},
 		// The stream just stops.
 		{"no [DONE]", func(f *fake) { f.noDone = true },
-			"stream.done", Fail, "without data: [DONE]", nil},
+			"stream.done", Fail, "without data: [DONE]", map[string]Status{"ending.length": Fail}},
 		// A chunk after the terminator.
 		{"data after [DONE]", func(f *fake) { f.afterDone = "data: {\"late\":true}\n\n" },
 			"stream.done", Fail, `data after [DONE]: "{\"late\":true}"`, nil},
@@ -72,10 +72,10 @@ func TestBrokenServers(t *testing.T) {
 			"stream.done", Warn, `a comment such as ": bye" follows it in stream, stream_usage, image and 3 more`, nil},
 		// No finish_reason anywhere.
 		{"no finish_reason", func(f *fake) { f.noFinish = true },
-			"stream.finish_reason", Warn, "no choice carried a finish_reason", nil},
+			"stream.finish_reason", Warn, "no choice carried a finish_reason", map[string]Status{"ending.length": Fail}},
 		// Usage glued onto the finish chunk.
 		{"usage on a chunk with choices", func(f *fake) { f.usageInline = true },
-			"stream.usage", Fail, "$.choices has 1 element(s) in the usage chunk", nil},
+			"stream.usage", Fail, "$.choices has 1 element(s) in the usage chunk", map[string]Status{"ending.length": Fail}},
 		// A total that is not the sum.
 		{"usage total wrong", func(f *fake) {
 			f.mutate = func(kind string, c map[string]any) {
@@ -83,7 +83,8 @@ func TestBrokenServers(t *testing.T) {
 					c["usage"].(map[string]any)["total_tokens"] = 99
 				}
 			}
-		}, "stream.usage", Fail, "$.usage.total_tokens: 99, but prompt_tokens 9 + completion_tokens 6 = 15", nil},
+		}, "stream.usage", Fail, "$.usage.total_tokens: 99, but prompt_tokens 9 + completion_tokens 6 = 15",
+			map[string]Status{"ending.length": Fail, "ending.error": Fail}},
 		// Usage sent to clients that did not ask.
 		{"usage unasked", func(f *fake) { f.usageAlways = true },
 			"stream.no_usage", Fail, "usage without stream_options.include_usage", nil},
@@ -173,6 +174,12 @@ func TestBrokenServers(t *testing.T) {
 				}
 			}
 		}, "tools.arguments", Fail, "$.choices[0].delta.tool_calls[0].index: missing", nil},
+		// A failed stream that stops at its error event.
+		{"error ending without finish or usage", func(f *fake) { f.bareFault = true },
+			"ending.error", Fail, "fault: no choice carried a finish_reason", nil},
+		// max_tokens ignored: the answer runs past it.
+		{"max_tokens ignored", func(f *fake) { f.ignoreMaxTokens = true },
+			"ending.length", Warn, "completion_tokens 6 > max_tokens 5", nil},
 		// One request at a time.
 		{"serialised", func(f *fake) { f.serial = true },
 			"concurrency.streams", Fail, "served one at a time", nil},

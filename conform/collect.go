@@ -145,6 +145,8 @@ func (c *collector) collect(ctx context.Context) (*evidence, error) {
 		{exStreamUsage, streamUsageRequest},
 		{exImage, imageRequest},
 		{exTools, func(m string) wire.ChatRequest { return toolsRequest(m, "required") }},
+		{exLength, lengthRequest},
+		{exFault, faultRequest},
 	}
 	for _, p := range plan {
 		if c.model == "" {

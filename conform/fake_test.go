@@ -60,6 +60,10 @@ type fake struct {
 	toolArgs []string
 	// serial serves one chat request at a time.
 	serial bool
+	// bareFault ends a failed stream (metadata.sim_fault) with the error
+	// event and [DONE] only; ignoreMaxTokens answers in full.
+	bareFault       bool
+	ignoreMaxTokens bool
 
 	mu sync.Mutex
 }
@@ -114,6 +118,8 @@ type fakeRequest struct {
 	} `json:"stream_options"`
 	Tools      []json.RawMessage `json:"tools"`
 	ToolChoice any               `json:"tool_choice"`
+	MaxTokens  int               `json:"max_tokens"`
+	Metadata   map[string]any    `json:"metadata"`
 }
 
 func (f *fake) chat(w http.ResponseWriter, r *http.Request) {
@@ -226,6 +232,15 @@ func (f *fake) stream(w http.ResponseWriter, req fakeRequest) {
 		}
 	}
 	finish := "stop"
+	words := []string{"The", " sea", " is", " wide", " and", " deep."}
+	if req.MaxTokens > 0 && req.MaxTokens < len(words) && !f.ignoreMaxTokens {
+		words, finish = words[:req.MaxTokens], "length"
+	}
+	wantUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
+	if req.Metadata[faultKey] == faultValue {
+		f.fail(s, words[:2], wantUsage)
+		return
+	}
 	if len(req.Tools) > 0 && !f.ignoreTools {
 		finish = "tool_calls"
 		s.chunk("tool", delta(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "id": "call_1", "type": "function",
@@ -242,7 +257,7 @@ func (f *fake) stream(w http.ResponseWriter, req fakeRequest) {
 	} else {
 		s.chunk("reasoning", delta(map[string]any{"reasoning_content": "Thinking about it."}), nil)
 		s.chunk("janus", delta(map[string]any{"janus": map[string]any{"event": "tool_start", "payload": map[string]any{"tool": "search"}}}), nil)
-		for i, word := range []string{"The", " sea", " is", " wide", " and", " deep."} {
+		for i, word := range words {
 			time.Sleep(f.tokenGap)
 			s.chunk("content", delta(map[string]any{"content": word}), nil)
 			if i == 1 && f.stall > 0 {
@@ -251,8 +266,7 @@ func (f *fake) stream(w http.ResponseWriter, req fakeRequest) {
 		}
 		s.chunk("artifact", delta(map[string]any{"artifacts": []any{fakeArtifact()}}), nil)
 	}
-	usage := map[string]any{"prompt_tokens": 9, "completion_tokens": 6, "total_tokens": 15}
-	wantUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
+	usage := map[string]any{"prompt_tokens": 9, "completion_tokens": len(words), "total_tokens": 9 + len(words)}
 	var extra map[string]any
 	if wantUsage && f.usageInline {
 		extra = map[string]any{"usage": usage}
@@ -271,4 +285,20 @@ func (f *fake) stream(w http.ResponseWriter, req fakeRequest) {
 	if f.afterDone != "" {
 		s.raw(f.afterDone)
 	}
+}
+
+// fail answers a stream asked to fail: some content, the error event with
+// its status, finish_reason "error", the usage when asked, [DONE].
+func (f *fake) fail(s sender, words []string, wantUsage bool) {
+	for _, word := range words {
+		s.chunk("content", delta(map[string]any{"content": word}), nil)
+	}
+	s.chunk("error", nil, map[string]any{"error": map[string]any{"message": "injected", "type": "server_error", "code": nil}, "status": 500})
+	if !f.bareFault {
+		s.chunk("finish", []any{map[string]any{"index": 0, "delta": map[string]any{}, "finish_reason": "error"}}, nil)
+		if wantUsage {
+			s.chunk("usage", nil, map[string]any{"usage": map[string]any{"prompt_tokens": 9, "completion_tokens": len(words), "total_tokens": 9 + len(words), "estimated": true}})
+		}
+	}
+	s.raw("data: [DONE]\n\n")
 }

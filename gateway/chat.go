@@ -399,6 +399,8 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 			slog.String("competitor", c.comp.id), slog.Int("attempt", n), slog.String("reason", why),
 			slog.Duration("wait", wait))
 	}
+	st := newStreamState(chat, c.rid)
+	defer st.u.release()
 	resp, err := s.send(uctx, c)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -407,16 +409,16 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 		}
 		ri.errMsg = err.Error()
 		code, msg := "upstream_error", "competitor "+c.comp.id+" failed: "+err.Error()
-		status := http.StatusBadGateway
+		status, finish := http.StatusBadGateway, finishError
 		if errors.Is(context.Cause(uctx), errStreamTimeout) {
-			code, msg, status = "stream_timeout", s.timeoutMessage(), http.StatusGatewayTimeout
+			code, msg, status, finish = "stream_timeout", s.timeoutMessage(), http.StatusGatewayTimeout, finishLength
 			cm.upstreamError("timeout")
 		}
 		if sr.takeOver() {
 			writeError(w, status, "server_error", code, "", msg)
 			return
 		}
-		sr.finish(code, msg)
+		sr.end(st, gatewayError(status, code, msg, finish))
 		return
 	}
 	defer resp.Body.Close()
@@ -425,17 +427,16 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 			s.relayErrorResponse(w, ri, c, resp)
 			return
 		}
+		// The client already has its 200 (keep-alives or retries went
+		// out): the competitor's status and error object travel in the
+		// error event instead, verbatim.
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		msg := fmt.Sprintf("competitor %s answered HTTP %d", c.comp.id, resp.StatusCode)
-		var env wire.ErrorEnvelope
-		if json.Unmarshal(b, &env) == nil && env.Error.Message != "" {
-			msg += ": " + env.Error.Message
-		}
 		if resp.StatusCode >= 500 {
 			cm.upstreamError("status_" + strconv.Itoa(resp.StatusCode))
 		}
-		ri.errMsg = msg
-		sr.finish("upstream_error", msg)
+		e := upstreamErrorEnding(c.comp.id, resp.StatusCode, b)
+		ri.errMsg = fmt.Sprintf("competitor %s answered HTTP %d after the stream started", c.comp.id, resp.StatusCode)
+		sr.end(st, e)
 		return
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
@@ -448,11 +449,11 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 			return
 		}
 		ri.errMsg = "competitor answered " + mt + " to a streamed request"
-		sr.finish("upstream_error", "competitor "+c.comp.id+" answered Content-Type "+strconv.Quote(mt)+
-			" instead of text/event-stream")
+		sr.end(st, gatewayError(http.StatusBadGateway, "upstream_error", "competitor "+c.comp.id+
+			" answered Content-Type "+strconv.Quote(mt)+" instead of text/event-stream", finishError))
 		return
 	}
-	s.pump(ctx, uctx, cancel, sr, ri, c, chat, resp, start)
+	s.pump(ctx, uctx, cancel, sr, ri, c, st, resp, start)
 }
 
 func (s *Server) timeoutMessage() string {
@@ -461,19 +462,17 @@ func (s *Server) timeoutMessage() string {
 
 // pump relays frames until [DONE], the end of the upstream stream, a
 // failure or the client's departure.
-func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *streamRelay, ri *reqInfo, c *call, chat *wire.ChatRequest,
-	resp *http.Response, start time.Time) {
+func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *streamRelay, ri *reqInfo, c *call,
+	st *streamState, resp *http.Response, start time.Time) {
 	cm := c.cm
 	fr := newPooledFramer(resp.Body, maxFrameBytes)
 	defer fr.release()
-	u := usageTracker{want: chat.WantsUsage()}
-	defer u.release()
 	var scratch []byte
 	first, upstreamErr := true, false
 	for {
 		frame, err := fr.next()
 		if err != nil {
-			s.streamEnded(ctx, uctx, sr, ri, c, fr, err, upstreamErr)
+			s.streamEnded(ctx, uctx, sr, ri, c, st, fr, err, upstreamErr)
 			return
 		}
 		data, isEvent := frameData(frame, &scratch)
@@ -483,8 +482,9 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 				cm.ttft.observe(time.Since(start))
 			}
 			if bytes.Equal(bytes.TrimSpace(data), []byte("[DONE]")) {
-				if u.want && !u.saw {
-					if b := u.synthesize(chat, c.rid); b != nil && sr.write(b) != nil {
+				if st.u.want && !st.u.saw {
+					id, model, crt := st.identity()
+					if b := st.u.synthesize(st.chat, id, model, crt); b != nil && sr.write(b) != nil {
 						ri.errMsg = "client went away"
 						return
 					}
@@ -496,9 +496,7 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 				drainAfterDone(resp, cancel)
 				return
 			}
-			if u.want {
-				u.observe(data)
-			}
+			st.observe(data)
 			if !upstreamErr && hasMember(data, "error") {
 				upstreamErr = true
 			}
@@ -520,35 +518,41 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 }
 
 // streamEnded reports why an upstream stream stopped before [DONE] and ends
-// the client's stream with an error event and [DONE].
-func (s *Server) streamEnded(ctx, uctx context.Context, sr *streamRelay, ri *reqInfo, c *call, fr *framer,
-	err error, upstreamErr bool) {
+// the client's stream: an error event, then the finish and usage chunks the
+// competitor did not send, then [DONE] (docs/STREAMING.md).
+func (s *Server) streamEnded(ctx, uctx context.Context, sr *streamRelay, ri *reqInfo, c *call, st *streamState,
+	fr *framer, err error, upstreamErr bool) {
 	if ctx.Err() != nil {
 		ri.errMsg = "client went away"
 		return
 	}
 	var tooLarge *frameTooLargeError
+	id := c.comp.id
 	switch {
 	case errors.Is(context.Cause(uctx), errStreamTimeout):
 		c.cm.upstreamError("timeout")
 		ri.errMsg = "stream timeout"
-		sr.finish("stream_timeout", s.timeoutMessage())
+		sr.end(st, gatewayError(http.StatusGatewayTimeout, "stream_timeout", s.timeoutMessage(), finishLength))
 	case errors.As(err, &tooLarge):
 		c.cm.upstreamError("frame_too_large")
 		ri.errMsg = err.Error()
-		sr.finish("upstream_error", "competitor "+c.comp.id+" sent an event larger than "+strconv.Itoa(maxFrameBytes)+" bytes")
+		sr.end(st, gatewayError(http.StatusBadGateway, "upstream_error",
+			"competitor "+id+" sent an event larger than "+strconv.Itoa(maxFrameBytes)+" bytes", finishError))
 	case errors.Is(err, io.EOF) && upstreamErr && fr.pending() == 0:
-		// The competitor reported its own error event; it only lacks [DONE].
+		// The competitor reported its own error event; it only lacks the
+		// closing chunks and [DONE].
 		ri.errMsg = "competitor reported an error"
-		sr.finish("", "")
+		sr.end(st, ending{finish: finishError})
 	case errors.Is(err, io.EOF):
 		c.cm.upstreamError("incomplete")
 		ri.errMsg = "competitor closed the stream without [DONE]"
-		sr.finish("upstream_incomplete", "competitor "+c.comp.id+" closed the stream without data: [DONE]")
+		sr.end(st, gatewayError(http.StatusBadGateway, "upstream_incomplete",
+			"competitor "+id+" closed the stream without data: [DONE]", finishError))
 	default:
 		c.cm.upstreamError("midstream")
 		ri.errMsg = "upstream read: " + err.Error()
-		sr.finish("upstream_error", "the connection to competitor "+c.comp.id+" failed mid-stream: "+err.Error())
+		sr.end(st, gatewayError(http.StatusBadGateway, "upstream_error",
+			"the connection to competitor "+id+" failed mid-stream: "+err.Error(), finishError))
 	}
 }
 
@@ -590,9 +594,6 @@ type usageTracker struct {
 	raw  []byte
 	ends []int
 	out  bytes.Buffer
-	id   string
-	mdl  string
-	crt  int64
 }
 
 // maxRawUsage bounds the raw payloads held; past it they are digested.
@@ -649,9 +650,6 @@ func (u *usageTracker) digest() {
 	for _, end := range u.ends {
 		var ch wire.Chunk
 		if json.Unmarshal(u.raw[from:end], &ch) == nil {
-			if u.id == "" {
-				u.id, u.mdl, u.crt = ch.ID, ch.Model, ch.Created
-			}
 			for _, cc := range ch.Choices {
 				u.out.WriteString(cc.Delta.ReasoningContent)
 				u.out.WriteString(cc.Delta.Content)
@@ -675,25 +673,15 @@ type estimatedUsage struct {
 	Estimated        bool `json:"estimated"`
 }
 
-// synthesize returns the usage frame to send before [DONE].
-func (u *usageTracker) synthesize(chat *wire.ChatRequest, rid string) []byte {
+// synthesize returns the usage frame to send before [DONE], on the chunk
+// identity (id, model, created) the stream used.
+func (u *usageTracker) synthesize(chat *wire.ChatRequest, id, model string, crt int64) []byte {
 	u.digest()
 	prompt := 0
 	for _, m := range chat.Messages {
 		prompt += tokens.Count(wire.TextOf(m))
 	}
 	completion := tokens.Count(u.out.String())
-	id, model := u.id, u.mdl
-	if id == "" {
-		id = "chatcmpl-" + rid
-	}
-	if model == "" {
-		model = chat.Model
-	}
-	crt := u.crt
-	if crt == 0 {
-		crt = time.Now().Unix()
-	}
 	b, err := json.Marshal(struct {
 		ID      string         `json:"id"`
 		Object  string         `json:"object"`
@@ -706,5 +694,5 @@ func (u *usageTracker) synthesize(chat *wire.ChatRequest, rid string) []byte {
 	if err != nil {
 		return nil
 	}
-	return append(append([]byte("data: "), b...), '\n', '\n')
+	return sseData(b)
 }

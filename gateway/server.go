@@ -108,6 +108,7 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("POST /api/search/web", s.handleSearch)
 	mux.HandleFunc("POST /api/research", s.handleResearch)
 	mux.HandleFunc("POST /api/sandbox/create", s.handleSandbox)
+	mux.HandleFunc("POST /v1/audio/transcriptions", s.handleTranscription)
 	mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
 	mux.HandleFunc("GET /v1/models", s.handleModels)
 	mux.HandleFunc("GET /v1/models/{model...}", s.handleModel)
@@ -381,7 +382,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/v1/chat/completions", "/v1/models", "/health", "/ready", "/metrics", "/v1/chat/completions/arena", "/v1/arena/vote",
-		"/api/search/web", "/api/research", "/api/sandbox/create":
+		"/api/search/web", "/api/research", "/api/sandbox/create", "/v1/audio/transcriptions":
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "",
 			fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
 		return

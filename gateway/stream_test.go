@@ -160,12 +160,13 @@ func TestStreamTimeout(t *testing.T) {
 	b := readAll(t, resp)
 	events := splitEvents(b)
 	n := len(events)
-	if n < 3 || events[n-1] != "data: [DONE]" || !strings.Contains(events[n-2], `"code":"stream_timeout"`) {
-		t.Fatalf("stream does not end with a stream_timeout error and [DONE]:\n%s", b)
+	if n < 4 || events[n-1] != "data: [DONE]" || !strings.Contains(events[n-3], `"code":"stream_timeout"`) ||
+		!strings.Contains(events[n-2], `"finish_reason":"length"`) {
+		t.Fatalf("stream does not end with a stream_timeout error, finish_reason length and [DONE]:\n%s", b)
 	}
 	var env wire.ErrorEnvelope
-	if err := json.Unmarshal([]byte(strings.TrimPrefix(events[n-2], "data: ")), &env); err != nil || env.Error.Type != "server_error" {
-		t.Errorf("error event %q: %v", events[n-2], err)
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(events[n-3], "data: ")), &env); err != nil || env.Error.Type != "server_error" {
+		t.Errorf("error event %q: %v", events[n-3], err)
 	}
 	if !bytes.Contains(b, []byte(": ping\n\n")) {
 		t.Error("no keep-alive before the timeout")
@@ -264,13 +265,14 @@ func TestUpstreamFailureMidStream(t *testing.T) {
 			b := readAll(t, resp)
 			ev := splitEvents(b)
 			n := len(ev)
-			if n < 2 || ev[n-1] != "data: [DONE]" || !strings.Contains(ev[n-2], `"error"`) {
-				t.Fatalf("want an error event then [DONE], got:\n%s", b)
+			if n < 3 || ev[n-1] != "data: [DONE]" || !strings.Contains(ev[n-3], `"error"`) ||
+				!strings.Contains(ev[n-2], `"finish_reason":"error"`) {
+				t.Fatalf("want an error event, finish_reason error, then [DONE], got:\n%s", b)
 			}
-			if tc.code != "" && !strings.Contains(ev[n-2], `"code":"`+tc.code+`"`) {
-				t.Errorf("error event %s, want code %s", ev[n-2], tc.code)
+			if tc.code != "" && !strings.Contains(ev[n-3], `"code":"`+tc.code+`"`) {
+				t.Errorf("error event %s, want code %s", ev[n-3], tc.code)
 			}
-			if tc.code == "" && strings.Count(string(b), `"error"`) != 1 {
+			if tc.code == "" && strings.Count(string(b), `"error":{`) != 1 {
 				t.Errorf("the gateway added a second error event:\n%s", b)
 			}
 		})
@@ -329,7 +331,7 @@ func TestRetryOutcomes(t *testing.T) {
 		fail      int
 		stream    bool
 		wantCode  int    // status the client sees
-		wantError string // error code in the stream, or "" for success
+		wantError string // what the stream's error event must contain, or "" for success
 		attempts  int32
 	}{
 		// A plain request is retried too; the client just waits.
@@ -337,7 +339,8 @@ func TestRetryOutcomes(t *testing.T) {
 		// Out of budget, a plain request gets the last upstream status.
 		{"plain exhausted", 100, 503, false, 503, "", 0},
 		// Out of budget mid-stream: error event and [DONE].
-		{"stream exhausted", 100, 429, true, 200, "upstream_error", 0},
+		// The competitor's own error object and status are kept.
+		{"stream exhausted", 100, 429, true, 200, `"error":{"message":"nope","type":"server_error"},"status":429`, 0},
 		// A client error is not retried and, before the stream started,
 		// is passed through with its status.
 		{"stream 400 passes through", 100, 400, true, 400, "", 1},
@@ -370,7 +373,7 @@ func TestRetryOutcomes(t *testing.T) {
 			if resp.StatusCode != tc.wantCode {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.wantCode, b)
 			}
-			if tc.wantError != "" && !strings.Contains(string(b), `"code":"`+tc.wantError+`"`) {
+			if tc.wantError != "" && !strings.Contains(string(b), tc.wantError) {
 				t.Errorf("no %s error event: %s", tc.wantError, b)
 			}
 			if tc.wantError != "" && !strings.HasSuffix(string(b), "data: [DONE]\n\n") {

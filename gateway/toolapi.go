@@ -30,6 +30,8 @@ type Tools struct {
 	Search   SearchBackend
 	Research ResearchBackend
 	Sandbox  SandboxBackend
+	// Transcription serves POST /v1/audio/transcriptions; nil answers 501.
+	Transcription *Transcription
 }
 
 // SearchBackend answers web searches.

@@ -80,3 +80,31 @@ func FuzzParseFiles(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseJanMessages feeds Jan's messages.json parser arbitrary bytes:
+// it never panics, and what it accepts survives the JSONL round trip the
+// import makes.
+func FuzzParseJanMessages(f *testing.F) {
+	f.Add([]byte(`[{"id":"m1","object":"thread.message","role":"user","content":"hi"}]`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`[{"id":"b","role":7}]`))
+	f.Add([]byte(`{"not":"an array"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		msgs, err := janstore.ParseJanMessages(data, "messages.json")
+		if err != nil {
+			return
+		}
+		var buf []byte
+		for _, m := range msgs {
+			line, err := threads.MarshalLine(m)
+			if err != nil {
+				t.Fatalf("marshal %+v: %v", m, err)
+			}
+			buf = append(buf, line...)
+		}
+		back, err := janstore.ParseMessages(buf, "messages.jsonl")
+		if err != nil || len(back) != len(msgs) {
+			t.Fatalf("JSONL round trip: %d messages, err %v", len(back), err)
+		}
+	})
+}

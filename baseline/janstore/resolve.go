@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+
+	"github.com/janus-bench/janus/baseline/threads"
 )
 
 // Resolve computes the effective settings of one turn: model is the model
@@ -61,6 +63,21 @@ func (s *Store) Resolve(ctx context.Context, model, assistantID, threadID string
 		}
 		mergeInto(merged, m)
 		out.Sources = append([]string{s.modelPath(base)}, out.Sources...)
+	}
+	if assistantID != "" && threads.ValidID(base) == nil {
+		// Jan's Mode 2: the assistant's own models/<model>/model.json
+		// overrides the global one (the closest path wins), under the
+		// assistant's and the thread's layers.
+		path := filepath.Join(s.assistantDir(assistantID), modelsDir, base, modelFile)
+		nested, err := readModelFile(path)
+		if err != nil {
+			return out, err
+		}
+		if nested != nil {
+			delete(nested, "id")
+			mergeInto(merged, nested)
+			out.Sources = append(out.Sources, path)
+		}
 	}
 	mergeInto(merged, upper)
 	merged["id"] = base

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -68,11 +69,14 @@ func (s *Store) readThreadRecord(id string) (ThreadRecord, error) {
 }
 
 // readMessages reads messages.jsonl of id; none when it does not exist.
+// A thread written by Jan has messages.json (one JSON array) instead: it
+// is read as it is, and the first write (Append, Branch) imports it into
+// messages.jsonl, which wins from then on (docs/JANSTORE.md).
 func (s *Store) readMessages(id string) ([]threads.Message, error) {
 	path := filepath.Join(s.threadDir(id), messagesFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return s.readJanMessages(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
@@ -80,10 +84,72 @@ func (s *Store) readMessages(id string) ([]threads.Message, error) {
 	return ParseMessages(b, path)
 }
 
-// hasMessages reports whether messages.jsonl holds anything.
+// hasMessages reports whether messages.jsonl (or Jan's messages.json)
+// holds anything.
 func (s *Store) hasMessages(id string) bool {
 	st, err := os.Stat(filepath.Join(s.threadDir(id), messagesFile))
-	return err == nil && st.Size() > 0
+	if err == nil {
+		return st.Size() > 0
+	}
+	st, err = os.Stat(filepath.Join(s.threadDir(id), janMessagesFile))
+	return err == nil && st.Size() > 2
+}
+
+// janMessagesFile is Jan's name for a thread's messages: one JSON array.
+const janMessagesFile = "messages.json"
+
+// readJanMessages reads Jan's messages.json of id; none when missing. A
+// bad message is an error naming the file and its index in the array.
+func (s *Store) readJanMessages(id string) ([]threads.Message, error) {
+	path := filepath.Join(s.threadDir(id), janMessagesFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return ParseJanMessages(b, path)
+}
+
+// ParseJanMessages parses a Jan messages.json: a JSON array of message
+// objects in the shape messages.jsonl holds one per line.
+func ParseJanMessages(data []byte, where string) ([]threads.Message, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, &threads.CorruptError{Where: where, Err: fmt.Errorf("$: want a JSON array of messages: %w", err)}
+	}
+	out := make([]threads.Message, 0, len(raw))
+	for i, r := range raw {
+		m, err := threads.DecodeMessage(r)
+		if err != nil {
+			return nil, &threads.CorruptError{Where: where, Err: fmt.Errorf("$[%d]: %w", i, err)}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// importJanMessages turns a Jan messages.json into messages.jsonl
+// (atomically) before the first append, so that appends stay cheap
+// fsynced writes of whole lines. messages.json is left as it was.
+func (s *Store) importJanMessages(id string) error {
+	if _, err := os.Stat(filepath.Join(s.threadDir(id), messagesFile)); err == nil {
+		return nil
+	}
+	msgs, err := s.readJanMessages(id)
+	if err != nil || len(msgs) == 0 {
+		return err
+	}
+	var buf []byte
+	for _, m := range msgs {
+		line, err := threads.MarshalLine(m)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", janMessagesFile, err)
+		}
+		buf = append(buf, line...)
+	}
+	return writeFileAtomic(filepath.Join(s.threadDir(id), messagesFile), buf)
 }
 
 // CreateThread writes a new thread (and its model.json when given). An
@@ -248,13 +314,19 @@ func (s *Store) LoadWindow(ctx context.Context, id string, window int) (*threads
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
-	if window <= 0 {
+	_, jsonlErr := os.Stat(filepath.Join(s.threadDir(id), messagesFile))
+	if window <= 0 || errors.Is(jsonlErr, fs.ErrNotExist) {
+		// No messages.jsonl yet: Jan's messages.json, if any, is read whole
+		// (Jan keeps it as one array) and the window taken from it.
 		if t.Messages, err = s.readMessages(id); err != nil {
 			return nil, err
 		}
 		t.Total = len(t.Messages)
 		if fi, err := os.Stat(filepath.Join(s.threadDir(id), messagesFile)); err == nil {
 			t.Bytes = fi.Size()
+		}
+		if window > 0 && len(t.Messages) > window {
+			t.Messages = t.Messages[len(t.Messages)-window:]
 		}
 		return t, nil
 	}
@@ -361,6 +433,9 @@ func (s *Store) AppendCapped(ctx context.Context, id, assistantID string, msgs [
 			return &threads.LockedError{ThreadID: id, Bound: rec.AssistantID, Requested: assistantID}
 		}
 	}
+	if err := s.importJanMessages(id); err != nil {
+		return err
+	}
 	if maxBytes > 0 {
 		var have int64
 		if fi, err := os.Stat(filepath.Join(s.threadDir(id), messagesFile)); err == nil {
@@ -380,4 +455,45 @@ func (s *Store) AppendCapped(ctx context.Context, id, assistantID string, msgs [
 		}
 	}
 	return appendLines(filepath.Join(s.threadDir(id), messagesFile), buf)
+}
+
+// Branch implements threads.Store: under the thread's lock it checks the
+// assistant lock and that the thread still has keep messages, then
+// rewrites messages.jsonl atomically (temp file + fsync + rename) as its
+// first keep messages followed by msgs.
+func (s *Store) Branch(ctx context.Context, id, assistantID string, keep int, msgs []threads.Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := threads.ValidID(id); err != nil {
+		return fmt.Errorf("branch thread: %w", err)
+	}
+	unlock, err := s.lockThread(id, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	rec, err := s.readThreadRecord(id)
+	if err != nil {
+		return err
+	}
+	if rec.AssistantID != assistantID {
+		return &threads.LockedError{ThreadID: id, Bound: rec.AssistantID, Requested: assistantID}
+	}
+	old, err := s.readMessages(id)
+	if err != nil {
+		return err
+	}
+	if len(old) < keep {
+		return &threads.BranchError{ThreadID: id, Keep: keep, Has: len(old)}
+	}
+	var buf []byte
+	for _, m := range append(old[:max(keep, 0):max(keep, 0)], msgs...) {
+		line, err := threads.MarshalLine(m)
+		if err != nil {
+			return fmt.Errorf("branch thread %s: %w", id, err)
+		}
+		buf = append(buf, line...)
+	}
+	return writeFileAtomic(filepath.Join(s.threadDir(id), messagesFile), buf)
 }

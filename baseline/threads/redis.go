@@ -48,6 +48,33 @@ redis.call('HINCRBY', KEYS[1], 'bytes', add)
 return redis.call('RPUSH', KEYS[2], unpack(ARGV, 5))
 `)
 
+// branchScript is appendScript after trimming the list to its first
+// ARGV[3] messages. KEYS: meta hash, message list. ARGV: assistant id,
+// unix time, keep, messages….
+var branchScript = redis.NewScript(`
+local n = redis.call('LLEN', KEYS[2])
+local keep = tonumber(ARGV[3])
+local bound = redis.call('HGET', KEYS[1], 'assistant_id')
+if bound == false then bound = '' end
+if n > 0 and bound ~= ARGV[1] then
+  return redis.error_reply('LOCKED ' .. bound)
+end
+if n < keep then
+  return redis.error_reply('SHORT ' .. n)
+end
+if keep == 0 then
+  redis.call('DEL', KEYS[2])
+else
+  redis.call('LTRIM', KEYS[2], 0, keep - 1)
+end
+redis.call('HSET', KEYS[1], 'assistant_id', ARGV[1])
+redis.call('HSETNX', KEYS[1], 'created_at', ARGV[2])
+if #ARGV > 3 then
+  return redis.call('RPUSH', KEYS[2], unpack(ARGV, 4))
+end
+return keep
+`)
+
 // NewRedisStore connects to url (redis://[:password@]host:port/db) and
 // checks the server answers. An empty prefix means DefaultKeyPrefix.
 func NewRedisStore(ctx context.Context, url, prefix string) (*RedisStore, error) {
@@ -173,4 +200,34 @@ func (s *RedisStore) AppendCapped(ctx context.Context, id, assistantID string, m
 		return fmt.Errorf("append to thread %s in redis: %w", id, err)
 	}
 	return nil
+}
+
+// Branch implements Store with one Lua script: lock check, trim, append.
+func (s *RedisStore) Branch(ctx context.Context, id, assistantID string, keep int, msgs []Message) error {
+	if err := ValidID(id); err != nil {
+		return fmt.Errorf("branch thread: %w", err)
+	}
+	meta, list := s.Keys(id)
+	args := make([]any, 0, 3+len(msgs))
+	args = append(args, assistantID, strconv.FormatInt(time.Now().Unix(), 10), strconv.Itoa(max(keep, 0)))
+	for _, m := range msgs {
+		b, err := marshalMessage(m)
+		if err != nil {
+			return fmt.Errorf("branch thread %s: %w", id, err)
+		}
+		args = append(args, b)
+	}
+	err := branchScript.Run(ctx, s.rdb, []string{meta, list}, args...).Err()
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if bound, ok := strings.CutPrefix(msg, "LOCKED"); ok {
+		return &LockedError{ThreadID: id, Bound: strings.TrimPrefix(bound, " "), Requested: assistantID}
+	}
+	if has, ok := strings.CutPrefix(msg, "SHORT "); ok {
+		n, _ := strconv.Atoi(has)
+		return &BranchError{ThreadID: id, Keep: keep, Has: n}
+	}
+	return fmt.Errorf("branch thread %s in redis: %w", id, err)
 }

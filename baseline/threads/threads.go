@@ -172,6 +172,25 @@ type Store interface {
 	// thread to assistantID; a later one naming another assistant fails
 	// with a *LockedError and stores nothing.
 	Append(ctx context.Context, id, assistantID string, msgs []Message) error
+	// Branch keeps the first keep messages of thread id, drops the rest
+	// and appends msgs, in one step: a client that regenerates or edits
+	// an earlier turn rewrites the thread from there instead of growing
+	// it. The assistant lock applies as for Append; a thread shorter than
+	// keep (changed meanwhile) fails with a *BranchError.
+	Branch(ctx context.Context, id, assistantID string, keep int, msgs []Message) error
+}
+
+// BranchError is a Branch whose thread no longer has the messages the
+// request was based on.
+type BranchError struct {
+	ThreadID  string
+	Keep, Has int
+}
+
+// Error implements error.
+func (e *BranchError) Error() string {
+	return fmt.Sprintf("thread %q has %d messages, fewer than the %d the request continues from; it changed meanwhile",
+		e.ThreadID, e.Has, e.Keep)
 }
 
 // LockedError is an append or a turn that would move a thread with

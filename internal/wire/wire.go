@@ -59,6 +59,9 @@ type Usage struct {
 	// its reasoning_tokens are billed whether or not the reasoning was
 	// streamed (o-series models never stream it).
 	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+	// Estimated marks figures the server counted itself (cl100k) because
+	// the model could not report them: a stream that ended in an error.
+	Estimated bool `json:"estimated,omitempty"`
 }
 
 // CompletionTokensDetails is the part of OpenAI's
@@ -141,6 +144,10 @@ type Chunk struct {
 	Usage     *Usage         `json:"usage,omitempty"`
 	Artifacts []Artifact     `json:"artifacts,omitempty"`
 	Error     *ErrorBody     `json:"error,omitempty"`
+	// Status goes with Error: the HTTP status the failure would have had
+	// before the stream started (an upstream's own, or 500/502/504), as
+	// the trailer-like field of docs/STREAMING.md.
+	Status int `json:"status,omitempty"`
 	// Metadata carries server facts about the answer; the reference
 	// baseline puts its routing_decision in the first chunk's.
 	Metadata map[string]any `json:"metadata,omitempty"`
