@@ -432,20 +432,8 @@ func (c *Client) readCompletion(ctx, rctx context.Context, t *Trace, r io.Reader
 
 func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCauseFunc, t *Trace, r io.Reader, now func() time.Time, ttft *time.Timer) *Trace {
 	since := func(at time.Time) int64 { return int64(at.Sub(t.Start)) }
-	// A small initial buffer (it grows for long lines) keeps 1,000 streams
-	// from holding 32 MiB of read buffers.
-	bufSize := c.StreamBufferBytes
-	if bufSize <= 0 {
-		bufSize = 4 << 10
-	}
 	lim := c.Limits.withDefaults()
-	maxLine := 4 << 20
-	if c.MaxLineBytes > 0 {
-		maxLine = c.MaxLineBytes
-	}
-	rd := sse.NewReader(&capReader{r: r, n: lim.StreamBytes + 1, err: errStreamTooLarge},
-		sse.WithClock(now), sse.WithBufferSize(bufSize), sse.WithMaxLineBytes(min(maxLine, lim.EventBytes)),
-		sse.WithMaxEventBytes(lim.EventBytes))
+	rd := c.streamReader(r, now, lim)
 	tools := map[int]int{} // choice tool-call index → position in t.ToolCalls
 	acc := &textAcc{limit: lim.TextBytes, eventCap: lim.Events}
 	defer acc.finish(t)
@@ -454,27 +442,7 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 		ev, err := rd.Next()
 		if err != nil {
 			t.EndNs = since(now())
-			if errors.Is(err, io.EOF) {
-				if rd.Pending() > 0 && t.DoneNs < 0 {
-					t.Err = &Error{Class: ErrStreamAborted, Message: fmt.Sprintf("stream ended inside an event (%d bytes pending)", rd.Pending())}
-				}
-				return t
-			}
-			if e := sizeError(err, lim); e != nil {
-				t.Err = e
-				return t
-			}
-			if t.DoneNs >= 0 && (rctx.Err() == nil || errors.Is(context.Cause(rctx), errCauseGrace)) {
-				return t // the stream was complete at [DONE]: nothing lost
-			}
-			class, msg := classify(ctx, rctx, err, t.FirstByteNs >= 0)
-			if class == ErrConnect {
-				class = ErrStreamAborted
-			}
-			if class == ErrTimeoutHeaders {
-				class = ErrTimeoutFirstToken
-			}
-			t.Err = &Error{Class: class, Message: msg}
+			t.streamEnd(ctx, rctx, err, rd.Pending(), lim)
 			return t
 		}
 		at, first := since(ev.Dispatch), since(ev.FirstByte)
@@ -520,16 +488,7 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 			}
 		}
 		if e.Kind.TokenBearing() {
-			if t.FirstTokenNs < 0 {
-				t.FirstTokenNs = at
-				ttft.Stop()
-			}
-			if e.Kind == KindContent && t.FirstContentNs < 0 {
-				t.FirstContentNs = at
-			}
-			if e.Kind == KindReasoning && t.FirstReasoningNs < 0 {
-				t.FirstReasoningNs = at
-			}
+			t.firstToken(e.Kind, at, ttft)
 		}
 		t.keep(e, lastAt, lim.Events)
 		lastAt = at
@@ -545,6 +504,63 @@ func (c *Client) readStream(ctx, rctx context.Context, cancel context.CancelCaus
 			done := time.AfterFunc(grace, func() { cancel(errCauseGrace) })
 			defer done.Stop()
 		}
+	}
+}
+
+// streamReader is the SSE reader of one stream, within the caps.
+func (c *Client) streamReader(r io.Reader, now func() time.Time, lim Limits) *sse.Reader {
+	// A small initial buffer (it grows for long lines) keeps 1,000 streams
+	// from holding 32 MiB of read buffers.
+	bufSize := c.StreamBufferBytes
+	if bufSize <= 0 {
+		bufSize = 4 << 10
+	}
+	maxLine := 4 << 20
+	if c.MaxLineBytes > 0 {
+		maxLine = c.MaxLineBytes
+	}
+	return sse.NewReader(&capReader{r: r, n: lim.StreamBytes + 1, err: errStreamTooLarge},
+		sse.WithClock(now), sse.WithBufferSize(bufSize), sse.WithMaxLineBytes(min(maxLine, lim.EventBytes)),
+		sse.WithMaxEventBytes(lim.EventBytes))
+}
+
+// streamEnd records why a stream's reading ended (err from the SSE
+// reader; pending bytes of an unfinished event).
+func (t *Trace) streamEnd(ctx, rctx context.Context, err error, pending int, lim Limits) {
+	if errors.Is(err, io.EOF) {
+		if pending > 0 && t.DoneNs < 0 {
+			t.Err = &Error{Class: ErrStreamAborted, Message: fmt.Sprintf("stream ended inside an event (%d bytes pending)", pending)}
+		}
+		return
+	}
+	if e := sizeError(err, lim); e != nil {
+		t.Err = e
+		return
+	}
+	if t.DoneNs >= 0 && (rctx.Err() == nil || errors.Is(context.Cause(rctx), errCauseGrace)) {
+		return // the stream was complete at [DONE]: nothing lost
+	}
+	class, msg := classify(ctx, rctx, err, t.FirstByteNs >= 0)
+	if class == ErrConnect {
+		class = ErrStreamAborted
+	}
+	if class == ErrTimeoutHeaders {
+		class = ErrTimeoutFirstToken
+	}
+	t.Err = &Error{Class: class, Message: msg}
+}
+
+// firstToken records the first token, content and reasoning times.
+func (t *Trace) firstToken(k Kind, at int64, ttft *time.Timer) {
+	if t.FirstTokenNs < 0 {
+		t.FirstTokenNs = at
+		ttft.Stop()
+	}
+	if k == KindContent && t.FirstContentNs < 0 {
+		t.FirstContentNs = at
+	}
+	if k == KindReasoning && t.FirstReasoningNs < 0 {
+		t.FirstReasoningNs = at
 	}
 }
 

@@ -50,6 +50,10 @@ func TestFastCompletionMatchesEncodingJSON(t *testing.T) {
 		{"empty tool calls", `{"choices":[{"message":{"tool_calls":[],"artifacts":[]}}]}`, true},
 		{"artifacts", `{"choices":[{"message":{"content":"Y","artifacts":[{"id":"a1","type":"image","mime_type":"image/png","display_name":"chart.png","url":"data:image/png;base64,iVBORw0KGgo=","size_bytes":1234,"sha256":"ab","created_at":"2026-11-23T00:00:00Z","ttl_seconds":60,"data":"AA=="}]}}]}`, true},
 		{"null metadata", `{"choices":[],"metadata":null}`, true},
+		{"reasoning key", `{"choices":[{"message":{"role":"assistant","reasoning":"think","content":"say"}}]}`, true},
+		{"both reasoning keys", `{"choices":[{"message":{"reasoning_content":"a","reasoning":"b","content":"c"}}]}`, true},
+		{"hidden reasoning details", `{"choices":[{"message":{"content":"c"}}],"usage":{"prompt_tokens":1,"completion_tokens":200,"total_tokens":201,"completion_tokens_details":{"reasoning_tokens":192,"audio_tokens":0}}}`, true},
+		{"null reasoning details", `{"choices":[],"usage":{"completion_tokens":2,"completion_tokens_details":{"reasoning_tokens":null}}}`, true},
 		// Everything below falls back to encoding/json.
 		// A metadata that is no object: encoding/json refuses it (bad JSON), so must the fast path.
 		{"string metadata", `{"choices":[{"message":{"content":"hi"}}],"metadata":"oops"}`, false},
@@ -57,6 +61,8 @@ func TestFastCompletionMatchesEncodingJSON(t *testing.T) {
 		{"null tool call", `{"choices":[{"message":{"tool_calls":[null]}}]}`, false},
 		{"tool call cased key", `{"choices":[{"message":{"tool_calls":[{"ID":"x"}]}}]}`, false},
 		{"float size", `{"choices":[{"message":{"artifacts":[{"size_bytes":1.5}]}}]}`, false},
+		{"cased details key", `{"choices":[],"usage":{"completion_tokens":2,"completion_tokens_details":{"Reasoning_Tokens":3}}}`, false},
+		{"duplicate details", `{"choices":[],"usage":{"completion_tokens_details":null,"completion_tokens_details":{"reasoning_tokens":3}}}`, false},
 		{"duplicate function", `{"choices":[{"message":{"tool_calls":[{"function":{"name":"a"},"function":{"name":"b"}}]}}]}`, false},
 		{"two choices", `{"choices":[{"message":{"content":"a"}},{"message":{"content":"b"}}]}`, false},
 		{"null choice", `{"choices":[null]}`, false},

@@ -120,16 +120,7 @@ func ComputeMetrics(t *Trace) Metrics {
 			break
 		}
 	}
-	// Events past the cap were counted, not kept: their counts and gaps
-	// still count.
-	if tr := t.Truncated; tr != nil && tr.Events > 0 {
-		m.Keepalives += tr.Kinds[KindKeepAlive]
-		m.Events += tr.Events - tr.Kinds[KindKeepAlive] - tr.Kinds[KindAfterDone]
-		maxGap = math.Max(maxGap, ms(tr.MaxGapNs))
-		if tr.LastAtNs > prevAny && (t.DoneNs < 0 || tr.LastAtNs <= t.DoneNs) {
-			prevAny = tr.LastAtNs
-		}
-	}
+	maxGap, prevAny = addDropped(t, &m, maxGap, prevAny)
 	// A stream that never finished was silent from its last event to the
 	// moment it was cut: that silence is a gap too.
 	if t.DoneNs < 0 && t.EndNs >= 0 && prevAny >= 0 && t.Stream {
@@ -159,6 +150,22 @@ func ComputeMetrics(t *Trace) Metrics {
 		m.E2ETPS = ptr(float64(m.OutputTokens) / (*m.E2EMs / 1000))
 	}
 	return m
+}
+
+// addDropped adds the events past the cap (counted, not kept) to the
+// counts and gaps, and returns the largest gap and last event time.
+func addDropped(t *Trace, m *Metrics, maxGap float64, prevAny int64) (float64, int64) {
+	tr := t.Truncated
+	if tr == nil || tr.Events == 0 {
+		return maxGap, prevAny
+	}
+	m.Keepalives += tr.Kinds[KindKeepAlive]
+	m.Events += tr.Events - tr.Kinds[KindKeepAlive] - tr.Kinds[KindAfterDone]
+	maxGap = math.Max(maxGap, ms(tr.MaxGapNs))
+	if tr.LastAtNs > prevAny && (t.DoneNs < 0 || tr.LastAtNs <= t.DoneNs) {
+		prevAny = tr.LastAtNs
+	}
+	return maxGap, prevAny
 }
 
 // ToolCallFramingTokens is the usage allowance per tool call: providers
@@ -335,20 +342,7 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 			add(VUsageMismatch, "%s", msg)
 		}
 	}
-	unparsable, afterDone, errEvents := 0, 0, 0
-	if tr := t.Truncated; tr != nil {
-		unparsable, afterDone, errEvents = tr.Kinds[KindUnparsable], tr.Kinds[KindAfterDone], tr.Kinds[KindError]
-	}
-	for _, e := range t.Events {
-		switch e.Kind {
-		case KindUnparsable:
-			unparsable++
-		case KindAfterDone:
-			afterDone++
-		case KindError:
-			errEvents++
-		}
-	}
+	unparsable, afterDone, errEvents := countBad(t)
 	if unparsable > 0 {
 		add(VBadJSON, "%d data event(s) not valid chunk JSON, first: %s", unparsable, t.UnparsableSample)
 	} else if t.Err != nil && t.Err.Class == ErrBadJSON {
@@ -367,6 +361,25 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 		add(VEmptyStream, "no content and no tool call")
 	}
 	return out
+}
+
+// countBad counts the unparsable, after-[DONE] and error events, kept or
+// not.
+func countBad(t *Trace) (unparsable, afterDone, errEvents int) {
+	if tr := t.Truncated; tr != nil {
+		unparsable, afterDone, errEvents = tr.Kinds[KindUnparsable], tr.Kinds[KindAfterDone], tr.Kinds[KindError]
+	}
+	for _, e := range t.Events {
+		switch e.Kind {
+		case KindUnparsable:
+			unparsable++
+		case KindAfterDone:
+			afterDone++
+		case KindError:
+			errEvents++
+		}
+	}
+	return unparsable, afterDone, errEvents
 }
 
 func mediaType(ct string) string {
