@@ -29,6 +29,7 @@ import (
 // cancelled.
 const (
 	StatusPending   = "pending"
+	StatusQueued    = "queued" // submitted to the scoring service, not started
 	StatusRunning   = "running"
 	StatusCompleted = "completed"
 	StatusFailed    = "failed"
@@ -198,7 +199,9 @@ func (s *Store) Dialect() string { return s.dialect }
 func (s *Store) recover(ctx context.Context) error {
 	var running []runRow
 	if err := s.db.WithContext(ctx).Select("id", "owner_host", "owner_pid", "heartbeat_at").
-		Where("status = '" + StatusRunning + "'").Find(&running).Error; err != nil { // a literal, so SQLite uses the partial index runs_running
+		// Runs of the scoring service (a lease owner) are recovered by its
+		// queue, which hands them to another worker; not failed here.
+		Where("status = '" + StatusRunning + "' AND lease_owner = ''").Find(&running).Error; err != nil { // a literal, so SQLite uses the partial index runs_running
 		return fmt.Errorf("find abandoned runs: %w", err)
 	}
 	now := time.Now().UTC()
