@@ -46,6 +46,7 @@ type queue interface {
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 	stopAndCancel(ctx context.Context) error
+	closePool()
 }
 
 type riverQueue[TTx any] struct {
@@ -75,6 +76,8 @@ func (q *riverQueue[TTx]) cancel(ctx context.Context, jobID int64) error {
 	}
 	return nil
 }
+
+func (q *riverQueue[TTx]) closePool() { q.close() }
 
 func (q *riverQueue[TTx]) start(ctx context.Context) error { return q.c.Start(ctx) }
 func (q *riverQueue[TTx]) stop(ctx context.Context) error {

@@ -185,6 +185,9 @@ func (s *Server) Store() *leaderboard.Store { return s.st }
 
 // Start starts the workers (when Workers > 0) and the queue's maintenance.
 func (s *Server) Start(ctx context.Context) error {
+	if s.cfg.Workers == 0 {
+		return nil // API only: the queue client just inserts
+	}
 	if err := s.q.start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
@@ -197,7 +200,11 @@ func (s *Server) Start(ctx context.Context) error {
 func (s *Server) Close(ctx context.Context) error {
 	var err error
 	s.once.Do(func() {
-		err = s.q.stop(ctx)
+		if s.cfg.Workers > 0 {
+			err = s.q.stop(ctx)
+		} else {
+			s.q.closePool()
+		}
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			cctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
