@@ -58,7 +58,7 @@ func runChild(dsn string) int {
 func childConfig(dsn string, workers int) Config {
 	return Config{Store: dsn, Workers: workers, AllowTargets: []string{"127.0.0.0/8"}, PublicRead: true,
 		LeaseTTL: 2 * time.Second, RescueAfter: 3 * time.Second, PollInterval: 50 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: childLevel()}))}
 }
 
 // startChild starts a worker process on dsn; its log goes to the test log.
@@ -240,4 +240,12 @@ func httptestServer(t *testing.T, s *Server) string {
 
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// childLevel is the workers' log level: JANUS_SERVICE_TEST_LOG=debug for
+// more.
+func childLevel() slog.Level {
+	var l slog.Level = slog.LevelWarn
+	_ = l.UnmarshalText([]byte(os.Getenv("JANUS_SERVICE_TEST_LOG")))
+	return l
 }

@@ -28,6 +28,7 @@ type runWorker struct {
 	st      *leaderboard.Store
 	owner   string // this worker process's lease id
 	ttl     time.Duration
+	rescue  time.Duration // RescueAfter: see Timeout
 	timeout time.Duration
 	workDir string
 	guard   *guard
@@ -35,8 +36,29 @@ type runWorker struct {
 	log     *slog.Logger
 }
 
+// Timeout implements river.Worker. River rescues a job only once its
+// timeout has passed, so a run's job "times out" after RescueAfter — which
+// makes a killed worker's run rescuable that soon — while Work ignores that
+// deadline (detachDeadline): a live run is never cut short by it, and the
+// run's lease keeps a rescued job from executing twice.
+func (w *runWorker) Timeout(*river.Job[runArgs]) time.Duration { return w.rescue }
+
+// detachDeadline returns a context that ends when ctx is cancelled (River
+// cancelling the job, a shutdown) but not when its deadline passes.
+func detachDeadline(ctx context.Context) (context.Context, func()) {
+	c, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			cancel(context.Cause(ctx))
+		}
+	})
+	return c, func() { stop(); cancel(nil) }
+}
+
 // Work implements river.Worker.
 func (w *runWorker) Work(ctx context.Context, job *river.Job[runArgs]) error {
+	ctx, release := detachDeadline(ctx)
+	defer release()
 	id := job.Args.RunID
 	rj, err := w.st.RunJobOf(ctx, id)
 	if errors.Is(err, leaderboard.ErrNotFound) {

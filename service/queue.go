@@ -97,6 +97,7 @@ type queueConfig struct {
 	Workers     int // job slots in this process; 0: insert only
 	RescueAfter time.Duration
 	Retention   time.Duration
+	RunTimeout  time.Duration
 	Logger      *slog.Logger
 	work        *river.Workers
 }
@@ -106,8 +107,11 @@ type queueConfig struct {
 func newQueue(ctx context.Context, st *leaderboard.Store, c queueConfig) (queue, error) {
 	rc := &river.Config{
 		Logger:               c.Logger,
-		JobTimeout:           -1, // a run's own timeout bounds it; rescue must not race it
+		JobTimeout:           -1, // the run worker sets its own (see runWorker.Timeout)
 		RescueStuckJobsAfter: c.RescueAfter,
+		// A run's job passes its River timeout by design; it is not stuck
+		// before the run's own timeout.
+		JobStuckThreshold: c.RunTimeout,
 		MaxAttempts:          10,
 	}
 	if c.Workers > 0 {

@@ -74,6 +74,8 @@ func (c *Config) defaults() {
 	if c.RescueAfter <= 0 {
 		c.RescueAfter = 2 * time.Minute
 	}
+	// The queue's rescue must not come before the lease lapses.
+	c.RescueAfter = max(c.RescueAfter, c.LeaseTTL)
 	if c.RunTimeout <= 0 {
 		c.RunTimeout = 2 * time.Hour
 	}
@@ -126,11 +128,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.m.workers.Set(float64(cfg.Workers))
 	work := river.NewWorkers()
 	owner := leaseOwner()
-	river.AddWorker(work, &runWorker{st: st, owner: owner, ttl: cfg.LeaseTTL, timeout: cfg.RunTimeout,
+	river.AddWorker(work, &runWorker{st: st, owner: owner, ttl: cfg.LeaseTTL, rescue: cfg.RescueAfter, timeout: cfg.RunTimeout,
 		workDir: cfg.WorkDir, guard: g, m: s.m, log: cfg.Logger.With("worker", owner)})
 	river.AddWorker(work, &retentionWorker{st: st, keep: cfg.Retention, log: cfg.Logger})
 	s.q, err = newQueue(ctx, st, queueConfig{DSN: cfg.Store, Workers: cfg.Workers, RescueAfter: cfg.RescueAfter,
-		Retention: cfg.Retention, Logger: cfg.Logger, work: work})
+		Retention: cfg.Retention, RunTimeout: cfg.RunTimeout, Logger: cfg.Logger, work: work})
 	if err != nil {
 		st.Close()
 		return nil, err
