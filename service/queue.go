@@ -112,7 +112,7 @@ func newQueue(ctx context.Context, st *leaderboard.Store, c queueConfig) (queue,
 		// A run's job passes its River timeout by design; it is not stuck
 		// before the run's own timeout.
 		JobStuckThreshold: c.RunTimeout,
-		MaxAttempts:          10,
+		MaxAttempts:       10,
 	}
 	if c.Workers > 0 {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.Workers}}
