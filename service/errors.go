@@ -102,7 +102,7 @@ func decodeError(err error) *apiError {
 	)
 	switch {
 	case errors.As(err, &tooBig):
-		return &apiError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error", Code: "body_too_large",
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error", Param: "$", Code: "body_too_large",
 			Message: fmt.Sprintf("request body larger than %d bytes", tooBig.Limit)}
 	case errors.As(err, &typ):
 		if typ.Field == "" {
