@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 	if dsn := os.Getenv(childEnv); dsn != "" {
 		os.Exit(runChild(dsn))
 	}
+	if dsn := os.Getenv(serveEnv); dsn != "" {
+		os.Exit(runServeChild(dsn))
+	}
 	os.Exit(m.Run())
 }
 
@@ -90,7 +93,7 @@ func (w *testWriter) Write(b []byte) (int, error) {
 // backend is a store kind the tests run against.
 type backend struct {
 	name string
-	dsn  func(t *testing.T) string
+	dsn  func(t testing.TB) string
 }
 
 const defaultTestPostgres = "postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable"
@@ -98,14 +101,14 @@ const defaultTestPostgres = "postgres://postgres@127.0.0.1:55432/postgres?sslmod
 // backends are SQLite and PostgreSQL (JANUS_TEST_POSTGRES_DSN, each test
 // in a database of its own, dropped after); an unreachable server skips
 // the Postgres rows unless CI is set.
-func backends(t *testing.T) []backend {
-	bs := []backend{{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "janus.db") }}}
+func backends(t testing.TB) []backend {
+	bs := []backend{{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "janus.db") }}}
 	return append(bs, backend{"postgres", postgresDSN})
 }
 
 var dbSeq atomic.Int64
 
-func postgresDSN(t *testing.T) string {
+func postgresDSN(t testing.TB) string {
 	admin := os.Getenv("JANUS_TEST_POSTGRES_DSN")
 	if admin == "" {
 		admin = defaultTestPostgres
@@ -248,4 +251,32 @@ func childLevel() slog.Level {
 	var l slog.Level = slog.LevelWarn
 	_ = l.UnmarshalText([]byte(os.Getenv("JANUS_SERVICE_TEST_LOG")))
 	return l
+}
+
+// serveEnv makes the test binary an API-only service on a loopback port
+// (printed on stdout), for the RSS benchmark.
+const serveEnv = "JANUS_SERVICE_TEST_SERVE"
+
+func runServeChild(dsn string) int {
+	ctx, stop := signalContext()
+	defer stop()
+	s, err := New(ctx, Config{Store: dsn, Open: true, PublicRead: true, Logger: quietLogger()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "serve child:", err)
+		return 1
+	}
+	err = s.ListenAndServe(ctx, ServeOptions{Listen: "127.0.0.1:0", Ready: func(addr string) { fmt.Println(addr) }})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "serve child:", err)
+		return 1
+	}
+	return 0
+}
+
+func perfBackends(b *testing.B) []backend { return backends(b) }
+
+func newLoopbackServer(t testing.TB, h http.Handler) string {
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return hs.URL
 }
