@@ -159,6 +159,8 @@ var migrations = []migration{
 		`ALTER TABLE runs ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT FALSE`,
 		`CREATE INDEX runs_queued ON runs (queued_at) WHERE status = 'queued'`,
 		`CREATE INDEX runs_submitted_by ON runs (submitted_by, status)`,
+		// GET /runs?competitor=… pages one competitor's runs newest first.
+		`CREATE INDEX runs_competitor_started ON runs (competitor_id, started_at)`,
 		`ALTER TABLE competitors ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
 		`CREATE TABLE api_keys (
 			id TEXT PRIMARY KEY,
