@@ -173,6 +173,9 @@ var migrations = []migration{
 	}},
 }
 
+// serviceSchema is the migration that adds the scoring service's columns.
+const serviceSchema = 4
+
 // bestCols are the run columns board_best copies.
 const bestCols = `suite_name, suite_version, split, competitor_id, id, model, finished_at, tasks, passed,
 	composite, composite_lo, composite_hi, quality, quality_lo, quality_hi, speed, speed_lo, speed_hi,
