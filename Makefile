@@ -30,6 +30,7 @@ bench:
 	$(GO) test -run '^$$' -bench ReadStream -benchmem -count 5 ./bench/trace/
 	$(GO) test -run '^$$' -bench OpenLoopRequest -benchmem -benchtime 20000x -count 5 ./bench/load/
 	bash scripts/loadbench.sh
+	$(GO) test -run '^$$' -bench 'APILatency|QueueThroughput|ServiceRSS' -benchtime 1x -timeout 30m ./service/
 
 ## fuzz: 5 minutes of the SSE reader fuzzer
 fuzz:
@@ -40,6 +41,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReadResponse -fuzztime 1m ./bench/load/
 	$(GO) test -run '^$$' -fuzz FuzzFastCompletion -fuzztime 1m ./bench/trace/
 	$(GO) test -run '^$$' -fuzz FuzzSelftestSimConfig -fuzztime 30s ./bench/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeJSON -fuzztime 30s ./service/
 
 ## fuzz-short: every Fuzz* target in the module (found by scripts/fuzz-short.sh),
 ## a 150 s budget shared among them (5–20 s each); CI runs it after `make test`

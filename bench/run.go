@@ -75,6 +75,16 @@ type RunOptions struct {
 	// task as it finishes.
 	Out    string
 	Resume bool
+	// RunID, when set, is the run's id instead of a new one: a scoring
+	// service names the run when it is submitted, before a worker runs it.
+	RunID string
+	// Completed are tasks of this run that already finished (a scoring
+	// service keeps them in its store, so a worker that picks up a run
+	// another worker died in resumes from them): they are not run again
+	// and go into the report as they are. Tasks not in the plan are
+	// ignored. StartedAt, when set with them, keeps the first start time.
+	Completed []scorer.TaskResult
+	StartedAt time.Time
 	// RecordDir receives the raw SSE bytes of every task with read times.
 	RecordDir string
 
@@ -284,8 +294,14 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
+	if o.RunID != "" {
+		rep.Run.ID = o.RunID
+	}
+	if !o.StartedAt.IsZero() {
+		rep.Run.StartedAt = o.StartedAt.UTC()
+	}
 	partialPath := o.Out + ".partial.jsonl"
-	var done []scorer.TaskResult
+	done := planned(o.Completed, tasks)
 	if o.Resume {
 		hdr, prev, err := ReadPartial(partialPath)
 		if err != nil {
@@ -639,6 +655,22 @@ func filterCategories(tasks []suites.Task, cats []string) []suites.Task {
 				out = append(out, t)
 				break
 			}
+		}
+	}
+	return out
+}
+
+// planned keeps the results of tasks in the plan, each task once.
+func planned(res []scorer.TaskResult, plan []suites.Task) []scorer.TaskResult {
+	in := map[string]bool{}
+	for _, t := range plan {
+		in[t.ID] = true
+	}
+	var out []scorer.TaskResult
+	for _, r := range res {
+		if in[r.ID] {
+			out = append(out, r)
+			in[r.ID] = false
 		}
 	}
 	return out

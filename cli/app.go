@@ -65,6 +65,8 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			cleanupCommand(),
 			tuiCommand(),
 			upCommand(),
+			serveCommand(),
+			workerCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
 		ExitErrHandler: func(*ucli.Context, error) {},

@@ -18,7 +18,7 @@ func leaderboardCommand() *ucli.Command {
 		Description: "Each competitor's best completed run per suite, suite version and split, ranked by composite;\n" +
 			"RANGE is the rank range the 95% intervals allow (LMSYS style); PARETO marks the quality-vs-cost-per-\n" +
 			"correct and quality-vs-speed frontiers.",
-		Flags: []ucli.Flag{storeFlag(),
+		Flags: []ucli.Flag{storeFlag(), serverFlags(false)[0], serverFlags(false)[1],
 			&ucli.StringFlag{Name: "suite", Usage: "only this suite"},
 			&ucli.StringFlag{Name: "suite-version", Usage: "only this suite version"},
 			&ucli.StringFlag{Name: "split", Usage: "only runs limited to this split (all: runs over the whole suite)"},
@@ -37,6 +37,9 @@ func leaderboardCommand() *ucli.Command {
 			}
 			if ts := c.Timestamp("since"); ts != nil {
 				q.Since = *ts
+			}
+			if c.String("server") != "" {
+				return remoteLeaderboard(c, q)
 			}
 			if !c.Bool("json") && isTerminal(os.Stdin) && isTerminal(os.Stdout) {
 				// A person at a terminal gets the interactive board.

@@ -12,8 +12,8 @@ import (
 func runsCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "runs",
-		Usage: "list, show, delete and import runs in the run store",
-		Subcommands: []*ucli.Command{
+		Usage: "list, show, delete and import runs in the run store; submit, watch and cancel runs on a scoring service",
+		Subcommands: append([]*ucli.Command{
 			{
 				Name:  "list",
 				Usage: "list stored runs, newest first",
@@ -92,6 +92,6 @@ func runsCommand() *ucli.Command {
 					return leaderboard.ImportReports(c.Context, c.String("store"), args, comp, stdout(c))
 				},
 			},
-		},
+		}, remoteRunsCommands()...),
 	}
 }

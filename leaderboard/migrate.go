@@ -142,7 +142,39 @@ var migrations = []migration{
 		`DROP INDEX runs_status`,
 		`CREATE INDEX runs_running ON runs (heartbeat_at) WHERE status = 'running'`,
 	}},
+	// The scoring service (janus serve): a run is stored queued when it is
+	// submitted, with what to run (spec_json, never shown by the API: it
+	// may hold the competitor's key), who submitted it, the queue job that
+	// runs it, and a lease that fences its worker (lease_owner, lease_until:
+	// only the lease holder adds tasks, so a task never runs twice even
+	// when the queue hands a run to a second worker). Competitors get an
+	// owner; API keys are stored as SHA-256 hashes of their secret.
+	{4, "scoring service: queued runs, leases, competitor owners, api keys", []string{
+		`ALTER TABLE runs ADD COLUMN spec_json TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE runs ADD COLUMN submitted_by TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE runs ADD COLUMN job_id BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE runs ADD COLUMN queued_at {TS}`,
+		`ALTER TABLE runs ADD COLUMN lease_owner TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE runs ADD COLUMN lease_until {TS}`,
+		`ALTER TABLE runs ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT FALSE`,
+		`CREATE INDEX runs_queued ON runs (queued_at) WHERE status = 'queued'`,
+		`CREATE INDEX runs_submitted_by ON runs (submitted_by, status)`,
+		// GET /runs?competitor=… pages one competitor's runs newest first.
+		`CREATE INDEX runs_competitor_started ON runs (competitor_id, started_at)`,
+		`ALTER TABLE competitors ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
+		`CREATE TABLE api_keys (
+			id TEXT PRIMARY KEY,
+			name TEXT NOT NULL,
+			role TEXT NOT NULL,
+			secret_sha256 TEXT NOT NULL,
+			quota INTEGER NOT NULL DEFAULT 0,
+			created_at {TS} NOT NULL,
+			revoked_at {TS})`,
+	}},
 }
+
+// serviceSchema is the migration that adds the scoring service's columns.
+const serviceSchema = 4
 
 // bestCols are the run columns board_best copies.
 const bestCols = `suite_name, suite_version, split, competitor_id, id, model, finished_at, tasks, passed,

@@ -497,6 +497,13 @@ type RunFilter struct {
 	Since      time.Time
 	// Limit caps the number of runs (newest first); 0 means 100.
 	Limit int
+	// Offset skips that many runs of the selection (paging).
+	Offset int
+	// Until keeps runs started before it.
+	Until time.Time
+	// SubmittedBy keeps runs submitted to the scoring service by this API
+	// key id.
+	SubmittedBy string
 }
 
 // Score is one dimension of a stored run: its value and 95% interval.
@@ -590,6 +597,15 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]RunSummary, error)
 	}
 	if !f.Since.IsZero() {
 		q = q.Where("started_at >= ?", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		q = q.Where("started_at < ?", f.Until.UTC())
+	}
+	if f.SubmittedBy != "" {
+		q = q.Where("submitted_by = ?", f.SubmittedBy)
+	}
+	if f.Offset > 0 {
+		q = q.Offset(f.Offset)
 	}
 	if f.Competitor != "" {
 		q = q.Where("competitor_id IN (?)", s.db.Model(&competitorRow{}).Select("id").Where("name = ?", f.Competitor))

@@ -29,6 +29,7 @@ import (
 // cancelled.
 const (
 	StatusPending   = "pending"
+	StatusQueued    = "queued" // submitted to the scoring service, not started
 	StatusRunning   = "running"
 	StatusCompleted = "completed"
 	StatusFailed    = "failed"
@@ -197,8 +198,14 @@ func (s *Store) Dialect() string { return s.dialect }
 // stay, attached to the run, so what was measured is not lost.
 func (s *Store) recover(ctx context.Context) error {
 	var running []runRow
+	where := "status = '" + StatusRunning + "'" // a literal, so SQLite uses the partial index runs_running
+	if SchemaVersion() >= serviceSchema {
+		// Runs of the scoring service (a lease owner) are recovered by its
+		// queue, which hands them to another worker; not failed here.
+		where += " AND lease_owner = ''"
+	}
 	if err := s.db.WithContext(ctx).Select("id", "owner_host", "owner_pid", "heartbeat_at").
-		Where("status = '" + StatusRunning + "'").Find(&running).Error; err != nil { // a literal, so SQLite uses the partial index runs_running
+		Where(where).Find(&running).Error; err != nil {
 		return fmt.Errorf("find abandoned runs: %w", err)
 	}
 	now := time.Now().UTC()

@@ -1,0 +1,282 @@
+package service
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/leaderboard"
+)
+
+// Child-process mode: the durability tests re-exec this test binary as a
+// `janus worker` on a store (a real process they can SIGKILL).
+const childEnv = "JANUS_SERVICE_TEST_WORKER"
+
+func TestMain(m *testing.M) {
+	if dsn := os.Getenv(childEnv); dsn != "" {
+		os.Exit(runChild(dsn))
+	}
+	if dsn := os.Getenv(serveEnv); dsn != "" {
+		os.Exit(runServeChild(dsn))
+	}
+	os.Exit(m.Run())
+}
+
+func runChild(dsn string) int {
+	ctx, stop := signalContext()
+	defer stop()
+	workers, _ := strconv.Atoi(os.Getenv(childEnv + "_SLOTS"))
+	s, err := New(ctx, childConfig(dsn, max(workers, 1)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 1
+	}
+	if err := s.Work(ctx, 5*time.Second); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 1
+	}
+	return 0
+}
+
+// childConfig is the config of test workers: loopback allowed, short
+// leases and rescue so a killed worker's run moves on within the test.
+func childConfig(dsn string, workers int) Config {
+	return Config{Store: dsn, Workers: workers, AllowTargets: []string{"127.0.0.0/8"}, PublicRead: true,
+		LeaseTTL: 2 * time.Second, RescueAfter: 3 * time.Second, PollInterval: 50 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: childLevel()}))}
+}
+
+// startChild starts a worker process on dsn; its log goes to the test log.
+func startChild(t *testing.T, dsn string, slots int) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+dsn, childEnv+"_SLOTS="+strconv.Itoa(slots), "TMPDIR="+t.TempDir())
+	cmd.Stderr = &testWriter{t: t}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start worker: %v", err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		}
+	})
+	return cmd
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w *testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+// backend is a store kind the tests run against.
+type backend struct {
+	name string
+	dsn  func(t testing.TB) string
+}
+
+const defaultTestPostgres = "postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable"
+
+// backends are SQLite and PostgreSQL (JANUS_TEST_POSTGRES_DSN, each test
+// in a database of its own, dropped after); an unreachable server skips
+// the Postgres rows unless CI is set.
+func backends(t testing.TB) []backend {
+	bs := []backend{{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "janus.db") }}}
+	return append(bs, backend{"postgres", postgresDSN})
+}
+
+var dbSeq atomic.Int64
+
+func postgresDSN(t testing.TB) string {
+	admin := os.Getenv("JANUS_TEST_POSTGRES_DSN")
+	if admin == "" {
+		admin = defaultTestPostgres
+	}
+	db, err := sql.Open("pgx", admin)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = db.PingContext(ctx)
+		cancel()
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("postgres: %v", err)
+		}
+		t.Skipf("postgres: no server (%v); set JANUS_TEST_POSTGRES_DSN", err)
+	}
+	name := fmt.Sprintf("serve_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, dbSeq.Add(1))
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Logf("drop database %s: %v", name, err)
+		}
+		db.Close()
+	})
+	u, _ := url.Parse(admin)
+	u.Path = "/" + name
+	return u.String()
+}
+
+// sim is the reference sim competitor on loopback behind a proxy that
+// counts chat requests (what the competitor was asked, whoever asked).
+type sim struct {
+	URL   string
+	chats atomic.Int64
+}
+
+func startSim(t *testing.T, pace baseline.Pace) *sim {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	u, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: pace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _ := url.Parse(strings.TrimSuffix(u, "/v1"))
+	px := httputil.NewSingleHostReverseProxy(up)
+	px.FlushInterval = -1
+	s := &sim{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/chat/completions") {
+			s.chats.Add(1)
+		}
+		px.ServeHTTP(w, r)
+	}))
+	s.URL = srv.URL + "/v1"
+	t.Cleanup(func() {
+		srv.Close()
+		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
+		defer c()
+		_ = stop(sctx)
+		cancel()
+	})
+	return s
+}
+
+// startServer runs a Server on an httptest listener.
+func startServer(t *testing.T, cfg Config) (*Server, *Client) {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = quietLogger()
+	}
+	s, err := New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Close(ctx)
+	})
+	return s, &Client{Base: hs.URL}
+}
+
+// waitState polls the store until the run reaches a terminal state.
+func waitDone(t *testing.T, st *leaderboard.Store, id string, within time.Duration) *leaderboard.RunDetail {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		d, err := st.GetRun(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if terminal(d.Status) {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s still %s after %s (%d tasks)", id, d.Status, within, len(d.Tasks))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// exactlyOnce checks a run has every planned task once.
+func exactlyOnce(t *testing.T, d *leaderboard.RunDetail) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, x := range d.Tasks {
+		seen[x.ID]++
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("run %s: task %s stored %d times", d.ID, id, n)
+		}
+	}
+	if len(seen) != d.TasksPlanned || d.Report == nil || len(d.Report.Tasks) != d.TasksPlanned {
+		t.Errorf("run %s: %d distinct tasks stored, %d planned (report: %v)", d.ID, len(seen), d.TasksPlanned, d.Report != nil)
+	}
+}
+
+// httptestServer serves s's handler without starting its workers.
+func httptestServer(t *testing.T, s *Server) string {
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// childLevel is the workers' log level: JANUS_SERVICE_TEST_LOG=debug for
+// more.
+func childLevel() slog.Level {
+	var l slog.Level = slog.LevelWarn
+	_ = l.UnmarshalText([]byte(os.Getenv("JANUS_SERVICE_TEST_LOG")))
+	return l
+}
+
+// serveEnv makes the test binary an API-only service on a loopback port
+// (printed on stdout), for the RSS benchmark.
+const serveEnv = "JANUS_SERVICE_TEST_SERVE"
+
+func runServeChild(dsn string) int {
+	ctx, stop := signalContext()
+	defer stop()
+	s, err := New(ctx, Config{Store: dsn, Open: true, PublicRead: true, Logger: quietLogger()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "serve child:", err)
+		return 1
+	}
+	err = s.ListenAndServe(ctx, ServeOptions{Listen: "127.0.0.1:0", Ready: func(addr string) { fmt.Println(addr) }})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "serve child:", err)
+		return 1
+	}
+	return 0
+}
+
+func perfBackends(b *testing.B) []backend { return backends(b) }
+
+func newLoopbackServer(t testing.TB, h http.Handler) string {
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
