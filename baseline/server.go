@@ -89,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("baseline: %w", err)
 		}
-		cfg.Provider = newSimRouter(cfg, sp, store, prices)
+		cfg.Provider = simMemory{inner: newSimRouter(cfg, sp, store, prices)}
 	}
 	jg, err := newJangar(cfg)
 	if err != nil {
@@ -100,6 +100,7 @@ func New(cfg Config) (*Server, error) {
 	jg.register(s.mux)
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
 	s.mux.HandleFunc("/v1/artifacts/{id}", s.handleArtifact)
+	s.mux.HandleFunc("/v1/embeddings", s.handleEmbeddings)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
 	s.mux.HandleFunc("/health", s.handleHealth)

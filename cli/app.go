@@ -65,6 +65,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			cleanupCommand(),
 			tuiCommand(),
 			upCommand(),
+			memoryCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
 		ExitErrHandler: func(*ucli.Context, error) {},
