@@ -66,6 +66,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			tuiCommand(),
 			upCommand(),
 			memoryCommand(),
+			sessionsCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
 		ExitErrHandler: func(*ucli.Context, error) {},
