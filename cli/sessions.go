@@ -103,4 +103,3 @@ func sessionsCommand() *ucli.Command {
 		},
 	}
 }
-

@@ -285,4 +285,3 @@ func (s *Service) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	svc.WriteJSON(w, http.StatusOK, h)
 }
-
