@@ -42,6 +42,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(ctx, w, rid, rerr)
 		return
 	}
+	mt := s.memory.prepare(ctx, r, chat)
 	req := &Request{ID: rid, Start: start, Chat: chat, BaseURL: requestBase(r)}
 	gen, err := s.provider.Open(ctx, req)
 	if err != nil {
@@ -64,6 +65,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(threads.HeaderJanus, tn.threadID)
 		gen = tn.wrap(gen)
 	}
+	gen = mt.wrap(gen)
 	if req.Routing != nil {
 		req.Routing.setHeaders(w.Header())
 	}

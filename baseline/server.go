@@ -38,6 +38,8 @@ type Server struct {
 	// prices prices usage the handler has to count itself.
 	prices  scorer.Prices
 	handler http.Handler
+	// memory recalls and extracts through a memory service; nil without one.
+	memory *memoryHook
 }
 
 // New builds a Server, filling in Config defaults. Without a Provider it
@@ -96,7 +98,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
 	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
-		started: time.Now(), mux: http.NewServeMux(), jangar: jg, artifacts: store, prices: prices}
+		started: time.Now(), mux: http.NewServeMux(), jangar: jg, artifacts: store, prices: prices, memory: newMemoryHook(cfg)}
 	jg.register(s.mux)
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
 	s.mux.HandleFunc("/v1/artifacts/{id}", s.handleArtifact)

@@ -47,6 +47,7 @@ func baselineCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "thread-store", EnvVars: []string{"JANUS_THREAD_STORE"}, Usage: "where threads named by x-openwebui-chat-id / X-Janus-Thread-Id live: file or redis (default: redis when --redis is set, else file)"},
 			&ucli.StringFlag{Name: "redis", EnvVars: []string{"JANUS_REDIS_URL"}, Usage: "Redis `URL` for the redis thread store (redis://host:6379/0)"},
 			&ucli.StringFlag{Name: "thread-key-prefix", Value: threads.DefaultKeyPrefix, EnvVars: []string{"JANUS_THREAD_KEY_PREFIX"}, Usage: "Redis key prefix of the redis thread store"},
+			&ucli.StringFlag{Name: "memory-url", EnvVars: []string{"JANUS_MEMORY_URL"}, Usage: "memory service `URL` (janus memory): recall into the system prompt, extract after each turn, for requests naming a user (X-Janus-User-Id or \"user\")"},
 			&ucli.IntFlag{Name: "max-concurrency", Usage: "answer at most N chat completions at once and queue the rest (0: no limit); gives load sweeps a known knee"},
 			&ucli.Float64Flag{Name: "noisy-share", Value: baseline.DefaultNoisyShare, Usage: "share of each task family the noisy profile answers wrongly"},
 			&ucli.StringFlag{Name: "provider", Value: baseline.ProviderSim, EnvVars: []string{"JANUS_PROVIDER"},
@@ -82,7 +83,7 @@ func baselineCommand() *ucli.Command {
 				Profile:        c.String("profile"),
 				TimeScale:      c.Float64("time-scale"),
 				NoisyShare:     c.Float64("noisy-share"),
-				MaxConcurrency: c.Int("max-concurrency"),
+				MaxConcurrency: c.Int("max-concurrency"), MemoryURL: c.String("memory-url"),
 
 				StreamingOnly:   c.Bool("streaming-only"),
 				DataDir:         c.String("data"),
