@@ -414,3 +414,23 @@ func TestNoSecretRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiredAndDevMode: a state past expires_at is 410; without JWKS or
+// keys the service refuses a non-loopback address.
+func TestExpiredAndDevMode(t *testing.T) {
+	e := start(t, sqltest.Backends(t)[0].DSN(t), sessions.NewSecret())
+	past := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	var s sessions.Summary
+	body := `{"name":"old","domains":["example.com"],"expires_at":"` + past + `","storage_state":` + state + `}`
+	if st, resp := do(t, "POST", e.base+"/sessions", "k-alice", body, &s); st != 201 {
+		t.Fatalf("create: %d %s", st, resp)
+	}
+	if st, resp := do(t, "GET", e.base+"/sessions/"+s.ID+"/state", "k-alice", nil, nil); st != 410 || strings.Contains(resp, cookieValue) {
+		t.Fatalf("expired state: %d %s", st, resp)
+	}
+	kr, _ := sessions.ParseSecret(sessions.NewSecret())
+	err := sessions.Serve(context.Background(), "0.0.0.0:0", sessions.Config{DSN: t.TempDir() + "/s.db", Keys: kr}, nil)
+	if err == nil || !strings.Contains(err.Error(), "no authentication") {
+		t.Fatalf("dev mode on a public address: %v", err)
+	}
+}
