@@ -179,6 +179,14 @@ type Config struct {
 	// Image is the image model generation_flags.generate_image uses; nil
 	// means the baseline draws a deterministic picture itself (flags.go).
 	Image *ImageProvider
+	// MemoryURL is a memory service (janus memory): requests that name a
+	// user (HeaderUserID or the body's "user") get that user's relevant
+	// memories in a system message, and each finished turn is sent for
+	// extraction in the background (memory.go). Empty disables.
+	MemoryURL string
+	// MemoryRecallTimeout bounds the recall before an answer; default
+	// DefaultMemoryRecallTimeout.
+	MemoryRecallTimeout time.Duration
 	// MaxConcurrency, when positive, runs at most that many chat
 	// completions at once and queues the rest (limit.go), so load sweeps
 	// have a known capacity to find.

@@ -43,6 +43,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(ctx, w, rid, rerr)
 		return
 	}
+	mt := s.memory.prepare(ctx, r, chat)
 	req := &Request{ID: rid, Start: start, Chat: chat, BaseURL: requestBase(r)}
 	if (chat.Model != asked && chat.Model != s.jangar.def) || s.jangar.fileModel(chat.Model) {
 		// A model.json named the model (prepare applied it).
@@ -69,6 +70,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(threads.HeaderJanus, tn.threadID)
 		gen = tn.wrap(gen)
 	}
+	gen = mt.wrap(gen)
 	if req.Routing != nil {
 		req.Routing.setHeaders(w.Header())
 	}

@@ -40,6 +40,8 @@ type Server struct {
 	// prices prices usage the handler has to count itself.
 	prices  scorer.Prices
 	handler http.Handler
+	// memory recalls and extracts through a memory service; nil without one.
+	memory *memoryHook
 }
 
 // New builds a Server, filling in Config defaults. Without a Provider it
@@ -97,7 +99,7 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("baseline: %w", err)
 		}
-		cfg.Provider = newSimRouter(cfg, sp, store, prices)
+		cfg.Provider = simMemory{inner: newSimRouter(cfg, sp, store, prices)}
 	}
 	jg, err := newJangar(cfg)
 	if err != nil {
@@ -107,13 +109,14 @@ func New(cfg Config) (*Server, error) {
 		jg.upstream = r.served // the upstream's models are served too
 	}
 	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
-		started: time.Now(), mux: http.NewServeMux(), jangar: jg, artifacts: store, prices: prices}
+		started: time.Now(), mux: http.NewServeMux(), jangar: jg, artifacts: store, prices: prices, memory: newMemoryHook(cfg)}
 	jg.register(s.mux)
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
 	// Jangar's route (jangar-readme.md), for clients configured for it.
 	s.mux.HandleFunc(JangarChatPath, s.handleChat)
 	s.mux.HandleFunc("/openai/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/artifacts/{id}", s.handleArtifact)
+	s.mux.HandleFunc("/v1/embeddings", s.handleEmbeddings)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
 	s.mux.HandleFunc("/health", s.handleHealth)

@@ -67,6 +67,8 @@ func App(stdout, stderr io.Writer) *ucli.App {
 			upCommand(),
 			serveCommand(),
 			workerCommand(),
+			memoryCommand(),
+			sessionsCommand(),
 		},
 		// Errors are returned to main, which prints them once and exits.
 		ExitErrHandler: func(*ucli.Context, error) {},

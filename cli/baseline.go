@@ -55,6 +55,7 @@ func baselineCommand() *ucli.Command {
 			&ucli.Int64Flag{Name: "thread-max-message-bytes", Value: threads.DefaultMaxMessageBytes, Usage: "largest message a thread stores; a larger new message is refused with 413"},
 			&ucli.Int64Flag{Name: "thread-max-bytes", Value: threads.DefaultMaxThreadBytes, Usage: "largest thread; a turn that would grow it past this is refused with 413"},
 			&ucli.IntFlag{Name: "thread-window", Value: threads.DefaultWindow, Usage: "latest stored messages loaded and handed to the model per turn"},
+			&ucli.StringFlag{Name: "memory-url", EnvVars: []string{"JANUS_MEMORY_URL"}, Usage: "memory service `URL` (janus memory): recall into the system prompt, extract after each turn, for requests naming a user (X-Janus-User-Id or \"user\")"},
 			&ucli.IntFlag{Name: "max-concurrency", Usage: "answer at most N chat completions at once and queue the rest (0: no limit); gives load sweeps a known knee"},
 			&ucli.Float64Flag{Name: "noisy-share", Value: baseline.DefaultNoisyShare, Usage: "share of each task family the noisy profile answers wrongly"},
 			&ucli.StringFlag{Name: "provider", Value: baseline.ProviderSim, EnvVars: []string{"JANUS_PROVIDER"},
@@ -98,7 +99,7 @@ func baselineCommand() *ucli.Command {
 				Profile:        c.String("profile"),
 				TimeScale:      c.Float64("time-scale"),
 				NoisyShare:     c.Float64("noisy-share"),
-				MaxConcurrency: c.Int("max-concurrency"),
+				MaxConcurrency: c.Int("max-concurrency"), MemoryURL: c.String("memory-url"),
 				EnableCodeTool: c.Bool("enable-code-tool"),
 				APIKeysFile:    c.String("api-keys"),
 

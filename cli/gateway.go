@@ -48,6 +48,7 @@ func gatewayCommand() *ucli.Command {
 			&ucli.IntFlag{Name: "sandbox-concurrency", Value: gateway.DefaultSandboxConcurrency, Usage: "sandbox runs in progress over all clients (429 past it)"},
 			unsafeSandboxFlag(),
 			&ucli.StringSliceFlag{Name: "cors-origin", Usage: "browser `ORIGIN` allowed to call the API (repeatable; * for any)"},
+			&ucli.BoolFlag{Name: "forward-user-id", Usage: "pass the client's X-Janus-User-Id header on to competitors (per-user memory; not authenticated by the gateway)"},
 			&ucli.BoolFlag{Name: "log-bodies", Usage: "include request bodies (truncated) in request logs"},
 			&ucli.StringFlag{Name: "data", EnvVars: []string{"JANUS_GATEWAY_DATA"},
 				Usage: "`DIR` for arena prompts and votes (arena/*.jsonl) and stored artifacts; empty disables both"},
@@ -89,7 +90,7 @@ func gatewayCommand() *ucli.Command {
 				ModelsTTL: c.Duration("models-ttl"), HealthInterval: c.Duration("health-interval"),
 				Retry:     gateway.RetryPolicy{Max: c.Duration("retry-max"), Budget: c.Duration("retry-budget")},
 				RateLimit: c.Float64("rate-limit"), RateBurst: c.Int("rate-burst"), APIKeysFile: c.String("api-keys"),
-				CORSOrigins: c.StringSlice("cors-origin"), LogBodies: c.Bool("log-bodies"), WatchSignals: true,
+				CORSOrigins: c.StringSlice("cors-origin"), LogBodies: c.Bool("log-bodies"), WatchSignals: true, ForwardUserID: c.Bool("forward-user-id"),
 				DataDir: c.String("data"), PublicURL: c.String("public-url"),
 				ArtifactMaxBytes: c.Int64("artifact-max-bytes"), ArtifactTTL: c.Duration("artifact-ttl"),
 				// Serve logs the URL it listens on ("gateway listening") here.

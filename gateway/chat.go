@@ -75,7 +75,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	ri.competitor, ri.stream = comp.id, chat.Stream
 	h.Set("X-Janus-Competitor", comp.id)
-	c := &call{comp: comp, cm: s.metrics.comp(comp.id), rid: rid, corr: corr, stream: chat.Stream, body: body,
+	c := &call{comp: comp, cm: s.metrics.comp(comp.id), rid: rid, corr: corr, user: s.userID(r), stream: chat.Stream, body: body,
 		host: r.Host, tls: r.TLS != nil}
 	if chat.CompetitorID != "" || bytes.Contains(body, []byte(`"competitor_id"`)) {
 		// Only a member that routed (or is spelt plainly) needs the scan;

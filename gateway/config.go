@@ -89,6 +89,11 @@ type Options struct {
 	// in clear or as "sha256:<hex>". Only hashes are kept in memory. Empty
 	// means no authentication.
 	APIKeysFile string
+	// ForwardUserID passes the client's X-Janus-User-Id header (1-128
+	// printable characters) to the competitor, for competitors that keep
+	// per-user memory (janus baseline --memory-url). The gateway does not
+	// authenticate it: put it behind a front end that sets it.
+	ForwardUserID bool
 	// CORSOrigins are the browser origins allowed to call the API ("*" for
 	// any); empty sends no CORS headers.
 	CORSOrigins []string

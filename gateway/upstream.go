@@ -42,6 +42,7 @@ type call struct {
 	body    []byte
 	rid     string
 	corr    string
+	user    string // forwarded as X-Janus-User-Id (Options.ForwardUserID)
 	stream  bool
 	host    string // the client's Host, for artifact URLs
 	tls     bool
@@ -69,6 +70,9 @@ func (c *call) newRequest(ctx context.Context) (*http.Request, error) {
 	h.Set("X-Request-Id", c.rid)
 	if c.corr != "" {
 		h.Set("X-Correlation-ID", c.corr)
+	}
+	if c.user != "" {
+		h.Set(HeaderUserID, c.user)
 	}
 	if c.comp.apiKey != "" {
 		h.Set("Authorization", "Bearer "+c.comp.apiKey)

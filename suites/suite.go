@@ -29,6 +29,7 @@ const (
 	CatReasoning  = "quality/reasoning"
 	CatCode       = "quality/code"
 	CatResearch   = "quality/research"
+	CatMemory     = "quality/memory"
 	CatTools      = "tools"
 	CatStreaming  = "streaming"
 	CatMultimodal = "multimodal"

@@ -1,0 +1,196 @@
+// Package sqlstore opens the small gorm stores of janus's platform services
+// (memory, browser sessions) with the run store's conventions: SQLite
+// through a pure-Go driver by default, PostgreSQL when the DSN is a
+// postgres:// URL, and versioned migrations applied in one transaction on
+// open. Each service keeps its own migrations table, so two services may
+// share one PostgreSQL database.
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Migration is one versioned schema step. Statements may use {ID} (an
+// auto-increment primary key), {TS} (a timestamp), {FLOAT} and {BLOB},
+// which are replaced per dialect. Applied steps are recorded and never
+// edited: a change is a new step.
+type Migration struct {
+	Version int
+	Name    string
+	Stmts   []string
+}
+
+// DB is an open store.
+type DB struct {
+	// Gorm is the connection pool.
+	Gorm *gorm.DB
+	// Dialect is "sqlite" or "postgres".
+	Dialect string
+}
+
+// IsPostgres says whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// DefaultPath is file under $XDG_DATA_HOME/janus (default
+// ~/.local/share/janus).
+func DefaultPath(file string) string {
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" || !filepath.IsAbs(base) {
+		home, err := os.UserHomeDir()
+		if err != nil || home == "" {
+			home = os.TempDir()
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "janus", file)
+}
+
+// Redact drops a password from a postgres URL for messages.
+func Redact(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	scheme, rest, _ := strings.Cut(dsn, "://")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
+			rest = user + ":***" + rest[at:]
+		}
+	}
+	return scheme + "://" + rest
+}
+
+// sqliteDSN adds what the stores rely on: a busy timeout (concurrent
+// writers wait), WAL (readers do not block the writer), foreign keys and
+// BEGIN IMMEDIATE (a read-then-write transaction never deadlocks on the
+// lock upgrade).
+func sqliteDSN(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// Open opens (creating if needed) the store at dsn and applies the pending
+// migrations of service (which names its migrations table,
+// <service>_schema_migrations).
+func Open(ctx context.Context, dsn, service string, migrations []Migration) (*DB, error) {
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
+	db := &DB{}
+	var err error
+	if IsPostgres(dsn) {
+		db.Dialect = "postgres"
+		db.Gorm, err = gorm.Open(postgres.Open(dsn), cfg)
+	} else {
+		db.Dialect = "sqlite"
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		if p, _, _ := strings.Cut(path, "?"); p != ":memory:" && !strings.HasPrefix(p, "file:") {
+			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+				return nil, fmt.Errorf("open %s store %s: %w", service, p, err)
+			}
+		}
+		db.Gorm, err = gorm.Open(sqlite.Open(sqliteDSN(path)), cfg)
+		if err == nil {
+			if sqlDB, derr := db.Gorm.DB(); derr == nil {
+				sqlDB.SetMaxOpenConns(4)
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s store %s: %w", service, Redact(dsn), err)
+	}
+	if err := db.migrate(ctx, service, migrations); err != nil {
+		return nil, errors.Join(fmt.Errorf("open %s store %s: %w", service, Redact(dsn), err), db.Close())
+	}
+	return db, nil
+}
+
+// Close releases the connections.
+func (db *DB) Close() error {
+	if db == nil || db.Gorm == nil {
+		return nil
+	}
+	sqlDB, err := db.Gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// DDL fills a statement's placeholders for the dialect.
+func (db *DB) DDL(stmt string) string {
+	r := strings.NewReplacer("{ID}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{TS}", "TIMESTAMP", "{FLOAT}", "REAL", "{BLOB}", "BLOB")
+	if db.Dialect == "postgres" {
+		r = strings.NewReplacer("{ID}", "BIGSERIAL PRIMARY KEY", "{TS}", "TIMESTAMPTZ", "{FLOAT}", "DOUBLE PRECISION", "{BLOB}", "BYTEA")
+	}
+	return r.Replace(stmt)
+}
+
+// migrate applies pending migrations in one transaction, serialised across
+// processes by an advisory lock (PostgreSQL) or the write lock (SQLite).
+func (db *DB) migrate(ctx context.Context, service string, migrations []Migration) error {
+	table := service + "_schema_migrations"
+	h := fnv.New32a()
+	h.Write([]byte(table))
+	return db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if db.Dialect == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(h.Sum32())).Error; err != nil {
+				return fmt.Errorf("lock migrations: %w", err)
+			}
+		}
+		if err := tx.Exec(db.DDL(`CREATE TABLE IF NOT EXISTS ` + table + ` (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {TS} NOT NULL)`)).Error; err != nil {
+			return fmt.Errorf("create %s: %w", table, err)
+		}
+		var applied []int
+		if err := tx.Raw("SELECT version FROM " + table).Scan(&applied).Error; err != nil {
+			return fmt.Errorf("read %s: %w", table, err)
+		}
+		done := map[int]bool{}
+		for _, v := range applied {
+			done[v] = true
+		}
+		for _, m := range migrations {
+			if done[m.Version] {
+				continue
+			}
+			for _, st := range m.Stmts {
+				if err := tx.Exec(db.DDL(st)).Error; err != nil {
+					return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
+				}
+			}
+			if err := tx.Exec("INSERT INTO "+table+" (version, name, applied_at) VALUES (?, ?, ?)",
+				m.Version, m.Name, time.Now().UTC()).Error; err != nil {
+				return fmt.Errorf("record migration %d: %w", m.Version, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Version is the newest migration recorded in service's table.
+func (db *DB) Version(ctx context.Context, service string) (int, error) {
+	var v *int
+	if err := db.Gorm.WithContext(ctx).Raw("SELECT MAX(version) FROM " + service + "_schema_migrations").Scan(&v).Error; err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	return *v, nil
+}
