@@ -347,10 +347,14 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 			sopts.ComputeUSD = rep.Resources.ComputeCostUSD
 		}
 	}
+	rep.Harness = LoadHarness(o.Concurrency)
+	if rep.Harness != nil {
+		// The harness's own gap error is not the target's unevenness.
+		sopts.TimingNoiseMs = rep.Harness.GapErrP99Ms
+	}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Aggregate()
-	rep.Harness = LoadHarness(o.Concurrency)
 	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
 		return rep, err
 	}
