@@ -221,7 +221,7 @@ type CompareRow struct {
 	// draws are a dimension's sorted bootstrap differences; diffs a
 	// metric's paired differences (for the power estimate).
 	draws, diffs []float64
-	Test string      `json:"test"`
+	Test         string `json:"test"`
 	// Z is the Wilcoxon statistic's normal score (metrics).
 	Z *float64 `json:"z,omitempty"`
 	P float64  `json:"p"`
