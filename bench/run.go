@@ -374,7 +374,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		log.Info("report written", "path", out.Path, "format", out.Format)
 	}
 	if o.StepSummary != "" {
-		if err := appendFile(o.StepSummary, report.MarkdownSummary(rep)); err != nil {
+		if err := appendFile(o.StepSummary, report.StepSummary(rep, gates)); err != nil {
 			return rep, err
 		}
 	}
@@ -424,6 +424,15 @@ func checkGates(s scorer.Scores, gates []scorer.Threshold) error {
 		return nil
 	}
 	return &ThresholdError{Msg: strings.Join(missed, "\n")}
+}
+
+// AppendStepSummary appends what write produces to the CI job summary
+// file path ($GITHUB_STEP_SUMMARY); a no-op when path is empty.
+func AppendStepSummary(path string, write func(io.Writer) error) error {
+	if path == "" {
+		return nil
+	}
+	return appendFile(path, write)
 }
 
 // appendFile appends what write produces to path, creating it if needed.

@@ -74,6 +74,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 	}
 	app.OnUsageError = onUsageError
 	walk(app.Commands)
+	applyHelp(nil, app.Commands)
 	return app
 }
 

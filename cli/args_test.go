@@ -108,3 +108,48 @@ func TestInterspersedKeepsDoubleDash(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCommandHasHelp walks every visible command of the app: each has
+// a one-line usage, a description and at least two examples that name
+// janus and the command, and no flag's help repeats a default urfave/cli
+// prints itself. A command added later must comply (cli/help.go).
+func TestEveryCommandHasHelp(t *testing.T) {
+	app := App(io.Discard, io.Discard)
+	var walkAll func(prefix []string, cmds []*ucli.Command)
+	walkAll = func(prefix []string, cmds []*ucli.Command) {
+		for _, c := range cmds {
+			if c.Hidden {
+				continue
+			}
+			path := append(append([]string{}, prefix...), c.Name)
+			name := strings.Join(path, " ")
+			t.Run(name, func(t *testing.T) {
+				_, ex, ok := strings.Cut(c.Description, "Examples:")
+				desc := strings.TrimSpace(strings.SplitN(c.Description, "Examples:", 2)[0])
+				if c.Usage == "" || desc == "" {
+					t.Errorf("usage %q, description %q: want both", c.Usage, desc)
+				}
+				n := 0
+				for _, l := range strings.Split(ex, "\n") {
+					if strings.HasPrefix(strings.TrimSpace(l), "janus ") && strings.Contains(l, c.Name) {
+						n++
+					}
+				}
+				if !ok || n < 2 {
+					t.Errorf("%d examples naming %q, want at least 2:\n%s", n, c.Name, c.Description)
+				}
+				for _, f := range c.Flags {
+					df, ok := f.(ucli.DocGenerationFlag)
+					if !ok {
+						continue
+					}
+					if u := df.GetUsage(); strings.Contains(u, "(default ") && df.GetDefaultText() == "" && df.GetValue() != "" && df.TakesValue() {
+						t.Errorf("--%s help %q repeats a default that urfave prints as %q", f.Names()[0], u, df.GetValue())
+					}
+				}
+			})
+			walkAll(path, c.Subcommands)
+		}
+	}
+	walkAll(nil, app.Commands)
+}
