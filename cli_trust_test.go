@@ -285,3 +285,140 @@ func TestFlagsAfterArguments(t *testing.T) {
 		t.Fatalf("runs show ID --json --store: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestCompareSaysTooFewTasks is point 8 end to end: two 10-task runs whose
+// TTFT differs 20× are "too few tasks to decide", with how many it takes,
+// and the comparison lands in the CI step summary (point 12).
+func TestCompareSaysTooFewTasks(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	for _, x := range []struct{ out, ttft string }{{a, "5ms"}, {b, "100ms"}} {
+		if r := janus(t, dir, "bench", "run", "--sim-ttft", x.ttft, "--sim-token-interval", "1ms", "--out", x.out); r.code != 0 {
+			t.Fatalf("bench run: exit %d\n%s", r.code, r.stderr)
+		}
+	}
+	summary := filepath.Join(dir, "summary.md")
+	cmd := exec.Command(janusBin, "bench", "compare", a, b, "--fail-on", "regression")
+	cmd.Env = append(os.Environ(), "GITHUB_STEP_SUMMARY="+summary)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("compare: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`too few tasks to decide.*ttft_ms \(n=10, need ≈\d+\)`).Match(out) {
+		t.Fatalf("compare verdict does not say too few tasks for ttft_ms:\n%s", out)
+	}
+	if s, _ := os.ReadFile(summary); !bytes.Contains(s, []byte("## janus compare")) || !bytes.Contains(s, []byte("too few tasks")) {
+		t.Fatalf("step summary lacks the comparison:\n%s", s)
+	}
+}
+
+// TestStepSummaryHasGateAndCharts is point 12: a gated run's CI summary
+// carries the gate verdict and the charts.
+func TestStepSummaryHasGateAndCharts(t *testing.T) {
+	dir := t.TempDir()
+	summary := filepath.Join(dir, "summary.md")
+	cmd := exec.Command(janusBin, "bench", "run", "--limit", "3", "--sim-ttft", "1ms", "--sim-token-interval", "1ms",
+		"--out", filepath.Join(dir, "r.json"), "--sim-profile", "broken-sse", "--min-score", "composite=100")
+	cmd.Env = append(os.Environ(), "GITHUB_STEP_SUMMARY="+summary, "JANUS_SELFTEST_FILE="+filepath.Join(dir, "none.json"), "OPENAI_BASE_URL=")
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("gated run: %v, want exit 3", err)
+	}
+	s, _ := os.ReadFile(summary)
+	for _, w := range []string{"## Gate", "**FAIL**: composite", "**Gate failed**", "## Charts", "composite", "ttft (ms)"} {
+		if !bytes.Contains(s, []byte(w)) {
+			t.Errorf("step summary lacks %q:\n%s", w, s)
+		}
+	}
+}
+
+// TestSlowStepsSayWhatTheyDo is point 10: a server says where it listens
+// when ready, whatever the log level, and suites validate says what it is
+// validating before the long part.
+func TestSlowStepsSayWhatTheyDo(t *testing.T) {
+	addr := freePort(t)
+	cmd := exec.Command(janusBin, "baseline", "--listen", addr)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	line := make(chan string, 1)
+	go func() {
+		b := make([]byte, 4096)
+		n, _ := io.ReadAtLeast(stderr, b, 1)
+		line <- string(b[:n])
+	}()
+	select {
+	case l := <-line:
+		if !strings.Contains(l, "baseline listening on http://"+addr+"/v1") {
+			t.Fatalf("first stderr output %q, want the listening line", l)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("baseline said nothing in 60 s")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tasks.yaml")
+	os.WriteFile(path, []byte("- id: t1\n  category: quality/chat\n  messages:\n    - {role: user, content: \"Capital of France?\"}\n"+
+		"  expect:\n    checks: [{type: exact, value: \"Paris\"}]\n  reference: {content: \"Paris\"}\n"), 0o644)
+	r := janus(t, dir, "suites", "validate", path)
+	if r.code != 0 || !strings.Contains(r.stderr, "validating tasks@0.0.0: 1 tasks") || !strings.Contains(r.stdout, "ok  tasks@0.0.0") {
+		t.Fatalf("suites validate: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestHelpHasExamples is point 11 on the binary (the per-command table is
+// cli.TestEveryCommandHasHelp).
+func TestHelpHasExamples(t *testing.T) {
+	dir := t.TempDir()
+	r := janus(t, dir, "bench", "run", "--help")
+	if r.code != 0 || !strings.Contains(r.stdout, "DESCRIPTION:") || !strings.Contains(r.stdout, "Examples:\n     janus bench run") ||
+		strings.Contains(r.stdout, "(default 0.3) (default") {
+		t.Fatalf("bench run --help: exit %d\n%s", r.code, r.stdout)
+	}
+	if r = janus(t, dir, "up", "--help"); r.code != 0 || strings.Contains(r.stdout, "--target") {
+		t.Fatalf("up --help lists --target, which up ignores:\n%s", r.stdout)
+	}
+	if r = janus(t, dir, "baseline", "--help"); !strings.Contains(r.stdout, "--sim-profile") || strings.Contains(r.stdout, "--profile value") {
+		t.Fatalf("baseline --help: want --sim-profile and no --profile:\n%s", r.stdout)
+	}
+}
+
+// TestStreamingScoreTakesOutHarnessError is point 9 on the binary: after a
+// selftest on this machine, a run's report records the harness's gap error
+// as the timing noise its streaming score took out, so `janus score`
+// reproduces it.
+func TestStreamingScoreTakesOutHarnessError(t *testing.T) {
+	dir := t.TempDir()
+	if r := janus(t, dir, "bench", "selftest", "--levels", "1,4", "--tokens", "5", "--ttft", "2ms", "--token-interval", "2ms", "--min-streams", "4"); r.code != 0 {
+		t.Fatalf("selftest: exit %d\n%s", r.code, r.stderr)
+	}
+	out := filepath.Join(dir, "r.json")
+	if r := janus(t, dir, "bench", "run", "--limit", "3", "--sim-ttft", "2ms", "--sim-token-interval", "2ms", "--out", out); r.code != 0 {
+		t.Fatalf("bench run: exit %d\n%s", r.code, r.stderr)
+	}
+	var rep struct {
+		Scoring struct {
+			TimingNoiseMs float64 `json:"timing_noise_ms"`
+		} `json:"scoring"`
+		Harness struct {
+			GapErrP99Ms float64 `json:"gap_err_p99_ms"`
+		} `json:"harness"`
+	}
+	if err := json.Unmarshal(validReport(t, out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Harness.GapErrP99Ms <= 0 || rep.Scoring.TimingNoiseMs != rep.Harness.GapErrP99Ms {
+		t.Fatalf("scoring.timing_noise_ms %v, harness.gap_err_p99_ms %v: want the selftest's error recorded as the noise taken out",
+			rep.Scoring.TimingNoiseMs, rep.Harness.GapErrP99Ms)
+	}
+	// Re-scoring reproduces the streaming score from the recorded noise.
+	r := janus(t, dir, "score", out, "--format", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"timing_noise_ms"`) {
+		t.Fatalf("score: exit %d\n%s", r.code, r.stderr)
+	}
+}
