@@ -40,9 +40,9 @@ var commandHelp = map[string]struct {
 	"bench load":      {"", []string{"janus bench load --profile closed:c=1,8,64 --duration 10s", "janus bench load --profile poisson:rate=20,50 --duration 30s --target http://127.0.0.1:8000/v1 --model my-model"}},
 	"baseline": {"", []string{"janus baseline --listen 127.0.0.1:8081",
 		"janus baseline --streaming-only --models alpha,beta", "janus baseline --sim-profile noisy --listen 127.0.0.1:8082"}},
-	"suites":          {"List, show and validate the built-in suites and suite files.", []string{"janus suites list", "janus suites validate ./my-suite"}},
-	"suites list":     {"Lists the built-in suites with their versions and task counts.", []string{"janus suites list", "janus suites list | grep smoke"}},
-	"suites show":     {"Shows a suite's metadata and tasks: a built-in name or a path.", []string{"janus suites show smoke", "janus suites show ./my-suite/tasks.yaml"}},
+	"suites":      {"List, show and validate the built-in suites and suite files.", []string{"janus suites list", "janus suites validate ./my-suite"}},
+	"suites list": {"Lists the built-in suites with their versions and task counts.", []string{"janus suites list", "janus suites list | grep smoke"}},
+	"suites show": {"Shows a suite's metadata and tasks: a built-in name or a path.", []string{"janus suites show smoke", "janus suites show ./my-suite/tasks.yaml"}},
 	"suites validate": {"Checks suites: schema, every check compiles, images decode, each reference scores 1.0 and non-answers\n" +
 		"score below 0.5. Exit 2 naming file:line for each problem.",
 		[]string{"janus suites validate", "janus suites validate ./my-suite"}},
