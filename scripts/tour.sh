@@ -79,7 +79,8 @@ for cmd in "${steps[@]}"; do
   say "$cmd"
   case "$cmd" in
     *" baseline --listen"*)
-      eval "$run" >"$work/server.log" 2>&1 &
+      # exec: $! is the server itself, so the kill below stops it.
+      eval "exec $run" >"$work/server.log" 2>&1 &
       p=$!; pids+=($p)
       wait_listening "$work/server.log" $p
       grep "listening on" "$work/server.log" >&2
