@@ -2,19 +2,40 @@
 GO      ?= go
 PKGS    ?= ./...
 BIN     ?= bin/janus
+# The static janus the binary-driving tests share (main_test.go,
+# image_test.go, container/): built once, passed as JANUS_TEST_BIN.
+TEST_BIN ?= bin/janus-test
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/janus-bench/janus/internal/buildinfo.Version=$(VERSION)
 
-.PHONY: run test test-long bench build image lint fuzz fuzz-short selftest clean
+.PHONY: run test test-bin test-stress tour test-long bench build image lint fuzz fuzz-short selftest clean
 
 ## run: score the embedded reference target on the smoke suite (no setup needed)
 run:
-	$(GO) run . bench run
+	@echo "make run: downloading Go modules (first time only)…" >&2
+	@$(GO) mod download
+	@echo "make run: compiling janus into $(BIN) (a minute or more the first time)…" >&2
+	@$(GO) build -o $(BIN) .
+	@echo "make run: scoring the embedded reference target on the smoke suite…" >&2
+	$(BIN) bench run
+
+## test-bin: the one static janus build the tests that run the binary share
+test-bin:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(TEST_BIN) .
 
 ## test: vet + all tests with the race detector (under 10 minutes on 2 cores)
-test: lint
+test: lint test-bin
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 -timeout 9m $(PKGS)
+	JANUS_TEST_BIN=$(abspath $(TEST_BIN)) $(GO) test -race -count=1 -timeout 9m $(PKGS)
+
+## test-stress: the timing-sensitive packages, -count=2 under -race, while a
+## CPU hog spins on every core (scripts/stress.sh; STRESS_PKGS, STRESS_COUNT)
+test-stress: test-bin
+	JANUS_TEST_BIN=$(abspath $(TEST_BIN)) GO=$(GO) bash scripts/stress.sh
+
+## tour: the README's 60-second tour, top to bottom, in a fresh clone
+tour:
+	GO=$(GO) bash scripts/tour.sh
 
 ## test-long: long tests (5-minute streams, soaks), tagged `long`
 test-long:

@@ -18,6 +18,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/internal/testbin"
 )
 
 // These tests drive the real binary, as a user or a CI job would.
@@ -30,10 +31,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	janusBin = filepath.Join(dir, "janus")
-	build := exec.Command("go", "build", "-o", janusBin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
+	// One static build for every test of this package (TestBaselineImage
+	// puts it in an image too), or make test's prebuilt one.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	janusBin, err = testbin.Janus(ctx, ".", dir)
+	cancel()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "build janus:", err)
 		os.Exit(1)
 	}

@@ -37,6 +37,20 @@ const (
 	VerdictRegressed = "regressed"
 	VerdictNoChange  = "no significant change"
 	VerdictNotTested = "not tested"
+	// VerdictTooFew is a row that showed no significant change but whose
+	// test could not have shown one of the observed size with this many
+	// tasks: the note says how many it would take ("n=10, need ≈40").
+	VerdictTooFew = "too few tasks to decide"
+)
+
+// comparePower is the power the "need ≈N" estimate asks for, and
+// powerPoints and powerPct the smallest changes it asks that power for
+// (dimension points; percent of a metric's base median) unless a larger
+// floor is set: the size of change a comparison is run to catch.
+const (
+	comparePower = 0.8
+	powerPoints  = 5.0
+	powerPct     = 10.0
 )
 
 // Row kinds and the tests behind them.
@@ -196,7 +210,18 @@ type CompareRow struct {
 	RelPct *float64 `json:"rel_pct,omitempty"`
 	// CI95 is the paired bootstrap's 95% interval of Diff (dimensions).
 	CI95 *[2]float64 `json:"ci95,omitempty"`
-	Test string      `json:"test"`
+	// CIHolm is the same bootstrap's interval at the row's Holm-corrected
+	// level (1 − alpha·p/p_holm): it excludes 0 exactly when the row is
+	// significant, so the interval printed never contradicts the verdict.
+	CIHolm *[2]float64 `json:"ci_holm,omitempty"`
+	// Need is, for a row too small to decide, about how many paired
+	// tasks a test at this level would need to detect the observed
+	// difference with 80% power.
+	Need int `json:"need,omitempty"`
+	// draws are a dimension's sorted bootstrap differences; diffs a
+	// metric's paired differences (for the power estimate).
+	draws, diffs []float64
+	Test         string `json:"test"`
 	// Z is the Wilcoxon statistic's normal score (metrics).
 	Z *float64 `json:"z,omitempty"`
 	P float64  `json:"p"`
@@ -415,6 +440,7 @@ func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
 	c.Tests = holm(c.Rows)
 	for i := range c.Rows {
 		judge(&c.Rows[i], o.Alpha, th)
+		tooFew(&c.Rows[i], o.Alpha, c.Tests)
 	}
 	return c, nil
 }
@@ -560,6 +586,7 @@ func compareDimensions(pairs []pair, sopts scorer.Options, o CompareOptions) []C
 		ci := [2]float64{stat.Quantile(0.025, stat.Empirical, s, nil), stat.Quantile(0.975, stat.Empirical, s, nil)}
 		r.CI95 = &ci
 		r.P = bootstrapP(s)
+		r.draws = s
 		if math.Abs(ob[d]-vb[d]) > 1e-6 || math.Abs(on[d]-vn[d]) > 1e-6 {
 			r.Note = fmt.Sprintf("the scorer gives %.2f → %.2f on these tasks; its formula is not a plain mean over tasks, so the test approximates it", ob[d], on[d])
 		}
@@ -599,6 +626,7 @@ func compareMetricRow(pairs []pair, m compareMetric) CompareRow {
 		r.Verdict, r.Note = VerdictNotTested, "no paired task has this metric in both runs"
 		return r
 	}
+	r.diffs = ds
 	r.Base, r.New, r.Diff = median(bs), median(ns), median(ds)
 	if r.Base != 0 {
 		rel := r.Diff / math.Abs(r.Base) * 100
@@ -723,7 +751,15 @@ func judge(r *CompareRow, alpha float64, th Thresholds) {
 	if r.Z != nil {
 		up = *r.Z > 0
 	}
-	if r.PHolm >= alpha || (r.Z == nil && r.Diff == 0) || (r.Z != nil && *r.Z == 0) {
+	significant := r.PHolm < alpha
+	if len(r.draws) > 0 {
+		// The printed interval decides, so it cannot contradict the verdict.
+		a := alpha * r.P / max(r.PHolm, r.P)
+		ci := [2]float64{stat.Quantile(a/2, stat.Empirical, r.draws, nil), stat.Quantile(1-a/2, stat.Empirical, r.draws, nil)}
+		r.CIHolm = &ci
+		significant = ci[0] > 0 || ci[1] < 0
+	}
+	if !significant || (r.Z == nil && r.Diff == 0) || (r.Z != nil && *r.Z == 0) {
 		return
 	}
 	if r.Floor != nil {
@@ -749,6 +785,75 @@ func judge(r *CompareRow, alpha float64, th Thresholds) {
 	} else {
 		r.Verdict = VerdictRegressed
 	}
+}
+
+// tooFew turns a "no significant change" into "too few tasks to decide"
+// when the row's test had too little power: it estimates the paired tasks
+// a test at the Bonferroni level alpha/tests (a conservative stand-in for
+// the row's Holm level) needs to detect, with 80% power, a change as large
+// as the one observed or the smallest change that matters (the row's
+// floor, at least powerPoints points or powerPct of the base median),
+// whichever is larger. More than the
+// tasks paired: too few to decide. A dimension's per-task spread comes
+// from its bootstrap (SE·√n); a metric's from its paired differences,
+// over the Wilcoxon test's efficiency (3/π against the t-test), and never
+// below the least n at which the signed-rank test can reach the level.
+func tooFew(r *CompareRow, alpha float64, tests int) {
+	if r.Verdict != VerdictNoChange || r.N == 0 || tests == 0 {
+		return
+	}
+	a := alpha / float64(tests)
+	normal := distuv.Normal{Mu: 0, Sigma: 1}
+	zsum := normal.Quantile(1-a/2) + normal.Quantile(comparePower)
+	need := 0
+	switch {
+	case len(r.draws) > 1:
+		floor := powerPoints
+		if r.Floor != nil {
+			floor = max(floor, *r.Floor)
+		}
+		effect := max(math.Abs(r.Diff), floor)
+		sd := stat.StdDev(r.draws, nil) * math.Sqrt(float64(r.N))
+		if effect == 0 || sd == 0 {
+			return
+		}
+		need = int(math.Ceil(math.Pow(zsum*sd/effect, 2)))
+	case len(r.diffs) > 0:
+		pct := powerPct
+		if r.Floor != nil {
+			pct = max(pct, *r.Floor)
+		}
+		mean, sd := stat.MeanStdDev(r.diffs, nil)
+		effect := max(math.Abs(mean), math.Abs(r.Base)*pct/100)
+		if effect == 0 {
+			return
+		}
+		if len(r.diffs) > 1 && sd > 0 {
+			need = int(math.Ceil(math.Pow(zsum*sd/effect, 2) * math.Pi / 3))
+		}
+		need = max(need, wilcoxonMinN(a))
+	}
+	if need > r.N {
+		r.Need = need
+		r.Verdict = VerdictTooFew
+		r.Note = strings.TrimSuffix(strings.TrimSpace(fmt.Sprintf("n=%d, need ≈%d; %s", r.N, need, r.Note)), ";")
+	}
+}
+
+// wilcoxonMinN is the least number of pairs at which the signed-rank
+// test's normal approximation can give p < a at all (every difference of
+// one sign).
+func wilcoxonMinN(a float64) int {
+	for n := 1; n < 10000; n++ {
+		d := make([]float64, n)
+		for i := range d {
+			d[i] = float64(i + 1)
+		}
+		if _, p := WilcoxonSignedRank(d); p < a {
+			return n
+		}
+	}
+	return 10000
 }
 
 // fmtVal shows a value in its unit: dollars with three significant
@@ -794,11 +899,16 @@ func fmtP(p float64) string {
 	return strconv.FormatFloat(p, 'f', 4, 64)
 }
 
+// fmtCI shows the Holm-level interval, the one the verdict rests on.
 func fmtCI(r CompareRow) string {
-	if r.CI95 == nil {
+	ci := r.CIHolm
+	if ci == nil {
+		ci = r.CI95
+	}
+	if ci == nil {
 		return "-"
 	}
-	return "[" + fmtSigned(r.CI95[0], r.Unit) + ", " + fmtSigned(r.CI95[1], r.Unit) + "]"
+	return "[" + fmtSigned(ci[0], r.Unit) + ", " + fmtSigned(ci[1], r.Unit) + "]"
 }
 
 func (c *Comparison) header() []string {
@@ -820,7 +930,7 @@ func CompareText(c *Comparison) func(io.Writer) error {
 		}
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tBASE\tNEW\tDIFF\tCI95\tTEST\tN\tP\tP_HOLM\tFLOOR\tVERDICT")
+		fmt.Fprintln(tw, "NAME\tBASE\tNEW\tDIFF\tCI_HOLM\tTEST\tN\tP\tP_HOLM\tFLOOR\tVERDICT")
 		for _, r := range c.Rows {
 			note := r.Verdict
 			if r.Note != "" {
@@ -864,6 +974,15 @@ func (c *Comparison) summary() string {
 		}
 	}
 	if len(reg) == 0 && len(imp) == 0 {
+		var few []string
+		for _, r := range c.Rows {
+			if r.Verdict == VerdictTooFew && (r.Kind == KindDimension || r.Feeds != "") {
+				few = append(few, fmt.Sprintf("%s (n=%d, need ≈%d)", r.Name, r.N, r.Need))
+			}
+		}
+		if len(few) > 0 {
+			return "verdict: too few tasks to decide: " + strings.Join(few, ", ")
+		}
 		return "verdict: no significant change"
 	}
 	var parts []string
@@ -884,7 +1003,7 @@ func CompareMarkdown(c *Comparison) func(io.Writer) error {
 		for _, l := range c.header() {
 			b.WriteString("- " + mdEscape(l) + "\n")
 		}
-		b.WriteString("\n| name | base | new | diff | 95% CI | test | n | p | p (Holm) | floor | verdict |\n")
+		b.WriteString("\n| name | base | new | diff | CI (Holm level) | test | n | p | p (Holm) | floor | verdict |\n")
 		b.WriteString("|---|---:|---:|---:|---|---|---:|---:|---:|---:|---|\n")
 		for _, r := range c.Rows {
 			v := r.Verdict

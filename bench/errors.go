@@ -19,8 +19,18 @@ func (e *InputError) Error() string { return fmt.Sprintf("%s: %v", e.Op, e.Err) 
 func (e *InputError) Unwrap() error { return e.Err }
 
 // ErrInterrupted is returned when a run was stopped (Ctrl-C) after writing
-// its partial report.
-var ErrInterrupted = errors.New("run interrupted; partial report written, continue with --resume")
+// its partial report; errors.Is finds it in every *InterruptedError.
+var ErrInterrupted = errors.New("run interrupted; partial report written")
+
+// InterruptedError is an interrupted run's error: Msg says where its
+// report is and how to go on, which differs between commands (bench run
+// resumes, bench load cannot).
+type InterruptedError struct{ Msg string }
+
+func (e *InterruptedError) Error() string { return e.Msg }
+
+// Is makes errors.Is(err, ErrInterrupted) true.
+func (e *InterruptedError) Is(target error) bool { return target == ErrInterrupted }
 
 // ThresholdError says the run finished but failed a CI gate; exit code 3.
 type ThresholdError struct{ Msg string }

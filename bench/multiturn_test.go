@@ -51,6 +51,9 @@ func scriptedTarget(t *testing.T, answer func(req wire.ChatRequest) wire.Message
 			_ = json.NewEncoder(w).Encode(wire.ModelList{Object: "list", Data: []wire.Model{{ID: "m", Object: "model"}}})
 			return
 		}
+		if r.Header.Get(ProbeHeader) != "" {
+			return // the run's start-up probe is not a turn
+		}
 		var req wire.ChatRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, err.Error(), 400)

@@ -245,6 +245,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		return nil, &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches --categories %q and --split %q",
 			suite.Name, strings.Join(o.Categories, ","), strings.Join(o.Splits, ","))}
 	}
+	if err := checkRunnable(suite, tasks); err != nil {
+		return nil, err
+	}
 
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
 		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits,
@@ -265,7 +268,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		client.BaseURL, embedded = url, true
 		log.Info("embedded reference target", "url", url)
 	}
-	model, err := discoverModel(ctx, client, o.Model)
+	model, err := PrepareTarget(ctx, client, o.Model, !o.NoStream, embedded)
 	if err != nil {
 		return nil, err
 	}
@@ -383,10 +386,14 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 			sopts.ComputeUSD = rep.Resources.ComputeCostUSD
 		}
 	}
+	rep.Harness = LoadHarness(o.Concurrency)
+	if rep.Harness != nil {
+		// The harness's own gap error is not the target's unevenness.
+		sopts.TimingNoiseMs = rep.Harness.GapErrP99Ms
+	}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Aggregate()
-	rep.Harness = LoadHarness(o.Concurrency)
 	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
 		return rep, err
 	}
@@ -406,7 +413,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		log.Info("report written", "path", out.Path, "format", out.Format)
 	}
 	if o.StepSummary != "" {
-		if err := appendFile(o.StepSummary, report.MarkdownSummary(rep)); err != nil {
+		if err := appendFile(o.StepSummary, report.StepSummary(rep, gates)); err != nil {
 			return rep, err
 		}
 	}
@@ -423,7 +430,10 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		}
 	}
 	if interrupted {
-		return rep, ErrInterrupted
+		return rep, &InterruptedError{Msg: fmt.Sprintf("run interrupted; partial report %s written: continue with `janus bench run --resume --out %s` (same flags)", o.Out, o.Out)}
+	}
+	if err := everyRequestFailed(rep.Tasks, rep.Run.Target); err != nil {
+		return rep, err
 	}
 	if err := checkGates(rep.Scores, gates); err != nil {
 		return rep, err
@@ -453,6 +463,15 @@ func checkGates(s scorer.Scores, gates []scorer.Threshold) error {
 		return nil
 	}
 	return &ThresholdError{Msg: strings.Join(missed, "\n")}
+}
+
+// AppendStepSummary appends what write produces to the CI job summary
+// file path ($GITHUB_STEP_SUMMARY); a no-op when path is empty.
+func AppendStepSummary(path string, write func(io.Writer) error) error {
+	if path == "" {
+		return nil
+	}
+	return appendFile(path, write)
 }
 
 // appendFile appends what write produces to path, creating it if needed.
@@ -719,17 +738,39 @@ func newRunID() string {
 // discoverModel checks that the target answers and picks the model: the
 // given one, else the first id from GET /models.
 func discoverModel(ctx context.Context, c *trace.Client, model string) (string, error) {
+	m, _, err := discoverModelList(ctx, c, model)
+	return m, err
+}
+
+// discoverModelList is discoverModel that also returns the ids GET /models
+// listed (none when the target does not implement it).
+func discoverModelList(ctx context.Context, c *trace.Client, model string) (string, []string, error) {
 	ids, status, err := ListModels(ctx, c)
 	if err != nil {
-		return "", &InputError{Op: "reach target " + report.RedactURL(c.BaseURL), Err: err}
+		return "", nil, &InputError{Op: "reach target " + report.RedactURL(c.BaseURL), Err: err}
+	}
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		return "", nil, refusal(status, report.RedactURL(c.BaseURL)+"/models", model, c.APIKey != "", "", nil)
 	}
 	if model != "" {
-		return model, nil
+		return model, ids, nil
 	}
 	if status != http.StatusOK || len(ids) == 0 {
-		return "", &InputError{Op: "discover model", Err: fmt.Errorf("GET %s/models gave HTTP %d with %d models; pass --model", report.RedactURL(c.BaseURL), status, len(ids))}
+		return "", nil, &InputError{Op: "discover model", Err: fmt.Errorf("GET %s/models gave HTTP %d with %d models; pass --model", report.RedactURL(c.BaseURL), status, len(ids))}
 	}
-	return ids[0], nil
+	return ids[0], ids, nil
+}
+
+// PrepareTarget picks the model (GET /models when model is empty) and, for
+// a target janus did not start itself, sends one probe request: a target
+// that refuses the key or the model is a *TargetError naming the fix,
+// before any task is sent.
+func PrepareTarget(ctx context.Context, c *trace.Client, model string, stream, embedded bool) (string, error) {
+	model, known, err := discoverModelList(ctx, c, model)
+	if err != nil || embedded {
+		return model, err
+	}
+	return model, probeTarget(ctx, c, model, stream, known)
 }
 
 // ListModels calls GET {base}/models. A transport failure is an error; an

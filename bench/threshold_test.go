@@ -78,7 +78,13 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 	}
 	s, _ := os.ReadFile(summary)
 	if !bytes.HasPrefix(s, []byte("# earlier step\n")) || !bytes.Contains(s, []byte("## Scores")) || bytes.Contains(s, []byte("<svg")) {
-		t.Errorf("step summary must keep what was there and append the tables without charts:\n%s", s)
+		t.Errorf("step summary must keep what was there and append the tables without SVG charts:\n%s", s)
+	}
+	// The gate verdict and the text charts GitHub shows (issue 24).
+	for _, want := range []string{"## Gate", "**FAIL**: composite", "**Gate failed**: 2 of 3", "## Charts", "streaming", "ttft (ms)"} {
+		if !bytes.Contains(s, []byte(want)) {
+			t.Errorf("step summary lacks %q:\n%s", want, s)
+		}
 	}
 	if !bytes.Contains(stdout.Bytes(), []byte("## Scores")) {
 		t.Errorf("--format md did not print Markdown:\n%s", stdout.String())

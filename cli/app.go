@@ -78,6 +78,7 @@ func App(stdout, stderr io.Writer) *ucli.App {
 	}
 	app.OnUsageError = onUsageError
 	walk(app.Commands)
+	applyHelp(nil, app.Commands)
 	return app
 }
 
@@ -88,7 +89,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && !knownCommand(app, args[1]) && !strings.HasPrefix(args[1], "-") {
 		return usageErrorf("unknown command %q (see janus --help)", args[1])
 	}
-	return app.RunContext(ctx, args)
+	return app.RunContext(ctx, interspersed(app, args))
 }
 
 func knownCommand(app *ucli.App, name string) bool {

@@ -40,7 +40,9 @@ func baselineCommand() *ucli.Command {
 			&ucli.DurationFlag{Name: "token-interval", Value: def.PerToken, Usage: "time between output tokens"},
 			&ucli.DurationFlag{Name: "keepalive", Value: baseline.DefaultKeepAlive, Usage: "send a \": ping\" comment after this much stream silence; 0 or negative disables"},
 			&ucli.Uint64Flag{Name: "seed", Usage: "seed for answers to unknown prompts and tool call ids"},
-			&ucli.StringFlag{Name: "profile", Value: baseline.ProfileOracle, Usage: "misbehave in one known way: " + strings.Join(baseline.Profiles(), ", ")},
+			&ucli.StringFlag{Name: "sim-profile", Value: baseline.ProfileOracle, Usage: "the sim misbehaves in one known way: " + strings.Join(baseline.Profiles(), ", ") + " (as bench run --sim-profile)"},
+			// The old name, kept working but no longer shown.
+			&ucli.StringFlag{Name: "profile", Hidden: true, Usage: "old name of --sim-profile"},
 			&ucli.Float64Flag{Name: "time-scale", Value: 1, Usage: "multiply the profiles' built-in delays (slow, stall) by this"},
 			// Jangar mode and thread memory (baseline/jangar.go).
 			&ucli.BoolFlag{Name: "jangar", Usage: "Jangar mode: streaming-only, and read JANGAR_MODELS, JANGAR_DEFAULT_MODEL, JANGAR_REDIS_URL, JANGAR_CHAT_KEY_PREFIX for what no flag sets"},
@@ -96,7 +98,7 @@ func baselineCommand() *ucli.Command {
 				Pace:           pace,
 				KeepAlive:      keepAlive,
 				Seed:           c.Uint64("seed"),
-				Profile:        c.String("profile"),
+				Profile:        simProfile(c),
 				TimeScale:      c.Float64("time-scale"),
 				NoisyShare:     c.Float64("noisy-share"),
 				MaxConcurrency: c.Int("max-concurrency"), MemoryURL: c.String("memory-url"),
@@ -113,8 +115,9 @@ func baselineCommand() *ucli.Command {
 				ThreadStore:     c.String("thread-store"),
 				RedisURL:        c.String("redis"),
 				ThreadKeyPrefix: c.String("thread-key-prefix"),
-				// Serve logs the URL it listens on ("baseline listening") here.
-				Logger: slog.Default(),
+				// Serve logs the URL it listens on ("baseline listening"):
+				// always printed, as "janus: baseline listening on URL".
+				Logger: announceLogger(c.App.ErrWriter),
 			}
 			for _, m := range strings.Split(c.String("models"), ",") {
 				if m = strings.TrimSpace(m); m != "" {
@@ -198,4 +201,12 @@ func baselineBrain(c *ucli.Context, cfg *baseline.Config) error {
 		}
 	}
 	return nil
+}
+
+// simProfile is --sim-profile, or the old --profile when only that is set.
+func simProfile(c *ucli.Context) string {
+	if c.IsSet("profile") && !c.IsSet("sim-profile") {
+		return c.String("profile")
+	}
+	return c.String("sim-profile")
 }

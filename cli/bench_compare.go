@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -87,6 +88,10 @@ func benchCompareCommand() *ucli.Command {
 				return fmt.Errorf("bench compare: %w", err)
 			}
 			if err := write(cmp)(stdout(c)); err != nil {
+				return fmt.Errorf("bench compare: %w", err)
+			}
+			// A CI job's summary gets the comparison and its verdict too.
+			if err := bench.AppendStepSummary(os.Getenv("GITHUB_STEP_SUMMARY"), bench.CompareMarkdown(cmp)); err != nil {
 				return fmt.Errorf("bench compare: %w", err)
 			}
 			if failOn == "regression" {

@@ -16,6 +16,7 @@ const (
 	ExitRuntime     = 1 // the harness or the run failed
 	ExitUsage       = 2 // bad flag, bad suite file, unreachable target at start
 	ExitThreshold   = 3 // a CI threshold or regression gate failed
+	ExitTarget      = 4 // the target refused the run (key, model) or failed every request alike: not a score
 	ExitInterrupted = 130
 )
 
@@ -41,6 +42,7 @@ func ExitCode(err error) int {
 		store     *leaderboard.InputError
 		image     *container.ImageError
 		env       *container.EnvError
+		target    *bench.TargetError
 	)
 	switch {
 	case err == nil:
@@ -49,6 +51,8 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &threshold):
 		return ExitThreshold
+	case errors.As(err, &target):
+		return ExitTarget
 	case errors.As(err, &usage), errors.As(err, &input), errors.As(err, &notFound), errors.As(err, &format),
 		errors.As(err, &invalid), errors.As(err, &store), errors.As(err, &image), errors.As(err, &env):
 		return ExitUsage

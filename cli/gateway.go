@@ -93,8 +93,9 @@ func gatewayCommand() *ucli.Command {
 				CORSOrigins: c.StringSlice("cors-origin"), LogBodies: c.Bool("log-bodies"), WatchSignals: true, ForwardUserID: c.Bool("forward-user-id"),
 				DataDir: c.String("data"), PublicURL: c.String("public-url"),
 				ArtifactMaxBytes: c.Int64("artifact-max-bytes"), ArtifactTTL: c.Duration("artifact-ttl"),
-				// Serve logs the URL it listens on ("gateway listening") here.
-				Logger: logger(),
+				// Serve logs the URL it listens on ("gateway listening"):
+				// always printed, as "janus: gateway listening on URL".
+				Logger: announceLogger(c.App.ErrWriter),
 			}
 			opts.Sandbox = gateway.SandboxOptions{Enabled: c.Bool("enable-sandbox"), RateLimit: c.Float64("sandbox-rate"),
 				RateBurst: c.Int("sandbox-burst"), Concurrency: c.Int("sandbox-concurrency")}

@@ -42,7 +42,11 @@ func leaderboardCommand() *ucli.Command {
 				return remoteLeaderboard(c, q)
 			}
 			if !c.Bool("json") && isTerminal(os.Stdin) && isTerminal(os.Stdout) {
-				// A person at a terminal gets the interactive board.
+				// A person at a terminal gets the interactive board; a read
+				// command never creates the store it was pointed at.
+				if err := leaderboard.StoreExists(c.String("store")); err != nil {
+					return &leaderboard.InputError{Op: "leaderboard", Err: err}
+				}
 				return tui.Run(c.Context, tui.Options{Start: tui.ScreenLeaderboard, Store: c.String("store"), Query: q, NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != ""})
 			}
 			return leaderboard.PrintLeaderboard(c.Context, c.String("store"), q, c.Bool("json"), stdout(c))

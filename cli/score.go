@@ -159,46 +159,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// positional returns a command's arguments with any flags written after
-// them applied to c, so that `janus score r.json --weights quality=100`
-// works as well as the flags-first form urfave/cli parses on its own.
+// positional returns a command's arguments. Flags written after them
+// (`janus score r.json --weights quality=100`) were already moved in front
+// by interspersed before urfave/cli parsed the command line.
 func positional(c *ucli.Context) ([]string, error) {
-	byName := map[string]ucli.Flag{}
-	for _, f := range c.Command.Flags {
-		for _, n := range f.Names() {
-			byName[n] = f
-		}
-	}
-	var pos []string
-	args := c.Args().Slice()
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			pos = append(pos, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		f, ok := byName[name]
-		if !ok {
-			return nil, usageErrorf("flag provided but not defined: -%s", name)
-		}
-		if _, isBool := f.(*ucli.BoolFlag); isBool && !hasValue {
-			value, hasValue = "true", true
-		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return nil, usageErrorf("flag needs an argument: -%s", name)
-			}
-			i++
-			value = args[i]
-		}
-		if err := c.Set(name, value); err != nil {
-			return nil, usageErrorf("invalid value %q for flag -%s: %v", value, name, err)
-		}
-	}
-	return pos, nil
+	return c.Args().Slice(), nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -68,10 +69,14 @@ func suitesCommand() *ucli.Command {
 						if err != nil {
 							return fmt.Errorf("suites validate: %w", err)
 						}
+						// Running every reference and non-answer (code in the
+						// sandbox) takes a while: say what is happening.
+						start := time.Now()
+						fmt.Fprintf(c.App.ErrWriter, "janus: validating %s@%s: %d tasks (references run, code in the sandbox)…\n", s.Name, s.Version, len(s.Tasks))
 						if err := validate.Suite(s); err != nil {
 							return fmt.Errorf("suites validate: %w", err)
 						}
-						fmt.Fprintf(stdout(c), "ok  %s@%s  %d tasks  sha256 %.12s\n", s.Name, s.Version, len(s.Tasks), s.SHA256)
+						fmt.Fprintf(stdout(c), "ok  %s@%s  %d tasks  sha256 %.12s  (%.1fs)\n", s.Name, s.Version, len(s.Tasks), s.SHA256, time.Since(start).Seconds())
 					}
 					return nil
 				},

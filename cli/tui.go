@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,9 +127,9 @@ func upCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "up",
 		Usage: "start the reference stack (gateway + baseline sim + run store) on loopback and open the TUI on it",
-		Description: "Everything runs in this process on 127.0.0.1 (--target is ignored: the gateway is the target);\n" +
+		Description: "Everything runs in this process on 127.0.0.1 (the gateway is the target);\n" +
 			"quitting the TUI (or Ctrl-C) stops it all.",
-		Flags: tuiFlags(),
+		Flags: withoutFlags(tuiFlags(), "target"), // up's target is its own gateway
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return usageErrorf("up takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
@@ -140,4 +141,15 @@ func upCommand() *ucli.Command {
 			return tui.Up(c.Context, o)
 		},
 	}
+}
+
+// withoutFlags returns fs without the flags named.
+func withoutFlags(fs []ucli.Flag, names ...string) []ucli.Flag {
+	out := make([]ucli.Flag, 0, len(fs))
+	for _, f := range fs {
+		if !slices.Contains(names, f.Names()[0]) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+
+	"github.com/janus-bench/janus/internal/testbin"
 )
 
 // The tests run real containers on the local Docker engine. TestMain
@@ -83,9 +85,12 @@ func randomTag() string {
 // buildImages compiles both programs with CGO_ENABLED=0 and builds the
 // two images through the engine's build API.
 func buildImages(ctx context.Context, dir, tag string, cleanup *[]string) error {
-	janusStatic = filepath.Join(dir, "janus")
+	var err error
+	if janusStatic, err = testbin.Janus(ctx, "..", dir); err != nil {
+		return err
+	}
 	testBin := filepath.Join(dir, "testimg")
-	for _, b := range [][2]string{{janusStatic, ".."}, {testBin, "./testdata/testimg"}} {
+	for _, b := range [][2]string{{testBin, "./testdata/testimg"}} {
 		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", b[0], b[1])
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -38,6 +38,35 @@ func openFor(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
+// openExisting opens the store for a command that only reads it (or
+// deletes from it): a SQLite file that does not exist is an error naming
+// the path, never created with its directories on the way.
+func openExisting(ctx context.Context, dsn, op string) (*Store, error) {
+	if err := StoreExists(dsn); err != nil {
+		return nil, &InputError{Op: op, Err: err}
+	}
+	return Open(ctx, dsn)
+}
+
+// StoreExists says whether the store at dsn (empty: DefaultDSN) exists:
+// a PostgreSQL URL or an in-memory SQLite always does, a SQLite file must.
+func StoreExists(dsn string) error {
+	if dsn == "" {
+		dsn = DefaultDSN()
+	}
+	if IsPostgres(dsn) {
+		return nil
+	}
+	p, _, _ := strings.Cut(strings.TrimPrefix(dsn, "sqlite://"), "?")
+	if p == ":memory:" || strings.HasPrefix(p, "file:") {
+		return nil
+	}
+	if _, err := os.Stat(p); err != nil {
+		return fmt.Errorf("no run store at %s (nothing was saved there: store runs with `janus bench run --save` or `janus runs import`, or name another store with --store or JANUS_STORE)", p)
+	}
+	return nil
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -58,7 +87,7 @@ func fmtScore(s *Score) string {
 // ListRunsTo prints the runs f selects from the store at dsn, as a table or
 // JSON.
 func ListRunsTo(ctx context.Context, dsn string, f RunFilter, asJSON bool, w io.Writer) error {
-	s, err := openFor(ctx, dsn)
+	s, err := openExisting(ctx, dsn, "runs list")
 	if err != nil {
 		return err
 	}
@@ -89,7 +118,7 @@ func ListRunsTo(ctx context.Context, dsn string, f RunFilter, asJSON bool, w io.
 // ShowRunTo prints one run: its summary and tasks, or with asJSON the full
 // detail (report included).
 func ShowRunTo(ctx context.Context, dsn, id string, asJSON bool, w io.Writer) error {
-	s, err := openFor(ctx, dsn)
+	s, err := openExisting(ctx, dsn, "runs show")
 	if err != nil {
 		return err
 	}
@@ -137,7 +166,7 @@ func ShowRunTo(ctx context.Context, dsn, id string, asJSON bool, w io.Writer) er
 // DeleteRuns deletes runs by id; an unknown id is an input error (the
 // others are still deleted).
 func DeleteRuns(ctx context.Context, dsn string, ids []string, w io.Writer) error {
-	s, err := openFor(ctx, dsn)
+	s, err := openExisting(ctx, dsn, "runs delete")
 	if err != nil {
 		return err
 	}
@@ -165,13 +194,28 @@ func DeleteRuns(ctx context.Context, dsn string, ids []string, w io.Writer) erro
 // name means each report's own (CompetitorFromReport).
 func ImportReports(ctx context.Context, dsn string, files []string, c Competitor, w io.Writer) error {
 	reps := make([]*report.Report, 0, len(files))
+	var kept []string
 	for _, f := range files {
-		r, err := bench.ReadReport(f)
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return &InputError{Op: "runs import", Err: err}
+		}
+		if kind := reportKind(b); kind != report.SchemaVersion {
+			// A load report, or another janus file in runs/: not a run.
+			fmt.Fprintf(w, "%s: skipped: %s, not a run report (%s)\n", f, kind, report.SchemaVersion)
+			continue
+		}
+		r, err := bench.ParseReport(b, f)
 		if err != nil {
 			return &InputError{Op: "runs import", Err: err}
 		}
 		reps = append(reps, r)
+		kept = append(kept, f)
 	}
+	if len(reps) == 0 {
+		return &InputError{Op: "runs import", Err: fmt.Errorf("none of the %d files is a run report (%s)", len(files), report.SchemaVersion)}
+	}
+	files = kept
 	s, err := openFor(ctx, dsn)
 	if err != nil {
 		return err
@@ -195,6 +239,27 @@ func ImportReports(ctx context.Context, dsn string, files []string, c Competitor
 	return nil
 }
 
+// reportKind names what a JSON file is: report.SchemaVersion for a run
+// report, or "a janus.load/v1 report" for another janus report (load
+// reports carry "schema"). A file that says neither is taken for a run
+// report, so the schema check says what is wrong with it and where.
+func reportKind(b []byte) string {
+	var head struct {
+		SchemaVersion string `json:"schema_version"`
+		Schema        string `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil || head.SchemaVersion == report.SchemaVersion {
+		return report.SchemaVersion
+	}
+	switch {
+	case head.Schema != "":
+		return "a " + head.Schema + " report"
+	case head.SchemaVersion != "":
+		return "a " + head.SchemaVersion + " report"
+	}
+	return report.SchemaVersion
+}
+
 // competitorFor fills what c leaves empty from the run.
 func competitorFor(c Competitor, run report.Run) Competitor {
 	if c.Name == "" {
@@ -212,7 +277,7 @@ func PrintLeaderboard(ctx context.Context, dsn string, q Query, asJSON bool, w i
 	if q.Baseline != BaselineInclude && q.Baseline != BaselineOnly && q.Baseline != BaselineExclude {
 		return &InputError{Op: "leaderboard", Err: fmt.Errorf("--baseline %q: want include, only or exclude", q.Baseline)}
 	}
-	s, err := openFor(ctx, dsn)
+	s, err := openExisting(ctx, dsn, "leaderboard")
 	if err != nil {
 		return err
 	}
@@ -328,7 +393,7 @@ func PrintRatings(ctx context.Context, dsn string, o RatingsOptions, w io.Writer
 	if o.Method != "bt" && o.Method != "elo" {
 		return &InputError{Op: "arena ratings", Err: fmt.Errorf("--method %q: want elo or bt", o.Method)}
 	}
-	s, err := openFor(ctx, dsn)
+	s, err := openExisting(ctx, dsn, "arena ratings")
 	if err != nil {
 		return err
 	}

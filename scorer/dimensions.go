@@ -176,8 +176,12 @@ func streamPenalty(vs []trace.Violation) float64 {
 // sliver of the wait. With fewer than two gaps there is no rhythm to
 // measure: an answer of 4 or more tokens that came in one or two events
 // arrived as a lump (0), a shorter one could not have streamed (1).
-func continuity(t TaskResult) float64 {
-	evenness, coverage, ok := continuityFactors(t)
+func continuity(t TaskResult) float64 { return continuityNoise(t, 0) }
+
+// continuityNoise is continuity with the harness's timing error taken out
+// of the gaps' spread (continuityFactorsNoise).
+func continuityNoise(t TaskResult, noiseMs float64) float64 {
+	evenness, coverage, ok := continuityFactorsNoise(t, noiseMs)
 	if !ok {
 		return evenness
 	}
@@ -188,6 +192,19 @@ func continuity(t TaskResult) float64 {
 // has fewer than two gaps, or no positive mean gap or e2e, ok is false
 // and evenness is continuity's whole verdict (0 or 1).
 func continuityFactors(t TaskResult) (evenness, coverage float64, ok bool) {
+	return continuityFactorsNoise(t, 0)
+}
+
+// noiseP99Sigmas is how many σ a normal error's 99th percentile of |e|
+// lies out: the harness's gap error p99 / noiseP99Sigmas is taken as the
+// σ its timing adds to every gap.
+const noiseP99Sigmas = 2.576
+
+// continuityFactorsNoise is continuityFactors with the variance the
+// harness's own timing error adds to every gap, (noiseMs/2.576)², taken
+// out of the gaps' variance before the CV: jitter no larger than the
+// harness's measured error does not count against the target.
+func continuityFactorsNoise(t TaskResult, noiseMs float64) (evenness, coverage float64, ok bool) {
 	gaps := t.ITLs
 	if gaps == nil {
 		gaps = t.Metrics.ITLs
@@ -205,6 +222,10 @@ func continuityFactors(t TaskResult) (evenness, coverage float64, ok bool) {
 	if !(mean > 0) || e2e == nil || !(*e2e > 0) {
 		return 0, 0, false
 	}
+	if noiseMs > 0 {
+		sh := noiseMs / noiseP99Sigmas
+		variance -= sh * sh
+	}
 	cv := math.Sqrt(math.Max(0, variance)) / mean
 	return math.Max(0, 1-cv), clamp01(floats.Sum(g) / *e2e), true
 }
@@ -213,7 +234,11 @@ func continuityFactors(t TaskResult) (evenness, coverage float64, ok bool) {
 // task's TTFT budget, 0.4 largest gap against its gap budget, 0.2
 // continuity, minus streamPenalty, floored at 0. A failed request, or one
 // with no token or no event timing, scores 0 on the missing terms.
-func streamTask(t TaskResult, tg Targets) float64 {
+func streamTask(t TaskResult, tg Targets) float64 { return streamTaskNoise(t, tg, 0) }
+
+// streamTaskNoise is streamTask with the harness's gap timing error
+// (Options.TimingNoiseMs) taken out of continuity.
+func streamTaskNoise(t TaskResult, tg Targets, noiseMs float64) float64 {
 	if failed(t) {
 		return 0
 	}
@@ -231,7 +256,7 @@ func streamTask(t TaskResult, tg Targets) float64 {
 	if t.Metrics.MaxGapMs != nil {
 		gap = piecewise(*t.Metrics.MaxGapMs, gapBudget)
 	}
-	s := 0.4*ttft + 0.4*gap + 0.2*continuity(t) - streamPenalty(t.Violations)
+	s := 0.4*ttft + 0.4*gap + 0.2*continuityNoise(t, noiseMs) - streamPenalty(t.Violations)
 	return clamp01(s)
 }
 

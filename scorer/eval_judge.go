@@ -203,3 +203,8 @@ func parseJudgeReply(reply string) (int, string, error) {
 	}
 	return int(f), r.Reason, nil
 }
+
+// JudgeConfigured says whether SetJudge configured a judge, so a run whose
+// suite has judge checks can refuse to start without one instead of
+// scoring every judged answer 0.
+func JudgeConfigured() bool { return currentJudge() != nil }

@@ -32,6 +32,12 @@ type Options struct {
 	// GB-seconds at Prices' compute prices, Prices.ComputeCost), shared
 	// evenly by the tasks' costs; zero leaves cost to tokens alone.
 	ComputeUSD float64
+	// TimingNoiseMs is the harness's own gap timing error on this machine
+	// (the selftest's gap error p99 at the run's concurrency). The
+	// variance it adds to a stream's inter-token gaps is taken out of
+	// continuity's evenness, so a deterministic target's streaming score
+	// does not fall with the harness machine's load (docs/SCORING.md §5).
+	TimingNoiseMs float64
 }
 
 // WithDefaults returns o with every zero field replaced by its default,
@@ -106,7 +112,7 @@ func newFrame(tasks []TaskResult, o Options) *frame {
 		}
 		f.cols[colSpeedNum][k] = speedTask(*t, o.Targets)
 		if t.Stream {
-			f.cols[colStreamNum][k] = streamTask(*t, o.Targets)
+			f.cols[colStreamNum][k] = streamTaskNoise(*t, o.Targets, o.TimingNoiseMs)
 			f.cols[colStreamDen][k] = 1
 		}
 		c, ok := costTaskWith(t, o.Targets, *o.Prices, o.Model, share)

@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -328,7 +329,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}()
 		client.BaseURL = url
 	}
-	model, err := discoverModel(ctx, client, o.Model)
+	model, err := bench.PrepareTarget(ctx, client, o.Model, !o.NoStream, embedded)
 	if err != nil {
 		return nil, err
 	}
@@ -508,7 +509,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	if interrupted {
-		return rep, bench.ErrInterrupted
+		return rep, interruptedError(steps, len(rep.Steps), o.Out)
 	}
 	return rep, nil
 }
@@ -587,21 +588,6 @@ func parseOutputs(specs []string) ([][2]string, error) {
 		out = append(out, [2]string{f, p})
 	}
 	return out, nil
-}
-
-// discoverModel checks that the target answers and picks the model.
-func discoverModel(ctx context.Context, c *trace.Client, model string) (string, error) {
-	ids, status, err := bench.ListModels(ctx, c)
-	if err != nil {
-		return "", inputErr("reach target "+report.RedactURL(c.BaseURL), err)
-	}
-	if model != "" {
-		return model, nil
-	}
-	if status != http.StatusOK || len(ids) == 0 {
-		return "", inputErr("discover model", fmt.Errorf("GET %s/models gave HTTP %d with %d models; pass --model", report.RedactURL(c.BaseURL), status, len(ids)))
-	}
-	return ids[0], nil
 }
 
 // serveMetrics serves live at addr/metrics until stop is called.
@@ -720,4 +706,26 @@ func (t *traceWriter) Close() error {
 		t.err = fmt.Errorf("keep traces: %w", err)
 	}
 	return t.err
+}
+
+// interruptedError tells the truth about an interrupted load run: its
+// report holds the steps so far, the last of them cut short, and bench
+// load does not resume, so it names the profile that measures the rest.
+func interruptedError(steps []Step, recorded int, out string) error {
+	rest := steps[max(recorded-1, 0):]
+	key := "rate"
+	if rest[0].Kind == KindClosed {
+		key = "c"
+	}
+	vals := make([]string, len(rest))
+	for i, s := range rest {
+		if s.Kind == KindClosed {
+			vals[i] = strconv.Itoa(s.Concurrency)
+		} else {
+			vals[i] = strconv.FormatFloat(s.Rate, 'g', -1, 64)
+		}
+	}
+	return &bench.InterruptedError{Msg: fmt.Sprintf(
+		"load run interrupted in step %d of %d; the report of the steps so far is %s. bench load does not resume: measure the rest with --profile %s:%s=%s",
+		max(recorded, 1), len(steps), out, rest[0].Kind, key, strings.Join(vals, ","))}
 }

@@ -97,13 +97,17 @@ type Scoring struct {
 	// ComputeUSD is the container compute cost the cost dimension
 	// included (scorer.Options.ComputeUSD); 0 when none.
 	ComputeUSD float64 `json:"compute_usd,omitempty"`
+	// TimingNoiseMs is the harness gap timing error taken out of the
+	// streaming score's continuity (scorer.Options.TimingNoiseMs); 0 when
+	// no selftest was saved.
+	TimingNoiseMs float64 `json:"timing_noise_ms,omitempty"`
 }
 
 // NewScoring records o, with its defaults filled in.
 func NewScoring(o scorer.Options) *Scoring {
 	o = o.WithDefaults()
 	return &Scoring{Targets: o.Targets, Prices: *o.Prices, CategoryWeights: o.CategoryWeights,
-		Bootstrap: o.Bootstrap, PassScore: scorer.PassScore, ComputeUSD: o.ComputeUSD}
+		Bootstrap: o.Bootstrap, PassScore: scorer.PassScore, ComputeUSD: o.ComputeUSD, TimingNoiseMs: o.TimingNoiseMs}
 }
 
 // Options rebuilds the scorer options the report was scored with, given
@@ -113,7 +117,7 @@ func (s *Scoring) Options(w scorer.Weights, model string) scorer.Options {
 	if s != nil {
 		p := s.Prices
 		o.Targets, o.Prices, o.CategoryWeights, o.Bootstrap = s.Targets, &p, s.CategoryWeights, s.Bootstrap
-		o.ComputeUSD = s.ComputeUSD
+		o.ComputeUSD, o.TimingNoiseMs = s.ComputeUSD, s.TimingNoiseMs
 	}
 	return o.WithDefaults()
 }

@@ -2,8 +2,13 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -51,7 +56,39 @@ func Validate(b []byte) error {
 		return &ValidationError{Detail: "not JSON: " + err.Error()}
 	}
 	if err := s.Validate(inst); err != nil {
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			return &ValidationError{Detail: describe(ve)}
+		}
 		return &ValidationError{Detail: err.Error()}
 	}
 	return nil
+}
+
+// maxProblems is how many schema violations an error lists.
+const maxProblems = 5
+
+// describe lists the leaf violations as "at JSON-PATH: what", without the
+// schema's internal URL (which names no file a user has).
+func describe(ve *jsonschema.ValidationError) string {
+	p := message.NewPrinter(language.English)
+	var leaves []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			loc := "/" + strings.Join(e.InstanceLocation, "/")
+			leaves = append(leaves, fmt.Sprintf("at %s: %s", loc, e.ErrorKind.LocalizedString(p)))
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	more := ""
+	if len(leaves) > maxProblems {
+		more = fmt.Sprintf("; and %d more", len(leaves)-maxProblems)
+		leaves = leaves[:maxProblems]
+	}
+	return strings.Join(leaves, "; ") + more
 }

@@ -1,0 +1,159 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/scorer"
+)
+
+// TargetError says the target refused the run rather than answered it: it
+// rejected the credentials, does not serve the model, or failed every
+// request of the run the same way. Such a run measures the set-up, not the
+// competitor, so it is not a score; the CLI maps it to its own exit code
+// (4) so a CI job cannot mistake it for a scored run.
+type TargetError struct {
+	// Status is the HTTP status the target answered with (0: none).
+	Status int
+	// Msg says what happened and what to do about it.
+	Msg string
+}
+
+func (e *TargetError) Error() string { return e.Msg }
+
+// ProbeHeader marks the one probe request a run sends before its tasks
+// (value "1"), so a target's logs, and tests that count requests, can tell
+// it from the scored ones.
+const ProbeHeader = "X-Janus-Probe"
+
+// probeTimeout bounds the probe's wait for the response headers; a target
+// slower than that is left to the run, which scores slowness.
+const probeTimeout = 30 * time.Second
+
+// probeTarget sends one small chat request before the run and turns the
+// answers that mean "this run cannot measure anything" — 401/403 (the API
+// key) and 404 (the model, or a base URL without /v1) — into a
+// *TargetError naming the fix. It reads only the status and at most 4 KiB
+// of an error body; any other outcome, a transport error included, is left
+// to the run to classify.
+func probeTarget(ctx context.Context, c *trace.Client, model string, stream bool, known []string) error {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	body, _ := json.Marshal(map[string]any{"model": model, "stream": stream, "max_tokens": 1,
+		"messages": []map[string]string{{"role": "user", "content": "ping"}}})
+	url := strings.TrimRight(c.BaseURL, "/") + "/chat/completions"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return &InputError{Op: "probe target", Err: err}
+	}
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(ProbeHeader, "1")
+	if c.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.APIKey)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil // the run classifies transport errors per task
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 400 {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	return refusal(resp.StatusCode, report.RedactURL(url), model, c.APIKey != "", envelopeMessage(b), known)
+}
+
+// refusal maps a refusing status to a *TargetError naming the fix, or nil
+// when the status is one the run should score instead.
+func refusal(status int, url, model string, hasKey bool, detail string, known []string) error {
+	if detail != "" {
+		detail = " (" + truncateRunes(detail, 200) + ")"
+	}
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		fix := "pass the target's API key with --api-key or JANUS_API_KEY/OPENAI_API_KEY"
+		if hasKey {
+			fix = "the API key given (--api-key, JANUS_API_KEY or OPENAI_API_KEY) was refused: check it, and that it may use model " + model
+		}
+		return &TargetError{Status: status, Msg: fmt.Sprintf("target refused the request: POST %s gave HTTP %d%s; %s", url, status, detail, fix)}
+	case http.StatusNotFound:
+		fix := "check --model"
+		if len(known) > 0 {
+			fix += fmt.Sprintf(" (GET /models lists: %s)", strings.Join(firstN(known, 10), ", "))
+		}
+		fix += " and that --target is the base URL ending in /v1"
+		return &TargetError{Status: status, Msg: fmt.Sprintf("target does not serve model %q: POST %s gave HTTP 404%s; %s", model, url, detail, fix)}
+	}
+	return nil
+}
+
+// envelopeMessage is the message of an OpenAI error envelope, else the
+// body's first line.
+func envelopeMessage(b []byte) string {
+	var env struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(b, &env) == nil && env.Error.Message != "" {
+		return env.Error.Message
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	return strings.ToValidUTF8(line, "?")
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(append([]string{}, s[:n]...), "…")
+	}
+	return s
+}
+
+// everyRequestFailed returns a *TargetError when every task of a finished
+// run failed with the same HTTP status or the same connection failure: the
+// run measured a broken set-up (a key revoked mid-run, a model unloaded, a
+// target gone), not the competitor's answers. Timeouts are scores, not
+// set-up errors, and are left alone.
+func everyRequestFailed(tasks []scorer.TaskResult, target string) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	first := tasks[0].Error
+	if first == nil {
+		return nil
+	}
+	switch first.Class {
+	case trace.ErrHTTPStatus, trace.ErrConnect, trace.ErrTLS, trace.ErrRequest:
+	default:
+		return nil
+	}
+	for _, t := range tasks[1:] {
+		if t.Error == nil || t.Error.Class != first.Class || t.Error.Code != first.Code {
+			return nil
+		}
+	}
+	what := string(first.Class)
+	if first.Class == trace.ErrHTTPStatus {
+		what = fmt.Sprintf("HTTP %d", first.Code)
+	}
+	return &TargetError{Status: first.Code, Msg: fmt.Sprintf(
+		"every one of the %d requests to %s failed with %s (%s): this is a target or set-up error, not a score; the report was written for diagnosis",
+		len(tasks), target, what, truncateRunes(first.Message, 200))}
+}
