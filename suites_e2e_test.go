@@ -5,11 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSuitesCommands(t *testing.T) {
 	dir := t.TempDir()
-	if r := janus(t, dir, "suites", "validate"); r.code != 0 || !strings.Contains(r.stdout, "ok  smoke@") {
+	// Every shipped suite, janus-default's 250 tasks included: each code
+	// reference runs in the sandbox, minutes under make test's load.
+	if r := janusWithin(t, 6*time.Minute, dir, "suites", "validate"); r.code != 0 || !strings.Contains(r.stdout, "ok  smoke@") {
 		t.Fatalf("validate shipped suites: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := janus(t, dir, "suites", "show", "smoke"); r.code != 0 || !strings.Contains(r.stdout, "multimodal") {

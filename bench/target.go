@@ -64,10 +64,14 @@ func probeTarget(ctx context.Context, c *trace.Client, model string, stream bool
 	if c.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+	hc := http.Client{}
+	if c.HTTP != nil {
+		hc = *c.HTTP
 	}
+	// The probe is a request to the target like any other: it never
+	// follows a redirect off the target's origin (the run reports that as
+	// the redirect violation).
+	hc.CheckRedirect = trace.RedirectPolicy(c.SameOriginRedirects)
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil // the run classifies transport errors per task

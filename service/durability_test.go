@@ -84,7 +84,7 @@ func TestThreeWorkersDrainQueue(t *testing.T) {
 	api, cl := startServer(t, Config{Store: dsn, Workers: 0, AllowTargets: []string{"127.0.0.1"}, Open: true})
 	req := SubmitRequest{Target: target.URL, Limit: 4, Seed: 3}
 	// One run alone first: how many requests a run makes.
-	w := startChild(t, dsn, 2)
+	w := startChildLease(t, dsn, 2, 30*time.Second)
 	one, err := cl.Submit(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestThreeWorkersDrainQueue(t *testing.T) {
 		ids = append(ids, r.ID)
 	}
 	for range 3 {
-		startChild(t, dsn, 2)
+		startChildLease(t, dsn, 2, 30*time.Second)
 	}
 	for _, id := range ids {
 		d := waitDone(t, api.st, id, 3*time.Minute)

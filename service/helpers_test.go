@@ -44,7 +44,13 @@ func runChild(dsn string) int {
 	ctx, stop := signalContext()
 	defer stop()
 	workers, _ := strconv.Atoi(os.Getenv(childEnv + "_SLOTS"))
-	s, err := New(ctx, childConfig(dsn, max(workers, 1)))
+	cfg := childConfig(dsn, max(workers, 1))
+	if lease, err := time.ParseDuration(os.Getenv(childEnv + "_LEASE")); err == nil {
+		// A test with no kill in it: a lease long enough that a worker slowed
+		// by a loaded machine is never mistaken for a dead one.
+		cfg.LeaseTTL, cfg.RescueAfter = lease, lease+lease/2
+	}
+	s, err := New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 1
@@ -67,8 +73,18 @@ func childConfig(dsn string, workers int) Config {
 // startChild starts a worker process on dsn; its log goes to the test log.
 func startChild(t *testing.T, dsn string, slots int) *exec.Cmd {
 	t.Helper()
+	return startChildLease(t, dsn, slots, 0)
+}
+
+// startChildLease is startChild with a run lease of lease (0: the short
+// default of childConfig, for tests that kill workers).
+func startChildLease(t *testing.T, dsn string, slots int, lease time.Duration) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+dsn, childEnv+"_SLOTS="+strconv.Itoa(slots), "TMPDIR="+t.TempDir())
+	if lease > 0 {
+		cmd.Env = append(cmd.Env, childEnv+"_LEASE="+lease.String())
+	}
 	cmd.Stderr = &testWriter{t: t}
 	cmd.Stdout = io.Discard
 	if err := cmd.Start(); err != nil {

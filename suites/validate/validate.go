@@ -15,6 +15,7 @@ import (
 	_ "image/gif"  // decoders for image_url data URLs
 	_ "image/jpeg" // decoders for image_url data URLs
 	_ "image/png"  // decoders for image_url data URLs
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -34,71 +35,28 @@ var WrongAnswers = []string{"", "I don't know.", "I'm not sure, could you clarif
 // Suite checks s and returns every problem found (nil when it is sound), as
 // a *suites.ValidationError naming file:line and task id for each.
 func Suite(s *suites.Suite) error {
-	var probs []suites.FormatError
-	add := func(t *suites.Task, format string, args ...any) {
-		probs = append(probs, suites.FormatError{File: t.File, Line: t.Line, TaskID: t.ID, Msg: fmt.Sprintf(format, args...)})
-	}
 	sch, err := taskSchema()
 	if err != nil {
 		return err
 	}
+	// Tasks are checked in parallel: a code task's references run in
+	// sandboxed child processes, which spend most of their time starting,
+	// not computing. Problems keep the suite's order.
+	per := make([][]suites.FormatError, len(s.Tasks))
+	sem := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
 	for i := range s.Tasks {
-		t := &s.Tasks[i]
-		if err := schemaCheck(sch, t); err != nil {
-			add(t, "does not match docs/suite.schema.json: %v", err)
-		}
-		specOK := true
-		for j, c := range t.Expect.Checks {
-			if err := scorer.CheckSpec(c); err != nil {
-				add(t, "expect.checks[%d]: %v", j, err)
-				specOK = false
-			}
-		}
-		for j, m := range t.Messages {
-			for k, p := range m.MultiContent {
-				if p.Type == openai.ChatMessagePartTypeImageURL {
-					if err := decodableImage(p.ImageURL); err != nil {
-						add(t, "messages[%d].content[%d].image_url: %v", j, k, err)
-					}
-				}
-			}
-		}
-		if !specOK {
-			continue
-		}
-		for _, p := range multiTurnProblems(t) {
-			add(t, "%s", p)
-		}
-		if v := scorer.EvaluateReference(t, t.Reference); v.Score != 1 {
-			add(t, "reference scores %.3f on its own checks, want 1.0: %s", v.Score, v.Reason)
-		}
-		wrong := append([]string(nil), WrongAnswers...)
-		wrong = append(wrong, wire.LastUser(t.Messages))
-		for _, w := range wrong {
-			if v := scorer.EvaluateReference(t, suites.Reference{Content: w}); v.Score >= 0.5 {
-				add(t, "the non-answer %q scores %.3f, want < 0.5: the checks are too lax", trunc(w, 60), v.Score)
-			}
-		}
-		// Each code-vs-code comparison runs a sandboxed child process, so a
-		// code task is checked against the next two code tasks in suite
-		// order only; every other pair is checked.
-		codeSeen := 0
-		for k := 1; k < len(s.Tasks); k++ {
-			j := (i + k) % len(s.Tasks)
-			o := &s.Tasks[j]
-			if sameReference(o.Reference, t.Reference) {
-				continue
-			}
-			if hasCode(t) && hasCode(o) {
-				if codeSeen >= 2 {
-					continue
-				}
-				codeSeen++
-			}
-			if v := scorer.EvaluateReference(t, o.Reference); v.Score >= 0.5 {
-				add(t, "task %s's reference scores %.3f here, want < 0.5: the checks are too lax", o.ID, v.Score)
-			}
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			per[i] = taskProblems(s, i, sch)
+		}()
+	}
+	wg.Wait()
+	var probs []suites.FormatError
+	for _, p := range per {
+		probs = append(probs, p...)
 	}
 	if len(probs) == 0 {
 		return nil
@@ -110,6 +68,74 @@ func Suite(s *suites.Suite) error {
 		return probs[a].Line < probs[b].Line
 	})
 	return &suites.ValidationError{Suite: s.Name, Problems: probs}
+}
+
+// taskProblems checks task i of s: its schema, checks, images, its
+// reference against its own checks, the generic non-answers and the other
+// tasks' references.
+func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.FormatError {
+	var probs []suites.FormatError
+	add := func(t *suites.Task, format string, args ...any) {
+		probs = append(probs, suites.FormatError{File: t.File, Line: t.Line, TaskID: t.ID, Msg: fmt.Sprintf(format, args...)})
+	}
+	t := &s.Tasks[i]
+	if err := schemaCheck(sch, t); err != nil {
+		add(t, "does not match docs/suite.schema.json: %v", err)
+	}
+	specOK := true
+	for j, c := range t.Expect.Checks {
+		if err := scorer.CheckSpec(c); err != nil {
+			add(t, "expect.checks[%d]: %v", j, err)
+			specOK = false
+		}
+	}
+	for j, m := range t.Messages {
+		for k, p := range m.MultiContent {
+			if p.Type == openai.ChatMessagePartTypeImageURL {
+				if err := decodableImage(p.ImageURL); err != nil {
+					add(t, "messages[%d].content[%d].image_url: %v", j, k, err)
+				}
+			}
+		}
+	}
+	if !specOK {
+		return probs
+	}
+	for _, p := range multiTurnProblems(t) {
+		add(t, "%s", p)
+	}
+	if v := scorer.EvaluateReference(t, t.Reference); v.Score != 1 {
+		add(t, "reference scores %.3f on its own checks, want 1.0: %s", v.Score, v.Reason)
+	}
+	wrong := append([]string(nil), WrongAnswers...)
+	wrong = append(wrong, wire.LastUser(t.Messages))
+	for _, w := range wrong {
+		if v := scorer.EvaluateReference(t, suites.Reference{Content: w}); v.Score >= 0.5 {
+			add(t, "the non-answer %q scores %.3f, want < 0.5: the checks are too lax", trunc(w, 60), v.Score)
+		}
+	}
+	// Each code-vs-code comparison runs a sandboxed child process, so a
+	// code task is checked against the next two code tasks in suite
+	// order only; every other pair is checked.
+	codeSeen := 0
+	for k := 1; k < len(s.Tasks); k++ {
+		j := (i + k) % len(s.Tasks)
+		o := &s.Tasks[j]
+		if sameReference(o.Reference, t.Reference) {
+			continue
+		}
+		if hasCode(t) && hasCode(o) {
+			if codeSeen >= 2 {
+				continue
+			}
+			codeSeen++
+		}
+		if v := scorer.EvaluateReference(t, o.Reference); v.Score >= 0.5 {
+			add(t, "task %s's reference scores %.3f here, want < 0.5: the checks are too lax", o.ID, v.Score)
+		}
+	}
+
+	return probs
 }
 
 // multiTurnProblems checks a multi-turn tools task: its scripted results
