@@ -74,6 +74,54 @@ func TestJanMode2ModelOverride(t *testing.T) {
 	}
 }
 
+// TestJanAttachedFiles checks the files fields reach the provider over real
+// HTTP: an assistant's text files as a system message after its
+// instructions, a stored message's files as text parts of that message,
+// a binary or escaping file as a note instead of its bytes; and the
+// client resending the message (without the file text) is not doubled.
+func TestJanAttachedFiles(t *testing.T) {
+	base, dir, rec := jangarServer(t, nil)
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	writeData(t, dir, map[string]string{
+		"assistants/helper/assistant.json":  `{"id":"helper","object":"assistant","instructions":"be brief","files":["sheet.txt","logo.png"]}`,
+		"assistants/helper/files/sheet.txt": "the answer is 42",
+		"assistants/helper/files/logo.png":  "\x89PNG\x00\x01",
+		"files/report.md":                   "Q3 revenue grew",
+		"threads/t1/thread.json":            `{"id":"t1","object":"thread","assistant_id":"helper"}`,
+		"threads/t1/messages.json": `[{"id":"m1","object":"thread.message","role":"user","content":"read my report",` +
+			`"files":["report.md","leak.txt"]},{"id":"m2","object":"thread.message","role":"assistant","content":"done"}]`,
+	})
+	if err := os.WriteFile(secret, []byte("SECRET"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(dir, "files", "leak.txt")); err != nil {
+		t.Fatal(err)
+	}
+	stream(t, base, wire.ChatRequest{Model: "assistant:helper", Stream: true, Messages: []openai.ChatCompletionMessage{
+		user("read my report"), {Role: openai.ChatMessageRoleAssistant, Content: "done"}, user("what grew?")}},
+		map[string]string{threads.HeaderJanus: "t1"})
+	got := texts(rec.last(t).Messages)
+	want := []string{
+		"system:be brief",
+		"system:The assistant's files:\n\n[file sheet.txt]\nthe answer is 42\n\n[file logo.png skipped: binary, not text]",
+		"user:read my report\n[file report.md]\nQ3 revenue grew\n[file leak.txt skipped: outside the files folder]",
+		"assistant:done",
+		"user:what grew?",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("provider saw\n%q\nwant\n%q", got, want)
+	}
+	if strings.Contains(strings.Join(got, ""), "SECRET") || strings.Contains(strings.Join(got, ""), "PNG") {
+		t.Error("the provider saw bytes it must not")
+	}
+	// The turn is stored without the files' text, the files field kept.
+	th, err := openFileStore(t, dir).Load(t.Context(), "t1")
+	if err != nil || len(th.Messages) != 4 || th.Messages[0].Content != "read my report" ||
+		!slices.Equal(th.Messages[0].Files, []string{"report.md", "leak.txt"}) {
+		t.Errorf("stored %+v, %v", th, err)
+	}
+}
+
 func readBody(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()

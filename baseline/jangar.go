@@ -282,6 +282,9 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 	if th == nil {
 		return nil, nil
 	}
+	if j.jan != nil {
+		attachMessageFiles(j.jan, th.Messages)
+	}
 	t := &turn{store: j.store, maxBytes: j.limits.MaxThreadBytes, threadID: tid, assistantID: asst, model: chat.Model}
 	chat.Messages, t.fresh, t.keep = withHistory(chat.Messages, th.Messages, th.Total)
 	if rerr := j.checkSize(th, t.fresh); rerr != nil {
@@ -334,6 +337,51 @@ func applySettings(chat *wire.ChatRequest, s janstore.Settings) {
 		chat.Messages = append([]openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem,
 			Content: s.SystemPrompt}}, chat.Messages...)
 	}
+	if len(s.Files) > 0 {
+		// After the system prompt: withHistory keeps system messages first,
+		// in order.
+		at := 0
+		for at < len(chat.Messages) && isSystem(chat.Messages[at]) {
+			at++
+		}
+		chat.Messages = slices.Insert(chat.Messages, at, openai.ChatCompletionMessage{
+			Role: openai.ChatMessageRoleSystem, Content: filesText(s.Files)})
+	}
+}
+
+// attachMessageFiles gives each stored message that names files (Jan's
+// message.files) their text as extra text parts, read from the data dir.
+// The newest messages go first, so when the turn's files together exceed
+// janstore.MaxFilesBytes it is the oldest that are skipped.
+func attachMessageFiles(jan *janstore.Store, hist []threads.Message) {
+	room := janstore.MaxFilesBytes
+	for i := len(hist) - 1; i >= 0; i-- {
+		if len(hist[i].Files) > 0 {
+			files, used := jan.MessageFiles(hist[i].Files, room)
+			hist[i].FileParts, room = fileParts(files), room-used
+		}
+	}
+}
+
+// filesText renders an assistant's files as one system message text (a
+// plain string: every provider takes that for a system message).
+func filesText(files []janstore.AttachedFile) string {
+	var b strings.Builder
+	b.WriteString("The assistant's files:")
+	for _, f := range files {
+		b.WriteString("\n\n")
+		b.WriteString(f.Part())
+	}
+	return b.String()
+}
+
+// fileParts renders a message's attached files as text parts.
+func fileParts(files []janstore.AttachedFile) []openai.ChatMessagePart {
+	parts := make([]openai.ChatMessagePart, 0, len(files))
+	for _, f := range files {
+		parts = append(parts, openai.ChatMessagePart{Type: openai.ChatMessagePartTypeText, Text: f.Part()})
+	}
+	return parts
 }
 
 func isSystem(m openai.ChatCompletionMessage) bool {
@@ -387,6 +435,7 @@ func withHistory(msgs []openai.ChatCompletionMessage, hist []threads.Message, to
 // sameMessage compares a request message with a stored one by what a
 // client resends: role, text and tool call id.
 func sameMessage(m openai.ChatCompletionMessage, h threads.Message) bool {
+	h.FileParts = nil // a client resends the message, not its files' text
 	return m.Role == h.Role && wire.TextOf(m) == wire.TextOf(h.Chat()) && m.ToolCallID == h.ToolCallID
 }
 

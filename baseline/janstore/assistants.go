@@ -26,8 +26,12 @@ type Assistant struct {
 	Model string `json:"model,omitempty"`
 	// Instructions are the assistant's system prompt, below its own
 	// model.json's system_prompt.
-	Instructions string         `json:"instructions,omitempty"`
-	Metadata     map[string]any `json:"metadata,omitempty"`
+	Instructions string `json:"instructions,omitempty"`
+	// Files names the assistant's knowledge files, paths relative to
+	// assistants/<id>/files (docs/JANSTORE.md); their text reaches the
+	// model as a system message.
+	Files    []string       `json:"files,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
 	// ModelFile is the assistant's model.json, returned by the API; it is
 	// stored in its own file, not in assistant.json.
 	ModelFile ModelFile `json:"model_file,omitempty"`
@@ -63,6 +67,9 @@ func (s *Store) CreateAssistant(ctx context.Context, a Assistant) (Assistant, er
 		if _, err := settingsOf(a.ModelFile); err != nil {
 			return Assistant{}, fmt.Errorf("assistant model_file: %w", err)
 		}
+	}
+	if err := ValidateFiles("assistant files", a.Files); err != nil {
+		return Assistant{}, &InvalidError{Param: "files", Err: err}
 	}
 	a.Object = "assistant"
 	if a.CreatedAt == 0 {

@@ -102,6 +102,7 @@ type assistantInput struct {
 	Instructions string         `json:"instructions"`
 	Metadata     map[string]any `json:"metadata"`
 	ModelFile    ModelFile      `json:"model_file"`
+	Files        []string       `json:"files"`
 }
 
 func (a *API) createAssistant(w http.ResponseWriter, r *http.Request) {
@@ -115,8 +116,12 @@ func (a *API) createAssistant(w http.ResponseWriter, r *http.Request) {
 	if !a.validModelFile(w, r, in.ModelFile) {
 		return
 	}
+	if err := ValidateFiles("files", in.Files); err != nil {
+		a.fail(r.Context(), w, http.StatusBadRequest, "invalid_request_error", "files", "invalid_files", err.Error())
+		return
+	}
 	as, err := a.store.CreateAssistant(r.Context(), Assistant{ID: in.ID, Name: in.Name, Description: in.Description,
-		Model: in.Model, Instructions: in.Instructions, Metadata: in.Metadata, ModelFile: in.ModelFile})
+		Model: in.Model, Instructions: in.Instructions, Metadata: in.Metadata, ModelFile: in.ModelFile, Files: in.Files})
 	if err != nil {
 		a.storeError(r.Context(), w, err)
 		return
@@ -255,11 +260,14 @@ func (a *API) validModelFile(w http.ResponseWriter, r *http.Request, m ModelFile
 }
 
 // StatusOf maps a store error to an HTTP status, OpenAI error type and
-// code: not found 404, exists 409, locked 409, corrupt data 500.
+// code: invalid input 400, not found 404, exists 409, locked 409, corrupt data 500.
 func StatusOf(err error) (status int, typ, code string) {
 	var ce *threads.CorruptError
 	var le *threads.LockedError
+	var ie *InvalidError
 	switch {
+	case errors.As(err, &ie):
+		return http.StatusBadRequest, "invalid_request_error", "invalid_files"
 	case errors.Is(err, ErrNotFound):
 		return http.StatusNotFound, "invalid_request_error", "not_found"
 	case errors.Is(err, ErrExists):

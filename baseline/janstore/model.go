@@ -46,6 +46,9 @@ type Settings struct {
 	Temperature  *float64
 	TopP         *float64
 	MaxTokens    *int
+	// Files are the assistant's attached files (their text, or why they
+	// were skipped), given to the model as a system message.
+	Files []AttachedFile
 	// Merged is the whole merged model file, unknown fields included.
 	Merged ModelFile
 	// Sources are the files that contributed, shallowest first.

@@ -20,6 +20,7 @@ import (
 func (s *Store) Resolve(ctx context.Context, model, assistantID, threadID string) (Settings, error) {
 	var out Settings
 	var asst, thread ModelFile
+	var files []AttachedFile
 	if assistantID != "" {
 		a, err := s.Assistant(ctx, assistantID)
 		if err != nil {
@@ -33,6 +34,9 @@ func (s *Store) Resolve(ctx context.Context, model, assistantID, threadID string
 			asst["system_prompt"] = a.Instructions
 		}
 		out.Sources = append(out.Sources, filepath.Join(s.assistantDir(assistantID), assistantFile))
+		if len(a.Files) > 0 {
+			files = s.AssistantFiles(assistantID, a.Files)
+		}
 		if a.ModelFile != nil {
 			mergeInto(asst, a.ModelFile)
 			out.Sources = append(out.Sources, filepath.Join(s.assistantDir(assistantID), modelFile))
@@ -85,6 +89,6 @@ func (s *Store) Resolve(ctx context.Context, model, assistantID, threadID string
 	if err != nil {
 		return out, fmt.Errorf("merged settings of model %q, assistant %q, thread %q: %w", base, assistantID, threadID, err)
 	}
-	st.Merged, st.Sources = merged, out.Sources
+	st.Merged, st.Sources, st.Files = merged, out.Sources, files
 	return st, nil
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -47,6 +48,12 @@ type Message struct {
 	ToolCallID       string                   `json:"tool_call_id,omitempty"`
 	AssistantID      string                   `json:"assistant_id,omitempty"`
 	Model            string                   `json:"model,omitempty"`
+	// Files names the message's attached files (Jan's message.files),
+	// paths relative to the data dir's files folder.
+	Files []string `json:"files,omitempty"`
+	// FileParts are the attached files' text as the model sees them,
+	// filled by the store that can read them; never stored.
+	FileParts []openai.ChatMessagePart `json:"-"`
 }
 
 // FromChat converts a chat completion message for storage; the caller sets
@@ -60,9 +67,16 @@ func FromChat(m openai.ChatCompletionMessage) Message {
 func (m Message) Chat() openai.ChatCompletionMessage {
 	c := openai.ChatCompletionMessage{Role: m.Role, Name: m.Name, ToolCalls: m.ToolCalls,
 		ToolCallID: m.ToolCallID, ReasoningContent: m.ReasoningContent}
-	if len(m.Parts) > 0 {
+	switch {
+	case len(m.FileParts) > 0:
+		parts := m.Parts
+		if len(parts) == 0 {
+			parts = []openai.ChatMessagePart{{Type: openai.ChatMessagePartTypeText, Text: m.Content}}
+		}
+		c.MultiContent = append(slices.Clip(parts), m.FileParts...)
+	case len(m.Parts) > 0:
 		c.MultiContent = m.Parts
-	} else {
+	default:
 		c.Content = m.Content
 	}
 	return c
