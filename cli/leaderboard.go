@@ -7,6 +7,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/service"
 	"github.com/janus-bench/janus/tui"
 )
 
@@ -17,7 +18,8 @@ func leaderboardCommand() *ucli.Command {
 		Usage: "rank competitors by their best completed run per suite version (interactive on a terminal; --json for scripts)",
 		Description: "Each competitor's best completed run per suite, suite version and split, ranked by composite;\n" +
 			"RANGE is the rank range the 95% intervals allow (LMSYS style); PARETO marks the quality-vs-cost-per-\n" +
-			"correct and quality-vs-speed frontiers.",
+			"correct and quality-vs-speed frontiers. With --server the board (interactive or not) is a scoring\n" +
+			"service's (janus serve), read through its API.",
 		Flags: []ucli.Flag{storeFlag(), serverFlags(false)[0], serverFlags(false)[1],
 			&ucli.StringFlag{Name: "suite", Usage: "only this suite"},
 			&ucli.StringFlag{Name: "suite-version", Usage: "only this suite version"},
@@ -38,10 +40,14 @@ func leaderboardCommand() *ucli.Command {
 			if ts := c.Timestamp("since"); ts != nil {
 				q.Since = *ts
 			}
+			interactive := !c.Bool("json") && isTerminal(os.Stdin) && isTerminal(os.Stdout)
+			if c.String("server") != "" && interactive {
+				return tui.Run(c.Context, serverTUIOptions(c, q))
+			}
 			if c.String("server") != "" {
 				return remoteLeaderboard(c, q)
 			}
-			if !c.Bool("json") && isTerminal(os.Stdin) && isTerminal(os.Stdout) {
+			if interactive {
 				// A person at a terminal gets the interactive board; a read
 				// command never creates the store it was pointed at.
 				if err := leaderboard.StoreExists(c.String("store")); err != nil {
@@ -52,4 +58,12 @@ func leaderboardCommand() *ucli.Command {
 			return leaderboard.PrintLeaderboard(c.Context, c.String("store"), q, c.Bool("json"), stdout(c))
 		},
 	}
+}
+
+// serverTUIOptions open the interactive board on a scoring service's
+// leaderboard (janus leaderboard --server on a terminal).
+func serverTUIOptions(c *ucli.Context, q leaderboard.Query) tui.Options {
+	cl := serviceClient(c)
+	return tui.Options{Start: tui.ScreenLeaderboard, Store: "-", Query: q, NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != "",
+		Source: tui.ServerSource{Client: cl, Server: cl.Base, Query: service.LeaderboardQuery(q)}}
 }

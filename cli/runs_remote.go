@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
@@ -181,16 +180,7 @@ func remoteError(op string, err error) error {
 
 // remoteLeaderboard prints a service's leaderboard.
 func remoteLeaderboard(c *ucli.Context, q leaderboard.Query) error {
-	v := url.Values{}
-	for k, s := range map[string]string{"suite": q.Suite, "suite_version": q.SuiteVersion, "split": q.Split, "baseline": q.Baseline} {
-		if s != "" {
-			v.Set(k, s)
-		}
-	}
-	if !q.Since.IsZero() {
-		v.Set("since", q.Since.UTC().Format("2006-01-02T15:04:05Z07:00"))
-	}
-	b, err := serviceClient(c).Leaderboard(c.Context, v)
+	b, err := serviceClient(c).Leaderboard(c.Context, service.LeaderboardQuery(q))
 	if err != nil {
 		return remoteError("leaderboard", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
 )
 
@@ -134,6 +135,29 @@ func (c *Client) Leaderboard(ctx context.Context, q url.Values) (*leaderboard.Bo
 		return nil, err
 	}
 	return &b, nil
+}
+
+// LeaderboardQuery is q as GET /leaderboard's parameters.
+func LeaderboardQuery(q leaderboard.Query) url.Values {
+	v := url.Values{}
+	for k, s := range map[string]string{"suite": q.Suite, "suite_version": q.SuiteVersion, "split": q.Split, "baseline": q.Baseline} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format(time.RFC3339))
+	}
+	return v
+}
+
+// Report reads a finished run's report (GET /runs/{id}/report).
+func (c *Client) Report(ctx context.Context, id string) (*report.Report, error) {
+	var r report.Report
+	if err := c.do(ctx, http.MethodGet, "/runs/"+url.PathEscape(id)+"/report", nil, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // Watch follows a run's progress stream, calling on for each event, until

@@ -33,6 +33,12 @@ func (s StoreSource) Board(ctx context.Context) ([]BoardRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	return boardRows(b), nil
+}
+
+// boardRows converts the run store's (and the service API's) leaderboard
+// into the screen's rows; the split, if any, goes with the version.
+func boardRows(b *leaderboard.Board) []BoardRow {
 	rows := make([]BoardRow, 0, len(b.Rows))
 	for _, e := range b.Rows {
 		r := BoardRow{Rank: e.Rank, RankLo: e.RankLo, RankHi: e.RankHi, Competitor: e.Competitor.Name,
@@ -49,7 +55,7 @@ func (s StoreSource) Board(ctx context.Context) ([]BoardRow, error) {
 		}
 		rows = append(rows, r)
 	}
-	return rows, nil
+	return rows
 }
 
 func interval(ci *[2]float64) Interval {
