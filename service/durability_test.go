@@ -113,6 +113,6 @@ func TestThreeWorkersDrainQueue(t *testing.T) {
 		exactlyOnce(t, d)
 	}
 	if got := target.chats.Load(); got != 30*perRun {
-		t.Errorf("the competitor got %d requests for 30 runs of %d: some run was executed twice", got, perRun)
+		t.Errorf("the competitor got %d task requests for 30 runs of %d (and %d start probes): some run was executed twice", got, perRun, target.probes.Load())
 	}
 }

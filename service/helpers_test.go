@@ -23,6 +23,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/leaderboard"
 )
 
@@ -161,6 +162,9 @@ func postgresDSN(t testing.TB) string {
 type sim struct {
 	URL   string
 	chats atomic.Int64
+	// probes counts bench's one-request start probes apart: a run that
+	// resumes (a snoozed or rescued job) probes again without running a task.
+	probes atomic.Int64
 }
 
 func startSim(t *testing.T, pace baseline.Pace) *sim {
@@ -176,7 +180,11 @@ func startSim(t *testing.T, pace baseline.Pace) *sim {
 	s := &sim{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/chat/completions") {
-			s.chats.Add(1)
+			if r.Header.Get(bench.ProbeHeader) != "" {
+				s.probes.Add(1)
+			} else {
+				s.chats.Add(1)
+			}
 		}
 		px.ServeHTTP(w, r)
 	}))
