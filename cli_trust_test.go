@@ -298,7 +298,9 @@ func TestCompareSaysTooFewTasks(t *testing.T) {
 		}
 	}
 	summary := filepath.Join(dir, "summary.md")
-	cmd := exec.Command(janusBin, "bench", "compare", a, b, "--fail-on", "regression")
+	// No --fail-on: with 1 ms token gaps the streaming verdict of two sim
+	// runs depends on the machine's load; this test is about the wording.
+	cmd := exec.Command(janusBin, "bench", "compare", a, b)
 	cmd.Env = append(os.Environ(), "GITHUB_STEP_SUMMARY="+summary)
 	out, err := cmd.Output()
 	if err != nil {

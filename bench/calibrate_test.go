@@ -21,11 +21,23 @@ import (
 func TestCalibrateRanksProfiles(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	dir := t.TempDir()
-	cal, err := Calibrate(context.Background(), CalibrateOptions{TimeScale: 0.1, OutDir: dir})
-	if err != nil {
+	// The ranking rests on real stream timings at a tenth of their size, so
+	// a loaded machine (make test runs packages side by side under -race)
+	// can blur one pair; a calibration that fails three times running is a
+	// real failure.
+	var cal *Calibration
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		cal, err = Calibrate(context.Background(), CalibrateOptions{TimeScale: 0.1, OutDir: dir})
+		if err == nil {
+			break
+		}
 		var b bytes.Buffer
 		_ = CalibrationText(cal)(&b)
-		t.Fatalf("Calibrate: %v\n%s", err, b.String())
+		t.Logf("attempt %d: Calibrate: %v\n%s", attempt, err, b.String())
+	}
+	if err != nil {
+		t.Fatalf("Calibrate failed three times: %v", err)
 	}
 	if len(cal.Profiles) != len(baseline.Profiles()) {
 		t.Fatalf("%d profiles ran, want %d", len(cal.Profiles), len(baseline.Profiles()))
