@@ -13,7 +13,7 @@ import (
 
 // TestRegenerateDoesNotDuplicate regenerates and edits turns of a thread,
 // for both stores: the provider sees the conversation up to the point the
-// client continues from (never [XXX, ok, XXX]), and the thread is rewritten
+// client continues from (never [QQQ, ok, QQQ]), and the thread is rewritten
 // from there instead of growing.
 func TestRegenerateDoesNotDuplicate(t *testing.T) {
 	for _, kind := range []string{"file", "redis"} {
@@ -29,24 +29,24 @@ func TestRegenerateDoesNotDuplicate(t *testing.T) {
 				store = openFileStore(t, dir)
 			}
 			c := client(base, map[string]string{threads.HeaderJanus: "regen"})
-			chatOnce(t, c, testModel, true, user("XXX"))
+			chatOnce(t, c, testModel, true, user("QQQ"))
 			// Regenerate: the client resends the conversation up to the
 			// user message whose answer it wants again.
-			chatOnce(t, c, testModel, true, user("XXX"))
-			if got := texts(rec.last(t).Messages); !slices.Equal(got, []string{"user:XXX"}) {
-				t.Errorf("regenerate: provider saw %q, want [user:XXX]", got)
+			chatOnce(t, c, testModel, true, user("QQQ"))
+			if got := texts(rec.last(t).Messages); !slices.Equal(got, []string{"user:QQQ"}) {
+				t.Errorf("regenerate: provider saw %q, want [user:QQQ]", got)
 			}
-			if got := threadMessages(t, store, "regen"); !slices.Equal(got, []string{"user:XXX", "assistant:reply to: XXX"}) {
+			if got := threadMessages(t, store, "regen"); !slices.Equal(got, []string{"user:QQQ", "assistant:reply to: QQQ"}) {
 				t.Errorf("regenerate: stored %q", got)
 			}
 			// A second turn, then an edit of it.
 			chatOnce(t, c, testModel, true, user("YYY"))
-			edit := []openai.ChatCompletionMessage{user("XXX"), {Role: "assistant", Content: "reply to: XXX"}, user("ZZZ")}
+			edit := []openai.ChatCompletionMessage{user("QQQ"), {Role: "assistant", Content: "reply to: QQQ"}, user("ZZZ")}
 			chatOnce(t, c, testModel, true, edit...)
 			if got := texts(rec.last(t).Messages); !slices.Equal(got, texts(edit)) {
 				t.Errorf("edit: provider saw %q, want %q", got, texts(edit))
 			}
-			want := []string{"user:XXX", "assistant:reply to: XXX", "user:ZZZ", "assistant:reply to: ZZZ"}
+			want := []string{"user:QQQ", "assistant:reply to: QQQ", "user:ZZZ", "assistant:reply to: ZZZ"}
 			if got := threadMessages(t, store, "regen"); !slices.Equal(got, want) {
 				t.Errorf("edit: stored %q, want %q", got, want)
 			}
