@@ -239,11 +239,15 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec 
 	ttftTimer := time.AfterFunc(ttftTimeout, func() { cancel(errCauseTTFT) })
 	defer ttftTimer.Stop()
 
+	// WroteRequest runs on the transport's write goroutine, which may finish
+	// after the response head has arrived (a server can answer before it
+	// has read the whole body): it writes only this atomic, with its own
+	// copy of the clock, and the trace takes the value once the head is in.
+	var sent atomic.Int64
+	sent.Store(-1)
+	clock := now
 	ct := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
-		// The first byte can only arrive after this; a racing reader sees -1.
-		if t.SentNs < 0 {
-			t.SentNs = since(now())
-		}
+		sent.CompareAndSwap(-1, since(clock()))
 	}}
 	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(rctx, ct), http.MethodPost,
 		c.endpoint(), bytes.NewReader(body))
@@ -262,9 +266,9 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec 
 	}
 	defer resp.Body.Close()
 	t.HeadersNs = since(now())
-	if t.SentNs < 0 {
-		t.SentNs = t.HeadersNs
-	}
+	// A write still unfinished when the head arrived counts as sent then.
+	sent.CompareAndSwap(-1, t.HeadersNs)
+	t.SentNs = min(sent.Load(), t.HeadersNs)
 	t.Status = resp.StatusCode
 	t.ContentType = resp.Header.Get("Content-Type")
 	t.RequestID = resp.Header.Get("X-Request-Id")
