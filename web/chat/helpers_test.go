@@ -82,6 +82,14 @@ type stack struct {
 	cancels  chan string   // upstream paths whose request context ended
 	handler  *Handler
 	storeDSN string
+	ids      *idLog
+}
+
+// chatIDs are the x-openwebui-chat-id values sent to the gateway so far.
+func (s *stack) chatIDs() []string {
+	s.ids.mu.Lock()
+	defer s.ids.mu.Unlock()
+	return append([]string(nil), s.ids.ids...)
 }
 
 // cancelWatch is a transport that reports when an upstream request's
@@ -89,9 +97,21 @@ type stack struct {
 type cancelWatch struct {
 	base http.RoundTripper
 	ch   chan string
+	ids  *idLog
+}
+
+// idLog keeps the thread ids the proxy sent upstream.
+type idLog struct {
+	mu  sync.Mutex
+	ids []string
 }
 
 func (c cancelWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	if id := r.Header.Get("x-openwebui-chat-id"); id != "" {
+		c.ids.mu.Lock()
+		c.ids.ids = append(c.ids.ids, id)
+		c.ids.mu.Unlock()
+	}
 	ctx := r.Context()
 	go func() {
 		<-ctx.Done()
@@ -141,7 +161,7 @@ func startStack(t testing.TB, pace baseline.Pace) *stack {
 		})
 		comps = append(comps, name+"="+strings.TrimSuffix(url, "/v1"))
 	}
-	s := &stack{dataDir: t.TempDir(), clock: new(atomic.Int64), cancels: make(chan string, 16)}
+	s := &stack{dataDir: t.TempDir(), clock: new(atomic.Int64), cancels: make(chan string, 16), ids: &idLog{}}
 	gw, err := gateway.Start(ctx, gateway.Options{Listen: "127.0.0.1:0", Competitors: comps, DataDir: s.dataDir,
 		KeepAlive: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return time.Now().Add(time.Duration(s.clock.Load())) }})
@@ -161,7 +181,7 @@ func startStack(t testing.TB, pace baseline.Pace) *stack {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	client := defaultClient()
-	client.Transport = cancelWatch{base: client.Transport, ch: s.cancels}
+	client.Transport = cancelWatch{base: client.Transport, ch: s.cancels, ids: s.ids}
 	h, err := New(Options{Gateway: gw.URL, User: testUser, CSRF: testCSRF(), Client: client}, st)
 	if err != nil {
 		t.Fatalf("new chat: %v", err)
@@ -194,7 +214,6 @@ func (s *stack) waitCancel(t testing.TB, path string, within time.Duration) {
 // client is an HTTP client signed in as user.
 type client struct {
 	base, user string
-	mu         sync.Mutex
 }
 
 func (c *client) do(t testing.TB, method, path, body string, csrf bool) (*http.Response, []byte) {

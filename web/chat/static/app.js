@@ -76,16 +76,17 @@
   var INLINE = /(`+)([^`]+?)\1|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|\[([^\]]+)\]\(([^)\s]+)\)|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])/g;
 
   function inline(text, into) {
-    var last = 0, m;
-    INLINE.lastIndex = 0;
-    while ((m = INLINE.exec(text))) {
+    // A fresh RegExp per call: the bold and em cases recurse, and a shared
+    // global regex would have its lastIndex reset under the outer loop.
+    var re = new RegExp(INLINE.source, 'g'), last = 0, m;
+    while ((m = re.exec(text))) {
       if (m.index > last) into.appendChild(document.createTextNode(text.slice(last, m.index)));
       if (m[2] != null) into.appendChild(el('code', null, m[2]));
       else if (m[3] != null || m[4] != null) { var b = el('strong'); inline(m[3] || m[4], b); into.appendChild(b); }
       else if (m[5] != null) { var e = el('em'); inline(m[5], e); into.appendChild(e); }
       else if (m[6] != null) into.appendChild(link(m[6], m[7]));
       else into.appendChild(link(m[8], m[8]));
-      last = INLINE.lastIndex;
+      last = re.lastIndex;
     }
     if (last < text.length) into.appendChild(document.createTextNode(text.slice(last)));
   }
