@@ -46,6 +46,7 @@ func serveCommand() *ucli.Command {
 			&ucli.IntFlag{Name: "workers", Value: 2, Usage: "runs this process executes at once (0: API only)"},
 			&ucli.BoolFlag{Name: "public-read", Value: true, Usage: "callers without a key may read runs and the leaderboard"},
 			&ucli.IntFlag{Name: "quota", Usage: "queued+running runs per submitter key created without a quota (0: no cap)"},
+			gatewayFlag(), gatewayKeyEnvFlag(),
 		),
 		Subcommands: []*ucli.Command{keysCommand()},
 		Action: func(c *ucli.Context) error {
@@ -61,6 +62,11 @@ func serveCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
+			closeChat, err := mountChat(c.Context, c, s, cfg)
+			if err != nil {
+				return err
+			}
+			defer closeChat()
 			return s.ListenAndServe(c.Context, service.ServeOptions{Listen: c.String("listen"), Grace: c.Duration("grace"),
 				Ready: func(addr string) { fmt.Fprintf(c.App.ErrWriter, "janus serve: listening on http://%s\n", addr) }})
 		},
