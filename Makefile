@@ -84,3 +84,9 @@ lint:
 
 clean:
 	rm -rf bin runs
+
+# The chat and arena pages (web/chat) at 375 px and 1280 px, in headless
+# Chromium, into docs/screenshots/.
+.PHONY: screenshots-chat
+screenshots-chat:
+	go test -count=1 -run TestScreenshots ./web/chat/ -args -screenshots=$(CURDIR)/docs/screenshots

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -134,8 +135,28 @@ func jsString(s string) string { b, _ := json.Marshal(s); return string(b) }
 // ask types a prompt and presses Enter.
 func ask(t *testing.T, ctx context.Context, prompt string) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("input"), prompt), chromedp.KeyEvent(kb.Enter)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("input"), prompt), enterKey(0)); err != nil {
 		t.Fatalf("ask: %v", err)
+	}
+}
+
+// enterKey presses Enter as a keyboard does: one keyDown carrying the
+// text, whose insertion the page may cancel, then keyUp. (chromedp's
+// KeyEvent sends the text as a separate char event, which inserts a line
+// even when the page cancelled the keydown.) modifiers: 8 is Shift.
+func enterKey(modifiers int64) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			p := input.DispatchKeyEventParams{Type: typ, Key: "Enter", Code: "Enter", Modifiers: modifiers,
+				WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13}
+			if typ == input.DispatchKeyEventTypeKeyDown {
+				p.Text, p.UnmodifiedText = "\r", "\r"
+			}
+			if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, p); err != nil {
+				return chromedp.Void{}, err
+			}
+		}
+		return chromedp.Void{}, nil
 	}
 }
 
@@ -161,7 +182,7 @@ func TestChatStreamsReasoningAndArtifacts(t *testing.T) {
 	eval[bool](t, ctx, recordStates)
 	// Shift+Enter is a new line, not a send.
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("input"), "draft"),
-		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierShift))); err != nil {
+		enterKey(8)); err != nil {
 		t.Fatal(err)
 	}
 	if v := eval[string](t, ctx, `document.getElementById('input').value`); v != "draft\n" {
@@ -173,6 +194,9 @@ func TestChatStreamsReasoningAndArtifacts(t *testing.T) {
 	eval[bool](t, ctx, `(document.getElementById('input').value = '', true)`)
 	ask(t, ctx, promptRich)
 	poll[bool](t, ctx, answerDone)
+	if v := eval[string](t, ctx, `document.getElementById('input').value`); v != "" {
+		t.Fatalf("after Enter sent the message the input holds %q", v)
+	}
 
 	var states []struct {
 		Text      string `json:"text"`

@@ -340,7 +340,7 @@
       ren.type = 'button';
       ren.setAttribute('aria-label', 'Rename ' + c.title);
       ren.addEventListener('click', function () { renameInline(li, c); });
-      var del = el('button', 'icon delete', '🗑');
+      var del = el('button', 'icon delete', '✕');
       del.type = 'button';
       del.setAttribute('aria-label', 'Delete ' + c.title);
       del.addEventListener('click', function () { deleteConversation(c); });
@@ -448,6 +448,7 @@
       content = [{ type: 'text', text: text }].concat(S.images.map(function (u) { return { type: 'image_url', image_url: { url: u } }; }));
     }
     $('input').value = '';
+    $('input').style.height = '';
     S.images = [];
     drawAttachments();
     return { role: 'user', content: content, text: text };
@@ -532,19 +533,19 @@
   };
 
   async function sendArena(user) {
-    var model = selectedModel();
     delete user.text;
     A.prompt = ''; A.voted = false; A.views = {};
     $('votes').hidden = true;
     $('reveal').textContent = '';
+    $('arena-prompt').replaceChildren();
+    userNode($('arena-prompt'), user);
     ['A', 'B'].forEach(function (s) {
       var slot = document.querySelector('#pane-' + s + ' .slot');
       slot.replaceChildren();
-      userNode(slot, user);
       document.querySelector('#pane-' + s + ' h2').textContent = 'Answer ' + s;
       A.views[s] = new Answer(slot, { role: 'assistant', content: '', label: 'Competitor ' + s, streaming: true });
     });
-    var body = { model: model ? model.id : 'default', messages: [{ role: 'user', content: user.content }] };
+    var body = { model: S.models.length ? S.models[0].id : 'default', messages: [{ role: 'user', content: user.content }] };
     await runStream('/api/arena', body, function (data) {
       if (data === '[DONE]') return false;
       var ev;
@@ -604,6 +605,10 @@
     document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && S.busy) { e.preventDefault(); stop(); } });
     $('attach').addEventListener('click', function () { $('file').click(); });
     $('file').addEventListener('change', function () { Array.prototype.forEach.call(this.files, addImage); this.value = ''; });
+    $('input').addEventListener('input', function () {
+      this.style.height = 'auto';
+      this.style.height = Math.min(this.scrollHeight + 2, 200) + 'px';
+    });
     $('input').addEventListener('paste', function (e) {
       var items = (e.clipboardData && e.clipboardData.items) || [];
       Array.prototype.forEach.call(items, function (it) { if (it.kind === 'file' && /^image\//.test(it.type)) { e.preventDefault(); addImage(it.getAsFile()); } });
