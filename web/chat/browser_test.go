@@ -346,3 +346,30 @@ func TestArenaVoteCountsInRatings(t *testing.T) {
 		t.Fatalf("ratings %s: want one vote, one match each, one win", out.Bytes())
 	}
 }
+
+func TestChatNarrowLayout(t *testing.T) {
+	s := startStack(t, baseline.Unpaced())
+	ctx := tab(t, s, "ann")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812)); err != nil {
+		t.Fatal(err)
+	}
+	open(t, ctx, s, "/chat")
+	ask(t, ctx, promptRich)
+	poll[bool](t, ctx, answerDone)
+	checks := []struct{ name, expr, want string }{
+		{"no sideways scrolling", `String(document.documentElement.scrollWidth <= 375)`, "true"},
+		{"own message shown", `getComputedStyle(document.querySelector('#thread .msg.user')).display`, "block"},
+		{"sidebar off screen", `String(document.getElementById('sidebar').getBoundingClientRect().right <= 0)`, "true"},
+		{"menu opens it", `new Promise(r => { const sb = document.getElementById('sidebar');
+			sb.addEventListener('transitionend', () => r(String(sb.getBoundingClientRect().left >= 0)), {once: true});
+			document.getElementById('menu').click(); })`, "true"},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[string](c.expr, chromedp.EvalAwaitPromise))
+			if err != nil || got != c.want {
+				t.Fatalf("%s: got %q (%v), want %q", c.expr, got, err, c.want)
+			}
+		})
+	}
+}
