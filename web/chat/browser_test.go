@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -371,5 +372,52 @@ func TestChatNarrowLayout(t *testing.T) {
 				t.Fatalf("%s: got %q (%v), want %q", c.expr, got, err, c.want)
 			}
 		})
+	}
+}
+
+func TestChatImageInput(t *testing.T) {
+	s := startStack(t, baseline.Unpaced())
+	ctx := tab(t, s, "ann")
+	open(t, ctx, s, "/chat")
+	dir := t.TempDir()
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(testPNG(t), "data:image/png;base64,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, big := filepath.Join(dir, "red.png"), filepath.Join(dir, "huge.png")
+	if err := os.WriteFile(small, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(big, make([]byte, DefaultMaxImageBytes+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID("file"), []string{big})); err != nil {
+		t.Fatal(err)
+	}
+	if msg := poll[string](t, ctx, `!document.getElementById('notice').hidden && document.getElementById('notice').textContent`); !strings.Contains(msg, "the limit is 4 MB") {
+		t.Fatalf("oversized image notice %q", msg)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID("file"), []string{small})); err != nil {
+		t.Fatal(err)
+	}
+	poll[bool](t, ctx, `document.querySelectorAll('#attachments img').length === 1`)
+	ask(t, ctx, "What colour is this picture?")
+	poll[bool](t, ctx, answerDone)
+	if e := eval[string](t, ctx, `document.querySelector('#thread .usage').textContent`); strings.Contains(e, "Error") {
+		t.Fatalf("the answer failed: %s", e)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#thread .msg.user img.attached').length`); n != 1 {
+		t.Fatalf("%d attached images shown in the thread, want 1", n)
+	}
+	poll[bool](t, ctx, `document.querySelectorAll('#convs li').length === 1`)
+	ann := &client{base: s.chat.URL, user: "ann"}
+	_, b := ann.do(t, "GET", "/chat/api/conversations", "", false)
+	var list struct{ Data []Conversation }
+	if err := json.Unmarshal(b, &list); err != nil || len(list.Data) != 1 {
+		t.Fatalf("conversations: %s", b)
+	}
+	_, b = ann.do(t, "GET", "/chat/api/conversations/"+list.Data[0].ID, "", false)
+	if !bytes.Contains(b, []byte(`"type":"image_url"`)) || !bytes.Contains(b, []byte("data:image/png;base64,")) {
+		t.Fatalf("the stored turn has no image part: %.300s", b)
 	}
 }
