@@ -251,6 +251,25 @@ func TestChatStreamsReasoningAndArtifacts(t *testing.T) {
 	if !bytes.Contains(b, []byte("thank you for asking")) || !bytes.Contains(b, []byte(promptRich)) {
 		t.Fatalf("stored conversation lacks the turn: %.300s", b)
 	}
+
+	// Continue it after a reload: open it from the list, ask again.
+	open(t, ctx, s, "/chat")
+	poll[bool](t, ctx, `document.querySelectorAll('#convs li .open').length === 1`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#convs li .open"))); err != nil {
+		t.Fatal(err)
+	}
+	poll[bool](t, ctx, `document.querySelectorAll('#thread .msg').length === 2`)
+	ask(t, ctx, promptXSS)
+	poll[bool](t, ctx, `document.querySelectorAll('#thread .msg').length === 4 && !document.querySelector('#thread .msg.assistant.streaming')`)
+	if ids := s.chatIDs(); len(ids) != 2 || ids[1] != list.Data[0].ID {
+		t.Fatalf("x-openwebui-chat-id of the second turn: %v, want the same thread %s", ids, list.Data[0].ID)
+	}
+	poll[bool](t, ctx, `document.body.dataset.saved === '4'`)
+	var conv struct{ Messages []map[string]any }
+	_, b = ann.do(t, "GET", "/chat/api/conversations/"+list.Data[0].ID, "", false)
+	if err := json.Unmarshal(b, &conv); err != nil || len(conv.Messages) != 4 {
+		t.Fatalf("after continuing, the stored conversation has %d messages, want 4: %.300s", len(conv.Messages), b)
+	}
 }
 
 func TestChatStopCancelsUpstream(t *testing.T) {

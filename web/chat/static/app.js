@@ -517,7 +517,10 @@
   async function save() {
     if (!S.conv) return;
     var keep = S.messages.map(function (m) { var c = Object.assign({}, m); delete c.streaming; return c; });
-    try { await api('PUT', '/api/conversations/' + encodeURIComponent(S.conv.id), { messages: keep }); }
+    try {
+      await api('PUT', '/api/conversations/' + encodeURIComponent(S.conv.id), { messages: keep });
+      document.body.dataset.saved = String(keep.length);
+    }
     catch (e) { notice('The conversation was not saved: ' + e.message, 'error'); }
     loadConversations();
   }
