@@ -440,3 +440,30 @@ func TestChatImageInput(t *testing.T) {
 		t.Fatalf("the stored turn has no image part: %.300s", b)
 	}
 }
+
+func TestChatStepsAndHostileArtifacts(t *testing.T) {
+	s := startStack(t, baseline.Unpaced(), scripted(t))
+	ctx := tab(t, s, "ann")
+	open(t, ctx, s, "/chat")
+	pick(t, ctx, "gamma")
+	ask(t, ctx, "search and run something")
+	poll[bool](t, ctx, answerDone)
+	checks := []struct{ name, expr, want string }{
+		{"steps in order", `[...document.querySelectorAll('#thread .steps li')].map(l => l.textContent).join('|')`,
+			"Running tool: web_search|Tool finished: web_search|Sandbox started: python|Sandbox finished"},
+		{"cost shown", `String(document.querySelector('#thread .usage').textContent.includes('$0.5000'))`, "true"},
+		// The gateway rewrote the javascript: URL to its own artifact URL
+		// (whose fetch fails); the page loads only through its proxy.
+		{"artifacts only through the proxy", `String([...document.querySelectorAll('#thread img')].every(i => i.getAttribute('src').startsWith('/chat/api/artifacts/')))`, "true"},
+		{"no javascript href", `String([...document.querySelectorAll('#thread a')].some(a => a.href.startsWith('javascript:')))`, "false"},
+		{"file artifact through the proxy", `document.querySelectorAll('#thread .artifact a.download')[0].getAttribute('href').startsWith('/chat/api/artifacts/') ? 'ok' : 'no'`, "ok"},
+		{"no script ran", `String(window.pwned)`, "undefined"},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if got := eval[string](t, ctx, c.expr); got != c.want {
+				t.Fatalf("%s: got %q, want %q", c.expr, got, c.want)
+			}
+		})
+	}
+}

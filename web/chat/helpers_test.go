@@ -144,11 +144,11 @@ func testCSRF() CSRF {
 	}}
 }
 
-func startStack(t testing.TB, pace baseline.Pace) *stack {
+func startStack(t testing.TB, pace baseline.Pace, extra ...string) *stack {
 	t.Helper()
 	ctx := context.Background()
 	suite := testSuite(t)
-	var comps []string
+	comps := append([]string(nil), extra...)
 	for _, name := range []string{"alpha", "beta"} {
 		url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: pace, Suites: []*suites.Suite{suite}, Model: name + "-model"})
 		if err != nil {
@@ -237,4 +237,36 @@ func (c *client) do(t testing.TB, method, path, body string, csrf bool) (*http.R
 	var b bytes.Buffer
 	_, _ = b.ReadFrom(resp.Body)
 	return resp, b.Bytes()
+}
+
+// scripted is a competitor that streams janus events and hostile
+// artifact descriptors, which the sims do not send on a plain chat.
+func scripted(t testing.TB) string {
+	frames := []string{
+		`{"choices":[{"index":0,"delta":{"role":"assistant"}}]}`,
+		`{"choices":[{"index":0,"delta":{"janus":{"event":"tool_start","payload":{"name":"web_search"}}}}]}`,
+		`{"choices":[{"index":0,"delta":{"janus":{"event":"tool_end","payload":{"name":"web_search"}}}}]}`,
+		`{"choices":[{"index":0,"delta":{"janus":{"event":"sandbox_start","payload":{"language":"python"}}}}]}`,
+		`{"choices":[{"index":0,"delta":{"janus":{"event":"sandbox_end"}}}]}`,
+		`{"choices":[{"index":0,"delta":{"content":"Searched and ran code."}}]}`,
+		`{"choices":[{"index":0,"delta":{"artifacts":[{"id":"x1","type":"image","url":"javascript:window.pwned=5"},{"id":"x2","type":"file","display_name":"notes.txt","url":"data:text/plain;base64,aGk="}]}}]}`,
+		`{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"cost_usd":0.5}}`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/models":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"object":"list","data":[{"id":"gamma-model","object":"model","owned_by":"gamma"}]}`))
+		case "/v1/chat/completions":
+			w.Header().Set("Content-Type", "text/event-stream")
+			for _, f := range frames {
+				_, _ = w.Write([]byte("data: " + f + "\n\n"))
+			}
+			_, _ = w.Write([]byte("data: [DONE]\n\n"))
+		default:
+			_, _ = w.Write([]byte(`{"status":"ok"}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return "gamma=" + srv.URL
 }
