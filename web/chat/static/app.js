@@ -463,9 +463,17 @@
 
   function stop() { if (S.ctrl) S.ctrl.abort(); }
 
+  // upstreamMessages is the history sent with a turn. Only the newest
+  // message keeps its images: earlier ones become a text mark, so a long
+  // conversation with pictures stays within the request limits.
   function upstreamMessages() {
-    return S.messages.filter(function (m) { return (m.role === 'user' || m.role === 'assistant') && !(m.role === 'assistant' && !m.content); })
-      .map(function (m) { return { role: m.role, content: m.content }; });
+    var ms = S.messages.filter(function (m) { return (m.role === 'user' || m.role === 'assistant') && !(m.role === 'assistant' && !m.content); });
+    return ms.map(function (m, i) { return { role: m.role, content: i === ms.length - 1 ? m.content : withoutImages(m.content) }; });
+  }
+
+  function withoutImages(content) {
+    if (typeof content === 'string') return content;
+    return (content || []).map(function (p) { return p.type === 'image_url' ? '[image]' : p.text || ''; }).join(' ').trim();
   }
 
   async function sendChat(user) {
@@ -518,7 +526,15 @@
     if (!S.conv) return;
     var keep = S.messages.map(function (m) { var c = Object.assign({}, m); delete c.streaming; return c; });
     try {
-      await api('PUT', '/api/conversations/' + encodeURIComponent(S.conv.id), { messages: keep });
+      try {
+        await api('PUT', '/api/conversations/' + encodeURIComponent(S.conv.id), { messages: keep });
+      } catch (e) {
+        if (e.status !== 413 && e.code !== 'limit') throw e;
+        // Too large to keep whole: keep the text, drop the pictures.
+        keep = keep.map(function (m) { return m.role === 'user' ? Object.assign({}, m, { content: withoutImages(m.content) }) : m; });
+        await api('PUT', '/api/conversations/' + encodeURIComponent(S.conv.id), { messages: keep });
+        notice('The conversation was saved without its images (too large to keep).');
+      }
       document.body.dataset.saved = String(keep.length);
     }
     catch (e) { notice('The conversation was not saved: ' + e.message, 'error'); }
