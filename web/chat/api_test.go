@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -156,6 +157,38 @@ func TestNewRejectsBadGateway(t *testing.T) {
 		t.Run(g, func(t *testing.T) {
 			if _, err := New(Options{Gateway: g, User: testUser, CSRF: testCSRF()}, &Store{}); err == nil {
 				t.Fatalf("gateway %q accepted", g)
+			}
+		})
+	}
+}
+
+// TestArtifactProxyDefangsHTML: an artifact a competitor calls an image
+// but types text/html is served as a sandboxed download, never inline.
+func TestArtifactProxyDefangsHTML(t *testing.T) {
+	s := startStack(t, baseline.Unpaced(), scripted(t))
+	ann := &client{base: s.chat.URL, user: "ann"}
+	resp, b := ann.do(t, "POST", "/chat/api/completions", `{"model":"gamma-model","competitor_id":"gamma","messages":[{"role":"user","content":"go"}]}`, true)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("completion: %d %s", resp.StatusCode, b)
+	}
+	ids := regexp.MustCompile(`/v1/artifacts/([A-Za-z0-9._-]+)"`).FindAllStringSubmatch(string(b), -1)
+	if len(ids) != 3 {
+		t.Fatalf("want 3 rewritten artifact URLs in the stream, got %d: %s", len(ids), b)
+	}
+	cases := []struct {
+		name, id, wantType, wantDisp string
+	}{
+		{"html called an image", ids[2][1], "text/html", "attachment"},
+		{"text file", ids[1][1], "text/plain", "attachment"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := ann.do(t, "GET", "/chat/api/artifacts/"+c.id, "", false)
+			h := resp.Header
+			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), c.wantType) ||
+				!strings.HasPrefix(h.Get("Content-Disposition"), c.wantDisp) || !strings.Contains(h.Get("Content-Security-Policy"), "sandbox") ||
+				h.Get("X-Content-Type-Options") != "nosniff" {
+				t.Fatalf("artifact %s: %d %v %s", c.id, resp.StatusCode, h, body)
 			}
 		})
 	}

@@ -249,7 +249,7 @@ func scripted(t testing.TB) string {
 		`{"choices":[{"index":0,"delta":{"janus":{"event":"sandbox_start","payload":{"language":"python"}}}}]}`,
 		`{"choices":[{"index":0,"delta":{"janus":{"event":"sandbox_end"}}}]}`,
 		`{"choices":[{"index":0,"delta":{"content":"Searched and ran code."}}]}`,
-		`{"choices":[{"index":0,"delta":{"artifacts":[{"id":"x1","type":"image","url":"javascript:window.pwned=5"},{"id":"x2","type":"file","display_name":"notes.txt","url":"data:text/plain;base64,aGk="}]}}]}`,
+		`{"choices":[{"index":0,"delta":{"artifacts":[{"id":"x1","type":"image","url":"javascript:window.pwned=5"},{"id":"x2","type":"file","display_name":"notes.txt","url":"data:text/plain;base64,aGk="},{"id":"x3","type":"image","mime_type":"text/html","display_name":"page.html","url":"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="}]}}]}`,
 		`{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"cost_usd":0.5}}`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
