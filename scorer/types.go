@@ -29,6 +29,10 @@ type TaskResult struct {
 	Stream     bool              `json:"stream"`
 	Metrics    trace.Metrics     `json:"metrics"`
 	ITLs       []float64         `json:"itl_list_ms,omitempty"`
+	// TurnMetrics are the follow-up turns' metrics of a multi-turn task
+	// (Metrics are the first turn's): speed and streaming score every
+	// turn, so a target cannot be fast on the first turn only.
+	TurnMetrics []trace.Metrics `json:"turn_metrics,omitempty"`
 	Violations []trace.Violation `json:"violations"`
 	Error      *trace.Error      `json:"error,omitempty"`
 	Usage      *wire.Usage       `json:"usage,omitempty"`
