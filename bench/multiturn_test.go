@@ -142,6 +142,14 @@ func TestMultiTurnToolTasks(t *testing.T) {
 			if u := rep.Tasks[0].Usage; u == nil || u.TotalTokens != 12*tc.wantReqs {
 				t.Errorf("usage %+v, want the %d turns summed", u, tc.wantReqs)
 			}
+			// Every follow-up turn's metrics are kept for speed, streaming
+			// and cost to score, its prompt counted by janus.
+			if tm := rep.Tasks[0].TurnMetrics; len(tm) != tc.wantReqs-1 {
+				t.Errorf("%d turn metrics, want %d", len(tm), tc.wantReqs-1)
+			} else if len(tm) > 0 && (tm[0].E2EMs == nil || tm[0].PromptTokens <= rep.Tasks[0].Metrics.PromptTokens) {
+				t.Errorf("second turn: e2e %v, prompt %d counted (first turn %d): want timed, and longer",
+					tm[0].E2EMs, tm[0].PromptTokens, rep.Tasks[0].Metrics.PromptTokens)
+			}
 			if len(reqs) < 2 {
 				return
 			}
