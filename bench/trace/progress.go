@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -32,11 +33,12 @@ const (
 	reasoningTailBytes = 1024
 )
 
-// reasoningJudge decides which reasoning deltas are real text.
+// reasoningJudge decides which reasoning deltas are real text. It keeps
+// the last reasoningTailBytes of reasoning and judges the window by word
+// hashes, so a long reasoning stream costs no allocation per event.
 type reasoningJudge struct {
 	tail  []byte
-	words []string
-	seen  map[string]struct{}
+	words []uint64
 }
 
 // real appends text to the streamed reasoning and says whether this delta
@@ -55,50 +57,52 @@ func (j *reasoningJudge) real(text string) bool {
 	if len(j.words) < ReasoningMinWords {
 		return true
 	}
-	if j.seen == nil {
-		j.seen = make(map[string]struct{}, ReasoningWindowWords)
+	slices.Sort(j.words)
+	distinct := 1
+	for i := 1; i < len(j.words); i++ {
+		if j.words[i] != j.words[i-1] {
+			distinct++
+		}
 	}
-	clear(j.seen)
-	for _, w := range j.words {
-		j.seen[w] = struct{}{}
-	}
-	return float64(len(j.seen))/float64(len(j.words)) >= ReasoningMinDistinct
+	return float64(distinct)/float64(len(j.words)) >= ReasoningMinDistinct
 }
 
 // hasAlnum says whether s holds a letter or a digit.
 func hasAlnum(s string) bool {
 	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if isWordRune(r) {
 			return true
 		}
 	}
 	return false
 }
 
-// lastWords appends to dst the last n words of b, lowercased, oldest
-// first; a word is a run of letters and digits.
-func lastWords(dst []string, b []byte, n int) []string {
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// lastWords appends to dst the FNV-1a hashes of the last n words of b,
+// lowercased; a word is a run of letters and digits.
+func lastWords(dst []uint64, b []byte, n int) []uint64 {
 	end := len(b)
-	var rev []string
-	for end > 0 && len(rev) < n {
+	for end > 0 && len(dst) < n {
 		r, size := utf8.DecodeLastRune(b[:end])
-		if !(unicode.IsLetter(r) || unicode.IsDigit(r)) {
+		if !isWordRune(r) {
 			end -= size
 			continue
 		}
 		start := end
 		for start > 0 {
 			r, size := utf8.DecodeLastRune(b[:start])
-			if !(unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if !isWordRune(r) {
 				break
 			}
 			start -= size
 		}
-		rev = append(rev, strings.ToLower(string(b[start:end])))
+		h := uint64(14695981039346656037)
+		for _, r := range string(b[start:end]) {
+			h = (h ^ uint64(unicode.ToLower(r))) * 1099511628211
+		}
+		dst = append(dst, h)
 		end = start
-	}
-	for i := len(rev) - 1; i >= 0; i-- {
-		dst = append(dst, rev[i])
 	}
 	return dst
 }
