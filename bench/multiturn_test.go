@@ -127,11 +127,13 @@ func TestMultiTurnToolTasks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			url, seen := scriptedTarget(t, tc.answer)
 			s := multiTurnTask(t)
+			out := filepath.Join(t.TempDir(), "r.json")
 			rep, err := Run(context.Background(), RunOptions{Target: url, Model: "m", NoStream: true, Loader: staticLoader{s},
-				Out: filepath.Join(t.TempDir(), "r.json")})
+				Out: out})
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
+			readValid(t, out) // turn_metrics included
 			if got := rep.Tasks[0].Score; got != tc.wantScore {
 				t.Errorf("score %v, want %v (%s)", got, tc.wantScore, rep.Tasks[0].Reason)
 			}

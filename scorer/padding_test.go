@@ -1,6 +1,7 @@
 package scorer
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -141,6 +142,8 @@ func TestCostFromCountedTokens(t *testing.T) {
 		{"hidden reasoning", costed(P, C, &wire.Usage{PromptTokens: P, CompletionTokens: 2 * C, ReasoningTokens: C}), 1 + 3, false},
 		// A negative or NaN cost is no cost at all: under-report.
 		{"negative cost", costed(P, C, &wire.Usage{PromptTokens: P, CompletionTokens: C, CostUSD: f(-1)}), honestUSD, true},
+		// NaN is no cost at all either.
+		{"NaN cost", costed(P, C, &wire.Usage{PromptTokens: P, CompletionTokens: C, CostUSD: f(math.NaN())}), honestUSD, true},
 		// Negative token counts cannot lower the bill.
 		{"negative tokens", costed(P, C, &wire.Usage{PromptTokens: -P, CompletionTokens: -C}), honestUSD, true},
 		// Negative sandbox seconds cannot lower the bill.
