@@ -295,9 +295,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		Suite: report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
 		Seed:  o.Seed, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
 		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
-		Categories: o.Categories,
-		Host:       report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
+	rep.Run.Categories = o.Categories
 	if o.RunID != "" {
 		rep.Run.ID = o.RunID
 	}

@@ -21,22 +21,23 @@ const (
 // TaskResult is one task's outcome: what the report lists per task and
 // what the dimension formulas read.
 type TaskResult struct {
-	ID       string        `json:"id"`
-	Category string        `json:"category"`
-	Status   string        `json:"status"`
-	Score    float64       `json:"score"`
-	Reason   string        `json:"reason"`
-	Stream   bool          `json:"stream"`
-	Metrics  trace.Metrics `json:"metrics"`
-	ITLs     []float64     `json:"itl_list_ms,omitempty"`
+	ID         string            `json:"id"`
+	Category   string            `json:"category"`
+	Status     string            `json:"status"`
+	Score      float64           `json:"score"`
+	Reason     string            `json:"reason"`
+	Stream     bool              `json:"stream"`
+	Metrics    trace.Metrics     `json:"metrics"`
+	ITLs       []float64         `json:"itl_list_ms,omitempty"`
+	Violations []trace.Violation `json:"violations"`
+	Error      *trace.Error      `json:"error,omitempty"`
+	Usage      *wire.Usage       `json:"usage,omitempty"`
+	Budgets    trace.Budgets     `json:"budgets"`
+
 	// TurnMetrics are the follow-up turns' metrics of a multi-turn task
-	// (Metrics are the first turn's): speed and streaming score every
+	// (Metrics are the first turn's): speed, streaming and cost read every
 	// turn, so a target cannot be fast on the first turn only.
-	TurnMetrics []trace.Metrics   `json:"turn_metrics,omitempty"`
-	Violations  []trace.Violation `json:"violations"`
-	Error       *trace.Error      `json:"error,omitempty"`
-	Usage       *wire.Usage       `json:"usage,omitempty"`
-	Budgets     trace.Budgets     `json:"budgets"`
+	TurnMetrics []trace.Metrics `json:"turn_metrics,omitempty"`
 }
 
 // Dimension is one score with its sample size. CI95 is its 95% bootstrap

@@ -141,13 +141,14 @@ type Run struct {
 	// Splits are the suite splits the run was limited to (--split); empty
 	// means all, so a leaderboard never ranks a public-only run against a
 	// full one.
-	Splits []string `json:"splits,omitempty"`
+	Splits         []string `json:"splits,omitempty"`
+	HarnessVersion string   `json:"harness_version"`
+	Host           Host     `json:"host"`
+
 	// Categories are the task categories or families the run was
 	// limited to (--categories); empty means all, so a leaderboard never
 	// ranks a category subset against a full run.
-	Categories     []string `json:"categories,omitempty"`
-	HarnessVersion string   `json:"harness_version"`
-	Host           Host     `json:"host"`
+	Categories []string `json:"categories,omitempty"`
 }
 
 // SuiteRef identifies the suite exactly.
