@@ -79,7 +79,8 @@ var badFrame = []byte("data: {\"choices\": [{\"delta\": {\"content\": \n\n")
 
 // Profiles lists every profile name, oracle first.
 func Profiles() []string {
-	return []string{ProfileOracle, ProfileNoisy, ProfileSlow, ProfileStall, ProfileBuffered, ProfileBrokenSSE, ProfileNoUsage}
+	return append([]string{ProfileOracle, ProfileNoisy, ProfileSlow, ProfileStall, ProfileBuffered, ProfileBrokenSSE, ProfileNoUsage},
+		adversaryProfiles()...)
 }
 
 // ProfileError is a profile name or setting the sim does not know.
@@ -140,10 +141,11 @@ func (p profile) forScript(sc *script, maxTokens int) profile {
 
 // due is when step i, whose last token has slot slot, is sent.
 func (p profile) due(pace Pace, start time.Time, i, slot int) time.Time {
-	switch p.name {
-	case ProfileBuffered:
+	a := adversaryOf(p.name)
+	switch {
+	case p.name == ProfileBuffered || a.buffer:
 		return pace.due(start, p.lastSlot)
-	case ProfileStall:
+	case p.name == ProfileStall || a.stall:
 		if i >= p.midStep {
 			return pace.due(start, slot).Add(p.scaled(stallGap))
 		}
@@ -179,7 +181,7 @@ type streamQuirks struct {
 
 func (p profile) quirks() streamQuirks {
 	return streamQuirks{
-		noKeepAlive: p.name == ProfileStall,
+		noKeepAlive: p.name == ProfileStall || adversaryOf(p.name).noKeepAlive,
 		noDone:      p.name == ProfileBrokenSSE,
 		noUsage:     p.name == ProfileNoUsage,
 	}

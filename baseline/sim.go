@@ -138,7 +138,7 @@ func (p *sim) Open(ctx context.Context, req *Request) (Generation, error) {
 	if prof.name == ProfileNoisy && sc.wrong != nil {
 		sc = sc.wrong
 	}
-	if prof.name == ProfileSlow {
+	if prof.name == ProfileSlow || adversaryOf(prof.name).slowFirst {
 		pace.TTFT = prof.scaled(slowTTFT)
 	}
 	prompt := 0
@@ -228,7 +228,8 @@ type simGeneration struct {
 // the profile (see profile.due).
 func (g *simGeneration) Run(ctx context.Context, sink Sink) (Outcome, error) {
 	steps, finish := g.sc.steps, g.sc.finish
-	used := 0
+	used, prev := 0, g.start
+	var padded strings.Builder
 	for i, st := range steps {
 		if g.maxTokens > 0 && used+st.tokens > g.maxTokens {
 			steps, finish = steps[:i], "length"
@@ -238,16 +239,28 @@ func (g *simGeneration) Run(ctx context.Context, sink Sink) (Outcome, error) {
 		if err := g.prof.beforeStep(ctx, sink, i, ev.At); err != nil {
 			return Outcome{}, fmt.Errorf("sim run: %w", err)
 		}
+		pad, err := g.prof.pad(ctx, sink, i, prev, ev.At)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("sim run: %w", err)
+		}
+		padded.WriteString(pad)
 		if err := sink.Emit(ctx, ev); err != nil {
 			return Outcome{}, fmt.Errorf("sim run: %w", err)
 		}
 		used += st.tokens
+		prev = ev.At
 	}
 	completion, reasoning := g.sc.completionTokens, g.sc.reasoningTokens
-	if len(steps) < len(g.sc.steps) {
+	recount := len(steps) < len(g.sc.steps) || padded.Len() > 0
+	if padded.Len() > 0 {
+		// An adversary's padded reasoning came before the script's: the
+		// usage counts it as the harness does, so only its trick differs.
+		steps = append([]step{{delta: wire.Delta{ReasoningContent: padded.String()}}}, steps...)
+	}
+	if recount {
 		completion, reasoning = countOutput(steps)
 	}
-	return Outcome{FinishReason: finish, Usage: simUsage(g.prompt, completion, reasoning)}, nil
+	return Outcome{FinishReason: finish, Usage: g.prof.falsify(simUsage(g.prompt, completion, reasoning))}, nil
 }
 
 // simUsage prices a request at the documented sim rates.

@@ -116,3 +116,30 @@ func TestCalibrateRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryAdversaryHasChecks: each adv- profile the sim lists is checked
+// by calibrate on composite and on the dimension it attacks, by
+// AdversaryMargin, so a new adversary cannot join without its rows.
+func TestEveryAdversaryHasChecks(t *testing.T) {
+	for _, p := range baseline.Profiles() {
+		if !strings.HasPrefix(p, "adv-") {
+			continue
+		}
+		t.Run(p, func(t *testing.T) {
+			var composite, attacked bool
+			for _, e := range calibrationExpectations {
+				if e.profile != p {
+					continue
+				}
+				if e.margin < AdversaryMargin {
+					t.Errorf("%s on %s: margin %v, want %v", p, e.dimension, e.margin, AdversaryMargin)
+				}
+				composite = composite || e.dimension == "composite"
+				attacked = attacked || (e.dimension != "composite" && e.dimension != "violations")
+			}
+			if !composite || !attacked {
+				t.Errorf("%s: composite check %v, attacked-dimension check %v; want both", p, composite, attacked)
+			}
+		})
+	}
+}

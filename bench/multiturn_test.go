@@ -127,11 +127,13 @@ func TestMultiTurnToolTasks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			url, seen := scriptedTarget(t, tc.answer)
 			s := multiTurnTask(t)
+			out := filepath.Join(t.TempDir(), "r.json")
 			rep, err := Run(context.Background(), RunOptions{Target: url, Model: "m", NoStream: true, Loader: staticLoader{s},
-				Out: filepath.Join(t.TempDir(), "r.json")})
+				Out: out})
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
+			readValid(t, out) // turn_metrics included
 			if got := rep.Tasks[0].Score; got != tc.wantScore {
 				t.Errorf("score %v, want %v (%s)", got, tc.wantScore, rep.Tasks[0].Reason)
 			}
@@ -141,6 +143,14 @@ func TestMultiTurnToolTasks(t *testing.T) {
 			}
 			if u := rep.Tasks[0].Usage; u == nil || u.TotalTokens != 12*tc.wantReqs {
 				t.Errorf("usage %+v, want the %d turns summed", u, tc.wantReqs)
+			}
+			// Every follow-up turn's metrics are kept for speed, streaming
+			// and cost to score, its prompt counted by janus.
+			if tm := rep.Tasks[0].TurnMetrics; len(tm) != tc.wantReqs-1 {
+				t.Errorf("%d turn metrics, want %d", len(tm), tc.wantReqs-1)
+			} else if len(tm) > 0 && (tm[0].E2EMs == nil || tm[0].PromptTokens <= rep.Tasks[0].Metrics.PromptTokens) {
+				t.Errorf("second turn: e2e %v, prompt %d counted (first turn %d): want timed, and longer",
+					tm[0].E2EMs, tm[0].PromptTokens, rep.Tasks[0].Metrics.PromptTokens)
 			}
 			if len(reqs) < 2 {
 				return

@@ -30,6 +30,9 @@ type recordEnd struct {
 	Stream    bool         `json:"stream"`
 	WantUsage bool         `json:"want_usage"`
 	Error     *trace.Error `json:"error,omitempty"`
+	// PromptTokens is janus's count of the request's prompt, which the
+	// bytes of the response cannot tell (cost prices it).
+	PromptTokens int `json:"prompt_tokens_counted,omitempty"`
 }
 
 type recorderFactory func(taskID string) (*fileRecorder, error)
@@ -71,7 +74,7 @@ func (r *fileRecorder) RecordEnd(t *trace.Trace) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_ = r.enc.Encode(recordLine{AtNs: t.EndNs, End: &recordEnd{SentNs: t.SentNs, Stream: t.Stream,
-		WantUsage: t.WantUsage, Error: t.Err}})
+		WantUsage: t.WantUsage, Error: t.Err, PromptTokens: t.PromptTokens}})
 }
 
 // Close flushes and closes the recording.

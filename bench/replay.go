@@ -95,6 +95,7 @@ func ReadRecording(path string) (*trace.Recording, error) {
 		case l.End != nil:
 			rec.Ended, rec.EndNs, rec.Err = true, l.AtNs, l.End.Error
 			rec.SentNs, rec.Stream, rec.WantUsage = l.End.SentNs, l.End.Stream, l.End.WantUsage
+			rec.PromptTokens = l.End.PromptTokens
 		case l.Status != 0:
 			if rec.Status != 0 {
 				return nil, &RecordingError{Path: path, Line: line, Err: errors.New("a second response head")}

@@ -297,6 +297,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
+	rep.Run.Categories = o.Categories
 	if o.RunID != "" {
 		rep.Run.ID = o.RunID
 	}
@@ -630,15 +631,17 @@ func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *s
 			b.GapMs = t.Budget.GapMs
 		}
 	}
-	// Speed metrics are the first turn's (what a user waits for before a
-	// tool runs); every turn must keep the streaming contract, and usage
-	// and the answer span all turns.
+	// Metrics are the first turn's and TurnMetrics the follow-ups': speed
+	// and streaming score every turn; every turn must keep the streaming
+	// contract, and usage and the answer span all turns.
 	m := trace.ComputeMetrics(tr)
 	final := tr.Final()
 	res := scorer.TaskResult{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
 		Violations: trace.Violations(tr, m, b), Error: final.Err, Usage: final.Usage, Budgets: b, Status: scorer.StatusOK}
 	for i, n := range tr.Turns {
-		for _, v := range trace.Violations(n, trace.ComputeMetrics(n), b) {
+		nm := trace.ComputeMetrics(n)
+		res.TurnMetrics = append(res.TurnMetrics, nm)
+		for _, v := range trace.Violations(n, nm, b) {
 			v.Detail = fmt.Sprintf("turn %d: %s", i+2, v.Detail)
 			res.Violations = append(res.Violations, v)
 		}

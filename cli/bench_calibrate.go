@@ -18,8 +18,9 @@ func benchCalibrateCommand() *ucli.Command {
 		Name:  "calibrate",
 		Usage: "run the suite against the sim under each profile and check the scores rank them correctly",
 		Description: "Profiles: " + strings.Join(baseline.Profiles(), ", ") + ". Each must score below the oracle\n" +
-			"on the dimension it degrades (noisy: quality, slow: speed, stall/buffered/broken-sse: streaming,\n" +
-			"no-usage: cost) and broken-sse must show its violations. Exit 3 when an ordering fails.\n" +
+			"on the dimension it degrades (noisy: quality, slow: speed, stall/buffered/broken-sse/no-usage: streaming)\n" +
+			"and broken-sse must show its violations; each adv-* adversary must lose on the dimension it attacks and\n" +
+			"on composite by bench.AdversaryMargin (docs/SCORING.md). Exit 3 when an ordering fails.\n" +
 			"--time-scale compresses every duration alike (pace, profile delays, budgets, targets).",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "suite to run under every profile"},

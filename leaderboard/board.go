@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -30,11 +31,12 @@ type Query struct {
 	Since time.Time
 }
 
-// Entry is one competitor's row in one (suite, version, split) group.
+// Entry is one competitor's row in one (suite, version, split, scope)
+// group.
 type Entry struct {
 	// Rank is the 1-based position by composite within the group. RankLo
-	// and RankHi bound it given the 95% intervals, as the LMSYS arena
-	// does: RankLo = 1 + the number of others whose interval lies wholly
+	// and RankHi bound it given the 95% intervals widened to the run
+	// noise floor (RunNoiseFloor), as the LMSYS arena does: RankLo = 1 + the number of others whose interval lies wholly
 	// above this one (lower bound > this upper bound), RankHi = the group
 	// size − the number of others whose interval lies wholly below.
 	Rank         int        `json:"rank"`
@@ -44,17 +46,21 @@ type Entry struct {
 	Suite        string     `json:"suite"`
 	SuiteVersion string     `json:"suite_version"`
 	Split        string     `json:"split,omitempty"`
-	RunID        string     `json:"run_id"`
-	Model        string     `json:"model"`
-	FinishedAt   *time.Time `json:"finished_at,omitempty"`
-	Tasks        int        `json:"tasks"`
-	Passed       int        `json:"passed"`
-	Composite    Score      `json:"composite"`
-	Quality      *Score     `json:"quality,omitempty"`
-	Speed        *Score     `json:"speed,omitempty"`
-	Cost         *Score     `json:"cost,omitempty"`
-	Streaming    *Score     `json:"streaming,omitempty"`
-	Multimodal   *Score     `json:"multimodal,omitempty"`
+	// Scope is the rest of the group's key (the run's task limit and the
+	// seed that picked its subset, a hash of the categories it covered):
+	// runs over other task sets are never ranked together.
+	Scope      string     `json:"scope,omitempty"`
+	RunID      string     `json:"run_id"`
+	Model      string     `json:"model"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Tasks      int        `json:"tasks"`
+	Passed     int        `json:"passed"`
+	Composite  Score      `json:"composite"`
+	Quality    *Score     `json:"quality,omitempty"`
+	Speed      *Score     `json:"speed,omitempty"`
+	Cost       *Score     `json:"cost,omitempty"`
+	Streaming  *Score     `json:"streaming,omitempty"`
+	Multimodal *Score     `json:"multimodal,omitempty"`
 	// CostPerCorrect is the run's total cost in USD over its passed tasks;
 	// nil when the target reported no cost or nothing passed.
 	CostPerCorrect *float64 `json:"cost_per_correct,omitempty"`
@@ -66,8 +72,8 @@ type Entry struct {
 	ParetoSpeed bool `json:"pareto_speed"`
 }
 
-// Board is a leaderboard: entries grouped by suite, version and split
-// (never mixed), each group ranked.
+// Board is a leaderboard: entries grouped by suite, version, split and
+// scope (never mixed), each group ranked.
 type Board struct {
 	Rows []Entry `json:"rows"`
 }
@@ -83,7 +89,7 @@ type boardRow struct {
 }
 
 // boardCols are the run columns a leaderboard needs (not the report JSON).
-const boardCols = `r.id, r.competitor_id, r.model, r.suite_name, r.suite_version, r.split, r.finished_at, r.tasks, r.passed,
+const boardCols = `r.id, r.competitor_id, r.model, r.suite_name, r.suite_version, r.split, r.board_scope, r.finished_at, r.tasks, r.passed,
 	r.composite, r.composite_lo, r.composite_hi, r.quality, r.quality_lo, r.quality_hi, r.speed, r.speed_lo, r.speed_hi,
 	r.cost, r.cost_lo, r.cost_hi, r.streaming, r.streaming_lo, r.streaming_hi, r.multimodal, r.multimodal_lo, r.multimodal_hi,
 	r.cost_per_correct, c.name AS c_name, c.team AS c_team, c.image AS c_image, c.target_url AS c_target, c.baseline AS c_baseline`
@@ -107,7 +113,7 @@ func (s *Store) Leaderboard(ctx context.Context, q Query) (*Board, error) {
 			from = "runs INDEXED BY runs_started"
 		}
 		best := db.Raw(`SELECT `+bestCols+` FROM (
-			SELECT `+bestCols+`, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, competitor_id
+			SELECT `+bestCols+`, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, board_scope, competitor_id
 				ORDER BY `+bestOrder+`) AS n
 			FROM `+from+` WHERE status = ? AND composite IS NOT NULL AND started_at >= ?) ranked WHERE n = 1`,
 			StatusCompleted, q.Since.UTC())
@@ -154,7 +160,7 @@ func scanBoard(tx *gorm.DB) ([]boardRow, error) {
 	for rs.Next() {
 		var b boardRow
 		r := &b.Run
-		if err := rs.Scan(&r.ID, &r.CompetitorID, &r.Model, &r.SuiteName, &r.SuiteVersion, &r.Split, &r.FinishedAt,
+		if err := rs.Scan(&r.ID, &r.CompetitorID, &r.Model, &r.SuiteName, &r.SuiteVersion, &r.Split, &r.BoardScope, &r.FinishedAt,
 			&r.Tasks, &r.Passed, &r.Composite, &r.CompositeLo, &r.CompositeHi, &r.Quality, &r.QualityLo, &r.QualityHi,
 			&r.Speed, &r.SpeedLo, &r.SpeedHi, &r.Cost, &r.CostLo, &r.CostHi, &r.Streaming, &r.StreamingLo, &r.StreamingHi,
 			&r.Multimodal, &r.MultimodalLo, &r.MultimodalHi, &r.CostPerCorrect,
@@ -166,9 +172,11 @@ func scanBoard(tx *gorm.DB) ([]boardRow, error) {
 	return out, rs.Err()
 }
 
-type groupKey struct{ suite, version, split string }
+type groupKey struct{ suite, version, split, scope string }
 
-func keyOf(r *boardRow) groupKey { return groupKey{r.Run.SuiteName, r.Run.SuiteVersion, r.Run.Split} }
+func keyOf(r *boardRow) groupKey {
+	return groupKey{r.Run.SuiteName, r.Run.SuiteVersion, r.Run.Split, r.Run.BoardScope}
+}
 
 // better orders runs as bestOrder does: highest composite, latest finish,
 // greatest id.
@@ -189,7 +197,8 @@ func better(a, b *boardRow) int {
 	return cmp.Compare(b.Run.ID, a.Run.ID)
 }
 
-// rank sorts rows into groups (suite, version, split) and ranks each.
+// rank sorts rows into groups (suite, version, split, scope) and ranks
+// each.
 func rank(rows []boardRow) []Entry {
 	// Sorting pointers, not the wide rows, then copying once in order.
 	ptrs := make([]*boardRow, len(rows))
@@ -204,6 +213,9 @@ func rank(rows []boardRow) []Entry {
 			return c
 		}
 		if c := cmp.Compare(a.Run.Split, b.Run.Split); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Run.BoardScope, b.Run.BoardScope); c != 0 {
 			return c
 		}
 		if c := better(a, b); c != 0 {
@@ -234,7 +246,7 @@ func rankGroup(g []boardRow) []Entry {
 		r, c := &g[i].Run, &g[i]
 		es[i] = Entry{Rank: i + 1, Competitor: Competitor{Name: c.CName, Team: c.CTeam, Image: c.CImage,
 			TargetURL: c.CTarget, Baseline: c.CBaseline},
-			Suite: r.SuiteName, SuiteVersion: r.SuiteVersion, Split: r.Split, RunID: r.ID, Model: r.Model,
+			Suite: r.SuiteName, SuiteVersion: r.SuiteVersion, Split: r.Split, Scope: r.BoardScope, RunID: r.ID, Model: r.Model,
 			FinishedAt: utcPtr(r.FinishedAt), Tasks: r.Tasks, Passed: r.Passed,
 			Composite: *score(r.Composite, r.CompositeLo, r.CompositeHi),
 			Quality:   score(r.Quality, r.QualityLo, r.QualityHi), Speed: score(r.Speed, r.SpeedLo, r.SpeedHi),
@@ -243,7 +255,7 @@ func rankGroup(g []boardRow) []Entry {
 	}
 	lo, hi := make([]float64, len(es)), make([]float64, len(es))
 	for i, e := range es {
-		lo[i], hi[i] = bounds(e.Composite)
+		lo[i], hi[i] = rankBounds(e.Composite)
 	}
 	for i, r := range RankRanges(lo, hi) {
 		es[i].RankLo, es[i].RankHi = r[0], r[1]
@@ -272,6 +284,25 @@ func bounds(s Score) (lo, hi float64) {
 		return s.Value, s.Value
 	}
 	return s.CI95[0], s.CI95[1]
+}
+
+// RunNoiseFloor is the least half-width, in composite points, of the
+// interval a rank range is read from. A run's CI95 is a bootstrap over its
+// tasks and knows nothing of run-to-run noise (timing on a loaded harness
+// machine, a provider's jitter), so two runs of one target can have
+// disjoint CIs: issue 15 found 241 of 780 pairs of identical honest runs
+// disjoint. `janus bench calibrate` measures the noise: five oracle runs
+// of smoke at time scale 0.1 on a loaded 2-core machine spread their
+// composites over 0.36 points (docs/SCORING.md, "Honest intervals"); the
+// floor is about three times that, so identical targets within 2 points
+// of each other always share a rank.
+const RunNoiseFloor = 1.0
+
+// rankBounds is the interval a rank range reads: the score's CI95
+// widened to at least ±RunNoiseFloor around its value.
+func rankBounds(s Score) (lo, hi float64) {
+	lo, hi = bounds(s)
+	return math.Min(lo, s.Value-RunNoiseFloor), math.Max(hi, s.Value+RunNoiseFloor)
 }
 
 // RankRanges gives each of n items (intervals lo[i]..hi[i]) its best and

@@ -305,7 +305,7 @@ func WriteBoard(w io.Writer, b *Board) {
 	var last groupKey
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for i, e := range b.Rows {
-		k := groupKey{e.Suite, e.SuiteVersion, e.Split}
+		k := groupKey{e.Suite, e.SuiteVersion, e.Split, e.Scope}
 		if i == 0 || k != last {
 			if i > 0 {
 				fmt.Fprintln(tw)
@@ -314,7 +314,11 @@ func WriteBoard(w io.Writer, b *Board) {
 			if split == "" {
 				split = "all"
 			}
-			fmt.Fprintf(tw, "%s@%s split %s\n", e.Suite, e.SuiteVersion, split)
+			scope := ""
+			if e.Scope != "" {
+				scope = "  " + e.Scope
+			}
+			fmt.Fprintf(tw, "%s@%s split %s%s\n", e.Suite, e.SuiteVersion, split, scope)
 			fmt.Fprintln(tw, "RANK\tRANGE\tCOMPETITOR\tCOMPOSITE\tQUALITY\tSPEED\tCOST\tSTREAMING\tMULTIMODAL\t$/CORRECT\tPARETO\tRUN")
 			last = k
 		}

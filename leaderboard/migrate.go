@@ -130,8 +130,8 @@ var migrations = []migration{
 			PRIMARY KEY (suite_name, suite_version, split, competitor_id))`,
 		`CREATE INDEX board_best_run ON board_best (id)`,
 		`UPDATE runs SET finished_at = heartbeat_at WHERE finished_at IS NULL AND status <> 'running'`,
-		`INSERT INTO board_best (` + bestCols + `) SELECT ` + bestCols + ` FROM (
-			SELECT ` + bestCols + `, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, competitor_id
+		`INSERT INTO board_best (` + bestColsV2 + `) SELECT ` + bestColsV2 + ` FROM (
+			SELECT ` + bestColsV2 + `, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, competitor_id
 				ORDER BY ` + bestOrder + `) AS n
 			FROM runs WHERE status = 'completed' AND composite IS NOT NULL) ranked WHERE n = 1`,
 	}},
@@ -171,13 +171,54 @@ var migrations = []migration{
 			created_at {TS} NOT NULL,
 			revoked_at {TS})`,
 	}},
+	// A leaderboard group is also the run's scope (boardScope: its task
+	// limit, the seed that picked a limited subset, the categories it
+	// covered), so a 50-task subset run is never ranked against full runs.
+	// Runs stored before carry the scope their limit gives.
+	{5, "board groups by run scope", []string{
+		`ALTER TABLE runs ADD COLUMN board_scope TEXT NOT NULL DEFAULT ''`,
+		`UPDATE runs SET board_scope = 'limit=' || CAST(task_limit AS TEXT) || ' seed=' || CAST(seed AS TEXT) WHERE task_limit > 0`,
+		`DROP INDEX runs_group`,
+		`CREATE INDEX runs_group ON runs (suite_name, suite_version, split, board_scope, competitor_id, status, composite)`,
+		`DROP TABLE board_best`,
+		`CREATE TABLE board_best (
+			suite_name TEXT NOT NULL,
+			suite_version TEXT NOT NULL,
+			split TEXT NOT NULL,
+			board_scope TEXT NOT NULL DEFAULT '',
+			competitor_id BIGINT NOT NULL REFERENCES competitors(id),
+			id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+			model TEXT NOT NULL DEFAULT '',
+			finished_at {TS},
+			tasks INTEGER NOT NULL DEFAULT 0,
+			passed INTEGER NOT NULL DEFAULT 0,
+			composite {FLOAT} NOT NULL, composite_lo {FLOAT}, composite_hi {FLOAT},
+			quality {FLOAT}, quality_lo {FLOAT}, quality_hi {FLOAT},
+			speed {FLOAT}, speed_lo {FLOAT}, speed_hi {FLOAT},
+			cost {FLOAT}, cost_lo {FLOAT}, cost_hi {FLOAT},
+			streaming {FLOAT}, streaming_lo {FLOAT}, streaming_hi {FLOAT},
+			multimodal {FLOAT}, multimodal_lo {FLOAT}, multimodal_hi {FLOAT},
+			cost_per_correct {FLOAT},
+			PRIMARY KEY (suite_name, suite_version, split, board_scope, competitor_id))`,
+		`CREATE INDEX board_best_run ON board_best (id)`,
+		`INSERT INTO board_best (` + bestCols + `) SELECT ` + bestCols + ` FROM (
+			SELECT ` + bestCols + `, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, board_scope, competitor_id
+				ORDER BY ` + bestOrder + `) AS n
+			FROM runs WHERE status = 'completed' AND composite IS NOT NULL) ranked WHERE n = 1`,
+	}},
 }
 
 // serviceSchema is the migration that adds the scoring service's columns.
 const serviceSchema = 4
 
+// bestColsV2 are the columns board_best had from migration 2 to 4.
+const bestColsV2 = `suite_name, suite_version, split, competitor_id, id, model, finished_at, tasks, passed,
+	composite, composite_lo, composite_hi, quality, quality_lo, quality_hi, speed, speed_lo, speed_hi,
+	cost, cost_lo, cost_hi, streaming, streaming_lo, streaming_hi, multimodal, multimodal_lo, multimodal_hi,
+	cost_per_correct`
+
 // bestCols are the run columns board_best copies.
-const bestCols = `suite_name, suite_version, split, competitor_id, id, model, finished_at, tasks, passed,
+const bestCols = `suite_name, suite_version, split, board_scope, competitor_id, id, model, finished_at, tasks, passed,
 	composite, composite_lo, composite_hi, quality, quality_lo, quality_hi, speed, speed_lo, speed_hi,
 	cost, cost_lo, cost_hi, streaming, streaming_lo, streaming_hi, multimodal, multimodal_lo, multimodal_hi,
 	cost_per_correct`

@@ -55,6 +55,7 @@ type runRow struct {
 	SuiteVersion   string
 	SuiteSHA256    string `gorm:"column:suite_sha256"`
 	Split          string
+	BoardScope     string
 	Seed           int64
 	TaskLimit      int
 	TasksPlanned   int
@@ -169,8 +170,27 @@ func runRowOf(r report.Run, competitorID int64) runRow {
 	}
 	return runRow{ID: r.ID, CompetitorID: competitorID, Status: StatusRunning, Target: r.Target, Model: r.Model,
 		SuiteName: r.Suite.Name, SuiteVersion: r.Suite.Version, SuiteSHA256: r.Suite.SHA256, Split: splitOf(r),
-		Seed: int64(r.Seed), TaskLimit: r.Limit, TasksPlanned: r.TasksPlanned, HarnessVersion: r.HarnessVersion,
+		BoardScope: scopeOf(r),
+		Seed:       int64(r.Seed), TaskLimit: r.Limit, TasksPlanned: r.TasksPlanned, HarnessVersion: r.HarnessVersion,
 		StartedAt: started, HeartbeatAt: now}
+}
+
+// scopeOf is a run's leaderboard scope beyond suite, version and split:
+// "limit=N seed=S" for a run limited to N tasks (the seed picked which),
+// and "categories=a,b" for one limited to those categories (sorted), so
+// runs over other task sets are never ranked together. A full run's scope
+// is "", as it was before scopes existed.
+func scopeOf(r report.Run) string {
+	var parts []string
+	if r.Limit > 0 {
+		parts = append(parts, fmt.Sprintf("limit=%d seed=%d", r.Limit, int64(r.Seed)))
+	}
+	if len(r.Categories) > 0 {
+		cats := slices.Clone(r.Categories)
+		slices.Sort(cats)
+		parts = append(parts, "categories="+strings.Join(slices.Compact(cats), ","))
+	}
+	return strings.Join(parts, " ")
 }
 
 func taskRowOf(runID string, seq int, t scorer.TaskResult) (taskRow, error) {
@@ -292,7 +312,7 @@ func (s *Store) FinishRun(ctx context.Context, runID string, r *report.Report, s
 				Updates(map[string]any{"status": status, "finished_at": now}).Error; err != nil {
 				return err
 			}
-			return refreshBest(tx, row.SuiteName, row.SuiteVersion, row.Split, row.CompetitorID)
+			return refreshBest(tx, row.SuiteName, row.SuiteVersion, row.Split, row.BoardScope, row.CompetitorID)
 		}
 		full, err := fullRow(r, row.CompetitorID)
 		if err != nil {
@@ -391,12 +411,12 @@ func writeRun(tx *gorm.DB, row runRow, tasks []scorer.TaskResult, old runRow) er
 		}
 	}
 	if old.ID != "" && (old.SuiteName != row.SuiteName || old.SuiteVersion != row.SuiteVersion ||
-		old.Split != row.Split || old.CompetitorID != row.CompetitorID) {
-		if err := refreshBest(tx, old.SuiteName, old.SuiteVersion, old.Split, old.CompetitorID); err != nil {
+		old.Split != row.Split || old.BoardScope != row.BoardScope || old.CompetitorID != row.CompetitorID) {
+		if err := refreshBest(tx, old.SuiteName, old.SuiteVersion, old.Split, old.BoardScope, old.CompetitorID); err != nil {
 			return err
 		}
 	}
-	return refreshBest(tx, row.SuiteName, row.SuiteVersion, row.Split, row.CompetitorID)
+	return refreshBest(tx, row.SuiteName, row.SuiteVersion, row.Split, row.BoardScope, row.CompetitorID)
 }
 
 // bestOrder is the one ordering that picks a competitor's best run, in
@@ -405,16 +425,16 @@ func writeRun(tx *gorm.DB, row runRow, tasks []scorer.TaskResult, old runRow) er
 const bestOrder = "composite DESC, finished_at DESC, id DESC"
 
 // refreshBest recomputes one competitor's best completed run in one group.
-func refreshBest(tx *gorm.DB, suite, version, split string, competitorID int64) error {
-	if err := tx.Where("suite_name = ? AND suite_version = ? AND split = ? AND competitor_id = ?",
-		suite, version, split, competitorID).Delete(&bestRow{}).Error; err != nil {
+func refreshBest(tx *gorm.DB, suite, version, split, scope string, competitorID int64) error {
+	if err := tx.Where("suite_name = ? AND suite_version = ? AND split = ? AND board_scope = ? AND competitor_id = ?",
+		suite, version, split, scope, competitorID).Delete(&bestRow{}).Error; err != nil {
 		return fmt.Errorf("refresh leaderboard: %w", err)
 	}
 	// The run with the best order among the group's completed ones, copied
 	// in one statement (both dialects accept INSERT … SELECT … LIMIT).
 	if err := tx.Exec(`INSERT INTO board_best (`+bestCols+`) SELECT `+bestCols+` FROM runs
-		WHERE suite_name = ? AND suite_version = ? AND split = ? AND competitor_id = ? AND status = ? AND composite IS NOT NULL
-		ORDER BY `+bestOrder+` LIMIT 1`, suite, version, split, competitorID, StatusCompleted).Error; err != nil {
+		WHERE suite_name = ? AND suite_version = ? AND split = ? AND board_scope = ? AND competitor_id = ? AND status = ? AND composite IS NOT NULL
+		ORDER BY `+bestOrder+` LIMIT 1`, suite, version, split, scope, competitorID, StatusCompleted).Error; err != nil {
 		return fmt.Errorf("refresh leaderboard: %w", err)
 	}
 	return nil
@@ -481,7 +501,7 @@ func (s *Store) DeleteRun(ctx context.Context, id string) error {
 		if err := tx.Where("id = ?", id).Delete(&runRow{}).Error; err != nil {
 			return err
 		}
-		return refreshBest(tx, row.SuiteName, row.SuiteVersion, row.Split, row.CompetitorID)
+		return refreshBest(tx, row.SuiteName, row.SuiteVersion, row.Split, row.BoardScope, row.CompetitorID)
 	})
 	if err != nil {
 		return fmt.Errorf("delete run %s: %w", id, err)

@@ -86,15 +86,47 @@ func piecewise(v, t float64) float64 {
 	}
 }
 
-// speedTask scores one task's latency in [0, 1]: half TTFT, half decode
-// rate, or the end-to-end time alone when the request produced no TTFT or
-// decode rate (non-streamed, or a single token). A failed request scores 0,
-// so erroring out fast never pays.
+// speedTask scores one task's latency in [0, 1], the mean over its turns
+// (a multi-turn task's follow-up turns are waited for too). A failed
+// request scores 0, so erroring out fast never pays. A report older than
+// the padding-proof metrics (no answer_tokens) is scored as it was then
+// (speedLegacy).
 func speedTask(t TaskResult, tg Targets) float64 {
 	if failed(t) {
 		return 0
 	}
-	m := t.Metrics
+	if t.Metrics.AnswerTokens == nil {
+		return speedLegacy(t.Metrics, tg)
+	}
+	sum := speedTurn(t.Metrics, tg)
+	for _, m := range t.TurnMetrics {
+		sum += speedTurn(m, tg)
+	}
+	return sum / float64(1+len(t.TurnMetrics))
+}
+
+// speedTurn scores one turn: half the first answer token (content or tool
+// call; reasoning and padding do not count) against the TTFT target, half
+// the answer's decode rate (content and tool-call tokens only). An answer
+// too short to have a rate (one token, or one burst) is judged on its
+// first token and its end-to-end time, half each, so a single token
+// cannot hide a long wait; a non-streamed answer (or a stream without an
+// answer token, which quality already scores 0) on end-to-end time alone.
+func speedTurn(m trace.Metrics, tg Targets) float64 {
+	switch {
+	case m.TTFTAnswerMs != nil && m.AnswerTPS != nil:
+		return 0.5*piecewise(*m.TTFTAnswerMs, tg.TTFTMs) + 0.5*math.Min(1, math.Max(0, *m.AnswerTPS)/tg.TPS)
+	case m.TTFTAnswerMs != nil && m.E2EMs != nil:
+		return 0.5*piecewise(*m.TTFTAnswerMs, tg.TTFTMs) + 0.5*piecewise(*m.E2EMs, tg.E2EMs)
+	case m.E2EMs != nil:
+		return piecewise(*m.E2EMs, tg.E2EMs)
+	}
+	return 0
+}
+
+// speedLegacy is speed as scored before the padding-proof metrics: half
+// TTFT, half decode rate, or end-to-end time alone.
+func speedLegacy(m trace.Metrics, tg Targets) float64 {
 	if m.TTFTMs != nil && m.OutputTPS != nil {
 		return 0.5*piecewise(*m.TTFTMs, tg.TTFTMs) + 0.5*math.Min(1, math.Max(0, *m.OutputTPS)/tg.TPS)
 	}
@@ -128,13 +160,18 @@ func costTask(t *TaskResult, tg Targets, prices Prices, model string) (score flo
 }
 
 // costTaskWith is costTask with extraUSD (the task's share of the run's
-// compute cost) added to the task's own cost.
+// compute cost) added to the task's own cost. covered says the task had
+// its cost (always, once janus counts tokens); a task whose usage
+// under-reports (CostUnderReport) scores 0.
 func costTaskWith(t *TaskResult, tg Targets, prices Prices, model string, extraUSD float64) (score float64, covered bool) {
 	usd, _, ok := TaskCost(t, prices, model)
 	usd += extraUSD
 	q := clamp01(t.Score)
 	if !ok || failed(*t) || !(q > 0) {
 		return 0, ok
+	}
+	if CostUnderReport(t, prices, model) != "" {
+		return 0, true
 	}
 	return piecewise(usd/q, tg.CostPerTaskUSD), true
 }
@@ -205,12 +242,22 @@ const noiseP99Sigmas = 2.576
 // out of the gaps' variance before the CV: jitter no larger than the
 // harness's measured error does not count against the target.
 func continuityFactorsNoise(t TaskResult, noiseMs float64) (evenness, coverage float64, ok bool) {
+	if t.Metrics.AnswerTokens != nil {
+		return gapFactors(t.Metrics.ProgressGaps, *t.Metrics.AnswerTokens, t.Metrics.E2EMs, noiseMs)
+	}
 	gaps := t.ITLs
 	if gaps == nil {
 		gaps = t.Metrics.ITLs
 	}
+	return gapFactors(gaps, t.Metrics.OutputTokens, t.Metrics.E2EMs, noiseMs)
+}
+
+// gapFactors are continuity's evenness and coverage of one stream's gaps
+// (progress gaps; inter-token gaps in a report older than them), with
+// tokens the answer's size and e2e its end-to-end time.
+func gapFactors(gaps []float64, tokens int, e2e *float64, noiseMs float64) (evenness, coverage float64, ok bool) {
 	if len(gaps) < 2 {
-		if t.Metrics.OutputTokens >= 4 {
+		if tokens >= 4 {
 			return 0, 0, false
 		}
 		return 1, 0, false
@@ -218,7 +265,6 @@ func continuityFactorsNoise(t TaskResult, noiseMs float64) (evenness, coverage f
 	g := append([]float64(nil), gaps...)
 	sort.Float64s(g)
 	mean, variance := stat.PopMeanVariance(g, nil)
-	e2e := t.Metrics.E2EMs
 	if !(mean > 0) || e2e == nil || !(*e2e > 0) {
 		return 0, 0, false
 	}
@@ -230,10 +276,23 @@ func continuityFactorsNoise(t TaskResult, noiseMs float64) (evenness, coverage f
 	return math.Max(0, 1-cv), clamp01(floats.Sum(g) / *e2e), true
 }
 
-// streamTask scores one streamed task in [0, 1]: 0.4 TTFT against the
-// task's TTFT budget, 0.4 largest gap against its gap budget, 0.2
-// continuity, minus streamPenalty, floored at 0. A failed request, or one
-// with no token or no event timing, scores 0 on the missing terms.
+// gapContinuity is continuity (evenness × coverage) of one stream's gaps.
+func gapContinuity(gaps []float64, tokens int, e2e *float64, noiseMs float64) float64 {
+	evenness, coverage, ok := gapFactors(gaps, tokens, e2e, noiseMs)
+	if !ok {
+		return evenness
+	}
+	return clamp01(evenness * coverage)
+}
+
+// streamTask scores one streamed task in [0, 1]: per turn, 0.4 time to
+// the first progress event against the task's TTFT budget, 0.4 largest
+// progress gap against its gap budget and 0.2 continuity of the progress
+// gaps; the mean over turns, minus streamPenalty, floored at 0. Progress
+// is answer text or reasoning of real text (docs/SCORING.md): keep-alive
+// comments, empty deltas and a reasoning drip neither start a stream nor
+// bridge a stall. A failed request, or one with no progress, scores 0 on
+// the missing terms.
 func streamTask(t TaskResult, tg Targets) float64 { return streamTaskNoise(t, tg, 0) }
 
 // streamTaskNoise is streamTask with the harness's gap timing error
@@ -249,6 +308,36 @@ func streamTaskNoise(t TaskResult, tg Targets, noiseMs float64) float64 {
 	if !(gapBudget > 0) {
 		gapBudget = tg.GapMs
 	}
+	if t.Metrics.AnswerTokens == nil {
+		return streamLegacy(t, ttftBudget, gapBudget, noiseMs)
+	}
+	sum := streamTurn(t.Metrics, ttftBudget, gapBudget, noiseMs)
+	for _, m := range t.TurnMetrics {
+		sum += streamTurn(m, ttftBudget, gapBudget, noiseMs)
+	}
+	return clamp01(sum/float64(1+len(t.TurnMetrics)) - streamPenalty(t.Violations))
+}
+
+// streamTurn is one turn's 0.4 TTFT + 0.4 gap + 0.2 continuity on its
+// progress events.
+func streamTurn(m trace.Metrics, ttftBudget, gapBudget, noiseMs float64) float64 {
+	var ttft, gap float64
+	if m.TTFTProgressMs != nil {
+		ttft = piecewise(*m.TTFTProgressMs, ttftBudget)
+	}
+	if m.MaxProgressGapMs != nil {
+		gap = piecewise(*m.MaxProgressGapMs, gapBudget)
+	}
+	tokens := 0
+	if m.AnswerTokens != nil {
+		tokens = *m.AnswerTokens
+	}
+	return 0.4*ttft + 0.4*gap + 0.2*gapContinuity(m.ProgressGaps, tokens, m.E2EMs, noiseMs)
+}
+
+// streamLegacy is the streaming score of a report older than the
+// padding-proof metrics: TTFT and largest gap between any events.
+func streamLegacy(t TaskResult, ttftBudget, gapBudget, noiseMs float64) float64 {
 	var ttft, gap float64
 	if t.Metrics.TTFTMs != nil {
 		ttft = piecewise(*t.Metrics.TTFTMs, ttftBudget)

@@ -81,6 +81,9 @@ type frame struct {
 	cols    [nCols][]float64
 	strata  []stratum
 	covered int
+	// counted is how many tasks janus priced from its own count without a
+	// usage to cross-check; under how many under-reported their usage.
+	counted, under int
 	// computeUSD is Options.ComputeUSD, for the cost note.
 	computeUSD float64
 	// unweighted lists quality categories present but weighted 0.
@@ -119,6 +122,12 @@ func newFrame(tasks []TaskResult, o Options) *frame {
 		f.cols[colCostNum][k] = c
 		if ok {
 			f.covered++
+		}
+		if t.Metrics.AnswerTokens != nil && t.Usage == nil {
+			f.counted++
+		}
+		if CostUnderReport(t, *o.Prices, o.Model) != "" {
+			f.under++
 		}
 		if isMultimodalTask(*t) {
 			f.cols[colMultiNum][k] = clamp01(t.Score)
@@ -262,6 +271,12 @@ func (f *frame) point() Scores {
 			s.Cost.Note = "1 task reported no usage"
 		case missing > 1:
 			s.Cost.Note = fmt.Sprintf("%d tasks reported no usage", missing)
+		}
+		if f.counted > 0 {
+			s.Cost.Note = strings.TrimSpace(s.Cost.Note + fmt.Sprintf(" %d task(s) reported no usage: priced from janus's token count", f.counted))
+		}
+		if f.under > 0 {
+			s.Cost.Note = strings.TrimSpace(s.Cost.Note + fmt.Sprintf(" %d task(s) under-reported usage or cost: scored 0 on cost", f.under))
 		}
 		if f.computeUSD > 0 {
 			s.Cost.Note = strings.TrimSpace(s.Cost.Note + fmt.Sprintf(" includes compute cost $%.6f (container CPU-seconds and GB-seconds at the price table's compute prices, shared by %d tasks)", f.computeUSD, f.n))

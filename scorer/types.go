@@ -33,6 +33,11 @@ type TaskResult struct {
 	Error      *trace.Error      `json:"error,omitempty"`
 	Usage      *wire.Usage       `json:"usage,omitempty"`
 	Budgets    trace.Budgets     `json:"budgets"`
+
+	// TurnMetrics are the follow-up turns' metrics of a multi-turn task
+	// (Metrics are the first turn's): speed, streaming and cost read every
+	// turn, so a target cannot be fast on the first turn only.
+	TurnMetrics []trace.Metrics `json:"turn_metrics,omitempty"`
 }
 
 // Dimension is one score with its sample size. CI95 is its 95% bootstrap

@@ -144,6 +144,11 @@ type Run struct {
 	Splits         []string `json:"splits,omitempty"`
 	HarnessVersion string   `json:"harness_version"`
 	Host           Host     `json:"host"`
+
+	// Categories are the task categories or families the run was
+	// limited to (--categories); empty means all, so a leaderboard never
+	// ranks a category subset against a full run.
+	Categories []string `json:"categories,omitempty"`
 }
 
 // SuiteRef identifies the suite exactly.

@@ -210,6 +210,7 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec 
 	t := newTrace()
 	t.Stream = req.Stream
 	t.WantUsage = req.WantsUsage()
+	t.PromptTokens = countPrompt(req)
 	t.Start = now()
 	since := func(at time.Time) int64 { return int64(at.Sub(t.Start)) }
 	fail := func(class ErrorClass, code int, format string, args ...any) *Trace {

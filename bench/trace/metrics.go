@@ -28,6 +28,24 @@ type Metrics struct {
 	MaxTokenGapMs            *float64 `json:"max_token_gap_ms,omitempty"`
 	Keepalives               int      `json:"keepalives"`
 	Events                   int      `json:"events"`
+	// The padding-proof figures the scores read (docs/SCORING.md,
+	// "Formulas padding cannot move"). TTFTAnswerMs is the first content
+	// or tool-call token that is not whitespace (reasoning, empty deltas
+	// and keep-alives do not count); TTFTProgressMs the first progress
+	// event (that, or reasoning of real text); AnswerTokens counts content and
+	// tool-call tokens only (nil in a report older than these fields);
+	// AnswerTPS is AnswerTokens over e2e − ttft_answer; MaxProgressGapMs is
+	// the largest silence between progress events (answer text or
+	// reasoning of real text), the tail to [DONE] included, and
+	// ProgressGaps are the gaps continuity is scored on.
+	TTFTAnswerMs     *float64  `json:"ttft_answer_ms,omitempty"`
+	TTFTProgressMs   *float64  `json:"ttft_progress_ms,omitempty"`
+	AnswerTokens     *int      `json:"answer_tokens,omitempty"`
+	AnswerTPS        *float64  `json:"answer_tps,omitempty"`
+	MaxProgressGapMs *float64  `json:"max_progress_gap_ms,omitempty"`
+	ProgressGaps     []float64 `json:"progress_gaps_ms,omitempty"`
+	// PromptTokens is janus's count of the prompt (Trace.PromptTokens).
+	PromptTokens int `json:"prompt_tokens_counted,omitempty"`
 	// UsageCheck shows how reported_completion_tokens was reconciled
 	// with output_tokens (usage_mismatch); nil without usage.
 	UsageCheck *UsageCheck `json:"usage_check,omitempty"`
@@ -149,6 +167,7 @@ func ComputeMetrics(t *Trace) Metrics {
 	if m.E2EMs != nil && *m.E2EMs > 0 && m.OutputTokens > 0 {
 		m.E2ETPS = ptr(float64(m.OutputTokens) / (*m.E2EMs / 1000))
 	}
+	addProgress(t, &m, rel)
 	return m
 }
 
@@ -218,6 +237,13 @@ func reconcile(t *Trace, counted int) *UsageCheck {
 	return u
 }
 
+// UnderReports says whether the usage bills fewer completion tokens than
+// janus counted beyond the tokenizer tolerance: the direction that makes
+// an answer look cheaper, which the cost dimension penalises.
+func (u *UsageCheck) UnderReports() bool {
+	return float64(u.Counted-(u.Reported-u.HiddenReasoning)) > u.Tolerance
+}
+
 // mismatch explains a usage that fails the check, or returns "".
 // Under-reporting (the direction that makes an answer look cheaper) is
 // held to the tokenizer tolerance alone; over-reporting gets the tool
@@ -229,7 +255,7 @@ func (u *UsageCheck) mismatch() string {
 		hidden = fmt.Sprintf(" (%d after %d hidden reasoning tokens)", billed, u.HiddenReasoning)
 	}
 	switch {
-	case float64(u.Counted-billed) > u.Tolerance:
+	case u.UnderReports():
 		return fmt.Sprintf("usage.completion_tokens %d%s under-reports: counted %d (cl100k_base), tolerance %.0f",
 			u.Reported, hidden, u.Counted, u.Tolerance)
 	case float64(billed-u.Counted) > u.Tolerance+float64(u.ToolAllowance+u.ReasoningAllowance):

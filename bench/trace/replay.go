@@ -30,6 +30,9 @@ type Recording struct {
 	Ended bool
 	EndNs int64
 	Err   *Error
+	// PromptTokens is janus's count of the request's prompt
+	// (Trace.PromptTokens), which the response bytes cannot tell.
+	PromptTokens int
 }
 
 // Read is one Read of the response body.
@@ -58,6 +61,7 @@ func FromRecording(rec *Recording) *Trace {
 func (c *Client) Replay(rec *Recording) *Trace {
 	t := newTrace()
 	t.Stream, t.WantUsage = rec.Stream, rec.WantUsage
+	t.PromptTokens = rec.PromptTokens
 	t.Start = replayEpoch
 	t.SentNs = rec.SentNs
 	if rec.Status == 0 {

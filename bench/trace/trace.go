@@ -145,6 +145,10 @@ type Trace struct {
 	Usage        *wire.Usage     `json:"usage,omitempty"`
 	UsageCount   int             `json:"usage_chunks,omitempty"`
 	FinishReason string          `json:"finish_reason,omitempty"`
+	// PromptTokens is janus's own count of the request's prompt (cl100k
+	// over every message's text): the cost dimension prices it, so a
+	// usage.prompt_tokens that under-reports cannot make an answer cheap.
+	PromptTokens int `json:"prompt_tokens_counted,omitempty"`
 
 	// Shape notes how the stream departs from OpenAI's own shape without
 	// breaking a client (usage merged into a chunk with choices, usage
