@@ -50,6 +50,7 @@ const (
 	CheckStreaming   = "streaming"
 	CheckArtifact    = "artifact"
 	CheckJudge       = "judge"
+	CheckGrounded    = "grounded"
 )
 
 // defaultNumberTolerance absorbs float formatting noise ("0.30000000000000004")
@@ -94,6 +95,7 @@ var checkBuilders = map[string]func(suites.Check) (evaluator, error){
 	CheckStreaming:   newStreamingCheck,
 	CheckArtifact:    newArtifactCheck,
 	CheckJudge:       newJudgeCheck,
+	CheckGrounded:    newGroundedCheck,
 }
 
 // KnownCheckTypes lists the check types the scorer understands, sorted, so
