@@ -121,7 +121,7 @@ func Evaluate(task *suites.Task, t *trace.Trace) Verdict {
 
 // EvaluateWith is Evaluate with the artifact check reading http(s) and
 // path URLs through fetch, which keeps the fetches on the target's origin
-// (nil: no fetch; such artifacts are judged on their descriptors).
+// (nil: no fetch; such artifacts fail as not verified).
 func EvaluateWith(task *suites.Task, t *trace.Trace, fetch *ArtifactFetch) Verdict {
 	if t == nil {
 		return Verdict{Score: 0, Reason: "no trace"}
