@@ -79,7 +79,8 @@ var badFrame = []byte("data: {\"choices\": [{\"delta\": {\"content\": \n\n")
 
 // Profiles lists every profile name, oracle first.
 func Profiles() []string {
-	return []string{ProfileOracle, ProfileNoisy, ProfileSlow, ProfileStall, ProfileBuffered, ProfileBrokenSSE, ProfileNoUsage}
+	out := []string{ProfileOracle, ProfileNoisy, ProfileSlow, ProfileStall, ProfileBuffered, ProfileBrokenSSE, ProfileNoUsage}
+	return append(out, evalAdversaries...)
 }
 
 // ProfileError is a profile name or setting the sim does not know.
@@ -265,6 +266,7 @@ func newProfiledSim(cfg Config) (*sim, error) {
 	for _, s := range cfg.Suites {
 		if s != nil {
 			p.markWrong(s, share)
+			p.markAdversaries(s)
 		}
 	}
 	return p, nil

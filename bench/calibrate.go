@@ -98,6 +98,16 @@ var calibrationExpectations = []struct {
 	{baseline.ProfileBrokenSSE, "streaming", nil},
 	{baseline.ProfileBrokenSSE, "violations", []string{trace.VBadJSON, trace.VMissingDone}},
 	{baseline.ProfileNoUsage, "cost", nil},
+	// Evaluator adversaries (issue 15): each loses on what it attacks and
+	// on composite.
+	{baseline.ProfileAdvShadowCode, "quality", nil},
+	{baseline.ProfileAdvShadowCode, "composite", nil},
+	{baseline.ProfileAdvToolShotgun, "quality", nil},
+	{baseline.ProfileAdvToolShotgun, "composite", nil},
+	{baseline.ProfileAdvFakeArtifact, "multimodal", nil},
+	{baseline.ProfileAdvFakeArtifact, "composite", nil},
+	{baseline.ProfileAdvTemplateResearch, "quality", nil},
+	{baseline.ProfileAdvTemplateResearch, "composite", nil},
 }
 
 // Calibrate runs a suite against the embedded sim under each of its
