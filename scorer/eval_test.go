@@ -228,7 +228,7 @@ func TestEvaluateTrace(t *testing.T) {
 }
 
 func TestKnownCheckTypes(t *testing.T) {
-	want := []string{"artifact", "choice", "citation", "code", "contains", "contains_all", "exact", "json",
+	want := []string{"artifact", "choice", "citation", "code", "contains", "contains_all", "exact", "grounded", "json",
 		"json_schema", "judge", "normalized", "number", "numeric", "one_of", "refusal", "regex", "streaming", "tool_call"}
 	if got := KnownCheckTypes(); !slices.Equal(got, want) {
 		t.Errorf("KnownCheckTypes() = %v, want %v", got, want)
