@@ -206,6 +206,9 @@ func checkIsolation(cs, ts *goSource) error {
 		if name == "." {
 			return fmt.Errorf("solution.go: dot import of %s is refused (its names would land in the tests' scope)", imp.Path.Value)
 		}
+		if goPredeclared[name] {
+			return fmt.Errorf("solution.go: code imports %s as %q, a predeclared identifier (shadowing a builtin is refused: the tests rely on it)", imp.Path.Value, name)
+		}
 		if tp, ok := testImports[name]; ok && tp != path {
 			return fmt.Errorf("solution.go: code imports %s as %q, the name the tests use for %q", imp.Path.Value, name, tp)
 		}

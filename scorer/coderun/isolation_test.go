@@ -27,6 +27,7 @@ func TestIsolation(t *testing.T) {
 			{name: "test helper redefined", code: wrongGo + "func check(ok bool, msg string) {}\n", tests: goTests, want: StatusFailed, reasonHas: "Square is wrong"},
 			{name: "tests' variable redeclared", code: wrongGo + "var cases = [][2]int{}\n", tests: goTests, want: StatusFailed, reasonHas: "Square is wrong"},
 			{name: "init prints a fake PASS", code: "import \"fmt\"\n\nfunc init() { fmt.Println(\"PASS\\nok all tests passed\") }\n\n" + wrongGo, tests: goTests, want: StatusFailed, reasonHas: "Square is wrong"},
+			{name: "import named panic", code: "import panic \"fmt\"\n\nfunc Square(x int) int { panic.Sprint(); return 0 }\n", tests: goTests, want: StatusFailed, reasonHas: "predeclared"},
 			{name: "dot import", code: "import . \"strings\"\n\nfunc Square(x int) int { _ = Repeat; return 0 }\n", tests: goTests, want: StatusFailed, reasonHas: "dot import"},
 			{name: "import alias takes the tests' package name", code: "import fmt \"strings\"\n\n" + wrongGo,
 				tests: "import \"fmt\"\n\nfunc main() { if Square(2) != 4 { panic(fmt.Sprint(\"wrong\")) } }\n", want: StatusFailed, reasonHas: "the name the tests use"},
@@ -83,4 +84,34 @@ func TestMergeGoRenamesTheTestsApart(t *testing.T) {
 	if strings.Count(src, "janusT") != 7 {
 		t.Errorf("want 7 renamed identifiers (pair×3, cases×2, check×2):\n%s", src)
 	}
+}
+
+// FuzzMergeGo: any answer merges without panicking; a merge that succeeds
+// parses, never declares a predeclared name at package level, and keeps
+// the tests' own names apart (renamed) from the answer's.
+func FuzzMergeGo(f *testing.F) {
+	tests := "import \"fmt\"\n\nvar cases = []int{1}\n\nfunc check(v int) { if v != 1 { panic(fmt.Sprint(v)) } }\n\nfunc main() { for _, c := range cases { check(F(c)) } }\n"
+	for _, s := range []string{"func F(x int) int { return x }", "func panic(v any) {}", "import . \"strings\"\nfunc F(int) int { return 0 }",
+		"var cases = 1\nfunc check(int) {}", "package main\nfunc init() { cases = nil }", "import panic \"fmt\"", "//line x.go:1\nfunc F(x int) int { return x }"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, code string) {
+		src, err := mergeGo(code, tests)
+		if err != nil {
+			return
+		}
+		s, perr := parseGoResolved("merged.go", src)
+		if perr != nil {
+			t.Fatalf("merged source does not parse: %v\n%s", perr, src)
+		}
+		names := topNames(s.file)
+		for name := range names {
+			if goPredeclared[name] {
+				t.Fatalf("merged source declares %q", name)
+			}
+		}
+		if _, ok := names["check"]; ok && !strings.Contains(code, "check") {
+			t.Fatalf("the tests' check was not renamed:\n%s", src)
+		}
+	})
 }
