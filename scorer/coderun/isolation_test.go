@@ -42,6 +42,8 @@ func TestIsolation(t *testing.T) {
 			{name: "honest answer passes", code: "function square(x) { return x * x; }", tests: jsTests, want: StatusPassed},
 			{name: "honest answer overriding toString on its own objects passes",
 				code: "function P() {}\nP.prototype.toString = function () { return 'p'; };\nvar o = {}; o.toString = function () { return 'o'; };\nfunction square(x) { return String(new P()) === 'p' && String(o) === 'o' ? x * x : -1; }", tests: jsTests, want: StatusPassed},
+			{name: "honest modern code under the frozen builtins passes",
+				code: "class SquareError extends Error { constructor(m) { super(m); this.name = 'SquareError'; } }\nclass Bag extends Array {}\nconst memo = new Map();\nfunction square(x) {\n  if (typeof x !== 'number') throw new SquareError('nan');\n  if (!memo.has(x)) memo.set(x, [...Bag.from([x])].reduce((a, b) => a * b, x));\n  const s = JSON.parse(JSON.stringify({v: memo.get(x)}));\n  return /^\\d+$/.test(String(s.v)) ? s.v : -1;\n}", tests: jsTests, want: StatusPassed},
 			{name: "assert redefined", code: wrongJS + "function assertEqual() {}", tests: jsTests, want: StatusFailed, reasonHas: "code failed to load"},
 			{name: "array iterator emptied", code: wrongJS + "Array.prototype[Symbol.iterator] = function* () {};", tests: jsTests, want: StatusFailed, reasonHas: "square(2)"},
 			{name: "array iterator emptied in strict mode", code: "'use strict';\n" + wrongJS + "Array.prototype[Symbol.iterator] = function* () {};", tests: jsTests, want: StatusFailed, reasonHas: "code failed to load"},
