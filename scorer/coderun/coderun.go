@@ -98,8 +98,9 @@ const (
 //     main; the two are merged into one file (imports unioned) and main
 //     runs. The tests' own package-level names are renamed with a per-run
 //     nonce, so Code can neither call, assign nor redeclare them, and Code
-//     that declares a predeclared name (func panic, const true), dot-imports
-//     or takes a name the tests import a package as is refused. A test
+//     that declares a predeclared name the tests use (func panic, const
+//     true), dot-imports or takes a name the tests import a package as is
+//     refused. A test
 //     fails by panicking. os.Exit panics too, so tests must return from
 //     main to pass.
 //   - python: Code runs as module "solution" (so `if __name__ ==

@@ -123,10 +123,11 @@ func findMain(f *ast.File) *ast.FuncDecl {
 // solutionMain is what the code's own func main is renamed to.
 const solutionMain = "janusSolutionMain"
 
-// goPredeclared are the universe scope's names. Code may not declare any
-// of them at package level: the tests share the package, and a code that
-// declares func panic(any) {} (or const true = false, type error int)
-// would silence or bend every check the tests make.
+// goPredeclared are the universe scope's names. Code may not declare one
+// the tests use at package level: the tests share the package, and code
+// that declares func panic(any) {} (or const true = false, type error int)
+// would silence or bend every check the tests make. A helper the tests do
+// not touch (the func max(a, b int) int of pre-1.21 habit) is allowed.
 var goPredeclared = map[string]bool{
 	"any": true, "bool": true, "byte": true, "comparable": true, "complex64": true, "complex128": true,
 	"error": true, "float32": true, "float64": true, "int": true, "int8": true, "int16": true, "int32": true,
@@ -181,7 +182,7 @@ func topNames(f *ast.File) map[string]*ast.Ident {
 
 // checkIsolation refuses code that would reach into the tests instead of
 // being judged by them: a package-level name that shadows a predeclared
-// identifier, a dot import (its names land in the tests' scope), or an
+// identifier the tests use, a dot import (its names land in the tests' scope), or an
 // import or declaration that takes a name the tests import a package as.
 // The tests' own declarations need no such check: they are renamed with a
 // per-run nonce (renameTests), so code can neither call, assign nor
@@ -192,9 +193,10 @@ func checkIsolation(cs, ts *goSource) error {
 		name, path := importName(imp)
 		testImports[name] = path
 	}
+	used := unresolvedNames(ts.file)
 	for name, id := range topNames(cs.file) {
 		pos := cs.fset.Position(id.Pos())
-		if goPredeclared[name] {
+		if goPredeclared[name] && used[name] {
 			return fmt.Errorf("solution.go:%d: code declares %q, a predeclared identifier (shadowing a builtin is refused: the tests rely on it)", pos.Line-cs.lineShift(), name)
 		}
 		if _, ok := testImports[name]; ok {
@@ -206,7 +208,7 @@ func checkIsolation(cs, ts *goSource) error {
 		if name == "." {
 			return fmt.Errorf("solution.go: dot import of %s is refused (its names would land in the tests' scope)", imp.Path.Value)
 		}
-		if goPredeclared[name] {
+		if goPredeclared[name] && used[name] {
 			return fmt.Errorf("solution.go: code imports %s as %q, a predeclared identifier (shadowing a builtin is refused: the tests rely on it)", imp.Path.Value, name)
 		}
 		if tp, ok := testImports[name]; ok && tp != path {
@@ -214,6 +216,20 @@ func checkIsolation(cs, ts *goSource) error {
 		}
 	}
 	return nil
+}
+
+// unresolvedNames are the identifiers a file uses without declaring them:
+// predeclared names, imported package names and the code's names (and,
+// harmlessly, selector and field names, which the parser leaves alone).
+func unresolvedNames(f *ast.File) map[string]bool {
+	out := map[string]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && id.Obj == nil {
+			out[id.Name] = true
+		}
+		return true
+	})
+	return out
 }
 
 // lineShift is 1 when a package clause was added in front of the text.

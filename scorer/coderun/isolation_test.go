@@ -15,13 +15,16 @@ import (
 func TestIsolation(t *testing.T) {
 	goTests := "package main\n\nvar cases = [][2]int{{2, 4}, {3, 9}}\n\nfunc check(ok bool, msg string) {\n\tif !ok {\n\t\tpanic(msg)\n\t}\n}\n\nfunc main() {\n\tfor _, c := range cases {\n\t\tcheck(Square(c[0]) == c[1], \"Square is wrong\")\n\t}\n}\n"
 	wrongGo := "func Square(x int) int { return 0 }\n"
+	usesTrueAndError := "func main() {\n\tvar e error\n\tok := Square(3) == 9\n\tif ok != true || e != nil {\n\t\tpanic(\"Square is wrong\")\n\t}\n}\n"
 	t.Run("go", func(t *testing.T) {
 		runCases(t, Go, []runCase{
 			{name: "honest answer passes", code: "func Square(x int) int { return x * x }\n", tests: goTests, want: StatusPassed},
 			{name: "panic shadowed", code: wrongGo + "func panic(v interface{}) {}\n", tests: goTests, want: StatusFailed, reasonHas: `declares "panic", a predeclared identifier`},
-			{name: "len shadowed", code: wrongGo + "func len(v any) int { return 0 }\n", tests: goTests, want: StatusFailed, reasonHas: "predeclared"},
-			{name: "true redefined", code: wrongGo + "const true = false\n", tests: goTests, want: StatusFailed, reasonHas: "predeclared"},
-			{name: "error type redefined", code: wrongGo + "type error interface{}\n", tests: goTests, want: StatusFailed, reasonHas: "predeclared"},
+			{name: "range's len shadowed", code: wrongGo + "func len(v any) int { return 0 }\n", tests: "func main() {\n\tif len([]int{Square(1)}) != 1 || Square(2) != 4 {\n\t\tpanic(\"wrong\")\n\t}\n}\n", want: StatusFailed, reasonHas: "predeclared"},
+			{name: "a max helper the tests do not use passes", code: "func max(a, b int) int {\n\tif a > b {\n\t\treturn a\n\t}\n\treturn b\n}\n\nfunc Square(x int) int { return max(x, -x) * max(x, -x) }\n", tests: goTests, want: StatusPassed},
+			{name: "true redefined", code: wrongGo + "const true = false\n", tests: usesTrueAndError, want: StatusFailed, reasonHas: `declares "true"`},
+			{name: "error type redefined", code: wrongGo + "type error interface{}\n", tests: usesTrueAndError, want: StatusFailed, reasonHas: `declares "error"`},
+			{name: "true redefined where the tests do not use it", code: wrongGo + "const true = false\n", tests: goTests, want: StatusFailed},
 			{name: "init exits 0", code: "import \"os\"\n\nfunc init() { os.Exit(0) }\n\n" + wrongGo, tests: goTests, want: StatusFailed, reasonHas: "os.Exit(0)"},
 			{name: "init empties the tests' cases", code: "func init() { cases = nil }\n\n" + wrongGo, tests: goTests, want: StatusFailed, reasonHas: "does not compile"},
 			{name: "test helper redefined", code: wrongGo + "func check(ok bool, msg string) {}\n", tests: goTests, want: StatusFailed, reasonHas: "Square is wrong"},
@@ -97,6 +100,11 @@ func FuzzMergeGo(f *testing.F) {
 		"var cases = 1\nfunc check(int) {}", "package main\nfunc init() { cases = nil }", "import panic \"fmt\"", "//line x.go:1\nfunc F(x int) int { return x }"} {
 		f.Add(s)
 	}
+	pt, err := parseGoResolved("tests.go", tests)
+	if err != nil {
+		f.Fatal(err)
+	}
+	parsedTests := pt.file
 	f.Fuzz(func(t *testing.T, code string) {
 		src, err := mergeGo(code, tests)
 		if err != nil {
@@ -107,9 +115,10 @@ func FuzzMergeGo(f *testing.F) {
 			t.Fatalf("merged source does not parse: %v\n%s", perr, src)
 		}
 		names := topNames(s.file)
+		used := unresolvedNames(parsedTests)
 		for name := range names {
-			if goPredeclared[name] {
-				t.Fatalf("merged source declares %q", name)
+			if goPredeclared[name] && used[name] {
+				t.Fatalf("merged source declares %q, which the tests use", name)
 			}
 		}
 		if _, ok := names["check"]; ok && !strings.Contains(code, "check") {
