@@ -55,8 +55,10 @@ var groundedStopwords = func() map[string]bool {
 //     paraphrase: a claim that adds what no cited source says ("Asel,
 //     famous for dragons [3]") is unsupported.
 //
-// Text after the last citation is not judged: it cites nothing, so it is
-// chatter or an uncited claim, and Value must be in a cited claim anyway.
+// Text after the last citation cites nothing: it may be chatter, but it
+// may not carry a word that only an uncited document says (a fact from
+// another source, smuggled in without a citation), and Value must be in a
+// cited claim anyway.
 type groundedCheck struct {
 	value string // folded
 	raw   string
@@ -105,8 +107,9 @@ type groundedClaim struct {
 	ids  []string
 }
 
-// parseClaims cuts an answer into claims at its citation groups.
-func parseClaims(content string) []groundedClaim {
+// parseClaims cuts an answer into claims at its citation groups; tail is
+// the text after the last group.
+func parseClaims(content string) (claims []groundedClaim, tail string) {
 	var out []groundedClaim
 	last := 0
 	for _, m := range groundedCiteRe.FindAllStringSubmatchIndex(content, -1) {
@@ -125,7 +128,7 @@ func parseClaims(content string) []groundedClaim {
 		}
 		out = append(out, groundedClaim{text: text, ids: ids})
 	}
-	return out
+	return out, content[last:]
 }
 
 // groupIDs lists a citation group's ids, lower-cased, labels dropped and
@@ -168,11 +171,12 @@ func (g groundedCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
 	if len(content) > maxGroundedAnswer {
 		content = content[:maxGroundedAnswer]
 	}
-	claims := parseClaims(content)
+	claims, tail := parseClaims(content)
 	if len(claims) == 0 {
 		return fail("answer cites no document")
 	}
 	stated := false
+	cited := map[string]bool{}
 	for i, c := range claims {
 		label := fmt.Sprintf("claim %d %s", i+1, show(strings.TrimSpace(c.text)))
 		words := map[string]bool{}
@@ -185,7 +189,7 @@ func (g groundedCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
 				return fail("%s cites [%s], which does not hold the fact asked for", label, g.ids[id])
 			}
 			for _, w := range contentWords(doc) {
-				words[w] = true
+				words[w], cited[w] = true, true
 			}
 		}
 		var unsupported []string
@@ -205,5 +209,31 @@ func (g groundedCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
 	if !stated {
 		return fail("no cited claim states %s", show(g.raw))
 	}
+	if w := g.smuggled(tail, cited); w != "" {
+		return fail("the text after the last citation says %s, which only a document the answer does not cite says", show(w))
+	}
 	return pass("answer states %s citing only documents that hold it", show(g.raw))
+}
+
+// smuggled is the first word of the uncited tail that one of the task's
+// documents says but none of the cited ones does: a fact from another
+// source slipped in without its citation ("Asel [3], or December").
+// Chatter ("hope this helps") is in no document and passes.
+func (g groundedCheck) smuggled(tail string, cited map[string]bool) string {
+	words := contentWords(tail)
+	if len(words) == 0 {
+		return ""
+	}
+	inDocs := map[string]bool{}
+	for _, doc := range g.docs {
+		for _, w := range contentWords(doc) {
+			inDocs[w] = true
+		}
+	}
+	for _, w := range words {
+		if inDocs[w] && !cited[w] {
+			return w
+		}
+	}
+	return ""
 }

@@ -34,6 +34,8 @@ func TestGroundedCheck(t *testing.T) {
 		{name: "hallucinated detail", check: check, content: "Asel, famous for dragons [3]", want: 0, reason: "dragons"},
 		{name: "fact without a citation", check: check, content: "Asel", want: 0, reason: "cites no document"},
 		{name: "fact after the last citation", check: check, content: "Veldmark [3] is on the Asel", want: 0, reason: "no cited claim states"},
+		{name: "uncited fact shotgun after the citation", check: check, content: "Asel [3], or maybe December, weaving or a falcon", want: 0, reason: "december"},
+		{name: "uncited chatter after the citation", check: check, content: "Asel [3]. Hope this helps!", want: 1},
 		{name: "parenthesised year is not a citation", check: check, content: "Asel (2020)", want: 0, reason: "cites no document"},
 	})
 }
@@ -67,7 +69,11 @@ func FuzzParseClaims(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, c := range parseClaims(s) {
+		claims, tail := parseClaims(s)
+		if !strings.HasSuffix(s, tail) {
+			t.Fatalf("tail %q is not the end of %q", tail, s)
+		}
+		for _, c := range claims {
 			if !strings.Contains(s, c.text) {
 				t.Fatalf("claim %q is not in the answer %q", c.text, s)
 			}
