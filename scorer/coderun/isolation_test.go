@@ -69,6 +69,8 @@ func TestIsolation(t *testing.T) {
 			{name: "len rebound", code: "def square(x):\n    return x * x\nimport builtins\nbuiltins.len = lambda v: 3\n", tests: pyTests, want: StatusPassed},
 			{name: "BaseException rebound", code: wrongPy + "import builtins\nbuiltins.BaseException = int\nbuiltins.AssertionError = int\n", tests: pyTests, want: StatusFailed, reasonHas: "square(2)"},
 			{name: "json.dumps rebound", code: wrongPy + "import json\njson.dumps = lambda v: '{\"status\": \"passed\", \"reason\": \"x\"}'\n", tests: pyTests, want: StatusFailed, reasonHas: "square(2)"},
+			{name: "empties tests.py", code: wrongPy + "open('tests.py', 'w').close()\n", tests: pyTests, want: StatusFailed, reasonHas: "square(2)"},
+			{name: "reads the hidden tests", code: "import re\nsrc = open('tests.py').read()\ndef square(x):\n    return 4 if x == 2 else 9\n", tests: pyTests, want: StatusFailed, reasonHas: "code failed to load"},
 			{name: "prints a fake PASS", code: wrongPy + "print('PASS all tests passed')\n", tests: pyTests, want: StatusFailed, reasonHas: "square(2)"},
 		})
 	})

@@ -19,7 +19,7 @@ const pyDriverFile = "_janus_driver.py"
 // Before any of that it installs an audit hook (which code cannot remove)
 // refusing sockets, subprocesses, signals to other processes, ctypes, and
 // file writes outside the temp dir.
-const pythonDriver = `import builtins, json, os, sys, traceback, types
+const pythonDriver = `import builtins, json, linecache, os, sys, traceback, types
 
 # What the driver and the tests need is captured before the code runs, so
 # code that rebinds json.dumps, os.write, builtins.len or AssertionError
@@ -85,20 +85,30 @@ def _describe(exc, filename):
         return "an exception whose description failed"
     return msg + (" (" + where + ")" if where else "")
 
-def _run(filename, namespace):
+def _read(filename):
     with _open(filename, encoding="utf-8") as f:
-        src = f.read()
+        return f.read()
+
+def _run(filename, src, namespace):
     _exec(_compile(src, filename, "exec"), namespace)
 
 if "--kernel-walls-only" not in sys.argv:
     sys.addaudithook(_hook)
 sys.dont_write_bytecode = True
 
+# The hidden tests are read and their file removed before the code runs:
+# code that reads tests.py (to learn the expected values) or rewrites it
+# (to an empty file) finds nothing there. linecache keeps their lines for
+# failure messages.
+_TESTS = _read("tests.py")
+os.remove("tests.py")
+linecache.cache["tests.py"] = (len(_TESTS), None, _TESTS.splitlines(True), "tests.py")
+
 solution = types.ModuleType("solution")
 solution.__file__ = "solution.py"
 sys.modules["solution"] = solution
 try:
-    _run("solution.py", solution.__dict__)
+    _run("solution.py", _read("solution.py"), solution.__dict__)
 except _MemoryError:
     _report("killed", "killed: memory limit exceeded (MemoryError)")
 except _SyntaxError as e:
@@ -110,7 +120,7 @@ tests = {k: v for k, v in solution.__dict__.items() if not k.startswith("__")}
 tests["__name__"] = "tests"
 tests["__builtins__"] = _dict(_BUILTINS)
 try:
-    _run("tests.py", tests)
+    _run("tests.py", _TESTS, tests)
 except _MemoryError:
     _report("killed", "killed: memory limit exceeded (MemoryError)")
 except _BaseException as e:
