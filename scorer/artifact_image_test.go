@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"image/png"
+	"strings"
 	"testing"
 
 	"github.com/janus-bench/janus/bench/trace"
@@ -82,11 +83,14 @@ func TestArtifactImageProperties(t *testing.T) {
 func FuzzImageSpecCheck(f *testing.F) {
 	var buf bytes.Buffer
 	png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 3, 2)))
-	f.Add(buf.Bytes())
-	f.Add([]byte("GIF89a"))
-	f.Add([]byte{})
+	f.Add(buf.Bytes(), "#ffffff")
+	f.Add([]byte("GIF89a"), "#12345g")
+	f.Add([]byte{}, "")
 	s := &imageSpec{background: &rgb{255, 255, 255}, colours: []rgb{{1, 2, 3}}, minShare: defaultMinShare}
-	f.Fuzz(func(t *testing.T, b []byte) {
+	f.Fuzz(func(t *testing.T, b []byte, colour string) {
 		_ = s.check(b)
+		if c, err := parseHexColour(colour); err == nil && !strings.EqualFold(c.String(), colour) {
+			t.Fatalf("colour %q parsed as %s", colour, c)
+		}
 	})
 }
