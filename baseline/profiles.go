@@ -79,8 +79,9 @@ var badFrame = []byte("data: {\"choices\": [{\"delta\": {\"content\": \n\n")
 
 // Profiles lists every profile name, oracle first.
 func Profiles() []string {
-	return append([]string{ProfileOracle, ProfileNoisy, ProfileSlow, ProfileStall, ProfileBuffered, ProfileBrokenSSE, ProfileNoUsage},
+	out := append([]string{ProfileOracle, ProfileNoisy, ProfileSlow, ProfileStall, ProfileBuffered, ProfileBrokenSSE, ProfileNoUsage},
 		adversaryProfiles()...)
+	return append(out, evalAdversaries...)
 }
 
 // ProfileError is a profile name or setting the sim does not know.
@@ -267,6 +268,7 @@ func newProfiledSim(cfg Config) (*sim, error) {
 	for _, s := range cfg.Suites {
 		if s != nil {
 			p.markWrong(s, share)
+			p.markAdversaries(s)
 		}
 	}
 	return p, nil

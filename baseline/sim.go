@@ -55,6 +55,9 @@ type script struct {
 	// wrong is the answer the noisy profile gives instead, for the tasks
 	// it picked to get wrong; nil for the others.
 	wrong *script
+	// adv are the answers of the evaluator adversaries
+	// (profiles_adv_evals.go), by profile, for the tasks they attack.
+	adv map[string]*script
 }
 
 // sim is the deterministic provider: suite prompts get their reference
@@ -137,6 +140,9 @@ func (p *sim) Open(ctx context.Context, req *Request) (Generation, error) {
 	}
 	if prof.name == ProfileNoisy && sc.wrong != nil {
 		sc = sc.wrong
+	}
+	if a := sc.adv[prof.name]; a != nil {
+		sc = a
 	}
 	if prof.name == ProfileSlow || adversaryOf(prof.name).slowFirst {
 		pace.TTFT = prof.scaled(slowTTFT)

@@ -138,6 +138,16 @@ var calibrationExpectations = []calibrationExpectation{
 	{baseline.ProfileAdvZeroCost, "composite", nil, AdversaryMargin},
 	{baseline.ProfileAdvUnderCost, "cost", nil, AdversaryMargin},
 	{baseline.ProfileAdvUnderCost, "composite", nil, AdversaryMargin},
+	// Evaluator adversaries (issue 15): each loses on what it attacks and
+	// on composite.
+	{baseline.ProfileAdvShadowCode, "quality", nil, AdversaryMargin},
+	{baseline.ProfileAdvShadowCode, "composite", nil, AdversaryMargin},
+	{baseline.ProfileAdvToolShotgun, "quality", nil, AdversaryMargin},
+	{baseline.ProfileAdvToolShotgun, "composite", nil, AdversaryMargin},
+	{baseline.ProfileAdvFakeArtifact, "multimodal", nil, AdversaryMargin},
+	{baseline.ProfileAdvFakeArtifact, "composite", nil, AdversaryMargin},
+	{baseline.ProfileAdvTemplateResearch, "quality", nil, AdversaryMargin},
+	{baseline.ProfileAdvTemplateResearch, "composite", nil, AdversaryMargin},
 }
 
 // Calibrate runs a suite against the embedded sim under each of its

@@ -30,8 +30,8 @@ const (
 // service answered (its status, its body or the transport's address text).
 //
 // The zero value, or a nil *ArtifactFetch, fetches nothing: an http(s) or
-// path URL is then judged on its descriptor alone, which the reason says
-// (a rescore or replay, where no target is there to ask).
+// path URL then fails as not verified (a replay, where no target is
+// there to ask): a descriptor is never taken on its word.
 type ArtifactFetch struct {
 	// Origin is the target's base URL; its scheme, host and port are the
 	// origin artifacts are fetched from, and a path URL

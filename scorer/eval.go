@@ -50,6 +50,7 @@ const (
 	CheckStreaming   = "streaming"
 	CheckArtifact    = "artifact"
 	CheckJudge       = "judge"
+	CheckGrounded    = "grounded"
 )
 
 // defaultNumberTolerance absorbs float formatting noise ("0.30000000000000004")
@@ -94,6 +95,7 @@ var checkBuilders = map[string]func(suites.Check) (evaluator, error){
 	CheckStreaming:   newStreamingCheck,
 	CheckArtifact:    newArtifactCheck,
 	CheckJudge:       newJudgeCheck,
+	CheckGrounded:    newGroundedCheck,
 }
 
 // KnownCheckTypes lists the check types the scorer understands, sorted, so
@@ -119,7 +121,7 @@ func Evaluate(task *suites.Task, t *trace.Trace) Verdict {
 
 // EvaluateWith is Evaluate with the artifact check reading http(s) and
 // path URLs through fetch, which keeps the fetches on the target's origin
-// (nil: no fetch; such artifacts are judged on their descriptors).
+// (nil: no fetch; such artifacts fail as not verified).
 func EvaluateWith(task *suites.Task, t *trace.Trace, fetch *ArtifactFetch) Verdict {
 	if t == nil {
 		return Verdict{Score: 0, Reason: "no trace"}
@@ -234,7 +236,50 @@ func evaluate(task *suites.Task, content string, toolCalls []trace.ToolCall, tr 
 	if len(verdicts) == 0 {
 		return Verdict{Score: 0, Reason: "no check could be judged: " + strings.Join(unjudged, "; ")}
 	}
-	return combine(mode, verdicts, judgedWeights)
+	return penalizeExtraCalls(evs, toolCalls, combine(mode, verdicts, judgedWeights))
+}
+
+// penalizeExtraCalls charges a task with tool_call checks for the calls
+// that match none of them, so emitting every candidate call (the "tool
+// shotgun") cannot collect the one that is right for free. Calls are
+// assigned one-to-one to the task's R required calls, in the order they
+// were made: a call takes the first still-unmatched required call whose
+// name and arguments it satisfies. Every call left over (an unknown tool,
+// wrong arguments, a repeat of a call already matched) costs 1/R of the
+// task's score, floored at 0. A one-call task answered with the right call
+// and one wrong one therefore scores 0, as a shotgun of K ≥ 2 candidates
+// does, which is below chance (1/K) for any K.
+func penalizeExtraCalls(evs []evaluator, calls []trace.ToolCall, v Verdict) Verdict {
+	var req []toolCallCheck
+	for _, ev := range evs {
+		if t, ok := ev.(toolCallCheck); ok {
+			req = append(req, t)
+		}
+	}
+	if len(req) == 0 || len(calls) == 0 {
+		return v
+	}
+	taken := make([]bool, len(req))
+	var extra []string
+	for _, c := range calls {
+		matched := false
+		for i, t := range req {
+			if !taken[i] && t.matches(c) {
+				taken[i], matched = true, true
+				break
+			}
+		}
+		if !matched {
+			extra = append(extra, c.Name)
+		}
+	}
+	if len(extra) == 0 {
+		return v
+	}
+	penalty := float64(len(extra)) / float64(len(req))
+	score := math.Max(0, v.Score-penalty)
+	return Verdict{Score: score, Reason: fmt.Sprintf("%s; %d tool call(s) matching no required call (%s) cost %.3g",
+		v.Reason, len(extra), strings.Join(extra, ", "), v.Score-score)}
 }
 
 // checkLabel prefixes a reason with the check it came from: the type
@@ -742,7 +787,8 @@ func compact(v any) string {
 // equal value (strings case-sensitive, numbers as exact decimals, nested
 // values deep-equal). Extra argument keys are allowed: optional parameters
 // are the model's business. Text content never satisfies it, however well
-// it describes the call.
+// it describes the call. Calls that satisfy none of a task's tool_call
+// checks are charged at task level (penalizeExtraCalls).
 type toolCallCheck struct {
 	name string
 	args map[string]any
@@ -803,6 +849,20 @@ func (t toolCallCheck) evaluate(_ string, calls []trace.ToolCall) Verdict {
 		return fail("no tool call (want %s)", t.name)
 	}
 	return fail("no call to %s (called %s)", t.name, strings.Join(names, ", "))
+}
+
+// matches reports whether one call satisfies the check.
+func (t toolCallCheck) matches(c trace.ToolCall) bool {
+	if c.Name != t.name {
+		return false
+	}
+	raw := strings.TrimSpace(c.Arguments)
+	if raw == "" {
+		raw = "{}"
+	}
+	v, err := decodeJSON(raw)
+	got, ok := v.(map[string]any)
+	return err == nil && ok && t.firstMismatch(got) == ""
 }
 
 func (t toolCallCheck) firstMismatch(got map[string]any) string {

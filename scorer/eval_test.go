@@ -115,7 +115,7 @@ func TestChecks(t *testing.T) {
 		// tool_call
 		{"tool_call match", weather, "", []trace.ToolCall{{Name: "get_weather", Arguments: `{"city":"Berlin"}`}}, 1},
 		{"tool_call extra args ok", weather, "", []trace.ToolCall{{Name: "get_weather", Arguments: `{"city":"Berlin","unit":"c"}`}}, 1},
-		{"tool_call second call", weather, "", []trace.ToolCall{{Name: "lookup", Arguments: `{}`}, {Name: "get_weather", Arguments: `{"city":"Berlin"}`}}, 1},
+		{"tool_call second call after a wrong one", weather, "", []trace.ToolCall{{Name: "lookup", Arguments: `{}`}, {Name: "get_weather", Arguments: `{"city":"Berlin"}`}}, 0},
 		{"tool_call wrong city", weather, "", []trace.ToolCall{{Name: "get_weather", Arguments: `{"city":"Munich"}`}}, 0},
 		{"tool_call case-sensitive", weather, "", []trace.ToolCall{{Name: "get_weather", Arguments: `{"city":"berlin"}`}}, 0},
 		{"tool_call missing arg", weather, "", []trace.ToolCall{{Name: "get_weather", Arguments: `{}`}}, 0},
@@ -228,7 +228,7 @@ func TestEvaluateTrace(t *testing.T) {
 }
 
 func TestKnownCheckTypes(t *testing.T) {
-	want := []string{"artifact", "choice", "citation", "code", "contains", "contains_all", "exact", "json",
+	want := []string{"artifact", "choice", "citation", "code", "contains", "contains_all", "exact", "grounded", "json",
 		"json_schema", "judge", "normalized", "number", "numeric", "one_of", "refusal", "regex", "streaming", "tool_call"}
 	if got := KnownCheckTypes(); !slices.Equal(got, want) {
 		t.Errorf("KnownCheckTypes() = %v, want %v", got, want)

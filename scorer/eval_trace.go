@@ -164,19 +164,27 @@ func (s streamingCheck) evaluateTrace(_ string, _ []trace.ToolCall, t *trace.Tra
 //     an absolute path on the target ("/v1/artifacts/…") is fetched
 //     through ArtifactFetch — only from the target's own origin or an
 //     allowed one, 15 s and 64 MiB at most, HTTP 200, at most 16 fetches
-//     per answer — and without one (no target: a rescore) it is judged on
-//     its descriptor alone, which the reason says;
+//     per answer — and without one (no target) the artifact fails;
 //   - the content is at least MinBytes long, and agrees with the declared
 //     size_bytes and sha256 when those are given (a path URL's declared
 //     size_bytes must itself be at least MinBytes);
 //   - an image (type "image" or an image/* MIME type) decodes as PNG, JPEG,
-//     GIF or WebP, in the format its MIME type names.
+//     GIF or WebP, in the format its MIME type names;
+//   - when Image is set, the image shows what the task asked for: its
+//     exact width and height, the background colour covering the most
+//     pixels, each declared colour covering at least its share (see
+//     imageSpec.check), so a blank square or someone else's chart fails.
+//
+// A descriptor is never taken on its word: an http(s) or path URL that
+// cannot be fetched (no target: a re-evaluation without one) fails.
 //
 // Without a trace the check is not judged (see streamingCheck).
 type artifactCheck struct {
 	typ, mime string
 	minBytes  int64
 	min       int
+	// img is what an image's pixels must show; nil checks decoding only.
+	img *imageSpec
 	// fetch reads http(s) and path URLs; nil reads none.
 	fetch *ArtifactFetch
 }
@@ -205,6 +213,11 @@ func newArtifactCheck(c suites.Check) (evaluator, error) {
 	if a.min == 0 {
 		a.min = 1
 	}
+	img, err := newImageSpec(c.Image)
+	if err != nil {
+		return nil, err
+	}
+	a.img = img
 	return a, nil
 }
 
@@ -269,10 +282,7 @@ func (a artifactCheck) judge(art wire.Artifact, budget *int) (note string, err e
 		return "", fmt.Errorf("MIME type %q, want %q", mt, a.mime)
 	}
 	if !fetched {
-		if art.SizeBytes < a.minBytes {
-			return "", fmt.Errorf("declared size %d bytes, want ≥ %d", art.SizeBytes, a.minBytes)
-		}
-		return "content not fetched: no target to fetch " + show(art.URL) + " from; judged on its descriptor", nil
+		return "", fmt.Errorf("content of %s not verified: no target to fetch it from, and a descriptor is not taken on its word", show(art.URL))
 	}
 	if int64(len(body)) < a.minBytes {
 		return "", fmt.Errorf("%d bytes, want ≥ %d", len(body), a.minBytes)
@@ -297,6 +307,13 @@ func (a artifactCheck) judge(art wire.Artifact, budget *int) (note string, err e
 		if cfg.Width <= 0 || cfg.Height <= 0 {
 			return "", fmt.Errorf("image is %d×%d", cfg.Width, cfg.Height)
 		}
+		if a.img != nil {
+			if err := a.img.check(body); err != nil {
+				return "", err
+			}
+		}
+	} else if a.img != nil {
+		return "", fmt.Errorf("the check declares image properties, but the artifact is not an image (type %q, MIME type %q)", art.Type, mt)
 	}
 	return "", nil
 }

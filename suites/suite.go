@@ -149,6 +149,29 @@ type Check struct {
 	// never compared unawares.
 	Rubric        string `json:"rubric,omitempty"`
 	RubricVersion string `json:"rubric_version,omitempty"`
+
+	// Documents are a grounded check's sources, by the id the answer cites
+	// them with ("1", "doc-a"): the evaluator reads what each says, so a
+	// citation counts only when the cited document holds the claim.
+	Documents map[string]string `json:"documents,omitempty"`
+	// Image is what an artifact check requires of an image's pixels, so an
+	// artifact that merely decodes (a blank square, someone else's chart)
+	// does not pass.
+	Image *ImageSpec `json:"image,omitempty"`
+}
+
+// ImageSpec is a generated image's properties an artifact check can
+// verify from its pixels: the generator that wrote the task knows them.
+type ImageSpec struct {
+	// Width and Height, when set, are the exact pixel dimensions.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// Background ("#rrggbb") is the colour that covers the most pixels.
+	Background string `json:"background,omitempty"`
+	// Colours ("#rrggbb") must each cover at least MinShare of the
+	// pixels (default 0.005).
+	Colours  []string `json:"colours,omitempty"`
+	MinShare float64  `json:"min_share,omitempty"`
 }
 
 // DefaultMaxTurns bounds a multi-turn task's requests when it sets none: a

@@ -87,17 +87,26 @@ const (
 //   - javascript: Code runs as one script, then Tests as another in the same
 //     realm. Tests fail by throwing; assert(cond, msg), assertEqual(actual,
 //     expected, msg) (deep equality) and assertThrows(fn, msg) are provided
-//     and cannot be redefined by Code. console.log prints; module.exports
-//     and exports exist; there is no require. Tests are synchronous.
+//     and cannot be redefined by Code. The builtins (constructors, their
+//     prototypes, JSON, Math, console) are frozen before Code runs, so Code
+//     cannot empty an iterator or replace JSON.stringify under the tests.
+//     console.log prints; module.exports and exports exist; there is no
+//     require. Tests are synchronous.
 //   - go: Code is a Go file in package main (the package clause may be
 //     left out); its own func main, if any, is renamed and never called.
 //     Tests are Go declarations in package main that must include func
 //     main; the two are merged into one file (imports unioned) and main
-//     runs. A test fails by panicking. os.Exit panics too, so tests must
-//     return from main to pass.
+//     runs. The tests' own package-level names are renamed with a per-run
+//     nonce, so Code can neither call, assign nor redeclare them, and Code
+//     that declares a predeclared name the tests use (func panic, const
+//     true), dot-imports or takes a name the tests import a package as is
+//     refused. A test
+//     fails by panicking. os.Exit panics too, so tests must return from
+//     main to pass.
 //   - python: Code runs as module "solution" (so `if __name__ ==
 //     "__main__":` blocks do not run), then Tests in a namespace holding
-//     Code's names (`from solution import f` works too). A test fails by
+//     Code's names (`from solution import f` works too) and a copy of the
+//     builtins taken before Code ran. A test fails by
 //     raising, typically with assert.
 type Program struct {
 	Language string

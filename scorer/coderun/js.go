@@ -58,6 +58,63 @@ const jsPrelude = `(function (g) {
   g.exports = g.module.exports;
 })(globalThis);`
 
+// jsLockdown freezes the builtins before the code runs: every standard
+// constructor, its prototype, the iterator prototypes, JSON, Math, Reflect
+// and console, and makes their global bindings read-only. Code that sets
+// Array.prototype[Symbol.iterator] to an empty generator (so a test's
+// for-of runs no case), replaces JSON.stringify (so a comparison sees what
+// the code wants) or swaps console changes nothing: in sloppy mode the
+// write is ignored, in strict mode it throws. Assigning toString, valueOf,
+// constructor, name, message or toJSON on one's own objects still works
+// (the usual "override mistake" of frozen prototypes is undone for those
+// names by a setter that defines the property on the instance).
+const jsLockdown = `(function (g) {
+  "use strict";
+  var freeze = Object.freeze, ownKeys = Reflect.ownKeys, gopd = Object.getOwnPropertyDescriptor;
+  var dp = Object.defineProperty, getProto = Object.getPrototypeOf, isFrozen = Object.isFrozen;
+  var enable = ["toString", "valueOf", "constructor", "name", "message", "toJSON", "toLocaleString"];
+  function enableOverride(proto) {
+    enable.forEach(function (k) {
+      var d = gopd(proto, k);
+      if (!d || !("value" in d)) return;
+      var v = d.value;
+      dp(proto, k, {configurable: false, enumerable: d.enumerable,
+        get: function () { return v; },
+        set: function (nv) {
+          if (this === proto) throw new TypeError("builtin " + k + " is frozen");
+          dp(this, k, {value: nv, writable: true, enumerable: true, configurable: true});
+        }});
+    });
+  }
+  var names = ["Object", "Function", "Array", "String", "Number", "Boolean", "Symbol", "BigInt",
+    "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError",
+    "Map", "Set", "WeakMap", "WeakSet", "Promise", "RegExp", "Date", "JSON", "Math", "Reflect",
+    "ArrayBuffer", "DataView", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array",
+    "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "Proxy",
+    "parseInt", "parseFloat", "isNaN", "isFinite", "encodeURIComponent", "decodeURIComponent",
+    "encodeURI", "decodeURI", "console", "undefined", "NaN", "Infinity"];
+  [Object.prototype, Error.prototype, Function.prototype].forEach(enableOverride);
+  var seen = [];
+  function deep(o) {
+    if (o === null || (typeof o !== "object" && typeof o !== "function") || seen.indexOf(o) >= 0) return;
+    seen.push(o);
+    ownKeys(o).forEach(function (k) {
+      var d = gopd(o, k);
+      if (!d) return;
+      if ("value" in d) deep(d.value); else { deep(d.get); deep(d.set); }
+    });
+    deep(getProto(o));
+    if (!isFrozen(o)) freeze(o);
+  }
+  names.forEach(function (n) { if (n in g) deep(g[n]); });
+  [[].values(), new Map().entries(), new Set().values(), ""[Symbol.iterator](), /a/g[Symbol.matchAll]("a"),
+   (function* () {})(), (function* () {})].forEach(function (o) { deep(getProto(o)); });
+  names.forEach(function (n) {
+    var d = gopd(g, n);
+    if (d && d.configurable) dp(g, n, {writable: false, configurable: false});
+  });
+})(globalThis);`
+
 // jsMaxCallStack bounds recursion, so runaway recursion is a RangeError
 // rather than a Go stack overflow that takes the child down.
 const jsMaxCallStack = 10000
@@ -83,6 +140,9 @@ func runJS(j job) outcome {
 	}
 	if _, err := vm.RunScript("prelude.js", jsPrelude); err != nil {
 		return outcome{Status: StatusError, Reason: "child: prelude: " + err.Error()}
+	}
+	if _, err := vm.RunScript("lockdown.js", jsLockdown); err != nil {
+		return outcome{Status: StatusError, Reason: "child: lockdown: " + err.Error()}
 	}
 	wall := time.Duration(j.WallNs)
 	timer := time.AfterFunc(wall, func() { vm.Interrupt(errJSWall) })

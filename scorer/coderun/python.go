@@ -19,7 +19,16 @@ const pyDriverFile = "_janus_driver.py"
 // Before any of that it installs an audit hook (which code cannot remove)
 // refusing sockets, subprocesses, signals to other processes, ctypes, and
 // file writes outside the temp dir.
-const pythonDriver = `import json, os, sys, traceback, types
+const pythonDriver = `import builtins, json, linecache, os, sys, traceback, types
+
+# What the driver and the tests need is captured before the code runs, so
+# code that rebinds json.dumps, os.write, builtins.len or AssertionError
+# changes neither the report nor the tests' view of the builtins.
+_BUILTINS = dict(builtins.__dict__)
+_dumps, _write, _exit, _flush_out, _flush_err = json.dumps, os.write, os._exit, sys.stdout.flush, sys.stderr.flush
+_extract_tb, _format_exc_only = traceback.extract_tb, traceback.format_exception_only
+_BaseException, _MemoryError, _SyntaxError, _type = BaseException, MemoryError, SyntaxError, type
+_open, _compile, _exec, _dict = open, compile, exec, dict
 
 _ROOT = os.path.realpath(os.getcwd())
 _DENY_PREFIXES = ("socket.", "subprocess.", "os.exec", "os.spawn", "os.posix_spawn",
@@ -55,53 +64,66 @@ def _hook(event, args):
 
 def _report(status, reason):
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except Exception:
+        _flush_out()
+        _flush_err()
+    except _BaseException:
         pass
-    os.write(3, (json.dumps({"status": status, "reason": reason}) + "\n").encode())
-    os._exit(0)
+    _write(3, (_dumps({"status": status, "reason": reason}) + "\n").encode())
+    _exit(0)
 
 def _where(exc, filename):
-    for fr in reversed(traceback.extract_tb(exc.__traceback__)):
+    for fr in reversed(_extract_tb(exc.__traceback__)):
         if fr.filename == filename:
             return "%s line %d: %s" % (filename, fr.lineno, (fr.line or "").strip())
     return ""
 
 def _describe(exc, filename):
-    msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    where = _where(exc, filename)
+    try:
+        msg = "".join(_format_exc_only(_type(exc), exc)).strip()
+        where = _where(exc, filename)
+    except _BaseException:
+        return "an exception whose description failed"
     return msg + (" (" + where + ")" if where else "")
 
-def _run(filename, namespace):
-    with open(filename, encoding="utf-8") as f:
-        src = f.read()
-    exec(compile(src, filename, "exec"), namespace)
+def _read(filename):
+    with _open(filename, encoding="utf-8") as f:
+        return f.read()
+
+def _run(filename, src, namespace):
+    _exec(_compile(src, filename, "exec"), namespace)
 
 if "--kernel-walls-only" not in sys.argv:
     sys.addaudithook(_hook)
 sys.dont_write_bytecode = True
 
+# The hidden tests are read and their file removed before the code runs:
+# code that reads tests.py (to learn the expected values) or rewrites it
+# (to an empty file) finds nothing there. linecache keeps their lines for
+# failure messages.
+_TESTS = _read("tests.py")
+os.remove("tests.py")
+linecache.cache["tests.py"] = (len(_TESTS), None, _TESTS.splitlines(True), "tests.py")
+
 solution = types.ModuleType("solution")
 solution.__file__ = "solution.py"
 sys.modules["solution"] = solution
 try:
-    _run("solution.py", solution.__dict__)
-except MemoryError:
+    _run("solution.py", _read("solution.py"), solution.__dict__)
+except _MemoryError:
     _report("killed", "killed: memory limit exceeded (MemoryError)")
-except SyntaxError as e:
+except _SyntaxError as e:
     _report("failed", "code does not compile: " + _describe(e, "solution.py"))
-except BaseException as e:
+except _BaseException as e:
     _report("failed", "code failed to load: " + _describe(e, "solution.py"))
 
 tests = {k: v for k, v in solution.__dict__.items() if not k.startswith("__")}
 tests["__name__"] = "tests"
-tests["__builtins__"] = __builtins__
+tests["__builtins__"] = _dict(_BUILTINS)
 try:
-    _run("tests.py", tests)
-except MemoryError:
+    _run("tests.py", _TESTS, tests)
+except _MemoryError:
     _report("killed", "killed: memory limit exceeded (MemoryError)")
-except BaseException as e:
+except _BaseException as e:
     _report("failed", "test failed: " + _describe(e, "tests.py"))
 _report("passed", "all tests passed")
 `

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
@@ -70,12 +71,23 @@ func imageOutputTasks(r *rand.Rand) []task {
 		}
 		id := fmt.Sprintf("multimodal-draw-chart-%d", i+1)
 		png := BarChart(labels, vals)
+		// The artifact check reads the pixels (scorer's image spec): the
+		// size, the white background and every bar colour the prompt asks
+		// for, so a blank or unrelated image fails however it is described.
+		var names, hexes []string
+		for j := range labels {
+			c := Palette[j%len(Palette)]
+			names = append(names, c.Name)
+			hexes = append(hexes, fmt.Sprintf("#%02x%02x%02x", c.C.R, c.C.G, c.C.B))
+		}
 		out = append(out, task{ID: id, Category: "multimodal",
-			Messages: []any{user(fmt.Sprintf("Draw a bar chart of these values: %s. Return the chart as a PNG image, "+
-				"and in your text reply give only the label of the highest bar.", desc))},
+			Messages: []any{user(fmt.Sprintf("Draw a bar chart of these values: %s. Return the chart as a %d×%d PNG image "+
+				"on a white background, with the bars coloured %s, in that order, "+
+				"and in your text reply give only the label of the highest bar.", desc, Size, Size, strings.Join(names, ", ")))},
 			Request: map[string]any{"max_tokens": 16, "temperature": 0, "generation_flags": map[string]any{"generate_image": true}},
 			Expect: map[string]any{"checks": []any{
-				map[string]any{"type": "artifact", "value": "image", "mime": "image/png", "min_bytes": 200},
+				map[string]any{"type": "artifact", "value": "image", "mime": "image/png", "min_bytes": 200,
+					"image": map[string]any{"width": Size, "height": Size, "background": "#ffffff", "colours": hexes}},
 				exact(labels[best]),
 			}},
 			Reference: map[string]any{"content": labels[best], "artifacts": []any{ReferenceArtifact("ref-"+id, "chart.png", png)}},
