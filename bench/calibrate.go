@@ -265,8 +265,11 @@ func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, 
 		_ = stop(sctx)
 	}()
 	path := filepath.Join(dir, profile+".json")
+	// The sim bills at janus's default table: for it that table is declared.
+	prices := scorer.DefaultPrices()
+	prices.Declared = true
 	rep, err := Run(ctx, RunOptions{Target: url, Suite: o.Suite, Loader: staticSuite{suite}, Concurrency: o.Concurrency,
-		Budgets: budgets, Targets: targets, Out: path, Logger: o.Logger})
+		Budgets: budgets, Targets: targets, Prices: &prices, Out: path, Logger: o.Logger})
 	if err != nil {
 		return nil, "", fmt.Errorf("calibrate %s: %w", profile, err)
 	}

@@ -114,6 +114,9 @@ type RunOptions struct {
 	// PricesFile is the price table for targets that report tokens but no
 	// cost (--prices; scorer.LoadPrices); empty means scorer.DefaultPrices.
 	PricesFile string
+	// Prices, when set, is the price table itself and wins over
+	// PricesFile: calibrate passes the sim's table, declared.
+	Prices *scorer.Prices
 	// Outputs are extra report files written after the JSON report, each
 	// "FORMAT=PATH" (--out-format; report.ParseOutputs).
 	Outputs []string
@@ -220,7 +223,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		return nil, &InputError{Op: "check options", Err: err}
 	}
 	prices := scorer.DefaultPrices()
-	if o.PricesFile != "" {
+	if o.Prices != nil {
+		prices = *o.Prices
+	} else if o.PricesFile != "" {
 		if prices, err = scorer.LoadPrices(o.PricesFile); err != nil {
 			return nil, &InputError{Op: "check options", Err: err}
 		}
@@ -379,6 +384,10 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	}
 	rep.Tasks = orderLike(collected, tasks)
 	rep.Run.FinishedAt = time.Now().UTC()
+	if embedded {
+		// The reference target bills at janus's own table: it is declared.
+		prices.Declared = true
+	}
 	sopts := scorer.Options{Weights: o.Weights, Targets: o.Targets, Prices: &prices, Model: model,
 		CategoryWeights: scorer.QualityCategoryWeights(suite.Weights)}
 	if o.Resources != nil {

@@ -120,6 +120,7 @@ func costed(prompt, output int, u *wire.Usage) TaskResult {
 // usage and cost_usd are a cross-check whose under-report scores 0.
 func TestCostFromCountedTokens(t *testing.T) {
 	pr := DefaultPrices()
+	pr.Declared = true
 	// 2M prompt + 1M completion tokens: $1 + $1.50 at the default table.
 	const P, C = 2_000_000, 1_000_000
 	honestUSD := 2.5
@@ -174,7 +175,7 @@ func TestCostFromCountedTokens(t *testing.T) {
 // under-reported and how many were priced without usage.
 func TestCostNoteCountsUnderReports(t *testing.T) {
 	tasks := []TaskResult{
-		costed(100, 10, &wire.Usage{PromptTokens: 100, CompletionTokens: 10, CostUSD: f(0)}),
+		costed(100, 10, &wire.Usage{PromptTokens: 100, CompletionTokens: 1}),
 		costed(100, 10, nil),
 		costed(100, 10, &wire.Usage{PromptTokens: 100, CompletionTokens: 10}),
 	}
@@ -186,5 +187,34 @@ func TestCostNoteCountsUnderReports(t *testing.T) {
 	}
 	if !near(d.Value, 200.0/3) {
 		t.Errorf("cost %v, want 66.7 (one of three scored 0)", d.Value)
+	}
+}
+
+// TestCostUSDJudgedOnlyAgainstDeclaredPrices: on janus's default table (not
+// the target's bill) a cheaper provider's honest cost_usd is no
+// under-report, while under-reported tokens still are; on a declared
+// table the same cost_usd is.
+func TestCostUSDJudgedOnlyAgainstDeclaredPrices(t *testing.T) {
+	const P, C = 2_000_000, 1_000_000
+	cheap := costed(P, C, &wire.Usage{PromptTokens: P, CompletionTokens: C, CostUSD: f(0.1)})
+	fewTokens := costed(P, C, &wire.Usage{PromptTokens: P, CompletionTokens: 1, CostUSD: f(0.1)})
+	declared := DefaultPrices()
+	declared.Declared = true
+	cases := []struct {
+		name      string
+		task      TaskResult
+		prices    Prices
+		wantUnder bool
+	}{
+		{"cheap provider, default table", cheap, DefaultPrices(), false},
+		{"cheap provider, declared table", cheap, declared, true},
+		{"hidden tokens, default table", fewTokens, DefaultPrices(), true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if why := CostUnderReport(&c.task, c.prices, ""); (why != "") != c.wantUnder {
+				t.Errorf("under-report %q, want %v", why, c.wantUnder)
+			}
+		})
 	}
 }

@@ -39,6 +39,14 @@ type Prices struct {
 	// the cost dimension (ComputeCost).
 	CPUUSDPerSecond float64 `json:"cpu_usd_per_second,omitempty"`
 	GBUSDPerSecond  float64 `json:"gb_usd_per_second,omitempty"`
+	// Declared says the table is the target's own bill: a --prices file,
+	// or the embedded reference target, whose prices janus set. Only then
+	// is a usage.cost_usd below it an under-report (CostUnderReport). The
+	// default table is janus's yardstick, not anyone's bill: a provider
+	// cheaper than it reports an honest cost_usd below it, and since
+	// cost_usd never sets the cost (TaskCost), nothing is gained by
+	// lowering it.
+	Declared bool `json:"declared,omitempty" yaml:"-"`
 }
 
 // ComputeCost prices a container's compute: CPU-seconds and GB-seconds at
@@ -82,7 +90,8 @@ type priceEntry struct {
 }
 
 // LoadPrices reads a price table (--prices FILE). A ".json" file is read
-// as JSON, anything else as YAML; see ParsePrices for the format.
+// as JSON, anything else as YAML; see ParsePrices for the format. A table
+// given on purpose is the target's declared bill (Prices.Declared).
 func LoadPrices(path string) (Prices, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -92,6 +101,7 @@ func LoadPrices(path string) (Prices, error) {
 	if err != nil {
 		return Prices{}, fmt.Errorf("load prices %s: %w", path, err)
 	}
+	p.Declared = true
 	return p, nil
 }
 
@@ -241,7 +251,8 @@ const (
 // "" when it does not: a turn's usage.completion_tokens below janus's
 // count beyond the tokenizer tolerance (after the hidden-reasoning
 // allowance; trace.UsageCheck), usage.prompt_tokens below janus's prompt
-// count beyond PromptTolerance, or a usage.cost_usd below
+// count beyond PromptTolerance, or, when the table is the target's
+// declared one (Prices.Declared), a usage.cost_usd below
 // CostReportTolerance of the table's price of the counted tokens (or not
 // a finite number ≥ 0). The cost dimension scores such a task 0: hiding
 // the bill never beats paying it. Reports older than the counts are not
@@ -263,7 +274,7 @@ func CostUnderReport(t *TaskResult, prices Prices, model string) string {
 	if tol := math.Max(PromptTolerance, PromptToleranceShare*float64(prompt)); float64(prompt-us.PromptTokens) > tol {
 		return fmt.Sprintf("usage.prompt_tokens %d under-reports the %d prompt tokens counted", us.PromptTokens, prompt)
 	}
-	if c := us.CostUSD; c != nil {
+	if c := us.CostUSD; c != nil && prices.Declared {
 		want := priceTokens(prices.For(model), prompt, completion)
 		if !(*c >= 0) || math.IsInf(*c, 0) || *c < (1-CostReportTolerance)*want {
 			return fmt.Sprintf("usage.cost_usd %g is under half the price table's $%.6f for the counted tokens", *c, want)
