@@ -26,7 +26,7 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "judge", Usage: "base URL (ending in /v1) of an OpenAI-compatible endpoint for judge checks (off by default)", EnvVars: []string{"JANUS_JUDGE_URL"}},
 			&ucli.StringFlag{Name: "judge-model", Usage: "model the judge endpoint grades with", EnvVars: []string{"JANUS_JUDGE_MODEL"}},
 			&ucli.StringFlag{Name: "judge-api-key", Usage: "bearer token for the judge endpoint", EnvVars: []string{"JANUS_JUDGE_API_KEY"}},
-			&ucli.StringFlag{Name: "sim-profile", Value: baseline.ProfileOracle, Usage: "embedded target's sim profile: oracle, noisy, slow, stall, buffered, broken-sse, no-usage"},
+			&ucli.StringFlag{Name: "sim-profile", Value: baseline.ProfileOracle, Usage: "embedded target's sim profile: " + strings.Join(baseline.Profiles(), ", ")},
 			&ucli.Float64Flag{Name: "sim-noisy-share", Value: baseline.DefaultNoisyShare, Usage: "embedded target: share of tasks the noisy profile gets wrong"},
 			&ucli.StringSliceFlag{Name: "split", Usage: "only tasks of these splits (public, private)"},
 			&ucli.StringSliceFlag{Name: "categories", Usage: "only these categories or families (quality, tools, quality/chat, …)"},
