@@ -79,7 +79,8 @@ var badFrame = []byte("data: {\"choices\": [{\"delta\": {\"content\": \n\n")
 
 // Profiles lists every profile name, oracle first.
 func Profiles() []string {
-	return []string{ProfileOracle, ProfileNoisy, ProfileSlow, ProfileStall, ProfileBuffered, ProfileBrokenSSE, ProfileNoUsage}
+	return []string{ProfileOracle, ProfileNoisy, ProfileSlow, ProfileStall, ProfileBuffered, ProfileBrokenSSE, ProfileNoUsage,
+		ProfileMemorizer}
 }
 
 // ProfileError is a profile name or setting the sim does not know.

@@ -225,20 +225,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 			return nil, &InputError{Op: "check options", Err: err}
 		}
 	}
-	var parts []*suites.Suite
-	for _, name := range strings.Split(o.Suite, ",") {
-		if name = strings.TrimSpace(name); name == "" {
-			continue
-		}
-		s, err := o.Loader.Load(ctx, name)
-		if err != nil {
-			return nil, &InputError{Op: "load suite", Err: err}
-		}
-		parts = append(parts, s)
-	}
-	suite, err := suites.Combine(parts)
+	suite, seedPolicy, err := o.loadSuite(ctx)
 	if err != nil {
-		return nil, &InputError{Op: "load suite", Err: err}
+		return nil, err
 	}
 	tasks := suites.Select(filterCategories(suites.FilterSplit(suite.Tasks, o.Splits), o.Categories), o.Seed, o.Limit)
 	if len(tasks) == 0 {
@@ -258,7 +247,11 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		if o.SimProfile != "" && !slices.Contains(baseline.Profiles(), o.SimProfile) {
 			return nil, &InputError{Op: "check options", Err: fmt.Errorf("--sim-profile %q: want one of %s", o.SimProfile, strings.Join(baseline.Profiles(), ", "))}
 		}
-		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite}, Logger: log,
+		known, err := embeddedSuites(ctx, o.SimProfile, suite)
+		if err != nil {
+			return nil, err
+		}
+		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, Suites: known, Logger: log,
 			Profile: o.SimProfile, NoisyShare: o.NoisyShare})
 		if err != nil {
 			return nil, err
@@ -293,7 +286,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		ID: newRunID(), Status: report.RunCompleted, StartedAt: time.Now().UTC(),
 		Target: targetName(o.TargetName, client.BaseURL), EmbeddedTarget: embedded, Model: model,
 		Suite: report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
-		Seed:  o.Seed, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
+		Seed:  o.Seed, SeedPolicy: seedPolicy, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
 		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}

@@ -22,17 +22,17 @@ func benchRunCommand() *ucli.Command {
 		Name:  "run",
 		Usage: "run a suite against a target and write a scored report",
 		Flags: append(append(targetFlags(),
-			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file; several separated by commas"},
+			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file; several separated by commas (janus-default is generated fresh per run, janus-default@stored is the shipped public example)"},
 			&ucli.StringFlag{Name: "judge", Usage: "base URL (ending in /v1) of an OpenAI-compatible endpoint for judge checks (off by default)", EnvVars: []string{"JANUS_JUDGE_URL"}},
 			&ucli.StringFlag{Name: "judge-model", Usage: "model the judge endpoint grades with", EnvVars: []string{"JANUS_JUDGE_MODEL"}},
 			&ucli.StringFlag{Name: "judge-api-key", Usage: "bearer token for the judge endpoint", EnvVars: []string{"JANUS_JUDGE_API_KEY"}},
-			&ucli.StringFlag{Name: "sim-profile", Value: baseline.ProfileOracle, Usage: "embedded target's sim profile: oracle, noisy, slow, stall, buffered, broken-sse, no-usage"},
+			&ucli.StringFlag{Name: "sim-profile", Value: baseline.ProfileOracle, Usage: "embedded target's sim profile: " + strings.Join(baseline.Profiles(), ", ") + " (memorizer knows only the repository's suites, not the run's)"},
 			&ucli.Float64Flag{Name: "sim-noisy-share", Value: baseline.DefaultNoisyShare, Usage: "embedded target: share of tasks the noisy profile gets wrong"},
 			&ucli.StringSliceFlag{Name: "split", Usage: "only tasks of these splits (public, private)"},
 			&ucli.StringSliceFlag{Name: "categories", Usage: "only these categories or families (quality, tools, quality/chat, …)"},
 			&ucli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4, Usage: "concurrent requests"},
 			&ucli.IntFlag{Name: "limit", Usage: "run at most N tasks (0: all)"},
-			&ucli.Uint64Flag{Name: "seed", Usage: "shuffle tasks with this seed before --limit (0: file order)"},
+			&ucli.Uint64Flag{Name: "seed", Usage: "janus-default: generate its tasks from this seed (default: a secret one drawn for the run, printed at the end); every suite: shuffle tasks with it before --limit (0: file order)"},
 			&ucli.StringFlag{Name: "weights", Usage: "composite weights, e.g. quality=50,speed=10,cost=15,streaming=15,multimodal=10"},
 			&ucli.BoolFlag{Name: "no-stream", Usage: "send stream:false (targets without SSE; streaming scores 0)"},
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report path (default runs/<UTC time>-<model>.json)"},
@@ -133,10 +133,17 @@ func benchRunCommand() *ucli.Command {
 				opts.OnStart = h.Start
 				opts.OnResult = func(r bench.Result) { h.Task(r.Task); progress.Result(r) }
 				defer progress.Finish()
+				var rep *report.Report
+				var err error
 				if image != "" {
-					return container.BenchRun(c.Context, co, opts)
+					rep, err = container.BenchRun(c.Context, co, opts)
+				} else {
+					rep, err = bench.Run(c.Context, opts)
 				}
-				return bench.Run(c.Context, opts)
+				if rep != nil && rep.Run.SeedPolicy == report.SeedFresh {
+					fmt.Fprintf(c.App.ErrWriter, "janus: tasks generated from the secret seed %d; reproduce them with --seed %d\n", rep.Run.Seed, rep.Run.Seed)
+				}
+				return rep, err
 			}
 			// --save records the image as the competitor's.
 			comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"), Image: image}

@@ -144,6 +144,11 @@ type Run struct {
 	Splits         []string `json:"splits,omitempty"`
 	HarnessVersion string   `json:"harness_version"`
 	Host           Host     `json:"host"`
+	// SeedPolicy says where the tasks came from: "fresh" (generated from
+	// a secret seed drawn for this run), "fixed" (generated from --seed)
+	// or "stored" (a suite's files as shipped or given); empty in reports
+	// written before it existed.
+	SeedPolicy string `json:"seed_policy,omitempty"`
 }
 
 // SuiteRef identifies the suite exactly.
@@ -409,3 +414,10 @@ func JSON(r *Report) func(io.Writer) error {
 		return nil
 	}
 }
+
+// Seed policies (Run.SeedPolicy).
+const (
+	SeedFresh  = "fresh"
+	SeedFixed  = "fixed"
+	SeedStored = "stored"
+)

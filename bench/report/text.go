@@ -25,6 +25,9 @@ func Text(r *Report) func(io.Writer) error {
 		fmt.Fprintf(&b, "target  %s  model %s\n", target, run.Model)
 		fmt.Fprintf(&b, "suite   %s@%s  sha256 %.12s  tasks %d/%d  concurrency %d  seed %d\n",
 			run.Suite.Name, run.Suite.Version, run.Suite.SHA256, len(r.Tasks), run.TasksPlanned, run.Concurrency, run.Seed)
+		if run.SeedPolicy == SeedFresh {
+			fmt.Fprintf(&b, "seed    %d drawn fresh for this run: reproduce its tasks with --seed %d\n", run.Seed, run.Seed)
+		}
 		fmt.Fprintf(&b, "elapsed %s\n\n", run.FinishedAt.Sub(run.StartedAt).Round(1e6))
 
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
