@@ -22,8 +22,11 @@ const ProfileMemorizer = "memorizer"
 // the memorizer's nearest-prompt lookup. It is built on first use: the
 // other profiles never need it.
 type memory struct {
-	once  sync.Once
-	words []map[string]bool
+	once sync.Once
+	// postings maps a word to the tasks whose conversation holds it;
+	// sizes is each task's number of distinct words.
+	postings map[string][]int
+	sizes    []int
 	// hash is the messagesHash of each task's messages, the key of its
 	// scripts in byHash and byFollow.
 	hash []uint64
@@ -45,31 +48,38 @@ func convoWords(msgs []openai.ChatCompletionMessage) map[string]bool {
 // shares the most words with msgs (Jaccard similarity), 0 when none is
 // known.
 func (p *sim) nearest(msgs []openai.ChatCompletionMessage) (uint64, bool) {
-	p.mem.once.Do(func() {
+	m := &p.mem
+	m.once.Do(func() {
+		m.postings = map[string][]int{}
 		for _, s := range p.suites {
 			for i := range s.Tasks {
-				p.mem.words = append(p.mem.words, convoWords(s.Tasks[i].Messages))
-				p.mem.hash = append(p.mem.hash, messagesHash(s.Tasks[i].Messages))
+				id := len(m.hash)
+				ws := convoWords(s.Tasks[i].Messages)
+				for w := range ws {
+					m.postings[w] = append(m.postings[w], id)
+				}
+				m.sizes = append(m.sizes, len(ws))
+				m.hash = append(m.hash, messagesHash(s.Tasks[i].Messages))
 			}
 		}
 	})
-	q := convoWords(msgs)
-	best, bestScore := -1, -1.0
-	for i, ws := range p.mem.words {
-		inter := 0
-		for w := range q {
-			if ws[w] {
-				inter++
-			}
-		}
-		if score := float64(inter) / float64(len(q)+len(ws)-inter+1); score > bestScore {
-			best, bestScore = i, score
-		}
-	}
-	if best < 0 {
+	if len(m.hash) == 0 {
 		return 0, false
 	}
-	return p.mem.hash[best], true
+	q := convoWords(msgs)
+	inter := make([]int, len(m.hash))
+	for w := range q {
+		for _, id := range m.postings[w] {
+			inter[id]++
+		}
+	}
+	best, bestScore := 0, -1.0
+	for id, n := range inter {
+		if score := float64(n) / float64(len(q)+m.sizes[id]-n+1); score > bestScore {
+			best, bestScore = id, score
+		}
+	}
+	return m.hash[best], true
 }
 
 // memorized answers a conversation the sim does not know with the answer

@@ -149,8 +149,8 @@ var imageLeads = []string{"Look at the image. ", "Here is a picture. ", "", "Ple
 func (g *fresh) images(r *rand.Rand) []task {
 	var out []task
 	for i := 0; i < 30; i++ {
-		gen := Generators[i%len(Generators)]
-		im := gen.Make(r.Uint64())
+		gen := fastGenerators[i%len(fastGenerators)]
+		im := gen.Make(r.Uint64(), encodeFast)
 		chk := exact(im.Answer)
 		if im.Number != nil {
 			chk = number(*im.Number)
@@ -182,7 +182,7 @@ func (g *fresh) charts(r *rand.Rand) []task {
 			desc = append(desc, fmt.Sprintf("%s %d", labels[j], vals[j]))
 		}
 		id := fmt.Sprintf("multimodal-chart-%02d", i+1)
-		png := BarChart(labels, vals)
+		png := barChart(labels, vals, encodeFast)
 		out = append(out, task{ID: id, Category: "multimodal",
 			Messages: []any{user(pickf(r, []string{"Draw a bar chart of these values: %s. Return the chart as a PNG image, and in your text reply give only the label of the highest bar.",
 				"Make a PNG bar chart for %s; in the text of your reply, name only the label of the tallest bar."}, strings.Join(desc, ", ")))},
