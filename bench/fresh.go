@@ -73,6 +73,8 @@ func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, erro
 		switch {
 		case generative && name == GeneratedSuite:
 			s, err = gen.Fresh(o.Seed)
+		case isSuiteURL(name) || strings.HasSuffix(name, suites.EncryptedExt):
+			s, err = o.loadPrivate(ctx, name)
 		default:
 			s, err = o.Loader.Load(ctx, strings.TrimSuffix(name, StoredSuffix))
 		}

@@ -51,6 +51,10 @@ type RunOptions struct {
 	// or paths); several are combined into one run (suites.Combine).
 	Suite  string
 	Loader suites.Loader
+	// SuiteKey opens encrypted suite files (suites.EncryptedMagic) given in
+	// Suite as a path ending in .enc or a URL: 32 bytes for AES-256-GCM.
+	// The CLI reads it from --suite-key-file or JANUS_SUITE_KEY.
+	SuiteKey []byte
 	// Categories keeps only tasks whose category or family is listed.
 	Categories []string
 	// Splits keeps only tasks of these splits (public, private, …).
