@@ -18,7 +18,7 @@ import (
 // Bounds of a suite fetched from a URL: the server is outside janus, so
 // its size, its time and its redirects are capped like any hostile input.
 const (
-	maxSuiteBytes    = 64 << 20
+	maxSuiteBytes     = 64 << 20
 	suiteFetchTimeout = 30 * time.Second
 )
 

@@ -50,6 +50,7 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "competitor", Usage: "--save: competitor name (default: the model)"},
 			&ucli.StringFlag{Name: "team", Usage: "--save: competitor team"},
 			unsafeSandboxFlag(),
+			suiteKeyFlag(),
 		), imageFlags(true)...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
@@ -98,7 +99,11 @@ func benchRunCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			opts := bench.RunOptions{
+			key, err := suiteKey(c)
+			if err != nil {
+				return err
+			}
+			opts := bench.RunOptions{SuiteKey: key,
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Suite: c.String("suite"), Categories: cats, Splits: splits,
 				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),

@@ -17,6 +17,7 @@ func suitesCommand() *ucli.Command {
 		Name:  "suites",
 		Usage: "list, show and validate suites",
 		Subcommands: []*ucli.Command{
+			suitesEncryptCommand(),
 			{
 				Name:  "list",
 				Usage: "list the built-in suites",
