@@ -349,12 +349,23 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	if o.OnPlan != nil {
 		o.OnPlan(rep.Run, todo)
 	}
-	results := runTasks(ctx, client, todo, model, &o, rec)
+	dispatch, canaries, err := withCanaries(&o, seedPolicy, todo)
+	if err != nil {
+		return nil, err
+	}
+	if canaries != nil {
+		rep.Canaries = &report.Canaries{}
+	}
+	results := runTasks(ctx, client, dispatch, model, &o, rec)
 	collected := append([]scorer.TaskResult(nil), done...)
 	var werr error
 	for r := range results {
 		if r.Trace.Err != nil && r.Trace.Err.Class == trace.ErrCancelled {
 			continue // not finished: a resumed run will do it
+		}
+		if _, ok := canaries[r.Task.ID]; ok {
+			countCanary(rep.Canaries, r.Task)
+			continue // a leak detector, never scored
 		}
 		if err := pw.Append(r.Task); err != nil && werr == nil {
 			werr = err

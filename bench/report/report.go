@@ -52,6 +52,19 @@ type Report struct {
 	// Resources is what the competitor's container used during the run
 	// (`bench run --image`); absent for a plain --target run.
 	Resources *Resources `json:"resources,omitempty"`
+	// Canaries are the run's leak detectors (not scored): tasks whose
+	// answer only the holder of the private suite's key or the fresh
+	// run's secret seed can compute.
+	Canaries *Canaries `json:"canaries,omitempty"`
+}
+
+// Canaries reports the canary tasks of a run: Sent asked, Answered the
+// ones the target got right, which means the key or seed has leaked.
+type Canaries struct {
+	Sent     int `json:"sent"`
+	Answered int `json:"answered"`
+	// Markers are the runs' random canary markers, for an audit.
+	Markers []string `json:"markers"`
 }
 
 // Resources describes the competitor container of a `bench run --image`:

@@ -25,6 +25,11 @@ func Text(r *Report) func(io.Writer) error {
 		fmt.Fprintf(&b, "target  %s  model %s\n", target, run.Model)
 		fmt.Fprintf(&b, "suite   %s@%s  sha256 %.12s  tasks %d/%d  concurrency %d  seed %d\n",
 			run.Suite.Name, run.Suite.Version, run.Suite.SHA256, len(r.Tasks), run.TasksPlanned, run.Concurrency, run.Seed)
+		if c := r.Canaries; c != nil && c.Answered > 0 {
+			fmt.Fprintf(&b, "CANARY  %d of %d canary tasks answered: the suite key or the secret seed has leaked to the target\n", c.Answered, c.Sent)
+		} else if c != nil {
+			fmt.Fprintf(&b, "canary  %d canary tasks, none answered (no sign of a leaked key or seed)\n", c.Sent)
+		}
 		if run.SeedPolicy == SeedFresh {
 			fmt.Fprintf(&b, "seed    %d drawn fresh for this run: reproduce its tasks with --seed %d\n", run.Seed, run.Seed)
 		}
