@@ -18,8 +18,19 @@ import (
 // canary's code under key (a competitor that obtained the suite's key and
 // read janus's source), and anything else with "x".
 func leakyTarget(t *testing.T, key []byte) string {
+	return leakyTargetWith(t, key, func(*http.Request) {})
+}
+
+// leakyTargetObserving is a target that knows no key and shows each
+// request to observe before answering.
+func leakyTargetObserving(t *testing.T, observe func(*http.Request)) string {
+	return leakyTargetWith(t, nil, observe)
+}
+
+func leakyTargetWith(t *testing.T, key []byte, observe func(*http.Request)) string {
 	marker := regexp.MustCompile(`[0-9A-F]{12}`)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		observe(r)
 		if r.Method == http.MethodGet {
 			json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": []any{map[string]any{"id": "leaky", "object": "model"}}})
 			return

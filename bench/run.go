@@ -38,6 +38,11 @@ type RunOptions struct {
 	Model  string
 	APIKey string
 	Header http.Header
+	// ClientIdentity picks the header set requests wear (IdentityOpenAIPython,
+	// the default when empty, or IdentityNone); UserAgent, when set,
+	// replaces its User-Agent. Header is applied over both.
+	ClientIdentity string
+	UserAgent      string
 	// FollowRedirects follows a 307/308 that stays on the target's origin
 	// (--follow-redirects); a redirect off it is never followed.
 	FollowRedirects bool
@@ -242,7 +247,13 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		return nil, err
 	}
 
-	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
+	if o.ClientIdentity != "" && o.ClientIdentity != IdentityOpenAIPython && o.ClientIdentity != IdentityNone {
+		return nil, &InputError{Op: "check options", Err: fmt.Errorf("--client-identity %q: want %s or %s", o.ClientIdentity, IdentityOpenAIPython, IdentityNone)}
+	}
+	if o.ClientIdentity == "" {
+		o.ClientIdentity = IdentityOpenAIPython
+	}
+	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: requestHeader(o.ClientIdentity, o.UserAgent, o.Header),
 		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits,
 		SameOriginRedirects: o.FollowRedirects,
 		HTTP:                &http.Client{Transport: trace.NewTransport(o.Concurrency)}}

@@ -51,6 +51,8 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "team", Usage: "--save: competitor team"},
 			unsafeSandboxFlag(),
 			suiteKeyFlag(),
+			&ucli.StringFlag{Name: "client-identity", Value: bench.IdentityOpenAIPython, Usage: "header set requests wear: openai-python (the OpenAI Python SDK's User-Agent and X-Stainless-* headers) or none (Go's)"},
+			&ucli.StringFlag{Name: "user-agent", Usage: "User-Agent of every request (default: the --client-identity's)"},
 		), imageFlags(true)...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
@@ -103,7 +105,7 @@ func benchRunCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			opts := bench.RunOptions{SuiteKey: key,
+			opts := bench.RunOptions{SuiteKey: key, ClientIdentity: c.String("client-identity"), UserAgent: c.String("user-agent"),
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Suite: c.String("suite"), Categories: cats, Splits: splits,
 				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
