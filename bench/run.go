@@ -38,6 +38,10 @@ type RunOptions struct {
 	Model  string
 	APIKey string
 	Header http.Header
+	// Decoys is how many ordinary prompts (--decoys) are interleaved with
+	// the suite's: their latency is compared with the suite's, and a target
+	// notably slower on them has its speed scored on them.
+	Decoys int
 	// ClientIdentity picks the header set requests wear (IdentityOpenAIPython,
 	// the default when empty, or IdentityNone); UserAgent, when set,
 	// replaces its User-Agent. Header is applied over both.
@@ -367,6 +371,11 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	if canaries != nil {
 		rep.Canaries = &report.Canaries{}
 	}
+	dispatch, decoys, err := withDecoys(o.Decoys, dispatch)
+	if err != nil {
+		return nil, err
+	}
+	var decoyResults []scorer.TaskResult
 	results := runTasks(ctx, client, dispatch, model, &o, rec)
 	collected := append([]scorer.TaskResult(nil), done...)
 	var werr error
@@ -377,6 +386,10 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		if _, ok := canaries[r.Task.ID]; ok {
 			countCanary(rep.Canaries, r.Task)
 			continue // a leak detector, never scored
+		}
+		if decoys[r.Task.ID] {
+			decoyResults = append(decoyResults, r.Task)
+			continue // timed against the suite, not scored
 		}
 		if err := pw.Append(r.Task); err != nil && werr == nil {
 			werr = err
@@ -411,6 +424,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		sopts.TimingNoiseMs = rep.Harness.GapErrP99Ms
 	}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
+	if o.Decoys > 0 {
+		rep.Decoys = judgeDecoys(decoyResults, rep.Tasks, &rep.Scores, sopts)
+	}
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Aggregate()
 	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {

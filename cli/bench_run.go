@@ -52,6 +52,7 @@ func benchRunCommand() *ucli.Command {
 			unsafeSandboxFlag(),
 			suiteKeyFlag(),
 			&ucli.StringFlag{Name: "client-identity", Value: bench.IdentityOpenAIPython, Usage: "header set requests wear: openai-python (the OpenAI Python SDK's User-Agent and X-Stainless-* headers) or none (Go's)"},
+			&ucli.IntFlag{Name: "decoys", Usage: "interleave N ordinary prompts; a target notably slower on them has its speed scored on them"},
 			&ucli.StringFlag{Name: "user-agent", Usage: "User-Agent of every request (default: the --client-identity's)"},
 		), imageFlags(true)...),
 		Action: func(c *ucli.Context) error {
@@ -67,6 +68,9 @@ func benchRunCommand() *ucli.Command {
 			}
 			if c.Int("concurrency") < 1 {
 				return usageErrorf("--concurrency %d: must be at least 1", c.Int("concurrency"))
+			}
+			if d := c.Int("decoys"); d < 0 || d > 1000 {
+				return usageErrorf("--decoys %d: want 0 to 1000", d)
 			}
 			if c.Int("limit") < 0 {
 				return usageErrorf("--limit %d: must not be negative", c.Int("limit"))
@@ -105,7 +109,7 @@ func benchRunCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			opts := bench.RunOptions{SuiteKey: key, ClientIdentity: c.String("client-identity"), UserAgent: c.String("user-agent"),
+			opts := bench.RunOptions{SuiteKey: key, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Suite: c.String("suite"), Categories: cats, Splits: splits,
 				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),

@@ -56,6 +56,25 @@ type Report struct {
 	// answer only the holder of the private suite's key or the fresh
 	// run's secret seed can compute.
 	Canaries *Canaries `json:"canaries,omitempty"`
+	// Decoys compares ordinary prompts' latency with the suite's
+	// (--decoys N): a competitor notably slower on them is fast only for
+	// the benchmark, and its speed is scored on the decoys.
+	Decoys *Decoys `json:"decoys,omitempty"`
+}
+
+// Decoys reports a run's decoy prompts (not scored for quality).
+type Decoys struct {
+	Sent           int     `json:"sent"`
+	TTFTp50Ms      float64 `json:"ttft_p50_ms"`
+	SuiteTTFTp50Ms float64 `json:"suite_ttft_p50_ms"`
+	E2Ep50Ms       float64 `json:"e2e_p50_ms"`
+	SuiteE2Ep50Ms  float64 `json:"suite_e2e_p50_ms"`
+	// Slower is set when the decoys' median TTFT or e2e is more than twice
+	// the suite's and 300 ms above it; speed is then the lower of
+	// SuiteSpeed and DecoySpeed.
+	Slower     bool    `json:"slower"`
+	SuiteSpeed float64 `json:"suite_speed"`
+	DecoySpeed float64 `json:"decoy_speed"`
 }
 
 // Canaries reports the canary tasks of a run: Sent asked, Answered the
