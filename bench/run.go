@@ -800,7 +800,15 @@ func discoverModelList(ctx context.Context, c *trace.Client, model string) (stri
 // a target janus did not start itself, sends one probe request: a target
 // that refuses the key or the model is a *TargetError naming the fix,
 // before any task is sent.
+//
+// With a model given, an external target gets no GET /models first: an
+// SDK user names the model and goes straight to chat, and a run that
+// opens with GET /models is easy to tell apart. The list is fetched only
+// to explain a refused probe.
 func PrepareTarget(ctx context.Context, c *trace.Client, model string, stream, embedded bool) (string, error) {
+	if model != "" && !embedded {
+		return model, probeTarget(ctx, c, model, stream, nil)
+	}
 	model, known, err := discoverModelList(ctx, c, model)
 	if err != nil || embedded {
 		return model, err

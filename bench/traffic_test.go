@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"errors"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -50,5 +52,41 @@ func TestRequestsWearAnSDKIdentity(t *testing.T) {
 	}
 	if _, err := Run(t.Context(), RunOptions{ClientIdentity: "curl", Out: filepath.Join(t.TempDir(), "r.json")}); err == nil {
 		t.Fatal("an unknown identity must be an input error")
+	}
+}
+
+// With --model, the run opens with a chat request, as an SDK user would,
+// not with GET /models; without it, the list is needed and fetched.
+func TestNoModelsRequestFirstWhenTheModelIsGiven(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	for _, c := range []struct {
+		name, model string
+		wantList    bool
+	}{{"--model given", "m", false}, {"no --model", "", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var first string
+			listed := false
+			target := leakyTargetObserving(t, func(r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				if first == "" {
+					first = r.Method + " " + r.URL.Path
+				}
+				listed = listed || r.Method == http.MethodGet
+			})
+			if _, err := Run(t.Context(), RunOptions{Target: target, Model: c.model, Suite: "smoke", Limit: 1, NoStream: true,
+				Out: filepath.Join(t.TempDir(), "r.json")}); err != nil {
+				t.Fatal(err)
+			}
+			if listed != c.wantList || (!c.wantList && first != "POST /v1/chat/completions") {
+				t.Fatalf("first request %q, GET /models sent %v; want %v", first, listed, c.wantList)
+			}
+		})
+	}
+	_, err := Run(t.Context(), RunOptions{Target: "http://127.0.0.1:1/v1", Model: "m", Suite: "smoke", Out: filepath.Join(t.TempDir(), "r.json")})
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "reach target") {
+		t.Fatalf("unreachable target with --model: %v, want a reach-target input error", err)
 	}
 }
