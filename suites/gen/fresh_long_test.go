@@ -12,7 +12,7 @@ import (
 // Every reference of several generated suites, code included (each code
 // reference runs in the sandbox against its hidden tests).
 func TestFreshSuiteWithCodeIsValid(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 99, DefaultSeed} {
+	for _, seed := range []uint64{1, DefaultSeed} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			s, err := Fresh(seed)
 			if err != nil {
