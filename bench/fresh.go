@@ -93,6 +93,11 @@ func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, erro
 // freshSeed is a new secret seed, or the seed of the partial run that
 // --resume continues (its tasks must be generated again exactly).
 func (o *RunOptions) freshSeed() (uint64, error) {
+	if len(o.Completed) > 0 {
+		// The finished tasks were generated from a seed this run does not
+		// know: a fresh draw would score them against other tasks.
+		return 0, &InputError{Op: "resume", Err: fmt.Errorf("%d finished tasks of a fresh %s run, but no seed: pass the run's seed to resume it", len(o.Completed), GeneratedSuite)}
+	}
 	if !o.Resume {
 		return secretSeed()
 	}

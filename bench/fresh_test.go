@@ -3,11 +3,13 @@ package bench
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites/gen"
 )
 
@@ -108,5 +110,18 @@ func TestFreshSeedPolicy(t *testing.T) {
 	st.defaults()
 	if _, policy, err := st.loadSuite(t.Context()); err != nil || policy != report.SeedStored || st.Seed != 0 {
 		t.Fatalf("custom loader: policy %q seed %d err %v", policy, st.Seed, err)
+	}
+}
+
+// A fresh run cannot take finished tasks without the seed they came from.
+func TestFreshRunRefusesCompletedTasksWithoutItsSeed(t *testing.T) {
+	o := RunOptions{Suite: "janus-default", Completed: []scorer.TaskResult{{ID: "chat-01"}}}
+	o.defaults()
+	if _, _, err := o.loadSuite(t.Context()); err == nil || !strings.Contains(err.Error(), "seed") {
+		t.Fatalf("err = %v, want a resume error asking for the seed", err)
+	}
+	o.Seed = 5
+	if _, policy, err := o.loadSuite(t.Context()); err != nil || policy != report.SeedFixed {
+		t.Fatalf("with the seed: policy %q, err %v", policy, err)
 	}
 }
