@@ -2,13 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/suites"
+	"github.com/janus-bench/janus/suites/gen"
 )
 
 // suiteKeyEnv holds a private suite's key as 64 hex digits, when no
@@ -90,4 +94,40 @@ func encryptSuiteFile(in, out string, key []byte) error {
 		return fmt.Errorf("suites encrypt: %w", err)
 	}
 	return nil
+}
+
+// suitesGenerateCommand writes janus-default generated from a seed, for a
+// private suite (generate from a secret seed, encrypt, host) or to read
+// the tasks a fresh run's printed seed gave.
+func suitesGenerateCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "generate",
+		Usage:     "write janus-default generated from --seed (default: a secret one, printed) into DIR",
+		ArgsUsage: "DIR",
+		Flags:     []ucli.Flag{&ucli.Uint64Flag{Name: "seed", Usage: "generation seed (0: draw a secret one)"}},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() != 1 {
+				return usageErrorf("suites generate takes one directory")
+			}
+			seed := c.Uint64("seed")
+			if seed == 0 {
+				var b [8]byte
+				if _, err := rand.Read(b[:]); err != nil {
+					return fmt.Errorf("suites generate: %w", err)
+				}
+				seed = binary.LittleEndian.Uint64(b[:]) | 1
+				fmt.Fprintf(c.App.ErrWriter, "janus: seed %d\n", seed)
+			}
+			dir := c.Args().First()
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return fmt.Errorf("suites generate: %w", err)
+			}
+			for name, b := range gen.FreshSuiteFiles(seed) {
+				if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+					return fmt.Errorf("suites generate: %w", err)
+				}
+			}
+			return nil
+		},
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/suites"
+	"github.com/janus-bench/janus/suites/gen"
 )
 
 func TestParseSuiteKey(t *testing.T) {
@@ -54,5 +55,29 @@ func TestEncryptSuiteFile(t *testing.T) {
 	}
 	if err := encryptSuiteFile(filepath.Join(dir, "missing.jsonl"), out, key); err == nil {
 		t.Fatal("a missing input must fail")
+	}
+}
+
+// suites generate writes the tasks a seed gives; a run with that seed
+// loads the same suite, and cat-ing the JSONL files and sealing them makes
+// a private suite.
+func TestSuitesGenerate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gen")
+	if code, _, stderr := run(t, "suites", "generate", "--seed", "42", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s, err := suites.Load(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := gen.Fresh(42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Tasks) != len(want.Tasks) || s.Version != gen.FreshVersion {
+		t.Fatalf("%d tasks v%s, want %d v%s", len(s.Tasks), s.Version, len(want.Tasks), gen.FreshVersion)
+	}
+	if code, _, stderr := run(t, "suites", "generate", filepath.Join(t.TempDir(), "secret")); code != 0 || !strings.Contains(stderr, "seed ") {
+		t.Fatalf("exit %d, stderr %q: want the drawn seed printed", code, stderr)
 	}
 }

@@ -18,6 +18,7 @@ func suitesCommand() *ucli.Command {
 		Usage: "list, show and validate suites",
 		Subcommands: []*ucli.Command{
 			suitesEncryptCommand(),
+			suitesGenerateCommand(),
 			{
 				Name:  "list",
 				Usage: "list the built-in suites",
