@@ -125,3 +125,25 @@ func TestFreshRunRefusesCompletedTasksWithoutItsSeed(t *testing.T) {
 		t.Fatalf("with the seed: policy %q, err %v", policy, err)
 	}
 }
+
+// A recorded fresh run replays against the tasks of its seed, never the
+// stored example whose ids overlap.
+func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	rec := filepath.Join(t.TempDir(), "rec")
+	rep, err := Run(t.Context(), RunOptions{Suite: "janus-default", Categories: []string{"quality/reasoning"}, Limit: 5, Pace: quickPace,
+		RecordDir: rec, Out: filepath.Join(t.TempDir(), "r.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "--seed") {
+		t.Fatalf("replay without the seed: %v, want an error asking for it", err)
+	}
+	again, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default", Seed: rep.Run.Seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Tasks) != 5 || again.Scores.Quality.Value != rep.Scores.Quality.Value {
+		t.Fatalf("replay: %d tasks, quality %.1f; run: quality %.1f", len(again.Tasks), again.Scores.Quality.Value, rep.Scores.Quality.Value)
+	}
+}
