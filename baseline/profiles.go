@@ -81,7 +81,7 @@ var badFrame = []byte("data: {\"choices\": [{\"delta\": {\"content\": \n\n")
 func Profiles() []string {
 	out := append([]string{ProfileOracle, ProfileNoisy, ProfileSlow, ProfileStall, ProfileBuffered, ProfileBrokenSSE, ProfileNoUsage},
 		adversaryProfiles()...)
-	return append(out, evalAdversaries...)
+	return append(append(out, evalAdversaries...), ProfileMemorizer)
 }
 
 // ProfileError is a profile name or setting the sim does not know.

@@ -72,6 +72,9 @@ type sim struct {
 	byFollow map[uint64]*script
 	// prof is the server's misbehaviour profile (see profiles.go).
 	prof profile
+	// suites and mem serve ProfileMemorizer's nearest-prompt lookup.
+	suites []*suites.Suite
+	mem    memory
 }
 
 var _ Provider = (*sim)(nil)
@@ -81,7 +84,7 @@ var _ Provider = (*sim)(nil)
 // asked with a different system prompt or history). The first task wins on
 // either key.
 func newSim(pace Pace, seed uint64, ss []*suites.Suite) *sim {
-	p := &sim{pace: pace, seed: seed, byHash: map[uint64]*script{}, byUser: map[string]*script{}, byFollow: map[uint64]*script{}}
+	p := &sim{pace: pace, seed: seed, byHash: map[uint64]*script{}, byUser: map[string]*script{}, byFollow: map[uint64]*script{}, suites: ss}
 	for _, s := range ss {
 		if s == nil {
 			continue
@@ -135,6 +138,9 @@ func (p *sim) Open(ctx context.Context, req *Request) (Generation, error) {
 	msgs := req.Chat.Messages
 	h := messagesHash(msgs)
 	sc := p.lookup(msgs, h)
+	if sc == nil && prof.name == ProfileMemorizer {
+		sc = p.memorized(msgs)
+	}
 	if sc == nil {
 		sc = buildScript("", suites.Reference{Content: improvise(p.seed, h, wire.LastUser(msgs))}, p.seed)
 	}
@@ -338,6 +344,13 @@ func messagesHash(msgs []openai.ChatCompletionMessage) uint64 {
 		h.Write([]byte{0})
 		h.Write([]byte(wire.TextOf(m)))
 		h.Write([]byte{0})
+		// Images too: two tasks may ask one question of two pictures.
+		for _, p := range m.MultiContent {
+			if p.ImageURL != nil {
+				h.Write([]byte(p.ImageURL.URL))
+				h.Write([]byte{0})
+			}
+		}
 	}
 	return h.Sum64()
 }

@@ -8,7 +8,10 @@ import (
 	"github.com/janus-bench/janus/baseline"
 )
 
-// startEmbedded boots the reference target in-process on a loopback port
+// startEmbedded boots the reference target in-process (its Config.Suites
+// are the run's own suite, generated tasks included: the reference target
+// is handed the answers by the harness on purpose, an external target gets
+// nothing but the prompts) on a loopback port
 // and returns its base URL and a stop func that shuts it down within 1 s:
 // the caller's own connections are done by then, and a connection that was
 // dialled but never used would otherwise hold a graceful shutdown for its

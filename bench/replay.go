@@ -21,6 +21,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
+	"github.com/janus-bench/janus/suites/gen"
 )
 
 // recordingSuffix ends the name of every file `--record` writes.
@@ -33,6 +34,9 @@ type ReplayOptions struct {
 	Dir    string
 	Suite  string
 	Loader suites.Loader
+	// Seed is the recorded run's seed: janus-default is generated from it
+	// (a fresh run's report names it in run.seed).
+	Seed uint64
 	// Budgets are the streaming contract's limits (default 2 s / 2 s).
 	Budgets trace.Budgets
 	Weights scorer.Weights
@@ -131,7 +135,7 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	suite, err := o.Loader.Load(ctx, o.Suite)
+	suite, err := replaySuite(ctx, o)
 	if err != nil {
 		return nil, &InputError{Op: "load suite", Err: err}
 	}
@@ -259,4 +263,17 @@ func IsRecordingDir(path string) bool {
 	}
 	m, _ := fs.Glob(os.DirFS(path), "*"+recordingSuffix)
 	return len(m) > 0
+}
+
+// replaySuite is the suite a recorded run ran: janus-default generated from
+// the run's seed (its tasks were not the stored ones), else as loaded.
+func replaySuite(ctx context.Context, o ReplayOptions) (*suites.Suite, error) {
+	if _, generative := o.Loader.(suites.DefaultLoader); generative && o.Suite == GeneratedSuite {
+		if o.Seed == 0 {
+			return nil, fmt.Errorf("%s is generated per run: pass the recorded run's --seed (its report's run.seed), or use %s%s for the stored example",
+				GeneratedSuite, GeneratedSuite, StoredSuffix)
+		}
+		return gen.Fresh(o.Seed)
+	}
+	return o.Loader.Load(ctx, strings.TrimSuffix(o.Suite, StoredSuffix))
 }

@@ -38,6 +38,15 @@ type RunOptions struct {
 	Model  string
 	APIKey string
 	Header http.Header
+	// Decoys is how many ordinary prompts (--decoys) are interleaved with
+	// the suite's: their latency is compared with the suite's, and a target
+	// notably slower on them has its speed scored on them.
+	Decoys int
+	// ClientIdentity picks the header set requests wear (IdentityOpenAIPython,
+	// the default when empty, or IdentityNone); UserAgent, when set,
+	// replaces its User-Agent. Header is applied over both.
+	ClientIdentity string
+	UserAgent      string
 	// FollowRedirects follows a 307/308 that stays on the target's origin
 	// (--follow-redirects); a redirect off it is never followed.
 	FollowRedirects bool
@@ -51,6 +60,10 @@ type RunOptions struct {
 	// or paths); several are combined into one run (suites.Combine).
 	Suite  string
 	Loader suites.Loader
+	// SuiteKey opens encrypted suite files (suites.EncryptedMagic) given in
+	// Suite as a path ending in .enc or a URL: 32 bytes for AES-256-GCM.
+	// The CLI reads it from --suite-key-file or JANUS_SUITE_KEY.
+	SuiteKey []byte
 	// Categories keeps only tasks whose category or family is listed.
 	Categories []string
 	// Splits keeps only tasks of these splits (public, private, …).
@@ -230,20 +243,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 			return nil, &InputError{Op: "check options", Err: err}
 		}
 	}
-	var parts []*suites.Suite
-	for _, name := range strings.Split(o.Suite, ",") {
-		if name = strings.TrimSpace(name); name == "" {
-			continue
-		}
-		s, err := o.Loader.Load(ctx, name)
-		if err != nil {
-			return nil, &InputError{Op: "load suite", Err: err}
-		}
-		parts = append(parts, s)
-	}
-	suite, err := suites.Combine(parts)
+	suite, seedPolicy, err := o.loadSuite(ctx)
 	if err != nil {
-		return nil, &InputError{Op: "load suite", Err: err}
+		return nil, err
 	}
 	tasks := suites.Select(filterCategories(suites.FilterSplit(suite.Tasks, o.Splits), o.Categories), o.Seed, o.Limit)
 	if len(tasks) == 0 {
@@ -254,7 +256,13 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		return nil, err
 	}
 
-	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
+	if o.ClientIdentity != "" && o.ClientIdentity != IdentityOpenAIPython && o.ClientIdentity != IdentityNone {
+		return nil, &InputError{Op: "check options", Err: fmt.Errorf("--client-identity %q: want %s or %s", o.ClientIdentity, IdentityOpenAIPython, IdentityNone)}
+	}
+	if o.ClientIdentity == "" {
+		o.ClientIdentity = IdentityOpenAIPython
+	}
+	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: requestHeader(o.ClientIdentity, o.UserAgent, o.Header),
 		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits,
 		SameOriginRedirects: o.FollowRedirects,
 		HTTP:                &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
@@ -263,7 +271,11 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		if o.SimProfile != "" && !slices.Contains(baseline.Profiles(), o.SimProfile) {
 			return nil, &InputError{Op: "check options", Err: fmt.Errorf("--sim-profile %q: want one of %s", o.SimProfile, strings.Join(baseline.Profiles(), ", "))}
 		}
-		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite}, Logger: log,
+		known, err := embeddedSuites(ctx, o.SimProfile, suite)
+		if err != nil {
+			return nil, err
+		}
+		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, Suites: known, Logger: log,
 			Profile: o.SimProfile, NoisyShare: o.NoisyShare})
 		if err != nil {
 			return nil, err
@@ -298,7 +310,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		ID: newRunID(), Status: report.RunCompleted, StartedAt: time.Now().UTC(),
 		Target: targetName(o.TargetName, client.BaseURL), EmbeddedTarget: embedded, Model: model,
 		Suite: report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
-		Seed:  o.Seed, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
+		Seed:  o.Seed, SeedPolicy: seedPolicy, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
 		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
@@ -358,12 +370,32 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	if o.OnPlan != nil {
 		o.OnPlan(rep.Run, todo)
 	}
-	results := runTasks(ctx, client, todo, model, &o, rec)
+	dispatch, canaries, err := withCanaries(&o, seedPolicy, todo)
+	if err != nil {
+		return nil, err
+	}
+	if canaries != nil {
+		rep.Canaries = &report.Canaries{}
+	}
+	dispatch, decoys, err := withDecoys(o.Decoys, dispatch)
+	if err != nil {
+		return nil, err
+	}
+	var decoyResults []scorer.TaskResult
+	results := runTasks(ctx, client, dispatch, model, &o, rec)
 	collected := append([]scorer.TaskResult(nil), done...)
 	var werr error
 	for r := range results {
 		if r.Trace.Err != nil && r.Trace.Err.Class == trace.ErrCancelled {
 			continue // not finished: a resumed run will do it
+		}
+		if _, ok := canaries[r.Task.ID]; ok {
+			countCanary(rep.Canaries, r.Task)
+			continue // a leak detector, never scored
+		}
+		if decoys[r.Task.ID] {
+			decoyResults = append(decoyResults, r.Task)
+			continue // timed against the suite, not scored
 		}
 		if err := pw.Append(r.Task); err != nil && werr == nil {
 			werr = err
@@ -402,6 +434,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		sopts.TimingNoiseMs = rep.Harness.GapErrP99Ms
 	}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
+	if o.Decoys > 0 {
+		rep.Decoys = judgeDecoys(decoyResults, rep.Tasks, &rep.Scores, sopts)
+	}
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Aggregate()
 	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
@@ -777,7 +812,15 @@ func discoverModelList(ctx context.Context, c *trace.Client, model string) (stri
 // a target janus did not start itself, sends one probe request: a target
 // that refuses the key or the model is a *TargetError naming the fix,
 // before any task is sent.
+//
+// With a model given, an external target gets no GET /models first: an
+// SDK user names the model and goes straight to chat, and a run that
+// opens with GET /models is easy to tell apart. The list is fetched only
+// to explain a refused probe.
 func PrepareTarget(ctx context.Context, c *trace.Client, model string, stream, embedded bool) (string, error) {
+	if model != "" && !embedded {
+		return model, probeTarget(ctx, c, model, stream, nil)
+	}
 	model, known, err := discoverModelList(ctx, c, model)
 	if err != nil || embedded {
 		return model, err

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -74,6 +76,11 @@ func probeTarget(ctx context.Context, c *trace.Client, model string, stream bool
 	hc.CheckRedirect = trace.RedirectPolicy(c.SameOriginRedirects)
 	resp, err := hc.Do(req)
 	if err != nil {
+		var op *net.OpError
+		if known == nil && errors.As(err, &op) && op.Op == "dial" {
+			// No GET /models came first to find the target unreachable.
+			return &InputError{Op: "reach target " + report.RedactURL(c.BaseURL), Err: op}
+		}
 		return nil // the run classifies transport errors per task
 	}
 	defer resp.Body.Close()
@@ -81,6 +88,9 @@ func probeTarget(ctx context.Context, c *trace.Client, model string, stream bool
 		return nil
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	if known == nil && resp.StatusCode == http.StatusNotFound {
+		known, _, _ = ListModels(ctx, c) // only now: to name the models it serves
+	}
 	return refusal(resp.StatusCode, report.RedactURL(url), model, c.APIKey != "", envelopeMessage(b), known)
 }
 

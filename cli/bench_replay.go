@@ -20,6 +20,7 @@ func benchReplayCommand() *ucli.Command {
 		ArgsUsage: "RECORD_DIR",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "the suite the recorded run ran"},
+			&ucli.Uint64Flag{Name: "seed", Usage: "the recorded run's seed (janus-default is generated from it; its report's run.seed)"},
 			&ucli.StringFlag{Name: "model", Usage: "the model the run asked for (default: the one the target named)"},
 			&ucli.StringFlag{Name: "weights", Usage: "composite weights, e.g. quality=50,speed=10,cost=15,streaming=15,multimodal=10"},
 			&ucli.StringFlag{Name: "prices", Usage: "price table (JSON or YAML) for tasks that report tokens but no cost_usd"},
@@ -44,7 +45,7 @@ func benchReplayCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := bench.Replay(c.Context, bench.ReplayOptions{Dir: args[0], Suite: c.String("suite"),
+			rep, err := bench.Replay(c.Context, bench.ReplayOptions{Dir: args[0], Suite: c.String("suite"), Seed: c.Uint64("seed"),
 				Model: c.String("model"), Weights: opts.Weights, Prices: opts.Prices, Out: c.String("out"),
 				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")}, Logger: logger()})
 			if err != nil {

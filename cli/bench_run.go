@@ -22,17 +22,17 @@ func benchRunCommand() *ucli.Command {
 		Name:  "run",
 		Usage: "run a suite against a target and write a scored report",
 		Flags: append(append(targetFlags(),
-			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file; several separated by commas"},
+			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file; several separated by commas (janus-default is generated fresh per run, janus-default@stored is the shipped public example)"},
 			&ucli.StringFlag{Name: "judge", Usage: "base URL (ending in /v1) of an OpenAI-compatible endpoint for judge checks (off by default)", EnvVars: []string{"JANUS_JUDGE_URL"}},
 			&ucli.StringFlag{Name: "judge-model", Usage: "model the judge endpoint grades with", EnvVars: []string{"JANUS_JUDGE_MODEL"}},
 			&ucli.StringFlag{Name: "judge-api-key", Usage: "bearer token for the judge endpoint", EnvVars: []string{"JANUS_JUDGE_API_KEY"}},
-			&ucli.StringFlag{Name: "sim-profile", Value: baseline.ProfileOracle, Usage: "embedded target's sim profile: " + strings.Join(baseline.Profiles(), ", ")},
+			&ucli.StringFlag{Name: "sim-profile", Value: baseline.ProfileOracle, Usage: "embedded target's sim profile: " + strings.Join(baseline.Profiles(), ", ") + " (memorizer knows only the repository's suites, not the run's)"},
 			&ucli.Float64Flag{Name: "sim-noisy-share", Value: baseline.DefaultNoisyShare, Usage: "embedded target: share of tasks the noisy profile gets wrong"},
 			&ucli.StringSliceFlag{Name: "split", Usage: "only tasks of these splits (public, private)"},
 			&ucli.StringSliceFlag{Name: "categories", Usage: "only these categories or families (quality, tools, quality/chat, …)"},
 			&ucli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4, Usage: "concurrent requests"},
 			&ucli.IntFlag{Name: "limit", Usage: "run at most N tasks (0: all)"},
-			&ucli.Uint64Flag{Name: "seed", Usage: "shuffle tasks with this seed before --limit (0: file order)"},
+			&ucli.Uint64Flag{Name: "seed", Usage: "janus-default: generate its tasks from this seed (default: a secret one drawn for the run, printed at the end); every suite: shuffle tasks with it before --limit (0: file order)"},
 			&ucli.StringFlag{Name: "weights", Usage: "composite weights, e.g. quality=50,speed=10,cost=15,streaming=15,multimodal=10"},
 			&ucli.BoolFlag{Name: "no-stream", Usage: "send stream:false (targets without SSE; streaming scores 0)"},
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report path (default runs/<UTC time>-<model>.json)"},
@@ -50,6 +50,10 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "competitor", Usage: "--save: competitor name (default: the model)"},
 			&ucli.StringFlag{Name: "team", Usage: "--save: competitor team"},
 			unsafeSandboxFlag(),
+			suiteKeyFlag(),
+			&ucli.StringFlag{Name: "client-identity", Value: bench.IdentityOpenAIPython, Usage: "header set requests wear: openai-python (the OpenAI Python SDK's User-Agent and X-Stainless-* headers) or none (Go's)"},
+			&ucli.IntFlag{Name: "decoys", Usage: "interleave N ordinary prompts; a target notably slower on them has its speed scored on them"},
+			&ucli.StringFlag{Name: "user-agent", Usage: "User-Agent of every request (default: the --client-identity's)"},
 		), imageFlags(true)...),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
@@ -64,6 +68,9 @@ func benchRunCommand() *ucli.Command {
 			}
 			if c.Int("concurrency") < 1 {
 				return usageErrorf("--concurrency %d: must be at least 1", c.Int("concurrency"))
+			}
+			if d := c.Int("decoys"); d < 0 || d > 1000 {
+				return usageErrorf("--decoys %d: want 0 to 1000", d)
 			}
 			if c.Int("limit") < 0 {
 				return usageErrorf("--limit %d: must not be negative", c.Int("limit"))
@@ -98,7 +105,11 @@ func benchRunCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			opts := bench.RunOptions{
+			key, err := suiteKey(c)
+			if err != nil {
+				return err
+			}
+			opts := bench.RunOptions{SuiteKey: key, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Suite: c.String("suite"), Categories: cats, Splits: splits,
 				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
@@ -133,10 +144,17 @@ func benchRunCommand() *ucli.Command {
 				opts.OnStart = h.Start
 				opts.OnResult = func(r bench.Result) { h.Task(r.Task); progress.Result(r) }
 				defer progress.Finish()
+				var rep *report.Report
+				var err error
 				if image != "" {
-					return container.BenchRun(c.Context, co, opts)
+					rep, err = container.BenchRun(c.Context, co, opts)
+				} else {
+					rep, err = bench.Run(c.Context, opts)
 				}
-				return bench.Run(c.Context, opts)
+				if rep != nil && rep.Run.SeedPolicy == report.SeedFresh {
+					fmt.Fprintf(c.App.ErrWriter, "janus: tasks generated from the secret seed %d; reproduce them with --seed %d\n", rep.Run.Seed, rep.Run.Seed)
+				}
+				return rep, err
 			}
 			// --save records the image as the competitor's.
 			comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"), Image: image}

@@ -46,6 +46,13 @@ var commandHelp = map[string]struct {
 	"suites validate": {"Checks suites: schema, every check compiles, images decode, each reference scores 1.0 and non-answers\n" +
 		"score below 0.5. Exit 2 naming file:line for each problem.",
 		[]string{"janus suites validate", "janus suites validate ./my-suite"}},
+	"suites generate": {"Writes janus-default generated from a seed into a directory: the tasks a fresh run's printed seed\n" +
+		"gave, or, from a secret seed, a private suite to seal with suites encrypt.",
+		[]string{"janus suites generate --seed 42 ./janus-default-42", "janus suites generate ./private  (draws a secret seed and prints it)"}},
+	"suites encrypt": {"Seals a tasks file (JSONL or a YAML list) with AES-256-GCM for a private suite kept outside the\n" +
+		"binary; bench run --suite FILE.enc or URL opens it with the same key (--suite-key-file or $JANUS_SUITE_KEY).",
+		[]string{"janus suites encrypt private.jsonl private.jsonl.enc --suite-key-file key.hex",
+			"janus suites encrypt tasks.yaml tasks.yaml.enc  (key from $JANUS_SUITE_KEY, e.g. openssl rand -hex 32)"}},
 	"conform": {"", []string{"janus conform --target http://127.0.0.1:8000/v1", "janus conform --image my-competitor --json"}},
 	"gateway": {"", []string{"janus gateway --listen 127.0.0.1:8000 --competitor a=http://127.0.0.1:8081/v1",
 		"janus gateway --config gateway.yaml"}},

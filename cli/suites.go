@@ -17,6 +17,8 @@ func suitesCommand() *ucli.Command {
 		Name:  "suites",
 		Usage: "list, show and validate suites",
 		Subcommands: []*ucli.Command{
+			suitesEncryptCommand(),
+			suitesGenerateCommand(),
 			{
 				Name:  "list",
 				Usage: "list the built-in suites",

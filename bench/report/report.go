@@ -52,6 +52,38 @@ type Report struct {
 	// Resources is what the competitor's container used during the run
 	// (`bench run --image`); absent for a plain --target run.
 	Resources *Resources `json:"resources,omitempty"`
+	// Canaries are the run's leak detectors (not scored): tasks whose
+	// answer only the holder of the private suite's key or the fresh
+	// run's secret seed can compute.
+	Canaries *Canaries `json:"canaries,omitempty"`
+	// Decoys compares ordinary prompts' latency with the suite's
+	// (--decoys N): a competitor notably slower on them is fast only for
+	// the benchmark, and its speed is scored on the decoys.
+	Decoys *Decoys `json:"decoys,omitempty"`
+}
+
+// Decoys reports a run's decoy prompts (not scored for quality).
+type Decoys struct {
+	Sent           int     `json:"sent"`
+	TTFTp50Ms      float64 `json:"ttft_p50_ms"`
+	SuiteTTFTp50Ms float64 `json:"suite_ttft_p50_ms"`
+	E2Ep50Ms       float64 `json:"e2e_p50_ms"`
+	SuiteE2Ep50Ms  float64 `json:"suite_e2e_p50_ms"`
+	// Slower is set when the decoys' median TTFT or e2e is more than twice
+	// the suite's and 300 ms above it; speed is then the lower of
+	// SuiteSpeed and DecoySpeed.
+	Slower     bool    `json:"slower"`
+	SuiteSpeed float64 `json:"suite_speed"`
+	DecoySpeed float64 `json:"decoy_speed"`
+}
+
+// Canaries reports the canary tasks of a run: Sent asked, Answered the
+// ones the target got right, which means the key or seed has leaked.
+type Canaries struct {
+	Sent     int `json:"sent"`
+	Answered int `json:"answered"`
+	// Markers are the runs' random canary markers, for an audit.
+	Markers []string `json:"markers"`
 }
 
 // Resources describes the competitor container of a `bench run --image`:
@@ -149,6 +181,12 @@ type Run struct {
 	// limited to (--categories); empty means all, so a leaderboard never
 	// ranks a category subset against a full run.
 	Categories []string `json:"categories,omitempty"`
+
+	// SeedPolicy says where the tasks came from: "fresh" (generated from
+	// a secret seed drawn for this run), "fixed" (generated from --seed)
+	// or "stored" (a suite's files as shipped or given); empty in reports
+	// written before it existed.
+	SeedPolicy string `json:"seed_policy,omitempty"`
 }
 
 // SuiteRef identifies the suite exactly.
@@ -414,3 +452,10 @@ func JSON(r *Report) func(io.Writer) error {
 		return nil
 	}
 }
+
+// Seed policies (Run.SeedPolicy).
+const (
+	SeedFresh  = "fresh"
+	SeedFixed  = "fixed"
+	SeedStored = "stored"
+)

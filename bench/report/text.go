@@ -25,6 +25,20 @@ func Text(r *Report) func(io.Writer) error {
 		fmt.Fprintf(&b, "target  %s  model %s\n", target, run.Model)
 		fmt.Fprintf(&b, "suite   %s@%s  sha256 %.12s  tasks %d/%d  concurrency %d  seed %d\n",
 			run.Suite.Name, run.Suite.Version, run.Suite.SHA256, len(r.Tasks), run.TasksPlanned, run.Concurrency, run.Seed)
+		if d := r.Decoys; d != nil && d.Slower {
+			fmt.Fprintf(&b, "DECOYS  %d ordinary prompts answered slower (p50 TTFT %.0f ms vs %.0f, e2e %.0f ms vs %.0f): speed scored on them (%.1f, suite %.1f)\n",
+				d.Sent, d.TTFTp50Ms, d.SuiteTTFTp50Ms, d.E2Ep50Ms, d.SuiteE2Ep50Ms, d.DecoySpeed, d.SuiteSpeed)
+		} else if d != nil {
+			fmt.Fprintf(&b, "decoys  %d ordinary prompts, p50 TTFT %.0f ms vs the suite's %.0f: not slower\n", d.Sent, d.TTFTp50Ms, d.SuiteTTFTp50Ms)
+		}
+		if c := r.Canaries; c != nil && c.Answered > 0 {
+			fmt.Fprintf(&b, "CANARY  %d of %d canary tasks answered: the suite key or the secret seed has leaked to the target\n", c.Answered, c.Sent)
+		} else if c != nil {
+			fmt.Fprintf(&b, "canary  %d canary tasks, none answered (no sign of a leaked key or seed)\n", c.Sent)
+		}
+		if run.SeedPolicy == SeedFresh {
+			fmt.Fprintf(&b, "seed    %d drawn fresh for this run: reproduce its tasks with --seed %d\n", run.Seed, run.Seed)
+		}
 		fmt.Fprintf(&b, "elapsed %s\n\n", run.FinishedAt.Sub(run.StartedAt).Round(1e6))
 
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

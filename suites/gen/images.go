@@ -74,9 +74,17 @@ func canvas() *image.RGBA {
 	return img
 }
 
-func encode(img image.Image) []byte {
+func encode(img image.Image) []byte { return encodeLevel(img, png.BestCompression) }
+
+// encodeFast is the encoder of generated suites: made on every run, they
+// cannot spend seconds compressing (BestCompression takes ten times as
+// long for a few per cent).
+func encodeFast(img image.Image) []byte { return encodeLevel(img, png.BestSpeed) }
+
+// encodeLevel is img as PNG bytes at compression level l.
+func encodeLevel(img image.Image, l png.CompressionLevel) []byte {
 	var b bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: l}
 	if err := enc.Encode(&b, img); err != nil {
 		panic(fmt.Sprintf("png encode of an in-memory image: %v", err)) // cannot fail for *image.RGBA
 	}
@@ -109,7 +117,9 @@ func line(img *image.RGBA, x0, y0, x1, y1, w float64, c color.RGBA) {
 
 // CountShapes draws target-coloured discs among discs of other colours and
 // asks how many of the target colour there are.
-func CountShapes(seed uint64) Image {
+func CountShapes(seed uint64) Image { return countShapes(seed, encode) }
+
+func countShapes(seed uint64, encode func(image.Image) []byte) Image {
 	r := rng(seed, "count")
 	img := canvas()
 	target := r.IntN(len(Palette))
@@ -161,7 +171,9 @@ func DrawDigit(img *image.RGBA, i int, d byte) {
 }
 
 // ReadNumber renders a four-digit number to read back.
-func ReadNumber(seed uint64) Image {
+func ReadNumber(seed uint64) Image { return readNumber(seed, encode) }
+
+func readNumber(seed uint64, encode func(image.Image) []byte) Image {
 	r := rng(seed, "number")
 	n := 1000 + r.IntN(9000)
 	s := fmt.Sprint(n)
@@ -183,7 +195,9 @@ func BarGeometry(i int) (x0, x1 int) { return 18 + i*48, 18 + i*48 + 34 }
 
 // TallestBar draws a bar chart of five labelled bars with distinct heights
 // and asks which is highest.
-func TallestBar(seed uint64) Image {
+func TallestBar(seed uint64) Image { return tallestBar(seed, encode) }
+
+func tallestBar(seed uint64, encode func(image.Image) []byte) Image {
 	r := rng(seed, "bars")
 	img := canvas()
 	heights := r.Perm(9)[:5]
@@ -221,7 +235,9 @@ var (
 
 // Clock draws a clock face with a short blue hour hand and a long red
 // minute hand at a five-minute time and asks for the time.
-func Clock(seed uint64) Image {
+func Clock(seed uint64) Image { return clock(seed, encode) }
+
+func clock(seed uint64, encode func(image.Image) []byte) Image {
 	r := rng(seed, "clock")
 	h, m := 1+r.IntN(12), 5*r.IntN(12)
 	img := canvas()
@@ -244,7 +260,9 @@ var Quadrants = []string{"top-left", "top-right", "bottom-left", "bottom-right"}
 
 // RegionColour paints the four quadrants in four different colours and
 // asks for the colour of one of them.
-func RegionColour(seed uint64) Image {
+func RegionColour(seed uint64) Image { return regionColour(seed, encode) }
+
+func regionColour(seed uint64, encode func(image.Image) []byte) Image {
 	r := rng(seed, "regions")
 	img := canvas()
 	cols := r.Perm(len(Palette))[:4]
@@ -263,4 +281,12 @@ var Generators = []struct {
 	Make func(seed uint64) Image
 }{
 	{"count", CountShapes}, {"number", ReadNumber}, {"bars", TallestBar}, {"clock", Clock}, {"regions", RegionColour},
+}
+
+// fastGenerators are Generators with the fast encoder, in the same order.
+var fastGenerators = []struct {
+	Kind string
+	Make func(seed uint64, encode func(image.Image) []byte) Image
+}{
+	{"count", countShapes}, {"number", readNumber}, {"bars", tallestBar}, {"clock", clock}, {"regions", regionColour},
 }

@@ -1,0 +1,150 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/suites"
+	"github.com/janus-bench/janus/suites/gen"
+)
+
+// GeneratedSuite is the suite a run generates instead of loading: with
+// the default loader, `--suite janus-default` makes its tasks from the
+// run's seed (gen.Fresh), drawn in secret when --seed is not given.
+const GeneratedSuite = "janus-default"
+
+// StoredSuffix after GeneratedSuite ("janus-default@stored") runs the
+// suite's files as shipped in the binary: the public, reproducible example
+// (v1, generated once from gen.DefaultSeed), which --seed only shuffles.
+const StoredSuffix = "@stored"
+
+// secretSeed draws a non-zero seed from the system's CSPRNG: it decides
+// every task of a fresh run, so nothing a competitor can observe or guess
+// (the time, the run id) may predict it.
+func secretSeed() (uint64, error) {
+	var b [8]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			return 0, fmt.Errorf("draw a secret seed: %w", err)
+		}
+		if s := binary.LittleEndian.Uint64(b[:]); s != 0 {
+			return s, nil
+		}
+	}
+}
+
+// loadSuite loads the suites o names and combines them. With the default
+// loader, GeneratedSuite is generated from o.Seed; when o.Seed is 0 a
+// secret seed is drawn (or, on --resume, taken from the partial run) and
+// stored in o.Seed, so the run's shuffle, report and reproduction line all
+// use it. It returns the combined suite and the seed policy.
+func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, error) {
+	_, generative := o.Loader.(suites.DefaultLoader)
+	var names []string
+	needSeed := false
+	for _, name := range strings.Split(o.Suite, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		names = append(names, name)
+		needSeed = needSeed || (generative && name == GeneratedSuite)
+	}
+	policy := report.SeedStored
+	if needSeed {
+		policy = report.SeedFixed
+		if o.Seed == 0 {
+			policy = report.SeedFresh
+			seed, err := o.freshSeed()
+			if err != nil {
+				return nil, "", err
+			}
+			o.Seed = seed
+		}
+	}
+	var parts []*suites.Suite
+	for _, name := range names {
+		var s *suites.Suite
+		var err error
+		switch {
+		case generative && name == GeneratedSuite:
+			s, err = gen.Fresh(o.Seed)
+		case isSuiteURL(name) || strings.HasSuffix(name, suites.EncryptedExt):
+			s, err = o.loadPrivate(ctx, name)
+		default:
+			s, err = o.Loader.Load(ctx, strings.TrimSuffix(name, StoredSuffix))
+		}
+		if err != nil {
+			return nil, "", &InputError{Op: "load suite", Err: err}
+		}
+		parts = append(parts, s)
+	}
+	suite, err := suites.Combine(parts)
+	if err != nil {
+		return nil, "", &InputError{Op: "load suite", Err: err}
+	}
+	return suite, policy, nil
+}
+
+// freshSeed is a new secret seed, or the seed of the partial run that
+// --resume continues (its tasks must be generated again exactly).
+func (o *RunOptions) freshSeed() (uint64, error) {
+	if len(o.Completed) > 0 {
+		// The finished tasks were generated from a seed this run does not
+		// know: a fresh draw would score them against other tasks.
+		return 0, &InputError{Op: "resume", Err: fmt.Errorf("%d finished tasks of a fresh %s run, but no seed: pass the run's seed to resume it", len(o.Completed), GeneratedSuite)}
+	}
+	if !o.Resume {
+		return secretSeed()
+	}
+	out := o.Out
+	if out == "" {
+		var err error
+		if out, err = latestPartial("runs"); err != nil {
+			return 0, &InputError{Op: "resume", Err: err}
+		}
+	}
+	hdr, _, err := ReadPartial(out + ".partial.jsonl")
+	if err != nil {
+		return 0, &InputError{Op: "resume", Err: err}
+	}
+	if hdr.Seed == 0 {
+		return 0, &InputError{Op: "resume", Err: fmt.Errorf("%s.partial.jsonl records no seed; pass the run's --seed", out)}
+	}
+	return hdr.Seed, nil
+}
+
+// RepositorySuites is every answer in the repository: each built-in
+// suite's files and janus-default generated from gen.DefaultSeed. It is
+// what a competitor that memorised the repository knows (the memorizer
+// sim profile is given these, never the run's suite).
+func RepositorySuites(ctx context.Context) ([]*suites.Suite, error) {
+	var out []*suites.Suite
+	for _, name := range suites.Builtin() {
+		s, err := suites.Load(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("load repository suites: %w", err)
+		}
+		out = append(out, s)
+	}
+	s, err := gen.Fresh(gen.DefaultSeed)
+	if err != nil {
+		return nil, fmt.Errorf("load repository suites: %w", err)
+	}
+	return append(out, s), nil
+}
+
+// embeddedSuites are the answers the embedded target is given: the run's
+// own suite (it is the reference target, handed the answers on purpose, so
+// a fresh run still has an oracle to compare with), or, for the memorizer
+// profile, only what the repository holds.
+func embeddedSuites(ctx context.Context, profile string, run *suites.Suite) ([]*suites.Suite, error) {
+	if profile == baseline.ProfileMemorizer {
+		return RepositorySuites(ctx)
+	}
+	return []*suites.Suite{run}, nil
+}

@@ -1,0 +1,149 @@
+package bench
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/suites/gen"
+)
+
+// startMemorizer boots an external target that knows every answer in the
+// repository (every built-in suite file and janus-default generated from
+// gen.DefaultSeed) and answers any prompt with the reference of the same
+// conversation, or else of the most similar one it knows: a competitor
+// with no model that memorised the public suites.
+func startMemorizer(t *testing.T) string {
+	t.Helper()
+	known, err := RepositorySuites(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, stop, err := baseline.Start(t.Context(), "127.0.0.1:0", baseline.Config{Suites: known, Profile: baseline.ProfileMemorizer,
+		Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 50 * time.Microsecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		_ = stop(ctx)
+	})
+	return url
+}
+
+// The acceptance test of fresh tasks: a server answering from every file in
+// the repository scores quality at chance on a default run of janus-default
+// (no --seed: a secret seed, fresh tasks), and full marks on the public,
+// fixed tasks, which shows the test can fail.
+func TestMemorizerScoresChanceOnFreshTasks(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	url := startMemorizer(t)
+	// Code runs in a sandbox (slow under make test); its prompts name a
+	// function drawn from the seed, which no memorised answer defines.
+	cats := []string{"quality/chat", "quality/reasoning", "quality/research", "quality/memory", "tools", "multimodal", "cost", "streaming"}
+	cases := []struct {
+		name        string
+		suite       string
+		seed        uint64
+		policy      string
+		memorisable bool
+	}{
+		{"default run: fresh secret seed", "janus-default", 0, report.SeedFresh, false},
+		{"the public seed", "janus-default", gen.DefaultSeed, report.SeedFixed, true},
+		{"the stored public example", "janus-default@stored", 0, report.SeedStored, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := Run(t.Context(), RunOptions{Target: url, Suite: c.suite, Seed: c.seed, Categories: cats, Concurrency: 16,
+				Out: filepath.Join(t.TempDir(), "r.json")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Run.SeedPolicy != c.policy || (c.policy == report.SeedFresh && rep.Run.Seed == 0) {
+				t.Fatalf("seed policy %q, seed %d; want %q", rep.Run.SeedPolicy, rep.Run.Seed, c.policy)
+			}
+			q, mm := rep.Scores.Quality.Value, rep.Scores.Multimodal.Value
+			t.Logf("%s: quality %.1f, multimodal %.1f, composite %.1f", c.name, q, mm, rep.Scores.Composite.Value)
+			// Chance: an exact answer to a drawn question is a guess in
+			// hundreds or more; multimodal priors (a count of 2 to 7, one of
+			// six colours, one of five bars) are right about one time in
+			// eight on the images, never on the charts' drawn labels.
+			if !c.memorisable && (q > 10 || mm > 30) {
+				t.Errorf("memorizer on fresh tasks: quality %.1f (want ≤ 10), multimodal %.1f (want ≤ 30)", q, mm)
+			}
+			if c.memorisable && (q < 95 || mm < 95) {
+				t.Errorf("memorizer on public tasks: quality %.1f, multimodal %.1f; want ≥ 95 (else this test cannot fail)", q, mm)
+			}
+		})
+	}
+}
+
+// Two runs with one --seed run the same tasks; without one, each run
+// draws its own.
+func TestFreshSeedPolicy(t *testing.T) {
+	o := RunOptions{Suite: "janus-default"}
+	o.defaults()
+	a, policy, err := o.loadSuite(t.Context())
+	if err != nil || policy != report.SeedFresh || o.Seed == 0 {
+		t.Fatalf("policy %q seed %d err %v", policy, o.Seed, err)
+	}
+	again := RunOptions{Suite: "janus-default", Seed: o.Seed}
+	again.defaults()
+	b, policy, err := again.loadSuite(t.Context())
+	if err != nil || policy != report.SeedFixed || b.SHA256 != a.SHA256 {
+		t.Fatalf("--seed %d: policy %q, same suite %v, err %v", o.Seed, policy, b.SHA256 == a.SHA256, err)
+	}
+	other := RunOptions{Suite: "janus-default"}
+	other.defaults()
+	c, _, err := other.loadSuite(t.Context())
+	if err != nil || c.SHA256 == a.SHA256 || other.Seed == o.Seed {
+		t.Fatalf("two default runs drew one suite (seeds %d, %d)", o.Seed, other.Seed)
+	}
+	// A custom loader (calibrate's, a service's) is asked as it is.
+	st := RunOptions{Suite: "smoke", Loader: staticSuite{a}}
+	st.defaults()
+	if _, policy, err := st.loadSuite(t.Context()); err != nil || policy != report.SeedStored || st.Seed != 0 {
+		t.Fatalf("custom loader: policy %q seed %d err %v", policy, st.Seed, err)
+	}
+}
+
+// A fresh run cannot take finished tasks without the seed they came from.
+func TestFreshRunRefusesCompletedTasksWithoutItsSeed(t *testing.T) {
+	o := RunOptions{Suite: "janus-default", Completed: []scorer.TaskResult{{ID: "chat-01"}}}
+	o.defaults()
+	if _, _, err := o.loadSuite(t.Context()); err == nil || !strings.Contains(err.Error(), "seed") {
+		t.Fatalf("err = %v, want a resume error asking for the seed", err)
+	}
+	o.Seed = 5
+	if _, policy, err := o.loadSuite(t.Context()); err != nil || policy != report.SeedFixed {
+		t.Fatalf("with the seed: policy %q, err %v", policy, err)
+	}
+}
+
+// A recorded fresh run replays against the tasks of its seed, never the
+// stored example whose ids overlap.
+func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	rec := filepath.Join(t.TempDir(), "rec")
+	rep, err := Run(t.Context(), RunOptions{Suite: "janus-default", Categories: []string{"quality/reasoning"}, Limit: 5, Pace: quickPace,
+		RecordDir: rec, Out: filepath.Join(t.TempDir(), "r.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "--seed") {
+		t.Fatalf("replay without the seed: %v, want an error asking for it", err)
+	}
+	again, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default", Seed: rep.Run.Seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Tasks) != 5 || again.Scores.Quality.Value != rep.Scores.Quality.Value {
+		t.Fatalf("replay: %d tasks, quality %.1f; run: quality %.1f", len(again.Tasks), again.Scores.Quality.Value, rep.Scores.Quality.Value)
+	}
+}
