@@ -50,11 +50,7 @@ type lbData struct {
 	Suite  string
 	Arena  bool
 	Groups []lbGroup
-	Ratings
-}
-
-// Ratings is the arena tab.
-type Ratings struct {
+	// Votes and Ratings are the arena tab.
 	Votes   int
 	Ratings []leaderboard.Rating
 }
@@ -70,11 +66,11 @@ func (w *Web) leaderboardPage(_ http.ResponseWriter, r *http.Request) (string, *
 	q := r.URL.Query()
 	d := lbData{Suite: q.Get("suite"), Arena: q.Get("tab") == "arena"}
 	if d.Arena {
-		rt, err := w.ratings(r.Context())
+		votes, rt, err := w.ratings(r.Context())
 		if err != nil {
 			return "", nil, internal(err)
 		}
-		d.Ratings = rt
+		d.Votes, d.Ratings = votes, rt
 		return "leaderboard", &view{Title: "Arena ratings", Nav: "board", Data: d}, nil
 	}
 	key, desc := sortParams(q)
@@ -363,14 +359,12 @@ func medianTTFT(ctx context.Context, st *leaderboard.Store, ids []string) (map[s
 	return out, rows.Err()
 }
 
-func (w *Web) ratings(ctx context.Context) (Ratings, error) {
+// ratings are the arena's Bradley-Terry ratings over every stored vote.
+func (w *Web) ratings(ctx context.Context) (int, []leaderboard.Rating, error) {
 	votes, err := w.st.Votes(ctx, leaderboard.VoteFilter{})
 	if err != nil {
-		return Ratings{}, err
+		return 0, nil, err
 	}
 	rs, err := leaderboard.BradleyTerry(votes, leaderboard.BTOptions{})
-	if err != nil {
-		return Ratings{}, err
-	}
-	return Ratings{Votes: len(votes), Ratings: rs}, nil
+	return len(votes), rs, err
 }
