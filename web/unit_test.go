@@ -1,0 +1,74 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestLocalNext(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"", "/submit"}, {"/runs/x", "/runs/x"}, {"//evil.example/", "/submit"}, {"https://evil.example/", "/submit"},
+		{"/\\evil.example", "/submit"}, {"/a\r\nSet-Cookie: x", "/submit"}, {"/?tab=arena", "/?tab=arena"},
+	} {
+		t.Run(c.in, func(t *testing.T) {
+			if got := localNext(c.in); got != c.want {
+				t.Fatalf("localNext(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+// FuzzLocalNext: whatever ?next= holds, the redirect stays on this site.
+func FuzzLocalNext(f *testing.F) {
+	for _, s := range []string{"", "/", "//x", "/\\x", "http://x", "/runs/a?b=c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := localNext(s)
+		u, err := url.Parse(got)
+		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || err != nil || u.Host != "" || strings.ContainsAny(got, "\\\r\n") {
+			t.Fatalf("localNext(%q) = %q leaves the site", s, got)
+		}
+	})
+}
+
+// FuzzSortParams: any query gives a known column and a direction.
+func FuzzSortParams(f *testing.F) {
+	f.Add("sort=quality&dir=asc")
+	f.Add("sort=%00&dir=sideways")
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		key, _ := sortParams(q)
+		if _, ok := sortKeys[key]; !ok {
+			t.Fatalf("sortParams(%q) = %q, not a column", raw, key)
+		}
+	})
+}
+
+func TestFrontIdx(t *testing.T) {
+	pts := []point{{Label: "cheap-good", X: 1, Y: 90}, {Label: "dear-better", X: 5, Y: 95}, {Label: "dear-worse", X: 5, Y: 80},
+		{Label: "cheap-bad", X: 0.5, Y: 20}, {Label: "tie-of-cheap-good", X: 1, Y: 90}}
+	got := frontIdx(pts, true)
+	want := []bool{true, true, false, true, true}
+	for i := range pts {
+		if got[i] != want[i] {
+			t.Errorf("%s on front = %v, want %v", pts[i].Label, got[i], want[i])
+		}
+	}
+}
+
+func TestTimelineEventsFromGaps(t *testing.T) {
+	tr := task("x", 1, 100, []float64{10, 300, 20})
+	tl := buildTimeline(tr)
+	if tl.Events != 4 || tl.MaxGap != 300 || tl.MaxGapAt != 110 {
+		t.Fatalf("timeline %d events, largest gap %v at %v; want 4, 300 at 110", tl.Events, tl.MaxGap, tl.MaxGapAt)
+	}
+	tr.Metrics.TTFTMs = nil
+	if tl := buildTimeline(tr); tl.Events != 0 {
+		t.Fatalf("no TTFT: %d events", tl.Events)
+	}
+}
