@@ -8,7 +8,7 @@ TEST_BIN ?= bin/janus-test
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/janus-bench/janus/internal/buildinfo.Version=$(VERSION)
 
-.PHONY: run test test-bin test-stress tour test-long bench build image lint fuzz fuzz-short selftest clean
+.PHONY: run test test-bin test-stress tour test-long bench build image lint fuzz fuzz-short selftest screenshots clean
 
 ## run: score the embedded reference target on the smoke suite (no setup needed)
 run:
@@ -76,6 +76,10 @@ build:
 ## image: the baseline competitor image janus-baseline (FROM scratch, static binary)
 image: build
 	docker build -t janus-baseline:$(VERSION) -t janus-baseline:latest .
+
+## screenshots: each web page at 375 px and 1280 px, in docs/screenshots (needs chromium)
+screenshots:
+	$(GO) run ./web/screenshots -out docs/screenshots
 
 ## lint: gofmt must have nothing to change
 lint:
