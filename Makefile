@@ -52,6 +52,7 @@ bench:
 	$(GO) test -run '^$$' -bench OpenLoopRequest -benchmem -benchtime 20000x -count 5 ./bench/load/
 	bash scripts/loadbench.sh
 	$(GO) test -run '^$$' -bench 'APILatency|QueueThroughput|ServiceRSS' -benchtime 1x -timeout 30m ./service/
+	$(GO) test -run '^$$' -bench LeaderboardPage -benchtime 30x -count 3 -timeout 10m ./web/
 
 ## fuzz: 5 minutes of the SSE reader fuzzer
 fuzz:

@@ -132,22 +132,28 @@ func (w *Web) group(ctx context.Context, es []leaderboard.Entry, key string, des
 	e0 := es[0]
 	g := lbGroup{Suite: e0.Suite, Version: e0.SuiteVersion, Split: e0.Split, Total: len(es)}
 	g.Cols = columns(q, key, desc)
-	sorted := slices.Clone(es)
-	slices.SortStableFunc(sorted, func(a, b leaderboard.Entry) int {
-		c := compareBy(key, &a, &b)
+	// Sorting indices, not the wide entries; rank breaks ties, so the
+	// order is total and the same on every load.
+	idx := make([]int, len(es))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(i, j int) int {
+		c := compareBy(key, &es[i], &es[j])
 		if desc {
 			c = -c
 		}
-		return cmp.Or(c, cmp.Compare(a.Rank, b.Rank))
+		return cmp.Or(c, cmp.Compare(es[i].Rank, es[j].Rank))
 	})
-	if !all && len(sorted) > w.o.Limit {
-		sorted = sorted[:w.o.Limit]
+	if !all && len(idx) > w.o.Limit {
+		idx = idx[:w.o.Limit]
 		u := cloneQuery(q)
 		u.Set("all", "1")
 		g.ShowAll = "?" + u.Encode()
 	}
-	for _, e := range sorted {
-		g.Rows = append(g.Rows, rowOf(e))
+	g.Rows = make([]lbRow, 0, len(idx))
+	for _, i := range idx {
+		g.Rows = append(g.Rows, rowOf(es[i]))
 	}
 	var err error
 	g.CostChart, g.TTFTChart, err = w.paretoCharts(ctx, es)
