@@ -157,4 +157,3 @@ const bestCols = `suite_name, suite_version, split, competitor_id, id, model, fi
 	composite, composite_lo, composite_hi, quality, quality_lo, quality_hi, speed, speed_lo, speed_hi,
 	cost, cost_lo, cost_hi, streaming, streaming_lo, streaming_hi, multimodal, multimodal_lo, multimodal_hi,
 	cost_per_correct`
-

@@ -97,7 +97,7 @@ func TestLiveRunPage(t *testing.T) {
 		}
 		n := []string{"1", "2"}[i]
 		tb.do(t, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Poll[chromedp.Void](`document.getElementById("done").textContent === "` + n + `"`)(ctx, tg)
+			_, err := chromedp.Poll[chromedp.Void](`document.getElementById("done").textContent === "`+n+`"`)(ctx, tg)
 			return err
 		}))
 	}
