@@ -1,9 +1,13 @@
 package web
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/janus-bench/janus/leaderboard"
 )
 
 func TestLocalNext(t *testing.T) {
@@ -70,5 +74,39 @@ func TestTimelineEventsFromGaps(t *testing.T) {
 	tr.Metrics.TTFTMs = nil
 	if tl := buildTimeline(tr); tl.Events != 0 {
 		t.Fatalf("no TTFT: %d events", tl.Events)
+	}
+}
+
+// TestCookiesSecureOnTLS: over TLS the session and CSRF cookies are
+// Secure; all are HttpOnly and SameSite=Strict.
+func TestCookiesSecureOnTLS(t *testing.T) {
+	s := newSite(t, true)
+	_, tok, err := s.st.CreateKey(t.Context(), "carol", leaderboard.RoleSubmitter, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.web.Handler()
+	for _, scheme := range []string{"http", "https"} {
+		t.Run(scheme, func(t *testing.T) {
+			csrfCookie := strings.Repeat("a", 48)
+			form := url.Values{"key": {tok}, "csrf": {s.web.sess.mac(csrfCookie)}}
+			req := httptest.NewRequest("POST", scheme+"://janus.example/signin", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: CSRFCookie, Value: csrfCookie})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusSeeOther {
+				t.Fatalf("sign-in: %d %s", rec.Code, rec.Body.String())
+			}
+			var sess *http.Cookie
+			for _, c := range rec.Result().Cookies() {
+				if c.Name == SessionCookie {
+					sess = c
+				}
+			}
+			if sess == nil || !sess.HttpOnly || sess.SameSite != http.SameSiteStrictMode || sess.Secure != (scheme == "https") {
+				t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, Secure only on TLS", sess)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
@@ -318,4 +320,37 @@ func TestPrivateRead(t *testing.T) {
 			t.Errorf("GET %s without a session: %s to %q", p, resp.Status, resp.Header.Get("Location"))
 		}
 	}
+}
+
+// TestLayoutAndKeyboard: at 375 px and 1920 px no page is wider than the
+// screen (wide tables scroll inside their box), and the keyboard reaches
+// the skip link first and a column's sort link by Tab, and Enter sorts.
+func TestLayoutAndKeyboard(t *testing.T) {
+	s := newSite(t, true)
+	s.save(t, run{id: "run-1", competitor: strings.Repeat("very-long-competitor-name-", 4), composite: 80, quality: 70, speed: 60, cost: 50},
+		run{id: "run-2", competitor: "two", composite: 70, quality: 80, speed: 50, cost: 40})
+	tb := newTab(t)
+	for _, width := range []int64{375, 1920} {
+		for _, p := range []string{"/", "/runs/run-1", "/runs/run-1/tasks/t1", "/compare?base=run-1&next=run-2", "/competitors/two", "/signin"} {
+			t.Run(fmt.Sprintf("%d%s", width, p), func(t *testing.T) {
+				tb.do(t, chromedp.EmulateViewport(width, 800), chromedp.Navigate(s.url+p))
+				if w := eval[int64](t, tb, `document.documentElement.scrollWidth`); w > width {
+					t.Fatalf("page is %d px wide on a %d px screen", w, width)
+				}
+			})
+		}
+	}
+	tb.do(t, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(s.url+"/"), chromedp.KeyEvent(kb.Tab))
+	if got := eval[string](t, tb, `document.activeElement.textContent`); got != "Skip to content" {
+		t.Fatalf("first Tab focuses %q, want the skip link", got)
+	}
+	// Tab on to the Quality header's link, then Enter.
+	for range 40 {
+		if eval[bool](t, tb, `document.activeElement.closest('th[data-key="quality"]') !== null`) {
+			break
+		}
+		tb.do(t, chromedp.KeyEvent(kb.Tab))
+	}
+	tb.do(t, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(`th[data-key="quality"][aria-sort="descending"]`))
+	tb.noErrors(t)
 }
