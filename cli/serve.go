@@ -70,7 +70,7 @@ func serveCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			if err := mountWeb(c, s, cfg); err != nil {
+			if _, err := mountWeb(c, s, cfg); err != nil {
 				s.Close(context.Background())
 				return err
 			}

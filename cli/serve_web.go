@@ -32,30 +32,32 @@ func demoStore(c *ucli.Context, cfg *service.Config) (string, error) {
 }
 
 // mountWeb mounts the web pages on s and, with --demo, fills its store
-// (which must hold no run yet) before the listener opens.
-func mountWeb(c *ucli.Context, s *service.Server, cfg service.Config) error {
-	if _, err := web.Mount(s, web.Options{PublicRead: cfg.PublicRead, Logger: logger()}); err != nil {
-		return err
+// (which must hold no run yet) before the listener opens. The pages'
+// sign-in (w.Sessions()) is what another UI on the same server reuses.
+func mountWeb(c *ucli.Context, s *service.Server, cfg service.Config) (*web.Web, error) {
+	w, err := web.Mount(s, web.Options{PublicRead: cfg.PublicRead, Logger: logger()})
+	if err != nil {
+		return nil, err
 	}
 	if !c.Bool("demo") {
-		return nil
+		return w, nil
 	}
 	runs, err := s.Store().ListRuns(c.Context, leaderboard.RunFilter{Limit: 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(runs) > 0 {
-		return usageErrorf("--demo wants a fresh store, and %s already holds runs (drop --store for a temporary one)", cfg.Store)
+		return nil, usageErrorf("--demo wants a fresh store, and %s already holds runs (drop --store for a temporary one)", cfg.Store)
 	}
 	dir, err := os.MkdirTemp("", "janus-demo-reports-*")
 	if err != nil {
-		return fmt.Errorf("--demo: %w", err)
+		return nil, fmt.Errorf("--demo: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintf(c.App.ErrWriter, "janus serve --demo: running the sim's calibrated profiles into %s …\n", cfg.Store)
 	if err := web.Demo(c.Context, s.Store(), web.DemoOptions{Dir: dir, Logger: logger()}); err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Fprintln(c.App.ErrWriter, "janus serve --demo: store filled")
-	return nil
+	return w, nil
 }
