@@ -27,7 +27,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 // stateIcons give each run state a symbol beside its name, so the state
 // is never told by colour alone.
 var stateIcons = map[string]string{leaderboard.StatusQueued: "◷", leaderboard.StatusPending: "◷", leaderboard.StatusRunning: "▶",
-	leaderboard.StatusCompleted: "✔", leaderboard.StatusFailed: "✖", leaderboard.StatusCancelled: "⊘", "ok": "✔", "error": "✖", "timeout": "⧗"}
+	leaderboard.StatusCompleted: "✔", leaderboard.StatusFailed: "✖", leaderboard.StatusCancelled: "⊘", "ok": "✔", "error": "✖", "timeout": "✖"}
 
 var funcs = template.FuncMap{
 	"path": url.PathEscape,

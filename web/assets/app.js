@@ -16,7 +16,7 @@
     tr.appendChild(td);
     return td;
   }
-  var icons = { ok: "\u2714", error: "\u2716", timeout: "\u29D7" };
+  var icons = { ok: "\u2714", error: "\u2716", timeout: "\u2716" };
   function addTask(runPath, t) {
     var body = document.querySelector("#tasks tbody");
     if (!body || !t) return;
