@@ -544,7 +544,9 @@ func runTask(ctx context.Context, client *trace.Client, t *suites.Task, model st
 	tr := client.Do(ctx, req, r)
 	tr.TaskID = t.ID
 	playTools(ctx, client, t, req, tr, rec, o.Logger)
-	return Result{Task: ScoreWith(t, tr, o.Budgets, o.artifacts), Trace: tr}
+	res := ScoreWith(t, tr, o.Budgets, o.artifacts)
+	res.Detail = Detail(t, tr)
+	return Result{Task: res, Trace: tr}
 }
 
 // artifactFetch is the artifact fetcher of a run against client's target:

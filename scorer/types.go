@@ -33,6 +33,10 @@ type TaskResult struct {
 	Error      *trace.Error      `json:"error,omitempty"`
 	Usage      *wire.Usage       `json:"usage,omitempty"`
 	Budgets    trace.Budgets     `json:"budgets"`
+	// Detail holds bounded excerpts of the request, answer and reference
+	// and the stream's events, for people (the web task page); nil in
+	// reports from before it. No score reads it.
+	Detail *TaskDetail `json:"detail,omitempty"`
 }
 
 // Dimension is one score with its sample size. CI95 is its 95% bootstrap
