@@ -118,6 +118,23 @@ func task(id string, score float64, ttft float64, itls []float64) scorer.TaskRes
 		Usage: &wire.Usage{PromptTokens: 3, CompletionTokens: 5, TotalTokens: 8, CostUSD: &usd}}
 }
 
+// withDetail gives a task the stored detail a run since TaskDetail
+// keeps: a keep-alive before the first token, one content event per
+// gap, usage and [DONE]; the answer differs from the reference in its
+// second line.
+func withDetail(tr scorer.TaskResult) scorer.TaskResult {
+	at := *tr.Metrics.TTFTMs
+	evs := []scorer.StreamEvent{{Kind: trace.KindKeepAlive, AtMs: at / 2}, {Kind: trace.KindContent, AtMs: at}}
+	for _, g := range tr.ITLs {
+		at += g
+		evs = append(evs, scorer.StreamEvent{Kind: trace.KindContent, AtMs: at})
+	}
+	evs = append(evs, scorer.StreamEvent{Kind: trace.KindUsage, AtMs: at + 1}, scorer.StreamEvent{Kind: trace.KindDone, AtMs: at + 2})
+	tr.Detail = &scorer.TaskDetail{Request: "What is the capital of France?", Answer: "The capital\nis Lyon.\nThat is all.",
+		Reference: "The capital\nis Paris.\nThat is all.", Events: evs, EventsDropped: 4}
+	return tr
+}
+
 func (r run) report(i int) *report.Report {
 	at := t0.Add(time.Duration(i) * time.Minute)
 	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: scorer.DefaultWeights(),
@@ -140,7 +157,7 @@ func (s *site) save(t testing.TB, runs ...run) {
 	t.Helper()
 	for i, r := range runs {
 		if len(r.tasks) == 0 {
-			r.tasks = []scorer.TaskResult{task("t1", 1, 100, []float64{10, 20}), task("t2", 0.5, 120, []float64{30})}
+			r.tasks = []scorer.TaskResult{withDetail(task("t1", 1, 100, []float64{10, 20})), task("t2", 0.5, 120, []float64{30})}
 		}
 		if _, err := s.st.SaveReport(context.Background(), r.report(i), leaderboard.Competitor{Name: r.competitor}); err != nil {
 			t.Fatal(err)

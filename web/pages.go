@@ -211,6 +211,17 @@ type taskData struct {
 	Reference    string
 	Timeline     timeline
 	Request      string
+	// From the task's stored detail (runs since TaskResult.Detail):
+	// the last user message, the answer, and the diff of the reference
+	// against it. RefCut says the reference is an excerpt.
+	HasDetail        bool
+	LastUser         string
+	LastUserCut      bool
+	Answer           string
+	AnswerCut        bool
+	RefCut           bool
+	Diff             []diffLine
+	DiffCut, DiffAll bool
 }
 
 type message struct{ Role, Content string }
@@ -226,26 +237,61 @@ func (w *Web) taskPage(_ http.ResponseWriter, r *http.Request) (string, *view, *
 		return "", nil, notFound("task " + id + " of run " + d.ID)
 	}
 	td := taskData{RunID: d.ID, Suite: d.Suite, T: d.Tasks[i], Timeline: buildTimeline(d.Tasks[i])}
-	w.taskRequest(r.Context(), d, &td)
+	if det := d.Tasks[i].Detail; det != nil {
+		td.fromDetail(det)
+		// The run's own record of the task is what was sent; the suite's
+		// copy adds the whole conversation and options only when it is
+		// provably the same suite (tasks may be generated per run).
+		if d.SuiteSHA256 != "" {
+			w.taskRequest(r.Context(), d, &td, true)
+		}
+	} else {
+		w.taskRequest(r.Context(), d, &td, false)
+	}
 	return "task", &view{Title: "Task " + id, Nav: "runs", Data: td}, nil
+}
+
+// fromDetail fills the page from the task's stored detail. The store is
+// read as hostile too (a report can be imported): each text is cut to its
+// bound again before the diff sees it.
+func (td *taskData) fromDetail(det *scorer.TaskDetail) {
+	var cut bool
+	td.HasDetail = true
+	td.LastUser, cut = scorer.Excerpt(det.Request, scorer.MaxRequestExcerpt)
+	td.LastUserCut = cut || det.RequestTruncated
+	td.Answer, cut = scorer.Excerpt(det.Answer, scorer.MaxAnswerExcerpt)
+	td.AnswerCut = cut || det.AnswerTruncated
+	td.Reference, cut = scorer.Excerpt(det.Reference, scorer.MaxReferenceExcerpt)
+	td.RefCut = cut || det.ReferenceTruncated
+	if td.Reference != "" {
+		td.Diff, td.DiffCut = lineDiff(td.Reference, td.Answer)
+		td.DiffAll = !slices.ContainsFunc(td.Diff, func(l diffLine) bool { return l.Op != "=" })
+	}
 }
 
 // taskRequest finds the task in its suite (built-in suites only) to show
 // the request and the reference; a suite whose hash differs from the
-// run's is said to be a different version.
-func (w *Web) taskRequest(ctx context.Context, d *leaderboard.RunDetail, td *taskData) {
+// run's is said to be a different version. With exact, only a suite with
+// the run's hash is used, and only for the conversation and options.
+func (w *Web) taskRequest(ctx context.Context, d *leaderboard.RunDetail, td *taskData, exact bool) {
 	if !slices.Contains(suites.Builtin(), d.Suite) {
-		td.TaskNote = "suite " + d.Suite + " is not built in, so its request is not available here"
+		if !exact {
+			td.TaskNote = "suite " + d.Suite + " is not built in, so its request is not available here"
+		}
 		return
 	}
 	s, err := suites.Load(ctx, d.Suite)
 	if err != nil {
-		td.TaskNote = "suite " + d.Suite + " could not be loaded: " + err.Error()
+		if !exact {
+			td.TaskNote = "suite " + d.Suite + " could not be loaded: " + err.Error()
+		}
 		return
 	}
 	i := slices.IndexFunc(s.Tasks, func(t suites.Task) bool { return t.ID == td.T.ID })
-	if i < 0 {
-		td.TaskNote = "task not found in this server's copy of suite " + d.Suite
+	if i < 0 || (exact && s.SHA256 != d.SuiteSHA256) {
+		if !exact {
+			td.TaskNote = "task not found in this server's copy of suite " + d.Suite
+		}
 		return
 	}
 	if d.SuiteSHA256 != "" && s.SHA256 != d.SuiteSHA256 {
@@ -268,13 +314,16 @@ func (w *Web) taskRequest(ctx context.Context, d *leaderboard.RunDetail, td *tas
 		}
 		td.Messages = append(td.Messages, message{Role: m.Role, Content: c})
 	}
+	if b, err := json.MarshalIndent(t.Request, "", "  "); err == nil && string(b) != "{}" {
+		td.Request = string(b)
+	}
+	if exact {
+		return
+	}
 	td.Reference = t.Reference.Content
 	if td.Reference == "" && len(t.Reference.ToolCalls) > 0 {
 		b, _ := json.MarshalIndent(t.Reference.ToolCalls, "", "  ")
 		td.Reference = string(b)
-	}
-	if b, err := json.MarshalIndent(t.Request, "", "  "); err == nil && string(b) != "{}" {
-		td.Request = string(b)
 	}
 }
 

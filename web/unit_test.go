@@ -1,13 +1,17 @@
 package web
 
 import (
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/scorer"
 )
 
 func TestLocalNext(t *testing.T) {
@@ -108,5 +112,78 @@ func TestCookiesSecureOnTLS(t *testing.T) {
 				t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, Secure only on TLS", sess)
 			}
 		})
+	}
+}
+
+func TestLineDiff(t *testing.T) {
+	for _, c := range []struct {
+		name, ref, ans, want string
+		cut              bool
+	}{
+		{"same", "a\nb", "a\nb\n", "=a =b", false},
+		{"changed middle", "a\nb\nc", "a\nx\nc", "=a -b +x =c", false},
+		{"added", "a", "a\nb", "=a +b", false},
+		{"empty answer", "a\nb", "", "-a -b", false},
+		{"reordered", "a\nb\nc", "c\na\nb", "+c =a =b -c", false},
+		{"bounded", strings.Repeat("x\n", maxDiffLines+50), "y", strings.TrimSpace(strings.Repeat("-x ", maxDiffLines)) + " +y", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lines, cut := lineDiff(c.ref, c.ans)
+			var got []string
+			for _, l := range lines {
+				got = append(got, l.Op+l.Text)
+			}
+			if g := strings.Join(got, " "); g != c.want || cut != c.cut {
+				t.Fatalf("lineDiff = %q, cut %v; want %q, %v", g, cut, c.want, c.cut)
+			}
+		})
+	}
+}
+
+// FuzzLineDiff: the diff's "=" and "-" lines are the reference, its "="
+// and "+" lines the answer, and no more lines than the bound come out.
+func FuzzLineDiff(f *testing.F) {
+	f.Add("a\nb\nc", "a\nc\nd")
+	f.Add("", "x")
+	f.Fuzz(func(t *testing.T, ref, ans string) {
+		lines, _ := lineDiff(ref, ans)
+		if len(lines) > 2*maxDiffLines {
+			t.Fatalf("%d lines", len(lines))
+		}
+		a, _ := splitLines(ref)
+		b, _ := splitLines(ans)
+		var gotA, gotB []string
+		for _, l := range lines {
+			if l.Op != "+" {
+				gotA = append(gotA, l.Text)
+			}
+			if l.Op != "-" {
+				gotB = append(gotB, l.Text)
+			}
+		}
+		if strings.Join(gotA, "\n") != strings.Join(a, "\n") || len(gotA) != len(a) || strings.Join(gotB, "\n") != strings.Join(b, "\n") || len(gotB) != len(b) {
+			t.Fatalf("diff of %q and %q does not rebuild them: %+v", ref, ans, lines)
+		}
+	})
+}
+
+func TestTimelineFromStoredEvents(t *testing.T) {
+	tr := withDetail(task("x", 1, 100, []float64{10, 300, 20}))
+	tl := buildTimeline(tr)
+	want := []kindCount{{"content", 4}, {"keepalive", 1}, {"usage", 1}, {"done", 1}}
+	if !tl.Exact || tl.Events != 7 || tl.Dropped != 4 || tl.Keepalives != 1 || !slices.Equal(tl.Kinds, want) || tl.MaxGap != 300 || tl.MaxGapAt != 110 {
+		t.Fatalf("timeline: exact %v, %d events, %d dropped, kinds %v, gap %v at %v", tl.Exact, tl.Events, tl.Dropped, tl.Kinds, tl.MaxGap, tl.MaxGapAt)
+	}
+	if n := strings.Count(string(tl.SVG), `<circle class="ev`); n != 7 {
+		t.Fatalf("%d marks drawn, want 7", n)
+	}
+	// A stored list past the cap (a hand-made store row) is drawn to the
+	// cap, and hostile offsets are drawable.
+	tr.Detail.Events = make([]scorer.StreamEvent, scorer.MaxDetailEvents+10)
+	tr.Detail.Events[0] = scorer.StreamEvent{Kind: "<script>", AtMs: math.NaN()}
+	tr.Detail.Events[1] = scorer.StreamEvent{Kind: trace.KindContent, AtMs: -5}
+	tl = buildTimeline(tr)
+	if tl.Events != scorer.MaxDetailEvents || !tl.Truncated || strings.Contains(string(tl.SVG), "<script>") || strings.Contains(string(tl.SVG), "NaN") {
+		t.Fatalf("hostile list: %d events, truncated %v", tl.Events, tl.Truncated)
 	}
 }

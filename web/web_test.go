@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,29 +114,62 @@ func TestLiveRunPage(t *testing.T) {
 	tb.noErrors(t)
 }
 
-// TestTaskTimeline: the task page draws one mark per token event, with
-// TTFT and the largest gap labelled.
+// TestTaskTimeline: the task page draws one mark per stored stream event
+// (or, for a run from before events were stored, per token event), with
+// TTFT and the largest gap labelled; with the stored detail it shows the
+// request, the answer and their diff against the reference.
 func TestTaskTimeline(t *testing.T) {
 	s := newSite(t, true)
 	itls := []float64{10, 20, 500, 5, 7}
+	exact := withDetail(task("smoke-chat-capital", 1, 100, itls))
 	s.save(t, run{id: "run-t", competitor: "tl", composite: 50, quality: 50, speed: 50, cost: 50,
-		tasks: []scorer.TaskResult{task("smoke-chat-capital", 1, 100, itls)}})
+		tasks: []scorer.TaskResult{exact, task("smoke-json-record", 1, 100, itls)}})
 	tb := newTab(t)
-	tb.do(t, chromedp.Navigate(s.url+"/runs/run-t/tasks/smoke-chat-capital"))
-	if n := eval[int](t, tb, `document.querySelectorAll("svg.timeline circle.ev").length`); n != len(itls)+1 {
-		t.Fatalf("timeline draws %d events, want %d", n, len(itls)+1)
+	for _, c := range []struct {
+		name, task string
+		events     int
+		gap        string
+	}{
+		{"stored events", "smoke-chat-capital", len(exact.Detail.Events), "largest gap 500.0 ms"},
+		{"old run: from the gaps", "smoke-json-record", len(itls) + 1, "largest gap 500.0 ms"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tb.do(t, chromedp.Navigate(s.url+"/runs/run-t/tasks/"+c.task))
+			if n := eval[int](t, tb, `document.querySelectorAll("svg.timeline circle.ev").length`); n != c.events {
+				t.Fatalf("timeline draws %d events, want %d", n, c.events)
+			}
+			if n := eval[string](t, tb, `document.getElementById("tl-events").textContent`); n != strconv.Itoa(c.events) {
+				t.Errorf("caption counts %s events, want %d", n, c.events)
+			}
+			text := eval[string](t, tb, `document.querySelector("svg.timeline").textContent`)
+			for _, want := range []string{"TTFT 100.0 ms", c.gap} {
+				if !strings.Contains(text, want) {
+					t.Errorf("timeline lacks %q: %s", want, text)
+				}
+			}
+			// The built-in smoke suite's hash differs from the run's
+			// (made up), so an old run's request comes from it with a
+			// note, and a new run's from its own record.
+			if !eval[bool](t, tb, `document.querySelectorAll(".msgbox").length > 0`) {
+				t.Error("the task's request is not shown")
+			}
+			tb.noErrors(t)
+		})
 	}
-	text := eval[string](t, tb, `document.querySelector("svg.timeline").textContent`)
-	for _, want := range []string{"TTFT 100.0 ms", "largest gap 500.0 ms"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("timeline lacks %q: %s", want, text)
+	tb.do(t, chromedp.Navigate(s.url+"/runs/run-t/tasks/smoke-chat-capital"))
+	for id, want := range map[string]string{"request": exact.Detail.Request, "answer": exact.Detail.Answer, "reference": exact.Detail.Reference,
+		"diff": "  The capital\n− is Paris.\n+ is Lyon.\n  That is all."} {
+		got := eval[string](t, tb, `document.getElementById("`+id+`").textContent`)
+		if id == "diff" {
+			got = eval[string](t, tb, `Array.from(document.querySelectorAll("#diff span")).map(s => s.textContent).join("\n")`)
+		}
+		if got != want {
+			t.Errorf("#%s shows %q, want %q", id, got, want)
 		}
 	}
-	// The built-in smoke suite supplies the request.
-	if !eval[bool](t, tb, `document.querySelectorAll(".msgbox").length > 0`) {
-		t.Error("the task's request is not shown")
+	if n := eval[int](t, tb, `document.querySelectorAll("#diff .d-del").length`); n != 1 {
+		t.Errorf("%d removed lines marked, want 1", n)
 	}
-	tb.noErrors(t)
 }
 
 // TestSubmitCSRF: sign-in and submit refuse a form without its CSRF token
@@ -238,6 +272,8 @@ func TestEscaping(t *testing.T) {
 	tr.Status = scorer.StatusError
 	tr.Error = &trace.Error{Class: trace.ErrHTTPStatus, Message: hostile}
 	tr.Violations = []trace.Violation{{Code: "bad_json", Detail: hostile}}
+	tr = withDetail(tr)
+	tr.Detail.Request, tr.Detail.Answer, tr.Detail.Reference = hostile, "said:\n"+hostile, hostile
 	s.save(t, run{id: "run-x", competitor: hostile, composite: 50, quality: 50, speed: 50, cost: 50, tasks: []scorer.TaskResult{tr}})
 	tb := newTab(t)
 	for _, p := range []string{"/", "/runs/run-x", "/runs/run-x/tasks/" + url.PathEscape(tr.ID),
@@ -255,6 +291,19 @@ func TestEscaping(t *testing.T) {
 			}
 		})
 	}
+	// The model's answer, the request and the reference (and the diff of
+	// the two) show the markup as text.
+	tb.do(t, chromedp.Navigate(s.url+"/runs/run-x/tasks/"+url.PathEscape(tr.ID)))
+	for id, want := range map[string]string{"answer": tr.Detail.Answer, "request": hostile, "reference": hostile,
+		"diff": "+ said:\n  " + hostile} {
+		expr := `document.getElementById("` + id + `").textContent`
+		if id == "diff" {
+			expr = `Array.from(document.querySelectorAll("#diff span")).map(s => s.textContent).join("\n")`
+		}
+		if got := eval[string](t, tb, expr); got != want {
+			t.Errorf("#%s shows %q, want %q", id, got, want)
+		}
+	}
 }
 
 // TestNoConsoleErrors visits every page (with data) and fails on any
@@ -267,7 +316,7 @@ func TestNoConsoleErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb := newTab(t)
-	for _, p := range []string{"/", "/?tab=arena", "/?suite=smoke&sort=cost&dir=asc", "/runs/run-1", "/runs/run-1/tasks/t1",
+	for _, p := range []string{"/", "/?tab=arena", "/?suite=smoke&sort=cost&dir=asc", "/runs/run-1", "/runs/run-1/tasks/t1", "/runs/run-1/tasks/t2",
 		"/compare", "/compare?base=run-1&next=run-2", "/competitors/one", "/signin", "/runs/nope"} {
 		t.Run(p, func(t *testing.T) {
 			tb.do(t, chromedp.Navigate(s.url+p))
