@@ -1,6 +1,7 @@
 package leaderboard
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 
@@ -21,6 +22,26 @@ func TestTaskDetailRoundTrip(t *testing.T) {
 		if _, err := s.SaveReport(ctx, rep, Competitor{Name: "d"}); err != nil {
 			t.Fatal(err)
 		}
+		// GetRunBrief is GetRun without details; GetTask reads one task
+		// with its detail.
+		brief, err := s.GetRunBrief(ctx, "run-d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := s.GetRun(ctx, "run-d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range [][]scorer.TaskResult{full.Tasks, full.Report.Tasks} {
+			for i := range x {
+				x[i].Detail = nil
+			}
+		}
+		if !reflect.DeepEqual(brief, full) {
+			t.Errorf("brief run differs from the run without details:\n got %+v\nwant %+v", brief, full)
+		}
+
+		// A row stored before details existed.
 		old := `{"id":"t-old","category":"quality/chat","status":"ok","score":1,"reason":"r","stream":true,"metrics":{"output_tokens":1,"keepalives":0,"events":1},"violations":[],"budgets":{"ttft_ms":2000,"gap_ms":2000}}`
 		if err := s.db.Exec(`INSERT INTO task_results (run_id, task_id, seq, category, status, score, reason, result_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			"run-d", "t-old", 99, "quality/chat", "ok", 1.0, "r", old).Error; err != nil {
@@ -42,6 +63,17 @@ func TestTaskDetailRoundTrip(t *testing.T) {
 		last := d.Tasks[len(d.Tasks)-1]
 		if last.ID != "t-old" || last.Detail != nil || last.Score != 1 {
 			t.Errorf("old row: %+v", last)
+		}
+
+		sum, got, err := s.GetTask(ctx, "run-d", rep.Tasks[0].ID)
+		if err != nil || sum.ID != "run-d" || sum.Competitor.Name != "d" || !reflect.DeepEqual(got.Detail, rep.Tasks[0].Detail) {
+			t.Fatalf("GetTask = %+v, %+v, %v", sum, got, err)
+		}
+		if _, _, err := s.GetTask(ctx, "run-d", "nope"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("GetTask of a missing task: %v", err)
+		}
+		if _, _, err := s.GetTask(ctx, "nope", "t-old"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("GetTask of a missing run: %v", err)
 		}
 	})
 }

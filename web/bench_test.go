@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/service"
 )
 
@@ -157,3 +158,45 @@ const bestCols = `suite_name, suite_version, split, competitor_id, id, model, fi
 	composite, composite_lo, composite_hi, quality, quality_lo, quality_hi, speed, speed_lo, speed_hi,
 	cost, cost_lo, cost_hi, streaming, streaming_lo, streaming_hi, multimodal, multimodal_lo, multimodal_hi,
 	cost_per_correct`
+
+// BenchmarkRunPages renders a task page and a run page of a stored run
+// of 250 tasks, each with a full detail (300 stream events, a 2 KiB
+// answer): the task page reads its one task, the run page the run without
+// the details, so neither pays for decoding every task's detail.
+func BenchmarkRunPages(b *testing.B) {
+	s := newSite(b, true)
+	tasks := make([]scorer.TaskResult, 250)
+	for i := range tasks {
+		itls := make([]float64, 299)
+		for j := range itls {
+			itls[j] = 10 + float64(j%7)
+		}
+		tr := withDetail(task(fmt.Sprintf("t%03d", i), 1, 100, itls))
+		tr.Detail.Answer = strings.Repeat("an answer line of some length\n", 70)
+		tasks[i] = tr
+	}
+	s.save(b, run{id: "big", competitor: "c", composite: 50, quality: 50, speed: 50, cost: 50, tasks: tasks})
+	h := s.web.Handler()
+	for _, c := range []struct{ name, path, want string }{
+		{"task", "/runs/big/tasks/t123", `id="diff"`},
+		{"run", "/runs/big", "t249"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			serve := func() int {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", c.path, nil))
+				if rec.Code != 200 || !strings.Contains(rec.Body.String(), c.want) {
+					b.Fatalf("GET %s: %d", c.path, rec.Code)
+				}
+				return rec.Body.Len()
+			}
+			serve()
+			n, c0 := 0, cpuTime()
+			for b.Loop() {
+				n = serve()
+			}
+			b.ReportMetric(float64(cpuTime()-c0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(n)/1024, "KiB/page")
+		})
+	}
+}

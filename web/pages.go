@@ -60,8 +60,14 @@ func stateOf(s string) string {
 	return s
 }
 
-func (w *Web) getRun(ctx context.Context, id string) (*leaderboard.RunDetail, *httpError) {
-	d, err := w.st.GetRun(ctx, id)
+// getRun reads a run; brief skips its tasks' details (answers and
+// stream events), which only the task page and the downloads show.
+func (w *Web) getRun(ctx context.Context, id string, brief bool) (*leaderboard.RunDetail, *httpError) {
+	get := w.st.GetRun
+	if brief {
+		get = w.st.GetRunBrief
+	}
+	d, err := get(ctx, id)
 	if errors.Is(err, leaderboard.ErrNotFound) {
 		return nil, notFound("run " + id)
 	}
@@ -72,7 +78,7 @@ func (w *Web) getRun(ctx context.Context, id string) (*leaderboard.RunDetail, *h
 }
 
 func (w *Web) runPage(_ http.ResponseWriter, r *http.Request) (string, *view, *httpError) {
-	d, herr := w.getRun(r.Context(), r.PathValue("id"))
+	d, herr := w.getRun(r.Context(), r.PathValue("id"), true)
 	if herr != nil {
 		return "", nil, herr
 	}
@@ -149,7 +155,7 @@ func violations(d *leaderboard.RunDetail) []violRow {
 
 // download serves the run's report as JSON, Markdown or JUnit XML.
 func (w *Web) download(rw http.ResponseWriter, r *http.Request) {
-	d, herr := w.getRun(r.Context(), r.PathValue("id"))
+	d, herr := w.getRun(r.Context(), r.PathValue("id"), false)
 	if herr != nil {
 		w.errorPage(rw, r, herr)
 		return
@@ -227,17 +233,18 @@ type taskData struct {
 type message struct{ Role, Content string }
 
 func (w *Web) taskPage(_ http.ResponseWriter, r *http.Request) (string, *view, *httpError) {
-	d, herr := w.getRun(r.Context(), r.PathValue("id"))
-	if herr != nil {
-		return "", nil, herr
+	runID, id := r.PathValue("id"), r.PathValue("task")
+	d, task, err := w.st.GetTask(r.Context(), runID, id)
+	switch {
+	case errors.Is(err, leaderboard.ErrNotFound) && d == nil:
+		return "", nil, notFound("run " + runID)
+	case errors.Is(err, leaderboard.ErrNotFound):
+		return "", nil, notFound("task " + id + " of run " + runID)
+	case err != nil:
+		return "", nil, internal(err)
 	}
-	id := r.PathValue("task")
-	i := slices.IndexFunc(d.Tasks, func(t scorer.TaskResult) bool { return t.ID == id })
-	if i < 0 {
-		return "", nil, notFound("task " + id + " of run " + d.ID)
-	}
-	td := taskData{RunID: d.ID, Suite: d.Suite, T: d.Tasks[i], Timeline: buildTimeline(d.Tasks[i])}
-	if det := d.Tasks[i].Detail; det != nil {
+	td := taskData{RunID: d.ID, Suite: d.Suite, T: *task, Timeline: buildTimeline(*task)}
+	if det := task.Detail; det != nil {
 		td.fromDetail(det)
 		// The run's own record of the task is what was sent; the suite's
 		// copy adds the whole conversation and options only when it is
@@ -273,7 +280,7 @@ func (td *taskData) fromDetail(det *scorer.TaskDetail) {
 // the request and the reference; a suite whose hash differs from the
 // run's is said to be a different version. With exact, only a suite with
 // the run's hash is used, and only for the conversation and options.
-func (w *Web) taskRequest(ctx context.Context, d *leaderboard.RunDetail, td *taskData, exact bool) {
+func (w *Web) taskRequest(ctx context.Context, d *leaderboard.RunSummary, td *taskData, exact bool) {
 	if !slices.Contains(suites.Builtin(), d.Suite) {
 		if !exact {
 			td.TaskNote = "suite " + d.Suite + " is not built in, so its request is not available here"
@@ -354,7 +361,7 @@ func (w *Web) comparePage(_ http.ResponseWriter, r *http.Request) (string, *view
 func (w *Web) compare(ctx context.Context, base, next string) (*bench.Comparison, string) {
 	var reps [2]*report.Report
 	for i, id := range []string{base, next} {
-		d, err := w.st.GetRun(ctx, id)
+		d, err := w.st.GetRunBrief(ctx, id)
 		if errors.Is(err, leaderboard.ErrNotFound) {
 			return nil, "no run " + id
 		}

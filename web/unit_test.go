@@ -118,7 +118,7 @@ func TestCookiesSecureOnTLS(t *testing.T) {
 func TestLineDiff(t *testing.T) {
 	for _, c := range []struct {
 		name, ref, ans, want string
-		cut              bool
+		cut                  bool
 	}{
 		{"same", "a\nb", "a\nb\n", "=a =b", false},
 		{"changed middle", "a\nb\nc", "a\nx\nc", "=a -b +x =c", false},
