@@ -17,7 +17,8 @@ import (
 // skipped while decoding the task rows, and the report's task list (the
 // same tasks: FinishRun writes the rows from it) is not decoded but
 // filled from the rows, so a page that lists a run's tasks does not pay
-// for decoding them.
+// for decoding them. (While a resumed run is running again, its rows can
+// be ahead of its earlier report; the brief report then lists the rows.)
 func (s *Store) GetRunBrief(ctx context.Context, id string) (*RunDetail, error) {
 	return s.getRun(ctx, id, true)
 }
