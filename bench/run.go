@@ -621,7 +621,9 @@ func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskR
 }
 
 // ScoreWith is Score with artifacts fetched through fetch, which keeps
-// every fetch on the target's origin (scorer.EvaluateWith).
+// every fetch on the target's origin (scorer.EvaluateWith). It leaves
+// the result's Detail nil: runTask and Replay add it (Detail), the load
+// engine, which keeps no per-task record, does not.
 func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *scorer.ArtifactFetch) scorer.TaskResult {
 	b := defaults
 	if t.Budget != nil {
