@@ -8,7 +8,7 @@ TEST_BIN ?= bin/janus-test
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/janus-bench/janus/internal/buildinfo.Version=$(VERSION)
 
-.PHONY: run test test-bin test-stress tour test-long bench build image lint fuzz fuzz-short selftest clean
+.PHONY: run test test-bin test-stress tour test-long bench build image lint fuzz fuzz-short selftest screenshots clean
 
 ## run: score the embedded reference target on the smoke suite (no setup needed)
 run:
@@ -52,6 +52,7 @@ bench:
 	$(GO) test -run '^$$' -bench OpenLoopRequest -benchmem -benchtime 20000x -count 5 ./bench/load/
 	bash scripts/loadbench.sh
 	$(GO) test -run '^$$' -bench 'APILatency|QueueThroughput|ServiceRSS' -benchtime 1x -timeout 30m ./service/
+	$(GO) test -run '^$$' -bench LeaderboardPage -benchtime 30x -count 3 -timeout 10m ./web/
 
 ## fuzz: 5 minutes of the SSE reader fuzzer
 fuzz:
@@ -77,6 +78,11 @@ build:
 image: build
 	docker build -t janus-baseline:$(VERSION) -t janus-baseline:latest .
 
+## screenshots: each web page at 375 px and 1280 px, in docs/screenshots (needs chromium)
+screenshots:
+	$(GO) run ./web/screenshots -out docs/screenshots
+	$(MAKE) screenshots-chat
+
 ## lint: gofmt must have nothing to change
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -89,4 +95,4 @@ clean:
 # Chromium, into docs/screenshots/.
 .PHONY: screenshots-chat
 screenshots-chat:
-	go test -count=1 -run TestScreenshots ./web/chat/ -args -screenshots=$(CURDIR)/docs/screenshots
+	$(GO) test -count=1 -run TestScreenshots ./web/chat/ -args -screenshots=$(CURDIR)/docs/screenshots

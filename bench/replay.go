@@ -198,7 +198,9 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 		if model == "" {
 			model = tr.Model
 		}
-		tasks = append(tasks, Score(t, tr, o.Budgets))
+		res := Score(t, tr, o.Budgets)
+		res.Detail = Detail(t, tr)
+		tasks = append(tasks, res)
 	}
 	if o.Model != "" {
 		model = o.Model

@@ -59,8 +59,8 @@ func ParseReport(b []byte, name string) (*report.Report, error) {
 // formulas and the given weights, without calling the target: a report
 // keeps every input the formulas read (metrics, violations, verdicts,
 // usage), so old runs can be put on today's scale. Answers are not judged
-// again, because a report does not hold them (`janus bench replay` does
-// that from a recording). The input is not modified.
+// again, because a report holds at most an excerpt of them (its tasks'
+// detail; `janus bench replay` judges again from a recording). The input is not modified.
 func Rescore(in *report.Report, o RescoreOptions) *report.Report {
 	out := *in
 	out.Tasks = append([]scorer.TaskResult(nil), in.Tasks...)

@@ -589,7 +589,9 @@ func runTask(ctx context.Context, client *trace.Client, t *suites.Task, model st
 	tr := client.Do(ctx, req, r)
 	tr.TaskID = t.ID
 	playTools(ctx, client, t, req, tr, rec, o.Logger)
-	return Result{Task: ScoreWith(t, tr, o.Budgets, o.artifacts), Trace: tr}
+	res := ScoreWith(t, tr, o.Budgets, o.artifacts)
+	res.Detail = Detail(t, tr)
+	return Result{Task: res, Trace: tr}
 }
 
 // artifactFetch is the artifact fetcher of a run against client's target:
@@ -664,7 +666,9 @@ func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskR
 }
 
 // ScoreWith is Score with artifacts fetched through fetch, which keeps
-// every fetch on the target's origin (scorer.EvaluateWith).
+// every fetch on the target's origin (scorer.EvaluateWith). It leaves
+// the result's Detail nil: runTask and Replay add it (Detail), the load
+// engine, which keeps no per-task record, does not.
 func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *scorer.ArtifactFetch) scorer.TaskResult {
 	b := defaults
 	if t.Budget != nil {

@@ -61,6 +61,22 @@ func TestRunEmbeddedTarget(t *testing.T) {
 	if rep.Scores.Quality.Value != 100 || rep.Scores.Multimodal.Value != 100 {
 		t.Errorf("quality %v multimodal %v, want 100", rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
 	}
+	// Each task keeps its detail for the web page: the request, and the
+	// stream's every event (the sim streams fewer than the cap); the sim
+	// answers a text task with its reference.
+	same := 0
+	for _, tk := range rep.Tasks {
+		d := tk.Detail
+		if d == nil || d.Request == "" || len(d.Events) == 0 || len(d.Events) < tk.Metrics.Events || d.EventsDropped != 0 {
+			t.Fatalf("task %s: detail %+v (metrics count %d events)", tk.ID, d, tk.Metrics.Events)
+		}
+		if d.Reference != "" && d.Answer == d.Reference {
+			same++
+		}
+	}
+	if same == 0 {
+		t.Error("no task's answer equals its reference")
+	}
 	if !rep.Run.EmbeddedTarget || rep.Run.Suite.Name != "smoke" || len(rep.Run.Suite.SHA256) != 64 {
 		t.Errorf("run block: %+v", rep.Run)
 	}

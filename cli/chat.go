@@ -9,6 +9,7 @@ import (
 
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/service"
+	"github.com/janus-bench/janus/web"
 	"github.com/janus-bench/janus/web/chat"
 )
 
@@ -24,10 +25,10 @@ func gatewayKeyEnvFlag() ucli.Flag {
 
 // mountChat adds the chat pages to the service when --gateway is set. The
 // conversations live in the service's store (their own migrations table).
-// Until the web pages' sign-in is wired, a loopback-only service has one
-// local user ("local"); a service on another address serves the pages
-// only to signed-in users, i.e. to nobody yet.
-func mountChat(ctx context.Context, c *ucli.Context, s *service.Server, cfg service.Config) (func() error, error) {
+// Who is signed in and the CSRF check are the web pages' sign-in
+// (sessions): one sign-in for the leaderboard's submit page and the chat;
+// an open loopback service (no API key yet) has one user, "local".
+func mountChat(ctx context.Context, c *ucli.Context, s *service.Server, cfg service.Config, sessions web.SessionLookup) (func() error, error) {
 	gw := c.String("gateway")
 	if gw == "" {
 		return func() error { return nil }, nil
@@ -40,14 +41,24 @@ func mountChat(ctx context.Context, c *ucli.Context, s *service.Server, cfg serv
 	if err != nil {
 		return nil, err
 	}
-	local := cfg.Open
-	user := func(*http.Request) (string, bool) { return "local", local }
+	open := cfg.Open
+	user := func(r *http.Request) (string, bool) {
+		if sess, ok := sessions.Lookup(r); ok {
+			// Conversations belong to the key the visitor signed in with.
+			return sess.KeyID, true
+		}
+		// A loopback service with no API key yet (Config.Open) has one
+		// local user, as its API lets anonymous callers act as admin.
+		return "local", open
+	}
+	csrf := chat.CSRF{Token: sessions.CSRFToken, Check: sessions.CheckCSRF}
 	key := ""
 	if env := c.String("gateway-key-env"); env != "" {
 		key = os.Getenv(env)
 	}
-	h, err := chat.New(chat.Options{Gateway: gw, GatewayKey: key, User: user, CSRF: chat.UserCSRF(user), Logger: logger()}, st)
+	h, err := chat.New(chat.Options{Gateway: gw, GatewayKey: key, User: user, CSRF: csrf, SignInURL: "/signin", Logger: logger()}, st)
 	if err != nil {
+		st.Close()
 		return nil, usageErrorf("%v", err)
 	}
 	h.Mount(s.Handle)

@@ -85,7 +85,7 @@ var commandHelp = map[string]struct {
 	"runs cancel": {"Cancels a queued or running run on a scoring service.",
 		[]string{"janus runs cancel --server http://127.0.0.1:8100 RUN_ID", "janus runs cancel --server http://127.0.0.1:8100 --key $KEY RUN_ID"}},
 	"serve": {"", []string{"janus serve", "janus serve --listen 127.0.0.1:8100 --store postgres://janus@db/janus --workers 0",
-		"janus serve --allow-target 127.0.0.1/32 --public-read"}},
+		"janus serve --allow-target 127.0.0.1/32 --public-read", "janus serve --demo"}},
 	"serve keys": {"Creates, lists and revokes the scoring service's API keys (stored hashed).",
 		[]string{"janus serve keys create --name alice --role submitter", "janus serve keys list"}},
 	"serve keys create": {"Creates an API key and prints its token once; only its hash is stored.",

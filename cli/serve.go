@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -46,7 +47,7 @@ func serveCommand() *ucli.Command {
 			&ucli.IntFlag{Name: "workers", Value: 2, Usage: "runs this process executes at once (0: API only)"},
 			&ucli.BoolFlag{Name: "public-read", Value: true, Usage: "callers without a key may read runs and the leaderboard"},
 			&ucli.IntFlag{Name: "quota", Usage: "queued+running runs per submitter key created without a quota (0: no cap)"},
-			gatewayFlag(), gatewayKeyEnvFlag(),
+			gatewayFlag(), gatewayKeyEnvFlag(), demoFlag(),
 		),
 		Subcommands: []*ucli.Command{keysCommand()},
 		Action: func(c *ucli.Context) error {
@@ -58,12 +59,25 @@ func serveCommand() *ucli.Command {
 			}
 			cfg := serviceConfig(c, c.Int("workers"))
 			cfg.PublicRead, cfg.DefaultQuota, cfg.Open = c.Bool("public-read"), c.Int("quota"), loopback(c.String("listen"))
+			demoDir, err := demoStore(c, &cfg)
+			if err != nil {
+				return err
+			}
+			if demoDir != "" {
+				defer os.RemoveAll(demoDir)
+			}
 			s, err := service.New(c.Context, cfg)
 			if err != nil {
 				return err
 			}
-			closeChat, err := mountChat(c.Context, c, s, cfg)
+			w, err := mountWeb(c, s, cfg)
 			if err != nil {
+				s.Close(context.Background())
+				return err
+			}
+			closeChat, err := mountChat(c.Context, c, s, cfg, w.Sessions())
+			if err != nil {
+				s.Close(context.Background())
 				return err
 			}
 			defer closeChat()

@@ -671,6 +671,12 @@ func (s *Store) competitors(ctx context.Context, rows []runRow) (map[int64]compe
 
 // GetRun returns one run with its report and task rows.
 func (s *Store) GetRun(ctx context.Context, id string) (*RunDetail, error) {
+	return s.getRun(ctx, id, false)
+}
+
+// getRun is GetRun; with brief, the tasks' details are skipped, not
+// decoded (GetRunBrief).
+func (s *Store) getRun(ctx context.Context, id string, brief bool) (*RunDetail, error) {
 	var row runRow
 	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -684,22 +690,25 @@ func (s *Store) GetRun(ctx context.Context, id string) (*RunDetail, error) {
 	}
 	d := &RunDetail{RunSummary: summaryOf(row, c), Tasks: []scorer.TaskResult{}}
 	if row.ReportJSON != "" {
-		var rep report.Report
-		if err := json.Unmarshal([]byte(row.ReportJSON), &rep); err != nil {
+		rep, err := decodeReport(row.ReportJSON, brief)
+		if err != nil {
 			return nil, fmt.Errorf("get run %s: decode report: %w", id, err)
 		}
-		d.Report = &rep
+		d.Report = rep
 	}
 	var tasks []taskRow
 	if err := s.db.WithContext(ctx).Where("run_id = ?", id).Order("seq, task_id").Find(&tasks).Error; err != nil {
 		return nil, fmt.Errorf("get run %s: tasks: %w", id, err)
 	}
 	for _, t := range tasks {
-		var tr scorer.TaskResult
-		if err := json.Unmarshal([]byte(t.ResultJSON), &tr); err != nil {
+		tr, err := decodeTask(t.ResultJSON, brief)
+		if err != nil {
 			return nil, fmt.Errorf("get run %s: decode task %s: %w", id, t.TaskID, err)
 		}
 		d.Tasks = append(d.Tasks, tr)
+	}
+	if brief && d.Report != nil {
+		d.Report.Tasks = slices.Clone(d.Tasks)
 	}
 	return d, nil
 }

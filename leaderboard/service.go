@@ -380,16 +380,23 @@ func (s *Store) ListCompetitors(ctx context.Context, f CompetitorFilter) ([]Comp
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	// Named columns: gorm's Scan left an embedded competitorRow empty.
 	var rows []struct {
-		competitorRow
-		Owner string
+		Name      string    `gorm:"column:name"`
+		Team      string    `gorm:"column:team"`
+		Image     string    `gorm:"column:image"`
+		TargetURL string    `gorm:"column:target_url"`
+		Baseline  bool      `gorm:"column:baseline"`
+		Owner     string    `gorm:"column:owner"`
+		CreatedAt time.Time `gorm:"column:created_at"`
 	}
 	if err := q.Order("name").Limit(f.Limit).Offset(f.Offset).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list competitors: %w", err)
 	}
 	out := make([]CompetitorInfo, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, CompetitorInfo{Competitor: competitorOf(r.competitorRow), Owner: r.Owner, CreatedAt: r.CreatedAt.UTC()})
+		c := Competitor{Name: r.Name, Team: r.Team, Image: r.Image, TargetURL: r.TargetURL, Baseline: r.Baseline}
+		out = append(out, CompetitorInfo{Competitor: c, Owner: r.Owner, CreatedAt: r.CreatedAt.UTC()})
 	}
 	return out, nil
 }

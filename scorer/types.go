@@ -38,6 +38,11 @@ type TaskResult struct {
 	// (Metrics are the first turn's): speed, streaming and cost read every
 	// turn, so a target cannot be fast on the first turn only.
 	TurnMetrics []trace.Metrics `json:"turn_metrics,omitempty"`
+
+	// Detail holds bounded excerpts of the request, answer and reference
+	// and the stream's events, for people (the web task page); nil in
+	// reports from before it. No score reads it.
+	Detail *TaskDetail `json:"detail,omitempty"`
 }
 
 // Dimension is one score with its sample size. CI95 is its 95% bootstrap

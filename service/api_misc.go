@@ -135,7 +135,7 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request) *apiError {
 		if id == "" {
 			return badRequest(p, "%s: a run id is required", p)
 		}
-		d, err := s.st.GetRun(r.Context(), id)
+		d, err := s.st.GetRunBrief(r.Context(), id)
 		if errors.Is(err, leaderboard.ErrNotFound) {
 			return unprocessable(p, "not_found", "%s: no run %q", p, id)
 		}

@@ -38,10 +38,11 @@ const (
 )
 
 // CSRF is the session's cross-site request forgery protection: Token is
-// put in the page, and Check must accept every state-changing request
+// put in the page (it may set the cookie it derives from, hence the
+// ResponseWriter), and Check must accept every state-changing request
 // (the page sends the token in the X-CSRF-Token header).
 type CSRF struct {
-	Token func(*http.Request) string
+	Token func(http.ResponseWriter, *http.Request) string
 	Check func(*http.Request) bool
 }
 
@@ -207,7 +208,7 @@ func (h *Handler) pageHandler(mode string) http.HandlerFunc {
 			return
 		}
 		var buf bytes.Buffer
-		if err := h.page.Execute(&buf, pageData{Mode: mode, User: user, CSRF: h.opts.CSRF.Token(r), Prefix: h.opts.Prefix}); err != nil {
+		if err := h.page.Execute(&buf, pageData{Mode: mode, User: user, CSRF: h.opts.CSRF.Token(w, r), Prefix: h.opts.Prefix}); err != nil {
 			http.Error(w, "could not render the page", http.StatusInternalServerError)
 			return
 		}

@@ -26,7 +26,7 @@ func UserCSRF(user func(*http.Request) (string, bool)) CSRF {
 		m.Write([]byte(u))
 		return hex.EncodeToString(m.Sum(nil))
 	}
-	return CSRF{Token: token, Check: func(r *http.Request) bool {
+	return CSRF{Token: func(_ http.ResponseWriter, r *http.Request) string { return token(r) }, Check: func(r *http.Request) bool {
 		want := token(r)
 		return want != "" && hmac.Equal([]byte(r.Header.Get("X-CSRF-Token")), []byte(want))
 	}}

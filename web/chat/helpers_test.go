@@ -138,7 +138,7 @@ func testCSRF() CSRF {
 		u, _ := testUser(r)
 		return "tok-" + u
 	}
-	return CSRF{Token: token, Check: func(r *http.Request) bool {
+	return CSRF{Token: func(_ http.ResponseWriter, r *http.Request) string { return token(r) }, Check: func(r *http.Request) bool {
 		u, ok := testUser(r)
 		return ok && r.Header.Get("X-CSRF-Token") == "tok-"+u
 	}}

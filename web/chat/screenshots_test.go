@@ -57,7 +57,11 @@ func TestScreenshots(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out := filepath.Join(*screenshotDir, page+"-"+strconv.FormatInt(width, 10)+".png")
+				name := page
+				if page == "arena" {
+					name = "chat-arena" // "arena" is the leaderboard's ratings tab (web/screenshots)
+				}
+				out := filepath.Join(*screenshotDir, name+"-"+strconv.FormatInt(width, 10)+".png")
 				if err := os.WriteFile(out, png, 0o644); err != nil {
 					t.Fatal(err)
 				}
