@@ -49,7 +49,11 @@ func mountChat(ctx context.Context, c *ucli.Context, s *service.Server, cfg serv
 		}
 		// A loopback service with no API key yet (Config.Open) has one
 		// local user, as its API lets anonymous callers act as admin.
-		return "local", open
+		if !open {
+			return "", false
+		}
+		has, err := s.Store().HasKeys(r.Context())
+		return "local", err == nil && !has
 	}
 	csrf := chat.CSRF{Token: sessions.CSRFToken, Check: sessions.CheckCSRF}
 	key := ""
