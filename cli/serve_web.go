@@ -20,7 +20,9 @@ func demoFlag() ucli.Flag {
 // demoStore points cfg at a temporary SQLite store for --demo when no
 // --store was given, and returns the directory to remove afterwards.
 func demoStore(c *ucli.Context, cfg *service.Config) (string, error) {
-	if !c.Bool("demo") || c.IsSet("store") {
+	// c.String, not c.IsSet: an empty JANUS_STORE counts as set for
+	// IsSet, yet names no store.
+	if !c.Bool("demo") || c.String("store") != "" {
 		return "", nil
 	}
 	dir, err := os.MkdirTemp("", "janus-demo-*")
