@@ -375,7 +375,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		return nil, err
 	}
 	if canaries != nil {
-		rep.Canaries = &report.Canaries{}
+		rep.Canaries = &report.Canaries{Markers: []string{}} // an array even if none finished
 	}
 	dispatch, decoys, err := withDecoys(o.Decoys, dispatch)
 	if err != nil {
