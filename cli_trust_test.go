@@ -214,6 +214,8 @@ func TestLoadInterruptTellsTheTruth(t *testing.T) {
 			cmd.Process.Kill()
 			t.Fatalf("no request finished: %s", errb.String())
 		}
+		// Polled (bounded): the condition lives in another process behind
+		// real TCP, which no synctest bubble can wait on.
 		time.Sleep(20 * time.Millisecond)
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {

@@ -55,6 +55,8 @@ func janusUpstream(t *testing.T, ping string, idle time.Duration) *upstream {
 		if ping != "" {
 			send(w, ping)
 		}
+		// A real pause between real bytes: the gateway under test reads this
+		// over loopback TCP, which a synctest bubble cannot host.
 		time.Sleep(idle)
 		send(w, head+`{"janus":{"event":"tool_start","payload":{"tool":"search"}}},"finish_reason":null}]}`+"\n\n")
 		finish := "stop"

@@ -71,6 +71,8 @@ func TestModelsUnion(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("models never refreshed: %+v", got)
 		}
+		// Polls (bounded) for the gateway's background refresh over real
+		// HTTP; a synctest bubble cannot host the loopback listeners.
 		time.Sleep(100 * time.Millisecond)
 	}
 	resp, _ := http.Get(gw.URL + "/models/m3")
@@ -112,6 +114,8 @@ func TestHealthAndReady(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("%s stayed %d, want %d: %s", path, resp.StatusCode, want, b)
 			}
+			// Polls (bounded) for the background health checks over real
+			// HTTP; a synctest bubble cannot host the loopback listeners.
 			time.Sleep(20 * time.Millisecond)
 		}
 	}

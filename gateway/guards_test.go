@@ -181,6 +181,8 @@ func trickle(c net.Conn, s string) {
 		if _, err := c.Write([]byte{s[i]}); err != nil {
 			return
 		}
+		// A slowloris needs real time between real bytes on a real socket,
+		// which a synctest bubble cannot host.
 		time.Sleep(100 * time.Millisecond)
 	}
 }

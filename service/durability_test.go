@@ -39,6 +39,8 @@ func TestKill9WorkerResumes(t *testing.T) {
 				if time.Now().After(deadline) {
 					t.Fatalf("the worker stored %d tasks within a minute", len(evs))
 				}
+				// Polled (bounded): the worker is a child process writing to
+				// the shared store; no synctest bubble can wait on it.
 				time.Sleep(20 * time.Millisecond)
 			}
 			if err := w1.Process.Signal(syscall.SIGKILL); err != nil {

@@ -51,6 +51,8 @@ func TestErrorClasses(t *testing.T) {
 			f := frames{w}
 			for r.Context().Err() == nil {
 				f.content("x")
+				// Real pacing of real bytes: the client under test reads over
+				// loopback TCP, which a synctest bubble cannot host.
 				time.Sleep(5 * time.Millisecond)
 			}
 		}, 150 * time.Millisecond, 10 * time.Second, ErrTimeoutTotal, 0},

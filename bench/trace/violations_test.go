@@ -115,6 +115,8 @@ func TestViolations(t *testing.T) {
 			f.role()
 			f.content("Hello")
 			for i := 0; i < 30; i++ {
+				// Real pauses on a real stream: the trace times bytes read
+				// over loopback TCP, which a synctest bubble cannot host.
 				time.Sleep(20 * time.Millisecond)
 				f.raw(": ping\n\n")
 			}
@@ -127,6 +129,7 @@ func TestViolations(t *testing.T) {
 			sseHeaders(w)
 			f := frames{w}
 			f.role()
+			// A real stall on a real stream (loopback TCP: no synctest).
 			time.Sleep(150 * time.Millisecond)
 			f.content("Hello world")
 			f.usage(2)
@@ -137,6 +140,7 @@ func TestViolations(t *testing.T) {
 			sseHeaders(w)
 			f := frames{w}
 			f.content("Hello")
+			// A real stall on a real stream (loopback TCP: no synctest).
 			time.Sleep(150 * time.Millisecond)
 			f.content(" world")
 			f.usage(2)
