@@ -150,7 +150,32 @@ type streamed struct {
 // not a well-formed OpenAI chunk.
 func stream(t *testing.T, base string, req any, hdr map[string]string) *streamed {
 	t.Helper()
-	resp := post(t, context.Background(), base, req, hdr)
+	return readStreamed(t, post(t, context.Background(), base, req, hdr))
+}
+
+// streamInMemory is stream without a socket: the handler of a baseline
+// built from cfg answers into a recorder, so a synctest bubble can host
+// the whole exchange and its pacing runs on the bubble's fake clock.
+func streamInMemory(t *testing.T, cfg baseline.Config, req any) *streamed {
+	t.Helper()
+	srv, err := baseline.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		t.Fatalf("marshal request: %v", err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", bytes.NewReader(b))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, r)
+	return readStreamed(t, w.Result())
+}
+
+// readStreamed assembles a streamed response as a client would.
+func readStreamed(t *testing.T, resp *http.Response) *streamed {
+	t.Helper()
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -86,35 +87,46 @@ func TestRequestID(t *testing.T) {
 }
 
 // TestKeepAliveDuringLongTTFT checks that a first token later than the
-// keep-alive period is preceded by ": ping" comments.
+// keep-alive period is preceded by ": ping" comments, one per period. It
+// runs in a synctest bubble (no socket: the handler answers a recorder), so
+// the count is exact whatever the machine's load.
 func TestKeepAliveDuringLongTTFT(t *testing.T) {
-	cfg := fast()
-	cfg.Pace = baseline.Pace{TTFT: 30 * time.Millisecond, PerToken: -1}
-	cfg.KeepAlive = 5 * time.Millisecond
-	ts := serve(t, cfg)
-	s := stream(t, ts.URL, task(t, "smoke-chat-capital").ChatRequest(testModel, true), nil)
-	if s.comments < 1 {
-		t.Fatalf("no keep-alive comment in %d frames", len(s.frames))
-	}
-	for _, f := range s.frames {
-		if f.isComment() && f.comment != "ping" {
-			t.Errorf("comment %q, want ping", f.comment)
+	synctest.Test(t, func(t *testing.T) {
+		cfg := fast()
+		cfg.Pace = baseline.Pace{TTFT: 30 * time.Second, PerToken: -1}
+		cfg.KeepAlive = 5 * time.Second
+		start := time.Now()
+		s := streamInMemory(t, cfg, task(t, "smoke-chat-capital").ChatRequest(testModel, true))
+		if took := time.Since(start); took < cfg.Pace.TTFT {
+			t.Errorf("the first token came after %s, want the %s TTFT", took, cfg.Pace.TTFT)
 		}
-	}
-	if s.content != "Paris" || !s.doneLast {
-		t.Errorf("content %q, done last %v", s.content, s.doneLast)
-	}
+		// Pings at 5, 10, 15, 20 and 25 s; at 30 s the ping and the token
+		// are due at the same instant, and either may go first.
+		if s.comments < 5 || s.comments > 6 {
+			t.Fatalf("%d keep-alive comments in %d frames, want 5 or 6 (one per 5 s of a 30 s TTFT)", s.comments, len(s.frames))
+		}
+		for _, f := range s.frames {
+			if f.isComment() && f.comment != "ping" {
+				t.Errorf("comment %q, want ping", f.comment)
+			}
+		}
+		if s.content != "Paris" || !s.doneLast {
+			t.Errorf("content %q, done last %v", s.content, s.doneLast)
+		}
+	})
 }
 
-// TestNoKeepAliveWhenDisabled checks KeepAlive < 0.
+// TestNoKeepAliveWhenDisabled checks KeepAlive < 0, on the fake clock of a
+// synctest bubble.
 func TestNoKeepAliveWhenDisabled(t *testing.T) {
-	cfg := fast()
-	cfg.Pace = baseline.Pace{TTFT: 30 * time.Millisecond, PerToken: -1}
-	cfg.KeepAlive = -1
-	ts := serve(t, cfg)
-	if s := stream(t, ts.URL, userRequest("hi", true), nil); s.comments != 0 {
-		t.Errorf("%d comments with keep-alives disabled", s.comments)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		cfg := fast()
+		cfg.Pace = baseline.Pace{TTFT: 30 * time.Second, PerToken: -1}
+		cfg.KeepAlive = -1
+		if s := streamInMemory(t, cfg, userRequest("hi", true)); s.comments != 0 {
+			t.Errorf("%d comments with keep-alives disabled", s.comments)
+		}
+	})
 }
 
 // TestObserverSeesEveryFrame checks that the observer is told about every
