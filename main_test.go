@@ -290,9 +290,11 @@ func TestAPIKeyNeverWritten(t *testing.T) {
 	}
 	b := validReport(t, out)
 	for name, s := range map[string]string{"report": string(b), "stdout": r.stdout, "stderr (logs)": r.stderr} {
-		if strings.Contains(s, key) {
-			t.Errorf("the API key appears in the %s", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			if strings.Contains(s, key) {
+				t.Errorf("the API key appears in the %s", name)
+			}
+		})
 	}
 	files, _ := filepath.Glob(filepath.Join(rec, "*"))
 	for _, f := range files {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,43 +23,45 @@ import (
 func TestStreamFraming(t *testing.T) {
 	ts := serve(t, fast())
 	tk := task(t, "smoke-chat-capital")
-	for _, wantUsage := range []bool{false, true} {
-		req := tk.ChatRequest(testModel, true)
-		if !wantUsage {
-			req.StreamOptions = nil
-		}
-		s := stream(t, ts.URL, req, nil)
-		if !s.doneLast {
-			t.Errorf("usage=%v: [DONE] is not the last frame", wantUsage)
-		}
-		first := s.chunks[0]
-		if len(first.Choices) != 1 || first.Choices[0].Delta.Role != "assistant" ||
-			first.Choices[0].Delta.Content != "" || first.Choices[0].FinishReason != nil {
-			t.Errorf("usage=%v: first chunk %+v is not a bare role chunk", wantUsage, first)
-		}
-		ids := map[string]bool{}
-		for _, c := range s.chunks {
-			ids[c.ID] = true
-		}
-		if len(ids) != 1 {
-			t.Errorf("usage=%v: chunk ids %v, want one", wantUsage, ids)
-		}
-		last := s.chunks[len(s.chunks)-1]
-		if !wantUsage {
-			if len(s.usage) != 0 {
-				t.Errorf("usage chunk sent without stream_options.include_usage")
+	for i, wantUsage := range []bool{false, true} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			req := tk.ChatRequest(testModel, true)
+			if !wantUsage {
+				req.StreamOptions = nil
 			}
-			if last.Choices[0].FinishReason == nil || *last.Choices[0].FinishReason != "stop" {
-				t.Errorf("last chunk %+v is not the finish chunk", last)
+			s := stream(t, ts.URL, req, nil)
+			if !s.doneLast {
+				t.Errorf("usage=%v: [DONE] is not the last frame", wantUsage)
 			}
-			continue
-		}
-		if len(s.usage) != 1 || last.Usage == nil || last.Choices == nil || len(last.Choices) != 0 {
-			t.Errorf("last chunk before [DONE] = %+v, want usage with empty choices", last)
-		}
-		if !strings.Contains(s.frames[len(s.frames)-2].data, `"choices":[]`) {
-			t.Errorf("usage chunk %s does not carry an empty choices array", s.frames[len(s.frames)-2].data)
-		}
+			first := s.chunks[0]
+			if len(first.Choices) != 1 || first.Choices[0].Delta.Role != "assistant" ||
+				first.Choices[0].Delta.Content != "" || first.Choices[0].FinishReason != nil {
+				t.Errorf("usage=%v: first chunk %+v is not a bare role chunk", wantUsage, first)
+			}
+			ids := map[string]bool{}
+			for _, c := range s.chunks {
+				ids[c.ID] = true
+			}
+			if len(ids) != 1 {
+				t.Errorf("usage=%v: chunk ids %v, want one", wantUsage, ids)
+			}
+			last := s.chunks[len(s.chunks)-1]
+			if !wantUsage {
+				if len(s.usage) != 0 {
+					t.Errorf("usage chunk sent without stream_options.include_usage")
+				}
+				if last.Choices[0].FinishReason == nil || *last.Choices[0].FinishReason != "stop" {
+					t.Errorf("last chunk %+v is not the finish chunk", last)
+				}
+				return
+			}
+			if len(s.usage) != 1 || last.Usage == nil || last.Choices == nil || len(last.Choices) != 0 {
+				t.Errorf("last chunk before [DONE] = %+v, want usage with empty choices", last)
+			}
+			if !strings.Contains(s.frames[len(s.frames)-2].data, `"choices":[]`) {
+				t.Errorf("usage chunk %s does not carry an empty choices array", s.frames[len(s.frames)-2].data)
+			}
+		})
 	}
 }
 
@@ -249,17 +252,19 @@ func TestMetadataPaceOverride(t *testing.T) {
 	cfg := fast()
 	cfg.Pace = baseline.Pace{TTFT: time.Hour, PerToken: time.Hour}
 	ts := serve(t, cfg)
-	for _, meta := range []map[string]any{
+	for i, meta := range []map[string]any{
 		{baseline.MetaPaceTTFTms: 0, baseline.MetaPaceTokenMs: 0},
 		{baseline.MetaPaceTTFTms: "0", baseline.MetaPaceTokenMs: "0.5"},
 	} {
-		req := task(t, "smoke-chat-capital").ChatRequest(testModel, true)
-		req.Metadata = meta
-		zero := 0.0
-		req.Temperature = &zero
-		if s := stream(t, ts.URL, req, nil); s.content != "Paris" {
-			t.Errorf("metadata %v: content %q", meta, s.content)
-		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			req := task(t, "smoke-chat-capital").ChatRequest(testModel, true)
+			req.Metadata = meta
+			zero := 0.0
+			req.Temperature = &zero
+			if s := stream(t, ts.URL, req, nil); s.content != "Paris" {
+				t.Errorf("metadata %v: content %q", meta, s.content)
+			}
+		})
 	}
 }
 

@@ -338,16 +338,18 @@ func TestFramerReady(t *testing.T) {
 		{"data: 2\n\n", false},
 	}
 	for i, st := range steps {
-		fr, err := f.next()
-		if err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
-		got := string(fr)
-		if r := f.ready(); r != st.ready {
-			t.Errorf("step %d: ready %v, want %v", i, r, st.ready)
-		}
-		if got != st.frame || string(fr) != st.frame {
-			t.Errorf("step %d: frame %q (after ready %q), want %q", i, got, fr, st.frame)
-		}
+		t.Run(st.frame, func(t *testing.T) {
+			fr, err := f.next()
+			if err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+			got := string(fr)
+			if r := f.ready(); r != st.ready {
+				t.Errorf("step %d: ready %v, want %v", i, r, st.ready)
+			}
+			if got != st.frame || string(fr) != st.frame {
+				t.Errorf("step %d: frame %q (after ready %q), want %q", i, got, fr, st.frame)
+			}
+		})
 	}
 }

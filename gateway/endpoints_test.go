@@ -162,9 +162,11 @@ func TestMetricsExposition(t *testing.T) {
 		`janus_gateway_ttft_seconds_bucket{competitor="u",le="+Inf"} 1`,
 		"# TYPE janus_gateway_ttft_seconds histogram",
 	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("metrics lack %q", want)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(text, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		})
 	}
 	line := regexp.MustCompile(`^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+$`)
 	for _, l := range strings.Split(strings.TrimSpace(text), "\n") {

@@ -81,6 +81,9 @@ func TestKill9WorkerResumes(t *testing.T) {
 // Three worker processes drain 30 queued runs with no run executed twice:
 // the competitor receives exactly 30 times the requests of one run.
 func TestThreeWorkersDrainQueue(t *testing.T) {
+	// Its own store, sim and server: it overlaps the other slow tests of
+	// the package (the drain test mostly waits on its workers).
+	t.Parallel()
 	dsn := postgresDSN(t)
 	target := startSim(t, baseline.Unpaced())
 	api, cl := startServer(t, Config{Store: dsn, Workers: 0, AllowTargets: []string{"127.0.0.1"}, Open: true})
