@@ -20,7 +20,7 @@ func (ht handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	go func() {
 		defer close(finished)
 		ht.h.ServeHTTP(rw, req)
-		rw.WriteHeader(http.StatusOK) // a handler that wrote nothing
+		rw.WriteHeader(http.StatusOK)          // a handler that wrote nothing
 		pw.CloseWithError(req.Context().Err()) // nil: a clean EOF
 	}()
 	// As net/http does, a cancelled request fails the body's reads at
