@@ -61,7 +61,8 @@ func TestBaselineImage(t *testing.T) {
 	}
 	addr := strings.TrimSpace(strings.Split(string(port), "\n")[0])
 	target := "http://" + addr + "/v1"
-	// The competitor contract: ready within 30 s.
+	// The competitor contract: ready within 30 s. Polled: the container is
+	// another process behind real TCP, out of any synctest bubble's reach.
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		resp, err := http.Get("http://" + addr + "/health")
 		if err == nil {

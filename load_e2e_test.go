@@ -27,6 +27,8 @@ func TestLoadFindsBaselineProcessKnee(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { cancel(); _ = srv.Wait() }()
+	// Polled (bounded): the baseline is another process behind real TCP,
+	// out of any synctest bubble's reach.
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		resp, err := http.Get("http://" + addr + "/health")
 		if err == nil {

@@ -167,6 +167,9 @@ func TestRunAgainstBaselineProcess(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("baseline never became healthy: %v\n%s", err, srvErr.String())
 		}
+		// Polled (bounded): the condition lives in another process (janus
+		// or its baseline, behind real TCP or a file), which no synctest
+		// bubble can wait on.
 		time.Sleep(20 * time.Millisecond)
 	}
 	dir := t.TempDir()
@@ -205,6 +208,9 @@ func TestInterruptThenResume(t *testing.T) {
 			cmd.Process.Kill()
 			t.Fatalf("no progress: %s", errb.String())
 		}
+		// Polled (bounded): the condition lives in another process (janus
+		// or its baseline, behind real TCP or a file), which no synctest
+		// bubble can wait on.
 		time.Sleep(20 * time.Millisecond)
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -269,6 +275,9 @@ func TestAPIKeyNeverWritten(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("baseline never became healthy")
 		}
+		// Polled (bounded): the condition lives in another process (janus
+		// or its baseline, behind real TCP or a file), which no synctest
+		// bubble can wait on.
 		time.Sleep(20 * time.Millisecond)
 	}
 	dir := t.TempDir()
@@ -281,9 +290,11 @@ func TestAPIKeyNeverWritten(t *testing.T) {
 	}
 	b := validReport(t, out)
 	for name, s := range map[string]string{"report": string(b), "stdout": r.stdout, "stderr (logs)": r.stderr} {
-		if strings.Contains(s, key) {
-			t.Errorf("the API key appears in the %s", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			if strings.Contains(s, key) {
+				t.Errorf("the API key appears in the %s", name)
+			}
+		})
 	}
 	files, _ := filepath.Glob(filepath.Join(rec, "*"))
 	for _, f := range files {

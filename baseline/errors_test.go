@@ -127,17 +127,19 @@ func TestWrongMethod(t *testing.T) {
 		{http.MethodPost, "/v1/models", "GET, HEAD"},
 		{http.MethodDelete, "/health", "GET, HEAD"},
 	} {
-		req, _ := http.NewRequest(tc.method, ts.URL+tc.path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := resp.Header.Get("Allow"); got != tc.allow {
-			t.Errorf("%s %s: Allow = %q, want %q", tc.method, tc.path, got, tc.allow)
-		}
-		if env := envelope(t, resp, http.StatusMethodNotAllowed); !strings.Contains(env.Error.Message, tc.method) {
-			t.Errorf("%s %s: message %q", tc.method, tc.path, env.Error.Message)
-		}
+		t.Run(tc.method, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, ts.URL+tc.path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.Header.Get("Allow"); got != tc.allow {
+				t.Errorf("%s %s: Allow = %q, want %q", tc.method, tc.path, got, tc.allow)
+			}
+			if env := envelope(t, resp, http.StatusMethodNotAllowed); !strings.Contains(env.Error.Message, tc.method) {
+				t.Errorf("%s %s: message %q", tc.method, tc.path, env.Error.Message)
+			}
+		})
 	}
 }
 

@@ -105,8 +105,10 @@ func TestGenerateImageProvider(t *testing.T) {
 		t.Errorf("artifact is the provider's image: %v; provider got prompt %v", bytes.Equal(img, pic), gotPrompt.Load())
 	}
 	for _, s := range []string{got.content, got.reasoning} {
-		if !strings.Contains(s, "cannot generate video") {
-			t.Errorf("no message for the video flag in %q", s)
-		}
+		t.Run(s, func(t *testing.T) {
+			if !strings.Contains(s, "cannot generate video") {
+				t.Errorf("no message for the video flag in %q", s)
+			}
+		})
 	}
 }

@@ -150,7 +150,79 @@ type streamed struct {
 // not a well-formed OpenAI chunk.
 func stream(t *testing.T, base string, req any, hdr map[string]string) *streamed {
 	t.Helper()
-	resp := post(t, context.Background(), base, req, hdr)
+	return readStreamed(t, post(t, context.Background(), base, req, hdr))
+}
+
+// streamInMemory is stream without a socket: the handler of a baseline
+// built from cfg answers into a recorder, so a synctest bubble can host
+// the whole exchange and its pacing runs on the bubble's fake clock.
+func streamInMemory(t *testing.T, cfg baseline.Config, req any) *streamed {
+	t.Helper()
+	srv, err := baseline.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		t.Fatalf("marshal request: %v", err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", bytes.NewReader(b))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, r)
+	return readStreamed(t, w.Result())
+}
+
+// streamPipe serves req with a baseline built from cfg and returns the
+// response body as it is written, through an in-memory pipe: the client
+// sees each write when the handler makes it, as over TCP, and a synctest
+// bubble can host both ends (its fake clock then times the stream).
+func streamPipe(t *testing.T, cfg baseline.Config, req any) io.ReadCloser {
+	t.Helper()
+	srv, err := baseline.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		t.Fatalf("marshal request: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/v1/chat/completions", bytes.NewReader(b))
+	r.Header.Set("Content-Type", "application/json")
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Handler().ServeHTTP(&pipeWriter{header: http.Header{}, w: pw}, r)
+		pw.Close()
+	}()
+	return &pipeBody{PipeReader: pr, stop: func() { cancel(); pr.Close(); <-done }}
+}
+
+// pipeWriter is an http.ResponseWriter (and Flusher) writing into a pipe.
+type pipeWriter struct {
+	header http.Header
+	w      *io.PipeWriter
+}
+
+func (p *pipeWriter) Header() http.Header         { return p.header }
+func (p *pipeWriter) WriteHeader(int)             {}
+func (p *pipeWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
+func (p *pipeWriter) Flush()                      {}
+
+// pipeBody is the client's end; Close cancels the request as a client
+// hanging up would, and waits for the handler to return.
+type pipeBody struct {
+	*io.PipeReader
+	stop func()
+}
+
+func (b *pipeBody) Close() error { b.stop(); return nil }
+
+// readStreamed assembles a streamed response as a client would.
+func readStreamed(t *testing.T, resp *http.Response) *streamed {
+	t.Helper()
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)

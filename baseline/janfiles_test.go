@@ -65,12 +65,14 @@ func TestJanMode2ModelOverride(t *testing.T) {
 		asst       string
 		temp, topP float64
 	}{{"helper", 0.1, 0.3}, {"other", 0.9, 0.3}} {
-		stream(t, base, wire.ChatRequest{Model: "assistant:" + tc.asst, Stream: true,
-			Messages: []openai.ChatCompletionMessage{user("hi")}}, nil)
-		got := rec.last(t)
-		if got.Model != "m1" || got.Temperature == nil || *got.Temperature != tc.temp || *got.TopP != tc.topP {
-			t.Errorf("%s: model %q temperature %v top_p %v, want %v %v", tc.asst, got.Model, got.Temperature, got.TopP, tc.temp, tc.topP)
-		}
+		t.Run(tc.asst, func(t *testing.T) {
+			stream(t, base, wire.ChatRequest{Model: "assistant:" + tc.asst, Stream: true,
+				Messages: []openai.ChatCompletionMessage{user("hi")}}, nil)
+			got := rec.last(t)
+			if got.Model != "m1" || got.Temperature == nil || *got.Temperature != tc.temp || *got.TopP != tc.topP {
+				t.Errorf("%s: model %q temperature %v top_p %v, want %v %v", tc.asst, got.Model, got.Temperature, got.TopP, tc.temp, tc.topP)
+			}
+		})
 	}
 }
 

@@ -284,21 +284,23 @@ func TestModelList(t *testing.T) {
 		{"gamma", 404},            // unknown
 		{"assistant:ghost", 404},  // unknown assistant
 	} {
-		resp, err := http.Get(base + "/v1/models/" + tc.model)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != tc.status {
-			t.Errorf("GET /v1/models/%s: %d, want %d", tc.model, resp.StatusCode, tc.status)
-		}
-		resp = post(t, context.Background(), base, wire.ChatRequest{Model: tc.model,
-			Messages: []openai.ChatCompletionMessage{user("hi")}}, nil)
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.status {
-			t.Errorf("chat with %s: %d %s, want %d", tc.model, resp.StatusCode, b, tc.status)
-		}
+		t.Run(tc.model, func(t *testing.T) {
+			resp, err := http.Get(base + "/v1/models/" + tc.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Errorf("GET /v1/models/%s: %d, want %d", tc.model, resp.StatusCode, tc.status)
+			}
+			resp = post(t, context.Background(), base, wire.ChatRequest{Model: tc.model,
+				Messages: []openai.ChatCompletionMessage{user("hi")}}, nil)
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Errorf("chat with %s: %d %s, want %d", tc.model, resp.StatusCode, b, tc.status)
+			}
+		})
 	}
 }
 
@@ -408,13 +410,15 @@ func TestDeletedAssistantReadOnly(t *testing.T) {
 	}
 	resp.Body.Close()
 	for _, model := range []string{"assistant:a", testModel} {
-		resp = post(t, context.Background(), base, wire.ChatRequest{Model: model, Stream: true,
-			Messages: []openai.ChatCompletionMessage{user("still there?")}}, hdr)
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "read-only") {
-			t.Errorf("chat with %s after delete: %d %s", model, resp.StatusCode, b)
-		}
+		t.Run(model, func(t *testing.T) {
+			resp = post(t, context.Background(), base, wire.ChatRequest{Model: model, Stream: true,
+				Messages: []openai.ChatCompletionMessage{user("still there?")}}, hdr)
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "read-only") {
+				t.Errorf("chat with %s after delete: %d %s", model, resp.StatusCode, b)
+			}
+		})
 	}
 	var ms struct{ Data []threads.Message }
 	getJSON(t, base+"/v1/threads/t/messages", &ms)
@@ -545,16 +549,18 @@ func TestBadThreadHeader(t *testing.T) {
 
 // TestThreadStoreConfig checks the configuration errors are ConfigErrors.
 func TestThreadStoreConfig(t *testing.T) {
-	for _, cfg := range []baseline.Config{
+	for i, cfg := range []baseline.Config{
 		{ThreadStore: "mongo"},                   // unknown kind
 		{ThreadStore: baseline.ThreadStoreRedis}, // redis without a URL
 		{ThreadStore: baseline.ThreadStoreFile},  // file without a data dir
 	} {
-		_, err := baseline.New(cfg)
-		var ce *baseline.ConfigError
-		if !errors.As(err, &ce) {
-			t.Errorf("%+v: %v", cfg, err)
-		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			_, err := baseline.New(cfg)
+			var ce *baseline.ConfigError
+			if !errors.As(err, &ce) {
+				t.Errorf("%+v: %v", cfg, err)
+			}
+		})
 	}
 }
 
@@ -573,19 +579,21 @@ func TestProfilesThroughThreads(t *testing.T) {
 		{baseline.ProfileNoUsage, 0, 0, true},    // no usage chunk although asked for
 		{baseline.ProfileOracle, 1, 0, true},     // the control
 	} {
-		req := task(t, "smoke-stream-count").ChatRequest("m", true)
-		req.Metadata = map[string]any{baseline.MetaProfile: tc.profile}
-		id := "prof-" + tc.profile
-		resp := post(t, context.Background(), base, req, map[string]string{threads.HeaderJanus: id})
-		fs := readFrames(t, resp.Body)
-		resp.Body.Close()
-		c, usage, done, bad := assemble(fs)
-		if usage != tc.usage || bad != tc.bad || done != tc.done {
-			t.Errorf("%s: usage %d bad %d done %v", tc.profile, usage, bad, done)
-		}
-		got := threadMessages(t, openFileStore(t, cfg.DataDir), id)
-		if len(got) != 2 || got[1] != "assistant:"+c {
-			t.Errorf("%s: stored %q, streamed %q", tc.profile, got, c)
-		}
+		t.Run(tc.profile, func(t *testing.T) {
+			req := task(t, "smoke-stream-count").ChatRequest("m", true)
+			req.Metadata = map[string]any{baseline.MetaProfile: tc.profile}
+			id := "prof-" + tc.profile
+			resp := post(t, context.Background(), base, req, map[string]string{threads.HeaderJanus: id})
+			fs := readFrames(t, resp.Body)
+			resp.Body.Close()
+			c, usage, done, bad := assemble(fs)
+			if usage != tc.usage || bad != tc.bad || done != tc.done {
+				t.Errorf("%s: usage %d bad %d done %v", tc.profile, usage, bad, done)
+			}
+			got := threadMessages(t, openFileStore(t, cfg.DataDir), id)
+			if len(got) != 2 || got[1] != "assistant:"+c {
+				t.Errorf("%s: stored %q, streamed %q", tc.profile, got, c)
+			}
+		})
 	}
 }

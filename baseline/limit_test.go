@@ -16,12 +16,14 @@ import (
 func TestLimitConcurrency(t *testing.T) {
 	var running, peak atomic.Int64
 	release := make(chan struct{})
+	entered := make(chan struct{}, 6)
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v1/chat/completions" {
 			io.WriteString(w, "ok")
 			return
 		}
 		n := running.Add(1)
+		entered <- struct{}{}
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
 		<-release
@@ -46,8 +48,12 @@ func TestLimitConcurrency(t *testing.T) {
 		}()
 	}
 	// Wait (bounded) until two are running; the others must be queued.
-	for i := 0; running.Load() < 2 && i < 500; i++ {
-		time.Sleep(10 * time.Millisecond)
+	for range 2 {
+		select {
+		case <-entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d completions running after 10 s, want 2", running.Load())
+		}
 	}
 	// Health is not held behind the queue.
 	resp, err := http.Get(srv.URL + "/health")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -177,24 +178,26 @@ func TestNoisyProfile(t *testing.T) {
 		return out
 	}
 	sets := map[string]bool{}
-	for _, seed := range []uint64{1, 2, 3, 4, 5} {
-		w := wrongSet(seed)
-		mm := 0
-		for id := range w {
-			if strings.Contains(id, "vision") || strings.Contains(id, "draw") {
-				mm++
+	for i, seed := range []uint64{1, 2, 3, 4, 5} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			w := wrongSet(seed)
+			mm := 0
+			for id := range w {
+				if strings.Contains(id, "vision") || strings.Contains(id, "draw") {
+					mm++
+				}
 			}
-		}
-		if len(w) != 3 || mm != 1 {
-			t.Errorf("seed %d: %d wrong answers (%d multimodal), want 3 (1 multimodal): %v", seed, len(w), mm, w)
-		}
-		key := ""
-		for _, tk := range smoke(t).Tasks {
-			if w[tk.ID] {
-				key += tk.ID + ","
+			if len(w) != 3 || mm != 1 {
+				t.Errorf("seed %d: %d wrong answers (%d multimodal), want 3 (1 multimodal): %v", seed, len(w), mm, w)
 			}
-		}
-		sets[key] = true
+			key := ""
+			for _, tk := range smoke(t).Tasks {
+				if w[tk.ID] {
+					key += tk.ID + ","
+				}
+			}
+			sets[key] = true
+		})
 	}
 	if len(sets) < 2 {
 		t.Errorf("five seeds all picked the same tasks: %v", sets)
@@ -232,10 +235,12 @@ func TestProfileRequestErrors(t *testing.T) {
 			}
 		})
 	}
-	for _, cfg := range []baseline.Config{{Profile: "flaky"}, {TimeScale: -2}, {NoisyShare: 1.5}} {
-		var pe *baseline.ProfileError
-		if _, err := baseline.New(cfg); !errors.As(err, &pe) {
-			t.Errorf("config %+v: err = %v, want a ProfileError", cfg, err)
-		}
+	for i, cfg := range []baseline.Config{{Profile: "flaky"}, {TimeScale: -2}, {NoisyShare: 1.5}} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			var pe *baseline.ProfileError
+			if _, err := baseline.New(cfg); !errors.As(err, &pe) {
+				t.Errorf("config %+v: err = %v, want a ProfileError", cfg, err)
+			}
+		})
 	}
 }

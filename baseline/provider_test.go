@@ -45,13 +45,15 @@ func TestProviderOpenErrors(t *testing.T) {
 			http.StatusNotFound, "invalid_request_error"},
 		{errors.New("upstream unreachable"), http.StatusInternalServerError, "server_error"},
 	} {
-		cfg := fast()
-		cfg.Provider = &fakeProvider{openErr: tc.err}
-		ts := serve(t, cfg)
-		env := envelope(t, post(t, context.Background(), ts.URL, userRequest("hi", true), nil), tc.status)
-		if env.Error.Type != tc.typ {
-			t.Errorf("%v: type %q", tc.err, env.Error.Type)
-		}
+		t.Run(tc.typ, func(t *testing.T) {
+			cfg := fast()
+			cfg.Provider = &fakeProvider{openErr: tc.err}
+			ts := serve(t, cfg)
+			env := envelope(t, post(t, context.Background(), ts.URL, userRequest("hi", true), nil), tc.status)
+			if env.Error.Type != tc.typ {
+				t.Errorf("%v: type %q", tc.err, env.Error.Type)
+			}
+		})
 	}
 }
 

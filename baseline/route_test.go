@@ -1,6 +1,7 @@
 package baseline_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -92,22 +93,24 @@ func TestClassify(t *testing.T) {
 		t.Fatalf("only %d cases", len(cases))
 	}
 	for _, tc := range cases {
-		msgs := tc.msgs
-		if msgs == nil {
-			msgs = []openai.ChatCompletionMessage{{Role: "user", Content: tc.prompt}}
-		}
-		d, err := baseline.Classify(&wire.ChatRequest{Messages: msgs, Metadata: tc.meta, GenerationFlags: tc.flags})
-		name := wire.LastUser(msgs)
-		if len(name) > 50 {
-			name = name[:50]
-		}
-		if err != nil {
-			t.Errorf("%q: %v", name, err)
-			continue
-		}
-		if d.Path != tc.path || !strings.Contains(d.Reason, tc.reason) {
-			t.Errorf("%q: %s (%s), want %s (%s)", name, d.Path, d.Reason, tc.path, tc.reason)
-		}
+		t.Run(tc.prompt, func(t *testing.T) {
+			msgs := tc.msgs
+			if msgs == nil {
+				msgs = []openai.ChatCompletionMessage{{Role: "user", Content: tc.prompt}}
+			}
+			d, err := baseline.Classify(&wire.ChatRequest{Messages: msgs, Metadata: tc.meta, GenerationFlags: tc.flags})
+			name := wire.LastUser(msgs)
+			if len(name) > 50 {
+				name = name[:50]
+			}
+			if err != nil {
+				t.Errorf("%q: %v", name, err)
+				return
+			}
+			if d.Path != tc.path || !strings.Contains(d.Reason, tc.reason) {
+				t.Errorf("%q: %s (%s), want %s (%s)", name, d.Path, d.Reason, tc.path, tc.reason)
+			}
+		})
 	}
 }
 
@@ -117,12 +120,14 @@ func TestClassifyPinnedModelAndErrors(t *testing.T) {
 	if err != nil || d.Model != "big" || !d.Pinned {
 		t.Errorf("pinned model: %+v %v", d, err)
 	}
-	for _, bad := range []any{"slow", 3.0, map[string]any{"model": "x"}} {
-		_, err := baseline.Classify(&wire.ChatRequest{Metadata: map[string]any{"routing_decision": bad}})
-		var re *baseline.RequestError
-		if err == nil || !asRequestError(err, &re) || re.Param != "metadata.routing_decision" {
-			t.Errorf("routing_decision %v: err %v", bad, err)
-		}
+	for i, bad := range []any{"slow", 3.0, map[string]any{"model": "x"}} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			_, err := baseline.Classify(&wire.ChatRequest{Metadata: map[string]any{"routing_decision": bad}})
+			var re *baseline.RequestError
+			if err == nil || !asRequestError(err, &re) || re.Param != "metadata.routing_decision" {
+				t.Errorf("routing_decision %v: err %v", bad, err)
+			}
+		})
 	}
 }
 

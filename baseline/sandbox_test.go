@@ -77,9 +77,11 @@ func TestCodeToolSandboxed(t *testing.T) {
 		t.Errorf("payload did not fail: %q", s.content)
 	}
 	for _, p := range []string{escape, filepath.Join(dir, "pwned2")} {
-		if _, err := os.Lstat(p); err == nil {
-			t.Errorf("sandboxed code wrote %s", p)
-		}
+		t.Run(p, func(t *testing.T) {
+			if _, err := os.Lstat(p); err == nil {
+				t.Errorf("sandboxed code wrote %s", p)
+			}
+		})
 	}
 }
 
@@ -96,18 +98,20 @@ func TestAPIKeys(t *testing.T) {
 		path, key string
 		want      int
 	}{{"/health", "", 200}, {"/v1/models", "", 401}, {"/v1/models", "wrong", 401}, {"/v1/models", "k1", 200}} {
-		req, _ := http.NewRequest(http.MethodGet, ts.URL+c.path, nil)
-		if c.key != "" {
-			req.Header.Set("Authorization", "Bearer "+c.key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != c.want {
-			t.Errorf("%s with key %q: %d, want %d", c.path, c.key, resp.StatusCode, c.want)
-		}
+		t.Run(c.path, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, ts.URL+c.path, nil)
+			if c.key != "" {
+				req.Header.Set("Authorization", "Bearer "+c.key)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Errorf("%s with key %q: %d, want %d", c.path, c.key, resp.StatusCode, c.want)
+			}
+		})
 	}
 	cfg.APIKeysFile = filepath.Join(t.TempDir(), "missing")
 	if _, err := baseline.New(cfg); err == nil {

@@ -3,6 +3,7 @@ package baseline_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -218,24 +219,28 @@ func TestUnknownPromptIsDeterministic(t *testing.T) {
 
 	prompts := []string{"Explain how a hash map handles collisions.", "Why is the sky blue?", "Tell me about gophers"}
 	for _, p := range prompts {
-		first := complete(t, a.URL, userRequest(p, false))
-		got := first.Choices[0].Message.Content
-		if got == "" || first.Choices[0].FinishReason != "stop" {
-			t.Fatalf("%q: answer %q finish %q", p, got, first.Choices[0].FinishReason)
-		}
-		if again := complete(t, b.URL, userRequest(p, false)).Choices[0].Message.Content; again != got {
-			t.Errorf("%q: same seed answered %q then %q", p, got, again)
-		}
-		if s := stream(t, a.URL, userRequest(p, true), nil); s.content != got || s.finish != "stop" {
-			t.Errorf("%q: streamed %q (%s), non-streamed %q", p, s.content, s.finish, got)
-		}
+		t.Run(p, func(t *testing.T) {
+			first := complete(t, a.URL, userRequest(p, false))
+			got := first.Choices[0].Message.Content
+			if got == "" || first.Choices[0].FinishReason != "stop" {
+				t.Fatalf("%q: answer %q finish %q", p, got, first.Choices[0].FinishReason)
+			}
+			if again := complete(t, b.URL, userRequest(p, false)).Choices[0].Message.Content; again != got {
+				t.Errorf("%q: same seed answered %q then %q", p, got, again)
+			}
+			if s := stream(t, a.URL, userRequest(p, true), nil); s.content != got || s.finish != "stop" {
+				t.Errorf("%q: streamed %q (%s), non-streamed %q", p, s.content, s.finish, got)
+			}
+		})
 	}
 	differs := false
 	for _, p := range prompts {
-		if complete(t, a.URL, userRequest(p, false)).Choices[0].Message.Content !=
-			complete(t, other.URL, userRequest(p, false)).Choices[0].Message.Content {
-			differs = true
-		}
+		t.Run(p, func(t *testing.T) {
+			if complete(t, a.URL, userRequest(p, false)).Choices[0].Message.Content !=
+				complete(t, other.URL, userRequest(p, false)).Choices[0].Message.Content {
+				differs = true
+			}
+		})
 	}
 	if !differs {
 		t.Error("seed 7 and seed 8 gave identical answers to every prompt")
@@ -280,23 +285,25 @@ func TestOracleMatching(t *testing.T) {
 func TestMaxTokensTruncates(t *testing.T) {
 	ts := serve(t, fast())
 	tk := task(t, "smoke-stream-count")
-	for _, streamIt := range []bool{true, false} {
-		req := tk.ChatRequest(testModel, streamIt)
-		three := 3
-		req.MaxTokens = &three
-		want := strings.Join(tokens.Split(tk.Reference.Content)[:3], "")
-		var content, finish string
-		var usage *wire.Usage
-		if streamIt {
-			s := stream(t, ts.URL, req, nil)
-			content, finish, usage = s.content, s.finish, s.usage[0]
-		} else {
-			c := complete(t, ts.URL, req)
-			content, finish, usage = c.Choices[0].Message.Content, c.Choices[0].FinishReason, c.Usage
-		}
-		if content != want || finish != "length" || usage.CompletionTokens != tokens.Count(want) {
-			t.Errorf("stream=%v: %q finish %q completion_tokens %d, want %q length %d",
-				streamIt, content, finish, usage.CompletionTokens, want, tokens.Count(want))
-		}
+	for i, streamIt := range []bool{true, false} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			req := tk.ChatRequest(testModel, streamIt)
+			three := 3
+			req.MaxTokens = &three
+			want := strings.Join(tokens.Split(tk.Reference.Content)[:3], "")
+			var content, finish string
+			var usage *wire.Usage
+			if streamIt {
+				s := stream(t, ts.URL, req, nil)
+				content, finish, usage = s.content, s.finish, s.usage[0]
+			} else {
+				c := complete(t, ts.URL, req)
+				content, finish, usage = c.Choices[0].Message.Content, c.Choices[0].FinishReason, c.Usage
+			}
+			if content != want || finish != "length" || usage.CompletionTokens != tokens.Count(want) {
+				t.Errorf("stream=%v: %q finish %q completion_tokens %d, want %q length %d",
+					streamIt, content, finish, usage.CompletionTokens, want, tokens.Count(want))
+			}
+		})
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -21,43 +23,45 @@ import (
 func TestStreamFraming(t *testing.T) {
 	ts := serve(t, fast())
 	tk := task(t, "smoke-chat-capital")
-	for _, wantUsage := range []bool{false, true} {
-		req := tk.ChatRequest(testModel, true)
-		if !wantUsage {
-			req.StreamOptions = nil
-		}
-		s := stream(t, ts.URL, req, nil)
-		if !s.doneLast {
-			t.Errorf("usage=%v: [DONE] is not the last frame", wantUsage)
-		}
-		first := s.chunks[0]
-		if len(first.Choices) != 1 || first.Choices[0].Delta.Role != "assistant" ||
-			first.Choices[0].Delta.Content != "" || first.Choices[0].FinishReason != nil {
-			t.Errorf("usage=%v: first chunk %+v is not a bare role chunk", wantUsage, first)
-		}
-		ids := map[string]bool{}
-		for _, c := range s.chunks {
-			ids[c.ID] = true
-		}
-		if len(ids) != 1 {
-			t.Errorf("usage=%v: chunk ids %v, want one", wantUsage, ids)
-		}
-		last := s.chunks[len(s.chunks)-1]
-		if !wantUsage {
-			if len(s.usage) != 0 {
-				t.Errorf("usage chunk sent without stream_options.include_usage")
+	for i, wantUsage := range []bool{false, true} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			req := tk.ChatRequest(testModel, true)
+			if !wantUsage {
+				req.StreamOptions = nil
 			}
-			if last.Choices[0].FinishReason == nil || *last.Choices[0].FinishReason != "stop" {
-				t.Errorf("last chunk %+v is not the finish chunk", last)
+			s := stream(t, ts.URL, req, nil)
+			if !s.doneLast {
+				t.Errorf("usage=%v: [DONE] is not the last frame", wantUsage)
 			}
-			continue
-		}
-		if len(s.usage) != 1 || last.Usage == nil || last.Choices == nil || len(last.Choices) != 0 {
-			t.Errorf("last chunk before [DONE] = %+v, want usage with empty choices", last)
-		}
-		if !strings.Contains(s.frames[len(s.frames)-2].data, `"choices":[]`) {
-			t.Errorf("usage chunk %s does not carry an empty choices array", s.frames[len(s.frames)-2].data)
-		}
+			first := s.chunks[0]
+			if len(first.Choices) != 1 || first.Choices[0].Delta.Role != "assistant" ||
+				first.Choices[0].Delta.Content != "" || first.Choices[0].FinishReason != nil {
+				t.Errorf("usage=%v: first chunk %+v is not a bare role chunk", wantUsage, first)
+			}
+			ids := map[string]bool{}
+			for _, c := range s.chunks {
+				ids[c.ID] = true
+			}
+			if len(ids) != 1 {
+				t.Errorf("usage=%v: chunk ids %v, want one", wantUsage, ids)
+			}
+			last := s.chunks[len(s.chunks)-1]
+			if !wantUsage {
+				if len(s.usage) != 0 {
+					t.Errorf("usage chunk sent without stream_options.include_usage")
+				}
+				if last.Choices[0].FinishReason == nil || *last.Choices[0].FinishReason != "stop" {
+					t.Errorf("last chunk %+v is not the finish chunk", last)
+				}
+				return
+			}
+			if len(s.usage) != 1 || last.Usage == nil || last.Choices == nil || len(last.Choices) != 0 {
+				t.Errorf("last chunk before [DONE] = %+v, want usage with empty choices", last)
+			}
+			if !strings.Contains(s.frames[len(s.frames)-2].data, `"choices":[]`) {
+				t.Errorf("usage chunk %s does not carry an empty choices array", s.frames[len(s.frames)-2].data)
+			}
+		})
 	}
 }
 
@@ -86,35 +90,46 @@ func TestRequestID(t *testing.T) {
 }
 
 // TestKeepAliveDuringLongTTFT checks that a first token later than the
-// keep-alive period is preceded by ": ping" comments.
+// keep-alive period is preceded by ": ping" comments, one per period. It
+// runs in a synctest bubble (no socket: the handler answers a recorder), so
+// the count is exact whatever the machine's load.
 func TestKeepAliveDuringLongTTFT(t *testing.T) {
-	cfg := fast()
-	cfg.Pace = baseline.Pace{TTFT: 30 * time.Millisecond, PerToken: -1}
-	cfg.KeepAlive = 5 * time.Millisecond
-	ts := serve(t, cfg)
-	s := stream(t, ts.URL, task(t, "smoke-chat-capital").ChatRequest(testModel, true), nil)
-	if s.comments < 1 {
-		t.Fatalf("no keep-alive comment in %d frames", len(s.frames))
-	}
-	for _, f := range s.frames {
-		if f.isComment() && f.comment != "ping" {
-			t.Errorf("comment %q, want ping", f.comment)
+	synctest.Test(t, func(t *testing.T) {
+		cfg := fast()
+		cfg.Pace = baseline.Pace{TTFT: 30 * time.Second, PerToken: -1}
+		cfg.KeepAlive = 5 * time.Second
+		start := time.Now()
+		s := streamInMemory(t, cfg, task(t, "smoke-chat-capital").ChatRequest(testModel, true))
+		if took := time.Since(start); took < cfg.Pace.TTFT {
+			t.Errorf("the first token came after %s, want the %s TTFT", took, cfg.Pace.TTFT)
 		}
-	}
-	if s.content != "Paris" || !s.doneLast {
-		t.Errorf("content %q, done last %v", s.content, s.doneLast)
-	}
+		// Pings at 5, 10, 15, 20 and 25 s; at 30 s the ping and the token
+		// are due at the same instant, and either may go first.
+		if s.comments < 5 || s.comments > 6 {
+			t.Fatalf("%d keep-alive comments in %d frames, want 5 or 6 (one per 5 s of a 30 s TTFT)", s.comments, len(s.frames))
+		}
+		for _, f := range s.frames {
+			if f.isComment() && f.comment != "ping" {
+				t.Errorf("comment %q, want ping", f.comment)
+			}
+		}
+		if s.content != "Paris" || !s.doneLast {
+			t.Errorf("content %q, done last %v", s.content, s.doneLast)
+		}
+	})
 }
 
-// TestNoKeepAliveWhenDisabled checks KeepAlive < 0.
+// TestNoKeepAliveWhenDisabled checks KeepAlive < 0, on the fake clock of a
+// synctest bubble.
 func TestNoKeepAliveWhenDisabled(t *testing.T) {
-	cfg := fast()
-	cfg.Pace = baseline.Pace{TTFT: 30 * time.Millisecond, PerToken: -1}
-	cfg.KeepAlive = -1
-	ts := serve(t, cfg)
-	if s := stream(t, ts.URL, userRequest("hi", true), nil); s.comments != 0 {
-		t.Errorf("%d comments with keep-alives disabled", s.comments)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		cfg := fast()
+		cfg.Pace = baseline.Pace{TTFT: 30 * time.Second, PerToken: -1}
+		cfg.KeepAlive = -1
+		if s := streamInMemory(t, cfg, userRequest("hi", true)); s.comments != 0 {
+			t.Errorf("%d comments with keep-alives disabled", s.comments)
+		}
+	})
 }
 
 // TestObserverSeesEveryFrame checks that the observer is told about every
@@ -237,17 +252,19 @@ func TestMetadataPaceOverride(t *testing.T) {
 	cfg := fast()
 	cfg.Pace = baseline.Pace{TTFT: time.Hour, PerToken: time.Hour}
 	ts := serve(t, cfg)
-	for _, meta := range []map[string]any{
+	for i, meta := range []map[string]any{
 		{baseline.MetaPaceTTFTms: 0, baseline.MetaPaceTokenMs: 0},
 		{baseline.MetaPaceTTFTms: "0", baseline.MetaPaceTokenMs: "0.5"},
 	} {
-		req := task(t, "smoke-chat-capital").ChatRequest(testModel, true)
-		req.Metadata = meta
-		zero := 0.0
-		req.Temperature = &zero
-		if s := stream(t, ts.URL, req, nil); s.content != "Paris" {
-			t.Errorf("metadata %v: content %q", meta, s.content)
-		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			req := task(t, "smoke-chat-capital").ChatRequest(testModel, true)
+			req.Metadata = meta
+			zero := 0.0
+			req.Temperature = &zero
+			if s := stream(t, ts.URL, req, nil); s.content != "Paris" {
+				t.Errorf("metadata %v: content %q", meta, s.content)
+			}
+		})
 	}
 }
 

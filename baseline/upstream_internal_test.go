@@ -22,9 +22,11 @@ func TestWithZeroTemperature(t *testing.T) {
 		{`null`, `null`},
 	}
 	for _, tc := range cases {
-		if got := string(withZeroTemperature([]byte(tc.in))); got != tc.want {
-			t.Errorf("withZeroTemperature(%q) = %q, want %q", tc.in, got, tc.want)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			if got := string(withZeroTemperature([]byte(tc.in))); got != tc.want {
+				t.Errorf("withZeroTemperature(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
 	}
 }
 

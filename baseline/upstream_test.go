@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -76,37 +77,39 @@ func TestOpenAIProviderEndToEnd(t *testing.T) {
 	ts := front(t, up.URL)
 	capital := task(t, "smoke-chat-capital")
 	weather := task(t, "smoke-tool-weather")
-	for _, streamed := range []bool{true, false} {
-		// The oracle's answer passes through unchanged, with the upstream's usage.
-		req := capital.ChatRequest(testModel, streamed)
-		got := answer(t, ts.URL, req)
-		if got.content != capital.Reference.Content || got.finish != "stop" || got.usage == nil ||
-			got.usage.PromptTokens != promptTokens(req) {
-			t.Errorf("stream=%v capital: %+v", streamed, got)
-		}
-		// Client tools: the upstream's tool call is handed to the client.
-		req = weather.ChatRequest(testModel, streamed)
-		got = answer(t, ts.URL, req)
-		if got.finish != "tool_calls" || len(got.calls) != 1 || got.calls[0].Function.Name != weather.Reference.ToolCalls[0].Name ||
-			got.calls[0].Function.Arguments != weather.Reference.ToolCalls[0].Arguments {
-			t.Errorf("stream=%v weather: %+v", streamed, got)
-		}
-		if !strings.Contains(rec.last(), `"tools":[`) {
-			t.Errorf("stream=%v: tools not sent upstream: %s", streamed, rec.last())
-		}
-		// Local tools: the upstream calls the front's calculator by function
-		// calling, the front runs it and sends the result back.
-		req = agentReq("What is 17*23+4?", streamed, nil)
-		got = answer(t, ts.URL, req)
-		if !strings.Contains(got.content, "395") || got.finish != "stop" || got.route != baseline.PathAgent {
-			t.Errorf("stream=%v calculator: %+v", streamed, got)
-		}
-		if streamed && !strings.Contains(got.events, "tool_start,tool_end") {
-			t.Errorf("calculator events %q", got.events)
-		}
-		if !strings.Contains(rec.last(), `"role":"tool"`) || !strings.Contains(rec.last(), `"content":"395"`) {
-			t.Errorf("stream=%v: tool result not sent upstream: %s", streamed, rec.last())
-		}
+	for i, streamed := range []bool{true, false} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			// The oracle's answer passes through unchanged, with the upstream's usage.
+			req := capital.ChatRequest(testModel, streamed)
+			got := answer(t, ts.URL, req)
+			if got.content != capital.Reference.Content || got.finish != "stop" || got.usage == nil ||
+				got.usage.PromptTokens != promptTokens(req) {
+				t.Errorf("stream=%v capital: %+v", streamed, got)
+			}
+			// Client tools: the upstream's tool call is handed to the client.
+			req = weather.ChatRequest(testModel, streamed)
+			got = answer(t, ts.URL, req)
+			if got.finish != "tool_calls" || len(got.calls) != 1 || got.calls[0].Function.Name != weather.Reference.ToolCalls[0].Name ||
+				got.calls[0].Function.Arguments != weather.Reference.ToolCalls[0].Arguments {
+				t.Errorf("stream=%v weather: %+v", streamed, got)
+			}
+			if !strings.Contains(rec.last(), `"tools":[`) {
+				t.Errorf("stream=%v: tools not sent upstream: %s", streamed, rec.last())
+			}
+			// Local tools: the upstream calls the front's calculator by function
+			// calling, the front runs it and sends the result back.
+			req = agentReq("What is 17*23+4?", streamed, nil)
+			got = answer(t, ts.URL, req)
+			if !strings.Contains(got.content, "395") || got.finish != "stop" || got.route != baseline.PathAgent {
+				t.Errorf("stream=%v calculator: %+v", streamed, got)
+			}
+			if streamed && !strings.Contains(got.events, "tool_start,tool_end") {
+				t.Errorf("calculator events %q", got.events)
+			}
+			if !strings.Contains(rec.last(), `"role":"tool"`) || !strings.Contains(rec.last(), `"content":"395"`) {
+				t.Errorf("stream=%v: tool result not sent upstream: %s", streamed, rec.last())
+			}
+		})
 	}
 	// temperature 0 survives go-openai's omitempty; stream_options go upstream.
 	req := agentReq("hello", true, nil)
@@ -185,14 +188,16 @@ func TestUsageAfterUpstreamError(t *testing.T) {
 		// The connection dies after three frames.
 		{"connection reset", hijackAfter(t, h, 3)},
 	} {
-		ts := front(t, tc.up.URL)
-		got := answer(t, ts.URL, task(t, "smoke-chat-capital").ChatRequest(testModel, true))
-		if got.errChunk == "" || got.finish != baseline.FinishError || !got.done {
-			t.Errorf("%s: error %q finish %q done %v", tc.name, got.errChunk, got.finish, got.done)
-		}
-		if got.usage == nil || got.usage.PromptTokens == 0 || got.usage.CompletionTokens == 0 || got.usage.CostUSD == nil {
-			t.Errorf("%s: usage %+v (content %q)", tc.name, got.usage, got.content)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			ts := front(t, tc.up.URL)
+			got := answer(t, ts.URL, task(t, "smoke-chat-capital").ChatRequest(testModel, true))
+			if got.errChunk == "" || got.finish != baseline.FinishError || !got.done {
+				t.Errorf("%s: error %q finish %q done %v", tc.name, got.errChunk, got.finish, got.done)
+			}
+			if got.usage == nil || got.usage.PromptTokens == 0 || got.usage.CompletionTokens == 0 || got.usage.CostUSD == nil {
+				t.Errorf("%s: usage %+v (content %q)", tc.name, got.usage, got.content)
+			}
+		})
 	}
 }
 
@@ -265,13 +270,15 @@ func TestOpenAIModelsPerPath(t *testing.T) {
 		{agentReq("hello", true, map[string]any{"routing_decision": map[string]any{"path": "fast", "model": "m-pinned"}}), "m-pinned"},
 	}
 	for _, tc := range cases {
-		s := stream(t, ts.URL, tc.req, nil)
-		if got := s.header.Get(baseline.HeaderRouteModel); got != tc.model || routingOf(t, s).Model != tc.model {
-			t.Errorf("%q: route model %q", wire.LastUser(tc.req.Messages), got)
-		}
-		if !strings.Contains(rec.last(), `"model":"`+tc.model+`"`) {
-			t.Errorf("%q: upstream got %s", wire.LastUser(tc.req.Messages), rec.last())
-		}
+		t.Run(tc.model, func(t *testing.T) {
+			s := stream(t, ts.URL, tc.req, nil)
+			if got := s.header.Get(baseline.HeaderRouteModel); got != tc.model || routingOf(t, s).Model != tc.model {
+				t.Errorf("%q: route model %q", wire.LastUser(tc.req.Messages), got)
+			}
+			if !strings.Contains(rec.last(), `"model":"`+tc.model+`"`) {
+				t.Errorf("%q: upstream got %s", wire.LastUser(tc.req.Messages), rec.last())
+			}
+		})
 	}
 }
 
@@ -316,10 +323,12 @@ func TestOpenAIUpstreamWithoutTools(t *testing.T) {
 	}))
 	defer noTools.Close()
 	ts := front(t, noTools.URL)
-	for _, streamed := range []bool{true, false} {
-		got := answer(t, ts.URL, agentReq("Search for the latest Go release", streamed, nil))
-		if got.route != baseline.PathAgent || got.finish != "stop" || got.content == "" || got.errChunk != "" {
-			t.Errorf("stream=%v: %+v", streamed, got)
-		}
+	for i, streamed := range []bool{true, false} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			got := answer(t, ts.URL, agentReq("Search for the latest Go release", streamed, nil))
+			if got.route != baseline.PathAgent || got.finish != "stop" || got.content == "" || got.errChunk != "" {
+				t.Errorf("stream=%v: %+v", streamed, got)
+			}
+		})
 	}
 }

@@ -61,9 +61,11 @@ func TestHolm(t *testing.T) {
 	}
 	want := []float64{0.03, 0.06, 0, 0.06}
 	for i, w := range want {
-		if math.Abs(rows[i].PHolm-w) > 1e-12 {
-			t.Errorf("row %d: p_holm %v, want %v", i, rows[i].PHolm, w)
-		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			if math.Abs(rows[i].PHolm-w) > 1e-12 {
+				t.Errorf("row %d: p_holm %v, want %v", i, rows[i].PHolm, w)
+			}
+		})
 	}
 }
 
@@ -245,33 +247,35 @@ func TestCompareFalsePositiveRate(t *testing.T) {
 		th   Thresholds
 	}{{"default floors", nil}, {"no floors", noFloors}}
 	type tasksPair struct{ a, b []scorer.TaskResult }
-	for _, share := range []float64{0, 0.3} {
-		runs := make([]tasksPair, reps)
-		for r := range reps {
-			seed := uint64(1000 + 2*r)
-			runs[r] = tasksPair{synthesize(t, tpls, synthRun{n: 200, pace: baseline.DefaultPace(), wrongShare: share, seed: seed}),
-				synthesize(t, tpls, synthRun{n: 200, pace: baseline.DefaultPace(), wrongShare: share, seed: seed + 1})}
-		}
-		for _, fl := range floors {
-			clean := 0
-			for r, p := range runs {
-				c, err := Compare(synthReport("a", p.a), synthReport("b", p.b), CompareOptions{Thresholds: fl.th})
-				if err != nil {
-					t.Fatalf("Compare: %v", err)
+	for i, share := range []float64{0, 0.3} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			runs := make([]tasksPair, reps)
+			for r := range reps {
+				seed := uint64(1000 + 2*r)
+				runs[r] = tasksPair{synthesize(t, tpls, synthRun{n: 200, pace: baseline.DefaultPace(), wrongShare: share, seed: seed}),
+					synthesize(t, tpls, synthRun{n: 200, pace: baseline.DefaultPace(), wrongShare: share, seed: seed + 1})}
+			}
+			for _, fl := range floors {
+				clean := 0
+				for r, p := range runs {
+					c, err := Compare(synthReport("a", p.a), synthReport("b", p.b), CompareOptions{Thresholds: fl.th})
+					if err != nil {
+						t.Fatalf("Compare: %v", err)
+					}
+					// No false positive: neither improved nor regressed ("too
+					// few tasks to decide" is no claim either way).
+					if s := c.summary(); s == "verdict: no significant change" || strings.HasPrefix(s, "verdict: too few tasks to decide") {
+						clean++
+					} else {
+						t.Logf("share %.1f, %s, rep %d: %s", share, fl.name, r, c.summary())
+					}
 				}
-				// No false positive: neither improved nor regressed ("too
-				// few tasks to decide" is no claim either way).
-				if s := c.summary(); s == "verdict: no significant change" || strings.HasPrefix(s, "verdict: too few tasks to decide") {
-					clean++
-				} else {
-					t.Logf("share %.1f, %s, rep %d: %s", share, fl.name, r, c.summary())
+				t.Logf("noisy share %.1f, %s: no significant change in %d of %d repetitions", share, fl.name, clean, reps)
+				if float64(clean) < 0.95*float64(reps) {
+					t.Errorf("noisy share %.1f, %s: no significant change in only %d of %d repetitions, want ≥ 95%%", share, fl.name, clean, reps)
 				}
 			}
-			t.Logf("noisy share %.1f, %s: no significant change in %d of %d repetitions", share, fl.name, clean, reps)
-			if float64(clean) < 0.95*float64(reps) {
-				t.Errorf("noisy share %.1f, %s: no significant change in only %d of %d repetitions, want ≥ 95%%", share, fl.name, clean, reps)
-			}
-		}
+		})
 	}
 }
 

@@ -81,6 +81,8 @@ func TestReplayReproducesTheRun(t *testing.T) {
 				for r.Context().Err() == nil {
 					w.Write([]byte(`data: {"choices":[{"index":0,"delta":{"content":"x"}}]}` + "\n\n"))
 					w.(http.Flusher).Flush()
+					// Real pacing until the client leaves: the stream is read
+					// over loopback TCP, which a synctest bubble cannot host.
 					time.Sleep(5 * time.Millisecond)
 				}
 			}))

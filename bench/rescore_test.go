@@ -183,9 +183,11 @@ func TestFromJanusPoC(t *testing.T) {
 // TestFromJanusPoCRejects refuses files that are not PoC results.
 func TestFromJanusPoCRejects(t *testing.T) {
 	for _, body := range []string{`[1, 2]`, `{"run_id": "x"}`, `not json`} {
-		var in *InputError
-		if _, err := FromJanusPoC(strings.NewReader(body), "x.json", RescoreOptions{}); !errors.As(err, &in) {
-			t.Errorf("%q: err = %v, want an InputError", body, err)
-		}
+		t.Run(body, func(t *testing.T) {
+			var in *InputError
+			if _, err := FromJanusPoC(strings.NewReader(body), "x.json", RescoreOptions{}); !errors.As(err, &in) {
+				t.Errorf("%q: err = %v, want an InputError", body, err)
+			}
+		})
 	}
 }

@@ -52,11 +52,13 @@ func TestRunResources(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, body := range map[string]string{"text": text.String(), "markdown": md.String()} {
-		for _, want := range []string{"img:test", "ready in 500 ms", "100.00 CPU-seconds", "1000.000 GB-s", "compute cost $0.200000"} {
-			if !strings.Contains(strings.ToLower(body), strings.ToLower(want)) {
-				t.Errorf("%s report does not show %q", name, want)
+		t.Run(name, func(t *testing.T) {
+			for _, want := range []string{"img:test", "ready in 500 ms", "100.00 CPU-seconds", "1000.000 GB-s", "compute cost $0.200000"} {
+				if !strings.Contains(strings.ToLower(body), strings.ToLower(want)) {
+					t.Errorf("%s report does not show %q", name, want)
+				}
 			}
-		}
+		})
 	}
 	// Re-scoring at the default table (no compute price) drops the
 	// compute cost again, without touching the input.

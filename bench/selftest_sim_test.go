@@ -89,6 +89,8 @@ func TestSelftestSimProcess(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		// Polled (bounded): the goroutines of real loopback connections
+		// to a child process wind down in real time; nothing to block on.
 		time.Sleep(10 * time.Millisecond)
 	}
 	if n := runtime.NumGoroutine(); n > before {

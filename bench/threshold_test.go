@@ -67,10 +67,12 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 	if err := xml.Unmarshal(x, &junit); err != nil || len(junit.Suites) != 2 || len(junit.Suites[0].Cases) != smokeTasks || len(junit.Suites[1].Cases) != 3 {
 		t.Fatalf("report.xml: %v; want %d task cases and 3 gate cases:\n%s", err, smokeTasks, x)
 	}
-	for i, want := range []bool{true, false, true} { // composite fails, quality passes, streaming fails
-		if got := junit.Suites[1].Cases[i].Failure != nil; got != want {
-			t.Errorf("gate case %s failed=%v, want %v", junit.Suites[1].Cases[i].Name, got, want)
-		}
+	for i, want := range []bool{true, false, true} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) { // composite fails, quality passes, streaming fails
+			if got := junit.Suites[1].Cases[i].Failure != nil; got != want {
+				t.Errorf("gate case %s failed=%v, want %v", junit.Suites[1].Cases[i].Name, got, want)
+			}
+		})
 	}
 	c, _ := os.ReadFile(filepath.Join(dir, "tasks.csv"))
 	if rows, err := csv.NewReader(bytes.NewReader(c)).ReadAll(); err != nil || len(rows) != smokeTasks+1 {
@@ -82,9 +84,11 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 	}
 	// The gate verdict and the text charts GitHub shows (issue 24).
 	for _, want := range []string{"## Gate", "**FAIL**: composite", "**Gate failed**: 2 of 3", "## Charts", "streaming", "ttft (ms)"} {
-		if !bytes.Contains(s, []byte(want)) {
-			t.Errorf("step summary lacks %q:\n%s", want, s)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !bytes.Contains(s, []byte(want)) {
+				t.Errorf("step summary lacks %q:\n%s", want, s)
+			}
+		})
 	}
 	if !bytes.Contains(stdout.Bytes(), []byte("## Scores")) {
 		t.Errorf("--format md did not print Markdown:\n%s", stdout.String())
@@ -139,15 +143,17 @@ func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
 		{"prices invalid", RunOptions{PricesFile: bad}, "finite number"},
 	}
 	for _, c := range cases {
-		c.o.Out = filepath.Join(t.TempDir(), "r.json")
-		_, err := Run(context.Background(), c.o)
-		var ie *InputError
-		if !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: err = %v, want an InputError (exit 2) containing %q", c.name, err, c.want)
-		}
-		if _, err := os.Stat(c.o.Out); !os.IsNotExist(err) {
-			t.Errorf("%s: a report was written despite the bad option", c.name)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			c.o.Out = filepath.Join(t.TempDir(), "r.json")
+			_, err := Run(context.Background(), c.o)
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: err = %v, want an InputError (exit 2) containing %q", c.name, err, c.want)
+			}
+			if _, err := os.Stat(c.o.Out); !os.IsNotExist(err) {
+				t.Errorf("%s: a report was written despite the bad option", c.name)
+			}
+		})
 	}
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -105,7 +106,7 @@ func TestFlagsAfterArgumentsEveryCommand(t *testing.T) {
 // the command are left alone.
 func TestInterspersedKeepsDoubleDash(t *testing.T) {
 	app := App(io.Discard, io.Discard)
-	for _, tc := range []struct{ in, want []string }{
+	for i, tc := range []struct{ in, want []string }{
 		{[]string{"janus", "--log-level", "debug", "score", "r.json", "--format", "json"},
 			[]string{"janus", "--log-level", "debug", "score", "--format", "json", "--", "r.json"}},
 		{[]string{"janus", "score", "r.json", "--", "--format"},
@@ -115,9 +116,11 @@ func TestInterspersedKeepsDoubleDash(t *testing.T) {
 		{[]string{"janus", "bench", "run", "--limit", "2"}, []string{"janus", "bench", "run", "--limit", "2"}},
 		{[]string{"janus", "nope", "x", "--y"}, []string{"janus", "nope", "x", "--y"}},
 	} {
-		if got := interspersed(app, tc.in); !slices.Equal(got, tc.want) {
-			t.Errorf("interspersed(%q) = %q, want %q", tc.in, got, tc.want)
-		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			if got := interspersed(app, tc.in); !slices.Equal(got, tc.want) {
+				t.Errorf("interspersed(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
 	}
 }
 

@@ -48,9 +48,11 @@ func TestBenchLoadCLI(t *testing.T) {
 		{[]string{"--profile", "closed:c=1000000"}, "open-file limit"},
 		{[]string{"--format", "csv"}, "--format"},
 	} {
-		code, _, stderr := run(t, append([]string{"bench", "load", "--duration", "10ms", "--out", out}, tc.args...)...)
-		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
-			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, stderr, tc.want)
-		}
+		t.Run(tc.want, func(t *testing.T) {
+			code, _, stderr := run(t, append([]string{"bench", "load", "--duration", "10ms", "--out", out}, tc.args...)...)
+			if code != ExitUsage || !strings.Contains(stderr, tc.want) {
+				t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, stderr, tc.want)
+			}
+		})
 	}
 }

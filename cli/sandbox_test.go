@@ -40,8 +40,10 @@ func TestAPIKeyFile(t *testing.T) {
 		t.Errorf("Authorization headers %q, want the file's key only", got)
 	}
 	for _, f := range []string{empty, filepath.Join(dir, "missing")} {
-		if code, _, stderr := run(t, "bench", "probe", "--target", ts.URL+"/v1", "--model", "m", "--api-key-file", f); code != 2 || !strings.Contains(stderr, "--api-key-file") {
-			t.Errorf("--api-key-file %s: exit %d %q, want a usage error", f, code, stderr)
-		}
+		t.Run(f, func(t *testing.T) {
+			if code, _, stderr := run(t, "bench", "probe", "--target", ts.URL+"/v1", "--model", "m", "--api-key-file", f); code != 2 || !strings.Contains(stderr, "--api-key-file") {
+				t.Errorf("--api-key-file %s: exit %d %q, want a usage error", f, code, stderr)
+			}
+		})
 	}
 }

@@ -59,13 +59,15 @@ func TestStoreCLI(t *testing.T) {
 		{"delete again", []string{"runs", "delete", id}, 2, "no run " + id},
 	}
 	for _, tc := range cases {
-		code, out, stderr := run(t, tc.args...)
-		text := out
-		if tc.code != 0 {
-			text = stderr
-		}
-		if code != tc.code || !strings.Contains(text, tc.want) {
-			t.Errorf("%s: exit %d, want %d with %q\nstdout: %s\nstderr: %s", tc.name, code, tc.code, tc.want, out, stderr)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, stderr := run(t, tc.args...)
+			text := out
+			if tc.code != 0 {
+				text = stderr
+			}
+			if code != tc.code || !strings.Contains(text, tc.want) {
+				t.Errorf("%s: exit %d, want %d with %q\nstdout: %s\nstderr: %s", tc.name, code, tc.code, tc.want, out, stderr)
+			}
+		})
 	}
 }

@@ -11,10 +11,12 @@ import (
 // and bench run prints plain progress lines with no escape codes.
 func TestTUINeedsTerminal(t *testing.T) {
 	for _, cmd := range []string{"tui", "up"} {
-		code, _, stderr := run(t, cmd)
-		if code != ExitUsage || !strings.Contains(stderr, "needs a terminal") {
-			t.Errorf("janus %s: exit %d, stderr %q", cmd, code, stderr)
-		}
+		t.Run(cmd, func(t *testing.T) {
+			code, _, stderr := run(t, cmd)
+			if code != ExitUsage || !strings.Contains(stderr, "needs a terminal") {
+				t.Errorf("janus %s: exit %d, stderr %q", cmd, code, stderr)
+			}
+		})
 	}
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	t.Setenv("CI", "true")

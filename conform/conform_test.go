@@ -201,9 +201,11 @@ func TestOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"FAIL    required     b.bad  $.x: missing", "rule b", "rule c", "Required checks failed: b.bad."} {
-		if !strings.Contains(txt.String(), want) {
-			t.Errorf("text output lacks %q:\n%s", want, txt.String())
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(txt.String(), want) {
+				t.Errorf("text output lacks %q:\n%s", want, txt.String())
+			}
+		})
 	}
 	if strings.Contains(txt.String(), "rule a") {
 		t.Errorf("text output explains a passing rule:\n%s", txt.String())

@@ -226,6 +226,9 @@ func (f *fake) stream(w http.ResponseWriter, req fakeRequest) {
 		if f.keepEvery > 0 {
 			wait = min(wait, f.keepEvery)
 		}
+		// The fake is a real server the suite under test reads over
+		// loopback TCP (no synctest bubble can host it): its latencies
+		// are real time, like a real endpoint's.
 		time.Sleep(wait)
 		if f.keepEvery > 0 && time.Until(deadline) > 0 {
 			s.raw(": ping\n\n")
@@ -250,7 +253,7 @@ func (f *fake) stream(w http.ResponseWriter, req fakeRequest) {
 			args = []string{`{"city":`, ` "Paris"}`}
 		}
 		for _, a := range args {
-			time.Sleep(f.tokenGap)
+			time.Sleep(f.tokenGap) // real time on real TCP, as above
 			s.chunk("tool", delta(map[string]any{"tool_calls": []any{map[string]any{"index": 0,
 				"function": map[string]any{"arguments": a}}}}), nil)
 		}
@@ -258,10 +261,10 @@ func (f *fake) stream(w http.ResponseWriter, req fakeRequest) {
 		s.chunk("reasoning", delta(map[string]any{"reasoning_content": "Thinking about it."}), nil)
 		s.chunk("janus", delta(map[string]any{"janus": map[string]any{"event": "tool_start", "payload": map[string]any{"tool": "search"}}}), nil)
 		for i, word := range words {
-			time.Sleep(f.tokenGap)
+			time.Sleep(f.tokenGap) // real time on real TCP, as above
 			s.chunk("content", delta(map[string]any{"content": word}), nil)
 			if i == 1 && f.stall > 0 {
-				time.Sleep(f.stall)
+				time.Sleep(f.stall) // real time on real TCP, as above
 			}
 		}
 		s.chunk("artifact", delta(map[string]any{"artifacts": []any{fakeArtifact()}}), nil)

@@ -67,9 +67,11 @@ func TestBenchRunImage(t *testing.T) {
 		{"image id", strings.HasPrefix(r.ImageID, "sha256:")},
 		{"log file", r.LogFile == out+".container.log"},
 	} {
-		if !c.ok {
-			t.Errorf("resources: want %s, got %+v", c.name, *r)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if !c.ok {
+				t.Errorf("resources: want %s, got %+v", c.name, *r)
+			}
+		})
 	}
 	if _, err := os.Stat(out + ".container.log"); err != nil {
 		t.Errorf("container log not saved: %v", err)
@@ -90,16 +92,18 @@ func TestBenchRunImage(t *testing.T) {
 		{"streaming", rep.Scores.Streaming, local.Scores.Streaming},
 		{"multimodal", rep.Scores.Multimodal, local.Scores.Multimodal},
 	} {
-		// Equal within CI: the two runs' 95% intervals overlap (timing
-		// on a loaded machine moves both a little).
-		a, b := d.image.CI95, d.base.CI95
-		if a == nil || b == nil {
-			t.Fatalf("%s: a run has no ci95 (image %v, in-process %v)", d.name, a, b)
-		}
-		if a[0] > b[1]+1e-9 || b[0] > a[1]+1e-9 {
-			t.Errorf("%s: image %.2f CI95 [%.2f, %.2f] and in-process %.2f CI95 [%.2f, %.2f] do not overlap",
-				d.name, d.image.Value, a[0], a[1], d.base.Value, b[0], b[1])
-		}
+		t.Run(d.name, func(t *testing.T) {
+			// Equal within CI: the two runs' 95% intervals overlap (timing
+			// on a loaded machine moves both a little).
+			a, b := d.image.CI95, d.base.CI95
+			if a == nil || b == nil {
+				t.Fatalf("%s: a run has no ci95 (image %v, in-process %v)", d.name, a, b)
+			}
+			if a[0] > b[1]+1e-9 || b[0] > a[1]+1e-9 {
+				t.Errorf("%s: image %.2f CI95 [%.2f, %.2f] and in-process %.2f CI95 [%.2f, %.2f] do not overlap",
+					d.name, d.image.Value, a[0], a[1], d.base.Value, b[0], b[1])
+			}
+		})
 	}
 	if rep.Scores.Quality.Value != local.Scores.Quality.Value {
 		t.Errorf("quality: image %.2f, in-process %.2f: the same sim must answer the same", rep.Scores.Quality.Value, local.Scores.Quality.Value)

@@ -39,6 +39,8 @@ func startJanusRun(t *testing.T, ctx context.Context) (*exec.Cmd, string, *bytes
 	pid := cmd.Process.Pid
 	// Whatever happens, the test leaves none of this child's containers.
 	t.Cleanup(func() { removeByPID(pid) })
+	// Polled (bounded): the file is written by a child process, which no
+	// synctest bubble can wait on.
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		if _, err := os.Stat(out + ".partial.jsonl"); err == nil {
 			break

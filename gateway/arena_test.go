@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -189,14 +190,16 @@ func TestArenaStreamsBothAnonymised(t *testing.T) {
 	if h := resp.Header.Get("X-Janus-Competitor"); h != "" {
 		t.Errorf("X-Janus-Competitor %q reveals a competitor", h)
 	}
-	for _, u := range []*upstream{one, two} {
-		rs := u.received()
-		if len(rs) != 1 {
-			t.Fatalf("upstream got %d requests, want 1", len(rs))
-		}
-		if bytes.Contains(rs[0].body, []byte("competitors")) {
-			t.Errorf("upstream body still has competitors: %s", rs[0].body)
-		}
+	for i, u := range []*upstream{one, two} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			rs := u.received()
+			if len(rs) != 1 {
+				t.Fatalf("upstream got %d requests, want 1", len(rs))
+			}
+			if bytes.Contains(rs[0].body, []byte("competitors")) {
+				t.Errorf("upstream body still has competitors: %s", rs[0].body)
+			}
+		})
 	}
 }
 
@@ -287,36 +290,40 @@ func TestVoteRules(t *testing.T) {
 		{name: "again", advance: time.Minute, pid: pid, winner: "A", status: 409, code: "already_voted"},
 	}
 	for _, st := range steps {
-		clk.advance(st.advance)
-		body := st.body
-		if body == "" {
-			body = `{"prompt_id":` + strconvQuote(st.pid) + `,"winner":` + strconvQuote(st.winner) + `}`
-		}
-		resp := postJSON(t, gw.URL, "/v1/arena/vote", body, nil)
-		if st.status == 200 {
-			b := readAll(t, resp)
-			if resp.StatusCode != 200 {
-				t.Fatalf("%s: status %d: %s", st.name, resp.StatusCode, b)
+		t.Run(st.name, func(t *testing.T) {
+			clk.advance(st.advance)
+			body := st.body
+			if body == "" {
+				body = `{"prompt_id":` + strconvQuote(st.pid) + `,"winner":` + strconvQuote(st.winner) + `}`
 			}
-			var v ArenaVote
-			if err := json.Unmarshal(b, &v); err != nil || v.Winner != st.winner || v.PromptID != pid ||
-				!(v.CompetitorA == "red-team" && v.CompetitorB == "blue-team" || v.CompetitorA == "blue-team" && v.CompetitorB == "red-team") {
-				t.Fatalf("%s: vote answer %s (%v)", st.name, b, err)
+			resp := postJSON(t, gw.URL, "/v1/arena/vote", body, nil)
+			if st.status == 200 {
+				b := readAll(t, resp)
+				if resp.StatusCode != 200 {
+					t.Fatalf("%s: status %d: %s", st.name, resp.StatusCode, b)
+				}
+				var v ArenaVote
+				if err := json.Unmarshal(b, &v); err != nil || v.Winner != st.winner || v.PromptID != pid ||
+					!(v.CompetitorA == "red-team" && v.CompetitorB == "blue-team" || v.CompetitorA == "blue-team" && v.CompetitorB == "red-team") {
+					t.Fatalf("%s: vote answer %s (%v)", st.name, b, err)
+				}
+				return
 			}
-			continue
-		}
-		env := errorEnvelope(t, resp, st.status)
-		if st.code != "" && env.Error.Code != st.code {
-			t.Errorf("%s: code %v, want %s", st.name, env.Error.Code, st.code)
-		}
+			env := errorEnvelope(t, resp, st.status)
+			if st.code != "" && env.Error.Code != st.code {
+				t.Errorf("%s: code %v, want %s", st.name, env.Error.Code, st.code)
+			}
+		})
 	}
 	m := metricsText(t, gw.URL)
 	for _, want := range []string{`janus_gateway_arena_total{event="prompt"} 1`, `janus_gateway_arena_total{event="vote_both_bad"} 1`,
 		`janus_gateway_arena_total{event="refused_404"} 1`, `janus_gateway_arena_total{event="refused_409"} 1`,
 		`janus_gateway_arena_total{event="refused_400"} 1`} {
-		if !strings.Contains(m, want+"\n") {
-			t.Errorf("metrics lack %s", want)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(m, want+"\n") {
+				t.Errorf("metrics lack %s", want)
+			}
+		})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -173,9 +174,11 @@ func TestArtifactsStoredAndServed(t *testing.T) {
 	}
 	for k, v := range map[string]string{"Content-Type": "image/png", "X-Content-Type-Options": "nosniff",
 		"X-Janus-Artifact-Sha256": sha(img)} {
-		if resp.Header.Get(k) != v {
-			t.Errorf("%s = %q, want %q", k, resp.Header.Get(k), v)
-		}
+		t.Run(k, func(t *testing.T) {
+			if resp.Header.Get(k) != v {
+				t.Errorf("%s = %q, want %q", k, resp.Header.Get(k), v)
+			}
+		})
 	}
 	if _, err := os.Stat(filepath.Join(dir, "artifacts", "blobs", sha(img)[:2], sha(img))); err != nil {
 		t.Errorf("blob not content-addressed: %v", err)
@@ -267,10 +270,12 @@ func TestArtifactRefusals(t *testing.T) {
 		t.Fatalf("%d artifacts, want 4", len(arts))
 	}
 	for i, want := range []string{"over the size limit", "differs from the descriptor", "not on the competitor's host"} {
-		env := errorEnvelope(t, mustGet(t, arts[i].URL), 404)
-		if env.Error.Code != "artifact_unavailable" || !strings.Contains(env.Error.Message, want) {
-			t.Errorf("artifact %d: %v %q, want artifact_unavailable with %q", i+1, env.Error.Code, env.Error.Message, want)
-		}
+		t.Run(want, func(t *testing.T) {
+			env := errorEnvelope(t, mustGet(t, arts[i].URL), 404)
+			if env.Error.Code != "artifact_unavailable" || !strings.Contains(env.Error.Message, want) {
+				t.Errorf("artifact %d: %v %q, want artifact_unavailable with %q", i+1, env.Error.Code, env.Error.Message, want)
+			}
+		})
 	}
 	if foreignHits.Load() != 0 {
 		t.Errorf("the gateway fetched from a foreign host %d times", foreignHits.Load())
@@ -284,9 +289,11 @@ func TestArtifactRefusals(t *testing.T) {
 	}
 	m := metricsText(t, gw.URL)
 	for _, want := range []string{`janus_gateway_artifacts_total{outcome="failed"} 3`, `janus_gateway_artifacts_total{outcome="stored"} 1`} {
-		if !strings.Contains(m, want+"\n") {
-			t.Errorf("metrics lack %s", want)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(m, want+"\n") {
+				t.Errorf("metrics lack %s", want)
+			}
+		})
 	}
 
 	base := strings.TrimSuffix(gw.URL, "/v1")
@@ -359,24 +366,26 @@ func TestArtifactExpiry(t *testing.T) {
 		{10 * time.Minute, true, 404, 404, false, false},
 	}
 	for i, st := range steps {
-		clk.advance(st.advance)
-		if st.sweep {
-			gw.Server.SweepArtifacts()
-		}
-		for j, want := range []int{st.statusA, st.statusB} {
-			resp := mustGet(t, arts[j].URL)
-			readAll(t, resp)
-			if resp.StatusCode != want {
-				t.Errorf("step %d artifact %d: status %d, want %d", i, j, resp.StatusCode, want)
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			clk.advance(st.advance)
+			if st.sweep {
+				gw.Server.SweepArtifacts()
 			}
-		}
-		for j, want := range []bool{st.blobA, st.blobB} {
-			content := [][]byte{a, b}[j]
-			_, err := os.Stat(filepath.Join(dir, "artifacts", "blobs", sha(content)[:2], sha(content)))
-			if (err == nil) != want {
-				t.Errorf("step %d blob %d exists=%v, want %v", i, j, err == nil, want)
+			for j, want := range []int{st.statusA, st.statusB} {
+				resp := mustGet(t, arts[j].URL)
+				readAll(t, resp)
+				if resp.StatusCode != want {
+					t.Errorf("step %d artifact %d: status %d, want %d", i, j, resp.StatusCode, want)
+				}
 			}
-		}
+			for j, want := range []bool{st.blobA, st.blobB} {
+				content := [][]byte{a, b}[j]
+				_, err := os.Stat(filepath.Join(dir, "artifacts", "blobs", sha(content)[:2], sha(content)))
+				if (err == nil) != want {
+					t.Errorf("step %d blob %d exists=%v, want %v", i, j, err == nil, want)
+				}
+			}
+		})
 	}
 }
 

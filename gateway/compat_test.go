@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -55,6 +56,8 @@ func janusUpstream(t *testing.T, ping string, idle time.Duration) *upstream {
 		if ping != "" {
 			send(w, ping)
 		}
+		// A real pause between real bytes: the gateway under test reads this
+		// over loopback TCP, which a synctest bubble cannot host.
 		time.Sleep(idle)
 		send(w, head+`{"janus":{"event":"tool_start","payload":{"tool":"search"}}},"finish_reason":null}]}`+"\n\n")
 		finish := "stop"
@@ -324,27 +327,29 @@ func TestOpenAIGoCompat(t *testing.T) {
 // through its decoder and still counts as activity for the harness.
 func TestOpenAIGoKeepAlive(t *testing.T) {
 	up := janusUpstream(t, "", 700*time.Millisecond)
-	for _, lineOnly := range []bool{false, true} {
-		gw := startGateway(t, Options{Competitors: []string{"j=" + up.URL + ",default"},
-			KeepAlive: 200 * time.Millisecond, KeepAliveLineOnly: lineOnly})
-		client := oai.NewClient(option.WithBaseURL(gw.URL+"/"), option.WithAPIKey("k"), option.WithMaxRetries(0))
-		st := client.Chat.Completions.NewStreaming(context.Background(), oai.ChatCompletionNewParams{Model: "janus-m",
-			Messages: []oai.ChatCompletionMessageParamUnion{oai.UserMessage("hi")}})
-		var acc oai.ChatCompletionAccumulator
-		for st.Next() {
-			acc.AddChunk(st.Current())
-		}
-		st.Close()
-		if !lineOnly {
-			t.Logf("openai-go with \": ping\\n\\n\" keep-alives: err %v", st.Err())
-			continue
-		}
-		if err := st.Err(); err != nil || acc.Choices[0].Message.Content != "Hello world" {
-			t.Fatalf("line-only keep-alives: err %v content %+v", err, acc.Choices)
-		}
-		tr := traceClient(gw.URL).Do(context.Background(), streamReq(false), nil)
-		if m := trace.ComputeMetrics(tr); tr.Err != nil || m.Keepalives < 2 || *m.MaxGapMs > 1100 {
-			t.Errorf("harness view of line-only keep-alives: err %v keepalives %d max gap %v", tr.Err, m.Keepalives, deref(m.MaxGapMs))
-		}
+	for i, lineOnly := range []bool{false, true} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			gw := startGateway(t, Options{Competitors: []string{"j=" + up.URL + ",default"},
+				KeepAlive: 200 * time.Millisecond, KeepAliveLineOnly: lineOnly})
+			client := oai.NewClient(option.WithBaseURL(gw.URL+"/"), option.WithAPIKey("k"), option.WithMaxRetries(0))
+			st := client.Chat.Completions.NewStreaming(context.Background(), oai.ChatCompletionNewParams{Model: "janus-m",
+				Messages: []oai.ChatCompletionMessageParamUnion{oai.UserMessage("hi")}})
+			var acc oai.ChatCompletionAccumulator
+			for st.Next() {
+				acc.AddChunk(st.Current())
+			}
+			st.Close()
+			if !lineOnly {
+				t.Logf("openai-go with \": ping\\n\\n\" keep-alives: err %v", st.Err())
+				return
+			}
+			if err := st.Err(); err != nil || acc.Choices[0].Message.Content != "Hello world" {
+				t.Fatalf("line-only keep-alives: err %v content %+v", err, acc.Choices)
+			}
+			tr := traceClient(gw.URL).Do(context.Background(), streamReq(false), nil)
+			if m := trace.ComputeMetrics(tr); tr.Err != nil || m.Keepalives < 2 || *m.MaxGapMs > 1100 {
+				t.Errorf("harness view of line-only keep-alives: err %v keepalives %d max gap %v", tr.Err, m.Keepalives, deref(m.MaxGapMs))
+			}
+		})
 	}
 }

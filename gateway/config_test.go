@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"syscall"
@@ -99,26 +100,18 @@ func TestConfigFile(t *testing.T) {
 
 // TestHotReload checks that editing the config file re-routes traffic,
 // that a broken edit keeps the running configuration, and that SIGHUP
-// reloads too.
+// reloads too. It waits on the gateways' reload log lines, not on time:
+// each step asserts what the reload it waited for did.
 func TestHotReload(t *testing.T) {
 	a := echoUpstream(t, "a", nil)
 	b := echoUpstream(t, "b", nil)
 	path := writeFile(t, "gateway.yaml", "competitors:\n  - id: a\n    url: "+a.URL+"\n    default: true\n")
-	gw := startGateway(t, Options{ConfigFile: path, ReloadInterval: 20 * time.Millisecond, WatchSignals: true})
+	polled := reloadEvents()
+	gw := startGateway(t, Options{ConfigFile: path, ReloadInterval: 20 * time.Millisecond, WatchSignals: true, Logger: polled.logger()})
 	routedTo := func() string {
 		resp := post(t, context.Background(), gw.URL, chatBody("m", false, ""), nil)
 		readAll(t, resp)
 		return resp.Header.Get("X-Janus-Competitor")
-	}
-	waitFor := func(want string) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for routedTo() != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("traffic never moved to %s", want)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
 	}
 	if got := routedTo(); got != "a" {
 		t.Fatalf("routed to %q", got)
@@ -130,30 +123,99 @@ func TestHotReload(t *testing.T) {
 		}
 	}
 	rewrite("competitors:\n  - id: a\n    url: " + a.URL + "\n  - id: bee\n    url: " + b.URL + "\n    default: true\n")
-	waitFor("bee")
+	polled.wait(t, reloadOK, "config file changed")
+	if got := routedTo(); got != "bee" {
+		t.Fatalf("after the edit routed to %q", got)
+	}
 
 	// A broken file is refused and the gateway keeps routing.
 	rewrite("competitors: [ {id: \n")
-	time.Sleep(100 * time.Millisecond)
+	polled.wait(t, reloadFailed, "config file changed")
 	if got := routedTo(); got != "bee" {
 		t.Fatalf("after a broken edit routed to %q", got)
 	}
 
 	// A gateway that does not poll picks the edit up on SIGHUP.
 	rewrite("competitors:\n  - id: bee\n    url: " + b.URL + "\n    default: true\n")
-	gw = startGateway(t, Options{ConfigFile: path, ReloadInterval: -1, WatchSignals: true})
+	polled.wait(t, reloadOK, "config file changed")
+	signalled := reloadEvents()
+	gw = startGateway(t, Options{ConfigFile: path, ReloadInterval: -1, WatchSignals: true, Logger: signalled.logger()})
 	if got := routedTo(); got != "bee" {
 		t.Fatalf("second gateway routed to %q", got)
 	}
 	rewrite("competitors:\n  - id: a\n    url: " + a.URL + "\n    default: true\n")
-	time.Sleep(100 * time.Millisecond)
+	// The polling gateway has seen this edit; the other must not have.
+	polled.wait(t, reloadOK, "config file changed")
 	if got := routedTo(); got != "bee" {
 		t.Fatalf("a gateway without polling reloaded on its own: %q", got)
 	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("a")
+	signalled.wait(t, reloadOK, "SIGHUP")
+	if got := routedTo(); got != "a" {
+		t.Fatalf("after SIGHUP routed to %q", got)
+	}
+}
+
+const (
+	reloadOK     = "gateway reloaded"
+	reloadFailed = "gateway reload failed; keeping the running configuration"
+)
+
+// reloadLog is a slog handler that passes a gateway's reload log lines
+// (message and trigger) to a test, which waits on them as events.
+type reloadLog struct{ ch chan [2]string }
+
+func reloadEvents() reloadLog { return reloadLog{make(chan [2]string, 64)} }
+
+func (h reloadLog) logger() *slog.Logger { return slog.New(h) }
+
+func (h reloadLog) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h reloadLog) Handle(_ context.Context, r slog.Record) error {
+	if !strings.HasPrefix(r.Message, "gateway reload") {
+		return nil
+	}
+	var trigger, errText string
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "trigger":
+			trigger = a.Value.String()
+		case "error":
+			errText = a.Value.String()
+		}
+		return true
+	})
+	// A poll can catch the file truncated mid-write (empty, so "no
+	// competitor"); the write's own reload follows, so that one is not
+	// an event a step waits for.
+	if strings.Contains(errText, "no competitor configured") {
+		return nil
+	}
+	select {
+	case h.ch <- [2]string{r.Message, trigger}:
+	default: // a full buffer fails the wait that finds the wrong line
+	}
+	return nil
+}
+
+func (h reloadLog) WithAttrs([]slog.Attr) slog.Handler { return h }
+
+func (h reloadLog) WithGroup(string) slog.Handler { return h }
+
+// wait returns at the next reload line with msg and trigger, failing on
+// a different one first or on none within a bound far above a poll.
+func (h reloadLog) wait(t *testing.T, msg, trigger string) {
+	t.Helper()
+	select {
+	case got := <-h.ch:
+		if got != [2]string{msg, trigger} {
+			t.Fatalf("reload log %q (trigger %s), want %q (trigger %s)", got[0], got[1], msg, trigger)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %q (trigger %s) within 10 s", msg, trigger)
+	}
 }
 
 // TestFramer splits streams into frames whatever the read boundaries and
@@ -276,16 +338,18 @@ func TestFramerReady(t *testing.T) {
 		{"data: 2\n\n", false},
 	}
 	for i, st := range steps {
-		fr, err := f.next()
-		if err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
-		got := string(fr)
-		if r := f.ready(); r != st.ready {
-			t.Errorf("step %d: ready %v, want %v", i, r, st.ready)
-		}
-		if got != st.frame || string(fr) != st.frame {
-			t.Errorf("step %d: frame %q (after ready %q), want %q", i, got, fr, st.frame)
-		}
+		t.Run(st.frame, func(t *testing.T) {
+			fr, err := f.next()
+			if err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+			got := string(fr)
+			if r := f.ready(); r != st.ready {
+				t.Errorf("step %d: ready %v, want %v", i, r, st.ready)
+			}
+			if got != st.frame || string(fr) != st.frame {
+				t.Errorf("step %d: frame %q (after ready %q), want %q", i, got, fr, st.frame)
+			}
+		})
 	}
 }

@@ -71,6 +71,8 @@ func TestModelsUnion(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("models never refreshed: %+v", got)
 		}
+		// Polls (bounded) for the gateway's background refresh over real
+		// HTTP; a synctest bubble cannot host the loopback listeners.
 		time.Sleep(100 * time.Millisecond)
 	}
 	resp, _ := http.Get(gw.URL + "/models/m3")
@@ -112,6 +114,8 @@ func TestHealthAndReady(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("%s stayed %d, want %d: %s", path, resp.StatusCode, want, b)
 			}
+			// Polls (bounded) for the background health checks over real
+			// HTTP; a synctest bubble cannot host the loopback listeners.
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
@@ -158,9 +162,11 @@ func TestMetricsExposition(t *testing.T) {
 		`janus_gateway_ttft_seconds_bucket{competitor="u",le="+Inf"} 1`,
 		"# TYPE janus_gateway_ttft_seconds histogram",
 	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("metrics lack %q", want)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(text, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		})
 	}
 	line := regexp.MustCompile(`^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+$`)
 	for _, l := range strings.Split(strings.TrimSpace(text), "\n") {

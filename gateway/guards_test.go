@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -181,6 +182,8 @@ func trickle(c net.Conn, s string) {
 		if _, err := c.Write([]byte{s[i]}); err != nil {
 			return
 		}
+		// A slowloris needs real time between real bytes on a real socket,
+		// which a synctest bubble cannot host.
 		time.Sleep(100 * time.Millisecond)
 	}
 }
@@ -219,19 +222,21 @@ func TestAPIKeysAndRateLimit(t *testing.T) {
 		{"other key", map[string]string{"Authorization": "Bearer key-two"}, 200},
 	}
 	for _, tc := range cases {
-		code, b, h := status(tc.hdr)
-		if code != tc.want {
-			t.Fatalf("%s: status %d, want %d: %s", tc.name, code, tc.want, b)
-		}
-		if code != 200 {
-			var env wire.ErrorEnvelope
-			if json.Unmarshal(b, &env) != nil || env.Error.Message == "" {
-				t.Errorf("%s: not an OpenAI error: %s", tc.name, b)
+		t.Run(tc.name, func(t *testing.T) {
+			code, b, h := status(tc.hdr)
+			if code != tc.want {
+				t.Fatalf("%s: status %d, want %d: %s", tc.name, code, tc.want, b)
 			}
-		}
-		if code == 429 && (h.Get("Retry-After") == "" || !strings.Contains(string(b), "rate_limit_exceeded")) {
-			t.Errorf("%s: Retry-After %q body %s", tc.name, h.Get("Retry-After"), b)
-		}
+			if code != 200 {
+				var env wire.ErrorEnvelope
+				if json.Unmarshal(b, &env) != nil || env.Error.Message == "" {
+					t.Errorf("%s: not an OpenAI error: %s", tc.name, b)
+				}
+			}
+			if code == 429 && (h.Get("Retry-After") == "" || !strings.Contains(string(b), "rate_limit_exceeded")) {
+				t.Errorf("%s: Retry-After %q body %s", tc.name, h.Get("Retry-After"), b)
+			}
+		})
 	}
 	// Probes need no key.
 	resp, err := http.Get(strings.TrimSuffix(gw.URL, "/v1") + "/health")
@@ -261,11 +266,13 @@ func TestCORS(t *testing.T) {
 		t.Fatalf("preflight %d %v", resp.StatusCode, resp.Header)
 	}
 	for origin, want := range map[string]string{"https://ui.example": "https://ui.example", "https://evil.example": ""} {
-		resp := post(t, context.Background(), gw.URL, chatBody("m", false, ""), map[string]string{"Origin": origin, "Authorization": "Bearer k"})
-		readAll(t, resp)
-		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != want || resp.StatusCode != 200 {
-			t.Errorf("origin %s: status %d allow-origin %q, want %q", origin, resp.StatusCode, got, want)
-		}
+		t.Run(origin, func(t *testing.T) {
+			resp := post(t, context.Background(), gw.URL, chatBody("m", false, ""), map[string]string{"Origin": origin, "Authorization": "Bearer k"})
+			readAll(t, resp)
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != want || resp.StatusCode != 200 {
+				t.Errorf("origin %s: status %d allow-origin %q, want %q", origin, resp.StatusCode, got, want)
+			}
+		})
 	}
 }
 
@@ -273,25 +280,27 @@ func TestCORS(t *testing.T) {
 // request, no bodies unless asked, never the Authorization header.
 func TestRequestLogs(t *testing.T) {
 	up := echoUpstream(t, "ok", nil)
-	for _, logBodies := range []bool{false, true} {
-		var buf syncBuffer
-		gw := startGateway(t, Options{Competitors: []string{"u=" + up.URL + ",default"}, LogBodies: logBodies,
-			Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
-		body := `{"model":"m","messages":[{"role":"user","content":"prompt-text-xyz"}]}`
-		resp := post(t, context.Background(), gw.URL, body, map[string]string{"Authorization": "Bearer sekrit-token", "X-Request-Id": "rid-1"})
-		readAll(t, resp)
-		_ = gw.Stop(context.Background())
-		logs := buf.String()
-		if !strings.Contains(logs, `"msg":"request"`) || !strings.Contains(logs, `"request_id":"rid-1"`) ||
-			!strings.Contains(logs, `"competitor":"u"`) || !strings.Contains(logs, `"status":200`) {
-			t.Errorf("log bodies %v: no request line:\n%s", logBodies, logs)
-		}
-		if strings.Contains(logs, "sekrit") {
-			t.Errorf("log bodies %v: the Authorization header was logged", logBodies)
-		}
-		if got := strings.Contains(logs, "prompt-text-xyz"); got != logBodies {
-			t.Errorf("log bodies %v: prompt in log = %v", logBodies, got)
-		}
+	for i, logBodies := range []bool{false, true} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			var buf syncBuffer
+			gw := startGateway(t, Options{Competitors: []string{"u=" + up.URL + ",default"}, LogBodies: logBodies,
+				Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+			body := `{"model":"m","messages":[{"role":"user","content":"prompt-text-xyz"}]}`
+			resp := post(t, context.Background(), gw.URL, body, map[string]string{"Authorization": "Bearer sekrit-token", "X-Request-Id": "rid-1"})
+			readAll(t, resp)
+			_ = gw.Stop(context.Background())
+			logs := buf.String()
+			if !strings.Contains(logs, `"msg":"request"`) || !strings.Contains(logs, `"request_id":"rid-1"`) ||
+				!strings.Contains(logs, `"competitor":"u"`) || !strings.Contains(logs, `"status":200`) {
+				t.Errorf("log bodies %v: no request line:\n%s", logBodies, logs)
+			}
+			if strings.Contains(logs, "sekrit") {
+				t.Errorf("log bodies %v: the Authorization header was logged", logBodies)
+			}
+			if got := strings.Contains(logs, "prompt-text-xyz"); got != logBodies {
+				t.Errorf("log bodies %v: prompt in log = %v", logBodies, got)
+			}
+		})
 	}
 }
 

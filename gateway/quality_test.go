@@ -41,9 +41,11 @@ func TestBenchThroughGateway(t *testing.T) {
 		{"cost", d.Cost.Value, g.Cost.Value, d.Cost.N, g.Cost.N},
 		{"multimodal", d.Multimodal.Value, g.Multimodal.Value, d.Multimodal.N, g.Multimodal.N},
 	} {
-		if dim.d != dim.g || dim.dn != dim.gn {
-			t.Errorf("%s: direct %.2f (n=%d), via gateway %.2f (n=%d)", dim.name, dim.d, dim.dn, dim.g, dim.gn)
-		}
+		t.Run(dim.name, func(t *testing.T) {
+			if dim.d != dim.g || dim.dn != dim.gn {
+				t.Errorf("%s: direct %.2f (n=%d), via gateway %.2f (n=%d)", dim.name, dim.d, dim.dn, dim.g, dim.gn)
+			}
+		})
 	}
 	if d.Quality.Value != 100 {
 		t.Errorf("direct quality %.1f: the reference should be perfect", d.Quality.Value)

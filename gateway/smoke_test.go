@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/janus-bench/janus/baseline"
@@ -15,15 +16,17 @@ import (
 func TestSmokeBaseline(t *testing.T) {
 	b := startBaseline(t, baseline.Config{})
 	gw := startGateway(t, Options{Competitors: []string{"base=" + b + ",default"}})
-	for _, stream := range []bool{true, false} {
-		req := wire.ChatRequest{Model: "x", Stream: stream, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}
-		if stream {
-			req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-		}
-		tr := traceClient(gw.URL).Do(context.Background(), req, nil)
-		m := trace.ComputeMetrics(tr)
-		if tr.Err != nil || tr.Content == "" || len(trace.Violations(tr, m, trace.DefaultBudgets())) > 0 {
-			t.Fatalf("stream=%v: err %v content %q violations %v", stream, tr.Err, tr.Content, trace.Violations(tr, m, trace.DefaultBudgets()))
-		}
+	for i, stream := range []bool{true, false} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			req := wire.ChatRequest{Model: "x", Stream: stream, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}
+			if stream {
+				req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+			}
+			tr := traceClient(gw.URL).Do(context.Background(), req, nil)
+			m := trace.ComputeMetrics(tr)
+			if tr.Err != nil || tr.Content == "" || len(trace.Violations(tr, m, trace.DefaultBudgets())) > 0 {
+				t.Fatalf("stream=%v: err %v content %q violations %v", stream, tr.Err, tr.Content, trace.Violations(tr, m, trace.DefaultBudgets()))
+			}
+		})
 	}
 }

@@ -79,10 +79,12 @@ func TestSearchAPI(t *testing.T) {
 		// Not JSON.
 		{"not json", `query=x`, ""},
 	} {
-		env := errorEnvelope(t, postJSON(t, gw.URL, "/api/search/web", tc.body, nil), 400)
-		if tc.param != "" && (env.Error.Param == nil || *env.Error.Param != tc.param) {
-			t.Errorf("%s: param %v, want %s", tc.name, env.Error.Param, tc.param)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			env := errorEnvelope(t, postJSON(t, gw.URL, "/api/search/web", tc.body, nil), 400)
+			if tc.param != "" && (env.Error.Param == nil || *env.Error.Param != tc.param) {
+				t.Errorf("%s: param %v, want %s", tc.name, env.Error.Param, tc.param)
+			}
+		})
 	}
 }
 
@@ -158,7 +160,9 @@ func TestSandboxAPI(t *testing.T) {
 		`{"language":"javascript","code":""}`,                       // no code
 		`{"language":"javascript","code":"1","timeout_seconds":-1}`, // negative timeout
 	} {
-		errorEnvelope(t, postJSON(t, gw.URL, "/api/sandbox/create", body, authK1), 400)
+		t.Run(body, func(t *testing.T) {
+			errorEnvelope(t, postJSON(t, gw.URL, "/api/sandbox/create", body, authK1), 400)
+		})
 	}
 }
 
@@ -246,7 +250,9 @@ func TestToolAPIGuards(t *testing.T) {
 	}
 	gw := toolGateway(t, func(o *Options) { o.APIKeysFile = keys; o.Tools.Search = failingSearch{} })
 	for _, p := range []string{"/api/search/web", "/api/research", "/api/sandbox/create"} {
-		errorEnvelope(t, postJSON(t, gw.URL, p, `{}`, nil), 401)
+		t.Run(p, func(t *testing.T) {
+			errorEnvelope(t, postJSON(t, gw.URL, p, `{}`, nil), 401)
+		})
 	}
 	env := errorEnvelope(t, postJSON(t, gw.URL, "/api/search/web", `{"query":"x"}`, map[string]string{"Authorization": "Bearer k1"}), 502)
 	if env.Error.Code != "search_failed" || !strings.Contains(env.Error.Message, "provider unreachable") {

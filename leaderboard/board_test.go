@@ -27,9 +27,11 @@ func TestRankRanges(t *testing.T) {
 		{"empty", nil, nil, [][2]int{}},
 	}
 	for _, tc := range cases {
-		if got := RankRanges(tc.lo, tc.hi); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := RankRanges(tc.lo, tc.hi); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+			}
+		})
 	}
 }
 

@@ -33,15 +33,17 @@ func TestElo(t *testing.T) {
 			map[string]float64{"x": 1516 + 32*(0.5-1/(1+math.Pow(10, -32.0/400))), "y": 1484 - 32*(0.5-1/(1+math.Pow(10, -32.0/400)))}},
 	}
 	for _, tc := range cases {
-		rs := Elo(tc.votes, EloOptions{})
-		if len(rs) != len(tc.want) {
-			t.Fatalf("%s: %d ratings, want %d", tc.name, len(rs), len(tc.want))
-		}
-		for _, r := range rs {
-			if math.Abs(r.Rating-tc.want[r.Competitor]) > 1e-9 {
-				t.Errorf("%s: %s = %v, want %v", tc.name, r.Competitor, r.Rating, tc.want[r.Competitor])
+		t.Run(tc.name, func(t *testing.T) {
+			rs := Elo(tc.votes, EloOptions{})
+			if len(rs) != len(tc.want) {
+				t.Fatalf("%s: %d ratings, want %d", tc.name, len(rs), len(tc.want))
 			}
-		}
+			for _, r := range rs {
+				if math.Abs(r.Rating-tc.want[r.Competitor]) > 1e-9 {
+					t.Errorf("%s: %s = %v, want %v", tc.name, r.Competitor, r.Rating, tc.want[r.Competitor])
+				}
+			}
+		})
 	}
 	// Counts, and the vote order Elo uses is time then id, not input order.
 	votes := []Vote{vote("1", "x", "y", WinnerA, 0), vote("2", "y", "z", WinnerBothBad, 1), vote("3", "x", "z", WinnerTie, 2)}
@@ -188,20 +190,22 @@ func TestParseVotes(t *testing.T) {
 		{"no voted_at", strings.Replace(good, `,"voted_at":"2026-11-23T12:00:05+01:00"`, "", 1), 0, 1, "voted_at"},
 	}
 	for _, tc := range cases {
-		vs, err := ParseVotes(strings.NewReader(tc.in), "votes.jsonl")
-		if tc.errLine == 0 {
-			if err != nil || len(vs) != tc.n {
-				t.Errorf("%s: %d votes, %v", tc.name, len(vs), err)
+		t.Run(tc.name, func(t *testing.T) {
+			vs, err := ParseVotes(strings.NewReader(tc.in), "votes.jsonl")
+			if tc.errLine == 0 {
+				if err != nil || len(vs) != tc.n {
+					t.Errorf("%s: %d votes, %v", tc.name, len(vs), err)
+				}
+				if len(vs) > 0 && vs[0].VotedAt.Location() != time.UTC {
+					t.Errorf("%s: times not normalised to UTC", tc.name)
+				}
+				return
 			}
-			if len(vs) > 0 && vs[0].VotedAt.Location() != time.UTC {
-				t.Errorf("%s: times not normalised to UTC", tc.name)
+			ve, ok := err.(*VoteError)
+			if !ok || ve.Line != tc.errLine || !strings.Contains(err.Error(), tc.errHas) || !strings.HasPrefix(err.Error(), "votes.jsonl:") {
+				t.Errorf("%s: error %v, want votes.jsonl:%d mentioning %q", tc.name, err, tc.errLine, tc.errHas)
 			}
-			continue
-		}
-		ve, ok := err.(*VoteError)
-		if !ok || ve.Line != tc.errLine || !strings.Contains(err.Error(), tc.errHas) || !strings.HasPrefix(err.Error(), "votes.jsonl:") {
-			t.Errorf("%s: error %v, want votes.jsonl:%d mentioning %q", tc.name, err, tc.errLine, tc.errHas)
-		}
+		})
 	}
 }
 

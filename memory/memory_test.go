@@ -278,10 +278,12 @@ func TestRateLimit(t *testing.T) {
 	base := startService(t, memory.Config{DSN: sqltest.Backends(t)[0].DSN(t), LLMURL: simLLM(t), LLMModel: "sim", RatePerMinute: 2,
 		Now: func() time.Time { return now }})
 	for i, want := range []int{200, 200, 429} {
-		st, body := call(t, "GET", base+"/memories/list"+q("user_id", "a"), nil, nil)
-		if st != want {
-			t.Fatalf("request %d: %d %s; want %d", i, st, body, want)
-		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			st, body := call(t, "GET", base+"/memories/list"+q("user_id", "a"), nil, nil)
+			if st != want {
+				t.Fatalf("request %d: %d %s; want %d", i, st, body, want)
+			}
+		})
 	}
 	if st, _ := call(t, "GET", base+"/memories/list"+q("user_id", "b"), nil, nil); st != 200 {
 		t.Fatalf("user b limited by user a: %d", st)

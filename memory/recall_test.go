@@ -94,8 +94,10 @@ func TestRecallAt5(t *testing.T) {
 	t.Logf("recall@5 on %d memories, %d queries: bm25 %.3f, embeddings (%s) %.3f, random %.3f",
 		len(rows), len(set.Queries), bm25, baseline.SimEmbedModel, emb, random)
 	for name, v := range map[string]float64{"bm25": bm25, "embeddings": emb} {
-		if v < 3*random {
-			t.Errorf("%s recall@5 %.3f is not 3× a random ranking's %.3f", name, v, random)
-		}
+		t.Run(name, func(t *testing.T) {
+			if v < 3*random {
+				t.Errorf("%s recall@5 %.3f is not 3× a random ranking's %.3f", name, v, random)
+			}
+		})
 	}
 }

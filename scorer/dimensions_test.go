@@ -2,6 +2,7 @@ package scorer
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -33,10 +34,12 @@ func TestPiecewise(t *testing.T) {
 		{12000, 8000, 0.75},                // e2e target: 1.5t
 		{3999.999999, 2000, 0.50000000025}, // just under 2t from the left
 	}
-	for _, c := range cases {
-		if got := piecewise(c.v, c.target); !near(got, c.want) {
-			t.Errorf("piecewise(%v, %v) = %v, want %v", c.v, c.target, got, c.want)
-		}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			if got := piecewise(c.v, c.target); !near(got, c.want) {
+				t.Errorf("piecewise(%v, %v) = %v, want %v", c.v, c.target, got, c.want)
+			}
+		})
 	}
 }
 
@@ -85,9 +88,11 @@ func TestSpeed(t *testing.T) {
 		{"no timing", TaskResult{Status: StatusOK}, 0},
 	}
 	for _, c := range cases {
-		if got := speedTask(c.task, tg); !near(got, c.want) {
-			t.Errorf("%s: speedTask = %v, want %v", c.name, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if got := speedTask(c.task, tg); !near(got, c.want) {
+				t.Errorf("%s: speedTask = %v, want %v", c.name, got, c.want)
+			}
+		})
 	}
 	// Mean of the first four rows: (1 + 0.625 + 0.725 + 0) / 4 = 0.5875.
 	var tasks []TaskResult
@@ -164,9 +169,11 @@ func TestContinuity(t *testing.T) {
 		{"no e2e", TaskResult{ITLs: []float64{100, 100}}, 0},
 	}
 	for _, c := range cases {
-		if got := continuity(c.task); !near(got, c.want) {
-			t.Errorf("%s: continuity = %v, want %v", c.name, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if got := continuity(c.task); !near(got, c.want) {
+				t.Errorf("%s: continuity = %v, want %v", c.name, got, c.want)
+			}
+		})
 	}
 }
 
@@ -205,10 +212,12 @@ func TestStreaming(t *testing.T) {
 	}
 	var tasks []TaskResult
 	for _, c := range cases {
-		if got := streamTask(c.task, tg); !near(got, c.want) {
-			t.Errorf("%s: streamTask = %v, want %v", c.name, got, c.want)
-		}
-		tasks = append(tasks, c.task)
+		t.Run(c.name, func(t *testing.T) {
+			if got := streamTask(c.task, tg); !near(got, c.want) {
+				t.Errorf("%s: streamTask = %v, want %v", c.name, got, c.want)
+			}
+			tasks = append(tasks, c.task)
+		})
 	}
 	// A non-streamed task is not part of the streaming mean.
 	tasks = append(tasks, TaskResult{Status: StatusOK, Stream: false, Metrics: trace.Metrics{E2EMs: f(1)}})
@@ -253,17 +262,19 @@ func TestCost(t *testing.T) {
 	var tasks []TaskResult
 	withData := 0
 	for _, c := range cases {
-		d := Cost([]TaskResult{c.task}, tg)
-		if !near(d.Value, 100*c.want) {
-			t.Errorf("%s: Cost = %+v, want %v", c.name, d, 100*c.want)
-		}
-		if c.hasData != (d.Coverage != nil && *d.Coverage == 1) {
-			t.Errorf("%s: coverage %v, want data=%v", c.name, *d.Coverage, c.hasData)
-		}
-		tasks = append(tasks, c.task)
-		if c.hasData {
-			withData++
-		}
+		t.Run(c.name, func(t *testing.T) {
+			d := Cost([]TaskResult{c.task}, tg)
+			if !near(d.Value, 100*c.want) {
+				t.Errorf("%s: Cost = %+v, want %v", c.name, d, 100*c.want)
+			}
+			if c.hasData != (d.Coverage != nil && *d.Coverage == 1) {
+				t.Errorf("%s: coverage %v, want data=%v", c.name, *d.Coverage, c.hasData)
+			}
+			tasks = append(tasks, c.task)
+			if c.hasData {
+				withData++
+			}
+		})
 	}
 	// (1 + 0.95 + 0.5 + 1 + 0.7 + 0 + 0 + 0 + 0 + 0) / 10 = 0.415, 7 of 10 with data
 	d := Cost(tasks, tg)
@@ -302,9 +313,11 @@ func TestCostWithPrices(t *testing.T) {
 		{"reported plus sandbox", "big", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 1e6, CostUSD: f(0.005), SandboxSeconds: f(10)}}, 0.75},
 	}
 	for _, c := range cases {
-		if d := CostWith([]TaskResult{c.task}, tg, prices, c.model); !near(d.Value, 100*c.want) {
-			t.Errorf("%s: CostWith = %v, want %v", c.name, d.Value, 100*c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if d := CostWith([]TaskResult{c.task}, tg, prices, c.model); !near(d.Value, 100*c.want) {
+				t.Errorf("%s: CostWith = %v, want %v", c.name, d.Value, 100*c.want)
+			}
+		})
 	}
 }
 
@@ -332,10 +345,12 @@ func TestQualityWeighted(t *testing.T) {
 		{"tools off", map[string]float64{"tools": 0}, 75, 3},
 	}
 	for _, c := range cases {
-		d := QualityWeighted(tasks, c.weights)
-		if !near(d.Value, c.want) || d.N != c.n {
-			t.Errorf("%s: QualityWeighted = %+v, want %v over %d", c.name, d, c.want, c.n)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			d := QualityWeighted(tasks, c.weights)
+			if !near(d.Value, c.want) || d.N != c.n {
+				t.Errorf("%s: QualityWeighted = %+v, want %v over %d", c.name, d, c.want, c.n)
+			}
+		})
 	}
 	got := QualityCategoryWeights(map[string]float64{"quality": 40, "speed": 20, "quality/code": 2, "tools": 3, "cost": 15})
 	if len(got) != 2 || got["quality/code"] != 2 || got["tools"] != 3 {
@@ -384,10 +399,12 @@ func TestComposite(t *testing.T) {
 		{"zero", Weights{}, 0, "all weights are zero"},
 	}
 	for _, c := range cases {
-		d := Composite(s, c.w)
-		if !near(d.Value, c.want) || d.N != 8 || (c.note == "") != (d.Note == "") || !strings.Contains(d.Note, c.note) {
-			t.Errorf("%s: Composite = %+v, want %v note %q", c.name, d, c.want, c.note)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			d := Composite(s, c.w)
+			if !near(d.Value, c.want) || d.N != 8 || (c.note == "") != (d.Note == "") || !strings.Contains(d.Note, c.note) {
+				t.Errorf("%s: Composite = %+v, want %v note %q", c.name, d, c.want, c.note)
+			}
+		})
 	}
 }
 
@@ -457,10 +474,12 @@ func TestScoreDeterministic(t *testing.T) {
 			t.Fatalf("shuffle %d: JSON differs:\n%s\n%s", i, gotJSON, wantJSON)
 		}
 	}
-	for _, d := range []Dimension{want.Composite, want.Quality, want.Speed, want.Cost, want.Streaming, want.Multimodal} {
-		if d.Value < 0 || d.Value > 100 || math.IsNaN(d.Value) {
-			t.Errorf("value out of range: %+v", d)
-		}
+	for i, d := range []Dimension{want.Composite, want.Quality, want.Speed, want.Cost, want.Streaming, want.Multimodal} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			if d.Value < 0 || d.Value > 100 || math.IsNaN(d.Value) {
+				t.Errorf("value out of range: %+v", d)
+			}
+		})
 	}
 	if want.Composite.N != len(tasks) {
 		t.Errorf("composite N = %d, want %d", want.Composite.N, len(tasks))
@@ -502,22 +521,24 @@ func TestParseWeights(t *testing.T) {
 		{"quality=0", Weights{}, "", "all weights are zero"},
 	}
 	for _, c := range cases {
-		w, warn, err := ParseWeights(c.in)
-		if c.errPart != "" {
-			if err == nil || !strings.Contains(err.Error(), c.errPart) {
-				t.Errorf("ParseWeights(%q) err = %v, want containing %q", c.in, err, c.errPart)
+		t.Run(c.in, func(t *testing.T) {
+			w, warn, err := ParseWeights(c.in)
+			if c.errPart != "" {
+				if err == nil || !strings.Contains(err.Error(), c.errPart) {
+					t.Errorf("ParseWeights(%q) err = %v, want containing %q", c.in, err, c.errPart)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("ParseWeights(%q): %v", c.in, err)
-			continue
-		}
-		if w != c.want {
-			t.Errorf("ParseWeights(%q) = %+v, want %+v", c.in, w, c.want)
-		}
-		if (c.warn == "") != (warn == "") || !strings.Contains(warn, c.warn) {
-			t.Errorf("ParseWeights(%q) warning %q, want containing %q", c.in, warn, c.warn)
-		}
+			if err != nil {
+				t.Errorf("ParseWeights(%q): %v", c.in, err)
+				return
+			}
+			if w != c.want {
+				t.Errorf("ParseWeights(%q) = %+v, want %+v", c.in, w, c.want)
+			}
+			if (c.warn == "") != (warn == "") || !strings.Contains(warn, c.warn) {
+				t.Errorf("ParseWeights(%q) warning %q, want containing %q", c.in, warn, c.warn)
+			}
+		})
 	}
 }

@@ -82,10 +82,12 @@ func TestExtractCode(t *testing.T) {
 		{"blank", "  \n", "go", "", true},
 	}
 	for _, c := range cases {
-		got, err := extractCode(c.in, c.lang)
-		if (err != nil) != c.err || got != c.want {
-			t.Errorf("%s: extractCode = %q, %v; want %q, err=%v", c.name, got, err, c.want, c.err)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			got, err := extractCode(c.in, c.lang)
+			if (err != nil) != c.err || got != c.want {
+				t.Errorf("%s: extractCode = %q, %v; want %q, err=%v", c.name, got, err, c.want, c.err)
+			}
+		})
 	}
 }
 

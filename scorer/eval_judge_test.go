@@ -2,6 +2,7 @@ package scorer
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -112,10 +113,12 @@ func TestJudgeCheck(t *testing.T) {
 		{"fractional score", "fraction", 0, "not a whole number"},
 	}
 	for _, c := range cases {
-		v := EvaluateAnswer(tk, c.answer, nil)
-		if v.Score != c.want || !strings.Contains(v.Reason, c.reason) {
-			t.Errorf("%s: %+v, want %v with %q", c.name, v, c.want, c.reason)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			v := EvaluateAnswer(tk, c.answer, nil)
+			if v.Score != c.want || !strings.Contains(v.Reason, c.reason) {
+				t.Errorf("%s: %+v, want %v with %q", c.name, v, c.want, c.reason)
+			}
+		})
 	}
 
 	// The request: model, near-zero temperature, versioned rubric,
@@ -132,9 +135,11 @@ func TestJudgeCheck(t *testing.T) {
 	}
 	user := first["messages"].([]any)[1].(map[string]any)["content"].(string)
 	for _, want := range []string{"Rubric (version sky-1)", "Rayleigh scattering of sunlight", "<answer>\nBecause of Rayleigh scattering.\n</answer>"} {
-		if !strings.Contains(user, want) {
-			t.Errorf("judge message lacks %q:\n%s", want, user)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(user, want) {
+				t.Errorf("judge message lacks %q:\n%s", want, user)
+			}
+		})
 	}
 	sys := first["messages"].([]any)[0].(map[string]any)["content"].(string)
 	if !strings.Contains(sys, "never instructions to you") {
@@ -162,10 +167,12 @@ func TestJudgeCheck(t *testing.T) {
 		t.Errorf("after turning off: %+v", v)
 	}
 
-	for _, bad := range []JudgeConfig{{URL: "ftp://x", Model: "m"}, {URL: "http://x/v1"}, {URL: "http://x/v1", Model: "m", Timeout: -time.Second}} {
-		if err := SetJudge(bad); err == nil {
-			t.Errorf("SetJudge(%+v) accepted", bad)
-		}
+	for i, bad := range []JudgeConfig{{URL: "ftp://x", Model: "m"}, {URL: "http://x/v1"}, {URL: "http://x/v1", Model: "m", Timeout: -time.Second}} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			if err := SetJudge(bad); err == nil {
+				t.Errorf("SetJudge(%+v) accepted", bad)
+			}
+		})
 	}
 
 	runSpecCases(t, []specCase{

@@ -36,9 +36,11 @@ func TestNormalize(t *testing.T) {
 		{"The capital is Paris.", "the capital is paris"}, // sentence kept whole
 	}
 	for _, c := range cases {
-		if got := normalize(c.in); got != c.want {
-			t.Errorf("normalize(%q) = %q, want %q", c.in, got, c.want)
-		}
+		t.Run(c.in, func(t *testing.T) {
+			if got := normalize(c.in); got != c.want {
+				t.Errorf("normalize(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
 	}
 }
 

@@ -23,9 +23,11 @@ func TestCanonicalText(t *testing.T) {
 		{"a\u200bb  \t c", "ab c"},
 	}
 	for _, c := range cases {
-		if got := canonicalText(c.in); got != c.want {
-			t.Errorf("canonicalText(%q) = %q, want %q", c.in, got, c.want)
-		}
+		t.Run(c.in, func(t *testing.T) {
+			if got := canonicalText(c.in); got != c.want {
+				t.Errorf("canonicalText(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
 	}
 }
 

@@ -152,10 +152,12 @@ func TestTraceChecksWithoutTrace(t *testing.T) {
 		{"artifact alone cannot be judged", task(art), "Here is your image.", 0, "no check could be judged: artifact"},
 	}
 	for _, c := range cases {
-		v := EvaluateAnswer(c.tk, c.content, nil)
-		if v.Score != c.want || !strings.Contains(v.Reason, c.reason) {
-			t.Errorf("%s: %+v, want score %v and a reason with %q", c.name, v, c.want, c.reason)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			v := EvaluateAnswer(c.tk, c.content, nil)
+			if v.Score != c.want || !strings.Contains(v.Reason, c.reason) {
+				t.Errorf("%s: %+v, want score %v and a reason with %q", c.name, v, c.want, c.reason)
+			}
+		})
 	}
 	// With a trace both are judged.
 	if v := Evaluate(both, contentAt(100, 200, 300)); v.Score != 1 {

@@ -37,20 +37,22 @@ func TestParsePrices(t *testing.T) {
 		{"garbage", "[1, 2", false, Prices{}, "parse price table"},
 	}
 	for _, c := range cases {
-		got, err := ParsePrices([]byte(c.in), c.json)
-		if c.errPart != "" {
-			if err == nil || !strings.Contains(err.Error(), c.errPart) {
-				t.Errorf("%s: err = %v, want containing %q", c.name, err, c.errPart)
+		t.Run(c.name, func(t *testing.T) {
+			got, err := ParsePrices([]byte(c.in), c.json)
+			if c.errPart != "" {
+				if err == nil || !strings.Contains(err.Error(), c.errPart) {
+					t.Errorf("%s: err = %v, want containing %q", c.name, err, c.errPart)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
-		}
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+				return
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+			}
+		})
 	}
 }
 

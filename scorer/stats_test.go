@@ -2,6 +2,7 @@ package scorer
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -22,11 +23,13 @@ func TestWilson(t *testing.T) {
 		{0, 0, 0, 1},                // no trials: nothing known
 		{12, 10, 0.722467, 1},       // k above n is clamped to n
 	}
-	for _, c := range cases {
-		got := Wilson(c.k, c.n)
-		if math.Abs(got[0]-c.lo) > 1e-6 || math.Abs(got[1]-c.hi) > 1e-6 {
-			t.Errorf("Wilson(%d, %d) = %v, want [%v, %v]", c.k, c.n, got, c.lo, c.hi)
-		}
+	for i, c := range cases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			got := Wilson(c.k, c.n)
+			if math.Abs(got[0]-c.lo) > 1e-6 || math.Abs(got[1]-c.hi) > 1e-6 {
+				t.Errorf("Wilson(%d, %d) = %v, want [%v, %v]", c.k, c.n, got, c.lo, c.hi)
+			}
+		})
 	}
 }
 
@@ -116,20 +119,22 @@ func TestCINarrowsWithMoreTasks(t *testing.T) {
 	large := ScoreWith(randomTasks(rand.New(rand.NewPCG(11, 12)), 500), Options{})
 	names := []string{"composite", "quality", "speed", "cost", "streaming", "multimodal"}
 	for _, name := range names {
-		s, _ := small.Lookup(name)
-		l, _ := large.Lookup(name)
-		if s.CI95 == nil || l.CI95 == nil {
-			t.Fatalf("%s: no interval", name)
-		}
-		// Ten times the tasks: about √10 ≈ 3.2 times narrower; demand at least 1.6.
-		if !(ciWidth(l) > 0) || ciWidth(l) > ciWidth(s)/1.6 {
-			t.Errorf("%s: 95%% interval width %.2f over 50 tasks, %.2f over 500; want it to narrow", name, ciWidth(s), ciWidth(l))
-		}
-		for _, d := range []Dimension{s, l} {
-			if d.CI95[0] > d.Value || d.CI95[1] < d.Value {
-				t.Errorf("%s: interval %v does not contain the value %v", name, *d.CI95, d.Value)
+		t.Run(name, func(t *testing.T) {
+			s, _ := small.Lookup(name)
+			l, _ := large.Lookup(name)
+			if s.CI95 == nil || l.CI95 == nil {
+				t.Fatalf("%s: no interval", name)
 			}
-		}
+			// Ten times the tasks: about √10 ≈ 3.2 times narrower; demand at least 1.6.
+			if !(ciWidth(l) > 0) || ciWidth(l) > ciWidth(s)/1.6 {
+				t.Errorf("%s: 95%% interval width %.2f over 50 tasks, %.2f over 500; want it to narrow", name, ciWidth(s), ciWidth(l))
+			}
+			for _, d := range []Dimension{s, l} {
+				if d.CI95[0] > d.Value || d.CI95[1] < d.Value {
+					t.Errorf("%s: interval %v does not contain the value %v", name, *d.CI95, d.Value)
+				}
+			}
+		})
 	}
 }
 
@@ -181,7 +186,9 @@ func TestStratumOf(t *testing.T) {
 	}
 	var tasks []TaskResult
 	for _, c := range cats {
-		tasks = append(tasks, TaskResult{Category: c})
+		t.Run(c, func(t *testing.T) {
+			tasks = append(tasks, TaskResult{Category: c})
+		})
 	}
 	if got := StratumOf(tasks); !slices.Equal(got, want) {
 		t.Errorf("StratumOf = %v, want %v", got, want)

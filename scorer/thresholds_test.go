@@ -32,16 +32,18 @@ func TestParseThresholds(t *testing.T) {
 		{"cost=1,cost=2", nil, "twice"},
 	}
 	for _, c := range cases {
-		got, err := ParseThresholds(c.in)
-		if c.errPart != "" {
-			if err == nil || !strings.Contains(err.Error(), c.errPart) {
-				t.Errorf("ParseThresholds(%q) err = %v, want containing %q", c.in, err, c.errPart)
+		t.Run(c.in, func(t *testing.T) {
+			got, err := ParseThresholds(c.in)
+			if c.errPart != "" {
+				if err == nil || !strings.Contains(err.Error(), c.errPart) {
+					t.Errorf("ParseThresholds(%q) err = %v, want containing %q", c.in, err, c.errPart)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, c.want) {
-			t.Errorf("ParseThresholds(%q) = %v, %v; want %v", c.in, got, err, c.want)
-		}
+			if err != nil || !reflect.DeepEqual(got, c.want) {
+				t.Errorf("ParseThresholds(%q) = %v, %v; want %v", c.in, got, err, c.want)
+			}
+		})
 	}
 }
 
@@ -57,8 +59,10 @@ func TestCheckThresholds(t *testing.T) {
 		{false, "cost 12.2 < 50"},       // one decimal is enough here (12.25 rounds half to even)
 	}
 	for i, w := range want {
-		if got[i].Passed != w.passed || got[i].Message() != w.msg {
-			t.Errorf("gate %d: passed %v %q, want %v %q", i, got[i].Passed, got[i].Message(), w.passed, w.msg)
-		}
+		t.Run(w.msg, func(t *testing.T) {
+			if got[i].Passed != w.passed || got[i].Message() != w.msg {
+				t.Errorf("gate %d: passed %v %q, want %v %q", i, got[i].Passed, got[i].Message(), w.passed, w.msg)
+			}
+		})
 	}
 }

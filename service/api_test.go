@@ -30,16 +30,21 @@ func get(t *testing.T, u string, hdr ...string) (*http.Response, string) {
 // one task, compare, arena votes and ratings, metrics; unknown ids and
 // parameters are 4xx naming them.
 func TestReadEndpoints(t *testing.T) {
+	// Its own store, sim and server: it overlaps the other slow tests of
+	// the package (the drain test mostly waits on its workers).
+	t.Parallel()
 	target := startSim(t, baseline.Unpaced())
 	s, cl := startServer(t, Config{Store: t.TempDir() + "/j.db", Workers: 2, AllowTargets: []string{"127.0.0.1"}, Open: true, PublicRead: true})
 	ctx := context.Background()
 	var ids []string
 	for i, comp := range []string{"a", "b", "a"} {
-		r, err := cl.Submit(ctx, SubmitRequest{Target: target.URL, Competitor: comp, Limit: 3, Seed: uint64(i + 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, r.ID)
+		t.Run(comp, func(t *testing.T) {
+			r, err := cl.Submit(ctx, SubmitRequest{Target: target.URL, Competitor: comp, Limit: 3, Seed: uint64(i + 1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, r.ID)
+		})
 	}
 	for _, id := range ids {
 		waitDone(t, s.st, id, time.Minute)
@@ -110,15 +115,19 @@ func TestReadEndpoints(t *testing.T) {
 		{"/leaderboard?baseline=maybe", 400, `"param":"baseline"`},
 		{"/nothing", 404, "route"},
 	} {
-		resp, body := get(t, base+c.path)
-		if resp.StatusCode != c.code || !strings.Contains(body, c.want) {
-			t.Errorf("GET %s: %d %s; want %d with %q", c.path, resp.StatusCode, body, c.code, c.want)
-		}
+		t.Run(c.path, func(t *testing.T) {
+			resp, body := get(t, base+c.path)
+			if resp.StatusCode != c.code || !strings.Contains(body, c.want) {
+				t.Errorf("GET %s: %d %s; want %d with %q", c.path, resp.StatusCode, body, c.code, c.want)
+			}
+		})
 	}
 	for _, v := range []string{`{"competitor_a":"a","competitor_b":"b","winner":"A"}`, `{"competitor_a":"a","competitor_b":"b","winner":"tie"}`} {
-		if code, msg := call(t, "POST", base+"/arena/vote", "", v); code != 201 {
-			t.Fatalf("vote: %d %s", code, msg)
-		}
+		t.Run(v, func(t *testing.T) {
+			if code, msg := call(t, "POST", base+"/arena/vote", "", v); code != 201 {
+				t.Fatalf("vote: %d %s", code, msg)
+			}
+		})
 	}
 	if code, msg := call(t, "POST", base+"/arena/vote", "", `{"competitor_a":"a","competitor_b":"a","winner":"A"}`); code != 400 || !strings.Contains(msg, "competitor_b") {
 		t.Errorf("self vote: %d %s", code, msg)
@@ -134,9 +143,11 @@ func TestReadEndpoints(t *testing.T) {
 	_, metrics := get(t, cl.Base+"/metrics")
 	for _, m := range []string{`janus_runs{state="completed"} 3`, `janus_queue_jobs{kind="janus_run",state="completed"} 3`,
 		`janus_tasks_total{status="ok"}`, "janus_run_duration_seconds_count 3", "janus_workers 2", "janus_http_requests_total"} {
-		if !strings.Contains(metrics, m) {
-			t.Errorf("metrics lack %q", m)
-		}
+		t.Run(m, func(t *testing.T) {
+			if !strings.Contains(metrics, m) {
+				t.Errorf("metrics lack %q", m)
+			}
+		})
 	}
 	// CORS stays off.
 	if resp, _ := get(t, base+"/leaderboard", "Origin", "https://evil.example"); resp.Header.Get("Access-Control-Allow-Origin") != "" {

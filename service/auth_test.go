@@ -41,6 +41,9 @@ func call(t *testing.T, method, url, key, body string) (int, string) {
 // runs, an admin acts for anyone; quotas cap queued runs; with keys in the
 // store nobody is anonymous admin, and public read can be switched off.
 func TestKeysRolesQuotas(t *testing.T) {
+	// Its own store, sim and server: it overlaps the other slow tests of
+	// the package (the drain test mostly waits on its workers).
+	t.Parallel()
 	dsn := t.TempDir() + "/j.db"
 	target := startSim(t, baseline.Unpaced())
 	s, cl := startServer(t, Config{Store: dsn, Workers: 0, AllowTargets: []string{"127.0.0.1"}, Open: true, PublicRead: false})
@@ -86,31 +89,33 @@ func TestKeysRolesQuotas(t *testing.T) {
 		{"alice reads", "GET", "/runs", aliceTok, "", 200},
 	}
 	for _, st := range steps {
-		path := st.path
-		if path == "/runs/{alice}" {
-			path = "/runs/" + aliceRun
-		}
-		key := st.key
-		if st.name == "not a bearer" {
-			req, _ := http.NewRequest("GET", base+path, nil)
-			req.Header.Set("Authorization", "Basic eDp5")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
+		t.Run(st.name, func(t *testing.T) {
+			path := st.path
+			if path == "/runs/{alice}" {
+				path = "/runs/" + aliceRun
 			}
-			resp.Body.Close()
-			if resp.StatusCode != st.want {
-				t.Errorf("%s: %d, want %d", st.name, resp.StatusCode, st.want)
+			key := st.key
+			if st.name == "not a bearer" {
+				req, _ := http.NewRequest("GET", base+path, nil)
+				req.Header.Set("Authorization", "Basic eDp5")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != st.want {
+					t.Errorf("%s: %d, want %d", st.name, resp.StatusCode, st.want)
+				}
+				return
 			}
-			continue
-		}
-		code, msg := call(t, st.method, base+path, key, st.body)
-		if code != st.want {
-			t.Errorf("%s: %d (%s), want %d", st.name, code, msg, st.want)
-		}
-		if st.name == "alice runs" {
-			aliceRun = msg
-		}
+			code, msg := call(t, st.method, base+path, key, st.body)
+			if code != st.want {
+				t.Errorf("%s: %d (%s), want %d", st.name, code, msg, st.want)
+			}
+			if st.name == "alice runs" {
+				aliceRun = msg
+			}
+		})
 	}
 	// Revoked keys stop working at once.
 	if err := s.st.RevokeKey(ctx, alice.ID); err != nil {
@@ -137,16 +142,18 @@ func TestCompetitorKeyNeverShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/runs", "/runs/" + r.ID, "/runs/" + r.ID + "/summary", "/competitors"} {
-		resp, err := http.Get(cl.Base + "/api/v1" + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		_, _ = buf.ReadFrom(resp.Body)
-		resp.Body.Close()
-		if bytes.Contains(buf.Bytes(), []byte(secret)) {
-			t.Errorf("GET %s shows the competitor's key", p)
-		}
+		t.Run(p, func(t *testing.T) {
+			resp, err := http.Get(cl.Base + "/api/v1" + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			_, _ = buf.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if bytes.Contains(buf.Bytes(), []byte(secret)) {
+				t.Errorf("GET %s shows the competitor's key", p)
+			}
+		})
 	}
 }
 

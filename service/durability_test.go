@@ -39,6 +39,8 @@ func TestKill9WorkerResumes(t *testing.T) {
 				if time.Now().After(deadline) {
 					t.Fatalf("the worker stored %d tasks within a minute", len(evs))
 				}
+				// Polled (bounded): the worker is a child process writing to
+				// the shared store; no synctest bubble can wait on it.
 				time.Sleep(20 * time.Millisecond)
 			}
 			if err := w1.Process.Signal(syscall.SIGKILL); err != nil {
@@ -79,6 +81,9 @@ func TestKill9WorkerResumes(t *testing.T) {
 // Three worker processes drain 30 queued runs with no run executed twice:
 // the competitor receives exactly 30 times the requests of one run.
 func TestThreeWorkersDrainQueue(t *testing.T) {
+	// Its own store, sim and server: it overlaps the other slow tests of
+	// the package (the drain test mostly waits on its workers).
+	t.Parallel()
 	dsn := postgresDSN(t)
 	target := startSim(t, baseline.Unpaced())
 	api, cl := startServer(t, Config{Store: dsn, Workers: 0, AllowTargets: []string{"127.0.0.1"}, Open: true})

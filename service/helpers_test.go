@@ -237,6 +237,9 @@ func waitDone(t *testing.T, st *leaderboard.Store, id string, within time.Durati
 		if time.Now().After(deadline) {
 			t.Fatalf("run %s still %s after %s (%d tasks)", id, d.Status, within, len(d.Tasks))
 		}
+		// Polled (bounded): runs are driven by workers in other goroutines
+		// or processes against real HTTP targets, outside any synctest
+		// bubble; the store is the only place the end shows.
 		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -238,6 +238,8 @@ func BenchmarkServiceRSS(b *testing.B) {
 			b.Fatal(err)
 		}
 		base := "http://" + strings.TrimSpace(addr)
+		// A benchmark of real RSS: the server process must settle in real
+		// time (no synctest across processes).
 		time.Sleep(2 * time.Second)
 		idle := rssKB(b, cmd.Process.Pid)
 		cl := &Client{Base: base}
@@ -256,6 +258,7 @@ func BenchmarkServiceRSS(b *testing.B) {
 			}()
 		}
 		opened.Wait()
+		// As above: real RSS of another process, after real time.
 		time.Sleep(3 * time.Second)
 		watched := rssKB(b, cmd.Process.Pid)
 		cancel()

@@ -409,9 +409,11 @@ func TestNoSecretRefused(t *testing.T) {
 		t.Fatal("New without a secret must fail")
 	}
 	for _, bad := range []string{"", "short", base64.StdEncoding.EncodeToString(make([]byte, 16))} {
-		if _, err := sessions.ParseSecret(bad); err == nil {
-			t.Errorf("secret %q accepted", bad)
-		}
+		t.Run(bad, func(t *testing.T) {
+			if _, err := sessions.ParseSecret(bad); err == nil {
+				t.Errorf("secret %q accepted", bad)
+			}
+		})
 	}
 }
 

@@ -25,9 +25,11 @@ func TestLoadSmoke(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"quality", "tools", "streaming", "multimodal", "cost"} {
-		if !fams[f] {
-			t.Errorf("smoke covers no %s task", f)
-		}
+		t.Run(f, func(t *testing.T) {
+			if !fams[f] {
+				t.Errorf("smoke covers no %s task", f)
+			}
+		})
 	}
 	again, _ := Load(context.Background(), "smoke")
 	if again.SHA256 != s.SHA256 {

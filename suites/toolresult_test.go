@@ -22,9 +22,11 @@ func TestToolResultFor(t *testing.T) {
 		{"weather", `{}`, `{"error":"no scripted result`, false},    // unknown tool
 	}
 	for _, c := range cases {
-		got, ok := tk.ToolResultFor(c.name, c.args)
-		if ok != c.ok || !strings.HasPrefix(got, c.want) {
-			t.Errorf("%s(%s) = %q, %v; want %q, %v", c.name, c.args, got, ok, c.want, c.ok)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			got, ok := tk.ToolResultFor(c.name, c.args)
+			if ok != c.ok || !strings.HasPrefix(got, c.want) {
+				t.Errorf("%s(%s) = %q, %v; want %q, %v", c.name, c.args, got, ok, c.want, c.ok)
+			}
+		})
 	}
 }

@@ -137,9 +137,11 @@ func TestFmtTick(t *testing.T) {
 		{math.Inf(-1), "–"}, // infinite
 	}
 	for _, c := range cases {
-		if got := fmtTick(c.v); got != c.want {
-			t.Errorf("fmtTick(%v) = %q, want %q", c.v, got, c.want)
-		}
+		t.Run(c.want, func(t *testing.T) {
+			if got := fmtTick(c.v); got != c.want {
+				t.Errorf("fmtTick(%v) = %q, want %q", c.v, got, c.want)
+			}
+		})
 	}
 }
 
@@ -158,16 +160,18 @@ func TestChartGolden(t *testing.T) {
 // (every direction, steep and flat, at a size where rounding matters).
 func TestChartLinesEnd(t *testing.T) {
 	vals := []float64{0, 0.3, 1, 2.5, 7, 10}
-	for _, x0 := range vals {
-		for _, y0 := range vals {
-			for _, x1 := range vals {
-				for _, y1 := range vals {
-					c := chart{title: "t", series: []chartSeries{{pts: pts(x0, y0, x1, y1), mark: markMain}}, knee: -1}
-					if lines := c.render(23, 9); len(lines) != 9 {
-						t.Fatalf("(%g,%g)–(%g,%g): %d lines", x0, y0, x1, y1, len(lines))
+	for i, x0 := range vals {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			for _, y0 := range vals {
+				for _, x1 := range vals {
+					for _, y1 := range vals {
+						c := chart{title: "t", series: []chartSeries{{pts: pts(x0, y0, x1, y1), mark: markMain}}, knee: -1}
+						if lines := c.render(23, 9); len(lines) != 9 {
+							t.Fatalf("(%g,%g)–(%g,%g): %d lines", x0, y0, x1, y1, len(lines))
+						}
 					}
 				}
 			}
-		}
+		})
 	}
 }

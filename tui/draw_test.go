@@ -21,9 +21,11 @@ func TestSpark(t *testing.T) {
 		{"empty", nil, 3, "   "},
 	}
 	for _, c := range cases {
-		if got := spark(c.vals, c.width); got != c.want {
-			t.Errorf("%s: spark = %q, want %q", c.name, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if got := spark(c.vals, c.width); got != c.want {
+				t.Errorf("%s: spark = %q, want %q", c.name, got, c.want)
+			}
+		})
 	}
 }
 
@@ -42,9 +44,11 @@ func TestCIBar(t *testing.T) {
 		{"none", 30, nil, "███░░░░░░░"},
 	}
 	for _, c := range cases {
-		if got := ciBar(c.v, c.ci, 10); got != c.want {
-			t.Errorf("%s: ciBar = %q, want %q", c.name, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if got := ciBar(c.v, c.ci, 10); got != c.want {
+				t.Errorf("%s: ciBar = %q, want %q", c.name, got, c.want)
+			}
+		})
 	}
 	if fmtMs(math.NaN()) != "–" || fmtMs(12345) != "12.3s" {
 		t.Errorf("fmtMs: %q %q", fmtMs(math.NaN()), fmtMs(12345))

@@ -256,7 +256,9 @@ func TestRealLoadRun(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(200, 40))
 	toLoadMode(t, tm)
 	for _, k := range []string{"down", "down", "down", "down"} {
-		tm.Send(keyMsg(k))
+		t.Run(k, func(t *testing.T) {
+			tm.Send(keyMsg(k))
+		})
 	}
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("closed:c=1,2")})
@@ -353,19 +355,21 @@ func TestLoadScreensFit(t *testing.T) {
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(Model)
 	defer fm.shutdown()
 	fm.loadRes = newLoadResults(fm.sh, rep, nil)
-	for _, st := range []state{stateSetup, stateLoadLive, stateLoadResults} {
-		for _, sz := range []struct{ w, h int }{{64, 18}, {59, 30}, {40, 12}, {20, 6}, {200, 60}} {
-			fm.state, fm.sh.w, fm.sh.h = st, sz.w, sz.h
-			lines := strings.Split(fm.View(), "\n")
-			if len(lines) > sz.h {
-				t.Errorf("state %d: %d lines at %dx%d", st, len(lines), sz.w, sz.h)
-			}
-			for _, l := range lines {
-				if n := len([]rune(l)); n > sz.w {
-					t.Errorf("state %d: line %d columns wide at %dx%d: %q", st, n, sz.w, sz.h, l)
+	for i, st := range []state{stateSetup, stateLoadLive, stateLoadResults} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			for _, sz := range []struct{ w, h int }{{64, 18}, {59, 30}, {40, 12}, {20, 6}, {200, 60}} {
+				fm.state, fm.sh.w, fm.sh.h = st, sz.w, sz.h
+				lines := strings.Split(fm.View(), "\n")
+				if len(lines) > sz.h {
+					t.Errorf("state %d: %d lines at %dx%d", st, len(lines), sz.w, sz.h)
+				}
+				for _, l := range lines {
+					if n := len([]rune(l)); n > sz.w {
+						t.Errorf("state %d: line %d columns wide at %dx%d: %q", st, n, sz.w, sz.h, l)
+					}
 				}
 			}
-		}
+		})
 	}
 	// Stacked below 60 columns: both charts are there.
 	fm.state, fm.sh.w, fm.sh.h = stateLoadResults, 59, 60
@@ -392,8 +396,10 @@ func TestLoadTickOfEarlierRunDropped(t *testing.T) {
 		{"earlier run", &activeLoad{}, false},
 	}
 	for _, tt := range tests {
-		if got := l.update(loadTickMsg{run: tt.run}) != nil; got != tt.want {
-			t.Errorf("%s: next tick scheduled = %v, want %v", tt.name, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if got := l.update(loadTickMsg{run: tt.run}) != nil; got != tt.want {
+				t.Errorf("%s: next tick scheduled = %v, want %v", tt.name, got, tt.want)
+			}
+		})
 	}
 }

@@ -30,12 +30,14 @@ func TestPrefsRoundTrip(t *testing.T) {
 		{"negative", `{"concurrency": -3, "limit": 32}`, 0, 32},
 	}
 	for _, c := range cases {
-		if err := os.WriteFile(filepath.Join(dir, prefsFile), []byte(c.file), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if p := loadPrefs(dir); p.Concurrency != c.conc || p.Limit != c.lim {
-			t.Errorf("%s: concurrency %d limit %d, want %d %d", c.name, p.Concurrency, p.Limit, c.conc, c.lim)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.WriteFile(filepath.Join(dir, prefsFile), []byte(c.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if p := loadPrefs(dir); p.Concurrency != c.conc || p.Limit != c.lim {
+				t.Errorf("%s: concurrency %d limit %d, want %d %d", c.name, p.Concurrency, p.Limit, c.conc, c.lim)
+			}
+		})
 	}
 }
 

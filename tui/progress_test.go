@@ -26,9 +26,11 @@ func TestProgressPlain(t *testing.T) {
 		t.Fatalf("%d lines for %d tasks:\n%s", len(lines), len(f.results), out)
 	}
 	for _, want := range []string{"] pass  smoke-chat-capital", "FAIL  smoke-code-even", "violations=gap_over_2s", "ERROR smoke-vision-color", "[10/10]"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("progress lacks %q:\n%s", want, out)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(out, want) {
+				t.Errorf("progress lacks %q:\n%s", want, out)
+			}
+		})
 	}
 }
 

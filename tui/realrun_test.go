@@ -82,7 +82,9 @@ func TestRealRunStopped(t *testing.T) {
 	waitFor(t, tm, "(10 tasks)")
 	// Concurrency 1, so that most of the suite is still queued.
 	for _, k := range []string{"down", "down", "down", "down", "left", "left", "left"} {
-		tm.Send(keyMsg(k))
+		t.Run(k, func(t *testing.T) {
+			tm.Send(keyMsg(k))
+		})
 	}
 	waitFor(t, tm, "‹ 1 ›")
 	tm.Send(keyMsg("enter"))

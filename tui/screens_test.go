@@ -280,17 +280,19 @@ func TestResize(t *testing.T) {
 		t.Fatal(err)
 	}
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(15*time.Second)).(Model)
-	for _, st := range []state{stateSetup, stateResults, stateTask, stateBoard} {
-		fm.state = st
-		v := fm.View()
-		lines := strings.Split(v, "\n")
-		if len(lines) > 18 {
-			t.Errorf("state %d: %d lines at 64x18", st, len(lines))
-		}
-		for _, l := range lines {
-			if n := len([]rune(l)); n > 64 {
-				t.Errorf("state %d: line %d columns wide at 64x18: %q", st, n, l)
+	for i, st := range []state{stateSetup, stateResults, stateTask, stateBoard} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			fm.state = st
+			v := fm.View()
+			lines := strings.Split(v, "\n")
+			if len(lines) > 18 {
+				t.Errorf("state %d: %d lines at 64x18", st, len(lines))
 			}
-		}
+			for _, l := range lines {
+				if n := len([]rune(l)); n > 64 {
+					t.Errorf("state %d: line %d columns wide at 64x18: %q", st, n, l)
+				}
+			}
+		})
 	}
 }

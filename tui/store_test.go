@@ -81,15 +81,17 @@ func TestStoreSourceArena(t *testing.T) {
 	var votes []leaderboard.Vote
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, g := range games {
-		for i := 0; i < 4; i++ {
-			w := leaderboard.WinnerB
-			if i < g.wins {
-				w = leaderboard.WinnerA
+		t.Run(g.a, func(t *testing.T) {
+			for i := 0; i < 4; i++ {
+				w := leaderboard.WinnerB
+				if i < g.wins {
+					w = leaderboard.WinnerA
+				}
+				at = at.Add(time.Minute)
+				votes = append(votes, leaderboard.Vote{ID: fmt.Sprintf("%s-%s-%d", g.a, g.b, i), PromptID: "p", PromptHash: "h",
+					CompetitorA: g.a, CompetitorB: g.b, Winner: w, Voter: "v", CreatedAt: at, VotedAt: at})
 			}
-			at = at.Add(time.Minute)
-			votes = append(votes, leaderboard.Vote{ID: fmt.Sprintf("%s-%s-%d", g.a, g.b, i), PromptID: "p", PromptHash: "h",
-				CompetitorA: g.a, CompetitorB: g.b, Winner: w, Voter: "v", CreatedAt: at, VotedAt: at})
-		}
+		})
 	}
 	if _, err := st.AddVotes(ctx, votes); err != nil {
 		t.Fatalf("add votes: %v", err)
@@ -99,10 +101,12 @@ func TestStoreSourceArena(t *testing.T) {
 		t.Fatalf("arena: %v %+v", err, rows)
 	}
 	for i, want := range []string{"strong", "mid", "weak"} {
-		r := rows[i]
-		if r.Model != want || r.Votes != 8 || r.BTCI == (Interval{}) {
-			t.Errorf("row %d: %+v, want %s with 8 votes and an interval", i, r, want)
-		}
+		t.Run(want, func(t *testing.T) {
+			r := rows[i]
+			if r.Model != want || r.Votes != 8 || r.BTCI == (Interval{}) {
+				t.Errorf("row %d: %+v, want %s with 8 votes and an interval", i, r, want)
+			}
+		})
 	}
 	if !(rows[0].Elo > rows[1].Elo && rows[1].Elo > rows[2].Elo) {
 		t.Errorf("Elo order: %+v", rows)

@@ -74,6 +74,8 @@ func (s *tmuxSession) waitFor(want ...string) string {
 		if time.Now().After(deadline) {
 			s.t.Fatalf("screen never showed %q:\n%s", want, scr)
 		}
+		// Polled (bounded): the screen is drawn by a tmux process, which
+		// no synctest bubble can wait on.
 		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -166,9 +166,11 @@ func TestAssistantFilesStored(t *testing.T) {
 		Error struct{ Param, Code, Message string } `json:"error"`
 	}
 	for _, body := range []string{`{"files":["../../etc/passwd"]}`, `{"files":["/etc/passwd"]}`} {
-		if code := call(t, "POST", base+"/v1/assistants", body, &e); code != http.StatusBadRequest || e.Error.Param != "files" {
-			t.Errorf("%s: %d %+v", body, code, e.Error)
-		}
+		t.Run(body, func(t *testing.T) {
+			if code := call(t, "POST", base+"/v1/assistants", body, &e); code != http.StatusBadRequest || e.Error.Param != "files" {
+				t.Errorf("%s: %d %+v", body, code, e.Error)
+			}
+		})
 	}
 	_, err = s.CreateAssistant(ctx, janstore.Assistant{ID: "x", Files: []string{"a/../../b"}})
 	var ie *janstore.InvalidError

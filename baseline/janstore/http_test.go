@@ -142,11 +142,13 @@ func TestAPI(t *testing.T) {
 		// A method the path does not serve.
 		{"PUT", "/v1/threads", `{}`, 405, "not allowed"},
 	} {
-		var env wire.ErrorEnvelope
-		st := call(t, tc.method, base+tc.path, tc.body, &env)
-		if st != tc.status || !strings.Contains(env.Error.Message, tc.want) {
-			t.Errorf("%s %s %s: %d %+v, want %d containing %q", tc.method, tc.path, tc.body, st, env.Error, tc.status, tc.want)
-		}
+		t.Run(tc.method, func(t *testing.T) {
+			var env wire.ErrorEnvelope
+			st := call(t, tc.method, base+tc.path, tc.body, &env)
+			if st != tc.status || !strings.Contains(env.Error.Message, tc.want) {
+				t.Errorf("%s %s %s: %d %+v, want %d containing %q", tc.method, tc.path, tc.body, st, env.Error, tc.status, tc.want)
+			}
+		})
 	}
 }
 
@@ -157,10 +159,12 @@ func TestAPICorruptThread(t *testing.T) {
 	writeFile(t, s, "threads/t/thread.json", `{"id": "t", `)
 	path := filepath.Join(s.Dir(), "threads", "t", "thread.json")
 	for _, p := range []string{"/v1/threads/t", "/v1/threads"} {
-		var env wire.ErrorEnvelope
-		st := call(t, "GET", base+p, "", &env)
-		if st != 500 || !strings.Contains(env.Error.Message, path) || env.Error.Code != "corrupt_store" {
-			t.Errorf("GET %s: %d %+v", p, st, env.Error)
-		}
+		t.Run(p, func(t *testing.T) {
+			var env wire.ErrorEnvelope
+			st := call(t, "GET", base+p, "", &env)
+			if st != 500 || !strings.Contains(env.Error.Message, path) || env.Error.Code != "corrupt_store" {
+				t.Errorf("GET %s: %d %+v", p, st, env.Error)
+			}
+		})
 	}
 }

@@ -74,9 +74,11 @@ func TestLazyLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"assistants/a/assistant.json", "threads/t/thread.json", "threads/t/messages.jsonl"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			t.Errorf("%s: %v", f, err)
-		}
+		t.Run(f, func(t *testing.T) {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+		})
 	}
 	// A file where the data dir should be is an error at once.
 	file := filepath.Join(t.TempDir(), "file")
@@ -262,9 +264,11 @@ func TestLockedThread(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
 	for _, id := range []string{"a", "b"} {
-		if _, err := s.CreateAssistant(ctx, janstore.Assistant{ID: id}); err != nil {
-			t.Fatal(err)
-		}
+		t.Run(id, func(t *testing.T) {
+			if _, err := s.CreateAssistant(ctx, janstore.Assistant{ID: id}); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 	if _, err := s.CreateThread(ctx, janstore.Thread{ThreadRecord: janstore.ThreadRecord{ID: "t", AssistantID: "a"}}); err != nil {
 		t.Fatal(err)
@@ -274,11 +278,13 @@ func TestLockedThread(t *testing.T) {
 		t.Fatalf("first append with another assistant: %v", err)
 	}
 	for _, other := range []string{"a", ""} {
-		err := s.Append(ctx, "t", other, []threads.Message{msg("user", "switch to "+other)})
-		var le *threads.LockedError
-		if !errors.As(err, &le) || le.Bound != "b" || le.Requested != other {
-			t.Errorf("append as %q: %v", other, err)
-		}
+		t.Run(other, func(t *testing.T) {
+			err := s.Append(ctx, "t", other, []threads.Message{msg("user", "switch to "+other)})
+			var le *threads.LockedError
+			if !errors.As(err, &le) || le.Bound != "b" || le.Requested != other {
+				t.Errorf("append as %q: %v", other, err)
+			}
+		})
 	}
 	th, _ := s.Load(ctx, "t")
 	if th.AssistantID != "b" || len(th.Messages) != 1 {

@@ -36,9 +36,11 @@ func TestValidID(t *testing.T) {
 		{strings.Repeat("a", 129), false}, // over it
 		{"-lead", false},                  // punctuation first
 	} {
-		if err := threads.ValidID(tc.id); (err == nil) != tc.ok {
-			t.Errorf("ValidID(%q) = %v, want ok=%v", tc.id, err, tc.ok)
-		}
+		t.Run(tc.id, func(t *testing.T) {
+			if err := threads.ValidID(tc.id); (err == nil) != tc.ok {
+				t.Errorf("ValidID(%q) = %v, want ok=%v", tc.id, err, tc.ok)
+			}
+		})
 	}
 }
 
@@ -60,17 +62,19 @@ func TestIDFromHeaders(t *testing.T) {
 		// A bad id is an error naming the header.
 		{name: "bad", hdr: map[string]string{threads.HeaderOpenWebUI: "../x"}, wantErr: threads.HeaderOpenWebUI},
 	} {
-		got, err := threads.IDFromHeaders(func(k string) string { return tc.hdr[k] })
-		if got != tc.want || (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
-			t.Errorf("%s: %q, %v", tc.name, got, err)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := threads.IDFromHeaders(func(k string) string { return tc.hdr[k] })
+			if got != tc.want || (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: %q, %v", tc.name, got, err)
+			}
+		})
 	}
 }
 
 // TestMessageRoundTrip checks that chat messages survive storage, text
 // and multi-part alike.
 func TestMessageRoundTrip(t *testing.T) {
-	for _, m := range []openai.ChatCompletionMessage{
+	for i, m := range []openai.ChatCompletionMessage{
 		{Role: "user", Content: "hello <b>&"},
 		{Role: "user", MultiContent: []openai.ChatMessagePart{{Type: "text", Text: "see"},
 			{Type: "image_url", ImageURL: &openai.ChatMessageImageURL{URL: "data:image/png;base64,AAAA"}}}},
@@ -78,19 +82,21 @@ func TestMessageRoundTrip(t *testing.T) {
 			Type: "function", Function: openai.FunctionCall{Name: "f", Arguments: `{"x":1}`}}}},
 		{Role: "tool", Content: "42", ToolCallID: "c1", Name: "f"},
 	} {
-		sm := threads.FromChat(m)
-		sm.ID = "m"
-		line, err := threads.MarshalLine(sm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := threads.DecodeMessage(line[:len(line)-1])
-		if err != nil {
-			t.Fatalf("%s: %v", line, err)
-		}
-		if got := back.Chat(); !reflect.DeepEqual(got, m) {
-			t.Errorf("round trip:\n got %+v\nwant %+v", got, m)
-		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			sm := threads.FromChat(m)
+			sm.ID = "m"
+			line, err := threads.MarshalLine(sm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := threads.DecodeMessage(line[:len(line)-1])
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			if got := back.Chat(); !reflect.DeepEqual(got, m) {
+				t.Errorf("round trip:\n got %+v\nwant %+v", got, m)
+			}
+		})
 	}
 }
 
@@ -172,11 +178,13 @@ func TestRedisLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, other := range []string{"a", "b"} {
-		err := s.Append(ctx, "t", other, []threads.Message{msg("user", "x")})
-		var le *threads.LockedError
-		if !errors.As(err, &le) || le.Bound != "" || le.Requested != other {
-			t.Errorf("append as %q: %v", other, err)
-		}
+		t.Run(other, func(t *testing.T) {
+			err := s.Append(ctx, "t", other, []threads.Message{msg("user", "x")})
+			var le *threads.LockedError
+			if !errors.As(err, &le) || le.Bound != "" || le.Requested != other {
+				t.Errorf("append as %q: %v", other, err)
+			}
+		})
 	}
 	if th, _ := s.Load(ctx, "t"); len(th.Messages) != 1 {
 		t.Errorf("refused appends stored something: %+v", th.Messages)

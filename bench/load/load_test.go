@@ -35,8 +35,10 @@ func TestSweepFindsKnownKnee(t *testing.T) {
 	dir := t.TempDir()
 	steps := []int{2, 4, 8, 16, 32}
 	var prof []string
-	for _, c := range steps {
-		prof = append(prof, fmt.Sprint(c))
+	for i, c := range steps {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			prof = append(prof, fmt.Sprint(c))
+		})
 	}
 	rep, err := Run(context.Background(), Options{
 		Profile: "closed:c=" + strings.Join(prof, ","), Duration: 1500 * time.Millisecond,
@@ -76,9 +78,11 @@ func TestSweepFindsKnownKnee(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"Capacity (knee): " + rep.Knee.Label, "<svg", "Harness overhead", "scheduling lag"} {
-		if !strings.Contains(string(md), s) {
-			t.Errorf("markdown report lacks %q", s)
-		}
+		t.Run(s, func(t *testing.T) {
+			if !strings.Contains(string(md), s) {
+				t.Errorf("markdown report lacks %q", s)
+			}
+		})
 	}
 }
 
@@ -244,14 +248,16 @@ func TestRunLeaksNothing(t *testing.T) {
 	}
 	g0, f0 := runtime.NumGoroutine(), openFDs(t)
 	for _, prof := range []string{"closed:c=50", "poisson:rate=200"} {
-		rep, err := Run(context.Background(), Options{Profile: prof, Duration: 500 * time.Millisecond, Prometheus: "127.0.0.1:0",
-			Out: filepath.Join(t.TempDir(), "r.json"), Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
-		if err != nil {
-			t.Fatalf("%s: %v", prof, err)
-		}
-		if s := rep.Steps[0]; s.Requests == 0 || s.Errors != 0 {
-			t.Fatalf("%s: %d requests, %d errors", prof, s.Requests, s.Errors)
-		}
+		t.Run(prof, func(t *testing.T) {
+			rep, err := Run(context.Background(), Options{Profile: prof, Duration: 500 * time.Millisecond, Prometheus: "127.0.0.1:0",
+				Out: filepath.Join(t.TempDir(), "r.json"), Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
+			if err != nil {
+				t.Fatalf("%s: %v", prof, err)
+			}
+			if s := rep.Steps[0]; s.Requests == 0 || s.Errors != 0 {
+				t.Fatalf("%s: %d requests, %d errors", prof, s.Requests, s.Errors)
+			}
+		})
 	}
 	var g, f int
 	for range 100 {
@@ -259,6 +265,9 @@ func TestRunLeaksNothing(t *testing.T) {
 		if g <= g0 && f <= f0 {
 			return
 		}
+		// Polled (bounded): goroutines and sockets of real loopback
+		// connections wind down in real time; nothing to block on, and a
+		// synctest bubble cannot host them.
 		time.Sleep(50 * time.Millisecond)
 	}
 	buf := make([]byte, 1<<20)
@@ -292,9 +301,11 @@ func TestLiveMetrics(t *testing.T) {
 		fmt.Sprintf("janus_load_requests_total %d\n", n), fmt.Sprintf("janus_load_passed_total %d\n", n),
 		fmt.Sprintf("janus_load_ttft_seconds_bucket{le=\"+Inf\"} %d\n", n), "# TYPE janus_load_ttft_seconds histogram",
 	} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("metrics lack %q:\n%s", want, b)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("metrics lack %q:\n%s", want, b)
+			}
+		})
 	}
 	if n != 12 {
 		t.Errorf("%d requests, --max-requests 12", n)

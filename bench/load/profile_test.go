@@ -2,6 +2,7 @@ package load
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -33,27 +34,29 @@ func TestParseProfile(t *testing.T) {
 		{spec: "constant:rate=Inf", wrong: true},
 	}
 	for _, tt := range tests {
-		got, err := ParseProfile(tt.spec)
-		if tt.wrong {
-			var pe *ProfileError
-			if !errors.As(err, &pe) {
-				t.Errorf("ParseProfile(%q) = %v, %v; want a *ProfileError", tt.spec, got, err)
+		t.Run(tt.spec, func(t *testing.T) {
+			got, err := ParseProfile(tt.spec)
+			if tt.wrong {
+				var pe *ProfileError
+				if !errors.As(err, &pe) {
+					t.Errorf("ParseProfile(%q) = %v, %v; want a *ProfileError", tt.spec, got, err)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("ParseProfile(%q): %v", tt.spec, err)
-			continue
-		}
-		if len(got) != len(tt.want) {
-			t.Errorf("ParseProfile(%q) = %v, want %v", tt.spec, got, tt.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != tt.want[i] {
-				t.Errorf("ParseProfile(%q)[%d] = %+v, want %+v", tt.spec, i, got[i], tt.want[i])
+			if err != nil {
+				t.Errorf("ParseProfile(%q): %v", tt.spec, err)
+				return
 			}
-		}
+			if len(got) != len(tt.want) {
+				t.Errorf("ParseProfile(%q) = %v, want %v", tt.spec, got, tt.want)
+				return
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("ParseProfile(%q)[%d] = %+v, want %+v", tt.spec, i, got[i], tt.want[i])
+				}
+			}
+		})
 	}
 }
 
@@ -81,9 +84,11 @@ func TestPacers(t *testing.T) {
 	// Constant: even spacing from 0.
 	c := ConstantPacer{Freq: 4}
 	for n, want := range []time.Duration{0, 250 * time.Millisecond, 500 * time.Millisecond} {
-		if got := c.Pace(uint64(n)); got != want {
-			t.Errorf("constant Pace(%d) = %v, want %v", n, got, want)
-		}
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			if got := c.Pace(uint64(n)); got != want {
+				t.Errorf("constant Pace(%d) = %v, want %v", n, got, want)
+			}
+		})
 	}
 	// Poisson: the same seed gives the same schedule, times only go up,
 	// and a repeated call returns the same time.

@@ -143,18 +143,20 @@ func TestReadResponseMatchesReadResponse(t *testing.T) {
 		{"empty", "", false},
 	}
 	for _, tt := range tests {
-		want := readWith(tt.raw, false, readFinalResponse)
-		for _, oneByte := range []bool{false, true} {
-			if got := readWith(tt.raw, oneByte, readResponse); !reflect.DeepEqual(got, want) {
-				t.Errorf("%s (one byte at a time %v):\n got %+v\nwant %+v", tt.name, oneByte, got, want)
+		t.Run(tt.name, func(t *testing.T) {
+			want := readWith(tt.raw, false, readFinalResponse)
+			for _, oneByte := range []bool{false, true} {
+				if got := readWith(tt.raw, oneByte, readResponse); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s (one byte at a time %v):\n got %+v\nwant %+v", tt.name, oneByte, got, want)
+				}
 			}
-		}
-		buf := []byte(tt.raw)
-		if i := strings.Index(tt.raw, "\r\n\r\n"); i >= 0 {
-			buf = buf[:i+2]
-		}
-		if _, ok := parseHead(buf); ok != tt.lean {
-			t.Errorf("%s: parsed by readResponse itself = %v, want %v", tt.name, ok, tt.lean)
-		}
+			buf := []byte(tt.raw)
+			if i := strings.Index(tt.raw, "\r\n\r\n"); i >= 0 {
+				buf = buf[:i+2]
+			}
+			if _, ok := parseHead(buf); ok != tt.lean {
+				t.Errorf("%s: parsed by readResponse itself = %v, want %v", tt.name, ok, tt.lean)
+			}
+		})
 	}
 }

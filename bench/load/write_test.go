@@ -91,9 +91,11 @@ func TestFindKnee(t *testing.T) {
 		{"gap", []StepSummary{mk(1, true), mk(2, false), mk(4, true), mk(8, false)}, 2},
 	}
 	for _, tt := range tests {
-		if got := FindKnee(tt.steps); got != tt.want {
-			t.Errorf("%s: knee %d, want %d", tt.name, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FindKnee(tt.steps); got != tt.want {
+				t.Errorf("%s: knee %d, want %d", tt.name, got, tt.want)
+			}
+		})
 	}
 }
 

@@ -30,9 +30,11 @@ func TestSummarizeNearestRank(t *testing.T) {
 		{"ten", []float64{10, 1, 9, 2, 8, 3, 7, 4, 6, 5}, Summary{P50: 5, P90: 9, P99: 10, Mean: 5.5, Min: 1, Max: 10, N: 10}},
 	}
 	for _, tc := range cases {
-		if got := Summarize(tc.in); got != tc.want {
-			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Summarize(tc.in); got != tc.want {
+				t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+			}
+		})
 	}
 }
 
@@ -42,9 +44,11 @@ func TestRedactURL(t *testing.T) {
 		"https://api.example.com/v1":                "https://api.example.com/v1",
 	}
 	for in, want := range cases {
-		if got := RedactURL(in); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := RedactURL(in); got != want {
+				t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 }
 
@@ -124,12 +128,14 @@ func TestJSONValidatesAndBrokenOnesDoNot(t *testing.T) {
 		}},
 	}
 	for _, bk := range breakers {
-		var m map[string]any
-		json.Unmarshal(b.Bytes(), &m)
-		bk.mut(m)
-		nb, _ := json.Marshal(m)
-		if err := Validate(nb); err == nil {
-			t.Errorf("%s: broken report validated", bk.name)
-		}
+		t.Run(bk.name, func(t *testing.T) {
+			var m map[string]any
+			json.Unmarshal(b.Bytes(), &m)
+			bk.mut(m)
+			nb, _ := json.Marshal(m)
+			if err := Validate(nb); err == nil {
+				t.Errorf("%s: broken report validated", bk.name)
+			}
+		})
 	}
 }

@@ -151,9 +151,11 @@ func TestMarkdown(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"## Scores", "## Latency", "## Categories", "## Top violations", "## Slowest tasks", "Pass rate: **8 of 12**"} {
-		if !bytes.Contains(md, []byte(want)) {
-			t.Errorf("markdown lacks %q", want)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !bytes.Contains(md, []byte(want)) {
+				t.Errorf("markdown lacks %q", want)
+			}
+		})
 	}
 	summary := render(t, MarkdownSummary(r))
 	checkTables(t, string(summary))
@@ -386,15 +388,17 @@ func TestWriterAndParseOutputs(t *testing.T) {
 		{[]string{"md=a", "csv=a"}, 0, "already an output"},                    // two formats into one file
 	}
 	for _, c := range cases {
-		got, err := ParseOutputs(c.in)
-		if c.errPart != "" {
-			if err == nil || !strings.Contains(err.Error(), c.errPart) {
-				t.Errorf("ParseOutputs(%q) err = %v, want containing %q", c.in, err, c.errPart)
+		t.Run(c.errPart, func(t *testing.T) {
+			got, err := ParseOutputs(c.in)
+			if c.errPart != "" {
+				if err == nil || !strings.Contains(err.Error(), c.errPart) {
+					t.Errorf("ParseOutputs(%q) err = %v, want containing %q", c.in, err, c.errPart)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || len(got) != c.n {
-			t.Errorf("ParseOutputs(%q) = %v, %v", c.in, got, err)
-		}
+			if err != nil || len(got) != c.n {
+				t.Errorf("ParseOutputs(%q) = %v, %v", c.in, got, err)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -51,7 +52,7 @@ func TestErrorClasses(t *testing.T) {
 			f := frames{w}
 			for r.Context().Err() == nil {
 				f.content("x")
-				time.Sleep(5 * time.Millisecond)
+				time.Sleep(5 * time.Millisecond) // the fake clock (synctest)
 			}
 		}, 150 * time.Millisecond, 10 * time.Second, ErrTimeoutTotal, 0},
 		// A non-stream body that is not a completion.
@@ -62,20 +63,25 @@ func TestErrorClasses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			url := closedURL
-			if tc.handler != nil {
-				srv := httptest.NewServer(tc.handler)
-				defer srv.Close()
-				url = srv.URL
+			check := func(t *testing.T, c *Client) {
+				tr := c.Do(context.Background(), chatReq(tc.name != "bad json body"), nil)
+				if tr.Err == nil || tr.Err.Class != tc.want || tr.Err.Code != tc.wantCode {
+					t.Fatalf("err = %+v, want class %s code %d", tr.Err, tc.want, tc.wantCode)
+				}
+				if tr.EndNs < 0 {
+					t.Fatalf("a failed trace must still be complete: EndNs unset")
+				}
 			}
-			c := &Client{BaseURL: url + "/v1", Timeout: tc.timeout, TTFTTimeout: tc.ttft}
-			tr := c.Do(context.Background(), chatReq(tc.name != "bad json body"), nil)
-			if tr.Err == nil || tr.Err.Class != tc.want || tr.Err.Code != tc.wantCode {
-				t.Fatalf("err = %+v, want class %s code %d", tr.Err, tc.want, tc.wantCode)
+			if tc.handler == nil { // a real refused connection
+				check(t, &Client{BaseURL: closedURL + "/v1", Timeout: tc.timeout, TTFTTimeout: tc.ttft})
+				return
 			}
-			if tr.EndNs < 0 {
-				t.Fatalf("a failed trace must still be complete: EndNs unset")
-			}
+			// The timeouts on a synctest bubble's fake clock, the handler
+			// behind an in-memory transport.
+			synctest.Test(t, func(t *testing.T) {
+				check(t, &Client{BaseURL: "http://target.test/v1", Timeout: tc.timeout, TTFTTimeout: tc.ttft,
+					HTTP: &http.Client{Transport: handlerTransport{tc.handler}}})
+			})
 		})
 	}
 }

@@ -84,15 +84,17 @@ func TestFastPathMatchesEncodingJSON(t *testing.T) {
 		{"artifacts", `{"artifacts":[],"choices":[]}`, false},
 	}
 	for _, tt := range tests {
-		var fc fastChunk
-		var p fastParser
-		if got := p.parseFast([]byte(tt.data), &fc); got != tt.fast {
-			t.Errorf("%s: fast path took it = %v, want %v", tt.name, got, tt.fast)
-		}
-		fast, slow := applyBoth([]byte(tt.data), []byte(tt.data))
-		if !reflect.DeepEqual(fast, slow) {
-			t.Errorf("%s: fast path trace\n%+v\nencoding/json trace\n%+v", tt.name, fast, slow)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			var fc fastChunk
+			var p fastParser
+			if got := p.parseFast([]byte(tt.data), &fc); got != tt.fast {
+				t.Errorf("%s: fast path took it = %v, want %v", tt.name, got, tt.fast)
+			}
+			fast, slow := applyBoth([]byte(tt.data), []byte(tt.data))
+			if !reflect.DeepEqual(fast, slow) {
+				t.Errorf("%s: fast path trace\n%+v\nencoding/json trace\n%+v", tt.name, fast, slow)
+			}
+		})
 	}
 }
 

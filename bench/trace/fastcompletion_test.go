@@ -85,27 +85,29 @@ func TestFastCompletionMatchesEncodingJSON(t *testing.T) {
 		{"truncated", `{"choices":[{"message":{"content":"x`, false},
 	}
 	for _, tt := range tests {
-		var comp wire.Completion
-		var p fastParser
-		if got := p.parseCompletion([]byte(tt.data), &comp); got != tt.fast {
-			t.Errorf("%s: fast path took it = %v, want %v", tt.name, got, tt.fast)
-		}
-		if tt.fast {
-			// What the fast path decoded is what encoding/json decodes,
-			// but for metadata, which it does not keep.
-			var want wire.Completion
-			if err := json.Unmarshal([]byte(tt.data), &want); err != nil {
-				t.Fatalf("%s: %v", tt.name, err)
+		t.Run(tt.name, func(t *testing.T) {
+			var comp wire.Completion
+			var p fastParser
+			if got := p.parseCompletion([]byte(tt.data), &comp); got != tt.fast {
+				t.Errorf("%s: fast path took it = %v, want %v", tt.name, got, tt.fast)
 			}
-			want.Metadata = nil
-			if !reflect.DeepEqual(comp, want) {
-				t.Errorf("%s: fast path decoded\n%+v\nencoding/json\n%+v", tt.name, comp, want)
+			if tt.fast {
+				// What the fast path decoded is what encoding/json decodes,
+				// but for metadata, which it does not keep.
+				var want wire.Completion
+				if err := json.Unmarshal([]byte(tt.data), &want); err != nil {
+					t.Fatalf("%s: %v", tt.name, err)
+				}
+				want.Metadata = nil
+				if !reflect.DeepEqual(comp, want) {
+					t.Errorf("%s: fast path decoded\n%+v\nencoding/json\n%+v", tt.name, comp, want)
+				}
 			}
-		}
-		fast, slow := completionBoth([]byte(tt.data))
-		if !reflect.DeepEqual(fast, slow) {
-			t.Errorf("%s: fast path trace\n%+v\nencoding/json trace\n%+v", tt.name, fast, slow)
-		}
+			fast, slow := completionBoth([]byte(tt.data))
+			if !reflect.DeepEqual(fast, slow) {
+				t.Errorf("%s: fast path trace\n%+v\nencoding/json trace\n%+v", tt.name, fast, slow)
+			}
+		})
 	}
 }
 

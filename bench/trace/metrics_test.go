@@ -59,9 +59,11 @@ func TestComputeMetricsUndefined(t *testing.T) {
 	tr.Err = &Error{Class: ErrConnect, Message: "refused"}
 	m := ComputeMetrics(tr)
 	for name, p := range map[string]*float64{"ttft": m.TTFTMs, "e2e": m.E2EMs, "tpot": m.TPOTMs, "tps": m.OutputTPS, "gap": m.MaxGapMs} {
-		if p != nil {
-			t.Errorf("%s = %v, want undefined", name, *p)
-		}
+		t.Run(name, func(t *testing.T) {
+			if p != nil {
+				t.Errorf("%s = %v, want undefined", name, *p)
+			}
+		})
 	}
 	// One token: TPOT is undefined (needs two).
 	tr = newTrace()

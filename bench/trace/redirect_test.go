@@ -142,15 +142,17 @@ func TestRedirectPolicy(t *testing.T) {
 		sameOrigin bool
 		want       int
 	}{{"/off", true, http.StatusFound}, {"/same", false, http.StatusFound}, {"/same", true, http.StatusOK}} {
-		hc := &http.Client{CheckRedirect: trace.RedirectPolicy(tt.sameOrigin)}
-		resp, err := hc.Get(target.URL + tt.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != tt.want {
-			t.Errorf("%s (same origin %v): status %d, want %d", tt.path, tt.sameOrigin, resp.StatusCode, tt.want)
-		}
+		t.Run(tt.path, func(t *testing.T) {
+			hc := &http.Client{CheckRedirect: trace.RedirectPolicy(tt.sameOrigin)}
+			resp, err := hc.Get(target.URL + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("%s (same origin %v): status %d, want %d", tt.path, tt.sameOrigin, resp.StatusCode, tt.want)
+			}
+		})
 	}
 	if canaryHits.Load() != 0 {
 		t.Fatalf("the other origin got %d request(s)", canaryHits.Load())

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -115,6 +115,7 @@ func TestViolations(t *testing.T) {
 			f.role()
 			f.content("Hello")
 			for i := 0; i < 30; i++ {
+				// On the fake clock: the cases run in a synctest bubble.
 				time.Sleep(20 * time.Millisecond)
 				f.raw(": ping\n\n")
 			}
@@ -127,6 +128,7 @@ func TestViolations(t *testing.T) {
 			sseHeaders(w)
 			f := frames{w}
 			f.role()
+			// On the fake clock: the cases run in a synctest bubble.
 			time.Sleep(150 * time.Millisecond)
 			f.content("Hello world")
 			f.usage(2)
@@ -137,6 +139,7 @@ func TestViolations(t *testing.T) {
 			sseHeaders(w)
 			f := frames{w}
 			f.content("Hello")
+			// On the fake clock: the cases run in a synctest bubble.
 			time.Sleep(150 * time.Millisecond)
 			f.content(" world")
 			f.usage(2)
@@ -278,26 +281,29 @@ func TestViolations(t *testing.T) {
 		"events past the cap": {Events: 10}, "body too large": {BodyBytes: 4096}}
 	fired := map[string]bool{}
 	for _, tc := range cases {
+		// In a synctest bubble, the handler behind an in-memory transport:
+		// the budgets' stalls and keep-alives run on the fake clock, so a
+		// loaded machine cannot stretch a gap past a budget.
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(tc.handler))
-			defer srv.Close()
-			c := &Client{BaseURL: srv.URL + "/v1", TTFTTimeout: tc.ttftTO, Timeout: 10 * time.Second, DoneGrace: 50 * time.Millisecond,
-				Limits: caps[tc.name]}
-			req := wire.ChatRequest{Model: "m", Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
-				Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}
-			tr := c.Do(context.Background(), req, nil)
-			m := ComputeMetrics(tr)
-			var got []string
-			for _, v := range Violations(tr, m, tc.budgets) {
-				got = append(got, v.Code)
-				fired[v.Code] = true
-			}
-			want := append([]string(nil), tc.want...)
-			sort.Strings(got)
-			sort.Strings(want)
-			if strings.Join(got, ",") != strings.Join(want, ",") {
-				t.Fatalf("violations = %v, want %v (err %v, content %q)", got, want, tr.Err, tr.Content)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				c := &Client{BaseURL: "http://target.test/v1", TTFTTimeout: tc.ttftTO, Timeout: 10 * time.Second, DoneGrace: 50 * time.Millisecond,
+					Limits: caps[tc.name], HTTP: &http.Client{Transport: handlerTransport{http.HandlerFunc(tc.handler)}}}
+				req := wire.ChatRequest{Model: "m", Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
+					Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}
+				tr := c.Do(context.Background(), req, nil)
+				m := ComputeMetrics(tr)
+				var got []string
+				for _, v := range Violations(tr, m, tc.budgets) {
+					got = append(got, v.Code)
+					fired[v.Code] = true
+				}
+				want := append([]string(nil), tc.want...)
+				sort.Strings(got)
+				sort.Strings(want)
+				if strings.Join(got, ",") != strings.Join(want, ",") {
+					t.Fatalf("violations = %v, want %v (err %v, content %q)", got, want, tr.Err, tr.Content)
+				}
+			})
 		})
 	}
 	for _, code := range ViolationCodes {

@@ -4,6 +4,7 @@ package sandbox
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -52,11 +53,13 @@ func TestLimits(t *testing.T) {
 	if d.Validate() != nil || d.FileSize != DefaultFileSize || d.OpenFiles != DefaultOpenFiles || d.Output != DefaultOutput || d.Disk != DefaultDisk {
 		t.Fatalf("defaults %+v", d)
 	}
-	for _, bad := range []Limits{{}, {Wall: time.Second}, {Wall: time.Second, CPU: time.Second},
+	for i, bad := range []Limits{{}, {Wall: time.Second}, {Wall: time.Second, CPU: time.Second},
 		{Wall: time.Second, CPU: time.Second, Memory: 1 << 30, OpenFiles: 3}, {Wall: time.Second, CPU: time.Second, Memory: 1 << 30, Output: -1}} {
-		if bad.Validate() == nil {
-			t.Errorf("%+v accepted", bad)
-		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			if bad.Validate() == nil {
+				t.Errorf("%+v accepted", bad)
+			}
+		})
 	}
 	if (Limits{CPU: 1500 * time.Millisecond}).CPUSeconds() != 2 {
 		t.Error("CPU seconds are not rounded up")

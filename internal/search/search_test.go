@@ -30,22 +30,24 @@ func TestDefaultSearch(t *testing.T) {
 		{"RLIMIT_CPU sandbox memory limit", "sandboxing"},
 	}
 	for _, tc := range cases {
-		hits := c.Search(tc.q, 3)
-		if len(hits) == 0 {
-			t.Errorf("%q: no hits", tc.q)
-			continue
-		}
-		if hits[0].ID != tc.wantTop {
-			t.Errorf("%q: top hit %s (%.2f), want %s", tc.q, hits[0].ID, hits[0].Score, tc.wantTop)
-		}
-		for i := 1; i < len(hits); i++ {
-			if hits[i].Score > hits[i-1].Score {
-				t.Errorf("%q: hits not sorted by score", tc.q)
+		t.Run(tc.q, func(t *testing.T) {
+			hits := c.Search(tc.q, 3)
+			if len(hits) == 0 {
+				t.Errorf("%q: no hits", tc.q)
+				return
 			}
-		}
-		if hits[0].Snippet == "" || utf8.RuneCountInString(hits[0].Snippet) > snippetLen+2 {
-			t.Errorf("%q: bad snippet %q", tc.q, hits[0].Snippet)
-		}
+			if hits[0].ID != tc.wantTop {
+				t.Errorf("%q: top hit %s (%.2f), want %s", tc.q, hits[0].ID, hits[0].Score, tc.wantTop)
+			}
+			for i := 1; i < len(hits); i++ {
+				if hits[i].Score > hits[i-1].Score {
+					t.Errorf("%q: hits not sorted by score", tc.q)
+				}
+			}
+			if hits[0].Snippet == "" || utf8.RuneCountInString(hits[0].Snippet) > snippetLen+2 {
+				t.Errorf("%q: bad snippet %q", tc.q, hits[0].Snippet)
+			}
+		})
 	}
 }
 
@@ -97,13 +99,15 @@ func TestFetch(t *testing.T) {
 		{"https://example.com/nope", ""},
 	}
 	for _, tc := range cases {
-		d, ok := c.Fetch(tc.key)
-		if ok != (tc.want != "") || (ok && d.ID != tc.want) {
-			t.Errorf("Fetch(%q) = %q,%v want %q", tc.key, d.ID, ok, tc.want)
-		}
-		if ok && (d.Title == "" || d.Text == "" || strings.HasPrefix(d.Text, "URL:")) {
-			t.Errorf("Fetch(%q): title/text not parsed: %+v", tc.key, d)
-		}
+		t.Run(tc.key, func(t *testing.T) {
+			d, ok := c.Fetch(tc.key)
+			if ok != (tc.want != "") || (ok && d.ID != tc.want) {
+				t.Errorf("Fetch(%q) = %q,%v want %q", tc.key, d.ID, ok, tc.want)
+			}
+			if ok && (d.Title == "" || d.Text == "" || strings.HasPrefix(d.Text, "URL:")) {
+				t.Errorf("Fetch(%q): title/text not parsed: %+v", tc.key, d)
+			}
+		})
 	}
 }
 

@@ -554,21 +554,23 @@ func TestTimingAttribution(t *testing.T) {
 		{KindEvent, "f", 12, 13},
 	}
 	for i, w := range want {
-		e, err := rd.Next()
-		if err != nil {
-			t.Fatalf("item %d: %v", i, err)
-		}
-		text := string(e.Data)
-		if e.Kind == KindComment {
-			text = string(e.Comment)
-		}
-		if e.Kind != w.kind || text != w.text {
-			t.Fatalf("item %d: got %s %q, want %s %q", i, e.Kind, text, w.kind, w.text)
-		}
-		if !e.FirstByte.Equal(clk.at(w.first)) || !e.Dispatch.Equal(clk.at(w.dispatch)) {
-			t.Errorf("item %d (%q): FirstByte read %v, Dispatch read %v; want reads %d, %d", i, text,
-				e.FirstByte.Sub(clk.base).Seconds(), e.Dispatch.Sub(clk.base).Seconds(), w.first, w.dispatch)
-		}
+		t.Run(w.text, func(t *testing.T) {
+			e, err := rd.Next()
+			if err != nil {
+				t.Fatalf("item %d: %v", i, err)
+			}
+			text := string(e.Data)
+			if e.Kind == KindComment {
+				text = string(e.Comment)
+			}
+			if e.Kind != w.kind || text != w.text {
+				t.Fatalf("item %d: got %s %q, want %s %q", i, e.Kind, text, w.kind, w.text)
+			}
+			if !e.FirstByte.Equal(clk.at(w.first)) || !e.Dispatch.Equal(clk.at(w.dispatch)) {
+				t.Errorf("item %d (%q): FirstByte read %v, Dispatch read %v; want reads %d, %d", i, text,
+					e.FirstByte.Sub(clk.base).Seconds(), e.Dispatch.Sub(clk.base).Seconds(), w.first, w.dispatch)
+			}
+		})
 	}
 	if _, err := rd.Next(); err != io.EOF {
 		t.Fatalf("end: %v", err)
@@ -722,9 +724,11 @@ func TestOptions(t *testing.T) {
 
 func TestKindString(t *testing.T) {
 	for k, want := range map[Kind]string{KindEvent: "event", KindComment: "comment", 0: "Kind(0)", 9: "Kind(9)"} {
-		if got := k.String(); got != want {
-			t.Errorf("Kind(%d).String() = %q, want %q", k, got, want)
-		}
+		t.Run(fmt.Sprint(k), func(t *testing.T) {
+			if got := k.String(); got != want {
+				t.Errorf("Kind(%d).String() = %q, want %q", k, got, want)
+			}
+		})
 	}
 }
 

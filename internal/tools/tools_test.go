@@ -41,16 +41,18 @@ func TestCalc(t *testing.T) {
 		{strings.Repeat("(", 500) + "1" + strings.Repeat(")", 500), 0, "nested deeper"}, // depth bound
 	}
 	for _, tc := range cases {
-		got, err := Calc(tc.expr)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("Calc(%q) err = %v, want %q", tc.expr, err, tc.err)
+		t.Run(tc.expr, func(t *testing.T) {
+			got, err := Calc(tc.expr)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Errorf("Calc(%q) err = %v, want %q", tc.expr, err, tc.err)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || math.Abs(got-tc.want) > 1e-9 {
-			t.Errorf("Calc(%q) = %v, %v; want %v", tc.expr, got, err, tc.want)
-		}
+			if err != nil || math.Abs(got-tc.want) > 1e-9 {
+				t.Errorf("Calc(%q) = %v, %v; want %v", tc.expr, got, err, tc.want)
+			}
+		})
 	}
 	if s := FormatNumber(395); s != "395" {
 		t.Errorf("FormatNumber(395) = %q", s)
@@ -109,16 +111,18 @@ func TestTools(t *testing.T) {
 		{"nope", `{}`, "", "unknown tool", 0},
 	}
 	for _, tc := range cases {
-		res, err := call(t, r, tc.name, tc.args)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%s %s: err %v, want %q", tc.name, tc.args, err, tc.err)
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := call(t, r, tc.name, tc.args)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Errorf("%s %s: err %v, want %q", tc.name, tc.args, err, tc.err)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || !strings.Contains(res.Output, tc.want) || len(res.Files) != tc.files {
-			t.Errorf("%s %s: %q, %d files, %v; want %q", tc.name, tc.args, res.Output, len(res.Files), err, tc.want)
-		}
+			if err != nil || !strings.Contains(res.Output, tc.want) || len(res.Files) != tc.files {
+				t.Errorf("%s %s: %q, %d files, %v; want %q", tc.name, tc.args, res.Output, len(res.Files), err, tc.want)
+			}
+		})
 	}
 	res, _ := call(t, r, NameWriteFile, `{"name":"data.csv","content":"x"}`)
 	if f := res.Files[0]; f.Name != "data.csv" || f.Type != "dataset" || !strings.HasPrefix(f.MimeType, "text/csv") {
@@ -166,13 +170,15 @@ func TestRunCode(t *testing.T) {
 		{`{"language":"javascript","code":"console.log("}`, "status: failed"},
 	}
 	for _, tc := range cases {
-		res, err := r.Call(context.Background(), &Env{Limits: coderun.Limits{Wall: 20e9, CPU: 10e9, Memory: 512 << 20}}, NameRunCode, json.RawMessage(tc.args))
-		if err != nil || !strings.Contains(res.Output, tc.want) {
-			t.Errorf("%s: %q %v; want %q", tc.args, res.Output, err, tc.want)
-		}
-		if res.Sandbox <= 0 {
-			t.Errorf("%s: sandbox time not measured", tc.args)
-		}
+		t.Run(tc.args, func(t *testing.T) {
+			res, err := r.Call(context.Background(), &Env{Limits: coderun.Limits{Wall: 20e9, CPU: 10e9, Memory: 512 << 20}}, NameRunCode, json.RawMessage(tc.args))
+			if err != nil || !strings.Contains(res.Output, tc.want) {
+				t.Errorf("%s: %q %v; want %q", tc.args, res.Output, err, tc.want)
+			}
+			if res.Sandbox <= 0 {
+				t.Errorf("%s: sandbox time not measured", tc.args)
+			}
+		})
 	}
 }
 
@@ -184,8 +190,10 @@ func TestSafeName(t *testing.T) {
 		"":                 "file.txt",     // never empty
 		`C:\x\y.txt`:       "y.txt",        // windows paths
 	} {
-		if got := SafeName(in); got != want {
-			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := SafeName(in); got != want {
+				t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 }

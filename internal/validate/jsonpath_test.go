@@ -29,19 +29,21 @@ func TestPathAt(t *testing.T) {
 		{` { "a" : "x" , "o" : { "b" : [ true , { } ] } }`, "o.b[1]"},
 	}
 	for _, tc := range cases {
-		var d doc
-		err := json.Unmarshal([]byte(tc.in), &d)
-		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) {
-			t.Fatalf("%s: error %v is not a type error", tc.in, err)
-		}
-		got := pathAt([]byte(tc.in), te.Offset)
-		if got != tc.want {
-			t.Errorf("%s: pathAt(%d) = %q, want %q (encoding/json says %q)", tc.in, te.Offset, got, tc.want, te.Field)
-		}
-		if !samePath(got, te.Field) {
-			t.Errorf("%s: %q does not match encoding/json's %q", tc.in, got, te.Field)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			var d doc
+			err := json.Unmarshal([]byte(tc.in), &d)
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				t.Fatalf("%s: error %v is not a type error", tc.in, err)
+			}
+			got := pathAt([]byte(tc.in), te.Offset)
+			if got != tc.want {
+				t.Errorf("%s: pathAt(%d) = %q, want %q (encoding/json says %q)", tc.in, te.Offset, got, tc.want, te.Field)
+			}
+			if !samePath(got, te.Field) {
+				t.Errorf("%s: %q does not match encoding/json's %q", tc.in, got, te.Field)
+			}
+		})
 	}
 	if got := pathAt([]byte(`{"a":`), 100); got != "" {
 		t.Errorf("offset past a broken document: %q", got)

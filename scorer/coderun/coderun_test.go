@@ -222,9 +222,11 @@ func TestCheckTests(t *testing.T) {
 		{"cobol", "x", false},
 	}
 	for _, c := range cases {
-		if err := CheckTests(c.lang, c.tests); (err == nil) != c.ok {
-			t.Errorf("CheckTests(%s, %q) = %v, want ok=%v", c.lang, c.tests, err, c.ok)
-		}
+		t.Run(c.lang, func(t *testing.T) {
+			if err := CheckTests(c.lang, c.tests); (err == nil) != c.ok {
+				t.Errorf("CheckTests(%s, %q) = %v, want ok=%v", c.lang, c.tests, err, c.ok)
+			}
+		})
 	}
 }
 
@@ -235,9 +237,11 @@ func TestMergeGoKeepsPositions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"//line solution.go:1\nfunc Add", "func " + solutionMain + "() {}", "//line tests.go:3\nfunc main()", "\t\"fmt\"\n"} {
-		if !strings.Contains(src, want) {
-			t.Errorf("merged source lacks %q:\n%s", want, src)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(src, want) {
+				t.Errorf("merged source lacks %q:\n%s", want, src)
+			}
+		})
 	}
 }
 

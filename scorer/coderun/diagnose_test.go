@@ -18,8 +18,10 @@ func TestOutOfMemory(t *testing.T) {
 		{"pthread_create failed: Invalid argument\n", false},                                    // not a resource limit
 	}
 	for _, c := range cases {
-		if got := outOfMemory(c.stderr); got != c.want {
-			t.Errorf("outOfMemory(%q) = %v, want %v", c.stderr, got, c.want)
-		}
+		t.Run(c.stderr, func(t *testing.T) {
+			if got := outOfMemory(c.stderr); got != c.want {
+				t.Errorf("outOfMemory(%q) = %v, want %v", c.stderr, got, c.want)
+			}
+		})
 	}
 }

@@ -238,14 +238,16 @@ func TestHostileCorpus(t *testing.T) {
 	// Not t.Setenv: the rows run in parallel. The variables are new to
 	// this process and removed afterwards.
 	for _, k := range []string{"OPENAI_API_KEY", "JANUS_API_KEY"} {
-		old, had := os.LookupEnv(k)
-		os.Setenv(k, h.mark)
-		t.Cleanup(func() {
-			if had {
-				os.Setenv(k, old)
-			} else {
-				os.Unsetenv(k)
-			}
+		t.Run(k, func(t *testing.T) {
+			old, had := os.LookupEnv(k)
+			os.Setenv(k, h.mark)
+			t.Cleanup(func() {
+				if had {
+					os.Setenv(k, old)
+				} else {
+					os.Unsetenv(k)
+				}
+			})
 		})
 	}
 	pyErr := func() error { _, err := python3(); return err }()
@@ -280,9 +282,11 @@ func TestHostileCorpus(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/escape-open", "/escape-rootfd", "/usr/lib/escape-open"} {
-		if _, err := os.Lstat(p); err == nil {
-			t.Errorf("sandboxed code wrote %s on the host", p)
-		}
+		t.Run(p, func(t *testing.T) {
+			if _, err := os.Lstat(p); err == nil {
+				t.Errorf("sandboxed code wrote %s on the host", p)
+			}
+		})
 	}
 }
 

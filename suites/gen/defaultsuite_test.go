@@ -4,14 +4,21 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
+
+// defaultFiles generates the default suite once for every test that reads
+// it: generating it (images and all, under -race) costs seconds, and the
+// generator is deterministic, so a second run would prove nothing new
+// (TestSameSeedSameBytes covers determinism).
+var defaultFiles = sync.OnceValue(DefaultSuiteFiles)
 
 // The committed suite files must be exactly what the generator writes, so
 // nobody edits a generated task by hand and the hash stays reproducible.
 func TestCommittedDefaultSuiteIsGenerated(t *testing.T) {
 	dir := filepath.Join("..", "builtin", "janus-default")
-	files := DefaultSuiteFiles()
+	files := defaultFiles()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +35,7 @@ func TestCommittedDefaultSuiteIsGenerated(t *testing.T) {
 }
 
 func TestDefaultSuiteShape(t *testing.T) {
-	files := DefaultSuiteFiles()
+	files := defaultFiles()
 	total := 0
 	for name, b := range files {
 		if name == "suite.yaml" {

@@ -17,13 +17,16 @@ import (
 
 func TestShippedSuitesAreValid(t *testing.T) {
 	for _, name := range suites.Builtin() {
-		s, err := suites.Load(context.Background(), name)
-		if err != nil {
-			t.Fatalf("load %s: %v", name, err)
-		}
-		if err := Suite(s); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s, err := suites.Load(context.Background(), name)
+			if err != nil {
+				t.Fatalf("load %s: %v", name, err)
+			}
+			if err := Suite(s); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
 	}
 }
 
@@ -121,6 +124,19 @@ func TestBrokenSuitesNameFileLineAndTask(t *testing.T) {
   expect: {checks: [{type: tool_call, name: get_weather}]}
   reference: {tool_calls: [{name: get_weather, arguments: "{}"}]}
 `, "needs tool_calls (first turn) and content (final answer)"},
+		// Hidden tests so lax that another code task's program passes
+		// them (the capped cross-checks of a code task must still see it).
+		{"lax code tests", `- id: bad
+  category: quality/code
+  messages: [{role: user, content: "Write a JavaScript function add(a, b)."}]
+  expect: {checks: [{type: code, language: javascript, tests: "assert(true);"}]}
+  reference: {content: "function add(a, b) { return a + b; }"}
+- id: other
+  category: quality/code
+  messages: [{role: user, content: "Write a JavaScript function mul(a, b)."}]
+  expect: {checks: [{type: code, language: javascript, tests: "assertEqual(mul(2, 3), 6);"}]}
+  reference: {content: "function mul(a, b) { return a * b; }"}
+`, "task other's reference scores 1.000 here, want < 0.5: the checks are too lax"},
 		// An image-output task whose reference has no image.
 		{"artifact missing", `- id: bad
   category: multimodal
