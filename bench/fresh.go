@@ -23,6 +23,11 @@ const GeneratedSuite = "janus-default"
 // (v1, generated once from gen.DefaultSeed), which --seed only shuffles.
 const StoredSuffix = "@stored"
 
+// SecretSeed draws a seed as a fresh run does, for a caller that must
+// keep it (the service stores it with the run's spec, never shown, so a
+// resumed run regenerates the same tasks).
+func SecretSeed() (uint64, error) { return secretSeed() }
+
 // secretSeed draws a non-zero seed from the system's CSPRNG: it decides
 // every task of a fresh run, so nothing a competitor can observe or guess
 // (the time, the run id) may predict it.
@@ -57,6 +62,9 @@ func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, erro
 	policy := report.SeedStored
 	if needSeed {
 		policy = report.SeedFixed
+		if o.SeedSecret && o.Seed != 0 {
+			policy = report.SeedFresh
+		}
 		if o.Seed == 0 {
 			policy = report.SeedFresh
 			seed, err := o.freshSeed()

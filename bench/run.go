@@ -127,6 +127,10 @@ type RunOptions struct {
 	// PricesFile is the price table for targets that report tokens but no
 	// cost (--prices; scorer.LoadPrices); empty means scorer.DefaultPrices.
 	PricesFile string
+	// SeedSecret says the caller drew Seed in secret for this run (the
+	// service does, at submit, so that a resumed run regenerates the same
+	// tasks): the report's seed policy is then "fresh", not "fixed".
+	SeedSecret bool
 	// Prices, when set, is the price table itself and wins over
 	// PricesFile: calibrate passes the sim's table, declared.
 	Prices *scorer.Prices

@@ -584,9 +584,16 @@ func score(v, lo, hi *float64) *Score {
 }
 
 func summaryOf(r runRow, c competitorRow) RunSummary {
+	seed := uint64(r.Seed)
+	if r.FinishedAt == nil {
+		// A fresh run's secret seed decides every task, and the generator
+		// is public: shown before the run ends, it would give a competitor
+		// every answer. Nobody sees a run's seed until it has ended.
+		seed = 0
+	}
 	return RunSummary{ID: r.ID, Competitor: competitorOf(c), Status: r.Status, Model: r.Model, Target: r.Target,
 		Suite: r.SuiteName, SuiteVersion: r.SuiteVersion, SuiteSHA256: r.SuiteSHA256, Split: r.Split,
-		Seed: uint64(r.Seed), Limit: r.TaskLimit, StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt),
+		Seed: seed, Limit: r.TaskLimit, StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt),
 		HarnessVersion: r.HarnessVersion, Tasks: r.Tasks, TasksPlanned: r.TasksPlanned, Passed: r.Passed,
 		Composite: score(r.Composite, r.CompositeLo, r.CompositeHi), Quality: score(r.Quality, r.QualityLo, r.QualityHi),
 		Speed: score(r.Speed, r.SpeedLo, r.SpeedHi), Cost: score(r.Cost, r.CostLo, r.CostHi),

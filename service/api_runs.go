@@ -17,6 +17,7 @@ import (
 	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/suites"
+	"github.com/janus-bench/janus/suites/gen"
 )
 
 func withCaller(ctx context.Context, c caller) context.Context {
@@ -122,9 +123,9 @@ func (s *Server) validateSubmit(ctx context.Context, c caller, req SubmitRequest
 	if !slices.Contains(suites.Builtin(), spec.Suite) {
 		return qr, spec, unprocessable("$.suite", "unknown_suite", "$.suite %q: not a built-in suite (%s)", spec.Suite, strings.Join(suites.Builtin(), ", "))
 	}
-	suite, err := suites.Load(ctx, spec.Suite)
-	if err != nil {
-		return qr, spec, unprocessable("$.suite", "unknown_suite", "$.suite %q: %v", spec.Suite, err)
+	suite, e := submitSuite(ctx, &spec)
+	if e != nil {
+		return qr, spec, e
 	}
 	planned := len(suites.Select(filterCategories(suites.FilterSplit(suite.Tasks, spec.Splits), spec.Categories), spec.Seed, spec.Limit))
 	if planned == 0 {
@@ -362,4 +363,31 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) *apiError {
 		return e
 	}
 	return writeJSON(w, r, http.StatusAccepted, runOf(d.RunSummary))
+}
+
+// submitSuite loads the suite a submission names. janus-default is
+// generated from the run's seed as `janus bench run` does: with no seed
+// the service draws a secret one now and keeps it in the spec (never
+// returned; the run's seed is shown only once it has ended), so a run a
+// worker resumes regenerates the very same tasks.
+func submitSuite(ctx context.Context, spec *runSpec) (*suites.Suite, *apiError) {
+	if spec.Suite != bench.GeneratedSuite {
+		suite, err := suites.Load(ctx, spec.Suite)
+		if err != nil {
+			return nil, unprocessable("$.suite", "unknown_suite", "$.suite %q: %v", spec.Suite, err)
+		}
+		return suite, nil
+	}
+	if spec.Seed == 0 {
+		seed, err := bench.SecretSeed()
+		if err != nil {
+			return nil, internalError()
+		}
+		spec.Seed, spec.SeedSecret = seed, true
+	}
+	suite, err := gen.Fresh(spec.Seed)
+	if err != nil {
+		return nil, internalError()
+	}
+	return suite, nil
 }

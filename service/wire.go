@@ -34,13 +34,15 @@ type SubmitRequest struct {
 // runSpec is what a worker needs to run a submitted run; stored with the
 // run, never returned by the API (it holds the competitor's key).
 type runSpec struct {
-	Target      string   `json:"target,omitempty"`
-	Image       string   `json:"image,omitempty"`
-	Model       string   `json:"model,omitempty"`
-	APIKey      string   `json:"api_key,omitempty"`
-	Suite       string   `json:"suite"`
-	Limit       int      `json:"limit,omitempty"`
-	Seed        uint64   `json:"seed,omitempty"`
+	Target string `json:"target,omitempty"`
+	Image  string `json:"image,omitempty"`
+	Model  string `json:"model,omitempty"`
+	APIKey string `json:"api_key,omitempty"`
+	Suite  string `json:"suite"`
+	Limit  int    `json:"limit,omitempty"`
+	Seed   uint64 `json:"seed,omitempty"`
+	// SeedSecret: the service drew Seed for a fresh janus-default run.
+	SeedSecret  bool     `json:"seed_secret,omitempty"`
 	Concurrency int      `json:"concurrency"`
 	Categories  []string `json:"categories,omitempty"`
 	Splits      []string `json:"splits,omitempty"`
