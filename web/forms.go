@@ -54,6 +54,11 @@ func localNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return "/submit"
 	}
+	// What does not parse as a URL (a stray "%") or names a host is not
+	// a path on this site either.
+	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+		return "/submit"
+	}
 	return next
 }
 
