@@ -281,7 +281,12 @@ func snippet(text string, qterms []string) string {
 	if len(r) <= snippetLen {
 		return text
 	}
-	lower := []rune(strings.ToLower(text))
+	// Lower-cased rune by rune, so that an index into lower is an index
+	// into r (strings.ToLower can change the rune count: "İ" → "i̇").
+	lower := make([]rune, len(r))
+	for i, c := range r {
+		lower[i] = unicode.ToLower(c)
+	}
 	at := -1
 	for _, t := range qterms {
 		if i := indexWord(lower, []rune(t)); i >= 0 && (at < 0 || i < at) {
@@ -296,11 +301,17 @@ func snippet(text string, qterms []string) string {
 	if end > len(r) {
 		end, start = len(r), max(0, len(r)-snippetLen)
 	}
-	for start > 0 && start < len(r) && !unicode.IsSpace(r[start-1]) {
+	from, to := start, end
+	for start > 0 && start < end && !unicode.IsSpace(r[start-1]) {
 		start++
 	}
 	for end < len(r) && end > start && !unicode.IsSpace(r[end]) {
 		end--
+	}
+	if start >= end {
+		// No word boundary inside the window: cut mid-word rather than
+		// return nothing.
+		start, end = from, to
 	}
 	s := strings.TrimSpace(string(r[start:end]))
 	if start > 0 {
