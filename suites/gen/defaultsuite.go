@@ -56,7 +56,15 @@ func DefaultSuiteFiles() map[string][]byte {
 		"cost.jsonl":       costTasks(),
 		"memory.jsonl":     memoryTasks(rand.New(rand.NewPCG(DefaultSeed, 17))),
 	}
-	out := map[string][]byte{"suite.yaml": []byte(defaultMeta)}
+	return suiteFiles(defaultMeta, groups)
+}
+
+// suiteFiles encodes a suite's task groups as its files: suite.yaml (meta)
+// and one JSON line per task in each group's file, in name order. Every
+// fifth task of a group is held out: the private split a platform keeps
+// for scoring, so public tuning cannot overfit it.
+func suiteFiles(meta string, groups map[string][]task) map[string][]byte {
+	out := map[string][]byte{"suite.yaml": []byte(meta)}
 	names := make([]string, 0, len(groups))
 	for n := range groups {
 		names = append(names, n)
@@ -65,8 +73,6 @@ func DefaultSuiteFiles() map[string][]byte {
 	for _, n := range names {
 		var b bytes.Buffer
 		for i, t := range groups[n] {
-			// Every fifth task is held out: the private split a platform
-			// keeps for scoring, so public tuning cannot overfit it.
 			t.Split = "public"
 			if i%5 == 4 {
 				t.Split = "private"

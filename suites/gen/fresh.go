@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -54,29 +53,7 @@ func FreshSuiteFiles(seed uint64) map[string][]byte {
 		"cost.jsonl":       g.cost(g.rand("cost")),
 		"memory.jsonl":     g.memory(g.rand("memory")),
 	}
-	out := map[string][]byte{"suite.yaml": []byte(freshMeta)}
-	names := make([]string, 0, len(groups))
-	for n := range groups {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		var b bytes.Buffer
-		for i, t := range groups[n] {
-			t.Split = "public"
-			if i%5 == 4 {
-				t.Split = "private"
-			}
-			line, err := json.Marshal(t)
-			if err != nil {
-				panic(fmt.Sprintf("encode task %s: %v", t.ID, err)) // plain maps and strings
-			}
-			b.Write(line)
-			b.WriteByte('\n')
-		}
-		out[n] = b.Bytes()
-	}
-	return out
+	return suiteFiles(freshMeta, groups)
 }
 
 const freshMeta = `name: janus-default
