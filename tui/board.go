@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
@@ -195,7 +196,7 @@ func (b *boardModel) update(msg tea.Msg) tea.Cmd {
 
 func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
 	if b.cmp != nil {
-		if k.String() == "esc" {
+		if key.Matches(k, kBack) {
 			b.cmp = nil
 			return nil
 		}
@@ -204,11 +205,10 @@ func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	if b.typing {
-		switch k.String() {
-		case "enter", "esc":
+		if key.Matches(k, kEnter, kBack) { // keep the filter, or clear it
 			b.typing = false
 			b.filter.Blur()
-			if k.String() == "esc" {
+			if key.Matches(k, kBack) {
 				b.filter.SetValue("")
 			}
 			b.refresh()
@@ -223,24 +223,24 @@ func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
 	if b.tab == 1 {
 		n = len(b.arena)
 	}
-	switch k.String() {
-	case "tab":
+	switch {
+	case key.Matches(k, kTab):
 		b.tab = 1 - b.tab
 		b.cursor = 0
-	case "up", "k":
+	case key.Matches(k, kUp):
 		b.cursor = max(b.cursor-1, 0)
-	case "down", "j":
+	case key.Matches(k, kDown):
 		b.cursor = min(b.cursor+1, max(n-1, 0))
-	case "s":
+	case key.Matches(k, kSort):
 		b.sortCol = (b.sortCol + 1) % len(sortCols)
 		b.refresh()
-	case "r":
+	case key.Matches(k, kReverse):
 		b.reverse = !b.reverse
 		b.refresh()
-	case "/":
+	case key.Matches(k, kFilter):
 		b.typing = true
 		return b.filter.Focus()
-	case " ":
+	case key.Matches(k, kSelect):
 		if b.tab == 0 && b.cursor < len(b.view_) {
 			id := b.view_[b.cursor].RunID
 			if i := slices.Index(b.picked, id); i >= 0 {
@@ -252,12 +252,12 @@ func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
 				}
 			}
 		}
-	case "enter":
+	case key.Matches(k, kOpen):
 		if b.tab == 0 && b.cursor < len(b.view_) {
 			b.status = "opening…"
 			return b.open(b.view_[b.cursor].RunID)
 		}
-	case "c":
+	case key.Matches(k, kCompare):
 		if len(b.picked) != 2 {
 			b.status = "select two runs with space, then c"
 			return nil

@@ -27,7 +27,9 @@ func bind(keys, helpKey, desc string, more ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(append([]string{keys}, more...)...), key.WithHelp(helpKey, desc))
 }
 
-// The bindings, by screen. A key means the same thing wherever it appears.
+// The bindings, by screen. A key means the same thing wherever it appears,
+// and the screens match keys with key.Matches against these very values,
+// so the help a screen shows is the keys it answers to.
 var (
 	kUp      = bind("up", "↑/↓", "move", "k")
 	kDown    = bind("down", "↓", "down", "j")
@@ -52,19 +54,34 @@ var (
 	kMore    = bind("?", "?", "more")
 )
 
+// Bindings no help line shows: the interrupt works on every screen, the
+// set-up's field keys also move while a text field has the cursor (where
+// k and j are letters), and home/end jump to the ends of a list.
 var (
-	setupKeys   = keyMap{short: []key.Binding{kUp, kLeft, kToggle, kRun, kBoard, kQuit}}
-	liveKeys    = keyMap{short: []key.Binding{kPause, kStop}}
-	resultsKeys = keyMap{short: []key.Binding{kUp, kEnter, kBoard, kBack, kQuit}}
-	taskKeys    = keyMap{short: []key.Binding{kScroll, kBack, kQuit}}
-	boardKeys   = keyMap{short: []key.Binding{kOpen, kSort, kFilter, kSelect, kCompare, kTab, kMore},
-		more: []key.Binding{kUp, kReverse, kBack, kQuit}}
+	kInterrupt = bind("ctrl+c", "ctrl+c", "quit")
+	kPrevField = bind("up", "↑", "previous field", "shift+tab")
+	kNextField = bind("down", "↓", "next field", "tab")
+	kHome      = bind("home", "home", "first", "g")
+	kEnd       = bind("end", "end", "last", "G")
 )
+
+// The screens' help, built from the bindings when drawn (a rebound key
+// shows as it is).
+func setupKeys() keyMap {
+	return keyMap{short: []key.Binding{kUp, kLeft, kToggle, kRun, kBoard, kQuit}}
+}
+func liveKeys() keyMap { return keyMap{short: []key.Binding{kPause, kStop}} }
+func resultsKeys() keyMap {
+	return keyMap{short: []key.Binding{kUp, kEnter, kBoard, kBack, kQuit}}
+}
+func taskKeys() keyMap { return keyMap{short: []key.Binding{kScroll, kBack, kQuit}} }
+func boardKeys() keyMap {
+	return keyMap{short: []key.Binding{kOpen, kSort, kFilter, kSelect, kCompare, kTab, kMore},
+		more: []key.Binding{kUp, kReverse, kBack, kQuit}}
+}
 
 // The load run's screens. Its set-up has no list to toggle in, and a
 // load run has no pause: a paused step would measure nothing.
-var (
-	setupLoadKeys   = keyMap{short: []key.Binding{kUp, kLeft, kRun, kBoard, kQuit}}
-	loadLiveKeys    = keyMap{short: []key.Binding{kStop, kBack}}
-	loadResultsKeys = keyMap{short: []key.Binding{kBoard, kBack, kQuit}}
-)
+func setupLoadKeys() keyMap   { return keyMap{short: []key.Binding{kUp, kLeft, kRun, kBoard, kQuit}} }
+func loadLiveKeys() keyMap    { return keyMap{short: []key.Binding{kStop, kBack}} }
+func loadResultsKeys() keyMap { return keyMap{short: []key.Binding{kBoard, kBack, kQuit}} }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/janus-bench/janus/bench"
@@ -127,7 +128,7 @@ func (l *liveModel) update(msg tea.Msg) tea.Cmd {
 		l.now = l.sh.o.Now()
 		return l.tick()
 	case tea.KeyMsg:
-		if msg.String() == "p" && l.running() && !l.stopping {
+		if key.Matches(msg, kPause) && l.running() && !l.stopping {
 			l.paused = !l.paused
 			l.ar.pause.set(l.paused)
 		}

@@ -147,7 +147,7 @@ func TestLoadScreens(t *testing.T) {
 					if c.setup != nil {
 						c.setup(&o)
 					}
-					v := screen(t, o, sz.w, sz.h, func(tm *teatest.TestModel) { c.steps(t, tm) })
+					v := drawScreen(t, o, sz.w, sz.h, func(tm *teatest.TestModel) { c.steps(t, tm) })
 					golden.RequireEqual(t, []byte(v))
 				})
 			}
@@ -163,7 +163,7 @@ func TestLoadReportShowsReport(t *testing.T) {
 	rep := readGoldenLoad(t)
 	o := testOptions(t, f, newFixtureSource(f))
 	o.LoadReport = goldenLoadReport
-	v := screen(t, o, 120, 40, func(tm *teatest.TestModel) { waitFor(t, tm, "capacity:") })
+	v := drawScreen(t, o, 120, 40, func(tm *teatest.TestModel) { waitFor(t, tm, "capacity:") })
 	checkLoadView(t, v, rep)
 	if !strings.Contains(v, goldenLoadReport) {
 		t.Errorf("the report's path is not shown:\n%s", v)
@@ -228,7 +228,7 @@ func TestLoadStart(t *testing.T) {
 			o.ConfigDir, o.Load, o.LoadDuration, o.OutDir = cfg, "closed:c=8,16", c.dur, "elsewhere"
 			run := fakeLoadRun(rep, -1)
 			o.LoadRun = func(ctx context.Context, lo load.Options) (*load.Report, error) { got <- lo; return run(ctx, lo) }
-			v := screen(t, o, 80, 24, func(tm *teatest.TestModel) { waitFor(t, tm, "capacity: c=8") })
+			v := drawScreen(t, o, 80, 24, func(tm *teatest.TestModel) { waitFor(t, tm, "capacity: c=8") })
 			lo := <-got
 			if lo.Profile != "closed:c=8,16" || lo.Duration != c.want || lo.OutDir != "elsewhere" || lo.Out != "" ||
 				lo.Target != "" || lo.Suite != "janus-default" || !lo.NoStream || lo.Live == nil || lo.Stdout != nil {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/janus-bench/janus/bench/report"
@@ -52,14 +53,14 @@ func (r *resultsModel) selected() *scorer.TaskResult {
 
 func (r *resultsModel) update(msg tea.Msg) tea.Cmd {
 	if k, ok := msg.(tea.KeyMsg); ok {
-		switch k.String() {
-		case "up", "k":
+		switch {
+		case key.Matches(k, kUp):
 			r.cursor = max(r.cursor-1, 0)
-		case "down", "j":
+		case key.Matches(k, kDown):
 			r.cursor = min(r.cursor+1, max(len(r.worst)-1, 0))
-		case "home", "g":
+		case key.Matches(k, kHome):
 			r.cursor = 0
-		case "end", "G":
+		case key.Matches(k, kEnd):
 			r.cursor = max(len(r.worst)-1, 0)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -36,8 +37,13 @@ type shared struct {
 	help help.Model
 }
 
-// Model is the root bubbletea model.
-type Model struct {
+// Model is the root bubbletea model. Its state lives behind a pointer that
+// the screens share: a screen's Update changes it and names the screen to
+// show next.
+type Model struct{ *app }
+
+// app is the root's state: the screen showing and one sub-model per screen.
+type app struct {
 	sh    *shared
 	state state
 	back  state // where esc on the leaderboard returns to
@@ -61,7 +67,7 @@ func New(o Options, out io.Writer) Model {
 	sh := &shared{o: o, st: newStyles(out, o.NoColor), w: 80, h: 24, ctx: context.Background()}
 	sh.help = help.New()
 	sh.help.Styles = sh.st.help
-	m := Model{sh: sh, setup: newSetup(sh), board: newBoard(sh)}
+	m := Model{&app{sh: sh, setup: newSetup(sh), board: newBoard(sh)}}
 	switch {
 	case o.LoadReport != "":
 		m.state, m.loadRes = stateLoadResults, newLoadResults(sh, nil, nil)
@@ -86,8 +92,24 @@ func (m Model) Init() tea.Cmd {
 	return m.setup.init()
 }
 
-// Update routes a message to the screen it belongs to.
+// Update handles what concerns every screen (the terminal size, help,
+// Ctrl-C), routes the answers of Cmds to the sub-model that asked (some of
+// them are transitions: a finished run opens its results), and hands the
+// rest to the screen showing, which returns the screen to show next.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, done := m.global(msg); done {
+		return m, cmd
+	}
+	if cmd, done := m.route(msg); done {
+		return m, cmd
+	}
+	next, cmd := m.current().Update(msg)
+	m.state = next.id()
+	return m, cmd
+}
+
+// global handles the terminal size and the keys every screen shares.
+func (m Model) global(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.sh.w, m.sh.h = msg.Width, msg.Height
@@ -96,234 +118,137 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.task.resize()
 		}
 		m.board.resize()
-		return m, nil
+		return nil, true
 	case tea.KeyMsg:
-		if msg.String() == "?" && (m.state != stateSetup || !m.setup.editing()) && !m.board.editing() {
+		typing := m.state == stateSetup && m.setup.editing() || m.board.editing()
+		if key.Matches(msg, kMore) && !typing {
 			m.sh.help.ShowAll = !m.sh.help.ShowAll
-			return m, nil
+			return nil, true
 		}
-		if msg.String() == "ctrl+c" {
-			if m.live != nil && m.live.running() {
-				m.quitting = true
-				m.live.stop()
-				return m, nil
-			}
-			if m.loadLive != nil && m.loadLive.running() {
-				m.quitting = true
-				m.loadLive.stop()
-				return m, nil
-			}
-			return m, tea.Quit
+		if key.Matches(msg, kInterrupt) {
+			return m.interrupt(), true
 		}
+	}
+	return nil, false
+}
+
+// interrupt is Ctrl-C: a run in progress is stopped and the program quits
+// once its report is written; otherwise it quits at once.
+func (m Model) interrupt() tea.Cmd {
+	switch {
+	case m.live != nil && m.live.running():
+		m.quitting = true
+		m.live.stop()
+		return nil
+	case m.loadLive != nil && m.loadLive.running():
+		m.quitting = true
+		m.loadLive.stop()
+		return nil
+	}
+	return tea.Quit
+}
+
+// route delivers the answers of Cmds to the sub-model that asked for them,
+// whichever screen shows.
+func (m Model) route(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
 	case runStartedMsg, taskDoneMsg, liveTickMsg:
 		if m.live == nil {
-			return m, nil
+			return nil, true
 		}
-		return m, m.live.update(msg)
+		return m.live.update(msg), true
 	case runDoneMsg:
-		if m.live == nil {
-			return m, nil
-		}
-		cmd := m.live.update(msg)
-		save := m.board.saved(msg.rep)
-		if m.live.recorded {
-			save = m.board.reload(msg.rep)
-		}
-		if m.quitting { // Ctrl-C during the run: keep the partial run, then go
-			return m, tea.Sequence(save, tea.Quit)
-		}
-		if msg.rep != nil {
-			m.results = newResults(m.sh, msg.rep, m.live.traces, m.live.prompts, msg.err)
-			m.state, m.fromBoard = stateResults, false
-		}
-		return m, tea.Batch(cmd, save)
+		return m.runDone(msg), true
 	case runClosedMsg, loadClosedMsg:
-		return m, nil
+		return nil, true
 	case loadStepStartMsg, loadStepDoneMsg, loadTickMsg:
 		if m.loadLive == nil {
-			return m, nil
+			return nil, true
 		}
-		return m, m.loadLive.update(msg)
+		return m.loadLive.update(msg), true
 	case loadDoneMsg:
-		if m.loadLive == nil {
-			return m, nil
-		}
-		cmd := m.loadLive.update(msg)
-		if m.quitting { // Ctrl-C during the run: its report is written, go
-			return m, tea.Quit
-		}
-		if msg.rep != nil {
-			m.loadRes = newLoadResults(m.sh, msg.rep, msg.err)
-			m.state = stateLoadResults
-		}
-		return m, cmd
+		return m.loadDone(msg), true
 	case loadReportMsg:
 		if m.loadRes != nil {
 			m.loadRes.rep, m.loadRes.err = msg.rep, msg.err
 		}
-		return m, nil
+		return nil, true
 	case openRunMsg:
-		cmd := m.board.update(msg)
-		if msg.err == nil && m.state == stateBoard {
-			m.results = newResults(m.sh, msg.rep, map[string]*trace.Trace{}, msg.prompts, nil)
-			m.state, m.fromBoard = stateResults, true
-		}
-		return m, cmd
+		return m.openRun(msg), true
 	case boardMsg, arenaMsg, compareMsg, savedMsg:
-		return m, m.board.update(msg)
+		return m.board.update(msg), true
 	case modelsMsg, suiteMsg:
-		return m, m.setup.update(msg)
+		return m.setup.update(msg), true
 	case prefsMsg:
-		cmd := m.setup.update(msg)
-		if m.state == stateLoadLive && m.loadLive.ar == nil { // janus tui --load
-			m.loadLive = newLoadLive(m.sh, m.setup.loadOptions())
-			return m, tea.Batch(cmd, m.loadLive.start())
-		}
-		return m, cmd
+		return m.prefsRead(msg), true
 	}
+	return nil, false
+}
 
-	switch m.state {
-	case stateSetup:
-		if k, ok := msg.(tea.KeyMsg); ok {
-			switch s := k.String(); {
-			case s == "q" && !m.setup.editing():
-				return m, tea.Quit
-			case s == "L" && !m.setup.editing():
-				m.state, m.back = stateBoard, stateSetup
-				return m, m.board.load()
-			case s == "enter" && m.setup.loadMode: // also from the profile field
-				if !m.setup.ready() {
-					return m, nil // the profile's error is on screen
-				}
-				m.loadLive = newLoadLive(m.sh, m.setup.loadOptions())
-				m.state = stateLoadLive
-				return m, tea.Batch(m.setup.remember(), m.loadLive.start())
-			case s == "enter": // also from the URL field
-				opts := m.setup.runOptions()
-				m.live = newLive(m.sh, opts)
-				m.state = stateLive
-				return m, tea.Batch(m.setup.remember(), m.live.start())
-			}
-		}
-		return m, m.setup.update(msg)
-	case stateLive:
-		if k, ok := msg.(tea.KeyMsg); ok && (k.String() == "q" || k.String() == "esc") {
-			if !m.live.running() { // the run failed to start: back to set-up
-				m.state = stateSetup
-				return m, nil
-			}
-			if k.String() == "q" {
-				m.live.stop()
-			}
-			return m, nil
-		}
-		return m, m.live.update(msg)
-	case stateLoadLive:
-		if k, ok := msg.(tea.KeyMsg); ok && (k.String() == "q" || k.String() == "esc") {
-			if !m.loadLive.running() { // it failed, or never started
-				m.state = stateSetup
-				return m, nil
-			}
-			if k.String() == "q" {
-				m.loadLive.stop()
-			}
-		}
-		return m, nil
-	case stateLoadResults:
-		if k, ok := msg.(tea.KeyMsg); ok {
-			switch k.String() {
-			case "q":
-				return m, tea.Quit
-			case "esc":
-				m.state = stateSetup
-				return m, nil
-			case "L":
-				m.state, m.back = stateBoard, stateLoadResults
-				return m, m.board.load()
-			}
-		}
-		return m, nil
-	case stateResults:
-		if k, ok := msg.(tea.KeyMsg); ok {
-			switch k.String() {
-			case "q":
-				return m, tea.Quit
-			case "esc":
-				m.state = stateSetup
-				if m.fromBoard {
-					m.state = stateBoard
-				}
-				return m, nil
-			case "L":
-				m.state, m.back = stateBoard, stateResults
-				return m, m.board.load()
-			case "enter":
-				if tr := m.results.selected(); tr != nil {
-					m.task = newTask(m.sh, *tr, m.results.traces[tr.ID], m.results.prompts[tr.ID])
-					m.state = stateTask
-				}
-				return m, nil
-			}
-		}
-		return m, m.results.update(msg)
-	case stateTask:
-		if k, ok := msg.(tea.KeyMsg); ok {
-			switch k.String() {
-			case "q":
-				return m, tea.Quit
-			case "esc":
-				m.state = stateResults
-				return m, nil
-			}
-		}
-		return m, m.task.update(msg)
-	case stateBoard:
-		if k, ok := msg.(tea.KeyMsg); ok && !m.board.editing() {
-			switch k.String() {
-			case "q":
-				return m, tea.Quit
-			case "esc":
-				if m.board.comparing() {
-					break
-				}
-				m.state = m.back
-				if m.state == stateResults && m.results == nil {
-					m.state = stateSetup
-				}
-				return m, nil
-			}
-		}
-		return m, m.board.update(msg)
+// runDone is the transition a finished bench run makes: to its results,
+// saved to the board's source; or, after Ctrl-C, out once it is saved.
+func (m Model) runDone(msg runDoneMsg) tea.Cmd {
+	if m.live == nil {
+		return nil
 	}
-	return m, nil
+	cmd := m.live.update(msg)
+	save := m.board.saved(msg.rep)
+	if m.live.recorded {
+		save = m.board.reload(msg.rep)
+	}
+	if m.quitting { // Ctrl-C during the run: keep the partial run, then go
+		return tea.Sequence(save, tea.Quit)
+	}
+	if msg.rep != nil {
+		m.results = newResults(m.sh, msg.rep, m.live.traces, m.live.prompts, msg.err)
+		m.state, m.fromBoard = stateResults, false
+	}
+	return tea.Batch(cmd, save)
+}
+
+// loadDone is the transition a finished load run makes: to its results,
+// or out after Ctrl-C (its report is written).
+func (m Model) loadDone(msg loadDoneMsg) tea.Cmd {
+	if m.loadLive == nil {
+		return nil
+	}
+	cmd := m.loadLive.update(msg)
+	if m.quitting {
+		return tea.Quit
+	}
+	if msg.rep != nil {
+		m.loadRes = newLoadResults(m.sh, msg.rep, msg.err)
+		m.state = stateLoadResults
+	}
+	return cmd
+}
+
+// openRun is the transition from the leaderboard to a stored run's results.
+func (m Model) openRun(msg openRunMsg) tea.Cmd {
+	cmd := m.board.update(msg)
+	if msg.err == nil && m.state == stateBoard {
+		m.results = newResults(m.sh, msg.rep, map[string]*trace.Trace{}, msg.prompts, nil)
+		m.state, m.fromBoard = stateResults, true
+	}
+	return cmd
+}
+
+// prefsRead applies the remembered set-up; janus tui --load starts its run
+// then, with the remembered target, model and suite.
+func (m Model) prefsRead(msg prefsMsg) tea.Cmd {
+	cmd := m.setup.update(msg)
+	if m.state == stateLoadLive && m.loadLive.ar == nil {
+		m.loadLive = newLoadLive(m.sh, m.setup.loadOptions())
+		return tea.Batch(cmd, m.loadLive.start())
+	}
+	return cmd
 }
 
 // View draws the current screen, clipped to the terminal so that nothing
 // wraps or scrolls at 80×24.
 func (m Model) View() string {
-	var body string
-	var keys keyMap
-	switch m.state {
-	case stateSetup:
-		body, keys = m.setup.view(), setupKeys
-		if m.setup.loadMode {
-			keys = setupLoadKeys
-		}
-	case stateLive:
-		body, keys = m.live.view(), liveKeys
-	case stateResults:
-		body, keys = m.results.view(), resultsKeys
-	case stateTask:
-		body, keys = m.task.view(), taskKeys
-	case stateBoard:
-		body, keys = m.board.view(), boardKeys
-	case stateLoadLive:
-		body, keys = m.loadLive.view(), loadLiveKeys
-	case stateLoadResults:
-		body, keys = m.loadRes.view(), loadResultsKeys
-	}
-	helpLine := m.sh.help.View(keys)
-	return fit(body, helpLine, m.sh.w, m.sh.h)
+	s := m.current()
+	return fit(s.View(), m.sh.help.View(s.Keys()), m.sh.w, m.sh.h)
 }
 
 // fit clips body to w columns and to the lines the help leaves, and puts

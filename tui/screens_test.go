@@ -53,9 +53,9 @@ func keyMsg(s string) tea.KeyMsg {
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
 
-// screen drives a real program through steps, quits it and returns the
+// drawScreen drives a real program through steps, quits it and returns the
 // final model's view, which is what the golden files hold.
-func screen(t *testing.T, o Options, w, h int, steps func(tm *teatest.TestModel)) string {
+func drawScreen(t *testing.T, o Options, w, h int, steps func(tm *teatest.TestModel)) string {
 	t.Helper()
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(w, h))
 	steps(tm)
@@ -239,7 +239,7 @@ func TestScreens(t *testing.T) {
 					if c.run != nil {
 						o.Run = c.run
 					}
-					v := screen(t, o, sz.w, sz.h, func(tm *teatest.TestModel) { c.steps(t, tm) })
+					v := drawScreen(t, o, sz.w, sz.h, func(tm *teatest.TestModel) { c.steps(t, tm) })
 					golden.RequireEqual(t, []byte(v))
 				})
 			}
@@ -253,7 +253,7 @@ func TestLeaderboardStart(t *testing.T) {
 	f := newFixture(t)
 	o := testOptions(t, f, newFixtureSource(f))
 	o.Start = ScreenLeaderboard
-	v := screen(t, o, 80, 24, func(tm *teatest.TestModel) {
+	v := drawScreen(t, o, 80, 24, func(tm *teatest.TestModel) {
 		waitFor(t, tm, "lumen")
 		tm.Send(keyMsg("esc"))
 		waitFor(t, tm, "set up a run")

@@ -119,7 +119,7 @@ func TestServerBoardScreen(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			o := testOptions(t, f, ServerSource{Client: &service.Client{Base: c.url}, Server: c.url})
 			o.Start = ScreenLeaderboard
-			v := screen(t, o, 80, 24, func(tm *teatest.TestModel) { waitFor(t, tm, c.want[0]) })
+			v := drawScreen(t, o, 80, 24, func(tm *teatest.TestModel) { waitFor(t, tm, c.want[0]) })
 			for _, w := range c.want {
 				if !strings.Contains(v, w) {
 					t.Errorf("screen lacks %q:\n%s", w, v)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -370,43 +371,50 @@ func (s *setupModel) update(msg tea.Msg) tea.Cmd {
 		s.cat = min(s.cat, max(len(s.cats)-1, 0))
 		return nil
 	case tea.KeyMsg:
-		switch msg.String() {
-		case "up", "shift+tab":
-			s.move(-1)
-			return nil
-		case "down", "tab":
-			s.move(1)
-			return nil
+		return s.key(msg)
+	}
+	return nil
+}
+
+// key handles a key on the set-up: the field keys move even while a text
+// field has the cursor, where every other key is typed.
+func (s *setupModel) key(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, kPrevField):
+		s.move(-1)
+		return nil
+	case key.Matches(msg, kNextField):
+		s.move(1)
+		return nil
+	}
+	if s.focus == fURL {
+		var cmd tea.Cmd
+		before := s.url.Value()
+		s.url, cmd = s.url.Update(msg)
+		if s.url.Value() != before {
+			return tea.Batch(cmd, s.loadModels())
 		}
-		if s.focus == fURL {
-			var cmd tea.Cmd
-			before := s.url.Value()
-			s.url, cmd = s.url.Update(msg)
-			if s.url.Value() != before {
-				return tea.Batch(cmd, s.loadModels())
-			}
-			return cmd
-		}
-		if s.focus == fProfile {
-			var cmd tea.Cmd
-			s.profile, cmd = s.profile.Update(msg)
-			s.validateProfile()
-			return cmd
-		}
-		switch msg.String() {
-		case "k":
-			s.move(-1)
-		case "j":
-			s.move(1)
-		case "left", "h":
-			return s.change(-1)
-		case "right", "l":
-			return s.change(1)
-		case " ":
-			if s.focus == fCategories && len(s.cats) > 0 {
-				c := s.cats[s.cat]
-				s.chosen[c] = !s.chosen[c]
-			}
+		return cmd
+	}
+	if s.focus == fProfile {
+		var cmd tea.Cmd
+		s.profile, cmd = s.profile.Update(msg)
+		s.validateProfile()
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, kUp):
+		s.move(-1)
+	case key.Matches(msg, kDown):
+		s.move(1)
+	case key.Matches(msg, kLeft):
+		return s.change(-1)
+	case key.Matches(msg, kRight):
+		return s.change(1)
+	case key.Matches(msg, kToggle):
+		if s.focus == fCategories && len(s.cats) > 0 {
+			c := s.cats[s.cat]
+			s.chosen[c] = !s.chosen[c]
 		}
 	}
 	return nil
