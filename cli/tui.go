@@ -138,7 +138,7 @@ func upCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			return tui.Up(c.Context, o)
+			return tui.Up(c.Context, o, stackStart(o.Base.Pace), stackLabel)
 		},
 	}
 }
