@@ -452,9 +452,6 @@ type Hooks struct {
 // opened and run gets no-op hooks.
 func RecordRun(ctx context.Context, dsn string, c Competitor, save bool, log *slog.Logger,
 	run func(Hooks) (*report.Report, error)) (*report.Report, error) {
-	if log == nil {
-		log = slog.Default()
-	}
 	if !save {
 		return run(Hooks{Start: func(report.Run) error { return nil }, Task: func(scorer.TaskResult) {}})
 	}
@@ -463,6 +460,18 @@ func RecordRun(ctx context.Context, dsn string, c Competitor, save bool, log *sl
 		return nil, err
 	}
 	defer s.Close()
+	return s.Record(ctx, c, log, run)
+}
+
+// Record runs run with hooks that record it in s as it goes, as RecordRun
+// does with a store it opens; the TUI records its runs in the store it has
+// open with it. Writes after ctx is cancelled (Ctrl-C) still happen,
+// each bounded to 30 s: an interrupted run is stored with its tasks.
+func (s *Store) Record(ctx context.Context, c Competitor, log *slog.Logger,
+	run func(Hooks) (*report.Report, error)) (*report.Report, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	runID := ""
 	h := Hooks{
 		Start: func(r report.Run) error {
@@ -500,7 +509,7 @@ func RecordRun(ctx context.Context, dsn string, c Competitor, save bool, log *sl
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := s.FinishRun(fctx, runID, rep, status); err != nil {
-		return rep, errors.Join(runErr, err)
+		return rep, errors.Join(runErr, fmt.Errorf("run store: finish run %s: %w", runID, err))
 	}
 	log.Info("run stored", "run", runID, "status", status)
 	return rep, runErr

@@ -2,11 +2,9 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
-	"time"
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
@@ -111,57 +109,29 @@ func (s StoreSource) Save(ctx context.Context, rep *report.Report) error {
 	return err
 }
 
-// Record implements Recorder the way `bench run --save` records: the run
-// is stored as running when it starts, each task as it finishes, and at
-// the end as completed (a missed gate included), cancelled (interrupted)
-// or failed, with its report when there is one.
+// Record implements Recorder with leaderboard's Record, the way `bench run
+// --save` records: the run is stored as running when it starts, each task
+// as it finishes, and at the end as completed (a missed gate included),
+// cancelled (interrupted) or failed, with its report when there is one.
 func (s StoreSource) Record(run RunFunc) RunFunc {
 	return func(ctx context.Context, o bench.RunOptions) (*report.Report, error) {
-		log := s.Logger
-		if log == nil {
-			log = slog.Default()
-		}
-		id := ""
-		prevStart, prevResult := o.OnStart, o.OnResult
-		o.OnStart = func(r report.Run) error {
-			if prevStart != nil {
-				if err := prevStart(r); err != nil {
-					return err
+		return s.Store.Record(ctx, leaderboard.Competitor{}, s.Logger, func(h leaderboard.Hooks) (*report.Report, error) {
+			prevStart, prevResult := o.OnStart, o.OnResult
+			o.OnStart = func(r report.Run) error {
+				if prevStart != nil {
+					if err := prevStart(r); err != nil {
+						return err
+					}
+				}
+				return h.Start(r)
+			}
+			o.OnResult = func(r bench.Result) {
+				h.Task(r.Task)
+				if prevResult != nil {
+					prevResult(r)
 				}
 			}
-			var err error
-			id, err = s.Store.BeginRun(ctx, r, leaderboard.CompetitorFromReport(&report.Report{Run: r}))
-			return err
-		}
-		o.OnResult = func(r bench.Result) {
-			if id != "" {
-				if err := s.Store.AddTask(ctx, id, r.Task); err != nil {
-					log.Warn("run store: task not saved (the final report will be)", "task", r.Task.ID, "err", err)
-				}
-			}
-			if prevResult != nil {
-				prevResult(r)
-			}
-		}
-		rep, err := run(ctx, o)
-		if id == "" {
-			return rep, err
-		}
-		var threshold *bench.ThresholdError
-		status := leaderboard.StatusCompleted
-		switch {
-		case err == nil, errors.As(err, &threshold):
-		case errors.Is(err, bench.ErrInterrupted), ctx.Err() != nil:
-			status = leaderboard.StatusCancelled
-		default:
-			status = leaderboard.StatusFailed
-		}
-		// A stopped run was cancelled through ctx; it must still be closed.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if ferr := s.Store.FinishRun(fctx, id, rep, status); ferr != nil {
-			return rep, errors.Join(err, fmt.Errorf("run store: %w", ferr))
-		}
-		return rep, err
+			return run(ctx, o)
+		})
 	}
 }
