@@ -1,4 +1,4 @@
-package main
+package archtest
 
 import (
 	"fmt"
@@ -28,13 +28,45 @@ const (
 var oversized = []struct {
 	fn           string // package dir, then [receiver.]name
 	lines, cyclo int
-}{}
+}{
+	{"baseline.New", 88, 25},
+	{"baseline.agentGen.Run", 132, 44},
+	{"baseline.jangar.prepare", 69, 29},
+	{"bench.Calibrate", 92, 25},
+	{"bench.Replay", 131, 32},
+	{"bench.Run", 264, 71},
+	{"bench.compareDimensions", 83, 19},
+	{"bench.pocTask", 128, 41},
+	{"bench.selftestLevel", 108, 24},
+	{"bench/load.Run", 273, 64},
+	{"bench/load.parseHead", 81, 35},
+	{"bench/report.Text", 137, 30},
+	{"bench/report.writeMarkdown", 100, 18},
+	{"bench/trace.Client.do", 96, 14},
+	{"bench/trace.ComputeMetrics", 94, 29},
+	{"bench/trace.Violations", 79, 46},
+	{"cli.baselineCommand", 136, 15},
+	{"cli.benchCompareCommand", 88, 21},
+	{"cli.benchRunCommand", 148, 27},
+	{"cli.gatewayCommand", 120, 30},
+	{"cli.runsCommand", 86, 9},
+	{"cli.scoreCommand", 83, 18},
+	{"cli.sessionsCommand", 89, 13},
+	{"gateway.metrics.write", 84, 13},
+	{"scorer.artifactCheck.judge", 55, 28},
+	{"scorer.streamingCheck.evaluateTrace", 68, 27},
+	{"service.Server.streamRun", 81, 18},
+	{"tui.boardModel.view", 118, 31},
+	{"tui.chart.render", 190, 59},
+	{"tui.liveModel.view", 91, 24},
+	{"tui.setupModel.view", 83, 19},
+}
 
 // TestFunctionSize measures every function as gocyclo would (1 + if, for,
 // range, case, select case, && and ||, closures counted in the function
 // that holds them) and its length in lines, from func to closing brace.
 func TestFunctionSize(t *testing.T) {
-	sizes, err := funcSizes(".")
+	sizes, err := funcSizes(repoRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +106,7 @@ func TestFunctionSize(t *testing.T) {
 
 // funcSize is one function's measure.
 type funcSize struct {
-	pos          string // file:line, for the message
+	pos          string // file:line from the repository root, for the message
 	lines, cyclo int
 }
 
@@ -88,7 +120,7 @@ func funcSizes(root string) (map[string]funcSize, error) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && path != root && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+		if d.IsDir() && path != root && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") && d.Name() != "..") {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
@@ -107,7 +139,7 @@ func funcSizes(root string) (map[string]funcSize, error) {
 				continue
 			}
 			start, end := fset.Position(fd.Pos()), fset.Position(fd.End())
-			sizes[funcKey(path, fd)] = funcSize{pos: fmt.Sprintf("%s:%d", path, start.Line),
+			sizes[funcKey(path, fd)] = funcSize{pos: fmt.Sprintf("%s:%d", relPath(path), start.Line),
 				lines: end.Line - start.Line + 1, cyclo: cyclomatic(fd)}
 		}
 		return nil
@@ -118,6 +150,10 @@ func funcSizes(root string) (map[string]funcSize, error) {
 // funcKey names fd as the oversized table does: "tui.Model.Update" for a
 // method in tui/, "main.run" for a function in the root package.
 func funcKey(path string, fd *ast.FuncDecl) string {
+	rel, err := filepath.Rel(repoRoot, path)
+	if err == nil {
+		path = rel
+	}
 	dir := filepath.ToSlash(filepath.Dir(path))
 	if dir == "." {
 		dir = "main"
@@ -213,4 +249,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// repoRoot is the module's root, from this package's directory.
+const repoRoot = "../.."
+
+// relPath is path from the repository root.
+func relPath(path string) string {
+	if rel, err := filepath.Rel(repoRoot, path); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return path
 }
