@@ -215,8 +215,40 @@ func promptOf(t suites.Task) string {
 }
 
 func (l *liveModel) view() string {
-	st, w, h := l.sh.st, l.sh.w, l.sh.h
 	var b strings.Builder
+	b.WriteString(l.header())
+	if l.finished && l.err != nil && !l.stopping && l.run.ID == "" {
+		return b.String() // it never started: nothing else to show
+	}
+	b.WriteString(l.progress())
+	l.categories(&b)
+	// Violations as they occur: the latest two (more on a tall terminal).
+	st, w, h := l.sh.st, l.sh.w, l.sh.h
+	nv := 2
+	if h >= 36 {
+		nv = 5
+	}
+	b.WriteString(st.header.Render(fmt.Sprintf("violations (%d)", l.nViols)) + "\n")
+	for _, v := range tail(l.viols, nv) {
+		b.WriteString(st.warn.Render("  "+v) + "\n")
+	}
+	// The feed fills what is left, newest last.
+	used := strings.Count(b.String(), "\n")
+	room := h - 2 - used - 1
+	b.WriteString(st.header.Render("finished tasks") + "\n")
+	if room > 0 {
+		from := max(len(l.feed)-room, 0)
+		for _, it := range l.feed[from:] {
+			b.WriteString(l.feedLine(it, w) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// header is the title line with the run's state, and its error if it
+// failed.
+func (l *liveModel) header() string {
+	st := l.sh.st
 	state := "running"
 	switch {
 	case l.finished && l.err != nil && !l.stopping:
@@ -236,13 +268,17 @@ func (l *liveModel) view() string {
 	if l.run.ID == "" {
 		title = "starting " + l.opts.Suite + "…"
 	}
-	b.WriteString(st.title.Render("janus") + st.dim.Render(" · live · ") + title + "  " + st.warn.Render("["+state+"]") + "\n")
+	h := st.title.Render("janus") + st.dim.Render(" · live · ") + title + "  " + st.warn.Render("["+state+"]") + "\n"
 	if l.finished && l.err != nil && !l.stopping {
-		b.WriteString(st.err.Render("error: "+l.err.Error()) + "\n" + st.dim.Render("esc: back to set-up") + "\n")
-		if l.run.ID == "" { // it never started: nothing else to show
-			return b.String()
-		}
+		h += st.err.Render("error: "+l.err.Error()) + "\n" + st.dim.Render("esc: back to set-up") + "\n"
 	}
+	return h
+}
+
+// progress is the bar with ETA, the throughput line and the sparklines.
+func (l *liveModel) progress() string {
+	st, w := l.sh.st, l.sh.w
+	var b strings.Builder
 	elapsed := l.now.Sub(l.started)
 	frac, eta := 0.0, "–"
 	if l.total > 0 {
@@ -261,8 +297,13 @@ func (l *liveModel) view() string {
 	sw := max(w-34, 8)
 	b.WriteString(st.label.Render("TTFT    ") + spark(l.ttft, sw) + fmt.Sprintf(" p50 %-7s last %s\n", fmtMs(median(tail(l.ttft, sw))), fmtMs(last(l.ttft))))
 	b.WriteString(st.label.Render("max gap ") + spark(l.gap, sw) + fmt.Sprintf(" p50 %-7s last %s\n", fmtMs(median(tail(l.gap, sw))), fmtMs(last(l.gap))))
+	return b.String()
+}
 
-	// Categories, two or three to a line.
+// categories draws each category's pass/fail counts, two or three to a
+// line.
+func (l *liveModel) categories(b *strings.Builder) {
+	st, w := l.sh.st, l.sh.w
 	names := make([]string, 0, len(l.cats))
 	for c := range l.cats {
 		names = append(names, c)
@@ -282,28 +323,6 @@ func (l *liveModel) view() string {
 		}
 		b.WriteString(strings.Join(cells, "  ") + "\n")
 	}
-
-	// Violations as they occur: the latest two (more on a tall terminal).
-	nv := 2
-	if h >= 36 {
-		nv = 5
-	}
-	b.WriteString(st.header.Render(fmt.Sprintf("violations (%d)", l.nViols)) + "\n")
-	for _, v := range tail(l.viols, nv) {
-		b.WriteString(st.warn.Render("  "+v) + "\n")
-	}
-
-	// The feed fills what is left, newest last.
-	used := strings.Count(b.String(), "\n")
-	room := h - 2 - used - 1
-	b.WriteString(st.header.Render("finished tasks") + "\n")
-	if room > 0 {
-		from := max(len(l.feed)-room, 0)
-		for _, it := range l.feed[from:] {
-			b.WriteString(l.feedLine(it, w) + "\n")
-		}
-	}
-	return b.String()
 }
 
 func (l *liveModel) feedLine(it feedItem, w int) string {

@@ -575,6 +575,20 @@ func (s *setupModel) view() string {
 	if s.useURL {
 		row(fURL, "url", s.url.View())
 	}
+	row(fModel, "model", s.modelValue())
+	row(fSuite, "suite", s.suiteValue())
+	if s.loadMode {
+		s.loadRows(&b, row)
+	} else {
+		s.benchRows(&b, row)
+	}
+	return b.String()
+}
+
+// modelValue is the model row: the choice, and how many the target serves
+// or why they could not be listed.
+func (s *setupModel) modelValue() string {
+	st := s.sh.st
 	model := s.models[s.model]
 	if model == "" {
 		model = "auto (first of /v1/models)"
@@ -586,7 +600,12 @@ func (s *setupModel) view() string {
 	if s.modErr != nil {
 		extra = st.err.Render("  " + s.modErr.Error())
 	}
-	row(fModel, "model", "‹ "+model+" ›"+extra)
+	return "‹ " + model + " ›" + extra
+}
+
+// suiteValue is the suite row: the choice, and its size or load error.
+func (s *setupModel) suiteValue() string {
+	st := s.sh.st
 	suite := s.suiteName()
 	if s.nTasks > 0 {
 		suite += st.dim.Render(fmt.Sprintf("  (%d tasks)", s.nTasks))
@@ -594,11 +613,12 @@ func (s *setupModel) view() string {
 	if s.suiteE != nil {
 		suite += st.err.Render("  " + s.suiteE.Error())
 	}
-	row(fSuite, "suite", "‹ "+suite+" ›")
-	if s.loadMode {
-		s.loadRows(&b, row)
-		return b.String()
-	}
+	return "‹ " + suite + " ›"
+}
+
+// benchRows draws the bench run's fields and the line under them.
+func (s *setupModel) benchRows(b *strings.Builder, row func(field, string, string)) {
+	st := s.sh.st
 	var cats []string
 	for i, c := range s.cats {
 		mark := "[ ]"
@@ -627,7 +647,6 @@ func (s *setupModel) view() string {
 	}
 	row(fLimit, "limit", "‹ "+lim+" ›")
 	b.WriteString("\n" + st.dim.Render("enter starts the run; reports go to "+s.sh.o.OutDir+"/") + "\n")
-	return b.String()
 }
 
 // loadRows draws the load run's fields and the line under them.
