@@ -303,31 +303,12 @@ func (b *boardModel) refresh() {
 }
 
 func (b *boardModel) view() string {
-	st, w, h := b.sh.st, b.sh.w, b.sh.h
+	st := b.sh.st
 	if b.cmp != nil {
 		return st.title.Render("janus") + st.dim.Render(" · compare · ") + b.cmpTitle + st.dim.Render("  (esc: back)") + "\n" + b.cmp.View()
 	}
 	var s strings.Builder
-	tabs := []string{"leaderboard", "arena"}
-	for i, t := range tabs {
-		if i == b.tab {
-			tabs[i] = st.tabOn.Render("[" + t + "]")
-		} else {
-			tabs[i] = st.tab.Render(" " + t + " ")
-		}
-	}
-	s.WriteString(st.title.Render("janus") + st.dim.Render(" · ") + strings.Join(tabs, " "))
-	if b.tab == 0 {
-		dir := "↓"
-		if b.reverse {
-			dir = "↑"
-		}
-		s.WriteString(st.dim.Render(fmt.Sprintf("  sort %s%s", sortCols[b.sortCol], dir)))
-	}
-	if b.typing || b.filter.Value() != "" {
-		s.WriteString("  " + b.filter.View())
-	}
-	s.WriteString("\n")
+	s.WriteString(b.titleLine())
 	if b.status != "" {
 		s.WriteString(st.warn.Render(b.status) + "\n")
 	}
@@ -338,29 +319,63 @@ func (b *boardModel) view() string {
 	switch {
 	case b.sh.o.Source == nil:
 		s.WriteString(st.dim.Render("no run store: runs are not being saved") + "\n")
-		return s.String()
 	case b.err != nil:
 		s.WriteString(st.err.Render("leaderboard: "+b.err.Error()) + "\n")
-		return s.String()
 	case !b.loaded:
 		s.WriteString(st.dim.Render("loading…") + "\n")
-		return s.String()
 	case len(b.view_) == 0:
 		s.WriteString(st.dim.Render("no completed runs yet (run one from set-up)") + "\n")
-		return s.String()
+	default:
+		b.table(&s)
 	}
-	// One suite version on screen (the usual case): say it once above
-	// the table and give its column to the names.
-	suiteW := 0
-	for _, r := range b.view_ {
-		if r.Suite+"@"+r.SuiteVersion != b.view_[0].Suite+"@"+b.view_[0].SuiteVersion {
-			suiteW = 12
-			if w >= 110 {
-				suiteW = 20
-			}
-			break
+	return s.String()
+}
+
+// titleLine is the tabs, the sort and the filter.
+func (b *boardModel) titleLine() string {
+	st := b.sh.st
+	tabs := []string{"leaderboard", "arena"}
+	for i, t := range tabs {
+		if i == b.tab {
+			tabs[i] = st.tabOn.Render("[" + t + "]")
+		} else {
+			tabs[i] = st.tab.Render(" " + t + " ")
 		}
 	}
+	line := st.title.Render("janus") + st.dim.Render(" · ") + strings.Join(tabs, " ")
+	if b.tab == 0 {
+		dir := "↓"
+		if b.reverse {
+			dir = "↑"
+		}
+		line += st.dim.Render(fmt.Sprintf("  sort %s%s", sortCols[b.sortCol], dir))
+	}
+	if b.typing || b.filter.Value() != "" {
+		line += "  " + b.filter.View()
+	}
+	return line + "\n"
+}
+
+// suiteWidth is the suite column's width: none when one suite version is
+// on screen (the usual case: it is said once above the table and its
+// column goes to the names).
+func (b *boardModel) suiteWidth() int {
+	first := b.view_[0].Suite + "@" + b.view_[0].SuiteVersion
+	for _, r := range b.view_ {
+		if r.Suite+"@"+r.SuiteVersion != first {
+			if b.sh.w >= 110 {
+				return 20
+			}
+			return 12
+		}
+	}
+	return 0
+}
+
+// table draws the board's rows that fit, the cursor's in view.
+func (b *boardModel) table(s *strings.Builder) {
+	st, w, h := b.sh.st, b.sh.w, b.sh.h
+	suiteW := b.suiteWidth()
 	if suiteW == 0 {
 		s.WriteString(st.dim.Render("suite ") + b.view_[0].Suite + "@" + b.view_[0].SuiteVersion + "\n")
 	}
@@ -377,48 +392,52 @@ func (b *boardModel) view() string {
 		from = b.cursor - room + 1
 	}
 	for i := from; i < min(from+room, len(b.view_)); i++ {
-		r := b.view_[i]
-		rank := fmt.Sprint(r.Rank)
-		if r.RankLo != r.RankHi && r.RankHi > 0 {
-			rank = fmt.Sprintf("%d–%d", r.RankLo, r.RankHi)
-		}
-		comp := fmt.Sprintf("%5.1f", r.Composite)
-		if r.CompositeCI != (Interval{}) {
-			comp += fmt.Sprintf(" ±%.1f", (r.CompositeCI.Hi-r.CompositeCI.Lo)/2)
-		}
-		var pareto []string
-		if r.ParetoCost {
-			pareto = append(pareto, "$")
-		}
-		if r.ParetoSpeed {
-			pareto = append(pareto, "⚡")
-		}
-		name := r.Competitor
-		if r.Baseline {
-			name += " (b)"
-		}
-		// The cursor and the picks are marked in text too, for --no-color.
-		mark := " "
-		if i == b.cursor {
-			mark = ">"
-		}
-		if slices.Contains(b.picked, r.RunID) {
-			mark += "*"
-		} else {
-			mark += " "
-		}
-		suite := ""
-		if suiteW > 0 {
-			suite = pad(r.Suite+"@"+r.SuiteVersion, suiteW) + " "
-		}
-		line := fmt.Sprintf("%s %-5s %s %s%-12s %5.1f %5.1f %5.1f %5.1f %5.1f %s", mark, rank, pad(name, compW), suite, comp, r.Dims[0], r.Dims[1], r.Dims[2], r.Dims[3], r.Dims[4], strings.Join(pareto, " "))
+		line := b.rowLine(i, compW, suiteW)
 		if i == b.cursor {
 			line = st.selected.Render(line)
 		}
 		s.WriteString(line + "\n")
 	}
 	s.WriteString(st.dim.Render("2–3: rank range (CIs overlap) · par: $ quality/cost, ⚡ quality/speed frontier · * picked") + "\n")
-	return s.String()
+}
+
+// rowLine is row i of the board as text.
+func (b *boardModel) rowLine(i, compW, suiteW int) string {
+	r := b.view_[i]
+	rank := fmt.Sprint(r.Rank)
+	if r.RankLo != r.RankHi && r.RankHi > 0 {
+		rank = fmt.Sprintf("%d–%d", r.RankLo, r.RankHi)
+	}
+	comp := fmt.Sprintf("%5.1f", r.Composite)
+	if r.CompositeCI != (Interval{}) {
+		comp += fmt.Sprintf(" ±%.1f", (r.CompositeCI.Hi-r.CompositeCI.Lo)/2)
+	}
+	var pareto []string
+	if r.ParetoCost {
+		pareto = append(pareto, "$")
+	}
+	if r.ParetoSpeed {
+		pareto = append(pareto, "⚡")
+	}
+	name := r.Competitor
+	if r.Baseline {
+		name += " (b)"
+	}
+	// The cursor and the picks are marked in text too, for --no-color.
+	mark := " "
+	if i == b.cursor {
+		mark = ">"
+	}
+	if slices.Contains(b.picked, r.RunID) {
+		mark += "*"
+	} else {
+		mark += " "
+	}
+	suite := ""
+	if suiteW > 0 {
+		suite = pad(r.Suite+"@"+r.SuiteVersion, suiteW) + " "
+	}
+	return fmt.Sprintf("%s %-5s %s %s%-12s %5.1f %5.1f %5.1f %5.1f %5.1f %s", mark, rank, pad(name, compW), suite, comp, r.Dims[0], r.Dims[1], r.Dims[2], r.Dims[3], r.Dims[4], strings.Join(pareto, " "))
 }
 
 func (b *boardModel) arenaView() string {
