@@ -131,113 +131,20 @@ func (c chart) render(w, h int) []string {
 	if ph < 1 || w < 12 {
 		return lines
 	}
-
-	// Ranges over the finite points (and the reference line).
-	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	n := 0
-	for _, s := range c.series {
-		for _, p := range s.pts {
-			if finite(p[0]) && finite(p[1]) {
-				xlo, xhi, ylo, yhi = min(xlo, p[0]), max(xhi, p[0]), min(ylo, p[1]), max(yhi, p[1])
-				n++
-			}
-		}
-	}
-	hasH := finite(c.hline) && c.hline > 0
-	if hasH {
-		ylo, yhi = min(ylo, c.hline), max(yhi, c.hline)
-	}
-	xlo, xhi = axisRange(xlo, xhi)
-	ylo, yhi = axisRange(ylo, yhi)
-
-	cols := func(s string) int { return len([]rune(s)) }
-	lw := max(cols(fmtTick(ylo)), cols(fmtTick(yhi)))
-	if hasH {
+	sc, n := c.scale()
+	lw := max(cols(fmtTick(sc.ylo)), cols(fmtTick(sc.yhi)))
+	if c.hasBudget() {
 		lw = max(lw, cols(fmtTick(c.hline)))
 	}
 	pw := w - lw - 1
-	gw, gh := 2*pw, 4*ph
-	dotX := func(x float64) int { return int(math.Round((x - xlo) / (xhi - xlo) * float64(gw-1))) }
-	dotY := func(y float64) int { return gh - 1 - int(math.Round((y-ylo)/(yhi-ylo)*float64(gh-1))) }
-
-	dots := make([][]uint8, ph)
-	marks := make([][]rune, ph)
-	kinds := make([][]cellKind, ph)
-	for i := range dots {
-		dots[i], marks[i], kinds[i] = make([]uint8, pw), make([]rune, pw), make([]cellKind, pw)
-	}
-	set := func(x, y int) {
-		if x >= 0 && x < gw && y >= 0 && y < gh {
-			dots[y/4][x/2] |= brailleBits[y%4][x%2]
-		}
-	}
-	line := func(x0, y0, x1, y1 int) { // Bresenham
-		dx, dy := abs(x1-x0), -abs(y1-y0)
-		sx, sy := sign(x1-x0), sign(y1-y0)
-		e := dx + dy
-		for {
-			set(x0, y0)
-			if x0 == x1 && y0 == y1 {
-				return
-			}
-			e2 := 2 * e
-			if e2 >= dy {
-				e += dy
-				x0 += sx
-			}
-			if e2 <= dx {
-				e += dx
-				y0 += sy
-			}
-		}
-	}
-	mark := func(x, y int, r rune, k cellKind) {
-		if x >= 0 && x < gw && y >= 0 && y < gh {
-			marks[y/4][x/2], kinds[y/4][x/2] = r, k
-		}
-	}
-	// Curves first, then marks: the reference series under the main one,
-	// the knee on top of all.
-	for _, s := range c.series {
-		prev, ok := [2]int{}, false
-		for _, p := range s.pts {
-			if !finite(p[0]) || !finite(p[1]) {
-				ok = false // a gap in the curve rather than a line through nowhere
-				continue
-			}
-			cur := [2]int{dotX(p[0]), dotY(p[1])}
-			if ok {
-				line(prev[0], prev[1], cur[0], cur[1])
-			} else {
-				set(cur[0], cur[1])
-			}
-			prev, ok = cur, true
-		}
-	}
-	for i := len(c.series) - 1; i >= 0; i-- {
-		s := c.series[i]
-		for _, p := range s.pts {
-			if !finite(p[0]) || !finite(p[1]) {
-				continue
-			}
-			mark(dotX(p[0]), dotY(p[1]), s.mark, cellMark)
-		}
-	}
-	if len(c.series) > 0 && c.knee >= 0 && c.knee < len(c.series[0].pts) {
-		if p := c.series[0].pts[c.knee]; finite(p[0]) && finite(p[1]) { // the knee wins a shared cell
-			mark(dotX(p[0]), dotY(p[1]), markKnee, cellKnee)
-		}
-	}
+	sc.gw, sc.gh = 2*pw, 4*ph
+	cv := newCanvas(pw, ph)
+	c.plot(cv, sc)
 	hRow := -1
-	if hasH {
-		hRow = dotY(c.hline) / 4
-		for x := range pw {
-			if dots[hRow][x] == 0 && marks[hRow][x] == 0 {
-				marks[hRow][x], kinds[hRow][x] = budgetRune, cellBudget
-			}
-		}
+	if c.hasBudget() {
+		hRow = sc.y(c.hline) / 4
+		cv.budget(hRow)
 	}
-
 	// The rows, y axis labelled at the top, the bottom and the budget.
 	for r := range ph {
 		label, tick := "", '│'
@@ -245,37 +152,11 @@ func (c chart) render(w, h int) []string {
 		case r == hRow:
 			label, tick = fmtTick(c.hline), '┤'
 		case r == 0:
-			label, tick = fmtTick(yhi), '┤'
+			label, tick = fmtTick(sc.yhi), '┤'
 		case r == ph-1:
-			label, tick = fmtTick(ylo), '┤'
+			label, tick = fmtTick(sc.ylo), '┤'
 		}
-		var b strings.Builder
-		b.WriteString(fmt.Sprintf("%*s", lw, label))
-		b.WriteRune(tick)
-		// Runs of one kind are painted together.
-		var run strings.Builder
-		runKind := cellKind(-1)
-		flush := func() {
-			if run.Len() > 0 {
-				b.WriteString(paint(runKind, run.String()))
-				run.Reset()
-			}
-		}
-		for x := range pw {
-			ch, k := rune(0x2800+int(dots[r][x])), cellCurve
-			if marks[r][x] != 0 {
-				ch, k = marks[r][x], kinds[r][x]
-			} else if dots[r][x] == 0 {
-				ch = ' '
-			}
-			if k != runKind {
-				flush()
-				runKind = k
-			}
-			run.WriteRune(ch)
-		}
-		flush()
-		lines[1+r] = strings.TrimRight(b.String(), " ")
+		lines[1+r] = strings.TrimRight(fmt.Sprintf("%*s", lw, label)+string(tick)+cv.row(r, paint), " ")
 	}
 	if n == 0 && c.empty != "" {
 		r := ph / 2
@@ -287,22 +168,189 @@ func (c chart) render(w, h int) []string {
 		prefix := []rune(lines[1+r])[:lw+1]
 		lines[1+r] = string(prefix) + strings.Repeat(" ", at) + string(msg)
 	}
+	lines[h-2], lines[h-1] = c.xAxis(lw, pw, sc)
+	return lines
+}
 
-	// The x axis and its min and max, the axis name between them.
-	lines[h-2] = strings.Repeat(" ", lw) + "└" + strings.Repeat("─", pw)
-	lo, hi := fmtTick(xlo), fmtTick(xhi)
+func cols(s string) int { return len([]rune(s)) }
+
+// hasBudget reports whether the chart draws a reference line.
+func (c chart) hasBudget() bool { return finite(c.hline) && c.hline > 0 }
+
+// scale maps data to braille dots: gw×gh dots over the axis ranges.
+type scale struct {
+	xlo, xhi, ylo, yhi float64
+	gw, gh             int
+}
+
+func (s scale) x(v float64) int {
+	return int(math.Round((v - s.xlo) / (s.xhi - s.xlo) * float64(s.gw-1)))
+}
+
+func (s scale) y(v float64) int {
+	return s.gh - 1 - int(math.Round((v-s.ylo)/(s.yhi-s.ylo)*float64(s.gh-1)))
+}
+
+// scale is the axis ranges over the finite points (and the reference
+// line), and how many finite points there are.
+func (c chart) scale() (scale, int) {
+	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	n := 0
+	for _, s := range c.series {
+		for _, p := range s.pts {
+			if finite(p[0]) && finite(p[1]) {
+				xlo, xhi, ylo, yhi = min(xlo, p[0]), max(xhi, p[0]), min(ylo, p[1]), max(yhi, p[1])
+				n++
+			}
+		}
+	}
+	if c.hasBudget() {
+		ylo, yhi = min(ylo, c.hline), max(yhi, c.hline)
+	}
+	var sc scale
+	sc.xlo, sc.xhi = axisRange(xlo, xhi)
+	sc.ylo, sc.yhi = axisRange(ylo, yhi)
+	return sc, n
+}
+
+// plot draws the curves first, then the marks: the reference series under
+// the main one, the knee on top of all.
+func (c chart) plot(cv *canvas, sc scale) {
+	for _, s := range c.series {
+		prev, ok := [2]int{}, false
+		for _, p := range s.pts {
+			if !finite(p[0]) || !finite(p[1]) {
+				ok = false // a gap in the curve rather than a line through nowhere
+				continue
+			}
+			cur := [2]int{sc.x(p[0]), sc.y(p[1])}
+			if ok {
+				cv.line(prev[0], prev[1], cur[0], cur[1])
+			} else {
+				cv.set(cur[0], cur[1])
+			}
+			prev, ok = cur, true
+		}
+	}
+	for i := len(c.series) - 1; i >= 0; i-- {
+		s := c.series[i]
+		for _, p := range s.pts {
+			if finite(p[0]) && finite(p[1]) {
+				cv.mark(sc.x(p[0]), sc.y(p[1]), s.mark, cellMark)
+			}
+		}
+	}
+	if len(c.series) > 0 && c.knee >= 0 && c.knee < len(c.series[0].pts) {
+		if p := c.series[0].pts[c.knee]; finite(p[0]) && finite(p[1]) { // the knee wins a shared cell
+			cv.mark(sc.x(p[0]), sc.y(p[1]), markKnee, cellKnee)
+		}
+	}
+}
+
+// xAxis is the x axis line and, under it, its min and max with the axis
+// name between them.
+func (c chart) xAxis(lw, pw int, sc scale) (axis, labels string) {
+	axis = strings.Repeat(" ", lw) + "└" + strings.Repeat("─", pw)
+	lo, hi := fmtTick(sc.xlo), fmtTick(sc.xhi)
 	room := pw - cols(lo) - cols(hi)
-	mid := strings.Repeat(" ", max(room, 0))
+	if room < 1 {
+		return axis, strings.Repeat(" ", lw+1) + lo
+	}
+	mid := strings.Repeat(" ", room)
 	if name := []rune(c.xLabel); room >= len(name)+2 {
 		left := (room - len(name)) / 2
 		mid = strings.Repeat(" ", left) + c.xLabel + strings.Repeat(" ", room-left-len(name))
 	}
-	xl := strings.Repeat(" ", lw+1) + lo + mid + hi
-	if room < 1 {
-		xl = strings.Repeat(" ", lw+1) + lo
+	return axis, strings.Repeat(" ", lw+1) + lo + mid + hi
+}
+
+// canvas is the plot area, pw×ph cells of 2×4 braille dots, with marks
+// (points, the knee, the budget line) drawn over the dots.
+type canvas struct {
+	pw, ph int
+	dots   [][]uint8
+	marks  [][]rune
+	kinds  [][]cellKind
+}
+
+func newCanvas(pw, ph int) *canvas {
+	cv := &canvas{pw: pw, ph: ph, dots: make([][]uint8, ph), marks: make([][]rune, ph), kinds: make([][]cellKind, ph)}
+	for i := range ph {
+		cv.dots[i], cv.marks[i], cv.kinds[i] = make([]uint8, pw), make([]rune, pw), make([]cellKind, pw)
 	}
-	lines[h-1] = xl
-	return lines
+	return cv
+}
+
+// set lights the dot at (x, y); dots off the canvas are dropped.
+func (cv *canvas) set(x, y int) {
+	if x >= 0 && x < 2*cv.pw && y >= 0 && y < 4*cv.ph {
+		cv.dots[y/4][x/2] |= brailleBits[y%4][x%2]
+	}
+}
+
+// line draws a straight line of dots (Bresenham).
+func (cv *canvas) line(x0, y0, x1, y1 int) {
+	dx, dy := abs(x1-x0), -abs(y1-y0)
+	sx, sy := sign(x1-x0), sign(y1-y0)
+	e := dx + dy
+	for {
+		cv.set(x0, y0)
+		if x0 == x1 && y0 == y1 {
+			return
+		}
+		e2 := 2 * e
+		if e2 >= dy {
+			e += dy
+			x0 += sx
+		}
+		if e2 <= dx {
+			e += dx
+			y0 += sy
+		}
+	}
+}
+
+// mark puts r in the cell holding dot (x, y).
+func (cv *canvas) mark(x, y int, r rune, k cellKind) {
+	if x >= 0 && x < 2*cv.pw && y >= 0 && y < 4*cv.ph {
+		cv.marks[y/4][x/2], cv.kinds[y/4][x/2] = r, k
+	}
+}
+
+// budget draws the reference line on row r where nothing else is.
+func (cv *canvas) budget(r int) {
+	for x := range cv.pw {
+		if cv.dots[r][x] == 0 && cv.marks[r][x] == 0 {
+			cv.marks[r][x], cv.kinds[r][x] = budgetRune, cellBudget
+		}
+	}
+}
+
+// row is row r's cells, runs of one kind painted together.
+func (cv *canvas) row(r int, paint func(cellKind, string) string) string {
+	var b, run strings.Builder
+	runKind := cellKind(-1)
+	flush := func() {
+		if run.Len() > 0 {
+			b.WriteString(paint(runKind, run.String()))
+			run.Reset()
+		}
+	}
+	for x := range cv.pw {
+		ch, k := rune(0x2800+int(cv.dots[r][x])), cellCurve
+		if cv.marks[r][x] != 0 {
+			ch, k = cv.marks[r][x], cv.kinds[r][x]
+		} else if cv.dots[r][x] == 0 {
+			ch = ' '
+		}
+		if k != runKind {
+			flush()
+			runKind = k
+		}
+		run.WriteRune(ch)
+	}
+	flush()
+	return b.String()
 }
 
 func abs(v int) int {
