@@ -56,10 +56,6 @@ var oversized = []struct {
 	{"scorer.artifactCheck.judge", 55, 28},
 	{"scorer.streamingCheck.evaluateTrace", 68, 27},
 	{"service.Server.streamRun", 81, 18},
-	{"tui.boardModel.view", 118, 31},
-	{"tui.chart.render", 190, 59},
-	{"tui.liveModel.view", 91, 24},
-	{"tui.setupModel.view", 83, 19},
 }
 
 // TestFunctionSize measures every function as gocyclo would (1 + if, for,
