@@ -195,28 +195,7 @@ func (b *boardModel) update(msg tea.Msg) tea.Cmd {
 }
 
 func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
-	if b.cmp != nil {
-		if key.Matches(k, kBack) {
-			b.cmp = nil
-			return nil
-		}
-		vp, cmd := b.cmp.Update(k)
-		b.cmp = &vp
-		return cmd
-	}
-	if b.typing {
-		if key.Matches(k, kEnter, kBack) { // keep the filter, or clear it
-			b.typing = false
-			b.filter.Blur()
-			if key.Matches(k, kBack) {
-				b.filter.SetValue("")
-			}
-			b.refresh()
-			return nil
-		}
-		var cmd tea.Cmd
-		b.filter, cmd = b.filter.Update(k)
-		b.refresh()
+	if cmd, done := b.modalKey(k); done {
 		return cmd
 	}
 	n := len(b.view_)
@@ -241,17 +220,7 @@ func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
 		b.typing = true
 		return b.filter.Focus()
 	case key.Matches(k, kSelect):
-		if b.tab == 0 && b.cursor < len(b.view_) {
-			id := b.view_[b.cursor].RunID
-			if i := slices.Index(b.picked, id); i >= 0 {
-				b.picked = slices.Delete(b.picked, i, i+1)
-			} else {
-				b.picked = append(b.picked, id)
-				if len(b.picked) > 2 {
-					b.picked = b.picked[1:]
-				}
-			}
-		}
+		b.pick()
 	case key.Matches(k, kOpen):
 		if b.tab == 0 && b.cursor < len(b.view_) {
 			b.status = "opening…"
@@ -266,6 +235,51 @@ func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
 		return b.compare(b.picked[0], b.picked[1])
 	}
 	return nil
+}
+
+// modalKey handles a key while a comparison is open (esc closes it, the
+// rest scroll it) or the filter is being typed (enter keeps it, esc
+// clears it); done is false when neither is.
+func (b *boardModel) modalKey(k tea.KeyMsg) (cmd tea.Cmd, done bool) {
+	switch {
+	case b.cmp != nil && key.Matches(k, kBack):
+		b.cmp = nil
+	case b.cmp != nil:
+		vp, cmd := b.cmp.Update(k)
+		b.cmp = &vp
+		return cmd, true
+	case b.typing && key.Matches(k, kEnter, kBack):
+		b.typing = false
+		b.filter.Blur()
+		if key.Matches(k, kBack) {
+			b.filter.SetValue("")
+		}
+		b.refresh()
+	case b.typing:
+		b.filter, cmd = b.filter.Update(k)
+		b.refresh()
+		return cmd, true
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// pick picks the run under the cursor for a comparison, or drops it;
+// picking a third drops the first.
+func (b *boardModel) pick() {
+	if b.tab != 0 || b.cursor >= len(b.view_) {
+		return
+	}
+	id := b.view_[b.cursor].RunID
+	if i := slices.Index(b.picked, id); i >= 0 {
+		b.picked = slices.Delete(b.picked, i, i+1)
+		return
+	}
+	b.picked = append(b.picked, id)
+	if len(b.picked) > 2 {
+		b.picked = b.picked[1:]
+	}
 }
 
 // refresh applies the filter and the sort.
