@@ -53,7 +53,7 @@ func benchLoadCommand() *ucli.Command {
 			if _, err := load.ParseProfile(c.String("profile")); err != nil {
 				return &UsageError{Err: err}
 			}
-			if err := checkLoadOutputFlags(c); err != nil {
+			if err := checkLoadFlags(c); err != nil {
 				return err
 			}
 			lim, err := limits(c)
@@ -90,10 +90,10 @@ func benchLoadCommand() *ucli.Command {
 	}
 }
 
-// checkLoadOutputFlags rejects bench load's negative counts, a synthetic
+// checkLoadFlags rejects bench load's negative counts, a synthetic
 // workload given by half, and a --format or --out-format the load report
 // has no writer for.
-func checkLoadOutputFlags(c *ucli.Context) error {
+func checkLoadFlags(c *ucli.Context) error {
 	for _, n := range []string{"max-requests", "prompt-tokens", "output-tokens", "sim-max-concurrency"} {
 		if c.Int(n) < 0 {
 			return usageErrorf("--%s %d: must not be negative", n, c.Int(n))
