@@ -53,7 +53,7 @@ func benchLoadCommand() *ucli.Command {
 			if _, err := load.ParseProfile(c.String("profile")); err != nil {
 				return &UsageError{Err: err}
 			}
-			if err := checkLoadFlags(c); err != nil {
+			if err := checkBenchLoadFlags(c); err != nil {
 				return err
 			}
 			lim, err := limits(c)
@@ -90,10 +90,10 @@ func benchLoadCommand() *ucli.Command {
 	}
 }
 
-// checkLoadFlags rejects bench load's negative counts, a synthetic
+// checkBenchLoadFlags rejects bench load's negative counts, a synthetic
 // workload given by half, and a --format or --out-format the load report
 // has no writer for.
-func checkLoadFlags(c *ucli.Context) error {
+func checkBenchLoadFlags(c *ucli.Context) error {
 	for _, n := range []string{"max-requests", "prompt-tokens", "output-tokens", "sim-max-concurrency"} {
 		if c.Int(n) < 0 {
 			return usageErrorf("--%s %d: must not be negative", n, c.Int(n))
