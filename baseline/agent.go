@@ -245,46 +245,12 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 	}()
 	chat := g.req.Chat
 	msgs := append([]openai.ChatCompletionMessage(nil), chat.Messages...)
-	clientTools := map[string]bool{}
-	for _, t := range chat.Tools {
-		if t.Function != nil {
-			clientTools[t.Function.Name] = true
-		}
-	}
-	var offered []openai.Tool
-	var choice any = chat.ToolChoice
-	if g.agent {
-		for _, t := range g.r.tools.Specs() {
-			if !clientTools[t.Function.Name] {
-				offered = append(offered, t)
-			}
-		}
-		if choice == nil || choice == "none" {
-			choice = nil
-		}
-	}
-	offered = append(offered, chat.Tools...)
+	clientTools, offered, choice := g.offeredTools()
 	emit := func(d wire.Delta) error {
-		kind := KindContent
-		switch {
-		case d.Janus != nil && d.Content == "" && d.ReasoningContent == "":
-			kind = KindJanus
-		case d.Content == "" && d.ReasoningContent != "":
-			kind = KindReasoning
-		case d.Content == "" && len(d.Artifacts) > 0:
-			kind = KindArtifact
-		}
-		return sink.Emit(ctx, Event{Kind: kind, Delta: d})
+		return sink.Emit(ctx, Event{Kind: deltaKind(d), Delta: d})
 	}
-	// The routing decision is the answer's first reasoning step, on the
-	// fast path too: janus-openai-compat.md has reasoning_content emitted
-	// for every model. Its tokens are output the client is billed for.
-	if d := g.req.Routing; d != nil {
-		note := fmt.Sprintf("Route: %s path (%s); model %s.\n", d.Path, d.Reason, g.model)
-		g.completion += tokens.Count(note)
-		if err := emit(wire.Delta{ReasoningContent: note}); err != nil {
-			return out, err
-		}
+	if err := g.emitRouting(emit); err != nil {
+		return out, err
 	}
 	steps := 1
 	if g.agent {
@@ -307,9 +273,7 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 			// A model without function calling (many local ones) refuses
 			// the request outright: answer without the local tools rather
 			// than fail it.
-			g.r.log.LogAttrs(ctx, slog.LevelWarn, "upstream refused tools; answering without local tools",
-				slog.String("request_id", g.req.ID), slog.String("model", g.model), slog.Any("error", err))
-			if e := emit(wire.Delta{ReasoningContent: "The model cannot call tools; answering directly.\n"}); e != nil {
+			if e := g.noteToolsRefused(ctx, emit, err); e != nil {
 				return out, e
 			}
 			offered, choice = chat.Tools, chat.ToolChoice
@@ -320,34 +284,17 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 		if err != nil {
 			return out, fmt.Errorf("%s turn %d: %w", g.r.brain.Name(), step+1, err)
 		}
-		var local, client []openai.ToolCall
-		for _, tc := range res.ToolCalls {
-			if _, ok := g.r.tools.Get(tc.Function.Name); ok && g.agent && !clientTools[tc.Function.Name] {
-				local = append(local, tc)
-			} else {
-				client = append(client, tc)
-			}
-		}
+		local, client := g.splitToolCalls(res.ToolCalls, clientTools)
 		if len(client) > 0 {
 			// The client runs its own tools: hand the calls over and stop.
-			for i, tc := range client {
-				idx := i
-				tc.Index = &idx
-				if tc.Type == "" {
-					tc.Type = openai.ToolTypeFunction
-				}
-				if err := sink.Emit(ctx, Event{Kind: KindToolCall, Delta: wire.Delta{ToolCalls: []openai.ToolCall{tc}}}); err != nil {
-					return out, err
-				}
+			if err := handOverToolCalls(ctx, sink, client); err != nil {
+				return out, err
 			}
 			out.FinishReason = "tool_calls"
 			return out, nil
 		}
 		if len(local) == 0 {
-			out.FinishReason = res.FinishReason
-			if out.FinishReason == "" || out.FinishReason == "tool_calls" {
-				out.FinishReason = "stop"
-			}
+			out.FinishReason = finishReason(res)
 			return out, nil
 		}
 		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant,
@@ -365,6 +312,105 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 	}
 	out.FinishReason = "length"
 	return out, nil
+}
+
+// offeredTools is the tools the model is offered: on the agent path the
+// local tools the client does not define itself, then the client's; and
+// the tool choice (on the agent path, "none" leaves the choice to the
+// model). clientTools names the client's tools.
+func (g *agentGen) offeredTools() (clientTools map[string]bool, offered []openai.Tool, choice any) {
+	chat := g.req.Chat
+	clientTools = map[string]bool{}
+	for _, t := range chat.Tools {
+		if t.Function != nil {
+			clientTools[t.Function.Name] = true
+		}
+	}
+	choice = chat.ToolChoice
+	if g.agent {
+		for _, t := range g.r.tools.Specs() {
+			if !clientTools[t.Function.Name] {
+				offered = append(offered, t)
+			}
+		}
+		if choice == nil || choice == "none" {
+			choice = nil
+		}
+	}
+	return clientTools, append(offered, chat.Tools...), choice
+}
+
+// deltaKind is the frame kind of a delta the brain emits.
+func deltaKind(d wire.Delta) string {
+	switch {
+	case d.Janus != nil && d.Content == "" && d.ReasoningContent == "":
+		return KindJanus
+	case d.Content == "" && d.ReasoningContent != "":
+		return KindReasoning
+	case d.Content == "" && len(d.Artifacts) > 0:
+		return KindArtifact
+	}
+	return KindContent
+}
+
+// splitToolCalls parts the model's tool calls into those janus runs (local
+// tools, on the agent path, that the client does not define) and those
+// the client runs.
+func (g *agentGen) splitToolCalls(calls []openai.ToolCall, clientTools map[string]bool) (local, client []openai.ToolCall) {
+	for _, tc := range calls {
+		if _, ok := g.r.tools.Get(tc.Function.Name); ok && g.agent && !clientTools[tc.Function.Name] {
+			local = append(local, tc)
+		} else {
+			client = append(client, tc)
+		}
+	}
+	return local, client
+}
+
+// handOverToolCalls emits the client's tool calls, indexed in order.
+func handOverToolCalls(ctx context.Context, sink Sink, calls []openai.ToolCall) error {
+	for i, tc := range calls {
+		idx := i
+		tc.Index = &idx
+		if tc.Type == "" {
+			tc.Type = openai.ToolTypeFunction
+		}
+		if err := sink.Emit(ctx, Event{Kind: KindToolCall, Delta: wire.Delta{ToolCalls: []openai.ToolCall{tc}}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitRouting emits the routing decision, when there is one, as the
+// answer's first reasoning step, on the fast path too:
+// janus-openai-compat.md has reasoning_content emitted for every model.
+// Its tokens are output the client is billed for.
+func (g *agentGen) emitRouting(emit func(wire.Delta) error) error {
+	d := g.req.Routing
+	if d == nil {
+		return nil
+	}
+	note := fmt.Sprintf("Route: %s path (%s); model %s.\n", d.Path, d.Reason, g.model)
+	g.completion += tokens.Count(note)
+	return emit(wire.Delta{ReasoningContent: note})
+}
+
+// noteToolsRefused logs that the model refused the request for its tools
+// and tells the client, in the reasoning, that it answers without them.
+func (g *agentGen) noteToolsRefused(ctx context.Context, emit func(wire.Delta) error, refusal error) error {
+	g.r.log.LogAttrs(ctx, slog.LevelWarn, "upstream refused tools; answering without local tools",
+		slog.String("request_id", g.req.ID), slog.String("model", g.model), slog.Any("error", refusal))
+	return emit(wire.Delta{ReasoningContent: "The model cannot call tools; answering directly.\n"})
+}
+
+// finishReason is the reason a turn that called no tool ends with: the
+// model's, with "stop" for none or for tool calls it did not make.
+func finishReason(res TurnResult) string {
+	if res.FinishReason == "" || res.FinishReason == "tool_calls" {
+		return "stop"
+	}
+	return res.FinishReason
 }
 
 func pathOf(agent bool) string {

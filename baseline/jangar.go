@@ -258,26 +258,10 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 			asst = th.AssistantID
 		}
 	}
-	var settings janstore.Settings
 	if j.jan != nil {
-		// The model used unless a layer names one: the request's plain
-		// model, or the default model for a request naming an assistant.
-		fallback := chat.Model
-		if isAsst {
-			fallback = j.def
+		if rerr := j.applyLayers(ctx, chat, isAsst, asst, tid, th); rerr != nil {
+			return nil, rerr
 		}
-		settings, err = j.jan.Resolve(ctx, fallback, asst, tid)
-		if err != nil {
-			if errors.Is(err, janstore.ErrNotFound) && th != nil && asst != "" && th.AssistantID == asst {
-				return nil, &RequestError{Status: http.StatusConflict, Type: "invalid_request_error", Param: "model",
-					Message: fmt.Sprintf("assistant %q was deleted; thread %q is read-only", asst, tid)}
-			}
-			if errors.Is(err, janstore.ErrNotFound) {
-				return nil, notFound("model", "%v", err)
-			}
-			return nil, storeRequestError(err)
-		}
-		applySettings(chat, settings)
 	}
 	if th == nil {
 		return nil, nil
@@ -291,6 +275,31 @@ func (j *jangar) prepare(ctx context.Context, r *http.Request, chat *wire.ChatRe
 		return nil, rerr
 	}
 	return t, nil
+}
+
+// applyLayers applies the effective settings (model < assistant <
+// thread) to chat. An assistant deleted under its thread leaves the
+// thread read-only (409); an unknown model or assistant is a 404.
+func (j *jangar) applyLayers(ctx context.Context, chat *wire.ChatRequest, isAsst bool, asst, tid string, th *threads.Thread) *RequestError {
+	// The model used unless a layer names one: the request's plain
+	// model, or the default model for a request naming an assistant.
+	fallback := chat.Model
+	if isAsst {
+		fallback = j.def
+	}
+	settings, err := j.jan.Resolve(ctx, fallback, asst, tid)
+	if err != nil {
+		if errors.Is(err, janstore.ErrNotFound) && th != nil && asst != "" && th.AssistantID == asst {
+			return &RequestError{Status: http.StatusConflict, Type: "invalid_request_error", Param: "model",
+				Message: fmt.Sprintf("assistant %q was deleted; thread %q is read-only", asst, tid)}
+		}
+		if errors.Is(err, janstore.ErrNotFound) {
+			return notFound("model", "%v", err)
+		}
+		return storeRequestError(err)
+	}
+	applySettings(chat, settings)
+	return nil
 }
 
 // checkSize refuses with 413 a turn whose new messages are too large to

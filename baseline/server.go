@@ -110,17 +110,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, provider: cfg.Provider, log: cfg.Logger,
 		started: time.Now(), mux: http.NewServeMux(), jangar: jg, artifacts: store, prices: prices, memory: newMemoryHook(cfg)}
-	jg.register(s.mux)
-	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
-	// Jangar's route (jangar-readme.md), for clients configured for it.
-	s.mux.HandleFunc(JangarChatPath, s.handleChat)
-	s.mux.HandleFunc("/openai/v1/models", s.handleModels)
-	s.mux.HandleFunc("/v1/artifacts/{id}", s.handleArtifact)
-	s.mux.HandleFunc("/v1/embeddings", s.handleEmbeddings)
-	s.mux.HandleFunc("/v1/models", s.handleModels)
-	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
-	s.mux.HandleFunc("/health", s.handleHealth)
-	s.mux.HandleFunc("/", s.handleNotFound)
+	s.routes()
 	s.handler = s.mux
 	if cfg.MaxConcurrency > 0 {
 		s.handler = limitConcurrency(s.mux, cfg.MaxConcurrency)
@@ -134,6 +124,21 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.handler = httpguard.Handler(s.handler)
 	return s, nil
+}
+
+// routes registers the server's endpoints on its mux.
+func (s *Server) routes() {
+	s.jangar.register(s.mux)
+	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
+	// Jangar's route (jangar-readme.md), for clients configured for it.
+	s.mux.HandleFunc(JangarChatPath, s.handleChat)
+	s.mux.HandleFunc("/openai/v1/models", s.handleModels)
+	s.mux.HandleFunc("/v1/artifacts/{id}", s.handleArtifact)
+	s.mux.HandleFunc("/v1/embeddings", s.handleEmbeddings)
+	s.mux.HandleFunc("/v1/models", s.handleModels)
+	s.mux.HandleFunc("/v1/models/{model}", s.handleModel)
+	s.mux.HandleFunc("/health", s.handleHealth)
+	s.mux.HandleFunc("/", s.handleNotFound)
 }
 
 // Close releases what New opened (a Redis connection pool). Start's stop

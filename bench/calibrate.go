@@ -157,53 +157,22 @@ var calibrationExpectations = []calibrationExpectation{
 // its formulas say. It returns the calibration and, when an ordering
 // fails, a *ThresholdError naming every failed check.
 func Calibrate(ctx context.Context, o CalibrateOptions) (*Calibration, error) {
-	if o.Suite == "" {
-		o.Suite = "smoke"
+	if err := calibrateDefaults(&o); err != nil {
+		return nil, err
 	}
-	if o.Loader == nil {
-		o.Loader = suites.DefaultLoader{}
-	}
-	if o.TimeScale == 0 {
-		o.TimeScale = 1
-	}
-	if math.IsNaN(o.TimeScale) || o.TimeScale < 0.01 || o.TimeScale > 10 {
-		return nil, &InputError{Op: "calibrate", Err: fmt.Errorf("time scale %v: want 0.01 to 10", o.TimeScale)}
-	}
-	if o.Seed == 0 {
-		o.Seed = DefaultCalibrateSeed
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = 8
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	profiles := []string{baseline.ProfileOracle}
-	want := o.Profiles
-	if len(want) == 0 {
-		want = baseline.Profiles()
-	}
-	for _, p := range want {
-		if !slices.Contains(baseline.Profiles(), p) {
-			return nil, &InputError{Op: "calibrate", Err: fmt.Errorf("unknown profile %q (want %s)", p, strings.Join(baseline.Profiles(), ", "))}
-		}
-		if !slices.Contains(profiles, p) {
-			profiles = append(profiles, p)
-		}
+	profiles, err := calibrationProfiles(o.Profiles)
+	if err != nil {
+		return nil, err
 	}
 	suite, err := o.Loader.Load(ctx, o.Suite)
 	if err != nil {
 		return nil, &InputError{Op: "load suite", Err: err}
 	}
-	dir := o.OutDir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "janus-calibrate-*"); err != nil {
-			return nil, fmt.Errorf("calibrate: %w", err)
-		}
-		defer os.RemoveAll(dir)
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("calibrate: %w", err)
+	dir, cleanup, err := calibrationDir(o.OutDir)
+	if err != nil {
+		return nil, err
 	}
+	defer cleanup()
 
 	s := o.TimeScale
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * s) }
@@ -229,6 +198,79 @@ func Calibrate(ctx context.Context, o CalibrateOptions) (*Calibration, error) {
 		byName[p] = &cal.Profiles[len(cal.Profiles)-1]
 		o.Logger.Info("calibration profile done", "profile", p, "composite", rep.Scores.Composite.Value)
 	}
+	failed := checkCalibration(cal, byName)
+	cal.Elapsed = time.Since(started).Seconds()
+	if len(failed) > 0 {
+		return cal, &ThresholdError{Msg: "calibration failed:\n" + strings.Join(failed, "\n")}
+	}
+	return cal, nil
+}
+
+// calibrateDefaults fills the options Calibrate may be given unset and
+// rejects a time scale out of range.
+func calibrateDefaults(o *CalibrateOptions) error {
+	if o.Suite == "" {
+		o.Suite = "smoke"
+	}
+	if o.Loader == nil {
+		o.Loader = suites.DefaultLoader{}
+	}
+	if o.TimeScale == 0 {
+		o.TimeScale = 1
+	}
+	if math.IsNaN(o.TimeScale) || o.TimeScale < 0.01 || o.TimeScale > 10 {
+		return &InputError{Op: "calibrate", Err: fmt.Errorf("time scale %v: want 0.01 to 10", o.TimeScale)}
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultCalibrateSeed
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// calibrationProfiles is the oracle (the reference every check compares
+// with) followed by the profiles asked for, every one by default.
+func calibrationProfiles(want []string) ([]string, error) {
+	profiles := []string{baseline.ProfileOracle}
+	if len(want) == 0 {
+		want = baseline.Profiles()
+	}
+	for _, p := range want {
+		if !slices.Contains(baseline.Profiles(), p) {
+			return nil, &InputError{Op: "calibrate", Err: fmt.Errorf("unknown profile %q (want %s)", p, strings.Join(baseline.Profiles(), ", "))}
+		}
+		if !slices.Contains(profiles, p) {
+			profiles = append(profiles, p)
+		}
+	}
+	return profiles, nil
+}
+
+// calibrationDir is where the profiles' reports go: outDir (created), or
+// a temporary directory that cleanup removes.
+func calibrationDir(outDir string) (dir string, cleanup func(), err error) {
+	if outDir != "" {
+		if err := os.MkdirAll(outDir, 0o755); err != nil {
+			return "", nil, fmt.Errorf("calibrate: %w", err)
+		}
+		return outDir, func() {}, nil
+	}
+	dir, err = os.MkdirTemp("", "janus-calibrate-*")
+	if err != nil {
+		return "", nil, fmt.Errorf("calibrate: %w", err)
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// checkCalibration runs every expectation whose profile was calibrated
+// against the oracle, appends the checks to cal and returns the failed
+// ones, each naming its profile.
+func checkCalibration(cal *Calibration, byName map[string]*CalibratedProfile) []string {
 	oracle := byName[baseline.ProfileOracle]
 	var failed []string
 	for _, e := range calibrationExpectations {
@@ -242,11 +284,7 @@ func Calibrate(ctx context.Context, o CalibrateOptions) (*Calibration, error) {
 		}
 		cal.Checks = append(cal.Checks, c)
 	}
-	cal.Elapsed = time.Since(started).Seconds()
-	if len(failed) > 0 {
-		return cal, &ThresholdError{Msg: "calibration failed:\n" + strings.Join(failed, "\n")}
-	}
-	return cal, nil
+	return failed
 }
 
 // calibrateOne boots the sim under one profile and runs the suite on it.

@@ -525,44 +525,8 @@ func compareDimensions(pairs []pair, sopts scorer.Options, o CompareOptions) []C
 		baseTasks[i], newTasks[i] = *p.base, *p.new
 	}
 	vb, vn := dimValues(cb, nil, w), dimValues(cn, nil, w)
-
-	// Strata: runs of one category in the pairs' (category, id) order.
-	var strata [][2]int
-	for i := range pairs {
-		if i == 0 || pairs[i].category != pairs[i-1].category {
-			strata = append(strata, [2]int{i, 0})
-		}
-		strata[len(strata)-1][1]++
-	}
-	rng := rand.New(rand.NewPCG(o.Seed, compareStreamWord))
-	counts := make([]float64, n)
-	diffs := make([][]float64, 6)
-	for d := range diffs {
-		diffs[d] = make([]float64, 0, o.Resamples)
-	}
-	for range o.Resamples {
-		clear(counts)
-		for _, s := range strata {
-			for range s[1] {
-				counts[s[0]+rng.IntN(s[1])]++
-			}
-		}
-		b, nw := dimValues(cb, counts, w), dimValues(cn, counts, w)
-		for d := range 6 {
-			diffs[d] = append(diffs[d], nw[d]-b[d])
-		}
-	}
-
-	// The decomposition must reproduce the scorer's own values; if a
-	// formula stops being a mean over tasks, say so rather than test
-	// something else than what the report shows.
-	point := sopts
-	point.Bootstrap = scorer.Bootstrap{Resamples: 1}
-	sb, sn := scorer.ScoreWith(baseTasks, point), scorer.ScoreWith(newTasks, point)
-	official := func(s scorer.Scores) [6]float64 {
-		return [6]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, s.Composite.Value}
-	}
-	ob, on := official(sb), official(sn)
+	diffs := bootstrapDimDiffs(cb, cn, categoryStrata(pairs), w, o)
+	ob, on := officialDimValues(baseTasks, newTasks, sopts)
 
 	rows := make([]CompareRow, 0, 6)
 	order := []int{5, 0, 1, 2, 3, 4} // composite first, as reports print it
@@ -593,6 +557,58 @@ func compareDimensions(pairs []pair, sopts scorer.Options, o CompareOptions) []C
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// categoryStrata is the strata of the stratified bootstrap: each run of
+// one category in the pairs' (category, id) order, as (start, length).
+func categoryStrata(pairs []pair) [][2]int {
+	var strata [][2]int
+	for i := range pairs {
+		if i == 0 || pairs[i].category != pairs[i-1].category {
+			strata = append(strata, [2]int{i, 0})
+		}
+		strata[len(strata)-1][1]++
+	}
+	return strata
+}
+
+// bootstrapDimDiffs draws o.Resamples stratified resamples of the pairs
+// and returns, per dimension (dimValues' order), the new-minus-base
+// differences of the resampled values.
+func bootstrapDimDiffs(cb, cn []contribution, strata [][2]int, w scorer.Weights, o CompareOptions) [][]float64 {
+	rng := rand.New(rand.NewPCG(o.Seed, compareStreamWord))
+	counts := make([]float64, len(cb))
+	diffs := make([][]float64, 6)
+	for d := range diffs {
+		diffs[d] = make([]float64, 0, o.Resamples)
+	}
+	for range o.Resamples {
+		clear(counts)
+		for _, s := range strata {
+			for range s[1] {
+				counts[s[0]+rng.IntN(s[1])]++
+			}
+		}
+		b, nw := dimValues(cb, counts, w), dimValues(cn, counts, w)
+		for d := range 6 {
+			diffs[d] = append(diffs[d], nw[d]-b[d])
+		}
+	}
+	return diffs
+}
+
+// officialDimValues is the scorer's own point values of both task sets,
+// in dimValues' order. The decomposition must reproduce them; if a
+// formula stops being a mean over tasks, the comparison says so rather
+// than test something else than what the report shows.
+func officialDimValues(baseTasks, newTasks []scorer.TaskResult, sopts scorer.Options) (ob, on [6]float64) {
+	point := sopts
+	point.Bootstrap = scorer.Bootstrap{Resamples: 1}
+	sb, sn := scorer.ScoreWith(baseTasks, point), scorer.ScoreWith(newTasks, point)
+	official := func(s scorer.Scores) [6]float64 {
+		return [6]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, s.Composite.Value}
+	}
+	return official(sb), official(sn)
 }
 
 // bootstrapP is the two-sided bootstrap p-value of "no difference": twice

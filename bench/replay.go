@@ -125,6 +125,44 @@ func ReadRecording(path string) (*trace.Recording, error) {
 // re-read by a newer parser or evaluator. The report is validated against
 // the published schema before it is returned.
 func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
+	replayDefaults(&o)
+	suite, err := replaySuite(ctx, o)
+	if err != nil {
+		return nil, &InputError{Op: "load suite", Err: err}
+	}
+	files, err := recordingFiles(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	started := time.Now().UTC()
+	tasks, model, err := replayTasks(ctx, suite, files, o.Budgets, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	if o.Model != "" {
+		model = o.Model
+	}
+	if len(tasks) == 0 {
+		return nil, &InputError{Op: "replay", Err: fmt.Errorf("no recording in %s belongs to a task of suite %s", o.Dir, suite.Name)}
+	}
+	rep := replayReport(suite, tasks, model, o, started)
+	var buf bytes.Buffer
+	if err := report.JSON(rep)(&buf); err != nil {
+		return nil, err
+	}
+	if err := report.Validate(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	if o.Out != "" {
+		if err := WriteFileAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+			return rep, fmt.Errorf("replay: write report: %w", err)
+		}
+	}
+	return rep, nil
+}
+
+// replayDefaults fills the options Replay may be given unset.
+func replayDefaults(o *ReplayOptions) {
 	if o.Loader == nil {
 		o.Loader = suites.DefaultLoader{}
 	}
@@ -135,32 +173,36 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	suite, err := replaySuite(ctx, o)
-	if err != nil {
-		return nil, &InputError{Op: "load suite", Err: err}
-	}
-	entries, err := os.ReadDir(o.Dir)
+}
+
+// recordingFiles maps the safe task name of every recording in dir to its
+// path; a directory without recordings is bad input.
+func recordingFiles(dir string) (map[string]string, error) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, &InputError{Op: "replay", Err: err}
 	}
 	files := map[string]string{} // safe task name → path
 	for _, e := range entries {
 		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), recordingSuffix) {
-			files[strings.TrimSuffix(e.Name(), recordingSuffix)] = filepath.Join(o.Dir, e.Name())
+			files[strings.TrimSuffix(e.Name(), recordingSuffix)] = filepath.Join(dir, e.Name())
 		}
 	}
 	if len(files) == 0 {
-		return nil, &InputError{Op: "replay", Err: fmt.Errorf("%s holds no *%s recordings (write them with bench run --record)", o.Dir, recordingSuffix)}
+		return nil, &InputError{Op: "replay", Err: fmt.Errorf("%s holds no *%s recordings (write them with bench run --record)", dir, recordingSuffix)}
 	}
+	return files, nil
+}
 
-	started := time.Now().UTC()
+// replayTasks re-parses and scores the recording of every suite task that
+// has one, in suite order; model is the first one a trace named.
+// Recordings of tasks the suite lacks are logged and skipped.
+func replayTasks(ctx context.Context, suite *suites.Suite, files map[string]string, budgets trace.Budgets, logger *slog.Logger) (tasks []scorer.TaskResult, model string, err error) {
 	client := &trace.Client{}
-	var tasks []scorer.TaskResult
-	model := ""
 	used := map[string]bool{}
 	for i := range suite.Tasks {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("replay: %w", err)
+			return nil, "", fmt.Errorf("replay: %w", err)
 		}
 		t := &suite.Tasks[i]
 		name := safeName(t.ID)
@@ -169,41 +211,20 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 			continue
 		}
 		used[name] = true
-		rec, err := ReadRecording(path)
+		tr, err := replayTask(client, t.ID, path, files, used)
 		if err != nil {
-			return nil, &InputError{Op: "replay", Err: err}
+			return nil, "", err
 		}
-		tr := client.Replay(rec)
-		tr.TaskID = t.ID
 		if tr.Err != nil && tr.Err.Class == trace.ErrCancelled {
-			o.Logger.Info("skipping a task the run cancelled", "task", t.ID)
+			logger.Info("skipping a task the run cancelled", "task", t.ID)
 			continue // `bench run` left it out of its report too
-		}
-		// A multi-turn task's follow-up requests were recorded beside it.
-		for turn := 2; ; turn++ {
-			tn := safeName(fmt.Sprintf("%s.turn%d", t.ID, turn))
-			tp, ok := files[tn]
-			if !ok {
-				break
-			}
-			used[tn] = true
-			trec, err := ReadRecording(tp)
-			if err != nil {
-				return nil, &InputError{Op: "replay", Err: err}
-			}
-			nt := client.Replay(trec)
-			nt.TaskID = t.ID
-			tr.Turns = append(tr.Turns, nt)
 		}
 		if model == "" {
 			model = tr.Model
 		}
-		res := Score(t, tr, o.Budgets)
+		res := Score(t, tr, budgets)
 		res.Detail = Detail(t, tr)
 		tasks = append(tasks, res)
-	}
-	if o.Model != "" {
-		model = o.Model
 	}
 	var unknown []string
 	for name := range files {
@@ -213,12 +234,47 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 	}
 	sort.Strings(unknown)
 	if len(unknown) > 0 {
-		o.Logger.Warn("recordings of tasks the suite does not have were skipped", "suite", suite.Name, "tasks", strings.Join(unknown, ","))
+		logger.Warn("recordings of tasks the suite does not have were skipped", "suite", suite.Name, "tasks", strings.Join(unknown, ","))
 	}
-	if len(tasks) == 0 {
-		return nil, &InputError{Op: "replay", Err: fmt.Errorf("no recording in %s belongs to a task of suite %s", o.Dir, suite.Name)}
-	}
+	return tasks, model, nil
+}
 
+// replayTask rebuilds one task's trace from its recording at path, with
+// the follow-up turns of a multi-turn task recorded beside it; used marks
+// the recordings read.
+func replayTask(client *trace.Client, id, path string, files map[string]string, used map[string]bool) (*trace.Trace, error) {
+	rec, err := ReadRecording(path)
+	if err != nil {
+		return nil, &InputError{Op: "replay", Err: err}
+	}
+	tr := client.Replay(rec)
+	tr.TaskID = id
+	if tr.Err != nil && tr.Err.Class == trace.ErrCancelled {
+		return tr, nil
+	}
+	// A multi-turn task's follow-up requests were recorded beside it.
+	for turn := 2; ; turn++ {
+		tn := safeName(fmt.Sprintf("%s.turn%d", id, turn))
+		tp, ok := files[tn]
+		if !ok {
+			break
+		}
+		used[tn] = true
+		trec, err := ReadRecording(tp)
+		if err != nil {
+			return nil, &InputError{Op: "replay", Err: err}
+		}
+		nt := client.Replay(trec)
+		nt.TaskID = id
+		tr.Turns = append(tr.Turns, nt)
+	}
+	return tr, nil
+}
+
+// replayReport assembles and scores the replayed run's report the way
+// `bench run` scores: the suite's category weights, the price table, the
+// model the target named.
+func replayReport(suite *suites.Suite, tasks []scorer.TaskResult, model string, o ReplayOptions, started time.Time) *report.Report {
 	abs, _ := filepath.Abs(o.Dir)
 	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights, Tasks: tasks}
 	rep.Run = report.Run{
@@ -233,27 +289,13 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 			rep.Run.Stream = false
 		}
 	}
-	// Scored the way `bench run` scores: the suite's category weights,
-	// the price table, the model the target named.
 	sopts := scorer.Options{Weights: o.Weights, Targets: o.Targets, Prices: o.Prices, Model: model,
 		CategoryWeights: scorer.QualityCategoryWeights(suite.Weights)}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Aggregate()
 	rep.Run.FinishedAt = time.Now().UTC()
-	var buf bytes.Buffer
-	if err := report.JSON(rep)(&buf); err != nil {
-		return nil, err
-	}
-	if err := report.Validate(buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("replay: %w", err)
-	}
-	if o.Out != "" {
-		if err := WriteFileAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
-			return rep, fmt.Errorf("replay: write report: %w", err)
-		}
-	}
-	return rep, nil
+	return rep
 }
 
 // IsRecordingDir reports whether path is a directory holding `--record`

@@ -244,13 +244,7 @@ func FromJanusPoC(r io.Reader, name string, o RescoreOptions) (*PoCResult, error
 // judging the contract with janus's own rules on a trace rebuilt from
 // them.
 func pocTask(pr pocResult, b trace.Budgets) scorer.TaskResult {
-	cat, ok := pocCategories[pr.TaskType]
-	if !ok {
-		cat = pr.TaskType
-		if cat == "" {
-			cat = "unknown"
-		}
-	}
+	cat := pocCategory(pr.TaskType)
 	id := pr.TaskID
 	if id == "" {
 		id = "task"
@@ -263,96 +257,16 @@ func pocTask(pr pocResult, b trace.Budgets) scorer.TaskResult {
 	t.Score = clamp01(verdict)
 	t.Reason = fmt.Sprintf("janus-poc verdict %.2f", t.Score)
 	if pr.Error != nil {
-		msg := *pr.Error
-		class := trace.ErrRequest
-		if low := strings.ToLower(msg); strings.Contains(low, "timeout") || strings.Contains(low, "timed out") {
-			class, t.Status = trace.ErrTimeoutTotal, scorer.StatusTimeout
-		} else {
-			t.Status = scorer.StatusError
-		}
-		t.Error = &trace.Error{Class: class, Message: "janus-poc: " + msg}
-		t.Score, t.Reason = 0, "request failed: "+string(class)
+		pocFailure(&t, *pr.Error)
 	}
-
-	var u *wire.Usage
-	if pr.PromptTokens != nil || pr.CompletionTokens != nil || pr.TotalTokens != nil || pr.CostUSD != nil || pr.SandboxSeconds != nil {
-		u = &wire.Usage{CostUSD: pr.CostUSD, SandboxSeconds: pr.SandboxSeconds}
-		if pr.PromptTokens != nil {
-			u.PromptTokens = *pr.PromptTokens
-		}
-		if pr.CompletionTokens != nil {
-			u.CompletionTokens = *pr.CompletionTokens
-		}
-		if pr.TotalTokens != nil {
-			u.TotalTokens = *pr.TotalTokens
-		} else {
-			u.TotalTokens = u.PromptTokens + u.CompletionTokens
-		}
-	}
+	u := pocUsage(pr)
 	t.Usage = u
-
-	m := &t.Metrics
 	text := ""
 	if pr.ResponseText != nil {
 		text = *pr.ResponseText
 	}
-	switch {
-	case pr.ResponseText != nil:
-		m.OutputTokens = tokens.Count(text)
-	case pr.Streaming != nil && pr.Streaming.TotalTokens != nil:
-		m.OutputTokens = *pr.Streaming.TotalTokens
-	case pr.CompletionTokens != nil:
-		m.OutputTokens = *pr.CompletionTokens
-	}
-	if u != nil {
-		n := u.CompletionTokens
-		m.ReportedCompletionTokens = &n
-	}
-	ms := func(s float64) *float64 {
-		v := s * 1000
-		if !(v >= 0) || math.IsInf(v, 0) {
-			return nil
-		}
-		return &v
-	}
 	failed := t.Status != scorer.StatusOK
-	if !failed {
-		m.E2EMs = ms(pr.LatencySeconds)
-	}
-	if s := pr.Streaming; s != nil {
-		m.Keepalives, m.Events = max(s.KeepAliveCount, 0), max(s.TotalChunks, 0)
-		m.MaxGapMs = ms(s.MaxGapSeconds)
-		// The PoC writes the whole latency as TTFT when no token came;
-		// its metadata says whether one did.
-		gotToken := m.OutputTokens > 0
-		if v, ok := pr.Metadata["first_token_received"].(bool); ok {
-			gotToken = v
-		}
-		if gotToken {
-			m.TTFTMs = ms(s.TTFTSeconds)
-			m.TTFBMs = m.TTFTMs
-		}
-	}
-	if m.E2EMs != nil && m.TTFTMs != nil {
-		decode := *m.E2EMs - *m.TTFTMs
-		if m.OutputTokens >= 2 && decode > 0 {
-			tpot, tps := decode/float64(m.OutputTokens-1), float64(m.OutputTokens)/(decode/1000)
-			m.TPOTMs, m.OutputTPS = &tpot, &tps
-			// Continuity needs the inter-token gaps, which the PoC does not
-			// keep. Two gaps with the PoC's mean and coefficient of
-			// variation, spanning first token to end, give janus's formula
-			// exactly the evenness and coverage the PoC measured.
-			if s := pr.Streaming; s != nil && s.ContinuityCV != nil && *s.ContinuityCV >= 0 {
-				cv := math.Min(*s.ContinuityCV, 1)
-				half := decode / 2
-				t.ITLs = []float64{half * (1 - cv), half * (1 + cv)}
-			}
-		}
-	}
-	if m.E2EMs != nil && *m.E2EMs > 0 && m.OutputTokens > 0 {
-		v := float64(m.OutputTokens) / (*m.E2EMs / 1000)
-		m.E2ETPS = &v
-	}
+	pocMetrics(&t, pr, u, failed)
 
 	tr := &trace.Trace{Stream: t.Stream, WantUsage: t.Stream, Usage: u, Content: text, Err: t.Error,
 		SentNs: 0, HeadersNs: -1, FirstByteNs: -1, FirstEventNs: -1, FirstReasoningNs: -1, FirstContentNs: -1,
@@ -365,11 +279,132 @@ func pocTask(pr pocResult, b trace.Budgets) scorer.TaskResult {
 			tr.DoneNs = 0 // the PoC keeps no [DONE]; janus cannot fault what it cannot see
 		}
 	}
-	t.Violations = trace.Violations(tr, *m, b)
+	t.Violations = trace.Violations(tr, t.Metrics, b)
 	if t.Violations == nil {
 		t.Violations = []trace.Violation{}
 	}
 	return t
+}
+
+// pocCategory is the janus category of a PoC task type; an unknown type
+// keeps its own name ("unknown" when empty).
+func pocCategory(taskType string) string {
+	if cat, ok := pocCategories[taskType]; ok {
+		return cat
+	}
+	if taskType == "" {
+		return "unknown"
+	}
+	return taskType
+}
+
+// pocFailure marks t failed with the PoC's error message: a timeout when
+// the message says so, else a request error; the task scores 0.
+func pocFailure(t *scorer.TaskResult, msg string) {
+	class := trace.ErrRequest
+	if low := strings.ToLower(msg); strings.Contains(low, "timeout") || strings.Contains(low, "timed out") {
+		class, t.Status = trace.ErrTimeoutTotal, scorer.StatusTimeout
+	} else {
+		t.Status = scorer.StatusError
+	}
+	t.Error = &trace.Error{Class: class, Message: "janus-poc: " + msg}
+	t.Score, t.Reason = 0, "request failed: "+string(class)
+}
+
+// pocUsage is the usage the PoC result reports, nil when it reports none;
+// a missing total is the sum of the parts.
+func pocUsage(pr pocResult) *wire.Usage {
+	if pr.PromptTokens == nil && pr.CompletionTokens == nil && pr.TotalTokens == nil && pr.CostUSD == nil && pr.SandboxSeconds == nil {
+		return nil
+	}
+	u := &wire.Usage{CostUSD: pr.CostUSD, SandboxSeconds: pr.SandboxSeconds}
+	if pr.PromptTokens != nil {
+		u.PromptTokens = *pr.PromptTokens
+	}
+	if pr.CompletionTokens != nil {
+		u.CompletionTokens = *pr.CompletionTokens
+	}
+	if pr.TotalTokens != nil {
+		u.TotalTokens = *pr.TotalTokens
+	} else {
+		u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	}
+	return u
+}
+
+// pocMetrics computes janus's metrics of t from the PoC's raw figures:
+// output tokens, end-to-end and first-token times, and the decode rates
+// and inter-token gaps derived from them.
+func pocMetrics(t *scorer.TaskResult, pr pocResult, u *wire.Usage, failed bool) {
+	m := &t.Metrics
+	switch {
+	case pr.ResponseText != nil:
+		m.OutputTokens = tokens.Count(*pr.ResponseText)
+	case pr.Streaming != nil && pr.Streaming.TotalTokens != nil:
+		m.OutputTokens = *pr.Streaming.TotalTokens
+	case pr.CompletionTokens != nil:
+		m.OutputTokens = *pr.CompletionTokens
+	}
+	if u != nil {
+		n := u.CompletionTokens
+		m.ReportedCompletionTokens = &n
+	}
+	if !failed {
+		m.E2EMs = pocMs(pr.LatencySeconds)
+	}
+	if s := pr.Streaming; s != nil {
+		m.Keepalives, m.Events = max(s.KeepAliveCount, 0), max(s.TotalChunks, 0)
+		m.MaxGapMs = pocMs(s.MaxGapSeconds)
+		// The PoC writes the whole latency as TTFT when no token came;
+		// its metadata says whether one did.
+		gotToken := m.OutputTokens > 0
+		if v, ok := pr.Metadata["first_token_received"].(bool); ok {
+			gotToken = v
+		}
+		if gotToken {
+			m.TTFTMs = pocMs(s.TTFTSeconds)
+			m.TTFBMs = m.TTFTMs
+		}
+	}
+	pocDecode(t, pr.Streaming)
+	if m.E2EMs != nil && *m.E2EMs > 0 && m.OutputTokens > 0 {
+		v := float64(m.OutputTokens) / (*m.E2EMs / 1000)
+		m.E2ETPS = &v
+	}
+}
+
+// pocDecode derives the time per output token, the decode rate and two
+// stand-in inter-token gaps from the end-to-end and first-token times.
+func pocDecode(t *scorer.TaskResult, s *pocStreaming) {
+	m := &t.Metrics
+	if m.E2EMs == nil || m.TTFTMs == nil {
+		return
+	}
+	decode := *m.E2EMs - *m.TTFTMs
+	if m.OutputTokens < 2 || !(decode > 0) {
+		return
+	}
+	tpot, tps := decode/float64(m.OutputTokens-1), float64(m.OutputTokens)/(decode/1000)
+	m.TPOTMs, m.OutputTPS = &tpot, &tps
+	// Continuity needs the inter-token gaps, which the PoC does not
+	// keep. Two gaps with the PoC's mean and coefficient of
+	// variation, spanning first token to end, give janus's formula
+	// exactly the evenness and coverage the PoC measured.
+	if s != nil && s.ContinuityCV != nil && *s.ContinuityCV >= 0 {
+		cv := math.Min(*s.ContinuityCV, 1)
+		half := decode / 2
+		t.ITLs = []float64{half * (1 - cv), half * (1 + cv)}
+	}
+}
+
+// pocMs is seconds s in milliseconds, nil when s is negative or not a
+// number (the PoC's marker for "not measured").
+func pocMs(s float64) *float64 {
+	v := s * 1000
+	if !(v >= 0) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
 }
 
 func clamp01(x float64) float64 {

@@ -185,9 +185,38 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 	req := wire.ChatRequest{Model: "sim", Stream: true,
 		StreamOptions: &openai.StreamOptions{IncludeUsage: true},
 		Messages:      []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: prompt}}}
-	// Warm up as load tools do: open the c connections (and the server's
-	// handlers) with unpaced requests, then collect the garbage that made,
-	// so the measured rounds time streams rather than a connection storm.
+	selftestWarmUp(ctx, client, req, c)
+	if syncSim != nil {
+		if err := syncSim(ctx); err != nil {
+			return SelftestLevel{}, err
+		}
+	}
+	obs.reset() // the warm-up's frames are not measured
+	runtime.GC()
+
+	start := time.Now()
+	traces, err := selftestRounds(ctx, client, req, c, rounds, o)
+	if err != nil {
+		return SelftestLevel{}, err
+	}
+	wall := time.Since(start)
+	client.HTTP.CloseIdleConnections()
+	if syncSim != nil {
+		if err := syncSim(ctx); err != nil {
+			return SelftestLevel{}, err
+		}
+	}
+	lvl := SelftestLevel{Concurrency: c, Streams: streams, WallSeconds: wall.Seconds(), RSSPeakMB: rssPeakMB()}
+	events := selftestErrors(&lvl, traces, obs, o.Pace.PerToken)
+	lvl.ReqPerSec = float64(streams-lvl.Failed) / wall.Seconds()
+	lvl.EventsPerSec = float64(events) / wall.Seconds()
+	return lvl, nil
+}
+
+// selftestWarmUp warms up as load tools do: it opens the c connections
+// (and the server's handlers) with unpaced requests, so the measured
+// rounds time streams rather than a connection storm.
+func selftestWarmUp(ctx context.Context, client *trace.Client, req wire.ChatRequest, c int) {
 	warm := req
 	warm.Metadata = map[string]any{"sim_pace_ttft_ms": 0, "sim_pace_token_ms": 0}
 	var wwg sync.WaitGroup
@@ -199,17 +228,13 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 		}()
 	}
 	wwg.Wait()
-	if syncSim != nil {
-		if err := syncSim(ctx); err != nil {
-			return SelftestLevel{}, err
-		}
-	}
-	obs.reset() // the warm-up's frames are not measured
-	runtime.GC()
+}
 
-	traces := make([]*trace.Trace, 0, streams)
+// selftestRounds sends rounds rounds of c concurrent streams, staggered
+// over one token interval unless o.Burst, and returns their traces.
+func selftestRounds(ctx context.Context, client *trace.Client, req wire.ChatRequest, c, rounds int, o SelftestOptions) ([]*trace.Trace, error) {
+	traces := make([]*trace.Trace, 0, rounds*c)
 	var mu sync.Mutex
-	start := time.Now()
 	for r := 0; r < rounds; r++ {
 		var wg sync.WaitGroup
 		for i := 0; i < c; i++ {
@@ -227,17 +252,16 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 		}
 		wg.Wait()
 		if ctx.Err() != nil {
-			return SelftestLevel{}, ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
-	wall := time.Since(start)
-	client.HTTP.CloseIdleConnections()
-	if syncSim != nil {
-		if err := syncSim(ctx); err != nil {
-			return SelftestLevel{}, err
-		}
-	}
-	lvl := SelftestLevel{Concurrency: c, Streams: streams, WallSeconds: wall.Seconds(), RSSPeakMB: rssPeakMB()}
+	return traces, nil
+}
+
+// selftestErrors compares every trace's token times with the times the
+// sim sent them and sets lvl's error percentiles, its failures and the
+// sim's own schedule lag; it returns the events received.
+func selftestErrors(lvl *SelftestLevel, traces []*trace.Trace, obs *observer, perToken time.Duration) int {
 	var ttftErr, gapErr, lag []float64
 	events := 0
 	for _, t := range traces {
@@ -247,19 +271,7 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 			continue
 		}
 		events += len(t.Events)
-		// Both sides on the monotonic clock, as offsets from one base.
-		var cli []int64 // client dispatch times of token events
-		for _, e := range t.Events {
-			if e.Kind.TokenBearing() {
-				cli = append(cli, int64(t.Start.Add(time.Duration(e.AtNs)).Sub(obs.base)))
-			}
-		}
-		var srv []int64
-		for _, f := range frames.frames {
-			if f.kind == "content" || f.kind == "reasoning" || f.kind == "tool_call" {
-				srv = append(srv, f.at)
-			}
-		}
+		cli, srv := tokenTimes(t, frames, obs.base)
 		if len(cli) != len(srv) || len(cli) == 0 {
 			lvl.Failed++
 			continue
@@ -272,7 +284,7 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 		// harness's error, but it bounds how "known" the delays were).
 		first := srv[0]
 		for i, at := range srv {
-			want := first + int64(i)*int64(o.Pace.PerToken)
+			want := first + int64(i)*int64(perToken)
 			lag = append(lag, math.Abs(float64(at-want))/1e6)
 		}
 	}
@@ -281,9 +293,24 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 	lvl.GapErrP50Ms, lvl.GapErrP99Ms, lvl.GapErrMaxMs = gs.P50, gs.P99, gs.Max
 	lvl.Gaps = gs.N
 	lvl.SchedLagP99Ms = ls.P99
-	lvl.ReqPerSec = float64(streams-lvl.Failed) / wall.Seconds()
-	lvl.EventsPerSec = float64(events) / wall.Seconds()
-	return lvl, nil
+	return events
+}
+
+// tokenTimes is when the client dispatched each token event of t and when
+// the sim sent each token frame, both on the monotonic clock as offsets
+// from base.
+func tokenTimes(t *trace.Trace, frames *frameList, base time.Time) (cli, srv []int64) {
+	for _, e := range t.Events {
+		if e.Kind.TokenBearing() {
+			cli = append(cli, int64(t.Start.Add(time.Duration(e.AtNs)).Sub(base)))
+		}
+	}
+	for _, f := range frames.frames {
+		if f.kind == "content" || f.kind == "reasoning" || f.kind == "tool_call" {
+			srv = append(srv, f.at)
+		}
+	}
+	return cli, srv
 }
 
 type frame struct {

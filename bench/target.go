@@ -14,6 +14,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -30,6 +31,9 @@ type TargetError struct {
 }
 
 func (e *TargetError) Error() string { return e.Msg }
+
+// ExitCode makes a refused run end the process with the target code.
+func (e *TargetError) ExitCode() int { return exitcode.Target }
 
 // ProbeHeader marks the one probe request a run sends before its tasks
 // (value "1"), so a target's logs, and tests that count requests, can tell

@@ -81,81 +81,95 @@ func baselineCommand() *ucli.Command {
 				Usage: "`FILE` of accepted client keys (as the gateway's); empty: no authentication"},
 			unsafeSandboxFlag(),
 		},
-		Action: func(c *ucli.Context) error {
-			addr := c.String("listen")
-			pace := baseline.Pace{TTFT: c.Duration("ttft"), PerToken: c.Duration("token-interval")}
-			if pace == (baseline.Pace{}) {
-				// Both zero was asked for explicitly; Config reads a zero Pace as
-				// "use the default".
-				pace = baseline.Unpaced()
-			}
-			keepAlive := c.Duration("keepalive")
-			if keepAlive == 0 {
-				keepAlive = -1 // zero means "default" to Config; on the command line it means "never"
-			}
-			cfg := baseline.Config{
-				Model:          c.String("model"),
-				Pace:           pace,
-				KeepAlive:      keepAlive,
-				Seed:           c.Uint64("seed"),
-				Profile:        simProfile(c),
-				TimeScale:      c.Float64("time-scale"),
-				NoisyShare:     c.Float64("noisy-share"),
-				MaxConcurrency: c.Int("max-concurrency"), MemoryURL: c.String("memory-url"),
-				EnableCodeTool: c.Bool("enable-code-tool"),
-				APIKeysFile:    c.String("api-keys"),
-
-				ReadHeaderTimeout: c.Duration("read-header-timeout"),
-				BodyReadTimeout:   c.Duration("body-read-timeout"),
-				ThreadLimits: threads.Limits{MaxMessageBytes: c.Int64("thread-max-message-bytes"),
-					MaxThreadBytes: c.Int64("thread-max-bytes"), Window: c.Int("thread-window")},
-
-				StreamingOnly:   c.Bool("streaming-only"),
-				DataDir:         c.String("data"),
-				ThreadStore:     c.String("thread-store"),
-				RedisURL:        c.String("redis"),
-				ThreadKeyPrefix: c.String("thread-key-prefix"),
-				// Serve logs the URL it listens on ("baseline listening"):
-				// always printed, as "janus: baseline listening on URL".
-				Logger: announceLogger(c.App.ErrWriter),
-			}
-			for _, m := range strings.Split(c.String("models"), ",") {
-				if m = strings.TrimSpace(m); m != "" {
-					cfg.Models = append(cfg.Models, m)
-				}
-			}
-			if len(cfg.Models) > 0 && !c.IsSet("model") {
-				cfg.Model = "" // the first of --models
-			}
-			if c.Bool("jangar") {
-				baseline.ApplyJangarEnv(&cfg, os.Getenv, c.IsSet)
-			}
-			if cfg.DataDir == "" {
-				// The default data dir is best effort (a container may have no
-				// home) and created only when something is written to it.
-				dir, err := janstore.DefaultDir()
-				if err != nil {
-					slog.Warn("no data dir: assistants and the file thread store are off", "error", err)
-				}
-				cfg.DataDir = dir
-			}
-			if err := baselineBrain(c, &cfg); err != nil {
-				return err
-			}
-			if cfg.EnableCodeTool {
-				reportSandbox("baseline run_code")
-			}
-			if err := baseline.Serve(c.Context, addr, cfg); err != nil {
-				var pe *baseline.ProfileError
-				var ce *baseline.ConfigError
-				if errors.As(err, &pe) || errors.As(err, &ce) {
-					return &UsageError{Err: err}
-				}
-				return fmt.Errorf("baseline on %s: %w", addr, err)
-			}
-			return nil
-		},
+		Action: baselineServe,
 	}
+}
+
+// baselineServe is the baseline command's action: it serves until the
+// context ends; a bad profile or configuration is a usage error.
+func baselineServe(c *ucli.Context) error {
+	addr := c.String("listen")
+	cfg, err := baselineConfig(c)
+	if err != nil {
+		return err
+	}
+	if cfg.EnableCodeTool {
+		reportSandbox("baseline run_code")
+	}
+	if err := baseline.Serve(c.Context, addr, cfg); err != nil {
+		var pe *baseline.ProfileError
+		var ce *baseline.ConfigError
+		if errors.As(err, &pe) || errors.As(err, &ce) {
+			return &UsageError{Err: err}
+		}
+		return fmt.Errorf("baseline on %s: %w", addr, err)
+	}
+	return nil
+}
+
+// baselineConfig turns the baseline command's flags (and, in Jangar mode,
+// the JANGAR_* environment) into the server's configuration.
+func baselineConfig(c *ucli.Context) (baseline.Config, error) {
+	pace := baseline.Pace{TTFT: c.Duration("ttft"), PerToken: c.Duration("token-interval")}
+	if pace == (baseline.Pace{}) {
+		// Both zero was asked for explicitly; Config reads a zero Pace as
+		// "use the default".
+		pace = baseline.Unpaced()
+	}
+	keepAlive := c.Duration("keepalive")
+	if keepAlive == 0 {
+		keepAlive = -1 // zero means "default" to Config; on the command line it means "never"
+	}
+	cfg := baseline.Config{
+		Model:          c.String("model"),
+		Pace:           pace,
+		KeepAlive:      keepAlive,
+		Seed:           c.Uint64("seed"),
+		Profile:        simProfile(c),
+		TimeScale:      c.Float64("time-scale"),
+		NoisyShare:     c.Float64("noisy-share"),
+		MaxConcurrency: c.Int("max-concurrency"), MemoryURL: c.String("memory-url"),
+		EnableCodeTool: c.Bool("enable-code-tool"),
+		APIKeysFile:    c.String("api-keys"),
+
+		ReadHeaderTimeout: c.Duration("read-header-timeout"),
+		BodyReadTimeout:   c.Duration("body-read-timeout"),
+		ThreadLimits: threads.Limits{MaxMessageBytes: c.Int64("thread-max-message-bytes"),
+			MaxThreadBytes: c.Int64("thread-max-bytes"), Window: c.Int("thread-window")},
+
+		StreamingOnly:   c.Bool("streaming-only"),
+		DataDir:         c.String("data"),
+		ThreadStore:     c.String("thread-store"),
+		RedisURL:        c.String("redis"),
+		ThreadKeyPrefix: c.String("thread-key-prefix"),
+		// Serve logs the URL it listens on ("baseline listening"):
+		// always printed, as "janus: baseline listening on URL".
+		Logger: announceLogger(c.App.ErrWriter),
+	}
+	for _, m := range strings.Split(c.String("models"), ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			cfg.Models = append(cfg.Models, m)
+		}
+	}
+	if len(cfg.Models) > 0 && !c.IsSet("model") {
+		cfg.Model = "" // the first of --models
+	}
+	if c.Bool("jangar") {
+		baseline.ApplyJangarEnv(&cfg, os.Getenv, c.IsSet)
+	}
+	if cfg.DataDir == "" {
+		// The default data dir is best effort (a container may have no
+		// home) and created only when something is written to it.
+		dir, err := janstore.DefaultDir()
+		if err != nil {
+			slog.Warn("no data dir: assistants and the file thread store are off", "error", err)
+		}
+		cfg.DataDir = dir
+	}
+	if err := baselineBrain(c, &cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
 }
 
 // baselineBrain applies the provider, upstream, prices, corpus and oracle

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,10 +53,8 @@ func benchLoadCommand() *ucli.Command {
 			if _, err := load.ParseProfile(c.String("profile")); err != nil {
 				return &UsageError{Err: err}
 			}
-			for _, n := range []string{"max-requests", "prompt-tokens", "output-tokens", "sim-max-concurrency"} {
-				if c.Int(n) < 0 {
-					return usageErrorf("--%s %d: must not be negative", n, c.Int(n))
-				}
+			if err := checkBenchLoadFlags(c); err != nil {
+				return err
 			}
 			lim, err := limits(c)
 			if err != nil {
@@ -74,6 +74,8 @@ func benchLoadCommand() *ucli.Command {
 				SimMaxConcurrency: c.Int("sim-max-concurrency"),
 				Out:               c.String("out"), Outputs: c.StringSlice("out-format"), Format: c.String("format"),
 				Stdout: stdout(c), Logger: logger(),
+				// The process's environment is the application's to read.
+				KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "", StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "",
 			}
 			if opts.Selftest {
 				if opts.SelftestSim, err = selftestSimCommand(); err != nil {
@@ -86,4 +88,27 @@ func benchLoadCommand() *ucli.Command {
 			return nil
 		},
 	}
+}
+
+// checkBenchLoadFlags rejects bench load's negative counts, a synthetic
+// workload given by half, and a --format or --out-format the load report
+// has no writer for.
+func checkBenchLoadFlags(c *ucli.Context) error {
+	for _, n := range []string{"max-requests", "prompt-tokens", "output-tokens", "sim-max-concurrency"} {
+		if c.Int(n) < 0 {
+			return usageErrorf("--%s %d: must not be negative", n, c.Int(n))
+		}
+	}
+	if (c.Int("prompt-tokens") > 0) != (c.Int("output-tokens") > 0) {
+		return usageErrorf("--prompt-tokens and --output-tokens go together and must be positive")
+	}
+	if f := c.String("format"); !slices.Contains(load.Formats, f) {
+		return usageErrorf("--format %q: want one of %s", f, strings.Join(load.Formats, ", "))
+	}
+	for _, spec := range c.StringSlice("out-format") {
+		if f, p, ok := strings.Cut(spec, "="); !ok || p == "" || !slices.Contains(load.Formats, f) {
+			return usageErrorf("--out-format %q: want FORMAT=PATH with FORMAT one of %s", spec, strings.Join(load.Formats, ", "))
+		}
+	}
+	return nil
 }

@@ -47,6 +47,8 @@ func TestBenchLoadCLI(t *testing.T) {
 		// More streams than the open-file hard limit allows.
 		{[]string{"--profile", "closed:c=1000000"}, "open-file limit"},
 		{[]string{"--format", "csv"}, "--format"},
+		// The CLI names its flags; the load library's errors do not.
+		{[]string{"--out-format", "csv=x.csv"}, "--out-format"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			code, _, stderr := run(t, append([]string{"bench", "load", "--duration", "10ms", "--out", out}, tc.args...)...)

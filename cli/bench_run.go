@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 
@@ -55,115 +56,133 @@ func benchRunCommand() *ucli.Command {
 			&ucli.IntFlag{Name: "decoys", Usage: "interleave N ordinary prompts; a target notably slower on them has its speed scored on them"},
 			&ucli.StringFlag{Name: "user-agent", Usage: "User-Agent of every request (default: the --client-identity's)"},
 		), imageFlags(true)...),
-		Action: func(c *ucli.Context) error {
-			if c.NArg() > 0 {
-				return usageErrorf("bench run takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
-			}
-			hdr, err := parseHeaders(c.StringSlice("header"))
-			if err != nil {
-				return err
-			}
-			if err := scorer.SetJudge(scorer.JudgeConfig{URL: c.String("judge"), Model: c.String("judge-model"), APIKey: c.String("judge-api-key")}); err != nil {
-				return usageErrorf("--judge: %v", err)
-			}
-			if c.Int("concurrency") < 1 {
-				return usageErrorf("--concurrency %d: must be at least 1", c.Int("concurrency"))
-			}
-			if d := c.Int("decoys"); d < 0 || d > 1000 {
-				return usageErrorf("--decoys %d: want 0 to 1000", d)
-			}
-			if c.Int("limit") < 0 {
-				return usageErrorf("--limit %d: must not be negative", c.Int("limit"))
-			}
-			w := scorer.DefaultWeights()
-			if s := c.String("weights"); s != "" {
-				var warn string
-				if w, warn, err = scorer.ParseWeights(s); err != nil {
-					return usageErrorf("--weights: %v", err)
-				}
-				if warn != "" {
-					logger().Warn(warn)
-				}
-			}
-			var cats []string
-			for _, v := range c.StringSlice("categories") {
-				for _, p := range strings.Split(v, ",") {
-					if p = strings.TrimSpace(p); p != "" {
-						cats = append(cats, p)
-					}
-				}
-			}
-			var splits []string
-			for _, v := range c.StringSlice("split") {
-				for _, p := range strings.Split(v, ",") {
-					if p = strings.TrimSpace(p); p != "" {
-						splits = append(splits, p)
-					}
-				}
-			}
-			lim, err := limits(c)
-			if err != nil {
-				return err
-			}
-			key, err := suiteKey(c)
-			if err != nil {
-				return err
-			}
-			opts := bench.RunOptions{SuiteKey: key, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
-				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
-				Suite: c.String("suite"), Categories: cats, Splits: splits,
-				Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
-				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
-				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
-				Weights: w, NoStream: c.Bool("no-stream"),
-				Out: c.String("out"), Resume: c.Bool("resume"), RecordDir: c.String("record"),
-				Pace:       baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
-				SimProfile: c.String("sim-profile"), NoisyShare: c.Float64("sim-noisy-share"),
-				Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
-				Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
-				StepSummary:   os.Getenv("GITHUB_STEP_SUMMARY"),
-				ArtifactAllow: c.StringSlice("artifact-allow"), ArtifactMaxBytes: c.Int64("artifact-max-bytes"),
-				ArtifactTimeout: c.Duration("artifact-timeout"),
-			}
-			image, err := imageTarget(c)
-			if err != nil {
-				return err
-			}
-			var co container.Options
-			if image != "" {
-				if co, err = containerOptions(c, image); err != nil {
-					return err
-				}
-				opts.Target = ""
-			}
-			// Progress goes to stderr: an in-place line on a terminal, plain
-			// lines (no escape codes) in a pipe or when CI is set.
-			progress := tui.NewProgress(c.App.ErrWriter, isTerminal(os.Stderr) && os.Getenv("CI") == "", nil)
-			opts.OnPlan = progress.Plan
-			run := func(h leaderboard.Hooks) (*report.Report, error) {
-				opts.OnStart = h.Start
-				opts.OnResult = func(r bench.Result) { h.Task(r.Task); progress.Result(r) }
-				defer progress.Finish()
-				var rep *report.Report
-				var err error
-				if image != "" {
-					rep, err = container.BenchRun(c.Context, co, opts)
-				} else {
-					rep, err = bench.Run(c.Context, opts)
-				}
-				if rep != nil && rep.Run.SeedPolicy == report.SeedFresh {
-					fmt.Fprintf(c.App.ErrWriter, "janus: tasks generated from the secret seed %d; reproduce them with --seed %d\n", rep.Run.Seed, rep.Run.Seed)
-				}
-				return rep, err
-			}
-			// --save records the image as the competitor's.
-			comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"), Image: image}
-			if _, err := leaderboard.RecordRun(c.Context, c.String("store"), comp, c.Bool("save"), logger(), run); err != nil {
-				return fmt.Errorf("bench run: %w", err)
-			}
-			return nil
-		},
+		Action: benchRun,
 	}
+}
+
+// benchRun is bench run's action: it checks the flags, builds the run's
+// options and runs it under leaderboard.RecordRun (which saves it when
+// --save is set).
+func benchRun(c *ucli.Context) error {
+	if c.NArg() > 0 {
+		return usageErrorf("bench run takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
+	}
+	hdr, err := parseHeaders(c.StringSlice("header"))
+	if err != nil {
+		return err
+	}
+	if err := scorer.SetJudge(scorer.JudgeConfig{URL: c.String("judge"), Model: c.String("judge-model"), APIKey: c.String("judge-api-key")}); err != nil {
+		return usageErrorf("--judge: %v", err)
+	}
+	opts, err := benchRunOptions(c, hdr)
+	if err != nil {
+		return err
+	}
+	image, err := imageTarget(c)
+	if err != nil {
+		return err
+	}
+	var co container.Options
+	if image != "" {
+		if co, err = containerOptions(c, image); err != nil {
+			return err
+		}
+		opts.Target = ""
+	}
+	// Progress goes to stderr: an in-place line on a terminal, plain
+	// lines (no escape codes) in a pipe or when CI is set.
+	progress := tui.NewProgress(c.App.ErrWriter, isTerminal(os.Stderr) && os.Getenv("CI") == "", nil)
+	opts.OnPlan = progress.Plan
+	run := func(h leaderboard.Hooks) (*report.Report, error) {
+		opts.OnStart = h.Start
+		opts.OnResult = func(r bench.Result) { h.Task(r.Task); progress.Result(r) }
+		defer progress.Finish()
+		var rep *report.Report
+		var err error
+		if image != "" {
+			rep, err = container.BenchRun(c.Context, co, opts)
+		} else {
+			rep, err = bench.Run(c.Context, opts)
+		}
+		if rep != nil && rep.Run.SeedPolicy == report.SeedFresh {
+			fmt.Fprintf(c.App.ErrWriter, "janus: tasks generated from the secret seed %d; reproduce them with --seed %d\n", rep.Run.Seed, rep.Run.Seed)
+		}
+		return rep, err
+	}
+	// --save records the image as the competitor's.
+	comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"), Image: image}
+	if _, err := leaderboard.RecordRun(c.Context, c.String("store"), comp, c.Bool("save"), logger(), run); err != nil {
+		return fmt.Errorf("bench run: %w", err)
+	}
+	return nil
+}
+
+// benchRunOptions checks bench run's numeric flags and turns the command
+// line into the engine's options (without the progress callbacks).
+func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error) {
+	if err := checkBenchRunCounts(c); err != nil {
+		return bench.RunOptions{}, err
+	}
+	w, err := weightsFlag(c, scorer.DefaultWeights())
+	if err != nil {
+		return bench.RunOptions{}, err
+	}
+	lim, err := limits(c)
+	if err != nil {
+		return bench.RunOptions{}, err
+	}
+	key, err := suiteKey(c)
+	if err != nil {
+		return bench.RunOptions{}, err
+	}
+	return bench.RunOptions{SuiteKey: key, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
+		Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
+		Suite: c.String("suite"), Categories: splitList(c.StringSlice("categories")), Splits: splitList(c.StringSlice("split")),
+		Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
+		Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
+		Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
+		Weights: w, NoStream: c.Bool("no-stream"),
+		Out: c.String("out"), Resume: c.Bool("resume"), RecordDir: c.String("record"),
+		Pace:       baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
+		SimProfile: c.String("sim-profile"), NoisyShare: c.Float64("sim-noisy-share"),
+		Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
+		Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
+		StepSummary:   os.Getenv("GITHUB_STEP_SUMMARY"),
+		ArtifactAllow: c.StringSlice("artifact-allow"), ArtifactMaxBytes: c.Int64("artifact-max-bytes"),
+		ArtifactTimeout: c.Duration("artifact-timeout"),
+	}, nil
+}
+
+// checkBenchRunCounts rejects a --concurrency, --decoys or --limit out of
+// range before anything starts.
+func checkBenchRunCounts(c *ucli.Context) error {
+	if c.Int("concurrency") < 1 {
+		return usageErrorf("--concurrency %d: must be at least 1", c.Int("concurrency"))
+	}
+	if d := c.Int("decoys"); d < 0 || d > 1000 {
+		return usageErrorf("--decoys %d: want 0 to 1000", d)
+	}
+	if c.Int("limit") < 0 {
+		return usageErrorf("--limit %d: must not be negative", c.Int("limit"))
+	}
+	return nil
+}
+
+// weightsFlag is --weights parsed (def when it is unset); a warning
+// ParseWeights gives (weights not summing to 100) is logged.
+func weightsFlag(c *ucli.Context, def scorer.Weights) (scorer.Weights, error) {
+	s := c.String("weights")
+	if s == "" {
+		return def, nil
+	}
+	w, warn, err := scorer.ParseWeights(s)
+	if err != nil {
+		return w, usageErrorf("--weights: %v", err)
+	}
+	if warn != "" {
+		logger().Warn(warn)
+	}
+	return w, nil
 }
 
 func ms(c *ucli.Context, name string) float64 { return float64(c.Duration(name).Microseconds()) / 1000 }

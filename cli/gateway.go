@@ -61,77 +61,112 @@ func gatewayCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "corpus", Usage: "`DIR` of .md/.txt documents for /api/search/web and /api/research (default: the embedded corpus)"},
 			&ucli.DurationFlag{Name: "artifact-ttl", Value: gateway.DefaultArtifactTTL, Usage: "how long an artifact without ttl_seconds is kept"},
 		},
-		Action: func(c *ucli.Context) error {
-			if c.NArg() > 0 {
-				return usageErrorf("gateway takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
-			}
-			comps := *c.Generic("competitor").(*specList)
-			for _, spec := range comps {
-				if _, err := gateway.ParseCompetitor(spec); err != nil {
-					return usageErrorf("--competitor: %v", err)
-				}
-			}
-			if len(comps) == 0 && c.String("config") == "" {
-				return usageErrorf("gateway needs --competitor id=http://host:port or --config FILE")
-			}
-			if c.Float64("rate-limit") < 0 || c.Int("rate-burst") < 0 || c.Int64("max-body") < 1 {
-				return usageErrorf("--rate-limit, --rate-burst and --max-body must not be negative")
-			}
-			if c.Int64("artifact-max-bytes") < 1 || c.Duration("artifact-ttl") <= 0 {
-				return usageErrorf("--artifact-max-bytes and --artifact-ttl must be positive")
-			}
-			if u := c.String("public-url"); u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-				return usageErrorf("--public-url %q must be an http(s) URL", u)
-			}
-			opts := gateway.Options{
-				Listen: c.String("listen"), ConfigFile: c.String("config"), Competitors: comps,
-				KeepAlive: c.Duration("keepalive"), KeepAliveLineOnly: c.Bool("keepalive-line-only"), StreamTimeout: c.Duration("stream-timeout"),
-				ReadHeaderTimeout: c.Duration("read-header-timeout"), BodyReadTimeout: c.Duration("body-read-timeout"), MaxBodyBytes: c.Int64("max-body"),
-				ModelsTTL: c.Duration("models-ttl"), HealthInterval: c.Duration("health-interval"),
-				Retry:     gateway.RetryPolicy{Max: c.Duration("retry-max"), Budget: c.Duration("retry-budget")},
-				RateLimit: c.Float64("rate-limit"), RateBurst: c.Int("rate-burst"), APIKeysFile: c.String("api-keys"),
-				CORSOrigins: c.StringSlice("cors-origin"), LogBodies: c.Bool("log-bodies"), WatchSignals: true, ForwardUserID: c.Bool("forward-user-id"),
-				DataDir: c.String("data"), PublicURL: c.String("public-url"),
-				ArtifactMaxBytes: c.Int64("artifact-max-bytes"), ArtifactTTL: c.Duration("artifact-ttl"),
-				// Serve logs the URL it listens on ("gateway listening"):
-				// always printed, as "janus: gateway listening on URL".
-				Logger: announceLogger(c.App.ErrWriter),
-			}
-			opts.Sandbox = gateway.SandboxOptions{Enabled: c.Bool("enable-sandbox"), RateLimit: c.Float64("sandbox-rate"),
-				RateBurst: c.Int("sandbox-burst"), Concurrency: c.Int("sandbox-concurrency")}
-			if opts.Sandbox.Enabled && opts.APIKeysFile == "" {
-				return usageErrorf("--enable-sandbox runs clients' code and needs --api-keys FILE")
-			}
-			if opts.Sandbox.Enabled {
-				reportSandbox("gateway /api/sandbox/create")
-			}
-			if d := c.String("corpus"); d != "" {
-				corpus, err := search.LoadDir(d)
-				if err != nil {
-					return usageErrorf("--corpus: %v", err)
-				}
-				opts.Tools.Search, opts.Tools.Research = gateway.LocalSearch{Corpus: corpus}, gateway.LocalResearch{Corpus: corpus}
-			}
-			if u := c.String("search-url"); u != "" {
-				if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-					return usageErrorf("--search-url %q: want an http(s) URL", u)
-				}
-				opts.Tools.Search = gateway.SearXNG{URL: u}
-				opts.Tools.Research = gateway.SearchResearch{Search: opts.Tools.Search}
-			}
-			if u := c.String("transcription-url"); u != "" {
-				if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-					return usageErrorf("--transcription-url %q: want an http(s) URL", u)
-				}
-				opts.Tools.Transcription = &gateway.Transcription{URL: u, APIKey: c.String("transcription-api-key"),
-					MaxBytes: c.Int64("transcription-max-bytes")}
-			}
-			if err := gateway.Serve(c.Context, opts); err != nil {
-				return fmt.Errorf("gateway on %s: %w", opts.Listen, err)
-			}
-			return nil
-		},
+		Action: gatewayServe,
 	}
+}
+
+// gatewayServe is the gateway command's action: it checks the flags and
+// serves until the context ends.
+func gatewayServe(c *ucli.Context) error {
+	if c.NArg() > 0 {
+		return usageErrorf("gateway takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
+	}
+	comps := *c.Generic("competitor").(*specList)
+	if err := checkGatewayFlags(c, comps); err != nil {
+		return err
+	}
+	opts := gatewayOptions(c, comps)
+	if opts.Sandbox.Enabled && opts.APIKeysFile == "" {
+		return usageErrorf("--enable-sandbox runs clients' code and needs --api-keys FILE")
+	}
+	if opts.Sandbox.Enabled {
+		reportSandbox("gateway /api/sandbox/create")
+	}
+	if err := gatewayTools(c, &opts.Tools); err != nil {
+		return err
+	}
+	if err := gateway.Serve(c.Context, opts); err != nil {
+		return fmt.Errorf("gateway on %s: %w", opts.Listen, err)
+	}
+	return nil
+}
+
+// checkGatewayFlags rejects competitors that do not parse, a gateway with
+// nothing to route to, and negative or empty limits.
+func checkGatewayFlags(c *ucli.Context, comps specList) error {
+	for _, spec := range comps {
+		if _, err := gateway.ParseCompetitor(spec); err != nil {
+			return usageErrorf("--competitor: %v", err)
+		}
+	}
+	if len(comps) == 0 && c.String("config") == "" {
+		return usageErrorf("gateway needs --competitor id=http://host:port or --config FILE")
+	}
+	if c.Float64("rate-limit") < 0 || c.Int("rate-burst") < 0 || c.Int64("max-body") < 1 {
+		return usageErrorf("--rate-limit, --rate-burst and --max-body must not be negative")
+	}
+	if c.Int64("artifact-max-bytes") < 1 || c.Duration("artifact-ttl") <= 0 {
+		return usageErrorf("--artifact-max-bytes and --artifact-ttl must be positive")
+	}
+	if u := c.String("public-url"); u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return usageErrorf("--public-url %q must be an http(s) URL", u)
+	}
+	return nil
+}
+
+// gatewayOptions turns the gateway command's flags into the server's
+// options (tools aside: gatewayTools sets those).
+func gatewayOptions(c *ucli.Context, comps specList) gateway.Options {
+	opts := gateway.Options{
+		Listen: c.String("listen"), ConfigFile: c.String("config"), Competitors: comps,
+		KeepAlive: c.Duration("keepalive"), KeepAliveLineOnly: c.Bool("keepalive-line-only"), StreamTimeout: c.Duration("stream-timeout"),
+		ReadHeaderTimeout: c.Duration("read-header-timeout"), BodyReadTimeout: c.Duration("body-read-timeout"), MaxBodyBytes: c.Int64("max-body"),
+		ModelsTTL: c.Duration("models-ttl"), HealthInterval: c.Duration("health-interval"),
+		Retry:     gateway.RetryPolicy{Max: c.Duration("retry-max"), Budget: c.Duration("retry-budget")},
+		RateLimit: c.Float64("rate-limit"), RateBurst: c.Int("rate-burst"), APIKeysFile: c.String("api-keys"),
+		CORSOrigins: c.StringSlice("cors-origin"), LogBodies: c.Bool("log-bodies"), WatchSignals: true, ForwardUserID: c.Bool("forward-user-id"),
+		DataDir: c.String("data"), PublicURL: c.String("public-url"),
+		ArtifactMaxBytes: c.Int64("artifact-max-bytes"), ArtifactTTL: c.Duration("artifact-ttl"),
+		// Serve logs the URL it listens on ("gateway listening"):
+		// always printed, as "janus: gateway listening on URL".
+		Logger: announceLogger(c.App.ErrWriter),
+	}
+	opts.Sandbox = gateway.SandboxOptions{Enabled: c.Bool("enable-sandbox"), RateLimit: c.Float64("sandbox-rate"),
+		RateBurst: c.Int("sandbox-burst"), Concurrency: c.Int("sandbox-concurrency")}
+	return opts
+}
+
+// gatewayTools sets the search, research and transcription back ends
+// from --corpus, --search-url and --transcription-url.
+func gatewayTools(c *ucli.Context, tools *gateway.Tools) error {
+	if d := c.String("corpus"); d != "" {
+		corpus, err := search.LoadDir(d)
+		if err != nil {
+			return usageErrorf("--corpus: %v", err)
+		}
+		tools.Search, tools.Research = gateway.LocalSearch{Corpus: corpus}, gateway.LocalResearch{Corpus: corpus}
+	}
+	if u := c.String("search-url"); u != "" {
+		if !isHTTPURL(u) {
+			return usageErrorf("--search-url %q: want an http(s) URL", u)
+		}
+		tools.Search = gateway.SearXNG{URL: u}
+		tools.Research = gateway.SearchResearch{Search: tools.Search}
+	}
+	if u := c.String("transcription-url"); u != "" {
+		if !isHTTPURL(u) {
+			return usageErrorf("--transcription-url %q: want an http(s) URL", u)
+		}
+		tools.Transcription = &gateway.Transcription{URL: u, APIKey: c.String("transcription-api-key"),
+			MaxBytes: c.Int64("transcription-max-bytes")}
+	}
+	return nil
+}
+
+// isHTTPURL reports whether u parses as an http or https URL with a host.
+func isHTTPURL(u string) bool {
+	pu, err := url.Parse(u)
+	return err == nil && (pu.Scheme == "http" || pu.Scheme == "https") && pu.Host != ""
 }
 
 // specList collects a repeatable flag whose values contain commas

@@ -25,49 +25,21 @@ func runsCommand() *ucli.Command {
 					&ucli.IntFlag{Name: "limit", Value: 100, Usage: "at most this many runs"},
 					&ucli.BoolFlag{Name: "json", Usage: "print JSON"},
 				},
-				Action: func(c *ucli.Context) error {
-					if c.NArg() > 0 {
-						return usageErrorf("runs list takes no arguments")
-					}
-					f := leaderboard.RunFilter{Suite: c.String("suite"), Competitor: c.String("competitor"),
-						Status: c.String("status"), Limit: c.Int("limit")}
-					if ts := c.Timestamp("since"); ts != nil {
-						f.Since = *ts
-					}
-					return leaderboard.ListRunsTo(c.Context, c.String("store"), f, c.Bool("json"), stdout(c))
-				},
+				Action: runsList,
 			},
 			{
 				Name:      "show",
 				Usage:     "show one run: scores and tasks (--json: everything, with the report)",
 				ArgsUsage: "RUN_ID",
 				Flags:     []ucli.Flag{storeFlag(), &ucli.BoolFlag{Name: "json", Usage: "print JSON"}},
-				Action: func(c *ucli.Context) error {
-					args, err := positional(c)
-					if err != nil {
-						return err
-					}
-					if len(args) != 1 {
-						return usageErrorf("runs show takes one RUN_ID, got %d arguments", len(args))
-					}
-					return leaderboard.ShowRunTo(c.Context, c.String("store"), args[0], c.Bool("json"), stdout(c))
-				},
+				Action:    runsShow,
 			},
 			{
 				Name:      "delete",
 				Usage:     "delete runs and their task results",
 				ArgsUsage: "RUN_ID…",
 				Flags:     []ucli.Flag{storeFlag()},
-				Action: func(c *ucli.Context) error {
-					args, err := positional(c)
-					if err != nil {
-						return err
-					}
-					if len(args) == 0 {
-						return usageErrorf("runs delete needs at least one RUN_ID")
-					}
-					return leaderboard.DeleteRuns(c.Context, c.String("store"), args, stdout(c))
-				},
+				Action:    runsDelete,
 			},
 			{
 				Name:      "import",
@@ -79,19 +51,60 @@ func runsCommand() *ucli.Command {
 					&ucli.StringFlag{Name: "image", Usage: "competitor container image"},
 					&ucli.BoolFlag{Name: "baseline", Usage: "mark the competitor as a baseline (reports of the embedded target always are)"},
 				},
-				Action: func(c *ucli.Context) error {
-					args, err := positional(c)
-					if err != nil {
-						return err
-					}
-					if len(args) == 0 {
-						return usageErrorf("runs import needs at least one REPORT.json")
-					}
-					comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"),
-						Image: c.String("image"), Baseline: c.Bool("baseline")}
-					return leaderboard.ImportReports(c.Context, c.String("store"), args, comp, stdout(c))
-				},
+				Action: runsImport,
 			},
 		}, remoteRunsCommands()...),
 	}
+}
+
+// runsList is runs list's action: the stored runs the filter flags
+// select, newest first.
+func runsList(c *ucli.Context) error {
+	if c.NArg() > 0 {
+		return usageErrorf("runs list takes no arguments")
+	}
+	f := leaderboard.RunFilter{Suite: c.String("suite"), Competitor: c.String("competitor"),
+		Status: c.String("status"), Limit: c.Int("limit")}
+	if ts := c.Timestamp("since"); ts != nil {
+		f.Since = *ts
+	}
+	return leaderboard.ListRunsTo(c.Context, c.String("store"), f, c.Bool("json"), stdout(c))
+}
+
+// runsShow is runs show's action: one stored run.
+func runsShow(c *ucli.Context) error {
+	args, err := positional(c)
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 {
+		return usageErrorf("runs show takes one RUN_ID, got %d arguments", len(args))
+	}
+	return leaderboard.ShowRunTo(c.Context, c.String("store"), args[0], c.Bool("json"), stdout(c))
+}
+
+// runsDelete is runs delete's action: it deletes the runs named.
+func runsDelete(c *ucli.Context) error {
+	args, err := positional(c)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return usageErrorf("runs delete needs at least one RUN_ID")
+	}
+	return leaderboard.DeleteRuns(c.Context, c.String("store"), args, stdout(c))
+}
+
+// runsImport is runs import's action: it stores the reports named.
+func runsImport(c *ucli.Context) error {
+	args, err := positional(c)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return usageErrorf("runs import needs at least one REPORT.json")
+	}
+	comp := leaderboard.Competitor{Name: c.String("competitor"), Team: c.String("team"),
+		Image: c.String("image"), Baseline: c.Bool("baseline")}
+	return leaderboard.ImportReports(c.Context, c.String("store"), args, comp, stdout(c))
 }

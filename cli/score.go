@@ -40,69 +40,82 @@ func scoreCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "suite of a recorded run (RECORD_DIR only)"},
 			unsafeSandboxFlag(),
 		},
-		Action: func(c *ucli.Context) error {
-			args, err := positional(c)
-			if err != nil {
-				return err
-			}
-			if len(args) != 1 {
-				return usageErrorf("score takes one REPORT, RECORD_DIR or FILE, got %d arguments", len(args))
-			}
-			path := args[0]
-			format := c.String("format")
-			if !contains(report.Formats, format) {
-				return usageErrorf("--format %q: want one of %s", format, strings.Join(report.Formats, ", "))
-			}
-			opts, err := rescoreOptions(c)
-			if err != nil {
-				return err
-			}
-			var rep *report.Report
-			var poc map[string]float64
-			switch compat := c.String("compat"); {
-			case compat == compatJanusPoC:
-				f, err := os.Open(path)
-				if err != nil {
-					return &bench.InputError{Op: "score", Err: err}
-				}
-				res, err := bench.FromJanusPoC(f, filepath.Base(path), opts)
-				f.Close()
-				if err != nil {
-					return fmt.Errorf("score: %w", err)
-				}
-				rep, poc = res.Report, res.PoC
-			case compat != "":
-				return usageErrorf("--compat %q: want %s", compat, compatJanusPoC)
-			case bench.IsRecordingDir(path):
-				rep, err = bench.Replay(c.Context, bench.ReplayOptions{Dir: path, Suite: c.String("suite"),
-					Weights: opts.Weights, Prices: opts.Prices, Logger: logger()})
-				if err != nil {
-					return fmt.Errorf("score: %w", err)
-				}
-			default:
-				in, err := bench.ReadReport(path)
-				if err != nil {
-					return fmt.Errorf("score: %w", err)
-				}
-				rep = bench.Rescore(in, opts)
-			}
-			if out := c.String("out"); out != "" {
-				if err := bench.WriteFileAtomic(out, report.JSON(rep)); err != nil {
-					return fmt.Errorf("score: write %s: %w", out, err)
-				}
-			}
-			w, err := report.Writer(format, rep, nil)
-			if err != nil {
-				return usageErrorf("--format: %v", err)
-			}
-			if err := w(stdout(c)); err != nil {
-				return fmt.Errorf("score: %w", err)
-			}
-			if poc != nil && format == "text" {
-				return writePoCSideBySide(stdout(c), rep, poc)
-			}
-			return nil
-		},
+		Action: scoreReport,
+	}
+}
+
+// scoreReport is the score command's action: it re-scores a report, a recording
+// or a PoC result, writes it (--out, stdout) and, for a PoC result in
+// text, prints the PoC's own scores beside janus's.
+func scoreReport(c *ucli.Context) error {
+	args, err := positional(c)
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 {
+		return usageErrorf("score takes one REPORT, RECORD_DIR or FILE, got %d arguments", len(args))
+	}
+	format := c.String("format")
+	if !contains(report.Formats, format) {
+		return usageErrorf("--format %q: want one of %s", format, strings.Join(report.Formats, ", "))
+	}
+	opts, err := rescoreOptions(c)
+	if err != nil {
+		return err
+	}
+	rep, poc, err := rescoreInput(c, args[0], opts)
+	if err != nil {
+		return err
+	}
+	if out := c.String("out"); out != "" {
+		if err := bench.WriteFileAtomic(out, report.JSON(rep)); err != nil {
+			return fmt.Errorf("score: write %s: %w", out, err)
+		}
+	}
+	w, err := report.Writer(format, rep, nil)
+	if err != nil {
+		return usageErrorf("--format: %v", err)
+	}
+	if err := w(stdout(c)); err != nil {
+		return fmt.Errorf("score: %w", err)
+	}
+	if poc != nil && format == "text" {
+		return writePoCSideBySide(stdout(c), rep, poc)
+	}
+	return nil
+}
+
+// rescoreInput re-scores what path holds: a PoC result (--compat), a
+// --record directory, or a report. poc is the PoC's own scores, nil for
+// the others.
+func rescoreInput(c *ucli.Context, path string, opts bench.RescoreOptions) (rep *report.Report, poc map[string]float64, err error) {
+	switch compat := c.String("compat"); {
+	case compat == compatJanusPoC:
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, &bench.InputError{Op: "score", Err: err}
+		}
+		res, err := bench.FromJanusPoC(f, filepath.Base(path), opts)
+		f.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("score: %w", err)
+		}
+		return res.Report, res.PoC, nil
+	case compat != "":
+		return nil, nil, usageErrorf("--compat %q: want %s", compat, compatJanusPoC)
+	case bench.IsRecordingDir(path):
+		rep, err = bench.Replay(c.Context, bench.ReplayOptions{Dir: path, Suite: c.String("suite"),
+			Weights: opts.Weights, Prices: opts.Prices, Logger: logger()})
+		if err != nil {
+			return nil, nil, fmt.Errorf("score: %w", err)
+		}
+		return rep, nil, nil
+	default:
+		in, err := bench.ReadReport(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("score: %w", err)
+		}
+		return bench.Rescore(in, opts), nil, nil
 	}
 }
 

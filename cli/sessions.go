@@ -42,26 +42,7 @@ func sessionsCommand() *ucli.Command {
 					&ucli.StringFlag{Name: "old-secret-file", Usage: "`FILE` with the current secret (default: " + sessions.EnvSecret + ")"},
 					&ucli.StringFlag{Name: "new-secret-file", Required: true, Usage: "`FILE` with the new secret"},
 				},
-				Action: func(c *ucli.Context) error {
-					from, err := sessions.LoadSecret(c.String("old-secret-file"))
-					if err != nil {
-						return &UsageError{Err: err}
-					}
-					to, err := sessions.LoadSecret(c.String("new-secret-file"))
-					if err != nil {
-						return &UsageError{Err: err}
-					}
-					dsn := c.String("store")
-					if dsn == "" {
-						dsn = sessions.DefaultDSN()
-					}
-					n, err := sessions.RotateSecret(c.Context, dsn, from, to)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(stdout(c), "re-encrypted %d sessions in %s under key %s; restart the service with the new secret\n", n, sqlstore.Redact(dsn), to.ID())
-					return nil
-				},
+				Action: sessionsRotateSecret,
 			},
 			{
 				Name:  "gen-secret",
@@ -72,34 +53,61 @@ func sessionsCommand() *ucli.Command {
 				},
 			},
 		},
-		Action: func(c *ucli.Context) error {
-			if c.NArg() > 0 {
-				return usageErrorf("sessions takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
-			}
-			keys, err := sessions.LoadSecret(c.String("secret-file"))
-			if err != nil {
-				return &UsageError{Err: err}
-			}
-			cfg := sessions.Config{DSN: c.String("store"), Keys: keys, JWKSURL: c.String("jwks-url"), JWTIssuer: c.String("jwt-issuer"),
-				JWTAudience: c.String("jwt-audience"), MaxStateBytes: c.Int64("max-state-bytes"), Logger: logger()}
-			if cfg.DSN == "" {
-				cfg.DSN = sessions.DefaultDSN()
-			}
-			if f := c.String("api-keys"); f != "" {
-				ks, err := apikeys.Load(f)
-				if err != nil {
-					return &UsageError{Err: err}
-				}
-				cfg.APIKeys = ks
-			}
-			out := stdout(c)
-			err = sessions.Serve(c.Context, c.String("listen"), cfg, func(u string) {
-				fmt.Fprintf(out, "janus sessions listening on %s (store %s, key %s)\n", u, sqlstore.Redact(cfg.DSN), keys.ID())
-			})
-			if err != nil && (strings.Contains(err.Error(), "no authentication") || errors.Is(err, sessions.ErrNoSecret)) {
-				return &UsageError{Err: err}
-			}
-			return err
-		},
+		Action: sessionsServe,
 	}
+}
+
+// sessionsServe is the sessions command's action: it serves until the
+// context ends; a missing secret or authentication is a usage error.
+func sessionsServe(c *ucli.Context) error {
+	if c.NArg() > 0 {
+		return usageErrorf("sessions takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
+	}
+	keys, err := sessions.LoadSecret(c.String("secret-file"))
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	cfg := sessions.Config{DSN: c.String("store"), Keys: keys, JWKSURL: c.String("jwks-url"), JWTIssuer: c.String("jwt-issuer"),
+		JWTAudience: c.String("jwt-audience"), MaxStateBytes: c.Int64("max-state-bytes"), Logger: logger()}
+	if cfg.DSN == "" {
+		cfg.DSN = sessions.DefaultDSN()
+	}
+	if f := c.String("api-keys"); f != "" {
+		ks, err := apikeys.Load(f)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		cfg.APIKeys = ks
+	}
+	out := stdout(c)
+	err = sessions.Serve(c.Context, c.String("listen"), cfg, func(u string) {
+		fmt.Fprintf(out, "janus sessions listening on %s (store %s, key %s)\n", u, sqlstore.Redact(cfg.DSN), keys.ID())
+	})
+	if err != nil && (strings.Contains(err.Error(), "no authentication") || errors.Is(err, sessions.ErrNoSecret)) {
+		return &UsageError{Err: err}
+	}
+	return err
+}
+
+// sessionsRotateSecret is sessions rotate-secret's action: it re-encrypts
+// every stored session from the old secret to the new one.
+func sessionsRotateSecret(c *ucli.Context) error {
+	from, err := sessions.LoadSecret(c.String("old-secret-file"))
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	to, err := sessions.LoadSecret(c.String("new-secret-file"))
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	dsn := c.String("store")
+	if dsn == "" {
+		dsn = sessions.DefaultDSN()
+	}
+	n, err := sessions.RotateSecret(c.Context, dsn, from, to)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout(c), "re-encrypted %d sessions in %s under key %s; restart the service with the new secret\n", n, sqlstore.Redact(dsn), to.ID())
+	return nil
 }

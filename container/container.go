@@ -35,6 +35,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/exitcode"
 )
 
 // Labels janus puts on every container it starts; Cleanup finds them by
@@ -118,7 +119,7 @@ func NewRunID() string {
 
 // ErrInterrupted says the wait for a container was cut short (Ctrl-C);
 // the container was removed. The CLI maps it to exit code 130.
-var ErrInterrupted = errors.New("interrupted")
+var ErrInterrupted = exitcode.New(exitcode.Interrupted, "interrupted")
 
 // StartError says the container did not become a ready competitor: it
 // exited, or /health never said "ok" in time. It carries what a miner
@@ -287,6 +288,9 @@ func (e *ImageError) Error() string {
 	return fmt.Sprintf("image %s is not in the local Docker engine (janus never pulls; build or load it first): %v", e.Image, e.Err)
 }
 func (e *ImageError) Unwrap() error { return e.Err }
+
+// ExitCode makes a missing image end the process with the usage code.
+func (e *ImageError) ExitCode() int { return exitcode.Usage }
 
 // waitReady finds the published port and polls /health until it says
 // "ok", the container stops running, or ReadyTimeout passes.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/janus-bench/janus/internal/exitcode"
 )
 
 // EnvError is a bad --env or --env-file entry, named with its place.
@@ -15,6 +17,9 @@ type EnvError struct {
 }
 
 func (e *EnvError) Error() string { return fmt.Sprintf("%s: %q: %s", e.Where, e.Entry, e.Msg) }
+
+// ExitCode makes a bad --env entry end the process with the usage code.
+func (e *EnvError) ExitCode() int { return exitcode.Usage }
 
 // Environment builds the container's environment as docker run does: the
 // files' lines first, in order, then the KEY=VAL flags; a later value of

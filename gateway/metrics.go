@@ -133,29 +133,7 @@ func (m *metrics) write(w io.Writer) {
 	}
 
 	header("janus_gateway_requests_total", "counter", "Chat completion requests by competitor, HTTP status and mode.")
-	type reqRow struct {
-		k reqKey
-		n int64
-	}
-	var rows []reqRow
-	m.requests.Range(func(k, v any) bool {
-		rows = append(rows, reqRow{k.(reqKey), v.(*atomic.Int64).Load()})
-		return true
-	})
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := rows[i].k, rows[j].k
-		if a.comp != b.comp {
-			return a.comp < b.comp
-		}
-		if a.code != b.code {
-			return a.code < b.code
-		}
-		return !a.stream && b.stream
-	})
-	for _, r := range rows {
-		fmt.Fprintf(w, "janus_gateway_requests_total{competitor=%s,status=\"%d\",stream=\"%t\"} %d\n",
-			label(r.k.comp), r.k.code, r.k.stream, r.n)
-	}
+	m.writeRequests(w)
 
 	header("janus_gateway_rejected_total", "counter", "Requests refused before routing, by reason.")
 	writeCounterMap(w, "janus_gateway_rejected_total", "reason", "", &m.rejected)
@@ -197,6 +175,34 @@ func (m *metrics) write(w io.Writer) {
 		for _, id := range ids {
 			writeHistogram(w, hd.name, "competitor="+label(id), hd.get(comps[id]))
 		}
+	}
+}
+
+// writeRequests writes janus_gateway_requests_total's samples, sorted by
+// competitor, status and mode.
+func (m *metrics) writeRequests(w io.Writer) {
+	type reqRow struct {
+		k reqKey
+		n int64
+	}
+	var rows []reqRow
+	m.requests.Range(func(k, v any) bool {
+		rows = append(rows, reqRow{k.(reqKey), v.(*atomic.Int64).Load()})
+		return true
+	})
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i].k, rows[j].k
+		if a.comp != b.comp {
+			return a.comp < b.comp
+		}
+		if a.code != b.code {
+			return a.code < b.code
+		}
+		return !a.stream && b.stream
+	})
+	for _, r := range rows {
+		fmt.Fprintf(w, "janus_gateway_requests_total{competitor=%s,status=\"%d\",stream=\"%t\"} %d\n",
+			label(r.k.comp), r.k.code, r.k.stream, r.n)
 	}
 }
 

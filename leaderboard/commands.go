@@ -14,6 +14,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -29,6 +30,9 @@ type InputError struct {
 
 func (e *InputError) Error() string { return e.Op + ": " + e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
+
+// ExitCode makes bad input end the process with the usage code.
+func (e *InputError) ExitCode() int { return exitcode.Usage }
 
 func openFor(ctx context.Context, dsn string) (*Store, error) {
 	s, err := Open(ctx, dsn)

@@ -98,21 +98,8 @@ func (s streamingCheck) evaluateTrace(_ string, _ []trace.ToolCall, t *trace.Tra
 	if t.DoneNs < 0 {
 		add("no data: [DONE]")
 	}
-	tokens := 0
-	bad := map[trace.Kind]int{}
-	for _, e := range t.Events {
-		switch {
-		case e.Kind.TokenBearing():
-			tokens++
-		case e.Kind == trace.KindUnparsable || e.Kind == trace.KindError || e.Kind == trace.KindAfterDone:
-			bad[e.Kind]++
-		}
-	}
-	for _, k := range []trace.Kind{trace.KindUnparsable, trace.KindError, trace.KindAfterDone} {
-		if bad[k] > 0 {
-			add("%d %s event(s)", bad[k], k)
-		}
-	}
+	tokens, evProbs := streamEventProblems(t.Events)
+	probs = append(probs, evProbs...)
 	switch {
 	case m.TTFTMs == nil:
 		add("no token arrived")
@@ -149,6 +136,26 @@ func (s streamingCheck) evaluateTrace(_ string, _ []trace.ToolCall, t *trace.Tra
 		gap = fmt.Sprintf("largest gap %.0f ms", *m.MaxGapMs)
 	}
 	return pass("streamed %d token events, first after %.0f ms, %s", tokens, *m.TTFTMs, gap), true
+}
+
+// streamEventProblems counts a stream's token-bearing events and says how
+// many unparsable, error and after-[DONE] events it had.
+func streamEventProblems(events []trace.Event) (tokens int, probs []string) {
+	bad := map[trace.Kind]int{}
+	for _, e := range events {
+		switch {
+		case e.Kind.TokenBearing():
+			tokens++
+		case e.Kind == trace.KindUnparsable || e.Kind == trace.KindError || e.Kind == trace.KindAfterDone:
+			bad[e.Kind]++
+		}
+	}
+	for _, k := range []trace.Kind{trace.KindUnparsable, trace.KindError, trace.KindAfterDone} {
+		if bad[k] > 0 {
+			probs = append(probs, fmt.Sprintf("%d %s event(s)", bad[k], k))
+		}
+	}
+	return tokens, probs
 }
 
 // --- artifact ----------------------------------------------------------------
@@ -297,25 +304,31 @@ func (a artifactCheck) judge(art wire.Artifact, budget *int) (note string, err e
 		}
 	}
 	if strings.EqualFold(art.Type, "image") || strings.HasPrefix(mt, "image/") {
-		cfg, format, err := image.DecodeConfig(bytes.NewReader(body))
-		if err != nil {
-			return "", fmt.Errorf("image does not decode: %w", err)
-		}
-		if strings.HasPrefix(mt, "image/") && mt != "image/"+format && !(format == "jpeg" && mt == "image/jpg") {
-			return "", fmt.Errorf("content is %s, MIME type says %s", format, mt)
-		}
-		if cfg.Width <= 0 || cfg.Height <= 0 {
-			return "", fmt.Errorf("image is %d×%d", cfg.Width, cfg.Height)
-		}
-		if a.img != nil {
-			if err := a.img.check(body); err != nil {
-				return "", err
-			}
-		}
+		return "", a.judgeImage(body, mt)
 	} else if a.img != nil {
 		return "", fmt.Errorf("the check declares image properties, but the artifact is not an image (type %q, MIME type %q)", art.Type, mt)
 	}
 	return "", nil
+}
+
+// judgeImage checks an image artifact's content: it decodes, its format
+// is the one its MIME type mt names, it has an area, and it has the
+// properties the check declares.
+func (a artifactCheck) judgeImage(body []byte, mt string) error {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("image does not decode: %w", err)
+	}
+	if strings.HasPrefix(mt, "image/") && mt != "image/"+format && !(format == "jpeg" && mt == "image/jpg") {
+		return fmt.Errorf("content is %s, MIME type says %s", format, mt)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return fmt.Errorf("image is %d×%d", cfg.Width, cfg.Height)
+	}
+	if a.img != nil {
+		return a.img.check(body)
+	}
+	return nil
 }
 
 // mediaType is a MIME type without parameters, lower-cased.

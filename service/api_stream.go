@@ -37,11 +37,7 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request) *apiError {
 	w.WriteHeader(http.StatusOK)
 	ctx := r.Context()
 	id, state, seq := d.ID, "", -1
-	var sum float64
-	n := 0
-	// A finished run's task rows are rewritten in plan order (new seqs):
-	// tasks are told apart by id, so none is sent twice.
-	seen := map[string]bool{}
+	p := &streamProgress{seen: map[string]bool{}}
 	tick := time.NewTicker(s.cfg.PollInterval)
 	defer tick.Stop()
 	lastWrite := time.Now()
@@ -51,20 +47,8 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request) *apiError {
 		if err != nil {
 			return nil
 		}
-		fresh := 0
-		for _, ev := range evs {
-			seq = max(seq, ev.Seq)
-			if seen[ev.Task.ID] {
-				continue
-			}
-			seen[ev.Task.ID] = true
-			fresh++
-			n++
-			sum += ev.Task.Score
-			mean := sum / float64(n)
-			send(w, Event{Type: "task", Task: &TaskRef{ID: ev.Task.ID, Category: ev.Task.Category, Status: ev.Task.Status,
-				Score: ev.Task.Score}, Done: n, Planned: run.TasksPlanned, MeanScore: &mean})
-		}
+		fresh := p.sendTasks(w, evs, run.TasksPlanned, &seq)
+		n := p.n
 		if run.State != state {
 			state = run.State
 			send(w, Event{Type: "state", State: state, Reason: run.Reason, Done: n, Planned: run.TasksPlanned})
@@ -94,6 +78,36 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request) *apiError {
 		}
 		d = &leaderboard.RunDetail{RunSummary: *nd}
 	}
+}
+
+// streamProgress is what a progress stream has sent: the tasks (a
+// finished run's task rows are rewritten in plan order with new seqs, so
+// tasks are told apart by id and none is sent twice), their count and
+// their score sum.
+type streamProgress struct {
+	seen map[string]bool
+	sum  float64
+	n    int
+}
+
+// sendTasks sends a "task" event for each task in evs not sent before,
+// advances seq past evs, and returns how many it sent.
+func (p *streamProgress) sendTasks(w http.ResponseWriter, evs []leaderboard.TaskEvent, planned int, seq *int) int {
+	fresh := 0
+	for _, ev := range evs {
+		*seq = max(*seq, ev.Seq)
+		if p.seen[ev.Task.ID] {
+			continue
+		}
+		p.seen[ev.Task.ID] = true
+		fresh++
+		p.n++
+		p.sum += ev.Task.Score
+		mean := p.sum / float64(p.n)
+		send(w, Event{Type: "task", Task: &TaskRef{ID: ev.Task.ID, Category: ev.Task.Category, Status: ev.Task.Status,
+			Score: ev.Task.Score}, Done: p.n, Planned: planned, MeanScore: &mean})
+	}
+	return fresh
 }
 
 func send(w http.ResponseWriter, ev Event) {

@@ -19,6 +19,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -300,6 +301,9 @@ type NotFoundError struct {
 	Known []string
 }
 
+// ExitCode makes an unknown suite end the process with the usage code.
+func (e *NotFoundError) ExitCode() int { return exitcode.Usage }
+
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("unknown suite %q (built-in suites: %s; or give a path to a suite directory)",
 		e.Name, strings.Join(e.Known, ", "))
@@ -313,6 +317,9 @@ type FormatError struct {
 	TaskID string
 	Msg    string
 }
+
+// ExitCode makes a bad suite file end the process with the usage code.
+func (e *FormatError) ExitCode() int { return exitcode.Usage }
 
 func (e *FormatError) Error() string {
 	loc := e.File
@@ -361,6 +368,9 @@ type ValidationError struct {
 	Suite    string
 	Problems []FormatError
 }
+
+// ExitCode makes an invalid suite end the process with the usage code.
+func (e *ValidationError) ExitCode() int { return exitcode.Usage }
 
 func (e *ValidationError) Error() string {
 	var b strings.Builder

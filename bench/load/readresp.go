@@ -70,65 +70,28 @@ func readOneResponse(br *bufio.Reader, req *http.Request) (*http.Response, error
 // CRLF) or reports false when it is not plain.
 func parseHead(h []byte) (*http.Response, bool) {
 	line, rest, _ := bytes.Cut(h, []byte("\r\n"))
-	// "HTTP/1.1 200 OK" or "HTTP/1.1 200 " or "HTTP/1.1 200".
-	if len(line) < 12 || string(line[:9]) != "HTTP/1.1 " || (len(line) > 12 && line[12] != ' ') {
-		return nil, false
-	}
-	for _, c := range line {
-		if c < 0x20 || c >= 0x7f {
-			return nil, false // a bare line feed or the like
-		}
-	}
-	code := 0
-	for _, c := range line[9:12] {
-		if c < '0' || c > '9' {
-			return nil, false
-		}
-		code = code*10 + int(c-'0')
-	}
-	if code < 200 || code == 204 || code == 304 || code > 999 {
+	code, ok := parseStatusLine(line)
+	if !ok {
 		return nil, false
 	}
 	resp := &http.Response{StatusCode: code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 8), ContentLength: -1}
 	resp.Status = statusText(line[9:])
-	var clSeen, chunked bool
+	var fr framing
 	// One backing array for every header's values, as textproto does.
 	strs := make([]string, bytes.Count(rest, []byte("\r\n")))
 	for len(rest) > 0 {
 		line, rest, _ = bytes.Cut(rest, []byte("\r\n"))
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
+		key, val, ok := splitHeaderLine(line)
+		if !ok {
 			return nil, false
-		}
-		key, val := line[:colon], trimOWS(line[colon+1:])
-		for _, c := range key {
-			if !isTokenByte(c) {
-				return nil, false
-			}
-		}
-		for _, c := range val {
-			if (c < 0x20 && c != '\t') || c >= 0x7f {
-				return nil, false
-			}
 		}
 		k := headerKey(key)
-		switch k {
-		case "Connection", "Trailer":
+		keep, ok := fr.take(k, val, resp)
+		if !ok {
 			return nil, false
-		case "Content-Length":
-			n, ok := parseLength(val)
-			if !ok || clSeen {
-				return nil, false
-			}
-			clSeen, resp.ContentLength = true, n
-		case "Transfer-Encoding":
-			if chunked || string(val) != "chunked" {
-				return nil, false
-			}
-			chunked = true
-			// http.ReadResponse moves it out of the header into the
-			// response's TransferEncoding.
+		}
+		if !keep {
 			continue
 		}
 		v := headerValue(k, val)
@@ -139,15 +102,101 @@ func parseHead(h []byte) (*http.Response, bool) {
 			resp.Header[k], strs = strs[:1:1], strs[1:]
 		}
 	}
-	switch {
-	case chunked && clSeen:
+	if !fr.finish(resp) {
 		return nil, false
-	case chunked:
-		resp.TransferEncoding = []string{"chunked"}
-	case !clSeen:
-		return nil, false // read until close: http.ReadResponse's case
 	}
 	return resp, true
+}
+
+// parseStatusLine reads the status code of a plain status line:
+// "HTTP/1.1 200 OK", "HTTP/1.1 200 " or "HTTP/1.1 200", printable ASCII,
+// with a status that has a body (not 1xx, 204 or 304).
+func parseStatusLine(line []byte) (int, bool) {
+	if len(line) < 12 || string(line[:9]) != "HTTP/1.1 " || (len(line) > 12 && line[12] != ' ') {
+		return 0, false
+	}
+	for _, c := range line {
+		if c < 0x20 || c >= 0x7f {
+			return 0, false // a bare line feed or the like
+		}
+	}
+	code := 0
+	for _, c := range line[9:12] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		code = code*10 + int(c-'0')
+	}
+	if code < 200 || code == 204 || code == 304 || code > 999 {
+		return 0, false
+	}
+	return code, true
+}
+
+// splitHeaderLine splits "Key: value" into a token key and its value
+// without optional white space; false when either has a byte a plain
+// header does not.
+func splitHeaderLine(line []byte) (key, val []byte, ok bool) {
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return nil, nil, false
+	}
+	key, val = line[:colon], trimOWS(line[colon+1:])
+	for _, c := range key {
+		if !isTokenByte(c) {
+			return nil, nil, false
+		}
+	}
+	for _, c := range val {
+		if (c < 0x20 && c != '\t') || c >= 0x7f {
+			return nil, nil, false
+		}
+	}
+	return key, val, true
+}
+
+// framing is what a head's headers say about where its body ends.
+type framing struct{ clSeen, chunked bool }
+
+// take reads the framing headers as they come: keep is false for a header
+// that does not stay in the response's header, ok false for a head that
+// is not plain (connection control, trailers, a second or bad length, a
+// coding other than chunked).
+func (fr *framing) take(k string, val []byte, resp *http.Response) (keep, ok bool) {
+	switch k {
+	case "Connection", "Trailer":
+		return false, false
+	case "Content-Length":
+		n, ok := parseLength(val)
+		if !ok || fr.clSeen {
+			return false, false
+		}
+		fr.clSeen, resp.ContentLength = true, n
+	case "Transfer-Encoding":
+		if fr.chunked || string(val) != "chunked" {
+			return false, false
+		}
+		fr.chunked = true
+		// http.ReadResponse moves it out of the header into the
+		// response's TransferEncoding.
+		return false, true
+	}
+	return true, true
+}
+
+// finish sets the response's transfer encoding; false when the body's end
+// is ambiguous (both framings) or the connection's close (neither, which
+// http.ReadResponse handles).
+func (fr *framing) finish(resp *http.Response) bool {
+	switch {
+	case fr.chunked && fr.clSeen:
+		return false
+	case fr.chunked:
+		resp.TransferEncoding = []string{"chunked"}
+	case !fr.clSeen:
+		return false // read until close: http.ReadResponse's case
+	}
+	return true
 }
 
 // lengthBody is a Content-Length body: io.EOF after n bytes, and

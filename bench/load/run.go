@@ -15,12 +15,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -95,6 +93,13 @@ type Options struct {
 	SelftestSim []string
 	// Prometheus is an address to serve live metrics on while the run goes.
 	Prometheus string
+	// KeepMemoryLimit leaves the process's soft memory limit alone (the
+	// application sets it when GOMEMLIMIT is set); otherwise the run sets
+	// one sized to its streams and puts the old one back after.
+	KeepMemoryLimit bool
+	// StdTransport sends plain-http requests through net/http's transport
+	// rather than the lean one (for comparing the two).
+	StdTransport bool
 	// CPUProfile is a path to write a CPU profile of the steps to (go tool
 	// pprof), so the harness's own cost at a given load can be read off a
 	// real run rather than a benchmark.
@@ -240,140 +245,104 @@ func inputErr(op string, err error) error { return &bench.InputError{Op: op, Err
 // Run executes the load profile step by step and writes the report. An
 // interrupted run returns its report (steps so far) with
 // bench.ErrInterrupted.
+//
+// Run is the application around the engine (sweep): it raises the file
+// limit, sets a soft memory limit, boots the embedded target, serves live
+// metrics, profiles, keeps traces, measures the harness and writes the
+// report files; sweep only sends the steps and summarises them.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o.defaults()
-	log := o.Logger
-	steps, err := ParseProfile(o.Profile)
+	steps, outputs, err := o.check()
 	if err != nil {
-		return nil, inputErr("check options", err)
-	}
-	if !slices.Contains(Formats, o.Format) {
-		return nil, inputErr("check options", fmt.Errorf("--format %q: want one of %s", o.Format, strings.Join(Formats, ", ")))
-	}
-	outputs, err := parseOutputs(o.Outputs)
-	if err != nil {
-		return nil, inputErr("check options", err)
-	}
-	if o.PromptTokens < 0 || o.OutputTokens < 0 || (o.PromptTokens > 0) != (o.OutputTokens > 0) {
-		return nil, inputErr("check options", errors.New("--prompt-tokens and --output-tokens go together and must be positive"))
+		return nil, err
 	}
 	suite, err := o.workload(ctx)
 	if err != nil {
 		return nil, err
 	}
-	embedded := o.Target == ""
-
-	// Open files: one socket per in-flight request (two with the target in
-	// this process), plus headroom for the process itself.
-	perReq := uint64(1)
-	if embedded {
-		perReq = 2
-	}
-	maxConc := 1
-	for _, s := range steps {
-		if !s.Open() {
-			maxConc = max(maxConc, s.Concurrency)
-			if err := bench.RaiseFileLimit(perReq*uint64(s.Concurrency) + 64); err != nil {
-				return nil, inputErr("step "+s.Label(), err)
-			}
-		}
-	}
-	if slices.ContainsFunc(steps, Step.Open) {
-		_ = bench.RaiseFileLimit(0)
-		var lim syscall.Rlimit
-		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur > 64 {
-			if allow := int((lim.Cur - 64) / perReq); allow < o.MaxInflight {
-				log.Warn("open-loop in-flight bound lowered to the open-file limit", "max_inflight", allow, "ulimit_n", lim.Cur)
-				o.MaxInflight = allow
-			}
-		}
-		maxConc = max(maxConc, o.MaxInflight)
-	}
-
-	// Small per-connection buffers: chat requests and SSE events are a few
-	// hundred bytes, and 5,000 streams at net/http's 4 KiB read and write
-	// buffers plus a 4 KiB SSE buffer would hold 60 MiB for nothing. Plain
-	// http targets (the usual loopback or in-cluster case) go through the
-	// lean transport, one goroutine per stream; https through net/http's.
-	// A soft memory limit sized to the streams: past it the GC works
-	// harder (and shrinks idle stacks sooner) rather than let the heap
-	// grow to GOGC's multiple of the live set; GOMEMLIMIT overrides it.
-	restoreLimit := func() {}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		prev := debug.SetMemoryLimit(memoryLimit(maxConc))
-		var once sync.Once
-		restoreLimit = func() { once.Do(func() { debug.SetMemoryLimit(prev) }) }
-		defer restoreLimit()
-	}
-	var rt http.RoundTripper = newLeanTransport(maxConc)
-	if strings.HasPrefix(o.Target, "https://") || os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "" {
-		tr := trace.NewTransport(maxConc)
-		tr.ReadBufferSize, tr.WriteBufferSize = 1<<10, 1<<10
-		rt = tr
-	}
-	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
-		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, StreamBufferBytes: 1 << 10, Limits: o.Limits, SameOriginRedirects: o.FollowRedirects,
-		HTTP: &http.Client{Transport: rt}}
-	defer client.HTTP.CloseIdleConnections()
-	if embedded {
-		url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite},
-			Logger: log, MaxConcurrency: o.SimMaxConcurrency})
-		if err != nil {
-			return nil, fmt.Errorf("start embedded reference target: %w", err)
-		}
-		defer func() {
-			client.HTTP.CloseIdleConnections()
-			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_ = stop(sctx)
-		}()
-		client.BaseURL = url
-	}
-	model, err := bench.PrepareTarget(ctx, client, o.Model, !o.NoStream, embedded)
+	env, err := o.setUp(ctx, steps, suite)
+	defer env.tearDown()
 	if err != nil {
 		return nil, err
 	}
-	if o.Out == "" {
-		o.Out = filepath.Join(o.OutDir, time.Now().UTC().Format("20060102T150405Z")+"-load-"+safeName(model)+".json")
+	rep := newReport(&o, env, suite)
+	res, err := sweep(ctx, env.client, steps, &Workload{Tasks: suite.Tasks, Model: env.model, Stream: !o.NoStream}, &o, env)
+	if err != nil {
+		return nil, err
 	}
+	rep.Steps = res.steps
+	interrupted := ctx.Err() != nil
+	if interrupted {
+		rep.Run.Status = "interrupted"
+	}
+	res.summarise(rep, env.embedded)
+	o.measureHarness(ctx, rep, res.peak, !interrupted, env.restoreLimit)
+	rep.Run.FinishedAt = time.Now().UTC()
+	rep.Run.RSSPeakMB = rssPeakMB()
+	if err := o.writeReports(rep, outputs); err != nil {
+		return rep, err
+	}
+	if interrupted {
+		return rep, interruptedError(steps, len(rep.Steps), o.Out)
+	}
+	return rep, nil
+}
 
-	live := o.Live
-	if live == nil {
-		live = NewLive()
+// check parses the profile and the extra outputs and rejects a format or
+// a synthetic workload out of range.
+func (o *Options) check() (steps []Step, outputs [][2]string, err error) {
+	steps, err = ParseProfile(o.Profile)
+	if err != nil {
+		return nil, nil, inputErr("check options", err)
 	}
-	if o.Prometheus != "" {
-		stop, err := serveMetrics(ctx, o.Prometheus, live)
-		if err != nil {
-			return nil, inputErr("--prometheus", err)
-		}
-		defer stop()
-		log.Info("live metrics", "url", "http://"+o.Prometheus+"/metrics")
+	if !slices.Contains(Formats, o.Format) {
+		return nil, nil, inputErr("check options", fmt.Errorf("format %q: want one of %s", o.Format, strings.Join(Formats, ", ")))
 	}
+	outputs, err = parseOutputs(o.Outputs)
+	if err != nil {
+		return nil, nil, inputErr("check options", err)
+	}
+	if o.PromptTokens < 0 || o.OutputTokens < 0 || (o.PromptTokens > 0) != (o.OutputTokens > 0) {
+		return nil, nil, inputErr("check options", errors.New("prompt tokens and output tokens go together and must be positive"))
+	}
+	return steps, outputs, nil
+}
 
-	rep := &Report{Schema: SchemaVersion, Run: RunInfo{
+// newReport starts the report: what is run, where, on which host.
+func newReport(o *Options, env *runEnv, suite *suites.Suite) *Report {
+	return &Report{Schema: SchemaVersion, Run: RunInfo{
 		ID: time.Now().UTC().Format("20060102T150405.000Z"), Status: "completed", StartedAt: time.Now().UTC(),
-		Target: report.RedactURL(client.BaseURL), EmbeddedTarget: embedded, Model: model,
+		Target: report.RedactURL(env.client.BaseURL), EmbeddedTarget: env.embedded, Model: env.model,
 		Suite: suite.Name, Tasks: len(suite.Tasks), Profile: o.Profile, DurationS: o.Duration.Seconds(),
 		WarmupS: o.Warmup.Seconds(), MaxRequests: o.MaxRequests, Seed: o.Seed, Stream: !o.NoStream,
 		Budgets: o.Budgets, PromptTokens: o.PromptTokens, OutputTokens: o.OutputTokens,
 		Host:           report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 		HarnessVersion: bench.HarnessVersion(),
 	}}
+}
 
-	var tw *traceWriter
-	if o.KeepTraces {
-		if tw, err = newTraceWriter(o.Out + ".traces.jsonl"); err != nil {
-			return nil, err
-		}
-		defer tw.Close()
-	}
+// sweepResult is what the steps measured, besides their summaries: the
+// scheduling lag, the harness's CPU time and wall time over all steps,
+// and the peak in-flight count.
+type sweepResult struct {
+	steps           []StepSummary
+	lag             hist
+	cpuS, wallS     float64
+	peak            int
+	maxStepCPUShare float64
+}
+
+// sweep is the engine's part of a load run: it sends every step of the
+// profile in turn and summarises each; an interruption ends it after the
+// step it cut short.
+func sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload, o *Options, env *runEnv) (*sweepResult, error) {
 	// A step's wall time and CPU share count from its clock's start, not
 	// from its prestart (set on the engine's goroutine before the step's
 	// first record; read after its channel closed).
 	var cpu0 float64
 	var wall0 time.Time
 	opts := []Option{WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
-		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(live),
+		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(env.live),
 		WithStepStarted(func(i int) {
 			cpu0, wall0 = cpuTime(), time.Now()
 			if o.OnStepStart != nil {
@@ -384,134 +353,80 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		opts = append(opts, WithPrestart(o.PrestartHeadroom))
 	}
 	eng := New(client, opts...)
-	w := &Workload{Tasks: suite.Tasks, Model: model, Stream: !o.NoStream}
-	lag := newHist()
-	var cpuAll, wallAll float64
-	if o.CPUProfile != "" {
-		stop, err := startCPUProfile(o.CPUProfile)
-		if err != nil {
-			return nil, inputErr("--cpuprofile", err)
-		}
-		defer stop()
-	}
-	peak := 0
+	res := &sweepResult{lag: newHist()}
 	for i, s := range steps {
 		if ctx.Err() != nil {
 			break
 		}
-		log.Info("load step", "step", i, "load", s.Label(), "duration", o.Duration)
+		o.Logger.Info("load step", "step", i, "load", s.Label(), "duration", o.Duration)
 		cpu0, wall0 = cpuTime(), time.Now() // until the engine says the step started
-		acc := NewStepAccumulator(i, s, o.Budgets, o.KeepTraces)
-		for r := range eng.Run(ctx, i, s, o.Duration, w) {
-			acc.Add(&r)
-			if !r.Warmup && (r.Trace.Err == nil || r.Trace.Err.Class != trace.ErrCancelled) {
-				lag.addNs(r.LagNs)
-			}
-			if tw != nil {
-				tw.write(&r)
-			}
-		}
-		sum := acc.Close()
+		sum := runStep(ctx, eng, i, s, w, o, res, env.traces)
 		cpu, wall := cpuTime()-cpu0, time.Since(wall0).Seconds()
 		if math.IsNaN(cpu) || wall <= 0 {
 			cpu = 0 // not knowable here; JSON has no NaN
 		}
 		sum.CPUShare = cpu / max(wall, 1e-9) / float64(runtime.NumCPU())
-		cpuAll, wallAll = cpuAll+cpu, wallAll+wall
+		res.cpuS, res.wallS = res.cpuS+cpu, res.wallS+wall
 		sum.PeakInflight = eng.PeakInflight()
 		if s.Open() {
 			ps := eng.Prestarted()
 			sum.Prestart = &ps
-			log.Info("open-loop prestart", "step", i, "latency_est_ms", ps.LatencyMs, "probes", ps.Probes, "workers", ps.Workers, "conns_dialled", ps.Conns)
+			o.Logger.Info("open-loop prestart", "step", i, "latency_est_ms", ps.LatencyMs, "probes", ps.Probes, "workers", ps.Workers, "conns_dialled", ps.Conns)
 		}
-		peak = max(peak, sum.PeakInflight)
-		rep.Harness.MaxStepCPUShare = max(rep.Harness.MaxStepCPUShare, sum.CPUShare)
+		res.peak = max(res.peak, sum.PeakInflight)
+		res.maxStepCPUShare = max(res.maxStepCPUShare, sum.CPUShare)
 		if ctx.Err() != nil && sum.Requests == 0 {
 			break
 		}
-		rep.Steps = append(rep.Steps, sum)
-		log.Info("load step done", "step", i, "load", s.Label(), "requests", sum.Requests, "throughput", sum.Throughput,
+		res.steps = append(res.steps, sum)
+		o.Logger.Info("load step done", "step", i, "load", s.Label(), "requests", sum.Requests, "throughput", sum.Throughput,
 			"goodput", sum.Goodput, "ttft_p99_ms", sum.TTFT.P99, "meets_budgets", sum.MeetsBudgets)
 		if o.OnStep != nil {
 			o.OnStep(sum)
 		}
 	}
-	if tw != nil {
-		if err := tw.Close(); err != nil {
+	if env.traces != nil {
+		if err := env.traces.Close(); err != nil {
 			return nil, err
 		}
 	}
-	interrupted := ctx.Err() != nil
-	if interrupted {
-		rep.Run.Status = "interrupted"
+	return res, nil
+}
+
+// runStep sends one step and accumulates its records; every measured,
+// uncancelled record's scheduling lag goes to res.lag and, with
+// KeepTraces, every record to tw.
+func runStep(ctx context.Context, eng *Engine, i int, s Step, w *Workload, o *Options, res *sweepResult, tw *traceWriter) StepSummary {
+	acc := NewStepAccumulator(i, s, o.Budgets, o.KeepTraces)
+	for r := range eng.Run(ctx, i, s, o.Duration, w) {
+		acc.Add(&r)
+		if !r.Warmup && (r.Trace.Err == nil || r.Trace.Err.Class != trace.ErrCancelled) {
+			res.lag.addNs(r.LagNs)
+		}
+		if tw != nil {
+			tw.write(&r)
+		}
 	}
+	return acc.Close()
+}
+
+// summarise sets the report's knee and the harness's scheduling lag and
+// CPU share from what the steps measured.
+func (res *sweepResult) summarise(rep *Report, embedded bool) {
+	rep.Harness.MaxStepCPUShare = res.maxStepCPUShare
 	if k := FindKnee(rep.Steps); k >= 0 {
 		s := rep.Steps[k]
 		rep.Knee = &Knee{Index: k, Label: s.Label, Load: s.Step.Load(), Throughput: s.Throughput, Goodput: s.Goodput}
 	}
-	ls := lag.summary()
+	ls := res.lag.summary()
 	rep.Harness.SchedLagP50Ms, rep.Harness.SchedLagP99Ms, rep.Harness.SchedLagMaxMs = ls.P50, ls.P99, ls.Max
-	if wallAll > 0 {
-		rep.Harness.CPUShare = cpuAll / wallAll / float64(runtime.NumCPU())
+	if res.wallS > 0 {
+		rep.Harness.CPUShare = res.cpuS / res.wallS / float64(runtime.NumCPU())
 	}
 	if embedded {
 		rep.Harness.Note = "embedded target: its CPU counts in the harness's share"
 	}
-	rep.Harness.SelftestConcurrency = max(peak, 1)
-	if o.Selftest && !interrupted {
-		// Measure as `janus bench selftest` would, without the run's
-		// memory limit.
-		restoreLimit()
-		st, err := bench.Selftest(ctx, bench.SelftestOptions{Levels: []int{max(peak, 1)}, MinStreams: max(peak, 10), SimCommand: o.SelftestSim})
-		if err != nil {
-			log.Warn("selftest failed", "err", err)
-			rep.Harness.SelftestSource = "selftest failed: " + err.Error()
-		} else if len(st.Levels) == 1 {
-			l := st.Levels[0]
-			rep.Harness.SelftestStreams = l.Streams
-			rep.Harness.TimingErrP50Ms = max(l.TTFTErrP50Ms, l.GapErrP50Ms)
-			rep.Harness.TimingErrP99Ms = max(l.TTFTErrP99Ms, l.GapErrP99Ms)
-			rep.Harness.SelftestSource = "measured after the steps"
-			if len(o.SelftestSim) > 0 {
-				rep.Harness.SelftestSource = "measured after the steps, sim in its own process"
-			}
-			rep.Harness.TimingMeasured = true
-		}
-	} else if h := bench.LoadHarness(peak); h != nil {
-		rep.Harness.SelftestConcurrency = h.Concurrency
-		rep.Harness.TimingErrP50Ms = max(h.TTFTErrP50Ms, h.GapErrP50Ms)
-		rep.Harness.TimingErrP99Ms = max(h.TTFTErrP99Ms, h.GapErrP99Ms)
-		rep.Harness.SelftestSource = "saved " + h.Provenance()
-		rep.Harness.TimingMeasured = true
-	} else {
-		rep.Harness.SelftestSource = "not measured (no selftest of this binary on this machine: run janus bench selftest, or drop --no-selftest)"
-	}
-	rep.Run.FinishedAt = time.Now().UTC()
-	rep.Run.RSSPeakMB = rssPeakMB()
-
-	if err := bench.WriteFileAtomic(o.Out, JSON(rep)); err != nil {
-		return rep, err
-	}
-	rep.Path = o.Out
-	log.Info("report written", "path", o.Out)
-	for _, out := range outputs {
-		if err := bench.WriteFileAtomic(out[1], Writer(out[0], rep)); err != nil {
-			return rep, err
-		}
-		log.Info("report written", "path", out[1], "format", out[0])
-	}
-	if o.Stdout != nil {
-		if err := Writer(o.Format, rep)(o.Stdout); err != nil {
-			return rep, err
-		}
-		if o.Format == "text" {
-			fmt.Fprintf(o.Stdout, "\nreport: %s\n", o.Out)
-		}
-	}
-	if interrupted {
-		return rep, interruptedError(steps, len(rep.Steps), o.Out)
-	}
-	return rep, nil
+	rep.Harness.SelftestConcurrency = max(res.peak, 1)
 }
 
 // workload loads the suite(s) or builds the synthetic task.
@@ -583,7 +498,7 @@ func parseOutputs(specs []string) ([][2]string, error) {
 	for _, s := range specs {
 		f, p, ok := strings.Cut(s, "=")
 		if !ok || p == "" || !slices.Contains(Formats, f) {
-			return nil, fmt.Errorf("--out-format %q: want FORMAT=PATH with FORMAT one of %s", s, strings.Join(Formats, ", "))
+			return nil, fmt.Errorf("output %q: want FORMAT=PATH with FORMAT one of %s", s, strings.Join(Formats, ", "))
 		}
 		out = append(out, [2]string{f, p})
 	}

@@ -33,105 +33,141 @@ func MarkdownSummary(r *Report) func(io.Writer) error {
 	return func(w io.Writer) error { return writeMarkdown(w, r, false) }
 }
 
+// writeMarkdown writes the Markdown report, with the inline SVG charts
+// when charts is set.
 func writeMarkdown(w io.Writer, r *Report, charts bool) error {
 	var b strings.Builder
+	mdHeader(&b, r)
+	mdScores(&b, r)
+	mdTables(&b, r)
+	if charts {
+		mdCharts(&b, r)
+	}
+	mdHarness(&b, r)
+	mdResources(&b, r)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write markdown report: %w", err)
+	}
+	return nil
+}
+
+// mdHeader writes the title and the run's identity.
+func mdHeader(b *strings.Builder, r *Report) {
 	run := r.Run
-	fmt.Fprintf(&b, "# janus: %s on %s@%s\n\n", mdCode(run.Model), mdText(run.Suite.Name), mdText(run.Suite.Version))
+	fmt.Fprintf(b, "# janus: %s on %s@%s\n\n", mdCode(run.Model), mdText(run.Suite.Name), mdText(run.Suite.Version))
 	target := mdCode(run.Target)
 	if run.EmbeddedTarget {
 		target += " (embedded reference target)"
 	}
-	fmt.Fprintf(&b, "Run %s, %s. Target %s. Suite sha256 %s, %d of %d tasks, concurrency %d, seed %d, %s.\n\n",
+	fmt.Fprintf(b, "Run %s, %s. Target %s. Suite sha256 %s, %d of %d tasks, concurrency %d, seed %d, %s.\n\n",
 		mdCode(run.ID), run.Status, target, mdCode(shortHash(run.Suite.SHA256)), len(r.Tasks), run.TasksPlanned,
 		run.Concurrency, run.Seed, run.FinishedAt.Sub(run.StartedAt).Round(1e6))
+}
 
+// mdScores writes the score table and the pass rate.
+func mdScores(b *strings.Builder, r *Report) {
 	b.WriteString("## Scores\n\n")
 	t := &mdTable{head: []string{"Dimension", "Score", "95% CI", "Weight", "N", "Note"}, align: "l r r r r l"}
-	row := func(name string, d scorer.Dimension, weight string) {
-		ci := "–"
-		if d.CI95 != nil {
-			ci = fmt.Sprintf("%.1f–%.1f", d.CI95[0], d.CI95[1])
-		}
-		note := d.Note
-		if d.Coverage != nil && *d.Coverage < 1 {
-			note = strings.TrimSpace(fmt.Sprintf("coverage %.0f%%; %s", *d.Coverage*100, note))
-		}
-		t.add(name, fmt.Sprintf("%.1f", d.Value), ci, weight, strconv.Itoa(d.N), mdText(note))
-	}
 	s, wt := r.Scores, r.Weights
-	row("**composite**", s.Composite, "")
-	row("quality", s.Quality, fmtWeight(wt.Quality))
-	row("speed", s.Speed, fmtWeight(wt.Speed))
-	row("cost", s.Cost, fmtWeight(wt.Cost))
-	row("streaming", s.Streaming, fmtWeight(wt.Streaming))
-	row("multimodal", s.Multimodal, fmtWeight(wt.Multimodal))
-	t.write(&b)
+	mdScoreRow(t, "**composite**", s.Composite, "")
+	mdScoreRow(t, "quality", s.Quality, fmtWeight(wt.Quality))
+	mdScoreRow(t, "speed", s.Speed, fmtWeight(wt.Speed))
+	mdScoreRow(t, "cost", s.Cost, fmtWeight(wt.Cost))
+	mdScoreRow(t, "streaming", s.Streaming, fmtWeight(wt.Streaming))
+	mdScoreRow(t, "multimodal", s.Multimodal, fmtWeight(wt.Multimodal))
+	t.write(b)
 	if pr := r.PassRate; pr != nil {
-		fmt.Fprintf(&b, "\nPass rate: **%d of %d** tasks (%.1f%%, 95%% Wilson CI %.1f–%.1f%%) scored at least %g with a successful request.\n",
+		fmt.Fprintf(b, "\nPass rate: **%d of %d** tasks (%.1f%%, 95%% Wilson CI %.1f–%.1f%%) scored at least %g with a successful request.\n",
 			pr.Passed, pr.N, pr.Value*100, pr.CI95[0]*100, pr.CI95[1]*100, scorer.PassScore)
 	}
+}
 
+// mdScoreRow adds one dimension's row to the score table.
+func mdScoreRow(t *mdTable, name string, d scorer.Dimension, weight string) {
+	ci := "–"
+	if d.CI95 != nil {
+		ci = fmt.Sprintf("%.1f–%.1f", d.CI95[0], d.CI95[1])
+	}
+	note := d.Note
+	if d.Coverage != nil && *d.Coverage < 1 {
+		note = strings.TrimSpace(fmt.Sprintf("coverage %.0f%%; %s", *d.Coverage*100, note))
+	}
+	t.add(name, fmt.Sprintf("%.1f", d.Value), ci, weight, strconv.Itoa(d.N), mdText(note))
+}
+
+// mdTables writes the latency, category, violation, slowest-task and
+// not-passed sections.
+func mdTables(b *strings.Builder, r *Report) {
 	if lt := latencyTable(r); lt != nil {
 		b.WriteString("\n## Latency\n\n")
-		lt.write(&b)
+		lt.write(b)
 	}
 
 	b.WriteString("\n## Categories\n\n")
-	categoryTable(r).write(&b)
+	categoryTable(r).write(b)
 
 	b.WriteString("\n## Top violations\n\n")
 	if vt := violationTable(r); vt != nil {
-		vt.write(&b)
+		vt.write(b)
 	} else {
 		b.WriteString("No contract violations.\n")
 	}
 
 	if st := slowestTable(r); st != nil {
 		b.WriteString("\n## Slowest tasks\n\n")
-		st.write(&b)
+		st.write(b)
 	}
 
 	b.WriteString("\n## Tasks that did not pass\n\n")
 	if nt, more := notPassedTable(r); nt != nil {
-		nt.write(&b)
+		nt.write(b)
 		if more > 0 {
-			fmt.Fprintf(&b, "\n…and %d more (see the JSON or CSV report).\n", more)
+			fmt.Fprintf(b, "\n…and %d more (see the JSON or CSV report).\n", more)
 		}
 	} else {
 		b.WriteString("Every task passed.\n")
 	}
+}
 
-	if charts {
-		if svg := TTFTHistogram(r); svg != "" {
-			b.WriteString("\n## TTFT histogram\n\n")
-			b.WriteString(svg)
-			b.WriteString("\n")
-		}
-		if svg := GapTimeline(r); svg != "" {
-			b.WriteString("\n## Inter-token gaps over time\n\n")
-			b.WriteString(svg)
-			b.WriteString("\n")
-		}
+// mdCharts writes the TTFT histogram and the gap timeline, those that have
+// data.
+func mdCharts(b *strings.Builder, r *Report) {
+	if svg := TTFTHistogram(r); svg != "" {
+		b.WriteString("\n## TTFT histogram\n\n")
+		b.WriteString(svg)
+		b.WriteString("\n")
 	}
+	if svg := GapTimeline(r); svg != "" {
+		b.WriteString("\n## Inter-token gaps over time\n\n")
+		b.WriteString(svg)
+		b.WriteString("\n")
+	}
+}
+
+// mdHarness writes the harness's own timing error, or that it was not
+// measured.
+func mdHarness(b *strings.Builder, r *Report) {
 	if r.Harness != nil {
-		fmt.Fprintf(&b, "\nHarness timing error (%s, concurrency %d): TTFT p99 %.3f ms, gap p99 %.3f ms.\n",
+		fmt.Fprintf(b, "\nHarness timing error (%s, concurrency %d): TTFT p99 %.3f ms, gap p99 %.3f ms.\n",
 			r.Harness.Provenance(), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
 	} else {
 		b.WriteString("\nHarness timing error: not measured (no selftest of this binary on this machine).\n")
 	}
-	if c := r.Resources; c != nil {
-		fmt.Fprintf(&b, "\n## Container\n\n%s (%s, limits %g CPU and %s): ready in %.0f ms; %.2f CPU-seconds; memory peak %s, mean %s (%.3f GB-s); network rx %s, tx %s; %d PIDs at peak; OOM-killed %t; restarts %d.\n",
-			mdCode(c.Image), mdCode(c.Container), c.CPUs, bytesText(c.MemoryLimit), c.ReadyMs, c.CPUSeconds,
-			bytesText(c.MemPeakBytes), bytesText(c.MemMeanBytes), c.GBSeconds, bytesText(c.NetRxBytes), bytesText(c.NetTxBytes),
-			c.PIDsPeak, c.OOMKilled, c.Restarts)
-		if c.ComputeCostUSD > 0 {
-			fmt.Fprintf(&b, "Compute cost $%.6f, included in the cost score.\n", c.ComputeCostUSD)
-		}
+}
+
+// mdResources writes what a container target used, when the run had one.
+func mdResources(b *strings.Builder, r *Report) {
+	c := r.Resources
+	if c == nil {
+		return
 	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("write markdown report: %w", err)
+	fmt.Fprintf(b, "\n## Container\n\n%s (%s, limits %g CPU and %s): ready in %.0f ms; %.2f CPU-seconds; memory peak %s, mean %s (%.3f GB-s); network rx %s, tx %s; %d PIDs at peak; OOM-killed %t; restarts %d.\n",
+		mdCode(c.Image), mdCode(c.Container), c.CPUs, bytesText(c.MemoryLimit), c.ReadyMs, c.CPUSeconds,
+		bytesText(c.MemPeakBytes), bytesText(c.MemMeanBytes), c.GBSeconds, bytesText(c.NetRxBytes), bytesText(c.NetTxBytes),
+		c.PIDsPeak, c.OOMKilled, c.Restarts)
+	if c.ComputeCostUSD > 0 {
+		fmt.Fprintf(b, "Compute cost $%.6f, included in the cost score.\n", c.ComputeCostUSD)
 	}
-	return nil
 }
 
 // latencyTable lists the latency and rate metrics with their intervals.

@@ -191,21 +191,7 @@ func (c *Client) DoEncoded(ctx context.Context, req wire.ChatRequest, body []byt
 }
 
 func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec Recorder) *Trace {
-	now := c.Now
-	if now == nil {
-		now = time.Now
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = defaultHTTP
-	}
-	timeout, ttftTimeout := c.Timeout, c.TTFTTimeout
-	if timeout <= 0 {
-		timeout = 5 * time.Minute
-	}
-	if ttftTimeout <= 0 {
-		ttftTimeout = 30 * time.Second
-	}
+	now, hc, timeout, ttftTimeout := c.settings()
 
 	t := newTrace()
 	t.Stream = req.Stream
@@ -266,16 +252,7 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec 
 		return fail(class, 0, "%s", msg)
 	}
 	defer resp.Body.Close()
-	t.HeadersNs = since(now())
-	// A write still unfinished when the head arrived counts as sent then.
-	sent.CompareAndSwap(-1, t.HeadersNs)
-	t.SentNs = min(sent.Load(), t.HeadersNs)
-	t.Status = resp.StatusCode
-	t.ContentType = resp.Header.Get("Content-Type")
-	t.RequestID = resp.Header.Get("X-Request-Id")
-	if rec != nil {
-		rec.RecordHeaders(resp.StatusCode, resp.Header, time.Duration(t.HeadersNs))
-	}
+	takeHead(t, resp, since(now()), &sent, rec)
 	var r io.Reader = resp.Body
 	if rec != nil {
 		// The parser reads its clock right after each Read; giving it the
@@ -285,6 +262,42 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec 
 		r, now = rr, rr.lastRead
 	}
 	return c.readBody(ctx, rctx, cancel, t, req.Stream, r, now, ttftTimer)
+}
+
+// settings are the client's clock, HTTP client and timeouts, defaults
+// filled in.
+func (c *Client) settings() (now func() time.Time, hc *http.Client, timeout, ttftTimeout time.Duration) {
+	now = c.Now
+	if now == nil {
+		now = time.Now
+	}
+	hc = c.HTTP
+	if hc == nil {
+		hc = defaultHTTP
+	}
+	timeout, ttftTimeout = c.Timeout, c.TTFTTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	if ttftTimeout <= 0 {
+		ttftTimeout = 30 * time.Second
+	}
+	return now, hc, timeout, ttftTimeout
+}
+
+// takeHead records the response head, which arrived at headersNs, in t
+// and in rec. A write still unfinished when the head arrived counts as
+// sent then.
+func takeHead(t *Trace, resp *http.Response, headersNs int64, sent *atomic.Int64, rec Recorder) {
+	t.HeadersNs = headersNs
+	sent.CompareAndSwap(-1, t.HeadersNs)
+	t.SentNs = min(sent.Load(), t.HeadersNs)
+	t.Status = resp.StatusCode
+	t.ContentType = resp.Header.Get("Content-Type")
+	t.RequestID = resp.Header.Get("X-Request-Id")
+	if rec != nil {
+		rec.RecordHeaders(resp.StatusCode, resp.Header, time.Duration(t.HeadersNs))
+	}
 }
 
 // readBody reads a response whose head is already in t: an error body, one

@@ -110,9 +110,32 @@ func ComputeMetrics(t *Trace) Metrics {
 	if n := tokenEvents(t.Events); n > 1 {
 		m.ITLs = make([]float64, 0, n-1)
 	}
+	maxGap, maxTokGap, prevAny := eventGaps(t, &m)
+	maxGap, prevAny = addDropped(t, &m, maxGap, prevAny)
+	// A stream that never finished was silent from its last event to the
+	// moment it was cut: that silence is a gap too.
+	if t.DoneNs < 0 && t.EndNs >= 0 && prevAny >= 0 && t.Stream {
+		maxGap = math.Max(maxGap, ms(t.EndNs-prevAny))
+	}
+	if maxGap >= 0 {
+		m.MaxGapMs = ptr(maxGap)
+	}
+	if maxTokGap >= 0 {
+		m.MaxTokenGapMs = ptr(maxTokGap)
+	}
+	deriveRates(&m)
+	addProgress(t, &m, rel)
+	return m
+}
+
+// eventGaps counts the events and keep-alives up to [DONE] and measures
+// the gaps between them: every inter-token latency (into m.ITLs), the
+// largest gap between any two events (from the response head on) and
+// between token events; it returns those and the last event's time.
+func eventGaps(t *Trace, m *Metrics) (maxGap, maxTokGap float64, prevAny int64) {
 	var prevTok int64 = -1
-	var prevAny = t.HeadersNs
-	var maxGap, maxTokGap float64 = -1, -1
+	prevAny = t.HeadersNs
+	maxGap, maxTokGap = -1, -1
 	for _, e := range t.Events {
 		if e.Kind == KindAfterDone {
 			break
@@ -138,18 +161,12 @@ func ComputeMetrics(t *Trace) Metrics {
 			break
 		}
 	}
-	maxGap, prevAny = addDropped(t, &m, maxGap, prevAny)
-	// A stream that never finished was silent from its last event to the
-	// moment it was cut: that silence is a gap too.
-	if t.DoneNs < 0 && t.EndNs >= 0 && prevAny >= 0 && t.Stream {
-		maxGap = math.Max(maxGap, ms(t.EndNs-prevAny))
-	}
-	if maxGap >= 0 {
-		m.MaxGapMs = ptr(maxGap)
-	}
-	if maxTokGap >= 0 {
-		m.MaxTokenGapMs = ptr(maxTokGap)
-	}
+	return maxGap, maxTokGap, prevAny
+}
+
+// deriveRates derives the mean inter-token latency, the time per output
+// token and the decode and end-to-end token rates from m's times.
+func deriveRates(m *Metrics) {
 	if len(m.ITLs) > 0 {
 		sum := 0.0
 		for _, g := range m.ITLs {
@@ -167,8 +184,6 @@ func ComputeMetrics(t *Trace) Metrics {
 	if m.E2EMs != nil && *m.E2EMs > 0 && m.OutputTokens > 0 {
 		m.E2ETPS = ptr(float64(m.OutputTokens) / (*m.E2EMs / 1000))
 	}
-	addProgress(t, &m, rel)
-	return m
 }
 
 // addDropped adds the events past the cap (counted, not kept) to the
@@ -310,45 +325,23 @@ func DefaultBudgets() Budgets { return Budgets{TTFTMs: 2000, GapMs: 2000} }
 // Violations checks a trace against the contract. A request the caller
 // cancelled (Ctrl-C) is not judged.
 func Violations(t *Trace, m Metrics, b Budgets) []Violation {
-	var out []Violation
-	add := func(code, format string, args ...any) {
-		out = append(out, Violation{Code: code, Detail: fmt.Sprintf(format, args...)})
-	}
 	if t.Err != nil && t.Err.Class == ErrCancelled {
 		return nil
 	}
-	if t.Err != nil && t.Err.Class.Timeout() {
-		add(VTimeout, "%s", t.Err.Message)
-	}
-	if t.Err != nil && t.Err.Class == ErrRedirect {
-		add(VRedirect, "%s", t.Err.Message)
+	var out violationList
+	if !out.response(t) {
 		return out
-	}
-	if t.Status != 0 && t.Status != 200 {
-		add(VHTTPError, "HTTP %d: %s", t.Status, t.ErrorBody)
-		return out
-	}
-	if t.Status == 0 {
-		return out // never got a response: the error says why
-	}
-	if m.TTFTMs != nil && *m.TTFTMs > b.TTFTMs {
-		add(VTTFTOver, "first token after %.0f ms (budget %.0f ms)", *m.TTFTMs, b.TTFTMs)
-	}
-	if t.Stream && m.MaxGapMs != nil && *m.MaxGapMs > b.GapMs {
-		add(VGapOver, "largest gap between events %.0f ms (budget %.0f ms)", *m.MaxGapMs, b.GapMs)
 	}
 	isSSE := strings.EqualFold(mediaType(t.ContentType), "text/event-stream")
-	if t.Stream && !isSSE {
-		add(VContentType, "stream answered with Content-Type %q, want text/event-stream", t.ContentType)
-	}
+	out.timing(t, m, b, isSSE)
 	// A size cap is the one root cause of what follows from it (no
 	// [DONE], no usage, text not kept): it is reported alone.
 	if t.Err != nil && t.Err.Class.SizeCap() {
-		add(string(t.Err.Class), "%s", t.Err.Message)
+		out.add(string(t.Err.Class), "%s", t.Err.Message)
 		return out
 	}
 	if tr := t.Truncated; tr != nil {
-		add(VStreamTooLarge, "%s", tr.Reason())
+		out.add(VStreamTooLarge, "%s", tr.Reason())
 		if tr.TextBytes > 0 {
 			return out
 		}
@@ -357,36 +350,87 @@ func Violations(t *Trace, m Metrics, b Budgets) []Violation {
 	// usage and content it never got to send follow from it and are not
 	// reported again.
 	cut := t.Err != nil && (t.Err.Class == ErrStreamAborted || t.Err.Class.Timeout())
+	out.completion(t, m, isSSE, cut)
+	out.content(t, cut)
+	return out
+}
+
+// violationList collects a trace's violations in the order Violations
+// checks them.
+type violationList []Violation
+
+func (v *violationList) add(code, format string, args ...any) {
+	*v = append(*v, Violation{Code: code, Detail: fmt.Sprintf(format, args...)})
+}
+
+// response adds a timeout, a refused redirect or an HTTP error; false when
+// nothing else is to be checked (no 200 response to judge).
+func (v *violationList) response(t *Trace) bool {
+	if t.Err != nil && t.Err.Class.Timeout() {
+		v.add(VTimeout, "%s", t.Err.Message)
+	}
+	if t.Err != nil && t.Err.Class == ErrRedirect {
+		v.add(VRedirect, "%s", t.Err.Message)
+		return false
+	}
+	if t.Status != 0 && t.Status != 200 {
+		v.add(VHTTPError, "HTTP %d: %s", t.Status, t.ErrorBody)
+		return false
+	}
+	return t.Status != 0 // never got a response: the error says why
+}
+
+// timing adds the budgets a response exceeded and a stream served as
+// something other than SSE.
+func (v *violationList) timing(t *Trace, m Metrics, b Budgets, isSSE bool) {
+	if m.TTFTMs != nil && *m.TTFTMs > b.TTFTMs {
+		v.add(VTTFTOver, "first token after %.0f ms (budget %.0f ms)", *m.TTFTMs, b.TTFTMs)
+	}
+	if t.Stream && m.MaxGapMs != nil && *m.MaxGapMs > b.GapMs {
+		v.add(VGapOver, "largest gap between events %.0f ms (budget %.0f ms)", *m.MaxGapMs, b.GapMs)
+	}
+	if t.Stream && !isSSE {
+		v.add(VContentType, "stream answered with Content-Type %q, want text/event-stream", t.ContentType)
+	}
+}
+
+// completion adds a missing [DONE], a missing usage chunk and usage that
+// does not match the output, unless the stream was cut.
+func (v *violationList) completion(t *Trace, m Metrics, isSSE, cut bool) {
 	if t.Stream && (isSSE || t.Framing == FramingSSE) && t.DoneNs < 0 && !cut {
-		add(VMissingDone, "stream ended without data: [DONE]")
+		v.add(VMissingDone, "stream ended without data: [DONE]")
 	}
 	if t.WantUsage && t.Usage == nil && !cut {
-		add(VMissingUsage, "stream_options.include_usage was set but no usage chunk arrived")
+		v.add(VMissingUsage, "stream_options.include_usage was set but no usage chunk arrived")
 	}
 	if u := m.UsageCheck; u != nil && !cut {
 		if msg := u.mismatch(); msg != "" {
-			add(VUsageMismatch, "%s", msg)
+			v.add(VUsageMismatch, "%s", msg)
 		}
 	}
+}
+
+// content adds bad chunk JSON, error objects, data after [DONE], an
+// aborted stream and, unless it was cut, an empty answer.
+func (v *violationList) content(t *Trace, cut bool) {
 	unparsable, afterDone, errEvents := countBad(t)
 	if unparsable > 0 {
-		add(VBadJSON, "%d data event(s) not valid chunk JSON, first: %s", unparsable, t.UnparsableSample)
+		v.add(VBadJSON, "%d data event(s) not valid chunk JSON, first: %s", unparsable, t.UnparsableSample)
 	} else if t.Err != nil && t.Err.Class == ErrBadJSON {
-		add(VBadJSON, "%s", t.Err.Message)
+		v.add(VBadJSON, "%s", t.Err.Message)
 	}
 	if errEvents > 0 || (t.Err != nil && t.Err.Class == ErrMidstream) {
-		add(VMidstream, "error object in the stream: %s", t.ErrorBody)
+		v.add(VMidstream, "error object in the stream: %s", t.ErrorBody)
 	}
 	if afterDone > 0 {
-		add(VDataAfterDone, "%d event(s) after data: [DONE]", afterDone)
+		v.add(VDataAfterDone, "%d event(s) after data: [DONE]", afterDone)
 	}
 	if t.Err != nil && t.Err.Class == ErrStreamAborted {
-		add(VStreamAborted, "%s", t.Err.Message)
+		v.add(VStreamAborted, "%s", t.Err.Message)
 	}
 	if t.Content == "" && len(t.ToolCalls) == 0 && !cut {
-		add(VEmptyStream, "no content and no tool call")
+		v.add(VEmptyStream, "no content and no tool call")
 	}
-	return out
 }
 
 // countBad counts the unparsable, after-[DONE] and error events, kept or
