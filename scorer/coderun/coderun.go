@@ -34,7 +34,10 @@
 //     JavaScript has no network, file or process API at all, Go programs
 //     only get an allowlist of pure standard packages and no source files
 //     to import, and Python runs under an audit hook that refuses sockets,
-//     subprocesses, signals, ctypes and writes outside the work dir.
+//     subprocesses, signals, ctypes and writes outside the work dir, and,
+//     once the code loads, every route to another frame's locals or to raw
+//     memory, so the code cannot learn the per-run key a pass must carry
+//     (pythonDriver).
 //
 // Where the host cannot isolate (no user namespaces, no bwrap) Run
 // refuses with a clear reason unless sandbox.SetUnsafe(true) was called
@@ -112,7 +115,9 @@ const (
 //     "__main__":` blocks do not run), then Tests in a namespace holding
 //     Code's names (`from solution import f` works too) and a copy of the
 //     builtins taken before Code ran. A test fails by
-//     raising, typically with assert.
+//     raising, typically with assert. Code runs without frame
+//     introspection: sys._getframe raises ValueError, and the frames of
+//     tracebacks and generators are refused.
 type Program struct {
 	Language string
 	Code     string
