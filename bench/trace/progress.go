@@ -165,14 +165,7 @@ func measureProgress(t *Trace) progress {
 		}
 		last = e.AtNs
 	}
-	if len(answers) > 0 {
-		ats := make([]int64, len(answers))
-		for i, k := range answers {
-			ats[i] = t.Events[k].AtNs
-		}
-		p.answerNs = answerOnset(ats, func(i int) string { return t.Events[answers[i]].Text })
-		p.openNs = ats[0]
-	}
+	p.openNs, p.answerNs = onsetOf(t, answers)
 	end := t.DoneNs
 	if end < 0 {
 		end = t.EndNs
@@ -184,6 +177,19 @@ func measureProgress(t *Trace) progress {
 		}
 	}
 	return p
+}
+
+// onsetOf is the first answer event's time and the answer's onset
+// (answerOnset), given the indexes of t's answer events (-1, -1: none).
+func onsetOf(t *Trace, answers []int) (open, onset int64) {
+	if len(answers) == 0 {
+		return -1, -1
+	}
+	ats := make([]int64, len(answers))
+	for i, k := range answers {
+		ats[i] = t.Events[k].AtNs
+	}
+	return ats[0], answerOnset(ats, func(i int) string { return t.Events[answers[i]].Text })
 }
 
 // answerTokens counts the answer's tokens: content and tool-call names and
