@@ -115,6 +115,9 @@ type profile struct {
 	// midStep the step index the stall or the bad frame comes before.
 	lastSlot int
 	midStep  int
+	// firstAnswer is the index of the answer's first content or tool-call
+	// step (adv-filler sends it on time and holds the rest).
+	firstAnswer int
 	// fault is MetaFault's value for this request, "" for none.
 	fault string
 }
@@ -137,6 +140,13 @@ func (p profile) forScript(sc *script, maxTokens int) profile {
 	}
 	p.lastSlot = max(used-1, 0)
 	p.midStep = n / 2
+	p.firstAnswer = 0
+	for i, st := range sc.steps {
+		if st.kind == KindContent || st.kind == KindToolCall {
+			p.firstAnswer = i
+			break
+		}
+	}
 	return p
 }
 
@@ -148,6 +158,10 @@ func (p profile) due(pace Pace, start time.Time, i, slot int) time.Time {
 		return pace.due(start, p.lastSlot)
 	case p.name == ProfileStall || a.stall:
 		if i >= p.midStep {
+			return pace.due(start, slot).Add(p.scaled(stallGap))
+		}
+	case a.lateRest:
+		if i > p.firstAnswer {
 			return pace.due(start, slot).Add(p.scaled(stallGap))
 		}
 	}

@@ -34,6 +34,10 @@ const (
 	// due, then sends the answer in one burst, with a reasoning "." at
 	// once and every AdvDripPeriod while it holds the answer back.
 	ProfileAdvBurstDrip = "adv-burst-drip"
+	// ProfileAdvFiller sends the first token of its answer on time, as a
+	// cheap opening ("Sure, ") would be, and holds the rest 3 s (× the
+	// time scale): content filler in front of a late answer.
+	ProfileAdvFiller = "adv-filler"
 	// ProfileAdvZeroCost answers like the oracle and reports
 	// usage.cost_usd 0.
 	ProfileAdvZeroCost = "adv-zero-cost"
@@ -59,15 +63,16 @@ const KindPadding = "padding"
 // adversaryProfiles lists the adversarial profiles, in calibration order.
 func adversaryProfiles() []string {
 	return []string{ProfileAdvFakeFirstToken, ProfileAdvReasoningDrip, ProfileAdvPingStall, ProfileAdvEmptyStall,
-		ProfileAdvBurstDrip, ProfileAdvZeroCost, ProfileAdvUnderCost}
+		ProfileAdvBurstDrip, ProfileAdvZeroCost, ProfileAdvUnderCost, ProfileAdvFiller}
 }
 
 // adversary is what an adversarial profile does, in terms of the sim's
 // hooks.
 type adversary struct {
 	// slowFirst holds the first answer token slowTTFT; stall and buffer
-	// shift the answer like ProfileStall and ProfileBuffered.
-	slowFirst, stall, buffer bool
+	// shift the answer like ProfileStall and ProfileBuffered; lateRest
+	// holds every step after the first answer step by the stall.
+	slowFirst, stall, buffer, lateRest bool
 	// dot sends one reasoning "." at once; drip one every AdvDripPeriod
 	// until the first step is due; filler AdvFillerTokens of advFiller.
 	dot, drip, filler bool
@@ -93,6 +98,8 @@ func adversaryOf(name string) adversary {
 		return adversary{stall: true, stallPad: "empty", noKeepAlive: true}
 	case ProfileAdvBurstDrip:
 		return adversary{slowFirst: true, buffer: true, dot: true, drip: true}
+	case ProfileAdvFiller:
+		return adversary{lateRest: true}
 	case ProfileAdvZeroCost:
 		return adversary{zeroCost: true}
 	case ProfileAdvUnderCost:

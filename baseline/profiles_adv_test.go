@@ -98,6 +98,13 @@ func TestAdversaryProfilesOnTheWire(t *testing.T) {
 				t.Errorf("usage %+v, want completion_tokens 1", s.usage)
 			}
 		}, false},
+		// The filler's trick is only timing (the rest of the answer held
+		// 3 s, TestProfileSchedule); on the wire it pads nothing.
+		{baseline.ProfileAdvFiller, func(t *testing.T, s advStream) {
+			if s.dots != 0 || s.pings != 0 || s.empty != 0 || s.reasoning != "" {
+				t.Errorf("%d dots, %d pings, %d empty deltas, reasoning %q: want none", s.dots, s.pings, s.empty, s.reasoning)
+			}
+		}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.profile, func(t *testing.T) {

@@ -39,6 +39,9 @@ func TestProfileSchedule(t *testing.T) {
 		// buffered with max_tokens 2: the burst comes when the cut answer's
 		// last token is due.
 		{"buffered cut", profile{name: ProfileBuffered, scale: 1}, 2, []time.Time{ms(110), ms(110)}},
+		// adv-filler: the first answer token on time, the rest 3 s × 0.1
+		// later.
+		{"adv-filler", profile{name: ProfileAdvFiller, scale: 0.1}, 0, []time.Time{ms(100), ms(410), ms(420), ms(430)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -114,7 +114,8 @@ var calibrationExpectations = []calibrationExpectation{
 	{baseline.ProfileSlow, "composite", nil, 0},
 	{baseline.ProfileStall, "streaming", nil, 0},
 	{baseline.ProfileStall, "composite", nil, 0},
-	{baseline.ProfileBuffered, "streaming", nil, 0},
+	// A burst is not a stream: buffered must lose clearly, not by noise.
+	{baseline.ProfileBuffered, "streaming", nil, AdversaryMargin},
 	{baseline.ProfileBrokenSSE, "streaming", nil, 0},
 	{baseline.ProfileBrokenSSE, "composite", nil, 0},
 	{baseline.ProfileBrokenSSE, "violations", []string{trace.VBadJSON, trace.VMissingDone}, 0},
@@ -148,6 +149,9 @@ var calibrationExpectations = []calibrationExpectation{
 	{baseline.ProfileAdvFakeArtifact, "composite", nil, AdversaryMargin},
 	{baseline.ProfileAdvTemplateResearch, "quality", nil, AdversaryMargin},
 	{baseline.ProfileAdvTemplateResearch, "composite", nil, AdversaryMargin},
+	// Content filler does not start the answer.
+	{baseline.ProfileAdvFiller, "speed", nil, AdversaryMargin},
+	{baseline.ProfileAdvFiller, "composite", nil, AdversaryMargin},
 }
 
 // Calibrate runs a suite against the embedded sim under each of its

@@ -276,13 +276,26 @@ func gapFactors(gaps []float64, tokens int, e2e *float64, noiseMs float64) (even
 	return math.Max(0, 1-cv), clamp01(floats.Sum(g) / *e2e), true
 }
 
-// gapContinuity is continuity (evenness × coverage) of one stream's gaps.
+// CoverageShare is the part of a turn's continuity that coverage earns
+// on its own, whatever the evenness: continuity = coverage × (CoverageShare
+// + (1 − CoverageShare) × evenness). Coverage is what tells a stream from
+// a buffered burst (a burst spans a sliver of the wait), and it is robust:
+// a span is read off two timestamps. Evenness is a spread of gaps that the
+// harness's own scheduling noise inflates when the gaps are short, and as
+// a plain factor it took coverage's credit away from an honest stream too,
+// so the buffered profile scored within 0.2 points of the oracle
+// (docs/SCORING.md "A burst is not a stream").
+const CoverageShare = 0.5
+
+// gapContinuity is a turn's continuity of progress gaps: coverage ×
+// (CoverageShare + (1 − CoverageShare) × evenness). Reports older than the
+// progress metrics keep §5's evenness × coverage (continuityNoise).
 func gapContinuity(gaps []float64, tokens int, e2e *float64, noiseMs float64) float64 {
 	evenness, coverage, ok := gapFactors(gaps, tokens, e2e, noiseMs)
 	if !ok {
 		return evenness
 	}
-	return clamp01(evenness * coverage)
+	return clamp01(coverage * (CoverageShare + (1-CoverageShare)*evenness))
 }
 
 // streamTask scores one streamed task in [0, 1]: per turn, 0.4 time to

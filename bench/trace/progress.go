@@ -108,16 +108,22 @@ func lastWords(dst []uint64, b []byte, n int) []uint64 {
 }
 
 // isAnswer says whether e carries answer text: content or a tool call
-// (name or arguments) that is not only whitespace.
+// (name or arguments) that is not only whitespace and format characters
+// (a zero-width space shows nothing, and the checks' normalisation drops
+// it, so it must not start or carry an answer either).
 func isAnswer(e Event) bool {
-	return (e.Kind == KindContent || e.Kind == KindToolCall) && strings.TrimSpace(e.Text) != ""
+	return (e.Kind == KindContent || e.Kind == KindToolCall) && strings.TrimFunc(e.Text, blank) != ""
 }
+
+// blank says whether r shows nothing: white space or a format character.
+func blank(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }
 
 // progress are the padding-proof timings of a streamed trace.
 type progress struct {
-	// answerNs is when the first answer event came, firstNs the first
-	// progress event (-1: none).
-	answerNs, firstNs int64
+	// answerNs is the answer's onset (answerOnset: its first event, or
+	// the first after a short filler opening and a silence), openNs its
+	// first event, firstNs the first progress event (-1: none).
+	answerNs, openNs, firstNs int64
 	// gaps are the times between consecutive progress events, in ms.
 	gaps []float64
 	// maxGap is the largest of gaps and the silence from the last progress
@@ -131,16 +137,17 @@ type progress struct {
 // reasoning drip are not, so they neither start the answer nor break a
 // gap.
 func measureProgress(t *Trace) progress {
-	p := progress{answerNs: -1, firstNs: -1, maxGap: -1}
+	p := progress{answerNs: -1, openNs: -1, firstNs: -1, maxGap: -1}
 	var j reasoningJudge
 	last := int64(-1)
-	for _, e := range t.Events {
+	var answers []int // indexes of the answer events
+	for i, e := range t.Events {
 		if e.Kind == KindAfterDone || e.Kind == KindDone {
 			break
 		}
 		ok := isAnswer(e)
-		if ok && p.answerNs < 0 {
-			p.answerNs = e.AtNs
+		if ok {
+			answers = append(answers, i)
 		}
 		if e.Kind == KindReasoning {
 			ok = j.real(e.Text)
@@ -158,6 +165,7 @@ func measureProgress(t *Trace) progress {
 		}
 		last = e.AtNs
 	}
+	p.openNs, p.answerNs = onsetOf(t, answers)
 	end := t.DoneNs
 	if end < 0 {
 		end = t.EndNs
@@ -169,6 +177,19 @@ func measureProgress(t *Trace) progress {
 		}
 	}
 	return p
+}
+
+// onsetOf is the first answer event's time and the answer's onset
+// (answerOnset), given the indexes of t's answer events (-1, -1: none).
+func onsetOf(t *Trace, answers []int) (open, onset int64) {
+	if len(answers) == 0 {
+		return -1, -1
+	}
+	ats := make([]int64, len(answers))
+	for i, k := range answers {
+		ats[i] = t.Events[k].AtNs
+	}
+	return ats[0], answerOnset(ats, func(i int) string { return t.Events[answers[i]].Text })
 }
 
 // answerTokens counts the answer's tokens: content and tool-call names and
@@ -214,8 +235,11 @@ func addProgress(t *Trace, m *Metrics, rel func(int64) *float64) {
 		m.MaxProgressGapMs = ptr(p.maxGap)
 	}
 	m.ProgressGaps = p.gaps
-	if m.E2EMs != nil && m.TTFTAnswerMs != nil && n >= 2 {
-		if decode := *m.E2EMs - *m.TTFTAnswerMs; decode > 0 {
+	// The decode window opens at the first answer event, filler included:
+	// a filler opening moves the onset (TTFTAnswerMs) and cannot shorten
+	// the window the rate is read over either.
+	if open := rel(p.openNs); m.E2EMs != nil && open != nil && n >= 2 {
+		if decode := *m.E2EMs - *open; decode > 0 {
 			m.AnswerTPS = ptr(float64(n) / (decode / 1000))
 		}
 	}

@@ -34,7 +34,10 @@
 //     JavaScript has no network, file or process API at all, Go programs
 //     only get an allowlist of pure standard packages and no source files
 //     to import, and Python runs under an audit hook that refuses sockets,
-//     subprocesses, signals, ctypes and writes outside the work dir.
+//     subprocesses, signals, ctypes and writes outside the work dir, and,
+//     once the code loads, every route to another frame's locals or to raw
+//     memory, so the code cannot learn the per-run key a pass must carry
+//     (pythonDriver).
 //
 // Where the host cannot isolate (no user namespaces, no bwrap) Run
 // refuses with a clear reason unless sandbox.SetUnsafe(true) was called
@@ -43,7 +46,12 @@
 package coderun
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -107,7 +115,9 @@ const (
 //     "__main__":` blocks do not run), then Tests in a namespace holding
 //     Code's names (`from solution import f` works too) and a copy of the
 //     builtins taken before Code ran. A test fails by
-//     raising, typically with assert.
+//     raising, typically with assert. Code runs without frame
+//     introspection: sys._getframe raises ValueError, and the frames of
+//     tracebacks and generators are refused.
 type Program struct {
 	Language string
 	Code     string
@@ -226,6 +236,9 @@ func Run(ctx context.Context, p Program, lim Limits) Result {
 		}
 		j.Python = py.exe
 		ro = py.binds
+		if j.Key, err = verdictKey(); err != nil {
+			return Result{Status: StatusError, Reason: "harness: " + err.Error()}
+		}
 	}
 	select {
 	case slots <- struct{}{}:
@@ -250,12 +263,56 @@ type job struct {
 	KernelWallsOnly bool `json:"kernel_walls_only,omitempty"`
 	// Python is the absolute path of the python3 interpreter.
 	Python string `json:"python,omitempty"`
+	// Key is the run's verdict key (Python only): a pass record counts
+	// only when it carries it (see pythonDriver).
+	Key string `json:"key,omitempty"`
 }
 
 // outcome is what the child reports on fd 3.
 type outcome struct {
 	Status Status `json:"status"`
 	Reason string `json:"reason"`
+	// Key is the Python driver's proof that a pass is its own.
+	Key string `json:"key,omitempty"`
+}
+
+// verdictKey draws a run's verdict key: 128 random bits in hex, which the
+// Python code under test cannot guess.
+func verdictKey() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("draw verdict key: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// parseOutcome reads what arrived on the result descriptor. Without a key
+// (JavaScript and Go, whose children report from Go code the program
+// cannot reach) it is the last record. With one (Python, whose code shares
+// the driver's interpreter and can write to the descriptor too) a pass
+// counts only when it carries the key and nothing else was written there:
+// a pass without the key, or any line beside the keyed pass, is a forged
+// verdict and fails. ok is false when no record arrived.
+func parseOutcome(result []byte, key string) (o outcome, ok bool) {
+	var lines [][]byte
+	for _, l := range bytes.Split(result, []byte("\n")) {
+		if l = bytes.TrimSpace(l); len(l) > 0 {
+			lines = append(lines, l)
+		}
+	}
+	for i := len(lines) - 1; i >= 0 && !ok; i-- {
+		ok = json.Unmarshal(lines[i], &o) == nil && o.Status != ""
+	}
+	if !ok || key == "" || o.Status != StatusPassed {
+		return o, ok
+	}
+	if subtle.ConstantTimeCompare([]byte(o.Key), []byte(key)) != 1 {
+		return outcome{Status: StatusFailed, Reason: "forged verdict: a pass without the run's key reached the result descriptor (the code wrote it)"}, true
+	}
+	if len(lines) != 1 {
+		return outcome{Status: StatusFailed, Reason: fmt.Sprintf("forged verdict: the code wrote %d other line(s) to the result descriptor", len(lines)-1)}, true
+	}
+	return o, true
 }
 
 // oneLine flattens s to a single line of at most n runes for a reason.

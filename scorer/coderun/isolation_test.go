@@ -3,6 +3,7 @@
 package coderun
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -127,4 +128,82 @@ func FuzzMergeGo(f *testing.F) {
 			t.Fatalf("the tests' check was not renamed:\n%s", src)
 		}
 	})
+}
+
+// pyKeyThief is Python that looks for the run's verdict key wherever its
+// route reaches (ROUTE yields candidate objects), then writes a pass
+// carrying the first 32-hex-digit string it found to fd 3 and exits, as
+// the driver would.
+const pyKeyThief = `import os, re
+def _cands():
+ROUTE
+def _strings(v, depth=0):
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, dict) and depth < 2:
+        for x in list(v.values()):
+            yield from _strings(x, depth + 1)
+    elif isinstance(v, (list, tuple)) and depth < 2:
+        for x in v:
+            yield from _strings(x, depth + 1)
+def square(x):
+    for v in _cands():
+        for s in _strings(v):
+            if re.fullmatch(r"[0-9a-f]{32}", s):
+                os.write(3, ('\n{"status": "passed", "reason": "all tests passed", "key": "%s"}\n' % s).encode())
+                os._exit(0)
+    return 0
+`
+
+// thief fills pyKeyThief's route.
+func thief(route string) string { return strings.Replace(pyKeyThief, "ROUTE\n", route, 1) }
+
+// frameWalk is the route up the call stack from the answer's own frame to
+// the driver's locals.
+const frameWalk = "    import sys\n    f = sys._getframe()\n    while f is not None:\n        yield f.f_locals\n        f = f.f_back\n"
+
+// TestPythonVerdictCannotBeForged is the answers that forge the Python
+// driver's verdict instead of passing the tests (issue 15): a pass record
+// written to the result descriptor, to every descriptor or to stdout, and
+// every route Python offers to the per-run key a pass must carry (frames,
+// tracebacks, generators, tracing, signal handlers, the garbage
+// collector, the process's own memory). Every row's square is wrong, so
+// only a forged verdict could pass it.
+func TestPythonVerdictCannotBeForged(t *testing.T) {
+	if _, err := python3(); err != nil {
+		t.Skipf("no python3: %v", err)
+	}
+	pyTests := "for x, want in [(2, 4), (3, 9)]:\n    assert square(x) == want, 'square(%d)' % x\n"
+	wrongPy := "def square(x):\n    return 0\n"
+	fake := `'{"status": "passed", "reason": "all tests passed"}\n'`
+	runCases(t, Python, []runCase{
+		{name: "honest answer using logging, namedtuple and enum passes", code: "import logging, collections, enum\nP = collections.namedtuple('P', 'v')\nC = enum.Enum('C', 'A B')\ndef square(x):\n    logging.getLogger('s').info('square %d', x)\n    return P(x * x).v\n", tests: pyTests, want: StatusPassed},
+		{name: "fake pass on fd 3 at load, then exit 0", code: wrongPy + "import os\nos.write(3, " + fake + ".encode())\nos._exit(0)\n", tests: pyTests, want: StatusFailed, reasonHas: "forged verdict"},
+		{name: "fake pass on fd 3 from a test, then exit 0", code: "import os\ndef square(x):\n    os.write(3, " + fake + ".encode())\n    os._exit(0)\n", tests: pyTests, want: StatusFailed, reasonHas: "forged verdict"},
+		{name: "fake pass on fd 3, driver carries on", code: wrongPy + "import os\nos.write(3, " + fake + ".encode())\n", tests: pyTests, want: StatusFailed, reasonHas: "square(2)"},
+		{name: "fake pass on every descriptor", code: wrongPy + "import os\nfor fd in range(256):\n    try:\n        os.write(fd, " + fake + ".encode())\n    except OSError:\n        pass\nos._exit(0)\n", tests: pyTests, want: StatusFailed, reasonHas: "forged verdict"},
+		{name: "fake pass record on stdout", code: wrongPy + "import os, sys\nsys.stdout.write(" + fake + ")\nsys.stdout.flush()\nos._exit(0)\n", tests: pyTests, want: StatusFailed, reasonHas: "before the tests finished"},
+		{name: "key from the call stack", code: thief(frameWalk), tests: pyTests, want: StatusFailed, reasonHas: "sys._getframe is not allowed"},
+		{name: "key from a traceback", code: thief("    try:\n        raise ValueError\n    except ValueError as e:\n        f = e.__traceback__.tb_frame\n    while f is not None:\n        yield f.f_locals\n        f = f.f_back\n"), tests: pyTests, want: StatusFailed, reasonHas: "tb_frame is not allowed"},
+		{name: "key from a running generator's caller", code: thief("    box = []\n    def g():\n        box.append(it.gi_frame.f_back)\n        yield\n    it = g()\n    next(it)\n    f = box[0]\n    while f is not None:\n        yield f.f_locals\n        f = f.f_back\n"), tests: pyTests, want: StatusFailed, reasonHas: "gi_frame is not allowed"},
+		{name: "key from every thread's frame", code: thief("    import sys\n    for f in sys._current_frames().values():\n        while f is not None:\n            yield f.f_locals\n            f = f.f_back\n"), tests: pyTests, want: StatusFailed, reasonHas: "sys._current_frames is not allowed"},
+		{name: "key from a trace function", code: thief("    import sys\n    seen = []\n    sys.settrace(lambda fr, ev, arg: seen.append(fr))\n    (lambda: 0)()\n    sys.settrace(None)\n    for f in seen:\n        while f is not None:\n            yield f.f_locals\n            f = f.f_back\n"), tests: pyTests, want: StatusFailed, reasonHas: "sys.settrace is not allowed"},
+		{name: "key from a signal handler's frame", code: thief("    import signal\n    seen = []\n    signal.signal(signal.SIGUSR1, lambda s, fr: seen.append(fr))\n    signal.raise_signal(signal.SIGUSR1)\n    for f in seen:\n        while f is not None:\n            yield f.f_locals\n            f = f.f_back\n"), tests: pyTests, want: StatusFailed, reasonHas: "signal is not allowed"},
+		{name: "key from the garbage collector", code: thief("    import gc\n    yield from gc.get_objects()\n"), tests: pyTests, want: StatusFailed, reasonHas: "gc.get_objects is not allowed"},
+		{name: "key from the process's memory", code: thief("    import re\n    maps = open('/proc/self/maps').read().splitlines()\n    with open('/proc/self/mem', 'rb') as m:\n        for line in maps:\n            lo, hi = (int(v, 16) for v in line.split()[0].split('-'))\n            if 'rw' not in line.split()[1] or hi - lo > 1 << 26:\n                continue\n            try:\n                m.seek(lo)\n                yield [s.decode() for s in re.findall(rb'(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])', m.read(hi - lo))]\n            except OSError:\n                pass\n"), tests: pyTests, want: StatusFailed, reasonHas: "reading /proc is not allowed"},
+	})
+}
+
+// TestPythonKeyThiefWorksWithoutTheHook proves the frame-walking row of
+// TestPythonVerdictCannotBeForged can fail: with the audit hook off, the
+// same code finds the key and its forged pass is accepted.
+func TestPythonKeyThiefWorksWithoutTheHook(t *testing.T) {
+	if _, err := python3(); err != nil {
+		t.Skipf("no python3: %v", err)
+	}
+	pyTests := "assert square(2) == 4, 'square(2)'\n"
+	r := Run(context.Background(), Program{Language: Python, Code: thief(frameWalk), Tests: pyTests, kernelWallsOnly: true}, quick)
+	if r.Status != StatusPassed {
+		t.Fatalf("without the hook the thief should forge a pass (else the hostile row proves nothing): %s: %s", r.Status, r.Reason)
+	}
 }

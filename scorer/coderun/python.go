@@ -14,23 +14,27 @@ import (
 // pyDriverFile is the driver's file name in the run's temp dir.
 const pyDriverFile = "_janus_driver.py"
 
+// pyKeyFile holds the run's verdict key in the temp dir until the driver
+// has read and removed it.
+const pyKeyFile = "_janus_key"
+
 // pythonDriver runs solution.py as module "solution", then tests.py in a
 // namespace holding its names, and reports the outcome as JSON on fd 3.
 // Before any of that it installs an audit hook (which code cannot remove)
 // refusing sockets, subprocesses, signals to other processes, ctypes, and
 // file writes outside the temp dir.
+//
+// The code shares the interpreter, so it can write to fd 3 too: a pass
+// counts only when its record carries the run's key (pyKeyFile), which the
+// driver reads and deletes before the code loads and keeps in one local of
+// _main. Once the code loads, the hook refuses every way Python reaches
+// another frame's locals or raw memory (sys._getframe, tracebacks' and
+// generators' frames, tracing, signal handlers, the gc's object lists,
+// crafted code objects, /proc, ctypes), so the code cannot learn the key.
+// A failure drops the key first and then describes the exception with
+// frames allowed again.
 const pythonDriver = `import builtins, json, linecache, os, sys, traceback, types
 
-# What the driver and the tests need is captured before the code runs, so
-# code that rebinds json.dumps, os.write, builtins.len or AssertionError
-# changes neither the report nor the tests' view of the builtins.
-_BUILTINS = dict(builtins.__dict__)
-_dumps, _write, _exit, _flush_out, _flush_err = json.dumps, os.write, os._exit, sys.stdout.flush, sys.stderr.flush
-_extract_tb, _format_exc_only = traceback.extract_tb, traceback.format_exception_only
-_BaseException, _MemoryError, _SyntaxError, _type = BaseException, MemoryError, SyntaxError, type
-_open, _compile, _exec, _dict = open, compile, exec, dict
-
-_ROOT = os.path.realpath(os.getcwd())
 _DENY_PREFIXES = ("socket.", "subprocess.", "os.exec", "os.spawn", "os.posix_spawn",
                   "os.fork", "os.forkpty", "os.system", "os.kill", "os.killpg", "pty.",
                   "ctypes.", "webbrowser.", "urllib.Request", "http.client.", "ftplib.",
@@ -39,93 +43,151 @@ _PATH_EVENTS = ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "o
                 "os.link", "os.symlink", "os.truncate", "os.utime", "shutil.rmtree",
                 "shutil.move", "shutil.copyfile", "shutil.copytree")
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+# Once the code runs (mode 1): what reaches another frame or raw memory.
+# Frame lookups fail with ValueError, as on a Python without frames, so
+# logging, namedtuple and enum fall back as they were written to.
+_FRAME_EVENTS = ("sys._getframe", "sys._getframemodulename", "sys._current_frames",
+                 "sys._current_exceptions", "sys.settrace", "sys.setprofile")
+_LOCKED_EVENTS = ("gc.get_objects", "gc.get_referrers", "gc.get_referents", "code.__new__",
+                  "sys.addaudithook")
+_FRAME_ATTRS = ("tb_frame", "gi_frame", "cr_frame", "ag_frame")
+_LOCKED_IMPORTS = ("ctypes", "_ctypes", "signal", "_signal", "_testcapi", "_testinternalcapi",
+                   "_xxsubinterpreters", "_posixsubprocess")
 
-def _inside(path):
-    try:
-        p = os.path.realpath(os.fsdecode(path))
-    except Exception:
-        return False
-    return p == _ROOT or p.startswith(_ROOT + os.sep)
+def _make_hook(root):
+    mode = [0]
+    def inside(path):
+        try:
+            p = os.path.realpath(os.fsdecode(path))
+        except Exception:
+            return False
+        return p == root or p.startswith(root + os.sep)
+    def in_proc(path):
+        try:
+            p = os.path.realpath(os.fsdecode(path))
+        except Exception:
+            return True
+        return p == "/proc" or p.startswith("/proc/")
+    def locked(event, args):
+        if event in _FRAME_EVENTS and mode[0] == 1:
+            raise ValueError("janus sandbox: %s is not allowed" % event)
+        if event == "object.__getattr__" and len(args) > 1 and args[1] in _FRAME_ATTRS and mode[0] == 1:
+            raise AttributeError("janus sandbox: %s is not allowed" % args[1])
+        if event in _LOCKED_EVENTS or (event == "import" and args and args[0] in _LOCKED_IMPORTS):
+            raise PermissionError("janus sandbox: %s is not allowed" % (args[0] if event == "import" else event))
+        if event == "open" and args and not isinstance(args[0], int) and in_proc(args[0]):
+            raise PermissionError("janus sandbox: reading /proc is not allowed")
+    def hook(event, args):
+        if event.startswith(_DENY_PREFIXES):
+            raise PermissionError("janus sandbox: %s is not allowed" % event)
+        if event == "import" and args and args[0] in ("ctypes", "_ctypes"):
+            raise PermissionError("janus sandbox: importing %s is not allowed" % args[0])
+        if mode[0]:
+            locked(event, args)
+        if event == "open" and args and not isinstance(args[0], int):
+            flags = args[2]
+            writing = (isinstance(args[1], str) and any(c in args[1] for c in "wax+")) or (isinstance(flags, int) and flags & _WRITE_FLAGS)
+            if writing and not inside(args[0]):
+                raise PermissionError("janus sandbox: writing %s is not allowed" % os.fsdecode(args[0]))
+        if event in _PATH_EVENTS:
+            for a in args[:2]:
+                if isinstance(a, (str, bytes, os.PathLike)) and not inside(a):
+                    raise PermissionError("janus sandbox: %s on %s is not allowed" % (event, os.fsdecode(a)))
+    def raise_mode(m):
+        if m > mode[0]:
+            mode[0] = m
+    return hook, raise_mode
 
-def _hook(event, args):
-    if event.startswith(_DENY_PREFIXES):
-        raise PermissionError("janus sandbox: %s is not allowed" % event)
-    if event == "import" and args and args[0] in ("ctypes", "_ctypes"):
-        raise PermissionError("janus sandbox: importing %s is not allowed" % args[0])
-    if event == "open" and args and not isinstance(args[0], int):
-        mode, flags = args[1], args[2]
-        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and flags & _WRITE_FLAGS)
-        if writing and not _inside(args[0]):
-            raise PermissionError("janus sandbox: writing %s is not allowed" % os.fsdecode(args[0]))
-    if event in _PATH_EVENTS:
-        for a in args[:2]:
-            if isinstance(a, (str, bytes, os.PathLike)) and not _inside(a):
-                raise PermissionError("janus sandbox: %s on %s is not allowed" % (event, os.fsdecode(a)))
-
-def _report(status, reason):
-    try:
-        _flush_out()
-        _flush_err()
-    except _BaseException:
-        pass
-    _write(3, (_dumps({"status": status, "reason": reason}) + "\n").encode())
-    _exit(0)
+def _take(name):
+    with open(name, encoding="utf-8") as f:
+        text = f.read()
+    os.remove(name)
+    return text
 
 def _where(exc, filename):
-    for fr in reversed(_extract_tb(exc.__traceback__)):
+    for fr in reversed(traceback.extract_tb(exc.__traceback__)):
         if fr.filename == filename:
             return "%s line %d: %s" % (filename, fr.lineno, (fr.line or "").strip())
     return ""
 
-def _describe(exc, filename):
+def _describe(exc, filename, cap):
     try:
-        msg = "".join(_format_exc_only(_type(exc), exc)).strip()
+        msg = "".join(cap["format_exc_only"](cap["type"](exc), exc)).strip()
         where = _where(exc, filename)
-    except _BaseException:
+    except cap["BaseException"]:
         return "an exception whose description failed"
     return msg + (" (" + where + ")" if where else "")
 
-def _read(filename):
-    with _open(filename, encoding="utf-8") as f:
-        return f.read()
+def _fail(exc, stage, cap):
+    # The key is gone by now: this record carries none, and a "passed"
+    # without the key never counts.
+    if isinstance(exc, cap["MemoryError"]):
+        status, reason = "killed", "killed: memory limit exceeded (MemoryError)"
+    elif stage == "tests.py":
+        status, reason = "failed", "test failed: " + _describe(exc, "tests.py", cap)
+    elif isinstance(exc, cap["SyntaxError"]):
+        status, reason = "failed", "code does not compile: " + _describe(exc, "solution.py", cap)
+    else:
+        status, reason = "failed", "code failed to load: " + _describe(exc, "solution.py", cap)
+    try:
+        cap["flush_out"]()
+        cap["flush_err"]()
+    except cap["BaseException"]:
+        pass
+    cap["write"](3, ("\n" + cap["dumps"]({"status": status, "reason": reason}) + "\n").encode())
+    cap["exit"](0)
 
-def _run(filename, src, namespace):
-    _exec(_compile(src, filename, "exec"), namespace)
+def _main(argv):
+    # What the driver and the tests need is captured before the code runs,
+    # so code that rebinds json.dumps, os.write, builtins.len or
+    # AssertionError changes neither the report nor the tests' view of the
+    # builtins.
+    cap = {"dumps": json.dumps, "write": os.write, "exit": os._exit, "flush_out": sys.stdout.flush,
+           "flush_err": sys.stderr.flush, "format_exc_only": traceback.format_exception_only,
+           "type": type, "BaseException": BaseException, "MemoryError": MemoryError, "SyntaxError": SyntaxError}
+    fail, base_exc, run, compile_, new_dict = _fail, BaseException, exec, compile, dict
+    builtins_copy = dict(builtins.__dict__)
+    write, exit_ = os.write, os._exit
+    hook, raise_mode = _make_hook(os.path.realpath(os.getcwd()))
+    if "--kernel-walls-only" not in argv:
+        sys.addaudithook(hook)
+    sys.dont_write_bytecode = True
+    # Signal handlers are handed the interrupted frame; with _signal out of
+    # sys.modules, importing it again is an import the hook refuses.
+    sys.modules.pop("_signal", None)
+    key = _take("` + pyKeyFile + `")
+    # The hidden tests are read and their file removed before the code
+    # runs: code that reads tests.py (to learn the expected values) or
+    # rewrites it (to an empty file) finds nothing there. linecache keeps
+    # their lines for failure messages.
+    tests_src = _take("tests.py")
+    linecache.cache["tests.py"] = (len(tests_src), None, tests_src.splitlines(True), "tests.py")
+    solution_src = _take("solution.py")
+    solution = types.ModuleType("solution")
+    solution.__file__ = "solution.py"
+    sys.modules["solution"] = solution
+    stage = "solution.py"
+    raise_mode(1)
+    try:
+        run(compile_(solution_src, "solution.py", "exec"), solution.__dict__)
+        stage = "tests.py"
+        tests = {k: v for k, v in solution.__dict__.items() if not k.startswith("__")}
+        tests["__name__"] = "tests"
+        tests["__builtins__"] = new_dict(builtins_copy)
+        run(compile_(tests_src, "tests.py", "exec"), tests)
+    except base_exc as e:
+        key = None
+        raise_mode(2)
+        fail(e, stage, cap)
+    try:
+        cap["flush_out"]()
+        cap["flush_err"]()
+    except base_exc:
+        pass
+    write(3, ("\n{\"status\": \"passed\", \"reason\": \"all tests passed\", \"key\": \"" + key + "\"}\n").encode())
+    exit_(0)
 
-if "--kernel-walls-only" not in sys.argv:
-    sys.addaudithook(_hook)
-sys.dont_write_bytecode = True
-
-# The hidden tests are read and their file removed before the code runs:
-# code that reads tests.py (to learn the expected values) or rewrites it
-# (to an empty file) finds nothing there. linecache keeps their lines for
-# failure messages.
-_TESTS = _read("tests.py")
-os.remove("tests.py")
-linecache.cache["tests.py"] = (len(_TESTS), None, _TESTS.splitlines(True), "tests.py")
-
-solution = types.ModuleType("solution")
-solution.__file__ = "solution.py"
-sys.modules["solution"] = solution
-try:
-    _run("solution.py", _read("solution.py"), solution.__dict__)
-except _MemoryError:
-    _report("killed", "killed: memory limit exceeded (MemoryError)")
-except _SyntaxError as e:
-    _report("failed", "code does not compile: " + _describe(e, "solution.py"))
-except _BaseException as e:
-    _report("failed", "code failed to load: " + _describe(e, "solution.py"))
-
-tests = {k: v for k, v in solution.__dict__.items() if not k.startswith("__")}
-tests["__name__"] = "tests"
-tests["__builtins__"] = _dict(_BUILTINS)
-try:
-    _run("tests.py", _TESTS, tests)
-except _MemoryError:
-    _report("killed", "killed: memory limit exceeded (MemoryError)")
-except _BaseException as e:
-    _report("failed", "test failed: " + _describe(e, "tests.py"))
-_report("passed", "all tests passed")
+_main(sys.argv)
 `
 
 // pyInfo is the host's python3: its real executable and what must be

@@ -81,8 +81,7 @@ func spawn(ctx context.Context, j job, lim Limits, ro []string) Result {
 	stdout, stderr, result := c.collect()
 
 	res := Result{Stdout: stdout, Stderr: stderr, Elapsed: elapsed, Pgid: pid, Isolation: c.cmd.Isolation}
-	var o outcome
-	reported := json.Unmarshal(bytes.TrimSpace(result), &o) == nil && o.Status != ""
+	o, reported := parseOutcome(result, j.Key)
 	switch {
 	case killedFor == "cancel":
 		res.Status, res.Reason = StatusError, "run cancelled: "+context.Cause(ctx).Error()
@@ -361,7 +360,7 @@ func execPython(j job) error {
 	if err != nil {
 		return fmt.Errorf("working directory: %w", err)
 	}
-	for name, text := range map[string]string{pyDriverFile: pythonDriver, "solution.py": j.Code, "tests.py": j.Tests} {
+	for name, text := range map[string]string{pyDriverFile: pythonDriver, "solution.py": j.Code, "tests.py": j.Tests, pyKeyFile: j.Key} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
