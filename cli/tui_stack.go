@@ -16,9 +16,9 @@ import (
 // stackLabel names janus up's target on the TUI's set-up screen.
 const stackLabel = "reference stack (gateway → baseline sim)"
 
-// Stack is the reference stack janus up runs in-process on loopback: the
+// stack is the reference stack janus up runs in-process on loopback: the
 // baseline sim behind the reference gateway.
-type Stack struct {
+type stack struct {
 	// URL is the gateway's base URL, ending in /v1.
 	URL         string
 	BaselineURL string
@@ -26,10 +26,10 @@ type Stack struct {
 	gw          *gateway.Running
 }
 
-// StartStack boots the baseline sim (its oracle knows every built-in suite)
+// startStack boots the baseline sim (its oracle knows every built-in suite)
 // at pace (zero: the default pace) and a gateway routing to it as the
 // default competitor "baseline".
-func StartStack(ctx context.Context, pace baseline.Pace, log *slog.Logger) (*Stack, error) {
+func startStack(ctx context.Context, pace baseline.Pace, log *slog.Logger) (*stack, error) {
 	var all []*suites.Suite
 	for _, name := range suites.Builtin() {
 		s, err := suites.Load(ctx, name)
@@ -45,7 +45,7 @@ func StartStack(ctx context.Context, pace baseline.Pace, log *slog.Logger) (*Sta
 	if err != nil {
 		return nil, fmt.Errorf("start reference stack: baseline: %w", err)
 	}
-	st := &Stack{BaselineURL: burl, stopBase: stop}
+	st := &stack{BaselineURL: burl, stopBase: stop}
 	gw, err := gateway.Start(ctx, gateway.Options{Listen: "127.0.0.1:0", Competitors: []string{"baseline=" + burl + ",default"},
 		Logger: log, ReloadInterval: -1})
 	if err != nil {
@@ -57,7 +57,7 @@ func StartStack(ctx context.Context, pace baseline.Pace, log *slog.Logger) (*Sta
 }
 
 // Stop shuts the gateway and the baseline down, each within 2 s.
-func (s *Stack) Stop() error {
+func (s *stack) Stop() error {
 	var errs []error
 	if s.gw != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -75,7 +75,7 @@ func (s *Stack) Stop() error {
 // stackStart is janus up's tui.StartFunc: the reference stack at pace.
 func stackStart(pace baseline.Pace) tui.StartFunc {
 	return func(ctx context.Context, log *slog.Logger) (string, func(), error) {
-		st, err := StartStack(ctx, pace, log)
+		st, err := startStack(ctx, pace, log)
 		if err != nil {
 			return "", nil, err
 		}

@@ -19,7 +19,7 @@ import (
 func TestStartStack(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	ctx := context.Background()
-	st, err := StartStack(ctx, baseline.Pace{TTFT: time.Millisecond, PerToken: time.Millisecond}, slog.New(slog.DiscardHandler))
+	st, err := startStack(ctx, baseline.Pace{TTFT: time.Millisecond, PerToken: time.Millisecond}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("start stack: %v", err)
 	}

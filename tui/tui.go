@@ -1,8 +1,10 @@
 // Package tui is janus's interactive terminal front end (bubbletea): set
 // up a run, watch it stream in, drill into any task and its event timeline,
-// and browse the leaderboard. The root model holds a state and one
-// sub-model per screen; all of them share one context (size, styles,
-// clock, options). Every piece of I/O runs in a tea.Cmd and every channel
+// and browse the leaderboard. The root model holds one sub-model per
+// screen and shows one screen at a time (the screen interface, screens.go:
+// a screen's Update returns the screen to show next); all of them share one
+// context (size, styles, clock, options). Keys are matched against the
+// bindings of keys.go, the ones the help line shows. Every piece of I/O runs in a tea.Cmd and every channel
 // read delivers one item per Cmd, so Update never blocks.
 package tui
 
