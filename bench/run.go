@@ -436,6 +436,10 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	}
 	rep.Harness = LoadHarness(o.Concurrency)
 	sopts.TimingNoiseMs = timingNoise(rep.Harness, sched)
+	if sched.P99 > schedWarnMs {
+		log.Warn("the harness itself was late during this run: streaming continuity is judged no finer than its error",
+			"run_sched_err_p99_ms", sched.P99)
+	}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	if o.Decoys > 0 {
 		rep.Decoys = judgeDecoys(decoyResults, rep.Tasks, &rep.Scores, sopts)

@@ -32,6 +32,9 @@ const (
 	// uniform sample (reservoir) of this many gap errors; its p99 rests on
 	// ~160 samples above it.
 	schedProbeKeep = 16384
+	// schedWarnMs is the probe p99 past which a run warns that the harness
+	// was busy: 5 ms is the selftest's goal at c=1,000 (docs/PERFORMANCE.md).
+	schedWarnMs = 5.0
 )
 
 // schedProbe measures the harness's own scheduling error during a run.
