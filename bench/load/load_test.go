@@ -338,10 +338,22 @@ func TestWarmupKeepTracesAndInterrupt(t *testing.T) {
 		t.Errorf("trace line does not decode to a scored record: %v", err)
 	}
 
+	// Interrupt once the first step has finished requests, an event rather
+	// than a fixed 500 ms: on a loaded machine (make test-stress) the run had
+	// not reached its target by then and was cancelled before any step.
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(500*time.Millisecond, cancel)
+	defer cancel()
+	live := NewLive()
+	go func() {
+		for ctx.Err() == nil && live.Snapshot().Requests < 3 {
+			// Polls a counter bumped by requests over real loopback
+			// sockets, which a synctest bubble cannot host.
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
 	rep, err = Run(ctx, Options{Profile: "closed:c=2,4", Duration: time.Minute, Out: filepath.Join(dir, "i.json"),
-		Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
+		Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}, Live: live})
 	if !errors.Is(err, bench.ErrInterrupted) || rep == nil || rep.Run.Status != "interrupted" || len(rep.Steps) != 1 || rep.Steps[0].Requests == 0 {
 		t.Fatalf("interrupted run: err %v, report %+v", err, rep)
 	}
