@@ -54,16 +54,16 @@ type detTarget struct{ uneven bool }
 func (d detTarget) RoundTrip(req *http.Request) (*http.Response, error) {
 	pr, pw := io.Pipe()
 	go func() {
-		time.Sleep(150 * time.Millisecond)
+		time.Sleep(150 * time.Millisecond) // synctest: the bubble's fake clock, exact and instant
 		for i := range 40 {
 			switch {
 			case i == 0:
 			case d.uneven && i%2 == 0:
-				time.Sleep(10 * time.Millisecond)
+				time.Sleep(10 * time.Millisecond) // synctest: fake clock
 			case d.uneven:
-				time.Sleep(90 * time.Millisecond)
+				time.Sleep(90 * time.Millisecond) // synctest: fake clock
 			default:
-				time.Sleep(50 * time.Millisecond)
+				time.Sleep(50 * time.Millisecond) // synctest: fake clock
 			}
 			fmt.Fprintf(pw, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word%d \"}}]}\n\n", i)
 		}
@@ -173,7 +173,7 @@ func TestSchedProbeMeasuresInjectedDelay(t *testing.T) {
 					return time.Now()
 				}
 				p := startSchedProbe(context.Background(), now)
-				time.Sleep(tc.duration)
+				time.Sleep(tc.duration) // synctest: the bubble's fake clock runs the probe this long
 				s := p.Stop()
 				if math.Abs(s.P99-tc.wantP99) > 0.01 {
 					t.Errorf("p99 %.3f ms, want %.3f", s.P99, tc.wantP99)
