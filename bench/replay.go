@@ -237,6 +237,11 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 	// the price table, the model the target named.
 	sopts := scorer.Options{Weights: o.Weights, Targets: o.Targets, Prices: o.Prices, Model: model,
 		CategoryWeights: scorer.QualityCategoryWeights(suite.Weights)}
+	// The recordings carry the run's harness lateness: take out the noise
+	// the run took out (docs/SCORING.md).
+	if sopts.TimingNoiseMs, err = loadTimingNoise(o.Dir); err != nil {
+		return nil, &InputError{Op: "replay", Err: err}
+	}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Aggregate()

@@ -436,6 +436,9 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	}
 	rep.Harness = LoadHarness(o.Concurrency)
 	sopts.TimingNoiseMs = timingNoise(rep.Harness, sched)
+	if err := saveTimingNoise(o.RecordDir, sopts.TimingNoiseMs); err != nil {
+		log.Warn("a replay of the recordings will not take the run's timing noise out", "err", err)
+	}
 	if sched.P99 > schedWarnMs {
 		log.Warn("the harness itself was late during this run: streaming continuity is judged no finer than its error",
 			"run_sched_err_p99_ms", sched.P99)

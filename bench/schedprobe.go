@@ -2,8 +2,15 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -131,4 +138,47 @@ func timingNoise(h *report.Harness, run report.Summary) float64 {
 		noise = max(noise, h.GapErrP99Ms)
 	}
 	return noise
+}
+
+// timingNoiseFile is where a run that records its streams (--record) keeps
+// the timing noise it took out: the recordings' timestamps carry the same
+// harness lateness, so a replay of them takes the same noise out.
+const timingNoiseFile = "timing_noise.json"
+
+// saveTimingNoise writes ms to dir's timingNoiseFile (nothing when dir is
+// empty: the run records nothing).
+func saveTimingNoise(dir string, ms float64) error {
+	if dir == "" {
+		return nil
+	}
+	return WriteFileAtomic(filepath.Join(dir, timingNoiseFile), func(w io.Writer) error {
+		return json.NewEncoder(w).Encode(struct {
+			TimingNoiseMs float64 `json:"timing_noise_ms"`
+		}{ms})
+	})
+}
+
+// loadTimingNoise reads dir's timingNoiseFile back; 0 when there is none
+// (recordings older than it). A recordings folder may come from anyone: the
+// file is read to at most 4 KiB and its figure must be a finite number of
+// milliseconds in [0, 60000].
+func loadTimingNoise(dir string) (float64, error) {
+	path := filepath.Join(dir, timingNoiseFile)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("read timing noise: %w", err)
+	}
+	defer f.Close()
+	var v struct {
+		TimingNoiseMs float64 `json:"timing_noise_ms"`
+	}
+	if err := json.NewDecoder(io.LimitReader(f, 4<<10)).Decode(&v); err != nil {
+		return 0, fmt.Errorf("read timing noise %s: %w", path, err)
+	}
+	if ms := v.TimingNoiseMs; math.IsNaN(ms) || ms < 0 || ms > 60000 {
+		return 0, fmt.Errorf("read timing noise %s: timing_noise_ms %v is not in [0, 60000]", path, ms)
+	}
+	return v.TimingNoiseMs, nil
 }

@@ -7,6 +7,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -183,5 +186,46 @@ func TestSchedProbeMeasuresInjectedDelay(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestLoadTimingNoise: a recordings folder may come from anyone, so the
+// noise file is bounded and checked, and a folder without one reads 0.
+func TestLoadTimingNoise(t *testing.T) {
+	cases := []struct {
+		name, body string // body "" = no file
+		want       float64
+		wantErr    string
+	}{
+		{"no file", "", 0, ""},
+		{"saved", `{"timing_noise_ms":12.5}`, 12.5, ""},
+		{"negative", `{"timing_noise_ms":-1}`, 0, "not in [0, 60000]"},
+		{"huge", `{"timing_noise_ms":1e9}`, 0, "not in [0, 60000]"},
+		{"not json", `{"timing_noise_ms":`, 0, "read timing noise"},
+		{"endless", `{"timing_noise_ms":` + strings.Repeat("1", 1<<20) + `}`, 0, "read timing noise"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.body != "" {
+				if err := os.WriteFile(filepath.Join(dir, timingNoiseFile), []byte(tc.body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := loadTimingNoise(dir)
+			if tc.wantErr == "" && (err != nil || got != tc.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("err %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+	dir := t.TempDir()
+	if err := saveTimingNoise(dir, 3.25); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := loadTimingNoise(dir); err != nil || got != 3.25 {
+		t.Fatalf("round trip: %v, %v", got, err)
 	}
 }
