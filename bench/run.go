@@ -386,6 +386,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		return nil, err
 	}
 	var decoyResults []scorer.TaskResult
+	probe := startSchedProbe(ctx, client.Now)
 	results := runTasks(ctx, client, dispatch, model, &o, rec)
 	collected := append([]scorer.TaskResult(nil), done...)
 	var werr error
@@ -410,6 +411,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 			o.OnResult(r)
 		}
 	}
+	sched := probe.Stop()
 	if werr != nil {
 		return nil, werr
 	}
@@ -433,15 +435,20 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		}
 	}
 	rep.Harness = LoadHarness(o.Concurrency)
-	if rep.Harness != nil {
-		// The harness's own gap error is not the target's unevenness.
-		sopts.TimingNoiseMs = rep.Harness.GapErrP99Ms
+	sopts.TimingNoiseMs = timingNoise(rep.Harness, sched)
+	if err := saveTimingNoise(o.RecordDir, sopts.TimingNoiseMs); err != nil {
+		log.Warn("a replay of the recordings will not take the run's timing noise out", "err", err)
+	}
+	if sched.P99 > schedWarnMs {
+		log.Warn("the harness itself was late during this run: streaming continuity is judged no finer than its error",
+			"run_sched_err_p99_ms", sched.P99)
 	}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	if o.Decoys > 0 {
 		rep.Decoys = judgeDecoys(decoyResults, rep.Tasks, &rep.Scores, sopts)
 	}
 	rep.Scoring = report.NewScoring(sopts)
+	rep.Scoring.RunSchedErrP99Ms, rep.Scoring.RunSchedGaps = sched.P99, sched.N
 	rep.Aggregate()
 	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
 		return rep, err

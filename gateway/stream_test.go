@@ -110,13 +110,19 @@ func TestKeepAliveDuringSilence(t *testing.T) {
 		send(w, "data: [DONE]\n\n")
 	})
 	gw := startGateway(t, Options{Competitors: []string{"u=" + up.URL + ",default"}})
+	late := startLateness()
 	tr := traceClient(gw.URL).Do(context.Background(), streamReq(false), nil)
+	// The client stamps a ping when this process gets a core: under a CPU
+	// hog (make test-stress) that is up to this late, so the 1.1 s budget
+	// is widened by the worst lateness measured meanwhile, not by a guess.
+	slack := late()
+	limit := 1100*time.Millisecond + slack
 	m := trace.ComputeMetrics(tr)
 	if tr.Err != nil || tr.Content != "Hello world" || tr.DoneNs < 0 {
 		t.Fatalf("err %v content %q done %d", tr.Err, tr.Content, tr.DoneNs)
 	}
-	if m.MaxGapMs == nil || *m.MaxGapMs > 1100 {
-		t.Errorf("max gap %v ms, want <= 1100", deref(m.MaxGapMs))
+	if m.MaxGapMs == nil || *m.MaxGapMs > float64(limit)/1e6 {
+		t.Errorf("max gap %v ms, want <= %s (1.1 s + measured scheduling lateness %s)", deref(m.MaxGapMs), limit, slack)
 	}
 	if want := int(silence/time.Second) - 1; m.Keepalives < want {
 		t.Errorf("%d keep-alives during %s of silence, want >= %d", m.Keepalives, silence, want)
@@ -124,13 +130,13 @@ func TestKeepAliveDuringSilence(t *testing.T) {
 	var prev int64 = -1
 	for _, e := range tr.Events {
 		if e.Kind == trace.KindKeepAlive && prev >= 0 {
-			if gap := time.Duration(e.AtNs - prev); gap > 1100*time.Millisecond {
+			if gap := time.Duration(e.AtNs - prev); gap > limit {
 				t.Errorf("ping %s after the previous event", gap)
 			}
 		}
 		prev = e.AtNs
 	}
-	t.Logf("silence %s: %d keep-alives, max gap %.1f ms", silence, m.Keepalives, *m.MaxGapMs)
+	t.Logf("silence %s: %d keep-alives, max gap %.1f ms, measured lateness %s", silence, m.Keepalives, *m.MaxGapMs, slack)
 	if cancelled.Load() {
 		t.Error("upstream request was cancelled")
 	}
@@ -488,4 +494,29 @@ func metricsText(t testing.TB, base string) string {
 		t.Fatal(err)
 	}
 	return string(readAll(t, resp))
+}
+
+// startLateness measures this process's scheduling lateness while a test
+// runs: a goroutine asks to wake every 5 ms and records how late each wake
+// came. The returned func stops it and gives the worst lateness seen, the
+// most a timestamp taken here meanwhile can be late.
+func startLateness() func() time.Duration {
+	stop, done := make(chan struct{}), make(chan time.Duration)
+	go func() {
+		var worst time.Duration
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		next := time.Now().Add(5 * time.Millisecond)
+		for {
+			select {
+			case <-stop:
+				done <- worst
+				return
+			case <-tick.C:
+				worst = max(worst, time.Since(next))
+				next = time.Now().Add(5 * time.Millisecond)
+			}
+		}
+	}()
+	return func() time.Duration { close(stop); return <-done }
 }

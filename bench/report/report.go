@@ -131,8 +131,14 @@ type Scoring struct {
 	ComputeUSD float64 `json:"compute_usd,omitempty"`
 	// TimingNoiseMs is the harness gap timing error taken out of the
 	// streaming score's continuity (scorer.Options.TimingNoiseMs); 0 when
-	// no selftest was saved.
+	// neither a selftest nor the run's own probe measured any.
 	TimingNoiseMs float64 `json:"timing_noise_ms,omitempty"`
+	// RunSchedErrP99Ms is the p99 gap error the run's own scheduling
+	// probe measured while its tasks ran (bench.schedProbe), and
+	// RunSchedGaps how many probe gaps that rests on: TimingNoiseMs is the
+	// larger of it and the saved selftest's gap_err_p99_ms.
+	RunSchedErrP99Ms float64 `json:"run_sched_err_p99_ms,omitempty"`
+	RunSchedGaps     int     `json:"run_sched_gaps,omitempty"`
 }
 
 // NewScoring records o, with its defaults filled in.
