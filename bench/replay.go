@@ -145,7 +145,10 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 	if len(tasks) == 0 {
 		return nil, &InputError{Op: "replay", Err: fmt.Errorf("no recording in %s belongs to a task of suite %s", o.Dir, suite.Name)}
 	}
-	rep := replayReport(suite, tasks, model, o, started)
+	rep, err := replayReport(suite, tasks, model, o, started)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	if err := report.JSON(rep)(&buf); err != nil {
 		return nil, err
@@ -274,7 +277,7 @@ func replayTask(client *trace.Client, id, path string, files map[string]string, 
 // replayReport assembles and scores the replayed run's report the way
 // `bench run` scores: the suite's category weights, the price table, the
 // model the target named.
-func replayReport(suite *suites.Suite, tasks []scorer.TaskResult, model string, o ReplayOptions, started time.Time) *report.Report {
+func replayReport(suite *suites.Suite, tasks []scorer.TaskResult, model string, o ReplayOptions, started time.Time) (*report.Report, error) {
 	abs, _ := filepath.Abs(o.Dir)
 	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights, Tasks: tasks}
 	rep.Run = report.Run{
@@ -293,14 +296,16 @@ func replayReport(suite *suites.Suite, tasks []scorer.TaskResult, model string, 
 		CategoryWeights: scorer.QualityCategoryWeights(suite.Weights)}
 	// The recordings carry the run's harness lateness: take out the noise
 	// the run took out (docs/SCORING.md).
-	if sopts.TimingNoiseMs, err = loadTimingNoise(o.Dir); err != nil {
+	noise, err := loadTimingNoise(o.Dir)
+	if err != nil {
 		return nil, &InputError{Op: "replay", Err: err}
 	}
+	sopts.TimingNoiseMs = noise
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Aggregate()
 	rep.Run.FinishedAt = time.Now().UTC()
-	return rep
+	return rep, nil
 }
 
 // IsRecordingDir reports whether path is a directory holding `--record`
