@@ -29,33 +29,7 @@ var oversized = []struct {
 	fn           string // package dir, then [receiver.]name
 	lines, cyclo int
 }{
-	{"baseline.New", 88, 25},
-	{"baseline.agentGen.Run", 132, 44},
-	{"baseline.jangar.prepare", 69, 29},
-	{"bench.Calibrate", 92, 25},
-	{"bench.Replay", 131, 32},
 	{"bench.Run", 264, 71},
-	{"bench.compareDimensions", 83, 19},
-	{"bench.pocTask", 128, 41},
-	{"bench.selftestLevel", 108, 24},
-	{"bench/load.Run", 273, 64},
-	{"bench/load.parseHead", 81, 35},
-	{"bench/report.Text", 137, 30},
-	{"bench/report.writeMarkdown", 100, 18},
-	{"bench/trace.Client.do", 96, 14},
-	{"bench/trace.ComputeMetrics", 94, 29},
-	{"bench/trace.Violations", 79, 46},
-	{"cli.baselineCommand", 136, 15},
-	{"cli.benchCompareCommand", 88, 21},
-	{"cli.benchRunCommand", 148, 27},
-	{"cli.gatewayCommand", 120, 30},
-	{"cli.runsCommand", 86, 9},
-	{"cli.scoreCommand", 83, 18},
-	{"cli.sessionsCommand", 89, 13},
-	{"gateway.metrics.write", 84, 13},
-	{"scorer.artifactCheck.judge", 55, 28},
-	{"scorer.streamingCheck.evaluateTrace", 68, 27},
-	{"service.Server.streamRun", 81, 18},
 }
 
 // TestFunctionSize measures every function as gocyclo would (1 + if, for,
