@@ -29,11 +29,20 @@ type memoryRun struct {
 }
 
 // newMemoryUsers draws the task's two user ids from crypto/rand (whose
-// Read never fails: it crashes the program instead).
+// Read never fails: it crashes the program instead), as random UUIDs: the
+// commonest shape of a user id, so the ids do not mark janus's traffic.
 func newMemoryUsers() *memoryRun {
+	return &memoryRun{user: randomUUID(), decoyUser: randomUUID()}
+}
+
+// randomUUID is a version 4 UUID.
+func randomUUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return &memoryRun{user: "janus-" + hex.EncodeToString(b[:8]), decoyUser: "janus-" + hex.EncodeToString(b[8:])}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // userCtx makes Do send user's id.

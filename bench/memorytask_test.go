@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/suites"
 )
+
+var uuidRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // memorySuite is janus-default's cross-conversation memory tasks.
 func memorySuite(t *testing.T) *suites.Suite {
@@ -119,7 +122,7 @@ func TestMemoryTasksNeedMemoryPerUser(t *testing.T) {
 			}
 			ids := map[string]bool{}
 			for _, u := range m.users {
-				if !strings.HasPrefix(u, "janus-") || seen[u] {
+				if !uuidRe.MatchString(u) || seen[u] {
 					t.Fatalf("user id %q: missing, or used by an earlier run", u)
 				}
 				ids[u] = true
