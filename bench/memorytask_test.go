@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -167,5 +168,39 @@ func TestEmbeddedTargetPassesMemoryTasksThroughMemory(t *testing.T) {
 		if r.Score != 0 {
 			t.Errorf("oracle sim without memory: %s scores %v: %s", r.ID, r.Score, r.Reason)
 		}
+	}
+}
+
+// TestMemoryTaskRecordAndReplay: --record keeps every request of a memory
+// task (earlier conversations, question, decoy's question) and replay
+// scores the task as the run did, the decoy included; without the decoy's
+// recording the task scores 0.
+func TestMemoryTaskRecordAndReplay(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	s := memorySuite(t)
+	s.Tasks = s.Tasks[:1]
+	m := &memoryTarget{told: map[string][]string{}, answer: func(m *memoryTarget, user, _ string) string { return strings.Join(m.told[user], " ") }}
+	dir := t.TempDir()
+	rep, err := Run(context.Background(), RunOptions{Target: m.serve(t), Model: "m", NoStream: true, Loader: staticLoader{s},
+		Out: filepath.Join(t.TempDir(), "r.json"), RecordDir: dir})
+	if err != nil || rep.Tasks[0].Score != 1 {
+		t.Fatalf("run: %v, %+v", err, rep.Tasks)
+	}
+	id := s.Tasks[0].ID
+	for _, n := range []string{id, id + ".tell1", id + ".decoy.tell1", id + ".decoy"} {
+		if _, err := os.Stat(filepath.Join(dir, n+recordingSuffix)); err != nil {
+			t.Fatalf("recording %s: %v", n, err)
+		}
+	}
+	got, err := Replay(context.Background(), ReplayOptions{Dir: dir, Loader: staticLoader{s}, Out: filepath.Join(t.TempDir(), "p.json")})
+	if err != nil || got.Tasks[0].Score != 1 {
+		t.Fatalf("replay: %v, %+v", err, got.Tasks)
+	}
+	if err := os.Remove(filepath.Join(dir, id+".decoy"+recordingSuffix)); err != nil {
+		t.Fatal(err)
+	}
+	got, err = Replay(context.Background(), ReplayOptions{Dir: dir, Loader: staticLoader{s}, Out: filepath.Join(t.TempDir(), "q.json")})
+	if err != nil || got.Tasks[0].Score != 0 || !strings.Contains(got.Tasks[0].Reason, "decoy") {
+		t.Fatalf("replay without the decoy: %v, %+v", err, got.Tasks)
 	}
 }
