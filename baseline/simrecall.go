@@ -21,8 +21,9 @@ var recallWordsSkipped = map[string]bool{"what": true, "is": true, "my": true, "
 
 // recalled answers a question from the memories the memory hook recalled
 // into the conversation: the recalled line that shares the most words
-// with the last user message, nil when there is no such system message or
-// no line shares a word. This is how the sim passes a memory task (which
+// with the last user message (only its last word, the value a stated fact
+// ends with, when the question asks for it alone), nil when there is no
+// such system message or no line shares a word. This is how the sim passes a memory task (which
 // it has no oracle answer for: newSim leaves memory tasks out) only when a
 // memory service really recalled the fact.
 func recalled(msgs []openai.ChatCompletionMessage) *script {
@@ -50,7 +51,14 @@ func recalled(msgs []openai.ChatCompletionMessage) *script {
 	if bestN == 0 {
 		return nil
 	}
-	return buildScript("", suites.Reference{Content: "You told me: " + best}, 0)
+	answer := "You told me: " + best
+	if strings.Contains(strings.ToLower(wire.LastUser(msgs)), " only") {
+		// "Reply with the code only": the memory's last word, where a
+		// stated fact ("… is 482193.") puts its value.
+		words := strings.Fields(best)
+		answer = strings.Trim(words[len(words)-1], ".,;:!?\"'")
+	}
+	return buildScript("", suites.Reference{Content: answer}, 0)
 }
 
 // recallWords is the set of s's lower-cased words, common ones left out.

@@ -19,6 +19,8 @@ func TestRecalled(t *testing.T) {
 	}{
 		{"best line", []openai.ChatCompletionMessage{{Role: "system", Content: mem}, {Role: "user", Content: ask}},
 			"You told me: Remember that my current project is code-named Vugrytrym."},
+		{"the value alone", []openai.ChatCompletionMessage{{Role: "system", Content: mem}, {Role: "user", Content: ask + " Reply with the code name only."}},
+			"Vugrytrym"},
 		{"no memory message", []openai.ChatCompletionMessage{{Role: "user", Content: ask}}, ""},
 		{"another system prompt", []openai.ChatCompletionMessage{{Role: "system", Content: "Be brief.\n- my project is Vugrytrym"}, {Role: "user", Content: ask}}, ""},
 		{"nothing in common", []openai.ChatCompletionMessage{{Role: "system", Content: mem}, {Role: "user", Content: "What is the capital of Peru?"}}, ""},

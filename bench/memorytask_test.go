@@ -96,10 +96,14 @@ func TestMemoryTasksNeedMemoryPerUser(t *testing.T) {
 		answer func(m *memoryTarget, user, question string) string
 		want   float64
 	}{
-		{"per user", func(m *memoryTarget, user, _ string) string { return strings.Join(m.told[user], " ") }, 1},
+		{"per user", func(m *memoryTarget, user, _ string) string { return lastWords(m.told[user]) }, 1},
 		{"no memory", func(*memoryTarget, string, string) string { return "I do not know that yet." }, 0},
-		{"shared memory", func(m *memoryTarget, _, _ string) string { return strings.Join(m.all, " ") }, 0},
-		{"last told", func(m *memoryTarget, _, _ string) string { return m.all[len(m.all)-1] }, 0},
+		{"shared memory", func(m *memoryTarget, _, _ string) string { return lastWords(m.all) }, 0},
+		{"last told", func(m *memoryTarget, _, _ string) string { return lastWords(m.all[len(m.all)-1:]) }, 0},
+		// the right value padded into a sentence: checked exactly, it fails
+		{"padded", func(m *memoryTarget, user, _ string) string {
+			return "According to my notes it is " + lastWords(m.told[user]) + "."
+		}, 0},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {
@@ -179,7 +183,7 @@ func TestMemoryTaskRecordAndReplay(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	s := memorySuite(t)
 	s.Tasks = s.Tasks[:1]
-	m := &memoryTarget{told: map[string][]string{}, answer: func(m *memoryTarget, user, _ string) string { return strings.Join(m.told[user], " ") }}
+	m := &memoryTarget{told: map[string][]string{}, answer: func(m *memoryTarget, user, _ string) string { return lastWords(m.told[user]) }}
 	dir := t.TempDir()
 	rep, err := Run(context.Background(), RunOptions{Target: m.serve(t), Model: "m", NoStream: true, Loader: staticLoader{s},
 		Out: filepath.Join(t.TempDir(), "r.json"), RecordDir: dir})
@@ -203,4 +207,16 @@ func TestMemoryTaskRecordAndReplay(t *testing.T) {
 	if err != nil || got.Tasks[0].Score != 0 || !strings.Contains(got.Tasks[0].Reason, "decoy") {
 		t.Fatalf("replay without the decoy: %v, %+v", err, got.Tasks)
 	}
+}
+
+// lastWords is the value each told message ends with ("… is 482193."),
+// joined by spaces.
+func lastWords(told []string) string {
+	var out []string
+	for _, s := range told {
+		if w := strings.Fields(s); len(w) > 0 {
+			out = append(out, strings.TrimRight(w[len(w)-1], "."))
+		}
+	}
+	return strings.Join(out, " ")
 }

@@ -218,6 +218,9 @@ type Memory struct {
 type MemoryDecoy struct {
 	Earlier [][]openai.ChatCompletionMessage `json:"earlier"`
 	Expect  Expect                           `json:"expect"`
+	// Reference is the decoy's right answer: validation proves it passes
+	// Expect, fails the task's checks, and is told in Earlier.
+	Reference Reference `json:"reference"`
 }
 
 // Memory task bounds: a settle wait and conversation counts a suite file

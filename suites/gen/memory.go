@@ -76,8 +76,9 @@ func lastWord(s string) string {
 // conversation with no history asks for it, so only a target that
 // remembers across conversations (janus sends both under one user id; see
 // suites.Memory) can answer. A decoy user is told a different value of the
-// same fact and asked the same question: each answer must hold its own
-// user's value and not the other's. Every value is drawn from r, so a
+// same fact and asked the same question: each answer must be its own
+// user's value, checked exactly (an answer naming both values, or padding
+// the value into a template, fails). Every value is drawn from r, so a
 // fresh seed gets facts no target has seen.
 func crossMemoryTasks(r *rand.Rand, n int) []task {
 	code := func() string { return fmt.Sprint(100000 + r.IntN(900000)) }
@@ -108,15 +109,10 @@ func crossMemoryTasks(r *rand.Rand, n int) []task {
 		}
 		out = append(out, task{ID: fmt.Sprintf("memory-cross-%02d", i+1), Category: "quality/memory",
 			Messages: []any{user(kinds[k].ask)}, Request: opts(64),
-			Expect: checks(contains(a)), Reference: content(a), Tags: []string{"memory", "cross-conversation"},
-			Memory: map[string]any{"earlier": tell(k, a), "decoy": map[string]any{"earlier": tell(k, b), "expect": checks(contains(b))}}})
+			Expect: checks(exact(a)), Reference: content(a), Tags: []string{"memory", "cross-conversation"},
+			Memory: map[string]any{"earlier": tell(k, a), "decoy": map[string]any{"earlier": tell(k, b), "expect": checks(exact(b)), "reference": content(b)}}})
 	}
 	return out
-}
-
-// contains is a check that the answer mentions v.
-func contains(v string) map[string]any {
-	return map[string]any{"type": "contains", "values": []string{v}}
 }
 
 // sameWord reports whether a and b could be mistaken for each other by a

@@ -10,46 +10,52 @@ import (
 	"github.com/janus-bench/janus/suites"
 )
 
-// memoryProblems checks a memory task's facts: what the user is told
-// earlier passes the task's checks (the fact is really told, so a target
-// that remembers can pass) and the question alone does not (it is not
-// given away again: the non-answer check covers the echo). With a decoy,
-// each user's told text passes its own checks and fails the other's, and
-// the reference fails the decoy's: the two facts differ, so an answer
-// holding both, or the wrong one, scores 0.
+// memoryProblems checks a memory task's facts: the reference answer is
+// told in the earlier conversations (a target that remembers can pass).
+// With a decoy: its reference passes its checks and is told in its
+// earlier conversations, and each user's reference fails the other's
+// checks, so the two facts differ and an answer holding the wrong one
+// scores 0.
 func memoryProblems(t *suites.Task) []string {
 	m := t.Memory
 	if m == nil {
 		return nil
 	}
 	var out []string
-	told := toldText(m.Earlier)
-	if v := scorer.EvaluateReference(t, suites.Reference{Content: told}); v.Score != 1 {
-		out = append(out, "memory.earlier does not hold the fact the checks want ("+v.Reason+"): a target that remembers could not pass")
+	if !told(m.Earlier, t.Reference.Content) {
+		out = append(out, "memory.earlier does not tell the reference answer: a target that remembers could not pass")
 	}
 	if m.Decoy == nil {
 		return out
 	}
 	decoy := *t
 	decoy.Expect = m.Decoy.Expect
-	decoyTold := toldText(m.Decoy.Earlier)
+	if !told(m.Decoy.Earlier, m.Decoy.Reference.Content) {
+		out = append(out, "memory.decoy.earlier does not tell memory.decoy.reference")
+	}
 	checks := []struct {
 		task *suites.Task
-		text string
+		ref  suites.Reference
 		want bool
 		msg  string
 	}{
-		{&decoy, decoyTold, true, "memory.decoy.earlier does not hold the fact memory.decoy.expect wants"},
-		{&decoy, told, false, "memory.earlier passes memory.decoy.expect: the two users' facts are not told apart"},
-		{t, decoyTold, false, "memory.decoy.earlier passes the task's checks: the two users' facts are not told apart"},
-		{&decoy, t.Reference.Content, false, "the reference passes memory.decoy.expect: the two users' facts are not told apart"},
+		{&decoy, m.Decoy.Reference, true, "memory.decoy.reference fails memory.decoy.expect"},
+		{&decoy, t.Reference, false, "the reference passes memory.decoy.expect: the two users' facts are not told apart"},
+		{t, m.Decoy.Reference, false, "memory.decoy.reference passes the task's checks: the two users' facts are not told apart"},
 	}
 	for _, c := range checks {
-		if v := scorer.EvaluateReference(c.task, suites.Reference{Content: c.text}); (v.Score == 1) != c.want {
+		if v := scorer.EvaluateReference(c.task, c.ref); (v.Score == 1) != c.want {
 			out = append(out, c.msg+" ("+v.Reason+")")
 		}
 	}
 	return out
+}
+
+// told reports whether the user's side of convs says answer (case
+// ignored); an empty answer is never told.
+func told(convs [][]openai.ChatCompletionMessage, answer string) bool {
+	a := strings.ToLower(strings.TrimSpace(answer))
+	return a != "" && strings.Contains(strings.ToLower(toldText(convs)), a)
 }
 
 // toldText is the user's side of earlier conversations, one text.

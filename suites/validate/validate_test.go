@@ -74,7 +74,7 @@ func TestBrokenSuitesNameFileLineAndTask(t *testing.T) {
   expect: {checks: [{type: contains, values: ["482193"]}]}
   reference: {content: "482193"}
   memory: {earlier: [[{role: user, content: "My dog is called Pixel."}]]}
-`, "task bad: memory.earlier does not hold the fact the checks want"},
+`, "task bad: memory.earlier does not tell the reference answer"},
 		// A decoy told the same fact cannot tell a shared memory apart.
 		{"memory decoy same fact", `- id: bad
   category: quality/memory
@@ -83,8 +83,8 @@ func TestBrokenSuitesNameFileLineAndTask(t *testing.T) {
   reference: {content: "482193"}
   memory:
     earlier: [[{role: user, content: "My locker code is 482193."}]]
-    decoy: {earlier: [[{role: user, content: "My locker code is 482193."}]], expect: {checks: [{type: contains, values: ["482193"]}]}}
-`, "task bad: memory.earlier passes memory.decoy.expect"},
+    decoy: {earlier: [[{role: user, content: "My locker code is 482193."}]], expect: {checks: [{type: contains, values: ["482193"]}]}, reference: {content: "482193"}}
+`, "task bad: the reference passes memory.decoy.expect"},
 		// A check type nobody implements.
 		{"unknown check", `- id: bad
   category: quality/chat
