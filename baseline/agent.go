@@ -602,8 +602,11 @@ func (s *streamSink) forceWrite() {
 }
 
 // knownTask reports whether the sim's oracle has a script for msgs.
+//
+// A question its recalled memories answer (recalled) is known too: the
+// answer is in the conversation, the tool loop has nothing to add.
 func (p *sim) knownTask(msgs []openai.ChatCompletionMessage) bool {
-	return p.lookup(msgs, messagesHash(msgs)) != nil
+	return p.lookup(msgs, messagesHash(msgs)) != nil || recalled(msgs) != nil
 }
 
 // simPrices is the sim's documented price table as a scorer.Prices.

@@ -187,6 +187,10 @@ type Config struct {
 	// MemoryRecallTimeout bounds the recall before an answer; default
 	// DefaultMemoryRecallTimeout.
 	MemoryRecallTimeout time.Duration
+	// MemoryMaxInFlight bounds the extractions running in the background
+	// (past it a turn's extraction is skipped and logged); default
+	// DefaultMemoryMaxInFlight.
+	MemoryMaxInFlight int
 	// MaxConcurrency, when positive, runs at most that many chat
 	// completions at once and queues the rest (limit.go), so load sweeps
 	// have a known capacity to find.

@@ -29,10 +29,11 @@ const HeaderUserID = "X-Janus-User-Id"
 const (
 	DefaultMemoryRecallTimeout = time.Second
 	memoryExtractTimeout       = 2 * time.Minute
-	memoryMaxInFlight          = 4
-	memoryK                    = 5
-	memoryMaxMessages          = 50
-	memoryMaxMessageChars      = 16_000
+	// DefaultMemoryMaxInFlight bounds the background extractions.
+	DefaultMemoryMaxInFlight = 4
+	memoryK                  = 5
+	memoryMaxMessages        = 50
+	memoryMaxMessageChars    = 16_000
 )
 
 var memoryUserRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)
@@ -55,8 +56,12 @@ func newMemoryHook(cfg Config) *memoryHook {
 	if t <= 0 {
 		t = DefaultMemoryRecallTimeout
 	}
+	n := cfg.MemoryMaxInFlight
+	if n <= 0 {
+		n = DefaultMemoryMaxInFlight
+	}
 	return &memoryHook{base: strings.TrimRight(cfg.MemoryURL, "/"), timeout: t, hc: &http.Client{},
-		slots: make(chan struct{}, memoryMaxInFlight), log: cfg.Logger}
+		slots: make(chan struct{}, n), log: cfg.Logger}
 }
 
 // memoryTurn is one request's use of memory: who, and the conversation
@@ -105,7 +110,7 @@ func (h *memoryHook) prepare(ctx context.Context, r *http.Request, chat *wire.Ch
 	}
 	if len(caps) > 0 {
 		msg := openai.ChatCompletionMessage{Role: openai.ChatMessageRoleSystem,
-			Content: "What you remember about this user from earlier conversations:\n- " + strings.Join(caps, "\n- ")}
+			Content: memoryPreamble + "\n- " + strings.Join(caps, "\n- ")}
 		chat.Messages = append([]openai.ChatCompletionMessage{msg}, chat.Messages...)
 	}
 	return t
@@ -175,7 +180,7 @@ func (g *memoryGeneration) Run(ctx context.Context, sink Sink) (Outcome, error) 
 }
 
 // extract posts the conversation and reply to /memories/extract in a
-// goroutine; with memoryMaxInFlight extractions already running the turn
+// goroutine; with Config.MemoryMaxInFlight extractions already running the turn
 // is skipped (and logged) rather than queued without bound.
 func (t *memoryTurn) extract(ctx context.Context, reply string) {
 	type msg struct {
@@ -200,7 +205,7 @@ func (t *memoryTurn) extract(ctx context.Context, reply string) {
 	select {
 	case t.h.slots <- struct{}{}:
 	default:
-		t.h.log.LogAttrs(ctx, slog.LevelWarn, "memory extraction skipped: too many in flight", slog.Int("limit", memoryMaxInFlight))
+		t.h.log.LogAttrs(ctx, slog.LevelWarn, "memory extraction skipped: too many in flight", slog.Int("limit", cap(t.h.slots)))
 		return
 	}
 	go func() {

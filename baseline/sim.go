@@ -91,6 +91,12 @@ func newSim(pace Pace, seed uint64, ss []*suites.Suite) *sim {
 		}
 		for i := range s.Tasks {
 			t := &s.Tasks[i]
+			if t.Memory != nil {
+				// A memory task's answer must come from a memory service
+				// (recalled), never from the reference: its question is
+				// the same for the decoy user, who must not get this fact.
+				continue
+			}
 			ref := t.Reference
 			if len(t.ToolResults) > 0 {
 				// Multi-turn: the tool calls first; the final answer once
@@ -140,6 +146,9 @@ func (p *sim) Open(ctx context.Context, req *Request) (Generation, error) {
 	sc := p.lookup(msgs, h)
 	if sc == nil && prof.name == ProfileMemorizer {
 		sc = p.memorized(msgs)
+	}
+	if sc == nil {
+		sc = recalled(msgs)
 	}
 	if sc == nil {
 		sc = buildScript("", suites.Reference{Content: improvise(p.seed, h, wire.LastUser(msgs))}, p.seed)

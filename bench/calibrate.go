@@ -294,18 +294,23 @@ func checkCalibration(cal *Calibration, byName map[string]*CalibratedProfile) []
 // calibrateOne boots the sim under one profile and runs the suite on it.
 func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, profile string, pace baseline.Pace,
 	keepAlive time.Duration, budgets trace.Budgets, targets scorer.Targets, dir string) (*report.Report, string, error) {
-	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: pace, KeepAlive: keepAlive,
-		Suites: []*suites.Suite{suite}, Seed: o.Seed, Profile: profile, TimeScale: o.TimeScale, Logger: o.Logger})
+	cfg := baseline.Config{Pace: pace, KeepAlive: keepAlive,
+		Suites: []*suites.Suite{suite}, Seed: o.Seed, Profile: profile, TimeScale: o.TimeScale, Logger: o.Logger}
+	var url string
+	var stop func()
+	var err error
+	if hasMemoryTasks(suite.Tasks) {
+		// Every profile gets a memory service, as `bench run`'s reference
+		// target does, so memory tasks measure the profile, not a missing
+		// service.
+		url, stop, err = startEmbeddedWithMemory(ctx, cfg)
+	} else {
+		url, stop, err = startCalibrationSim(ctx, cfg)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("calibrate %s: start sim: %w", profile, err)
 	}
-	defer func() {
-		// Nothing is in flight once Run returns; a short grace avoids the
-		// 5 s a graceful shutdown spends on a dialled but unused connection.
-		sctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		defer cancel()
-		_ = stop(sctx)
-	}()
+	defer stop()
 	path := filepath.Join(dir, profile+".json")
 	// The sim bills at janus's default table: for it that table is declared.
 	prices := scorer.DefaultPrices()
@@ -316,6 +321,21 @@ func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, 
 		return nil, "", fmt.Errorf("calibrate %s: %w", profile, err)
 	}
 	return rep, path, nil
+}
+
+// startCalibrationSim boots the sim with a short stop: nothing is in
+// flight once Run returns, and a short grace avoids the 5 s a graceful
+// shutdown spends on a dialled but unused connection.
+func startCalibrationSim(ctx context.Context, cfg baseline.Config) (string, func(), error) {
+	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	return url, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_ = stop(sctx)
+	}, nil
 }
 
 // staticSuite serves the one suite calibration loaded, so every profile

@@ -3,9 +3,15 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/memory"
+	"github.com/janus-bench/janus/suites"
 )
 
 // startEmbedded boots the reference target in-process (its Config.Suites
@@ -26,4 +32,63 @@ func startEmbedded(ctx context.Context, cfg baseline.Config) (string, func(), er
 		defer cancel()
 		_ = stop(sctx)
 	}, nil
+}
+
+// embeddedMemoryInFlight lets every memory task of a run extract at once:
+// an extraction the reference target skipped would fail a task it can
+// pass.
+const embeddedMemoryInFlight = 256
+
+// startEmbeddedWithMemory is startEmbedded with a memory service beside
+// the reference target, in-process on its own loopback port, storing in a
+// SQLite file in a temporary directory removed at stop, so memory tasks
+// are passed the honest way: the target extracts each conversation into
+// the service and recalls from it in the next (its sim has no answer for
+// a memory task). The target is also the service's extraction model: the
+// sim answers extraction requests itself, deterministically. Every run
+// has a service of its own, so nothing is remembered between runs.
+func startEmbeddedWithMemory(ctx context.Context, cfg baseline.Config) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("start embedded memory service: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "janus-memory-")
+	if err != nil {
+		ln.Close()
+		return "", nil, fmt.Errorf("start embedded memory service: %w", err)
+	}
+	cleanup := func() { ln.Close(); os.RemoveAll(dir) }
+	cfg.MemoryURL, cfg.MemoryMaxInFlight = "http://"+ln.Addr().String(), embeddedMemoryInFlight
+	url, stop, err := startEmbedded(ctx, cfg)
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	svc, err := memory.New(ctx, memory.Config{DSN: filepath.Join(dir, "memory.db"), LLMURL: url, LLMModel: "sim",
+		RatePerMinute: -1, Logger: cfg.Logger})
+	if err != nil {
+		stop()
+		cleanup()
+		return "", nil, fmt.Errorf("start embedded memory service: %w", err)
+	}
+	srv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	return url, func() {
+		stop()
+		_ = srv.Close()
+		<-done
+		_ = svc.Close()
+		_ = os.RemoveAll(dir)
+	}, nil
+}
+
+// hasMemoryTasks reports whether any task is a memory task.
+func hasMemoryTasks(tasks []suites.Task) bool {
+	for i := range tasks {
+		if tasks[i].Memory != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -222,6 +222,11 @@ func replayTasks(ctx context.Context, suite *suites.Suite, files map[string]stri
 			logger.Info("skipping a task the run cancelled", "task", t.ID)
 			continue // `bench run` left it out of its report too
 		}
+		if t.Memory != nil {
+			if tr.Decoy, err = replayMemory(client, t, files, used); err != nil {
+				return nil, "", &InputError{Op: "replay", Err: err}
+			}
+		}
 		if model == "" {
 			model = tr.Model
 		}
@@ -330,4 +335,32 @@ func replaySuite(ctx context.Context, o ReplayOptions) (*suites.Suite, error) {
 		return gen.Fresh(o.Seed)
 	}
 	return o.Loader.Load(ctx, strings.TrimSuffix(o.Suite, StoredSuffix))
+}
+
+// replayMemory marks a memory task's earlier conversations' recordings
+// used (they are not scored) and replays its decoy user's answer, nil
+// when none was recorded (the task then scores 0, as it did live).
+func replayMemory(client *trace.Client, t *suites.Task, files map[string]string, used map[string]bool) (*trace.Trace, error) {
+	for _, pre := range []string{".tell", ".decoy.tell"} {
+		for i := 1; ; i++ {
+			n := safeName(fmt.Sprintf("%s%s%d", t.ID, pre, i))
+			if _, ok := files[n]; !ok {
+				break
+			}
+			used[n] = true
+		}
+	}
+	n := safeName(t.ID + ".decoy")
+	p, ok := files[n]
+	if !ok {
+		return nil, nil
+	}
+	used[n] = true
+	rec, err := ReadRecording(p)
+	if err != nil {
+		return nil, err
+	}
+	tr := client.Replay(rec)
+	tr.TaskID = t.ID
+	return tr, nil
 }

@@ -279,7 +279,11 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, Suites: known, Logger: log,
+		start := startEmbedded
+		if hasMemoryTasks(tasks) {
+			start = startEmbeddedWithMemory
+		}
+		url, stop, err := start(ctx, baseline.Config{Pace: o.Pace, Suites: known, Logger: log,
 			Profile: o.SimProfile, NoisyShare: o.NoisyShare})
 		if err != nil {
 			return nil, err
@@ -597,8 +601,18 @@ func runTask(ctx context.Context, client *trace.Client, t *suites.Task, model st
 			r = fr
 		}
 	}
-	tr := client.Do(ctx, req, r)
+	qctx := ctx
+	var mem *memoryRun
+	if t.Memory != nil {
+		mem = newMemoryUsers()
+		mem.tell(ctx, client, t, req, rec, o.Logger)
+		qctx = userCtx(ctx, mem.user)
+	}
+	tr := client.Do(qctx, req, r)
 	tr.TaskID = t.ID
+	if mem != nil {
+		tr.Decoy = mem.askDecoy(ctx, client, t, req, rec, o.Logger)
+	}
 	playTools(ctx, client, t, req, tr, rec, o.Logger)
 	res := ScoreWith(t, tr, o.Budgets, o.artifacts)
 	res.Detail = Detail(t, tr)
@@ -708,6 +722,7 @@ func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *s
 	if res.Violations == nil {
 		res.Violations = []trace.Violation{}
 	}
+	decoy := tr.Decoy
 	tr = final
 	switch {
 	case tr.Err == nil:
@@ -720,7 +735,7 @@ func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *s
 		res.Reason = "request failed: " + string(tr.Err.Class)
 		return res
 	}
-	v := scorer.EvaluateWith(t, tr, fetch)
+	v := memoryVerdict(t, tr, decoy, scorer.EvaluateWith(t, tr, fetch), fetch)
 	res.Score, res.Reason = v.Score, v.Reason
 	return res
 }

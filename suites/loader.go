@@ -155,6 +155,9 @@ func finish(s *Suite) (*Suite, error) {
 		if len(t.Expect.Checks) == 0 {
 			return nil, &FormatError{File: t.File, Line: t.Line, TaskID: t.ID, Msg: "task has no expect.checks"}
 		}
+		if p := memoryProblem(t); p != "" {
+			return nil, &FormatError{File: t.File, Line: t.Line, TaskID: t.ID, Msg: p}
+		}
 	}
 	h, err := Hash(s)
 	if err != nil {

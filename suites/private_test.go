@@ -60,6 +60,8 @@ func FuzzLoadBytes(f *testing.F) {
 	f.Add(sealed, true)
 	f.Add([]byte(privateTasks), false)
 	f.Add([]byte(EncryptedMagic+"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), true)
+	// A memory task: its earlier conversations are checked by the loader.
+	f.Add([]byte(`{"id":"m","category":"quality/memory","messages":[{"role":"user","content":"code?"}],"expect":{"checks":[{"type":"contains","values":["4821"]}]},"reference":{"content":"4821"},"memory":{"earlier":[[{"role":"user","content":"my code is 4821"}]],"settle_ms":5,"decoy":{"earlier":[[{"role":"assistant","content":"x"}]],"expect":{"checks":[]}}}}`+"\n"), false)
 	f.Fuzz(func(t *testing.T, b []byte, enc bool) {
 		name := "f.jsonl"
 		if enc {

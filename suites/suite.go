@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -75,6 +76,9 @@ type Task struct {
 	// MaxTurns bounds the requests of a multi-turn task; 0 means
 	// DefaultMaxTurns.
 	MaxTurns int `json:"max_turns,omitempty"`
+	// Memory makes the task cross-conversation: the fact is told in
+	// earlier conversations and asked for in a new one (see Memory).
+	Memory *Memory `json:"memory,omitempty"`
 	// File and Line locate the task's definition for error messages.
 	File string `json:"-"`
 	Line int    `json:"-"`
@@ -189,6 +193,57 @@ type ToolResult struct {
 	// Content is sent back as the tool message's content.
 	Content string `json:"content"`
 }
+
+// Memory is a cross-conversation task's set-up. janus sends each of
+// Earlier as its own request under a user id drawn fresh for the run (the
+// X-Janus-User-Id header, as the gateway forwards it), waits Settle, and
+// sends the task's Messages as a new conversation with no history under
+// the same id: only a target that remembers across conversations can
+// answer. Only that answer is checked (the task's Expect).
+type Memory struct {
+	// Earlier are the conversations told before the question, each one
+	// request (its messages, the last a user message).
+	Earlier [][]openai.ChatCompletionMessage `json:"earlier"`
+	// SettleMs is the wait between the earlier conversations and the
+	// question, for a target's background memory extraction; 0 means
+	// DefaultMemorySettleMs.
+	SettleMs int `json:"settle_ms,omitempty"`
+	// Decoy is a second user, told a different fact and asked the same
+	// question: its answer must pass Decoy.Expect, and neither user's
+	// answer may pass the other's checks, so a memory shared by every
+	// user (or a cache keyed by the question) scores 0.
+	Decoy *MemoryDecoy `json:"decoy,omitempty"`
+}
+
+// MemoryDecoy is a memory task's second user.
+type MemoryDecoy struct {
+	Earlier [][]openai.ChatCompletionMessage `json:"earlier"`
+	Expect  Expect                           `json:"expect"`
+	// Reference is the decoy's right answer: validation proves it passes
+	// Expect, fails the task's checks, and is told in Earlier.
+	Reference Reference `json:"reference"`
+}
+
+// Memory task bounds: a settle wait and conversation counts a suite file
+// cannot push past (the schema says the same).
+const (
+	DefaultMemorySettleMs = 2000
+	MaxMemorySettleMs     = 60_000
+	MaxMemoryEarlier      = 8
+	MaxMemoryMessages     = 32
+)
+
+// Settle is how long to wait after the earlier conversations.
+func (m *Memory) Settle() time.Duration {
+	if m.SettleMs > 0 {
+		return time.Duration(m.SettleMs) * time.Millisecond
+	}
+	return DefaultMemorySettleMs * time.Millisecond
+}
+
+// SingleRequest reports whether the task is one request: no scripted
+// tools to play and no earlier conversations to send first.
+func (t *Task) SingleRequest() bool { return len(t.ToolResults) == 0 && t.Memory == nil }
 
 // Turns is how many requests the task may send: 1 for a single-turn task.
 func (t *Task) Turns() int {

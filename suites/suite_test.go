@@ -79,6 +79,14 @@ func TestLoadErrorsNameFileAndLine(t *testing.T) {
 		{"jsonl", map[string]string{"suite.yaml": goodMeta, "t.jsonl": `{"id":"a","category":"cost","messages":[{"role":"user","content":"x"}],"expect":{"checks":[{"type":"exact","value":"x"}]}}` + "\n\n{oops\n"}, "t.jsonl:3"},
 		// suite.yaml with an unknown key.
 		{"meta field", map[string]string{"suite.yaml": goodMeta + "colour: red\n", "tasks.yaml": goodTask}, "suite.yaml:3"},
+		// Memory tasks: a misspelt memory field, an earlier conversation
+		// that does not end with the user's turn, an out-of-range wait, a
+		// decoy without checks.
+		{"memory field", map[string]string{"suite.yaml": goodMeta, "tasks.yaml": goodTask + memTask("earler: [[{role: user, content: x}]]")}, "tasks.yaml:6: task m: json: unknown field \"earler\""},
+		{"memory no earlier", map[string]string{"suite.yaml": goodMeta, "tasks.yaml": goodTask + memTask("earlier: []")}, "tasks.yaml:6: task m: memory.earlier: no conversation"},
+		{"memory last turn", map[string]string{"suite.yaml": goodMeta, "tasks.yaml": goodTask + memTask("earlier: [[{role: user, content: x}, {role: assistant, content: y}]]")}, "tasks.yaml:6: task m: memory.earlier[0]: the last message is \"assistant\""},
+		{"memory settle", map[string]string{"suite.yaml": goodMeta, "tasks.yaml": goodTask + memTask("earlier: [[{role: user, content: x}]], settle_ms: 600000")}, "tasks.yaml:6: task m: memory.settle_ms 600000"},
+		{"memory decoy checks", map[string]string{"suite.yaml": goodMeta, "tasks.yaml": goodTask + memTask("earlier: [[{role: user, content: x}]], decoy: {earlier: [[{role: user, content: y}]], expect: {checks: []}}")}, "tasks.yaml:6: task m: memory.decoy.expect.checks: none"},
 		// No suite.yaml at all.
 		{"no meta", map[string]string{"tasks.yaml": goodTask}, "suite.yaml"},
 	}
@@ -160,4 +168,10 @@ func TestCombine(t *testing.T) {
 	if n := len(FilterSplit(c.Tasks, []string{"private"})); n != 0 {
 		t.Fatalf("smoke has no private tasks, got %d", n)
 	}
+}
+
+// memTask is a memory task (id m) whose memory field is {body}.
+func memTask(body string) string {
+	return "- id: m\n  category: quality/memory\n  messages: [{role: user, content: 'what is my code?'}]\n" +
+		"  expect: {checks: [{type: contains, values: ['4821']}]}\n  reference: {content: '4821'}\n  memory: {" + body + "}\n"
 }

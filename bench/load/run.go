@@ -450,17 +450,18 @@ func (o *Options) workload(ctx context.Context) (*suites.Suite, error) {
 		return nil, inputErr("load suite", err)
 	}
 	// A load step schedules single requests. A multi-turn task (janus
-	// plays the tool and sends the conversation on) would add follow-up
-	// requests the schedule never planned, and scored on its first turn
-	// alone it would always fail, so it is left out of load runs.
+	// plays the tool and sends the conversation on) or a memory task
+	// (earlier conversations first) would add requests the schedule never
+	// planned, and scored on one request alone it would always fail, so
+	// it is left out of load runs.
 	kept := suite.Tasks[:0:0]
 	for _, t := range suite.Tasks {
-		if len(t.ToolResults) == 0 {
+		if t.SingleRequest() {
 			kept = append(kept, t)
 		}
 	}
 	if n := len(suite.Tasks) - len(kept); n > 0 && o.Logger != nil {
-		o.Logger.Info("multi-turn tasks left out of the load run", "suite", suite.Name, "tasks", n)
+		o.Logger.Info("multi-request tasks left out of the load run", "suite", suite.Name, "tasks", n)
 	}
 	suite.Tasks = kept
 	if len(suite.Tasks) == 0 {

@@ -141,6 +141,17 @@ func (c *Client) header(stream bool) http.Header {
 	return h
 }
 
+// headerKey carries WithHeader's headers in a context.
+type headerKey struct{}
+
+// WithHeader returns a context under which Do adds h to the request's
+// headers (replacing any of the same name): a header of one request, such
+// as the user id a memory task sends, where Client.Header is every
+// request's.
+func WithHeader(ctx context.Context, h http.Header) context.Context {
+	return context.WithValue(ctx, headerKey{}, h)
+}
+
 type keyedHeader struct {
 	key string
 	h   http.Header
@@ -242,6 +253,13 @@ func (c *Client) do(ctx context.Context, req wire.ChatRequest, body []byte, rec 
 		return fail(ErrRequest, 0, "build request: %v", err)
 	}
 	hreq.Header = c.header(req.Stream)
+	if extra, ok := ctx.Value(headerKey{}).(http.Header); ok {
+		h := hreq.Header.Clone() // the plain header is shared between requests
+		for k, vs := range extra {
+			h[k] = vs
+		}
+		hreq.Header = h
+	}
 
 	resp, err := c.send(hc, hreq, body, t)
 	if err != nil {

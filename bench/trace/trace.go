@@ -175,6 +175,10 @@ type Trace struct {
 	// the tool and sent the conversation on), in order; this trace is the
 	// first turn. Final merges them into the answer the checks judge.
 	Turns []*Trace `json:"turns,omitempty"`
+	// Decoy is a memory task's decoy user's answer to the same question
+	// (suites.MemoryDecoy); the task's score needs it too. Final leaves it
+	// out: it is another user's conversation, not a turn of this one.
+	Decoy *Trace `json:"decoy,omitempty"`
 }
 
 // Final is the whole answer of a multi-turn exchange: the last turn's
@@ -187,7 +191,7 @@ func (t *Trace) Final() *Trace {
 		return t
 	}
 	f := *t
-	f.Turns = nil
+	f.Turns, f.Decoy = nil, nil
 	f.ToolCalls = append([]ToolCall(nil), t.ToolCalls...)
 	f.Artifacts = append([]wire.Artifact(nil), t.Artifacts...)
 	f.JanusEvents = append([]string(nil), t.JanusEvents...)

@@ -14,7 +14,7 @@ import (
 // FreshVersion is the version of the generated janus-default: the tasks
 // change with every seed, the generator (and so what a seed means) with
 // this version.
-const FreshVersion = "2.0.0"
+const FreshVersion = "2.1.0"
 
 // FreshSource is the Source of a generated suite. It does not name the
 // seed: the seed is secret until the run is over.
@@ -51,7 +51,7 @@ func FreshSuiteFiles(seed uint64) map[string][]byte {
 		"streaming.jsonl":  g.streaming(g.rand("streaming")),
 		"multimodal.jsonl": append(g.images(g.rand("images")), g.charts(g.rand("charts"))...),
 		"cost.jsonl":       g.cost(g.rand("cost")),
-		"memory.jsonl":     g.memory(g.rand("memory")),
+		"memory.jsonl":     append(g.memory(g.rand("memory")), crossMemoryTasks(g.rand("memory-cross"), 3)...),
 	}
 	return suiteFiles(freshMeta, groups)
 }

@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 )
 
 // memoryTasks are the quality/memory category: the user tells a fact early
@@ -68,4 +69,55 @@ func lastWord(s string) string {
 		start--
 	}
 	return s[start:end]
+}
+
+// crossMemoryTasks are the cross-conversation quality/memory tasks: the
+// user tells a fact (beside a filler fact) in one conversation, and a new
+// conversation with no history asks for it, so only a target that
+// remembers across conversations (janus sends both under one user id; see
+// suites.Memory) can answer. A decoy user is told a different value of the
+// same fact and asked the same question: each answer must be its own
+// user's value, checked exactly (an answer naming both values, or padding
+// the value into a template, fails). Every value is drawn from r, so a
+// fresh seed gets facts no target has seen.
+func crossMemoryTasks(r *rand.Rand, n int) []task {
+	code := func() string { return fmt.Sprint(100000 + r.IntN(900000)) }
+	nm := func() string { return name(r) }
+	town := func() string { return place(r) }
+	kinds := []struct {
+		tell, ask string
+		draw      func() string
+	}{
+		{"Please remember this for later: my locker code is %s.", "In an earlier conversation I told you my locker code. What is it? Reply with the code only.", code},
+		{"By the way, my dog is called %s.", "In an earlier conversation I told you what my dog is called. What is the dog's name? Reply with the name only.", nm},
+		{"Some context about me: my home town is %s.", "In a previous conversation I told you my home town. Which town is it? Reply with the town only.", town},
+		{"Remember that my current project is code-named %s.", "Earlier I told you the code name of my current project. What is it? Reply with the code name only.", nm},
+		{"For my booking later: my membership number is %s.", "I gave you my membership number in an earlier conversation. What is it? Reply with the number only.", code},
+	}
+	fillers := []string{"I work night shifts at a bakery.", "I have two younger sisters.", "I am learning to play the cello.",
+		"I prefer tea over coffee.", "I cycle to work most days.", "I grew up near the sea."}
+	tell := func(k int, v string) []any {
+		f := fillers[r.IntN(len(fillers))]
+		return []any{[]any{user(pick(r, "Hi! Two things about me, for later. ", "A quick note about me. ") + f + " " + fmt.Sprintf(kinds[k].tell, v))}}
+	}
+	var out []task
+	for i, k := range r.Perm(len(kinds))[:min(n, len(kinds))] {
+		a := kinds[k].draw()
+		b := kinds[k].draw()
+		for sameWord(a, b) {
+			b = kinds[k].draw()
+		}
+		out = append(out, task{ID: fmt.Sprintf("memory-cross-%02d", i+1), Category: "quality/memory",
+			Messages: []any{user(kinds[k].ask)}, Request: opts(64),
+			Expect: checks(exact(a)), Reference: content(a), Tags: []string{"memory", "cross-conversation"},
+			Memory: map[string]any{"earlier": tell(k, a), "decoy": map[string]any{"earlier": tell(k, b), "expect": checks(exact(b)), "reference": content(b)}}})
+	}
+	return out
+}
+
+// sameWord reports whether a and b could be mistaken for each other by a
+// contains check: equal, or one inside the other, ignoring case.
+func sameWord(a, b string) bool {
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	return strings.Contains(a, b) || strings.Contains(b, a)
 }

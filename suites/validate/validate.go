@@ -89,6 +89,14 @@ func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.Forma
 			specOK = false
 		}
 	}
+	if t.Memory != nil && t.Memory.Decoy != nil {
+		for j, c := range t.Memory.Decoy.Expect.Checks {
+			if err := scorer.CheckSpec(c); err != nil {
+				add(t, "memory.decoy.expect.checks[%d]: %v", j, err)
+				specOK = false
+			}
+		}
+	}
 	for j, m := range t.Messages {
 		for k, p := range m.MultiContent {
 			if p.Type == openai.ChatMessagePartTypeImageURL {
@@ -102,6 +110,9 @@ func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.Forma
 		return probs
 	}
 	for _, p := range multiTurnProblems(t) {
+		add(t, "%s", p)
+	}
+	for _, p := range memoryProblems(t) {
 		add(t, "%s", p)
 	}
 	if v := scorer.EvaluateReference(t, t.Reference); v.Score != 1 {

@@ -67,6 +67,24 @@ func TestBrokenSuitesNameFileLineAndTask(t *testing.T) {
   expect: {checks: [{type: regex, pattern: "([a-z"}]}
   reference: {content: "x"}
 `, "task bad: expect.checks[0]: invalid regex check"},
+		// A memory task whose earlier conversation never tells the fact.
+		{"memory fact not told", `- id: bad
+  category: quality/memory
+  messages: [{role: user, content: "What is my locker code?"}]
+  expect: {checks: [{type: contains, values: ["482193"]}]}
+  reference: {content: "482193"}
+  memory: {earlier: [[{role: user, content: "My dog is called Pixel."}]]}
+`, "task bad: memory.earlier does not tell the reference answer"},
+		// A decoy told the same fact cannot tell a shared memory apart.
+		{"memory decoy same fact", `- id: bad
+  category: quality/memory
+  messages: [{role: user, content: "What is my locker code?"}]
+  expect: {checks: [{type: contains, values: ["482193"]}]}
+  reference: {content: "482193"}
+  memory:
+    earlier: [[{role: user, content: "My locker code is 482193."}]]
+    decoy: {earlier: [[{role: user, content: "My locker code is 482193."}]], expect: {checks: [{type: contains, values: ["482193"]}]}, reference: {content: "482193"}}
+`, "task bad: the reference passes memory.decoy.expect"},
 		// A check type nobody implements.
 		{"unknown check", `- id: bad
   category: quality/chat
