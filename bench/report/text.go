@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
+	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -111,6 +112,7 @@ func Text(r *Report) func(io.Writer) error {
 		} else {
 			fmt.Fprintf(&b, "\nviolations: %s\n", strings.Join(vs, " "))
 		}
+		writeShape(&b, r.Shape)
 
 		b.WriteString("\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -172,4 +174,18 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
+}
+
+// writeShape writes the run's shape notes in trace.ShapeCodes order, or
+// nothing when no task got one.
+func writeShape(b *strings.Builder, shape map[string]int) {
+	var ns []string
+	for _, code := range trace.ShapeCodes {
+		if n := shape[code]; n > 0 {
+			ns = append(ns, fmt.Sprintf("%s=%d", code, n))
+		}
+	}
+	if len(ns) > 0 {
+		fmt.Fprintf(b, "shape notes (not violations; tasks): %s\n", strings.Join(ns, " "))
+	}
 }
