@@ -6,9 +6,9 @@ import (
 	"io"
 	"testing"
 
-	oai "github.com/openai/openai-go"
-	"github.com/openai/openai-go/option"
-	"github.com/openai/openai-go/shared"
+	oai "github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/shared"
 	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/internal/tokens"
@@ -182,11 +182,11 @@ func TestOpenAIGo(t *testing.T) {
 		p := oai.ChatCompletionNewParams{
 			Model:    testModel,
 			Messages: []oai.ChatCompletionMessageParamUnion{oai.UserMessage(wire.TextOf(weather.Messages[0]))},
-			Tools: []oai.ChatCompletionToolParam{{Function: shared.FunctionDefinitionParam{
+			Tools: []oai.ChatCompletionToolUnionParam{oai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
 				Name: "get_weather", Description: oai.String("Current weather for a city."),
 				Parameters: shared.FunctionParameters{"type": "object",
 					"properties": map[string]any{"city": map[string]any{"type": "string"}}, "required": []string{"city"}},
-			}}},
+			})},
 			StreamOptions: oai.ChatCompletionStreamOptionsParam{IncludeUsage: oai.Bool(true)},
 		}
 		st := client.Chat.Completions.NewStreaming(ctx, p)
@@ -212,3 +212,4 @@ func TestOpenAIGo(t *testing.T) {
 		}
 	})
 }
+
