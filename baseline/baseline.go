@@ -112,6 +112,13 @@ type Config struct {
 	// KeepAlive is the longest a stream stays silent before a ": ping"
 	// comment is sent; default DefaultKeepAlive; negative disables keep-alives.
 	KeepAlive time.Duration
+	// KeepAliveLineOnly sends keep-alives as ": ping\n", without the blank
+	// line of the contract's ": ping\n\n", as the gateway's option of the
+	// same name: spec-compliant readers treat both alike, but openai-go up
+	// to v1.12 (and older openai-python) dispatch an empty event at every
+	// blank line and fail to decode it, killing any stream that receives a
+	// keep-alive.
+	KeepAliveLineOnly bool
 	// Seed makes the sim's answers to unknown prompts and its tool call ids
 	// differ between deployments while staying reproducible.
 	Seed uint64

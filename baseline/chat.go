@@ -101,6 +101,7 @@ func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, req *Re
 
 	ss := newStreamSink(w, rid, "chatcmpl-"+rid, s.cfg.Model, start.Unix(), s.cfg.Observer)
 	defer ss.close()
+	ss.lineOnly = s.cfg.KeepAliveLineOnly
 	ss.meta = req.Routing.metadata()
 	if err := ss.writeDelta(KindRole, wire.Delta{Role: openai.ChatMessageRoleAssistant}, nil); err != nil {
 		s.streamEnded(ctx, rid, start, err)
@@ -240,8 +241,11 @@ type streamSink struct {
 	last   time.Time
 	keep   time.Duration
 	ka     *time.Timer
-	closed bool
-	err    error
+	// lineOnly makes every keep-alive a bare comment line
+	// (Config.KeepAliveLineOnly), the stall-ping profile's too.
+	lineOnly bool
+	closed   bool
+	err      error
 	// meta goes into the next chunk only (the role chunk's routing
 	// decision).
 	meta map[string]any
@@ -428,12 +432,27 @@ func (s *streamSink) ping() {
 		s.ka.Reset(s.keep - idle)
 		return
 	}
-	if err := s.sw.WriteComment("ping"); err != nil {
+	if err := s.sw.WriteRaw(s.pingFrame()); err != nil {
 		s.err = fmt.Errorf("stream %s: keep-alive: %w", s.rid, err)
 		return
 	}
 	s.sentLocked(KindKeepAlive)
 	s.ka.Reset(s.keep)
+}
+
+// Keep-alive frames: the contract's comment block, and the bare comment
+// line of Config.KeepAliveLineOnly.
+var (
+	pingFrame     = []byte(": ping\n\n")
+	pingLineFrame = []byte(": ping\n")
+)
+
+// pingFrame is the keep-alive this stream sends.
+func (s *streamSink) pingFrame() []byte {
+	if s.lineOnly {
+		return pingLineFrame
+	}
+	return pingFrame
 }
 
 // close stops every timer; after it returns nothing writes to the

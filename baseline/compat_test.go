@@ -1,16 +1,26 @@
 package baseline_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
-	oai "github.com/openai/openai-go"
-	"github.com/openai/openai-go/option"
-	"github.com/openai/openai-go/shared"
+	oai "github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
+	"github.com/openai/openai-go/v3/shared"
 	goopenai "github.com/sashabaranov/go-openai"
 
+	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/wire"
 )
@@ -182,11 +192,11 @@ func TestOpenAIGo(t *testing.T) {
 		p := oai.ChatCompletionNewParams{
 			Model:    testModel,
 			Messages: []oai.ChatCompletionMessageParamUnion{oai.UserMessage(wire.TextOf(weather.Messages[0]))},
-			Tools: []oai.ChatCompletionToolParam{{Function: shared.FunctionDefinitionParam{
+			Tools: []oai.ChatCompletionToolUnionParam{oai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
 				Name: "get_weather", Description: oai.String("Current weather for a city."),
 				Parameters: shared.FunctionParameters{"type": "object",
 					"properties": map[string]any{"city": map[string]any{"type": "string"}}, "required": []string{"city"}},
-			}}},
+			})},
 			StreamOptions: oai.ChatCompletionStreamOptionsParam{IncludeUsage: oai.Bool(true)},
 		}
 		st := client.Chat.Completions.NewStreaming(ctx, p)
@@ -211,4 +221,59 @@ func TestOpenAIGo(t *testing.T) {
 			t.Errorf("completion_tokens = %d, want %d", acc.Usage.CompletionTokens, want)
 		}
 	})
+}
+
+// TestOpenAIGoKeepAliveLineOnly streams an answer whose 30 s first token
+// is bridged by keep-alives, on both settings of Config.KeepAliveLineOnly,
+// and reads it with the current openai-go's own event-stream decoder. The
+// contract's ": ping\n\n" blocks and the line-only ": ping\n" lines must
+// both get through it; the line-only stream must hold no blank line that
+// ends a comment (what openai-go v1.12 dispatched as an empty event and
+// failed on; gateway/keepalive_test.go replays that rule). It runs in a
+// synctest bubble (no socket: the handler answers a recorder), so the pings
+// are exact whatever the machine's load.
+func TestOpenAIGoKeepAliveLineOnly(t *testing.T) {
+	for _, lineOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("line-only=%v", lineOnly), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := fast()
+				cfg.Pace = baseline.Pace{TTFT: 30 * time.Second, PerToken: -1}
+				cfg.KeepAlive = 5 * time.Second
+				cfg.KeepAliveLineOnly = lineOnly
+				body := recordStream(t, cfg, task(t, "smoke-chat-capital").ChatRequest(testModel, true))
+				pings, blocks := strings.Count(body, ": ping\n"), strings.Count(body, ": ping\n\n")
+				if pings < 5 || (lineOnly && blocks != 0) || (!lineOnly && blocks != pings) {
+					t.Fatalf("%d pings, %d of them ending a frame; line-only %v", pings, blocks, lineOnly)
+				}
+				resp := &http.Response{Header: http.Header{"Content-Type": {"text/event-stream"}}, Body: io.NopCloser(strings.NewReader(body))}
+				st := ssestream.NewStream[oai.ChatCompletionChunk](ssestream.NewDecoder(resp), nil)
+				var acc oai.ChatCompletionAccumulator
+				for st.Next() {
+					acc.AddChunk(st.Current())
+				}
+				if err := st.Err(); err != nil || len(acc.Choices) == 0 || acc.Choices[0].Message.Content != "Paris" {
+					t.Fatalf("openai-go v3: err %v, choices %+v", err, acc.Choices)
+				}
+			})
+		})
+	}
+}
+
+// recordStream serves req with a baseline built from cfg into a recorder
+// and returns the raw body.
+func recordStream(t *testing.T, cfg baseline.Config, req any) string {
+	t.Helper()
+	srv, err := baseline.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		t.Fatalf("marshal request: %v", err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", bytes.NewReader(b))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, r)
+	return w.Body.String()
 }

@@ -150,7 +150,7 @@ func (p profile) pad(ctx context.Context, sink Sink, i int, from, to time.Time) 
 		for at := from.Add(period); at.Before(to); at = at.Add(period) {
 			var err error
 			if a.stallPad == "ping" {
-				err = rs.emitRaw(ctx, at, KindKeepAlive, []byte(": ping\n\n"))
+				err = rs.emitRaw(ctx, at, KindKeepAlive, rs.pingFrame())
 			} else {
 				err = rs.Emit(ctx, Event{Kind: KindPadding, At: at})
 			}

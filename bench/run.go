@@ -710,8 +710,14 @@ func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *s
 	m := trace.ComputeMetrics(tr)
 	final := tr.Final()
 	res := scorer.TaskResult{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
-		Violations: trace.Violations(tr, m, b), Error: final.Err, Usage: final.Usage, Budgets: b, Status: scorer.StatusOK}
+		Violations: trace.Violations(tr, m, b), Error: final.Err, Usage: final.Usage, Budgets: b, Status: scorer.StatusOK,
+		Shape: slices.Clone(tr.Shape)}
 	for i, n := range tr.Turns {
+		for _, s := range n.Shape {
+			if !slices.Contains(res.Shape, s) {
+				res.Shape = append(res.Shape, s)
+			}
+		}
 		nm := trace.ComputeMetrics(n)
 		res.TurnMetrics = append(res.TurnMetrics, nm)
 		for _, v := range trace.Violations(n, nm, b) {

@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 	"github.com/janus-bench/janus/suites/gen"
@@ -115,6 +118,41 @@ func TestRunStallingTargetIsCut(t *testing.T) {
 	}
 	if rep.Violations["timeout"] != 3 || rep.Scores.Composite.Value > 20 {
 		t.Errorf("timeouts %d composite %v", rep.Violations["timeout"], rep.Scores.Composite.Value)
+	}
+}
+
+// TestRunNamesShapeNotes runs against a target whose usage chunk a
+// gateway rewrote (merged into the finish chunk, created 0, model ""):
+// the run names the notes on every task and counts them, as probe and
+// conform would, and scores the answers as it would without them.
+func TestRunNamesShapeNotes(t *testing.T) {
+	rewritten := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/models" {
+			w.Write([]byte(`{"object":"list","data":[{"id":"m","object":"model"}]}`))
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}`+"\n\n"+
+			`data: {"id":"c","object":"chat.completion.chunk","created":0,"model":"","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}`+"\n\n"+
+			"data: [DONE]\n\n")
+	}))
+	defer rewritten.Close()
+	out := filepath.Join(t.TempDir(), "r.json")
+	rep, err := Run(context.Background(), RunOptions{Target: rewritten.URL + "/v1", Out: out, Limit: 3, Concurrency: 3})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	readValid(t, out)
+	want := []string{trace.ShapeUsageMerged, trace.ShapeUsageCreatedZero, trace.ShapeUsageModelEmpty}
+	for _, tk := range rep.Tasks {
+		if !slices.Equal(tk.Shape, want) {
+			t.Errorf("task %s: shape %v, want %v", tk.ID, tk.Shape, want)
+		}
+	}
+	for _, n := range want {
+		if rep.Shape[n] != len(rep.Tasks) || len(rep.Tasks) != 3 {
+			t.Errorf("report shape %v over %d tasks, want each note on all 3", rep.Shape, len(rep.Tasks))
+		}
 	}
 }
 

@@ -39,6 +39,7 @@ func baselineCommand() *ucli.Command {
 			&ucli.DurationFlag{Name: "ttft", Value: def.TTFT, Usage: "time to the first output token"},
 			&ucli.DurationFlag{Name: "token-interval", Value: def.PerToken, Usage: "time between output tokens"},
 			&ucli.DurationFlag{Name: "keepalive", Value: baseline.DefaultKeepAlive, Usage: "send a \": ping\" comment after this much stream silence; 0 or negative disables"},
+			&ucli.BoolFlag{Name: "keepalive-line-only", EnvVars: []string{"JANUS_KEEPALIVE_LINE_ONLY"}, Usage: "send keep-alives as \": ping\\n\" without the blank line, as the gateway's flag (for openai-go <= v1.12, which fails on \": ping\\n\\n\")"},
 			&ucli.Uint64Flag{Name: "seed", Usage: "seed for answers to unknown prompts and tool call ids"},
 			&ucli.StringFlag{Name: "sim-profile", Value: baseline.ProfileOracle, Usage: "the sim misbehaves in one known way: " + strings.Join(baseline.Profiles(), ", ") + " (as bench run --sim-profile)"},
 			// The old name, kept working but no longer shown.
@@ -131,6 +132,8 @@ func baselineConfig(c *ucli.Context) (baseline.Config, error) {
 		MaxConcurrency: c.Int("max-concurrency"), MemoryURL: c.String("memory-url"),
 		EnableCodeTool: c.Bool("enable-code-tool"),
 		APIKeysFile:    c.String("api-keys"),
+
+		KeepAliveLineOnly: c.Bool("keepalive-line-only"),
 
 		ReadHeaderTimeout: c.Duration("read-header-timeout"),
 		BodyReadTimeout:   c.Duration("body-read-timeout"),

@@ -30,7 +30,7 @@ func gatewayCommand() *ucli.Command {
 			&ucli.GenericFlag{Name: "competitor", Value: &specList{},
 				Usage: "competitor `ID=http://host:port[,default]` (repeatable; overrides the file's entry with that id)"},
 			&ucli.DurationFlag{Name: "keepalive", Value: gateway.DefaultKeepAlive, Usage: "send \": ping\" after this much stream silence"},
-			&ucli.BoolFlag{Name: "keepalive-line-only", Usage: "send keep-alives as \": ping\\n\" without the blank line (for openai-go <= v1.12, which fails on \": ping\\n\\n\")"},
+			&ucli.BoolFlag{Name: "keepalive-line-only", Usage: "send keep-alives as \": ping\\n\" without the blank line, and relay a competitor's own comment-only frames so (for openai-go <= v1.12, which fails on \": ping\\n\\n\")"},
 			&ucli.DurationFlag{Name: "stream-timeout", Value: gateway.DefaultStreamTimeout, Usage: "end a stream with an error event and [DONE] after this long"},
 			&ucli.DurationFlag{Name: "read-header-timeout", Value: gateway.DefaultReadHeaderTimeout, Usage: "answer 408 to clients slower than this to send their headers"},
 			&ucli.DurationFlag{Name: "body-read-timeout", Value: gateway.DefaultBodyReadTimeout, Usage: "answer 408 to clients slower than this to send their request body"},

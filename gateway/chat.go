@@ -468,6 +468,7 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 	fr := newPooledFramer(resp.Body, maxFrameBytes)
 	defer fr.release()
 	var scratch []byte
+	pings := newLineOnlyPings(s.opts.KeepAliveLineOnly) // nil when off
 	first, upstreamErr := true, false
 	for {
 		frame, err := fr.next()
@@ -507,6 +508,9 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 					frame = rewriteFrame(frame, data, nd)
 				}
 			}
+		}
+		if frame = pings.rewrite(frame, isEvent); frame == nil {
+			continue // the rest of a rewritten ping's CRLF
 		}
 		// Flush when nothing more has arrived: frames that came in one read
 		// leave in one write, and none waits for anything not yet received.

@@ -51,9 +51,11 @@ type Options struct {
 	KeepAlive time.Duration
 	// KeepAliveLineOnly sends keep-alives as ": ping\n", without the blank
 	// line of the contract's ": ping\n\n". Spec-compliant readers treat
-	// both alike, but some SDK decoders (openai-go up to at least v1.12.0,
+	// both alike, but some SDK decoders (openai-go up to v1.12,
 	// older openai-python) dispatch an empty event at every blank line and
 	// fail to decode it, killing any stream that receives a keep-alive.
+	// A competitor's own comment-only frames are relayed in the same
+	// line-only form (lineOnlyPings), or they would kill it just the same.
 	KeepAliveLineOnly bool
 	// StreamTimeout bounds one request from arrival to its last byte;
 	// default 5m. A stream cut by it ends with an error event and [DONE].

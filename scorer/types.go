@@ -34,6 +34,11 @@ type TaskResult struct {
 	Usage      *wire.Usage       `json:"usage,omitempty"`
 	Budgets    trace.Budgets     `json:"budgets"`
 
+	// Shape lists how the task's streams departed from OpenAI's own
+	// shape (trace.Trace.Shape of every turn, each note once): notes, not
+	// violations, so that bench run names what conform would flag.
+	Shape []string `json:"shape,omitempty"`
+
 	// TurnMetrics are the follow-up turns' metrics of a multi-turn task
 	// (Metrics are the first turn's): speed, streaming and cost read every
 	// turn, so a target cannot be fast on the first turn only.

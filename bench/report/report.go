@@ -38,6 +38,10 @@ type Report struct {
 	Weights       scorer.Weights     `json:"weights"`
 	Metrics       map[string]Summary `json:"metrics"`
 	Violations    map[string]int     `json:"violations"`
+	// Shape counts the tasks that got each shape note (trace.ShapeCodes;
+	// absent when none did): departures from OpenAI's shape that are not
+	// violations (docs/METRICS.md, Shape notes).
+	Shape map[string]int `json:"shape,omitempty"`
 	// Categories is each task category's mean task score (0–100), so a
 	// reader sees where quality comes from, not only its total.
 	Categories map[string]CategoryScore `json:"categories,omitempty"`
@@ -377,6 +381,7 @@ func (r *Report) Aggregate() {
 		for _, v := range t.Violations {
 			r.Violations[v.Code]++
 		}
+		r.countShape(t.Shape)
 	}
 	r.Metrics = map[string]Summary{}
 	for name, s := range all {
@@ -465,3 +470,13 @@ const (
 	SeedFixed  = "fixed"
 	SeedStored = "stored"
 )
+
+// countShape adds one task's shape notes to Shape.
+func (r *Report) countShape(notes []string) {
+	for _, n := range notes {
+		if r.Shape == nil {
+			r.Shape = map[string]int{}
+		}
+		r.Shape[n]++
+	}
+}

@@ -62,7 +62,8 @@ func fixture() *Report {
 			Host: Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
 		Tasks: []scorer.TaskResult{
 			{ID: "a", Category: "quality/chat", Status: "ok", Score: 1, Reason: "exact: answer is \"paris\"", Stream: true,
-				Metrics: trace.Metrics{TTFTMs: &ttft, E2EMs: &e2e, OutputTokens: 1}, Violations: []trace.Violation{}, Budgets: trace.DefaultBudgets()},
+				Metrics: trace.Metrics{TTFTMs: &ttft, E2EMs: &e2e, OutputTokens: 1}, Violations: []trace.Violation{}, Budgets: trace.DefaultBudgets(),
+				Shape: []string{trace.ShapeHeadersHeld, trace.ShapeUsageMerged}},
 			{ID: "b", Category: "cost", Status: "timeout", Reason: "request failed: timeout_first_token", Stream: true,
 				Violations: []trace.Violation{{Code: trace.VTimeout, Detail: "no token"}}, Budgets: trace.DefaultBudgets(),
 				Error: &trace.Error{Class: trace.ErrTimeoutFirstToken, Message: "no token before the first-token timeout"}},
@@ -122,6 +123,9 @@ func TestJSONValidatesAndBrokenOnesDoNot(t *testing.T) {
 		{"resamples", func(m map[string]any) {
 			m["scoring"].(map[string]any)["bootstrap"].(map[string]any)["resamples"] = 0
 		}},
+		// An unknown shape note, on a task and in the counts.
+		{"bad task shape", func(m map[string]any) { m["tasks"].([]any)[0].(map[string]any)["shape"] = []any{"odd"} }},
+		{"bad shape count", func(m map[string]any) { m["shape"] = map[string]any{"odd": 1} }},
 		// An unknown violation code on a task.
 		{"bad code", func(m map[string]any) {
 			m["tasks"].([]any)[1].(map[string]any)["violations"].([]any)[0].(map[string]any)["code"] = "slow"

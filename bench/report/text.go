@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
+	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -21,6 +22,7 @@ func Text(r *Report) func(io.Writer) error {
 		textCategories(&b, r)
 		textMetrics(&b, r)
 		textViolations(&b, r)
+		writeShape(&b, r.Shape)
 		textTasks(&b, r)
 		textHarness(&b, r)
 		textResources(&b, r)
@@ -220,4 +222,18 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
+}
+
+// writeShape writes the run's shape notes in trace.ShapeCodes order, or
+// nothing when no task got one.
+func writeShape(b *strings.Builder, shape map[string]int) {
+	var ns []string
+	for _, code := range trace.ShapeCodes {
+		if n := shape[code]; n > 0 {
+			ns = append(ns, fmt.Sprintf("%s=%d", code, n))
+		}
+	}
+	if len(ns) > 0 {
+		fmt.Fprintf(b, "shape notes (not violations; tasks): %s\n", strings.Join(ns, " "))
+	}
 }

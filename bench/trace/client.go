@@ -705,6 +705,9 @@ const (
 	ShapeHeadersHeld      = "headers_held"
 )
 
+// ShapeCodes lists every shape note, in the order reports print them.
+var ShapeCodes = []string{ShapeUsageMerged, ShapeUsageUnrequested, ShapeUsageCreatedZero, ShapeUsageModelEmpty, ShapeHeadersHeld}
+
 // usageShape notes how a usage chunk departs from OpenAI's (its own chunk,
 // choices [], sent only when asked for, with the stream's created and
 // model).

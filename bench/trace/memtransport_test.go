@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
 )
 
@@ -18,6 +19,11 @@ import (
 type handlerTransport struct{ h http.Handler }
 
 func (ht handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// The request is "on the wire" at once, as net/http's transport says
+	// once it has written one: the client times the response head from it.
+	if ct := httptrace.ContextClientTrace(req.Context()); ct != nil && ct.WroteRequest != nil {
+		ct.WroteRequest(httptrace.WroteRequestInfo{})
+	}
 	hctx, hcancel := context.WithCancel(req.Context())
 	hreq := req.WithContext(hctx)
 	pr, pw := io.Pipe()
