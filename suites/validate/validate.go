@@ -82,21 +82,11 @@ func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.Forma
 	if err := schemaCheck(sch, t); err != nil {
 		add(t, "does not match docs/suite.schema.json: %v", err)
 	}
-	specOK := true
-	for j, c := range t.Expect.Checks {
-		if err := scorer.CheckSpec(c); err != nil {
-			add(t, "expect.checks[%d]: %v", j, err)
-			specOK = false
-		}
+	specProbs := specProblems(t)
+	for _, p := range specProbs {
+		add(t, "%s", p)
 	}
-	if t.Memory != nil && t.Memory.Decoy != nil {
-		for j, c := range t.Memory.Decoy.Expect.Checks {
-			if err := scorer.CheckSpec(c); err != nil {
-				add(t, "memory.decoy.expect.checks[%d]: %v", j, err)
-				specOK = false
-			}
-		}
-	}
+	specOK := len(specProbs) == 0
 	for j, m := range t.Messages {
 		for k, p := range m.MultiContent {
 			if p.Type == openai.ChatMessagePartTypeImageURL {
@@ -125,6 +115,36 @@ func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.Forma
 			add(t, "the non-answer %q scores %.3f, want < 0.5: the checks are too lax", trunc(w, 60), v.Score)
 		}
 	}
+	for _, p := range crossReferenceProblems(s, i) {
+		add(t, "%s", p)
+	}
+	return probs
+}
+
+// specProblems checks that each check spec of task t (and of its memory
+// decoy) is one the scorer knows how to run.
+func specProblems(t *suites.Task) []string {
+	var probs []string
+	for j, c := range t.Expect.Checks {
+		if err := scorer.CheckSpec(c); err != nil {
+			probs = append(probs, fmt.Sprintf("expect.checks[%d]: %v", j, err))
+		}
+	}
+	if t.Memory != nil && t.Memory.Decoy != nil {
+		for j, c := range t.Memory.Decoy.Expect.Checks {
+			if err := scorer.CheckSpec(c); err != nil {
+				probs = append(probs, fmt.Sprintf("memory.decoy.expect.checks[%d]: %v", j, err))
+			}
+		}
+	}
+	return probs
+}
+
+// crossReferenceProblems checks that no other task's reference passes
+// task i's checks: checks another answer passes are too lax.
+func crossReferenceProblems(s *suites.Suite, i int) []string {
+	var probs []string
+	t := &s.Tasks[i]
 	// Each comparison on a code task runs a sandboxed child process, so a
 	// code task is checked against the references of the next two code
 	// tasks and the next four other tasks in suite order only; every
@@ -153,7 +173,7 @@ func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.Forma
 			*seen++
 		}
 		if v := scorer.EvaluateReference(t, o.Reference); v.Score >= 0.5 {
-			add(t, "task %s's reference scores %.3f here, want < 0.5: the checks are too lax", o.ID, v.Score)
+			probs = append(probs, fmt.Sprintf("task %s's reference scores %.3f here, want < 0.5: the checks are too lax", o.ID, v.Score))
 		}
 	}
 
