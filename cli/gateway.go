@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/gateway"
+	"github.com/janus-bench/janus/internal/logbuf"
 	"github.com/janus-bench/janus/internal/search"
 )
 
@@ -93,10 +94,13 @@ func gatewayCommand() *ucli.Command {
 				CORSOrigins: c.StringSlice("cors-origin"), LogBodies: c.Bool("log-bodies"), WatchSignals: true, ForwardUserID: c.Bool("forward-user-id"),
 				DataDir: c.String("data"), PublicURL: c.String("public-url"),
 				ArtifactMaxBytes: c.Int64("artifact-max-bytes"), ArtifactTTL: c.Duration("artifact-ttl"),
-				// Serve logs the URL it listens on ("gateway listening"):
-				// always printed, as "janus: gateway listening on URL".
-				Logger: announceLogger(c.App.ErrWriter),
 			}
+			// Serve logs the URL it listens on ("gateway listening"): always
+			// printed, as "janus: gateway listening on URL". The request log
+			// is written in batches off the request path.
+			var lw *logbuf.Writer
+			opts.Logger, lw = bufferedAnnounceLogger(c, c.App.ErrWriter)
+			defer lw.Close()
 			opts.Sandbox = gateway.SandboxOptions{Enabled: c.Bool("enable-sandbox"), RateLimit: c.Float64("sandbox-rate"),
 				RateBurst: c.Int("sandbox-burst"), Concurrency: c.Int("sandbox-concurrency")}
 			if opts.Sandbox.Enabled && opts.APIKeysFile == "" {

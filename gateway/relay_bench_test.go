@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // memUpstream answers every chat request at once from memory: the instant
@@ -27,7 +28,9 @@ func (m memUpstream) RoundTrip(r *http.Request) (*http.Response, error) {
 		_ = r.Body.Close()
 	}
 	h := http.Header{"Content-Type": {m.contentType}}
-	return &http.Response{StatusCode: http.StatusOK, Header: h, Body: io.NopCloser(bytes.NewReader(m.body)),
+	// Hidden behind a plain Reader as a real response body is (no WriteTo).
+	body := io.NopCloser(struct{ io.Reader }{bytes.NewReader(m.body)})
+	return &http.Response{StatusCode: http.StatusOK, Header: h, Body: body,
 		ContentLength: int64(len(m.body)), Request: r, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}, nil
 }
 
@@ -44,6 +47,11 @@ func (w *sinkWriter) Header() http.Header         { return w.h }
 func (w *sinkWriter) WriteHeader(code int)        { w.status = code }
 func (w *sinkWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
 func (w *sinkWriter) FlushError() error           { return nil }
+
+// SetReadDeadline and SetWriteDeadline succeed as net/http's own writer's
+// do; without them each ResponseController call would count an error.
+func (w *sinkWriter) SetReadDeadline(time.Time) error  { return nil }
+func (w *sinkWriter) SetWriteDeadline(time.Time) error { return nil }
 
 // benchStreamBody is an instant upstream's answer to a streamed request:
 // a role chunk, n content chunks, a finish chunk, a usage chunk and [DONE],
@@ -65,7 +73,7 @@ const benchCompletion = `{"id":"chatcmpl-1","object":"chat.completion","created"
 
 // relayServer is a gateway whose one competitor is up in memory, logging
 // through h (nil: discarded).
-func relayServer(b *testing.B, up memUpstream, h slog.Handler) *Server {
+func relayServer(b testing.TB, up memUpstream, h slog.Handler) *Server {
 	b.Helper()
 	opts := Options{Competitors: []string{"sim=http://127.0.0.1:1,default"}}
 	if h != nil {
