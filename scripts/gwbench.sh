@@ -14,8 +14,10 @@
 # Usage: scripts/gwbench.sh. Environment: OUT (default runs/gwbench),
 # JANUS (a built janus; default: build one), VEGETA (default: install
 # v12.13.0 from the Go module proxy), REPS (default 5), DUR (per run,
-# default 5s), GW_ARGS (extra gateway flags, e.g. "--log-level info" goes
-# before the command: set GW_GLOBAL).
+# default 5s), GW_GLOBAL (janus flags before "gateway", e.g.
+# "--log-level info" to measure with the access log on), GW_ARGS (extra
+# gateway flags). Figures land in $OUT/summary.txt; docs/PERFORMANCE.md
+# ("Issue 17 items 5 and 8") says how to read them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/gwbench}
