@@ -51,6 +51,8 @@ bench:
 	$(GO) test -run '^$$' -bench ReadStream -benchmem -count 5 ./bench/trace/
 	$(GO) test -run '^$$' -bench OpenLoopRequest -benchmem -benchtime 20000x -count 5 ./bench/load/
 	bash scripts/loadbench.sh
+	$(GO) test -run '^$$' -bench GatewayRelay -benchtime 2000x -count 3 ./gateway/
+	bash scripts/gwbench.sh
 	$(GO) test -run '^$$' -bench 'APILatency|QueueThroughput|ServiceRSS' -benchtime 1x -timeout 30m ./service/
 	$(GO) test -run '^$$' -bench LeaderboardPage -benchtime 30x -count 3 -timeout 10m ./web/
 

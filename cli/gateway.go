@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/gateway"
+	"github.com/janus-bench/janus/internal/logbuf"
 	"github.com/janus-bench/janus/internal/search"
 )
 
@@ -76,6 +77,12 @@ func gatewayServe(c *ucli.Context) error {
 		return err
 	}
 	opts := gatewayOptions(c, comps)
+	// Serve logs the URL it listens on ("gateway listening"): always
+	// printed, as "janus: gateway listening on URL". The request log is
+	// written in batches off the request path.
+	var lw *logbuf.Writer
+	opts.Logger, lw = bufferedAnnounceLogger(c, c.App.ErrWriter)
+	defer lw.Close()
 	if opts.Sandbox.Enabled && opts.APIKeysFile == "" {
 		return usageErrorf("--enable-sandbox runs clients' code and needs --api-keys FILE")
 	}
@@ -127,9 +134,6 @@ func gatewayOptions(c *ucli.Context, comps specList) gateway.Options {
 		CORSOrigins: c.StringSlice("cors-origin"), LogBodies: c.Bool("log-bodies"), WatchSignals: true, ForwardUserID: c.Bool("forward-user-id"),
 		DataDir: c.String("data"), PublicURL: c.String("public-url"),
 		ArtifactMaxBytes: c.Int64("artifact-max-bytes"), ArtifactTTL: c.Duration("artifact-ttl"),
-		// Serve logs the URL it listens on ("gateway listening"):
-		// always printed, as "janus: gateway listening on URL".
-		Logger: announceLogger(c.App.ErrWriter),
 	}
 	opts.Sandbox = gateway.SandboxOptions{Enabled: c.Bool("enable-sandbox"), RateLimit: c.Float64("sandbox-rate"),
 		RateBurst: c.Int("sandbox-burst"), Concurrency: c.Int("sandbox-concurrency")}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/tokens"
@@ -161,12 +162,21 @@ func (s *Server) relayCompletion(ctx context.Context, w http.ResponseWriter, ri 
 		src = io.MultiReader(bytes.NewReader(b), resp.Body)
 	}
 	w.WriteHeader(http.StatusOK)
-	if _, err := io.Copy(w, src); err != nil {
+	if _, err := copyPooled(w, src); err != nil {
 		ri.errMsg = "relay body: " + err.Error()
 		if ctx.Err() == nil {
 			c.cm.upstreamError("midstream")
 		}
 	}
+}
+
+// copyPooled is io.Copy through a recycled buffer. The logging middleware's
+// recorder hides the ResponseWriter's ReadFrom, so plain io.Copy made a
+// fresh 32 KiB buffer for every relayed completion.
+func copyPooled(w io.Writer, src io.Reader) (int64, error) {
+	bp := frameBufs.Get().(*[]byte)
+	defer frameBufs.Put(bp)
+	return io.CopyBuffer(struct{ io.Writer }{w}, src, *bp)
 }
 
 // relayErrorResponse passes an upstream error status through. Its body is
@@ -445,7 +455,7 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 		if sr.takeOver() {
 			w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 			w.WriteHeader(http.StatusOK)
-			_, _ = io.Copy(w, resp.Body)
+			_, _ = copyPooled(w, resp.Body)
 			return
 		}
 		ri.errMsg = "competitor answered " + mt + " to a streamed request"
@@ -571,19 +581,76 @@ func drainAfterDone(resp *http.Response, cancel context.CancelFunc) {
 }
 
 // hasMember reports whether the JSON object data has a non-null top-level
-// member named key. A quoted "key" can only occur in JSON text as a key or
-// a whole string value (quotes inside strings are escaped), so the byte
-// search rules out almost every event before anything is decoded.
+// member named key, as decoding it into a map[string]json.RawMessage would
+// (the last of duplicate members wins; malformed JSON has no members). A
+// quoted "key" can only occur in JSON text as a key or a whole string value
+// (quotes inside strings are escaped), so the byte search rules out almost
+// every event at once. The rest scans the members in place: OpenAI sends
+// "usage":null on every chunk of an include_usage stream, and decoding each
+// of those into a map cost ~10 allocations per relayed event.
 func hasMember(data []byte, key string) bool {
 	if !bytes.Contains(data, []byte(`"`+key+`"`)) {
 		return false
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(data, &m) != nil {
-		return false
+	found, nonNull, ok := lastMember(data, key)
+	// json.Valid allocates nothing; it runs only for the rare event that
+	// carries the member, so a malformed one is told apart exactly as
+	// encoding/json would.
+	return ok && found && nonNull && json.Valid(data)
+}
+
+// lastMember scans the top-level members of the object in data for key
+// and reports whether it occurs, whether its last occurrence is other than
+// null, and whether the object's structure was well formed as far as the
+// scan could tell. Names with escapes are decoded; plain ones compared in
+// place.
+func lastMember(data []byte, key string) (found, nonNull, ok bool) {
+	i := skipWS(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false, false, false
 	}
-	v, ok := m[key]
-	return ok && !bytes.Equal(bytes.TrimSpace(v), []byte("null"))
+	for i++; ; {
+		i = skipWS(data, i)
+		if i >= len(data) {
+			return found, nonNull, false
+		}
+		switch data[i] {
+		case '}':
+			return found, nonNull, true
+		case ',':
+			i++
+			continue
+		}
+		ke := skipString(data, i)
+		if ke < 0 {
+			return found, nonNull, false
+		}
+		match := memberNameIs(data[i:ke], key)
+		i = skipWS(data, ke)
+		if i >= len(data) || data[i] != ':' {
+			return found, nonNull, false
+		}
+		vs := skipWS(data, i+1)
+		ve := skipValue(data, vs)
+		if ve <= vs {
+			return found, nonNull, false
+		}
+		if match {
+			found, nonNull = true, string(data[vs:ve]) != "null"
+		}
+		i = ve
+	}
+}
+
+// memberNameIs reports whether the quoted JSON string q decodes to key:
+// a name without escapes in valid UTF-8 is its own decoding.
+func memberNameIs(q []byte, key string) bool {
+	name := q[1 : len(q)-1]
+	if bytes.IndexByte(name, '\\') < 0 && utf8.Valid(name) {
+		return string(name) == key
+	}
+	var s string
+	return json.Unmarshal(q, &s) == nil && s == key
 }
 
 // usageTracker keeps the include_usage promise: it notices an upstream

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -49,6 +50,18 @@ type call struct {
 	onRetry func(n int, wait time.Duration, why string)
 }
 
+// The header values every upstream request shares. The transport only
+// reads a request's header, so one slice serves them all and a request
+// allocates no value for them.
+var (
+	hdrJSON      = []string{"application/json"}
+	hdrEventStrm = []string{"text/event-stream"}
+)
+
+// userAgent is the gateway's User-Agent, computed once: the version does
+// not change while the process runs.
+var userAgent = sync.OnceValue(func() []string { return []string{"janus-gateway/" + buildinfo.Get()} })
+
 // newRequest builds the upstream request. Only what a competitor needs is
 // sent: the body, the content negotiation, the request and correlation
 // ids, and the competitor's own key. Client headers (credentials, cookies,
@@ -59,23 +72,24 @@ func (c *call) newRequest(ctx context.Context) (*http.Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build upstream request: %w", err)
 	}
+	// Keyed in canonical form: Set would canonicalise every key again.
 	h := req.Header
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = hdrJSON
 	if c.stream {
-		h.Set("Accept", "text/event-stream")
+		h["Accept"] = hdrEventStrm
 	} else {
-		h.Set("Accept", "application/json")
+		h["Accept"] = hdrJSON
 	}
-	h.Set("User-Agent", "janus-gateway/"+buildinfo.Get())
-	h.Set("X-Request-Id", c.rid)
+	h["User-Agent"] = userAgent()
+	h["X-Request-Id"] = []string{c.rid}
 	if c.corr != "" {
-		h.Set("X-Correlation-ID", c.corr)
+		h["X-Correlation-Id"] = []string{c.corr}
 	}
 	if c.user != "" {
 		h.Set(HeaderUserID, c.user)
 	}
 	if c.comp.apiKey != "" {
-		h.Set("Authorization", "Bearer "+c.comp.apiKey)
+		h["Authorization"] = []string{"Bearer " + c.comp.apiKey}
 	}
 	return req, nil
 }
@@ -160,11 +174,25 @@ func requestID(client string) string {
 	if id := headerID(client); id != "" {
 		return id
 	}
-	return strings.ToLower(cryptoText())
+	return lowerCryptoText()
 }
 
 // cryptoText is 26 random base32 characters.
 func cryptoText() string { return cryptorand.Text() }
+
+// lowerBase32 is crypto/rand.Text's alphabet in lower case.
+const lowerBase32 = "abcdefghijklmnopqrstuvwxyz234567"
+
+// lowerCryptoText is strings.ToLower(cryptoText()) in one allocation, for
+// the id of every request: 26 characters of 5 random bits each.
+func lowerCryptoText() string {
+	var b [26]byte
+	_, _ = cryptorand.Read(b[:]) // never fails (crypto/rand documents it)
+	for i := range b {
+		b[i] = lowerBase32[b[i]%32]
+	}
+	return string(b[:])
+}
 
 // stripMember removes every top-level member named key (matched the way
 // encoding/json matches field names, ignoring case) from a JSON object
