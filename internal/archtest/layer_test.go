@@ -40,6 +40,7 @@ var layers = map[string]int{
 	"internal/buildinfo":         layerFoundation,
 	"internal/exitcode":          layerFoundation,
 	"internal/httpguard":         layerFoundation,
+	"internal/logbuf":            layerFoundation,
 	"internal/monoclock":         layerFoundation,
 	"internal/sandbox":           layerFoundation,
 	"internal/search":            layerFoundation,
