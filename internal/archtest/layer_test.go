@@ -131,7 +131,7 @@ func layerErrors(pkgs []goPackage, allowed []string) []string {
 		from := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
 		lf, ok := layers[from]
 		if !ok {
-			errs = append(errs, fmt.Sprintf("package %q has no layer: place it in layers (layer_rule_test.go) and docs/ARCHITECTURE.md", p.ImportPath))
+			errs = append(errs, fmt.Sprintf("package %q has no layer: place it in layers (internal/archtest/layer_test.go) and docs/ARCHITECTURE.md", p.ImportPath))
 			continue
 		}
 		for _, imp := range janusOnly(p.Imports) {
