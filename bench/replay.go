@@ -21,7 +21,6 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 // recordingSuffix ends the name of every file `--record` writes.
@@ -129,7 +128,7 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 		o.Loader = suites.DefaultLoader{}
 	}
 	if o.Suite == "" {
-		o.Suite = "smoke"
+		o.Suite = DefaultSuite
 	}
 	scoringDefaults(&o.Budgets, &o.Weights, &o.Targets)
 	if o.Logger == nil {
@@ -267,15 +266,16 @@ func IsRecordingDir(path string) bool {
 	return len(m) > 0
 }
 
-// replaySuite is the suite a recorded run ran: janus-default generated from
-// the run's seed (its tasks were not the stored ones), else as loaded.
+// replaySuite is the suite a recorded run ran: a generated suite
+// (janus-default, smoke) made from the run's seed (its tasks were not the
+// stored ones), else as loaded.
 func replaySuite(ctx context.Context, o ReplayOptions) (*suites.Suite, error) {
-	if _, generative := o.Loader.(suites.DefaultLoader); generative && o.Suite == GeneratedSuite {
+	if generate, ok := generated(o.Loader, o.Suite); ok {
 		if o.Seed == 0 {
 			return nil, fmt.Errorf("%s is generated per run: pass the recorded run's --seed (its report's run.seed), or use %s%s for the stored example",
-				GeneratedSuite, GeneratedSuite, StoredSuffix)
+				o.Suite, o.Suite, StoredSuffix)
 		}
-		return gen.Fresh(o.Seed)
+		return generate(o.Seed)
 	}
 	return o.Loader.Load(ctx, strings.TrimSuffix(o.Suite, StoredSuffix))
 }

@@ -329,7 +329,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}()
 		client.BaseURL = url
 	}
-	model, err := bench.PrepareTarget(ctx, client, o.Model, !o.NoStream, embedded)
+	// One warm-up drawn from the load's own prompts: a load run opens
+	// like any client, and a refused key or model stops it early.
+	warm, err := bench.DrawWarmup(suite.Tasks, 1)
+	if err != nil {
+		return nil, err
+	}
+	model, err := bench.PrepareTarget(ctx, client, o.Model, !o.NoStream, embedded, warm)
 	if err != nil {
 		return nil, err
 	}
