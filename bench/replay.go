@@ -157,11 +157,14 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 	var tasks []scorer.TaskResult
 	model := ""
 	used := map[string]bool{}
-	for i := range suite.Tasks {
+	// In the run's order: a run with a seed (every fresh run) shuffled its
+	// tasks with it, and the scores' intervals follow the task order.
+	ordered := suites.Select(suite.Tasks, o.Seed, 0)
+	for i := range ordered {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("replay: %w", err)
 		}
-		t := &suite.Tasks[i]
+		t := &ordered[i]
 		name := safeName(t.ID)
 		path, ok := files[name]
 		if !ok || used[name] {
