@@ -184,10 +184,22 @@ func (s *sim) expect(suite *suites.Suite) {
 	defer s.mu.Unlock()
 	s.prompts = map[string]bool{}
 	for _, t := range suite.Tasks {
-		if len(t.Messages) > 0 {
-			s.prompts[wire.TextOf(t.Messages[0])] = true
+		s.prompts[openingKey(t.Messages)] = true
+	}
+}
+
+// openingKey is a conversation's messages up to its first user message:
+// what every turn of a task repeats, and what tells two tasks apart (a
+// system prompt alone does not: several tasks share one).
+func openingKey(msgs []openai.ChatCompletionMessage) string {
+	var b strings.Builder
+	for _, m := range msgs {
+		b.WriteString(m.Role + ":" + wire.TextOf(m) + "\n")
+		if m.Role == openai.ChatMessageRoleUser {
+			break
 		}
 	}
+	return b.String()
 }
 
 // isTask reports whether a chat request body opens as a task of the
@@ -204,7 +216,7 @@ func (s *sim) isTask(body []byte) bool {
 	if json.Unmarshal(body, &req) != nil || len(req.Messages) == 0 {
 		return false
 	}
-	return s.prompts[wire.TextOf(req.Messages[0])]
+	return s.prompts[openingKey(req.Messages)]
 }
 
 func startSim(t *testing.T, pace baseline.Pace) *sim {
