@@ -10,13 +10,13 @@ LDFLAGS := -s -w -X github.com/janus-bench/janus/internal/buildinfo.Version=$(VE
 
 .PHONY: run test test-bin test-stress tour test-long bench build image lint fuzz fuzz-short selftest screenshots clean
 
-## run: score the embedded reference target on the smoke suite (no setup needed)
+## run: score the embedded reference target on smoke, generated from a secret seed (no setup needed)
 run:
 	@echo "make run: downloading Go modules (first time only)…" >&2
 	@$(GO) mod download
 	@echo "make run: compiling janus into $(BIN) (a minute or more the first time)…" >&2
 	@$(GO) build -o $(BIN) .
-	@echo "make run: scoring the embedded reference target on the smoke suite…" >&2
+	@echo "make run: scoring the embedded reference target on smoke (ten tasks generated from a secret seed)…" >&2
 	$(BIN) bench run
 
 ## test-bin: the one static janus build the tests that run the binary share

@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/janus-bench/janus/bench"
 )
 
 // These tests hold issue 24's promises against the built binary: a CI job
@@ -31,9 +29,9 @@ func lastLine(s string) string {
 }
 
 // refusingTarget is an OpenAI-compatible server that lists models and
-// answers every chat request with status (the probe included, unless
-// probeOK), counting the chat requests it refused after the probe.
-func refusingTarget(t *testing.T, models []string, status func(r *http.Request, model string) int, probeOK bool) (string, *atomic.Int64) {
+// answers every chat request with status (the run's warm-up included: it
+// wears no mark), counting the chat requests.
+func refusingTarget(t *testing.T, models []string, status func(r *http.Request, model string) int) (string, *atomic.Int64) {
 	t.Helper()
 	var chats atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,13 +53,7 @@ func refusingTarget(t *testing.T, models []string, status func(r *http.Request, 
 			Model string `json:"model"`
 		}
 		_ = json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req)
-		if r.Header.Get(bench.ProbeHeader) != "" && probeOK {
-			w.Header().Set("Content-Type", "text/event-stream")
-			return
-		}
-		if r.Header.Get(bench.ProbeHeader) == "" {
-			chats.Add(1)
-		}
+		chats.Add(1)
 		st := status(r, req.Model)
 		w.WriteHeader(st)
 		fmt.Fprintf(w, `{"error":{"message":"refused with %d"}}`, st)
@@ -85,19 +77,19 @@ func TestTargetRefusalIsNotAScore(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		status   func(*http.Request, string) int
-		probeOK  bool
 		args     []string
 		say      []string
 		maxChats int64
 	}{
-		{"401 with --model", unauthorized, false, []string{"--model", "gpt-4o"}, []string{"HTTP 401", "--api-key"}, 0},
-		{"401 on GET /models without --model", unauthorized, false, nil, []string{"HTTP 401", "--api-key"}, 0},
-		{"401 with a key given", unauthorized, false, []string{"--model", "m", "--api-key", "sk-wrong"}, []string{"HTTP 401", "was refused"}, 0},
-		{"404 wrong model", wrongModel, false, []string{"--model", "gpt-4o"}, []string{"does not serve model \"gpt-4o\"", "served-model", "--model"}, 0},
-		{"every request 500", always500, true, []string{"--model", "m"}, []string{"every one of the", "HTTP 500", "not a score"}, 1 << 20},
+		// maxChats: the one warm-up request, and no task after it was refused.
+		{"401 with --model", unauthorized, []string{"--model", "gpt-4o"}, []string{"HTTP 401", "--api-key"}, 1},
+		{"401 on GET /models without --model", unauthorized, nil, []string{"HTTP 401", "--api-key"}, 0},
+		{"401 with a key given", unauthorized, []string{"--model", "m", "--api-key", "sk-wrong"}, []string{"HTTP 401", "was refused"}, 1},
+		{"404 wrong model", wrongModel, []string{"--model", "gpt-4o"}, []string{"does not serve model \"gpt-4o\"", "served-model", "--model"}, 1},
+		{"every request 500", always500, []string{"--model", "m"}, []string{"every one of the", "HTTP 500", "not a score"}, 1 << 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			url, chats := refusingTarget(t, []string{"served-model"}, tc.status, tc.probeOK)
+			url, chats := refusingTarget(t, []string{"served-model"}, tc.status)
 			dir := t.TempDir()
 			args := append([]string{"bench", "run", "--target", url, "--limit", "3", "--out", filepath.Join(dir, "r.json")}, tc.args...)
 			r := janus(t, dir, args...)
@@ -110,7 +102,7 @@ func TestTargetRefusalIsNotAScore(t *testing.T) {
 				}
 			}
 			if n := chats.Load(); n > tc.maxChats {
-				t.Errorf("%d task requests sent after the probe refused, want none", n)
+				t.Errorf("%d chat requests, want at most %d: no task may follow a refused warm-up", n, tc.maxChats)
 			}
 		})
 	}

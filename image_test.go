@@ -75,7 +75,7 @@ func TestBaselineImage(t *testing.T) {
 			t.Fatalf("container not ready within 30 s: %v", err)
 		}
 	}
-	rep, err := bench.Run(ctx, bench.RunOptions{Target: target, Out: filepath.Join(dir, "r.json")})
+	rep, err := bench.Run(ctx, bench.RunOptions{Target: target, Suite: "smoke@stored", Out: filepath.Join(dir, "r.json")})
 	if err != nil {
 		logs, _ := exec.Command("docker", "logs", id).CombinedOutput()
 		t.Fatalf("bench run against the container: %v\ncontainer logs:\n%s", err, logs)

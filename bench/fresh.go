@@ -18,10 +18,28 @@ import (
 // run's seed (gen.Fresh), drawn in secret when --seed is not given.
 const GeneratedSuite = "janus-default"
 
-// StoredSuffix after GeneratedSuite ("janus-default@stored") runs the
-// suite's files as shipped in the binary: the public, reproducible example
-// (v1, generated once from gen.DefaultSeed), which --seed only shuffles.
+// DefaultSuite is the suite a run with no --suite runs: smoke, generated
+// like GeneratedSuite (gen.FreshSmoke, ten tasks drawn from it), so the
+// first run is quick and a bare `janus bench run` already meets tasks no
+// competitor has seen.
+const DefaultSuite = "smoke"
+
+// StoredSuffix after a generated suite's name ("janus-default@stored",
+// "smoke@stored") runs the suite's files as shipped in the binary: the
+// public, reproducible examples (janus-default v1, generated once from
+// gen.DefaultSeed; smoke 1.x, written by hand), which --seed only
+// shuffles.
 const StoredSuffix = "@stored"
+
+// generated returns the generator of name when a run with loader makes
+// that suite from its seed (only the default loader generates: a custom
+// one, calibrate's or a test's, is asked as it is).
+func generated(loader suites.Loader, name string) (func(uint64) (*suites.Suite, error), bool) {
+	if _, ok := loader.(suites.DefaultLoader); !ok {
+		return nil, false
+	}
+	return gen.Generator(name)
+}
 
 // SecretSeed draws a seed as a fresh run does, for a caller that must
 // keep it (the service stores it with the run's spec, never shown, so a
@@ -44,12 +62,11 @@ func secretSeed() (uint64, error) {
 }
 
 // loadSuite loads the suites o names and combines them. With the default
-// loader, GeneratedSuite is generated from o.Seed; when o.Seed is 0 a
+// loader, a generated suite (janus-default, smoke) is made from o.Seed; when o.Seed is 0 a
 // secret seed is drawn (or, on --resume, taken from the partial run) and
 // stored in o.Seed, so the run's shuffle, report and reproduction line all
 // use it. It returns the combined suite and the seed policy.
 func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, error) {
-	_, generative := o.Loader.(suites.DefaultLoader)
 	var names []string
 	needSeed := false
 	for _, name := range strings.Split(o.Suite, ",") {
@@ -57,7 +74,8 @@ func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, erro
 			continue
 		}
 		names = append(names, name)
-		needSeed = needSeed || (generative && name == GeneratedSuite)
+		_, isGen := generated(o.Loader, name)
+		needSeed = needSeed || isGen
 	}
 	policy := report.SeedStored
 	if needSeed {
@@ -78,9 +96,10 @@ func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, erro
 	for _, name := range names {
 		var s *suites.Suite
 		var err error
+		generate, isGen := generated(o.Loader, name)
 		switch {
-		case generative && name == GeneratedSuite:
-			s, err = gen.Fresh(o.Seed)
+		case isGen:
+			s, err = generate(o.Seed)
 		case isSuiteURL(name) || strings.HasSuffix(name, suites.EncryptedExt):
 			s, err = o.loadPrivate(ctx, name)
 		default:
@@ -104,7 +123,7 @@ func (o *RunOptions) freshSeed() (uint64, error) {
 	if len(o.Completed) > 0 {
 		// The finished tasks were generated from a seed this run does not
 		// know: a fresh draw would score them against other tasks.
-		return 0, &InputError{Op: "resume", Err: fmt.Errorf("%d finished tasks of a fresh %s run, but no seed: pass the run's seed to resume it", len(o.Completed), GeneratedSuite)}
+		return 0, &InputError{Op: "resume", Err: fmt.Errorf("%d finished tasks of a fresh %s run, but no seed: pass the run's seed to resume it", len(o.Completed), o.Suite)}
 	}
 	if !o.Resume {
 		return secretSeed()

@@ -147,3 +147,63 @@ func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 		t.Fatalf("replay: %d tasks, quality %.1f; run: quality %.1f", len(again.Tasks), again.Scores.Quality.Value, rep.Scores.Quality.Value)
 	}
 }
+
+// The issue's acceptance on the default run itself: a bare `janus bench
+// run` (no --suite, no --seed) against a server answering from every file
+// in the repository draws a secret seed and generates smoke, so the
+// memorizer scores quality and multimodal at chance, while it gets full
+// marks on smoke@stored (so the test can fail) and the reference target,
+// handed the run's own answers, gets full marks on the fresh tasks (so
+// the tasks are answerable).
+func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	url := startMemorizer(t)
+	run := func(t *testing.T, o RunOptions) *report.Report {
+		t.Helper()
+		o.Concurrency, o.Out = 10, filepath.Join(t.TempDir(), "r.json")
+		if o.Pace == (baseline.Pace{}) {
+			o.Pace = quickPace
+		}
+		rep, err := Run(t.Context(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	// Several default runs, pooled: one run has ten tasks, and a guess
+	// (a colour of twelve, a count of two to seven) is sometimes right.
+	const runs = 4
+	var quality, multimodal float64
+	seeds := map[uint64]bool{}
+	for i := range runs {
+		rep := run(t, RunOptions{Target: url, Model: "m"})
+		if rep.Run.Suite.Name != DefaultSuite || rep.Run.SeedPolicy != report.SeedFresh || rep.Run.Seed == 0 || rep.Run.Suite.Source != gen.SmokeSource {
+			t.Fatalf("run %d: suite %s (%s), seed policy %q, seed %d; want a fresh smoke", i, rep.Run.Suite.Name, rep.Run.Suite.Source, rep.Run.SeedPolicy, rep.Run.Seed)
+		}
+		seeds[rep.Run.Seed] = true
+		for _, d := range []scorer.Dimension{rep.Scores.Quality, rep.Scores.Speed, rep.Scores.Cost, rep.Scores.Streaming, rep.Scores.Multimodal} {
+			if d.N == 0 {
+				t.Fatalf("run %d: a dimension scored no task: %+v", i, rep.Scores)
+			}
+		}
+		quality += rep.Scores.Quality.Value / runs
+		multimodal += rep.Scores.Multimodal.Value / runs
+		t.Logf("default run %d (seed %d): quality %.1f, multimodal %.1f, composite %.1f", i, rep.Run.Seed, rep.Scores.Quality.Value,
+			rep.Scores.Multimodal.Value, rep.Scores.Composite.Value)
+	}
+	if len(seeds) != runs {
+		t.Fatalf("%d default runs drew %d seeds", runs, len(seeds))
+	}
+	if quality > 15 || multimodal > 30 {
+		t.Errorf("memorizer on default runs: mean quality %.1f (want ≤ 15), multimodal %.1f (want ≤ 30)", quality, multimodal)
+	}
+	stored := run(t, RunOptions{Target: url, Model: "m", Suite: DefaultSuite + StoredSuffix})
+	if q, mm := stored.Scores.Quality.Value, stored.Scores.Multimodal.Value; stored.Run.SeedPolicy != report.SeedStored || q < 95 || mm < 95 {
+		t.Errorf("memorizer on smoke@stored: policy %q, quality %.1f, multimodal %.1f; want stored, ≥ 95 (else this test cannot fail)",
+			stored.Run.SeedPolicy, q, mm)
+	}
+	oracle := run(t, RunOptions{})
+	if q, mm := oracle.Scores.Quality.Value, oracle.Scores.Multimodal.Value; oracle.Run.SeedPolicy != report.SeedFresh || q < 95 || mm < 95 {
+		t.Errorf("reference target on a default run: policy %q, quality %.1f, multimodal %.1f; want fresh, ≥ 95", oracle.Run.SeedPolicy, q, mm)
+	}
+}

@@ -54,7 +54,7 @@ type memoryTarget struct {
 func (m *memoryTarget) serve(t *testing.T) string {
 	t.Helper()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/models") || r.Header.Get(ProbeHeader) != "" {
+		if strings.HasSuffix(r.URL.Path, "/models") {
 			_ = json.NewEncoder(w).Encode(wire.ModelList{Object: "list", Data: []wire.Model{{ID: "m", Object: "model"}}})
 			return
 		}
@@ -110,7 +110,8 @@ func TestMemoryTasksNeedMemoryPerUser(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &memoryTarget{told: map[string][]string{}, answer: tc.answer}
 			url := m.serve(t)
-			rep, err := Run(context.Background(), RunOptions{Target: url, Model: "m", NoStream: true, Loader: staticLoader{s},
+			// No warm-up: this target counts every request as a memory turn.
+			rep, err := Run(context.Background(), RunOptions{Target: url, Model: "m", NoStream: true, Loader: staticLoader{s}, Warmup: -1,
 				Out: filepath.Join(t.TempDir(), "r.json"), Concurrency: 1})
 			if err != nil {
 				t.Fatalf("Run: %v", err)

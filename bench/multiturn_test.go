@@ -16,6 +16,9 @@ import (
 	"github.com/janus-bench/janus/suites"
 )
 
+// multiTurnPrompt opens multiTurnTask's conversation.
+const multiTurnPrompt = "Weather in Oslo? Use the tool, reply with °C only."
+
 // multiTurnTask asks for the weather through a tool and wants the scripted
 // temperature back.
 func multiTurnTask(t *testing.T) *suites.Suite {
@@ -23,7 +26,7 @@ func multiTurnTask(t *testing.T) *suites.Suite {
 	one := 1
 	s := &suites.Suite{Name: "mt", Version: "1.0.0", Tasks: []suites.Task{{
 		ID: "mt-weather", Category: suites.CatTools, Split: "public",
-		Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "Weather in Oslo? Use the tool, reply with °C only."}},
+		Messages: []openai.ChatCompletionMessage{{Role: "user", Content: multiTurnPrompt}},
 		Request: suites.RequestOptions{MaxTokens: &one, Tools: []openai.Tool{{Type: openai.ToolTypeFunction,
 			Function: &openai.FunctionDefinition{Name: "get_weather", Parameters: json.RawMessage(`{"type":"object"}`)}}}},
 		ToolResults: []suites.ToolResult{{Name: "get_weather", Arguments: map[string]any{"city": "Oslo"}, Content: `{"temp_c":-7.5}`}},
@@ -51,17 +54,18 @@ func scriptedTarget(t *testing.T, answer func(req wire.ChatRequest) wire.Message
 			_ = json.NewEncoder(w).Encode(wire.ModelList{Object: "list", Data: []wire.Model{{ID: "m", Object: "model"}}})
 			return
 		}
-		if r.Header.Get(ProbeHeader) != "" {
-			return // the run's start-up probe is not a turn
-		}
 		var req wire.ChatRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, err.Error(), 400)
 			return
 		}
-		mu.Lock()
-		seen = append(seen, req)
-		mu.Unlock()
+		// The run's warm-up wears no mark: it is told apart from the task's
+		// turns by its conversation, which is not the task's.
+		if len(req.Messages) > 0 && req.Messages[0].Content == multiTurnPrompt {
+			mu.Lock()
+			seen = append(seen, req)
+			mu.Unlock()
+		}
 		m := answer(req)
 		m.Role = "assistant"
 		finish := "stop"

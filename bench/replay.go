@@ -21,7 +21,6 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 // recordingSuffix ends the name of every file `--record` writes.
@@ -135,7 +134,7 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 		return nil, err
 	}
 	started := time.Now().UTC()
-	tasks, model, err := replayTasks(ctx, suite, files, o.Budgets, o.Logger)
+	tasks, model, err := replayTasks(ctx, suite, o.Seed, files, o.Budgets, o.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +169,7 @@ func replayDefaults(o *ReplayOptions) {
 		o.Loader = suites.DefaultLoader{}
 	}
 	if o.Suite == "" {
-		o.Suite = "smoke"
+		o.Suite = DefaultSuite
 	}
 	scoringDefaults(&o.Budgets, &o.Weights, &o.Targets)
 	if o.Logger == nil {
@@ -198,16 +197,19 @@ func recordingFiles(dir string) (map[string]string, error) {
 }
 
 // replayTasks re-parses and scores the recording of every suite task that
-// has one, in suite order; model is the first one a trace named.
+// has one, in the run's seeded order; model is the first one a trace named.
 // Recordings of tasks the suite lacks are logged and skipped.
-func replayTasks(ctx context.Context, suite *suites.Suite, files map[string]string, budgets trace.Budgets, logger *slog.Logger) (tasks []scorer.TaskResult, model string, err error) {
+func replayTasks(ctx context.Context, suite *suites.Suite, seed uint64, files map[string]string, budgets trace.Budgets, logger *slog.Logger) (tasks []scorer.TaskResult, model string, err error) {
 	client := &trace.Client{}
 	used := map[string]bool{}
-	for i := range suite.Tasks {
+	// In the run's order: a run with a seed (every fresh run) shuffled its
+	// tasks with it, and the scores' intervals follow the task order.
+	ordered := suites.Select(suite.Tasks, seed, 0)
+	for i := range ordered {
 		if err := ctx.Err(); err != nil {
 			return nil, "", fmt.Errorf("replay: %w", err)
 		}
-		t := &suite.Tasks[i]
+		t := &ordered[i]
 		name := safeName(t.ID)
 		path, ok := files[name]
 		if !ok || used[name] {
@@ -324,15 +326,16 @@ func IsRecordingDir(path string) bool {
 	return len(m) > 0
 }
 
-// replaySuite is the suite a recorded run ran: janus-default generated from
-// the run's seed (its tasks were not the stored ones), else as loaded.
+// replaySuite is the suite a recorded run ran: a generated suite
+// (janus-default, smoke) made from the run's seed (its tasks were not the
+// stored ones), else as loaded.
 func replaySuite(ctx context.Context, o ReplayOptions) (*suites.Suite, error) {
-	if _, generative := o.Loader.(suites.DefaultLoader); generative && o.Suite == GeneratedSuite {
+	if generate, ok := generated(o.Loader, o.Suite); ok {
 		if o.Seed == 0 {
 			return nil, fmt.Errorf("%s is generated per run: pass the recorded run's --seed (its report's run.seed), or use %s%s for the stored example",
-				GeneratedSuite, GeneratedSuite, StoredSuffix)
+				o.Suite, o.Suite, StoredSuffix)
 		}
-		return gen.Fresh(o.Seed)
+		return generate(o.Seed)
 	}
 	return o.Loader.Load(ctx, strings.TrimSuffix(o.Suite, StoredSuffix))
 }

@@ -131,6 +131,10 @@ type RunOptions struct {
 	// service does, at submit, so that a resumed run regenerates the same
 	// tasks): the report's seed policy is then "fresh", not "fixed".
 	SeedSecret bool
+	// Warmup is how many unscored warm-up requests precede the tasks on an
+	// external target (--warmup; see warmUp): 0 means DefaultWarmup, a
+	// negative count none.
+	Warmup int
 	// Prices, when set, is the price table itself and wins over
 	// PricesFile: calibrate passes the sim's table, declared.
 	Prices *scorer.Prices
@@ -200,7 +204,7 @@ func (o *RunOptions) defaults() {
 		o.Loader = suites.DefaultLoader{}
 	}
 	if o.Suite == "" {
-		o.Suite = "smoke"
+		o.Suite = DefaultSuite
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
@@ -293,7 +297,11 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		client.BaseURL, embedded = url, true
 		log.Info("embedded reference target", "url", url)
 	}
-	model, err := PrepareTarget(ctx, client, o.Model, !o.NoStream, embedded)
+	warm, err := o.runWarmup(suite, tasks, embedded)
+	if err != nil {
+		return nil, err
+	}
+	model, err := PrepareTarget(ctx, client, o.Model, !o.NoStream, embedded, warm)
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +330,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
-	rep.Run.Categories = o.Categories
+	rep.Run.Categories, rep.Run.Warmup = o.Categories, len(warm)
 	if o.RunID != "" {
 		rep.Run.ID = o.RunID
 	}
@@ -845,23 +853,23 @@ func discoverModelList(ctx context.Context, c *trace.Client, model string) (stri
 }
 
 // PrepareTarget picks the model (GET /models when model is empty) and, for
-// a target janus did not start itself, sends one probe request: a target
-// that refuses the key or the model is a *TargetError naming the fix,
-// before any task is sent.
+// a target janus did not start itself, sends the warm-up tasks (see
+// warmUp): a target that refuses the key or the model is a *TargetError
+// naming the fix, before any scored task is sent.
 //
 // With a model given, an external target gets no GET /models first: an
 // SDK user names the model and goes straight to chat, and a run that
 // opens with GET /models is easy to tell apart. The list is fetched only
-// to explain a refused probe.
-func PrepareTarget(ctx context.Context, c *trace.Client, model string, stream, embedded bool) (string, error) {
+// to explain a refused warm-up.
+func PrepareTarget(ctx context.Context, c *trace.Client, model string, stream, embedded bool, warmup []suites.Task) (string, error) {
 	if model != "" && !embedded {
-		return model, probeTarget(ctx, c, model, stream, nil)
+		return model, warmUp(ctx, c, model, stream, nil, warmup)
 	}
 	model, known, err := discoverModelList(ctx, c, model)
 	if err != nil || embedded {
 		return model, err
 	}
-	return model, probeTarget(ctx, c, model, stream, known)
+	return model, warmUp(ctx, c, model, stream, known, warmup)
 }
 
 // ListModels calls GET {base}/models. A transport failure is an error; an

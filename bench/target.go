@@ -1,18 +1,11 @@
 package bench
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
-	"time"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/scorer"
@@ -34,69 +27,6 @@ func (e *TargetError) Error() string { return e.Msg }
 
 // ExitCode makes a refused run end the process with the target code.
 func (e *TargetError) ExitCode() int { return exitcode.Target }
-
-// ProbeHeader marks the one probe request a run sends before its tasks
-// (value "1"), so a target's logs, and tests that count requests, can tell
-// it from the scored ones.
-const ProbeHeader = "X-Janus-Probe"
-
-// probeTimeout bounds the probe's wait for the response headers; a target
-// slower than that is left to the run, which scores slowness.
-const probeTimeout = 30 * time.Second
-
-// probeTarget sends one small chat request before the run and turns the
-// answers that mean "this run cannot measure anything" — 401/403 (the API
-// key) and 404 (the model, or a base URL without /v1) — into a
-// *TargetError naming the fix. It reads only the status and at most 4 KiB
-// of an error body; any other outcome, a transport error included, is left
-// to the run to classify.
-func probeTarget(ctx context.Context, c *trace.Client, model string, stream bool, known []string) error {
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	body, _ := json.Marshal(map[string]any{"model": model, "stream": stream, "max_tokens": 1,
-		"messages": []map[string]string{{"role": "user", "content": "ping"}}})
-	url := strings.TrimRight(c.BaseURL, "/") + "/chat/completions"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return &InputError{Op: "probe target", Err: err}
-	}
-	for k, vs := range c.Header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(ProbeHeader, "1")
-	if c.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.APIKey)
-	}
-	hc := http.Client{}
-	if c.HTTP != nil {
-		hc = *c.HTTP
-	}
-	// The probe is a request to the target like any other: it never
-	// follows a redirect off the target's origin (the run reports that as
-	// the redirect violation).
-	hc.CheckRedirect = trace.RedirectPolicy(c.SameOriginRedirects)
-	resp, err := hc.Do(req)
-	if err != nil {
-		var op *net.OpError
-		if known == nil && errors.As(err, &op) && op.Op == "dial" {
-			// No GET /models came first to find the target unreachable.
-			return &InputError{Op: "reach target " + report.RedactURL(c.BaseURL), Err: op}
-		}
-		return nil // the run classifies transport errors per task
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 400 {
-		return nil
-	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	if known == nil && resp.StatusCode == http.StatusNotFound {
-		known, _, _ = ListModels(ctx, c) // only now: to name the models it serves
-	}
-	return refusal(resp.StatusCode, report.RedactURL(url), model, c.APIKey != "", envelopeMessage(b), known)
-}
 
 // refusal maps a refusing status to a *TargetError naming the fix, or nil
 // when the status is one the run should score instead.

@@ -1,12 +1,19 @@
 package bench
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/suites/gen"
 )
 
 func TestRequestsWearAnSDKIdentity(t *testing.T) {
@@ -88,5 +95,81 @@ func TestNoModelsRequestFirstWhenTheModelIsGiven(t *testing.T) {
 	var ie *InputError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "reach target") {
 		t.Fatalf("unreachable target with --model: %v, want a reach-target input error", err)
+	}
+}
+
+// The warm-up is a task like the others: drawn from the run's generator
+// (not a task the run scores), sent first, with exactly the headers of
+// every scored request and the same model and stream fields; no header
+// names janus, a probe or a warm-up. The report counts the warm-ups.
+func TestWarmupIsIndistinguishableFromTasks(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	const seed = 5
+	suite, err := gen.FreshSmoke(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompts := map[string]bool{}
+	for _, task := range suite.Tasks {
+		prompts[wire.TextOf(task.Messages[0])] = true
+	}
+	type sent struct {
+		header      http.Header
+		first       string
+		model       string
+		stream      bool
+		isSuiteTask bool
+	}
+	var mu sync.Mutex
+	var posts []sent
+	target := leakyTargetObserving(t, func(r *http.Request) {
+		if r.Method != http.MethodPost {
+			return
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var req wire.ChatRequest
+		if err := json.Unmarshal(body, &req); err != nil || len(req.Messages) == 0 {
+			t.Errorf("unreadable request %q: %v", body, err)
+			return
+		}
+		h := r.Header.Clone()
+		h.Del("Content-Length") // the body's length, not a header set
+		first := wire.TextOf(req.Messages[0])
+		mu.Lock()
+		defer mu.Unlock()
+		posts = append(posts, sent{h, first, req.Model, req.Stream, prompts[first]})
+	})
+	rep, err := Run(t.Context(), RunOptions{Target: target, Model: "m", Suite: DefaultSuite, Seed: seed, Limit: 3, NoStream: true,
+		Warmup: 2, Concurrency: 1, Out: filepath.Join(t.TempDir(), "r.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Run.Warmup != 2 || len(rep.Tasks) != 3 {
+		t.Fatalf("report: %d warm-ups, %d tasks; want 2, 3", rep.Run.Warmup, len(rep.Tasks))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posts) != 5 {
+		t.Fatalf("%d chat requests, want 2 warm-ups and 3 tasks", len(posts))
+	}
+	for i, p := range posts {
+		if warm := i < 2; p.isSuiteTask == warm {
+			t.Errorf("request %d (%.40q): a task of the run %v, want %v (warm-ups first, none a scored task)", i, p.first, p.isSuiteTask, !warm)
+		}
+		for name := range p.header {
+			if n := strings.ToLower(name); strings.Contains(n, "janus") || strings.Contains(n, "probe") || strings.Contains(n, "warm") {
+				t.Errorf("request %d wears header %s", i, name)
+			}
+		}
+		if p.model != posts[2].model || p.stream != posts[2].stream {
+			t.Errorf("request %d: model %q stream %v; a task: %q %v", i, p.model, p.stream, posts[2].model, posts[2].stream)
+		}
+		if !reflect.DeepEqual(p.header, posts[2].header) {
+			t.Errorf("request %d headers %v differ from a scored request's %v", i, p.header, posts[2].header)
+		}
+	}
+	if posts[0].first == posts[1].first {
+		t.Errorf("two warm-ups sent one prompt %q", posts[0].first)
 	}
 }

@@ -23,7 +23,7 @@ func benchRunCommand() *ucli.Command {
 		Name:  "run",
 		Usage: "run a suite against a target and write a scored report",
 		Flags: append(append(targetFlags(),
-			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "built-in suite name or path to a suite directory/file; several separated by commas (janus-default is generated fresh per run, janus-default@stored is the shipped public example)"},
+			&ucli.StringFlag{Name: "suite", Value: bench.DefaultSuite, Usage: "built-in suite name or path to a suite directory/file; several separated by commas (smoke, the default, and janus-default are generated fresh per run; smoke@stored and janus-default@stored are the shipped public examples)"},
 			&ucli.StringFlag{Name: "judge", Usage: "base URL (ending in /v1) of an OpenAI-compatible endpoint for judge checks (off by default)", EnvVars: []string{"JANUS_JUDGE_URL"}},
 			&ucli.StringFlag{Name: "judge-model", Usage: "model the judge endpoint grades with", EnvVars: []string{"JANUS_JUDGE_MODEL"}},
 			&ucli.StringFlag{Name: "judge-api-key", Usage: "bearer token for the judge endpoint", EnvVars: []string{"JANUS_JUDGE_API_KEY"}},
@@ -33,7 +33,7 @@ func benchRunCommand() *ucli.Command {
 			&ucli.StringSliceFlag{Name: "categories", Usage: "only these categories or families (quality, tools, quality/chat, …)"},
 			&ucli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4, Usage: "concurrent requests"},
 			&ucli.IntFlag{Name: "limit", Usage: "run at most N tasks (0: all)"},
-			&ucli.Uint64Flag{Name: "seed", Usage: "janus-default: generate its tasks from this seed (default: a secret one drawn for the run, printed at the end); every suite: shuffle tasks with it before --limit (0: file order)"},
+			&ucli.Uint64Flag{Name: "seed", Usage: "smoke, janus-default: generate their tasks from this seed (default: a secret one drawn for the run, printed at the end); every suite: shuffle tasks with it before --limit (0: file order)"},
 			&ucli.StringFlag{Name: "weights", Usage: "composite weights, e.g. quality=50,speed=10,cost=15,streaming=15,multimodal=10"},
 			&ucli.BoolFlag{Name: "no-stream", Usage: "send stream:false (targets without SSE; streaming scores 0)"},
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report path (default runs/<UTC time>-<model>.json)"},
@@ -53,6 +53,7 @@ func benchRunCommand() *ucli.Command {
 			unsafeSandboxFlag(),
 			suiteKeyFlag(),
 			&ucli.StringFlag{Name: "client-identity", Value: bench.IdentityOpenAIPython, Usage: "header set requests wear: openai-python (the OpenAI Python SDK's User-Agent and X-Stainless-* headers) or none (Go's)"},
+			&ucli.IntFlag{Name: "warmup", Value: bench.DefaultWarmup, Usage: "unscored warm-up requests before the tasks, drawn from the run's own task distribution and sent like every task (0: none; a refused key or model is then found only once every task failed)"},
 			&ucli.IntFlag{Name: "decoys", Usage: "interleave N ordinary prompts; a target notably slower on them has its speed scored on them"},
 			&ucli.StringFlag{Name: "user-agent", Usage: "User-Agent of every request (default: the --client-identity's)"},
 		), imageFlags(true)...),
@@ -135,7 +136,13 @@ func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error)
 	if err != nil {
 		return bench.RunOptions{}, err
 	}
-	return bench.RunOptions{SuiteKey: key, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
+	warmup := c.Int("warmup")
+	if warmup < 0 {
+		return bench.RunOptions{}, usageErrorf("--warmup %d: want 0 or more", warmup)
+	} else if warmup == 0 {
+		warmup = -1 // RunOptions: 0 is the default, negative none
+	}
+	return bench.RunOptions{SuiteKey: key, Warmup: warmup, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
 		Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 		Suite: c.String("suite"), Categories: splitList(c.StringSlice("categories")), Splits: splitList(c.StringSlice("split")),
 		Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),

@@ -19,8 +19,10 @@ var commandHelp = map[string]struct {
 		"(load), compare two runs (compare), rebuild a run from recordings (replay), check the scorer (calibrate).",
 		[]string{"janus bench run --limit 3", "janus bench probe --json", "janus bench compare runs/base.json runs/new.json"}},
 	"bench run": {"Runs a suite against a target and writes a scored report (runs/<UTC time>-<model>.json), a summary on\n" +
-		"stdout and progress on stderr. With no --target the reference baseline runs in-process. One probe request\n" +
-		"goes first: a refused key or model exits 4 before any task. Exit 3 when a --min-score gate fails.",
+		"stdout and progress on stderr. With no --target the reference baseline runs in-process. The default suite,\n" +
+		"smoke, is generated from a secret seed (printed at the end: --seed N reproduces it; smoke@stored is the shipped\n" +
+		"file). One unscored warm-up task goes first, sent like every task: a refused key or model exits 4 before any\n" +
+		"scored task. Exit 3 when a --min-score gate fails.",
 		[]string{"janus bench run --limit 3 --seed 1",
 			"janus bench run --target http://127.0.0.1:8000/v1 --model my-model --out runs/mine.json",
 			"janus bench run --suite janus-default --min-score composite=70 --out-format junit=report.xml"}},

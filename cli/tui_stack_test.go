@@ -23,7 +23,7 @@ func TestStartStack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start stack: %v", err)
 	}
-	rep, err := bench.Run(ctx, bench.RunOptions{Target: st.URL, Limit: 3, Out: filepath.Join(t.TempDir(), "r.json")})
+	rep, err := bench.Run(ctx, bench.RunOptions{Target: st.URL, Suite: "smoke@stored", Limit: 3, Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {
 		st.Stop()
 		t.Fatalf("run through the gateway: %v", err)

@@ -32,7 +32,7 @@ func TestBenchRunImage(t *testing.T) {
 	run := testRun(t)
 	out := filepath.Join(dir, "image.json")
 	rep, err := BenchRun(ctx, Options{Image: baselineImg, RunID: run, ReadyTimeout: time.Minute},
-		bench.RunOptions{Suite: "smoke", Out: out})
+		bench.RunOptions{Suite: "smoke@stored", Out: out})
 	if err != nil {
 		t.Fatalf("bench run --image: %v", err)
 	}
@@ -77,7 +77,7 @@ func TestBenchRunImage(t *testing.T) {
 		t.Errorf("container log not saved: %v", err)
 	}
 	// The same suite in-process: the same competitor, so the same scores.
-	local, err := bench.Run(ctx, bench.RunOptions{Suite: "smoke", Out: filepath.Join(dir, "local.json")})
+	local, err := bench.Run(ctx, bench.RunOptions{Suite: "smoke@stored", Out: filepath.Join(dir, "local.json")})
 	if err != nil {
 		t.Fatalf("in-process run: %v", err)
 	}

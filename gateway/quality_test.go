@@ -18,7 +18,7 @@ func TestBenchThroughGateway(t *testing.T) {
 	b := startBaseline(t, baseline.Config{Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
 	gw := startGateway(t, Options{Competitors: []string{"base=" + b + ",default"}})
 	run := func(target, name string) bench.RunOptions {
-		return bench.RunOptions{Target: target, Concurrency: 4, Out: filepath.Join(t.TempDir(), name+".json")}
+		return bench.RunOptions{Target: target, Suite: "smoke@stored", Concurrency: 4, Out: filepath.Join(t.TempDir(), name+".json")}
 	}
 	direct, err := bench.Run(context.Background(), run(b+"/v1", "direct"))
 	if err != nil {

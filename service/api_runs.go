@@ -105,7 +105,7 @@ func (s *Server) validateSubmit(ctx context.Context, c caller, req SubmitRequest
 		APIKey: req.APIKey, Suite: req.Suite, Limit: req.Limit, Seed: req.Seed, Concurrency: req.Concurrency,
 		Categories: req.Categories, Splits: req.Splits, NoStream: req.NoStream}
 	if spec.Suite == "" {
-		spec.Suite = "smoke"
+		spec.Suite = bench.DefaultSuite
 	}
 	if spec.Concurrency == 0 {
 		spec.Concurrency = 4
@@ -365,13 +365,15 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) *apiError {
 	return writeJSON(w, r, http.StatusAccepted, runOf(d.RunSummary))
 }
 
-// submitSuite loads the suite a submission names. janus-default is
-// generated from the run's seed as `janus bench run` does: with no seed
+// submitSuite loads the suite a submission names. A generated suite
+// (janus-default, and smoke, the default) is made from the run's seed as
+// `janus bench run` does: with no seed
 // the service draws a secret one now and keeps it in the spec (never
 // returned; the run's seed is shown only once it has ended), so a run a
 // worker resumes regenerates the very same tasks.
 func submitSuite(ctx context.Context, spec *runSpec) (*suites.Suite, *apiError) {
-	if spec.Suite != bench.GeneratedSuite {
+	generate, ok := gen.Generator(spec.Suite)
+	if !ok {
 		suite, err := suites.Load(ctx, spec.Suite)
 		if err != nil {
 			return nil, unprocessable("$.suite", "unknown_suite", "$.suite %q: %v", spec.Suite, err)
@@ -385,7 +387,7 @@ func submitSuite(ctx context.Context, spec *runSpec) (*suites.Suite, *apiError) 
 		}
 		spec.Seed, spec.SeedSecret = seed, true
 	}
-	suite, err := gen.Fresh(spec.Seed)
+	suite, err := generate(spec.Seed)
 	if err != nil {
 		return nil, internalError()
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/suites/gen"
 )
 
 // A worker process killed with SIGKILL mid-run loses nothing: the queue
@@ -67,7 +68,8 @@ func TestKill9WorkerResumes(t *testing.T) {
 			}
 			// The second worker asked only for what was not stored, plus at
 			// most the killed worker's in-flight tasks (concurrency 2): each
-			// at most two requests (smoke's multi-turn task has two turns).
+			// at most two requests (smoke's multi-turn task has two turns),
+			// and the resumed run's warm-up.
 			resent := target.chats.Load() - sentBefore
 			left := int64(d.TasksPlanned - len(before))
 			if resent < left || resent > 2*(left+2) {
@@ -88,6 +90,13 @@ func TestThreeWorkersDrainQueue(t *testing.T) {
 	target := startSim(t, baseline.Unpaced())
 	api, cl := startServer(t, Config{Store: dsn, Workers: 0, AllowTargets: []string{"127.0.0.1"}, Open: true})
 	req := SubmitRequest{Target: target.URL, Limit: 4, Seed: 3}
+	// The default suite generated from seed 3: its tasks' requests are
+	// counted, the runs' warm-ups (unmarked, other tasks) apart.
+	smoke, err := gen.FreshSmoke(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target.expect(smoke)
 	// One run alone first: how many requests a run makes.
 	w := startChildLease(t, dsn, 2, 30*time.Second)
 	one, err := cl.Submit(t.Context(), req)
@@ -118,6 +127,6 @@ func TestThreeWorkersDrainQueue(t *testing.T) {
 		exactlyOnce(t, d)
 	}
 	if got := target.chats.Load(); got != 30*perRun {
-		t.Errorf("the competitor got %d task requests for 30 runs of %d (and %d start probes): some run was executed twice", got, perRun, target.probes.Load())
+		t.Errorf("the competitor got %d task requests for 30 runs of %d (and %d warm-ups): some run was executed twice", got, perRun, target.warmups.Load())
 	}
 }

@@ -1,8 +1,10 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,16 +17,19 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/suites"
 )
 
 // Child-process mode: the durability tests re-exec this test binary as a
@@ -162,9 +167,56 @@ func postgresDSN(t testing.TB) string {
 type sim struct {
 	URL   string
 	chats atomic.Int64
-	// probes counts bench's one-request start probes apart: a run that
-	// resumes (a snoozed or rescued job) probes again without running a task.
-	probes atomic.Int64
+	// warmups counts apart the requests that open with no prompt of the
+	// suite given to expect: a run's unmarked warm-ups, which a resumed
+	// run (a snoozed or rescued job) sends again without running a task.
+	// Until expect is called every request counts as a chat.
+	warmups atomic.Int64
+	mu      sync.Mutex
+	prompts map[string]bool
+}
+
+// expect tells the sim the suite the runs it serves are drawn from, so it
+// can tell their tasks' requests (a conversation opening as one of its
+// tasks does) from the warm-ups, which wear no mark.
+func (s *sim) expect(suite *suites.Suite) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prompts = map[string]bool{}
+	for _, t := range suite.Tasks {
+		s.prompts[openingKey(t.Messages)] = true
+	}
+}
+
+// openingKey is a conversation's messages up to its first user message:
+// what every turn of a task repeats, and what tells two tasks apart (a
+// system prompt alone does not: several tasks share one).
+func openingKey(msgs []openai.ChatCompletionMessage) string {
+	var b strings.Builder
+	for _, m := range msgs {
+		b.WriteString(m.Role + ":" + wire.TextOf(m) + "\n")
+		if m.Role == openai.ChatMessageRoleUser {
+			break
+		}
+	}
+	return b.String()
+}
+
+// isTask reports whether a chat request body opens as a task of the
+// expected suite (always, when none is expected).
+func (s *sim) isTask(body []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.prompts == nil {
+		return true
+	}
+	var req struct {
+		Messages []openai.ChatCompletionMessage `json:"messages"`
+	}
+	if json.Unmarshal(body, &req) != nil || len(req.Messages) == 0 {
+		return false
+	}
+	return s.prompts[openingKey(req.Messages)]
 }
 
 func startSim(t *testing.T, pace baseline.Pace) *sim {
@@ -180,10 +232,12 @@ func startSim(t *testing.T, pace baseline.Pace) *sim {
 	s := &sim{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/chat/completions") {
-			if r.Header.Get(bench.ProbeHeader) != "" {
-				s.probes.Add(1)
-			} else {
+			body, _ := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if s.isTask(body) {
 				s.chats.Add(1)
+			} else {
+				s.warmups.Add(1)
 			}
 		}
 		px.ServeHTTP(w, r)

@@ -58,7 +58,13 @@ func (o *Options) setUp(ctx context.Context, steps []Step, suite *suites.Suite) 
 			return env, err
 		}
 	}
-	if env.model, err = bench.PrepareTarget(ctx, env.client, o.Model, !o.NoStream, env.embedded); err != nil {
+	// One warm-up drawn from the load's own prompts: a load run opens
+	// like any client, and a refused key or model stops it early.
+	warm, err := bench.DrawWarmup(suite.Tasks, 1)
+	if err != nil {
+		return env, err
+	}
+	if env.model, err = bench.PrepareTarget(ctx, env.client, o.Model, !o.NoStream, env.embedded, warm); err != nil {
 		return env, err
 	}
 	if o.Out == "" {

@@ -197,6 +197,12 @@ type Run struct {
 	// or "stored" (a suite's files as shipped or given); empty in reports
 	// written before it existed.
 	SeedPolicy string `json:"seed_policy,omitempty"`
+
+	// Warmup is how many unscored warm-up requests the run sent before its
+	// tasks (drawn from the run's own task distribution, sent like every
+	// task: a competitor cannot tell where a run begins); 0 for the
+	// embedded target and reports written before it existed.
+	Warmup int `json:"warmup,omitempty"`
 }
 
 // SuiteRef identifies the suite exactly.

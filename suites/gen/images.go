@@ -16,10 +16,12 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 )
 
@@ -141,21 +143,28 @@ func countShapes(seed uint64, encode func(image.Image) []byte) Image {
 		Prompt: fmt.Sprintf("How many %s circles are in this image? Reply with the number only.", Palette[target].Name)}
 }
 
-var face font.Face
+// goBold is the embedded Go Bold font, parsed once. An sfnt.Font is safe
+// for concurrent use; an opentype face is not (it draws through a glyph
+// buffer of its own), and suites are generated concurrently (a service
+// generates one per submission), so every drawing gets a face of its own.
+var goBold = sync.OnceValue(func() *sfnt.Font {
+	f, err := opentype.Parse(gobold.TTF)
+	if err != nil {
+		panic(fmt.Sprintf("parse embedded Go Bold font: %v", err)) // embedded data
+	}
+	return f
+})
 
-func boldFace() font.Face {
-	if face == nil {
-		f, err := opentype.Parse(gobold.TTF)
-		if err != nil {
-			panic(fmt.Sprintf("parse embedded Go Bold font: %v", err)) // embedded data
-		}
-		face, err = opentype.NewFace(f, &opentype.FaceOptions{Size: 72, DPI: 72, Hinting: font.HintingFull})
-		if err != nil {
-			panic(fmt.Sprintf("Go Bold face: %v", err))
-		}
+// newFace is a new Go Bold face of size points.
+func newFace(size float64) font.Face {
+	face, err := opentype.NewFace(goBold(), &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		panic(fmt.Sprintf("Go Bold face: %v", err)) // embedded data, fixed options
 	}
 	return face
 }
+
+func boldFace() font.Face { return newFace(72) }
 
 // digitSlots are the pen positions of the four digits ReadNumber draws;
 // the test renders each candidate digit at a slot to read the image back.
@@ -217,15 +226,7 @@ func tallestBar(seed uint64, encode func(image.Image) []byte) Image {
 		Prompt: "This bar chart has bars labelled A to E. Which bar is the highest? Reply with its letter only."}
 }
 
-var small font.Face
-
-func smallFace() font.Face {
-	if small == nil {
-		f, _ := opentype.Parse(gobold.TTF)
-		small, _ = opentype.NewFace(f, &opentype.FaceOptions{Size: 20, DPI: 72, Hinting: font.HintingFull})
-	}
-	return small
-}
+func smallFace() font.Face { return newFace(20) }
 
 // Clock colours: the test finds each hand by its colour.
 var (
