@@ -227,180 +227,305 @@ func (o *RunOptions) defaults() {
 	}
 }
 
+// runState is what the steps of Run share: the checked options, the
+// selected suite and tasks, the target's client and the report being built.
+type runState struct {
+	o   *RunOptions
+	log *slog.Logger
+
+	outputs []report.Output
+	gates   []scorer.Threshold
+	prices  scorer.Prices
+
+	suite      *suites.Suite
+	seedPolicy string
+	tasks      []suites.Task
+
+	client   *trace.Client
+	embedded bool
+	warm     []suites.Task
+	model    string
+
+	rep         *report.Report
+	partialPath string
+	done        []scorer.TaskResult
+	todo        []suites.Task
+	rec         recorderFactory
+
+	// Filled in by executeTasks and scoreRun.
+	collected    []scorer.TaskResult
+	decoyResults []scorer.TaskResult
+	sched        report.Summary
+	interrupted  bool
+}
+
 // Run executes a benchmark run and writes its report. It returns the
 // report even when the run was interrupted (with ErrInterrupted).
 func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	o.defaults()
-	log := o.Logger
-	if !slices.Contains(report.Formats, o.Format) {
-		return nil, &InputError{Op: "check options", Err: fmt.Errorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats, ", "))}
-	}
-	outputs, err := report.ParseOutputs(o.Outputs)
-	if err != nil {
-		return nil, &InputError{Op: "check options", Err: err}
-	}
-	gates, err := scorer.ParseThresholds(o.MinScore)
-	if err != nil {
-		return nil, &InputError{Op: "check options", Err: err}
-	}
-	prices := scorer.DefaultPrices()
-	if o.Prices != nil {
-		prices = *o.Prices
-	} else if o.PricesFile != "" {
-		if prices, err = scorer.LoadPrices(o.PricesFile); err != nil {
-			return nil, &InputError{Op: "check options", Err: err}
-		}
-	}
-	suite, seedPolicy, err := o.loadSuite(ctx)
-	if err != nil {
+	s := &runState{o: &o, log: o.Logger}
+	if err := s.checkOptions(); err != nil {
 		return nil, err
 	}
-	tasks := suites.Select(filterCategories(suites.FilterSplit(suite.Tasks, o.Splits), o.Categories), o.Seed, o.Limit)
-	if len(tasks) == 0 {
-		return nil, &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches --categories %q and --split %q",
-			suite.Name, strings.Join(o.Categories, ","), strings.Join(o.Splits, ","))}
-	}
-	if err := checkRunnable(suite, tasks); err != nil {
+	if err := s.selectTasks(ctx); err != nil {
 		return nil, err
 	}
-
-	if o.ClientIdentity != "" && o.ClientIdentity != IdentityOpenAIPython && o.ClientIdentity != IdentityNone {
-		return nil, &InputError{Op: "check options", Err: fmt.Errorf("--client-identity %q: want %s or %s", o.ClientIdentity, IdentityOpenAIPython, IdentityNone)}
+	if err := s.newClient(); err != nil {
+		return nil, err
 	}
-	if o.ClientIdentity == "" {
-		o.ClientIdentity = IdentityOpenAIPython
-	}
-	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: requestHeader(o.ClientIdentity, o.UserAgent, o.Header),
-		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits,
-		SameOriginRedirects: o.FollowRedirects,
-		HTTP:                &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
-	embedded := false
 	if o.Target == "" {
-		if o.SimProfile != "" && !slices.Contains(baseline.Profiles(), o.SimProfile) {
-			return nil, &InputError{Op: "check options", Err: fmt.Errorf("--sim-profile %q: want one of %s", o.SimProfile, strings.Join(baseline.Profiles(), ", "))}
-		}
-		known, err := embeddedSuites(ctx, o.SimProfile, suite)
-		if err != nil {
-			return nil, err
-		}
-		start := startEmbedded
-		if hasMemoryTasks(tasks) {
-			start = startEmbeddedWithMemory
-		}
-		url, stop, err := start(ctx, baseline.Config{Pace: o.Pace, Suites: known, Logger: log,
-			Profile: o.SimProfile, NoisyShare: o.NoisyShare})
+		stop, err := s.startEmbeddedTarget(ctx)
 		if err != nil {
 			return nil, err
 		}
 		defer stop()
-		defer client.HTTP.CloseIdleConnections() // before stop: nothing left for it to wait on
-		client.BaseURL, embedded = url, true
-		log.Info("embedded reference target", "url", url)
+		defer s.client.HTTP.CloseIdleConnections() // before stop: nothing left for it to wait on
 	}
-	warm, err := o.runWarmup(suite, tasks, embedded)
-	if err != nil {
+	if err := s.prepareTarget(ctx); err != nil {
 		return nil, err
-	}
-	model, err := PrepareTarget(ctx, client, o.Model, !o.NoStream, embedded, warm)
-	if err != nil {
-		return nil, err
-	}
-	if o.artifacts, err = artifactFetch(client, &o); err != nil {
-		return nil, &InputError{Op: "check options", Err: err}
 	}
 	defer o.artifacts.CloseIdleConnections()
+	if err := s.planReport(); err != nil {
+		return nil, err
+	}
+	pw, err := s.openPartial()
+	if err != nil {
+		return nil, err
+	}
+	defer pw.Close()
+	if err := s.prepareRecorder(); err != nil {
+		return nil, err
+	}
+	if err := s.executeTasks(ctx, pw); err != nil {
+		return nil, err
+	}
+	s.scoreRun(ctx)
+	if err := s.writeReports(pw); err != nil {
+		return s.rep, err
+	}
+	return s.rep, s.outcome()
+}
 
+// checkOptions parses the options that need it (outputs, gates, prices)
+// before anything is loaded, so a typo fails fast as an InputError.
+func (s *runState) checkOptions() error {
+	o := s.o
+	if !slices.Contains(report.Formats, o.Format) {
+		return &InputError{Op: "check options", Err: fmt.Errorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats, ", "))}
+	}
+	var err error
+	if s.outputs, err = report.ParseOutputs(o.Outputs); err != nil {
+		return &InputError{Op: "check options", Err: err}
+	}
+	if s.gates, err = scorer.ParseThresholds(o.MinScore); err != nil {
+		return &InputError{Op: "check options", Err: err}
+	}
+	s.prices = scorer.DefaultPrices()
+	if o.Prices != nil {
+		s.prices = *o.Prices
+	} else if o.PricesFile != "" {
+		if s.prices, err = scorer.LoadPrices(o.PricesFile); err != nil {
+			return &InputError{Op: "check options", Err: err}
+		}
+	}
+	return nil
+}
+
+// selectTasks loads the suite and picks the run's tasks (splits,
+// categories, seed and limit), refusing a plan with nothing to run or
+// that this harness cannot run.
+func (s *runState) selectTasks(ctx context.Context) error {
+	o := s.o
+	var err error
+	if s.suite, s.seedPolicy, err = o.loadSuite(ctx); err != nil {
+		return err
+	}
+	s.tasks = suites.Select(filterCategories(suites.FilterSplit(s.suite.Tasks, o.Splits), o.Categories), o.Seed, o.Limit)
+	if len(s.tasks) == 0 {
+		return &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches --categories %q and --split %q",
+			s.suite.Name, strings.Join(o.Categories, ","), strings.Join(o.Splits, ","))}
+	}
+	return checkRunnable(s.suite, s.tasks)
+}
+
+// newClient checks the client identity and builds the HTTP client every
+// request of the run goes through.
+func (s *runState) newClient() error {
+	o := s.o
+	if o.ClientIdentity != "" && o.ClientIdentity != IdentityOpenAIPython && o.ClientIdentity != IdentityNone {
+		return &InputError{Op: "check options", Err: fmt.Errorf("--client-identity %q: want %s or %s", o.ClientIdentity, IdentityOpenAIPython, IdentityNone)}
+	}
+	if o.ClientIdentity == "" {
+		o.ClientIdentity = IdentityOpenAIPython
+	}
+	s.client = &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: requestHeader(o.ClientIdentity, o.UserAgent, o.Header),
+		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits,
+		SameOriginRedirects: o.FollowRedirects,
+		HTTP:                &http.Client{Transport: trace.NewTransport(o.Concurrency)}}
+	return nil
+}
+
+// startEmbeddedTarget boots the reference target on loopback when no
+// --target was given and points the client at it; the caller defers the
+// returned stop.
+func (s *runState) startEmbeddedTarget(ctx context.Context) (stop func(), err error) {
+	o := s.o
+	if o.SimProfile != "" && !slices.Contains(baseline.Profiles(), o.SimProfile) {
+		return nil, &InputError{Op: "check options", Err: fmt.Errorf("--sim-profile %q: want one of %s", o.SimProfile, strings.Join(baseline.Profiles(), ", "))}
+	}
+	known, err := embeddedSuites(ctx, o.SimProfile, s.suite)
+	if err != nil {
+		return nil, err
+	}
+	start := startEmbedded
+	if hasMemoryTasks(s.tasks) {
+		start = startEmbeddedWithMemory
+	}
+	url, stop, err := start(ctx, baseline.Config{Pace: o.Pace, Suites: known, Logger: s.log,
+		Profile: o.SimProfile, NoisyShare: o.NoisyShare})
+	if err != nil {
+		return nil, err
+	}
+	s.client.BaseURL, s.embedded = url, true
+	s.log.Info("embedded reference target", "url", url)
+	return stop, nil
+}
+
+// prepareTarget warms the target up, settles the model and builds the
+// artifact fetcher, all before the first scored request.
+func (s *runState) prepareTarget(ctx context.Context) error {
+	o := s.o
+	var err error
+	if s.warm, err = o.runWarmup(s.suite, s.tasks, s.embedded); err != nil {
+		return err
+	}
+	if s.model, err = PrepareTarget(ctx, s.client, o.Model, !o.NoStream, s.embedded, s.warm); err != nil {
+		return err
+	}
+	if o.artifacts, err = artifactFetch(s.client, o); err != nil {
+		return &InputError{Op: "check options", Err: err}
+	}
+	return nil
+}
+
+// planReport picks the report path, fills the report's run header and,
+// on --resume or with Completed tasks, works out which tasks remain.
+func (s *runState) planReport() error {
+	o := s.o
+	var err error
 	if o.Out == "" {
 		if o.Resume {
 			if o.Out, err = latestPartial("runs"); err != nil {
-				return nil, &InputError{Op: "resume", Err: err}
+				return &InputError{Op: "resume", Err: err}
 			}
 		} else {
-			o.Out = filepath.Join("runs", time.Now().UTC().Format("20060102T150405Z")+"-"+safeName(model)+".json")
+			o.Out = filepath.Join("runs", time.Now().UTC().Format("20060102T150405Z")+"-"+safeName(s.model)+".json")
 		}
 	}
 	host, _ := os.Hostname()
 	_ = host
-	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights}
-	rep.Run = report.Run{
-		ID: newRunID(), Status: report.RunCompleted, StartedAt: time.Now().UTC(),
-		Target: targetName(o.TargetName, client.BaseURL), EmbeddedTarget: embedded, Model: model,
-		Suite: report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
-		Seed:  o.Seed, SeedPolicy: seedPolicy, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
-		Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
-		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
-	}
-	rep.Run.Categories, rep.Run.Warmup = o.Categories, len(warm)
-	if o.RunID != "" {
-		rep.Run.ID = o.RunID
-	}
-	if !o.StartedAt.IsZero() {
-		rep.Run.StartedAt = o.StartedAt.UTC()
-	}
-	partialPath := o.Out + ".partial.jsonl"
-	done := planned(o.Completed, tasks)
+	s.rep = &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights}
+	s.rep.Run = s.runHeader()
+	s.partialPath = o.Out + ".partial.jsonl"
+	s.done = planned(o.Completed, s.tasks)
 	if o.Resume {
-		hdr, prev, err := ReadPartial(partialPath)
+		hdr, prev, err := ReadPartial(s.partialPath)
 		if err != nil {
-			return nil, &InputError{Op: "resume", Err: err}
+			return &InputError{Op: "resume", Err: err}
 		}
-		if err := hdr.compatible(rep.Run); err != nil {
-			return nil, &InputError{Op: "resume " + partialPath, Err: err}
+		if err := hdr.compatible(s.rep.Run); err != nil {
+			return &InputError{Op: "resume " + s.partialPath, Err: err}
 		}
-		rep.Run.ID, rep.Run.StartedAt = hdr.ID, hdr.StartedAt
-		done = prev
-		log.Info("resuming", "partial", partialPath, "done", len(prev))
+		s.rep.Run.ID, s.rep.Run.StartedAt = hdr.ID, hdr.StartedAt
+		s.done = prev
+		s.log.Info("resuming", "partial", s.partialPath, "done", len(prev))
 	}
 	skip := map[string]bool{}
-	for _, t := range done {
+	for _, t := range s.done {
 		skip[t.ID] = true
 	}
-	var todo []suites.Task
-	for _, t := range tasks {
+	for _, t := range s.tasks {
 		if !skip[t.ID] {
-			todo = append(todo, t)
+			s.todo = append(s.todo, t)
 		}
 	}
+	return nil
+}
 
-	pw, err := openPartial(partialPath, rep.Run, o.Resume)
+// runHeader is the report's description of the run before any task ran.
+func (s *runState) runHeader() report.Run {
+	o := s.o
+	run := report.Run{
+		ID: newRunID(), Status: report.RunCompleted, StartedAt: time.Now().UTC(),
+		Target: targetName(o.TargetName, s.client.BaseURL), EmbeddedTarget: s.embedded, Model: s.model,
+		Suite: report.SuiteRef{Name: s.suite.Name, Version: s.suite.Version, SHA256: s.suite.SHA256, Source: s.suite.Source},
+		Seed:  o.Seed, SeedPolicy: s.seedPolicy, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
+		Budgets: o.Budgets, TasksPlanned: len(s.tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
+		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+	}
+	run.Categories, run.Warmup = o.Categories, len(s.warm)
+	if o.RunID != "" {
+		run.ID = o.RunID
+	}
+	if !o.StartedAt.IsZero() {
+		run.StartedAt = o.StartedAt.UTC()
+	}
+	return run
+}
+
+// openPartial opens the partial file tasks are appended to as they finish
+// and tells OnStart the run is starting; the caller defers pw.Close.
+func (s *runState) openPartial() (*partialWriter, error) {
+	pw, err := openPartial(s.partialPath, s.rep.Run, s.o.Resume)
 	if err != nil {
 		return nil, err
 	}
-	if o.OnStart != nil {
-		if err := o.OnStart(rep.Run); err != nil {
+	if s.o.OnStart != nil {
+		if err := s.o.OnStart(s.rep.Run); err != nil {
 			pw.Close()
 			return nil, fmt.Errorf("start run: %w", err)
 		}
 	}
-	defer pw.Close()
-	var rec recorderFactory
+	return pw, nil
+}
+
+// prepareRecorder creates --record's directory and the factory that gives
+// each task its recording file.
+func (s *runState) prepareRecorder() error {
+	o := s.o
 	if o.RecordDir != "" {
 		if err := os.MkdirAll(o.RecordDir, 0o755); err != nil {
-			return nil, fmt.Errorf("create record dir: %w", err)
+			return fmt.Errorf("create record dir: %w", err)
 		}
-		rec = func(id string) (*fileRecorder, error) {
+		s.rec = func(id string) (*fileRecorder, error) {
 			return newFileRecorder(filepath.Join(o.RecordDir, safeName(id)+".sse.jsonl"))
 		}
 	}
+	return nil
+}
 
+// executeTasks dispatches the remaining tasks with canaries and decoys
+// mixed in, under the scheduling probe, and collects what finished:
+// scored tasks go to the partial file and OnResult as they come.
+func (s *runState) executeTasks(ctx context.Context, pw *partialWriter) error {
+	o, rep := s.o, s.rep
 	if o.OnPlan != nil {
-		o.OnPlan(rep.Run, todo)
+		o.OnPlan(rep.Run, s.todo)
 	}
-	dispatch, canaries, err := withCanaries(&o, seedPolicy, todo)
+	dispatch, canaries, err := withCanaries(o, s.seedPolicy, s.todo)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if canaries != nil {
 		rep.Canaries = &report.Canaries{Markers: []string{}} // an array even if none finished
 	}
 	dispatch, decoys, err := withDecoys(o.Decoys, dispatch)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var decoyResults []scorer.TaskResult
-	probe := startSchedProbe(ctx, client.Now)
-	results := runTasks(ctx, client, dispatch, model, &o, rec)
-	collected := append([]scorer.TaskResult(nil), done...)
+	probe := startSchedProbe(ctx, s.client.Now)
+	results := runTasks(ctx, s.client, dispatch, s.model, o, s.rec)
+	s.collected = append([]scorer.TaskResult(nil), s.done...)
 	var werr error
 	for r := range results {
 		if r.Trace.Err != nil && r.Trace.Err.Class == trace.ErrCancelled {
@@ -411,38 +536,41 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 			continue // a leak detector, never scored
 		}
 		if decoys[r.Task.ID] {
-			decoyResults = append(decoyResults, r.Task)
+			s.decoyResults = append(s.decoyResults, r.Task)
 			continue // timed against the suite, not scored
 		}
 		if err := pw.Append(r.Task); err != nil && werr == nil {
 			werr = err
 		}
-		collected = append(collected, r.Task)
-		log.Debug("task done", "id", r.Task.ID, "status", r.Task.Status, "score", r.Task.Score)
+		s.collected = append(s.collected, r.Task)
+		s.log.Debug("task done", "id", r.Task.ID, "status", r.Task.Status, "score", r.Task.Score)
 		if o.OnResult != nil {
 			o.OnResult(r)
 		}
 	}
-	sched := probe.Stop()
-	if werr != nil {
-		return nil, werr
-	}
+	s.sched = probe.Stop()
+	return werr
+}
 
-	interrupted := ctx.Err() != nil && len(collected) < len(tasks)
-	if interrupted {
+// scoreRun finishes the report: status, task order, resources, harness
+// and timing noise, scores, decoys and the scoring block.
+func (s *runState) scoreRun(ctx context.Context) {
+	o, rep, log, sched := s.o, s.rep, s.log, s.sched
+	s.interrupted = ctx.Err() != nil && len(s.collected) < len(s.tasks)
+	if s.interrupted {
 		rep.Run.Status = report.RunInterrupted
 	}
-	rep.Tasks = orderLike(collected, tasks)
+	rep.Tasks = orderLike(s.collected, s.tasks)
 	rep.Run.FinishedAt = time.Now().UTC()
-	if embedded {
+	if s.embedded {
 		// The reference target bills at janus's own table: it is declared.
-		prices.Declared = true
+		s.prices.Declared = true
 	}
-	sopts := scorer.Options{Weights: o.Weights, Targets: o.Targets, Prices: &prices, Model: model,
-		CategoryWeights: scorer.QualityCategoryWeights(suite.Weights)}
+	sopts := scorer.Options{Weights: o.Weights, Targets: o.Targets, Prices: &s.prices, Model: s.model,
+		CategoryWeights: scorer.QualityCategoryWeights(s.suite.Weights)}
 	if o.Resources != nil {
 		if rep.Resources = o.Resources(ctx); rep.Resources != nil {
-			rep.Resources.ComputeCostUSD = prices.ComputeCost(rep.Resources.CPUSeconds, rep.Resources.GBSeconds)
+			rep.Resources.ComputeCostUSD = s.prices.ComputeCost(rep.Resources.CPUSeconds, rep.Resources.GBSeconds)
 			sopts.ComputeUSD = rep.Resources.ComputeCostUSD
 		}
 	}
@@ -457,32 +585,39 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	}
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	if o.Decoys > 0 {
-		rep.Decoys = judgeDecoys(decoyResults, rep.Tasks, &rep.Scores, sopts)
+		rep.Decoys = judgeDecoys(s.decoyResults, rep.Tasks, &rep.Scores, sopts)
 	}
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Scoring.RunSchedErrP99Ms, rep.Scoring.RunSchedGaps = sched.P99, sched.N
 	rep.Aggregate()
+}
+
+// writeReports writes the JSON report (dropping the partial file once the
+// run is complete), then the --out-format files, the step summary and the
+// report on Stdout, in that order.
+func (s *runState) writeReports(pw *partialWriter) error {
+	o, rep, gates := s.o, s.rep, s.gates
 	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
-		return rep, err
+		return err
 	}
-	if !interrupted {
+	if !s.interrupted {
 		pw.Close()
-		_ = os.Remove(partialPath)
+		_ = os.Remove(s.partialPath)
 	}
-	log.Info("report written", "path", o.Out, "status", rep.Run.Status)
-	for _, out := range outputs {
+	s.log.Info("report written", "path", o.Out, "status", rep.Run.Status)
+	for _, out := range s.outputs {
 		w, err := report.Writer(out.Format, rep, gates)
 		if err == nil {
 			err = WriteFileAtomic(out.Path, w)
 		}
 		if err != nil {
-			return rep, err
+			return err
 		}
-		log.Info("report written", "path", out.Path, "format", out.Format)
+		s.log.Info("report written", "path", out.Path, "format", out.Format)
 	}
 	if o.StepSummary != "" {
 		if err := appendFile(o.StepSummary, report.StepSummary(rep, gates)); err != nil {
-			return rep, err
+			return err
 		}
 	}
 	if o.Stdout != nil {
@@ -491,22 +626,29 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 			err = w(o.Stdout)
 		}
 		if err != nil {
-			return rep, err
+			return err
 		}
 		if o.Format == "text" {
 			fmt.Fprintf(o.Stdout, "\nreport: %s\n", o.Out)
 		}
 	}
-	if interrupted {
-		return rep, &InterruptedError{Msg: fmt.Sprintf("run interrupted; partial report %s written: continue with `janus bench run --resume --out %s` (same flags)", o.Out, o.Out)}
+	return nil
+}
+
+// outcome is the error a written run ends with: interrupted, every
+// request failed, or a missed --min-score gate; nil otherwise.
+func (s *runState) outcome() error {
+	o, rep := s.o, s.rep
+	if s.interrupted {
+		return &InterruptedError{Msg: fmt.Sprintf("run interrupted; partial report %s written: continue with `janus bench run --resume --out %s` (same flags)", o.Out, o.Out)}
 	}
 	if err := everyRequestFailed(rep.Tasks, rep.Run.Target); err != nil {
-		return rep, err
+		return err
 	}
-	if err := checkGates(rep.Scores, gates); err != nil {
-		return rep, err
+	if err := checkGates(rep.Scores, s.gates); err != nil {
+		return err
 	}
-	return rep, nil
+	return nil
 }
 
 // targetName is what a report calls the target: name when given, else
