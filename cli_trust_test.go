@@ -286,11 +286,12 @@ func TestFlagsAfterArguments(t *testing.T) {
 // TTFT differs 20× are "too few tasks to decide", with how many it takes,
 // and the comparison lands in the CI step summary (point 12).
 func TestCompareSaysTooFewTasks(t *testing.T) {
+	// Both runs draw the same fresh smoke tasks (one --seed), so all ten pair.
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
 	for _, x := range []struct{ out, ttft string }{{a, "5ms"}, {b, "100ms"}} {
 		t.Run(x.out, func(t *testing.T) {
-			if r := janus(t, dir, "bench", "run", "--sim-ttft", x.ttft, "--sim-token-interval", "1ms", "--out", x.out); r.code != 0 {
+			if r := janus(t, dir, "bench", "run", "--seed", "5", "--sim-ttft", x.ttft, "--sim-token-interval", "1ms", "--out", x.out); r.code != 0 {
 				t.Fatalf("bench run: exit %d\n%s", r.code, r.stderr)
 			}
 		})

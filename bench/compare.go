@@ -421,7 +421,7 @@ func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
 		c.Notes = append(c.Notes, "the runs were scored with different options (targets, prices or category weights); both are compared with the base's")
 	}
 	if base.Run.Suite.SHA256 != "" && next.Run.Suite.SHA256 != "" && base.Run.Suite.SHA256 != next.Run.Suite.SHA256 {
-		c.Notes = append(c.Notes, "the runs used different suite versions; only tasks with the same id are paired")
+		c.Notes = append(c.Notes, suiteNote(base.Run, next.Run))
 	}
 
 	pairs, onlyBase, onlyNew, dups := pairTasks(base.Tasks, next.Tasks)
@@ -1059,4 +1059,15 @@ func CompareJSON(c *Comparison) func(io.Writer) error {
 		}
 		return nil
 	}
+}
+
+// suiteNote says how two runs' suites differ: tasks generated from two
+// seeds share ids but not content, so pairing them by id compares the
+// tasks as much as the targets.
+func suiteNote(base, next report.Run) string {
+	if base.Seed != next.Seed && (base.SeedPolicy == report.SeedFresh || base.SeedPolicy == report.SeedFixed) {
+		return fmt.Sprintf("the runs' tasks were generated from different seeds (%d and %d): tasks with the same id are different tasks; "+
+			"for a paired comparison run both with one --seed", base.Seed, next.Seed)
+	}
+	return "the runs used different suite versions; only tasks with the same id are paired"
 }

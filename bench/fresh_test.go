@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,15 +137,21 @@ func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "--seed") {
-		t.Fatalf("replay without the seed: %v, want an error asking for it", err)
+	for _, seed := range []uint64{rep.Run.Seed, 0} { // given, then the one the recording kept
+		again, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default", Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again.Tasks) != 5 || again.Scores.Quality.Value != rep.Scores.Quality.Value {
+			t.Fatalf("replay (seed %d): %d tasks, quality %.1f; run: quality %.1f", seed, len(again.Tasks), again.Scores.Quality.Value, rep.Scores.Quality.Value)
+		}
 	}
-	again, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default", Seed: rep.Run.Seed})
-	if err != nil {
+	// Recordings without the seed file (older, or copied without it).
+	if err := os.Remove(filepath.Join(rec, timingNoiseFile)); err != nil {
 		t.Fatal(err)
 	}
-	if len(again.Tasks) != 5 || again.Scores.Quality.Value != rep.Scores.Quality.Value {
-		t.Fatalf("replay: %d tasks, quality %.1f; run: quality %.1f", len(again.Tasks), again.Scores.Quality.Value, rep.Scores.Quality.Value)
+	if _, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "--seed") {
+		t.Fatalf("replay without the seed: %v, want an error asking for it", err)
 	}
 }
 

@@ -125,6 +125,14 @@ func ReadRecording(path string) (*trace.Recording, error) {
 // the published schema before it is returned.
 func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 	replayDefaults(&o)
+	if o.Seed == 0 {
+		// The run recorded its seed: a generated suite is made again from it.
+		meta, err := loadRecordingMeta(o.Dir)
+		if err != nil {
+			return nil, &InputError{Op: "replay", Err: err}
+		}
+		o.Seed = meta.Seed
+	}
 	suite, err := replaySuite(ctx, o)
 	if err != nil {
 		return nil, &InputError{Op: "load suite", Err: err}

@@ -576,7 +576,7 @@ func (s *runState) scoreRun(ctx context.Context) {
 	}
 	rep.Harness = LoadHarness(o.Concurrency)
 	sopts.TimingNoiseMs = timingNoise(rep.Harness, sched)
-	if err := saveTimingNoise(o.RecordDir, sopts.TimingNoiseMs); err != nil {
+	if err := saveTimingNoise(o.RecordDir, sopts.TimingNoiseMs, rep.Run.Seed); err != nil {
 		log.Warn("a replay of the recordings will not take the run's timing noise out", "err", err)
 	}
 	if sched.P99 > schedWarnMs {

@@ -141,44 +141,55 @@ func timingNoise(h *report.Harness, run report.Summary) float64 {
 }
 
 // timingNoiseFile is where a run that records its streams (--record) keeps
-// the timing noise it took out: the recordings' timestamps carry the same
-// harness lateness, so a replay of them takes the same noise out.
+// the timing noise it took out (the recordings' timestamps carry the same
+// harness lateness, so a replay of them takes the same noise out) and the
+// run's seed (a generated suite's tasks are made from it, so a replay can
+// make them again without being told).
 const timingNoiseFile = "timing_noise.json"
 
-// saveTimingNoise writes ms to dir's timingNoiseFile (nothing when dir is
-// empty: the run records nothing).
-func saveTimingNoise(dir string, ms float64) error {
+// recordingMeta is timingNoiseFile's content.
+type recordingMeta struct {
+	TimingNoiseMs float64 `json:"timing_noise_ms"`
+	Seed          uint64  `json:"seed,omitempty"`
+}
+
+// saveTimingNoise writes ms and the run's seed to dir's timingNoiseFile
+// (nothing when dir is empty: the run records nothing).
+func saveTimingNoise(dir string, ms float64, seed uint64) error {
 	if dir == "" {
 		return nil
 	}
 	return WriteFileAtomic(filepath.Join(dir, timingNoiseFile), func(w io.Writer) error {
-		return json.NewEncoder(w).Encode(struct {
-			TimingNoiseMs float64 `json:"timing_noise_ms"`
-		}{ms})
+		return json.NewEncoder(w).Encode(recordingMeta{TimingNoiseMs: ms, Seed: seed})
 	})
 }
 
-// loadTimingNoise reads dir's timingNoiseFile back; 0 when there is none
-// (recordings older than it). A recordings folder may come from anyone: the
-// file is read to at most 4 KiB and its figure must be a finite number of
-// milliseconds in [0, 60000].
+// loadTimingNoise reads the timing noise of dir's timingNoiseFile back; 0
+// when there is none (recordings older than it).
 func loadTimingNoise(dir string) (float64, error) {
+	m, err := loadRecordingMeta(dir)
+	return m.TimingNoiseMs, err
+}
+
+// loadRecordingMeta reads dir's timingNoiseFile; zero values when there is
+// none. A recordings folder may come from anyone: the file is read to at
+// most 4 KiB and its figure must be a finite number of milliseconds in
+// [0, 60000].
+func loadRecordingMeta(dir string) (recordingMeta, error) {
+	var v recordingMeta
 	path := filepath.Join(dir, timingNoiseFile)
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return v, nil
 	} else if err != nil {
-		return 0, fmt.Errorf("read timing noise: %w", err)
+		return v, fmt.Errorf("read timing noise: %w", err)
 	}
 	defer f.Close()
-	var v struct {
-		TimingNoiseMs float64 `json:"timing_noise_ms"`
-	}
 	if err := json.NewDecoder(io.LimitReader(f, 4<<10)).Decode(&v); err != nil {
-		return 0, fmt.Errorf("read timing noise %s: %w", path, err)
+		return recordingMeta{}, fmt.Errorf("read timing noise %s: %w", path, err)
 	}
 	if ms := v.TimingNoiseMs; math.IsNaN(ms) || ms < 0 || ms > 60000 {
-		return 0, fmt.Errorf("read timing noise %s: timing_noise_ms %v is not in [0, 60000]", path, ms)
+		return recordingMeta{}, fmt.Errorf("read timing noise %s: timing_noise_ms %v is not in [0, 60000]", path, ms)
 	}
-	return v.TimingNoiseMs, nil
+	return v, nil
 }

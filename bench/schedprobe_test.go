@@ -222,7 +222,7 @@ func TestLoadTimingNoise(t *testing.T) {
 		})
 	}
 	dir := t.TempDir()
-	if err := saveTimingNoise(dir, 3.25); err != nil {
+	if err := saveTimingNoise(dir, 3.25, 0); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := loadTimingNoise(dir); err != nil || got != 3.25 {

@@ -111,7 +111,7 @@ func TestWarmupIsIndistinguishableFromTasks(t *testing.T) {
 	}
 	prompts := map[string]bool{}
 	for _, task := range suite.Tasks {
-		prompts[wire.TextOf(task.Messages[0])] = true
+		prompts[wire.LastUser(task.Messages)] = true // the user's words: system prompts are shared
 	}
 	type sent struct {
 		header      http.Header
@@ -135,7 +135,7 @@ func TestWarmupIsIndistinguishableFromTasks(t *testing.T) {
 		}
 		h := r.Header.Clone()
 		h.Del("Content-Length") // the body's length, not a header set
-		first := wire.TextOf(req.Messages[0])
+		first := wire.LastUser(req.Messages)
 		mu.Lock()
 		defer mu.Unlock()
 		posts = append(posts, sent{h, first, req.Model, req.Stream, prompts[first]})

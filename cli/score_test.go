@@ -39,7 +39,8 @@ func TestScoreCompareReplayCLI(t *testing.T) {
 	}{
 		// Flags after the report are applied.
 		{"score weights after arg", []string{"score", rep, "--weights", "quality=100", "--format", "json"}, 0, `"quality": 100`},
-		// A recorded directory is replayed.
+		// A recorded directory is replayed (fresh smoke: from the seed the
+		// recording kept).
 		{"score a recording", []string{"score", rec}, 0, "replay:"},
 		{"replay", []string{"bench", "replay", rec, "--format", "text"}, 0, "composite"},
 		// A run against itself: no change, exit 0 even with --fail-on.

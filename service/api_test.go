@@ -37,9 +37,11 @@ func TestReadEndpoints(t *testing.T) {
 	s, cl := startServer(t, Config{Store: t.TempDir() + "/j.db", Workers: 2, AllowTargets: []string{"127.0.0.1"}, Open: true, PublicRead: true})
 	ctx := context.Background()
 	var ids []string
-	for i, comp := range []string{"a", "b", "a"} {
+	// One seed for all three: the default suite is generated from it, so
+	// the runs hold the same tasks and compare pairs them.
+	for _, comp := range []string{"a", "b", "a"} {
 		t.Run(comp, func(t *testing.T) {
-			r, err := cl.Submit(ctx, SubmitRequest{Target: target.URL, Competitor: comp, Limit: 3, Seed: uint64(i + 1)})
+			r, err := cl.Submit(ctx, SubmitRequest{Target: target.URL, Competitor: comp, Limit: 3, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -44,7 +44,7 @@ func TestBatchesUntilInterval(t *testing.T) {
 		if got, n := s.state(); got != "" || n != 0 {
 			t.Fatalf("before the interval the destination has %q in %d writes, want nothing", got, n)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // the synctest bubble's fake clock: instant
 		synctest.Wait()
 		got, n := s.state()
 		var want strings.Builder
