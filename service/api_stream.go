@@ -37,6 +37,7 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request) *apiError {
 	w.WriteHeader(http.StatusOK)
 	ctx := r.Context()
 	id, state, seq := d.ID, "", -1
+	rescanned := terminal(d.Status) // a finished run's rows are read from the start anyway
 	p := &streamProgress{seen: map[string]bool{}}
 	tick := time.NewTicker(s.cfg.PollInterval)
 	defer tick.Stop()
@@ -77,6 +78,12 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request) *apiError {
 			return nil
 		}
 		d = &leaderboard.RunDetail{RunSummary: *nd}
+		if terminal(d.Status) && !rescanned {
+			// Finishing rewrote the task rows in plan order with seqs
+			// from 0, so a task not sent yet may now sit below seq:
+			// read them all once more (those sent are skipped by id).
+			rescanned, seq = true, -1
+		}
 	}
 }
 
