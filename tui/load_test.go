@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,7 +64,10 @@ func fakeLoadRun(rep *load.Report, hold int) LoadRunFunc {
 
 // toLoadMode switches the set-up to a load run once the suite is loaded.
 func toLoadMode(t *testing.T, tm *teatest.TestModel) {
-	waitFor(t, tm, "(10 tasks)")
+	// Generating the fresh smoke suite takes seconds under -race on a
+	// busy machine: a longer wait for it than for a key's effect.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("(10 tasks)")) },
+		teatest.WithDuration(90*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 	tm.Send(keyMsg("up"))
 	tm.Send(keyMsg("right"))
 	waitFor(t, tm, "step time")
