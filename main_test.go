@@ -238,11 +238,14 @@ func TestInterruptThenResume(t *testing.T) {
 		t.Fatal("resumed report is not completed")
 	}
 	// Only the unfinished tasks ran again: one recording each (a multi-turn
-	// task's follow-up turns are recorded beside it as <task>.turnN).
+	// task's follow-up turns are recorded beside it as <task>.turnN, a
+	// memory task's earlier conversations and decoy as <task>.tellN,
+	// <task>.decoy and <task>.decoy.tellN).
 	all, _ := filepath.Glob(filepath.Join(rec, "*.sse.jsonl"))
 	var files []string
 	for _, f := range all {
-		if !strings.Contains(filepath.Base(f), ".turn") {
+		base := filepath.Base(f)
+		if !strings.Contains(base, ".turn") && !strings.Contains(base, ".tell") && !strings.Contains(base, ".decoy") {
 			files = append(files, f)
 		}
 	}
