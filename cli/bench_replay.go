@@ -30,17 +30,11 @@ func benchReplayCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "format", Value: "text", Usage: "stdout: " + strings.Join(report.Formats, ", ")},
 		},
 		Action: func(c *ucli.Context) error {
-			args, err := positional(c)
+			arg, format, err := oneArgAndFormat(c, "bench replay takes one RECORD_DIR")
 			if err != nil {
 				return err
 			}
-			if len(args) != 1 {
-				return usageErrorf("bench replay takes one RECORD_DIR, got %d arguments", len(args))
-			}
-			format := c.String("format")
-			if !contains(report.Formats, format) {
-				return usageErrorf("--format %q: want one of %s", format, strings.Join(report.Formats, ", "))
-			}
+			args := []string{arg}
 			opts, err := rescoreOptions(c)
 			if err != nil {
 				return err

@@ -48,17 +48,11 @@ func scoreCommand() *ucli.Command {
 // or a PoC result, writes it (--out, stdout) and, for a PoC result in
 // text, prints the PoC's own scores beside janus's.
 func scoreReport(c *ucli.Context) error {
-	args, err := positional(c)
+	arg, format, err := oneArgAndFormat(c, "score takes one REPORT, RECORD_DIR or FILE")
 	if err != nil {
 		return err
 	}
-	if len(args) != 1 {
-		return usageErrorf("score takes one REPORT, RECORD_DIR or FILE, got %d arguments", len(args))
-	}
-	format := c.String("format")
-	if !contains(report.Formats, format) {
-		return usageErrorf("--format %q: want one of %s", format, strings.Join(report.Formats, ", "))
-	}
+	args := []string{arg}
 	opts, err := rescoreOptions(c)
 	if err != nil {
 		return err
@@ -177,4 +171,21 @@ func contains(list []string, s string) bool {
 // by interspersed before urfave/cli parsed the command line.
 func positional(c *ucli.Context) ([]string, error) {
 	return c.Args().Slice(), nil
+}
+
+// oneArgAndFormat takes the one positional argument of score and bench
+// replay (what says which, for the usage error) and checks --format.
+func oneArgAndFormat(c *ucli.Context, what string) (arg, format string, err error) {
+	args, err := positional(c)
+	if err != nil {
+		return "", "", err
+	}
+	if len(args) != 1 {
+		return "", "", usageErrorf("%s, got %d arguments", what, len(args))
+	}
+	format = c.String("format")
+	if !contains(report.Formats, format) {
+		return "", "", usageErrorf("--format %q: want one of %s", format, strings.Join(report.Formats, ", "))
+	}
+	return args[0], format, nil
 }
