@@ -8,7 +8,7 @@ TEST_BIN ?= bin/janus-test
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/janus-bench/janus/internal/buildinfo.Version=$(VERSION)
 
-.PHONY: run test test-bin test-stress tour test-long bench build image lint fuzz fuzz-short selftest screenshots clean
+.PHONY: run test test-bin test-stress tour test-long bench build build-load image lint fuzz fuzz-short selftest screenshots clean
 
 ## run: score the embedded reference target on smoke, generated from a secret seed (no setup needed)
 run:
@@ -75,6 +75,10 @@ fuzz-short:
 ## build: a static binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+## build-load: the lean load client bin/janus-load (janus-load bench load = janus bench load)
+build-load:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/janus-load ./cmd/janus-load
 
 ## image: the baseline competitor image janus-baseline (FROM scratch, static binary)
 image: build

@@ -10,14 +10,15 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/janus-bench/janus/cli/loadcli"
 )
 
 // HarnessGCPercent is the GOGC janus runs with unless GOGC is set.
-const HarnessGCPercent = 400
+const HarnessGCPercent = loadcli.HarnessGCPercent
 
 // App builds the janus command tree.
 func App(stdout, stderr io.Writer) *ucli.App {
@@ -31,25 +32,8 @@ func App(stdout, stderr io.Writer) *ucli.App {
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		EnableBashCompletion: true,
-		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "log-level", Value: "warn", Usage: "debug, info, warn or error (logs go to stderr)", EnvVars: []string{"JANUS_LOG_LEVEL"}},
-			&ucli.BoolFlag{Name: "no-color", Usage: "plain output without colour (also NO_COLOR)", EnvVars: []string{"NO_COLOR"}},
-		},
-		Before: func(c *ucli.Context) error {
-			var lvl slog.Level
-			if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
-				return usageErrorf("--log-level %q: want debug, info, warn or error", c.String("log-level"))
-			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})))
-			// A load generator trades memory for timing fidelity: fewer
-			// garbage collections means fewer mark assists landing between a
-			// byte's arrival and its timestamp (docs/PERFORMANCE.md). An
-			// explicit GOGC wins.
-			if os.Getenv("GOGC") == "" {
-				debug.SetGCPercent(HarnessGCPercent)
-			}
-			return nil
-		},
+		Flags:                loadcli.GlobalFlags(),
+		Before:               func(c *ucli.Context) error { return loadcli.SetUpProcess(c, stderr) },
 		Commands: []*ucli.Command{
 			benchCommand(),
 			baselineCommand(),

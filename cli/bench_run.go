@@ -12,6 +12,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/cli/loadcli"
 	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/scorer"
@@ -192,4 +193,5 @@ func weightsFlag(c *ucli.Context, def scorer.Weights) (scorer.Weights, error) {
 	return w, nil
 }
 
-func ms(c *ucli.Context, name string) float64 { return float64(c.Duration(name).Microseconds()) / 1000 }
+// ms reads a duration flag as milliseconds.
+func ms(c *ucli.Context, name string) float64 { return loadcli.Ms(c, name) }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/cli/loadcli"
 )
 
 func benchSelftestCommand() *ucli.Command {
@@ -57,31 +57,6 @@ func benchSelftestCommand() *ucli.Command {
 	}
 }
 
-// benchSelftestSimCommand is the hidden child side of an out-of-process
-// selftest: the parent starts `janus bench selftest-sim` and talks to it
-// over stdin and stdout (see bench.ServeSelftestSim).
-func benchSelftestSimCommand() *ucli.Command {
-	return &ucli.Command{
-		Name:   "selftest-sim",
-		Usage:  "the selftest's sim, run by `bench selftest` and `bench load` in a process of its own",
-		Hidden: true,
-		Action: func(c *ucli.Context) error {
-			return bench.ServeSelftestSim(c.Context, os.Stdin, os.Stdout)
-		},
-	}
-}
-
-// selftestSimCommand is how this binary starts its own selftest sim. A go
-// test binary driving the CLI in-process has no `bench selftest-sim`
-// command (re-running it would run its tests), so there the sim stays in
-// the process (nil).
-func selftestSimCommand() ([]string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("selftest: find janus's own binary to run the sim: %w", err)
-	}
-	if strings.HasSuffix(exe, ".test") {
-		return nil, nil
-	}
-	return []string{exe, "bench", "selftest-sim"}, nil
-}
+// selftestSimCommand is how this binary starts its own selftest sim
+// (loadcli.SelftestSim).
+func selftestSimCommand() ([]string, error) { return loadcli.SelftestSim() }

@@ -1,8 +1,7 @@
 package cli
 
 import (
-	"fmt"
-
+	"github.com/janus-bench/janus/cli/loadcli"
 	"github.com/janus-bench/janus/internal/exitcode"
 )
 
@@ -17,18 +16,10 @@ const (
 	ExitInterrupted = exitcode.Interrupted // Ctrl-C
 )
 
-// UsageError is a bad command line.
-type UsageError struct{ Err error }
+// UsageError is a bad command line (one type for janus and janus-load).
+type UsageError = loadcli.UsageError
 
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// ExitCode makes a bad command line end the process with the usage code.
-func (e *UsageError) ExitCode() int { return exitcode.Usage }
-
-func usageErrorf(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
+func usageErrorf(format string, args ...any) error { return loadcli.Usagef(format, args...) }
 
 // ExitCode maps an error returned by Run to the process exit code: the
 // errors of every package declare theirs (exitcode.Coder).

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"fmt"
 	"log/slog"
-	"os"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/cli/loadcli"
 	"github.com/janus-bench/janus/internal/sandbox"
 )
 
@@ -28,26 +26,8 @@ func unsafeSandboxFlag() ucli.Flag {
 		}}
 }
 
-// apiKeyFileFlag is --api-key-file: the target's key read from a file, so
-// it is on no command line (and in no /proc/<pid>/cmdline) at all. It
-// overrides --api-key and JANUS_API_KEY / OPENAI_API_KEY.
-func apiKeyFileFlag() ucli.Flag {
-	return &ucli.StringFlag{Name: "api-key-file", Usage: "read the target's API key from `FILE` (first line), keeping it off the command line",
-		Action: func(c *ucli.Context, path string) error {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return usageErrorf("--api-key-file: %v", err)
-			}
-			key, _, _ := strings.Cut(string(b), "\n")
-			if key = strings.TrimSpace(key); key == "" {
-				return usageErrorf("--api-key-file %s: the first line is empty", path)
-			}
-			if err := c.Set("api-key", key); err != nil {
-				return fmt.Errorf("--api-key-file: %w", err)
-			}
-			return nil
-		}}
-}
+// apiKeyFileFlag is --api-key-file (loadcli.APIKeyFileFlag).
+func apiKeyFileFlag() ucli.Flag { return loadcli.APIKeyFileFlag() }
 
 // reportSandbox checks the sandbox once at start-up of a server that runs
 // code, so the operator learns at once whether code will run isolated,

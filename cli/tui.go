@@ -14,6 +14,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/loadapp"
 	"github.com/janus-bench/janus/tui"
 )
 
@@ -54,8 +55,9 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 		// the steps against a sim in a second process, as janus bench load
 		// does by default.
 		LoadBase: load.Options{Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Pace: pace, Selftest: true, SelftestSim: sim, Limits: lim,
+			Budgets: budgets, Pace: load.Pace(pace), Selftest: true, SelftestSim: sim, Limits: lim,
 			KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "", StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != ""},
+		LoadRun: loadapp.Run,
 	}, nil
 }
 

@@ -16,9 +16,9 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
+	"github.com/janus-bench/janus/internal/loadapp"
 )
 
 // goldenLoadReport is bench/load's golden JSON report: a two-step sweep,
@@ -254,7 +254,7 @@ func TestRealLoadRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "runs")
 	cfg := filepath.Join(t.TempDir(), "cfg")
 	o := Options{NoColor: true, Tick: 20 * time.Millisecond, ConfigDir: cfg, OutDir: out, Store: "-", LoadDuration: 300 * time.Millisecond,
-		LoadBase: load.Options{Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}}
+		LoadBase: load.Options{Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: loadapp.Run}
 	// Wide, so that a run that fails to start (the shared machine out of
 	// ports, say) shows its whole error in the failure's last output.
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(200, 40))
@@ -312,7 +312,7 @@ func TestRealLoadRunStopped(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "runs")
 			o := Options{NoColor: true, Tick: -1, ConfigDir: "-", OutDir: out, Store: "-", Load: "closed:c=1,2", LoadDuration: time.Hour,
-				LoadBase: load.Options{Pace: baseline.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}}
+				LoadBase: load.Options{Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: loadapp.Run}
 			tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(200, 30))
 			waitFor(t, tm, "step 1/2")
 			tm.Send(c.key)

@@ -38,7 +38,8 @@ const (
 // RunFunc runs a benchmark; bench.Run is the real one.
 type RunFunc func(ctx context.Context, o bench.RunOptions) (*report.Report, error)
 
-// LoadRunFunc runs a load sweep; load.Run is the real one.
+// LoadRunFunc runs a load sweep; the application supplies the real one
+// (internal/loadapp.Run), which the TUI, a front end, does not link.
 type LoadRunFunc func(ctx context.Context, o load.Options) (*load.Report, error)
 
 // Options configure the TUI.
@@ -63,7 +64,8 @@ type Options struct {
 	// target, model, suite, profile, step duration and streaming. Its
 	// Profile, if set, is the one the set-up offers first.
 	LoadBase load.Options
-	// LoadRun runs a load sweep; nil means load.Run.
+	// LoadRun runs a load sweep; nil means load runs are refused with an
+	// error (the leaderboard-only screens never start one).
 	LoadRun LoadRunFunc
 	// Load is a load profile (closed:c=1,4,16…) to run at once, with the
 	// set-up's other choices (janus tui --load); empty opens the set-up.
@@ -115,7 +117,7 @@ func (o *Options) defaults() {
 		o.Run = bench.Run
 	}
 	if o.LoadRun == nil {
-		o.LoadRun = load.Run
+		o.LoadRun = noLoadRun
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -219,4 +221,9 @@ func defaultLogFile() string {
 		return filepath.Join(h, ".local", "state", "janus", "tui.log")
 	}
 	return filepath.Join(os.TempDir(), "janus-tui.log")
+}
+
+// noLoadRun is LoadRun when the application gave none.
+func noLoadRun(context.Context, load.Options) (*load.Report, error) {
+	return nil, errors.New("load runs are not available from this screen")
 }

@@ -7,7 +7,6 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/scorer"
 )
 
 // Latency is a streaming percentile summary in milliseconds. The CIs are
@@ -163,7 +162,7 @@ func (a *StepAccumulator) Add(r *Record) {
 		a.last = end
 	}
 	a.lag.addNs(r.LagNs)
-	if res.Status == scorer.StatusOK {
+	if res.OK {
 		s.OK++
 	} else {
 		s.Errors++
@@ -189,16 +188,16 @@ func (a *StepAccumulator) Add(r *Record) {
 	if inTTFT {
 		a.within++
 	}
-	if m.E2EMs != nil && res.Status == scorer.StatusOK {
+	if m.E2EMs != nil && res.OK {
 		a.e2e.addMs(*m.E2EMs)
 	}
 	if m.MaxGapMs != nil {
 		a.gap.addMs(*m.MaxGapMs)
 	}
-	if res.Status == scorer.StatusOK {
+	if res.OK {
 		a.tokens += m.OutputTokens
 	}
-	if scorer.Passed(*res) {
+	if res.Passed {
 		s.Passed++
 		if inTTFT && inGap {
 			s.Good++

@@ -10,10 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
-	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -32,12 +30,46 @@ type Record struct {
 	// LagNs is actual − intended send time: the harness's scheduling lag.
 	// A queue in front of the sender shows here (coordinated omission made
 	// visible), never as a missing request.
-	LagNs  int64             `json:"lag_ns"`
-	Trace  *trace.Trace      `json:"trace"`
-	Result scorer.TaskResult `json:"result"`
+	LagNs  int64        `json:"lag_ns"`
+	Trace  *trace.Trace `json:"trace"`
+	Result Result       `json:"result"`
 
 	task *suites.Task
 }
+
+// Result is a response's verdict as the load engine reads it. Its JSON is
+// that of scorer.TaskResult for a single-request task scored without
+// detail (the fields a load run's trace file always held); OK and Passed
+// are the scorer's judgement, set by the ScoreFunc, so that the engine
+// applies no scoring rule of its own.
+type Result struct {
+	ID         string            `json:"id"`
+	Category   string            `json:"category"`
+	Status     string            `json:"status"`
+	Score      float64           `json:"score"`
+	Reason     string            `json:"reason"`
+	Stream     bool              `json:"stream"`
+	Metrics    trace.Metrics     `json:"metrics"`
+	ITLs       []float64         `json:"itl_list_ms,omitempty"`
+	Violations []trace.Violation `json:"violations"`
+	Error      *trace.Error      `json:"error,omitempty"`
+	Usage      *wire.Usage       `json:"usage,omitempty"`
+	Budgets    trace.Budgets     `json:"budgets"`
+	Shape      []string          `json:"shape,omitempty"`
+
+	// OK says the response was answered (the scorer's status "ok"): it
+	// counts in throughput and its tokens in token throughput.
+	OK bool `json:"-"`
+	// Passed says the answer passed its task's checks: it counts in
+	// goodput when it also kept the streaming budgets.
+	Passed bool `json:"-"`
+}
+
+// ScoreFunc judges one response: metrics, contract violations against
+// the task's budgets (defaults when the task sets none) and the task's
+// checks. The application supplies it (the load engine links no
+// evaluator); it is called from a few goroutines at once.
+type ScoreFunc func(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) Result
 
 // Workload is what each request asks: the tasks (drawn round robin), the
 // model and whether to stream.
@@ -74,6 +106,7 @@ type Engine struct {
 	maxRequests int
 	seed        uint64
 	live        *Live
+	score       ScoreFunc
 	bufSize     int
 	headroom    time.Duration
 	onStart     func(idx int)
@@ -137,12 +170,31 @@ func WithPrestart(headroom time.Duration) Option { return func(e *Engine) { e.he
 // goroutine before the step's first record is sent.
 func WithStepStarted(f func(idx int)) Option { return func(e *Engine) { e.onStart = f } }
 
+// WithScorer sets how each response is judged (default: answered means
+// OK, and an answered response passes; no task check runs).
+func WithScorer(f ScoreFunc) Option { return func(e *Engine) { e.score = f } }
+
+// traceOnly is the default ScoreFunc: the trace's metrics and contract
+// violations, and no task check.
+func traceOnly(t *suites.Task, tr *trace.Trace, b trace.Budgets) Result {
+	m := trace.ComputeMetrics(tr)
+	res := Result{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
+		Violations: trace.Violations(tr, m, b), Error: tr.Err, Budgets: b, Status: "ok", OK: tr.Err == nil}
+	if !res.OK {
+		res.Status = "error"
+	} else {
+		res.Score, res.Passed = 1, true
+	}
+	return res
+}
+
 // WithLive updates live metrics (for --prometheus) as requests finish.
 func WithLive(l *Live) Option { return func(e *Engine) { e.live = l } }
 
 // New returns an engine sending through client.
 func New(client *trace.Client, opts ...Option) *Engine {
-	e := &Engine{client: client, budgets: trace.DefaultBudgets(), maxInflight: 10_000, bufSize: 1024, headroom: 50 * time.Millisecond}
+	e := &Engine{client: client, budgets: trace.DefaultBudgets(), maxInflight: 10_000, bufSize: 1024, headroom: 50 * time.Millisecond,
+		score: traceOnly}
 	for _, o := range opts {
 		o(e)
 	}
@@ -177,7 +229,7 @@ func (e *Engine) Run(ctx context.Context, idx int, s Step, d time.Duration, w *W
 		go func() {
 			defer scorers.Done()
 			for r := range sent {
-				r.Result = bench.Score(r.task, r.Trace, e.budgets)
+				r.Result = e.score(r.task, r.Trace, e.budgets)
 				if e.live != nil {
 					e.live.observe(&r, e.budgets)
 				}

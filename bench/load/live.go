@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/scorer"
 )
 
 // ttftBuckets are the live TTFT histogram's upper bounds in seconds.
@@ -85,7 +84,7 @@ func (l *Live) observe(r *Record, b trace.Budgets) {
 	l.requests.Add(1)
 	l.lagNs.Add(r.LagNs)
 	res := &r.Result
-	if res.Status != scorer.StatusOK {
+	if !res.OK {
 		l.errors.Add(1)
 	}
 	if len(res.Violations) > 0 {
@@ -101,7 +100,7 @@ func (l *Live) observe(r *Record, b trace.Budgets) {
 		l.ttftCnt[i].Add(1)
 		l.ttftSum.Add(int64(*m.TTFTMs * 1000))
 	}
-	if scorer.Passed(*res) {
+	if res.Passed {
 		l.passed.Add(1)
 		inTTFT := m.TTFTMs != nil && *m.TTFTMs <= res.Budgets.TTFTMs
 		inGap := !r.Trace.Stream || m.MaxGapMs == nil || *m.MaxGapMs <= res.Budgets.GapMs

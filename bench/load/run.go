@@ -1,32 +1,21 @@
 package load
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
 	"runtime"
-	"runtime/pprof"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/suites"
@@ -39,7 +28,10 @@ const SchemaVersion = "janus.load/v1"
 var Formats = []string{"text", "json", "md"}
 
 // Options configure one `janus bench load`. Zero values mean the
-// documented defaults.
+// documented defaults. The engine (New, Sweep) reads what to send, to
+// whom and how to judge it; the process-level fields (the embedded
+// target's pace, files, profiles, limits, the selftest) are read by the
+// application that runs the sweep (internal/loadapp.Run), never here.
 type Options struct {
 	// Target is the base URL ending in /v1; empty boots the embedded
 	// reference target on loopback (in this process: its CPU counts in
@@ -105,8 +97,12 @@ type Options struct {
 	// real run rather than a benchmark.
 	CPUProfile string
 
+	// MemProfile is a path to write a heap profile to after the steps
+	// (go tool pprof), to see what the load client's memory is spent on.
+	MemProfile string
+
 	// Embedded target settings.
-	Pace              baseline.Pace
+	Pace              Pace
 	SimMaxConcurrency int
 
 	// Out is the JSON report's path; empty means
@@ -127,6 +123,27 @@ type Options struct {
 	// Live receives the live counters; nil means a fresh one. A caller
 	// passes its own to read Snapshot while the run goes (the TUI).
 	Live *Live
+}
+
+// Pace is the embedded reference target's pace: time to the first token
+// and between tokens (zero: the target's default pace).
+type Pace struct {
+	TTFT     time.Duration
+	PerToken time.Duration
+}
+
+// Host is the machine a load report was measured on (the JSON of
+// bench/report's Host).
+type Host struct {
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"go_version"`
+}
+
+// ThisHost describes the machine this process runs on.
+func ThisHost() Host {
+	return Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
 }
 
 // Report is a load run's result.
@@ -161,7 +178,7 @@ type RunInfo struct {
 	Budgets        trace.Budgets `json:"budgets"`
 	PromptTokens   int           `json:"prompt_tokens,omitempty"`
 	OutputTokens   int           `json:"output_tokens,omitempty"`
-	Host           report.Host   `json:"host"`
+	Host           Host          `json:"host"`
 	HarnessVersion string        `json:"harness_version"`
 	RSSPeakMB      float64       `json:"rss_peak_mb"`
 }
@@ -198,7 +215,9 @@ type Overhead struct {
 	Note            string  `json:"note,omitempty"`
 }
 
-func (o *Options) defaults() {
+// Defaults fills the zero fields the engine reads with their documented
+// defaults (the application fills its own, such as the embedded pace).
+func (o *Options) Defaults() {
 	if o.Loader == nil {
 		o.Loader = suites.DefaultLoader{}
 	}
@@ -226,9 +245,6 @@ func (o *Options) defaults() {
 	if o.MaxInflight <= 0 {
 		o.MaxInflight = 10_000
 	}
-	if o.Pace == (baseline.Pace{}) {
-		o.Pace = baseline.DefaultPace()
-	}
 	if o.Format == "" {
 		o.Format = "text"
 	}
@@ -240,109 +256,63 @@ func (o *Options) defaults() {
 	}
 }
 
-func inputErr(op string, err error) error { return &bench.InputError{Op: op, Err: err} }
-
-// Run executes the load profile step by step and writes the report. An
-// interrupted run returns its report (steps so far) with
-// bench.ErrInterrupted.
-//
-// Run is the application around the engine (sweep): it raises the file
-// limit, sets a soft memory limit, boots the embedded target, serves live
-// metrics, profiles, keeps traces, measures the harness and writes the
-// report files; sweep only sends the steps and summarises them.
-func Run(ctx context.Context, o Options) (*Report, error) {
-	o.defaults()
-	steps, outputs, err := o.check()
-	if err != nil {
-		return nil, err
-	}
-	suite, err := o.workload(ctx)
-	if err != nil {
-		return nil, err
-	}
-	env, err := o.setUp(ctx, steps, suite)
-	defer env.tearDown()
-	if err != nil {
-		return nil, err
-	}
-	rep := newReport(&o, env, suite)
-	res, err := sweep(ctx, env.client, steps, &Workload{Tasks: suite.Tasks, Model: env.model, Stream: !o.NoStream}, &o, env)
-	if err != nil {
-		return nil, err
-	}
-	rep.Steps = res.steps
-	interrupted := ctx.Err() != nil
-	if interrupted {
-		rep.Run.Status = "interrupted"
-	}
-	res.summarise(rep, env.embedded)
-	o.measureHarness(ctx, rep, res.peak, !interrupted, env.restoreLimit)
-	rep.Run.FinishedAt = time.Now().UTC()
-	rep.Run.RSSPeakMB = rssPeakMB()
-	if err := o.writeReports(rep, outputs); err != nil {
-		return rep, err
-	}
-	if interrupted {
-		return rep, interruptedError(steps, len(rep.Steps), o.Out)
-	}
-	return rep, nil
-}
-
-// check parses the profile and the extra outputs and rejects a format or
-// a synthetic workload out of range.
-func (o *Options) check() (steps []Step, outputs [][2]string, err error) {
+// Check parses the profile and the extra outputs (FORMAT, PATH pairs)
+// and rejects a format or a synthetic workload out of range.
+func (o *Options) Check() (steps []Step, outputs [][2]string, err error) {
 	steps, err = ParseProfile(o.Profile)
 	if err != nil {
-		return nil, nil, inputErr("check options", err)
+		return nil, nil, err
 	}
 	if !slices.Contains(Formats, o.Format) {
-		return nil, nil, inputErr("check options", fmt.Errorf("format %q: want one of %s", o.Format, strings.Join(Formats, ", ")))
+		return nil, nil, fmt.Errorf("format %q: want one of %s", o.Format, strings.Join(Formats, ", "))
 	}
 	outputs, err = parseOutputs(o.Outputs)
 	if err != nil {
-		return nil, nil, inputErr("check options", err)
+		return nil, nil, err
 	}
 	if o.PromptTokens < 0 || o.OutputTokens < 0 || (o.PromptTokens > 0) != (o.OutputTokens > 0) {
-		return nil, nil, inputErr("check options", errors.New("prompt tokens and output tokens go together and must be positive"))
+		return nil, nil, errors.New("prompt tokens and output tokens go together and must be positive")
 	}
 	return steps, outputs, nil
 }
 
-// newReport starts the report: what is run, where, on which host.
-func newReport(o *Options, env *runEnv, suite *suites.Suite) *Report {
-	return &Report{Schema: SchemaVersion, Run: RunInfo{
-		ID: time.Now().UTC().Format("20060102T150405.000Z"), Status: "completed", StartedAt: time.Now().UTC(),
-		Target: report.RedactURL(env.client.BaseURL), EmbeddedTarget: env.embedded, Model: env.model,
-		Suite: suite.Name, Tasks: len(suite.Tasks), Profile: o.Profile, DurationS: o.Duration.Seconds(),
-		WarmupS: o.Warmup.Seconds(), MaxRequests: o.MaxRequests, Seed: o.Seed, Stream: !o.NoStream,
-		Budgets: o.Budgets, PromptTokens: o.PromptTokens, OutputTokens: o.OutputTokens,
-		Host:           report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
-		HarnessVersion: bench.HarnessVersion(),
-	}}
-}
-
-// sweepResult is what the steps measured, besides their summaries: the
-// scheduling lag, the harness's CPU time and wall time over all steps,
-// and the peak in-flight count.
-type sweepResult struct {
-	steps           []StepSummary
+// SweepResult is what the steps measured: their summaries, the peak
+// in-flight count and, for Summarise, the scheduling lag and the
+// harness's CPU time and wall time over all steps.
+type SweepResult struct {
+	Steps           []StepSummary
+	Peak            int
 	lag             hist
 	cpuS, wallS     float64
-	peak            int
 	maxStepCPUShare float64
 }
 
-// sweep is the engine's part of a load run: it sends every step of the
-// profile in turn and summarises each; an interruption ends it after the
-// step it cut short.
-func sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload, o *Options, env *runEnv) (*sweepResult, error) {
+// SweepHooks are what a sweep hands its records and counters to, and
+// how it judges them.
+type SweepHooks struct {
+	// Live receives the live counters (nil: none).
+	Live *Live
+	// Score judges each response (nil: the engine's trace-only default,
+	// WithScorer).
+	Score ScoreFunc
+	// OnRecord sees every record of every step, warm-up and cancelled
+	// ones included, in the sweep's goroutine (the application keeps
+	// traces with it); nil means none.
+	OnRecord func(*Record)
+}
+
+// Sweep is the engine's part of a load run: it sends every step of the
+// profile to client in turn and summarises each; an interruption ends it
+// after the step it cut short. It writes nothing and changes nothing of
+// the process: the caller owns files, limits and the report's outputs.
+func Sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload, o *Options, h SweepHooks) *SweepResult {
 	// A step's wall time and CPU share count from its clock's start, not
 	// from its prestart (set on the engine's goroutine before the step's
 	// first record; read after its channel closed).
 	var cpu0 float64
 	var wall0 time.Time
 	opts := []Option{WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
-		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(env.live),
+		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(h.Live),
 		WithStepStarted(func(i int) {
 			cpu0, wall0 = cpuTime(), time.Now()
 			if o.OnStepStart != nil {
@@ -352,15 +322,18 @@ func sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload,
 	if o.PrestartHeadroom != 0 {
 		opts = append(opts, WithPrestart(o.PrestartHeadroom))
 	}
+	if h.Score != nil {
+		opts = append(opts, WithScorer(h.Score))
+	}
 	eng := New(client, opts...)
-	res := &sweepResult{lag: newHist()}
+	res := &SweepResult{lag: newHist()}
 	for i, s := range steps {
 		if ctx.Err() != nil {
 			break
 		}
 		o.Logger.Info("load step", "step", i, "load", s.Label(), "duration", o.Duration)
 		cpu0, wall0 = cpuTime(), time.Now() // until the engine says the step started
-		sum := runStep(ctx, eng, i, s, w, o, res, env.traces)
+		sum := runStep(ctx, eng, i, s, w, o, res, h.OnRecord)
 		cpu, wall := cpuTime()-cpu0, time.Since(wall0).Seconds()
 		if math.IsNaN(cpu) || wall <= 0 {
 			cpu = 0 // not knowable here; JSON has no NaN
@@ -373,46 +346,41 @@ func sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload,
 			sum.Prestart = &ps
 			o.Logger.Info("open-loop prestart", "step", i, "latency_est_ms", ps.LatencyMs, "probes", ps.Probes, "workers", ps.Workers, "conns_dialled", ps.Conns)
 		}
-		res.peak = max(res.peak, sum.PeakInflight)
+		res.Peak = max(res.Peak, sum.PeakInflight)
 		res.maxStepCPUShare = max(res.maxStepCPUShare, sum.CPUShare)
 		if ctx.Err() != nil && sum.Requests == 0 {
 			break
 		}
-		res.steps = append(res.steps, sum)
+		res.Steps = append(res.Steps, sum)
 		o.Logger.Info("load step done", "step", i, "load", s.Label(), "requests", sum.Requests, "throughput", sum.Throughput,
 			"goodput", sum.Goodput, "ttft_p99_ms", sum.TTFT.P99, "meets_budgets", sum.MeetsBudgets)
 		if o.OnStep != nil {
 			o.OnStep(sum)
 		}
 	}
-	if env.traces != nil {
-		if err := env.traces.Close(); err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
+	return res
 }
 
 // runStep sends one step and accumulates its records; every measured,
 // uncancelled record's scheduling lag goes to res.lag and, with
-// KeepTraces, every record to tw.
-func runStep(ctx context.Context, eng *Engine, i int, s Step, w *Workload, o *Options, res *sweepResult, tw *traceWriter) StepSummary {
+// every record to onRecord.
+func runStep(ctx context.Context, eng *Engine, i int, s Step, w *Workload, o *Options, res *SweepResult, onRecord func(*Record)) StepSummary {
 	acc := NewStepAccumulator(i, s, o.Budgets, o.KeepTraces)
 	for r := range eng.Run(ctx, i, s, o.Duration, w) {
 		acc.Add(&r)
 		if !r.Warmup && (r.Trace.Err == nil || r.Trace.Err.Class != trace.ErrCancelled) {
 			res.lag.addNs(r.LagNs)
 		}
-		if tw != nil {
-			tw.write(&r)
+		if onRecord != nil {
+			onRecord(&r)
 		}
 	}
 	return acc.Close()
 }
 
-// summarise sets the report's knee and the harness's scheduling lag and
-// CPU share from what the steps measured.
-func (res *sweepResult) summarise(rep *Report, embedded bool) {
+// Summarise sets the report's knee and the harness's scheduling lag and
+// CPU share from what the steps measured (rep.Steps must be res.Steps).
+func (res *SweepResult) Summarise(rep *Report, embedded bool) {
 	rep.Harness.MaxStepCPUShare = res.maxStepCPUShare
 	if k := FindKnee(rep.Steps); k >= 0 {
 		s := rep.Steps[k]
@@ -426,51 +394,7 @@ func (res *sweepResult) summarise(rep *Report, embedded bool) {
 	if embedded {
 		rep.Harness.Note = "embedded target: its CPU counts in the harness's share"
 	}
-	rep.Harness.SelftestConcurrency = max(res.peak, 1)
-}
-
-// workload loads the suite(s) or builds the synthetic task.
-func (o *Options) workload(ctx context.Context) (*suites.Suite, error) {
-	if o.PromptTokens > 0 {
-		return Synthetic(o.PromptTokens, o.OutputTokens), nil
-	}
-	var parts []*suites.Suite
-	for _, name := range strings.Split(o.Suite, ",") {
-		if name = strings.TrimSpace(name); name == "" {
-			continue
-		}
-		s, err := o.Loader.Load(ctx, name)
-		if err != nil {
-			return nil, inputErr("load suite", err)
-		}
-		parts = append(parts, s)
-	}
-	suite, err := suites.Combine(parts)
-	if err != nil {
-		return nil, inputErr("load suite", err)
-	}
-	// A load step schedules single requests. A multi-turn task (janus
-	// plays the tool and sends the conversation on) or a memory task
-	// (earlier conversations first) would add requests the schedule never
-	// planned, and scored on one request alone it would always fail, so
-	// it is left out of load runs.
-	kept := suite.Tasks[:0:0]
-	for _, t := range suite.Tasks {
-		if t.SingleRequest() {
-			kept = append(kept, t)
-		}
-	}
-	if n := len(suite.Tasks) - len(kept); n > 0 && o.Logger != nil {
-		o.Logger.Info("multi-request tasks left out of the load run", "suite", suite.Name, "tasks", n)
-	}
-	suite.Tasks = kept
-	if len(suite.Tasks) == 0 {
-		return nil, inputErr("load suite", fmt.Errorf("suite %s has no single-turn tasks", suite.Name))
-	}
-	// A seeded shuffle, so the round robin does not always start with the
-	// same category; the seed reproduces the order.
-	suite.Tasks = suites.Select(suite.Tasks, o.Seed, 0)
-	return suite, nil
+	rep.Harness.SelftestConcurrency = max(res.Peak, 1)
 }
 
 // Synthetic returns a one-task suite: a prompt of about promptTokens
@@ -506,49 +430,6 @@ func parseOutputs(specs []string) ([][2]string, error) {
 	return out, nil
 }
 
-// serveMetrics serves live at addr/metrics until stop is called.
-func serveMetrics(ctx context.Context, addr string, live *Live) (stop func(), err error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", live)
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = hs.Serve(ln) }()
-	return func() {
-		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if hs.Shutdown(sctx) != nil {
-			_ = hs.Close()
-		}
-		<-done
-	}, nil
-}
-
-// memoryLimit is the soft memory limit for a run of up to conc requests in
-// flight: a base for the runtime, tokenizer and histograms plus about
-// 20 KiB of live heap and stack per stream (measured at 5,000 streams,
-// docs/PERFORMANCE.md).
-func memoryLimit(conc int) int64 {
-	return 64<<20 + int64(conc)*20<<10
-}
-
-// startCPUProfile profiles the process to path until stop is called.
-func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("create cpu profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("start cpu profile: %w", err)
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
 // cpuTime is the process's user+system CPU seconds so far.
 func cpuTime() float64 {
 	var ru syscall.Rusage
@@ -556,92 +437,4 @@ func cpuTime() float64 {
 		return math.NaN()
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
-// rssPeakMB reads the process's peak resident set (VmHWM) on Linux.
-func rssPeakMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb float64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
-			return kb / 1024
-		}
-	}
-	return 0
-}
-
-var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-func safeName(s string) string {
-	if s = unsafeChars.ReplaceAllString(s, "_"); s == "" {
-		return "model"
-	}
-	return s
-}
-
-// traceWriter appends every record as one JSON line (--keep-traces).
-type traceWriter struct {
-	f   *os.File
-	bw  *bufio.Writer
-	enc *json.Encoder
-	err error
-}
-
-func newTraceWriter(path string) (*traceWriter, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("keep traces: %w", err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("keep traces: %w", err)
-	}
-	bw := bufio.NewWriterSize(f, 256<<10)
-	return &traceWriter{f: f, bw: bw, enc: json.NewEncoder(bw)}, nil
-}
-
-func (t *traceWriter) write(r *Record) {
-	if t.err == nil {
-		t.err = t.enc.Encode(r)
-	}
-}
-
-func (t *traceWriter) Close() error {
-	if t.f == nil {
-		return t.err
-	}
-	err := t.bw.Flush()
-	if cerr := t.f.Close(); err == nil {
-		err = cerr
-	}
-	t.f = nil
-	if t.err == nil && err != nil {
-		t.err = fmt.Errorf("keep traces: %w", err)
-	}
-	return t.err
-}
-
-// interruptedError tells the truth about an interrupted load run: its
-// report holds the steps so far, the last of them cut short, and bench
-// load does not resume, so it names the profile that measures the rest.
-func interruptedError(steps []Step, recorded int, out string) error {
-	rest := steps[max(recorded-1, 0):]
-	key := "rate"
-	if rest[0].Kind == KindClosed {
-		key = "c"
-	}
-	vals := make([]string, len(rest))
-	for i, s := range rest {
-		if s.Kind == KindClosed {
-			vals[i] = strconv.Itoa(s.Concurrency)
-		} else {
-			vals[i] = strconv.FormatFloat(s.Rate, 'g', -1, 64)
-		}
-	}
-	return &bench.InterruptedError{Msg: fmt.Sprintf(
-		"load run interrupted in step %d of %d; the report of the steps so far is %s. bench load does not resume: measure the rest with --profile %s:%s=%s",
-		max(recorded, 1), len(steps), out, rest[0].Kind, key, strings.Join(vals, ","))}
 }

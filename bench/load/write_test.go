@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/scorer"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -140,8 +139,10 @@ func TestAccumulator(t *testing.T) {
 
 }
 
-func resultWith(ttft, gap, score float64, b trace.Budgets) scorer.TaskResult {
-	return scorer.TaskResult{Status: "ok", Score: score, Budgets: b, Metrics: trace.Metrics{TTFTMs: &ttft, MaxGapMs: &gap, E2EMs: &ttft}}
+// resultWith is an answered response; score ≥ 0.5 passes (the scorer's
+// PassScore, which the ScoreFunc applies).
+func resultWith(ttft, gap, score float64, b trace.Budgets) Result {
+	return Result{Status: "ok", OK: true, Passed: score >= 0.5, Score: score, Budgets: b, Metrics: trace.Metrics{TTFTMs: &ttft, MaxGapMs: &gap, E2EMs: &ttft}}
 }
 
 // TestReadReport reads back what JSON writes and refuses what is not a

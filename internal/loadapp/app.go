@@ -1,33 +1,35 @@
-package load
+// Package loadapp is `janus bench load`'s application around the load
+// engine (bench/load): it raises the process's file limit, sets a soft
+// memory limit, boots the embedded reference target, serves live metrics,
+// profiles, keeps traces, scores with the evaluators, measures the
+// harness and writes the report files. The engine only sends the steps
+// to a base URL and yields one record per request.
+package loadapp
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
-
-// This file holds what a load run does around the engine for the process
-// it runs in: file and memory limits, the embedded target, live metrics,
-// profiling, kept traces, the harness's selftest and the report files.
 
 // runEnv is what Run sets up before the steps and tears down after them.
 type runEnv struct {
 	client   *trace.Client
 	model    string
 	embedded bool
-	live     *Live
+	live     *load.Live
 	traces   *traceWriter // nil without KeepTraces
 	// restoreLimit puts back the memory limit the run replaced (once).
 	restoreLimit func()
@@ -44,14 +46,14 @@ func (env *runEnv) tearDown() {
 
 // setUp prepares the process and the target for the steps. The env it
 // returns is never nil: tear it down even when err is set.
-func (o *Options) setUp(ctx context.Context, steps []Step, suite *suites.Suite) (*runEnv, error) {
+func (o *options) setUp(ctx context.Context, steps []load.Step, suite *suites.Suite) (*runEnv, error) {
 	env := &runEnv{embedded: o.Target == "", restoreLimit: func() {}}
 	maxConc, err := o.raiseFileLimits(steps, env.embedded)
 	if err != nil {
 		return env, err
 	}
 	o.softMemoryLimit(env, maxConc)
-	env.client = o.newClient(maxConc)
+	env.client = load.NewClient(&o.Options, maxConc)
 	env.stops = append(env.stops, env.client.HTTP.CloseIdleConnections)
 	if env.embedded {
 		if err := o.startEmbedded(ctx, env, suite); err != nil {
@@ -78,7 +80,7 @@ func (o *Options) setUp(ctx context.Context, steps []Step, suite *suites.Suite) 
 // plus headroom for the process itself. Open-loop steps get what the
 // system allows, and the in-flight bound is lowered to fit it. It returns
 // the most requests the run may hold in flight.
-func (o *Options) raiseFileLimits(steps []Step, embedded bool) (int, error) {
+func (o *options) raiseFileLimits(steps []load.Step, embedded bool) (int, error) {
 	perReq := uint64(1)
 	if embedded {
 		perReq = 2
@@ -92,7 +94,7 @@ func (o *Options) raiseFileLimits(steps []Step, embedded bool) (int, error) {
 			}
 		}
 	}
-	if slices.ContainsFunc(steps, Step.Open) {
+	if slices.ContainsFunc(steps, load.Step.Open) {
 		_ = bench.RaiseFileLimit(0)
 		var lim syscall.Rlimit
 		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur > 64 {
@@ -110,7 +112,7 @@ func (o *Options) raiseFileLimits(steps []Step, embedded bool) (int, error) {
 // the GC works harder (and shrinks idle stacks sooner) rather than let the
 // heap grow to GOGC's multiple of the live set. KeepMemoryLimit (the
 // caller saw GOMEMLIMIT set) leaves the process's limit alone.
-func (o *Options) softMemoryLimit(env *runEnv, maxConc int) {
+func (o *options) softMemoryLimit(env *runEnv, maxConc int) {
 	if o.KeepMemoryLimit {
 		return
 	}
@@ -120,28 +122,10 @@ func (o *Options) softMemoryLimit(env *runEnv, maxConc int) {
 	env.stops = append(env.stops, env.restoreLimit)
 }
 
-// newClient builds the run's client. Small per-connection buffers: chat
-// requests and SSE events are a few hundred bytes, and 5,000 streams at
-// net/http's 4 KiB read and write buffers plus a 4 KiB SSE buffer would
-// hold 60 MiB for nothing. Plain http targets (the usual loopback or
-// in-cluster case) go through the lean transport, one goroutine per
-// stream; https (or StdTransport) through net/http's.
-func (o *Options) newClient(maxConc int) *trace.Client {
-	var rt http.RoundTripper = newLeanTransport(maxConc)
-	if strings.HasPrefix(o.Target, "https://") || o.StdTransport {
-		tr := trace.NewTransport(maxConc)
-		tr.ReadBufferSize, tr.WriteBufferSize = 1<<10, 1<<10
-		rt = tr
-	}
-	return &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
-		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, StreamBufferBytes: 1 << 10, Limits: o.Limits, SameOriginRedirects: o.FollowRedirects,
-		HTTP: &http.Client{Transport: rt}}
-}
-
 // startEmbedded boots the reference target on loopback and points the
 // client at it.
-func (o *Options) startEmbedded(ctx context.Context, env *runEnv, suite *suites.Suite) error {
-	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace, Suites: []*suites.Suite{suite},
+func (o *options) startEmbedded(ctx context.Context, env *runEnv, suite *suites.Suite) error {
+	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: baseline.Pace(o.Pace), Suites: []*suites.Suite{suite},
 		Logger: o.Logger, MaxConcurrency: o.SimMaxConcurrency})
 	if err != nil {
 		return fmt.Errorf("start embedded reference target: %w", err)
@@ -158,10 +142,10 @@ func (o *Options) startEmbedded(ctx context.Context, env *runEnv, suite *suites.
 
 // startObservers starts what watches the steps: the live counters and
 // their Prometheus endpoint, the trace file, the CPU profile.
-func (o *Options) startObservers(ctx context.Context, env *runEnv) error {
+func (o *options) startObservers(ctx context.Context, env *runEnv) error {
 	env.live = o.Live
 	if env.live == nil {
-		env.live = NewLive()
+		env.live = load.NewLive()
 	}
 	if o.Prometheus != "" {
 		stop, err := serveMetrics(ctx, o.Prometheus, env.live)
@@ -193,7 +177,7 @@ func (o *Options) startObservers(ctx context.Context, env *runEnv) error {
 // selftest at the run's peak concurrency after the steps (when asked for
 // and the run finished), else the last saved selftest, else that it was
 // not measured.
-func (o *Options) measureHarness(ctx context.Context, rep *Report, peak int, finished bool, restoreLimit func()) {
+func (o *options) measureHarness(ctx context.Context, rep *load.Report, peak int, finished bool, restoreLimit func()) {
 	if o.Selftest && finished {
 		// Measure as `janus bench selftest` would, without the run's
 		// memory limit.
@@ -226,20 +210,20 @@ func (o *Options) measureHarness(ctx context.Context, rep *Report, peak int, fin
 
 // writeReports writes the JSON report to o.Out, the extra outputs, and
 // the report in o.Format to o.Stdout.
-func (o *Options) writeReports(rep *Report, outputs [][2]string) error {
-	if err := bench.WriteFileAtomic(o.Out, JSON(rep)); err != nil {
+func (o *options) writeReports(rep *load.Report, outputs [][2]string) error {
+	if err := bench.WriteFileAtomic(o.Out, load.JSON(rep)); err != nil {
 		return err
 	}
 	rep.Path = o.Out
 	o.Logger.Info("report written", "path", o.Out)
 	for _, out := range outputs {
-		if err := bench.WriteFileAtomic(out[1], Writer(out[0], rep)); err != nil {
+		if err := bench.WriteFileAtomic(out[1], load.Writer(out[0], rep)); err != nil {
 			return err
 		}
 		o.Logger.Info("report written", "path", out[1], "format", out[0])
 	}
 	if o.Stdout != nil {
-		if err := Writer(o.Format, rep)(o.Stdout); err != nil {
+		if err := load.Writer(o.Format, rep)(o.Stdout); err != nil {
 			return err
 		}
 		if o.Format == "text" {
@@ -247,4 +231,14 @@ func (o *Options) writeReports(rep *Report, outputs [][2]string) error {
 		}
 	}
 	return nil
+}
+
+// score judges one response with the evaluators, as bench run does
+// (bench.Score), in the form the engine reads.
+func score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) load.Result {
+	r := bench.Score(t, tr, defaults)
+	return load.Result{ID: r.ID, Category: r.Category, Status: r.Status, Score: r.Score, Reason: r.Reason,
+		Stream: r.Stream, Metrics: r.Metrics, ITLs: r.ITLs, Violations: r.Violations, Error: r.Error,
+		Usage: r.Usage, Budgets: r.Budgets, Shape: r.Shape,
+		OK: r.Status == scorer.StatusOK, Passed: scorer.Passed(r)}
 }
