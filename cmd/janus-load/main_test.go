@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench/load"
+	"github.com/janus-bench/janus/internal/exitcode"
+)
+
+// TestJanusLoad drives the lean client's command tree as janus bench load
+// is driven: a run against a reference target in this process writes the
+// load report, and bad command lines end with the usage code.
+func TestJanusLoad(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	url, stop, err := baseline.Start(t.Context(), "127.0.0.1:0", baseline.Config{Pace: baseline.Unpaced()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(context.Background())
+	out := filepath.Join(t.TempDir(), "r.json")
+	var stdout, stderr bytes.Buffer
+	err = app(&stdout, &stderr).RunContext(t.Context(), []string{"janus-load", "bench", "load", "--target", url,
+		"--profile", "closed:c=2", "--max-requests", "6", "--duration", "10s", "--no-selftest", "--out", out, "--format", "text"})
+	if err != nil {
+		t.Fatalf("janus-load bench load: %v\n%s", err, stderr.String())
+	}
+	rep, err := load.ReadReport(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Steps[0]; s.Requests != 6 || s.Passed != 6 || rep.Run.RSSPeakMB <= 0 {
+		t.Errorf("report: %d requests, %d passed, rss %.1f MB", s.Requests, s.Passed, rep.Run.RSSPeakMB)
+	}
+	if !strings.Contains(stdout.String(), "report: "+out) {
+		t.Errorf("stdout lacks the report path:\n%s", stdout.String())
+	}
+	for _, args := range [][]string{
+		{"bench", "load", "--profile", "closed:c=0"},
+		{"bench", "load", "--no-such-flag"},
+		{"bench", "load", "--format", "pdf"},
+		{"bench", "load", "stray"},
+		{"--log-level", "loud", "bench", "load"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			err := app(&stdout, &stderr).RunContext(t.Context(), append([]string{"janus-load"}, args...))
+			if code := exitcode.Of(err); code != exitcode.Usage {
+				t.Errorf("exit code %d (%v), want %d", code, err, exitcode.Usage)
+			}
+		})
+	}
+}
