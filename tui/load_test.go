@@ -34,7 +34,7 @@ func readGoldenLoad(t testing.TB) *load.Report {
 	return rep
 }
 
-// fakeLoadRun replays rep's steps through the hooks, as load.Run calls
+// fakeLoadRun replays rep's steps through the hooks, as loadapp.Run calls
 // them. With hold ≥ 0 it starts step hold and waits there until cancelled,
 // then returns the steps before it as an interrupted run would.
 func fakeLoadRun(rep *load.Report, hold int) LoadRunFunc {

@@ -60,7 +60,7 @@ func (l *loadLiveModel) tick() tea.Cmd {
 
 func (l *loadLiveModel) running() bool { return l.ar != nil && !l.finished }
 
-// stop cancels the run; load.Run writes the report of the steps so far
+// stop cancels the run; the load run (loadapp.Run) writes the report of the steps so far
 // and the screen moves on when loadDoneMsg arrives.
 func (l *loadLiveModel) stop() {
 	if l.running() {
@@ -206,7 +206,7 @@ func (l *loadLiveModel) stepLabel() string {
 	return l.curStep.Label()
 }
 
-// budget is the TTFT budget the run judges by (load.Run's default when
+// budget is the TTFT budget the run judges by (the engine's default when
 // none was given).
 func (l *loadLiveModel) budget() float64 {
 	if b := l.opts.Budgets.TTFTMs; b > 0 {

@@ -35,7 +35,7 @@ type (
 	}
 )
 
-// activeLoad is one load run driven by the TUI: load.Run calls its hooks
+// activeLoad is one load run driven by the TUI: the load run (Options.LoadRun) calls its hooks
 // from its own goroutine, which write to ch, and the model reads one
 // event per Cmd. A step sends two events, so the buffer only fills if the
 // screen stops reading (the program has quit), and drain empties it.
