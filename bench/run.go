@@ -21,7 +21,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
@@ -32,9 +31,14 @@ import (
 // RunOptions configure one `janus bench run`. The CLI binds its flags into
 // this struct; zero values mean the documented defaults.
 type RunOptions struct {
-	// Target is the base URL ending in /v1; empty boots the embedded
-	// reference target on loopback.
+	// Target is the base URL ending in /v1; empty starts the target with
+	// Start (the embedded reference target the application builds).
 	Target string
+	// Start starts the target when Target is empty: the run hands it its
+	// suite and whether it has memory tasks, and measures the URL it
+	// returns. The report then says the target was embedded, the target
+	// gets no warm-up and its cost is billed at janus's own table, declared.
+	Start  StartTarget
 	Model  string
 	APIKey string
 	Header http.Header
@@ -111,13 +115,6 @@ type RunOptions struct {
 
 	// artifacts is the fetcher built once the target's URL is known.
 	artifacts *scorer.ArtifactFetch
-
-	// Pace of the embedded target's sim provider.
-	Pace baseline.Pace
-	// SimProfile and NoisyShare pick the embedded sim's behaviour
-	// (baseline.Config.Profile, NoisyShare): empty is the oracle.
-	SimProfile string
-	NoisyShare float64
 
 	// Stdout receives the report in Format (one of report.Formats: text,
 	// json, md, junit or csv); nil: none.
@@ -216,9 +213,6 @@ func (o *RunOptions) defaults() {
 		o.TTFTTimeout = 30 * time.Second
 	}
 	scoringDefaults(&o.Budgets, &o.Weights, &o.Targets)
-	if o.Pace == (baseline.Pace{}) {
-		o.Pace = baseline.DefaultPace()
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -365,24 +359,14 @@ func (s *runState) newClient() error {
 	return nil
 }
 
-// startEmbeddedTarget boots the reference target on loopback when no
-// --target was given and points the client at it; the caller defers the
+// startEmbeddedTarget starts the target with o.Start when the run was
+// given no URL and points the client at it; the caller defers the
 // returned stop.
 func (s *runState) startEmbeddedTarget(ctx context.Context) (stop func(), err error) {
-	o := s.o
-	if o.SimProfile != "" && !slices.Contains(baseline.Profiles(), o.SimProfile) {
-		return nil, &InputError{Op: "check options", Err: fmt.Errorf("--sim-profile %q: want one of %s", o.SimProfile, strings.Join(baseline.Profiles(), ", "))}
+	if s.o.Start == nil {
+		return nil, &InputError{Op: "start target", Err: errNoTarget}
 	}
-	known, err := embeddedSuites(ctx, o.SimProfile, s.suite)
-	if err != nil {
-		return nil, err
-	}
-	start := startEmbedded
-	if hasMemoryTasks(s.tasks) {
-		start = startEmbeddedWithMemory
-	}
-	url, stop, err := start(ctx, baseline.Config{Pace: o.Pace, Suites: known, Logger: s.log,
-		Profile: o.SimProfile, NoisyShare: o.NoisyShare})
+	url, stop, err := s.o.Start(ctx, s.suite, hasMemoryTasks(s.tasks))
 	if err != nil {
 		return nil, err
 	}

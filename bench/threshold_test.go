@@ -28,7 +28,7 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 	}
 	out := filepath.Join(dir, "r.json")
 	var stdout bytes.Buffer
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Stdout: &stdout, Format: "md",
+	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Stdout: &stdout, Format: "md",
 		Outputs:     []string{"md=" + filepath.Join(dir, "report.md"), "junit=" + filepath.Join(dir, "sub", "report.xml"), "csv=" + filepath.Join(dir, "tasks.csv")},
 		StepSummary: summary, MinScore: "composite=100,quality=100,streaming=100"})
 
@@ -102,7 +102,7 @@ func TestRunGatesThatPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, MinScore: "quality=100,composite=0", PricesFile: prices})
+	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, MinScore: "quality=100,composite=0", PricesFile: prices})
 	if err != nil {
 		t.Fatalf("Run: %v; want no error when every gate passes", err)
 	}
@@ -162,7 +162,7 @@ func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
 func TestJUnitOfARun(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	var stdout bytes.Buffer
-	_, err := Run(context.Background(), RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Pace: quickPace, Stdout: &stdout, Format: "junit"})
+	_, err := Run(context.Background(), RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Start: quickStart, Stdout: &stdout, Format: "junit"})
 	if err != nil {
 		t.Fatal(err)
 	}

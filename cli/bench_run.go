@@ -136,13 +136,17 @@ func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error)
 	if err != nil {
 		return bench.RunOptions{}, err
 	}
+	start, err := embeddedTarget(c, 0)
+	if err != nil {
+		return bench.RunOptions{}, err
+	}
 	warmup := c.Int("warmup")
 	if warmup < 0 {
 		return bench.RunOptions{}, usageErrorf("--warmup %d: want 0 or more", warmup)
 	} else if warmup == 0 {
 		warmup = -1 // RunOptions: 0 is the default, negative none
 	}
-	return bench.RunOptions{SuiteKey: key, Warmup: warmup, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
+	return bench.RunOptions{Start: start, SuiteKey: key, Warmup: warmup, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
 		Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 		Suite: c.String("suite"), Categories: splitList(c.StringSlice("categories")), Splits: splitList(c.StringSlice("split")),
 		Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
@@ -150,8 +154,6 @@ func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error)
 		Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
 		Weights: w, NoStream: c.Bool("no-stream"),
 		Out: c.String("out"), Resume: c.Bool("resume"), RecordDir: c.String("record"),
-		Pace:       baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
-		SimProfile: c.String("sim-profile"), NoisyShare: c.Float64("sim-noisy-share"),
 		Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
 		Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
 		StepSummary:   os.Getenv("GITHUB_STEP_SUMMARY"),

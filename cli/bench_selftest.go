@@ -10,7 +10,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/selftest"
 )
 
 func benchSelftestCommand() *ucli.Command {
@@ -38,7 +38,7 @@ func benchSelftestCommand() *ucli.Command {
 				levels = append(levels, n)
 			}
 			var err error
-			o := bench.SelftestOptions{
+			o := selftest.Options{
 				Levels: levels, Pace: baseline.Pace{TTFT: c.Duration("ttft"), PerToken: c.Duration("token-interval")},
 				Tokens: c.Int("tokens"), MinStreams: c.Int("min-streams"), Save: !c.Bool("no-save"), Burst: c.Bool("burst"),
 				Stdout: stdout(c), JSON: c.Bool("json"),
@@ -48,7 +48,7 @@ func benchSelftestCommand() *ucli.Command {
 					return err
 				}
 			}
-			_, err = bench.Selftest(c.Context, o)
+			_, err = selftest.Run(c.Context, o)
 			if err != nil {
 				return fmt.Errorf("bench selftest: %w", err)
 			}
@@ -59,14 +59,14 @@ func benchSelftestCommand() *ucli.Command {
 
 // benchSelftestSimCommand is the hidden child side of an out-of-process
 // selftest: the parent starts `janus bench selftest-sim` and talks to it
-// over stdin and stdout (see bench.ServeSelftestSim).
+// over stdin and stdout (see selftest.ServeSim).
 func benchSelftestSimCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:   "selftest-sim",
 		Usage:  "the selftest's sim, run by `bench selftest` and `bench load` in a process of its own",
 		Hidden: true,
 		Action: func(c *ucli.Context) error {
-			return bench.ServeSelftestSim(c.Context, os.Stdin, os.Stdout)
+			return selftest.ServeSim(c.Context, os.Stdin, os.Stdout)
 		},
 	}
 }
