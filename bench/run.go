@@ -135,16 +135,14 @@ type RunOptions struct {
 	// Prices, when set, is the price table itself and wins over
 	// PricesFile: calibrate passes the sim's table, declared.
 	Prices *scorer.Prices
-	// Outputs are extra report files written after the JSON report, each
-	// "FORMAT=PATH" (--out-format; report.ParseOutputs).
-	Outputs []string
-	// StepSummary is a file the Markdown summary is appended to; the CLI
-	// passes $GITHUB_STEP_SUMMARY. Empty: none.
-	StepSummary string
-	// MinScore are CI gates such as "composite=70,streaming=80"
-	// (--min-score; scorer.ParseThresholds). Once every report is written,
-	// a missed gate makes Run return a *ThresholdError.
-	MinScore string
+	// Outputs are extra report files written after the JSON report (the
+	// CLI parses them from --out-format with report.ParseOutputs).
+	Outputs []report.Output
+	// Gates are minimum scores (the CLI parses them from --min-score with
+	// scorer.ParseThresholds). Once every report is written, a missed gate
+	// makes Run return a *ThresholdError; the Markdown and JUnit reports
+	// show them.
+	Gates []scorer.Threshold
 
 	// Resources, when set, is called once the tasks are done and before
 	// scoring (also on an interrupted run): its block goes into the
@@ -227,9 +225,7 @@ type runState struct {
 	o   *RunOptions
 	log *slog.Logger
 
-	outputs []report.Output
-	gates   []scorer.Threshold
-	prices  scorer.Prices
+	prices scorer.Prices
 
 	suite      *suites.Suite
 	seedPolicy string
@@ -300,20 +296,19 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	return s.rep, s.outcome()
 }
 
-// checkOptions parses the options that need it (outputs, gates, prices)
-// before anything is loaded, so a typo fails fast as an InputError.
+// checkOptions checks the report formats and loads the price table
+// before anything else is loaded, so a typo fails fast as an InputError.
 func (s *runState) checkOptions() error {
 	o := s.o
 	if !slices.Contains(report.Formats, o.Format) {
-		return &InputError{Op: "check options", Err: fmt.Errorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats, ", "))}
+		return &InputError{Op: "check options", Err: fmt.Errorf("report format %q: want one of %s", o.Format, strings.Join(report.Formats, ", "))}
+	}
+	for _, out := range o.Outputs {
+		if !slices.Contains(report.Formats, out.Format) || out.Path == "" {
+			return &InputError{Op: "check options", Err: fmt.Errorf("report output %s=%s: want one of %s and a path", out.Format, out.Path, strings.Join(report.Formats, ", "))}
+		}
 	}
 	var err error
-	if s.outputs, err = report.ParseOutputs(o.Outputs); err != nil {
-		return &InputError{Op: "check options", Err: err}
-	}
-	if s.gates, err = scorer.ParseThresholds(o.MinScore); err != nil {
-		return &InputError{Op: "check options", Err: err}
-	}
 	s.prices = scorer.DefaultPrices()
 	if o.Prices != nil {
 		s.prices = *o.Prices
@@ -336,7 +331,7 @@ func (s *runState) selectTasks(ctx context.Context) error {
 	}
 	s.tasks = suites.Select(filterCategories(suites.FilterSplit(s.suite.Tasks, o.Splits), o.Categories), o.Seed, o.Limit)
 	if len(s.tasks) == 0 {
-		return &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches --categories %q and --split %q",
+		return &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches categories %q and splits %q",
 			s.suite.Name, strings.Join(o.Categories, ","), strings.Join(o.Splits, ","))}
 	}
 	return checkRunnable(s.suite, s.tasks)
@@ -347,7 +342,7 @@ func (s *runState) selectTasks(ctx context.Context) error {
 func (s *runState) newClient() error {
 	o := s.o
 	if o.ClientIdentity != "" && o.ClientIdentity != IdentityOpenAIPython && o.ClientIdentity != IdentityNone {
-		return &InputError{Op: "check options", Err: fmt.Errorf("--client-identity %q: want %s or %s", o.ClientIdentity, IdentityOpenAIPython, IdentityNone)}
+		return &InputError{Op: "check options", Err: fmt.Errorf("client identity %q: want %s or %s", o.ClientIdentity, IdentityOpenAIPython, IdentityNone)}
 	}
 	if o.ClientIdentity == "" {
 		o.ClientIdentity = IdentityOpenAIPython
@@ -577,10 +572,10 @@ func (s *runState) scoreRun(ctx context.Context) {
 }
 
 // writeReports writes the JSON report (dropping the partial file once the
-// run is complete), then the --out-format files, the step summary and the
-// report on Stdout, in that order.
+// run is complete), then the Outputs and the report on Stdout, in that
+// order.
 func (s *runState) writeReports(pw *partialWriter) error {
-	o, rep, gates := s.o, s.rep, s.gates
+	o, rep, gates := s.o, s.rep, s.o.Gates
 	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
 		return err
 	}
@@ -589,7 +584,7 @@ func (s *runState) writeReports(pw *partialWriter) error {
 		_ = os.Remove(s.partialPath)
 	}
 	s.log.Info("report written", "path", o.Out, "status", rep.Run.Status)
-	for _, out := range s.outputs {
+	for _, out := range o.Outputs {
 		w, err := report.Writer(out.Format, rep, gates)
 		if err == nil {
 			err = WriteFileAtomic(out.Path, w)
@@ -598,11 +593,6 @@ func (s *runState) writeReports(pw *partialWriter) error {
 			return err
 		}
 		s.log.Info("report written", "path", out.Path, "format", out.Format)
-	}
-	if o.StepSummary != "" {
-		if err := appendFile(o.StepSummary, report.StepSummary(rep, gates)); err != nil {
-			return err
-		}
 	}
 	if o.Stdout != nil {
 		w, err := report.Writer(o.Format, rep, gates)
@@ -620,16 +610,16 @@ func (s *runState) writeReports(pw *partialWriter) error {
 }
 
 // outcome is the error a written run ends with: interrupted, every
-// request failed, or a missed --min-score gate; nil otherwise.
+// request failed, or a missed gate; nil otherwise.
 func (s *runState) outcome() error {
 	o, rep := s.o, s.rep
 	if s.interrupted {
-		return &InterruptedError{Msg: fmt.Sprintf("run interrupted; partial report %s written: continue with `janus bench run --resume --out %s` (same flags)", o.Out, o.Out)}
+		return &InterruptedError{Msg: "run interrupted; partial report " + o.Out + " written: run again with the same options and Resume to continue", Partial: o.Out}
 	}
 	if err := everyRequestFailed(rep.Tasks, rep.Run.Target); err != nil {
 		return err
 	}
-	if err := checkGates(rep.Scores, s.gates); err != nil {
+	if err := checkGates(rep.Scores, o.Gates); err != nil {
 		return err
 	}
 	return nil
@@ -759,11 +749,11 @@ func artifactFetch(client *trace.Client, o *RunOptions) (*scorer.ArtifactFetch, 
 	for _, a := range o.ArtifactAllow {
 		u, err := url.Parse(a)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return nil, fmt.Errorf("--artifact-allow %q: want an origin such as https://cdn.example.com", a)
+			return nil, fmt.Errorf("artifact origin %q: want an origin such as https://cdn.example.com", a)
 		}
 	}
 	if o.ArtifactMaxBytes < 0 || o.ArtifactTimeout < 0 {
-		return nil, fmt.Errorf("--artifact-max-bytes and --artifact-timeout must be ≥ 0")
+		return nil, fmt.Errorf("artifact size and time limits must be ≥ 0")
 	}
 	var h http.Header
 	if client.APIKey != "" {
