@@ -139,7 +139,7 @@ func (o *RunOptions) freshSeed() (uint64, error) {
 		return 0, &InputError{Op: "resume", Err: err}
 	}
 	if hdr.Seed == 0 {
-		return 0, &InputError{Op: "resume", Err: fmt.Errorf("%s.partial.jsonl records no seed; pass the run's --seed", out)}
+		return 0, &InputError{Op: "resume", Err: fmt.Errorf("%s.partial.jsonl records no seed; give the run's seed", out)}
 	}
 	return hdr.Seed, nil
 }

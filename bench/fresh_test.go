@@ -151,7 +151,7 @@ func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 	if err := os.Remove(filepath.Join(rec, timingNoiseFile)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "--seed") {
+	if _, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "run's seed") {
 		t.Fatalf("replay without the seed: %v, want an error asking for it", err)
 	}
 }

@@ -963,7 +963,7 @@ func discoverModelList(ctx context.Context, c *trace.Client, model string) (stri
 		return model, ids, nil
 	}
 	if status != http.StatusOK || len(ids) == 0 {
-		return "", nil, &InputError{Op: "discover model", Err: fmt.Errorf("GET %s/models gave HTTP %d with %d models; pass --model", report.RedactURL(c.BaseURL), status, len(ids))}
+		return "", nil, &InputError{Op: "discover model", Err: fmt.Errorf("GET %s/models gave HTTP %d with %d models; name the model", report.RedactURL(c.BaseURL), status, len(ids))}
 	}
 	return ids[0], ids, nil
 }
