@@ -29,7 +29,12 @@ var ErrInterrupted = exitcode.New(exitcode.Interrupted, "run interrupted; partia
 // InterruptedError is an interrupted run's error: Msg says where its
 // report is and how to go on, which differs between commands (bench run
 // resumes, bench load cannot).
-type InterruptedError struct{ Msg string }
+type InterruptedError struct {
+	Msg string
+	// Partial is the report a bench run left to resume from (empty for a
+	// load run, which does not resume): the CLI names its --resume there.
+	Partial string
+}
 
 func (e *InterruptedError) Error() string { return e.Msg }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/suites"
 	"github.com/janus-bench/janus/suites/gen"
@@ -140,38 +139,7 @@ func (o *RunOptions) freshSeed() (uint64, error) {
 		return 0, &InputError{Op: "resume", Err: err}
 	}
 	if hdr.Seed == 0 {
-		return 0, &InputError{Op: "resume", Err: fmt.Errorf("%s.partial.jsonl records no seed; pass the run's --seed", out)}
+		return 0, &InputError{Op: "resume", Err: fmt.Errorf("%s.partial.jsonl records no seed; give the run's seed", out)}
 	}
 	return hdr.Seed, nil
-}
-
-// RepositorySuites is every answer in the repository: each built-in
-// suite's files and janus-default generated from gen.DefaultSeed. It is
-// what a competitor that memorised the repository knows (the memorizer
-// sim profile is given these, never the run's suite).
-func RepositorySuites(ctx context.Context) ([]*suites.Suite, error) {
-	var out []*suites.Suite
-	for _, name := range suites.Builtin() {
-		s, err := suites.Load(ctx, name)
-		if err != nil {
-			return nil, fmt.Errorf("load repository suites: %w", err)
-		}
-		out = append(out, s)
-	}
-	s, err := gen.Fresh(gen.DefaultSeed)
-	if err != nil {
-		return nil, fmt.Errorf("load repository suites: %w", err)
-	}
-	return append(out, s), nil
-}
-
-// embeddedSuites are the answers the embedded target is given: the run's
-// own suite (it is the reference target, handed the answers on purpose, so
-// a fresh run still has an oracle to compare with), or, for the memorizer
-// profile, only what the repository holds.
-func embeddedSuites(ctx context.Context, profile string, run *suites.Suite) ([]*suites.Suite, error) {
-	if profile == baseline.ProfileMemorizer {
-		return RepositorySuites(ctx)
-	}
-	return []*suites.Suite{run}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites/gen"
@@ -21,7 +22,7 @@ import (
 // with no model that memorised the public suites.
 func startMemorizer(t *testing.T) string {
 	t.Helper()
-	known, err := RepositorySuites(t.Context())
+	known, err := reference.RepositorySuites(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestFreshSeedPolicy(t *testing.T) {
 		t.Fatalf("two default runs drew one suite (seeds %d, %d)", o.Seed, other.Seed)
 	}
 	// A custom loader (calibrate's, a service's) is asked as it is.
-	st := RunOptions{Suite: "smoke", Loader: staticSuite{a}}
+	st := RunOptions{Suite: "smoke", Loader: staticLoader{a}}
 	st.defaults()
 	if _, policy, err := st.loadSuite(t.Context()); err != nil || policy != report.SeedStored || st.Seed != 0 {
 		t.Fatalf("custom loader: policy %q seed %d err %v", policy, st.Seed, err)
@@ -132,7 +133,7 @@ func TestFreshRunRefusesCompletedTasksWithoutItsSeed(t *testing.T) {
 func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	rec := filepath.Join(t.TempDir(), "rec")
-	rep, err := Run(t.Context(), RunOptions{Suite: "janus-default", Categories: []string{"quality/reasoning"}, Limit: 5, Pace: quickPace,
+	rep, err := Run(t.Context(), RunOptions{Suite: "janus-default", Categories: []string{"quality/reasoning"}, Limit: 5, Start: quickStart,
 		RecordDir: rec, Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +151,7 @@ func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 	if err := os.Remove(filepath.Join(rec, timingNoiseFile)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "--seed") {
+	if _, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "run's seed") {
 		t.Fatalf("replay without the seed: %v, want an error asking for it", err)
 	}
 }
@@ -168,8 +169,8 @@ func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 	run := func(t *testing.T, o RunOptions) *report.Report {
 		t.Helper()
 		o.Concurrency, o.Out = 10, filepath.Join(t.TempDir(), "r.json")
-		if o.Pace == (baseline.Pace{}) {
-			o.Pace = quickPace
+		if o.Start == nil {
+			o.Start = quickStart
 		}
 		rep, err := Run(t.Context(), o)
 		if err != nil {

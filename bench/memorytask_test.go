@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/suites"
 )
@@ -150,7 +151,7 @@ func TestMemoryTasksNeedMemoryPerUser(t *testing.T) {
 func TestEmbeddedTargetPassesMemoryTasksThroughMemory(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	s := memorySuite(t)
-	rep, err := Run(context.Background(), RunOptions{Loader: staticLoader{s}, Pace: baseline.Unpaced(),
+	rep, err := Run(context.Background(), RunOptions{Loader: staticLoader{s}, Start: reference.Starter(baseline.Config{Pace: baseline.Unpaced()}),
 		Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {
 		t.Fatalf("Run: %v", err)

@@ -187,7 +187,7 @@ func (p *partialWriter) Close() error {
 func latestPartial(dir string) (string, error) {
 	m, _ := filepath.Glob(filepath.Join(dir, "*.json.partial.jsonl"))
 	if len(m) == 0 {
-		return "", fmt.Errorf("no partial run under %s/; pass --out FILE of the run to resume", dir)
+		return "", fmt.Errorf("no partial run under %s/; give the report path of the run to resume", dir)
 	}
 	sort.Strings(m) // names start with the UTC start time
 	return strings.TrimSuffix(m[len(m)-1], ".partial.jsonl"), nil

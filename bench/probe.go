@@ -12,7 +12,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
@@ -33,9 +32,11 @@ type ProbeOptions struct {
 	Prompt   string
 	NoStream bool
 	Budgets  trace.Budgets
-	Pace     baseline.Pace
-	Stdout   io.Writer
-	JSON     bool
+	// Start starts the target when Target is empty (see
+	// RunOptions.Start): the probe asks it for no suite.
+	Start  StartTarget
+	Stdout io.Writer
+	JSON   bool
 }
 
 // ProbeResult is what a probe shows.
@@ -57,13 +58,13 @@ func Probe(ctx context.Context, o ProbeOptions) (*ProbeResult, error) {
 	if o.Budgets == (trace.Budgets{}) {
 		o.Budgets = trace.DefaultBudgets()
 	}
-	if o.Pace == (baseline.Pace{}) {
-		o.Pace = baseline.DefaultPace()
-	}
 	client := &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header, Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, Limits: o.Limits,
 		SameOriginRedirects: o.FollowRedirects}
 	if o.Target == "" {
-		url, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace})
+		if o.Start == nil {
+			return nil, &InputError{Op: "probe", Err: errNoTarget}
+		}
+		url, stop, err := o.Start(ctx, nil, false)
 		if err != nil {
 			return nil, err
 		}

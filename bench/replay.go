@@ -199,7 +199,7 @@ func recordingFiles(dir string) (map[string]string, error) {
 		}
 	}
 	if len(files) == 0 {
-		return nil, &InputError{Op: "replay", Err: fmt.Errorf("%s holds no *%s recordings (write them with bench run --record)", dir, recordingSuffix)}
+		return nil, &InputError{Op: "replay", Err: fmt.Errorf("%s holds no *%s recordings (a run records them when given a record directory)", dir, recordingSuffix)}
 	}
 	return files, nil
 }
@@ -340,7 +340,7 @@ func IsRecordingDir(path string) bool {
 func replaySuite(ctx context.Context, o ReplayOptions) (*suites.Suite, error) {
 	if generate, ok := generated(o.Loader, o.Suite); ok {
 		if o.Seed == 0 {
-			return nil, fmt.Errorf("%s is generated per run: pass the recorded run's --seed (its report's run.seed), or use %s%s for the stored example",
+			return nil, fmt.Errorf("%s is generated per run: give the recorded run's seed (its report's run.seed), or use %s%s for the stored example",
 				o.Suite, o.Suite, StoredSuffix)
 		}
 		return generate(o.Seed)

@@ -50,7 +50,7 @@ func TestReplayReproducesTheRun(t *testing.T) {
 		opts func(t *testing.T) RunOptions
 	}{
 		// The embedded target: a clean run.
-		{"embedded oracle", func(*testing.T) RunOptions { return RunOptions{Pace: quickPace} }},
+		{"embedded oracle", func(*testing.T) RunOptions { return RunOptions{Start: quickStart} }},
 		// A non-JSON data line and no [DONE]: the end of each stream is the
 		// recorded end, not a [DONE].
 		{"broken-sse", prof(baseline.ProfileBrokenSSE)},
@@ -61,7 +61,7 @@ func TestReplayReproducesTheRun(t *testing.T) {
 		// Every token in one burst at the end.
 		{"buffered", prof(baseline.ProfileBuffered)},
 		// Non-streamed answers: one JSON body per task.
-		{"no stream", func(*testing.T) RunOptions { return RunOptions{Pace: quickPace, NoStream: true} }},
+		{"no stream", func(*testing.T) RunOptions { return RunOptions{Start: quickStart, NoStream: true} }},
 		// Every request refused with HTTP 429: the error body is replayed.
 		{"http 429", func(t *testing.T) RunOptions {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -139,7 +139,7 @@ func TestReplayTTFTIsTheRecordedRead(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	dir := t.TempDir()
 	rec := filepath.Join(dir, "rec")
-	orig, err := Run(context.Background(), RunOptions{Pace: quickPace, Out: filepath.Join(dir, "r.json"), RecordDir: rec})
+	orig, err := Run(context.Background(), RunOptions{Start: quickStart, Out: filepath.Join(dir, "r.json"), RecordDir: rec})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

@@ -21,7 +21,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
@@ -32,9 +31,14 @@ import (
 // RunOptions configure one `janus bench run`. The CLI binds its flags into
 // this struct; zero values mean the documented defaults.
 type RunOptions struct {
-	// Target is the base URL ending in /v1; empty boots the embedded
-	// reference target on loopback.
+	// Target is the base URL ending in /v1; empty starts the target with
+	// Start (the embedded reference target the application builds).
 	Target string
+	// Start starts the target when Target is empty: the run hands it its
+	// suite and whether it has memory tasks, and measures the URL it
+	// returns. The report then says the target was embedded, the target
+	// gets no warm-up and its cost is billed at janus's own table, declared.
+	Start  StartTarget
 	Model  string
 	APIKey string
 	Header http.Header
@@ -112,13 +116,6 @@ type RunOptions struct {
 	// artifacts is the fetcher built once the target's URL is known.
 	artifacts *scorer.ArtifactFetch
 
-	// Pace of the embedded target's sim provider.
-	Pace baseline.Pace
-	// SimProfile and NoisyShare pick the embedded sim's behaviour
-	// (baseline.Config.Profile, NoisyShare): empty is the oracle.
-	SimProfile string
-	NoisyShare float64
-
 	// Stdout receives the report in Format (one of report.Formats: text,
 	// json, md, junit or csv); nil: none.
 	Stdout io.Writer
@@ -138,16 +135,14 @@ type RunOptions struct {
 	// Prices, when set, is the price table itself and wins over
 	// PricesFile: calibrate passes the sim's table, declared.
 	Prices *scorer.Prices
-	// Outputs are extra report files written after the JSON report, each
-	// "FORMAT=PATH" (--out-format; report.ParseOutputs).
-	Outputs []string
-	// StepSummary is a file the Markdown summary is appended to; the CLI
-	// passes $GITHUB_STEP_SUMMARY. Empty: none.
-	StepSummary string
-	// MinScore are CI gates such as "composite=70,streaming=80"
-	// (--min-score; scorer.ParseThresholds). Once every report is written,
-	// a missed gate makes Run return a *ThresholdError.
-	MinScore string
+	// Outputs are extra report files written after the JSON report (the
+	// CLI parses them from --out-format with report.ParseOutputs).
+	Outputs []report.Output
+	// Gates are minimum scores (the CLI parses them from --min-score with
+	// scorer.ParseThresholds). Once every report is written, a missed gate
+	// makes Run return a *ThresholdError; the Markdown and JUnit reports
+	// show them.
+	Gates []scorer.Threshold
 
 	// Resources, when set, is called once the tasks are done and before
 	// scoring (also on an interrupted run): its block goes into the
@@ -216,9 +211,6 @@ func (o *RunOptions) defaults() {
 		o.TTFTTimeout = 30 * time.Second
 	}
 	scoringDefaults(&o.Budgets, &o.Weights, &o.Targets)
-	if o.Pace == (baseline.Pace{}) {
-		o.Pace = baseline.DefaultPace()
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -233,9 +225,7 @@ type runState struct {
 	o   *RunOptions
 	log *slog.Logger
 
-	outputs []report.Output
-	gates   []scorer.Threshold
-	prices  scorer.Prices
+	prices scorer.Prices
 
 	suite      *suites.Suite
 	seedPolicy string
@@ -306,20 +296,19 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	return s.rep, s.outcome()
 }
 
-// checkOptions parses the options that need it (outputs, gates, prices)
-// before anything is loaded, so a typo fails fast as an InputError.
+// checkOptions checks the report formats and loads the price table
+// before anything else is loaded, so a typo fails fast as an InputError.
 func (s *runState) checkOptions() error {
 	o := s.o
 	if !slices.Contains(report.Formats, o.Format) {
-		return &InputError{Op: "check options", Err: fmt.Errorf("--format %q: want one of %s", o.Format, strings.Join(report.Formats, ", "))}
+		return &InputError{Op: "check options", Err: fmt.Errorf("report format %q: want one of %s", o.Format, strings.Join(report.Formats, ", "))}
+	}
+	for _, out := range o.Outputs {
+		if !slices.Contains(report.Formats, out.Format) || out.Path == "" {
+			return &InputError{Op: "check options", Err: fmt.Errorf("report output %s=%s: want one of %s and a path", out.Format, out.Path, strings.Join(report.Formats, ", "))}
+		}
 	}
 	var err error
-	if s.outputs, err = report.ParseOutputs(o.Outputs); err != nil {
-		return &InputError{Op: "check options", Err: err}
-	}
-	if s.gates, err = scorer.ParseThresholds(o.MinScore); err != nil {
-		return &InputError{Op: "check options", Err: err}
-	}
 	s.prices = scorer.DefaultPrices()
 	if o.Prices != nil {
 		s.prices = *o.Prices
@@ -342,7 +331,7 @@ func (s *runState) selectTasks(ctx context.Context) error {
 	}
 	s.tasks = suites.Select(filterCategories(suites.FilterSplit(s.suite.Tasks, o.Splits), o.Categories), o.Seed, o.Limit)
 	if len(s.tasks) == 0 {
-		return &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches --categories %q and --split %q",
+		return &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches categories %q and splits %q",
 			s.suite.Name, strings.Join(o.Categories, ","), strings.Join(o.Splits, ","))}
 	}
 	return checkRunnable(s.suite, s.tasks)
@@ -353,7 +342,7 @@ func (s *runState) selectTasks(ctx context.Context) error {
 func (s *runState) newClient() error {
 	o := s.o
 	if o.ClientIdentity != "" && o.ClientIdentity != IdentityOpenAIPython && o.ClientIdentity != IdentityNone {
-		return &InputError{Op: "check options", Err: fmt.Errorf("--client-identity %q: want %s or %s", o.ClientIdentity, IdentityOpenAIPython, IdentityNone)}
+		return &InputError{Op: "check options", Err: fmt.Errorf("client identity %q: want %s or %s", o.ClientIdentity, IdentityOpenAIPython, IdentityNone)}
 	}
 	if o.ClientIdentity == "" {
 		o.ClientIdentity = IdentityOpenAIPython
@@ -365,24 +354,14 @@ func (s *runState) newClient() error {
 	return nil
 }
 
-// startEmbeddedTarget boots the reference target on loopback when no
-// --target was given and points the client at it; the caller defers the
+// startEmbeddedTarget starts the target with o.Start when the run was
+// given no URL and points the client at it; the caller defers the
 // returned stop.
 func (s *runState) startEmbeddedTarget(ctx context.Context) (stop func(), err error) {
-	o := s.o
-	if o.SimProfile != "" && !slices.Contains(baseline.Profiles(), o.SimProfile) {
-		return nil, &InputError{Op: "check options", Err: fmt.Errorf("--sim-profile %q: want one of %s", o.SimProfile, strings.Join(baseline.Profiles(), ", "))}
+	if s.o.Start == nil {
+		return nil, &InputError{Op: "start target", Err: errNoTarget}
 	}
-	known, err := embeddedSuites(ctx, o.SimProfile, s.suite)
-	if err != nil {
-		return nil, err
-	}
-	start := startEmbedded
-	if hasMemoryTasks(s.tasks) {
-		start = startEmbeddedWithMemory
-	}
-	url, stop, err := start(ctx, baseline.Config{Pace: o.Pace, Suites: known, Logger: s.log,
-		Profile: o.SimProfile, NoisyShare: o.NoisyShare})
+	url, stop, err := s.o.Start(ctx, s.suite, hasMemoryTasks(s.tasks))
 	if err != nil {
 		return nil, err
 	}
@@ -593,10 +572,10 @@ func (s *runState) scoreRun(ctx context.Context) {
 }
 
 // writeReports writes the JSON report (dropping the partial file once the
-// run is complete), then the --out-format files, the step summary and the
-// report on Stdout, in that order.
+// run is complete), then the Outputs and the report on Stdout, in that
+// order.
 func (s *runState) writeReports(pw *partialWriter) error {
-	o, rep, gates := s.o, s.rep, s.gates
+	o, rep, gates := s.o, s.rep, s.o.Gates
 	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
 		return err
 	}
@@ -605,7 +584,7 @@ func (s *runState) writeReports(pw *partialWriter) error {
 		_ = os.Remove(s.partialPath)
 	}
 	s.log.Info("report written", "path", o.Out, "status", rep.Run.Status)
-	for _, out := range s.outputs {
+	for _, out := range o.Outputs {
 		w, err := report.Writer(out.Format, rep, gates)
 		if err == nil {
 			err = WriteFileAtomic(out.Path, w)
@@ -614,11 +593,6 @@ func (s *runState) writeReports(pw *partialWriter) error {
 			return err
 		}
 		s.log.Info("report written", "path", out.Path, "format", out.Format)
-	}
-	if o.StepSummary != "" {
-		if err := appendFile(o.StepSummary, report.StepSummary(rep, gates)); err != nil {
-			return err
-		}
 	}
 	if o.Stdout != nil {
 		w, err := report.Writer(o.Format, rep, gates)
@@ -636,16 +610,16 @@ func (s *runState) writeReports(pw *partialWriter) error {
 }
 
 // outcome is the error a written run ends with: interrupted, every
-// request failed, or a missed --min-score gate; nil otherwise.
+// request failed, or a missed gate; nil otherwise.
 func (s *runState) outcome() error {
 	o, rep := s.o, s.rep
 	if s.interrupted {
-		return &InterruptedError{Msg: fmt.Sprintf("run interrupted; partial report %s written: continue with `janus bench run --resume --out %s` (same flags)", o.Out, o.Out)}
+		return &InterruptedError{Msg: "run interrupted; partial report " + o.Out + " written: run again with the same options and Resume to continue", Partial: o.Out}
 	}
 	if err := everyRequestFailed(rep.Tasks, rep.Run.Target); err != nil {
 		return err
 	}
-	if err := checkGates(rep.Scores, s.gates); err != nil {
+	if err := checkGates(rep.Scores, o.Gates); err != nil {
 		return err
 	}
 	return nil
@@ -775,11 +749,11 @@ func artifactFetch(client *trace.Client, o *RunOptions) (*scorer.ArtifactFetch, 
 	for _, a := range o.ArtifactAllow {
 		u, err := url.Parse(a)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return nil, fmt.Errorf("--artifact-allow %q: want an origin such as https://cdn.example.com", a)
+			return nil, fmt.Errorf("artifact origin %q: want an origin such as https://cdn.example.com", a)
 		}
 	}
 	if o.ArtifactMaxBytes < 0 || o.ArtifactTimeout < 0 {
-		return nil, fmt.Errorf("--artifact-max-bytes and --artifact-timeout must be ≥ 0")
+		return nil, fmt.Errorf("artifact size and time limits must be ≥ 0")
 	}
 	var h http.Header
 	if client.APIKey != "" {
@@ -989,7 +963,7 @@ func discoverModelList(ctx context.Context, c *trace.Client, model string) (stri
 		return model, ids, nil
 	}
 	if status != http.StatusOK || len(ids) == 0 {
-		return "", nil, &InputError{Op: "discover model", Err: fmt.Errorf("GET %s/models gave HTTP %d with %d models; pass --model", report.RedactURL(c.BaseURL), status, len(ids))}
+		return "", nil, &InputError{Op: "discover model", Err: fmt.Errorf("GET %s/models gave HTTP %d with %d models; name the model", report.RedactURL(c.BaseURL), status, len(ids))}
 	}
 	return ids[0], ids, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
@@ -24,6 +25,14 @@ import (
 // quickPace keeps the embedded target fast in tests; no assertion depends
 // on it.
 var quickPace = baseline.Pace{TTFT: time.Millisecond, PerToken: time.Millisecond}
+
+// quickStart is the embedded reference target at quickPace, as the
+// application builds it (baseline/reference.Starter).
+var quickStart = reference.Starter(baseline.Config{Pace: quickPace})
+
+// fastPace is quickPace with 0.1 ms per token, for the runs of the whole
+// generated suite.
+var fastPace = baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}
 
 func readValid(t *testing.T, path string) []byte {
 	t.Helper()
@@ -42,7 +51,7 @@ func TestRunEmbeddedTarget(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.json")
 	var stdout bytes.Buffer
 	var seen int
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Stdout: &stdout,
+	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Stdout: &stdout,
 		OnResult: func(Result) { seen++ }})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -163,7 +172,7 @@ func TestRunInterruptAndResume(t *testing.T) {
 	defer cancel()
 	n := 0
 	// Cancel after the third task finishes, as Ctrl-C would.
-	_, err := Run(ctx, RunOptions{Out: out, Pace: quickPace, Concurrency: 1,
+	_, err := Run(ctx, RunOptions{Out: out, Start: quickStart, Concurrency: 1,
 		OnResult: func(Result) {
 			n++
 			if n == 3 {
@@ -183,7 +192,7 @@ func TestRunInterruptAndResume(t *testing.T) {
 		t.Fatalf("partial: %d tasks, err %v; want 3 or 4", len(done), err)
 	}
 	var resumed []string
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Concurrency: 2, Resume: true,
+	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Concurrency: 2, Resume: true,
 		OnResult: func(r Result) { resumed = append(resumed, r.Task.ID) }})
 	if err != nil {
 		t.Fatalf("resume: %v", err)
@@ -208,8 +217,8 @@ func TestResumeRefusesADifferentRun(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.json")
 	ctx, cancel := context.WithCancel(context.Background())
-	_, _ = Run(ctx, RunOptions{Out: out, Pace: quickPace, Concurrency: 1, OnResult: func(Result) { cancel() }})
-	_, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Resume: true, Seed: 7})
+	_, _ = Run(ctx, RunOptions{Out: out, Start: quickStart, Concurrency: 1, OnResult: func(Result) { cancel() }})
+	_, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Resume: true, Seed: 7})
 	var ie *InputError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want an InputError naming the difference", err)
@@ -240,7 +249,7 @@ func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
 	rep, err := Run(context.Background(), RunOptions{Suite: "janus-default", Out: out, Concurrency: 16,
-		Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}})
+		Start: reference.Starter(baseline.Config{Pace: fastPace})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +263,7 @@ func TestRunSeveralSuitesAndSplit(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
 	rep, err := Run(context.Background(), RunOptions{Suite: "smoke@stored, janus-default", Splits: []string{"private"}, Out: out,
-		Concurrency: 8, Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}})
+		Concurrency: 8, Start: reference.Starter(baseline.Config{Pace: fastPace})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,15 +287,12 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 	// quality must collapse (issue: ≤ 10), while speed does not care.
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	rep, err := Run(context.Background(), RunOptions{Suite: "janus-default", Out: filepath.Join(t.TempDir(), "r.json"), Concurrency: 16,
-		Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}, SimProfile: "noisy", NoisyShare: 1})
+		Start: reference.Starter(baseline.Config{Pace: fastPace, Profile: baseline.ProfileNoisy, NoisyShare: 1})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Scores.Quality.Value > 10 || rep.Scores.Multimodal.Value > 10 {
 		t.Fatalf("all-wrong sim scored quality %.1f, multimodal %.1f; want ≤ 10", rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
-	}
-	if _, err := Run(context.Background(), RunOptions{SimProfile: "nope", Out: filepath.Join(t.TempDir(), "x.json")}); err == nil {
-		t.Fatal("an unknown sim profile must be an input error")
 	}
 }
 
@@ -301,7 +307,7 @@ func TestRunPlanAndGateHooks(t *testing.T) {
 	release := make(chan struct{})
 	// The stored smoke: a fresh run adds canaries, which the gate is asked
 	// for too but OnResult never sees, so the count below would not hold.
-	opts := RunOptions{Suite: DefaultSuite + StoredSuffix, Out: out, Pace: quickPace, Concurrency: 2,
+	opts := RunOptions{Suite: DefaultSuite + StoredSuffix, Out: out, Start: quickStart, Concurrency: 2,
 		OnPlan: func(run report.Run, todo []suites.Task) { planned = len(todo) },
 		Gate: func(ctx context.Context) error {
 			gated++

@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/scorer"
 )
 
 // TestRunGatesAfterWritingEveryReport runs the embedded target with every
@@ -28,9 +31,18 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 	}
 	out := filepath.Join(dir, "r.json")
 	var stdout bytes.Buffer
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Stdout: &stdout, Format: "md",
-		Outputs:     []string{"md=" + filepath.Join(dir, "report.md"), "junit=" + filepath.Join(dir, "sub", "report.xml"), "csv=" + filepath.Join(dir, "tasks.csv")},
-		StepSummary: summary, MinScore: "composite=100,quality=100,streaming=100"})
+	gates, err := scorer.ParseThresholds("composite=100,quality=100,streaming=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Stdout: &stdout, Format: "md",
+		Outputs: []report.Output{{Format: "md", Path: filepath.Join(dir, "report.md")}, {Format: "junit", Path: filepath.Join(dir, "sub", "report.xml")},
+			{Format: "csv", Path: filepath.Join(dir, "tasks.csv")}},
+		Gates: gates})
+	// The CLI appends the job summary once the run returned its report.
+	if serr := AppendStepSummary(summary, report.StepSummary(rep, gates)); serr != nil {
+		t.Fatal(serr)
+	}
 
 	var te *ThresholdError
 	if !errors.As(err, &te) {
@@ -102,7 +114,11 @@ func TestRunGatesThatPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, MinScore: "quality=100,composite=0", PricesFile: prices})
+	gates, err := scorer.ParseThresholds("quality=100,composite=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Gates: gates, PricesFile: prices})
 	if err != nil {
 		t.Fatalf("Run: %v; want no error when every gate passes", err)
 	}
@@ -125,18 +141,12 @@ func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
 		o    RunOptions
 		want string // substring of the error
 	}{
-		// a gate without a minimum
-		{"gate syntax", RunOptions{MinScore: "composite"}, "dimension=minimum"},
-		// a gate that is not a number
-		{"gate value", RunOptions{MinScore: "speed=fast"}, "from 0 to 100"},
-		// a gate on something that is not a dimension
-		{"gate name", RunOptions{MinScore: "latency=5"}, `unknown dimension "latency"`},
 		// an output format that does not exist
-		{"out format", RunOptions{Outputs: []string{"pdf=r.pdf"}}, `unknown format "pdf"`},
+		{"out format", RunOptions{Outputs: []report.Output{{Format: "pdf", Path: "r.pdf"}}}, `report output pdf=r.pdf`},
 		// an output without a path
-		{"out path", RunOptions{Outputs: []string{"md"}}, "FORMAT=PATH"},
+		{"out path", RunOptions{Outputs: []report.Output{{Format: "md"}}}, "and a path"},
 		// a stdout format that does not exist
-		{"format", RunOptions{Format: "html"}, `--format "html"`},
+		{"format", RunOptions{Format: "html"}, `report format "html"`},
 		// a price table that is not there
 		{"prices missing", RunOptions{PricesFile: filepath.Join(t.TempDir(), "nope.yaml")}, "load prices"},
 		// a price table with a negative price
@@ -162,7 +172,7 @@ func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
 func TestJUnitOfARun(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	var stdout bytes.Buffer
-	_, err := Run(context.Background(), RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Pace: quickPace, Stdout: &stdout, Format: "junit"})
+	_, err := Run(context.Background(), RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Start: quickStart, Stdout: &stdout, Format: "junit"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func (o *RunOptions) warmupCount() (int, error) {
 	case o.Warmup < 0:
 		return 0, nil
 	case o.Warmup > maxWarmup:
-		return 0, &InputError{Op: "check options", Err: fmt.Errorf("--warmup %d: at most %d", o.Warmup, maxWarmup)}
+		return 0, &InputError{Op: "check options", Err: fmt.Errorf("%d warm-up requests: at most %d", o.Warmup, maxWarmup)}
 	}
 	return o.Warmup, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/calibrate"
 )
 
 // benchCalibrateCommand proves the scorer against targets whose ranking is
@@ -20,12 +21,12 @@ func benchCalibrateCommand() *ucli.Command {
 		Description: "Profiles: " + strings.Join(baseline.Profiles(), ", ") + ". Each must score below the oracle\n" +
 			"on the dimension it degrades (noisy: quality, slow: speed, stall/buffered/broken-sse/no-usage: streaming)\n" +
 			"and broken-sse must show its violations; each adv-* adversary must lose on the dimension it attacks and\n" +
-			"on composite by bench.AdversaryMargin (docs/SCORING.md). Exit 3 when an ordering fails.\n" +
+			"on composite by calibrate.AdversaryMargin (docs/SCORING.md). Exit 3 when an ordering fails.\n" +
 			"--time-scale compresses every duration alike (pace, profile delays, budgets, targets).",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "suite to run under every profile"},
 			&ucli.Float64Flag{Name: "time-scale", Value: 1, Usage: "multiply every duration by this (0.01 to 10); 0.1 runs ten times faster"},
-			&ucli.Uint64Flag{Name: "seed", Value: bench.DefaultCalibrateSeed, Usage: "sim seed (picks the tasks noisy gets wrong)"},
+			&ucli.Uint64Flag{Name: "seed", Value: calibrate.DefaultSeed, Usage: "sim seed (picks the tasks noisy gets wrong)"},
 			&ucli.StringSliceFlag{Name: "profiles", Usage: "profiles to run (default all; oracle always runs)"},
 			&ucli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 8, Usage: "concurrent requests per profile"},
 			&ucli.StringFlag{Name: "out-dir", Usage: "keep each profile's report here as <profile>.json"},
@@ -47,16 +48,16 @@ func benchCalibrateCommand() *ucli.Command {
 					}
 				}
 			}
-			cal, err := bench.Calibrate(c.Context, bench.CalibrateOptions{Suite: c.String("suite"),
+			cal, err := calibrate.Run(c.Context, calibrate.Options{Suite: c.String("suite"),
 				TimeScale: c.Float64("time-scale"), Seed: c.Uint64("seed"), Profiles: profiles,
 				Concurrency: c.Int("concurrency"), OutDir: c.String("out-dir"), Logger: logger()})
 			var th *bench.ThresholdError
 			if err != nil && !errors.As(err, &th) {
 				return fmt.Errorf("bench calibrate: %w", err)
 			}
-			w := bench.CalibrationText(cal)
+			w := calibrate.Text(cal)
 			if format == "json" {
-				w = bench.CalibrationJSON(cal)
+				w = calibrate.JSON(cal)
 			}
 			if werr := w(stdout(c)); werr != nil {
 				return fmt.Errorf("bench calibrate: %w", werr)

@@ -5,7 +5,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/trace"
 )
@@ -28,12 +27,16 @@ func benchProbeCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
+			start, err := embeddedTarget(c, 0)
+			if err != nil {
+				return err
+			}
 			_, err = bench.Probe(c.Context, bench.ProbeOptions{
 				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
 				Prompt: c.String("prompt"), NoStream: c.Bool("no-stream"),
 				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
-				Pace:    baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
+				Start:   start,
 				Stdout:  stdout(c), JSON: c.Bool("json"),
 			})
 			if err != nil {

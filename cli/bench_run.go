@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -106,6 +108,7 @@ func benchRun(c *ucli.Context) error {
 		} else {
 			rep, err = bench.Run(c.Context, opts)
 		}
+		err = afterBenchRun(rep, err, opts.Gates)
 		if rep != nil && rep.Run.SeedPolicy == report.SeedFresh {
 			fmt.Fprintf(c.App.ErrWriter, "janus: tasks generated from the secret seed %d; reproduce them with --seed %d\n", rep.Run.Seed, rep.Run.Seed)
 		}
@@ -137,13 +140,21 @@ func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error)
 	if err != nil {
 		return bench.RunOptions{}, err
 	}
+	start, err := embeddedTarget(c, 0)
+	if err != nil {
+		return bench.RunOptions{}, err
+	}
+	outputs, gates, err := benchRunReports(c)
+	if err != nil {
+		return bench.RunOptions{}, err
+	}
 	warmup := c.Int("warmup")
 	if warmup < 0 {
 		return bench.RunOptions{}, usageErrorf("--warmup %d: want 0 or more", warmup)
 	} else if warmup == 0 {
 		warmup = -1 // RunOptions: 0 is the default, negative none
 	}
-	return bench.RunOptions{SuiteKey: key, Warmup: warmup, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
+	return bench.RunOptions{Start: start, SuiteKey: key, Warmup: warmup, ClientIdentity: c.String("client-identity"), Decoys: c.Int("decoys"), UserAgent: c.String("user-agent"),
 		Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 		Suite: c.String("suite"), Categories: splitList(c.StringSlice("categories")), Splits: splitList(c.StringSlice("split")),
 		Concurrency: c.Int("concurrency"), Limit: c.Int("limit"), Seed: c.Uint64("seed"),
@@ -151,11 +162,8 @@ func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error)
 		Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
 		Weights: w, NoStream: c.Bool("no-stream"),
 		Out: c.String("out"), Resume: c.Bool("resume"), RecordDir: c.String("record"),
-		Pace:       baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
-		SimProfile: c.String("sim-profile"), NoisyShare: c.Float64("sim-noisy-share"),
 		Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
-		Outputs: c.StringSlice("out-format"), MinScore: c.String("min-score"), PricesFile: c.String("prices"),
-		StepSummary:   os.Getenv("GITHUB_STEP_SUMMARY"),
+		Outputs: outputs, Gates: gates, PricesFile: c.String("prices"),
 		ArtifactAllow: c.StringSlice("artifact-allow"), ArtifactMaxBytes: c.Int64("artifact-max-bytes"),
 		ArtifactTimeout: c.Duration("artifact-timeout"),
 	}, nil
@@ -195,3 +203,40 @@ func weightsFlag(c *ucli.Context, def scorer.Weights) (scorer.Weights, error) {
 
 // ms reads a duration flag as milliseconds.
 func ms(c *ucli.Context, name string) float64 { return loadcli.Ms(c, name) }
+
+// benchRunReports checks --format and parses --out-format and --min-score
+// into the engine's typed outputs and gates.
+func benchRunReports(c *ucli.Context) ([]report.Output, []scorer.Threshold, error) {
+	if f := c.String("format"); !slices.Contains(report.Formats, f) {
+		return nil, nil, usageErrorf("--format %q: want one of %s", f, strings.Join(report.Formats, ", "))
+	}
+	outputs, err := report.ParseOutputs(c.StringSlice("out-format"))
+	if err != nil {
+		return nil, nil, usageErrorf("--out-format: %v", err)
+	}
+	gates, err := scorer.ParseThresholds(c.String("min-score"))
+	if err != nil {
+		return nil, nil, usageErrorf("--min-score: %v", err)
+	}
+	return outputs, gates, nil
+}
+
+// afterBenchRun is what the command adds to the engine's run: once the
+// report is written (the run succeeded, or ended interrupted, refused or
+// under a gate), the job summary is appended to $GITHUB_STEP_SUMMARY; an
+// interrupted run's error says how to resume it with this command.
+func afterBenchRun(rep *report.Report, err error, gates []scorer.Threshold) error {
+	var ie *bench.InterruptedError
+	if errors.As(err, &ie) && ie.Partial != "" {
+		ie.Msg = fmt.Sprintf("run interrupted; partial report %s written: continue with `janus bench run --resume --out %s` (same flags)", ie.Partial, ie.Partial)
+	}
+	var te *bench.TargetError
+	var th *bench.ThresholdError
+	if rep == nil || (err != nil && ie == nil && !errors.As(err, &te) && !errors.As(err, &th)) {
+		return err
+	}
+	if serr := bench.AppendStepSummary(os.Getenv("GITHUB_STEP_SUMMARY"), report.StepSummary(rep, gates)); serr != nil {
+		return serr
+	}
+	return err
+}

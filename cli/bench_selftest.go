@@ -9,7 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/cli/loadcli"
 )
 
@@ -38,7 +38,7 @@ func benchSelftestCommand() *ucli.Command {
 				levels = append(levels, n)
 			}
 			var err error
-			o := bench.SelftestOptions{
+			o := selftest.Options{
 				Levels: levels, Pace: baseline.Pace{TTFT: c.Duration("ttft"), PerToken: c.Duration("token-interval")},
 				Tokens: c.Int("tokens"), MinStreams: c.Int("min-streams"), Save: !c.Bool("no-save"), Burst: c.Bool("burst"),
 				Stdout: stdout(c), JSON: c.Bool("json"),
@@ -48,7 +48,7 @@ func benchSelftestCommand() *ucli.Command {
 					return err
 				}
 			}
-			_, err = bench.Selftest(c.Context, o)
+			_, err = selftest.Run(c.Context, o)
 			if err != nil {
 				return fmt.Errorf("bench selftest: %w", err)
 			}

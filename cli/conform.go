@@ -8,7 +8,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/conform"
 	"github.com/janus-bench/janus/container"
@@ -49,19 +48,9 @@ func conformCommand() *ucli.Command {
 				}
 				return nil
 			}
-			hdr, err := parseHeaders(c.StringSlice("header"))
+			copts, err := conformOptions(c)
 			if err != nil {
 				return err
-			}
-			lim, err := limits(c)
-			if err != nil {
-				return err
-			}
-			copts := conform.Options{
-				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
-				Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
-				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
-				Pace:    baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
 			}
 			image, err := imageTarget(c)
 			if err != nil {
@@ -96,4 +85,27 @@ func conformCommand() *ucli.Command {
 			return nil
 		},
 	}
+}
+
+// conformOptions turns conform's target flags into the checker's options,
+// with the embedded reference target to start when --target is empty.
+func conformOptions(c *ucli.Context) (conform.Options, error) {
+	hdr, err := parseHeaders(c.StringSlice("header"))
+	if err != nil {
+		return conform.Options{}, err
+	}
+	lim, err := limits(c)
+	if err != nil {
+		return conform.Options{}, err
+	}
+	start, err := embeddedTarget(c, conform.EmbeddedKeepAlive)
+	if err != nil {
+		return conform.Options{}, err
+	}
+	return conform.Options{
+		Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
+		Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
+		Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")},
+		Start:   start,
+	}, nil
 }

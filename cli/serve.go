@@ -28,9 +28,13 @@ func serviceFlags() []ucli.Flag {
 }
 
 func serviceConfig(c *ucli.Context, workers int) service.Config {
+	// The baseline competitor's runs measure the embedded reference
+	// target at its default pace (serve has no sim flags, so no error).
+	start, _ := embeddedTarget(c, 0)
 	return service.Config{Store: c.String("store"), Workers: workers, AllowTargets: c.StringSlice("allow-target"),
 		LeaseTTL: c.Duration("lease-ttl"), RescueAfter: c.Duration("rescue-after"), RunTimeout: c.Duration("run-timeout"),
-		Retention: c.Duration("retention"), WorkDir: c.String("work-dir"), Version: versionString(), Logger: logger()}
+		Retention: c.Duration("retention"), WorkDir: c.String("work-dir"), Version: versionString(), Logger: logger(),
+		Reference: start}
 }
 
 // serveCommand is `janus serve`: the scoring service.

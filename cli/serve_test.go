@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/service"
 )
 
@@ -18,7 +20,7 @@ import (
 // run.
 func TestRunsSubmitWatchLeaderboardServer(t *testing.T) {
 	s, err := service.New(t.Context(), service.Config{Store: t.TempDir() + "/j.db", Workers: 1, Open: true, PublicRead: true,
-		WorkDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		WorkDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Reference: reference.Starter(baseline.Config{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/charmbracelet/x/term"
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
@@ -37,7 +36,11 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 		return tui.Options{}, err
 	}
 	budgets := trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")}
-	pace := baseline.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")}
+	pace := simPace(c)
+	start, err := embeddedTarget(c, 0)
+	if err != nil {
+		return tui.Options{}, err
+	}
 	lim, err := limits(c)
 	if err != nil {
 		return tui.Options{}, err
@@ -50,7 +53,7 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 		Target: c.String("target"), APIKey: c.String("api-key"), Store: c.String("store"), NoSave: c.Bool("no-save"),
 		LogFile: c.String("log-file"), OutDir: c.String("out-dir"), NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != "",
 		Base: bench.RunOptions{Model: c.String("model"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Pace: pace, Limits: lim},
+			Budgets: budgets, Start: start, Limits: lim},
 		// Load runs from the TUI measure the harness's timing error after
 		// the steps against a sim in a second process, as janus bench load
 		// does by default.
@@ -141,7 +144,7 @@ func upCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			return tui.Up(c.Context, o, stackStart(o.Base.Pace), stackLabel)
+			return tui.Up(c.Context, o, stackStart(simPace(c)), stackLabel)
 		},
 	}
 }

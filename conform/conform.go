@@ -18,12 +18,12 @@ package conform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
@@ -53,18 +53,19 @@ const (
 	Skip Status = "SKIP"
 )
 
-// embeddedKeepAlive is the keep-alive period of the embedded reference
-// target. It is shorter than the baseline's 1 s default so that, at the
-// default 150 ms time to first token, every stream carries a keep-alive
-// comment and the keep-alive path is exercised rather than skipped.
-const embeddedKeepAlive = 100 * time.Millisecond
+// EmbeddedKeepAlive is the keep-alive period the application gives the
+// embedded reference target of a conformance run (Options.Start). It is
+// shorter than the baseline's 1 s default so that, at the default 150 ms
+// time to first token, every stream carries a keep-alive comment and the
+// keep-alive path is exercised rather than skipped.
+const EmbeddedKeepAlive = 100 * time.Millisecond
 
 // Options configure a conformance run. They mirror the target flags of
 // `janus bench run` so that a team checks exactly the endpoint it will be
 // benchmarked on.
 type Options struct {
-	// Target is the base URL ending in /v1; empty boots the embedded
-	// reference baseline on loopback.
+	// Target is the base URL ending in /v1; empty starts the target with
+	// Start.
 	Target string
 	// Model is the model id to ask for; empty takes the first id of
 	// GET /v1/models.
@@ -85,8 +86,10 @@ type Options struct {
 	Limits trace.Limits
 	// Budgets are the streaming contract's limits (default 2 s each).
 	Budgets trace.Budgets
-	// Pace is the embedded target's timing; zero means its default.
-	Pace baseline.Pace
+	// Start starts the target when Target is empty: the embedded
+	// reference target, built by the application (baseline/reference,
+	// with EmbeddedKeepAlive). It is asked for no suite.
+	Start bench.StartTarget
 }
 
 // Result is one check's verdict with the evidence behind it.
@@ -147,15 +150,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep := &Report{Tool: "janus conform", Version: bench.HarnessVersion(), Budgets: o.Budgets,
 		StartedAt: time.Now().UTC(), Embedded: o.Target == ""}
 	if o.Target == "" {
-		url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: o.Pace, KeepAlive: embeddedKeepAlive})
-		if err != nil {
-			return nil, fmt.Errorf("conform: start embedded reference target: %w", err)
+		if o.Start == nil {
+			return nil, &bench.InputError{Op: "conform", Err: errors.New("no target: give a base URL ending in /v1, or a start func for the embedded reference target")}
 		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			_ = stop(sctx)
-		}()
+		url, stop, err := o.Start(ctx, nil, false)
+		if err != nil {
+			return nil, fmt.Errorf("conform: %w", err)
+		}
+		defer stop()
 		o.Target = url
 	}
 	rep.Target = report.RedactURL(o.Target)

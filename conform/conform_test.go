@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/trace"
 )
@@ -75,7 +77,9 @@ func TestEmbeddedBaseline(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, Options{})
+	// The embedded target as janus conform builds it.
+	start := reference.Starter(baseline.Config{KeepAlive: EmbeddedKeepAlive})
+	rep, err := Run(ctx, Options{Start: start})
 	if err != nil {
 		t.Fatalf("Run against the embedded baseline: %v\n%s", err, dump(rep))
 	}

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/conform"
 )
@@ -147,6 +146,15 @@ type streamTiming struct {
 	keepAlives       int
 }
 
+// The reference sim's pacing metadata keys (baseline.MetaPaceTTFTms and
+// MetaPaceTokenMs; TestSimPaceKeys checks they agree): the checks ask the
+// baseline image to pace itself, and another image ignores them. Spelled
+// here so container does not link the sim.
+const (
+	metaPaceTTFTms  = "sim_pace_ttft_ms"
+	metaPaceTokenMs = "sim_pace_token_ms"
+)
+
 // longPrompt asks for a long answer, so that two streams last long enough
 // to overlap on any competitor that serves them at once.
 const longPrompt = "Count from 1 to 200 in English words, one number per line, and nothing else."
@@ -272,7 +280,7 @@ func checkConcurrency(ctx context.Context, hc *http.Client, base string, o Check
 	var ts [2]streamTiming
 	// The sim paces itself from metadata: 40 ms a token keeps its
 	// streams long enough to overlap plainly.
-	meta := map[string]string{baseline.MetaPaceTokenMs: "40"}
+	meta := map[string]string{metaPaceTokenMs: "40"}
 	for i := range ts {
 		wg.Add(1)
 		go func() { defer wg.Done(); ts[i] = stream(ctx, hc, base, o, meta, release) }()
@@ -340,7 +348,7 @@ func checkLong(ctx context.Context, hc *http.Client, base string, o CheckOptions
 		Title: "a long request is not cut by the container and never silent over 2 s (keep-alives count); the platform's request timeout is 5 minutes"}
 	ctx, cancel := context.WithTimeout(ctx, LongRequest+2*time.Minute)
 	defer cancel()
-	meta := map[string]string{baseline.MetaPaceTTFTms: fmt.Sprint((LongRequest + 5*time.Second).Milliseconds()), baseline.MetaPaceTokenMs: "20"}
+	meta := map[string]string{metaPaceTTFTms: fmt.Sprint((LongRequest + 5*time.Second).Milliseconds()), metaPaceTokenMs: "20"}
 	t := streamPrompt(ctx, hc, base, o, meta, nil, longRequestPrompt, 16384)
 	return judgeLong(r, t)
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/conform"
@@ -77,7 +79,7 @@ func TestBenchRunImage(t *testing.T) {
 		t.Errorf("container log not saved: %v", err)
 	}
 	// The same suite in-process: the same competitor, so the same scores.
-	local, err := bench.Run(ctx, bench.RunOptions{Suite: "smoke@stored", Out: filepath.Join(dir, "local.json")})
+	local, err := bench.Run(ctx, bench.RunOptions{Suite: "smoke@stored", Out: filepath.Join(dir, "local.json"), Start: reference.Starter(baseline.Config{})})
 	if err != nil {
 		t.Fatalf("in-process run: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/scorer"
@@ -21,6 +22,9 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 var quickPace = baseline.Pace{TTFT: time.Millisecond, PerToken: time.Millisecond}
+
+// quickStart is the embedded reference target at quickPace.
+var quickStart = reference.Starter(baseline.Config{Pace: quickPace})
 
 // A real bench run against the embedded target, recorded as it goes: the
 // store ends with the run completed, the same tasks as the report, and the
@@ -31,7 +35,7 @@ func TestRecordRunBench(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "r.json")
 		var during []string
 		rep, err := RecordRun(ctx, dsn, Competitor{Team: "house"}, true, nil, func(h Hooks) (*report.Report, error) {
-			return bench.Run(ctx, bench.RunOptions{Out: out, Pace: quickPace, Limit: 4, Seed: 2, Concurrency: 2,
+			return bench.Run(ctx, bench.RunOptions{Out: out, Start: quickStart, Limit: 4, Seed: 2, Concurrency: 2,
 				OnStart: h.Start,
 				OnResult: func(r bench.Result) {
 					h.Task(r.Task)
@@ -76,7 +80,7 @@ func TestRecordRunEndings(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		rep, err := RecordRun(ctx, dsn, Competitor{Name: "c"}, true, nil, func(h Hooks) (*report.Report, error) {
-			return bench.Run(ctx, bench.RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Pace: quickPace, Concurrency: 1,
+			return bench.Run(ctx, bench.RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Start: quickStart, Concurrency: 1,
 				OnStart: h.Start, OnResult: func(r bench.Result) { h.Task(r.Task); cancel() }})
 		})
 		if !errors.Is(err, bench.ErrInterrupted) || rep == nil {

@@ -107,7 +107,7 @@ func TestIdenticalSimRunsOverlap(t *testing.T) {
 	}
 	defer s.Close()
 	run := func(name string, limit int) *report.Report {
-		r, err := bench.Run(context.Background(), bench.RunOptions{Out: filepath.Join(t.TempDir(), name+".json"), Pace: quickPace,
+		r, err := bench.Run(context.Background(), bench.RunOptions{Out: filepath.Join(t.TempDir(), name+".json"), Start: quickStart,
 			Concurrency: 4, Limit: limit, Seed: 3})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

@@ -27,6 +27,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/suites"
@@ -68,10 +69,14 @@ func runChild(dsn string) int {
 	return 0
 }
 
+// testReference is the embedded reference target as `janus serve`
+// builds it (the baseline competitor's runs measure it).
+var testReference = reference.Starter(baseline.Config{})
+
 // childConfig is the config of test workers: loopback allowed, short
 // leases and rescue so a killed worker's run moves on within the test.
 func childConfig(dsn string, workers int) Config {
-	return Config{Store: dsn, Workers: workers, AllowTargets: []string{"127.0.0.0/8"}, PublicRead: true,
+	return Config{Store: dsn, Workers: workers, AllowTargets: []string{"127.0.0.0/8"}, PublicRead: true, Reference: testReference,
 		LeaseTTL: 2 * time.Second, RescueAfter: 3 * time.Second, PollInterval: 50 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: childLevel()}))}
 }
@@ -258,6 +263,9 @@ func startServer(t *testing.T, cfg Config) (*Server, *Client) {
 	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
+	}
+	if cfg.Reference == nil {
+		cfg.Reference = testReference
 	}
 	s, err := New(t.Context(), cfg)
 	if err != nil {

@@ -31,9 +31,11 @@ type runWorker struct {
 	rescue  time.Duration // RescueAfter: see Timeout
 	timeout time.Duration
 	workDir string
-	guard   *guard
-	m       *metrics
-	log     *slog.Logger
+	// reference starts the embedded reference target (Config.Reference).
+	reference bench.StartTarget
+	guard     *guard
+	m         *metrics
+	log       *slog.Logger
 }
 
 // Timeout implements river.Worker. River rescues a job only once its
@@ -122,7 +124,7 @@ func (w *runWorker) execute(ctx context.Context, id string, rj *leaderboard.RunJ
 	defer os.Remove(out + ".partial.jsonl")
 	o := bench.RunOptions{Target: spec.Target, Model: spec.Model, APIKey: spec.APIKey, Suite: spec.Suite,
 		Categories: spec.Categories, Splits: spec.Splits, Concurrency: spec.Concurrency, Limit: spec.Limit, Seed: spec.Seed,
-		SeedSecret: spec.SeedSecret, NoStream: spec.NoStream, Out: out, RunID: id, Completed: done, StartedAt: rj.StartedAt, Logger: log}
+		SeedSecret: spec.SeedSecret, NoStream: spec.NoStream, Out: out, RunID: id, Start: w.reference, Completed: done, StartedAt: rj.StartedAt, Logger: log}
 	o.OnStart = func(r report.Run) error { return w.st.StartLeased(ctx, id, w.owner, r) }
 	o.OnResult = func(r bench.Result) {
 		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

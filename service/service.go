@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/riverqueue/river"
 
+	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/leaderboard"
 )
 
@@ -62,6 +63,11 @@ type Config struct {
 	// Version is reported by /health.
 	Version string
 	Logger  *slog.Logger
+	// Reference starts the embedded reference target that a run with
+	// neither a target nor an image measures (the baseline competitor):
+	// the application builds it (baseline/reference.Starter), the service
+	// only passes it to the engine. nil: such runs fail to start.
+	Reference bench.StartTarget
 }
 
 func (c *Config) defaults() {
@@ -129,7 +135,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	work := river.NewWorkers()
 	owner := leaseOwner()
 	river.AddWorker(work, &runWorker{st: st, owner: owner, ttl: cfg.LeaseTTL, rescue: cfg.RescueAfter, timeout: cfg.RunTimeout,
-		workDir: cfg.WorkDir, guard: g, m: s.m, log: cfg.Logger.With("worker", owner)})
+		workDir: cfg.WorkDir, reference: cfg.Reference, guard: g, m: s.m, log: cfg.Logger.With("worker", owner)})
 	river.AddWorker(work, &retentionWorker{st: st, keep: cfg.Retention, log: cfg.Logger})
 	s.q, err = newQueue(ctx, st, queueConfig{DSN: cfg.Store, Workers: cfg.Workers, RescueAfter: cfg.RescueAfter,
 		Retention: cfg.Retention, RunTimeout: cfg.RunTimeout, Logger: cfg.Logger, work: work})

@@ -220,7 +220,7 @@ func TestRestartKeepsQueued(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			dsn := b.dsn(t)
 			target := startSim(t, baseline.Unpaced())
-			cfg := Config{Store: dsn, AllowTargets: []string{"127.0.0.1"}, Open: true, WorkDir: t.TempDir(), Logger: quietLogger()}
+			cfg := Config{Store: dsn, AllowTargets: []string{"127.0.0.1"}, Open: true, WorkDir: t.TempDir(), Logger: quietLogger(), Reference: testReference}
 			s1, err := New(t.Context(), cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/leaderboard"
 )
@@ -30,7 +31,7 @@ func TestRealRunSavedToStore(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "runs")
 	cfg := filepath.Join(t.TempDir(), "cfg")
 	o := Options{NoColor: true, Tick: -1, ConfigDir: cfg, OutDir: out, Source: StoreSource{Store: st},
-		Base: bench.RunOptions{Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: time.Millisecond}}}
+		Base: bench.RunOptions{Start: reference.Starter(baseline.Config{Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: time.Millisecond}})}}
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(100, 30))
 	waitFor(t, tm, "(10 tasks)")
 	tm.Send(keyMsg("enter"))
@@ -77,7 +78,7 @@ func TestRealRunStopped(t *testing.T) {
 	}
 	defer st.Close()
 	o := Options{NoColor: true, Tick: -1, ConfigDir: "-", OutDir: filepath.Join(t.TempDir(), "runs"), Source: StoreSource{Store: st},
-		Base: bench.RunOptions{Pace: baseline.Pace{TTFT: 100 * time.Millisecond, PerToken: 50 * time.Millisecond}}}
+		Base: bench.RunOptions{Start: reference.Starter(baseline.Config{Pace: baseline.Pace{TTFT: 100 * time.Millisecond, PerToken: 50 * time.Millisecond}})}}
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(100, 30))
 	waitFor(t, tm, "(10 tasks)")
 	// Concurrency 1, so that most of the suite is still queued.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/calibrate"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
 )
@@ -56,7 +57,7 @@ func Demo(ctx context.Context, st *leaderboard.Store, o DemoOptions) error {
 	}
 	composite := map[string]float64{}
 	for round := range o.Rounds {
-		cal, err := bench.Calibrate(ctx, bench.CalibrateOptions{Suite: o.Suite, TimeScale: o.TimeScale, Seed: uint64(round + 1),
+		cal, err := calibrate.Run(ctx, calibrate.Options{Suite: o.Suite, TimeScale: o.TimeScale, Seed: uint64(round + 1),
 			Profiles: o.Profiles, OutDir: fmt.Sprintf("%s/round-%d", o.Dir, round+1), Logger: o.Logger})
 		var te *bench.ThresholdError
 		if err != nil && !errors.As(err, &te) { // a failed ordering check still leaves the reports

@@ -21,8 +21,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
+	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/internal/loadapp"
@@ -90,7 +90,7 @@ func SelftestSimCommand() *ucli.Command {
 		Usage:  "the selftest's sim, run by `bench selftest` and `bench load` in a process of its own",
 		Hidden: true,
 		Action: func(c *ucli.Context) error {
-			return bench.ServeSelftestSim(c.Context, os.Stdin, os.Stdout)
+			return selftest.ServeSim(c.Context, os.Stdin, os.Stdout)
 		},
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
+	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
@@ -182,7 +183,7 @@ func (o *options) measureHarness(ctx context.Context, rep *load.Report, peak int
 		// Measure as `janus bench selftest` would, without the run's
 		// memory limit.
 		restoreLimit()
-		st, err := bench.Selftest(ctx, bench.SelftestOptions{Levels: []int{max(peak, 1)}, MinStreams: max(peak, 10), SimCommand: o.SelftestSim})
+		st, err := selftest.Run(ctx, selftest.Options{Levels: []int{max(peak, 1)}, MinStreams: max(peak, 10), SimCommand: o.SelftestSim})
 		if err != nil {
 			o.Logger.Warn("selftest failed", "err", err)
 			rep.Harness.SelftestSource = "selftest failed: " + err.Error()

@@ -1,15 +1,18 @@
-package bench
+package calibrate
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -28,12 +31,12 @@ func TestCalibrateRanksProfiles(t *testing.T) {
 	var cal *Calibration
 	var err error
 	for attempt := 1; attempt <= 3; attempt++ {
-		cal, err = Calibrate(context.Background(), CalibrateOptions{TimeScale: 0.1, OutDir: dir})
+		cal, err = Run(context.Background(), Options{TimeScale: 0.1, OutDir: dir})
 		if err == nil {
 			break
 		}
 		var b bytes.Buffer
-		_ = CalibrationText(cal)(&b)
+		_ = Text(cal)(&b)
 		t.Logf("attempt %d: Calibrate: %v\n%s", attempt, err, b.String())
 	}
 	if err != nil {
@@ -61,10 +64,10 @@ func TestCalibrateRanksProfiles(t *testing.T) {
 		}
 	}
 	var txt, js bytes.Buffer
-	if err := CalibrationText(cal)(&txt); err != nil || !strings.Contains(txt.String(), "noisy < oracle on quality") {
+	if err := Text(cal)(&txt); err != nil || !strings.Contains(txt.String(), "noisy < oracle on quality") {
 		t.Errorf("text output: %v\n%s", err, txt.String())
 	}
-	if err := CalibrationJSON(cal)(&js); err != nil || !json.Valid(js.Bytes()) {
+	if err := JSON(cal)(&js); err != nil || !json.Valid(js.Bytes()) {
 		t.Errorf("json output: %v", err)
 	}
 }
@@ -85,9 +88,9 @@ func TestCalibrateReportsFailedOrdering(t *testing.T) {
 			only.Tasks = append(only.Tasks, tk)
 		}
 	}
-	cal, err := Calibrate(context.Background(), CalibrateOptions{TimeScale: 0.1, Loader: staticSuite{&only},
+	cal, err := Run(context.Background(), Options{TimeScale: 0.1, Loader: staticSuite{&only},
 		Profiles: []string{baseline.ProfileNoisy}})
-	var te *ThresholdError
+	var te *bench.ThresholdError
 	if !errors.As(err, &te) || cal == nil {
 		t.Fatalf("err = %v, want a ThresholdError with the calibration", err)
 	}
@@ -100,17 +103,17 @@ func TestCalibrateReportsFailedOrdering(t *testing.T) {
 func TestCalibrateRejectsBadOptions(t *testing.T) {
 	cases := []struct {
 		name string
-		o    CalibrateOptions
+		o    Options
 	}{
 		// A time scale outside 0.01–10.
-		{"time scale", CalibrateOptions{TimeScale: 100}},
+		{"time scale", Options{TimeScale: 100}},
 		// A profile the sim does not have.
-		{"profile", CalibrateOptions{Profiles: []string{"flaky"}}},
+		{"profile", Options{Profiles: []string{"flaky"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var in *InputError
-			if _, err := Calibrate(context.Background(), tc.o); !errors.As(err, &in) {
+			var in *bench.InputError
+			if _, err := Run(context.Background(), tc.o); !errors.As(err, &in) {
 				t.Fatalf("err = %v, want an InputError", err)
 			}
 		})
@@ -142,4 +145,17 @@ func TestEveryAdversaryHasChecks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readValid reads a report and checks it against the report schema.
+func readValid(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read report: %v", err)
+	}
+	if err := report.Validate(b); err != nil {
+		t.Fatalf("report %s invalid: %v", path, err)
+	}
+	return b
 }

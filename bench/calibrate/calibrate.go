@@ -1,4 +1,9 @@
-package bench
+// Package calibrate checks the scorer against the baseline sim's profiles,
+// whose faults have a known order (`janus bench calibrate`): each runs a
+// suite through the engine (bench.Run) and must score below the oracle on
+// the dimension it degrades. It needs the sim, so it lives beside the
+// engine, never in it.
+package calibrate
 
 import (
 	"context"
@@ -15,19 +20,21 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
+	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
 
-// DefaultCalibrateSeed seeds the sim in `janus bench calibrate`, which
+// DefaultSeed seeds the sim in `janus bench calibrate`, which
 // decides the tasks the noisy profile gets wrong.
-const DefaultCalibrateSeed uint64 = 1
+const DefaultSeed uint64 = 1
 
-// CalibrateOptions configure `janus bench calibrate`. Zero values mean the
+// Options configure `janus bench calibrate`. Zero values mean the
 // defaults.
-type CalibrateOptions struct {
+type Options struct {
 	// Suite is the suite every profile runs (default smoke).
 	Suite  string
 	Loader suites.Loader
@@ -36,7 +43,7 @@ type CalibrateOptions struct {
 	// budgets and the speed targets. Scores are then those of the full
 	// scale run, and 0.1 runs it ten times faster. Default 1.
 	TimeScale float64
-	// Seed is the sim's seed (default DefaultCalibrateSeed).
+	// Seed is the sim's seed (default DefaultSeed).
 	Seed        uint64
 	Concurrency int
 	// Profiles to run (default all); the oracle always runs, since every
@@ -159,8 +166,8 @@ var calibrationExpectations = []calibrationExpectation{
 // dictate: a scorer that cannot tell a slow target from an oracle on
 // speed, or a broken stream from a clean one, is miscalibrated, whatever
 // its formulas say. It returns the calibration and, when an ordering
-// fails, a *ThresholdError naming every failed check.
-func Calibrate(ctx context.Context, o CalibrateOptions) (*Calibration, error) {
+// fails, a *bench.ThresholdError naming every failed check.
+func Run(ctx context.Context, o Options) (*Calibration, error) {
 	if err := calibrateDefaults(&o); err != nil {
 		return nil, err
 	}
@@ -170,7 +177,7 @@ func Calibrate(ctx context.Context, o CalibrateOptions) (*Calibration, error) {
 	}
 	suite, err := o.Loader.Load(ctx, o.Suite)
 	if err != nil {
-		return nil, &InputError{Op: "load suite", Err: err}
+		return nil, &bench.InputError{Op: "load suite", Err: err}
 	}
 	dir, cleanup, err := calibrationDir(o.OutDir)
 	if err != nil {
@@ -205,14 +212,14 @@ func Calibrate(ctx context.Context, o CalibrateOptions) (*Calibration, error) {
 	failed := checkCalibration(cal, byName)
 	cal.Elapsed = time.Since(started).Seconds()
 	if len(failed) > 0 {
-		return cal, &ThresholdError{Msg: "calibration failed:\n" + strings.Join(failed, "\n")}
+		return cal, &bench.ThresholdError{Msg: "calibration failed:\n" + strings.Join(failed, "\n")}
 	}
 	return cal, nil
 }
 
 // calibrateDefaults fills the options Calibrate may be given unset and
 // rejects a time scale out of range.
-func calibrateDefaults(o *CalibrateOptions) error {
+func calibrateDefaults(o *Options) error {
 	if o.Suite == "" {
 		o.Suite = "smoke"
 	}
@@ -223,10 +230,10 @@ func calibrateDefaults(o *CalibrateOptions) error {
 		o.TimeScale = 1
 	}
 	if math.IsNaN(o.TimeScale) || o.TimeScale < 0.01 || o.TimeScale > 10 {
-		return &InputError{Op: "calibrate", Err: fmt.Errorf("time scale %v: want 0.01 to 10", o.TimeScale)}
+		return &bench.InputError{Op: "calibrate", Err: fmt.Errorf("time scale %v: want 0.01 to 10", o.TimeScale)}
 	}
 	if o.Seed == 0 {
-		o.Seed = DefaultCalibrateSeed
+		o.Seed = DefaultSeed
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
@@ -246,7 +253,7 @@ func calibrationProfiles(want []string) ([]string, error) {
 	}
 	for _, p := range want {
 		if !slices.Contains(baseline.Profiles(), p) {
-			return nil, &InputError{Op: "calibrate", Err: fmt.Errorf("unknown profile %q (want %s)", p, strings.Join(baseline.Profiles(), ", "))}
+			return nil, &bench.InputError{Op: "calibrate", Err: fmt.Errorf("unknown profile %q (want %s)", p, strings.Join(baseline.Profiles(), ", "))}
 		}
 		if !slices.Contains(profiles, p) {
 			profiles = append(profiles, p)
@@ -292,20 +299,23 @@ func checkCalibration(cal *Calibration, byName map[string]*CalibratedProfile) []
 }
 
 // calibrateOne boots the sim under one profile and runs the suite on it.
-func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, profile string, pace baseline.Pace,
+func calibrateOne(ctx context.Context, o Options, suite *suites.Suite, profile string, pace baseline.Pace,
 	keepAlive time.Duration, budgets trace.Budgets, targets scorer.Targets, dir string) (*report.Report, string, error) {
 	cfg := baseline.Config{Pace: pace, KeepAlive: keepAlive,
 		Suites: []*suites.Suite{suite}, Seed: o.Seed, Profile: profile, TimeScale: o.TimeScale, Logger: o.Logger}
 	var url string
 	var stop func()
 	var err error
-	if hasMemoryTasks(suite.Tasks) {
+	if slices.ContainsFunc(suite.Tasks, func(t suites.Task) bool { return t.Memory != nil }) {
 		// Every profile gets a memory service, as `bench run`'s reference
 		// target does, so memory tasks measure the profile, not a missing
 		// service.
-		url, stop, err = startEmbeddedWithMemory(ctx, cfg)
+		url, stop, err = reference.StartWithMemory(ctx, cfg, time.Second)
 	} else {
-		url, stop, err = startCalibrationSim(ctx, cfg)
+		// A short stop: nothing is in flight once Run returns, and a short
+		// grace avoids the 5 s a graceful shutdown spends on a dialled but
+		// unused connection.
+		url, stop, err = reference.Start(ctx, cfg, 100*time.Millisecond)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("calibrate %s: start sim: %w", profile, err)
@@ -315,27 +325,12 @@ func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, 
 	// The sim bills at janus's default table: for it that table is declared.
 	prices := scorer.DefaultPrices()
 	prices.Declared = true
-	rep, err := Run(ctx, RunOptions{Target: url, Suite: o.Suite, Loader: staticSuite{suite}, Concurrency: o.Concurrency,
+	rep, err := bench.Run(ctx, bench.RunOptions{Target: url, Suite: o.Suite, Loader: staticSuite{suite}, Concurrency: o.Concurrency,
 		Budgets: budgets, Targets: targets, Prices: &prices, Out: path, Logger: o.Logger})
 	if err != nil {
 		return nil, "", fmt.Errorf("calibrate %s: %w", profile, err)
 	}
 	return rep, path, nil
-}
-
-// startCalibrationSim boots the sim with a short stop: nothing is in
-// flight once Run returns, and a short grace avoids the 5 s a graceful
-// shutdown spends on a dialled but unused connection.
-func startCalibrationSim(ctx context.Context, cfg baseline.Config) (string, func(), error) {
-	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", cfg)
-	if err != nil {
-		return "", nil, err
-	}
-	return url, func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		defer cancel()
-		_ = stop(sctx)
-	}, nil
 }
 
 // staticSuite serves the one suite calibration loaded, so every profile
@@ -396,7 +391,7 @@ func check(oracle, p *CalibratedProfile, dimension string, codes []string, margi
 }
 
 // CalibrationText writes the per-profile scores and the checks.
-func CalibrationText(c *Calibration) func(io.Writer) error {
+func Text(c *Calibration) func(io.Writer) error {
 	return func(w io.Writer) error {
 		var b strings.Builder
 		fmt.Fprintf(&b, "janus calibrate  suite %s  time scale %g  seed %d  (%.1f s)\n\n", c.Suite, c.TimeScale, c.Seed, c.Elapsed)
@@ -452,7 +447,7 @@ func violationSummary(v map[string]int) string {
 }
 
 // CalibrationJSON writes the calibration as indented JSON.
-func CalibrationJSON(c *Calibration) func(io.Writer) error {
+func JSON(c *Calibration) func(io.Writer) error {
 	return func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -1,4 +1,4 @@
-package bench
+package selftest
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/internal/monoclock"
 	"github.com/janus-bench/janus/suites"
 )
@@ -55,12 +56,12 @@ func selftestOracle(n int) (string, *suites.Suite) {
 	}}}
 }
 
-// ServeSelftestSim is the child side of an out-of-process selftest (`janus
+// ServeSim is the child side of an out-of-process selftest (`janus
 // bench selftest-sim`): it reads its configuration from in, serves the
 // selftest's sim on a loopback port, reports the port and every frame's
 // send time on out, answers each "sync", and returns when in is closed or
 // ctx ends.
-func ServeSelftestSim(ctx context.Context, in io.Reader, out io.Writer) error {
+func ServeSim(ctx context.Context, in io.Reader, out io.Writer) error {
 	rd := bufio.NewReader(in)
 	line, err := rd.ReadBytes('\n')
 	if err != nil && len(line) == 0 {
@@ -75,9 +76,9 @@ func ServeSelftestSim(ctx context.Context, in io.Reader, out io.Writer) error {
 	}
 	_, oracle := selftestOracle(cfg.Tokens)
 	w := &frameWriter{w: bufio.NewWriterSize(out, 64<<10)}
-	url, stop, err := startEmbedded(ctx, baseline.Config{
+	url, stop, err := reference.Start(ctx, baseline.Config{
 		Pace:      baseline.Pace{TTFT: time.Duration(cfg.TTFTNs), PerToken: time.Duration(cfg.PerTokenNs)},
-		KeepAlive: -1, Observer: w.record, Suites: []*suites.Suite{oracle}})
+		KeepAlive: -1, Observer: w.record, Suites: []*suites.Suite{oracle}}, time.Second)
 	if err != nil {
 		return fmt.Errorf("selftest sim: %w", err)
 	}

@@ -1,4 +1,4 @@
-package bench
+package selftest
 
 import (
 	"bytes"
@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/bench"
 )
 
 func TestSelftestMeasuresEveryStream(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "selftest.json"))
 	var out bytes.Buffer
-	res, err := Selftest(context.Background(), SelftestOptions{Levels: []int{1, 8}, Tokens: 5, MinStreams: 4,
+	res, err := Run(context.Background(), Options{Levels: []int{1, 8}, Tokens: 5, MinStreams: 4,
 		Pace: baseline.Pace{TTFT: 2 * time.Millisecond, PerToken: time.Millisecond}, Save: true, Stdout: &out})
 	if err != nil {
 		t.Fatalf("Selftest: %v", err)
@@ -34,12 +35,12 @@ func TestSelftestMeasuresEveryStream(t *testing.T) {
 		t.Errorf("no table printed:\n%s", out.String())
 	}
 	// The saved result becomes the harness block of later reports.
-	h := LoadHarness(4)
+	h := bench.LoadHarness(4)
 	if h == nil || h.Concurrency != 1 {
-		t.Fatalf("LoadHarness(4) = %+v, want the c=1 level", h)
+		t.Fatalf("bench.LoadHarness(4) = %+v, want the c=1 level", h)
 	}
-	if h := LoadHarness(100); h == nil || h.Concurrency != 8 {
-		t.Fatalf("LoadHarness(100) = %+v, want the c=8 level", h)
+	if h := bench.LoadHarness(100); h == nil || h.Concurrency != 8 {
+		t.Fatalf("bench.LoadHarness(100) = %+v, want the c=8 level", h)
 	}
 }
 
@@ -56,12 +57,12 @@ func BenchmarkSelftest(b *testing.B) {
 	for _, sim := range []string{"in-process", "process"} {
 		for _, c := range []int{1, 1000} {
 			b.Run("sim="+sim+"/c="+strconv.Itoa(c), func(b *testing.B) {
-				o := SelftestOptions{Levels: []int{c}}
+				o := Options{Levels: []int{c}}
 				if sim == "process" {
 					o.SimCommand = simHelperCommand()
 				}
 				for i := 0; i < b.N; i++ {
-					res, err := Selftest(context.Background(), o)
+					res, err := Run(context.Background(), o)
 					if err != nil {
 						b.Fatal(err)
 					}

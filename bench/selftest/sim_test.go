@@ -1,4 +1,4 @@
-package bench
+package selftest
 
 import (
 	"bufio"
@@ -43,7 +43,7 @@ func TestSelftestSimHelper(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(4)
 	}
-	if err := ServeSelftestSim(context.Background(), os.Stdin, os.Stdout); err != nil {
+	if err := ServeSim(context.Background(), os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(5)
 	}
@@ -61,7 +61,7 @@ func TestSelftestSimProcess(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	t.Setenv(simHelperEnv, pidFile)
 	before := runtime.NumGoroutine()
-	res, err := Selftest(context.Background(), SelftestOptions{Levels: []int{1, 8}, Tokens: 5, MinStreams: 4,
+	res, err := Run(context.Background(), Options{Levels: []int{1, 8}, Tokens: 5, MinStreams: 4,
 		Pace: baseline.Pace{TTFT: 2 * time.Millisecond, PerToken: time.Millisecond}, SimCommand: simHelperCommand()})
 	if err != nil {
 		t.Fatalf("Selftest: %v", err)
@@ -115,7 +115,7 @@ func TestSelftestSimProcessFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(simHelperEnv, tt.env)
-			_, err := Selftest(context.Background(), SelftestOptions{Levels: []int{1}, Tokens: 2, MinStreams: 1,
+			_, err := Run(context.Background(), Options{Levels: []int{1}, Tokens: 2, MinStreams: 1,
 				Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: time.Millisecond}, SimCommand: tt.cmd})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.want)
@@ -124,14 +124,14 @@ func TestSelftestSimProcessFailures(t *testing.T) {
 	}
 }
 
-// TestServeSelftestSimProtocol speaks the child's protocol directly: the
+// TestServeSimProtocol speaks the child's protocol directly: the
 // url line, one frame line per flushed frame with a non-decreasing time,
 // "synced" after every frame before it, and a clean return on EOF.
-func TestServeSelftestSimProtocol(t *testing.T) {
+func TestServeSimProtocol(t *testing.T) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- ServeSelftestSim(context.Background(), inR, outW); outW.Close() }()
+	go func() { done <- ServeSim(context.Background(), inR, outW); outW.Close() }()
 	fmt.Fprintln(inW, `{"ttft_ns":1000000,"per_token_ns":1000000,"tokens":3}`)
 	sc := bufio.NewScanner(outR)
 	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "url http://127.0.0.1:") {
@@ -169,10 +169,10 @@ func TestServeSelftestSimProtocol(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("ServeSelftestSim: %v", err)
+			t.Fatalf("ServeSim: %v", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("ServeSelftestSim did not return after stdin closed")
+		t.Fatal("ServeSim did not return after stdin closed")
 	}
 }
 
@@ -186,7 +186,7 @@ func FuzzSelftestSimConfig(f *testing.F) {
 		line = strings.ReplaceAll(line, "\n", " ")
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel() // a valid configuration serves and returns at once
-		err := ServeSelftestSim(ctx, strings.NewReader(line+"\n"), io.Discard)
+		err := ServeSim(ctx, strings.NewReader(line+"\n"), io.Discard)
 		if err != nil && !strings.Contains(err.Error(), "selftest sim") {
 			t.Fatalf("error %v does not name the sim", err)
 		}

@@ -1,4 +1,10 @@
-package bench
+// Package selftest measures the harness's own timing error and ceiling
+// against the baseline sim, whose true send times are known: in this
+// process, or in a process of its own (`janus bench selftest-sim`,
+// ServeSim). It needs the sim, so it lives beside the engine (package
+// bench), never in it; bench keeps the saved result's type and reads it
+// into reports (bench.LoadHarness).
+package selftest
 
 import (
 	"bufio"
@@ -9,25 +15,25 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/baseline/reference"
+	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/suites"
 )
 
-// SelftestOptions configure `janus bench selftest`.
-type SelftestOptions struct {
+// Options configure `janus bench selftest`.
+type Options struct {
 	// Levels are the concurrencies to measure (default 1, 100, 1000).
 	Levels []int
 	// Pace is the sim's known schedule (default TTFT 150ms, 50ms/token:
@@ -59,57 +65,19 @@ type SelftestOptions struct {
 	JSON   bool
 }
 
-// DefaultSelftestPace is the sim schedule the selftest measures against.
-func DefaultSelftestPace() baseline.Pace {
+// DefaultPace is the sim schedule the selftest measures against.
+func DefaultPace() baseline.Pace {
 	return baseline.Pace{TTFT: 150 * time.Millisecond, PerToken: 50 * time.Millisecond}
 }
 
-// SelftestLevel is the harness's measured error at one concurrency.
-// Errors are |measured − true| where "true" is the time the sim's
-// flush of that frame returned, on the same monotonic clock.
-type SelftestLevel struct {
-	Concurrency   int     `json:"concurrency"`
-	Streams       int     `json:"streams"`
-	Failed        int     `json:"failed"`
-	TTFTErrP50Ms  float64 `json:"ttft_err_p50_ms"`
-	TTFTErrP99Ms  float64 `json:"ttft_err_p99_ms"`
-	TTFTErrMaxMs  float64 `json:"ttft_err_max_ms"`
-	GapErrP50Ms   float64 `json:"gap_err_p50_ms"`
-	GapErrP99Ms   float64 `json:"gap_err_p99_ms"`
-	GapErrMaxMs   float64 `json:"gap_err_max_ms"`
-	Gaps          int     `json:"gaps"`
-	SchedLagP99Ms float64 `json:"sim_schedule_lag_p99_ms"`
-	ReqPerSec     float64 `json:"req_per_s"`
-	EventsPerSec  float64 `json:"events_per_s"`
-	WallSeconds   float64 `json:"wall_seconds"`
-	RSSPeakMB     float64 `json:"rss_peak_mb"`
-}
-
-// SelftestResult is a whole selftest.
-type SelftestResult struct {
-	At    time.Time   `json:"at"`
-	Host  report.Host `json:"host"`
-	Pace  string      `json:"pace"`
-	Burst bool        `json:"burst"`
-	// Sim is where the sim ran: "process" (its own) or "in-process".
-	Sim    string          `json:"sim"`
-	Levels []SelftestLevel `json:"levels"`
-	// Binary and Machine fingerprint the janus build and the machine
-	// that measured it, PID its process: a report quotes the selftest
-	// only for the same binary and machine, with its age and pid.
-	Binary  string `json:"binary,omitempty"`
-	Machine string `json:"machine,omitempty"`
-	PID     int    `json:"pid,omitempty"`
-}
-
-// Selftest measures the harness's own timing error and ceiling against the
+// Run measures the harness's own timing error and ceiling against the
 // sim target with known delays, in this process or (SimCommand) its own.
-func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
+func Run(ctx context.Context, o Options) (*bench.SelftestResult, error) {
 	if len(o.Levels) == 0 {
 		o.Levels = []int{1, 100, 1000}
 	}
 	if o.Pace == (baseline.Pace{}) {
-		o.Pace = DefaultSelftestPace()
+		o.Pace = DefaultPace()
 	}
 	if o.Tokens <= 0 {
 		o.Tokens = 40
@@ -120,11 +88,11 @@ func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 	maxC := 0
 	for _, c := range o.Levels {
 		if c <= 0 {
-			return nil, &InputError{Op: "selftest", Err: fmt.Errorf("concurrency %d: must be positive", c)}
+			return nil, &bench.InputError{Op: "selftest", Err: fmt.Errorf("concurrency %d: must be positive", c)}
 		}
 		maxC = max(maxC, c)
 	}
-	if err := RaiseFileLimit(uint64(2*maxC + 64)); err != nil {
+	if err := bench.RaiseFileLimit(uint64(2*maxC + 64)); err != nil {
 		return nil, err
 	}
 	obs := newObserver()
@@ -141,16 +109,16 @@ func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 		url, syncSim = p.url, p.sync
 		where = "process"
 	} else {
-		u, stop, err := startEmbedded(ctx, baseline.Config{Pace: o.Pace, KeepAlive: -1, Observer: obs.record, Suites: []*suites.Suite{oracle}})
+		u, stop, err := reference.Start(ctx, baseline.Config{Pace: o.Pace, KeepAlive: -1, Observer: obs.record, Suites: []*suites.Suite{oracle}}, time.Second)
 		if err != nil {
 			return nil, fmt.Errorf("selftest: %w", err)
 		}
 		defer stop()
 		url = u
 	}
-	res := &SelftestResult{At: time.Now().UTC(), Burst: o.Burst, Sim: where, Pace: fmt.Sprintf("ttft=%s per_token=%s tokens=%d", o.Pace.TTFT, o.Pace.PerToken, o.Tokens),
+	res := &bench.SelftestResult{At: time.Now().UTC(), Burst: o.Burst, Sim: where, Pace: fmt.Sprintf("ttft=%s per_token=%s tokens=%d", o.Pace.TTFT, o.Pace.PerToken, o.Tokens),
 		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
-	res.Binary, res.Machine = provenance()
+	res.Binary, res.Machine = bench.Provenance()
 	res.PID = os.Getpid()
 	for _, c := range o.Levels {
 		lvl, err := selftestLevel(ctx, url, c, o, prompt, obs, syncSim)
@@ -160,7 +128,7 @@ func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 		res.Levels = append(res.Levels, lvl)
 	}
 	if o.Save {
-		if err := SaveSelftest(res); err != nil {
+		if err := bench.SaveSelftest(res); err != nil {
 			return res, err
 		}
 	}
@@ -170,14 +138,14 @@ func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 			enc.SetIndent("", "  ")
 			return res, enc.Encode(res)
 		}
-		return res, WriteSelftestText(res)(o.Stdout)
+		return res, WriteText(res)(o.Stdout)
 	}
 	return res, nil
 }
 
 // selftestLevel measures one concurrency. syncSim, when not nil, waits until
 // an out-of-process sim's frames so far have all been read.
-func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, prompt string, obs *observer, syncSim func(context.Context) error) (SelftestLevel, error) {
+func selftestLevel(ctx context.Context, url string, c int, o Options, prompt string, obs *observer, syncSim func(context.Context) error) (bench.SelftestLevel, error) {
 	client := &trace.Client{BaseURL: url, HTTP: &http.Client{Transport: trace.NewTransport(c)},
 		Timeout: time.Minute, TTFTTimeout: 30 * time.Second}
 	rounds := (o.MinStreams + c - 1) / c
@@ -188,7 +156,7 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 	selftestWarmUp(ctx, client, req, c)
 	if syncSim != nil {
 		if err := syncSim(ctx); err != nil {
-			return SelftestLevel{}, err
+			return bench.SelftestLevel{}, err
 		}
 	}
 	obs.reset() // the warm-up's frames are not measured
@@ -197,16 +165,16 @@ func selftestLevel(ctx context.Context, url string, c int, o SelftestOptions, pr
 	start := time.Now()
 	traces, err := selftestRounds(ctx, client, req, c, rounds, o)
 	if err != nil {
-		return SelftestLevel{}, err
+		return bench.SelftestLevel{}, err
 	}
 	wall := time.Since(start)
 	client.HTTP.CloseIdleConnections()
 	if syncSim != nil {
 		if err := syncSim(ctx); err != nil {
-			return SelftestLevel{}, err
+			return bench.SelftestLevel{}, err
 		}
 	}
-	lvl := SelftestLevel{Concurrency: c, Streams: streams, WallSeconds: wall.Seconds(), RSSPeakMB: rssPeakMB()}
+	lvl := bench.SelftestLevel{Concurrency: c, Streams: streams, WallSeconds: wall.Seconds(), RSSPeakMB: rssPeakMB()}
 	events := selftestErrors(&lvl, traces, obs, o.Pace.PerToken)
 	lvl.ReqPerSec = float64(streams-lvl.Failed) / wall.Seconds()
 	lvl.EventsPerSec = float64(events) / wall.Seconds()
@@ -232,7 +200,7 @@ func selftestWarmUp(ctx context.Context, client *trace.Client, req wire.ChatRequ
 
 // selftestRounds sends rounds rounds of c concurrent streams, staggered
 // over one token interval unless o.Burst, and returns their traces.
-func selftestRounds(ctx context.Context, client *trace.Client, req wire.ChatRequest, c, rounds int, o SelftestOptions) ([]*trace.Trace, error) {
+func selftestRounds(ctx context.Context, client *trace.Client, req wire.ChatRequest, c, rounds int, o Options) ([]*trace.Trace, error) {
 	traces := make([]*trace.Trace, 0, rounds*c)
 	var mu sync.Mutex
 	for r := 0; r < rounds; r++ {
@@ -261,7 +229,7 @@ func selftestRounds(ctx context.Context, client *trace.Client, req wire.ChatRequ
 // selftestErrors compares every trace's token times with the times the
 // sim sent them and sets lvl's error percentiles, its failures and the
 // sim's own schedule lag; it returns the events received.
-func selftestErrors(lvl *SelftestLevel, traces []*trace.Trace, obs *observer, perToken time.Duration) int {
+func selftestErrors(lvl *bench.SelftestLevel, traces []*trace.Trace, obs *observer, perToken time.Duration) int {
 	var ttftErr, gapErr, lag []float64
 	events := 0
 	for _, t := range traces {
@@ -355,8 +323,8 @@ func (o *observer) take(id string) *frameList {
 	return fl
 }
 
-// WriteSelftestText prints a selftest as a table.
-func WriteSelftestText(r *SelftestResult) func(io.Writer) error {
+// WriteText prints a selftest as a table.
+func WriteText(r *bench.SelftestResult) func(io.Writer) error {
 	return func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		starts := "staggered over one token interval"
@@ -375,69 +343,6 @@ func WriteSelftestText(r *SelftestResult) func(io.Writer) error {
 		}
 		return bw.Flush()
 	}
-}
-
-// SelftestPath is where the last selftest is kept for reports to cite.
-func SelftestPath() string {
-	if p := os.Getenv("JANUS_SELFTEST_FILE"); p != "" {
-		return p
-	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "janus", "selftest.json")
-}
-
-// SaveSelftest stores a selftest result at SelftestPath.
-func SaveSelftest(r *SelftestResult) error {
-	return WriteFileAtomic(SelftestPath(), func(w io.Writer) error { return json.NewEncoder(w).Encode(r) })
-}
-
-// LoadHarness returns the harness block for a report run at concurrency c:
-// the last selftest's level closest to c from below (or its lowest), with
-// its age and pid; nil when no selftest of this binary on this machine was
-// saved (one by another build, or older files without provenance, are
-// not quoted).
-func LoadHarness(c int) *report.Harness {
-	b, err := os.ReadFile(SelftestPath())
-	if err != nil {
-		return nil
-	}
-	var r SelftestResult
-	if json.Unmarshal(b, &r) != nil || len(r.Levels) == 0 {
-		return nil
-	}
-	if bin, mach := provenance(); r.Binary != bin || r.Machine != mach {
-		return nil
-	}
-	best := r.Levels[0]
-	for _, l := range r.Levels {
-		if l.Concurrency <= c && l.Concurrency >= best.Concurrency {
-			best = l
-		}
-	}
-	return &report.Harness{SelftestAt: r.At, Concurrency: best.Concurrency, TTFTErrP50Ms: best.TTFTErrP50Ms,
-		TTFTErrP99Ms: best.TTFTErrP99Ms, GapErrP50Ms: best.GapErrP50Ms, GapErrP99Ms: best.GapErrP99Ms,
-		SelftestPID: r.PID, SelftestAgeS: max(0, time.Since(r.At).Seconds())}
-}
-
-// RaiseFileLimit lifts the open-file soft limit to the hard limit and
-// fails with a clear message when even that is below need.
-func RaiseFileLimit(need uint64) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return nil // not knowable here: let the dial errors speak
-	}
-	if lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
-		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	}
-	if lim.Cur < need {
-		return &InputError{Op: "open-file limit", Err: fmt.Errorf("need %d open files, the hard limit (ulimit -Hn) is %d", need, lim.Cur)}
-	}
-	return nil
 }
 
 // rssPeakMB reads the process's peak resident set (VmHWM) on Linux.
