@@ -21,9 +21,32 @@ type TargetError struct {
 	Status int
 	// Msg says what happened and what to do about it.
 	Msg string
+	// Fix, when set, names what the caller must change (FixAPIKey,
+	// FixKeyRefused, FixModel): Msg is then What, "; " and the engine's
+	// own words for the fix, which a front end may replace with how its
+	// users set it (the CLI names its flags). Model is the model asked
+	// for and Known what GET /models listed (for FixModel).
+	Fix   Fix
+	What  string
+	Model string
+	Known []string
 }
 
 func (e *TargetError) Error() string { return e.Msg }
+
+// Fix names what a refused run asks its caller to change.
+type Fix string
+
+// What a refusal asks for.
+const (
+	// FixAPIKey: the target wants an API key and none was given.
+	FixAPIKey Fix = "api-key"
+	// FixKeyRefused: the API key given was refused.
+	FixKeyRefused Fix = "key-refused"
+	// FixModel: the target does not serve the model, or the base URL is
+	// not the /v1 one.
+	FixModel Fix = "model"
+)
 
 // ExitCode makes a refused run end the process with the target code.
 func (e *TargetError) ExitCode() int { return exitcode.Target }
@@ -34,22 +57,46 @@ func refusal(status int, url, model string, hasKey bool, detail string, known []
 	if detail != "" {
 		detail = " (" + truncateRunes(detail, 200) + ")"
 	}
+	var e *TargetError
 	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		fix := "pass the target's API key with --api-key or JANUS_API_KEY/OPENAI_API_KEY"
+		e = &TargetError{Status: status, Fix: FixAPIKey, Model: model, What: fmt.Sprintf("target refused the request: POST %s gave HTTP %d%s", url, status, detail)}
 		if hasKey {
-			fix = "the API key given (--api-key, JANUS_API_KEY or OPENAI_API_KEY) was refused: check it, and that it may use model " + model
+			e.Fix = FixKeyRefused
 		}
-		return &TargetError{Status: status, Msg: fmt.Sprintf("target refused the request: POST %s gave HTTP %d%s; %s", url, status, detail, fix)}
 	case http.StatusNotFound:
-		fix := "check --model"
-		if len(known) > 0 {
-			fix += fmt.Sprintf(" (GET /models lists: %s)", strings.Join(firstN(known, 10), ", "))
-		}
-		fix += " and that --target is the base URL ending in /v1"
-		return &TargetError{Status: status, Msg: fmt.Sprintf("target does not serve model %q: POST %s gave HTTP 404%s; %s", model, url, detail, fix)}
+		e = &TargetError{Status: status, Fix: FixModel, Model: model, Known: known,
+			What: fmt.Sprintf("target does not serve model %q: POST %s gave HTTP 404%s", model, url, detail)}
+	default:
+		return nil
 	}
-	return nil
+	e.Msg = e.What + "; " + e.FixText("", "the model", "the target")
+	return e
+}
+
+// FixText says how to fix a refusal: keyVia says how the API key is given
+// (empty: not said), model and target name the model and the target's
+// base URL (the engine's words, or a front end's flags).
+func (e *TargetError) FixText(keyVia, model, target string) string {
+	switch e.Fix {
+	case FixAPIKey:
+		if keyVia == "" {
+			return "pass the target's API key"
+		}
+		return "pass the target's API key with " + keyVia
+	case FixKeyRefused:
+		if keyVia != "" {
+			keyVia = " (" + keyVia + ")"
+		}
+		return "the API key given" + keyVia + " was refused: check it, and that it may use model " + e.Model
+	case FixModel:
+		fix := "check " + model
+		if len(e.Known) > 0 {
+			fix += fmt.Sprintf(" (GET /models lists: %s)", strings.Join(firstN(e.Known, 10), ", "))
+		}
+		return fix + " and that " + target + " is the base URL ending in /v1"
+	}
+	return ""
 }
 
 // envelopeMessage is the message of an OpenAI error envelope, else the

@@ -6,6 +6,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/cli/loadcli"
 )
 
@@ -73,8 +75,30 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && !knownCommand(app, args[1]) && !strings.HasPrefix(args[1], "-") {
 		return usageErrorf("unknown command %q (see janus --help)", args[1])
 	}
-	return app.RunContext(ctx, interspersed(app, args))
+	return explain(app.RunContext(ctx, interspersed(app, args)))
 }
+
+// explain words the engine's refusals for a CLI user: a *bench.TargetError
+// that names what to fix says which flag (or environment variable) sets
+// it. The commands wrap errors with their name, so the whole message is
+// reworded, and the error chain (exit code) kept.
+func explain(err error) error {
+	var te *bench.TargetError
+	if !errors.As(err, &te) || te.Fix == "" {
+		return err
+	}
+	cli := te.What + "; " + te.FixText("--api-key, JANUS_API_KEY or OPENAI_API_KEY", "--model", "--target")
+	return &explained{msg: strings.Replace(err.Error(), te.Msg, cli, 1), err: err}
+}
+
+// explained is an error reworded for the command line.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
 
 func knownCommand(app *ucli.App, name string) bool {
 	if name == "help" || name == "h" {
