@@ -31,6 +31,8 @@ type CalibrateOptions struct {
 	// Suite is the suite every profile runs (default smoke).
 	Suite  string
 	Loader suites.Loader
+	// Evaluator grades every profile's answers (RunOptions.Evaluator).
+	Evaluator *scorer.Evaluator
 	// TimeScale compresses every duration of the calibration alike: the
 	// sim's pace, keep-alive period and profile delays, the contract's
 	// budgets and the speed targets. Scores are then those of the full
@@ -316,7 +318,7 @@ func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, 
 	prices := scorer.DefaultPrices()
 	prices.Declared = true
 	rep, err := Run(ctx, RunOptions{Target: url, Suite: o.Suite, Loader: staticSuite{suite}, Concurrency: o.Concurrency,
-		Budgets: budgets, Targets: targets, Prices: &prices, Out: path, Logger: o.Logger})
+		Budgets: budgets, Targets: targets, Prices: &prices, Out: path, Logger: o.Logger, Evaluator: o.Evaluator})
 	if err != nil {
 		return nil, "", fmt.Errorf("calibrate %s: %w", profile, err)
 	}

@@ -28,7 +28,7 @@ func TestCalibrateRanksProfiles(t *testing.T) {
 	var cal *Calibration
 	var err error
 	for attempt := 1; attempt <= 3; attempt++ {
-		cal, err = Calibrate(context.Background(), CalibrateOptions{TimeScale: 0.1, OutDir: dir})
+		cal, err = Calibrate(context.Background(), CalibrateOptions{Evaluator: testEval, TimeScale: 0.1, OutDir: dir})
 		if err == nil {
 			break
 		}
@@ -85,7 +85,7 @@ func TestCalibrateReportsFailedOrdering(t *testing.T) {
 			only.Tasks = append(only.Tasks, tk)
 		}
 	}
-	cal, err := Calibrate(context.Background(), CalibrateOptions{TimeScale: 0.1, Loader: staticSuite{&only},
+	cal, err := Calibrate(context.Background(), CalibrateOptions{Evaluator: testEval, TimeScale: 0.1, Loader: staticSuite{&only},
 		Profiles: []string{baseline.ProfileNoisy}})
 	var te *ThresholdError
 	if !errors.As(err, &te) || cal == nil {
@@ -103,9 +103,9 @@ func TestCalibrateRejectsBadOptions(t *testing.T) {
 		o    CalibrateOptions
 	}{
 		// A time scale outside 0.01–10.
-		{"time scale", CalibrateOptions{TimeScale: 100}},
+		{"time scale", CalibrateOptions{Evaluator: testEval, TimeScale: 100}},
 		// A profile the sim does not have.
-		{"profile", CalibrateOptions{Profiles: []string{"flaky"}}},
+		{"profile", CalibrateOptions{Evaluator: testEval, Profiles: []string{"flaky"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

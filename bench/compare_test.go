@@ -404,7 +404,7 @@ func TestCompareAcceptanceRealSim(t *testing.T) {
 	suite := tiledSmoke(t, 200)
 	run := func(seed uint64, pace baseline.Pace) *report.Report {
 		url := startSim(t, baseline.Config{Pace: pace, Seed: seed, Suites: []*suites.Suite{suite}})
-		rep, err := Run(context.Background(), RunOptions{Target: url, Loader: staticLoader{suite}, Concurrency: 32,
+		rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: url, Loader: staticLoader{suite}, Concurrency: 32,
 			Out: filepath.Join(t.TempDir(), "r.json")})
 		if err != nil {
 			t.Fatalf("Run: %v", err)

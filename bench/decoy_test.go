@@ -49,7 +49,7 @@ func TestJudgeDecoys(t *testing.T) {
 func TestRunWithDecoys(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	var text strings.Builder
-	rep, err := Run(t.Context(), RunOptions{Suite: "smoke", Decoys: 3, Pace: quickPace, Stdout: &text, Out: filepath.Join(t.TempDir(), "r.json")})
+	rep, err := Run(t.Context(), RunOptions{Evaluator: testEval, Suite: "smoke", Decoys: 3, Pace: quickPace, Stdout: &text, Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,10 @@ type ReplayOptions struct {
 	// Model is what the run asked for, for the report and the price
 	// table; empty means the model the target named in its answers.
 	Model string
+	// Evaluator grades the recorded answers (judge, code runner); nil:
+	// neither (judge and code checks score 0). A replay fetches no
+	// artifact: no target is there to ask.
+	Evaluator *scorer.Evaluator
 	// Out, if set, receives the replayed report as JSON.
 	Out    string
 	Logger *slog.Logger
@@ -142,7 +146,7 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 		return nil, err
 	}
 	started := time.Now().UTC()
-	tasks, model, err := replayTasks(ctx, suite, o.Seed, files, o.Budgets, o.Logger)
+	tasks, model, err := replayTasks(ctx, suite, o.Seed, files, o.Budgets, o.Evaluator.WithFetch(nil), o.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +211,7 @@ func recordingFiles(dir string) (map[string]string, error) {
 // replayTasks re-parses and scores the recording of every suite task that
 // has one, in the run's seeded order; model is the first one a trace named.
 // Recordings of tasks the suite lacks are logged and skipped.
-func replayTasks(ctx context.Context, suite *suites.Suite, seed uint64, files map[string]string, budgets trace.Budgets, logger *slog.Logger) (tasks []scorer.TaskResult, model string, err error) {
+func replayTasks(ctx context.Context, suite *suites.Suite, seed uint64, files map[string]string, budgets trace.Budgets, ev *scorer.Evaluator, logger *slog.Logger) (tasks []scorer.TaskResult, model string, err error) {
 	client := &trace.Client{}
 	used := map[string]bool{}
 	// In the run's order: a run with a seed (every fresh run) shuffled its
@@ -240,7 +244,7 @@ func replayTasks(ctx context.Context, suite *suites.Suite, seed uint64, files ma
 		if model == "" {
 			model = tr.Model
 		}
-		res := Score(t, tr, budgets)
+		res := ScoreWith(t, tr, budgets, ev)
 		res.Detail = Detail(t, tr)
 		tasks = append(tasks, res)
 	}

@@ -23,7 +23,7 @@ import (
 func TestRescoreStoredReport(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
-	if _, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace}); err != nil {
+	if _, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Pace: quickPace}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	stored, err := ReadReport(out)

@@ -24,7 +24,7 @@ func TestRunResources(t *testing.T) {
 	if err := os.WriteFile(prices, []byte("cpu_usd_per_second: 0.001\ngb_usd_per_second: 0.0001\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plain, err := Run(context.Background(), RunOptions{Out: filepath.Join(dir, "plain.json"), Pace: quickPace, PricesFile: prices})
+	plain, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: filepath.Join(dir, "plain.json"), Pace: quickPace, PricesFile: prices})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestRunResources(t *testing.T) {
 		ReadyMs: 500, CPUSeconds: 100, GBSeconds: 1000, MemPeakBytes: 2e9, MemMeanBytes: 1e9, Samples: 10, SampledSeconds: 9}
 	out := filepath.Join(dir, "image.json")
 	var text bytes.Buffer
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, PricesFile: prices, Stdout: &text,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Pace: quickPace, PricesFile: prices, Stdout: &text,
 		Resources: func(context.Context) *report.Resources { r := res; return &r }})
 	if err != nil {
 		t.Fatal(err)

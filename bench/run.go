@@ -109,8 +109,14 @@ type RunOptions struct {
 	ArtifactMaxBytes int64
 	ArtifactTimeout  time.Duration
 
-	// artifacts is the fetcher built once the target's URL is known.
-	artifacts *scorer.ArtifactFetch
+	// Evaluator grades the answers: its judge and code runner (built by
+	// the application); nil grades without either (judge and code checks
+	// score 0). The run adds its own artifact fetcher.
+	Evaluator *scorer.Evaluator
+
+	// eval is Evaluator with the artifact fetcher built once the target's
+	// URL is known.
+	eval *scorer.Evaluator
 
 	// Pace of the embedded target's sim provider.
 	Pace baseline.Pace
@@ -284,7 +290,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	if err := s.prepareTarget(ctx); err != nil {
 		return nil, err
 	}
-	defer o.artifacts.CloseIdleConnections()
+	defer o.eval.Fetch.CloseIdleConnections()
 	if err := s.planReport(); err != nil {
 		return nil, err
 	}
@@ -345,7 +351,7 @@ func (s *runState) selectTasks(ctx context.Context) error {
 		return &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches --categories %q and --split %q",
 			s.suite.Name, strings.Join(o.Categories, ","), strings.Join(o.Splits, ","))}
 	}
-	return checkRunnable(s.suite, s.tasks)
+	return checkRunnable(s.suite, s.tasks, o.Evaluator)
 }
 
 // newClient checks the client identity and builds the HTTP client every
@@ -402,9 +408,11 @@ func (s *runState) prepareTarget(ctx context.Context) error {
 	if s.model, err = PrepareTarget(ctx, s.client, o.Model, !o.NoStream, s.embedded, s.warm); err != nil {
 		return err
 	}
-	if o.artifacts, err = artifactFetch(s.client, o); err != nil {
+	fetch, err := artifactFetch(s.client, o)
+	if err != nil {
 		return &InputError{Op: "check options", Err: err}
 	}
+	o.eval = o.Evaluator.WithFetch(fetch)
 	return nil
 }
 
@@ -764,7 +772,7 @@ func runTask(ctx context.Context, client *trace.Client, t *suites.Task, model st
 		tr.Decoy = mem.askDecoy(ctx, client, t, req, rec, o.Logger)
 	}
 	playTools(ctx, client, t, req, tr, rec, o.Logger)
-	res := ScoreWith(t, tr, o.Budgets, o.artifacts)
+	res := ScoreWith(t, tr, o.Budgets, o.eval)
 	res.Detail = Detail(t, tr)
 	return Result{Task: res, Trace: tr}
 }
@@ -834,17 +842,18 @@ func playTools(ctx context.Context, client *trace.Client, t *suites.Task, req wi
 // Score turns a task's trace into its scored result: metrics, contract
 // violations against the task's budgets, status and the evaluator verdict.
 //
-// Score fetches no artifact: an http(s) or path artifact URL is judged on
-// its descriptor (see ScoreWith).
+// Score grades with the nil Evaluator: no judge, no code runner, no
+// artifact fetch (an http(s) or path artifact URL fails as not
+// verified); see ScoreWith.
 func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskResult {
 	return ScoreWith(t, tr, defaults, nil)
 }
 
-// ScoreWith is Score with artifacts fetched through fetch, which keeps
-// every fetch on the target's origin (scorer.EvaluateWith). It leaves
-// the result's Detail nil: runTask and Replay add it (Detail), the load
-// engine, which keeps no per-task record, does not.
-func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *scorer.ArtifactFetch) scorer.TaskResult {
+// ScoreWith is Score with the answer graded by ev (its judge, code runner
+// and artifact fetcher, which keeps every fetch on the target's origin).
+// It leaves the result's Detail nil: runTask and Replay add it (Detail),
+// the load engine, which keeps no per-task record, does not.
+func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, ev *scorer.Evaluator) scorer.TaskResult {
 	b := defaults
 	if t.Budget != nil {
 		if t.Budget.TTFTMs > 0 {
@@ -891,7 +900,7 @@ func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *s
 		res.Reason = "request failed: " + string(tr.Err.Class)
 		return res
 	}
-	v := memoryVerdict(t, tr, decoy, scorer.EvaluateWith(t, tr, fetch), fetch)
+	v := memoryVerdict(t, tr, decoy, ev.Evaluate(t, tr), ev)
 	res.Score, res.Reason = v.Score, v.Reason
 	return res
 }

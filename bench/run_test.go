@@ -42,7 +42,7 @@ func TestRunEmbeddedTarget(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.json")
 	var stdout bytes.Buffer
 	var seen int
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Stdout: &stdout,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Pace: quickPace, Stdout: &stdout,
 		OnResult: func(Result) { seen++ }})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -102,7 +102,7 @@ func TestRunStallingTargetIsCut(t *testing.T) {
 	}))
 	defer stall.Close()
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Target: stall.URL + "/v1", Out: out, Limit: 3,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: stall.URL + "/v1", Out: out, Limit: 3,
 		Concurrency: 3, Timeout: 300 * time.Millisecond, TTFTTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -138,7 +138,7 @@ func TestRunNamesShapeNotes(t *testing.T) {
 	}))
 	defer rewritten.Close()
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Target: rewritten.URL + "/v1", Out: out, Limit: 3, Concurrency: 3})
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: rewritten.URL + "/v1", Out: out, Limit: 3, Concurrency: 3})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -163,7 +163,7 @@ func TestRunInterruptAndResume(t *testing.T) {
 	defer cancel()
 	n := 0
 	// Cancel after the third task finishes, as Ctrl-C would.
-	_, err := Run(ctx, RunOptions{Out: out, Pace: quickPace, Concurrency: 1,
+	_, err := Run(ctx, RunOptions{Evaluator: testEval, Out: out, Pace: quickPace, Concurrency: 1,
 		OnResult: func(Result) {
 			n++
 			if n == 3 {
@@ -183,7 +183,7 @@ func TestRunInterruptAndResume(t *testing.T) {
 		t.Fatalf("partial: %d tasks, err %v; want 3 or 4", len(done), err)
 	}
 	var resumed []string
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Concurrency: 2, Resume: true,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Pace: quickPace, Concurrency: 2, Resume: true,
 		OnResult: func(r Result) { resumed = append(resumed, r.Task.ID) }})
 	if err != nil {
 		t.Fatalf("resume: %v", err)
@@ -208,8 +208,8 @@ func TestResumeRefusesADifferentRun(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.json")
 	ctx, cancel := context.WithCancel(context.Background())
-	_, _ = Run(ctx, RunOptions{Out: out, Pace: quickPace, Concurrency: 1, OnResult: func(Result) { cancel() }})
-	_, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Resume: true, Seed: 7})
+	_, _ = Run(ctx, RunOptions{Evaluator: testEval, Out: out, Pace: quickPace, Concurrency: 1, OnResult: func(Result) { cancel() }})
+	_, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Pace: quickPace, Resume: true, Seed: 7})
 	var ie *InputError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want an InputError naming the difference", err)
@@ -221,7 +221,7 @@ func TestRunUnreachableTarget(t *testing.T) {
 	ln := httptest.NewServer(http.NotFoundHandler())
 	url := ln.URL
 	ln.Close()
-	_, err := Run(context.Background(), RunOptions{Target: url + "/v1", Out: filepath.Join(t.TempDir(), "r.json")})
+	_, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: url + "/v1", Out: filepath.Join(t.TempDir(), "r.json")})
 	var ie *InputError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want InputError", err)
@@ -229,7 +229,7 @@ func TestRunUnreachableTarget(t *testing.T) {
 }
 
 func TestRunUnknownSuite(t *testing.T) {
-	_, err := Run(context.Background(), RunOptions{Suite: "no-such-suite", Out: filepath.Join(t.TempDir(), "r.json")})
+	_, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "no-such-suite", Out: filepath.Join(t.TempDir(), "r.json")})
 	var ie *InputError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want InputError", err)
@@ -239,7 +239,7 @@ func TestRunUnknownSuite(t *testing.T) {
 func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Suite: "janus-default", Out: out, Concurrency: 16,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "janus-default", Out: out, Concurrency: 16,
 		Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +253,7 @@ func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
 func TestRunSeveralSuitesAndSplit(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Suite: "smoke@stored, janus-default", Splits: []string{"private"}, Out: out,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "smoke@stored, janus-default", Splits: []string{"private"}, Out: out,
 		Concurrency: 8, Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +268,7 @@ func TestRunSeveralSuitesAndSplit(t *testing.T) {
 	if rep.Run.Suite.Name != "smoke+janus-default" || len(rep.Tasks) != want || want == 0 || rep.Run.SeedPolicy != report.SeedFresh {
 		t.Fatalf("suite %s, %d tasks; want smoke+janus-default, %d", rep.Run.Suite.Name, len(rep.Tasks), want)
 	}
-	if _, err := Run(context.Background(), RunOptions{Splits: []string{"nope"}, Out: out}); err == nil {
+	if _, err := Run(context.Background(), RunOptions{Evaluator: testEval, Splits: []string{"nope"}, Out: out}); err == nil {
 		t.Fatal("a split with no tasks must be an input error")
 	}
 }
@@ -277,7 +277,7 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 	// The sim's noisy profile with share 1 answers every task wrongly:
 	// quality must collapse (issue: ≤ 10), while speed does not care.
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
-	rep, err := Run(context.Background(), RunOptions{Suite: "janus-default", Out: filepath.Join(t.TempDir(), "r.json"), Concurrency: 16,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "janus-default", Out: filepath.Join(t.TempDir(), "r.json"), Concurrency: 16,
 		Pace: baseline.Pace{TTFT: time.Millisecond, PerToken: 100 * time.Microsecond}, SimProfile: "noisy", NoisyShare: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -285,7 +285,7 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 	if rep.Scores.Quality.Value > 10 || rep.Scores.Multimodal.Value > 10 {
 		t.Fatalf("all-wrong sim scored quality %.1f, multimodal %.1f; want ≤ 10", rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
 	}
-	if _, err := Run(context.Background(), RunOptions{SimProfile: "nope", Out: filepath.Join(t.TempDir(), "x.json")}); err == nil {
+	if _, err := Run(context.Background(), RunOptions{Evaluator: testEval, SimProfile: "nope", Out: filepath.Join(t.TempDir(), "x.json")}); err == nil {
 		t.Fatal("an unknown sim profile must be an input error")
 	}
 }
@@ -301,7 +301,7 @@ func TestRunPlanAndGateHooks(t *testing.T) {
 	release := make(chan struct{})
 	// The stored smoke: a fresh run adds canaries, which the gate is asked
 	// for too but OnResult never sees, so the count below would not hold.
-	opts := RunOptions{Suite: DefaultSuite + StoredSuffix, Out: out, Pace: quickPace, Concurrency: 2,
+	opts := RunOptions{Evaluator: testEval, Suite: DefaultSuite + StoredSuffix, Out: out, Pace: quickPace, Concurrency: 2,
 		OnPlan: func(run report.Run, todo []suites.Task) { planned = len(todo) },
 		Gate: func(ctx context.Context) error {
 			gated++

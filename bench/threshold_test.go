@@ -28,7 +28,7 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 	}
 	out := filepath.Join(dir, "r.json")
 	var stdout bytes.Buffer
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, Stdout: &stdout, Format: "md",
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Pace: quickPace, Stdout: &stdout, Format: "md",
 		Outputs:     []string{"md=" + filepath.Join(dir, "report.md"), "junit=" + filepath.Join(dir, "sub", "report.xml"), "csv=" + filepath.Join(dir, "tasks.csv")},
 		StepSummary: summary, MinScore: "composite=100,quality=100,streaming=100"})
 
@@ -102,7 +102,7 @@ func TestRunGatesThatPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Out: out, Pace: quickPace, MinScore: "quality=100,composite=0", PricesFile: prices})
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Pace: quickPace, MinScore: "quality=100,composite=0", PricesFile: prices})
 	if err != nil {
 		t.Fatalf("Run: %v; want no error when every gate passes", err)
 	}
@@ -126,21 +126,21 @@ func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
 		want string // substring of the error
 	}{
 		// a gate without a minimum
-		{"gate syntax", RunOptions{MinScore: "composite"}, "dimension=minimum"},
+		{"gate syntax", RunOptions{Evaluator: testEval, MinScore: "composite"}, "dimension=minimum"},
 		// a gate that is not a number
-		{"gate value", RunOptions{MinScore: "speed=fast"}, "from 0 to 100"},
+		{"gate value", RunOptions{Evaluator: testEval, MinScore: "speed=fast"}, "from 0 to 100"},
 		// a gate on something that is not a dimension
-		{"gate name", RunOptions{MinScore: "latency=5"}, `unknown dimension "latency"`},
+		{"gate name", RunOptions{Evaluator: testEval, MinScore: "latency=5"}, `unknown dimension "latency"`},
 		// an output format that does not exist
-		{"out format", RunOptions{Outputs: []string{"pdf=r.pdf"}}, `unknown format "pdf"`},
+		{"out format", RunOptions{Evaluator: testEval, Outputs: []string{"pdf=r.pdf"}}, `unknown format "pdf"`},
 		// an output without a path
-		{"out path", RunOptions{Outputs: []string{"md"}}, "FORMAT=PATH"},
+		{"out path", RunOptions{Evaluator: testEval, Outputs: []string{"md"}}, "FORMAT=PATH"},
 		// a stdout format that does not exist
-		{"format", RunOptions{Format: "html"}, `--format "html"`},
+		{"format", RunOptions{Evaluator: testEval, Format: "html"}, `--format "html"`},
 		// a price table that is not there
-		{"prices missing", RunOptions{PricesFile: filepath.Join(t.TempDir(), "nope.yaml")}, "load prices"},
+		{"prices missing", RunOptions{Evaluator: testEval, PricesFile: filepath.Join(t.TempDir(), "nope.yaml")}, "load prices"},
 		// a price table with a negative price
-		{"prices invalid", RunOptions{PricesFile: bad}, "finite number"},
+		{"prices invalid", RunOptions{Evaluator: testEval, PricesFile: bad}, "finite number"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -162,7 +162,7 @@ func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
 func TestJUnitOfARun(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	var stdout bytes.Buffer
-	_, err := Run(context.Background(), RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Pace: quickPace, Stdout: &stdout, Format: "junit"})
+	_, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: filepath.Join(t.TempDir(), "r.json"), Pace: quickPace, Stdout: &stdout, Format: "junit"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,11 @@ func benchCalibrateCommand() *ucli.Command {
 					}
 				}
 			}
-			cal, err := bench.Calibrate(c.Context, bench.CalibrateOptions{Suite: c.String("suite"),
+			ev, err := newEvaluator(c)
+			if err != nil {
+				return err
+			}
+			cal, err := bench.Calibrate(c.Context, bench.CalibrateOptions{Suite: c.String("suite"), Evaluator: ev,
 				TimeScale: c.Float64("time-scale"), Seed: c.Uint64("seed"), Profiles: profiles,
 				Concurrency: c.Int("concurrency"), OutDir: c.String("out-dir"), Logger: logger()})
 			var th *bench.ThresholdError

@@ -60,8 +60,13 @@ func benchLoadCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
+			ev, err := newEvaluator(c)
+			if err != nil {
+				return err
+			}
 			opts := load.Options{
-				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
+				Evaluator: ev,
+				Target:    c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Suite: c.String("suite"), PromptTokens: c.Int("prompt-tokens"), OutputTokens: c.Int("output-tokens"),
 				Profile: c.String("profile"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
 				MaxRequests: c.Int("max-requests"), MaxInflight: c.Int("max-inflight"), Seed: c.Uint64("seed"),

@@ -72,13 +72,15 @@ func benchRun(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := scorer.SetJudge(scorer.JudgeConfig{URL: c.String("judge"), Model: c.String("judge-model"), APIKey: c.String("judge-api-key")}); err != nil {
-		return usageErrorf("--judge: %v", err)
+	ev, err := newEvaluator(c)
+	if err != nil {
+		return err
 	}
 	opts, err := benchRunOptions(c, hdr)
 	if err != nil {
 		return err
 	}
+	opts.Evaluator = ev
 	image, err := imageTarget(c)
 	if err != nil {
 		return err

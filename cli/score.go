@@ -98,7 +98,11 @@ func rescoreInput(c *ucli.Context, path string, opts bench.RescoreOptions) (rep 
 	case compat != "":
 		return nil, nil, usageErrorf("--compat %q: want %s", compat, compatJanusPoC)
 	case bench.IsRecordingDir(path):
-		rep, err = bench.Replay(c.Context, bench.ReplayOptions{Dir: path, Suite: c.String("suite"),
+		ev, err := newEvaluator(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		rep, err = bench.Replay(c.Context, bench.ReplayOptions{Evaluator: ev, Dir: path, Suite: c.String("suite"),
 			Weights: opts.Weights, Prices: opts.Prices, Logger: logger()})
 		if err != nil {
 			return nil, nil, fmt.Errorf("score: %w", err)

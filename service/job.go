@@ -16,6 +16,7 @@ import (
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/scorer"
 )
 
 // errCancelRequested ends a run whose cancellation was requested.
@@ -31,6 +32,7 @@ type runWorker struct {
 	rescue  time.Duration // RescueAfter: see Timeout
 	timeout time.Duration
 	workDir string
+	eval    *scorer.Evaluator
 	guard   *guard
 	m       *metrics
 	log     *slog.Logger
@@ -122,7 +124,7 @@ func (w *runWorker) execute(ctx context.Context, id string, rj *leaderboard.RunJ
 	defer os.Remove(out + ".partial.jsonl")
 	o := bench.RunOptions{Target: spec.Target, Model: spec.Model, APIKey: spec.APIKey, Suite: spec.Suite,
 		Categories: spec.Categories, Splits: spec.Splits, Concurrency: spec.Concurrency, Limit: spec.Limit, Seed: spec.Seed,
-		SeedSecret: spec.SeedSecret, NoStream: spec.NoStream, Out: out, RunID: id, Completed: done, StartedAt: rj.StartedAt, Logger: log}
+		SeedSecret: spec.SeedSecret, NoStream: spec.NoStream, Out: out, RunID: id, Completed: done, StartedAt: rj.StartedAt, Logger: log, Evaluator: w.eval}
 	o.OnStart = func(r report.Run) error { return w.st.StartLeased(ctx, id, w.owner, r) }
 	o.OnResult = func(r bench.Result) {
 		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -69,6 +69,7 @@ func (w *Workload) prepare() {
 type Engine struct {
 	client      *trace.Client
 	budgets     trace.Budgets
+	eval        *scorer.Evaluator
 	maxInflight int
 	warmup      time.Duration
 	maxRequests int
@@ -104,6 +105,10 @@ type Option func(*Engine)
 
 // WithBudgets sets the streaming contract every response is judged by.
 func WithBudgets(b trace.Budgets) Option { return func(e *Engine) { e.budgets = b } }
+
+// WithEvaluator sets what grades the answers (judge, code runner); without
+// it judge and code checks score 0.
+func WithEvaluator(ev *scorer.Evaluator) Option { return func(e *Engine) { e.eval = ev } }
 
 // WithMaxInflight bounds the open-loop requests in flight at once
 // (default 10,000). An arrival due while the bound is reached waits, and
@@ -177,7 +182,7 @@ func (e *Engine) Run(ctx context.Context, idx int, s Step, d time.Duration, w *W
 		go func() {
 			defer scorers.Done()
 			for r := range sent {
-				r.Result = bench.Score(r.task, r.Trace, e.budgets)
+				r.Result = bench.ScoreWith(r.task, r.Trace, e.budgets, e.eval)
 				if e.live != nil {
 					e.live.observe(&r, e.budgets)
 				}

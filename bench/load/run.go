@@ -29,6 +29,7 @@ import (
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
+	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -48,6 +49,9 @@ type Options struct {
 	Model  string
 	APIKey string
 	Header http.Header
+	// Evaluator grades the answers (judge, code runner), built by the
+	// application; nil: judge and code checks score 0.
+	Evaluator *scorer.Evaluator
 	// FollowRedirects follows a 307/308 that stays on the target's origin
 	// (--follow-redirects); a redirect off it is never followed.
 	FollowRedirects bool
@@ -341,7 +345,7 @@ func sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload,
 	// first record; read after its channel closed).
 	var cpu0 float64
 	var wall0 time.Time
-	opts := []Option{WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
+	opts := []Option{WithBudgets(o.Budgets), WithEvaluator(o.Evaluator), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
 		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(env.live),
 		WithStepStarted(func(i int) {
 			cpu0, wall0 = cpuTime(), time.Now()
