@@ -17,6 +17,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -315,7 +316,7 @@ func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, 
 	defer stop()
 	path := filepath.Join(dir, profile+".json")
 	// The sim bills at janus's default table: for it that table is declared.
-	prices := scorer.DefaultPrices()
+	prices := pricing.DefaultPrices()
 	prices.Declared = true
 	rep, err := Run(ctx, RunOptions{Target: url, Suite: o.Suite, Loader: staticSuite{suite}, Concurrency: o.Concurrency,
 		Budgets: budgets, Targets: targets, Prices: &prices, Out: path, Logger: o.Logger, Evaluator: o.Evaluator})

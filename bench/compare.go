@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -451,7 +452,7 @@ func scoringJSON(r *report.Report) string {
 	o := r.Scoring.Options(r.Weights, "")
 	b, _ := json.Marshal(struct {
 		T scorer.Targets
-		P *scorer.Prices
+		P *pricing.Prices
 		C map[string]float64
 	}{o.Targets, o.Prices, o.CategoryWeights})
 	return string(b)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -41,8 +42,8 @@ type ReplayOptions struct {
 	Weights scorer.Weights
 	Targets scorer.Targets
 	// Prices price tokens for targets that report no cost (default
-	// scorer.DefaultPrices), as `bench run --prices` does.
-	Prices *scorer.Prices
+	// pricing.DefaultPrices), as `bench run --prices` does.
+	Prices *pricing.Prices
 	// Model is what the run asked for, for the report and the price
 	// table; empty means the model the target named in its answers.
 	Model string

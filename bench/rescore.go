@@ -17,6 +17,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -29,7 +30,7 @@ type RescoreOptions struct {
 	Weights scorer.Weights
 	Targets scorer.Targets
 	// Prices replaces the report's price table (--prices).
-	Prices *scorer.Prices
+	Prices *pricing.Prices
 }
 
 // ReadReport reads a janus JSON report and checks it against the published

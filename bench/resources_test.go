@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/pricing"
 )
 
 // TestRunResources: a run given container figures (as `bench run --image`
@@ -62,7 +62,7 @@ func TestRunResources(t *testing.T) {
 	}
 	// Re-scoring at the default table (no compute price) drops the
 	// compute cost again, without touching the input.
-	free := scorer.DefaultPrices()
+	free := pricing.DefaultPrices()
 	re := Rescore(rep, RescoreOptions{Prices: &free})
 	if re.Resources.ComputeCostUSD != 0 || re.Scores.Cost.Value != plain.Scores.Cost.Value || rep.Resources.ComputeCostUSD != want {
 		t.Fatalf("rescore: compute %v cost %v (plain %v); input compute now %v", re.Resources.ComputeCostUSD,

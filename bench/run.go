@@ -25,6 +25,7 @@ import (
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -131,7 +132,7 @@ type RunOptions struct {
 	Format string
 
 	// PricesFile is the price table for targets that report tokens but no
-	// cost (--prices; scorer.LoadPrices); empty means scorer.DefaultPrices.
+	// cost (--prices; pricing.LoadPrices); empty means pricing.DefaultPrices.
 	PricesFile string
 	// SeedSecret says the caller drew Seed in secret for this run (the
 	// service does, at submit, so that a resumed run regenerates the same
@@ -143,7 +144,7 @@ type RunOptions struct {
 	Warmup int
 	// Prices, when set, is the price table itself and wins over
 	// PricesFile: calibrate passes the sim's table, declared.
-	Prices *scorer.Prices
+	Prices *pricing.Prices
 	// Outputs are extra report files written after the JSON report, each
 	// "FORMAT=PATH" (--out-format; report.ParseOutputs).
 	Outputs []string
@@ -241,7 +242,7 @@ type runState struct {
 
 	outputs []report.Output
 	gates   []scorer.Threshold
-	prices  scorer.Prices
+	prices  pricing.Prices
 
 	suite      *suites.Suite
 	seedPolicy string
@@ -326,11 +327,11 @@ func (s *runState) checkOptions() error {
 	if s.gates, err = scorer.ParseThresholds(o.MinScore); err != nil {
 		return &InputError{Op: "check options", Err: err}
 	}
-	s.prices = scorer.DefaultPrices()
+	s.prices = pricing.DefaultPrices()
 	if o.Prices != nil {
 		s.prices = *o.Prices
 	} else if o.PricesFile != "" {
-		if s.prices, err = scorer.LoadPrices(o.PricesFile); err != nil {
+		if s.prices, err = pricing.LoadPrices(o.PricesFile); err != nil {
 			return &InputError{Op: "check options", Err: err}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -131,7 +132,7 @@ func rescoreOptions(c *ucli.Context) (bench.RescoreOptions, error) {
 		o.Weights = w
 	}
 	if p := c.String("prices"); p != "" {
-		prices, err := scorer.LoadPrices(p)
+		prices, err := pricing.LoadPrices(p)
 		if err != nil {
 			return o, usageErrorf("--prices: %v", err)
 		}

@@ -11,23 +11,8 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/suites"
-)
-
-// Default prices (DefaultPrices) for targets that report tokens but no
-// cost_usd. They are a cheap hosted model's list price, so a target that
-// reports its own cost is judged on that figure and one that does not is
-// judged on a fixed, published table rather than on nothing; --prices
-// replaces them.
-const (
-	// DefaultPromptUSDPerMTok is the price of one million prompt tokens.
-	DefaultPromptUSDPerMTok = 0.50
-	// DefaultCompletionUSDPerMTok is the price of one million completion
-	// tokens.
-	DefaultCompletionUSDPerMTok = 1.50
-	// SandboxUSDPerSecond prices usage.sandbox_seconds, so a target that
-	// runs tools in a sandbox pays for that time like it pays for tokens.
-	SandboxUSDPerSecond = 0.0001
 )
 
 // Targets are the values at which a task earns full marks on speed and
@@ -155,7 +140,7 @@ func isMultimodalTask(t TaskResult) bool {
 // the target cost per correct answer. A failed task, a wrong answer (score
 // 0) and a task without usable usage data score 0: a cheap wrong answer
 // is not cheap, and hiding the bill never beats paying it.
-func costTask(t *TaskResult, tg Targets, prices Prices, model string) (score float64, covered bool) {
+func costTask(t *TaskResult, tg Targets, prices pricing.Prices, model string) (score float64, covered bool) {
 	return costTaskWith(t, tg, prices, model, 0)
 }
 
@@ -163,7 +148,7 @@ func costTask(t *TaskResult, tg Targets, prices Prices, model string) (score flo
 // compute cost) added to the task's own cost. covered says the task had
 // its cost (always, once janus counts tokens); a task whose usage
 // under-reports (CostUnderReport) scores 0.
-func costTaskWith(t *TaskResult, tg Targets, prices Prices, model string, extraUSD float64) (score float64, covered bool) {
+func costTaskWith(t *TaskResult, tg Targets, prices pricing.Prices, model string, extraUSD float64) (score float64, covered bool) {
 	usd, _, ok := TaskCost(t, prices, model)
 	usd += extraUSD
 	q := clamp01(t.Score)

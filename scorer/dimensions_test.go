@@ -10,6 +10,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
 )
 
 func f(v float64) *float64 { return &v }
@@ -296,8 +297,8 @@ func TestCost(t *testing.T) {
 }
 
 func TestCostWithPrices(t *testing.T) {
-	prices := Prices{Default: Price{PromptUSDPerMTok: 1, CompletionUSDPerMTok: 2},
-		Models: map[string]Price{"big": {PromptUSDPerMTok: 10, CompletionUSDPerMTok: 20}}, SandboxUSDPerSecond: 0.001}
+	prices := pricing.Prices{Default: pricing.Price{PromptUSDPerMTok: 1, CompletionUSDPerMTok: 2},
+		Models: map[string]pricing.Price{"big": {PromptUSDPerMTok: 10, CompletionUSDPerMTok: 20}}, SandboxUSDPerSecond: 0.001}
 	tg := DefaultTargets()
 	cases := []struct {
 		name  string

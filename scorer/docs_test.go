@@ -10,6 +10,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
 )
 
 // docExamples computes, for each worked example in docs/SCORING.md (marked
@@ -72,7 +73,7 @@ var docExamples = map[string]func() []float64{
 		tasks := costExample()
 		var out []float64
 		for i := range tasks {
-			s, _ := costTask(&tasks[i], DefaultTargets(), DefaultPrices(), "")
+			s, _ := costTask(&tasks[i], DefaultTargets(), pricing.DefaultPrices(), "")
 			out = append(out, s)
 		}
 		d := Cost(tasks, DefaultTargets())

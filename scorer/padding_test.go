@@ -7,6 +7,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
 )
 
 func ip(n int) *int { return &n }
@@ -119,7 +120,7 @@ func costed(prompt, output int, u *wire.Usage) TaskResult {
 // TestCostFromCountedTokens: cost prices janus's counts; the endpoint's
 // usage and cost_usd are a cross-check whose under-report scores 0.
 func TestCostFromCountedTokens(t *testing.T) {
-	pr := DefaultPrices()
+	pr := pricing.DefaultPrices()
 	pr.Declared = true
 	// 2M prompt + 1M completion tokens: $1 + $1.50 at the default table.
 	const P, C = 2_000_000, 1_000_000
@@ -198,17 +199,17 @@ func TestCostUSDJudgedOnlyAgainstDeclaredPrices(t *testing.T) {
 	const P, C = 2_000_000, 1_000_000
 	cheap := costed(P, C, &wire.Usage{PromptTokens: P, CompletionTokens: C, CostUSD: f(0.1)})
 	fewTokens := costed(P, C, &wire.Usage{PromptTokens: P, CompletionTokens: 1, CostUSD: f(0.1)})
-	declared := DefaultPrices()
+	declared := pricing.DefaultPrices()
 	declared.Declared = true
 	cases := []struct {
 		name      string
 		task      TaskResult
-		prices    Prices
+		prices    pricing.Prices
 		wantUnder bool
 	}{
-		{"cheap provider, default table", cheap, DefaultPrices(), false},
+		{"cheap provider, default table", cheap, pricing.DefaultPrices(), false},
 		{"cheap provider, declared table", cheap, declared, true},
-		{"hidden tokens, default table", fewTokens, DefaultPrices(), true},
+		{"hidden tokens, default table", fewTokens, pricing.DefaultPrices(), true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/janus-bench/janus/pricing"
 )
 
 // Options are everything besides the task results that scores depend on.
@@ -20,7 +22,7 @@ type Options struct {
 	Targets Targets
 	// Prices price tokens when a target reports no cost_usd; nil means
 	// DefaultPrices.
-	Prices *Prices
+	Prices *pricing.Prices
 	// Model selects the per-model entry of Prices.
 	Model string
 	// CategoryWeights weigh quality's categories (see Quality); nil or an
@@ -50,7 +52,7 @@ func (o Options) withDefaults() Options {
 	}
 	o.Targets = o.Targets.withDefaults()
 	if o.Prices == nil {
-		p := DefaultPrices()
+		p := pricing.DefaultPrices()
 		o.Prices = &p
 	}
 	o.Bootstrap = o.Bootstrap.withDefaults()
@@ -405,11 +407,11 @@ func Streaming(tasks []TaskResult, tg Targets) Dimension {
 // against the target cost per correct answer, ×100, at DefaultPrices (see
 // CostWith). Coverage is the share of tasks that reported usable usage.
 func Cost(tasks []TaskResult, tg Targets) Dimension {
-	return CostWith(tasks, tg, DefaultPrices(), "")
+	return CostWith(tasks, tg, pricing.DefaultPrices(), "")
 }
 
 // CostWith is Cost with a price table and the model it prices.
-func CostWith(tasks []TaskResult, tg Targets, prices Prices, model string) Dimension {
+func CostWith(tasks []TaskResult, tg Targets, prices pricing.Prices, model string) Dimension {
 	return newFrame(tasks, Options{Targets: tg, Prices: &prices, Model: model}.withDefaults()).point().Cost
 }
 

@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -125,7 +126,7 @@ type Resources struct {
 // the price table, quality's category weights and the bootstrap.
 type Scoring struct {
 	Targets         scorer.Targets     `json:"targets"`
-	Prices          scorer.Prices      `json:"prices"`
+	Prices          pricing.Prices     `json:"prices"`
 	CategoryWeights map[string]float64 `json:"category_weights,omitempty"`
 	Bootstrap       scorer.Bootstrap   `json:"bootstrap"`
 	// PassScore is the task score at or above which a task passed.
@@ -347,6 +348,9 @@ func (r *Report) aggregateCategories() {
 // values of the tasks it drew), with Scoring's bootstrap settings.
 func (r *Report) Aggregate() {
 	r.aggregateCategories()
+	// Shape is counted afresh: a report aggregated again (a re-score,
+	// whose Shape map is the stored report's) must not count twice.
+	r.Shape = nil
 	all := map[string]*series{}
 	add := func(name string, owner int, p *float64) {
 		if p == nil {

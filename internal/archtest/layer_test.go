@@ -53,6 +53,7 @@ var layers = map[string]int{
 	"internal/tools":             layerFoundation,
 	"internal/validate":          layerFoundation,
 	"internal/wire":              layerFoundation,
+	"pricing":                    layerFoundation,
 	"scorer/coderun":             layerFoundation,
 	"bench/trace":                layerSuite,
 	"suites":                     layerSuite,
