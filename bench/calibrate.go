@@ -18,6 +18,7 @@ import (
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -53,7 +54,7 @@ type CalibrateOptions struct {
 // CalibratedProfile is one profile's run.
 type CalibratedProfile struct {
 	Profile    string         `json:"profile"`
-	Scores     scorer.Scores  `json:"scores"`
+	Scores     record.Scores  `json:"scores"`
 	Violations map[string]int `json:"violations"`
 	Tasks      int            `json:"tasks"`
 	Report     string         `json:"report,omitempty"`
@@ -347,7 +348,7 @@ type staticSuite struct{ s *suites.Suite }
 
 func (l staticSuite) Load(context.Context, string) (*suites.Suite, error) { return l.s, nil }
 
-func dimensionOf(s scorer.Scores, name string) scorer.Dimension {
+func dimensionOf(s record.Scores, name string) record.Dimension {
 	switch name {
 	case "quality":
 		return s.Quality

@@ -13,7 +13,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -100,7 +100,7 @@ func withCanaries(o *RunOptions, policy string, todo []suites.Task) ([]suites.Ta
 }
 
 // countCanary adds a finished canary to the report's count.
-func countCanary(c *report.Canaries, r scorer.TaskResult) {
+func countCanary(c *report.Canaries, r record.TaskResult) {
 	c.Sent++
 	c.Markers = append(c.Markers, strings.TrimPrefix(r.ID, canaryPrefix))
 	if r.Score >= 1 {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites/gen"
 )
 
@@ -116,7 +116,7 @@ func TestFreshSeedPolicy(t *testing.T) {
 
 // A fresh run cannot take finished tasks without the seed they came from.
 func TestFreshRunRefusesCompletedTasksWithoutItsSeed(t *testing.T) {
-	o := RunOptions{Evaluator: testEval, Suite: "janus-default", Completed: []scorer.TaskResult{{ID: "chat-01"}}}
+	o := RunOptions{Evaluator: testEval, Suite: "janus-default", Completed: []record.TaskResult{{ID: "chat-01"}}}
 	o.defaults()
 	if _, _, err := o.loadSuite(t.Context()); err == nil || !strings.Contains(err.Error(), "seed") {
 		t.Fatalf("err = %v, want a resume error asking for the seed", err)
@@ -188,7 +188,7 @@ func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 			t.Fatalf("run %d: suite %s (%s), seed policy %q, seed %d; want a fresh smoke", i, rep.Run.Suite.Name, rep.Run.Suite.Source, rep.Run.SeedPolicy, rep.Run.Seed)
 		}
 		seeds[rep.Run.Seed] = true
-		for _, d := range []scorer.Dimension{rep.Scores.Quality, rep.Scores.Speed, rep.Scores.Cost, rep.Scores.Streaming, rep.Scores.Multimodal} {
+		for _, d := range []record.Dimension{rep.Scores.Quality, rep.Scores.Speed, rep.Scores.Cost, rep.Scores.Streaming, rep.Scores.Multimodal} {
 			if d.N == 0 {
 				t.Fatalf("run %d: a dimension scored no task: %+v", i, rep.Scores)
 			}

@@ -15,7 +15,7 @@ import (
 	"sync"
 
 	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 var randReader io.Reader = rand.Reader
@@ -26,7 +26,7 @@ var randReader io.Reader = rand.Reader
 type partialLine struct {
 	Kind string             `json:"kind"`
 	Run  *report.Run        `json:"run,omitempty"`
-	Task *scorer.TaskResult `json:"task,omitempty"`
+	Task *record.TaskResult `json:"task,omitempty"`
 }
 
 // PartialHeader is the run a partial file belongs to.
@@ -59,14 +59,14 @@ func (h PartialHeader) compatible(now report.Run) error {
 
 // ReadPartial reads a partial file. A torn last line (a crash mid-write) is
 // ignored; a corrupt line elsewhere is an error naming its line number.
-func ReadPartial(path string) (PartialHeader, []scorer.TaskResult, error) {
+func ReadPartial(path string) (PartialHeader, []record.TaskResult, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return PartialHeader{}, nil, fmt.Errorf("read partial run: %w", err)
 	}
 	lines := bytes.Split(b, []byte("\n"))
 	var hdr *PartialHeader
-	var tasks []scorer.TaskResult
+	var tasks []record.TaskResult
 	seen := map[string]bool{}
 	for i, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -167,7 +167,7 @@ func (p *partialWriter) write(pl partialLine) error {
 }
 
 // Append records one finished task.
-func (p *partialWriter) Append(t scorer.TaskResult) error {
+func (p *partialWriter) Append(t record.TaskResult) error {
 	return p.write(partialLine{Kind: "task", Task: &t})
 }
 

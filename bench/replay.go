@@ -20,6 +20,7 @@ import (
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -39,7 +40,7 @@ type ReplayOptions struct {
 	Seed uint64
 	// Budgets are the streaming contract's limits (default 2 s / 2 s).
 	Budgets trace.Budgets
-	Weights scorer.Weights
+	Weights record.Weights
 	Targets scorer.Targets
 	// Prices price tokens for targets that report no cost (default
 	// pricing.DefaultPrices), as `bench run --prices` does.
@@ -212,7 +213,7 @@ func recordingFiles(dir string) (map[string]string, error) {
 // replayTasks re-parses and scores the recording of every suite task that
 // has one, in the run's seeded order; model is the first one a trace named.
 // Recordings of tasks the suite lacks are logged and skipped.
-func replayTasks(ctx context.Context, suite *suites.Suite, seed uint64, files map[string]string, budgets trace.Budgets, ev *scorer.Evaluator, logger *slog.Logger) (tasks []scorer.TaskResult, model string, err error) {
+func replayTasks(ctx context.Context, suite *suites.Suite, seed uint64, files map[string]string, budgets trace.Budgets, ev *scorer.Evaluator, logger *slog.Logger) (tasks []record.TaskResult, model string, err error) {
 	client := &trace.Client{}
 	used := map[string]bool{}
 	// In the run's order: a run with a seed (every fresh run) shuffled its
@@ -297,7 +298,7 @@ func replayTask(client *trace.Client, id, path string, files map[string]string, 
 // replayReport assembles and scores the replayed run's report the way
 // `bench run` scores: the suite's category weights, the price table, the
 // model the target named.
-func replayReport(suite *suites.Suite, tasks []scorer.TaskResult, model string, o ReplayOptions, started time.Time) (*report.Report, error) {
+func replayReport(suite *suites.Suite, tasks []record.TaskResult, model string, o ReplayOptions, started time.Time) (*report.Report, error) {
 	abs, _ := filepath.Abs(o.Dir)
 	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights, Tasks: tasks}
 	rep.Run = report.Run{

@@ -18,6 +18,7 @@ import (
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -27,7 +28,7 @@ import (
 // prices, category weights, bootstrap) and fall back to the defaults for
 // what it did not record.
 type RescoreOptions struct {
-	Weights scorer.Weights
+	Weights record.Weights
 	Targets scorer.Targets
 	// Prices replaces the report's price table (--prices).
 	Prices *pricing.Prices
@@ -64,13 +65,13 @@ func ParseReport(b []byte, name string) (*report.Report, error) {
 // detail; `janus bench replay` judges again from a recording). The input is not modified.
 func Rescore(in *report.Report, o RescoreOptions) *report.Report {
 	out := *in
-	out.Tasks = append([]scorer.TaskResult(nil), in.Tasks...)
+	out.Tasks = append([]record.TaskResult(nil), in.Tasks...)
 	w := o.Weights
-	if w == (scorer.Weights{}) {
+	if w == (record.Weights{}) {
 		w = in.Weights
 	}
-	if w == (scorer.Weights{}) {
-		w = scorer.DefaultWeights()
+	if w == (record.Weights{}) {
+		w = record.DefaultWeights()
 	}
 	opts := in.Scoring.Options(w, in.Run.Model)
 	if o.Targets != (scorer.Targets{}) {
@@ -223,7 +224,7 @@ func FromJanusPoC(r io.Reader, name string, o RescoreOptions) (*PoCResult, error
 		rep.Tasks = append(rep.Tasks, t)
 	}
 	if rep.Tasks == nil {
-		rep.Tasks = []scorer.TaskResult{}
+		rep.Tasks = []record.TaskResult{}
 	}
 	rep.Weights = o.Weights
 	out := Rescore(rep, o)
@@ -244,13 +245,13 @@ func FromJanusPoC(r io.Reader, name string, o RescoreOptions) (*PoCResult, error
 // recorded, computing janus's metrics from the PoC's raw figures and
 // judging the contract with janus's own rules on a trace rebuilt from
 // them.
-func pocTask(pr pocResult, b trace.Budgets) scorer.TaskResult {
+func pocTask(pr pocResult, b trace.Budgets) record.TaskResult {
 	cat := pocCategory(pr.TaskType)
 	id := pr.TaskID
 	if id == "" {
 		id = "task"
 	}
-	t := scorer.TaskResult{ID: id, Category: cat, Status: scorer.StatusOK, Stream: pr.Streaming != nil, Budgets: b}
+	t := record.TaskResult{ID: id, Category: cat, Status: record.StatusOK, Stream: pr.Streaming != nil, Budgets: b}
 	verdict := pr.QualityScore
 	if cat == suites.CatMultimodal {
 		verdict = pr.MultimodalScore
@@ -266,7 +267,7 @@ func pocTask(pr pocResult, b trace.Budgets) scorer.TaskResult {
 	if pr.ResponseText != nil {
 		text = *pr.ResponseText
 	}
-	failed := t.Status != scorer.StatusOK
+	failed := t.Status != record.StatusOK
 	pocMetrics(&t, pr, u, failed)
 
 	tr := &trace.Trace{Stream: t.Stream, WantUsage: t.Stream, Usage: u, Content: text, Err: t.Error,
@@ -301,12 +302,12 @@ func pocCategory(taskType string) string {
 
 // pocFailure marks t failed with the PoC's error message: a timeout when
 // the message says so, else a request error; the task scores 0.
-func pocFailure(t *scorer.TaskResult, msg string) {
+func pocFailure(t *record.TaskResult, msg string) {
 	class := trace.ErrRequest
 	if low := strings.ToLower(msg); strings.Contains(low, "timeout") || strings.Contains(low, "timed out") {
-		class, t.Status = trace.ErrTimeoutTotal, scorer.StatusTimeout
+		class, t.Status = trace.ErrTimeoutTotal, record.StatusTimeout
 	} else {
-		t.Status = scorer.StatusError
+		t.Status = record.StatusError
 	}
 	t.Error = &trace.Error{Class: class, Message: "janus-poc: " + msg}
 	t.Score, t.Reason = 0, "request failed: "+string(class)
@@ -336,7 +337,7 @@ func pocUsage(pr pocResult) *wire.Usage {
 // pocMetrics computes janus's metrics of t from the PoC's raw figures:
 // output tokens, end-to-end and first-token times, and the decode rates
 // and inter-token gaps derived from them.
-func pocMetrics(t *scorer.TaskResult, pr pocResult, u *wire.Usage, failed bool) {
+func pocMetrics(t *record.TaskResult, pr pocResult, u *wire.Usage, failed bool) {
 	m := &t.Metrics
 	switch {
 	case pr.ResponseText != nil:
@@ -376,7 +377,7 @@ func pocMetrics(t *scorer.TaskResult, pr pocResult, u *wire.Usage, failed bool) 
 
 // pocDecode derives the time per output token, the decode rate and two
 // stand-in inter-token gaps from the end-to-end and first-token times.
-func pocDecode(t *scorer.TaskResult, s *pocStreaming) {
+func pocDecode(t *record.TaskResult, s *pocStreaming) {
 	m := &t.Metrics
 	if m.E2EMs == nil || m.TTFTMs == nil {
 		return

@@ -26,6 +26,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -79,7 +80,7 @@ type RunOptions struct {
 	// trace.DefaultLimits).
 	Limits  trace.Limits
 	Budgets trace.Budgets
-	Weights scorer.Weights
+	Weights record.Weights
 	Targets scorer.Targets
 	// NoStream sends stream:false (for targets without SSE); the default
 	// streams with stream_options.include_usage.
@@ -97,7 +98,7 @@ type RunOptions struct {
 	// another worker died in resumes from them): they are not run again
 	// and go into the report as they are. Tasks not in the plan are
 	// ignored. StartedAt, when set with them, keeps the first start time.
-	Completed []scorer.TaskResult
+	Completed []record.TaskResult
 	StartedAt time.Time
 	// RecordDir receives the raw SSE bytes of every task with read times.
 	RecordDir string
@@ -185,21 +186,21 @@ type RunOptions struct {
 // Result is what flows from the runner to its consumers for each task: the
 // scored record and the full trace behind it.
 type Result struct {
-	Task  scorer.TaskResult
+	Task  record.TaskResult
 	Trace *trace.Trace
 }
 
 // scoringDefaults fills the judging options a run and a replay share, so
 // a replayed run is judged exactly as a live one.
-func scoringDefaults(b *trace.Budgets, w *scorer.Weights, tg *scorer.Targets) {
+func scoringDefaults(b *trace.Budgets, w *record.Weights, tg *scorer.Targets) {
 	if b.TTFTMs <= 0 {
 		b.TTFTMs = trace.DefaultBudgets().TTFTMs
 	}
 	if b.GapMs <= 0 {
 		b.GapMs = trace.DefaultBudgets().GapMs
 	}
-	if *w == (scorer.Weights{}) {
-		*w = scorer.DefaultWeights()
+	if *w == (record.Weights{}) {
+		*w = record.DefaultWeights()
 	}
 	if *tg == (scorer.Targets{}) {
 		*tg = scorer.DefaultTargets()
@@ -255,13 +256,13 @@ type runState struct {
 
 	rep         *report.Report
 	partialPath string
-	done        []scorer.TaskResult
+	done        []record.TaskResult
 	todo        []suites.Task
 	rec         recorderFactory
 
 	// Filled in by executeTasks and scoreRun.
-	collected    []scorer.TaskResult
-	decoyResults []scorer.TaskResult
+	collected    []record.TaskResult
+	decoyResults []record.TaskResult
 	sched        report.Summary
 	interrupted  bool
 }
@@ -534,7 +535,7 @@ func (s *runState) executeTasks(ctx context.Context, pw *partialWriter) error {
 	}
 	probe := startSchedProbe(ctx, s.client.Now)
 	results := runTasks(ctx, s.client, dispatch, s.model, o, s.rec)
-	s.collected = append([]scorer.TaskResult(nil), s.done...)
+	s.collected = append([]record.TaskResult(nil), s.done...)
 	var werr error
 	for r := range results {
 		if r.Trace.Err != nil && r.Trace.Err.Class == trace.ErrCancelled {
@@ -671,7 +672,7 @@ func targetName(name, url string) string {
 
 // checkGates returns a *ThresholdError with one line per missed gate, or
 // nil when every gate passed.
-func checkGates(s scorer.Scores, gates []scorer.Threshold) error {
+func checkGates(s record.Scores, gates []scorer.Threshold) error {
 	var missed []string
 	for _, r := range scorer.CheckThresholds(s, gates) {
 		if !r.Passed {
@@ -846,7 +847,7 @@ func playTools(ctx context.Context, client *trace.Client, t *suites.Task, req wi
 // Score grades with the nil Evaluator: no judge, no code runner, no
 // artifact fetch (an http(s) or path artifact URL fails as not
 // verified); see ScoreWith.
-func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskResult {
+func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) record.TaskResult {
 	return ScoreWith(t, tr, defaults, nil)
 }
 
@@ -854,7 +855,7 @@ func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskR
 // and artifact fetcher, which keeps every fetch on the target's origin).
 // It leaves the result's Detail nil: runTask and Replay add it (Detail),
 // the load engine, which keeps no per-task record, does not.
-func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, ev *scorer.Evaluator) scorer.TaskResult {
+func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, ev *scorer.Evaluator) record.TaskResult {
 	b := defaults
 	if t.Budget != nil {
 		if t.Budget.TTFTMs > 0 {
@@ -869,8 +870,8 @@ func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, ev *scor
 	// contract, and usage and the answer span all turns.
 	m := trace.ComputeMetrics(tr)
 	final := tr.Final()
-	res := scorer.TaskResult{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
-		Violations: trace.Violations(tr, m, b), Error: final.Err, Usage: final.Usage, Budgets: b, Status: scorer.StatusOK,
+	res := record.TaskResult{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
+		Violations: trace.Violations(tr, m, b), Error: final.Err, Usage: final.Usage, Budgets: b, Status: record.StatusOK,
 		Shape: slices.Clone(tr.Shape)}
 	for i, n := range tr.Turns {
 		for _, s := range n.Shape {
@@ -893,11 +894,11 @@ func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, ev *scor
 	switch {
 	case tr.Err == nil:
 	case tr.Err.Class.Timeout():
-		res.Status = scorer.StatusTimeout
+		res.Status = record.StatusTimeout
 	default:
-		res.Status = scorer.StatusError
+		res.Status = record.StatusError
 	}
-	if res.Status != scorer.StatusOK {
+	if res.Status != record.StatusOK {
 		res.Reason = "request failed: " + string(tr.Err.Class)
 		return res
 	}
@@ -923,12 +924,12 @@ func filterCategories(tasks []suites.Task, cats []string) []suites.Task {
 }
 
 // planned keeps the results of tasks in the plan, each task once.
-func planned(res []scorer.TaskResult, plan []suites.Task) []scorer.TaskResult {
+func planned(res []record.TaskResult, plan []suites.Task) []record.TaskResult {
 	in := map[string]bool{}
 	for _, t := range plan {
 		in[t.ID] = true
 	}
-	var out []scorer.TaskResult
+	var out []record.TaskResult
 	for _, r := range res {
 		if in[r.ID] {
 			out = append(out, r)
@@ -940,13 +941,13 @@ func planned(res []scorer.TaskResult, plan []suites.Task) []scorer.TaskResult {
 
 // orderLike puts results in the plan's task order, so a report does not
 // depend on which worker finished first.
-func orderLike(res []scorer.TaskResult, plan []suites.Task) []scorer.TaskResult {
+func orderLike(res []record.TaskResult, plan []suites.Task) []record.TaskResult {
 	pos := map[string]int{}
 	for i, t := range plan {
 		pos[t.ID] = i
 	}
-	out := make([]scorer.TaskResult, 0, len(res))
-	byPos := make([]*scorer.TaskResult, len(plan))
+	out := make([]record.TaskResult, 0, len(res))
+	byPos := make([]*record.TaskResult, len(plan))
 	for i := range res {
 		if p, ok := pos[res[i].ID]; ok {
 			byPos[p] = &res[i]

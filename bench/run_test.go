@@ -16,7 +16,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 	"github.com/janus-bench/janus/suites/gen"
 )
@@ -57,7 +57,7 @@ func TestRunEmbeddedTarget(t *testing.T) {
 	// The sim answers every smoke task with its reference: full quality,
 	// and no contract violations at this pace.
 	for _, tk := range rep.Tasks {
-		if tk.Status != scorer.StatusOK || tk.Score != 1 || len(tk.Violations) != 0 {
+		if tk.Status != record.StatusOK || tk.Score != 1 || len(tk.Violations) != 0 {
 			t.Errorf("task %s: status %s score %v violations %v reason %q", tk.ID, tk.Status, tk.Score, tk.Violations, tk.Reason)
 		}
 	}
@@ -112,7 +112,7 @@ func TestRunStallingTargetIsCut(t *testing.T) {
 		t.Fatalf("%d tasks, want 3", len(rep.Tasks))
 	}
 	for _, tk := range rep.Tasks {
-		if tk.Status != scorer.StatusTimeout || tk.Score != 0 {
+		if tk.Status != record.StatusTimeout || tk.Score != 0 {
 			t.Errorf("task %s: status %s score %v, want timeout 0", tk.ID, tk.Status, tk.Score)
 		}
 	}

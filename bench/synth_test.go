@@ -13,7 +13,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/wire"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -112,7 +112,7 @@ type synthRun struct {
 }
 
 // synthesize draws a run's task results.
-func synthesize(t testing.TB, tpls []synthTemplate, r synthRun) []scorer.TaskResult {
+func synthesize(t testing.TB, tpls []synthTemplate, r synthRun) []record.TaskResult {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(r.seed, 0x73796e7468))
 	delay := func() int64 { return int64(rng.ExpFloat64() * deliveryMeanNs) }
@@ -121,7 +121,7 @@ func synthesize(t testing.TB, tpls []synthTemplate, r synthRun) []scorer.TaskRes
 	for _, i := range rng.Perm(r.n)[:k] {
 		wrong[i] = true
 	}
-	out := make([]scorer.TaskResult, 0, r.n)
+	out := make([]record.TaskResult, 0, r.n)
 	for i := range r.n {
 		tp := &tpls[i%len(tpls)]
 		task := tp.task
@@ -187,8 +187,8 @@ func synthesize(t testing.TB, tpls []synthTemplate, r synthRun) []scorer.TaskRes
 }
 
 // synthReport wraps task results in a report, scored as a run would be.
-func synthReport(id string, tasks []scorer.TaskResult) *report.Report {
-	r := &report.Report{SchemaVersion: report.SchemaVersion, Weights: scorer.DefaultWeights(), Tasks: tasks}
+func synthReport(id string, tasks []record.TaskResult) *report.Report {
+	r := &report.Report{SchemaVersion: report.SchemaVersion, Weights: record.DefaultWeights(), Tasks: tasks}
 	r.Run = report.Run{ID: id, Status: report.RunCompleted, Model: baseline.DefaultModel,
 		Suite: report.SuiteRef{Name: "smoke-x25"}, Concurrency: 1, Stream: true, Budgets: trace.DefaultBudgets()}
 	return r

@@ -14,6 +14,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/tui"
 )
@@ -126,7 +127,7 @@ func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error)
 	if err := checkBenchRunCounts(c); err != nil {
 		return bench.RunOptions{}, err
 	}
-	w, err := weightsFlag(c, scorer.DefaultWeights())
+	w, err := weightsFlag(c, record.DefaultWeights())
 	if err != nil {
 		return bench.RunOptions{}, err
 	}
@@ -179,7 +180,7 @@ func checkBenchRunCounts(c *ucli.Context) error {
 
 // weightsFlag is --weights parsed (def when it is unset); a warning
 // ParseWeights gives (weights not summing to 100) is logged.
-func weightsFlag(c *ucli.Context, def scorer.Weights) (scorer.Weights, error) {
+func weightsFlag(c *ucli.Context, def record.Weights) (record.Weights, error) {
 	s := c.String("weights")
 	if s == "" {
 		return def, nil

@@ -16,7 +16,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/conform"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestBenchRunImage runs the smoke suite against the baseline image and
@@ -83,7 +83,7 @@ func TestBenchRunImage(t *testing.T) {
 	}
 	for _, d := range []struct {
 		name        string
-		image, base scorer.Dimension
+		image, base record.Dimension
 	}{
 		{"composite", rep.Scores.Composite, local.Scores.Composite},
 		{"quality", rep.Scores.Quality, local.Scores.Quality},

@@ -15,7 +15,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/internal/exitcode"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // This file holds the one library call behind each store command of the
@@ -444,7 +444,7 @@ func PrintRatings(ctx context.Context, dsn string, o RatingsOptions, w io.Writer
 // task, Task for each finished one.
 type Hooks struct {
 	Start func(report.Run) error
-	Task  func(scorer.TaskResult)
+	Task  func(record.TaskResult)
 }
 
 // RecordRun runs run with hooks that record it in the store at dsn as it
@@ -457,7 +457,7 @@ type Hooks struct {
 func RecordRun(ctx context.Context, dsn string, c Competitor, save bool, log *slog.Logger,
 	run func(Hooks) (*report.Report, error)) (*report.Report, error) {
 	if !save {
-		return run(Hooks{Start: func(report.Run) error { return nil }, Task: func(scorer.TaskResult) {}})
+		return run(Hooks{Start: func(report.Run) error { return nil }, Task: func(record.TaskResult) {}})
 	}
 	s, err := openFor(ctx, dsn)
 	if err != nil {
@@ -483,7 +483,7 @@ func (s *Store) Record(ctx context.Context, c Competitor, log *slog.Logger,
 			runID = id
 			return err
 		},
-		Task: func(t scorer.TaskResult) {
+		Task: func(t record.TaskResult) {
 			if runID == "" {
 				return
 			}

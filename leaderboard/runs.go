@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -193,7 +194,7 @@ func scopeOf(r report.Run) string {
 	return strings.Join(parts, " ")
 }
 
-func taskRowOf(runID string, seq int, t scorer.TaskResult) (taskRow, error) {
+func taskRowOf(runID string, seq int, t record.TaskResult) (taskRow, error) {
 	b, err := json.Marshal(t)
 	if err != nil {
 		return taskRow{}, fmt.Errorf("encode task %s: %w", t.ID, err)
@@ -265,7 +266,7 @@ func (s *Store) BeginRun(ctx context.Context, run report.Run, c Competitor) (str
 // AddTask stores one finished task of a running run (replacing an earlier
 // row for the same task) and refreshes the run's heartbeat. Each call is
 // one transaction: a crash between calls loses nothing already added.
-func (s *Store) AddTask(ctx context.Context, runID string, t scorer.TaskResult) error {
+func (s *Store) AddTask(ctx context.Context, runID string, t record.TaskResult) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&taskRow{}).Where("run_id = ?", runID).Count(&n).Error; err != nil {
@@ -346,7 +347,7 @@ func fullRow(r *report.Report, competitorID int64) (runRow, error) {
 	}
 	row.FinishedAt = &f
 	sc := r.Scores
-	set := func(v, lo, hi **float64, d scorer.Dimension) {
+	set := func(v, lo, hi **float64, d record.Dimension) {
 		x := d.Value
 		*v = &x
 		if d.CI95 != nil {
@@ -390,7 +391,7 @@ func fullRow(r *report.Report, competitorID int64) (runRow, error) {
 // writeRun saves row (inserting or replacing it), replaces its tasks with
 // tasks, and keeps board_best in step for the run's group and, if the run
 // moved, its old one.
-func writeRun(tx *gorm.DB, row runRow, tasks []scorer.TaskResult, old runRow) error {
+func writeRun(tx *gorm.DB, row runRow, tasks []record.TaskResult, old runRow) error {
 	if err := tx.Save(&row).Error; err != nil {
 		return fmt.Errorf("save run: %w", err)
 	}
@@ -569,7 +570,7 @@ type RunDetail struct {
 	// running, or failed before finishing).
 	Report *report.Report `json:"report,omitempty"`
 	// Tasks are the stored task results in the order they were added.
-	Tasks []scorer.TaskResult `json:"tasks"`
+	Tasks []record.TaskResult `json:"tasks"`
 }
 
 func score(v, lo, hi *float64) *Score {
@@ -695,7 +696,7 @@ func (s *Store) getRun(ctx context.Context, id string, brief bool) (*RunDetail, 
 	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
 		return nil, fmt.Errorf("get run %s: competitor: %w", id, err)
 	}
-	d := &RunDetail{RunSummary: summaryOf(row, c), Tasks: []scorer.TaskResult{}}
+	d := &RunDetail{RunSummary: summaryOf(row, c), Tasks: []record.TaskResult{}}
 	if row.ReportJSON != "" {
 		rep, err := decodeReport(row.ReportJSON, brief)
 		if err != nil {

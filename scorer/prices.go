@@ -6,6 +6,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 )
 
 // TaskCost is what one task cost in US dollars under prices for model, and
@@ -21,7 +22,7 @@ import (
 // A report older than the counts (no answer_tokens) is priced as it was
 // then (taskCostLegacy): usage.cost_usd when reported, else the usage's
 // tokens; ok is false without usable usage.
-func TaskCost(t *TaskResult, prices pricing.Prices, model string) (usd float64, source string, ok bool) {
+func TaskCost(t *record.TaskResult, prices pricing.Prices, model string) (usd float64, source string, ok bool) {
 	if t.Metrics.AnswerTokens == nil {
 		return taskCostLegacy(t, prices, model)
 	}
@@ -38,7 +39,7 @@ func TaskCost(t *TaskResult, prices pricing.Prices, model string) (usd float64, 
 
 // CountedTokens are janus's own counts of a task's prompt and output
 // tokens, summed over its turns.
-func CountedTokens(t *TaskResult) (prompt, completion int) {
+func CountedTokens(t *record.TaskResult) (prompt, completion int) {
 	prompt, completion = t.Metrics.PromptTokens, t.Metrics.OutputTokens
 	for _, m := range t.TurnMetrics {
 		prompt += m.PromptTokens
@@ -79,7 +80,7 @@ const (
 // a finite number ≥ 0). The cost dimension scores such a task 0: hiding
 // the bill never beats paying it. Reports older than the counts are not
 // judged.
-func CostUnderReport(t *TaskResult, prices pricing.Prices, model string) string {
+func CostUnderReport(t *record.TaskResult, prices pricing.Prices, model string) string {
 	if t.Metrics.AnswerTokens == nil {
 		return ""
 	}
@@ -111,7 +112,7 @@ func CostUnderReport(t *TaskResult, prices pricing.Prices, model string) string 
 // sandbox price either way. Without usable usage data the source is ""
 // and ok is false: no usage object, a usage object with neither a cost nor
 // any token, or a negative or non-finite figure.
-func taskCostLegacy(t *TaskResult, prices pricing.Prices, model string) (usd float64, source string, ok bool) {
+func taskCostLegacy(t *record.TaskResult, prices pricing.Prices, model string) (usd float64, source string, ok bool) {
 	us := t.Usage
 	if us == nil {
 		return 0, "", false

@@ -7,6 +7,8 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/janus-bench/janus/record"
 )
 
 // Bootstrap defaults.
@@ -75,7 +77,7 @@ func (b Bootstrap) resample(n int, strata []stratum, fn func(counts []float64)) 
 // number of times tasks[i] was drawn. The draws walk the tasks in
 // CanonicalOrder, so the same tasks in any order get the same resamples.
 // counts is reused between calls; fn must not keep it.
-func (b Bootstrap) Resample(tasks []TaskResult, fn func(counts []float64)) {
+func (b Bootstrap) Resample(tasks []record.TaskResult, fn func(counts []float64)) {
 	b = b.withDefaults()
 	order, strata := canonical(tasks)
 	out := make([]float64, len(tasks))
@@ -132,21 +134,12 @@ const PassScore = 0.5
 
 // Passed says whether a task passed: its request succeeded and its
 // evaluator score is at least PassScore.
-func Passed(t TaskResult) bool { return !failed(t) && t.Score >= PassScore }
-
-// Rate is a proportion with its Wilson interval.
-type Rate struct {
-	// Value is Passed / N in [0, 1] (0 when N is 0).
-	Value  float64    `json:"value"`
-	Passed int        `json:"passed"`
-	N      int        `json:"n"`
-	CI95   [2]float64 `json:"ci95"`
-}
+func Passed(t record.TaskResult) bool { return !failed(t) && t.Score >= PassScore }
 
 // PassRate is the share of tasks that passed (Passed), over every task,
 // with its 95% Wilson interval.
-func PassRate(tasks []TaskResult) Rate {
-	r := Rate{N: len(tasks)}
+func PassRate(tasks []record.TaskResult) record.Rate {
+	r := record.Rate{N: len(tasks)}
 	for _, t := range tasks {
 		if Passed(t) {
 			r.Passed++

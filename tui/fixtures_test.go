@@ -12,6 +12,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -45,7 +46,7 @@ func newFixture(t testing.TB) *fixture {
 		Target: "http://127.0.0.1:8080/v1", Model: "janus-sim", Concurrency: 4, Stream: true,
 		Suite:   report.SuiteRef{Name: s.Name, Version: s.Version, SHA256: s.SHA256, Source: s.Source},
 		Budgets: trace.DefaultBudgets(), TasksPlanned: len(s.Tasks), HarnessVersion: "test"}
-	var tasks []scorer.TaskResult
+	var tasks []record.TaskResult
 	for i := range s.Tasks {
 		tk := &s.Tasks[i]
 		tr := synthTrace(i, tk)
@@ -57,8 +58,8 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
-func reportOf(run report.Run, tasks []scorer.TaskResult) *report.Report {
-	rep := &report.Report{SchemaVersion: report.SchemaVersion, Run: run, Weights: scorer.DefaultWeights(), Tasks: tasks}
+func reportOf(run report.Run, tasks []record.TaskResult) *report.Report {
+	rep := &report.Report{SchemaVersion: report.SchemaVersion, Run: run, Weights: record.DefaultWeights(), Tasks: tasks}
 	opts := scorer.Options{Model: run.Model}
 	rep.Scores = scorer.ScoreWith(tasks, opts)
 	rep.Scoring = report.NewScoring(opts.WithDefaults())
@@ -150,7 +151,7 @@ func (f *fixture) replayRun(hold int) RunFunc {
 				<-ctx.Done()
 				run := f.run
 				run.Status = report.RunInterrupted
-				var done []scorer.TaskResult
+				var done []record.TaskResult
 				for _, x := range f.results[:i] {
 					done = append(done, x.Task)
 				}
@@ -206,7 +207,7 @@ func newFixtureSource(f *fixture) *fixtureSource {
 	src.rows[4].RankLo, src.rows[4].RankHi, src.rows[5].RankLo, src.rows[5].RankHi = 5, 6, 5, 6
 	src.reports["run-00"] = f.rep
 	worse := *f.rep
-	worse.Tasks = append([]scorer.TaskResult(nil), f.rep.Tasks...)
+	worse.Tasks = append([]record.TaskResult(nil), f.rep.Tasks...)
 	worse.Tasks[0].Score, worse.Tasks[0].Reason = 0, "wrong answer"
 	run := f.run
 	run.ID = "20260102T040000Z-0d0e0f"

@@ -13,6 +13,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -180,9 +181,9 @@ func keepLast(v []float64) []float64 {
 }
 
 // verdict is the feed's mark: ✓ passed, ✗ answered wrong, ! failed request.
-func verdict(t scorer.TaskResult) string {
+func verdict(t record.TaskResult) string {
 	switch {
-	case t.Status != scorer.StatusOK:
+	case t.Status != record.StatusOK:
 		return "!"
 	case scorer.Passed(t):
 		return "✓"

@@ -16,6 +16,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -48,7 +49,7 @@ type runData struct {
 	Categories []catRow
 	Violations []violRow
 	Report     *report.Report
-	Tasks      []scorer.TaskResult
+	Tasks      []record.TaskResult
 	Mean       string
 }
 
@@ -113,7 +114,7 @@ func categories(d *leaderboard.RunDetail) []catRow {
 			if scorer.Passed(t) {
 				c.Passed++
 			}
-			if t.Status != scorer.StatusOK {
+			if t.Status != record.StatusOK {
 				c.Failed++
 			}
 			cats[t.Category] = c
@@ -210,7 +211,7 @@ func (w *Web) live(rw http.ResponseWriter, r *http.Request) {
 // taskData is the task page.
 type taskData struct {
 	RunID, Suite string
-	T            scorer.TaskResult
+	T            record.TaskResult
 	Task         *suites.Task
 	TaskNote     string
 	Messages     []message
@@ -261,7 +262,7 @@ func (w *Web) taskPage(_ http.ResponseWriter, r *http.Request) (string, *view, *
 // fromDetail fills the page from the task's stored detail. The store is
 // read as hostile too (a report can be imported): each text is cut to its
 // bound again before the diff sees it.
-func (td *taskData) fromDetail(det *scorer.TaskDetail) {
+func (td *taskData) fromDetail(det *record.TaskDetail) {
 	var cut bool
 	td.HasDetail = true
 	td.LastUser, cut = scorer.Excerpt(det.Request, scorer.MaxRequestExcerpt)

@@ -7,6 +7,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -163,7 +164,7 @@ func (a *StepAccumulator) Add(r *Record) {
 		a.last = end
 	}
 	a.lag.addNs(r.LagNs)
-	if res.Status == scorer.StatusOK {
+	if res.Status == record.StatusOK {
 		s.OK++
 	} else {
 		s.Errors++
@@ -189,13 +190,13 @@ func (a *StepAccumulator) Add(r *Record) {
 	if inTTFT {
 		a.within++
 	}
-	if m.E2EMs != nil && res.Status == scorer.StatusOK {
+	if m.E2EMs != nil && res.Status == record.StatusOK {
 		a.e2e.addMs(*m.E2EMs)
 	}
 	if m.MaxGapMs != nil {
 		a.gap.addMs(*m.MaxGapMs)
 	}
-	if res.Status == scorer.StatusOK {
+	if res.Status == record.StatusOK {
 		a.tokens += m.OutputTokens
 	}
 	if scorer.Passed(*res) {

@@ -13,6 +13,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -34,7 +35,7 @@ type Record struct {
 	// visible), never as a missing request.
 	LagNs  int64             `json:"lag_ns"`
 	Trace  *trace.Trace      `json:"trace"`
-	Result scorer.TaskResult `json:"result"`
+	Result record.TaskResult `json:"result"`
 
 	task *suites.Task
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -85,7 +86,7 @@ func (l *Live) observe(r *Record, b trace.Budgets) {
 	l.requests.Add(1)
 	l.lagNs.Add(r.LagNs)
 	res := &r.Result
-	if res.Status != scorer.StatusOK {
+	if res.Status != record.StatusOK {
 		l.errors.Add(1)
 	}
 	if len(res.Violations) > 0 {

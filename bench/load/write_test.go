@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -140,8 +140,8 @@ func TestAccumulator(t *testing.T) {
 
 }
 
-func resultWith(ttft, gap, score float64, b trace.Budgets) scorer.TaskResult {
-	return scorer.TaskResult{Status: "ok", Score: score, Budgets: b, Metrics: trace.Metrics{TTFTMs: &ttft, MaxGapMs: &gap, E2EMs: &ttft}}
+func resultWith(ttft, gap, score float64, b trace.Budgets) record.TaskResult {
+	return record.TaskResult{Status: "ok", Score: score, Budgets: b, Metrics: trace.Metrics{TTFTMs: &ttft, MaxGapMs: &gap, E2EMs: &ttft}}
 }
 
 // TestReadReport reads back what JSON writes and refuses what is not a

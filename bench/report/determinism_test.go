@@ -10,6 +10,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -18,15 +19,15 @@ import (
 func rescore(t *testing.T, r *Report, order []int) []byte {
 	t.Helper()
 	c := *r
-	c.Tasks = make([]scorer.TaskResult, len(order))
+	c.Tasks = make([]record.TaskResult, len(order))
 	for i, j := range order {
 		c.Tasks[i] = r.Tasks[j]
 	}
 	c.Scores = scorer.ScoreWith(c.Tasks, c.Scoring.Options(c.Weights, c.Run.Model))
 	c.Aggregate()
 	b, err := json.MarshalIndent(struct {
-		Scores     scorer.Scores      `json:"scores"`
-		PassRate   *scorer.Rate       `json:"pass_rate"`
+		Scores     record.Scores      `json:"scores"`
+		PassRate   *record.Rate       `json:"pass_rate"`
 		Metrics    map[string]Summary `json:"metrics"`
 		Violations map[string]int     `json:"violations"`
 	}{c.Scores, c.PassRate, c.Metrics, c.Violations}, "", "  ")
@@ -111,8 +112,8 @@ func BenchmarkAggregate500(b *testing.B) {
 		for j := range itls {
 			itls[j] = 10 + rng.Float64()*30
 		}
-		r.Tasks = append(r.Tasks, scorer.TaskResult{ID: string(rune('a'+i%26)) + string(rune('a'+i/26)), Category: cats[i%len(cats)],
-			Status: scorer.StatusOK, Score: 1, Stream: true, ITLs: itls})
+		r.Tasks = append(r.Tasks, record.TaskResult{ID: string(rune('a'+i%26)) + string(rune('a'+i/26)), Category: cats[i%len(cats)],
+			Status: record.StatusOK, Score: 1, Stream: true, ITLs: itls})
 		r.Tasks[i].Metrics.TTFTMs, r.Tasks[i].Metrics.E2EMs = &ttft, &e2e
 	}
 	for b.Loop() {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -64,7 +65,7 @@ const (
 // error class and message), an answer below scorer.PassScore (the
 // evaluator's reason), or a contract violation (the first one; every one
 // is in detail). A task passes only with none of these.
-func taskVerdict(t scorer.TaskResult) (kind, message, detail string) {
+func taskVerdict(t record.TaskResult) (kind, message, detail string) {
 	var vs []string
 	for _, v := range t.Violations {
 		vs = append(vs, v.Code+": "+v.Detail)
@@ -74,7 +75,7 @@ func taskVerdict(t scorer.TaskResult) (kind, message, detail string) {
 		detail = strings.TrimSpace(detail + "\nviolations:\n" + strings.Join(vs, "\n"))
 	}
 	switch {
-	case t.Status != scorer.StatusOK:
+	case t.Status != record.StatusOK:
 		msg := t.Status
 		if t.Error != nil {
 			msg = string(t.Error.Class) + ": " + t.Error.Message

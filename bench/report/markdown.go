@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -83,7 +84,7 @@ func mdScores(b *strings.Builder, r *Report) {
 }
 
 // mdScoreRow adds one dimension's row to the score table.
-func mdScoreRow(t *mdTable, name string, d scorer.Dimension, weight string) {
+func mdScoreRow(t *mdTable, name string, d record.Dimension, weight string) {
 	ci := "–"
 	if d.CI95 != nil {
 		ci = fmt.Sprintf("%.1f–%.1f", d.CI95[0], d.CI95[1])
@@ -207,7 +208,7 @@ func categoryTable(r *Report) *mdTable {
 		if scorer.Passed(tk) {
 			a.passed++
 		}
-		if tk.Status != scorer.StatusOK {
+		if tk.Status != record.StatusOK {
 			a.failed++
 		}
 		if tk.Metrics.TTFTMs != nil {

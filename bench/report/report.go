@@ -19,6 +19,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -35,8 +36,8 @@ const (
 type Report struct {
 	SchemaVersion string             `json:"schema_version"`
 	Run           Run                `json:"run"`
-	Scores        scorer.Scores      `json:"scores"`
-	Weights       scorer.Weights     `json:"weights"`
+	Scores        record.Scores      `json:"scores"`
+	Weights       record.Weights     `json:"weights"`
 	Metrics       map[string]Summary `json:"metrics"`
 	Violations    map[string]int     `json:"violations"`
 	// Shape counts the tasks that got each shape note (trace.ShapeCodes;
@@ -46,11 +47,11 @@ type Report struct {
 	// Categories is each task category's mean task score (0–100), so a
 	// reader sees where quality comes from, not only its total.
 	Categories map[string]CategoryScore `json:"categories,omitempty"`
-	Tasks      []scorer.TaskResult      `json:"tasks"`
+	Tasks      []record.TaskResult      `json:"tasks"`
 	Harness    *Harness                 `json:"harness,omitempty"`
 	// PassRate is the share of tasks that passed (scorer.Passed) with its
 	// Wilson interval; Aggregate fills it.
-	PassRate *scorer.Rate `json:"pass_rate,omitempty"`
+	PassRate *record.Rate `json:"pass_rate,omitempty"`
 	// Scoring records what the scores were computed with, besides Weights
 	// and Run.Model, so that re-scoring the report reproduces them.
 	Scoring *Scoring `json:"scoring,omitempty"`
@@ -155,7 +156,7 @@ func NewScoring(o scorer.Options) *Scoring {
 
 // Options rebuilds the scorer options the report was scored with, given
 // its weights and model; a nil Scoring means the defaults.
-func (s *Scoring) Options(w scorer.Weights, model string) scorer.Options {
+func (s *Scoring) Options(w record.Weights, model string) scorer.Options {
 	o := scorer.Options{Weights: w, Model: model}
 	if s != nil {
 		p := s.Prices
@@ -317,7 +318,7 @@ type CategoryScore struct {
 // aggregateCategories fills Categories from Tasks (sorted ids make the
 // float sums order-independent).
 func (r *Report) aggregateCategories() {
-	byCat := map[string][]scorer.TaskResult{}
+	byCat := map[string][]record.TaskResult{}
 	for _, t := range r.Tasks {
 		byCat[t.Category] = append(byCat[t.Category], t)
 	}
@@ -328,10 +329,10 @@ func (r *Report) aggregateCategories() {
 		sum := 0.0
 		for _, t := range ts {
 			sum += t.Score
-			if t.Status == scorer.StatusOK && t.Score >= 0.5 {
+			if t.Status == record.StatusOK && t.Score >= 0.5 {
 				c.Passed++
 			}
-			if t.Status != scorer.StatusOK {
+			if t.Status != record.StatusOK {
 				c.Failed++
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -55,12 +56,12 @@ func TestRedactURL(t *testing.T) {
 func fixture() *Report {
 	ttft, e2e := 150.0, 450.0
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	r := &Report{SchemaVersion: SchemaVersion, Weights: scorer.DefaultWeights(),
+	r := &Report{SchemaVersion: SchemaVersion, Weights: record.DefaultWeights(),
 		Run: Run{ID: "run-1", Status: RunCompleted, StartedAt: at, FinishedAt: at.Add(1500 * time.Millisecond),
 			Target: "http://127.0.0.1:8081/v1", Model: "m", Suite: SuiteRef{Name: "smoke", Version: "1.0.0", SHA256: strings.Repeat("ab", 32), Source: "builtin:smoke"},
 			Concurrency: 4, Stream: true, Budgets: trace.DefaultBudgets(), TasksPlanned: 2, HarnessVersion: "test",
 			Host: Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
-		Tasks: []scorer.TaskResult{
+		Tasks: []record.TaskResult{
 			{ID: "a", Category: "quality/chat", Status: "ok", Score: 1, Reason: "exact: answer is \"paris\"", Stream: true,
 				Metrics: trace.Metrics{TTFTMs: &ttft, E2EMs: &e2e, OutputTokens: 1}, Violations: []trace.Violation{}, Budgets: trace.DefaultBudgets(),
 				Shape: []string{trace.ShapeHeadersHeld, trace.ShapeUsageMerged}},

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -81,7 +82,7 @@ func textScores(b *strings.Builder, r *Report) {
 
 // textScoreRow writes one dimension's row; a negative weight (the
 // composite's) prints as "-".
-func textScoreRow(tw io.Writer, name string, d scorer.Dimension, weight float64) {
+func textScoreRow(tw io.Writer, name string, d record.Dimension, weight float64) {
 	ci := "-"
 	if d.CI95 != nil {
 		ci = fmt.Sprintf("[%.1f, %.1f]", d.CI95[0], d.CI95[1])

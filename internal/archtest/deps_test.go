@@ -24,6 +24,7 @@ var heavy = []string{
 var forbiddenDeps = map[string][]string{
 	"bench/report": heavy,
 	"pricing":      heavy,
+	"record":       slices.Concat(heavy, []string{module + "/scorer"}), // the evaluator fills records in, never the reverse
 	"scorer":       heavy,
 }
 

@@ -20,7 +20,7 @@ const module = "github.com/janus-bench/janus"
 // imports its caller, and the engine never imports what it measures.
 const (
 	layerFoundation = iota // wire types, SSE, tokens, guards, sandbox: no janus imports above
-	layerSuite             // suites and the trace of one request
+	layerSuite             // suites, the trace of one request, the record a run leaves
 	layerEvaluate          // evaluators and scores
 	layerRecord            // the report: what a run leaves
 	layerEngine            // runners: bench, load, conformance
@@ -56,6 +56,7 @@ var layers = map[string]int{
 	"pricing":                    layerFoundation,
 	"scorer/coderun":             layerFoundation,
 	"bench/trace":                layerSuite,
+	"record":                     layerSuite, // what a run leaves: below the scorer that fills it in
 	"suites":                     layerSuite,
 	"suites/gen":                 layerSuite,
 	"scorer":                     layerEvaluate,
