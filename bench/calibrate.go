@@ -184,10 +184,10 @@ func Calibrate(ctx context.Context, o CalibrateOptions) (*Calibration, error) {
 
 	s := o.TimeScale
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * s) }
-	def, db, dt := baseline.DefaultPace(), trace.DefaultBudgets(), scorer.DefaultTargets()
+	def, db, dt := baseline.DefaultPace(), trace.DefaultBudgets(), record.DefaultTargets()
 	pace := baseline.Pace{TTFT: scale(def.TTFT), PerToken: scale(def.PerToken)}
 	budgets := trace.Budgets{TTFTMs: db.TTFTMs * s, GapMs: db.GapMs * s}
-	targets := scorer.Targets{TTFTMs: dt.TTFTMs * s, TPS: dt.TPS / s, E2EMs: dt.E2EMs * s, GapMs: dt.GapMs * s,
+	targets := record.Targets{TTFTMs: dt.TTFTMs * s, TPS: dt.TPS / s, E2EMs: dt.E2EMs * s, GapMs: dt.GapMs * s,
 		CostPerTaskUSD: dt.CostPerTaskUSD}
 
 	started := time.Now()
@@ -297,7 +297,7 @@ func checkCalibration(cal *Calibration, byName map[string]*CalibratedProfile) []
 
 // calibrateOne boots the sim under one profile and runs the suite on it.
 func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, profile string, pace baseline.Pace,
-	keepAlive time.Duration, budgets trace.Budgets, targets scorer.Targets, dir string) (*report.Report, string, error) {
+	keepAlive time.Duration, budgets trace.Budgets, targets record.Targets, dir string) (*report.Report, string, error) {
 	cfg := baseline.Config{Pace: pace, KeepAlive: keepAlive,
 		Suites: []*suites.Suite{suite}, Seed: o.Seed, Profile: profile, TimeScale: o.TimeScale, Logger: o.Logger}
 	var url string

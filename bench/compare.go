@@ -76,7 +76,7 @@ const (
 type CompareOptions struct {
 	// Weights of the composite; zero means the base report's weights.
 	Weights record.Weights
-	Targets scorer.Targets
+	Targets record.Targets
 	// Resamples and Seed drive the paired bootstrap.
 	Resamples int
 	Seed      uint64
@@ -314,7 +314,7 @@ type contribution struct {
 // the category's paired tasks; the bootstrap resamples within categories,
 // so n_c never changes).
 func contributionOf(t record.TaskResult, o scorer.Options, catN map[string]int) contribution {
-	o.Bootstrap = scorer.Bootstrap{Resamples: 1}
+	o.Bootstrap = record.Bootstrap{Resamples: 1}
 	s := scorer.ScoreWith([]record.TaskResult{t}, o)
 	ds := [5]record.Dimension{s.Quality, s.Speed, s.Cost, s.Streaming, s.Multimodal}
 	var c contribution
@@ -404,7 +404,7 @@ func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
 	// Both runs are scored with the base's options, so a difference is
 	// the targets' behaviour, never a change of yardstick.
 	sopts := base.Scoring.Options(w, base.Run.Model)
-	if o.Targets != (scorer.Targets{}) {
+	if o.Targets != (record.Targets{}) {
 		sopts.Targets = o.Targets
 	}
 	th := DefaultThresholds()
@@ -452,7 +452,7 @@ func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
 func scoringJSON(r *report.Report) string {
 	o := r.Scoring.Options(r.Weights, "")
 	b, _ := json.Marshal(struct {
-		T scorer.Targets
+		T record.Targets
 		P *pricing.Prices
 		C map[string]float64
 	}{o.Targets, o.Prices, o.CategoryWeights})
@@ -605,7 +605,7 @@ func bootstrapDimDiffs(cb, cn []contribution, strata [][2]int, w record.Weights,
 // than test something else than what the report shows.
 func officialDimValues(baseTasks, newTasks []record.TaskResult, sopts scorer.Options) (ob, on [6]float64) {
 	point := sopts
-	point.Bootstrap = scorer.Bootstrap{Resamples: 1}
+	point.Bootstrap = record.Bootstrap{Resamples: 1}
 	sb, sn := scorer.ScoreWith(baseTasks, point), scorer.ScoreWith(newTasks, point)
 	official := func(s record.Scores) [6]float64 {
 		return [6]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, s.Composite.Value}

@@ -41,7 +41,7 @@ type ReplayOptions struct {
 	// Budgets are the streaming contract's limits (default 2 s / 2 s).
 	Budgets trace.Budgets
 	Weights record.Weights
-	Targets scorer.Targets
+	Targets record.Targets
 	// Prices price tokens for targets that report no cost (default
 	// pricing.DefaultPrices), as `bench run --prices` does.
 	Prices *pricing.Prices

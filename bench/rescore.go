@@ -29,7 +29,7 @@ import (
 // what it did not record.
 type RescoreOptions struct {
 	Weights record.Weights
-	Targets scorer.Targets
+	Targets record.Targets
 	// Prices replaces the report's price table (--prices).
 	Prices *pricing.Prices
 }
@@ -74,7 +74,7 @@ func Rescore(in *report.Report, o RescoreOptions) *report.Report {
 		w = record.DefaultWeights()
 	}
 	opts := in.Scoring.Options(w, in.Run.Model)
-	if o.Targets != (scorer.Targets{}) {
+	if o.Targets != (record.Targets{}) {
 		opts.Targets = o.Targets
 	}
 	if o.Prices != nil {

@@ -81,7 +81,7 @@ type RunOptions struct {
 	Limits  trace.Limits
 	Budgets trace.Budgets
 	Weights record.Weights
-	Targets scorer.Targets
+	Targets record.Targets
 	// NoStream sends stream:false (for targets without SSE); the default
 	// streams with stream_options.include_usage.
 	NoStream bool
@@ -192,7 +192,7 @@ type Result struct {
 
 // scoringDefaults fills the judging options a run and a replay share, so
 // a replayed run is judged exactly as a live one.
-func scoringDefaults(b *trace.Budgets, w *record.Weights, tg *scorer.Targets) {
+func scoringDefaults(b *trace.Budgets, w *record.Weights, tg *record.Targets) {
 	if b.TTFTMs <= 0 {
 		b.TTFTMs = trace.DefaultBudgets().TTFTMs
 	}
@@ -202,8 +202,8 @@ func scoringDefaults(b *trace.Budgets, w *record.Weights, tg *scorer.Targets) {
 	if *w == (record.Weights{}) {
 		*w = record.DefaultWeights()
 	}
-	if *tg == (scorer.Targets{}) {
-		*tg = scorer.DefaultTargets()
+	if *tg == (record.Targets{}) {
+		*tg = record.DefaultTargets()
 	}
 }
 

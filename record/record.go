@@ -7,6 +7,8 @@
 package record
 
 import (
+	"math"
+
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
 )
@@ -148,4 +150,81 @@ func (s *Scores) Lookup(name string) (Dimension, bool) {
 		return s.Multimodal, true
 	}
 	return Dimension{}, false
+}
+
+// Targets are the values at which a task earns full marks on speed and
+// cost. They are run options rather than constants because what counts as
+// fast or cheap depends on the deployment being benchmarked; a report
+// records the targets it was scored with (its "scoring" block).
+type Targets struct {
+	TTFTMs float64 `json:"ttft_ms"`
+	TPS    float64 `json:"tps"`
+	E2EMs  float64 `json:"e2e_ms"`
+	GapMs  float64 `json:"gap_ms"`
+	// CostPerTaskUSD is the target spend per correct answer: what one task
+	// answered fully right may cost (the name predates the normalisation
+	// by quality and is kept for compatibility).
+	CostPerTaskUSD float64 `json:"cost_per_task_usd"`
+}
+
+// DefaultTargets are the Janus competition's expectations: first token
+// within 2 s, 10 tokens/s, a whole answer within 8 s, no silence over 2 s,
+// and a cent per correct answer.
+func DefaultTargets() Targets {
+	return Targets{TTFTMs: 2000, TPS: 10, E2EMs: 8000, GapMs: 2000, CostPerTaskUSD: 0.01}
+}
+
+// WithDefaults replaces every non-positive (or non-finite) target by its
+// default, so a half-filled Targets cannot divide by zero.
+func (tg Targets) WithDefaults() Targets {
+	d := DefaultTargets()
+	fix := func(v *float64, def float64) {
+		if !(*v > 0) || math.IsInf(*v, 0) {
+			*v = def
+		}
+	}
+	fix(&tg.TTFTMs, d.TTFTMs)
+	fix(&tg.TPS, d.TPS)
+	fix(&tg.E2EMs, d.E2EMs)
+	fix(&tg.GapMs, d.GapMs)
+	fix(&tg.CostPerTaskUSD, d.CostPerTaskUSD)
+	return tg
+}
+
+// Bootstrap defaults.
+const (
+	// DefaultResamples is how many bootstrap resamples an interval rests
+	// on: enough for the 2.5th and 97.5th percentiles to move by well under
+	// a point between seeds.
+	DefaultResamples = 2000
+	// DefaultBootstrapSeed seeds the resampling when no seed is given, so
+	// that an interval is a pure function of the task results.
+	DefaultBootstrapSeed uint64 = 0x6a616e7573 // "janus"
+)
+
+// Bootstrap configures the stratified bootstrap behind every confidence
+// interval: tasks are resampled with replacement within their stratum
+// (their category; see scorer.StratumOf),
+// Resamples times, from a PCG (math/rand/v2) seeded with Seed. Zero fields
+// mean DefaultResamples and DefaultBootstrapSeed.
+type Bootstrap struct {
+	Resamples int    `json:"resamples"`
+	Seed      uint64 `json:"seed"`
+}
+
+// DefaultBootstrap is 2,000 resamples from DefaultBootstrapSeed.
+func DefaultBootstrap() Bootstrap {
+	return Bootstrap{Resamples: DefaultResamples, Seed: DefaultBootstrapSeed}
+}
+
+// WithDefaults fills b's zero fields with DefaultResamples and
+// DefaultBootstrapSeed.
+func (b Bootstrap) WithDefaults() Bootstrap {
+	if b.Resamples <= 0 {
+		b.Resamples = DefaultResamples
+	}
+	if b.Seed == 0 {
+		b.Seed = DefaultBootstrapSeed
+	}
+	return b
 }

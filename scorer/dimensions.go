@@ -16,45 +16,6 @@ import (
 	"github.com/janus-bench/janus/suites"
 )
 
-// Targets are the values at which a task earns full marks on speed and
-// cost. They are run options rather than constants because what counts as
-// fast or cheap depends on the deployment being benchmarked; a report
-// records the targets it was scored with (its "scoring" block).
-type Targets struct {
-	TTFTMs float64 `json:"ttft_ms"`
-	TPS    float64 `json:"tps"`
-	E2EMs  float64 `json:"e2e_ms"`
-	GapMs  float64 `json:"gap_ms"`
-	// CostPerTaskUSD is the target spend per correct answer: what one task
-	// answered fully right may cost (the name predates the normalisation
-	// by quality and is kept for compatibility).
-	CostPerTaskUSD float64 `json:"cost_per_task_usd"`
-}
-
-// DefaultTargets are the Janus competition's expectations: first token
-// within 2 s, 10 tokens/s, a whole answer within 8 s, no silence over 2 s,
-// and a cent per correct answer.
-func DefaultTargets() Targets {
-	return Targets{TTFTMs: 2000, TPS: 10, E2EMs: 8000, GapMs: 2000, CostPerTaskUSD: 0.01}
-}
-
-// withDefaults replaces every non-positive (or non-finite) target by its
-// default, so a half-filled Targets cannot divide by zero.
-func (tg Targets) withDefaults() Targets {
-	d := DefaultTargets()
-	fix := func(v *float64, def float64) {
-		if !(*v > 0) || math.IsInf(*v, 0) {
-			*v = def
-		}
-	}
-	fix(&tg.TTFTMs, d.TTFTMs)
-	fix(&tg.TPS, d.TPS)
-	fix(&tg.E2EMs, d.E2EMs)
-	fix(&tg.GapMs, d.GapMs)
-	fix(&tg.CostPerTaskUSD, d.CostPerTaskUSD)
-	return tg
-}
-
 // piecewise scores a lower-is-better value v against target t (the Janus
 // PoC curve): 1 up to t, falling linearly to 0.5 at 2t, then 0.1 per
 // further t down to 0 at 7t. It is continuous, so a millisecond either
@@ -77,7 +38,7 @@ func piecewise(v, t float64) float64 {
 // request scores 0, so erroring out fast never pays. A report older than
 // the padding-proof metrics (no answer_tokens) is scored as it was then
 // (speedLegacy).
-func speedTask(t record.TaskResult, tg Targets) float64 {
+func speedTask(t record.TaskResult, tg record.Targets) float64 {
 	if failed(t) {
 		return 0
 	}
@@ -98,7 +59,7 @@ func speedTask(t record.TaskResult, tg Targets) float64 {
 // first token and its end-to-end time, half each, so a single token
 // cannot hide a long wait; a non-streamed answer (or a stream without an
 // answer token, which quality already scores 0) on end-to-end time alone.
-func speedTurn(m trace.Metrics, tg Targets) float64 {
+func speedTurn(m trace.Metrics, tg record.Targets) float64 {
 	switch {
 	case m.TTFTAnswerMs != nil && m.AnswerTPS != nil:
 		return 0.5*piecewise(*m.TTFTAnswerMs, tg.TTFTMs) + 0.5*math.Min(1, math.Max(0, *m.AnswerTPS)/tg.TPS)
@@ -112,7 +73,7 @@ func speedTurn(m trace.Metrics, tg Targets) float64 {
 
 // speedLegacy is speed as scored before the padding-proof metrics: half
 // TTFT, half decode rate, or end-to-end time alone.
-func speedLegacy(m trace.Metrics, tg Targets) float64 {
+func speedLegacy(m trace.Metrics, tg record.Targets) float64 {
 	if m.TTFTMs != nil && m.OutputTPS != nil {
 		return 0.5*piecewise(*m.TTFTMs, tg.TTFTMs) + 0.5*math.Min(1, math.Max(0, *m.OutputTPS)/tg.TPS)
 	}
@@ -141,7 +102,7 @@ func isMultimodalTask(t record.TaskResult) bool {
 // the target cost per correct answer. A failed task, a wrong answer (score
 // 0) and a task without usable usage data score 0: a cheap wrong answer
 // is not cheap, and hiding the bill never beats paying it.
-func costTask(t *record.TaskResult, tg Targets, prices pricing.Prices, model string) (score float64, covered bool) {
+func costTask(t *record.TaskResult, tg record.Targets, prices pricing.Prices, model string) (score float64, covered bool) {
 	return costTaskWith(t, tg, prices, model, 0)
 }
 
@@ -149,7 +110,7 @@ func costTask(t *record.TaskResult, tg Targets, prices pricing.Prices, model str
 // compute cost) added to the task's own cost. covered says the task had
 // its cost (always, once janus counts tokens); a task whose usage
 // under-reports (CostUnderReport) scores 0.
-func costTaskWith(t *record.TaskResult, tg Targets, prices pricing.Prices, model string, extraUSD float64) (score float64, covered bool) {
+func costTaskWith(t *record.TaskResult, tg record.Targets, prices pricing.Prices, model string, extraUSD float64) (score float64, covered bool) {
 	usd, _, ok := TaskCost(t, prices, model)
 	usd += extraUSD
 	q := clamp01(t.Score)
@@ -292,11 +253,11 @@ func gapContinuity(gaps []float64, tokens int, e2e *float64, noiseMs float64) fl
 // comments, empty deltas and a reasoning drip neither start a stream nor
 // bridge a stall. A failed request, or one with no progress, scores 0 on
 // the missing terms.
-func streamTask(t record.TaskResult, tg Targets) float64 { return streamTaskNoise(t, tg, 0) }
+func streamTask(t record.TaskResult, tg record.Targets) float64 { return streamTaskNoise(t, tg, 0) }
 
 // streamTaskNoise is streamTask with the harness's gap timing error
 // (Options.TimingNoiseMs) taken out of continuity.
-func streamTaskNoise(t record.TaskResult, tg Targets, noiseMs float64) float64 {
+func streamTaskNoise(t record.TaskResult, tg record.Targets, noiseMs float64) float64 {
 	if failed(t) {
 		return 0
 	}

@@ -66,7 +66,7 @@ func TestQuality(t *testing.T) {
 }
 
 func TestSpeed(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	cases := []struct {
 		name string
 		task record.TaskResult
@@ -105,7 +105,7 @@ func TestSpeed(t *testing.T) {
 		t.Errorf("Speed = %+v, want 58.75 over 4", d)
 	}
 	// Zero targets fall back to the defaults rather than dividing by zero.
-	if d := Speed(tasks, Targets{}); !near(d.Value, 58.75) {
+	if d := Speed(tasks, record.Targets{}); !near(d.Value, 58.75) {
 		t.Errorf("Speed with zero targets = %+v", d)
 	}
 	if d := Speed(nil, tg); d.Value != 0 || d.N != 0 {
@@ -180,7 +180,7 @@ func TestContinuity(t *testing.T) {
 }
 
 func TestStreaming(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	budgets := trace.DefaultBudgets()
 	v := func(codes ...string) []trace.Violation {
 		var out []trace.Violation
@@ -233,7 +233,7 @@ func TestStreaming(t *testing.T) {
 }
 
 func TestCost(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	cases := []struct {
 		name    string
 		task    record.TaskResult
@@ -300,7 +300,7 @@ func TestCost(t *testing.T) {
 func TestCostWithPrices(t *testing.T) {
 	prices := pricing.Prices{Default: pricing.Price{PromptUSDPerMTok: 1, CompletionUSDPerMTok: 2},
 		Models: map[string]pricing.Price{"big": {PromptUSDPerMTok: 10, CompletionUSDPerMTok: 20}}, SandboxUSDPerSecond: 0.001}
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	cases := []struct {
 		name  string
 		model string
@@ -459,7 +459,7 @@ func dimBits(d record.Dimension) [3]uint64 {
 func TestScoreDeterministic(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	tasks := randomTasks(r, 300)
-	w, tg := record.DefaultWeights(), DefaultTargets()
+	w, tg := record.DefaultWeights(), record.DefaultTargets()
 	want := Score(tasks, w, tg)
 	wantJSON, _ := json.Marshal(want)
 	for i := range 20 {

@@ -51,7 +51,7 @@ var docExamples = map[string]func() []float64{
 			{Status: record.StatusOK, Metrics: trace.Metrics{TTFTMs: f(3000), OutputTPS: f(5)}},
 			{Status: record.StatusError, Metrics: trace.Metrics{E2EMs: f(20)}},
 		}
-		tg := DefaultTargets()
+		tg := record.DefaultTargets()
 		return []float64{speedTask(tasks[0], tg), speedTask(tasks[1], tg), speedTask(tasks[2], tg), Speed(tasks, tg).Value}
 	},
 	"continuity": func() []float64 {
@@ -68,16 +68,16 @@ var docExamples = map[string]func() []float64{
 		t := record.TaskResult{Status: record.StatusOK, Stream: true, Budgets: trace.DefaultBudgets(), ITLs: []float64{100, 100, 100, 100},
 			Metrics:    trace.Metrics{TTFTMs: f(500), MaxGapMs: f(3000), E2EMs: f(1000)},
 			Violations: []trace.Violation{{Code: trace.VMissingUsage}}}
-		return []float64{streamTask(t, DefaultTargets())}
+		return []float64{streamTask(t, record.DefaultTargets())}
 	},
 	"cost": func() []float64 {
 		tasks := costExample()
 		var out []float64
 		for i := range tasks {
-			s, _ := costTask(&tasks[i], DefaultTargets(), pricing.DefaultPrices(), "")
+			s, _ := costTask(&tasks[i], record.DefaultTargets(), pricing.DefaultPrices(), "")
 			out = append(out, s)
 		}
-		d := Cost(tasks, DefaultTargets())
+		d := Cost(tasks, record.DefaultTargets())
 		return append(out, d.Value, *d.Coverage)
 	},
 	"multimodal": func() []float64 {

@@ -33,7 +33,7 @@ func answerMetrics(ttft, tps float64, tokens int, e2e float64, gaps ...float64) 
 // the answer's rate, every turn of a multi-turn task, and a single-token
 // answer on its first token as well as its end.
 func TestSpeedReadsTheAnswer(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	cases := []struct {
 		name string
 		task record.TaskResult
@@ -71,7 +71,7 @@ func TestSpeedReadsTheAnswer(t *testing.T) {
 // silence between progress events, whatever keep-alives filled it, and
 // every turn counts.
 func TestStreamingReadsProgress(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	even := make([]float64, 20)
 	for i := range even {
 		even[i] = 50
@@ -162,7 +162,7 @@ func TestCostFromCountedTokens(t *testing.T) {
 			if (why != "") != c.wantUnder {
 				t.Errorf("under-report %q, want %v", why, c.wantUnder)
 			}
-			score, _ := costTask(&c.task, Targets{CostPerTaskUSD: 100}, pr, "")
+			score, _ := costTask(&c.task, record.Targets{CostPerTaskUSD: 100}, pr, "")
 			if c.wantUnder && score != 0 {
 				t.Errorf("an under-report scored %v on cost, want 0", score)
 			}
@@ -181,7 +181,7 @@ func TestCostNoteCountsUnderReports(t *testing.T) {
 		costed(100, 10, nil),
 		costed(100, 10, &wire.Usage{PromptTokens: 100, CompletionTokens: 10}),
 	}
-	d := Cost(tasks, DefaultTargets())
+	d := Cost(tasks, record.DefaultTargets())
 	for _, want := range []string{"1 task(s) under-reported", "1 task(s) reported no usage"} {
 		if !strings.Contains(d.Note, want) {
 			t.Errorf("note %q lacks %q", d.Note, want)

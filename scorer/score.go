@@ -20,7 +20,7 @@ type Options struct {
 	Weights record.Weights
 	// Targets of speed, streaming and cost; zero fields take their
 	// defaults.
-	Targets Targets
+	Targets record.Targets
 	// Prices price tokens when a target reports no cost_usd; nil means
 	// DefaultPrices.
 	Prices *pricing.Prices
@@ -30,7 +30,7 @@ type Options struct {
 	// empty map means every quality task counts the same.
 	CategoryWeights map[string]float64
 	// Bootstrap configures the confidence intervals.
-	Bootstrap Bootstrap
+	Bootstrap record.Bootstrap
 	// ComputeUSD is the run's compute cost (a container's CPU-seconds and
 	// GB-seconds at Prices' compute prices, Prices.ComputeCost), shared
 	// evenly by the tasks' costs; zero leaves cost to tokens alone.
@@ -51,12 +51,12 @@ func (o Options) withDefaults() Options {
 	if o.Weights == (record.Weights{}) {
 		o.Weights = record.DefaultWeights()
 	}
-	o.Targets = o.Targets.withDefaults()
+	o.Targets = o.Targets.WithDefaults()
 	if o.Prices == nil {
 		p := pricing.DefaultPrices()
 		o.Prices = &p
 	}
-	o.Bootstrap = o.Bootstrap.withDefaults()
+	o.Bootstrap = o.Bootstrap.WithDefaults()
 	return o
 }
 
@@ -393,26 +393,26 @@ func QualityWeighted(tasks []record.TaskResult, categoryWeights map[string]float
 // Speed is the mean of each task's speed score over every task, ×100.
 // Failed tasks stay in the mean at 0, so a target cannot raise its speed
 // by failing the slow tasks.
-func Speed(tasks []record.TaskResult, tg Targets) record.Dimension {
+func Speed(tasks []record.TaskResult, tg record.Targets) record.Dimension {
 	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point().Speed
 }
 
 // Streaming is the mean of each streamed task's streaming score, ×100. A
 // run with stream:false has no streamed tasks and scores 0 here, with a
 // note: it did not show it can stream.
-func Streaming(tasks []record.TaskResult, tg Targets) record.Dimension {
+func Streaming(tasks []record.TaskResult, tg record.Targets) record.Dimension {
 	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point().Streaming
 }
 
 // Cost is the mean over every task of its cost per unit of quality scored
 // against the target cost per correct answer, ×100, at DefaultPrices (see
 // CostWith). Coverage is the share of tasks that reported usable usage.
-func Cost(tasks []record.TaskResult, tg Targets) record.Dimension {
+func Cost(tasks []record.TaskResult, tg record.Targets) record.Dimension {
 	return CostWith(tasks, tg, pricing.DefaultPrices(), "")
 }
 
 // CostWith is Cost with a price table and the model it prices.
-func CostWith(tasks []record.TaskResult, tg Targets, prices pricing.Prices, model string) record.Dimension {
+func CostWith(tasks []record.TaskResult, tg record.Targets, prices pricing.Prices, model string) record.Dimension {
 	return newFrame(tasks, Options{Targets: tg, Prices: &prices, Model: model}.withDefaults()).point().Cost
 }
 
@@ -483,7 +483,7 @@ func Composite(s record.Scores, w record.Weights) record.Dimension {
 // bootstrap interval, from a run's task results at the default prices and
 // bootstrap (ScoreWith has every option). It is pure: the same results in
 // any order give bit-identical scores.
-func Score(tasks []record.TaskResult, w record.Weights, tg Targets) record.Scores {
+func Score(tasks []record.TaskResult, w record.Weights, tg record.Targets) record.Scores {
 	return ScoreWith(tasks, Options{Weights: w, Targets: tg})
 }
 
@@ -502,7 +502,7 @@ func ScoreWith(tasks []record.TaskResult, o Options) record.Scores {
 	for d := range samples {
 		samples[d] = make([]float64, 0, o.Bootstrap.Resamples)
 	}
-	o.Bootstrap.resample(f.n, f.strata, func(counts []float64) {
+	resample(o.Bootstrap, f.n, f.strata, func(counts []float64) {
 		v := f.values(counts)
 		for d := range v {
 			samples[d] = append(samples[d], v[d])

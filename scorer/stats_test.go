@@ -77,10 +77,10 @@ func TestResampleStratifiedAndOrderFree(t *testing.T) {
 	for _, tk := range tasks {
 		perCat[tk.Category]++
 	}
-	b := Bootstrap{Resamples: 50, Seed: 9}
+	b := record.Bootstrap{Resamples: 50, Seed: 9}
 	byID := func(ts []record.TaskResult) [][]float64 {
 		var out [][]float64
-		b.Resample(ts, func(counts []float64) {
+		Resample(b, ts, func(counts []float64) {
 			got := map[string]float64{}
 			for i, c := range counts {
 				got[ts[i].Category] += c
@@ -143,8 +143,8 @@ func TestCINarrowsWithMoreTasks(t *testing.T) {
 func TestScoreWithSeed(t *testing.T) {
 	tasks := randomTasks(rand.New(rand.NewPCG(13, 14)), 200)
 	a := ScoreWith(tasks, Options{})
-	b := ScoreWith(tasks, Options{Bootstrap: DefaultBootstrap()})
-	c := ScoreWith(tasks, Options{Bootstrap: Bootstrap{Seed: 42}})
+	b := ScoreWith(tasks, Options{Bootstrap: record.DefaultBootstrap()})
+	c := ScoreWith(tasks, Options{Bootstrap: record.Bootstrap{Seed: 42}})
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	jc, _ := json.Marshal(c)
@@ -160,7 +160,7 @@ func TestScoreWithSeed(t *testing.T) {
 }
 
 func TestScoreEmpty(t *testing.T) {
-	s := Score(nil, record.DefaultWeights(), DefaultTargets())
+	s := Score(nil, record.DefaultWeights(), record.DefaultTargets())
 	for _, name := range DimensionNames {
 		d, _ := s.Lookup(name)
 		if d.Value != 0 || d.N != 0 || d.CI95 == nil || *d.CI95 != [2]float64{0, 0} {

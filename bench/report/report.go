@@ -126,10 +126,10 @@ type Resources struct {
 // Scoring is the part of scorer.Options a report records: the targets,
 // the price table, quality's category weights and the bootstrap.
 type Scoring struct {
-	Targets         scorer.Targets     `json:"targets"`
+	Targets         record.Targets     `json:"targets"`
 	Prices          pricing.Prices     `json:"prices"`
 	CategoryWeights map[string]float64 `json:"category_weights,omitempty"`
-	Bootstrap       scorer.Bootstrap   `json:"bootstrap"`
+	Bootstrap       record.Bootstrap   `json:"bootstrap"`
 	// PassScore is the task score at or above which a task passed.
 	PassScore float64 `json:"pass_score"`
 	// ComputeUSD is the container compute cost the cost dimension
@@ -434,11 +434,11 @@ func (r *Report) metricCIs(all map[string]*series) {
 	if len(ms) == 0 {
 		return
 	}
-	b := scorer.DefaultBootstrap()
+	b := record.DefaultBootstrap()
 	if r.Scoring != nil {
 		b = r.Scoring.Bootstrap
 	}
-	b.Resample(r.Tasks, func(counts []float64) {
+	scorer.Resample(b, r.Tasks, func(counts []float64) {
 		for _, m := range ms {
 			total := 0.0
 			for k, o := range m.owners {

@@ -70,7 +70,7 @@ func fixture() *Report {
 				Error: &trace.Error{Class: trace.ErrTimeoutFirstToken, Message: "no token before the first-token timeout"}},
 		},
 	}
-	r.Scores = scorer.Score(r.Tasks, r.Weights, scorer.DefaultTargets())
+	r.Scores = scorer.Score(r.Tasks, r.Weights, record.DefaultTargets())
 	r.Scoring = NewScoring(scorer.Options{Weights: r.Weights})
 	r.Aggregate()
 	return r
