@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/record"
@@ -297,7 +296,7 @@ func checkCalibration(cal *Calibration, byName map[string]*CalibratedProfile) []
 
 // calibrateOne boots the sim under one profile and runs the suite on it.
 func calibrateOne(ctx context.Context, o CalibrateOptions, suite *suites.Suite, profile string, pace baseline.Pace,
-	keepAlive time.Duration, budgets trace.Budgets, targets record.Targets, dir string) (*report.Report, string, error) {
+	keepAlive time.Duration, budgets trace.Budgets, targets record.Targets, dir string) (*record.Report, string, error) {
 	cfg := baseline.Config{Pace: pace, KeepAlive: keepAlive,
 		Suites: []*suites.Suite{suite}, Seed: o.Seed, Profile: profile, TimeScale: o.TimeScale, Logger: o.Logger}
 	var url string

@@ -384,7 +384,7 @@ type pair struct {
 // Alpha over every tested row, so that scanning thirteen rows does not
 // turn noise into a finding. A significant row is improved or regressed by
 // the direction of its metric, unless its change is below its threshold.
-func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
+func Compare(base, next *record.Report, o CompareOptions) (*Comparison, error) {
 	if o.Resamples <= 0 {
 		o.Resamples = DefaultCompareResamples
 	}
@@ -403,7 +403,7 @@ func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
 	}
 	// Both runs are scored with the base's options, so a difference is
 	// the targets' behaviour, never a change of yardstick.
-	sopts := base.Scoring.Options(w, base.Run.Model)
+	sopts := report.ScoringOptions(base.Scoring, w, base.Run.Model)
 	if o.Targets != (record.Targets{}) {
 		sopts.Targets = o.Targets
 	}
@@ -449,8 +449,8 @@ func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
 
 // scoringJSON is a report's recorded scoring options in comparable form.
 // A report without a scoring block was scored with the defaults.
-func scoringJSON(r *report.Report) string {
-	o := r.Scoring.Options(r.Weights, "")
+func scoringJSON(r *record.Report) string {
+	o := report.ScoringOptions(r.Scoring, r.Weights, "")
 	b, _ := json.Marshal(struct {
 		T record.Targets
 		P *pricing.Prices
@@ -459,7 +459,7 @@ func scoringJSON(r *report.Report) string {
 	return string(b)
 }
 
-func runRef(r *report.Report) RunRef {
+func runRef(r *record.Report) RunRef {
 	s := r.Run.Suite.Name
 	if r.Run.Suite.Version != "" {
 		s += "@" + r.Run.Suite.Version
@@ -1066,8 +1066,8 @@ func CompareJSON(c *Comparison) func(io.Writer) error {
 // suiteNote says how two runs' suites differ: tasks generated from two
 // seeds share ids but not content, so pairing them by id compares the
 // tasks as much as the targets.
-func suiteNote(base, next report.Run) string {
-	if base.Seed != next.Seed && (base.SeedPolicy == report.SeedFresh || base.SeedPolicy == report.SeedFixed) {
+func suiteNote(base, next record.Run) string {
+	if base.Seed != next.Seed && (base.SeedPolicy == record.SeedFresh || base.SeedPolicy == record.SeedFixed) {
 		return fmt.Sprintf("the runs' tasks were generated from different seeds (%d and %d): tasks with the same id are different tasks; "+
 			"for a paired comparison run both with one --seed", base.Seed, next.Seed)
 	}

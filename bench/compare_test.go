@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
@@ -402,7 +401,7 @@ func TestCompareAcceptanceRealSim(t *testing.T) {
 	}
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	suite := tiledSmoke(t, 200)
-	run := func(seed uint64, pace baseline.Pace) *report.Report {
+	run := func(seed uint64, pace baseline.Pace) *record.Report {
 		url := startSim(t, baseline.Config{Pace: pace, Seed: seed, Suites: []*suites.Suite{suite}})
 		rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: url, Loader: staticLoader{suite}, Concurrency: 32,
 			Out: filepath.Join(t.TempDir(), "r.json")})

@@ -9,7 +9,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
@@ -98,8 +97,8 @@ func e2eOf(r record.TaskResult) *float64  { return r.Metrics.E2EMs }
 // judgeDecoys compares the decoys' latency with the suite's; when the
 // decoys are notably slower, speed is scored on the decoys (the worse of
 // the two) and the composite recomputed.
-func judgeDecoys(decoys, tasks []record.TaskResult, scores *record.Scores, o scorer.Options) *report.Decoys {
-	d := &report.Decoys{Sent: len(decoys)}
+func judgeDecoys(decoys, tasks []record.TaskResult, scores *record.Scores, o scorer.Options) *record.Decoys {
+	d := &record.Decoys{Sent: len(decoys)}
 	d.TTFTp50Ms, _ = medianOf(decoys, ttftOf)
 	d.SuiteTTFTp50Ms, _ = medianOf(tasks, ttftOf)
 	d.E2Ep50Ms, _ = medianOf(decoys, e2eOf)

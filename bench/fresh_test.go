@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites/gen"
 )
@@ -55,9 +54,9 @@ func TestMemorizerScoresChanceOnFreshTasks(t *testing.T) {
 		policy      string
 		memorisable bool
 	}{
-		{"default run: fresh secret seed", "janus-default", 0, report.SeedFresh, false},
-		{"the public seed", "janus-default", gen.DefaultSeed, report.SeedFixed, true},
-		{"the stored public example", "janus-default@stored", 0, report.SeedStored, true},
+		{"default run: fresh secret seed", "janus-default", 0, record.SeedFresh, false},
+		{"the public seed", "janus-default", gen.DefaultSeed, record.SeedFixed, true},
+		{"the stored public example", "janus-default@stored", 0, record.SeedStored, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -66,7 +65,7 @@ func TestMemorizerScoresChanceOnFreshTasks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.Run.SeedPolicy != c.policy || (c.policy == report.SeedFresh && rep.Run.Seed == 0) {
+			if rep.Run.SeedPolicy != c.policy || (c.policy == record.SeedFresh && rep.Run.Seed == 0) {
 				t.Fatalf("seed policy %q, seed %d; want %q", rep.Run.SeedPolicy, rep.Run.Seed, c.policy)
 			}
 			q, mm := rep.Scores.Quality.Value, rep.Scores.Multimodal.Value
@@ -91,13 +90,13 @@ func TestFreshSeedPolicy(t *testing.T) {
 	o := RunOptions{Evaluator: testEval, Suite: "janus-default"}
 	o.defaults()
 	a, policy, err := o.loadSuite(t.Context())
-	if err != nil || policy != report.SeedFresh || o.Seed == 0 {
+	if err != nil || policy != record.SeedFresh || o.Seed == 0 {
 		t.Fatalf("policy %q seed %d err %v", policy, o.Seed, err)
 	}
 	again := RunOptions{Evaluator: testEval, Suite: "janus-default", Seed: o.Seed}
 	again.defaults()
 	b, policy, err := again.loadSuite(t.Context())
-	if err != nil || policy != report.SeedFixed || b.SHA256 != a.SHA256 {
+	if err != nil || policy != record.SeedFixed || b.SHA256 != a.SHA256 {
 		t.Fatalf("--seed %d: policy %q, same suite %v, err %v", o.Seed, policy, b.SHA256 == a.SHA256, err)
 	}
 	other := RunOptions{Evaluator: testEval, Suite: "janus-default"}
@@ -109,7 +108,7 @@ func TestFreshSeedPolicy(t *testing.T) {
 	// A custom loader (calibrate's, a service's) is asked as it is.
 	st := RunOptions{Evaluator: testEval, Suite: "smoke", Loader: staticSuite{a}}
 	st.defaults()
-	if _, policy, err := st.loadSuite(t.Context()); err != nil || policy != report.SeedStored || st.Seed != 0 {
+	if _, policy, err := st.loadSuite(t.Context()); err != nil || policy != record.SeedStored || st.Seed != 0 {
 		t.Fatalf("custom loader: policy %q seed %d err %v", policy, st.Seed, err)
 	}
 }
@@ -122,7 +121,7 @@ func TestFreshRunRefusesCompletedTasksWithoutItsSeed(t *testing.T) {
 		t.Fatalf("err = %v, want a resume error asking for the seed", err)
 	}
 	o.Seed = 5
-	if _, policy, err := o.loadSuite(t.Context()); err != nil || policy != report.SeedFixed {
+	if _, policy, err := o.loadSuite(t.Context()); err != nil || policy != record.SeedFixed {
 		t.Fatalf("with the seed: policy %q, err %v", policy, err)
 	}
 }
@@ -165,7 +164,7 @@ func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	url := startMemorizer(t)
-	run := func(t *testing.T, o RunOptions) *report.Report {
+	run := func(t *testing.T, o RunOptions) *record.Report {
 		t.Helper()
 		o.Concurrency, o.Out = 10, filepath.Join(t.TempDir(), "r.json")
 		if o.Pace == (baseline.Pace{}) {
@@ -184,7 +183,7 @@ func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 	seeds := map[uint64]bool{}
 	for i := range runs {
 		rep := run(t, RunOptions{Evaluator: testEval, Target: url, Model: "m"})
-		if rep.Run.Suite.Name != DefaultSuite || rep.Run.SeedPolicy != report.SeedFresh || rep.Run.Seed == 0 || rep.Run.Suite.Source != gen.SmokeSource {
+		if rep.Run.Suite.Name != DefaultSuite || rep.Run.SeedPolicy != record.SeedFresh || rep.Run.Seed == 0 || rep.Run.Suite.Source != gen.SmokeSource {
 			t.Fatalf("run %d: suite %s (%s), seed policy %q, seed %d; want a fresh smoke", i, rep.Run.Suite.Name, rep.Run.Suite.Source, rep.Run.SeedPolicy, rep.Run.Seed)
 		}
 		seeds[rep.Run.Seed] = true
@@ -205,12 +204,12 @@ func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 		t.Errorf("memorizer on default runs: mean quality %.1f (want ≤ 15), multimodal %.1f (want ≤ 30)", quality, multimodal)
 	}
 	stored := run(t, RunOptions{Evaluator: testEval, Target: url, Model: "m", Suite: DefaultSuite + StoredSuffix})
-	if q, mm := stored.Scores.Quality.Value, stored.Scores.Multimodal.Value; stored.Run.SeedPolicy != report.SeedStored || q < 95 || mm < 95 {
+	if q, mm := stored.Scores.Quality.Value, stored.Scores.Multimodal.Value; stored.Run.SeedPolicy != record.SeedStored || q < 95 || mm < 95 {
 		t.Errorf("memorizer on smoke@stored: policy %q, quality %.1f, multimodal %.1f; want stored, ≥ 95 (else this test cannot fail)",
 			stored.Run.SeedPolicy, q, mm)
 	}
 	oracle := run(t, RunOptions{})
-	if q, mm := oracle.Scores.Quality.Value, oracle.Scores.Multimodal.Value; oracle.Run.SeedPolicy != report.SeedFresh || q < 95 || mm < 95 {
+	if q, mm := oracle.Scores.Quality.Value, oracle.Scores.Multimodal.Value; oracle.Run.SeedPolicy != record.SeedFresh || q < 95 || mm < 95 {
 		t.Errorf("reference target on a default run: policy %q, quality %.1f, multimodal %.1f; want fresh, ≥ 95", oracle.Run.SeedPolicy, q, mm)
 	}
 }

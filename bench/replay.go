@@ -129,7 +129,7 @@ func ReadRecording(path string) (*trace.Recording, error) {
 // run` scores them. A run can so be audited after the fact, and an old run
 // re-read by a newer parser or evaluator. The report is validated against
 // the published schema before it is returned.
-func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
+func Replay(ctx context.Context, o ReplayOptions) (*record.Report, error) {
 	replayDefaults(&o)
 	if o.Seed == 0 {
 		// The run recorded its seed: a generated suite is made again from it.
@@ -163,14 +163,14 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := report.JSON(rep)(&buf); err != nil {
+	if err := record.JSON(rep)(&buf); err != nil {
 		return nil, err
 	}
-	if err := report.Validate(buf.Bytes()); err != nil {
+	if err := record.Validate(buf.Bytes()); err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	if o.Out != "" {
-		if err := WriteFileAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+		if err := record.WriteAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 			return rep, fmt.Errorf("replay: write report: %w", err)
 		}
 	}
@@ -298,15 +298,15 @@ func replayTask(client *trace.Client, id, path string, files map[string]string, 
 // replayReport assembles and scores the replayed run's report the way
 // `bench run` scores: the suite's category weights, the price table, the
 // model the target named.
-func replayReport(suite *suites.Suite, tasks []record.TaskResult, model string, o ReplayOptions, started time.Time) (*report.Report, error) {
+func replayReport(suite *suites.Suite, tasks []record.TaskResult, model string, o ReplayOptions, started time.Time) (*record.Report, error) {
 	abs, _ := filepath.Abs(o.Dir)
-	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights, Tasks: tasks}
-	rep.Run = report.Run{
-		ID: "replay-" + newRunID(), Status: report.RunCompleted, StartedAt: started,
+	rep := &record.Report{SchemaVersion: record.SchemaVersion, Weights: o.Weights, Tasks: tasks}
+	rep.Run = record.Run{
+		ID: "replay-" + newRunID(), Status: record.RunCompleted, StartedAt: started,
 		Target: "replay:" + abs, Model: model,
-		Suite:       report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
+		Suite:       record.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
 		Concurrency: 1, Stream: true, Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(),
-		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+		Host: record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
 	for _, t := range tasks {
 		if !t.Stream {
@@ -324,7 +324,7 @@ func replayReport(suite *suites.Suite, tasks []record.TaskResult, model string, 
 	sopts.TimingNoiseMs = noise
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	rep.Scoring = report.NewScoring(sopts)
-	rep.Aggregate()
+	report.Aggregate(rep)
 	rep.Run.FinishedAt = time.Now().UTC()
 	return rep, nil
 }

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 )
 
 // startSim serves the baseline sim under a profile for one test.
@@ -110,7 +110,7 @@ func TestReplayReproducesTheRun(t *testing.T) {
 			}
 			if b, err := os.ReadFile(out); err != nil {
 				t.Fatalf("replay report not written: %v", err)
-			} else if err := report.Validate(b); err != nil {
+			} else if err := record.Validate(b); err != nil {
 				t.Fatalf("replay report invalid: %v", err)
 			}
 			if len(rep.Tasks) != len(orig.Tasks) {

@@ -37,7 +37,7 @@ type RescoreOptions struct {
 // ReadReport reads a janus JSON report and checks it against the published
 // schema, so that a re-score or a comparison never rests on a file that
 // only looks like a report.
-func ReadReport(path string) (*report.Report, error) {
+func ReadReport(path string) (*record.Report, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &InputError{Op: "read report", Err: err}
@@ -45,16 +45,14 @@ func ReadReport(path string) (*report.Report, error) {
 	return ParseReport(b, path)
 }
 
-// ParseReport decodes and validates a JSON report; name is used in errors.
-func ParseReport(b []byte, name string) (*report.Report, error) {
-	if err := report.Validate(b); err != nil {
+// ParseReport decodes and validates a JSON report (record.Parse); name is
+// used in errors.
+func ParseReport(b []byte, name string) (*record.Report, error) {
+	r, err := record.Parse(b)
+	if err != nil {
 		return nil, &InputError{Op: "read report " + name, Err: err}
 	}
-	var r report.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, &InputError{Op: "read report " + name, Err: err}
-	}
-	return &r, nil
+	return r, nil
 }
 
 // Rescore scores a stored report's tasks again with the current dimension
@@ -63,7 +61,7 @@ func ParseReport(b []byte, name string) (*report.Report, error) {
 // usage), so old runs can be put on today's scale. Answers are not judged
 // again, because a report holds at most an excerpt of them (its tasks'
 // detail; `janus bench replay` judges again from a recording). The input is not modified.
-func Rescore(in *report.Report, o RescoreOptions) *report.Report {
+func Rescore(in *record.Report, o RescoreOptions) *record.Report {
 	out := *in
 	out.Tasks = append([]record.TaskResult(nil), in.Tasks...)
 	w := o.Weights
@@ -73,7 +71,7 @@ func Rescore(in *report.Report, o RescoreOptions) *report.Report {
 	if w == (record.Weights{}) {
 		w = record.DefaultWeights()
 	}
-	opts := in.Scoring.Options(w, in.Run.Model)
+	opts := report.ScoringOptions(in.Scoring, w, in.Run.Model)
 	if o.Targets != (record.Targets{}) {
 		opts.Targets = o.Targets
 	}
@@ -90,7 +88,7 @@ func Rescore(in *report.Report, o RescoreOptions) *report.Report {
 	out.Weights = w
 	out.Scores = scorer.ScoreWith(out.Tasks, opts)
 	out.Scoring = report.NewScoring(opts)
-	out.Aggregate()
+	report.Aggregate(&out)
 	return &out
 }
 
@@ -156,7 +154,7 @@ var pocCategories = map[string]string{
 // PoCResult is a Janus PoC result file scored by janus: the janus report
 // built from it and the scores the PoC gave itself, for a side-by-side.
 type PoCResult struct {
-	Report *report.Report
+	Report *record.Report
 	// PoC holds the PoC's own 0–100 scores by dimension name (composite,
 	// quality, …); a dimension the file lacks is absent.
 	PoC map[string]float64
@@ -196,19 +194,19 @@ func FromJanusPoC(r io.Reader, name string, o RescoreOptions) (*PoCResult, error
 	}
 	sum := sha256.Sum256(b)
 	budgets := trace.DefaultBudgets()
-	rep := &report.Report{SchemaVersion: report.SchemaVersion}
+	rep := &record.Report{SchemaVersion: record.SchemaVersion}
 	started, finished := parsePoCTime(p.StartedAt), parsePoCTime(p.CompletedAt)
 	suiteName := p.Suite
 	if suiteName == "" {
 		suiteName = "janus-poc"
 	}
-	rep.Run = report.Run{
-		ID: "janus-poc-" + p.RunID, Status: report.RunCompleted, StartedAt: started, FinishedAt: finished,
+	rep.Run = record.Run{
+		ID: "janus-poc-" + p.RunID, Status: record.RunCompleted, StartedAt: started, FinishedAt: finished,
 		Target: report.RedactURL(p.TargetURL), Model: p.Model,
-		Suite:       report.SuiteRef{Name: suiteName, Version: "janus-poc", SHA256: hex.EncodeToString(sum[:]), Source: "janus-poc:" + name},
+		Suite:       record.SuiteRef{Name: suiteName, Version: "janus-poc", SHA256: hex.EncodeToString(sum[:]), Source: "janus-poc:" + name},
 		Concurrency: 1, Budgets: budgets, TasksPlanned: max(p.TotalTasks, len(p.Results)),
 		HarnessVersion: HarnessVersion(),
-		Host:           report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+		Host:           record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
 	if p.RunID == "" {
 		rep.Run.ID = "janus-poc"

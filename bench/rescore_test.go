@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
@@ -40,8 +39,8 @@ func TestRescoreStoredReport(t *testing.T) {
 		t.Errorf("re-scoring with the report's own options changed the scores:\nstored  %s\nrescored %s", a, b)
 	}
 	var buf bytes.Buffer
-	if err := report.JSON(same)(&buf); err != nil || report.Validate(buf.Bytes()) != nil {
-		t.Errorf("re-scored report does not validate: %v %v", err, report.Validate(buf.Bytes()))
+	if err := record.JSON(same)(&buf); err != nil || record.Validate(buf.Bytes()) != nil {
+		t.Errorf("re-scored report does not validate: %v %v", err, record.Validate(buf.Bytes()))
 	}
 
 	qualityOnly := Rescore(stored, RescoreOptions{Weights: record.Weights{Quality: 100}})
@@ -100,10 +99,10 @@ func TestFromJanusPoC(t *testing.T) {
 	}
 	rep := res.Report
 	var buf bytes.Buffer
-	if err := report.JSON(rep)(&buf); err != nil {
+	if err := record.JSON(rep)(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if err := report.Validate(buf.Bytes()); err != nil {
+	if err := record.Validate(buf.Bytes()); err != nil {
 		t.Fatalf("the PoC's report does not validate: %v", err)
 	}
 	if strings.Contains(buf.String(), "secret") || strings.Contains(rep.Run.Target, "key=") {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestRunResources: a run given container figures (as `bench run --image`
@@ -28,12 +29,12 @@ func TestRunResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := report.Resources{Image: "img:test", ImageID: "sha256:x", Container: "janus-x", CPUs: 4, MemoryLimit: 16 << 30,
+	res := record.Resources{Image: "img:test", ImageID: "sha256:x", Container: "janus-x", CPUs: 4, MemoryLimit: 16 << 30,
 		ReadyMs: 500, CPUSeconds: 100, GBSeconds: 1000, MemPeakBytes: 2e9, MemMeanBytes: 1e9, Samples: 10, SampledSeconds: 9}
 	out := filepath.Join(dir, "image.json")
 	var text bytes.Buffer
 	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Pace: quickPace, PricesFile: prices, Stdout: &text,
-		Resources: func(context.Context) *report.Resources { r := res; return &r }})
+		Resources: func(context.Context) *record.Resources { r := res; return &r }})
 	if err != nil {
 		t.Fatal(err)
 	}

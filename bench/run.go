@@ -162,7 +162,7 @@ type RunOptions struct {
 	// report, priced at the price table's compute prices, and that compute
 	// cost into the cost dimension. `bench run --image` passes the
 	// container's figures (package container).
-	Resources func(ctx context.Context) *report.Resources
+	Resources func(ctx context.Context) *record.Resources
 
 	Logger *slog.Logger
 	// OnResult is called from one goroutine for every finished task, in
@@ -171,7 +171,7 @@ type RunOptions struct {
 	// OnPlan is called once, after the plan is made and before the first
 	// task is dispatched, with the run's header and the tasks still to run
 	// (a live view needs the total and the prompts).
-	OnPlan func(run report.Run, todo []suites.Task)
+	OnPlan func(run record.Run, todo []suites.Task)
 	// Gate is called by the dispatcher before each task is handed to a
 	// worker; while it blocks no new task starts, which is how the TUI
 	// pauses a run without cancelling in-flight requests. It returns
@@ -180,7 +180,7 @@ type RunOptions struct {
 	// OnStart, when set, is called with the run's description once the
 	// target answered and before the first task is sent (a run store
 	// records the run as running); an error aborts the run.
-	OnStart func(report.Run) error
+	OnStart func(record.Run) error
 }
 
 // Result is what flows from the runner to its consumers for each task: the
@@ -254,7 +254,7 @@ type runState struct {
 	warm     []suites.Task
 	model    string
 
-	rep         *report.Report
+	rep         *record.Report
 	partialPath string
 	done        []record.TaskResult
 	todo        []suites.Task
@@ -263,13 +263,13 @@ type runState struct {
 	// Filled in by executeTasks and scoreRun.
 	collected    []record.TaskResult
 	decoyResults []record.TaskResult
-	sched        report.Summary
+	sched        record.Summary
 	interrupted  bool
 }
 
 // Run executes a benchmark run and writes its report. It returns the
 // report even when the run was interrupted (with ErrInterrupted).
-func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
+func Run(ctx context.Context, o RunOptions) (*record.Report, error) {
 	o.defaults()
 	s := &runState{o: &o, log: o.Logger}
 	if err := s.checkOptions(); err != nil {
@@ -434,7 +434,7 @@ func (s *runState) planReport() error {
 	}
 	host, _ := os.Hostname()
 	_ = host
-	s.rep = &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights}
+	s.rep = &record.Report{SchemaVersion: record.SchemaVersion, Weights: o.Weights}
 	s.rep.Run = s.runHeader()
 	s.partialPath = o.Out + ".partial.jsonl"
 	s.done = planned(o.Completed, s.tasks)
@@ -463,15 +463,15 @@ func (s *runState) planReport() error {
 }
 
 // runHeader is the report's description of the run before any task ran.
-func (s *runState) runHeader() report.Run {
+func (s *runState) runHeader() record.Run {
 	o := s.o
-	run := report.Run{
-		ID: newRunID(), Status: report.RunCompleted, StartedAt: time.Now().UTC(),
+	run := record.Run{
+		ID: newRunID(), Status: record.RunCompleted, StartedAt: time.Now().UTC(),
 		Target: targetName(o.TargetName, s.client.BaseURL), EmbeddedTarget: s.embedded, Model: s.model,
-		Suite: report.SuiteRef{Name: s.suite.Name, Version: s.suite.Version, SHA256: s.suite.SHA256, Source: s.suite.Source},
+		Suite: record.SuiteRef{Name: s.suite.Name, Version: s.suite.Version, SHA256: s.suite.SHA256, Source: s.suite.Source},
 		Seed:  o.Seed, SeedPolicy: s.seedPolicy, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
 		Budgets: o.Budgets, TasksPlanned: len(s.tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
-		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+		Host: record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
 	run.Categories, run.Warmup = o.Categories, len(s.warm)
 	if o.RunID != "" {
@@ -527,7 +527,7 @@ func (s *runState) executeTasks(ctx context.Context, pw *partialWriter) error {
 		return err
 	}
 	if canaries != nil {
-		rep.Canaries = &report.Canaries{Markers: []string{}} // an array even if none finished
+		rep.Canaries = &record.Canaries{Markers: []string{}} // an array even if none finished
 	}
 	dispatch, decoys, err := withDecoys(o.Decoys, dispatch)
 	if err != nil {
@@ -568,7 +568,7 @@ func (s *runState) scoreRun(ctx context.Context) {
 	o, rep, log, sched := s.o, s.rep, s.log, s.sched
 	s.interrupted = ctx.Err() != nil && len(s.collected) < len(s.tasks)
 	if s.interrupted {
-		rep.Run.Status = report.RunInterrupted
+		rep.Run.Status = record.RunInterrupted
 	}
 	rep.Tasks = orderLike(s.collected, s.tasks)
 	rep.Run.FinishedAt = time.Now().UTC()
@@ -599,7 +599,7 @@ func (s *runState) scoreRun(ctx context.Context) {
 	}
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Scoring.RunSchedErrP99Ms, rep.Scoring.RunSchedGaps = sched.P99, sched.N
-	rep.Aggregate()
+	report.Aggregate(rep)
 }
 
 // writeReports writes the JSON report (dropping the partial file once the
@@ -607,7 +607,7 @@ func (s *runState) scoreRun(ctx context.Context) {
 // report on Stdout, in that order.
 func (s *runState) writeReports(pw *partialWriter) error {
 	o, rep, gates := s.o, s.rep, s.gates
-	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
+	if err := record.WriteAtomic(o.Out, record.JSON(rep)); err != nil {
 		return err
 	}
 	if !s.interrupted {
@@ -618,7 +618,7 @@ func (s *runState) writeReports(pw *partialWriter) error {
 	for _, out := range s.outputs {
 		w, err := report.Writer(out.Format, rep, gates)
 		if err == nil {
-			err = WriteFileAtomic(out.Path, w)
+			err = record.WriteAtomic(out.Path, w)
 		}
 		if err != nil {
 			return err

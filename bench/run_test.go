@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
@@ -31,7 +30,7 @@ func readValid(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatalf("read report: %v", err)
 	}
-	if err := report.Validate(b); err != nil {
+	if err := record.Validate(b); err != nil {
 		t.Fatalf("report %s invalid: %v", path, err)
 	}
 	return b
@@ -51,7 +50,7 @@ func TestRunEmbeddedTarget(t *testing.T) {
 	if _, err := os.Stat(out + ".partial.jsonl"); !os.IsNotExist(err) {
 		t.Errorf("partial file left behind after a completed run: %v", err)
 	}
-	if rep.Run.Status != report.RunCompleted || len(rep.Tasks) != smokeTasks || seen != smokeTasks {
+	if rep.Run.Status != record.RunCompleted || len(rep.Tasks) != smokeTasks || seen != smokeTasks {
 		t.Fatalf("status %s, %d tasks, %d results seen; want completed, %d, %d", rep.Run.Status, len(rep.Tasks), seen, smokeTasks, smokeTasks)
 	}
 	// The sim answers every smoke task with its reference: full quality,
@@ -189,7 +188,7 @@ func TestRunInterruptAndResume(t *testing.T) {
 		t.Fatalf("resume: %v", err)
 	}
 	readValid(t, out)
-	if rep.Run.ID != hdr.ID || rep.Run.Status != report.RunCompleted || len(rep.Tasks) != smokeTasks {
+	if rep.Run.ID != hdr.ID || rep.Run.Status != record.RunCompleted || len(rep.Tasks) != smokeTasks {
 		t.Fatalf("resumed report: id %s (want %s) status %s tasks %d", rep.Run.ID, hdr.ID, rep.Run.Status, len(rep.Tasks))
 	}
 	if len(resumed) != smokeTasks-len(done) {
@@ -265,7 +264,7 @@ func TestRunSeveralSuitesAndSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := len(suites.FilterSplit(def.Tasks, []string{"private"}))
-	if rep.Run.Suite.Name != "smoke+janus-default" || len(rep.Tasks) != want || want == 0 || rep.Run.SeedPolicy != report.SeedFresh {
+	if rep.Run.Suite.Name != "smoke+janus-default" || len(rep.Tasks) != want || want == 0 || rep.Run.SeedPolicy != record.SeedFresh {
 		t.Fatalf("suite %s, %d tasks; want smoke+janus-default, %d", rep.Run.Suite.Name, len(rep.Tasks), want)
 	}
 	if _, err := Run(context.Background(), RunOptions{Evaluator: testEval, Splits: []string{"nope"}, Out: out}); err == nil {
@@ -302,7 +301,7 @@ func TestRunPlanAndGateHooks(t *testing.T) {
 	// The stored smoke: a fresh run adds canaries, which the gate is asked
 	// for too but OnResult never sees, so the count below would not hold.
 	opts := RunOptions{Evaluator: testEval, Suite: DefaultSuite + StoredSuffix, Out: out, Pace: quickPace, Concurrency: 2,
-		OnPlan: func(run report.Run, todo []suites.Task) { planned = len(todo) },
+		OnPlan: func(run record.Run, todo []suites.Task) { planned = len(todo) },
 		Gate: func(ctx context.Context) error {
 			gated++
 			if gated == 3 { // a paused run: nothing more is dispatched until released

@@ -23,6 +23,7 @@ import (
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -88,7 +89,7 @@ type SelftestLevel struct {
 // SelftestResult is a whole selftest.
 type SelftestResult struct {
 	At    time.Time   `json:"at"`
-	Host  report.Host `json:"host"`
+	Host  record.Host `json:"host"`
 	Pace  string      `json:"pace"`
 	Burst bool        `json:"burst"`
 	// Sim is where the sim ran: "process" (its own) or "in-process".
@@ -149,7 +150,7 @@ func Selftest(ctx context.Context, o SelftestOptions) (*SelftestResult, error) {
 		url = u
 	}
 	res := &SelftestResult{At: time.Now().UTC(), Burst: o.Burst, Sim: where, Pace: fmt.Sprintf("ttft=%s per_token=%s tokens=%d", o.Pace.TTFT, o.Pace.PerToken, o.Tokens),
-		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
+		Host: record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
 	res.Binary, res.Machine = provenance()
 	res.PID = os.Getpid()
 	for _, c := range o.Levels {
@@ -391,7 +392,7 @@ func SelftestPath() string {
 
 // SaveSelftest stores a selftest result at SelftestPath.
 func SaveSelftest(r *SelftestResult) error {
-	return WriteFileAtomic(SelftestPath(), func(w io.Writer) error { return json.NewEncoder(w).Encode(r) })
+	return record.WriteAtomic(SelftestPath(), func(w io.Writer) error { return json.NewEncoder(w).Encode(r) })
 }
 
 // LoadHarness returns the harness block for a report run at concurrency c:
@@ -399,7 +400,7 @@ func SaveSelftest(r *SelftestResult) error {
 // its age and pid; nil when no selftest of this binary on this machine was
 // saved (one by another build, or older files without provenance, are
 // not quoted).
-func LoadHarness(c int) *report.Harness {
+func LoadHarness(c int) *record.Harness {
 	b, err := os.ReadFile(SelftestPath())
 	if err != nil {
 		return nil
@@ -417,7 +418,7 @@ func LoadHarness(c int) *report.Harness {
 			best = l
 		}
 	}
-	return &report.Harness{SelftestAt: r.At, Concurrency: best.Concurrency, TTFTErrP50Ms: best.TTFTErrP50Ms,
+	return &record.Harness{SelftestAt: r.At, Concurrency: best.Concurrency, TTFTErrP50Ms: best.TTFTErrP50Ms,
 		TTFTErrP99Ms: best.TTFTErrP99Ms, GapErrP50Ms: best.GapErrP50Ms, GapErrP99Ms: best.GapErrP99Ms,
 		SelftestPID: r.PID, SelftestAgeS: max(0, time.Since(r.At).Seconds())}
 }

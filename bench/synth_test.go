@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/wire"
@@ -187,9 +186,9 @@ func synthesize(t testing.TB, tpls []synthTemplate, r synthRun) []record.TaskRes
 }
 
 // synthReport wraps task results in a report, scored as a run would be.
-func synthReport(id string, tasks []record.TaskResult) *report.Report {
-	r := &report.Report{SchemaVersion: report.SchemaVersion, Weights: record.DefaultWeights(), Tasks: tasks}
-	r.Run = report.Run{ID: id, Status: report.RunCompleted, Model: baseline.DefaultModel,
-		Suite: report.SuiteRef{Name: "smoke-x25"}, Concurrency: 1, Stream: true, Budgets: trace.DefaultBudgets()}
+func synthReport(id string, tasks []record.TaskResult) *record.Report {
+	r := &record.Report{SchemaVersion: record.SchemaVersion, Weights: record.DefaultWeights(), Tasks: tasks}
+	r.Run = record.Run{ID: id, Status: record.RunCompleted, Model: baseline.DefaultModel,
+		Suite: record.SuiteRef{Name: "smoke-x25"}, Concurrency: 1, Stream: true, Budgets: trace.DefaultBudgets()}
 	return r
 }

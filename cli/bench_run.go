@@ -10,7 +10,6 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
@@ -97,18 +96,18 @@ func benchRun(c *ucli.Context) error {
 	// lines (no escape codes) in a pipe or when CI is set.
 	progress := tui.NewProgress(c.App.ErrWriter, isTerminal(os.Stderr) && os.Getenv("CI") == "", nil)
 	opts.OnPlan = progress.Plan
-	run := func(h leaderboard.Hooks) (*report.Report, error) {
+	run := func(h leaderboard.Hooks) (*record.Report, error) {
 		opts.OnStart = h.Start
 		opts.OnResult = func(r bench.Result) { h.Task(r.Task); progress.Result(r) }
 		defer progress.Finish()
-		var rep *report.Report
+		var rep *record.Report
 		var err error
 		if image != "" {
 			rep, err = container.BenchRun(c.Context, co, opts)
 		} else {
 			rep, err = bench.Run(c.Context, opts)
 		}
-		if rep != nil && rep.Run.SeedPolicy == report.SeedFresh {
+		if rep != nil && rep.Run.SeedPolicy == record.SeedFresh {
 			fmt.Fprintf(c.App.ErrWriter, "janus: tasks generated from the secret seed %d; reproduce them with --seed %d\n", rep.Run.Seed, rep.Run.Seed)
 		}
 		return rep, err

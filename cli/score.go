@@ -14,6 +14,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -63,7 +64,7 @@ func scoreReport(c *ucli.Context) error {
 		return err
 	}
 	if out := c.String("out"); out != "" {
-		if err := bench.WriteFileAtomic(out, report.JSON(rep)); err != nil {
+		if err := record.WriteAtomic(out, record.JSON(rep)); err != nil {
 			return fmt.Errorf("score: write %s: %w", out, err)
 		}
 	}
@@ -83,7 +84,7 @@ func scoreReport(c *ucli.Context) error {
 // rescoreInput re-scores what path holds: a PoC result (--compat), a
 // --record directory, or a report. poc is the PoC's own scores, nil for
 // the others.
-func rescoreInput(c *ucli.Context, path string, opts bench.RescoreOptions) (rep *report.Report, poc map[string]float64, err error) {
+func rescoreInput(c *ucli.Context, path string, opts bench.RescoreOptions) (rep *record.Report, poc map[string]float64, err error) {
 	switch compat := c.String("compat"); {
 	case compat == compatJanusPoC:
 		f, err := os.Open(path)
@@ -142,7 +143,7 @@ func rescoreOptions(c *ucli.Context) (bench.RescoreOptions, error) {
 }
 
 // writePoCSideBySide prints the PoC's own scores beside janus's.
-func writePoCSideBySide(w io.Writer, rep *report.Report, poc map[string]float64) error {
+func writePoCSideBySide(w io.Writer, rep *record.Report, poc map[string]float64) error {
 	var b strings.Builder
 	b.WriteString("\nJANUS-POC vs JANUS (same tasks, janus's formulas; docs/SCORING.md explains the mapping)\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

@@ -14,7 +14,6 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/conform"
 	"github.com/janus-bench/janus/record"
 )
@@ -40,7 +39,7 @@ func TestBenchRunImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := report.Validate(b); err != nil {
+	if err := record.Validate(b); err != nil {
 		t.Fatalf("report does not match docs/report.schema.json: %v", err)
 	}
 	r := rep.Resources

@@ -8,7 +8,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/record"
 )
 
@@ -78,14 +77,14 @@ func decodeTask(s string, brief bool) (record.TaskResult, error) {
 
 // decodeReport decodes a stored report; brief leaves its tasks out (the
 // caller takes them from the task rows, which FinishRun made equal).
-func decodeReport(s string, brief bool) (*report.Report, error) {
-	var rep report.Report
+func decodeReport(s string, brief bool) (*record.Report, error) {
+	var rep record.Report
 	if !brief {
 		err := json.Unmarshal([]byte(s), &rep)
 		return &rep, err
 	}
 	var r struct {
-		*report.Report
+		*record.Report
 		Tasks skipJSON `json:"tasks"`
 	}
 	r.Report = &rep

@@ -15,7 +15,6 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver to create per-test databases
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/record"
@@ -124,7 +123,7 @@ type spec struct {
 	at                        time.Time
 }
 
-func mkReport(sp spec) *report.Report {
+func mkReport(sp spec) *record.Report {
 	if sp.suite == "" {
 		sp.suite = "smoke"
 	}
@@ -132,7 +131,7 @@ func mkReport(sp spec) *report.Report {
 		sp.version = "1.0.0"
 	}
 	if sp.status == "" {
-		sp.status = report.RunCompleted
+		sp.status = record.RunCompleted
 	}
 	if sp.at.IsZero() {
 		sp.at = t0
@@ -141,12 +140,12 @@ func mkReport(sp spec) *report.Report {
 		sp.nTasks = 4
 		sp.nPass = 3
 	}
-	r := &report.Report{SchemaVersion: report.SchemaVersion, Weights: record.DefaultWeights(),
-		Run: report.Run{ID: sp.id, Status: sp.status, StartedAt: sp.at, FinishedAt: sp.at.Add(time.Minute),
+	r := &record.Report{SchemaVersion: record.SchemaVersion, Weights: record.DefaultWeights(),
+		Run: record.Run{ID: sp.id, Status: sp.status, StartedAt: sp.at, FinishedAt: sp.at.Add(time.Minute),
 			Target: "http://127.0.0.1:8081/v1", Model: sp.model,
-			Suite:       report.SuiteRef{Name: sp.suite, Version: sp.version, SHA256: strings.Repeat("ab", 32), Source: "builtin:" + sp.suite},
+			Suite:       record.SuiteRef{Name: sp.suite, Version: sp.version, SHA256: strings.Repeat("ab", 32), Source: "builtin:" + sp.suite},
 			Concurrency: 4, Stream: true, Budgets: trace.DefaultBudgets(), TasksPlanned: sp.nTasks, HarnessVersion: "test",
-			Splits: sp.splits, Host: report.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
+			Splits: sp.splits, Host: record.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
 	}
 	for i := range sp.nTasks {
 		s := 0.0

@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
@@ -30,7 +29,7 @@ type Competitor struct {
 
 // CompetitorFromReport names the competitor of a report when nothing else
 // does: its model, at its target; the embedded target is the baseline.
-func CompetitorFromReport(r *report.Report) Competitor {
+func CompetitorFromReport(r *record.Report) Competitor {
 	return Competitor{Name: r.Run.Model, TargetURL: r.Run.Target, Baseline: r.Run.EmbeddedTarget}
 }
 
@@ -157,13 +156,13 @@ func ensureCompetitor(tx *gorm.DB, c Competitor) (int64, error) {
 
 // splitOf is the split a run covered, "" for the whole suite; several
 // splits are joined sorted so the same selection is one group.
-func splitOf(r report.Run) string {
+func splitOf(r record.Run) string {
 	s := slices.Clone(r.Splits)
 	slices.Sort(s)
 	return strings.Join(slices.Compact(s), ",")
 }
 
-func runRowOf(r report.Run, competitorID int64) runRow {
+func runRowOf(r record.Run, competitorID int64) runRow {
 	now := time.Now().UTC()
 	started := r.StartedAt.UTC()
 	if started.IsZero() {
@@ -181,7 +180,7 @@ func runRowOf(r report.Run, competitorID int64) runRow {
 // and "categories=a,b" for one limited to those categories (sorted), so
 // runs over other task sets are never ranked together. A full run's scope
 // is "", as it was before scopes existed.
-func scopeOf(r report.Run) string {
+func scopeOf(r record.Run) string {
 	var parts []string
 	if r.Limit > 0 {
 		parts = append(parts, fmt.Sprintf("limit=%d seed=%d", r.Limit, int64(r.Seed)))
@@ -218,7 +217,7 @@ func taskRowOf(runID string, seq int, t record.TaskResult) (taskRow, error) {
 
 // statusOfReport maps a report's run status to the store's.
 func statusOfReport(s string) string {
-	if s == report.RunInterrupted {
+	if s == record.RunInterrupted {
 		return StatusCancelled
 	}
 	return StatusCompleted
@@ -232,7 +231,7 @@ func validStatus(s string) bool {
 // process, so a crash leaves a trace that the next Open resolves. A run id
 // already in the store (a resumed run) is set running again and keeps its
 // task rows.
-func (s *Store) BeginRun(ctx context.Context, run report.Run, c Competitor) (string, error) {
+func (s *Store) BeginRun(ctx context.Context, run record.Run, c Competitor) (string, error) {
 	if run.ID == "" {
 		return "", errors.New("begin run: run id is empty")
 	}
@@ -295,7 +294,7 @@ func (s *Store) AddTask(ctx context.Context, runID string, t record.TaskResult) 
 // a report the run takes its scores and JSON, and the task rows are
 // replaced by the report's tasks, so the two always agree; without one
 // (the run failed before it had a report) only the status changes.
-func (s *Store) FinishRun(ctx context.Context, runID string, r *report.Report, status string) error {
+func (s *Store) FinishRun(ctx context.Context, runID string, r *record.Report, status string) error {
 	if !validStatus(status) {
 		return fmt.Errorf("finish run %s: status %q: want completed, failed or cancelled", runID, status)
 	}
@@ -332,7 +331,7 @@ func (s *Store) FinishRun(ctx context.Context, runID string, r *report.Report, s
 }
 
 // fullRow is the run row of a finished report.
-func fullRow(r *report.Report, competitorID int64) (runRow, error) {
+func fullRow(r *record.Report, competitorID int64) (runRow, error) {
 	if r.Run.ID == "" {
 		return runRow{}, errors.New("report has no run id")
 	}
@@ -444,13 +443,13 @@ func refreshBest(tx *gorm.DB, suite, version, split, scope string, competitorID 
 // SaveReport imports a finished report as a run of c. It is idempotent by
 // run id: a run already stored and finished is left as it is; one still
 // running (this report is its end) is finished with it.
-func (s *Store) SaveReport(ctx context.Context, r *report.Report, c Competitor) (string, error) {
+func (s *Store) SaveReport(ctx context.Context, r *record.Report, c Competitor) (string, error) {
 	id, _, err := s.saveReport(ctx, r, c)
 	return id, err
 }
 
 // saveReport is SaveReport that also says whether anything was written.
-func (s *Store) saveReport(ctx context.Context, r *report.Report, c Competitor) (string, bool, error) {
+func (s *Store) saveReport(ctx context.Context, r *record.Report, c Competitor) (string, bool, error) {
 	created := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var old []runRow
@@ -568,7 +567,7 @@ type RunDetail struct {
 	RunSummary
 	// Report is the run's JSON report; nil while the run has none (it is
 	// running, or failed before finishing).
-	Report *report.Report `json:"report,omitempty"`
+	Report *record.Report `json:"report,omitempty"`
 	// Tasks are the stored task results in the order they were added.
 	Tasks []record.TaskResult `json:"tasks"`
 }

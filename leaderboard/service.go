@@ -10,7 +10,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/record"
 )
 
@@ -194,7 +193,7 @@ func (s *Store) fenced(ctx context.Context, id, owner string, fn func(tx *gorm.D
 }
 
 // StartLeased marks a run running with its header, if owner holds it.
-func (s *Store) StartLeased(ctx context.Context, id, owner string, run report.Run) error {
+func (s *Store) StartLeased(ctx context.Context, id, owner string, run record.Run) error {
 	err := s.fenced(ctx, id, owner, func(tx *gorm.DB) error {
 		return tx.Model(&runRow{}).Where("id = ?", id).Updates(map[string]any{
 			"status": StatusRunning, "target": run.Target, "model": run.Model, "suite_version": run.Suite.Version,
@@ -232,7 +231,7 @@ func (s *Store) AddTaskLeased(ctx context.Context, id, owner string, t record.Ta
 
 // FinishLeased closes a run owner holds (FinishRun, plus a note such as a
 // failure's reason) and releases the lease.
-func (s *Store) FinishLeased(ctx context.Context, id, owner string, r *report.Report, status, note string) error {
+func (s *Store) FinishLeased(ctx context.Context, id, owner string, r *record.Report, status, note string) error {
 	err := s.fenced(ctx, id, owner, func(tx *gorm.DB) error { return nil })
 	if err != nil {
 		return fmt.Errorf("finish run %s: %w", id, err)

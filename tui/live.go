@@ -11,7 +11,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
@@ -38,7 +37,7 @@ type liveModel struct {
 	opts bench.RunOptions
 	ar   *activeRun
 
-	run      report.Run
+	run      record.Run
 	total    int
 	done     int
 	started  time.Time

@@ -8,14 +8,13 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/record"
 )
 
 type resultsModel struct {
 	sh      *shared
-	rep     *report.Report
+	rep     *record.Report
 	err     error
 	worst   []record.TaskResult
 	cursor  int
@@ -23,7 +22,7 @@ type resultsModel struct {
 	prompts map[string]string
 }
 
-func newResults(sh *shared, rep *report.Report, traces map[string]*trace.Trace, prompts map[string]string, err error) *resultsModel {
+func newResults(sh *shared, rep *record.Report, traces map[string]*trace.Trace, prompts map[string]string, err error) *resultsModel {
 	r := &resultsModel{sh: sh, rep: rep, err: err, traces: traces, prompts: prompts}
 	r.worst = append([]record.TaskResult(nil), rep.Tasks...)
 	// Worst first: failed requests, then the lowest scores; ties by id so

@@ -135,21 +135,21 @@ func withDetail(tr record.TaskResult) record.TaskResult {
 	return tr
 }
 
-func (r run) report(i int) *report.Report {
+func (r run) report(i int) *record.Report {
 	at := t0.Add(time.Duration(i) * time.Minute)
-	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: record.DefaultWeights(),
-		Run: report.Run{ID: r.id, Status: report.RunCompleted, StartedAt: at, FinishedAt: at.Add(time.Minute),
+	rep := &record.Report{SchemaVersion: record.SchemaVersion, Weights: record.DefaultWeights(),
+		Run: record.Run{ID: r.id, Status: record.RunCompleted, StartedAt: at, FinishedAt: at.Add(time.Minute),
 			Target: "http://127.0.0.1:8081/v1", Model: "m-" + r.competitor,
-			Suite:       report.SuiteRef{Name: "smoke", Version: "1.0.0", SHA256: strings.Repeat("ab", 32), Source: "builtin:smoke"},
+			Suite:       record.SuiteRef{Name: "smoke", Version: "1.0.0", SHA256: strings.Repeat("ab", 32), Source: "builtin:smoke"},
 			Concurrency: 4, Stream: true, Budgets: trace.DefaultBudgets(), TasksPlanned: len(r.tasks), HarnessVersion: "test",
-			Host: report.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
+			Host: record.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
 		Tasks: r.tasks}
 	dim := func(v float64) record.Dimension {
 		return record.Dimension{Value: v, N: len(r.tasks), CI95: &[2]float64{v - 2, v + 2}}
 	}
 	rep.Scores = record.Scores{Composite: dim(r.composite), Quality: dim(r.quality), Speed: dim(r.speed), Cost: dim(r.cost),
 		Streaming: dim(60), Multimodal: dim(70)}
-	rep.Aggregate()
+	report.Aggregate(rep)
 	return rep
 }
 

@@ -48,7 +48,7 @@ type runData struct {
 	Scores     []scoreRow
 	Categories []catRow
 	Violations []violRow
-	Report     *report.Report
+	Report     *record.Report
 	Tasks      []record.TaskResult
 	Mean       string
 }
@@ -103,7 +103,7 @@ func (w *Web) runPage(_ http.ResponseWriter, r *http.Request) (string, *view, *h
 // categories is the report's per-category table, or one computed from the
 // stored tasks while the run has no report.
 func categories(d *leaderboard.RunDetail) []catRow {
-	cats := map[string]report.CategoryScore{}
+	cats := map[string]record.CategoryScore{}
 	if d.Report != nil && len(d.Report.Categories) > 0 {
 		cats = d.Report.Categories
 	} else {
@@ -169,7 +169,7 @@ func (w *Web) download(rw http.ResponseWriter, r *http.Request) {
 	var ctype, ext string
 	switch r.PathValue("fmt") {
 	case "json":
-		write, ctype, ext = report.JSON(d.Report), "application/json", "json"
+		write, ctype, ext = record.JSON(d.Report), "application/json", "json"
 	case "md":
 		write, ctype, ext = report.Markdown(d.Report), "text/markdown; charset=utf-8", "md"
 	case "junit":
@@ -360,7 +360,7 @@ func (w *Web) comparePage(_ http.ResponseWriter, r *http.Request) (string, *view
 // compare is `janus bench compare` between two stored runs; a problem is
 // said on the page rather than as an error status.
 func (w *Web) compare(ctx context.Context, base, next string) (*bench.Comparison, string) {
-	var reps [2]*report.Report
+	var reps [2]*record.Report
 	for i, id := range []string{base, next} {
 		d, err := w.st.GetRunBrief(ctx, id)
 		if errors.Is(err, leaderboard.ErrNotFound) {

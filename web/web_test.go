@@ -17,7 +17,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/record"
@@ -347,7 +346,7 @@ func TestDownloads(t *testing.T) {
 				t.Fatalf("%s: %s %s %.200s", c.fmt, resp.Status, resp.Header.Get("Content-Type"), b)
 			}
 			if c.fmt == "json" {
-				if err := report.Validate(b); err != nil {
+				if err := record.Validate(b); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -227,13 +228,13 @@ func (o *Options) measureHarness(ctx context.Context, rep *Report, peak int, fin
 // writeReports writes the JSON report to o.Out, the extra outputs, and
 // the report in o.Format to o.Stdout.
 func (o *Options) writeReports(rep *Report, outputs [][2]string) error {
-	if err := bench.WriteFileAtomic(o.Out, JSON(rep)); err != nil {
+	if err := record.WriteAtomic(o.Out, JSON(rep)); err != nil {
 		return err
 	}
 	rep.Path = o.Out
 	o.Logger.Info("report written", "path", o.Out)
 	for _, out := range outputs {
-		if err := bench.WriteFileAtomic(out[1], Writer(out[0], rep)); err != nil {
+		if err := record.WriteAtomic(out[1], Writer(out[0], rep)); err != nil {
 			return err
 		}
 		o.Logger.Info("report written", "path", out[1], "format", out[0])

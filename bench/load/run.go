@@ -29,6 +29,7 @@ import (
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -165,7 +166,7 @@ type RunInfo struct {
 	Budgets        trace.Budgets `json:"budgets"`
 	PromptTokens   int           `json:"prompt_tokens,omitempty"`
 	OutputTokens   int           `json:"output_tokens,omitempty"`
-	Host           report.Host   `json:"host"`
+	Host           record.Host   `json:"host"`
 	HarnessVersion string        `json:"harness_version"`
 	RSSPeakMB      float64       `json:"rss_peak_mb"`
 }
@@ -320,7 +321,7 @@ func newReport(o *Options, env *runEnv, suite *suites.Suite) *Report {
 		Suite: suite.Name, Tasks: len(suite.Tasks), Profile: o.Profile, DurationS: o.Duration.Seconds(),
 		WarmupS: o.Warmup.Seconds(), MaxRequests: o.MaxRequests, Seed: o.Seed, Stream: !o.NoStream,
 		Budgets: o.Budgets, PromptTokens: o.PromptTokens, OutputTokens: o.OutputTokens,
-		Host:           report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+		Host:           record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 		HarnessVersion: bench.HarnessVersion(),
 	}}
 }

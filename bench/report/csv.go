@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"fmt"
+	"github.com/janus-bench/janus/record"
 	"io"
 	"strconv"
 	"strings"
@@ -22,9 +23,9 @@ var CSVHeader = []string{
 // usage, cost (scorer.TaskCost at the report's price table and model;
 // cost_source says whether the target reported it or the table priced
 // it) and violation codes joined by ";". Missing values are empty cells.
-func CSV(r *Report) func(io.Writer) error {
+func CSV(r *record.Report) func(io.Writer) error {
 	return func(w io.Writer) error {
-		prices := r.Scoring.Options(r.Weights, r.Run.Model)
+		prices := ScoringOptions(r.Scoring, r.Weights, r.Run.Model)
 		cw := csv.NewWriter(w)
 		if err := cw.Write(CSVHeader); err != nil {
 			return fmt.Errorf("write csv report: %w", err)

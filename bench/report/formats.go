@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/janus-bench/janus/record"
 	"io"
 	"slices"
 	"strings"
@@ -15,12 +16,12 @@ var Formats = []string{"text", "json", "md", "junit", "csv"}
 
 // Writer returns the writer for format (one of Formats); thresholds feed
 // the JUnit gates.
-func Writer(format string, r *Report, thresholds []scorer.Threshold) (func(io.Writer) error, error) {
+func Writer(format string, r *record.Report, thresholds []scorer.Threshold) (func(io.Writer) error, error) {
 	switch format {
 	case "text":
 		return Text(r), nil
 	case "json":
-		return JSON(r), nil
+		return record.JSON(r), nil
 	case "md":
 		return Markdown(r), nil
 	case "junit":

@@ -96,7 +96,7 @@ func taskVerdict(t record.TaskResult) (kind, message, detail string) {
 // contract violation is a <failure> whose message is the evaluator's
 // reason or the violation; a missed gate is a <failure> saying by how
 // much.
-func JUnit(r *Report, thresholds []scorer.Threshold) func(io.Writer) error {
+func JUnit(r *record.Report, thresholds []scorer.Threshold) func(io.Writer) error {
 	return func(w io.Writer) error {
 		run := r.Run
 		secs := func(ms float64) string { return strconv.FormatFloat(ms/1000, 'f', 3, 64) }

@@ -15,7 +15,7 @@ import (
 // value, or "no gates") and two text charts GitHub shows as they are (it
 // strips the inline SVG of the full Markdown report): the dimensions as
 // bars with their 95% intervals, and the TTFT distribution.
-func StepSummary(r *Report, gates []scorer.Threshold) func(io.Writer) error {
+func StepSummary(r *record.Report, gates []scorer.Threshold) func(io.Writer) error {
 	return func(w io.Writer) error {
 		if err := MarkdownSummary(r)(w); err != nil {
 			return err

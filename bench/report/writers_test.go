@@ -27,7 +27,7 @@ func fp(v float64) *float64 { return &v }
 // category, failed requests, wrong answers, violations, usage with and
 // without cost, long and buffered streams, and ids and reasons full of
 // Markdown and XML metacharacters.
-func richFixture() *Report {
+func richFixture() *record.Report {
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	b := trace.DefaultBudgets()
 	gaps := func(n int, ms, spike float64) []float64 {
@@ -85,17 +85,17 @@ func richFixture() *Report {
 			Violations: []trace.Violation{{Code: trace.VHTTPError, Detail: "HTTP 500"}},
 			Error:      &trace.Error{Class: trace.ErrHTTPStatus, Code: 500, Message: "HTTP 500: upstream exploded"}},
 	}
-	r := &Report{SchemaVersion: SchemaVersion, Weights: record.DefaultWeights(),
-		Run: Run{ID: "run-rich", Status: RunCompleted, StartedAt: at, FinishedAt: at.Add(6 * time.Second),
-			Target: "https://api.example.com/v1", Model: "model-x", Suite: SuiteRef{Name: "rich", Version: "2.0.0", SHA256: strings.Repeat("cd", 32), Source: "testdata"},
+	r := &record.Report{SchemaVersion: record.SchemaVersion, Weights: record.DefaultWeights(),
+		Run: record.Run{ID: "run-rich", Status: record.RunCompleted, StartedAt: at, FinishedAt: at.Add(6 * time.Second),
+			Target: "https://api.example.com/v1", Model: "model-x", Suite: record.SuiteRef{Name: "rich", Version: "2.0.0", SHA256: strings.Repeat("cd", 32), Source: "testdata"},
 			Concurrency: 4, Stream: true, Budgets: b, TasksPlanned: len(tasks), HarnessVersion: "test",
-			Host: Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
+			Host: record.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
 		Tasks: tasks,
 	}
 	opts := scorer.Options{Weights: r.Weights, Model: r.Run.Model}
 	r.Scores = scorer.ScoreWith(r.Tasks, opts)
 	r.Scoring = NewScoring(opts)
-	r.Aggregate()
+	Aggregate(r)
 	return r
 }
 
@@ -127,7 +127,7 @@ func render(t *testing.T, w func(io.Writer) error) []byte {
 }
 
 func TestRichFixtureValidates(t *testing.T) {
-	if err := Validate(render(t, JSON(richFixture()))); err != nil {
+	if err := record.Validate(render(t, record.JSON(richFixture()))); err != nil {
 		t.Fatal(err)
 	}
 }
