@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/internal/testbin"
+	"github.com/janus-bench/janus/record"
 )
 
 // These tests drive the real binary, as a user or a CI job would.
@@ -94,7 +94,7 @@ func validReport(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatalf("read report: %v", err)
 	}
-	if err := report.Validate(b); err != nil {
+	if err := record.Validate(b); err != nil {
 		t.Fatalf("report invalid: %v", err)
 	}
 	return b
@@ -102,7 +102,7 @@ func validReport(t *testing.T, path string) []byte {
 
 func TestVersion(t *testing.T) {
 	r := janus(t, t.TempDir(), "version")
-	if r.code != 0 || !strings.Contains(r.stdout, report.SchemaVersion) {
+	if r.code != 0 || !strings.Contains(r.stdout, record.SchemaVersion) {
 		t.Fatalf("version: code %d out %q", r.code, r.stdout)
 	}
 }
@@ -182,7 +182,7 @@ func TestRunAgainstBaselineProcess(t *testing.T) {
 	if !bytes.Contains(b, []byte(`"embedded_target": false`)) || !bytes.Contains(b, []byte(`"janus-baseline-sim"`)) {
 		t.Fatalf("report does not describe the external target")
 	}
-	if err := report.Validate([]byte(r.stdout)); err != nil {
+	if err := record.Validate([]byte(r.stdout)); err != nil {
 		t.Fatalf("--format json stdout is not a valid report: %v", err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/wire"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/pricing"
 )
 
 // Frame kinds of the agent path, passed to an EventObserver (KindArtifact
@@ -139,7 +139,7 @@ type router struct {
 	tools    *tools.Registry
 	env      *tools.Env
 	store    *artifactStore
-	prices   scorer.Prices
+	prices   pricing.Prices
 	maxSteps int
 	log      *slog.Logger
 }
@@ -609,10 +609,10 @@ func (p *sim) knownTask(msgs []openai.ChatCompletionMessage) bool {
 	return p.lookup(msgs, messagesHash(msgs)) != nil || recalled(msgs) != nil
 }
 
-// simPrices is the sim's documented price table as a scorer.Prices.
-func simPrices() scorer.Prices {
-	return scorer.Prices{Default: scorer.Price{PromptUSDPerMTok: SimPromptUSDPerMillion,
-		CompletionUSDPerMTok: SimCompletionUSDPerMillion}, SandboxUSDPerSecond: scorer.SandboxUSDPerSecond}
+// simPrices is the sim's documented price table as a pricing.Prices.
+func simPrices() pricing.Prices {
+	return pricing.Prices{Default: pricing.Price{PromptUSDPerMTok: SimPromptUSDPerMillion,
+		CompletionUSDPerMTok: SimCompletionUSDPerMillion}, SandboxUSDPerSecond: pricing.SandboxUSDPerSecond}
 }
 
 // joinLines is strings.Join for tool summaries.
@@ -622,7 +622,7 @@ func joinLines(ss []string) string { return strings.Join(ss, "\n") }
 // of the sim: the fast path and every task the oracle knows stay the
 // sim's (profiles included), unknown agent-worthy requests run the tool
 // loop.
-func newSimRouter(cfg Config, sp *sim, store *artifactStore, prices scorer.Prices) *router {
+func newSimRouter(cfg Config, sp *sim, store *artifactStore, prices pricing.Prices) *router {
 	return &router{inner: sp, knows: sp.knownTask, brain: simBrain{}, models: Models{Default: cfg.Model}, images: cfg.Image,
 		tools: toolsOf(cfg), env: &tools.Env{Corpus: cfg.Corpus}, store: store, prices: prices,
 		maxSteps: stepsOf(cfg), log: cfg.Logger}
@@ -675,7 +675,7 @@ func newUpstreamRouter(cfg *Config, store *artifactStore) (*router, error) {
 		}
 		listed = ids
 	}
-	prices := scorer.DefaultPrices()
+	prices := pricing.DefaultPrices()
 	if cfg.Prices != nil {
 		prices = *cfg.Prices
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/janus-bench/janus/baseline/threads"
 	"github.com/janus-bench/janus/internal/search"
 	"github.com/janus-bench/janus/internal/tools"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -176,8 +176,8 @@ type Config struct {
 	// Corpus serves the search and fetch tools; nil means search.Default().
 	Corpus *search.Corpus
 	// Prices prices usage (cost_usd, sandbox seconds); nil means the sim's
-	// documented rates for the sim and scorer.DefaultPrices() upstream.
-	Prices *scorer.Prices
+	// documented rates for the sim and pricing.DefaultPrices() upstream.
+	Prices *pricing.Prices
 	// MaxAgentSteps bounds the tool loop; 0 means DefaultMaxAgentSteps.
 	MaxAgentSteps int
 	// ArtifactTTL is how long tool outputs stay downloadable; 0 means

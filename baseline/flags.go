@@ -14,7 +14,7 @@ import (
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/wire"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/pricing"
 )
 
 // FlagImage is the generation flag the baseline serves; any other truthy
@@ -100,7 +100,7 @@ type flagGen struct {
 	flags  []string
 	images *ImageProvider
 	store  *artifactStore
-	prices scorer.Prices
+	prices pricing.Prices
 	model  string
 }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/janus-bench/janus/internal/buildinfo"
 	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/wire"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -38,7 +38,7 @@ type Server struct {
 	// artifacts holds tool outputs for GET /v1/artifacts/{id}.
 	artifacts *artifactStore
 	// prices prices usage the handler has to count itself.
-	prices  scorer.Prices
+	prices  pricing.Prices
 	handler http.Handler
 	// memory recalls and extracts through a memory service; nil without one.
 	memory *memoryHook
@@ -83,7 +83,7 @@ func New(cfg Config) (*Server, error) {
 		if p != nil {
 			cfg.Provider = p
 			if cfg.Prices == nil {
-				prices = scorer.DefaultPrices()
+				prices = pricing.DefaultPrices()
 			}
 		}
 	}

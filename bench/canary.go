@@ -12,8 +12,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -45,7 +44,7 @@ func canarySecret(o *RunOptions, policy string) []byte {
 	if o.SuiteKey != nil {
 		return o.SuiteKey
 	}
-	if policy == report.SeedFresh {
+	if policy == record.SeedFresh {
 		return binary.LittleEndian.AppendUint64(nil, o.Seed)
 	}
 	return nil
@@ -100,7 +99,7 @@ func withCanaries(o *RunOptions, policy string, todo []suites.Task) ([]suites.Ta
 }
 
 // countCanary adds a finished canary to the report's count.
-func countCanary(c *report.Canaries, r scorer.TaskResult) {
+func countCanary(c *record.Canaries, r record.TaskResult) {
 	c.Sent++
 	c.Markers = append(c.Markers, strings.TrimPrefix(r.ID, canaryPrefix))
 	if r.Score >= 1 {

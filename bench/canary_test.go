@@ -71,11 +71,11 @@ func TestCanariesDetectALeakedKey(t *testing.T) {
 		o          RunOptions
 		sent, hits int
 	}{
-		{"leaked key", RunOptions{Target: leakyTarget(t, key), Suite: file, SuiteKey: key, NoStream: true}, canaryCount, canaryCount},
-		{"honest target, private suite", RunOptions{Target: leakyTarget(t, nil), Suite: file, SuiteKey: key, NoStream: true}, canaryCount, 0},
-		{"key from another suite", RunOptions{Target: leakyTarget(t, bytes.Repeat([]byte{6}, 32)), Suite: file, SuiteKey: key, NoStream: true}, canaryCount, 0},
-		{"fresh seed, oracle", RunOptions{Suite: "janus-default", Categories: []string{"cost"}, Limit: 4, Start: quickStart}, canaryCount, 0},
-		{"public tasks: no canary", RunOptions{Suite: "smoke@stored", Limit: 2, Start: quickStart}, 0, 0},
+		{"leaked key", RunOptions{Evaluator: testEval, Target: leakyTarget(t, key), Suite: file, SuiteKey: key, NoStream: true}, canaryCount, canaryCount},
+		{"honest target, private suite", RunOptions{Evaluator: testEval, Target: leakyTarget(t, nil), Suite: file, SuiteKey: key, NoStream: true}, canaryCount, 0},
+		{"key from another suite", RunOptions{Evaluator: testEval, Target: leakyTarget(t, bytes.Repeat([]byte{6}, 32)), Suite: file, SuiteKey: key, NoStream: true}, canaryCount, 0},
+		{"fresh seed, oracle", RunOptions{Evaluator: testEval, Suite: "janus-default", Categories: []string{"cost"}, Limit: 4, Start: quickStart}, canaryCount, 0},
+		{"public tasks: no canary", RunOptions{Evaluator: testEval, Suite: "smoke@stored", Limit: 2, Start: quickStart}, 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -17,6 +17,8 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -73,8 +75,8 @@ const (
 // defaults.
 type CompareOptions struct {
 	// Weights of the composite; zero means the base report's weights.
-	Weights scorer.Weights
-	Targets scorer.Targets
+	Weights record.Weights
+	Targets record.Targets
 	// Resamples and Seed drive the paired bootstrap.
 	Resamples int
 	Seed      uint64
@@ -267,11 +269,11 @@ type compareMetric struct {
 	name, unit, better string
 	// feeds is the dimension the metric drives.
 	feeds string
-	value func(t *scorer.TaskResult) (float64, bool)
+	value func(t *record.TaskResult) (float64, bool)
 }
 
-func metricPtr(get func(t *scorer.TaskResult) *float64) func(t *scorer.TaskResult) (float64, bool) {
-	return func(t *scorer.TaskResult) (float64, bool) {
+func metricPtr(get func(t *record.TaskResult) *float64) func(t *record.TaskResult) (float64, bool) {
+	return func(t *record.TaskResult) (float64, bool) {
 		if p := get(t); p != nil && !math.IsNaN(*p) {
 			return *p, true
 		}
@@ -281,13 +283,13 @@ func metricPtr(get func(t *scorer.TaskResult) *float64) func(t *scorer.TaskResul
 
 // compareMetrics are the per-task metrics compare tests, in report order.
 var compareMetrics = []compareMetric{
-	{"ttft_ms", "ms", directionLower, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.TTFTMs })},
-	{"itl_ms", "ms", directionLower, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.ITLMs })},
-	{"tpot_ms", "ms", directionLower, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.TPOTMs })},
-	{"e2e_ms", "ms", directionLower, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.E2EMs })},
-	{"output_tps", "tok/s", directionHigher, "speed", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.OutputTPS })},
-	{"max_gap_ms", "ms", directionLower, "streaming", metricPtr(func(t *scorer.TaskResult) *float64 { return t.Metrics.MaxGapMs })},
-	{"cost_usd", "USD", directionLower, "cost", metricPtr(func(t *scorer.TaskResult) *float64 {
+	{"ttft_ms", "ms", directionLower, "speed", metricPtr(func(t *record.TaskResult) *float64 { return t.Metrics.TTFTMs })},
+	{"itl_ms", "ms", directionLower, "speed", metricPtr(func(t *record.TaskResult) *float64 { return t.Metrics.ITLMs })},
+	{"tpot_ms", "ms", directionLower, "speed", metricPtr(func(t *record.TaskResult) *float64 { return t.Metrics.TPOTMs })},
+	{"e2e_ms", "ms", directionLower, "speed", metricPtr(func(t *record.TaskResult) *float64 { return t.Metrics.E2EMs })},
+	{"output_tps", "tok/s", directionHigher, "speed", metricPtr(func(t *record.TaskResult) *float64 { return t.Metrics.OutputTPS })},
+	{"max_gap_ms", "ms", directionLower, "streaming", metricPtr(func(t *record.TaskResult) *float64 { return t.Metrics.MaxGapMs })},
+	{"cost_usd", "USD", directionLower, "cost", metricPtr(func(t *record.TaskResult) *float64 {
 		if t.Usage == nil {
 			return nil
 		}
@@ -311,10 +313,10 @@ type contribution struct {
 // of category c by W_c / n_c when the suite sets category weights (n_c:
 // the category's paired tasks; the bootstrap resamples within categories,
 // so n_c never changes).
-func contributionOf(t scorer.TaskResult, o scorer.Options, catN map[string]int) contribution {
-	o.Bootstrap = scorer.Bootstrap{Resamples: 1}
-	s := scorer.ScoreWith([]scorer.TaskResult{t}, o)
-	ds := [5]scorer.Dimension{s.Quality, s.Speed, s.Cost, s.Streaming, s.Multimodal}
+func contributionOf(t record.TaskResult, o scorer.Options, catN map[string]int) contribution {
+	o.Bootstrap = record.Bootstrap{Resamples: 1}
+	s := scorer.ScoreWith([]record.TaskResult{t}, o)
+	ds := [5]record.Dimension{s.Quality, s.Speed, s.Cost, s.Streaming, s.Multimodal}
 	var c contribution
 	for d, dim := range ds {
 		if dim.N == 0 {
@@ -335,7 +337,7 @@ func contributionOf(t scorer.TaskResult, o scorer.Options, catN map[string]int) 
 // dimValues folds contributions weighted by counts (nil: all 1) into the
 // five dimension values and the composite, as the scorer would on the
 // multiset of tasks the counts describe.
-func dimValues(cs []contribution, counts []float64, w scorer.Weights) [6]float64 {
+func dimValues(cs []contribution, counts []float64, w record.Weights) [6]float64 {
 	var num, den [5]float64
 	for i := range cs {
 		k := 1.0
@@ -353,8 +355,8 @@ func dimValues(cs []contribution, counts []float64, w scorer.Weights) [6]float64
 		}
 	}
 	var v [6]float64
-	var s scorer.Scores
-	dims := []*scorer.Dimension{&s.Quality, &s.Speed, &s.Cost, &s.Streaming, &s.Multimodal}
+	var s record.Scores
+	dims := []*record.Dimension{&s.Quality, &s.Speed, &s.Cost, &s.Streaming, &s.Multimodal}
 	for d := range 5 {
 		if den[d] > 0 {
 			v[d] = math.Min(1, math.Max(0, num[d]/den[d])) * 100
@@ -370,8 +372,8 @@ func dimValues(cs []contribution, counts []float64, w scorer.Weights) [6]float64
 type pair struct {
 	id       string
 	category string
-	base     *scorer.TaskResult
-	new      *scorer.TaskResult
+	base     *record.TaskResult
+	new      *record.TaskResult
 }
 
 // Compare tests, per dimension and per metric, whether the new run differs
@@ -382,7 +384,7 @@ type pair struct {
 // Alpha over every tested row, so that scanning thirteen rows does not
 // turn noise into a finding. A significant row is improved or regressed by
 // the direction of its metric, unless its change is below its threshold.
-func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
+func Compare(base, next *record.Report, o CompareOptions) (*Comparison, error) {
 	if o.Resamples <= 0 {
 		o.Resamples = DefaultCompareResamples
 	}
@@ -393,16 +395,16 @@ func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
 		o.Alpha = DefaultAlpha
 	}
 	w := o.Weights
-	if w == (scorer.Weights{}) {
+	if w == (record.Weights{}) {
 		w = base.Weights
 	}
-	if w == (scorer.Weights{}) {
-		w = scorer.DefaultWeights()
+	if w == (record.Weights{}) {
+		w = record.DefaultWeights()
 	}
 	// Both runs are scored with the base's options, so a difference is
 	// the targets' behaviour, never a change of yardstick.
-	sopts := base.Scoring.Options(w, base.Run.Model)
-	if o.Targets != (scorer.Targets{}) {
+	sopts := report.ScoringOptions(base.Scoring, w, base.Run.Model)
+	if o.Targets != (record.Targets{}) {
 		sopts.Targets = o.Targets
 	}
 	th := DefaultThresholds()
@@ -447,17 +449,17 @@ func Compare(base, next *report.Report, o CompareOptions) (*Comparison, error) {
 
 // scoringJSON is a report's recorded scoring options in comparable form.
 // A report without a scoring block was scored with the defaults.
-func scoringJSON(r *report.Report) string {
-	o := r.Scoring.Options(r.Weights, "")
+func scoringJSON(r *record.Report) string {
+	o := report.ScoringOptions(r.Scoring, r.Weights, "")
 	b, _ := json.Marshal(struct {
-		T scorer.Targets
-		P *scorer.Prices
+		T record.Targets
+		P *pricing.Prices
 		C map[string]float64
 	}{o.Targets, o.Prices, o.CategoryWeights})
 	return string(b)
 }
 
-func runRef(r *report.Report) RunRef {
+func runRef(r *record.Report) RunRef {
 	s := r.Run.Suite.Name
 	if r.Run.Suite.Version != "" {
 		s += "@" + r.Run.Suite.Version
@@ -467,8 +469,8 @@ func runRef(r *report.Report) RunRef {
 
 // pairTasks matches tasks by id, in (category, id) order so that the
 // bootstrap's draws do not depend on report order.
-func pairTasks(base, next []scorer.TaskResult) (pairs []pair, onlyBase, onlyNew []string, dups int) {
-	byID := map[string]*scorer.TaskResult{}
+func pairTasks(base, next []record.TaskResult) (pairs []pair, onlyBase, onlyNew []string, dups int) {
+	byID := map[string]*record.TaskResult{}
 	for i := range next {
 		if _, ok := byID[next[i].ID]; ok {
 			dups++
@@ -519,7 +521,7 @@ func compareDimensions(pairs []pair, sopts scorer.Options, o CompareOptions) []C
 		catN[p.category]++
 	}
 	cb, cn := make([]contribution, n), make([]contribution, n)
-	baseTasks, newTasks := make([]scorer.TaskResult, n), make([]scorer.TaskResult, n)
+	baseTasks, newTasks := make([]record.TaskResult, n), make([]record.TaskResult, n)
 	for i, p := range pairs {
 		cb[i], cn[i] = contributionOf(*p.base, sopts, catN), contributionOf(*p.new, sopts, catN)
 		baseTasks[i], newTasks[i] = *p.base, *p.new
@@ -575,7 +577,7 @@ func categoryStrata(pairs []pair) [][2]int {
 // bootstrapDimDiffs draws o.Resamples stratified resamples of the pairs
 // and returns, per dimension (dimValues' order), the new-minus-base
 // differences of the resampled values.
-func bootstrapDimDiffs(cb, cn []contribution, strata [][2]int, w scorer.Weights, o CompareOptions) [][]float64 {
+func bootstrapDimDiffs(cb, cn []contribution, strata [][2]int, w record.Weights, o CompareOptions) [][]float64 {
 	rng := rand.New(rand.NewPCG(o.Seed, compareStreamWord))
 	counts := make([]float64, len(cb))
 	diffs := make([][]float64, 6)
@@ -601,11 +603,11 @@ func bootstrapDimDiffs(cb, cn []contribution, strata [][2]int, w scorer.Weights,
 // in dimValues' order. The decomposition must reproduce them; if a
 // formula stops being a mean over tasks, the comparison says so rather
 // than test something else than what the report shows.
-func officialDimValues(baseTasks, newTasks []scorer.TaskResult, sopts scorer.Options) (ob, on [6]float64) {
+func officialDimValues(baseTasks, newTasks []record.TaskResult, sopts scorer.Options) (ob, on [6]float64) {
 	point := sopts
-	point.Bootstrap = scorer.Bootstrap{Resamples: 1}
+	point.Bootstrap = record.Bootstrap{Resamples: 1}
 	sb, sn := scorer.ScoreWith(baseTasks, point), scorer.ScoreWith(newTasks, point)
-	official := func(s scorer.Scores) [6]float64 {
+	official := func(s record.Scores) [6]float64 {
 		return [6]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, s.Composite.Value}
 	}
 	return official(sb), official(sn)
@@ -1064,8 +1066,8 @@ func CompareJSON(c *Comparison) func(io.Writer) error {
 // suiteNote says how two runs' suites differ: tasks generated from two
 // seeds share ids but not content, so pairing them by id compares the
 // tasks as much as the targets.
-func suiteNote(base, next report.Run) string {
-	if base.Seed != next.Seed && (base.SeedPolicy == report.SeedFresh || base.SeedPolicy == report.SeedFixed) {
+func suiteNote(base, next record.Run) string {
+	if base.Seed != next.Seed && (base.SeedPolicy == record.SeedFresh || base.SeedPolicy == record.SeedFixed) {
 		return fmt.Sprintf("the runs' tasks were generated from different seeds (%d and %d): tasks with the same id are different tasks; "+
 			"for a paired comparison run both with one --seed", base.Seed, next.Seed)
 	}

@@ -15,8 +15,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -145,7 +144,7 @@ func TestCompareVerdicts(t *testing.T) {
 	base := synthesize(t, tpls, synthRun{n: 200, pace: baseline.DefaultPace(), seed: 1})
 	cases := []struct {
 		name string
-		next []scorer.TaskResult
+		next []record.TaskResult
 		th   Thresholds
 		want map[string]string
 	}{
@@ -213,7 +212,7 @@ func TestCompareIsDeterministic(t *testing.T) {
 	a := synthesize(t, tpls, synthRun{n: 80, pace: baseline.DefaultPace(), wrongShare: 0.3, seed: 5})
 	b := synthesize(t, tpls, synthRun{n: 80, pace: baseline.DefaultPace(), wrongShare: 0.3, seed: 6})
 	c1, _ := Compare(synthReport("a", a), synthReport("b", b), CompareOptions{})
-	rev := make([]scorer.TaskResult, len(b))
+	rev := make([]record.TaskResult, len(b))
 	for i := range b {
 		rev[len(b)-1-i] = b[i]
 	}
@@ -246,7 +245,7 @@ func TestCompareFalsePositiveRate(t *testing.T) {
 		name string
 		th   Thresholds
 	}{{"default floors", nil}, {"no floors", noFloors}}
-	type tasksPair struct{ a, b []scorer.TaskResult }
+	type tasksPair struct{ a, b []record.TaskResult }
 	for i, share := range []float64{0, 0.3} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			runs := make([]tasksPair, reps)
@@ -402,9 +401,9 @@ func TestCompareAcceptanceRealSim(t *testing.T) {
 	}
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	suite := tiledSmoke(t, 200)
-	run := func(seed uint64, pace baseline.Pace) *report.Report {
+	run := func(seed uint64, pace baseline.Pace) *record.Report {
 		url := startSim(t, baseline.Config{Pace: pace, Seed: seed, Suites: []*suites.Suite{suite}})
-		rep, err := Run(context.Background(), RunOptions{Target: url, Loader: staticLoader{suite}, Concurrency: 32,
+		rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: url, Loader: staticLoader{suite}, Concurrency: 32,
 			Out: filepath.Join(t.TempDir(), "r.json")})
 		if err != nil {
 			t.Fatalf("Run: %v", err)

@@ -9,7 +9,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -77,7 +77,7 @@ func decoyTasks(n int) ([]suites.Task, error) {
 }
 
 // median of the present values of metric over results; ok false when none.
-func medianOf(results []scorer.TaskResult, metric func(scorer.TaskResult) *float64) (float64, bool) {
+func medianOf(results []record.TaskResult, metric func(record.TaskResult) *float64) (float64, bool) {
 	var xs []float64
 	for _, r := range results {
 		if v := metric(r); v != nil {
@@ -91,14 +91,14 @@ func medianOf(results []scorer.TaskResult, metric func(scorer.TaskResult) *float
 	return xs[len(xs)/2], true
 }
 
-func ttftOf(r scorer.TaskResult) *float64 { return r.Metrics.TTFTMs }
-func e2eOf(r scorer.TaskResult) *float64  { return r.Metrics.E2EMs }
+func ttftOf(r record.TaskResult) *float64 { return r.Metrics.TTFTMs }
+func e2eOf(r record.TaskResult) *float64  { return r.Metrics.E2EMs }
 
 // judgeDecoys compares the decoys' latency with the suite's; when the
 // decoys are notably slower, speed is scored on the decoys (the worse of
 // the two) and the composite recomputed.
-func judgeDecoys(decoys, tasks []scorer.TaskResult, scores *scorer.Scores, o scorer.Options) *report.Decoys {
-	d := &report.Decoys{Sent: len(decoys)}
+func judgeDecoys(decoys, tasks []record.TaskResult, scores *record.Scores, o scorer.Options) *record.Decoys {
+	d := &record.Decoys{Sent: len(decoys)}
 	d.TTFTp50Ms, _ = medianOf(decoys, ttftOf)
 	d.SuiteTTFTp50Ms, _ = medianOf(tasks, ttftOf)
 	d.E2Ep50Ms, _ = medianOf(decoys, e2eOf)

@@ -6,26 +6,27 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
-func timed(ttft, e2e float64) scorer.TaskResult {
-	return scorer.TaskResult{ID: "t", Category: "quality/chat", Status: "ok", Score: 1, Stream: true,
+func timed(ttft, e2e float64) record.TaskResult {
+	return record.TaskResult{ID: "t", Category: "quality/chat", Status: "ok", Score: 1, Stream: true,
 		Metrics: scorerMetrics(ttft, e2e)}
 }
 
 func TestJudgeDecoys(t *testing.T) {
-	suite := []scorer.TaskResult{timed(100, 400), timed(120, 500), timed(90, 450)}
+	suite := []record.TaskResult{timed(100, 400), timed(120, 500), timed(90, 450)}
 	cases := []struct {
 		name      string
-		decoys    []scorer.TaskResult
+		decoys    []record.TaskResult
 		slower    bool
 		speedDrop bool
 	}{
-		{"as fast", []scorer.TaskResult{timed(110, 420), timed(95, 480)}, false, false},
-		{"slow first token", []scorer.TaskResult{timed(9000, 9500), timed(8000, 8600)}, true, true},
-		{"slow end only", []scorer.TaskResult{timed(100, 9000), timed(100, 8000)}, true, true},
-		{"twice as slow but within the floor", []scorer.TaskResult{timed(250, 800), timed(260, 850)}, false, false},
+		{"as fast", []record.TaskResult{timed(110, 420), timed(95, 480)}, false, false},
+		{"slow first token", []record.TaskResult{timed(9000, 9500), timed(8000, 8600)}, true, true},
+		{"slow end only", []record.TaskResult{timed(100, 9000), timed(100, 8000)}, true, true},
+		{"twice as slow but within the floor", []record.TaskResult{timed(250, 800), timed(260, 850)}, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -49,7 +50,7 @@ func TestJudgeDecoys(t *testing.T) {
 func TestRunWithDecoys(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	var text strings.Builder
-	rep, err := Run(t.Context(), RunOptions{Suite: "smoke", Decoys: 3, Start: quickStart, Stdout: &text, Out: filepath.Join(t.TempDir(), "r.json")})
+	rep, err := Run(t.Context(), RunOptions{Evaluator: testEval, Suite: "smoke", Decoys: 3, Start: quickStart, Stdout: &text, Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {
 		t.Fatal(err)
 	}

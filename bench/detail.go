@@ -7,17 +7,18 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
 
-// Detail is the bounded record of one task for people (scorer.TaskDetail):
+// Detail is the bounded record of one task for people (record.TaskDetail):
 // the request's last user message, the answer, the task's text reference
 // and the first request's stream events. Everything in tr came from the
 // endpoint, so every part is cut to its bound before it is copied; the
 // events cost one slice, whatever their number.
-func Detail(t *suites.Task, tr *trace.Trace) *scorer.TaskDetail {
-	d := &scorer.TaskDetail{}
+func Detail(t *suites.Task, tr *trace.Trace) *record.TaskDetail {
+	d := &record.TaskDetail{}
 	d.Request, d.RequestTruncated = scorer.Excerpt(lastUserText(t.Messages, scorer.MaxRequestExcerpt+1), scorer.MaxRequestExcerpt)
 	final := tr.Final()
 	d.Answer, d.AnswerTruncated = scorer.Excerpt(answerText(final.Content, toolCallSpecs(final.ToolCalls), scorer.MaxAnswerExcerpt+1), scorer.MaxAnswerExcerpt)
@@ -37,7 +38,7 @@ func Detail(t *suites.Task, tr *trace.Trace) *scorer.TaskDetail {
 // timelineEvents are the first MaxDetailEvents of tr's own events (not
 // its follow-up turns', which have their own clocks) and how many more
 // there were, the trace's own dropped ones included. One allocation.
-func timelineEvents(tr *trace.Trace) ([]scorer.StreamEvent, int) {
+func timelineEvents(tr *trace.Trace) ([]record.StreamEvent, int) {
 	n := min(len(tr.Events), scorer.MaxDetailEvents)
 	dropped := len(tr.Events) - n
 	if tr.Truncated != nil {
@@ -46,10 +47,10 @@ func timelineEvents(tr *trace.Trace) ([]scorer.StreamEvent, int) {
 	if n == 0 {
 		return nil, dropped
 	}
-	out := make([]scorer.StreamEvent, n)
+	out := make([]record.StreamEvent, n)
 	for i := range out {
 		e := &tr.Events[i]
-		out[i] = scorer.StreamEvent{Kind: scorer.TimelineKind(e.Kind), AtMs: math.Round(float64(max(e.AtNs, 0))/1e3) / 1e3}
+		out[i] = record.StreamEvent{Kind: scorer.TimelineKind(e.Kind), AtMs: math.Round(float64(max(e.AtNs, 0))/1e3) / 1e3}
 	}
 	return out, dropped
 }

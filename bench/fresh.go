@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 	"github.com/janus-bench/janus/suites/gen"
 )
@@ -76,14 +76,14 @@ func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, erro
 		_, isGen := generated(o.Loader, name)
 		needSeed = needSeed || isGen
 	}
-	policy := report.SeedStored
+	policy := record.SeedStored
 	if needSeed {
-		policy = report.SeedFixed
+		policy = record.SeedFixed
 		if o.SeedSecret && o.Seed != 0 {
-			policy = report.SeedFresh
+			policy = record.SeedFresh
 		}
 		if o.Seed == 0 {
-			policy = report.SeedFresh
+			policy = record.SeedFresh
 			seed, err := o.freshSeed()
 			if err != nil {
 				return nil, "", err

@@ -10,8 +10,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/baseline/reference"
-	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites/gen"
 )
 
@@ -56,18 +55,18 @@ func TestMemorizerScoresChanceOnFreshTasks(t *testing.T) {
 		policy      string
 		memorisable bool
 	}{
-		{"default run: fresh secret seed", "janus-default", 0, report.SeedFresh, false},
-		{"the public seed", "janus-default", gen.DefaultSeed, report.SeedFixed, true},
-		{"the stored public example", "janus-default@stored", 0, report.SeedStored, true},
+		{"default run: fresh secret seed", "janus-default", 0, record.SeedFresh, false},
+		{"the public seed", "janus-default", gen.DefaultSeed, record.SeedFixed, true},
+		{"the stored public example", "janus-default@stored", 0, record.SeedStored, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := Run(t.Context(), RunOptions{Target: url, Suite: c.suite, Seed: c.seed, Categories: cats, Concurrency: 16,
+			rep, err := Run(t.Context(), RunOptions{Evaluator: testEval, Target: url, Suite: c.suite, Seed: c.seed, Categories: cats, Concurrency: 16,
 				Out: filepath.Join(t.TempDir(), "r.json")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.Run.SeedPolicy != c.policy || (c.policy == report.SeedFresh && rep.Run.Seed == 0) {
+			if rep.Run.SeedPolicy != c.policy || (c.policy == record.SeedFresh && rep.Run.Seed == 0) {
 				t.Fatalf("seed policy %q, seed %d; want %q", rep.Run.SeedPolicy, rep.Run.Seed, c.policy)
 			}
 			q, mm := rep.Scores.Quality.Value, rep.Scores.Multimodal.Value
@@ -89,41 +88,41 @@ func TestMemorizerScoresChanceOnFreshTasks(t *testing.T) {
 // Two runs with one --seed run the same tasks; without one, each run
 // draws its own.
 func TestFreshSeedPolicy(t *testing.T) {
-	o := RunOptions{Suite: "janus-default"}
+	o := RunOptions{Evaluator: testEval, Suite: "janus-default"}
 	o.defaults()
 	a, policy, err := o.loadSuite(t.Context())
-	if err != nil || policy != report.SeedFresh || o.Seed == 0 {
+	if err != nil || policy != record.SeedFresh || o.Seed == 0 {
 		t.Fatalf("policy %q seed %d err %v", policy, o.Seed, err)
 	}
-	again := RunOptions{Suite: "janus-default", Seed: o.Seed}
+	again := RunOptions{Evaluator: testEval, Suite: "janus-default", Seed: o.Seed}
 	again.defaults()
 	b, policy, err := again.loadSuite(t.Context())
-	if err != nil || policy != report.SeedFixed || b.SHA256 != a.SHA256 {
+	if err != nil || policy != record.SeedFixed || b.SHA256 != a.SHA256 {
 		t.Fatalf("--seed %d: policy %q, same suite %v, err %v", o.Seed, policy, b.SHA256 == a.SHA256, err)
 	}
-	other := RunOptions{Suite: "janus-default"}
+	other := RunOptions{Evaluator: testEval, Suite: "janus-default"}
 	other.defaults()
 	c, _, err := other.loadSuite(t.Context())
 	if err != nil || c.SHA256 == a.SHA256 || other.Seed == o.Seed {
 		t.Fatalf("two default runs drew one suite (seeds %d, %d)", o.Seed, other.Seed)
 	}
 	// A custom loader (calibrate's, a service's) is asked as it is.
-	st := RunOptions{Suite: "smoke", Loader: staticLoader{a}}
+	st := RunOptions{Evaluator: testEval, Suite: "smoke", Loader: staticLoader{a}}
 	st.defaults()
-	if _, policy, err := st.loadSuite(t.Context()); err != nil || policy != report.SeedStored || st.Seed != 0 {
+	if _, policy, err := st.loadSuite(t.Context()); err != nil || policy != record.SeedStored || st.Seed != 0 {
 		t.Fatalf("custom loader: policy %q seed %d err %v", policy, st.Seed, err)
 	}
 }
 
 // A fresh run cannot take finished tasks without the seed they came from.
 func TestFreshRunRefusesCompletedTasksWithoutItsSeed(t *testing.T) {
-	o := RunOptions{Suite: "janus-default", Completed: []scorer.TaskResult{{ID: "chat-01"}}}
+	o := RunOptions{Evaluator: testEval, Suite: "janus-default", Completed: []record.TaskResult{{ID: "chat-01"}}}
 	o.defaults()
 	if _, _, err := o.loadSuite(t.Context()); err == nil || !strings.Contains(err.Error(), "seed") {
 		t.Fatalf("err = %v, want a resume error asking for the seed", err)
 	}
 	o.Seed = 5
-	if _, policy, err := o.loadSuite(t.Context()); err != nil || policy != report.SeedFixed {
+	if _, policy, err := o.loadSuite(t.Context()); err != nil || policy != record.SeedFixed {
 		t.Fatalf("with the seed: policy %q, err %v", policy, err)
 	}
 }
@@ -133,13 +132,13 @@ func TestFreshRunRefusesCompletedTasksWithoutItsSeed(t *testing.T) {
 func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	rec := filepath.Join(t.TempDir(), "rec")
-	rep, err := Run(t.Context(), RunOptions{Suite: "janus-default", Categories: []string{"quality/reasoning"}, Limit: 5, Start: quickStart,
+	rep, err := Run(t.Context(), RunOptions{Evaluator: testEval, Suite: "janus-default", Categories: []string{"quality/reasoning"}, Limit: 5, Start: quickStart,
 		RecordDir: rec, Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, seed := range []uint64{rep.Run.Seed, 0} { // given, then the one the recording kept
-		again, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default", Seed: seed})
+		again, err := Replay(t.Context(), ReplayOptions{Evaluator: testEval, Dir: rec, Suite: "janus-default", Seed: seed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +150,7 @@ func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 	if err := os.Remove(filepath.Join(rec, timingNoiseFile)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Replay(t.Context(), ReplayOptions{Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "run's seed") {
+	if _, err := Replay(t.Context(), ReplayOptions{Evaluator: testEval, Dir: rec, Suite: "janus-default"}); err == nil || !strings.Contains(err.Error(), "run's seed") {
 		t.Fatalf("replay without the seed: %v, want an error asking for it", err)
 	}
 }
@@ -166,7 +165,7 @@ func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	url := startMemorizer(t)
-	run := func(t *testing.T, o RunOptions) *report.Report {
+	run := func(t *testing.T, o RunOptions) *record.Report {
 		t.Helper()
 		o.Concurrency, o.Out = 10, filepath.Join(t.TempDir(), "r.json")
 		if o.Start == nil {
@@ -184,12 +183,12 @@ func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 	var quality, multimodal float64
 	seeds := map[uint64]bool{}
 	for i := range runs {
-		rep := run(t, RunOptions{Target: url, Model: "m"})
-		if rep.Run.Suite.Name != DefaultSuite || rep.Run.SeedPolicy != report.SeedFresh || rep.Run.Seed == 0 || rep.Run.Suite.Source != gen.SmokeSource {
+		rep := run(t, RunOptions{Evaluator: testEval, Target: url, Model: "m"})
+		if rep.Run.Suite.Name != DefaultSuite || rep.Run.SeedPolicy != record.SeedFresh || rep.Run.Seed == 0 || rep.Run.Suite.Source != gen.SmokeSource {
 			t.Fatalf("run %d: suite %s (%s), seed policy %q, seed %d; want a fresh smoke", i, rep.Run.Suite.Name, rep.Run.Suite.Source, rep.Run.SeedPolicy, rep.Run.Seed)
 		}
 		seeds[rep.Run.Seed] = true
-		for _, d := range []scorer.Dimension{rep.Scores.Quality, rep.Scores.Speed, rep.Scores.Cost, rep.Scores.Streaming, rep.Scores.Multimodal} {
+		for _, d := range []record.Dimension{rep.Scores.Quality, rep.Scores.Speed, rep.Scores.Cost, rep.Scores.Streaming, rep.Scores.Multimodal} {
 			if d.N == 0 {
 				t.Fatalf("run %d: a dimension scored no task: %+v", i, rep.Scores)
 			}
@@ -205,13 +204,13 @@ func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 	if quality > 15 || multimodal > 30 {
 		t.Errorf("memorizer on default runs: mean quality %.1f (want ≤ 15), multimodal %.1f (want ≤ 30)", quality, multimodal)
 	}
-	stored := run(t, RunOptions{Target: url, Model: "m", Suite: DefaultSuite + StoredSuffix})
-	if q, mm := stored.Scores.Quality.Value, stored.Scores.Multimodal.Value; stored.Run.SeedPolicy != report.SeedStored || q < 95 || mm < 95 {
+	stored := run(t, RunOptions{Evaluator: testEval, Target: url, Model: "m", Suite: DefaultSuite + StoredSuffix})
+	if q, mm := stored.Scores.Quality.Value, stored.Scores.Multimodal.Value; stored.Run.SeedPolicy != record.SeedStored || q < 95 || mm < 95 {
 		t.Errorf("memorizer on smoke@stored: policy %q, quality %.1f, multimodal %.1f; want stored, ≥ 95 (else this test cannot fail)",
 			stored.Run.SeedPolicy, q, mm)
 	}
-	oracle := run(t, RunOptions{})
-	if q, mm := oracle.Scores.Quality.Value, oracle.Scores.Multimodal.Value; oracle.Run.SeedPolicy != report.SeedFresh || q < 95 || mm < 95 {
+	oracle := run(t, RunOptions{Evaluator: testEval})
+	if q, mm := oracle.Scores.Quality.Value, oracle.Scores.Multimodal.Value; oracle.Run.SeedPolicy != record.SeedFresh || q < 95 || mm < 95 {
 		t.Errorf("reference target on a default run: policy %q, quality %.1f, multimodal %.1f; want fresh, ≥ 95", oracle.Run.SeedPolicy, q, mm)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 )
 
 // SelftestLevel is the harness's measured error at one concurrency.
@@ -37,7 +37,7 @@ type SelftestLevel struct {
 // it); a saved one is the harness block of later reports (LoadHarness).
 type SelftestResult struct {
 	At    time.Time   `json:"at"`
-	Host  report.Host `json:"host"`
+	Host  record.Host `json:"host"`
 	Pace  string      `json:"pace"`
 	Burst bool        `json:"burst"`
 	// Sim is where the sim ran: "process" (its own) or "in-process".
@@ -70,7 +70,7 @@ func SelftestPath() string {
 
 // SaveSelftest stores a selftest result at SelftestPath.
 func SaveSelftest(r *SelftestResult) error {
-	return WriteFileAtomic(SelftestPath(), func(w io.Writer) error { return json.NewEncoder(w).Encode(r) })
+	return record.WriteAtomic(SelftestPath(), func(w io.Writer) error { return json.NewEncoder(w).Encode(r) })
 }
 
 // LoadHarness returns the harness block for a report run at concurrency c:
@@ -78,7 +78,7 @@ func SaveSelftest(r *SelftestResult) error {
 // its age and pid; nil when no selftest of this binary on this machine was
 // saved (one by another build, or older files without provenance, are
 // not quoted).
-func LoadHarness(c int) *report.Harness {
+func LoadHarness(c int) *record.Harness {
 	b, err := os.ReadFile(SelftestPath())
 	if err != nil {
 		return nil
@@ -96,7 +96,7 @@ func LoadHarness(c int) *report.Harness {
 			best = l
 		}
 	}
-	return &report.Harness{SelftestAt: r.At, Concurrency: best.Concurrency, TTFTErrP50Ms: best.TTFTErrP50Ms,
+	return &record.Harness{SelftestAt: r.At, Concurrency: best.Concurrency, TTFTErrP50Ms: best.TTFTErrP50Ms,
 		TTFTErrP99Ms: best.TTFTErrP99Ms, GapErrP50Ms: best.GapErrP50Ms, GapErrP99Ms: best.GapErrP99Ms,
 		SelftestPID: r.PID, SelftestAgeS: max(0, time.Since(r.At).Seconds())}
 }

@@ -106,13 +106,13 @@ func doRecorded(ctx context.Context, client *trace.Client, req wire.ChatRequest,
 // the other user's checks (a memory shared by all users, or one answer
 // for the question whoever asks, holds both facts or the wrong one). The
 // score is the lower of the two users' scores, 0 on any leak.
-func memoryVerdict(t *suites.Task, tr, decoyTr *trace.Trace, own scorer.Verdict, fetch *scorer.ArtifactFetch) scorer.Verdict {
+func memoryVerdict(t *suites.Task, tr, decoyTr *trace.Trace, own scorer.Verdict, ev *scorer.Evaluator) scorer.Verdict {
 	if t.Memory == nil || t.Memory.Decoy == nil {
 		return own
 	}
 	decoy := *t
 	decoy.Expect = t.Memory.Decoy.Expect
-	if v := scorer.EvaluateWith(&decoy, tr, fetch); v.Score >= 0.5 {
+	if v := ev.Evaluate(&decoy, tr); v.Score >= 0.5 {
 		return scorer.Verdict{Score: 0, Reason: "the answer holds the decoy user's fact (" + v.Reason + "): memory is not kept per user"}
 	}
 	switch {
@@ -121,9 +121,9 @@ func memoryVerdict(t *suites.Task, tr, decoyTr *trace.Trace, own scorer.Verdict,
 	case decoyTr.Err != nil:
 		return scorer.Verdict{Score: 0, Reason: "the decoy user's question failed: " + string(decoyTr.Err.Class)}
 	}
-	if v := scorer.EvaluateWith(t, decoyTr, fetch); v.Score >= 0.5 {
+	if v := ev.Evaluate(t, decoyTr); v.Score >= 0.5 {
 		return scorer.Verdict{Score: 0, Reason: "the decoy user got this user's fact (" + v.Reason + "): memory is not kept per user"}
 	}
-	dv := scorer.EvaluateWith(&decoy, decoyTr, fetch)
+	dv := ev.Evaluate(&decoy, decoyTr)
 	return scorer.Verdict{Score: min(own.Score, dv.Score), Reason: own.Reason + "; decoy user: " + dv.Reason}
 }

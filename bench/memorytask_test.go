@@ -112,7 +112,7 @@ func TestMemoryTasksNeedMemoryPerUser(t *testing.T) {
 			m := &memoryTarget{told: map[string][]string{}, answer: tc.answer}
 			url := m.serve(t)
 			// No warm-up: this target counts every request as a memory turn.
-			rep, err := Run(context.Background(), RunOptions{Target: url, Model: "m", NoStream: true, Loader: staticLoader{s}, Warmup: -1,
+			rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: url, Model: "m", NoStream: true, Loader: staticLoader{s}, Warmup: -1,
 				Out: filepath.Join(t.TempDir(), "r.json"), Concurrency: 1})
 			if err != nil {
 				t.Fatalf("Run: %v", err)
@@ -151,7 +151,7 @@ func TestMemoryTasksNeedMemoryPerUser(t *testing.T) {
 func TestEmbeddedTargetPassesMemoryTasksThroughMemory(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	s := memorySuite(t)
-	rep, err := Run(context.Background(), RunOptions{Loader: staticLoader{s}, Start: reference.Starter(baseline.Config{Pace: baseline.Unpaced()}),
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Loader: staticLoader{s}, Start: reference.Starter(baseline.Config{Pace: baseline.Unpaced()}),
 		Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -166,7 +166,7 @@ func TestEmbeddedTargetPassesMemoryTasksThroughMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop(context.Background())
-	rep, err = Run(context.Background(), RunOptions{Target: url, Loader: staticLoader{s}, Out: filepath.Join(t.TempDir(), "r2.json")})
+	rep, err = Run(context.Background(), RunOptions{Evaluator: testEval, Target: url, Loader: staticLoader{s}, Out: filepath.Join(t.TempDir(), "r2.json")})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -187,7 +187,7 @@ func TestMemoryTaskRecordAndReplay(t *testing.T) {
 	s.Tasks = s.Tasks[:1]
 	m := &memoryTarget{told: map[string][]string{}, answer: func(m *memoryTarget, user, _ string) string { return lastWords(m.told[user]) }}
 	dir := t.TempDir()
-	rep, err := Run(context.Background(), RunOptions{Target: m.serve(t), Model: "m", NoStream: true, Loader: staticLoader{s},
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: m.serve(t), Model: "m", NoStream: true, Loader: staticLoader{s},
 		Out: filepath.Join(t.TempDir(), "r.json"), RecordDir: dir})
 	if err != nil || rep.Tasks[0].Score != 1 {
 		t.Fatalf("run: %v, %+v", err, rep.Tasks)
@@ -198,14 +198,14 @@ func TestMemoryTaskRecordAndReplay(t *testing.T) {
 			t.Fatalf("recording %s: %v", n, err)
 		}
 	}
-	got, err := Replay(context.Background(), ReplayOptions{Dir: dir, Loader: staticLoader{s}, Out: filepath.Join(t.TempDir(), "p.json")})
+	got, err := Replay(context.Background(), ReplayOptions{Evaluator: testEval, Dir: dir, Loader: staticLoader{s}, Out: filepath.Join(t.TempDir(), "p.json")})
 	if err != nil || got.Tasks[0].Score != 1 {
 		t.Fatalf("replay: %v, %+v", err, got.Tasks)
 	}
 	if err := os.Remove(filepath.Join(dir, id+".decoy"+recordingSuffix)); err != nil {
 		t.Fatal(err)
 	}
-	got, err = Replay(context.Background(), ReplayOptions{Dir: dir, Loader: staticLoader{s}, Out: filepath.Join(t.TempDir(), "q.json")})
+	got, err = Replay(context.Background(), ReplayOptions{Evaluator: testEval, Dir: dir, Loader: staticLoader{s}, Out: filepath.Join(t.TempDir(), "q.json")})
 	if err != nil || got.Tasks[0].Score != 0 || !strings.Contains(got.Tasks[0].Reason, "decoy") {
 		t.Fatalf("replay without the decoy: %v, %+v", err, got.Tasks)
 	}

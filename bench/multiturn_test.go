@@ -132,7 +132,7 @@ func TestMultiTurnToolTasks(t *testing.T) {
 			url, seen := scriptedTarget(t, tc.answer)
 			s := multiTurnTask(t)
 			out := filepath.Join(t.TempDir(), "r.json")
-			rep, err := Run(context.Background(), RunOptions{Target: url, Model: "m", NoStream: true, Loader: staticLoader{s},
+			rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: url, Model: "m", NoStream: true, Loader: staticLoader{s},
 				Out: out})
 			if err != nil {
 				t.Fatalf("Run: %v", err)

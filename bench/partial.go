@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
@@ -14,8 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 var randReader io.Reader = rand.Reader
@@ -25,16 +23,16 @@ var randReader io.Reader = rand.Reader
 // crash or Ctrl-C loses at most the tasks that were still in flight.
 type partialLine struct {
 	Kind string             `json:"kind"`
-	Run  *report.Run        `json:"run,omitempty"`
-	Task *scorer.TaskResult `json:"task,omitempty"`
+	Run  *record.Run        `json:"run,omitempty"`
+	Task *record.TaskResult `json:"task,omitempty"`
 }
 
 // PartialHeader is the run a partial file belongs to.
-type PartialHeader struct{ report.Run }
+type PartialHeader struct{ record.Run }
 
 // compatible refuses to resume a partial file with a run that differs in
 // anything that would change which tasks run or how they are judged.
-func (h PartialHeader) compatible(now report.Run) error {
+func (h PartialHeader) compatible(now record.Run) error {
 	var diffs []string
 	if h.Suite.SHA256 != now.Suite.SHA256 {
 		diffs = append(diffs, fmt.Sprintf("suite %s@%s (%.12s) vs %s@%s (%.12s)", h.Suite.Name, h.Suite.Version, h.Suite.SHA256, now.Suite.Name, now.Suite.Version, now.Suite.SHA256))
@@ -59,14 +57,14 @@ func (h PartialHeader) compatible(now report.Run) error {
 
 // ReadPartial reads a partial file. A torn last line (a crash mid-write) is
 // ignored; a corrupt line elsewhere is an error naming its line number.
-func ReadPartial(path string) (PartialHeader, []scorer.TaskResult, error) {
+func ReadPartial(path string) (PartialHeader, []record.TaskResult, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return PartialHeader{}, nil, fmt.Errorf("read partial run: %w", err)
 	}
 	lines := bytes.Split(b, []byte("\n"))
 	var hdr *PartialHeader
-	var tasks []scorer.TaskResult
+	var tasks []record.TaskResult
 	seen := map[string]bool{}
 	for i, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -103,7 +101,7 @@ type partialWriter struct {
 	closed bool
 }
 
-func openPartial(path string, run report.Run, resume bool) (*partialWriter, error) {
+func openPartial(path string, run record.Run, resume bool) (*partialWriter, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create report dir: %w", err)
 	}
@@ -167,7 +165,7 @@ func (p *partialWriter) write(pl partialLine) error {
 }
 
 // Append records one finished task.
-func (p *partialWriter) Append(t scorer.TaskResult) error {
+func (p *partialWriter) Append(t record.TaskResult) error {
 	return p.write(partialLine{Kind: "task", Task: &t})
 }
 
@@ -191,39 +189,4 @@ func latestPartial(dir string) (string, error) {
 	}
 	sort.Strings(m) // names start with the UTC start time
 	return strings.TrimSuffix(m[len(m)-1], ".partial.jsonl"), nil
-}
-
-// WriteFileAtomic writes through a temporary file and a rename, so a reader
-// (or a crash) never sees half a report.
-func WriteFileAtomic(path string, write func(io.Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("create report dir: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; a report is meant to be shared.
-	err = tmp.Chmod(0o644)
-	bw := bufio.NewWriter(tmp)
-	if err == nil {
-		err = write(bw)
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -63,7 +63,7 @@ func TestPrivateSuiteFromURLAndFile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := Run(t.Context(), RunOptions{Suite: c.suite, SuiteKey: c.key, Start: quickStart, Out: filepath.Join(t.TempDir(), "r.json")})
+			rep, err := Run(t.Context(), RunOptions{Evaluator: testEval, Suite: c.suite, SuiteKey: c.key, Start: quickStart, Out: filepath.Join(t.TempDir(), "r.json")})
 			if c.errHas != "" {
 				if err == nil || !strings.Contains(err.Error(), c.errHas) {
 					t.Fatalf("err = %v, want one saying %q", err, c.errHas)

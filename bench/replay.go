@@ -19,6 +19,8 @@ import (
 
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -38,14 +40,18 @@ type ReplayOptions struct {
 	Seed uint64
 	// Budgets are the streaming contract's limits (default 2 s / 2 s).
 	Budgets trace.Budgets
-	Weights scorer.Weights
-	Targets scorer.Targets
+	Weights record.Weights
+	Targets record.Targets
 	// Prices price tokens for targets that report no cost (default
-	// scorer.DefaultPrices), as `bench run --prices` does.
-	Prices *scorer.Prices
+	// pricing.DefaultPrices), as `bench run --prices` does.
+	Prices *pricing.Prices
 	// Model is what the run asked for, for the report and the price
 	// table; empty means the model the target named in its answers.
 	Model string
+	// Evaluator grades the recorded answers (judge, code runner); nil:
+	// neither (judge and code checks score 0). A replay fetches no
+	// artifact: no target is there to ask.
+	Evaluator *scorer.Evaluator
 	// Out, if set, receives the replayed report as JSON.
 	Out    string
 	Logger *slog.Logger
@@ -123,7 +129,7 @@ func ReadRecording(path string) (*trace.Recording, error) {
 // run` scores them. A run can so be audited after the fact, and an old run
 // re-read by a newer parser or evaluator. The report is validated against
 // the published schema before it is returned.
-func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
+func Replay(ctx context.Context, o ReplayOptions) (*record.Report, error) {
 	replayDefaults(&o)
 	if o.Seed == 0 {
 		// The run recorded its seed: a generated suite is made again from it.
@@ -142,7 +148,7 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 		return nil, err
 	}
 	started := time.Now().UTC()
-	tasks, model, err := replayTasks(ctx, suite, o.Seed, files, o.Budgets, o.Logger)
+	tasks, model, err := replayTasks(ctx, suite, o.Seed, files, o.Budgets, o.Evaluator.WithFetch(nil), o.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -157,14 +163,14 @@ func Replay(ctx context.Context, o ReplayOptions) (*report.Report, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := report.JSON(rep)(&buf); err != nil {
+	if err := record.JSON(rep)(&buf); err != nil {
 		return nil, err
 	}
-	if err := report.Validate(buf.Bytes()); err != nil {
+	if err := record.Validate(buf.Bytes()); err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
 	if o.Out != "" {
-		if err := WriteFileAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+		if err := record.WriteAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 			return rep, fmt.Errorf("replay: write report: %w", err)
 		}
 	}
@@ -207,7 +213,7 @@ func recordingFiles(dir string) (map[string]string, error) {
 // replayTasks re-parses and scores the recording of every suite task that
 // has one, in the run's seeded order; model is the first one a trace named.
 // Recordings of tasks the suite lacks are logged and skipped.
-func replayTasks(ctx context.Context, suite *suites.Suite, seed uint64, files map[string]string, budgets trace.Budgets, logger *slog.Logger) (tasks []scorer.TaskResult, model string, err error) {
+func replayTasks(ctx context.Context, suite *suites.Suite, seed uint64, files map[string]string, budgets trace.Budgets, ev *scorer.Evaluator, logger *slog.Logger) (tasks []record.TaskResult, model string, err error) {
 	client := &trace.Client{}
 	used := map[string]bool{}
 	// In the run's order: a run with a seed (every fresh run) shuffled its
@@ -240,7 +246,7 @@ func replayTasks(ctx context.Context, suite *suites.Suite, seed uint64, files ma
 		if model == "" {
 			model = tr.Model
 		}
-		res := Score(t, tr, budgets)
+		res := ScoreWith(t, tr, budgets, ev)
 		res.Detail = Detail(t, tr)
 		tasks = append(tasks, res)
 	}
@@ -292,15 +298,15 @@ func replayTask(client *trace.Client, id, path string, files map[string]string, 
 // replayReport assembles and scores the replayed run's report the way
 // `bench run` scores: the suite's category weights, the price table, the
 // model the target named.
-func replayReport(suite *suites.Suite, tasks []scorer.TaskResult, model string, o ReplayOptions, started time.Time) (*report.Report, error) {
+func replayReport(suite *suites.Suite, tasks []record.TaskResult, model string, o ReplayOptions, started time.Time) (*record.Report, error) {
 	abs, _ := filepath.Abs(o.Dir)
-	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights, Tasks: tasks}
-	rep.Run = report.Run{
-		ID: "replay-" + newRunID(), Status: report.RunCompleted, StartedAt: started,
+	rep := &record.Report{SchemaVersion: record.SchemaVersion, Weights: o.Weights, Tasks: tasks}
+	rep.Run = record.Run{
+		ID: "replay-" + newRunID(), Status: record.RunCompleted, StartedAt: started,
 		Target: "replay:" + abs, Model: model,
-		Suite:       report.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
+		Suite:       record.SuiteRef{Name: suite.Name, Version: suite.Version, SHA256: suite.SHA256, Source: suite.Source},
 		Concurrency: 1, Stream: true, Budgets: o.Budgets, TasksPlanned: len(tasks), HarnessVersion: HarnessVersion(),
-		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+		Host: record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
 	for _, t := range tasks {
 		if !t.Stream {
@@ -318,7 +324,7 @@ func replayReport(suite *suites.Suite, tasks []scorer.TaskResult, model string, 
 	sopts.TimingNoiseMs = noise
 	rep.Scores = scorer.ScoreWith(rep.Tasks, sopts)
 	rep.Scoring = report.NewScoring(sopts)
-	rep.Aggregate()
+	report.Aggregate(rep)
 	rep.Run.FinishedAt = time.Now().UTC()
 	return rep, nil
 }

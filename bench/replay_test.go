@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 )
 
 // startSim serves the baseline sim under a profile for one test.
@@ -42,7 +42,7 @@ func TestReplayReproducesTheRun(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	prof := func(name string) func(t *testing.T) RunOptions {
 		return func(t *testing.T) RunOptions {
-			return RunOptions{Target: startSim(t, baseline.Config{Pace: quickPace, Profile: name, TimeScale: 0.02})}
+			return RunOptions{Evaluator: testEval, Target: startSim(t, baseline.Config{Pace: quickPace, Profile: name, TimeScale: 0.02})}
 		}
 	}
 	cases := []struct {
@@ -50,7 +50,7 @@ func TestReplayReproducesTheRun(t *testing.T) {
 		opts func(t *testing.T) RunOptions
 	}{
 		// The embedded target: a clean run.
-		{"embedded oracle", func(*testing.T) RunOptions { return RunOptions{Start: quickStart} }},
+		{"embedded oracle", func(*testing.T) RunOptions { return RunOptions{Evaluator: testEval, Start: quickStart} }},
 		// A non-JSON data line and no [DONE]: the end of each stream is the
 		// recorded end, not a [DONE].
 		{"broken-sse", prof(baseline.ProfileBrokenSSE)},
@@ -61,7 +61,7 @@ func TestReplayReproducesTheRun(t *testing.T) {
 		// Every token in one burst at the end.
 		{"buffered", prof(baseline.ProfileBuffered)},
 		// Non-streamed answers: one JSON body per task.
-		{"no stream", func(*testing.T) RunOptions { return RunOptions{Start: quickStart, NoStream: true} }},
+		{"no stream", func(*testing.T) RunOptions { return RunOptions{Evaluator: testEval, Start: quickStart, NoStream: true} }},
 		// Every request refused with HTTP 429: the error body is replayed.
 		{"http 429", func(t *testing.T) RunOptions {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +70,7 @@ func TestReplayReproducesTheRun(t *testing.T) {
 				w.Write([]byte(`{"error":{"message":"slow down","type":"rate_limit"}}`))
 			}))
 			t.Cleanup(srv.Close)
-			return RunOptions{Target: srv.URL + "/v1", Model: "m"}
+			return RunOptions{Evaluator: testEval, Target: srv.URL + "/v1", Model: "m"}
 		}},
 		// A stream the total timeout cuts: the timeout comes from the
 		// recorded end, since bytes cannot say why they stopped.
@@ -87,7 +87,7 @@ func TestReplayReproducesTheRun(t *testing.T) {
 				}
 			}))
 			t.Cleanup(srv.Close)
-			return RunOptions{Target: srv.URL + "/v1", Model: "m", Timeout: 80 * time.Millisecond, Limit: 2}
+			return RunOptions{Evaluator: testEval, Target: srv.URL + "/v1", Model: "m", Timeout: 80 * time.Millisecond, Limit: 2}
 		}},
 	}
 	for _, tc := range cases {
@@ -104,13 +104,13 @@ func TestReplayReproducesTheRun(t *testing.T) {
 				t.Fatalf("Run: %v", err) // every request refused alike is a target error, with its report
 			}
 			out := filepath.Join(dir, "replay.json")
-			rep, err := Replay(context.Background(), ReplayOptions{Dir: o.RecordDir, Suite: o.Suite, Out: out})
+			rep, err := Replay(context.Background(), ReplayOptions{Evaluator: testEval, Dir: o.RecordDir, Suite: o.Suite, Out: out})
 			if err != nil {
 				t.Fatalf("Replay: %v", err)
 			}
 			if b, err := os.ReadFile(out); err != nil {
 				t.Fatalf("replay report not written: %v", err)
-			} else if err := report.Validate(b); err != nil {
+			} else if err := record.Validate(b); err != nil {
 				t.Fatalf("replay report invalid: %v", err)
 			}
 			if len(rep.Tasks) != len(orig.Tasks) {
@@ -139,7 +139,7 @@ func TestReplayTTFTIsTheRecordedRead(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	dir := t.TempDir()
 	rec := filepath.Join(dir, "rec")
-	orig, err := Run(context.Background(), RunOptions{Start: quickStart, Out: filepath.Join(dir, "r.json"), RecordDir: rec})
+	orig, err := Run(context.Background(), RunOptions{Evaluator: testEval, Start: quickStart, Out: filepath.Join(dir, "r.json"), RecordDir: rec})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -26,16 +28,16 @@ import (
 // prices, category weights, bootstrap) and fall back to the defaults for
 // what it did not record.
 type RescoreOptions struct {
-	Weights scorer.Weights
-	Targets scorer.Targets
+	Weights record.Weights
+	Targets record.Targets
 	// Prices replaces the report's price table (--prices).
-	Prices *scorer.Prices
+	Prices *pricing.Prices
 }
 
 // ReadReport reads a janus JSON report and checks it against the published
 // schema, so that a re-score or a comparison never rests on a file that
 // only looks like a report.
-func ReadReport(path string) (*report.Report, error) {
+func ReadReport(path string) (*record.Report, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &InputError{Op: "read report", Err: err}
@@ -43,16 +45,14 @@ func ReadReport(path string) (*report.Report, error) {
 	return ParseReport(b, path)
 }
 
-// ParseReport decodes and validates a JSON report; name is used in errors.
-func ParseReport(b []byte, name string) (*report.Report, error) {
-	if err := report.Validate(b); err != nil {
+// ParseReport decodes and validates a JSON report (record.Parse); name is
+// used in errors.
+func ParseReport(b []byte, name string) (*record.Report, error) {
+	r, err := record.Parse(b)
+	if err != nil {
 		return nil, &InputError{Op: "read report " + name, Err: err}
 	}
-	var r report.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, &InputError{Op: "read report " + name, Err: err}
-	}
-	return &r, nil
+	return r, nil
 }
 
 // Rescore scores a stored report's tasks again with the current dimension
@@ -61,18 +61,18 @@ func ParseReport(b []byte, name string) (*report.Report, error) {
 // usage), so old runs can be put on today's scale. Answers are not judged
 // again, because a report holds at most an excerpt of them (its tasks'
 // detail; `janus bench replay` judges again from a recording). The input is not modified.
-func Rescore(in *report.Report, o RescoreOptions) *report.Report {
+func Rescore(in *record.Report, o RescoreOptions) *record.Report {
 	out := *in
-	out.Tasks = append([]scorer.TaskResult(nil), in.Tasks...)
+	out.Tasks = append([]record.TaskResult(nil), in.Tasks...)
 	w := o.Weights
-	if w == (scorer.Weights{}) {
+	if w == (record.Weights{}) {
 		w = in.Weights
 	}
-	if w == (scorer.Weights{}) {
-		w = scorer.DefaultWeights()
+	if w == (record.Weights{}) {
+		w = record.DefaultWeights()
 	}
-	opts := in.Scoring.Options(w, in.Run.Model)
-	if o.Targets != (scorer.Targets{}) {
+	opts := report.ScoringOptions(in.Scoring, w, in.Run.Model)
+	if o.Targets != (record.Targets{}) {
 		opts.Targets = o.Targets
 	}
 	if o.Prices != nil {
@@ -88,7 +88,7 @@ func Rescore(in *report.Report, o RescoreOptions) *report.Report {
 	out.Weights = w
 	out.Scores = scorer.ScoreWith(out.Tasks, opts)
 	out.Scoring = report.NewScoring(opts)
-	out.Aggregate()
+	report.Aggregate(&out)
 	return &out
 }
 
@@ -154,7 +154,7 @@ var pocCategories = map[string]string{
 // PoCResult is a Janus PoC result file scored by janus: the janus report
 // built from it and the scores the PoC gave itself, for a side-by-side.
 type PoCResult struct {
-	Report *report.Report
+	Report *record.Report
 	// PoC holds the PoC's own 0–100 scores by dimension name (composite,
 	// quality, …); a dimension the file lacks is absent.
 	PoC map[string]float64
@@ -194,19 +194,19 @@ func FromJanusPoC(r io.Reader, name string, o RescoreOptions) (*PoCResult, error
 	}
 	sum := sha256.Sum256(b)
 	budgets := trace.DefaultBudgets()
-	rep := &report.Report{SchemaVersion: report.SchemaVersion}
+	rep := &record.Report{SchemaVersion: record.SchemaVersion}
 	started, finished := parsePoCTime(p.StartedAt), parsePoCTime(p.CompletedAt)
 	suiteName := p.Suite
 	if suiteName == "" {
 		suiteName = "janus-poc"
 	}
-	rep.Run = report.Run{
-		ID: "janus-poc-" + p.RunID, Status: report.RunCompleted, StartedAt: started, FinishedAt: finished,
+	rep.Run = record.Run{
+		ID: "janus-poc-" + p.RunID, Status: record.RunCompleted, StartedAt: started, FinishedAt: finished,
 		Target: report.RedactURL(p.TargetURL), Model: p.Model,
-		Suite:       report.SuiteRef{Name: suiteName, Version: "janus-poc", SHA256: hex.EncodeToString(sum[:]), Source: "janus-poc:" + name},
+		Suite:       record.SuiteRef{Name: suiteName, Version: "janus-poc", SHA256: hex.EncodeToString(sum[:]), Source: "janus-poc:" + name},
 		Concurrency: 1, Budgets: budgets, TasksPlanned: max(p.TotalTasks, len(p.Results)),
 		HarnessVersion: HarnessVersion(),
-		Host:           report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+		Host:           record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
 	if p.RunID == "" {
 		rep.Run.ID = "janus-poc"
@@ -222,7 +222,7 @@ func FromJanusPoC(r io.Reader, name string, o RescoreOptions) (*PoCResult, error
 		rep.Tasks = append(rep.Tasks, t)
 	}
 	if rep.Tasks == nil {
-		rep.Tasks = []scorer.TaskResult{}
+		rep.Tasks = []record.TaskResult{}
 	}
 	rep.Weights = o.Weights
 	out := Rescore(rep, o)
@@ -243,13 +243,13 @@ func FromJanusPoC(r io.Reader, name string, o RescoreOptions) (*PoCResult, error
 // recorded, computing janus's metrics from the PoC's raw figures and
 // judging the contract with janus's own rules on a trace rebuilt from
 // them.
-func pocTask(pr pocResult, b trace.Budgets) scorer.TaskResult {
+func pocTask(pr pocResult, b trace.Budgets) record.TaskResult {
 	cat := pocCategory(pr.TaskType)
 	id := pr.TaskID
 	if id == "" {
 		id = "task"
 	}
-	t := scorer.TaskResult{ID: id, Category: cat, Status: scorer.StatusOK, Stream: pr.Streaming != nil, Budgets: b}
+	t := record.TaskResult{ID: id, Category: cat, Status: record.StatusOK, Stream: pr.Streaming != nil, Budgets: b}
 	verdict := pr.QualityScore
 	if cat == suites.CatMultimodal {
 		verdict = pr.MultimodalScore
@@ -265,7 +265,7 @@ func pocTask(pr pocResult, b trace.Budgets) scorer.TaskResult {
 	if pr.ResponseText != nil {
 		text = *pr.ResponseText
 	}
-	failed := t.Status != scorer.StatusOK
+	failed := t.Status != record.StatusOK
 	pocMetrics(&t, pr, u, failed)
 
 	tr := &trace.Trace{Stream: t.Stream, WantUsage: t.Stream, Usage: u, Content: text, Err: t.Error,
@@ -300,12 +300,12 @@ func pocCategory(taskType string) string {
 
 // pocFailure marks t failed with the PoC's error message: a timeout when
 // the message says so, else a request error; the task scores 0.
-func pocFailure(t *scorer.TaskResult, msg string) {
+func pocFailure(t *record.TaskResult, msg string) {
 	class := trace.ErrRequest
 	if low := strings.ToLower(msg); strings.Contains(low, "timeout") || strings.Contains(low, "timed out") {
-		class, t.Status = trace.ErrTimeoutTotal, scorer.StatusTimeout
+		class, t.Status = trace.ErrTimeoutTotal, record.StatusTimeout
 	} else {
-		t.Status = scorer.StatusError
+		t.Status = record.StatusError
 	}
 	t.Error = &trace.Error{Class: class, Message: "janus-poc: " + msg}
 	t.Score, t.Reason = 0, "request failed: "+string(class)
@@ -335,7 +335,7 @@ func pocUsage(pr pocResult) *wire.Usage {
 // pocMetrics computes janus's metrics of t from the PoC's raw figures:
 // output tokens, end-to-end and first-token times, and the decode rates
 // and inter-token gaps derived from them.
-func pocMetrics(t *scorer.TaskResult, pr pocResult, u *wire.Usage, failed bool) {
+func pocMetrics(t *record.TaskResult, pr pocResult, u *wire.Usage, failed bool) {
 	m := &t.Metrics
 	switch {
 	case pr.ResponseText != nil:
@@ -375,7 +375,7 @@ func pocMetrics(t *scorer.TaskResult, pr pocResult, u *wire.Usage, failed bool) 
 
 // pocDecode derives the time per output token, the decode rate and two
 // stand-in inter-token gaps from the end-to-end and first-token times.
-func pocDecode(t *scorer.TaskResult, s *pocStreaming) {
+func pocDecode(t *record.TaskResult, s *pocStreaming) {
 	m := &t.Metrics
 	if m.E2EMs == nil || m.TTFTMs == nil {
 		return

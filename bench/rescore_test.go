@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -23,7 +23,7 @@ import (
 func TestRescoreStoredReport(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
-	if _, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart}); err != nil {
+	if _, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Start: quickStart}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	stored, err := ReadReport(out)
@@ -39,11 +39,11 @@ func TestRescoreStoredReport(t *testing.T) {
 		t.Errorf("re-scoring with the report's own options changed the scores:\nstored  %s\nrescored %s", a, b)
 	}
 	var buf bytes.Buffer
-	if err := report.JSON(same)(&buf); err != nil || report.Validate(buf.Bytes()) != nil {
-		t.Errorf("re-scored report does not validate: %v %v", err, report.Validate(buf.Bytes()))
+	if err := record.JSON(same)(&buf); err != nil || record.Validate(buf.Bytes()) != nil {
+		t.Errorf("re-scored report does not validate: %v %v", err, record.Validate(buf.Bytes()))
 	}
 
-	qualityOnly := Rescore(stored, RescoreOptions{Weights: scorer.Weights{Quality: 100}})
+	qualityOnly := Rescore(stored, RescoreOptions{Weights: record.Weights{Quality: 100}})
 	if qualityOnly.Scores.Composite.Value != qualityOnly.Scores.Quality.Value || qualityOnly.Weights.Quality != 100 {
 		t.Errorf("quality=100: composite %v, quality %v", qualityOnly.Scores.Composite.Value, qualityOnly.Scores.Quality.Value)
 	}
@@ -99,10 +99,10 @@ func TestFromJanusPoC(t *testing.T) {
 	}
 	rep := res.Report
 	var buf bytes.Buffer
-	if err := report.JSON(rep)(&buf); err != nil {
+	if err := record.JSON(rep)(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if err := report.Validate(buf.Bytes()); err != nil {
+	if err := record.Validate(buf.Bytes()); err != nil {
 		t.Fatalf("the PoC's report does not validate: %v", err)
 	}
 	if strings.Contains(buf.String(), "secret") || strings.Contains(rep.Run.Target, "key=") {
@@ -114,12 +114,12 @@ func TestFromJanusPoC(t *testing.T) {
 	if _, ok := rep.Metrics["itl_ms"]; ok {
 		t.Error("reconstructed gaps leaked into the itl_ms summary")
 	}
-	byID := map[string]scorer.TaskResult{}
+	byID := map[string]record.TaskResult{}
 	for _, tk := range rep.Tasks {
 		byID[tk.ID] = tk
 	}
 	near := func(p *float64, want float64) bool { return p != nil && math.Abs(*p-want) < 1e-9 }
-	codes := func(tk scorer.TaskResult) string {
+	codes := func(tk record.TaskResult) string {
 		var cs []string
 		for _, v := range tk.Violations {
 			cs = append(cs, v.Code)
@@ -130,7 +130,7 @@ func TestFromJanusPoC(t *testing.T) {
 	chat := byID["chat_001"]
 	// 14 tokens (cl100k) of the answer; TTFT 500 ms, e2e 2500 ms: decode
 	// 2000 ms over 13 gaps.
-	if chat.Category != suites.CatChat || chat.Status != scorer.StatusOK || chat.Score != 1 || !chat.Stream {
+	if chat.Category != suites.CatChat || chat.Status != record.StatusOK || chat.Score != 1 || !chat.Stream {
 		t.Errorf("chat: %+v", chat)
 	}
 	if chat.Metrics.OutputTokens != 14 || !near(chat.Metrics.TTFTMs, 500) || !near(chat.Metrics.E2EMs, 2500) ||
@@ -146,7 +146,7 @@ func TestFromJanusPoC(t *testing.T) {
 	}
 	// The worked example: speed 0.5·1 + 0.5·min(1, 7/10) = 0.85; streaming
 	// 0.4·1 + 0.4·1 + 0.2·(1−0.2)·(2000/2500) = 0.928.
-	one := scorer.ScoreWith([]scorer.TaskResult{chat}, scorer.Options{})
+	one := scorer.ScoreWith([]record.TaskResult{chat}, scorer.Options{})
 	if math.Abs(one.Speed.Value-85) > 1e-9 || math.Abs(one.Streaming.Value-92.8) > 1e-9 {
 		t.Errorf("chat scores speed %v streaming %v, want 85 and 92.8", one.Speed.Value, one.Streaming.Value)
 	}
@@ -156,7 +156,7 @@ func TestFromJanusPoC(t *testing.T) {
 
 	fact := byID["fact_001"]
 	// A PoC exception: failed, no TTFT (no token came), no e2e.
-	if fact.Category != suites.CatResearch || fact.Status != scorer.StatusError || fact.Error == nil ||
+	if fact.Category != suites.CatResearch || fact.Status != record.StatusError || fact.Error == nil ||
 		fact.Error.Class != trace.ErrRequest || fact.Metrics.TTFTMs != nil || fact.Metrics.E2EMs != nil {
 		t.Errorf("fact: %+v", fact)
 	}
@@ -170,12 +170,12 @@ func TestFromJanusPoC(t *testing.T) {
 
 	mm := byID["mm_001"]
 	// "timed out" in the error: a timeout, with its violation.
-	if mm.Category != suites.CatMultimodal || mm.Status != scorer.StatusTimeout || codes(mm) != trace.VTimeout {
+	if mm.Category != suites.CatMultimodal || mm.Status != record.StatusTimeout || codes(mm) != trace.VTimeout {
 		t.Errorf("multimodal: status %s violations %s", mm.Status, codes(mm))
 	}
 
 	// Failed tasks score 0 on speed, whatever the PoC gave them.
-	if s := scorer.ScoreWith([]scorer.TaskResult{fact}, scorer.Options{}).Speed.Value; s != 0 {
+	if s := scorer.ScoreWith([]record.TaskResult{fact}, scorer.Options{}).Speed.Value; s != 0 {
 		t.Errorf("a failed task scores %v on speed, want 0", s)
 	}
 }

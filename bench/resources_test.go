@@ -10,7 +10,8 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestRunResources: a run given container figures (as `bench run --image`
@@ -24,16 +25,16 @@ func TestRunResources(t *testing.T) {
 	if err := os.WriteFile(prices, []byte("cpu_usd_per_second: 0.001\ngb_usd_per_second: 0.0001\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plain, err := Run(context.Background(), RunOptions{Out: filepath.Join(dir, "plain.json"), Start: quickStart, PricesFile: prices})
+	plain, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: filepath.Join(dir, "plain.json"), Start: quickStart, PricesFile: prices})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := report.Resources{Image: "img:test", ImageID: "sha256:x", Container: "janus-x", CPUs: 4, MemoryLimit: 16 << 30,
+	res := record.Resources{Image: "img:test", ImageID: "sha256:x", Container: "janus-x", CPUs: 4, MemoryLimit: 16 << 30,
 		ReadyMs: 500, CPUSeconds: 100, GBSeconds: 1000, MemPeakBytes: 2e9, MemMeanBytes: 1e9, Samples: 10, SampledSeconds: 9}
 	out := filepath.Join(dir, "image.json")
 	var text bytes.Buffer
-	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, PricesFile: prices, Stdout: &text,
-		Resources: func(context.Context) *report.Resources { r := res; return &r }})
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Start: quickStart, PricesFile: prices, Stdout: &text,
+		Resources: func(context.Context) *record.Resources { r := res; return &r }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestRunResources(t *testing.T) {
 	}
 	// Re-scoring at the default table (no compute price) drops the
 	// compute cost again, without touching the input.
-	free := scorer.DefaultPrices()
+	free := pricing.DefaultPrices()
 	re := Rescore(rep, RescoreOptions{Prices: &free})
 	if re.Resources.ComputeCostUSD != 0 || re.Scores.Cost.Value != plain.Scores.Cost.Value || rep.Resources.ComputeCostUSD != want {
 		t.Fatalf("rescore: compute %v cost %v (plain %v); input compute now %v", re.Resources.ComputeCostUSD,

@@ -24,6 +24,8 @@ import (
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -82,8 +84,8 @@ type RunOptions struct {
 	// trace.DefaultLimits).
 	Limits  trace.Limits
 	Budgets trace.Budgets
-	Weights scorer.Weights
-	Targets scorer.Targets
+	Weights record.Weights
+	Targets record.Targets
 	// NoStream sends stream:false (for targets without SSE); the default
 	// streams with stream_options.include_usage.
 	NoStream bool
@@ -100,7 +102,7 @@ type RunOptions struct {
 	// another worker died in resumes from them): they are not run again
 	// and go into the report as they are. Tasks not in the plan are
 	// ignored. StartedAt, when set with them, keeps the first start time.
-	Completed []scorer.TaskResult
+	Completed []record.TaskResult
 	StartedAt time.Time
 	// RecordDir receives the raw SSE bytes of every task with read times.
 	RecordDir string
@@ -113,8 +115,14 @@ type RunOptions struct {
 	ArtifactMaxBytes int64
 	ArtifactTimeout  time.Duration
 
-	// artifacts is the fetcher built once the target's URL is known.
-	artifacts *scorer.ArtifactFetch
+	// Evaluator grades the answers: its judge and code runner (built by
+	// the application); nil grades without either (judge and code checks
+	// score 0). The run adds its own artifact fetcher.
+	Evaluator *scorer.Evaluator
+
+	// eval is Evaluator with the artifact fetcher built once the target's
+	// URL is known.
+	eval *scorer.Evaluator
 
 	// Stdout receives the report in Format (one of report.Formats: text,
 	// json, md, junit or csv); nil: none.
@@ -122,7 +130,7 @@ type RunOptions struct {
 	Format string
 
 	// PricesFile is the price table for targets that report tokens but no
-	// cost (--prices; scorer.LoadPrices); empty means scorer.DefaultPrices.
+	// cost (--prices; pricing.LoadPrices); empty means pricing.DefaultPrices.
 	PricesFile string
 	// SeedSecret says the caller drew Seed in secret for this run (the
 	// service does, at submit, so that a resumed run regenerates the same
@@ -134,7 +142,7 @@ type RunOptions struct {
 	Warmup int
 	// Prices, when set, is the price table itself and wins over
 	// PricesFile: calibrate passes the sim's table, declared.
-	Prices *scorer.Prices
+	Prices *pricing.Prices
 	// Outputs are extra report files written after the JSON report (the
 	// CLI parses them from --out-format with report.ParseOutputs).
 	Outputs []report.Output
@@ -149,7 +157,7 @@ type RunOptions struct {
 	// report, priced at the price table's compute prices, and that compute
 	// cost into the cost dimension. `bench run --image` passes the
 	// container's figures (package container).
-	Resources func(ctx context.Context) *report.Resources
+	Resources func(ctx context.Context) *record.Resources
 
 	Logger *slog.Logger
 	// OnResult is called from one goroutine for every finished task, in
@@ -158,7 +166,7 @@ type RunOptions struct {
 	// OnPlan is called once, after the plan is made and before the first
 	// task is dispatched, with the run's header and the tasks still to run
 	// (a live view needs the total and the prompts).
-	OnPlan func(run report.Run, todo []suites.Task)
+	OnPlan func(run record.Run, todo []suites.Task)
 	// Gate is called by the dispatcher before each task is handed to a
 	// worker; while it blocks no new task starts, which is how the TUI
 	// pauses a run without cancelling in-flight requests. It returns
@@ -167,30 +175,30 @@ type RunOptions struct {
 	// OnStart, when set, is called with the run's description once the
 	// target answered and before the first task is sent (a run store
 	// records the run as running); an error aborts the run.
-	OnStart func(report.Run) error
+	OnStart func(record.Run) error
 }
 
 // Result is what flows from the runner to its consumers for each task: the
 // scored record and the full trace behind it.
 type Result struct {
-	Task  scorer.TaskResult
+	Task  record.TaskResult
 	Trace *trace.Trace
 }
 
 // scoringDefaults fills the judging options a run and a replay share, so
 // a replayed run is judged exactly as a live one.
-func scoringDefaults(b *trace.Budgets, w *scorer.Weights, tg *scorer.Targets) {
+func scoringDefaults(b *trace.Budgets, w *record.Weights, tg *record.Targets) {
 	if b.TTFTMs <= 0 {
 		b.TTFTMs = trace.DefaultBudgets().TTFTMs
 	}
 	if b.GapMs <= 0 {
 		b.GapMs = trace.DefaultBudgets().GapMs
 	}
-	if *w == (scorer.Weights{}) {
-		*w = scorer.DefaultWeights()
+	if *w == (record.Weights{}) {
+		*w = record.DefaultWeights()
 	}
-	if *tg == (scorer.Targets{}) {
-		*tg = scorer.DefaultTargets()
+	if *tg == (record.Targets{}) {
+		*tg = record.DefaultTargets()
 	}
 }
 
@@ -225,7 +233,7 @@ type runState struct {
 	o   *RunOptions
 	log *slog.Logger
 
-	prices scorer.Prices
+	prices pricing.Prices
 
 	suite      *suites.Suite
 	seedPolicy string
@@ -236,22 +244,22 @@ type runState struct {
 	warm     []suites.Task
 	model    string
 
-	rep         *report.Report
+	rep         *record.Report
 	partialPath string
-	done        []scorer.TaskResult
+	done        []record.TaskResult
 	todo        []suites.Task
 	rec         recorderFactory
 
 	// Filled in by executeTasks and scoreRun.
-	collected    []scorer.TaskResult
-	decoyResults []scorer.TaskResult
-	sched        report.Summary
+	collected    []record.TaskResult
+	decoyResults []record.TaskResult
+	sched        record.Summary
 	interrupted  bool
 }
 
 // Run executes a benchmark run and writes its report. It returns the
 // report even when the run was interrupted (with ErrInterrupted).
-func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
+func Run(ctx context.Context, o RunOptions) (*record.Report, error) {
 	o.defaults()
 	s := &runState{o: &o, log: o.Logger}
 	if err := s.checkOptions(); err != nil {
@@ -274,7 +282,7 @@ func Run(ctx context.Context, o RunOptions) (*report.Report, error) {
 	if err := s.prepareTarget(ctx); err != nil {
 		return nil, err
 	}
-	defer o.artifacts.CloseIdleConnections()
+	defer o.eval.Fetch.CloseIdleConnections()
 	if err := s.planReport(); err != nil {
 		return nil, err
 	}
@@ -309,11 +317,11 @@ func (s *runState) checkOptions() error {
 		}
 	}
 	var err error
-	s.prices = scorer.DefaultPrices()
+	s.prices = pricing.DefaultPrices()
 	if o.Prices != nil {
 		s.prices = *o.Prices
 	} else if o.PricesFile != "" {
-		if s.prices, err = scorer.LoadPrices(o.PricesFile); err != nil {
+		if s.prices, err = pricing.LoadPrices(o.PricesFile); err != nil {
 			return &InputError{Op: "check options", Err: err}
 		}
 	}
@@ -334,7 +342,7 @@ func (s *runState) selectTasks(ctx context.Context) error {
 		return &InputError{Op: "select tasks", Err: fmt.Errorf("no task of suite %s matches categories %q and splits %q",
 			s.suite.Name, strings.Join(o.Categories, ","), strings.Join(o.Splits, ","))}
 	}
-	return checkRunnable(s.suite, s.tasks)
+	return checkRunnable(s.suite, s.tasks, o.Evaluator)
 }
 
 // newClient checks the client identity and builds the HTTP client every
@@ -381,9 +389,11 @@ func (s *runState) prepareTarget(ctx context.Context) error {
 	if s.model, err = PrepareTarget(ctx, s.client, o.Model, !o.NoStream, s.embedded, s.warm); err != nil {
 		return err
 	}
-	if o.artifacts, err = artifactFetch(s.client, o); err != nil {
+	fetch, err := artifactFetch(s.client, o)
+	if err != nil {
 		return &InputError{Op: "check options", Err: err}
 	}
+	o.eval = o.Evaluator.WithFetch(fetch)
 	return nil
 }
 
@@ -403,7 +413,7 @@ func (s *runState) planReport() error {
 	}
 	host, _ := os.Hostname()
 	_ = host
-	s.rep = &report.Report{SchemaVersion: report.SchemaVersion, Weights: o.Weights}
+	s.rep = &record.Report{SchemaVersion: record.SchemaVersion, Weights: o.Weights}
 	s.rep.Run = s.runHeader()
 	s.partialPath = o.Out + ".partial.jsonl"
 	s.done = planned(o.Completed, s.tasks)
@@ -432,15 +442,15 @@ func (s *runState) planReport() error {
 }
 
 // runHeader is the report's description of the run before any task ran.
-func (s *runState) runHeader() report.Run {
+func (s *runState) runHeader() record.Run {
 	o := s.o
-	run := report.Run{
-		ID: newRunID(), Status: report.RunCompleted, StartedAt: time.Now().UTC(),
+	run := record.Run{
+		ID: newRunID(), Status: record.RunCompleted, StartedAt: time.Now().UTC(),
 		Target: targetName(o.TargetName, s.client.BaseURL), EmbeddedTarget: s.embedded, Model: s.model,
-		Suite: report.SuiteRef{Name: s.suite.Name, Version: s.suite.Version, SHA256: s.suite.SHA256, Source: s.suite.Source},
+		Suite: record.SuiteRef{Name: s.suite.Name, Version: s.suite.Version, SHA256: s.suite.SHA256, Source: s.suite.Source},
 		Seed:  o.Seed, SeedPolicy: s.seedPolicy, Limit: o.Limit, Concurrency: o.Concurrency, Stream: !o.NoStream,
 		Budgets: o.Budgets, TasksPlanned: len(s.tasks), HarnessVersion: HarnessVersion(), Splits: o.Splits,
-		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
+		Host: record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()},
 	}
 	run.Categories, run.Warmup = o.Categories, len(s.warm)
 	if o.RunID != "" {
@@ -496,7 +506,7 @@ func (s *runState) executeTasks(ctx context.Context, pw *partialWriter) error {
 		return err
 	}
 	if canaries != nil {
-		rep.Canaries = &report.Canaries{Markers: []string{}} // an array even if none finished
+		rep.Canaries = &record.Canaries{Markers: []string{}} // an array even if none finished
 	}
 	dispatch, decoys, err := withDecoys(o.Decoys, dispatch)
 	if err != nil {
@@ -504,7 +514,7 @@ func (s *runState) executeTasks(ctx context.Context, pw *partialWriter) error {
 	}
 	probe := startSchedProbe(ctx, s.client.Now)
 	results := runTasks(ctx, s.client, dispatch, s.model, o, s.rec)
-	s.collected = append([]scorer.TaskResult(nil), s.done...)
+	s.collected = append([]record.TaskResult(nil), s.done...)
 	var werr error
 	for r := range results {
 		if r.Trace.Err != nil && r.Trace.Err.Class == trace.ErrCancelled {
@@ -537,7 +547,7 @@ func (s *runState) scoreRun(ctx context.Context) {
 	o, rep, log, sched := s.o, s.rep, s.log, s.sched
 	s.interrupted = ctx.Err() != nil && len(s.collected) < len(s.tasks)
 	if s.interrupted {
-		rep.Run.Status = report.RunInterrupted
+		rep.Run.Status = record.RunInterrupted
 	}
 	rep.Tasks = orderLike(s.collected, s.tasks)
 	rep.Run.FinishedAt = time.Now().UTC()
@@ -568,7 +578,7 @@ func (s *runState) scoreRun(ctx context.Context) {
 	}
 	rep.Scoring = report.NewScoring(sopts)
 	rep.Scoring.RunSchedErrP99Ms, rep.Scoring.RunSchedGaps = sched.P99, sched.N
-	rep.Aggregate()
+	report.Aggregate(rep)
 }
 
 // writeReports writes the JSON report (dropping the partial file once the
@@ -576,7 +586,7 @@ func (s *runState) scoreRun(ctx context.Context) {
 // order.
 func (s *runState) writeReports(pw *partialWriter) error {
 	o, rep, gates := s.o, s.rep, s.o.Gates
-	if err := WriteFileAtomic(o.Out, report.JSON(rep)); err != nil {
+	if err := record.WriteAtomic(o.Out, record.JSON(rep)); err != nil {
 		return err
 	}
 	if !s.interrupted {
@@ -587,7 +597,7 @@ func (s *runState) writeReports(pw *partialWriter) error {
 	for _, out := range o.Outputs {
 		w, err := report.Writer(out.Format, rep, gates)
 		if err == nil {
-			err = WriteFileAtomic(out.Path, w)
+			err = record.WriteAtomic(out.Path, w)
 		}
 		if err != nil {
 			return err
@@ -636,7 +646,7 @@ func targetName(name, url string) string {
 
 // checkGates returns a *ThresholdError with one line per missed gate, or
 // nil when every gate passed.
-func checkGates(s scorer.Scores, gates []scorer.Threshold) error {
+func checkGates(s record.Scores, gates []scorer.Threshold) error {
 	var missed []string
 	for _, r := range scorer.CheckThresholds(s, gates) {
 		if !r.Passed {
@@ -738,7 +748,7 @@ func runTask(ctx context.Context, client *trace.Client, t *suites.Task, model st
 		tr.Decoy = mem.askDecoy(ctx, client, t, req, rec, o.Logger)
 	}
 	playTools(ctx, client, t, req, tr, rec, o.Logger)
-	res := ScoreWith(t, tr, o.Budgets, o.artifacts)
+	res := ScoreWith(t, tr, o.Budgets, o.eval)
 	res.Detail = Detail(t, tr)
 	return Result{Task: res, Trace: tr}
 }
@@ -808,17 +818,18 @@ func playTools(ctx context.Context, client *trace.Client, t *suites.Task, req wi
 // Score turns a task's trace into its scored result: metrics, contract
 // violations against the task's budgets, status and the evaluator verdict.
 //
-// Score fetches no artifact: an http(s) or path artifact URL is judged on
-// its descriptor (see ScoreWith).
-func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) scorer.TaskResult {
+// Score grades with the nil Evaluator: no judge, no code runner, no
+// artifact fetch (an http(s) or path artifact URL fails as not
+// verified); see ScoreWith.
+func Score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) record.TaskResult {
 	return ScoreWith(t, tr, defaults, nil)
 }
 
-// ScoreWith is Score with artifacts fetched through fetch, which keeps
-// every fetch on the target's origin (scorer.EvaluateWith). It leaves
-// the result's Detail nil: runTask and Replay add it (Detail), the load
-// engine, which keeps no per-task record, does not.
-func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *scorer.ArtifactFetch) scorer.TaskResult {
+// ScoreWith is Score with the answer graded by ev (its judge, code runner
+// and artifact fetcher, which keeps every fetch on the target's origin).
+// It leaves the result's Detail nil: runTask and Replay add it (Detail),
+// the load engine, which keeps no per-task record, does not.
+func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, ev *scorer.Evaluator) record.TaskResult {
 	b := defaults
 	if t.Budget != nil {
 		if t.Budget.TTFTMs > 0 {
@@ -833,8 +844,8 @@ func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *s
 	// contract, and usage and the answer span all turns.
 	m := trace.ComputeMetrics(tr)
 	final := tr.Final()
-	res := scorer.TaskResult{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
-		Violations: trace.Violations(tr, m, b), Error: final.Err, Usage: final.Usage, Budgets: b, Status: scorer.StatusOK,
+	res := record.TaskResult{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
+		Violations: trace.Violations(tr, m, b), Error: final.Err, Usage: final.Usage, Budgets: b, Status: record.StatusOK,
 		Shape: slices.Clone(tr.Shape)}
 	for i, n := range tr.Turns {
 		for _, s := range n.Shape {
@@ -857,15 +868,15 @@ func ScoreWith(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, fetch *s
 	switch {
 	case tr.Err == nil:
 	case tr.Err.Class.Timeout():
-		res.Status = scorer.StatusTimeout
+		res.Status = record.StatusTimeout
 	default:
-		res.Status = scorer.StatusError
+		res.Status = record.StatusError
 	}
-	if res.Status != scorer.StatusOK {
+	if res.Status != record.StatusOK {
 		res.Reason = "request failed: " + string(tr.Err.Class)
 		return res
 	}
-	v := memoryVerdict(t, tr, decoy, scorer.EvaluateWith(t, tr, fetch), fetch)
+	v := memoryVerdict(t, tr, decoy, ev.Evaluate(t, tr), ev)
 	res.Score, res.Reason = v.Score, v.Reason
 	return res
 }
@@ -887,12 +898,12 @@ func filterCategories(tasks []suites.Task, cats []string) []suites.Task {
 }
 
 // planned keeps the results of tasks in the plan, each task once.
-func planned(res []scorer.TaskResult, plan []suites.Task) []scorer.TaskResult {
+func planned(res []record.TaskResult, plan []suites.Task) []record.TaskResult {
 	in := map[string]bool{}
 	for _, t := range plan {
 		in[t.ID] = true
 	}
-	var out []scorer.TaskResult
+	var out []record.TaskResult
 	for _, r := range res {
 		if in[r.ID] {
 			out = append(out, r)
@@ -904,13 +915,13 @@ func planned(res []scorer.TaskResult, plan []suites.Task) []scorer.TaskResult {
 
 // orderLike puts results in the plan's task order, so a report does not
 // depend on which worker finished first.
-func orderLike(res []scorer.TaskResult, plan []suites.Task) []scorer.TaskResult {
+func orderLike(res []record.TaskResult, plan []suites.Task) []record.TaskResult {
 	pos := map[string]int{}
 	for i, t := range plan {
 		pos[t.ID] = i
 	}
-	out := make([]scorer.TaskResult, 0, len(res))
-	byPos := make([]*scorer.TaskResult, len(plan))
+	out := make([]record.TaskResult, 0, len(res))
+	byPos := make([]*record.TaskResult, len(plan))
 	for i := range res {
 		if p, ok := pos[res[i].ID]; ok {
 			byPos[p] = &res[i]

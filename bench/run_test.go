@@ -15,9 +15,8 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/baseline/reference"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 	"github.com/janus-bench/janus/suites/gen"
 )
@@ -40,7 +39,7 @@ func readValid(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatalf("read report: %v", err)
 	}
-	if err := report.Validate(b); err != nil {
+	if err := record.Validate(b); err != nil {
 		t.Fatalf("report %s invalid: %v", path, err)
 	}
 	return b
@@ -51,7 +50,7 @@ func TestRunEmbeddedTarget(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.json")
 	var stdout bytes.Buffer
 	var seen int
-	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Stdout: &stdout,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Start: quickStart, Stdout: &stdout,
 		OnResult: func(Result) { seen++ }})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -60,13 +59,13 @@ func TestRunEmbeddedTarget(t *testing.T) {
 	if _, err := os.Stat(out + ".partial.jsonl"); !os.IsNotExist(err) {
 		t.Errorf("partial file left behind after a completed run: %v", err)
 	}
-	if rep.Run.Status != report.RunCompleted || len(rep.Tasks) != smokeTasks || seen != smokeTasks {
+	if rep.Run.Status != record.RunCompleted || len(rep.Tasks) != smokeTasks || seen != smokeTasks {
 		t.Fatalf("status %s, %d tasks, %d results seen; want completed, %d, %d", rep.Run.Status, len(rep.Tasks), seen, smokeTasks, smokeTasks)
 	}
 	// The sim answers every smoke task with its reference: full quality,
 	// and no contract violations at this pace.
 	for _, tk := range rep.Tasks {
-		if tk.Status != scorer.StatusOK || tk.Score != 1 || len(tk.Violations) != 0 {
+		if tk.Status != record.StatusOK || tk.Score != 1 || len(tk.Violations) != 0 {
 			t.Errorf("task %s: status %s score %v violations %v reason %q", tk.ID, tk.Status, tk.Score, tk.Violations, tk.Reason)
 		}
 	}
@@ -111,7 +110,7 @@ func TestRunStallingTargetIsCut(t *testing.T) {
 	}))
 	defer stall.Close()
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Target: stall.URL + "/v1", Out: out, Limit: 3,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: stall.URL + "/v1", Out: out, Limit: 3,
 		Concurrency: 3, Timeout: 300 * time.Millisecond, TTFTTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -121,7 +120,7 @@ func TestRunStallingTargetIsCut(t *testing.T) {
 		t.Fatalf("%d tasks, want 3", len(rep.Tasks))
 	}
 	for _, tk := range rep.Tasks {
-		if tk.Status != scorer.StatusTimeout || tk.Score != 0 {
+		if tk.Status != record.StatusTimeout || tk.Score != 0 {
 			t.Errorf("task %s: status %s score %v, want timeout 0", tk.ID, tk.Status, tk.Score)
 		}
 	}
@@ -147,7 +146,7 @@ func TestRunNamesShapeNotes(t *testing.T) {
 	}))
 	defer rewritten.Close()
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Target: rewritten.URL + "/v1", Out: out, Limit: 3, Concurrency: 3})
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: rewritten.URL + "/v1", Out: out, Limit: 3, Concurrency: 3})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -172,7 +171,7 @@ func TestRunInterruptAndResume(t *testing.T) {
 	defer cancel()
 	n := 0
 	// Cancel after the third task finishes, as Ctrl-C would.
-	_, err := Run(ctx, RunOptions{Out: out, Start: quickStart, Concurrency: 1,
+	_, err := Run(ctx, RunOptions{Evaluator: testEval, Out: out, Start: quickStart, Concurrency: 1,
 		OnResult: func(Result) {
 			n++
 			if n == 3 {
@@ -192,13 +191,13 @@ func TestRunInterruptAndResume(t *testing.T) {
 		t.Fatalf("partial: %d tasks, err %v; want 3 or 4", len(done), err)
 	}
 	var resumed []string
-	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Concurrency: 2, Resume: true,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Start: quickStart, Concurrency: 2, Resume: true,
 		OnResult: func(r Result) { resumed = append(resumed, r.Task.ID) }})
 	if err != nil {
 		t.Fatalf("resume: %v", err)
 	}
 	readValid(t, out)
-	if rep.Run.ID != hdr.ID || rep.Run.Status != report.RunCompleted || len(rep.Tasks) != smokeTasks {
+	if rep.Run.ID != hdr.ID || rep.Run.Status != record.RunCompleted || len(rep.Tasks) != smokeTasks {
 		t.Fatalf("resumed report: id %s (want %s) status %s tasks %d", rep.Run.ID, hdr.ID, rep.Run.Status, len(rep.Tasks))
 	}
 	if len(resumed) != smokeTasks-len(done) {
@@ -217,8 +216,8 @@ func TestResumeRefusesADifferentRun(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.json")
 	ctx, cancel := context.WithCancel(context.Background())
-	_, _ = Run(ctx, RunOptions{Out: out, Start: quickStart, Concurrency: 1, OnResult: func(Result) { cancel() }})
-	_, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Resume: true, Seed: 7})
+	_, _ = Run(ctx, RunOptions{Evaluator: testEval, Out: out, Start: quickStart, Concurrency: 1, OnResult: func(Result) { cancel() }})
+	_, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Start: quickStart, Resume: true, Seed: 7})
 	var ie *InputError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want an InputError naming the difference", err)
@@ -230,7 +229,7 @@ func TestRunUnreachableTarget(t *testing.T) {
 	ln := httptest.NewServer(http.NotFoundHandler())
 	url := ln.URL
 	ln.Close()
-	_, err := Run(context.Background(), RunOptions{Target: url + "/v1", Out: filepath.Join(t.TempDir(), "r.json")})
+	_, err := Run(context.Background(), RunOptions{Evaluator: testEval, Target: url + "/v1", Out: filepath.Join(t.TempDir(), "r.json")})
 	var ie *InputError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want InputError", err)
@@ -238,7 +237,7 @@ func TestRunUnreachableTarget(t *testing.T) {
 }
 
 func TestRunUnknownSuite(t *testing.T) {
-	_, err := Run(context.Background(), RunOptions{Suite: "no-such-suite", Out: filepath.Join(t.TempDir(), "r.json")})
+	_, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "no-such-suite", Out: filepath.Join(t.TempDir(), "r.json")})
 	var ie *InputError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want InputError", err)
@@ -248,7 +247,7 @@ func TestRunUnknownSuite(t *testing.T) {
 func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Suite: "janus-default", Out: out, Concurrency: 16,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "janus-default", Out: out, Concurrency: 16,
 		Start: reference.Starter(baseline.Config{Pace: fastPace})})
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +261,7 @@ func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
 func TestRunSeveralSuitesAndSplit(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
-	rep, err := Run(context.Background(), RunOptions{Suite: "smoke@stored, janus-default", Splits: []string{"private"}, Out: out,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "smoke@stored, janus-default", Splits: []string{"private"}, Out: out,
 		Concurrency: 8, Start: reference.Starter(baseline.Config{Pace: fastPace})})
 	if err != nil {
 		t.Fatal(err)
@@ -274,10 +273,10 @@ func TestRunSeveralSuitesAndSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := len(suites.FilterSplit(def.Tasks, []string{"private"}))
-	if rep.Run.Suite.Name != "smoke+janus-default" || len(rep.Tasks) != want || want == 0 || rep.Run.SeedPolicy != report.SeedFresh {
+	if rep.Run.Suite.Name != "smoke+janus-default" || len(rep.Tasks) != want || want == 0 || rep.Run.SeedPolicy != record.SeedFresh {
 		t.Fatalf("suite %s, %d tasks; want smoke+janus-default, %d", rep.Run.Suite.Name, len(rep.Tasks), want)
 	}
-	if _, err := Run(context.Background(), RunOptions{Splits: []string{"nope"}, Out: out}); err == nil {
+	if _, err := Run(context.Background(), RunOptions{Evaluator: testEval, Splits: []string{"nope"}, Out: out}); err == nil {
 		t.Fatal("a split with no tasks must be an input error")
 	}
 }
@@ -286,7 +285,7 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 	// The sim's noisy profile with share 1 answers every task wrongly:
 	// quality must collapse (issue: ≤ 10), while speed does not care.
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
-	rep, err := Run(context.Background(), RunOptions{Suite: "janus-default", Out: filepath.Join(t.TempDir(), "r.json"), Concurrency: 16,
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "janus-default", Out: filepath.Join(t.TempDir(), "r.json"), Concurrency: 16,
 		Start: reference.Starter(baseline.Config{Pace: fastPace, Profile: baseline.ProfileNoisy, NoisyShare: 1})})
 	if err != nil {
 		t.Fatal(err)
@@ -307,8 +306,8 @@ func TestRunPlanAndGateHooks(t *testing.T) {
 	release := make(chan struct{})
 	// The stored smoke: a fresh run adds canaries, which the gate is asked
 	// for too but OnResult never sees, so the count below would not hold.
-	opts := RunOptions{Suite: DefaultSuite + StoredSuffix, Out: out, Start: quickStart, Concurrency: 2,
-		OnPlan: func(run report.Run, todo []suites.Task) { planned = len(todo) },
+	opts := RunOptions{Evaluator: testEval, Suite: DefaultSuite + StoredSuffix, Out: out, Start: quickStart, Concurrency: 2,
+		OnPlan: func(run record.Run, todo []suites.Task) { planned = len(todo) },
 		Gate: func(ctx context.Context) error {
 			gated++
 			if gated == 3 { // a paused run: nothing more is dispatched until released

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 )
 
 // The run's own scheduling probe (issue 24, item 9). A saved selftest
@@ -119,7 +120,7 @@ func (p *schedProbe) add(e float64) {
 
 // Stop ends the probe and returns its gap-error summary (N = 0 when the
 // run was too short for one gap).
-func (p *schedProbe) Stop() report.Summary {
+func (p *schedProbe) Stop() record.Summary {
 	p.stop()
 	<-p.done
 	p.mu.Lock()
@@ -132,7 +133,7 @@ func (p *schedProbe) Stop() report.Summary {
 // selftest's p99 (h, nil when none) and the run's own probe p99. The larger,
 // because each is a measurement of the same error and the run's load may be
 // heavier or lighter than the selftest's; neither reads the target's stream.
-func timingNoise(h *report.Harness, run report.Summary) float64 {
+func timingNoise(h *record.Harness, run record.Summary) float64 {
 	noise := run.P99
 	if h != nil {
 		noise = max(noise, h.GapErrP99Ms)
@@ -159,7 +160,7 @@ func saveTimingNoise(dir string, ms float64, seed uint64) error {
 	if dir == "" {
 		return nil
 	}
-	return WriteFileAtomic(filepath.Join(dir, timingNoiseFile), func(w io.Writer) error {
+	return record.WriteAtomic(filepath.Join(dir, timingNoiseFile), func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(recordingMeta{TimingNoiseMs: ms, Seed: seed})
 	})
 }

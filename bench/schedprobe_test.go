@@ -19,6 +19,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -91,7 +92,7 @@ func detStreamingScore(t *testing.T, n int, target detTarget, now func() time.Ti
 			Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "count"}}}
 		req := wire.ChatRequest{Model: "m", Messages: task.Messages, Stream: true,
 			StreamOptions: &openai.StreamOptions{IncludeUsage: true}}
-		var res []scorer.TaskResult
+		var res []record.TaskResult
 		for i := range n {
 			tr := client.Do(context.Background(), req, nil)
 			if tr.Err != nil {

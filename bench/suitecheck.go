@@ -12,12 +12,12 @@ import (
 // named by file:line and task) and a run whose selected tasks need an LLM
 // judge when none is configured. Either would otherwise score the
 // competitor 0 on those tasks for the suite's or the set-up's fault.
-func checkRunnable(s *suites.Suite, selected []suites.Task) error {
+func checkRunnable(s *suites.Suite, selected []suites.Task, ev *scorer.Evaluator) error {
 	var probs []suites.FormatError
 	for i := range s.Tasks {
 		t := &s.Tasks[i]
 		for j, c := range t.Expect.Checks {
-			if err := scorer.CheckSpec(c); err != nil {
+			if err := ev.CheckSpec(c); err != nil {
 				probs = append(probs, suites.FormatError{File: t.File, Line: t.Line, TaskID: t.ID,
 					Msg: fmt.Sprintf("expect.checks[%d]: %v", j, err)})
 			}
@@ -26,7 +26,7 @@ func checkRunnable(s *suites.Suite, selected []suites.Task) error {
 	if len(probs) > 0 {
 		return &InputError{Op: "load suite", Err: &suites.ValidationError{Suite: s.Name, Problems: probs}}
 	}
-	if scorer.JudgeConfigured() {
+	if ev.JudgeConfigured() {
 		return nil
 	}
 	var first *suites.Task

@@ -9,11 +9,10 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/wire"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -112,7 +111,7 @@ type synthRun struct {
 }
 
 // synthesize draws a run's task results.
-func synthesize(t testing.TB, tpls []synthTemplate, r synthRun) []scorer.TaskResult {
+func synthesize(t testing.TB, tpls []synthTemplate, r synthRun) []record.TaskResult {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(r.seed, 0x73796e7468))
 	delay := func() int64 { return int64(rng.ExpFloat64() * deliveryMeanNs) }
@@ -121,7 +120,7 @@ func synthesize(t testing.TB, tpls []synthTemplate, r synthRun) []scorer.TaskRes
 	for _, i := range rng.Perm(r.n)[:k] {
 		wrong[i] = true
 	}
-	out := make([]scorer.TaskResult, 0, r.n)
+	out := make([]record.TaskResult, 0, r.n)
 	for i := range r.n {
 		tp := &tpls[i%len(tpls)]
 		task := tp.task
@@ -187,9 +186,9 @@ func synthesize(t testing.TB, tpls []synthTemplate, r synthRun) []scorer.TaskRes
 }
 
 // synthReport wraps task results in a report, scored as a run would be.
-func synthReport(id string, tasks []scorer.TaskResult) *report.Report {
-	r := &report.Report{SchemaVersion: report.SchemaVersion, Weights: scorer.DefaultWeights(), Tasks: tasks}
-	r.Run = report.Run{ID: id, Status: report.RunCompleted, Model: baseline.DefaultModel,
-		Suite: report.SuiteRef{Name: "smoke-x25"}, Concurrency: 1, Stream: true, Budgets: trace.DefaultBudgets()}
+func synthReport(id string, tasks []record.TaskResult) *record.Report {
+	r := &record.Report{SchemaVersion: record.SchemaVersion, Weights: record.DefaultWeights(), Tasks: tasks}
+	r.Run = record.Run{ID: id, Status: record.RunCompleted, Model: baseline.DefaultModel,
+		Suite: record.SuiteRef{Name: "smoke-x25"}, Concurrency: 1, Stream: true, Budgets: trace.DefaultBudgets()}
 	return r
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/exitcode"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // TargetError says the target refused the run rather than answered it: it
@@ -126,7 +126,7 @@ func firstN(s []string, n int) []string {
 // run measured a broken set-up (a key revoked mid-run, a model unloaded, a
 // target gone), not the competitor's answers. Timeouts are scores, not
 // set-up errors, and are left alone.
-func everyRequestFailed(tasks []scorer.TaskResult, target string) error {
+func everyRequestFailed(tasks []record.TaskResult, target string) error {
 	if len(tasks) == 0 {
 		return nil
 	}

@@ -35,7 +35,7 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Stdout: &stdout, Format: "md",
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Start: quickStart, Stdout: &stdout, Format: "md",
 		Outputs: []report.Output{{Format: "md", Path: filepath.Join(dir, "report.md")}, {Format: "junit", Path: filepath.Join(dir, "sub", "report.xml")},
 			{Format: "csv", Path: filepath.Join(dir, "tasks.csv")}},
 		Gates: gates})
@@ -118,7 +118,7 @@ func TestRunGatesThatPass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), RunOptions{Out: out, Start: quickStart, Gates: gates, PricesFile: prices})
+	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Start: quickStart, Gates: gates, PricesFile: prices})
 	if err != nil {
 		t.Fatalf("Run: %v; want no error when every gate passes", err)
 	}
@@ -142,15 +142,15 @@ func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
 		want string // substring of the error
 	}{
 		// an output format that does not exist
-		{"out format", RunOptions{Outputs: []report.Output{{Format: "pdf", Path: "r.pdf"}}}, `report output pdf=r.pdf`},
+		{"out format", RunOptions{Evaluator: testEval, Outputs: []report.Output{{Format: "pdf", Path: "r.pdf"}}}, `report output pdf=r.pdf`},
 		// an output without a path
-		{"out path", RunOptions{Outputs: []report.Output{{Format: "md"}}}, "and a path"},
+		{"out path", RunOptions{Evaluator: testEval, Outputs: []report.Output{{Format: "md"}}}, "and a path"},
 		// a stdout format that does not exist
-		{"format", RunOptions{Format: "html"}, `report format "html"`},
+		{"format", RunOptions{Evaluator: testEval, Format: "html"}, `report format "html"`},
 		// a price table that is not there
-		{"prices missing", RunOptions{PricesFile: filepath.Join(t.TempDir(), "nope.yaml")}, "load prices"},
+		{"prices missing", RunOptions{Evaluator: testEval, PricesFile: filepath.Join(t.TempDir(), "nope.yaml")}, "load prices"},
 		// a price table with a negative price
-		{"prices invalid", RunOptions{PricesFile: bad}, "finite number"},
+		{"prices invalid", RunOptions{Evaluator: testEval, PricesFile: bad}, "finite number"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -172,7 +172,7 @@ func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
 func TestJUnitOfARun(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	var stdout bytes.Buffer
-	_, err := Run(context.Background(), RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Start: quickStart, Stdout: &stdout, Format: "junit"})
+	_, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: filepath.Join(t.TempDir(), "r.json"), Start: quickStart, Stdout: &stdout, Format: "junit"})
 	if err != nil {
 		t.Fatal(err)
 	}

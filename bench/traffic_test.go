@@ -42,7 +42,7 @@ func TestRequestsWearAnSDKIdentity(t *testing.T) {
 				seen[r.UserAgent()] = true
 				lang = append(lang, r.Header.Get("X-Stainless-Lang"))
 			})
-			_, err := Run(t.Context(), RunOptions{Target: target, Suite: "smoke", Limit: 2, NoStream: true, ClientIdentity: c.identity,
+			_, err := Run(t.Context(), RunOptions{Evaluator: testEval, Target: target, Suite: "smoke", Limit: 2, NoStream: true, ClientIdentity: c.identity,
 				UserAgent: c.ua, Header: c.user, Out: filepath.Join(t.TempDir(), "r.json")})
 			if err != nil {
 				t.Fatal(err)
@@ -57,7 +57,7 @@ func TestRequestsWearAnSDKIdentity(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Run(t.Context(), RunOptions{ClientIdentity: "curl", Out: filepath.Join(t.TempDir(), "r.json")}); err == nil {
+	if _, err := Run(t.Context(), RunOptions{Evaluator: testEval, ClientIdentity: "curl", Out: filepath.Join(t.TempDir(), "r.json")}); err == nil {
 		t.Fatal("an unknown identity must be an input error")
 	}
 }
@@ -82,7 +82,7 @@ func TestNoModelsRequestFirstWhenTheModelIsGiven(t *testing.T) {
 				}
 				listed = listed || r.Method == http.MethodGet
 			})
-			if _, err := Run(t.Context(), RunOptions{Target: target, Model: c.model, Suite: "smoke", Limit: 1, NoStream: true,
+			if _, err := Run(t.Context(), RunOptions{Evaluator: testEval, Target: target, Model: c.model, Suite: "smoke", Limit: 1, NoStream: true,
 				Out: filepath.Join(t.TempDir(), "r.json")}); err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +91,7 @@ func TestNoModelsRequestFirstWhenTheModelIsGiven(t *testing.T) {
 			}
 		})
 	}
-	_, err := Run(t.Context(), RunOptions{Target: "http://127.0.0.1:1/v1", Model: "m", Suite: "smoke", Out: filepath.Join(t.TempDir(), "r.json")})
+	_, err := Run(t.Context(), RunOptions{Evaluator: testEval, Target: "http://127.0.0.1:1/v1", Model: "m", Suite: "smoke", Out: filepath.Join(t.TempDir(), "r.json")})
 	var ie *InputError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "reach target") {
 		t.Fatalf("unreachable target with --model: %v, want a reach-target input error", err)
@@ -140,7 +140,7 @@ func TestWarmupIsIndistinguishableFromTasks(t *testing.T) {
 		defer mu.Unlock()
 		posts = append(posts, sent{h, first, req.Model, req.Stream, prompts[first]})
 	})
-	rep, err := Run(t.Context(), RunOptions{Target: target, Model: "m", Suite: DefaultSuite, Seed: seed, Limit: 3, NoStream: true,
+	rep, err := Run(t.Context(), RunOptions{Evaluator: testEval, Target: target, Model: "m", Suite: DefaultSuite, Seed: seed, Limit: 3, NoStream: true,
 		Warmup: 2, Concurrency: 1, Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {
 		t.Fatal(err)

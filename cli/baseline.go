@@ -14,7 +14,7 @@ import (
 	"github.com/janus-bench/janus/baseline/threads"
 	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/search"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -195,7 +195,7 @@ func baselineBrain(c *ucli.Context, cfg *baseline.Config) error {
 		cfg.Image = &baseline.ImageProvider{URL: u, APIKey: c.String("image-api-key"), Model: c.String("image-model")}
 	}
 	if f := c.String("prices"); f != "" {
-		p, err := scorer.LoadPrices(f)
+		p, err := pricing.LoadPrices(f)
 		if err != nil {
 			return &UsageError{Err: err}
 		}

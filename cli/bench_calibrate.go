@@ -48,7 +48,11 @@ func benchCalibrateCommand() *ucli.Command {
 					}
 				}
 			}
-			cal, err := calibrate.Run(c.Context, calibrate.Options{Suite: c.String("suite"),
+			ev, err := newEvaluator(c)
+			if err != nil {
+				return err
+			}
+			cal, err := calibrate.Run(c.Context, calibrate.Options{Suite: c.String("suite"), Evaluator: ev,
 				TimeScale: c.Float64("time-scale"), Seed: c.Uint64("seed"), Profiles: profiles,
 				Concurrency: c.Int("concurrency"), OutDir: c.String("out-dir"), Logger: logger()})
 			var th *bench.ThresholdError

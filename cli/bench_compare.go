@@ -8,7 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // benchCompareCommand tells a real change between two runs from noise, so
@@ -109,7 +109,7 @@ func compareOptions(c *ucli.Context) (bench.CompareOptions, error) {
 	if a := c.Float64("alpha"); !(a > 0 && a < 1) {
 		return bench.CompareOptions{}, usageErrorf("--alpha %v: want a level between 0 and 1", a)
 	}
-	w, err := weightsFlag(c, scorer.Weights{})
+	w, err := weightsFlag(c, record.Weights{})
 	if err != nil {
 		return bench.CompareOptions{}, err
 	}

@@ -39,7 +39,11 @@ func benchReplayCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := bench.Replay(c.Context, bench.ReplayOptions{Dir: args[0], Suite: c.String("suite"), Seed: c.Uint64("seed"),
+			ev, err := newEvaluator(c)
+			if err != nil {
+				return err
+			}
+			rep, err := bench.Replay(c.Context, bench.ReplayOptions{Evaluator: ev, Dir: args[0], Suite: c.String("suite"), Seed: c.Uint64("seed"),
 				Model: c.String("model"), Weights: opts.Weights, Prices: opts.Prices, Out: c.String("out"),
 				Budgets: trace.Budgets{TTFTMs: ms(c, "ttft-budget"), GapMs: ms(c, "gap-budget")}, Logger: logger()})
 			if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/janus-bench/janus/cli/loadcli"
 	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/tui"
 )
@@ -75,13 +76,15 @@ func benchRun(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := scorer.SetJudge(scorer.JudgeConfig{URL: c.String("judge"), Model: c.String("judge-model"), APIKey: c.String("judge-api-key")}); err != nil {
-		return usageErrorf("--judge: %v", err)
+	ev, err := newEvaluator(c)
+	if err != nil {
+		return err
 	}
 	opts, err := benchRunOptions(c, hdr)
 	if err != nil {
 		return err
 	}
+	opts.Evaluator = ev
 	image, err := imageTarget(c)
 	if err != nil {
 		return err
@@ -97,11 +100,11 @@ func benchRun(c *ucli.Context) error {
 	// lines (no escape codes) in a pipe or when CI is set.
 	progress := tui.NewProgress(c.App.ErrWriter, isTerminal(os.Stderr) && os.Getenv("CI") == "", nil)
 	opts.OnPlan = progress.Plan
-	run := func(h leaderboard.Hooks) (*report.Report, error) {
+	run := func(h leaderboard.Hooks) (*record.Report, error) {
 		opts.OnStart = h.Start
 		opts.OnResult = func(r bench.Result) { h.Task(r.Task); progress.Result(r) }
 		defer progress.Finish()
-		var rep *report.Report
+		var rep *record.Report
 		var err error
 		if image != "" {
 			rep, err = container.BenchRun(c.Context, co, opts)
@@ -109,7 +112,7 @@ func benchRun(c *ucli.Context) error {
 			rep, err = bench.Run(c.Context, opts)
 		}
 		err = afterBenchRun(rep, err, opts.Gates)
-		if rep != nil && rep.Run.SeedPolicy == report.SeedFresh {
+		if rep != nil && rep.Run.SeedPolicy == record.SeedFresh {
 			fmt.Fprintf(c.App.ErrWriter, "janus: tasks generated from the secret seed %d; reproduce them with --seed %d\n", rep.Run.Seed, rep.Run.Seed)
 		}
 		return rep, err
@@ -128,7 +131,7 @@ func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error)
 	if err := checkBenchRunCounts(c); err != nil {
 		return bench.RunOptions{}, err
 	}
-	w, err := weightsFlag(c, scorer.DefaultWeights())
+	w, err := weightsFlag(c, record.DefaultWeights())
 	if err != nil {
 		return bench.RunOptions{}, err
 	}
@@ -186,7 +189,7 @@ func checkBenchRunCounts(c *ucli.Context) error {
 
 // weightsFlag is --weights parsed (def when it is unset); a warning
 // ParseWeights gives (weights not summing to 100) is logged.
-func weightsFlag(c *ucli.Context, def scorer.Weights) (scorer.Weights, error) {
+func weightsFlag(c *ucli.Context, def record.Weights) (record.Weights, error) {
 	s := c.String("weights")
 	if s == "" {
 		return def, nil
@@ -225,7 +228,7 @@ func benchRunReports(c *ucli.Context) ([]report.Output, []scorer.Threshold, erro
 // report is written (the run succeeded, or ended interrupted, refused or
 // under a gate), the job summary is appended to $GITHUB_STEP_SUMMARY; an
 // interrupted run's error says how to resume it with this command.
-func afterBenchRun(rep *report.Report, err error, gates []scorer.Threshold) error {
+func afterBenchRun(rep *record.Report, err error, gates []scorer.Threshold) error {
 	var ie *bench.InterruptedError
 	if errors.As(err, &ie) && ie.Partial != "" {
 		ie.Msg = fmt.Sprintf("run interrupted; partial report %s written: continue with `janus bench run --resume --out %s` (same flags)", ie.Partial, ie.Partial)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -62,7 +64,7 @@ func scoreReport(c *ucli.Context) error {
 		return err
 	}
 	if out := c.String("out"); out != "" {
-		if err := bench.WriteFileAtomic(out, report.JSON(rep)); err != nil {
+		if err := record.WriteAtomic(out, record.JSON(rep)); err != nil {
 			return fmt.Errorf("score: write %s: %w", out, err)
 		}
 	}
@@ -82,7 +84,7 @@ func scoreReport(c *ucli.Context) error {
 // rescoreInput re-scores what path holds: a PoC result (--compat), a
 // --record directory, or a report. poc is the PoC's own scores, nil for
 // the others.
-func rescoreInput(c *ucli.Context, path string, opts bench.RescoreOptions) (rep *report.Report, poc map[string]float64, err error) {
+func rescoreInput(c *ucli.Context, path string, opts bench.RescoreOptions) (rep *record.Report, poc map[string]float64, err error) {
 	switch compat := c.String("compat"); {
 	case compat == compatJanusPoC:
 		f, err := os.Open(path)
@@ -98,7 +100,11 @@ func rescoreInput(c *ucli.Context, path string, opts bench.RescoreOptions) (rep 
 	case compat != "":
 		return nil, nil, usageErrorf("--compat %q: want %s", compat, compatJanusPoC)
 	case bench.IsRecordingDir(path):
-		rep, err = bench.Replay(c.Context, bench.ReplayOptions{Dir: path, Suite: c.String("suite"),
+		ev, err := newEvaluator(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		rep, err = bench.Replay(c.Context, bench.ReplayOptions{Evaluator: ev, Dir: path, Suite: c.String("suite"),
 			Weights: opts.Weights, Prices: opts.Prices, Logger: logger()})
 		if err != nil {
 			return nil, nil, fmt.Errorf("score: %w", err)
@@ -127,7 +133,7 @@ func rescoreOptions(c *ucli.Context) (bench.RescoreOptions, error) {
 		o.Weights = w
 	}
 	if p := c.String("prices"); p != "" {
-		prices, err := scorer.LoadPrices(p)
+		prices, err := pricing.LoadPrices(p)
 		if err != nil {
 			return o, usageErrorf("--prices: %v", err)
 		}
@@ -137,7 +143,7 @@ func rescoreOptions(c *ucli.Context) (bench.RescoreOptions, error) {
 }
 
 // writePoCSideBySide prints the PoC's own scores beside janus's.
-func writePoCSideBySide(w io.Writer, rep *report.Report, poc map[string]float64) error {
+func writePoCSideBySide(w io.Writer, rep *record.Report, poc map[string]float64) error {
 	var b strings.Builder
 	b.WriteString("\nJANUS-POC vs JANUS (same tasks, janus's formulas; docs/SCORING.md explains the mapping)\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

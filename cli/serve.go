@@ -27,14 +27,18 @@ func serviceFlags() []ucli.Flag {
 	}
 }
 
-func serviceConfig(c *ucli.Context, workers int) service.Config {
+func serviceConfig(c *ucli.Context, workers int) (service.Config, error) {
+	ev, err := newEvaluator(c)
+	if err != nil {
+		return service.Config{}, err
+	}
 	// The baseline competitor's runs measure the embedded reference
 	// target at its default pace (serve has no sim flags, so no error).
 	start, _ := embeddedTarget(c, 0)
-	return service.Config{Store: c.String("store"), Workers: workers, AllowTargets: c.StringSlice("allow-target"),
+	return service.Config{Store: c.String("store"), Workers: workers, Evaluator: ev, AllowTargets: c.StringSlice("allow-target"),
 		LeaseTTL: c.Duration("lease-ttl"), RescueAfter: c.Duration("rescue-after"), RunTimeout: c.Duration("run-timeout"),
 		Retention: c.Duration("retention"), WorkDir: c.String("work-dir"), Version: versionString(), Logger: logger(),
-		Reference: start}
+		Reference: start}, nil
 }
 
 // serveCommand is `janus serve`: the scoring service.
@@ -61,7 +65,10 @@ func serveCommand() *ucli.Command {
 			if c.Int("workers") < 0 {
 				return usageErrorf("--workers %d: must not be negative", c.Int("workers"))
 			}
-			cfg := serviceConfig(c, c.Int("workers"))
+			cfg, err := serviceConfig(c, c.Int("workers"))
+			if err != nil {
+				return err
+			}
 			cfg.PublicRead, cfg.DefaultQuota, cfg.Open = c.Bool("public-read"), c.Int("quota"), loopback(c.String("listen"))
 			demoDir, err := demoStore(c, &cfg)
 			if err != nil {
@@ -118,7 +125,11 @@ func workerCommand() *ucli.Command {
 			if c.Int("workers") < 1 {
 				return usageErrorf("--workers %d: must be at least 1", c.Int("workers"))
 			}
-			s, err := service.New(c.Context, serviceConfig(c, c.Int("workers")))
+			cfg, err := serviceConfig(c, c.Int("workers"))
+			if err != nil {
+				return err
+			}
+			s, err := service.New(c.Context, cfg)
 			if err != nil {
 				return err
 			}

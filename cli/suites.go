@@ -75,7 +75,11 @@ func suitesCommand() *ucli.Command {
 						// sandbox) takes a while: say what is happening.
 						start := time.Now()
 						fmt.Fprintf(c.App.ErrWriter, "janus: validating %s@%s: %d tasks (references run, code in the sandbox)…\n", s.Name, s.Version, len(s.Tasks))
-						if err := validate.Suite(s); err != nil {
+						ev, err := newEvaluator(c)
+						if err != nil {
+							return err
+						}
+						if err := validate.Suite(s, ev); err != nil {
 							return fmt.Errorf("suites validate: %w", err)
 						}
 						fmt.Fprintf(stdout(c), "ok  %s@%s  %d tasks  sha256 %.12s  (%.1fs)\n", s.Name, s.Version, len(s.Tasks), s.SHA256, time.Since(start).Seconds())

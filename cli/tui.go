@@ -49,16 +49,20 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 	if err != nil {
 		return tui.Options{}, err
 	}
+	ev, err := newEvaluator(c)
+	if err != nil {
+		return tui.Options{}, err
+	}
 	return tui.Options{
 		Target: c.String("target"), APIKey: c.String("api-key"), Store: c.String("store"), NoSave: c.Bool("no-save"),
 		LogFile: c.String("log-file"), OutDir: c.String("out-dir"), NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != "",
 		Base: bench.RunOptions{Model: c.String("model"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Start: start, Limits: lim},
+			Budgets: budgets, Start: start, Limits: lim, Evaluator: ev},
 		// Load runs from the TUI measure the harness's timing error after
 		// the steps against a sim in a second process, as janus bench load
 		// does by default.
 		LoadBase: load.Options{Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Pace: load.Pace(pace), Selftest: true, SelftestSim: sim, Limits: lim,
+			Budgets: budgets, Pace: load.Pace(pace), Selftest: true, SelftestSim: sim, Limits: lim, Evaluator: ev,
 			KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "", StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != ""},
 		LoadRun: loadapp.Run,
 	}, nil

@@ -16,9 +16,8 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/conform"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestBenchRunImage runs the smoke suite against the baseline image and
@@ -42,7 +41,7 @@ func TestBenchRunImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := report.Validate(b); err != nil {
+	if err := record.Validate(b); err != nil {
 		t.Fatalf("report does not match docs/report.schema.json: %v", err)
 	}
 	r := rep.Resources
@@ -85,7 +84,7 @@ func TestBenchRunImage(t *testing.T) {
 	}
 	for _, d := range []struct {
 		name        string
-		image, base scorer.Dimension
+		image, base record.Dimension
 	}{
 		{"composite", rep.Scores.Composite, local.Scores.Composite},
 		{"quality", rep.Scores.Quality, local.Scores.Quality},

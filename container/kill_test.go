@@ -16,7 +16,7 @@ import (
 
 	"github.com/moby/moby/client"
 
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 )
 
 // startJanusRun starts `janus bench run --image` on the baseline as a
@@ -139,7 +139,7 @@ func TestInterruptTearsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := report.Validate(b); err != nil {
+	if err := record.Validate(b); err != nil {
 		t.Fatalf("interrupted report invalid: %v", err)
 	}
 	if !bytes.Contains(b, []byte(`"status": "interrupted"`)) || !bytes.Contains(b, []byte(`"resources"`)) {
@@ -162,11 +162,11 @@ func TestInterruptTearsDown(t *testing.T) {
 	if left := containersOf(t, res.Process.Pid); len(left) != 0 {
 		t.Fatalf("--resume left %d containers", len(left))
 	}
-	var rep report.Report
+	var rep record.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Run.Status != report.RunCompleted || len(rep.Tasks) != 16 || rep.Run.Target != "docker-image://"+baselineImg || rep.Resources == nil {
+	if rep.Run.Status != record.RunCompleted || len(rep.Tasks) != 16 || rep.Run.Target != "docker-image://"+baselineImg || rep.Resources == nil {
 		t.Fatalf("resumed run: status %s, %d tasks, target %q, resources %v", rep.Run.Status, len(rep.Tasks), rep.Run.Target, rep.Resources)
 	}
 }

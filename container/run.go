@@ -13,9 +13,9 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/conform"
+	"github.com/janus-bench/janus/record"
 )
 
 // session is one container's life around a run: connect, clean up what a
@@ -72,9 +72,9 @@ func removedCount(ls []Leftover) int {
 }
 
 // resources turns the container's figures into the report block.
-func (s *session) resources(u Usage, logPath string) *report.Resources {
+func (s *session) resources(u Usage, logPath string) *record.Resources {
 	c := s.c
-	return &report.Resources{Image: s.o.Image, ImageID: c.ImageID, Container: c.Name,
+	return &record.Resources{Image: s.o.Image, ImageID: c.ImageID, Container: c.Name,
 		CPUs: c.CPUs, MemoryLimit: c.MemoryBytes,
 		ReadyMs:    float64(c.Ready.Microseconds()) / 1000,
 		CPUSeconds: u.CPUSeconds, MemPeakBytes: u.MemPeakBytes, MemMeanBytes: u.MemMeanBytes, GBSeconds: u.GBSeconds,
@@ -90,7 +90,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // port), puts its resource use in the report's resources block, saves its
 // log to <out>.container.log and removes it — on success, on error and on
 // Ctrl-C alike.
-func BenchRun(ctx context.Context, co Options, ro bench.RunOptions) (*report.Report, error) {
+func BenchRun(ctx context.Context, co Options, ro bench.RunOptions) (*record.Report, error) {
 	if ro.Target != "" {
 		return nil, &bench.InputError{Op: "check options", Err: fmt.Errorf("--image and --target exclude each other")}
 	}
@@ -110,7 +110,7 @@ func BenchRun(ctx context.Context, co Options, ro bench.RunOptions) (*report.Rep
 		return nil, fmt.Errorf("run image %s: %w", co.Image, err)
 	}
 	ro.Target, ro.TargetName = s.c.BaseURL, "docker-image://"+co.Image
-	ro.Resources = func(ctx context.Context) *report.Resources {
+	ro.Resources = func(ctx context.Context) *record.Resources {
 		return s.resources(s.c.Usage(context.WithoutCancel(ctx)), logPath)
 	}
 	rep, err := bench.Run(ctx, ro)

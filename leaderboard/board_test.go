@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 )
 
 func TestRankRanges(t *testing.T) {
@@ -53,7 +53,7 @@ func boardFixture(t *testing.T, s *Store) {
 		// beta overlaps alpha's best.
 		{spec{id: "b1", model: "mb", composite: 78, half: 5, quality: 75, speed: 90, cost: 0.01, at: t0.Add(h)}, Competitor{Name: "beta"}},
 		// beta's interrupted run scores higher but is not completed.
-		{spec{id: "b2", model: "mb", status: report.RunInterrupted, composite: 99, half: 1, quality: 99, speed: 99, cost: 0.01, at: t0.Add(3 * h)}, Competitor{Name: "beta"}},
+		{spec{id: "b2", model: "mb", status: record.RunInterrupted, composite: 99, half: 1, quality: 99, speed: 99, cost: 0.01, at: t0.Add(3 * h)}, Competitor{Name: "beta"}},
 		// gamma is the baseline, clearly last; no cost figures.
 		{spec{id: "g1", model: "mg", composite: 40, half: 1, quality: 40, speed: 95, cost: -1, at: t0}, Competitor{Name: "gamma", Baseline: true}},
 		// delta ran the public split only: its own group.

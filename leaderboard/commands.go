@@ -13,9 +13,8 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/internal/exitcode"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // This file holds the one library call behind each store command of the
@@ -197,16 +196,16 @@ func DeleteRuns(ctx context.Context, dsn string, ids []string, w io.Writer) erro
 // report schema), idempotently by run id. c names the competitor; an empty
 // name means each report's own (CompetitorFromReport).
 func ImportReports(ctx context.Context, dsn string, files []string, c Competitor, w io.Writer) error {
-	reps := make([]*report.Report, 0, len(files))
+	reps := make([]*record.Report, 0, len(files))
 	var kept []string
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return &InputError{Op: "runs import", Err: err}
 		}
-		if kind := reportKind(b); kind != report.SchemaVersion {
+		if kind := reportKind(b); kind != record.SchemaVersion {
 			// A load report, or another janus file in runs/: not a run.
-			fmt.Fprintf(w, "%s: skipped: %s, not a run report (%s)\n", f, kind, report.SchemaVersion)
+			fmt.Fprintf(w, "%s: skipped: %s, not a run report (%s)\n", f, kind, record.SchemaVersion)
 			continue
 		}
 		r, err := bench.ParseReport(b, f)
@@ -217,7 +216,7 @@ func ImportReports(ctx context.Context, dsn string, files []string, c Competitor
 		kept = append(kept, f)
 	}
 	if len(reps) == 0 {
-		return &InputError{Op: "runs import", Err: fmt.Errorf("none of the %d files is a run report (%s)", len(files), report.SchemaVersion)}
+		return &InputError{Op: "runs import", Err: fmt.Errorf("none of the %d files is a run report (%s)", len(files), record.SchemaVersion)}
 	}
 	files = kept
 	s, err := openFor(ctx, dsn)
@@ -243,7 +242,7 @@ func ImportReports(ctx context.Context, dsn string, files []string, c Competitor
 	return nil
 }
 
-// reportKind names what a JSON file is: report.SchemaVersion for a run
+// reportKind names what a JSON file is: record.SchemaVersion for a run
 // report, or "a janus.load/v1 report" for another janus report (load
 // reports carry "schema"). A file that says neither is taken for a run
 // report, so the schema check says what is wrong with it and where.
@@ -252,8 +251,8 @@ func reportKind(b []byte) string {
 		SchemaVersion string `json:"schema_version"`
 		Schema        string `json:"schema"`
 	}
-	if err := json.Unmarshal(b, &head); err != nil || head.SchemaVersion == report.SchemaVersion {
-		return report.SchemaVersion
+	if err := json.Unmarshal(b, &head); err != nil || head.SchemaVersion == record.SchemaVersion {
+		return record.SchemaVersion
 	}
 	switch {
 	case head.Schema != "":
@@ -261,11 +260,11 @@ func reportKind(b []byte) string {
 	case head.SchemaVersion != "":
 		return "a " + head.SchemaVersion + " report"
 	}
-	return report.SchemaVersion
+	return record.SchemaVersion
 }
 
 // competitorFor fills what c leaves empty from the run.
-func competitorFor(c Competitor, run report.Run) Competitor {
+func competitorFor(c Competitor, run record.Run) Competitor {
 	if c.Name == "" {
 		c.Name = run.Model
 	}
@@ -443,8 +442,8 @@ func PrintRatings(ctx context.Context, dsn string, o RatingsOptions, w io.Writer
 // Hooks are what RecordRun hands the run it wraps: Start before the first
 // task, Task for each finished one.
 type Hooks struct {
-	Start func(report.Run) error
-	Task  func(scorer.TaskResult)
+	Start func(record.Run) error
+	Task  func(record.TaskResult)
 }
 
 // RecordRun runs run with hooks that record it in the store at dsn as it
@@ -455,9 +454,9 @@ type Hooks struct {
 // run and joined to the error at the end. With save false the store is not
 // opened and run gets no-op hooks.
 func RecordRun(ctx context.Context, dsn string, c Competitor, save bool, log *slog.Logger,
-	run func(Hooks) (*report.Report, error)) (*report.Report, error) {
+	run func(Hooks) (*record.Report, error)) (*record.Report, error) {
 	if !save {
-		return run(Hooks{Start: func(report.Run) error { return nil }, Task: func(scorer.TaskResult) {}})
+		return run(Hooks{Start: func(record.Run) error { return nil }, Task: func(record.TaskResult) {}})
 	}
 	s, err := openFor(ctx, dsn)
 	if err != nil {
@@ -472,18 +471,18 @@ func RecordRun(ctx context.Context, dsn string, c Competitor, save bool, log *sl
 // open with it. Writes after ctx is cancelled (Ctrl-C) still happen,
 // each bounded to 30 s: an interrupted run is stored with its tasks.
 func (s *Store) Record(ctx context.Context, c Competitor, log *slog.Logger,
-	run func(Hooks) (*report.Report, error)) (*report.Report, error) {
+	run func(Hooks) (*record.Report, error)) (*record.Report, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	runID := ""
 	h := Hooks{
-		Start: func(r report.Run) error {
+		Start: func(r record.Run) error {
 			id, err := s.BeginRun(ctx, r, competitorFor(c, r))
 			runID = id
 			return err
 		},
-		Task: func(t scorer.TaskResult) {
+		Task: func(t record.TaskResult) {
 			if runID == "" {
 				return
 			}

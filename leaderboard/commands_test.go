@@ -16,6 +16,7 @@ import (
 	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -34,7 +35,7 @@ func TestRecordRunBench(t *testing.T) {
 		ctx := t.Context()
 		out := filepath.Join(t.TempDir(), "r.json")
 		var during []string
-		rep, err := RecordRun(ctx, dsn, Competitor{Team: "house"}, true, nil, func(h Hooks) (*report.Report, error) {
+		rep, err := RecordRun(ctx, dsn, Competitor{Team: "house"}, true, nil, func(h Hooks) (*record.Report, error) {
 			return bench.Run(ctx, bench.RunOptions{Out: out, Start: quickStart, Limit: 4, Seed: 2, Concurrency: 2,
 				OnStart: h.Start,
 				OnResult: func(r bench.Result) {
@@ -79,7 +80,7 @@ func TestRecordRunEndings(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store, dsn string) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		rep, err := RecordRun(ctx, dsn, Competitor{Name: "c"}, true, nil, func(h Hooks) (*report.Report, error) {
+		rep, err := RecordRun(ctx, dsn, Competitor{Name: "c"}, true, nil, func(h Hooks) (*record.Report, error) {
 			return bench.Run(ctx, bench.RunOptions{Out: filepath.Join(t.TempDir(), "r.json"), Start: quickStart, Concurrency: 1,
 				OnStart: h.Start, OnResult: func(r bench.Result) { h.Task(r.Task); cancel() }})
 		})
@@ -93,7 +94,7 @@ func TestRecordRunEndings(t *testing.T) {
 
 		boom := errors.New("boom")
 		run := mkReport(spec{id: "dies", model: "m"}).Run
-		_, err = RecordRun(t.Context(), dsn, Competitor{Name: "c"}, true, nil, func(h Hooks) (*report.Report, error) {
+		_, err = RecordRun(t.Context(), dsn, Competitor{Name: "c"}, true, nil, func(h Hooks) (*record.Report, error) {
 			if err := h.Start(run); err != nil {
 				return nil, err
 			}
@@ -108,7 +109,7 @@ func TestRecordRunEndings(t *testing.T) {
 			t.Fatalf("failed run stored as %+v, %v", d, err)
 		}
 
-		_, err = RecordRun(t.Context(), dsn, Competitor{}, false, nil, func(h Hooks) (*report.Report, error) {
+		_, err = RecordRun(t.Context(), dsn, Competitor{}, false, nil, func(h Hooks) (*record.Report, error) {
 			other := run
 			other.ID = "unsaved"
 			return nil, h.Start(other)
@@ -122,10 +123,10 @@ func TestRecordRunEndings(t *testing.T) {
 	})
 }
 
-func writeReport(t *testing.T, dir string, r *report.Report) string {
+func writeReport(t *testing.T, dir string, r *record.Report) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := report.JSON(r)(&b); err != nil {
+	if err := record.JSON(r)(&b); err != nil {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, r.Run.ID+".json")
@@ -166,7 +167,7 @@ func TestCommands(t *testing.T) {
 		} {
 			r := mkReport(sp)
 			r.Scoring = report.NewScoring(scorer.Options{Weights: r.Weights})
-			r.Aggregate()
+			report.Aggregate(r)
 			files = append(files, writeReport(t, dir, r))
 		}
 		var out bytes.Buffer

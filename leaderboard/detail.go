@@ -8,11 +8,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
-// GetRunBrief is GetRun without the tasks' details (scorer.TaskDetail:
+// GetRunBrief is GetRun without the tasks' details (record.TaskDetail:
 // answer excerpts and stream events, up to ~60 KB a task): they are
 // skipped while decoding the task rows, and the report's task list (the
 // same tasks: FinishRun writes the rows from it) is not decoded but
@@ -25,7 +24,7 @@ func (s *Store) GetRunBrief(ctx context.Context, id string) (*RunDetail, error) 
 
 // GetTask returns one stored task of a run, with its detail, and the
 // run's summary, without reading the run's report or its other tasks.
-func (s *Store) GetTask(ctx context.Context, runID, taskID string) (*RunSummary, *scorer.TaskResult, error) {
+func (s *Store) GetTask(ctx context.Context, runID, taskID string) (*RunSummary, *record.TaskResult, error) {
 	var row runRow
 	if err := s.db.WithContext(ctx).Omit("report_json").Where("id = ?", runID).Take(&row).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -61,13 +60,13 @@ func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
 // briefTask decodes a task result without its detail: the outer Detail
 // field takes the "detail" key from the embedded one.
 type briefTask struct {
-	scorer.TaskResult
+	record.TaskResult
 	Detail skipJSON `json:"detail"`
 }
 
-func decodeTask(s string, brief bool) (scorer.TaskResult, error) {
+func decodeTask(s string, brief bool) (record.TaskResult, error) {
 	if !brief {
-		var t scorer.TaskResult
+		var t record.TaskResult
 		err := json.Unmarshal([]byte(s), &t)
 		return t, err
 	}
@@ -78,14 +77,14 @@ func decodeTask(s string, brief bool) (scorer.TaskResult, error) {
 
 // decodeReport decodes a stored report; brief leaves its tasks out (the
 // caller takes them from the task rows, which FinishRun made equal).
-func decodeReport(s string, brief bool) (*report.Report, error) {
-	var rep report.Report
+func decodeReport(s string, brief bool) (*record.Report, error) {
+	var rep record.Report
 	if !brief {
 		err := json.Unmarshal([]byte(s), &rep)
 		return &rep, err
 	}
 	var r struct {
-		*report.Report
+		*record.Report
 		Tasks skipJSON `json:"tasks"`
 	}
 	r.Report = &rep

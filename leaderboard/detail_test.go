@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestTaskDetailRoundTrip: a task's detail (hostile text included) comes
@@ -16,8 +16,8 @@ func TestTaskDetailRoundTrip(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store, _ string) {
 		ctx := t.Context()
 		rep := mkReport(spec{id: "run-d", model: "m", composite: 60, quality: 60, speed: 60, cost: 0.01})
-		rep.Tasks[0].Detail = &scorer.TaskDetail{Request: "what is 2+2? ünïcødé", Answer: "<script>alert(1)</script>\x00 4", AnswerTruncated: true,
-			Reference: "4", Events: []scorer.StreamEvent{{Kind: trace.KindContent, AtMs: 101.25}, {Kind: trace.KindKeepAlive, AtMs: 150},
+		rep.Tasks[0].Detail = &record.TaskDetail{Request: "what is 2+2? ünïcødé", Answer: "<script>alert(1)</script>\x00 4", AnswerTruncated: true,
+			Reference: "4", Events: []record.StreamEvent{{Kind: trace.KindContent, AtMs: 101.25}, {Kind: trace.KindKeepAlive, AtMs: 150},
 				{Kind: trace.KindDone, AtMs: 151.001}}, EventsDropped: 3}
 		if _, err := s.SaveReport(ctx, rep, Competitor{Name: "d"}); err != nil {
 			t.Fatal(err)
@@ -32,7 +32,7 @@ func TestTaskDetailRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, x := range [][]scorer.TaskResult{full.Tasks, full.Report.Tasks} {
+		for _, x := range [][]record.TaskResult{full.Tasks, full.Report.Tasks} {
 			for i := range x {
 				x[i].Detail = nil
 			}

@@ -15,10 +15,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver to create per-test databases
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // defaultTestPostgres is where .ci/postgres starts its cluster.
@@ -101,9 +100,9 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, s *Store, dsn string)) {
 var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 // task makes a task result; cost < 0 means no usage figures.
-func task(id, cat string, score, cost float64) scorer.TaskResult {
+func task(id, cat string, score, cost float64) record.TaskResult {
 	ttft, e2e := 100+score*10, 400+score*50
-	tr := scorer.TaskResult{ID: id, Category: cat, Status: scorer.StatusOK, Score: score, Reason: "r " + id, Stream: true,
+	tr := record.TaskResult{ID: id, Category: cat, Status: record.StatusOK, Score: score, Reason: "r " + id, Stream: true,
 		Metrics: trace.Metrics{TTFTMs: &ttft, E2EMs: &e2e, OutputTokens: 5}, Violations: []trace.Violation{},
 		Budgets: trace.DefaultBudgets()}
 	if cost >= 0 {
@@ -124,7 +123,7 @@ type spec struct {
 	at                        time.Time
 }
 
-func mkReport(sp spec) *report.Report {
+func mkReport(sp spec) *record.Report {
 	if sp.suite == "" {
 		sp.suite = "smoke"
 	}
@@ -132,7 +131,7 @@ func mkReport(sp spec) *report.Report {
 		sp.version = "1.0.0"
 	}
 	if sp.status == "" {
-		sp.status = report.RunCompleted
+		sp.status = record.RunCompleted
 	}
 	if sp.at.IsZero() {
 		sp.at = t0
@@ -141,12 +140,12 @@ func mkReport(sp spec) *report.Report {
 		sp.nTasks = 4
 		sp.nPass = 3
 	}
-	r := &report.Report{SchemaVersion: report.SchemaVersion, Weights: scorer.DefaultWeights(),
-		Run: report.Run{ID: sp.id, Status: sp.status, StartedAt: sp.at, FinishedAt: sp.at.Add(time.Minute),
+	r := &record.Report{SchemaVersion: record.SchemaVersion, Weights: record.DefaultWeights(),
+		Run: record.Run{ID: sp.id, Status: sp.status, StartedAt: sp.at, FinishedAt: sp.at.Add(time.Minute),
 			Target: "http://127.0.0.1:8081/v1", Model: sp.model,
-			Suite:       report.SuiteRef{Name: sp.suite, Version: sp.version, SHA256: strings.Repeat("ab", 32), Source: "builtin:" + sp.suite},
+			Suite:       record.SuiteRef{Name: sp.suite, Version: sp.version, SHA256: strings.Repeat("ab", 32), Source: "builtin:" + sp.suite},
 			Concurrency: 4, Stream: true, Budgets: trace.DefaultBudgets(), TasksPlanned: sp.nTasks, HarnessVersion: "test",
-			Splits: sp.splits, Host: report.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
+			Splits: sp.splits, Host: record.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
 	}
 	for i := range sp.nTasks {
 		s := 0.0
@@ -155,14 +154,14 @@ func mkReport(sp spec) *report.Report {
 		}
 		r.Tasks = append(r.Tasks, task(fmt.Sprintf("t%03d", i), "quality/chat", s, sp.cost))
 	}
-	dim := func(v float64) scorer.Dimension {
-		d := scorer.Dimension{Value: v, N: sp.nTasks}
+	dim := func(v float64) record.Dimension {
+		d := record.Dimension{Value: v, N: sp.nTasks}
 		if sp.half > 0 {
 			d.CI95 = &[2]float64{v - sp.half, v + sp.half}
 		}
 		return d
 	}
-	r.Scores = scorer.Scores{Composite: dim(sp.composite), Quality: dim(sp.quality), Speed: dim(sp.speed),
+	r.Scores = record.Scores{Composite: dim(sp.composite), Quality: dim(sp.quality), Speed: dim(sp.speed),
 		Cost: dim(50), Streaming: dim(60), Multimodal: dim(70)}
 	return r
 }

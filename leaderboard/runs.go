@@ -12,7 +12,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -29,7 +29,7 @@ type Competitor struct {
 
 // CompetitorFromReport names the competitor of a report when nothing else
 // does: its model, at its target; the embedded target is the baseline.
-func CompetitorFromReport(r *report.Report) Competitor {
+func CompetitorFromReport(r *record.Report) Competitor {
 	return Competitor{Name: r.Run.Model, TargetURL: r.Run.Target, Baseline: r.Run.EmbeddedTarget}
 }
 
@@ -156,13 +156,13 @@ func ensureCompetitor(tx *gorm.DB, c Competitor) (int64, error) {
 
 // splitOf is the split a run covered, "" for the whole suite; several
 // splits are joined sorted so the same selection is one group.
-func splitOf(r report.Run) string {
+func splitOf(r record.Run) string {
 	s := slices.Clone(r.Splits)
 	slices.Sort(s)
 	return strings.Join(slices.Compact(s), ",")
 }
 
-func runRowOf(r report.Run, competitorID int64) runRow {
+func runRowOf(r record.Run, competitorID int64) runRow {
 	now := time.Now().UTC()
 	started := r.StartedAt.UTC()
 	if started.IsZero() {
@@ -180,7 +180,7 @@ func runRowOf(r report.Run, competitorID int64) runRow {
 // and "categories=a,b" for one limited to those categories (sorted), so
 // runs over other task sets are never ranked together. A full run's scope
 // is "", as it was before scopes existed.
-func scopeOf(r report.Run) string {
+func scopeOf(r record.Run) string {
 	var parts []string
 	if r.Limit > 0 {
 		parts = append(parts, fmt.Sprintf("limit=%d seed=%d", r.Limit, int64(r.Seed)))
@@ -193,7 +193,7 @@ func scopeOf(r report.Run) string {
 	return strings.Join(parts, " ")
 }
 
-func taskRowOf(runID string, seq int, t scorer.TaskResult) (taskRow, error) {
+func taskRowOf(runID string, seq int, t record.TaskResult) (taskRow, error) {
 	b, err := json.Marshal(t)
 	if err != nil {
 		return taskRow{}, fmt.Errorf("encode task %s: %w", t.ID, err)
@@ -217,7 +217,7 @@ func taskRowOf(runID string, seq int, t scorer.TaskResult) (taskRow, error) {
 
 // statusOfReport maps a report's run status to the store's.
 func statusOfReport(s string) string {
-	if s == report.RunInterrupted {
+	if s == record.RunInterrupted {
 		return StatusCancelled
 	}
 	return StatusCompleted
@@ -231,7 +231,7 @@ func validStatus(s string) bool {
 // process, so a crash leaves a trace that the next Open resolves. A run id
 // already in the store (a resumed run) is set running again and keeps its
 // task rows.
-func (s *Store) BeginRun(ctx context.Context, run report.Run, c Competitor) (string, error) {
+func (s *Store) BeginRun(ctx context.Context, run record.Run, c Competitor) (string, error) {
 	if run.ID == "" {
 		return "", errors.New("begin run: run id is empty")
 	}
@@ -265,7 +265,7 @@ func (s *Store) BeginRun(ctx context.Context, run report.Run, c Competitor) (str
 // AddTask stores one finished task of a running run (replacing an earlier
 // row for the same task) and refreshes the run's heartbeat. Each call is
 // one transaction: a crash between calls loses nothing already added.
-func (s *Store) AddTask(ctx context.Context, runID string, t scorer.TaskResult) error {
+func (s *Store) AddTask(ctx context.Context, runID string, t record.TaskResult) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&taskRow{}).Where("run_id = ?", runID).Count(&n).Error; err != nil {
@@ -294,7 +294,7 @@ func (s *Store) AddTask(ctx context.Context, runID string, t scorer.TaskResult) 
 // a report the run takes its scores and JSON, and the task rows are
 // replaced by the report's tasks, so the two always agree; without one
 // (the run failed before it had a report) only the status changes.
-func (s *Store) FinishRun(ctx context.Context, runID string, r *report.Report, status string) error {
+func (s *Store) FinishRun(ctx context.Context, runID string, r *record.Report, status string) error {
 	if !validStatus(status) {
 		return fmt.Errorf("finish run %s: status %q: want completed, failed or cancelled", runID, status)
 	}
@@ -331,7 +331,7 @@ func (s *Store) FinishRun(ctx context.Context, runID string, r *report.Report, s
 }
 
 // fullRow is the run row of a finished report.
-func fullRow(r *report.Report, competitorID int64) (runRow, error) {
+func fullRow(r *record.Report, competitorID int64) (runRow, error) {
 	if r.Run.ID == "" {
 		return runRow{}, errors.New("report has no run id")
 	}
@@ -346,7 +346,7 @@ func fullRow(r *report.Report, competitorID int64) (runRow, error) {
 	}
 	row.FinishedAt = &f
 	sc := r.Scores
-	set := func(v, lo, hi **float64, d scorer.Dimension) {
+	set := func(v, lo, hi **float64, d record.Dimension) {
 		x := d.Value
 		*v = &x
 		if d.CI95 != nil {
@@ -390,7 +390,7 @@ func fullRow(r *report.Report, competitorID int64) (runRow, error) {
 // writeRun saves row (inserting or replacing it), replaces its tasks with
 // tasks, and keeps board_best in step for the run's group and, if the run
 // moved, its old one.
-func writeRun(tx *gorm.DB, row runRow, tasks []scorer.TaskResult, old runRow) error {
+func writeRun(tx *gorm.DB, row runRow, tasks []record.TaskResult, old runRow) error {
 	if err := tx.Save(&row).Error; err != nil {
 		return fmt.Errorf("save run: %w", err)
 	}
@@ -443,13 +443,13 @@ func refreshBest(tx *gorm.DB, suite, version, split, scope string, competitorID 
 // SaveReport imports a finished report as a run of c. It is idempotent by
 // run id: a run already stored and finished is left as it is; one still
 // running (this report is its end) is finished with it.
-func (s *Store) SaveReport(ctx context.Context, r *report.Report, c Competitor) (string, error) {
+func (s *Store) SaveReport(ctx context.Context, r *record.Report, c Competitor) (string, error) {
 	id, _, err := s.saveReport(ctx, r, c)
 	return id, err
 }
 
 // saveReport is SaveReport that also says whether anything was written.
-func (s *Store) saveReport(ctx context.Context, r *report.Report, c Competitor) (string, bool, error) {
+func (s *Store) saveReport(ctx context.Context, r *record.Report, c Competitor) (string, bool, error) {
 	created := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var old []runRow
@@ -567,9 +567,9 @@ type RunDetail struct {
 	RunSummary
 	// Report is the run's JSON report; nil while the run has none (it is
 	// running, or failed before finishing).
-	Report *report.Report `json:"report,omitempty"`
+	Report *record.Report `json:"report,omitempty"`
 	// Tasks are the stored task results in the order they were added.
-	Tasks []scorer.TaskResult `json:"tasks"`
+	Tasks []record.TaskResult `json:"tasks"`
 }
 
 func score(v, lo, hi *float64) *Score {
@@ -695,7 +695,7 @@ func (s *Store) getRun(ctx context.Context, id string, brief bool) (*RunDetail, 
 	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
 		return nil, fmt.Errorf("get run %s: competitor: %w", id, err)
 	}
-	d := &RunDetail{RunSummary: summaryOf(row, c), Tasks: []scorer.TaskResult{}}
+	d := &RunDetail{RunSummary: summaryOf(row, c), Tasks: []record.TaskResult{}}
 	if row.ReportJSON != "" {
 		rep, err := decodeReport(row.ReportJSON, brief)
 		if err != nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestBoardScopeAndNoise: runs over other task sets (a --limit subset, a
@@ -106,7 +106,7 @@ func TestIdenticalSimRunsOverlap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	run := func(name string, limit int) *report.Report {
+	run := func(name string, limit int) *record.Report {
 		r, err := bench.Run(context.Background(), bench.RunOptions{Out: filepath.Join(t.TempDir(), name+".json"), Start: quickStart,
 			Concurrency: 4, Limit: limit, Seed: 3})
 		if err != nil {

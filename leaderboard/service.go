@@ -10,8 +10,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/janus-bench/janus/bench/report"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // This file holds what the scoring service (package service) needs of the
@@ -194,7 +193,7 @@ func (s *Store) fenced(ctx context.Context, id, owner string, fn func(tx *gorm.D
 }
 
 // StartLeased marks a run running with its header, if owner holds it.
-func (s *Store) StartLeased(ctx context.Context, id, owner string, run report.Run) error {
+func (s *Store) StartLeased(ctx context.Context, id, owner string, run record.Run) error {
 	err := s.fenced(ctx, id, owner, func(tx *gorm.DB) error {
 		return tx.Model(&runRow{}).Where("id = ?", id).Updates(map[string]any{
 			"status": StatusRunning, "target": run.Target, "model": run.Model, "suite_version": run.Suite.Version,
@@ -209,7 +208,7 @@ func (s *Store) StartLeased(ctx context.Context, id, owner string, run report.Ru
 
 // AddTaskLeased stores a finished task if owner holds the run's lease. A
 // task already stored is kept as it is (a task is recorded once).
-func (s *Store) AddTaskLeased(ctx context.Context, id, owner string, t scorer.TaskResult) error {
+func (s *Store) AddTaskLeased(ctx context.Context, id, owner string, t record.TaskResult) error {
 	err := s.fenced(ctx, id, owner, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&taskRow{}).Where("run_id = ?", id).Count(&n).Error; err != nil {
@@ -232,7 +231,7 @@ func (s *Store) AddTaskLeased(ctx context.Context, id, owner string, t scorer.Ta
 
 // FinishLeased closes a run owner holds (FinishRun, plus a note such as a
 // failure's reason) and releases the lease.
-func (s *Store) FinishLeased(ctx context.Context, id, owner string, r *report.Report, status, note string) error {
+func (s *Store) FinishLeased(ctx context.Context, id, owner string, r *record.Report, status, note string) error {
 	err := s.fenced(ctx, id, owner, func(tx *gorm.DB) error { return nil })
 	if err != nil {
 		return fmt.Errorf("finish run %s: %w", id, err)
@@ -318,7 +317,7 @@ func (s *Store) RunStates(ctx context.Context) (map[string]int, error) {
 // TaskEvent is a stored task result with its position in the run.
 type TaskEvent struct {
 	Seq  int
-	Task scorer.TaskResult
+	Task record.TaskResult
 }
 
 // TasksAfter returns the run's stored tasks with seq > after, in order (a
@@ -330,7 +329,7 @@ func (s *Store) TasksAfter(ctx context.Context, id string, after, limit int) ([]
 	}
 	out := make([]TaskEvent, 0, len(rows))
 	for _, r := range rows {
-		var t scorer.TaskResult
+		var t record.TaskResult
 		if err := jsonUnmarshal(r.ResultJSON, &t); err != nil {
 			return nil, fmt.Errorf("tasks of run %s: decode %s: %w", id, r.TaskID, err)
 		}
@@ -341,12 +340,12 @@ func (s *Store) TasksAfter(ctx context.Context, id string, after, limit int) ([]
 
 // StoredTasks returns every stored task of a run (what a resumed worker
 // skips).
-func (s *Store) StoredTasks(ctx context.Context, id string) ([]scorer.TaskResult, error) {
+func (s *Store) StoredTasks(ctx context.Context, id string) ([]record.TaskResult, error) {
 	evs, err := s.TasksAfter(ctx, id, -1, 1<<30)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]scorer.TaskResult, 0, len(evs))
+	out := make([]record.TaskResult, 0, len(evs))
 	for _, e := range evs {
 		out = append(out, e.Task)
 	}

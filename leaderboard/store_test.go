@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 )
 
 func TestRunLifecycle(t *testing.T) {
@@ -120,7 +120,7 @@ func TestSaveReportIdempotent(t *testing.T) {
 			t.Errorf("%d task rows, want %d", n, len(rep.Tasks))
 		}
 		// An interrupted report is stored cancelled and not ranked.
-		r2 := mkReport(spec{id: "imp-2", model: "m", status: report.RunInterrupted, composite: 99, quality: 99, speed: 99, cost: -1})
+		r2 := mkReport(spec{id: "imp-2", model: "m", status: record.RunInterrupted, composite: 99, quality: 99, speed: 99, cost: -1})
 		if _, err := s.SaveReport(ctx, r2, c); err != nil {
 			t.Fatal(err)
 		}

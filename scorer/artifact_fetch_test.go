@@ -118,7 +118,7 @@ func TestArtifactFetch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			check := suites.Check{Type: CheckArtifact, Value: "image", MIME: "image/png", Min: tt.min}
 			tr := &trace.Trace{Content: "here", Artifacts: tt.arts}
-			v := EvaluateWith(task(check), tr, tt.f)
+			v := (&Evaluator{Fetch: tt.f}).Evaluate(task(check), tr)
 			t.Logf("%v %s", v.Score, v.Reason)
 			if v.Score != tt.want || !strings.Contains(v.Reason, tt.reason) {
 				t.Fatalf("score %v (%q), want %v with %q", v.Score, v.Reason, tt.want, tt.reason)

@@ -3,6 +3,8 @@ package scorer
 import (
 	"strings"
 	"testing"
+
+	"github.com/janus-bench/janus/pricing"
 )
 
 // TestComputePrices: the compute prices of a container run parse, default
@@ -30,7 +32,7 @@ func TestComputePrices(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := ParsePrices([]byte(tc.yaml), tc.costJSON)
+			p, err := pricing.ParsePrices([]byte(tc.yaml), tc.costJSON)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want one naming %s", err, tc.err)

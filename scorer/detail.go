@@ -23,42 +23,6 @@ const (
 	MaxDetailEvents = 2000
 )
 
-// TaskDetail is what a person needs to look at one task after the run:
-// excerpts of the request, the answer and the reference, and the stream's
-// events on a time axis. It is optional (reports from before it, and
-// results built outside a run, have none) and bounded (the Max* consts).
-// It is never an input to a score.
-type TaskDetail struct {
-	// Request is the last user message of the first request (its text
-	// parts joined), at most MaxRequestExcerpt bytes.
-	Request          string `json:"request,omitempty"`
-	RequestTruncated bool   `json:"request_truncated,omitempty"`
-	// Answer is the final answer's content, followed by one
-	// "name(arguments)" line per tool call, at most MaxAnswerExcerpt
-	// bytes; AnswerTruncated is set when it was cut here or the trace
-	// itself stopped keeping text (its size caps).
-	Answer          string `json:"answer,omitempty"`
-	AnswerTruncated bool   `json:"answer_truncated,omitempty"`
-	// Reference is the task's text reference (its content and tool calls
-	// in the answer's form, or a judge check's reference answer), at most
-	// MaxReferenceExcerpt bytes.
-	Reference          string `json:"reference,omitempty"`
-	ReferenceTruncated bool   `json:"reference_truncated,omitempty"`
-	// Events are the first request's stream events in order (at most
-	// MaxDetailEvents); EventsDropped counts the later ones and those
-	// the trace itself did not keep.
-	Events        []StreamEvent `json:"events,omitempty"`
-	EventsDropped int           `json:"events_dropped,omitempty"`
-}
-
-// StreamEvent is one stream event of a TaskDetail: its kind (one of
-// content, reasoning, tool_call, keepalive, usage, done, other) and when
-// it was read, in ms from the request (µs resolution).
-type StreamEvent struct {
-	Kind trace.Kind `json:"k"`
-	AtMs float64    `json:"ms"`
-}
-
 // TimelineKind maps a trace event kind onto the kinds a StreamEvent
 // names: janus, error, unparsable and after-[DONE] items become other.
 func TimelineKind(k trace.Kind) trace.Kind {

@@ -11,63 +11,10 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
-
-// Default prices (DefaultPrices) for targets that report tokens but no
-// cost_usd. They are a cheap hosted model's list price, so a target that
-// reports its own cost is judged on that figure and one that does not is
-// judged on a fixed, published table rather than on nothing; --prices
-// replaces them.
-const (
-	// DefaultPromptUSDPerMTok is the price of one million prompt tokens.
-	DefaultPromptUSDPerMTok = 0.50
-	// DefaultCompletionUSDPerMTok is the price of one million completion
-	// tokens.
-	DefaultCompletionUSDPerMTok = 1.50
-	// SandboxUSDPerSecond prices usage.sandbox_seconds, so a target that
-	// runs tools in a sandbox pays for that time like it pays for tokens.
-	SandboxUSDPerSecond = 0.0001
-)
-
-// Targets are the values at which a task earns full marks on speed and
-// cost. They are run options rather than constants because what counts as
-// fast or cheap depends on the deployment being benchmarked; a report
-// records the targets it was scored with (its "scoring" block).
-type Targets struct {
-	TTFTMs float64 `json:"ttft_ms"`
-	TPS    float64 `json:"tps"`
-	E2EMs  float64 `json:"e2e_ms"`
-	GapMs  float64 `json:"gap_ms"`
-	// CostPerTaskUSD is the target spend per correct answer: what one task
-	// answered fully right may cost (the name predates the normalisation
-	// by quality and is kept for compatibility).
-	CostPerTaskUSD float64 `json:"cost_per_task_usd"`
-}
-
-// DefaultTargets are the Janus competition's expectations: first token
-// within 2 s, 10 tokens/s, a whole answer within 8 s, no silence over 2 s,
-// and a cent per correct answer.
-func DefaultTargets() Targets {
-	return Targets{TTFTMs: 2000, TPS: 10, E2EMs: 8000, GapMs: 2000, CostPerTaskUSD: 0.01}
-}
-
-// withDefaults replaces every non-positive (or non-finite) target by its
-// default, so a half-filled Targets cannot divide by zero.
-func (tg Targets) withDefaults() Targets {
-	d := DefaultTargets()
-	fix := func(v *float64, def float64) {
-		if !(*v > 0) || math.IsInf(*v, 0) {
-			*v = def
-		}
-	}
-	fix(&tg.TTFTMs, d.TTFTMs)
-	fix(&tg.TPS, d.TPS)
-	fix(&tg.E2EMs, d.E2EMs)
-	fix(&tg.GapMs, d.GapMs)
-	fix(&tg.CostPerTaskUSD, d.CostPerTaskUSD)
-	return tg
-}
 
 // piecewise scores a lower-is-better value v against target t (the Janus
 // PoC curve): 1 up to t, falling linearly to 0.5 at 2t, then 0.1 per
@@ -91,7 +38,7 @@ func piecewise(v, t float64) float64 {
 // request scores 0, so erroring out fast never pays. A report older than
 // the padding-proof metrics (no answer_tokens) is scored as it was then
 // (speedLegacy).
-func speedTask(t TaskResult, tg Targets) float64 {
+func speedTask(t record.TaskResult, tg record.Targets) float64 {
 	if failed(t) {
 		return 0
 	}
@@ -112,7 +59,7 @@ func speedTask(t TaskResult, tg Targets) float64 {
 // first token and its end-to-end time, half each, so a single token
 // cannot hide a long wait; a non-streamed answer (or a stream without an
 // answer token, which quality already scores 0) on end-to-end time alone.
-func speedTurn(m trace.Metrics, tg Targets) float64 {
+func speedTurn(m trace.Metrics, tg record.Targets) float64 {
 	switch {
 	case m.TTFTAnswerMs != nil && m.AnswerTPS != nil:
 		return 0.5*piecewise(*m.TTFTAnswerMs, tg.TTFTMs) + 0.5*math.Min(1, math.Max(0, *m.AnswerTPS)/tg.TPS)
@@ -126,7 +73,7 @@ func speedTurn(m trace.Metrics, tg Targets) float64 {
 
 // speedLegacy is speed as scored before the padding-proof metrics: half
 // TTFT, half decode rate, or end-to-end time alone.
-func speedLegacy(m trace.Metrics, tg Targets) float64 {
+func speedLegacy(m trace.Metrics, tg record.Targets) float64 {
 	if m.TTFTMs != nil && m.OutputTPS != nil {
 		return 0.5*piecewise(*m.TTFTMs, tg.TTFTMs) + 0.5*math.Min(1, math.Max(0, *m.OutputTPS)/tg.TPS)
 	}
@@ -137,16 +84,16 @@ func speedLegacy(m trace.Metrics, tg Targets) float64 {
 }
 
 // failed says whether the request behind t failed (error or timeout).
-func failed(t TaskResult) bool { return t.Status != StatusOK }
+func failed(t record.TaskResult) bool { return t.Status != record.StatusOK }
 
 // isQualityTask says which tasks Quality averages: the quality family and
 // tool use, the tasks whose point is the answer itself.
-func isQualityTask(t TaskResult) bool {
+func isQualityTask(t record.TaskResult) bool {
 	return suites.Family(t.Category) == "quality" || t.Category == suites.CatTools
 }
 
 // isMultimodalTask says which tasks Multimodal averages.
-func isMultimodalTask(t TaskResult) bool {
+func isMultimodalTask(t record.TaskResult) bool {
 	return suites.Family(t.Category) == suites.CatMultimodal
 }
 
@@ -155,7 +102,7 @@ func isMultimodalTask(t TaskResult) bool {
 // the target cost per correct answer. A failed task, a wrong answer (score
 // 0) and a task without usable usage data score 0: a cheap wrong answer
 // is not cheap, and hiding the bill never beats paying it.
-func costTask(t *TaskResult, tg Targets, prices Prices, model string) (score float64, covered bool) {
+func costTask(t *record.TaskResult, tg record.Targets, prices pricing.Prices, model string) (score float64, covered bool) {
 	return costTaskWith(t, tg, prices, model, 0)
 }
 
@@ -163,7 +110,7 @@ func costTask(t *TaskResult, tg Targets, prices Prices, model string) (score flo
 // compute cost) added to the task's own cost. covered says the task had
 // its cost (always, once janus counts tokens); a task whose usage
 // under-reports (CostUnderReport) scores 0.
-func costTaskWith(t *TaskResult, tg Targets, prices Prices, model string, extraUSD float64) (score float64, covered bool) {
+func costTaskWith(t *record.TaskResult, tg record.Targets, prices pricing.Prices, model string, extraUSD float64) (score float64, covered bool) {
 	usd, _, ok := TaskCost(t, prices, model)
 	usd += extraUSD
 	q := clamp01(t.Score)
@@ -213,11 +160,11 @@ func streamPenalty(vs []trace.Violation) float64 {
 // sliver of the wait. With fewer than two gaps there is no rhythm to
 // measure: an answer of 4 or more tokens that came in one or two events
 // arrived as a lump (0), a shorter one could not have streamed (1).
-func continuity(t TaskResult) float64 { return continuityNoise(t, 0) }
+func continuity(t record.TaskResult) float64 { return continuityNoise(t, 0) }
 
 // continuityNoise is continuity with the harness's timing error taken out
 // of the gaps' spread (continuityFactorsNoise).
-func continuityNoise(t TaskResult, noiseMs float64) float64 {
+func continuityNoise(t record.TaskResult, noiseMs float64) float64 {
 	evenness, coverage, ok := continuityFactorsNoise(t, noiseMs)
 	if !ok {
 		return evenness
@@ -228,7 +175,7 @@ func continuityNoise(t TaskResult, noiseMs float64) float64 {
 // continuityFactors are continuity's evenness and coverage. When the task
 // has fewer than two gaps, or no positive mean gap or e2e, ok is false
 // and evenness is continuity's whole verdict (0 or 1).
-func continuityFactors(t TaskResult) (evenness, coverage float64, ok bool) {
+func continuityFactors(t record.TaskResult) (evenness, coverage float64, ok bool) {
 	return continuityFactorsNoise(t, 0)
 }
 
@@ -241,7 +188,7 @@ const noiseP99Sigmas = 2.576
 // harness's own timing error adds to every gap, (noiseMs/2.576)², taken
 // out of the gaps' variance before the CV: jitter no larger than the
 // harness's measured error does not count against the target.
-func continuityFactorsNoise(t TaskResult, noiseMs float64) (evenness, coverage float64, ok bool) {
+func continuityFactorsNoise(t record.TaskResult, noiseMs float64) (evenness, coverage float64, ok bool) {
 	if t.Metrics.AnswerTokens != nil {
 		return gapFactors(t.Metrics.ProgressGaps, *t.Metrics.AnswerTokens, t.Metrics.E2EMs, noiseMs)
 	}
@@ -306,11 +253,11 @@ func gapContinuity(gaps []float64, tokens int, e2e *float64, noiseMs float64) fl
 // comments, empty deltas and a reasoning drip neither start a stream nor
 // bridge a stall. A failed request, or one with no progress, scores 0 on
 // the missing terms.
-func streamTask(t TaskResult, tg Targets) float64 { return streamTaskNoise(t, tg, 0) }
+func streamTask(t record.TaskResult, tg record.Targets) float64 { return streamTaskNoise(t, tg, 0) }
 
 // streamTaskNoise is streamTask with the harness's gap timing error
 // (Options.TimingNoiseMs) taken out of continuity.
-func streamTaskNoise(t TaskResult, tg Targets, noiseMs float64) float64 {
+func streamTaskNoise(t record.TaskResult, tg record.Targets, noiseMs float64) float64 {
 	if failed(t) {
 		return 0
 	}
@@ -350,7 +297,7 @@ func streamTurn(m trace.Metrics, ttftBudget, gapBudget, noiseMs float64) float64
 
 // streamLegacy is the streaming score of a report older than the
 // padding-proof metrics: TTFT and largest gap between any events.
-func streamLegacy(t TaskResult, ttftBudget, gapBudget, noiseMs float64) float64 {
+func streamLegacy(t record.TaskResult, ttftBudget, gapBudget, noiseMs float64) float64 {
 	var ttft, gap float64
 	if t.Metrics.TTFTMs != nil {
 		ttft = piecewise(*t.Metrics.TTFTMs, ttftBudget)
@@ -369,11 +316,11 @@ func streamLegacy(t TaskResult, ttftBudget, gapBudget, noiseMs float64) float64 
 // and the returned warning says so, because a report's weights are read as
 // percentages. Unknown or repeated keys, malformed numbers, negative
 // weights and an all-zero set are errors.
-func ParseWeights(s string) (Weights, string, error) {
+func ParseWeights(s string) (record.Weights, string, error) {
 	if strings.TrimSpace(s) == "" {
-		return DefaultWeights(), "", nil
+		return record.DefaultWeights(), "", nil
 	}
-	var w Weights
+	var w record.Weights
 	fields := map[string]*float64{
 		"quality": &w.Quality, "speed": &w.Speed, "cost": &w.Cost,
 		"streaming": &w.Streaming, "multimodal": &w.Multimodal,
@@ -386,35 +333,35 @@ func ParseWeights(s string) (Weights, string, error) {
 		}
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
-			return Weights{}, "", fmt.Errorf("weights: %q: want name=value", part)
+			return record.Weights{}, "", fmt.Errorf("weights: %q: want name=value", part)
 		}
 		k = strings.ToLower(strings.TrimSpace(k))
 		dst, known := fields[k]
 		if !known {
-			return Weights{}, "", fmt.Errorf("weights: unknown dimension %q (want quality, speed, cost, streaming, multimodal)", k)
+			return record.Weights{}, "", fmt.Errorf("weights: unknown dimension %q (want quality, speed, cost, streaming, multimodal)", k)
 		}
 		if seen[k] {
-			return Weights{}, "", fmt.Errorf("weights: %s given twice", k)
+			return record.Weights{}, "", fmt.Errorf("weights: %s given twice", k)
 		}
 		seen[k] = true
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return Weights{}, "", fmt.Errorf("weights: %s=%q is not a number", k, strings.TrimSpace(v))
+			return record.Weights{}, "", fmt.Errorf("weights: %s=%q is not a number", k, strings.TrimSpace(v))
 		}
 		if f < 0 {
-			return Weights{}, "", fmt.Errorf("weights: %s=%v is negative", k, f)
+			return record.Weights{}, "", fmt.Errorf("weights: %s=%v is negative", k, f)
 		}
 		*dst = f
 	}
 	sum := w.Quality + w.Speed + w.Cost + w.Streaming + w.Multimodal
 	if sum == 0 {
-		return Weights{}, "", fmt.Errorf("weights: %q: all weights are zero", s)
+		return record.Weights{}, "", fmt.Errorf("weights: %q: all weights are zero", s)
 	}
 	if math.Abs(sum-100) <= 1e-9 {
 		return w, "", nil
 	}
 	k := 100 / sum
-	w = Weights{Quality: w.Quality * k, Speed: w.Speed * k, Cost: w.Cost * k,
+	w = record.Weights{Quality: w.Quality * k, Speed: w.Speed * k, Cost: w.Cost * k,
 		Streaming: w.Streaming * k, Multimodal: w.Multimodal * k}
 	warn := fmt.Sprintf("weights sum to %s, not 100; scaled to quality=%s speed=%s cost=%s streaming=%s multimodal=%s",
 		fmtNum(sum), fmtW(w.Quality), fmtW(w.Speed), fmtW(w.Cost), fmtW(w.Streaming), fmtW(w.Multimodal))

@@ -10,6 +10,8 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 )
 
 func f(v float64) *float64 { return &v }
@@ -44,14 +46,14 @@ func TestPiecewise(t *testing.T) {
 }
 
 func TestQuality(t *testing.T) {
-	tasks := []TaskResult{
-		{Category: "quality/chat", Status: StatusOK, Score: 1},         // counted: 1
-		{Category: "quality/code", Status: StatusOK, Score: 0.5},       // counted: 0.5
-		{Category: "tools", Status: StatusOK, Score: 1},                // tools counts as quality: 1
-		{Category: "quality/reasoning", Status: StatusError, Score: 0}, // failed: counted as 0
-		{Category: "streaming", Status: StatusOK, Score: 1},            // own dimension: excluded
-		{Category: "multimodal", Status: StatusOK, Score: 1},           // own dimension: excluded
-		{Category: "cost", Status: StatusOK, Score: 1},                 // own dimension: excluded
+	tasks := []record.TaskResult{
+		{Category: "quality/chat", Status: record.StatusOK, Score: 1},         // counted: 1
+		{Category: "quality/code", Status: record.StatusOK, Score: 0.5},       // counted: 0.5
+		{Category: "tools", Status: record.StatusOK, Score: 1},                // tools counts as quality: 1
+		{Category: "quality/reasoning", Status: record.StatusError, Score: 0}, // failed: counted as 0
+		{Category: "streaming", Status: record.StatusOK, Score: 1},            // own dimension: excluded
+		{Category: "multimodal", Status: record.StatusOK, Score: 1},           // own dimension: excluded
+		{Category: "cost", Status: record.StatusOK, Score: 1},                 // own dimension: excluded
 	}
 	d := Quality(tasks)
 	// (1 + 0.5 + 1 + 0) / 4 = 0.625
@@ -64,28 +66,28 @@ func TestQuality(t *testing.T) {
 }
 
 func TestSpeed(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	cases := []struct {
 		name string
-		task TaskResult
+		task record.TaskResult
 		want float64
 	}{
 		// 0.5·1 + 0.5·min(1, 20/10)
-		{"fast", TaskResult{Status: StatusOK, Metrics: trace.Metrics{TTFTMs: f(1000), OutputTPS: f(20)}}, 1},
+		{"fast", record.TaskResult{Status: record.StatusOK, Metrics: trace.Metrics{TTFTMs: f(1000), OutputTPS: f(20)}}, 1},
 		// 0.5·0.75 + 0.5·5/10
-		{"slow first token, half rate", TaskResult{Status: StatusOK, Metrics: trace.Metrics{TTFTMs: f(3000), OutputTPS: f(5)}}, 0.625},
+		{"slow first token, half rate", record.TaskResult{Status: record.StatusOK, Metrics: trace.Metrics{TTFTMs: f(3000), OutputTPS: f(5)}}, 0.625},
 		// 0.5·0.45 + 0.5·1
-		{"beyond 2t", TaskResult{Status: StatusOK, Metrics: trace.Metrics{TTFTMs: f(5000), OutputTPS: f(50)}}, 0.725},
+		{"beyond 2t", record.TaskResult{Status: record.StatusOK, Metrics: trace.Metrics{TTFTMs: f(5000), OutputTPS: f(50)}}, 0.725},
 		// failing fast earns nothing
-		{"failed fast", TaskResult{Status: StatusError, Metrics: trace.Metrics{TTFTMs: f(10), OutputTPS: f(100), E2EMs: f(20)}}, 0},
+		{"failed fast", record.TaskResult{Status: record.StatusError, Metrics: trace.Metrics{TTFTMs: f(10), OutputTPS: f(100), E2EMs: f(20)}}, 0},
 		// timeouts are failures too
-		{"timeout", TaskResult{Status: StatusTimeout, Metrics: trace.Metrics{E2EMs: f(1)}}, 0},
+		{"timeout", record.TaskResult{Status: record.StatusTimeout, Metrics: trace.Metrics{E2EMs: f(1)}}, 0},
 		// non-streamed: e2e piecewise, 12000 vs 8000 → 0.75
-		{"non-stream e2e", TaskResult{Status: StatusOK, Metrics: trace.Metrics{E2EMs: f(12000)}}, 0.75},
+		{"non-stream e2e", record.TaskResult{Status: record.StatusOK, Metrics: trace.Metrics{E2EMs: f(12000)}}, 0.75},
 		// one token: TTFT but no rate → e2e 4000 ≤ 8000 → 1
-		{"single token falls back", TaskResult{Status: StatusOK, Metrics: trace.Metrics{TTFTMs: f(3900), E2EMs: f(4000)}}, 1},
+		{"single token falls back", record.TaskResult{Status: record.StatusOK, Metrics: trace.Metrics{TTFTMs: f(3900), E2EMs: f(4000)}}, 1},
 		// no timing at all: no credit
-		{"no timing", TaskResult{Status: StatusOK}, 0},
+		{"no timing", record.TaskResult{Status: record.StatusOK}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -95,7 +97,7 @@ func TestSpeed(t *testing.T) {
 		})
 	}
 	// Mean of the first four rows: (1 + 0.625 + 0.725 + 0) / 4 = 0.5875.
-	var tasks []TaskResult
+	var tasks []record.TaskResult
 	for _, c := range cases[:4] {
 		tasks = append(tasks, c.task)
 	}
@@ -103,7 +105,7 @@ func TestSpeed(t *testing.T) {
 		t.Errorf("Speed = %+v, want 58.75 over 4", d)
 	}
 	// Zero targets fall back to the defaults rather than dividing by zero.
-	if d := Speed(tasks, Targets{}); !near(d.Value, 58.75) {
+	if d := Speed(tasks, record.Targets{}); !near(d.Value, 58.75) {
 		t.Errorf("Speed with zero targets = %+v", d)
 	}
 	if d := Speed(nil, tg); d.Value != 0 || d.N != 0 {
@@ -127,10 +129,10 @@ func evenGaps(n int, ms, jitter float64) []float64 {
 
 func TestContinuityBufferedVsPaced(t *testing.T) {
 	// A buffering proxy: nothing for 5 s, then 50 tokens within 1 ms.
-	buffered := TaskResult{Status: StatusOK, Stream: true, ITLs: evenGaps(49, 0.02, 0.01),
+	buffered := record.TaskResult{Status: record.StatusOK, Stream: true, ITLs: evenGaps(49, 0.02, 0.01),
 		Metrics: trace.Metrics{TTFTMs: f(5000), E2EMs: f(5002), OutputTokens: 50}}
 	// A paced stream: first token at 100 ms, then one every 40 ± 1 ms.
-	paced := TaskResult{Status: StatusOK, Stream: true, ITLs: evenGaps(49, 40, 1),
+	paced := record.TaskResult{Status: record.StatusOK, Stream: true, ITLs: evenGaps(49, 40, 1),
 		Metrics: trace.Metrics{TTFTMs: f(100), E2EMs: f(100 + 49*40 + 10), OutputTokens: 50}}
 	if c := continuity(buffered); c >= 0.1 {
 		t.Errorf("buffered continuity %v, want < 0.1", c)
@@ -139,7 +141,7 @@ func TestContinuityBufferedVsPaced(t *testing.T) {
 		t.Errorf("paced continuity %v, want > 0.9", c)
 	}
 	// A burst with identical zero gaps has no rhythm at all.
-	burst := TaskResult{ITLs: []float64{0, 0, 0}, Metrics: trace.Metrics{E2EMs: f(100), OutputTokens: 4}}
+	burst := record.TaskResult{ITLs: []float64{0, 0, 0}, Metrics: trace.Metrics{E2EMs: f(100), OutputTokens: 4}}
 	if c := continuity(burst); c != 0 {
 		t.Errorf("zero-gap burst continuity %v, want 0", c)
 	}
@@ -148,25 +150,25 @@ func TestContinuityBufferedVsPaced(t *testing.T) {
 func TestContinuity(t *testing.T) {
 	cases := []struct {
 		name string
-		task TaskResult
+		task record.TaskResult
 		want float64
 	}{
 		// CV 0, span 400 of e2e 1000 → 1 · 0.4
-		{"even, 40% covered", TaskResult{ITLs: []float64{100, 100, 100, 100}, Metrics: trace.Metrics{E2EMs: f(1000)}}, 0.4},
+		{"even, 40% covered", record.TaskResult{ITLs: []float64{100, 100, 100, 100}, Metrics: trace.Metrics{E2EMs: f(1000)}}, 0.4},
 		// gaps 50,150: mean 100, σ 50, CV 0.5 → 0.5; span 200 of 400 → 0.5; product 0.25
-		{"uneven", TaskResult{ITLs: []float64{50, 150}, Metrics: trace.Metrics{E2EMs: f(400)}}, 0.25},
+		{"uneven", record.TaskResult{ITLs: []float64{50, 150}, Metrics: trace.Metrics{E2EMs: f(400)}}, 0.25},
 		// CV > 1 floors evenness at 0: gaps 1,1,1,97 → mean 25, σ ≈ 41.6
-		{"one stall", TaskResult{ITLs: []float64{1, 1, 1, 97}, Metrics: trace.Metrics{E2EMs: f(100)}}, 0},
+		{"one stall", record.TaskResult{ITLs: []float64{1, 1, 1, 97}, Metrics: trace.Metrics{E2EMs: f(100)}}, 0},
 		// one gap, 10 tokens: the answer came in two lumps
-		{"lump", TaskResult{ITLs: []float64{5}, Metrics: trace.Metrics{E2EMs: f(100), OutputTokens: 10}}, 0},
+		{"lump", record.TaskResult{ITLs: []float64{5}, Metrics: trace.Metrics{E2EMs: f(100), OutputTokens: 10}}, 0},
 		// no gaps, 3 tokens: too short to have a rhythm
-		{"short", TaskResult{Metrics: trace.Metrics{E2EMs: f(100), OutputTokens: 3}}, 1},
+		{"short", record.TaskResult{Metrics: trace.Metrics{E2EMs: f(100), OutputTokens: 3}}, 1},
 		// no gaps, exactly 4 tokens: the lump threshold
-		{"lump threshold", TaskResult{Metrics: trace.Metrics{E2EMs: f(100), OutputTokens: 4}}, 0},
+		{"lump threshold", record.TaskResult{Metrics: trace.Metrics{E2EMs: f(100), OutputTokens: 4}}, 0},
 		// metrics ITLs are used when the serialised list is absent
-		{"metrics ITLs", TaskResult{Metrics: trace.Metrics{ITLs: []float64{100, 100}, E2EMs: f(400)}}, 0.5},
+		{"metrics ITLs", record.TaskResult{Metrics: trace.Metrics{ITLs: []float64{100, 100}, E2EMs: f(400)}}, 0.5},
 		// gaps but no e2e: coverage unknown, no credit
-		{"no e2e", TaskResult{ITLs: []float64{100, 100}}, 0},
+		{"no e2e", record.TaskResult{ITLs: []float64{100, 100}}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -178,7 +180,7 @@ func TestContinuity(t *testing.T) {
 }
 
 func TestStreaming(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	budgets := trace.DefaultBudgets()
 	v := func(codes ...string) []trace.Violation {
 		var out []trace.Violation
@@ -189,28 +191,28 @@ func TestStreaming(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		task TaskResult
+		task record.TaskResult
 		want float64
 	}{
 		// 0.4·1 (ttft 500) + 0.4·0.75 (gap 3000) + 0.2·0.4 (even, 40% covered)
-		{"gap over budget", TaskResult{Status: StatusOK, Stream: true, Budgets: budgets, ITLs: []float64{100, 100, 100, 100},
+		{"gap over budget", record.TaskResult{Status: record.StatusOK, Stream: true, Budgets: budgets, ITLs: []float64{100, 100, 100, 100},
 			Metrics: trace.Metrics{TTFTMs: f(500), MaxGapMs: f(3000), E2EMs: f(1000)}}, 0.78},
 		// task budget 4000 makes a 3000 ms TTFT full marks; 2 tokens → continuity 1;
 		// missing_done (twice, counted once) and missing_usage cost 0.2; ttft_over is not a penalty code
-		{"penalties", TaskResult{Status: StatusOK, Stream: true, Budgets: trace.Budgets{TTFTMs: 4000, GapMs: 2000},
+		{"penalties", record.TaskResult{Status: record.StatusOK, Stream: true, Budgets: trace.Budgets{TTFTMs: 4000, GapMs: 2000},
 			Metrics:    trace.Metrics{TTFTMs: f(3000), MaxGapMs: f(1000), E2EMs: f(3100), OutputTokens: 2},
 			Violations: v(trace.VMissingDone, trace.VMissingUsage, trace.VTTFTOver, trace.VMissingDone)}, 0.8},
 		// failed streams score 0 however quick they were
-		{"failed", TaskResult{Status: StatusError, Stream: true, Budgets: budgets,
+		{"failed", record.TaskResult{Status: record.StatusError, Stream: true, Budgets: budgets,
 			Metrics: trace.Metrics{TTFTMs: f(10), MaxGapMs: f(10)}}, 0},
 		// every term at 0 and every penalty: floored at 0, never negative
-		{"floor", TaskResult{Status: StatusOK, Stream: true, Budgets: budgets, Metrics: trace.Metrics{TTFTMs: f(20000), OutputTokens: 10},
+		{"floor", record.TaskResult{Status: record.StatusOK, Stream: true, Budgets: budgets, Metrics: trace.Metrics{TTFTMs: f(20000), OutputTokens: 10},
 			Violations: v(trace.VMissingDone, trace.VBadJSON, trace.VMidstream, trace.VContentType, trace.VDataAfterDone, trace.VMissingUsage, trace.VStreamAborted)}, 0},
 		// zero budgets fall back to the targets: 3000 vs 2000 → 0.75 on both terms, short answer → continuity 1
-		{"zero budgets", TaskResult{Status: StatusOK, Stream: true,
+		{"zero budgets", record.TaskResult{Status: record.StatusOK, Stream: true,
 			Metrics: trace.Metrics{TTFTMs: f(3000), MaxGapMs: f(3000), E2EMs: f(3000), OutputTokens: 1}}, 0.8},
 	}
-	var tasks []TaskResult
+	var tasks []record.TaskResult
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if got := streamTask(c.task, tg); !near(got, c.want) {
@@ -220,7 +222,7 @@ func TestStreaming(t *testing.T) {
 		})
 	}
 	// A non-streamed task is not part of the streaming mean.
-	tasks = append(tasks, TaskResult{Status: StatusOK, Stream: false, Metrics: trace.Metrics{E2EMs: f(1)}})
+	tasks = append(tasks, record.TaskResult{Status: record.StatusOK, Stream: false, Metrics: trace.Metrics{E2EMs: f(1)}})
 	// (0.78 + 0.8 + 0 + 0 + 0.8) / 5 = 0.476
 	if d := Streaming(tasks, tg); !near(d.Value, 47.6) || d.N != 5 {
 		t.Errorf("Streaming = %+v, want 47.6 over 5", d)
@@ -231,39 +233,39 @@ func TestStreaming(t *testing.T) {
 }
 
 func TestCost(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	cases := []struct {
 		name    string
-		task    TaskResult
+		task    record.TaskResult
 		want    float64
 		hasData bool
 	}{
 		// right answer, reported $0.005 ≤ $0.01 per correct answer
-		{"reported cheap", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 9, CostUSD: f(0.005)}}, 1, true},
+		{"reported cheap", record.TaskResult{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 9, CostUSD: f(0.005)}}, 1, true},
 		// 10000·0.5/1M + 4000·1.5/1M = 0.005 + 0.006 = 0.011 → 1 − 0.5·0.1
-		{"token price", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 10000, CompletionTokens: 4000}}, 0.95, true},
+		{"token price", record.TaskResult{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 10000, CompletionTokens: 4000}}, 0.95, true},
 		// $0.01 + 100 s · $0.0001 = $0.02 = 2t → 0.5
-		{"sandbox", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{CostUSD: f(0.01), SandboxSeconds: f(100)}}, 0.5, true},
+		{"sandbox", record.TaskResult{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{CostUSD: f(0.01), SandboxSeconds: f(100)}}, 0.5, true},
 		// reported free is free
-		{"reported zero", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 5, CostUSD: f(0)}}, 1, true},
+		{"reported zero", record.TaskResult{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 5, CostUSD: f(0)}}, 1, true},
 		// half right at $0.008: $0.016 per correct answer → 1 − 0.5·0.6
-		{"half right", TaskResult{Status: StatusOK, Score: 0.5, Usage: &wire.Usage{CostUSD: f(0.008)}}, 0.7, true},
+		{"half right", record.TaskResult{Status: record.StatusOK, Score: 0.5, Usage: &wire.Usage{CostUSD: f(0.008)}}, 0.7, true},
 		// a cheap wrong answer is not cheap
-		{"cheap but wrong", TaskResult{Status: StatusOK, Score: 0, Usage: &wire.Usage{CostUSD: f(0.0001)}}, 0, true},
+		{"cheap but wrong", record.TaskResult{Status: record.StatusOK, Score: 0, Usage: &wire.Usage{CostUSD: f(0.0001)}}, 0, true},
 		// hiding usage never wins cost
-		{"no usage", TaskResult{Status: StatusOK, Score: 1}, 0, false},
+		{"no usage", record.TaskResult{Status: record.StatusOK, Score: 1}, 0, false},
 		// a failed task bought nothing, even if it reported usage
-		{"failed", TaskResult{Status: StatusError, Usage: &wire.Usage{CostUSD: f(0)}}, 0, true},
+		{"failed", record.TaskResult{Status: record.StatusError, Usage: &wire.Usage{CostUSD: f(0)}}, 0, true},
 		// a usage object with no cost and no tokens says nothing
-		{"empty usage", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{}}, 0, false},
+		{"empty usage", record.TaskResult{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{}}, 0, false},
 		// a negative cost is not believable
-		{"negative cost", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{CostUSD: f(-1)}}, 0, false},
+		{"negative cost", record.TaskResult{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{CostUSD: f(-1)}}, 0, false},
 	}
-	var tasks []TaskResult
+	var tasks []record.TaskResult
 	withData := 0
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := Cost([]TaskResult{c.task}, tg)
+			d := Cost([]record.TaskResult{c.task}, tg)
 			if !near(d.Value, 100*c.want) {
 				t.Errorf("%s: Cost = %+v, want %v", c.name, d, 100*c.want)
 			}
@@ -290,31 +292,31 @@ func TestCost(t *testing.T) {
 	if full := Cost(tasks[:1], tg); full.Note != "" || *full.Coverage != 1 {
 		t.Errorf("full coverage: %+v", full)
 	}
-	if none := Cost([]TaskResult{{Status: StatusOK, Score: 1}}, tg); none.Value != 0 || none.Note != "1 task reported no usage" {
+	if none := Cost([]record.TaskResult{{Status: record.StatusOK, Score: 1}}, tg); none.Value != 0 || none.Note != "1 task reported no usage" {
 		t.Errorf("no usage at all must score 0, never a neutral value: %+v", none)
 	}
 }
 
 func TestCostWithPrices(t *testing.T) {
-	prices := Prices{Default: Price{PromptUSDPerMTok: 1, CompletionUSDPerMTok: 2},
-		Models: map[string]Price{"big": {PromptUSDPerMTok: 10, CompletionUSDPerMTok: 20}}, SandboxUSDPerSecond: 0.001}
-	tg := DefaultTargets()
+	prices := pricing.Prices{Default: pricing.Price{PromptUSDPerMTok: 1, CompletionUSDPerMTok: 2},
+		Models: map[string]pricing.Price{"big": {PromptUSDPerMTok: 10, CompletionUSDPerMTok: 20}}, SandboxUSDPerSecond: 0.001}
+	tg := record.DefaultTargets()
 	cases := []struct {
 		name  string
 		model string
-		task  TaskResult
+		task  record.TaskResult
 		want  float64
 	}{
 		// default row: 2000·1/1M + 1000·2/1M = $0.004 ≤ $0.01
-		{"default price", "small", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 2000, CompletionTokens: 1000}}, 1},
+		{"default price", "small", record.TaskResult{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 2000, CompletionTokens: 1000}}, 1},
 		// model row: 2000·10/1M + 1000·20/1M = $0.04 = 4t → 0.3
-		{"model price", "big", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 2000, CompletionTokens: 1000}}, 0.3},
+		{"model price", "big", record.TaskResult{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 2000, CompletionTokens: 1000}}, 0.3},
 		// reported cost wins over the table; sandbox at the table's $0.001/s: 0.005 + 10·0.001 = $0.015 → 0.75
-		{"reported plus sandbox", "big", TaskResult{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 1e6, CostUSD: f(0.005), SandboxSeconds: f(10)}}, 0.75},
+		{"reported plus sandbox", "big", record.TaskResult{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 1e6, CostUSD: f(0.005), SandboxSeconds: f(10)}}, 0.75},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if d := CostWith([]TaskResult{c.task}, tg, prices, c.model); !near(d.Value, 100*c.want) {
+			if d := CostWith([]record.TaskResult{c.task}, tg, prices, c.model); !near(d.Value, 100*c.want) {
 				t.Errorf("%s: CostWith = %v, want %v", c.name, d.Value, 100*c.want)
 			}
 		})
@@ -322,12 +324,12 @@ func TestCostWithPrices(t *testing.T) {
 }
 
 func TestQualityWeighted(t *testing.T) {
-	tasks := []TaskResult{
-		{Category: "quality/code", Status: StatusOK, Score: 1}, // code mean 0.5
-		{Category: "quality/code", Status: StatusOK, Score: 0},
-		{Category: "quality/chat", Status: StatusOK, Score: 1}, // chat mean 1
-		{Category: "tools", Status: StatusOK, Score: 0},        // tools mean 0
-		{Category: "streaming", Status: StatusOK, Score: 1},    // not quality
+	tasks := []record.TaskResult{
+		{Category: "quality/code", Status: record.StatusOK, Score: 1}, // code mean 0.5
+		{Category: "quality/code", Status: record.StatusOK, Score: 0},
+		{Category: "quality/chat", Status: record.StatusOK, Score: 1}, // chat mean 1
+		{Category: "tools", Status: record.StatusOK, Score: 0},        // tools mean 0
+		{Category: "streaming", Status: record.StatusOK, Score: 1},    // not quality
 	}
 	cases := []struct {
 		name    string
@@ -359,10 +361,10 @@ func TestQualityWeighted(t *testing.T) {
 }
 
 func TestMultimodal(t *testing.T) {
-	tasks := []TaskResult{
-		{Category: "multimodal", Status: StatusOK, Score: 1},       // counted
-		{Category: "multimodal/audio", Status: StatusOK, Score: 0}, // family counts too
-		{Category: "quality/chat", Status: StatusOK, Score: 1},     // not multimodal
+	tasks := []record.TaskResult{
+		{Category: "multimodal", Status: record.StatusOK, Score: 1},       // counted
+		{Category: "multimodal/audio", Status: record.StatusOK, Score: 0}, // family counts too
+		{Category: "quality/chat", Status: record.StatusOK, Score: 1},     // not multimodal
 	}
 	if d := Multimodal(tasks); !near(d.Value, 50) || d.N != 2 {
 		t.Errorf("Multimodal = %+v, want 50 over 2", d)
@@ -374,29 +376,29 @@ func TestMultimodal(t *testing.T) {
 }
 
 func TestComposite(t *testing.T) {
-	s := Scores{
-		Quality:    Dimension{Value: 80, N: 5},
-		Speed:      Dimension{Value: 60, N: 8},
-		Cost:       Dimension{Value: 40, N: 8},
-		Streaming:  Dimension{Value: 50, N: 8},
-		Multimodal: Dimension{Value: 0, N: 0},
+	s := record.Scores{
+		Quality:    record.Dimension{Value: 80, N: 5},
+		Speed:      record.Dimension{Value: 60, N: 8},
+		Cost:       record.Dimension{Value: 40, N: 8},
+		Streaming:  record.Dimension{Value: 50, N: 8},
+		Multimodal: record.Dimension{Value: 0, N: 0},
 	}
 	cases := []struct {
 		name string
-		w    Weights
+		w    record.Weights
 		want float64
 		note string
 	}{
 		// (40·80 + 20·60 + 15·40 + 15·50 + 10·0) / 100; multimodal keeps its weight
-		{"defaults", DefaultWeights(), 57.5, "multimodal"},
+		{"defaults", record.DefaultWeights(), 57.5, "multimodal"},
 		// quality only
-		{"quality only", Weights{Quality: 1}, 80, ""},
+		{"quality only", record.Weights{Quality: 1}, 80, ""},
 		// weights need not sum to 100: (50·80 + 50·60) / 100
-		{"unnormalised", Weights{Quality: 5, Speed: 5}, 70, ""},
+		{"unnormalised", record.Weights{Quality: 5, Speed: 5}, 70, ""},
 		// negative weights count as 0
-		{"negative", Weights{Quality: 1, Speed: -1}, 80, ""},
+		{"negative", record.Weights{Quality: 1, Speed: -1}, 80, ""},
 		// nothing weighted
-		{"zero", Weights{}, 0, "all weights are zero"},
+		{"zero", record.Weights{}, 0, "all weights are zero"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -410,12 +412,12 @@ func TestComposite(t *testing.T) {
 
 // randomTasks builds a varied run: every category, status, stream mode
 // and usage shape, with awkward floats.
-func randomTasks(r *rand.Rand, n int) []TaskResult {
+func randomTasks(r *rand.Rand, n int) []record.TaskResult {
 	cats := []string{"quality/chat", "quality/code", "tools", "streaming", "multimodal", "cost"}
-	statuses := []string{StatusOK, StatusOK, StatusOK, StatusError, StatusTimeout}
-	out := make([]TaskResult, n)
+	statuses := []string{record.StatusOK, record.StatusOK, record.StatusOK, record.StatusError, record.StatusTimeout}
+	out := make([]record.TaskResult, n)
 	for i := range out {
-		t := TaskResult{
+		t := record.TaskResult{
 			Category: cats[r.IntN(len(cats))],
 			Status:   statuses[r.IntN(len(statuses))],
 			Score:    r.Float64(),
@@ -446,7 +448,7 @@ func randomTasks(r *rand.Rand, n int) []TaskResult {
 	return out
 }
 
-func dimBits(d Dimension) [3]uint64 {
+func dimBits(d record.Dimension) [3]uint64 {
 	var cov uint64
 	if d.Coverage != nil {
 		cov = math.Float64bits(*d.Coverage)
@@ -457,14 +459,14 @@ func dimBits(d Dimension) [3]uint64 {
 func TestScoreDeterministic(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	tasks := randomTasks(r, 300)
-	w, tg := DefaultWeights(), DefaultTargets()
+	w, tg := record.DefaultWeights(), record.DefaultTargets()
 	want := Score(tasks, w, tg)
 	wantJSON, _ := json.Marshal(want)
 	for i := range 20 {
-		shuffled := append([]TaskResult(nil), tasks...)
+		shuffled := append([]record.TaskResult(nil), tasks...)
 		r.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
 		got := Score(shuffled, w, tg)
-		for _, p := range [][2]Dimension{{got.Composite, want.Composite}, {got.Quality, want.Quality}, {got.Speed, want.Speed},
+		for _, p := range [][2]record.Dimension{{got.Composite, want.Composite}, {got.Quality, want.Quality}, {got.Speed, want.Speed},
 			{got.Cost, want.Cost}, {got.Streaming, want.Streaming}, {got.Multimodal, want.Multimodal}} {
 			if dimBits(p[0]) != dimBits(p[1]) || p[0].Note != p[1].Note {
 				t.Fatalf("shuffle %d: %+v != %+v", i, p[0], p[1])
@@ -474,7 +476,7 @@ func TestScoreDeterministic(t *testing.T) {
 			t.Fatalf("shuffle %d: JSON differs:\n%s\n%s", i, gotJSON, wantJSON)
 		}
 	}
-	for i, d := range []Dimension{want.Composite, want.Quality, want.Speed, want.Cost, want.Streaming, want.Multimodal} {
+	for i, d := range []record.Dimension{want.Composite, want.Quality, want.Speed, want.Cost, want.Streaming, want.Multimodal} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			if d.Value < 0 || d.Value > 100 || math.IsNaN(d.Value) {
 				t.Errorf("value out of range: %+v", d)
@@ -489,36 +491,36 @@ func TestScoreDeterministic(t *testing.T) {
 func TestParseWeights(t *testing.T) {
 	cases := []struct {
 		in      string
-		want    Weights
+		want    record.Weights
 		warn    string // substring of the warning; "" means none
 		errPart string // substring of the error; "" means no error
 	}{
 		// empty means the defaults
-		{"", DefaultWeights(), "", ""},
+		{"", record.DefaultWeights(), "", ""},
 		// the defaults spelled out: no warning
-		{"quality=40,speed=20,cost=15,streaming=15,multimodal=10", DefaultWeights(), "", ""},
+		{"quality=40,speed=20,cost=15,streaming=15,multimodal=10", record.DefaultWeights(), "", ""},
 		// spaces and case tolerated; unnamed dimensions weigh 0
-		{" Quality = 50 , speed=50 ", Weights{Quality: 50, Speed: 50}, "", ""},
+		{" Quality = 50 , speed=50 ", record.Weights{Quality: 50, Speed: 50}, "", ""},
 		// sum 2 scaled to 100 with a warning
-		{"quality=1,speed=1", Weights{Quality: 50, Speed: 50}, "sum to 2, not 100", ""},
+		{"quality=1,speed=1", record.Weights{Quality: 50, Speed: 50}, "sum to 2, not 100", ""},
 		// sum 80 scaled up
-		{"quality=20,speed=20,cost=20,streaming=20", Weights{Quality: 25, Speed: 25, Cost: 25, Streaming: 25}, "multimodal=0", ""},
+		{"quality=20,speed=20,cost=20,streaming=20", record.Weights{Quality: 25, Speed: 25, Cost: 25, Streaming: 25}, "multimodal=0", ""},
 		// a trailing comma is harmless
-		{"quality=100,", Weights{Quality: 100}, "", ""},
+		{"quality=100,", record.Weights{Quality: 100}, "", ""},
 		// unknown key named
-		{"quality=40,latency=20", Weights{}, "", `"latency"`},
+		{"quality=40,latency=20", record.Weights{}, "", `"latency"`},
 		// negative rejected
-		{"quality=-5,speed=105", Weights{}, "", "negative"},
+		{"quality=-5,speed=105", record.Weights{}, "", "negative"},
 		// not a number
-		{"quality=abc", Weights{}, "", "not a number"},
+		{"quality=abc", record.Weights{}, "", "not a number"},
 		// NaN is not a weight
-		{"quality=NaN", Weights{}, "", "not a number"},
+		{"quality=NaN", record.Weights{}, "", "not a number"},
 		// missing '='
-		{"quality", Weights{}, "", "name=value"},
+		{"quality", record.Weights{}, "", "name=value"},
 		// repeated key
-		{"quality=50,quality=50", Weights{}, "", "twice"},
+		{"quality=50,quality=50", record.Weights{}, "", "twice"},
 		// nothing weighted
-		{"quality=0", Weights{}, "", "all weights are zero"},
+		{"quality=0", record.Weights{}, "", "all weights are zero"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 )
 
 // docExamples computes, for each worked example in docs/SCORING.md (marked
@@ -24,72 +26,72 @@ var docExamples = map[string]func() []float64{
 		return out
 	},
 	"quality": func() []float64 {
-		tasks := []TaskResult{
-			{Category: "quality/chat", Status: StatusOK, Score: 1},
-			{Category: "quality/reasoning", Status: StatusOK, Score: 1},
-			{Category: "quality/code", Status: StatusOK, Score: 1},
-			{Category: "quality/chat", Status: StatusOK, Score: 1},
-			{Category: "tools", Status: StatusOK, Score: 0},
+		tasks := []record.TaskResult{
+			{Category: "quality/chat", Status: record.StatusOK, Score: 1},
+			{Category: "quality/reasoning", Status: record.StatusOK, Score: 1},
+			{Category: "quality/code", Status: record.StatusOK, Score: 1},
+			{Category: "quality/chat", Status: record.StatusOK, Score: 1},
+			{Category: "tools", Status: record.StatusOK, Score: 0},
 		}
 		return []float64{Quality(tasks).Value}
 	},
 	"quality-weights": func() []float64 {
-		tasks := []TaskResult{
-			{Category: "quality/chat", Status: StatusOK, Score: 1},
-			{Category: "quality/chat", Status: StatusOK, Score: 1},
-			{Category: "quality/code", Status: StatusOK, Score: 1},
-			{Category: "quality/code", Status: StatusOK, Score: 0},
-			{Category: "tools", Status: StatusOK, Score: 0},
+		tasks := []record.TaskResult{
+			{Category: "quality/chat", Status: record.StatusOK, Score: 1},
+			{Category: "quality/chat", Status: record.StatusOK, Score: 1},
+			{Category: "quality/code", Status: record.StatusOK, Score: 1},
+			{Category: "quality/code", Status: record.StatusOK, Score: 0},
+			{Category: "tools", Status: record.StatusOK, Score: 0},
 		}
 		return []float64{Quality(tasks).Value, QualityWeighted(tasks, map[string]float64{"quality/code": 3}).Value}
 	},
 	"speed": func() []float64 {
-		tasks := []TaskResult{
-			{Status: StatusOK, Metrics: trace.Metrics{TTFTMs: f(1000), OutputTPS: f(20)}},
-			{Status: StatusOK, Metrics: trace.Metrics{TTFTMs: f(3000), OutputTPS: f(5)}},
-			{Status: StatusError, Metrics: trace.Metrics{E2EMs: f(20)}},
+		tasks := []record.TaskResult{
+			{Status: record.StatusOK, Metrics: trace.Metrics{TTFTMs: f(1000), OutputTPS: f(20)}},
+			{Status: record.StatusOK, Metrics: trace.Metrics{TTFTMs: f(3000), OutputTPS: f(5)}},
+			{Status: record.StatusError, Metrics: trace.Metrics{E2EMs: f(20)}},
 		}
-		tg := DefaultTargets()
+		tg := record.DefaultTargets()
 		return []float64{speedTask(tasks[0], tg), speedTask(tasks[1], tg), speedTask(tasks[2], tg), Speed(tasks, tg).Value}
 	},
 	"continuity": func() []float64 {
-		buffered := TaskResult{ITLs: evenGaps(49, 0.02, 0.01), Metrics: trace.Metrics{TTFTMs: f(5000), E2EMs: f(5002), OutputTokens: 50}}
-		paced := TaskResult{ITLs: evenGaps(49, 40, 1), Metrics: trace.Metrics{TTFTMs: f(100), E2EMs: f(2070), OutputTokens: 50}}
+		buffered := record.TaskResult{ITLs: evenGaps(49, 0.02, 0.01), Metrics: trace.Metrics{TTFTMs: f(5000), E2EMs: f(5002), OutputTokens: 50}}
+		paced := record.TaskResult{ITLs: evenGaps(49, 40, 1), Metrics: trace.Metrics{TTFTMs: f(100), E2EMs: f(2070), OutputTokens: 50}}
 		var out []float64
-		for _, t := range []TaskResult{buffered, paced} {
+		for _, t := range []record.TaskResult{buffered, paced} {
 			ev, cov, _ := continuityFactors(t)
 			out = append(out, ev, cov, continuity(t))
 		}
 		return out
 	},
 	"streaming": func() []float64 {
-		t := TaskResult{Status: StatusOK, Stream: true, Budgets: trace.DefaultBudgets(), ITLs: []float64{100, 100, 100, 100},
+		t := record.TaskResult{Status: record.StatusOK, Stream: true, Budgets: trace.DefaultBudgets(), ITLs: []float64{100, 100, 100, 100},
 			Metrics:    trace.Metrics{TTFTMs: f(500), MaxGapMs: f(3000), E2EMs: f(1000)},
 			Violations: []trace.Violation{{Code: trace.VMissingUsage}}}
-		return []float64{streamTask(t, DefaultTargets())}
+		return []float64{streamTask(t, record.DefaultTargets())}
 	},
 	"cost": func() []float64 {
 		tasks := costExample()
 		var out []float64
 		for i := range tasks {
-			s, _ := costTask(&tasks[i], DefaultTargets(), DefaultPrices(), "")
+			s, _ := costTask(&tasks[i], record.DefaultTargets(), pricing.DefaultPrices(), "")
 			out = append(out, s)
 		}
-		d := Cost(tasks, DefaultTargets())
+		d := Cost(tasks, record.DefaultTargets())
 		return append(out, d.Value, *d.Coverage)
 	},
 	"multimodal": func() []float64 {
-		tasks := []TaskResult{
-			{Category: "multimodal", Status: StatusOK, Score: 1},
-			{Category: "multimodal/audio", Status: StatusOK, Score: 1},
-			{Category: "multimodal", Status: StatusTimeout},
+		tasks := []record.TaskResult{
+			{Category: "multimodal", Status: record.StatusOK, Score: 1},
+			{Category: "multimodal/audio", Status: record.StatusOK, Score: 1},
+			{Category: "multimodal", Status: record.StatusTimeout},
 		}
 		return []float64{Multimodal(tasks).Value}
 	},
 	"composite": func() []float64 {
-		s := Scores{Quality: Dimension{Value: 80, N: 5}, Speed: Dimension{Value: 60, N: 8}, Cost: Dimension{Value: 40, N: 8},
-			Streaming: Dimension{Value: 50, N: 8}}
-		return []float64{Composite(s, DefaultWeights()).Value}
+		s := record.Scores{Quality: record.Dimension{Value: 80, N: 5}, Speed: record.Dimension{Value: 60, N: 8}, Cost: record.Dimension{Value: 40, N: 8},
+			Streaming: record.Dimension{Value: 50, N: 8}}
+		return []float64{Composite(s, record.DefaultWeights()).Value}
 	},
 	"weights": func() []float64 {
 		w, _, _ := ParseWeights("quality=1,speed=1")
@@ -105,29 +107,29 @@ var docExamples = map[string]func() []float64{
 		return []float64{s.Quality.Value, s.Quality.CI95[0], s.Quality.CI95[1], 100 * pr.CI95[0], 100 * pr.CI95[1]}
 	},
 	"threshold": func() []float64 {
-		r := CheckThresholds(Scores{Composite: Dimension{Value: 69.96}}, []Threshold{{"composite", 70}})[0]
+		r := CheckThresholds(record.Scores{Composite: record.Dimension{Value: 69.96}}, []Threshold{{"composite", 70}})[0]
 		v, _ := strconv.ParseFloat(strings.Fields(r.Message())[1], 64)
 		return []float64{v}
 	},
 }
 
 // costExample is the cost section's five tasks.
-func costExample() []TaskResult {
-	return []TaskResult{
-		{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 10000, CompletionTokens: 4000}},
-		{Status: StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 50, CostUSD: f(0.01), SandboxSeconds: f(100)}},
-		{Status: StatusOK, Score: 1},
-		{Status: StatusOK, Score: 0.5, Usage: &wire.Usage{PromptTokens: 50, CostUSD: f(0.004)}},
-		{Status: StatusOK, Score: 0, Usage: &wire.Usage{PromptTokens: 50, CostUSD: f(0.0001)}},
+func costExample() []record.TaskResult {
+	return []record.TaskResult{
+		{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 10000, CompletionTokens: 4000}},
+		{Status: record.StatusOK, Score: 1, Usage: &wire.Usage{PromptTokens: 50, CostUSD: f(0.01), SandboxSeconds: f(100)}},
+		{Status: record.StatusOK, Score: 1},
+		{Status: record.StatusOK, Score: 0.5, Usage: &wire.Usage{PromptTokens: 50, CostUSD: f(0.004)}},
+		{Status: record.StatusOK, Score: 0, Usage: &wire.Usage{PromptTokens: 50, CostUSD: f(0.0001)}},
 	}
 }
 
 // bootstrapExample is the interval section's run: 20 quality/chat tasks,
 // the first 14 right.
-func bootstrapExample() []TaskResult {
-	var tasks []TaskResult
+func bootstrapExample() []record.TaskResult {
+	var tasks []record.TaskResult
 	for i := range 20 {
-		t := TaskResult{ID: fmt.Sprintf("t%02d", i+1), Category: "quality/chat", Status: StatusOK}
+		t := record.TaskResult{ID: fmt.Sprintf("t%02d", i+1), Category: "quality/chat", Status: record.StatusOK}
 		if i < 14 {
 			t.Score = 1
 		}

@@ -110,60 +110,6 @@ func KnownCheckTypes() []string {
 	return out
 }
 
-// Evaluate judges a trace's answer (its content and tool calls; reasoning
-// is the model's scratchpad and never counts) against the task's checks;
-// trace-aware checks (streaming, artifact) also read the trace itself.
-//
-// Evaluate fetches no artifact (see EvaluateWith).
-func Evaluate(task *suites.Task, t *trace.Trace) Verdict {
-	return EvaluateWith(task, t, nil)
-}
-
-// EvaluateWith is Evaluate with the artifact check reading http(s) and
-// path URLs through fetch, which keeps the fetches on the target's origin
-// (nil: no fetch; such artifacts fail as not verified).
-func EvaluateWith(task *suites.Task, t *trace.Trace, fetch *ArtifactFetch) Verdict {
-	if t == nil {
-		return Verdict{Score: 0, Reason: "no trace"}
-	}
-	return evaluate(task, t.Content, t.ToolCalls, t, fetch)
-}
-
-// EvaluateAnswer judges an answer given as content and tool calls. It is
-// the single code path for live traces and for suite validation, so a
-// reference answer that scores 1.0 here is proven to pass in a run.
-//
-// A broken check spec (unknown type, unknown mode, invalid regex, missing
-// value) scores the whole task 0 whatever the mode: a suite bug must show
-// up as a failure that validation catches, never as a silent pass through
-// a sibling check in "any" mode.
-//
-// With no trace, trace-aware checks (streaming, artifact) cannot be judged:
-// they are left out and the task is scored on its other checks; a task
-// with nothing else scores 0, saying so.
-func EvaluateAnswer(task *suites.Task, content string, toolCalls []trace.ToolCall) Verdict {
-	return evaluate(task, content, toolCalls, nil, nil)
-}
-
-// EvaluateReference judges a task's reference answer (or another task's,
-// or a made-up wrong answer, when validation tries it): its content and
-// tool calls and, for a task with an artifact check, its artifacts too,
-// through a trace that holds nothing else. A text-only answer to an
-// image-output task therefore fails the artifact check as it would in a
-// live run, instead of being scored on its text alone. (Such a task should
-// not also carry a streaming check, which this empty trace would fail.)
-func EvaluateReference(task *suites.Task, ref suites.Reference) Verdict {
-	calls := make([]trace.ToolCall, 0, len(ref.ToolCalls))
-	for _, c := range ref.ToolCalls {
-		calls = append(calls, trace.ToolCall{Name: c.Name, Arguments: c.Arguments})
-	}
-	if task == nil || !hasCheck(task, CheckArtifact) {
-		return EvaluateAnswer(task, ref.Content, calls)
-	}
-	tr := &trace.Trace{Content: ref.Content, Reasoning: ref.ReasoningContent, ToolCalls: calls, Artifacts: ref.Artifacts}
-	return evaluate(task, ref.Content, calls, tr, nil)
-}
-
 func hasCheck(task *suites.Task, typ string) bool {
 	for _, c := range task.Expect.Checks {
 		if c.Type == typ {
@@ -175,7 +121,7 @@ func hasCheck(task *suites.Task, typ string) bool {
 
 // evaluate is Evaluate and EvaluateAnswer: tr is nil when there is no
 // trace.
-func evaluate(task *suites.Task, content string, toolCalls []trace.ToolCall, tr *trace.Trace, fetch *ArtifactFetch) Verdict {
+func (e *Evaluator) evaluate(task *suites.Task, content string, toolCalls []trace.ToolCall, tr *trace.Trace) Verdict {
 	if task == nil {
 		return Verdict{Score: 0, Reason: "no task"}
 	}
@@ -208,9 +154,10 @@ func evaluate(task *suites.Task, content string, toolCalls []trace.ToolCall, tr 
 		if w == 0 {
 			w = 1
 		}
-		if ac, ok := ev.(artifactCheck); ok {
-			ac.fetch = fetch
-			ev = ac
+		if b, ok := ev.(binder); ok {
+			if ev, err = b.bind(e); err != nil {
+				return Verdict{Score: 0, Reason: specLabel(i, len(checks)) + "invalid " + c.Type + " check: " + err.Error()}
+			}
 		}
 		evs[i], weights[i] = ev, w
 	}
@@ -623,6 +570,9 @@ func newRegexCheck(c suites.Check) (evaluator, error) {
 
 const regexCacheMax = 4096
 
+// regexCache is a pure cache of compiled patterns (a pattern compiles to
+// the same Regexp whoever asks), so it is shared by every Evaluator: it
+// holds no client and no state that changes a verdict.
 var (
 	regexCache  sync.Map // pattern → *regexp.Regexp
 	regexCached atomic.Int64

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/janus-bench/janus/scorer/coderun"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -20,15 +21,19 @@ type evalCase struct {
 
 // runEvalCases runs cases as parallel subtests: each must give the wanted
 // score and a reason naming the check type.
+// testEval is the Evaluator the check cases run with: janus's code
+// runner, no judge, no fetch.
+var testEval = &Evaluator{Code: coderun.NewRunner(0)}
+
 func runEvalCases(t *testing.T, cases []evalCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			if err := CheckSpec(c.check); err != nil {
+			if err := testEval.CheckSpec(c.check); err != nil {
 				t.Fatalf("spec rejected: %v", err)
 			}
-			v := EvaluateAnswer(task(c.check), c.content, nil)
+			v := testEval.EvaluateAnswer(task(c.check), c.content, nil)
 			t.Logf("%v %s", v.Score, v.Reason)
 			if v.Score != c.want {
 				t.Errorf("score %v, want %v (reason %q) for %q", v.Score, c.want, v.Reason, c.content)
@@ -56,7 +61,7 @@ type specCase struct {
 func runSpecCases(t *testing.T, cases []specCase) {
 	t.Helper()
 	for _, c := range cases {
-		err := CheckSpec(c.check)
+		err := testEval.CheckSpec(c.check)
 		if (err == nil) != c.ok {
 			t.Errorf("%s: CheckSpec = %v, want ok=%v", c.name, err, c.ok)
 			continue
@@ -66,7 +71,7 @@ func runSpecCases(t *testing.T, cases []specCase) {
 		}
 		if err != nil {
 			// A broken spec scores 0 in a run too, never passes.
-			if v := EvaluateAnswer(task(c.check), "anything", nil); v.Score != 0 {
+			if v := testEval.EvaluateAnswer(task(c.check), "anything", nil); v.Score != 0 {
 				t.Errorf("%s: broken spec scored %v", c.name, v.Score)
 			}
 		}

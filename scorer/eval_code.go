@@ -10,20 +10,31 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/sandbox"
-	"github.com/janus-bench/janus/scorer/coderun"
 	"github.com/janus-bench/janus/suites"
 )
+
+// Code check languages, as suites spell them (package coderun's names).
+const (
+	LangJavaScript = "javascript"
+	LangGo         = "go"
+	LangPython     = "python"
+)
+
+// codeLanguages lists the code check languages in the order docs name
+// them.
+var codeLanguages = []string{LangJavaScript, LangGo, LangPython}
 
 // codeFenceTags are the info strings that mark a fenced block as written
 // in each language.
 var codeFenceTags = map[string][]string{
-	coderun.JavaScript: {"javascript", "js", "node", "nodejs", "mjs", "cjs", "ecmascript"},
-	coderun.Go:         {"go", "golang"},
-	coderun.Python:     {"python", "py", "python3"},
+	LangJavaScript: {"javascript", "js", "node", "nodejs", "mjs", "cjs", "ecmascript"},
+	LangGo:         {"go", "golang"},
+	LangPython:     {"python", "py", "python3"},
 }
 
 // codeCheck passes when the answer's code passes the hidden Tests in
-// Language (javascript, go or python), run by package coderun with CPU,
+// Language (javascript, go or python), run by the Evaluator's CodeRunner
+// (package coderun) with CPU,
 // memory and wall-time limits, no network and a fresh temp dir.
 //
 // The code is the longest fenced block (``` or ~~~) tagged with the
@@ -46,17 +57,18 @@ var codeFenceTags = map[string][]string{
 // should use javascript or go.
 type codeCheck struct {
 	lang, tests string
-	lim         coderun.Limits
+	lim         sandbox.Limits
+	run         CodeRunner
 }
 
 func newCodeCheck(c suites.Check) (evaluator, error) {
-	if !coderun.Known(c.Language) {
-		return nil, fmt.Errorf("language %q is not one of %s", c.Language, strings.Join(coderun.Languages, ", "))
+	if _, ok := codeFenceTags[c.Language]; !ok {
+		return nil, fmt.Errorf("language %q is not one of %s", c.Language, strings.Join(codeLanguages, ", "))
 	}
-	if err := coderun.CheckTests(c.Language, c.Tests); err != nil {
-		return nil, fmt.Errorf("tests: %w", err)
+	if strings.TrimSpace(c.Tests) == "" {
+		return nil, errors.New("tests: no tests (code would pass by merely loading)")
 	}
-	lim := coderun.DefaultLimits()
+	lim := sandbox.DefaultLimits()
 	if c.TimeoutMs < 0 || math.IsNaN(c.TimeoutMs) || math.IsInf(c.TimeoutMs, 0) {
 		return nil, fmt.Errorf("timeout_ms %v must be a finite number > 0", c.TimeoutMs)
 	}
@@ -76,20 +88,36 @@ func newCodeCheck(c suites.Check) (evaluator, error) {
 	return codeCheck{lang: c.Language, tests: c.Tests, lim: lim}, nil
 }
 
+// bind gives the check its Evaluator's code runner, which also checks
+// that the hidden tests compile (without one they are checked at run
+// time, where every answer then fails).
+func (c codeCheck) bind(e *Evaluator) (evaluator, error) {
+	c.run = e.code()
+	if c.run != nil {
+		if err := c.run.CheckTests(c.lang, c.tests); err != nil {
+			return nil, fmt.Errorf("tests: %w", err)
+		}
+	}
+	return c, nil
+}
+
 func (c codeCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
+	if c.run == nil {
+		return fail("no code runner: the hidden %s tests cannot run here", c.lang)
+	}
 	code, err := extractCode(content, c.lang)
 	if err != nil {
 		return fail("%v", err)
 	}
-	r := coderun.Run(context.Background(), coderun.Program{Language: c.lang, Code: code, Tests: c.tests}, c.lim)
-	if r.Passed() {
-		if r.Isolation == sandbox.IsolationUnsafe {
+	passed, isolation, elapsed, reason := c.run.RunTests(context.Background(), c.lang, code, c.tests, c.lim)
+	if passed {
+		if isolation == sandbox.IsolationUnsafe {
 			// The report must say the answer ran without the sandbox.
-			return pass("hidden %s tests pass (%s) [UNSAFE: run without sandbox isolation (--unsafe-sandbox)]", c.lang, r.Elapsed.Round(time.Millisecond))
+			return pass("hidden %s tests pass (%s) [UNSAFE: run without sandbox isolation (--unsafe-sandbox)]", c.lang, elapsed.Round(time.Millisecond))
 		}
-		return pass("hidden %s tests pass (%s)", c.lang, r.Elapsed.Round(time.Millisecond))
+		return pass("hidden %s tests pass (%s)", c.lang, elapsed.Round(time.Millisecond))
 	}
-	return fail("%s", r.Reason)
+	return fail("%s", reason)
 }
 
 // fencedBlock is one fenced code block of a Markdown answer.

@@ -52,7 +52,7 @@ func TestCodeCheck(t *testing.T) {
 
 func TestCodeCheckPython(t *testing.T) {
 	c := suites.Check{Type: CheckCode, Language: "python", Tests: "assert add(2, 3) == 5\nassert add(40, 2) == 42\n"}
-	v := EvaluateAnswer(task(c), "```python\ndef add(a, b):\n    return a + b\n```", nil)
+	v := testEval.EvaluateAnswer(task(c), "```python\ndef add(a, b):\n    return a + b\n```", nil)
 	if _, err := exec.LookPath("python3"); err != nil {
 		if v.Score != 0 || !strings.Contains(v.Reason, "skipped: python3") {
 			t.Fatalf("without python3: %+v, want 0 and a skipped reason", v)
@@ -62,7 +62,7 @@ func TestCodeCheckPython(t *testing.T) {
 	if v.Score != 1 {
 		t.Fatalf("with python3: %+v, want 1", v)
 	}
-	if v := EvaluateAnswer(task(c), "```python\ndef add(a, b):\n    return 5\n```", nil); v.Score != 0 {
+	if v := testEval.EvaluateAnswer(task(c), "```python\ndef add(a, b):\n    return 5\n```", nil); v.Score != 0 {
 		t.Fatalf("hard-coded answer: %+v, want 0", v)
 	}
 }
@@ -111,7 +111,7 @@ func TestCodeCheckEscapeRepro(t *testing.T) {
 		"if 'harness-secret-key-41d2' in seen or 'test.paniconexit0' in seen:\n    raise SystemExit('LEAKED: ' + seen)\n" +
 		"try:\n    os.write(os.open('escaped', os.O_WRONLY | os.O_CREAT, dir_fd=os.open('" + dir + "', os.O_RDONLY)), b'x')\nexcept OSError:\n    pass\n```"
 	c := suites.Check{Type: CheckCode, Language: "python", Tests: "assert add(2, 3) == 5\n"}
-	v := EvaluateAnswer(task(c), answer, nil)
+	v := testEval.EvaluateAnswer(task(c), answer, nil)
 	if v.Score != 1 || strings.Contains(v.Reason, "LEAKED") || strings.Contains(v.Reason, "harness-secret-key-41d2") {
 		t.Fatalf("verdict %+v: the code saw the harness", v)
 	}

@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -56,57 +55,40 @@ type JudgeConfig struct {
 	HTTPClient *http.Client
 }
 
-// judgeState is the configured judge; nil means off.
-type judgeState struct {
+// Judge is an LLM judge: the endpoint that grades judge checks. It is
+// safe for concurrent use; an Evaluator holds it.
+type Judge struct {
 	client  *openai.Client
 	model   string
 	timeout time.Duration
 }
 
-var (
-	judgeMu  sync.RWMutex
-	judgeCur *judgeState
-)
-
-// SetJudge configures the LLM judge every judge check of this process
-// uses; a config with an empty URL turns it off again. The judge is off by
-// default: until SetJudge is called, judge checks score 0 with the reason
-// "judge not configured", and no request leaves janus.
-func SetJudge(cfg JudgeConfig) error {
+// NewJudge builds the judge cfg names; a config with an empty URL is no
+// judge (nil, nil): judge checks then score 0 with the reason "judge not
+// configured", and no request leaves janus.
+func NewJudge(cfg JudgeConfig) (*Judge, error) {
 	if strings.TrimSpace(cfg.URL) == "" {
-		judgeMu.Lock()
-		judgeCur = nil
-		judgeMu.Unlock()
-		return nil
+		return nil, nil
 	}
 	if !strings.HasPrefix(cfg.URL, "http://") && !strings.HasPrefix(cfg.URL, "https://") {
-		return fmt.Errorf("judge URL %q is not an http(s) URL", cfg.URL)
+		return nil, fmt.Errorf("judge URL %q is not an http(s) URL", cfg.URL)
 	}
 	if strings.TrimSpace(cfg.Model) == "" {
-		return errors.New("judge model is required with a judge URL")
+		return nil, errors.New("judge model is required with a judge URL")
 	}
 	if cfg.Timeout < 0 {
-		return fmt.Errorf("judge timeout %v must be ≥ 0", cfg.Timeout)
+		return nil, fmt.Errorf("judge timeout %v must be ≥ 0", cfg.Timeout)
 	}
 	oc := openai.DefaultConfig(cfg.APIKey)
 	oc.BaseURL = strings.TrimRight(cfg.URL, "/")
 	if cfg.HTTPClient != nil {
 		oc.HTTPClient = cfg.HTTPClient
 	}
-	st := &judgeState{client: openai.NewClientWithConfig(oc), model: cfg.Model, timeout: cfg.Timeout}
-	if st.timeout == 0 {
-		st.timeout = 60 * time.Second
+	j := &Judge{client: openai.NewClientWithConfig(oc), model: cfg.Model, timeout: cfg.Timeout}
+	if j.timeout == 0 {
+		j.timeout = 60 * time.Second
 	}
-	judgeMu.Lock()
-	judgeCur = st
-	judgeMu.Unlock()
-	return nil
-}
-
-func currentJudge() *judgeState {
-	judgeMu.RLock()
-	defer judgeMu.RUnlock()
-	return judgeCur
+	return j, nil
 }
 
 // judgeCheck asks the configured LLM judge to grade the answer against
@@ -117,13 +99,20 @@ func currentJudge() *judgeState {
 // reply with {"score": 0–10, "reason": "…"} (a ```json fence or text
 // around the object is tolerated).
 //
-// Without a configured judge (SetJudge) the check scores 0 with the reason
+// Without a judge (Evaluator.Judge nil) the check scores 0 with the reason
 // "judge not configured"; the spec is still valid, so suites with judge
 // checks load and validate their other parts. An empty answer scores 0
 // without asking. A failed request or an unreadable reply scores 0 with
 // the error as the reason.
 type judgeCheck struct {
 	rubric, version, reference string
+	judge                      *Judge
+}
+
+// bind gives the check its Evaluator's judge.
+func (j judgeCheck) bind(e *Evaluator) (evaluator, error) {
+	j.judge = e.judge()
+	return j, nil
 }
 
 func newJudgeCheck(c suites.Check) (evaluator, error) {
@@ -145,7 +134,7 @@ func newJudgeCheck(c suites.Check) (evaluator, error) {
 }
 
 func (j judgeCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
-	st := currentJudge()
+	st := j.judge
 	if st == nil {
 		return fail("judge not configured")
 	}
@@ -203,8 +192,3 @@ func parseJudgeReply(reply string) (int, string, error) {
 	}
 	return int(f), r.Reason, nil
 }
-
-// JudgeConfigured says whether SetJudge configured a judge, so a run whose
-// suite has judge checks can refuse to start without one instead of
-// scoring every judged answer 0.
-func JudgeConfigured() bool { return currentJudge() != nil }

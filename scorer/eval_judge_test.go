@@ -62,7 +62,6 @@ func (f *fakeJudge) count() int {
 }
 
 func TestJudgeCheck(t *testing.T) {
-	t.Cleanup(func() { SetJudge(JudgeConfig{}) })
 	check := suites.Check{Type: CheckJudge, Rubric: "Question: why is the sky blue? A good answer names Rayleigh scattering.",
 		RubricVersion: "sky-1", Value: "Rayleigh scattering of sunlight by air molecules."}
 	tk := task(check)
@@ -94,9 +93,11 @@ func TestJudgeCheck(t *testing.T) {
 	}}
 	srv := httptest.NewServer(fj)
 	defer srv.Close()
-	if err := SetJudge(JudgeConfig{URL: srv.URL + "/v1", Model: "judge-m", APIKey: "k", Timeout: 5 * time.Second}); err != nil {
+	judge, err := NewJudge(JudgeConfig{URL: srv.URL + "/v1", Model: "judge-m", APIKey: "k", Timeout: 5 * time.Second})
+	if err != nil {
 		t.Fatal(err)
 	}
+	ev := &Evaluator{Judge: judge}
 
 	cases := []struct {
 		name, answer string
@@ -114,7 +115,7 @@ func TestJudgeCheck(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			v := EvaluateAnswer(tk, c.answer, nil)
+			v := ev.EvaluateAnswer(tk, c.answer, nil)
 			if v.Score != c.want || !strings.Contains(v.Reason, c.reason) {
 				t.Errorf("%s: %+v, want %v with %q", c.name, v, c.want, c.reason)
 			}
@@ -152,25 +153,22 @@ func TestJudgeCheck(t *testing.T) {
 
 	// An empty answer is not sent.
 	before := fj.count()
-	if v := EvaluateAnswer(tk, "  ", nil); v.Score != 0 || !strings.Contains(v.Reason, "empty answer") {
+	if v := ev.EvaluateAnswer(tk, "  ", nil); v.Score != 0 || !strings.Contains(v.Reason, "empty answer") {
 		t.Errorf("empty answer: %+v", v)
 	}
 	if fj.count() != before {
 		t.Error("empty answer was sent to the judge")
 	}
 
-	// Turning it off again.
-	if err := SetJudge(JudgeConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	if v := EvaluateAnswer(tk, "Because of Rayleigh scattering.", nil); !strings.Contains(v.Reason, "judge not configured") {
-		t.Errorf("after turning off: %+v", v)
+	// An empty URL is no judge.
+	if off, err := NewJudge(JudgeConfig{}); err != nil || off != nil {
+		t.Fatalf("NewJudge of an empty URL: %v, %v; want no judge", off, err)
 	}
 
 	for i, bad := range []JudgeConfig{{URL: "ftp://x", Model: "m"}, {URL: "http://x/v1"}, {URL: "http://x/v1", Model: "m", Timeout: -time.Second}} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			if err := SetJudge(bad); err == nil {
-				t.Errorf("SetJudge(%+v) accepted", bad)
+			if _, err := NewJudge(bad); err == nil {
+				t.Errorf("NewJudge(%+v) accepted", bad)
 			}
 		})
 	}
@@ -181,4 +179,59 @@ func TestJudgeCheck(t *testing.T) {
 		{"reference not a string", suites.Check{Type: CheckJudge, Rubric: "r", RubricVersion: "1", Value: 5.0}, false, "string"},
 		{"ok", check, true, ""},
 	})
+}
+
+// TestEvaluatorsKeepTheirJudges grades one answer with two Evaluators at
+// once, each with its own judge server: each verdict is its own judge's,
+// and each judge hears only its own Evaluator's requests. With a process
+// global judge (the old SetJudge) one run would grade with the other's.
+func TestEvaluatorsKeepTheirJudges(t *testing.T) {
+	check := suites.Check{Type: CheckJudge, Rubric: "Question: why is the sky blue?", RubricVersion: "sky-1"}
+	tk := task(check)
+	type side struct {
+		name  string
+		score int
+		fj    *fakeJudge
+		ev    *Evaluator
+	}
+	sides := []*side{{name: "judge-a", score: 9}, {name: "judge-b", score: 2}}
+	for _, s := range sides {
+		reply := fmt.Sprintf(`{"score": %d, "reason": "graded by %s"}`, s.score, s.name)
+		s.fj = &fakeJudge{reply: func(string) (int, string) { return http.StatusOK, reply }}
+		srv := httptest.NewServer(s.fj)
+		t.Cleanup(srv.Close)
+		j, err := NewJudge(JudgeConfig{URL: srv.URL + "/v1", Model: s.name, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.ev = &Evaluator{Judge: j}
+	}
+	const rounds = 8
+	got := make([][]Verdict, len(sides))
+	var wg sync.WaitGroup
+	for i, s := range sides {
+		got[i] = make([]Verdict, rounds)
+		for r := range rounds {
+			wg.Go(func() { got[i][r] = s.ev.EvaluateAnswer(tk, "Rayleigh scattering.", nil) })
+		}
+	}
+	wg.Wait()
+	for i, s := range sides {
+		t.Run(s.name, func(t *testing.T) {
+			want := float64(s.score) / 10
+			for r, v := range got[i] {
+				if v.Score != want || !strings.Contains(v.Reason, "graded by "+s.name) {
+					t.Errorf("round %d: %+v, want %v graded by %s", r, v, want, s.name)
+				}
+			}
+			if n := s.fj.count(); n != rounds {
+				t.Errorf("%s heard %d requests, want %d", s.name, n, rounds)
+			}
+			for _, req := range s.fj.requests {
+				if req["model"] != s.name {
+					t.Errorf("%s was asked as model %v", s.name, req["model"])
+				}
+			}
+		})
+	}
 }

@@ -196,6 +196,12 @@ type artifactCheck struct {
 	fetch *ArtifactFetch
 }
 
+// bind gives the check its Evaluator's artifact fetcher.
+func (a artifactCheck) bind(e *Evaluator) (evaluator, error) {
+	a.fetch = e.fetcher()
+	return a, nil
+}
+
 func newArtifactCheck(c suites.Check) (evaluator, error) {
 	a := artifactCheck{mime: strings.ToLower(strings.TrimSpace(c.MIME)), minBytes: c.MinBytes, min: c.Min}
 	if c.Value != nil {

@@ -15,6 +15,8 @@ import (
 	"testing/fstest"
 
 	"github.com/janus-bench/janus/docs"
+	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/scorer/coderun"
 	"github.com/janus-bench/janus/suites"
 	"github.com/janus-bench/janus/suites/validate"
 )
@@ -154,7 +156,7 @@ func TestEvaluatorSuiteValidates(t *testing.T) {
 	if len(s.Tasks) != 11 {
 		t.Fatalf("loaded %d tasks, want 11", len(s.Tasks))
 	}
-	if err := validate.Suite(s); err != nil {
+	if err := validate.Suite(s, &scorer.Evaluator{Code: coderun.NewRunner(0)}); err != nil {
 		t.Fatal(err)
 	}
 }

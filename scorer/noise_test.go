@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestContinuityTakesOutHarnessNoise checks issue 24's point 9: a target
@@ -14,7 +15,7 @@ import (
 // harness's error still loses evenness.
 func TestContinuityTakesOutHarnessNoise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	task := func(sigma float64) TaskResult {
+	task := func(sigma float64) record.TaskResult {
 		gaps := make([]float64, 200)
 		sum := 0.0
 		for i := range gaps {
@@ -22,7 +23,7 @@ func TestContinuityTakesOutHarnessNoise(t *testing.T) {
 			sum += gaps[i]
 		}
 		e2e := sum + 100
-		return TaskResult{Stream: true, ITLs: gaps, Metrics: trace.Metrics{E2EMs: &e2e, OutputTokens: 201}}
+		return record.TaskResult{Stream: true, ITLs: gaps, Metrics: trace.Metrics{E2EMs: &e2e, OutputTokens: 201}}
 	}
 	const noiseP99 = 2 * noiseP99Sigmas * 1.1 // the selftest's p99, a little above 2.576σ
 	jittered := task(2)

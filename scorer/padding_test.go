@@ -7,6 +7,8 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 )
 
 func ip(n int) *int { return &n }
@@ -31,30 +33,30 @@ func answerMetrics(ttft, tps float64, tokens int, e2e float64, gaps ...float64) 
 // the answer's rate, every turn of a multi-turn task, and a single-token
 // answer on its first token as well as its end.
 func TestSpeedReadsTheAnswer(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	cases := []struct {
 		name string
-		task TaskResult
+		task record.TaskResult
 		want float64
 	}{
 		// Fast honest turn: full marks.
-		{"honest", TaskResult{Status: StatusOK, Stream: true, Metrics: answerMetrics(500, 20, 40, 2500)}, 1},
+		{"honest", record.TaskResult{Status: record.StatusOK, Stream: true, Metrics: answerMetrics(500, 20, 40, 2500)}, 1},
 		// A reasoning dot at 10 ms (ttft_ms) does not count: the answer came at 6 s.
-		{"fake first token", TaskResult{Status: StatusOK, Stream: true, Metrics: func() trace.Metrics {
+		{"fake first token", record.TaskResult{Status: record.StatusOK, Stream: true, Metrics: func() trace.Metrics {
 			m := answerMetrics(6000, 20, 40, 8000)
 			m.TTFTMs, m.OutputTPS = f(10), f(500)
 			return m
 		}()}, 0.5*piecewise(6000, 2000) + 0.5},
 		// One token at 7.9 s: half its first token, half its end-to-end time.
-		{"single token late", TaskResult{Status: StatusOK, Stream: true, Metrics: answerMetrics(7900, 0, 1, 7910)},
+		{"single token late", record.TaskResult{Status: record.StatusOK, Stream: true, Metrics: answerMetrics(7900, 0, 1, 7910)},
 			0.5*piecewise(7900, 2000) + 0.5*piecewise(7910, 8000)},
 		// Multi-turn: a fast first turn and a slow second one average.
-		{"slow second turn", TaskResult{Status: StatusOK, Stream: true, Metrics: answerMetrics(500, 20, 10, 1000),
+		{"slow second turn", record.TaskResult{Status: record.StatusOK, Stream: true, Metrics: answerMetrics(500, 20, 10, 1000),
 			TurnMetrics: []trace.Metrics{answerMetrics(10000, 20, 10, 10500)}}, (1 + 0.5*piecewise(10000, 2000) + 0.5) / 2},
 		// Non-streamed: end-to-end time alone.
-		{"json", TaskResult{Status: StatusOK, Metrics: trace.Metrics{AnswerTokens: ip(20), E2EMs: f(12000)}}, 0.75},
+		{"json", record.TaskResult{Status: record.StatusOK, Metrics: trace.Metrics{AnswerTokens: ip(20), E2EMs: f(12000)}}, 0.75},
 		// A failed task scores 0 however fast.
-		{"failed", TaskResult{Status: StatusError, Stream: true, Metrics: answerMetrics(1, 100, 40, 2)}, 0},
+		{"failed", record.TaskResult{Status: record.StatusError, Stream: true, Metrics: answerMetrics(1, 100, 40, 2)}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -69,24 +71,24 @@ func TestSpeedReadsTheAnswer(t *testing.T) {
 // silence between progress events, whatever keep-alives filled it, and
 // every turn counts.
 func TestStreamingReadsProgress(t *testing.T) {
-	tg := DefaultTargets()
+	tg := record.DefaultTargets()
 	even := make([]float64, 20)
 	for i := range even {
 		even[i] = 50
 	}
 	stalled := append(append([]float64{}, even[:10]...), 5000)
 	stalled = append(stalled, even[:9]...)
-	honest := TaskResult{Status: StatusOK, Stream: true, Budgets: trace.DefaultBudgets(), Metrics: answerMetrics(100, 20, 21, 1100, even...)}
+	honest := record.TaskResult{Status: record.StatusOK, Stream: true, Budgets: trace.DefaultBudgets(), Metrics: answerMetrics(100, 20, 21, 1100, even...)}
 	// The stall with pings: max_gap_ms (any event) is 200, progress says 5 s.
-	pinged := TaskResult{Status: StatusOK, Stream: true, Budgets: trace.DefaultBudgets(), Metrics: answerMetrics(100, 20, 21, 6050, stalled...)}
+	pinged := record.TaskResult{Status: record.StatusOK, Stream: true, Budgets: trace.DefaultBudgets(), Metrics: answerMetrics(100, 20, 21, 6050, stalled...)}
 	pinged.Metrics.MaxGapMs = f(200)
 	twoTurns := honest
 	twoTurns.TurnMetrics = []trace.Metrics{pinged.Metrics}
 	cases := []struct {
 		name      string
-		task      TaskResult
+		task      record.TaskResult
 		lo, hi    float64
-		wantBelow *TaskResult
+		wantBelow *record.TaskResult
 	}{
 		{"honest", honest, 0.95, 1, nil},
 		{"ping-padded stall", pinged, 0, 0.8, &honest},
@@ -106,27 +108,27 @@ func TestStreamingReadsProgress(t *testing.T) {
 }
 
 // costed is a correct task with janus's counts and usage u.
-func costed(prompt, output int, u *wire.Usage) TaskResult {
+func costed(prompt, output int, u *wire.Usage) record.TaskResult {
 	m := trace.Metrics{AnswerTokens: ip(output), OutputTokens: output, PromptTokens: prompt}
 	if u != nil {
 		n := u.CompletionTokens
 		m.ReportedCompletionTokens = &n
 		m.UsageCheck = &trace.UsageCheck{Counted: output, Reported: n, Tolerance: max(3, 0.1*float64(output))}
 	}
-	return TaskResult{Status: StatusOK, Score: 1, Metrics: m, Usage: u}
+	return record.TaskResult{Status: record.StatusOK, Score: 1, Metrics: m, Usage: u}
 }
 
 // TestCostFromCountedTokens: cost prices janus's counts; the endpoint's
 // usage and cost_usd are a cross-check whose under-report scores 0.
 func TestCostFromCountedTokens(t *testing.T) {
-	pr := DefaultPrices()
+	pr := pricing.DefaultPrices()
 	pr.Declared = true
 	// 2M prompt + 1M completion tokens: $1 + $1.50 at the default table.
 	const P, C = 2_000_000, 1_000_000
 	honestUSD := 2.5
 	cases := []struct {
 		name      string
-		task      TaskResult
+		task      record.TaskResult
 		wantUSD   float64
 		wantUnder bool
 	}{
@@ -160,7 +162,7 @@ func TestCostFromCountedTokens(t *testing.T) {
 			if (why != "") != c.wantUnder {
 				t.Errorf("under-report %q, want %v", why, c.wantUnder)
 			}
-			score, _ := costTask(&c.task, Targets{CostPerTaskUSD: 100}, pr, "")
+			score, _ := costTask(&c.task, record.Targets{CostPerTaskUSD: 100}, pr, "")
 			if c.wantUnder && score != 0 {
 				t.Errorf("an under-report scored %v on cost, want 0", score)
 			}
@@ -174,12 +176,12 @@ func TestCostFromCountedTokens(t *testing.T) {
 // TestCostNoteCountsUnderReports: the cost dimension says how many tasks
 // under-reported and how many were priced without usage.
 func TestCostNoteCountsUnderReports(t *testing.T) {
-	tasks := []TaskResult{
+	tasks := []record.TaskResult{
 		costed(100, 10, &wire.Usage{PromptTokens: 100, CompletionTokens: 1}),
 		costed(100, 10, nil),
 		costed(100, 10, &wire.Usage{PromptTokens: 100, CompletionTokens: 10}),
 	}
-	d := Cost(tasks, DefaultTargets())
+	d := Cost(tasks, record.DefaultTargets())
 	for _, want := range []string{"1 task(s) under-reported", "1 task(s) reported no usage"} {
 		if !strings.Contains(d.Note, want) {
 			t.Errorf("note %q lacks %q", d.Note, want)
@@ -198,17 +200,17 @@ func TestCostUSDJudgedOnlyAgainstDeclaredPrices(t *testing.T) {
 	const P, C = 2_000_000, 1_000_000
 	cheap := costed(P, C, &wire.Usage{PromptTokens: P, CompletionTokens: C, CostUSD: f(0.1)})
 	fewTokens := costed(P, C, &wire.Usage{PromptTokens: P, CompletionTokens: 1, CostUSD: f(0.1)})
-	declared := DefaultPrices()
+	declared := pricing.DefaultPrices()
 	declared.Declared = true
 	cases := []struct {
 		name      string
-		task      TaskResult
-		prices    Prices
+		task      record.TaskResult
+		prices    pricing.Prices
 		wantUnder bool
 	}{
-		{"cheap provider, default table", cheap, DefaultPrices(), false},
+		{"cheap provider, default table", cheap, pricing.DefaultPrices(), false},
 		{"cheap provider, declared table", cheap, declared, true},
-		{"hidden tokens, default table", fewTokens, DefaultPrices(), true},
+		{"hidden tokens, default table", fewTokens, pricing.DefaultPrices(), true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

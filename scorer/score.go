@@ -8,26 +8,29 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 )
 
 // Options are everything besides the task results that scores depend on.
 // The zero value means the documented defaults throughout.
 type Options struct {
 	// Weights of the composite; zero means DefaultWeights.
-	Weights Weights
+	Weights record.Weights
 	// Targets of speed, streaming and cost; zero fields take their
 	// defaults.
-	Targets Targets
+	Targets record.Targets
 	// Prices price tokens when a target reports no cost_usd; nil means
 	// DefaultPrices.
-	Prices *Prices
+	Prices *pricing.Prices
 	// Model selects the per-model entry of Prices.
 	Model string
 	// CategoryWeights weigh quality's categories (see Quality); nil or an
 	// empty map means every quality task counts the same.
 	CategoryWeights map[string]float64
 	// Bootstrap configures the confidence intervals.
-	Bootstrap Bootstrap
+	Bootstrap record.Bootstrap
 	// ComputeUSD is the run's compute cost (a container's CPU-seconds and
 	// GB-seconds at Prices' compute prices, Prices.ComputeCost), shared
 	// evenly by the tasks' costs; zero leaves cost to tokens alone.
@@ -45,15 +48,15 @@ type Options struct {
 func (o Options) WithDefaults() Options { return o.withDefaults() }
 
 func (o Options) withDefaults() Options {
-	if o.Weights == (Weights{}) {
-		o.Weights = DefaultWeights()
+	if o.Weights == (record.Weights{}) {
+		o.Weights = record.DefaultWeights()
 	}
-	o.Targets = o.Targets.withDefaults()
+	o.Targets = o.Targets.WithDefaults()
 	if o.Prices == nil {
-		p := DefaultPrices()
+		p := pricing.DefaultPrices()
 		o.Prices = &p
 	}
-	o.Bootstrap = o.Bootstrap.withDefaults()
+	o.Bootstrap = o.Bootstrap.WithDefaults()
 	return o
 }
 
@@ -94,7 +97,7 @@ type frame struct {
 type stratum struct{ start, n int }
 
 // newFrame builds the frame of tasks under o (with defaults applied).
-func newFrame(tasks []TaskResult, o Options) *frame {
+func newFrame(tasks []record.TaskResult, o Options) *frame {
 	order, strata := canonical(tasks)
 	f := &frame{n: len(tasks), strata: strata}
 	share := 0.0
@@ -149,7 +152,7 @@ func newFrame(tasks []TaskResult, o Options) *frame {
 // tasks gives each of its tasks W_c / n_c, so quality is Σ W_c·mean_c /
 // Σ W_c: the weights set each category's share whatever its task count. A
 // category the weights do not name weighs 1.
-func qualityWeights(tasks []TaskResult, cw map[string]float64) map[string]float64 {
+func qualityWeights(tasks []record.TaskResult, cw map[string]float64) map[string]float64 {
 	n := map[string]int{}
 	for _, t := range tasks {
 		if isQualityTask(t) {
@@ -178,7 +181,7 @@ func qualityWeights(tasks []TaskResult, cw map[string]float64) map[string]float6
 func QualityCategoryWeights(m map[string]float64) map[string]float64 {
 	var out map[string]float64
 	for k, v := range m {
-		if isQualityTask(TaskResult{Category: k}) && k != "quality" {
+		if isQualityTask(record.TaskResult{Category: k}) && k != "quality" {
 			if out == nil {
 				out = map[string]float64{}
 			}
@@ -237,7 +240,7 @@ func (f *frame) values(counts []float64) [5]float64 {
 
 // point is the frame's dimensions (without the composite or intervals):
 // values, task counts, notes and cost coverage.
-func (f *frame) point() Scores {
+func (f *frame) point() record.Scores {
 	v := f.values(nil)
 	count := func(col int) int {
 		k := 0
@@ -248,12 +251,12 @@ func (f *frame) point() Scores {
 		}
 		return k
 	}
-	s := Scores{
-		Quality:    Dimension{Value: v[0], N: count(colQualityDen)},
-		Speed:      Dimension{Value: v[1], N: f.n},
-		Cost:       Dimension{Value: v[2], N: f.n},
-		Streaming:  Dimension{Value: v[3], N: count(colStreamDen)},
-		Multimodal: Dimension{Value: v[4], N: count(colMultiDen)},
+	s := record.Scores{
+		Quality:    record.Dimension{Value: v[0], N: count(colQualityDen)},
+		Speed:      record.Dimension{Value: v[1], N: f.n},
+		Cost:       record.Dimension{Value: v[2], N: f.n},
+		Streaming:  record.Dimension{Value: v[3], N: count(colStreamDen)},
+		Multimodal: record.Dimension{Value: v[4], N: count(colMultiDen)},
 	}
 	if s.Quality.N == 0 {
 		s.Quality.Note = "no quality or tools tasks in this suite"
@@ -295,7 +298,7 @@ func (f *frame) point() Scores {
 // (StratumOf), category, id and, for duplicates, their JSON form: the
 // order every sum and every bootstrap draw walks, so that shuffling a
 // report's tasks cannot change a score in its last bit.
-func CanonicalOrder(tasks []TaskResult) []int {
+func CanonicalOrder(tasks []record.TaskResult) []int {
 	order, _ := canonical(tasks)
 	return order
 }
@@ -306,7 +309,7 @@ func CanonicalOrder(tasks []TaskResult) []int {
 // "~other"). A stratum of one task would always redraw that task and add
 // no variance; pooling singletons within a group keeps each resample's
 // count of quality and multimodal tasks fixed, as stratifying means to.
-func StratumOf(tasks []TaskResult) []string {
+func StratumOf(tasks []record.TaskResult) []string {
 	n := map[string]int{}
 	for _, t := range tasks {
 		n[t.Category]++
@@ -329,7 +332,7 @@ func StratumOf(tasks []TaskResult) []string {
 
 // canonical is CanonicalOrder and the strata it lays out: runs of one
 // stratum.
-func canonical(tasks []TaskResult) ([]int, []stratum) {
+func canonical(tasks []record.TaskResult) ([]int, []stratum) {
 	strat := StratumOf(tasks)
 	idx := make([]int, len(tasks))
 	for i := range idx {
@@ -375,7 +378,7 @@ func canonical(tasks []TaskResult) ([]int, []stratum) {
 // wrong answer. Streaming, cost and multimodal tasks are checked too, but
 // their correctness is credited in their own dimensions. See
 // QualityWeighted for per-category weights.
-func Quality(tasks []TaskResult) Dimension {
+func Quality(tasks []record.TaskResult) record.Dimension {
 	return newFrame(tasks, Options{}.withDefaults()).point().Quality
 }
 
@@ -383,46 +386,46 @@ func Quality(tasks []TaskResult) Dimension {
 // Σ W_c over the quality categories present, where a category the map does
 // not name weighs 1 and a negative weight counts as 0. With an empty map
 // it is Quality.
-func QualityWeighted(tasks []TaskResult, categoryWeights map[string]float64) Dimension {
+func QualityWeighted(tasks []record.TaskResult, categoryWeights map[string]float64) record.Dimension {
 	return newFrame(tasks, Options{CategoryWeights: categoryWeights}.withDefaults()).point().Quality
 }
 
 // Speed is the mean of each task's speed score over every task, ×100.
 // Failed tasks stay in the mean at 0, so a target cannot raise its speed
 // by failing the slow tasks.
-func Speed(tasks []TaskResult, tg Targets) Dimension {
+func Speed(tasks []record.TaskResult, tg record.Targets) record.Dimension {
 	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point().Speed
 }
 
 // Streaming is the mean of each streamed task's streaming score, ×100. A
 // run with stream:false has no streamed tasks and scores 0 here, with a
 // note: it did not show it can stream.
-func Streaming(tasks []TaskResult, tg Targets) Dimension {
+func Streaming(tasks []record.TaskResult, tg record.Targets) record.Dimension {
 	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point().Streaming
 }
 
 // Cost is the mean over every task of its cost per unit of quality scored
 // against the target cost per correct answer, ×100, at DefaultPrices (see
 // CostWith). Coverage is the share of tasks that reported usable usage.
-func Cost(tasks []TaskResult, tg Targets) Dimension {
-	return CostWith(tasks, tg, DefaultPrices(), "")
+func Cost(tasks []record.TaskResult, tg record.Targets) record.Dimension {
+	return CostWith(tasks, tg, pricing.DefaultPrices(), "")
 }
 
 // CostWith is Cost with a price table and the model it prices.
-func CostWith(tasks []TaskResult, tg Targets, prices Prices, model string) Dimension {
+func CostWith(tasks []record.TaskResult, tg record.Targets, prices pricing.Prices, model string) record.Dimension {
 	return newFrame(tasks, Options{Targets: tg, Prices: &prices, Model: model}.withDefaults()).point().Cost
 }
 
 // Multimodal is the mean evaluator score of multimodal tasks, ×100. A
 // suite without them scores 0 with a note, never a neutral value.
-func Multimodal(tasks []TaskResult) Dimension {
+func Multimodal(tasks []record.TaskResult) record.Dimension {
 	return newFrame(tasks, Options{}.withDefaults()).point().Multimodal
 }
 
 // compositeValue is Σ wᵢ·valueᵢ / Σ wᵢ over values in the order quality,
 // speed, cost, streaming, multimodal, with negative or non-finite weights
 // counted as 0, clamped to [0, 100]; ok is false when every weight is 0.
-func compositeValue(v [5]float64, w Weights) (value float64, ok bool) {
+func compositeValue(v [5]float64, w record.Weights) (value float64, ok bool) {
 	ws := [5]float64{w.Quality, w.Speed, w.Cost, w.Streaming, w.Multimodal}
 	var num, den float64
 	for i, wt := range ws {
@@ -444,10 +447,10 @@ func compositeValue(v [5]float64, w Weights) (value float64, ok bool) {
 // score a target as if it had aced them. Negative weights count as 0. N is
 // the largest dimension N, which is the number of tasks (speed and cost
 // count every task).
-func Composite(s Scores, w Weights) Dimension {
+func Composite(s record.Scores, w record.Weights) record.Dimension {
 	dims := []struct {
 		name string
-		d    Dimension
+		d    record.Dimension
 		w    float64
 	}{
 		{"quality", s.Quality, w.Quality},
@@ -456,7 +459,7 @@ func Composite(s Scores, w Weights) Dimension {
 		{"streaming", s.Streaming, w.Streaming},
 		{"multimodal", s.Multimodal, w.Multimodal},
 	}
-	out := Dimension{}
+	out := record.Dimension{}
 	var empty []string
 	for _, x := range dims {
 		out.N = max(out.N, x.d.N)
@@ -480,7 +483,7 @@ func Composite(s Scores, w Weights) Dimension {
 // bootstrap interval, from a run's task results at the default prices and
 // bootstrap (ScoreWith has every option). It is pure: the same results in
 // any order give bit-identical scores.
-func Score(tasks []TaskResult, w Weights, tg Targets) Scores {
+func Score(tasks []record.TaskResult, w record.Weights, tg record.Targets) record.Scores {
 	return ScoreWith(tasks, Options{Weights: w, Targets: tg})
 }
 
@@ -488,7 +491,7 @@ func Score(tasks []TaskResult, w Weights, tg Targets) Scores {
 // results, each with a 95% confidence interval from a stratified
 // bootstrap over tasks (see Bootstrap). It is pure: the same results in
 // any order, with the same options, give bit-identical scores.
-func ScoreWith(tasks []TaskResult, o Options) Scores {
+func ScoreWith(tasks []record.TaskResult, o Options) record.Scores {
 	o = o.withDefaults()
 	f := newFrame(tasks, o)
 	s := f.point()
@@ -499,7 +502,7 @@ func ScoreWith(tasks []TaskResult, o Options) Scores {
 	for d := range samples {
 		samples[d] = make([]float64, 0, o.Bootstrap.Resamples)
 	}
-	o.Bootstrap.resample(f.n, f.strata, func(counts []float64) {
+	resample(o.Bootstrap, f.n, f.strata, func(counts []float64) {
 		v := f.values(counts)
 		for d := range v {
 			samples[d] = append(samples[d], v[d])
@@ -507,7 +510,7 @@ func ScoreWith(tasks []TaskResult, o Options) Scores {
 		c, _ := compositeValue(v, o.Weights)
 		samples[5] = append(samples[5], c)
 	})
-	dims := []*Dimension{&s.Quality, &s.Speed, &s.Cost, &s.Streaming, &s.Multimodal, &s.Composite}
+	dims := []*record.Dimension{&s.Quality, &s.Speed, &s.Cost, &s.Streaming, &s.Multimodal, &s.Composite}
 	for d, dim := range dims {
 		ci := [2]float64{dim.Value, dim.Value}
 		if len(samples[d]) > 0 {

@@ -7,53 +7,22 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/janus-bench/janus/record"
 )
 
-// Bootstrap defaults.
 const (
-	// DefaultResamples is how many bootstrap resamples an interval rests
-	// on: enough for the 2.5th and 97.5th percentiles to move by well under
-	// a point between seeds.
-	DefaultResamples = 2000
-	// DefaultBootstrapSeed seeds the resampling when no seed is given, so
-	// that an interval is a pure function of the task results.
-	DefaultBootstrapSeed uint64 = 0x6a616e7573 // "janus"
 	// pcgStream is the PCG's second seed word; fixed, so the seed alone
 	// picks the sequence.
 	pcgStream uint64 = 0x626f6f7473747261 // "bootstra"
 )
-
-// Bootstrap configures the stratified bootstrap behind every confidence
-// interval: tasks are resampled with replacement within their stratum
-// (their category; see StratumOf),
-// Resamples times, from a PCG (math/rand/v2) seeded with Seed. Zero fields
-// mean DefaultResamples and DefaultBootstrapSeed.
-type Bootstrap struct {
-	Resamples int    `json:"resamples"`
-	Seed      uint64 `json:"seed"`
-}
-
-// DefaultBootstrap is 2,000 resamples from DefaultBootstrapSeed.
-func DefaultBootstrap() Bootstrap {
-	return Bootstrap{Resamples: DefaultResamples, Seed: DefaultBootstrapSeed}
-}
-
-func (b Bootstrap) withDefaults() Bootstrap {
-	if b.Resamples <= 0 {
-		b.Resamples = DefaultResamples
-	}
-	if b.Seed == 0 {
-		b.Seed = DefaultBootstrapSeed
-	}
-	return b
-}
 
 // resample draws b.Resamples stratified resamples of n tasks laid out in
 // strata and calls fn with each one's counts: counts[k] is how many times
 // task k (in canonical order) was drawn. Each stratum keeps its size, so
 // every resample has the same category mix as the run. counts is reused
 // between calls.
-func (b Bootstrap) resample(n int, strata []stratum, fn func(counts []float64)) {
+func resample(b record.Bootstrap, n int, strata []stratum, fn func(counts []float64)) {
 	if n == 0 {
 		return
 	}
@@ -75,11 +44,11 @@ func (b Bootstrap) resample(n int, strata []stratum, fn func(counts []float64)) 
 // number of times tasks[i] was drawn. The draws walk the tasks in
 // CanonicalOrder, so the same tasks in any order get the same resamples.
 // counts is reused between calls; fn must not keep it.
-func (b Bootstrap) Resample(tasks []TaskResult, fn func(counts []float64)) {
-	b = b.withDefaults()
+func Resample(b record.Bootstrap, tasks []record.TaskResult, fn func(counts []float64)) {
+	b = b.WithDefaults()
 	order, strata := canonical(tasks)
 	out := make([]float64, len(tasks))
-	b.resample(len(tasks), strata, func(c []float64) {
+	resample(b, len(tasks), strata, func(c []float64) {
 		for k, i := range order {
 			out[i] = c[k]
 		}
@@ -132,21 +101,12 @@ const PassScore = 0.5
 
 // Passed says whether a task passed: its request succeeded and its
 // evaluator score is at least PassScore.
-func Passed(t TaskResult) bool { return !failed(t) && t.Score >= PassScore }
-
-// Rate is a proportion with its Wilson interval.
-type Rate struct {
-	// Value is Passed / N in [0, 1] (0 when N is 0).
-	Value  float64    `json:"value"`
-	Passed int        `json:"passed"`
-	N      int        `json:"n"`
-	CI95   [2]float64 `json:"ci95"`
-}
+func Passed(t record.TaskResult) bool { return !failed(t) && t.Score >= PassScore }
 
 // PassRate is the share of tasks that passed (Passed), over every task,
 // with its 95% Wilson interval.
-func PassRate(tasks []TaskResult) Rate {
-	r := Rate{N: len(tasks)}
+func PassRate(tasks []record.TaskResult) record.Rate {
+	r := record.Rate{N: len(tasks)}
 	for _, t := range tasks {
 		if Passed(t) {
 			r.Passed++

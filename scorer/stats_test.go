@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/janus-bench/janus/record"
 )
 
 func TestWilson(t *testing.T) {
@@ -34,12 +36,12 @@ func TestWilson(t *testing.T) {
 }
 
 func TestPassRate(t *testing.T) {
-	tasks := []TaskResult{
-		{Status: StatusOK, Score: 1},      // passed
-		{Status: StatusOK, Score: 0.5},    // passed: the threshold is inclusive
-		{Status: StatusOK, Score: 0.49},   // below the threshold
-		{Status: StatusError, Score: 1},   // a failed request never passes
-		{Status: StatusTimeout, Score: 0}, // nor does a timeout
+	tasks := []record.TaskResult{
+		{Status: record.StatusOK, Score: 1},      // passed
+		{Status: record.StatusOK, Score: 0.5},    // passed: the threshold is inclusive
+		{Status: record.StatusOK, Score: 0.49},   // below the threshold
+		{Status: record.StatusError, Score: 1},   // a failed request never passes
+		{Status: record.StatusTimeout, Score: 0}, // nor does a timeout
 	}
 	r := PassRate(tasks)
 	if r.Passed != 2 || r.N != 5 || r.Value != 0.4 || r.CI95 != Wilson(2, 5) {
@@ -75,10 +77,10 @@ func TestResampleStratifiedAndOrderFree(t *testing.T) {
 	for _, tk := range tasks {
 		perCat[tk.Category]++
 	}
-	b := Bootstrap{Resamples: 50, Seed: 9}
-	byID := func(ts []TaskResult) [][]float64 {
+	b := record.Bootstrap{Resamples: 50, Seed: 9}
+	byID := func(ts []record.TaskResult) [][]float64 {
 		var out [][]float64
-		b.Resample(ts, func(counts []float64) {
+		Resample(b, ts, func(counts []float64) {
 			got := map[string]float64{}
 			for i, c := range counts {
 				got[ts[i].Category] += c
@@ -112,7 +114,7 @@ func TestResampleStratifiedAndOrderFree(t *testing.T) {
 }
 
 // ciWidth is the width of a dimension's interval.
-func ciWidth(d Dimension) float64 { return d.CI95[1] - d.CI95[0] }
+func ciWidth(d record.Dimension) float64 { return d.CI95[1] - d.CI95[0] }
 
 func TestCINarrowsWithMoreTasks(t *testing.T) {
 	small := ScoreWith(randomTasks(rand.New(rand.NewPCG(11, 12)), 50), Options{})
@@ -129,7 +131,7 @@ func TestCINarrowsWithMoreTasks(t *testing.T) {
 			if !(ciWidth(l) > 0) || ciWidth(l) > ciWidth(s)/1.6 {
 				t.Errorf("%s: 95%% interval width %.2f over 50 tasks, %.2f over 500; want it to narrow", name, ciWidth(s), ciWidth(l))
 			}
-			for _, d := range []Dimension{s, l} {
+			for _, d := range []record.Dimension{s, l} {
 				if d.CI95[0] > d.Value || d.CI95[1] < d.Value {
 					t.Errorf("%s: interval %v does not contain the value %v", name, *d.CI95, d.Value)
 				}
@@ -141,8 +143,8 @@ func TestCINarrowsWithMoreTasks(t *testing.T) {
 func TestScoreWithSeed(t *testing.T) {
 	tasks := randomTasks(rand.New(rand.NewPCG(13, 14)), 200)
 	a := ScoreWith(tasks, Options{})
-	b := ScoreWith(tasks, Options{Bootstrap: DefaultBootstrap()})
-	c := ScoreWith(tasks, Options{Bootstrap: Bootstrap{Seed: 42}})
+	b := ScoreWith(tasks, Options{Bootstrap: record.DefaultBootstrap()})
+	c := ScoreWith(tasks, Options{Bootstrap: record.Bootstrap{Seed: 42}})
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	jc, _ := json.Marshal(c)
@@ -158,7 +160,7 @@ func TestScoreWithSeed(t *testing.T) {
 }
 
 func TestScoreEmpty(t *testing.T) {
-	s := Score(nil, DefaultWeights(), DefaultTargets())
+	s := Score(nil, record.DefaultWeights(), record.DefaultTargets())
 	for _, name := range DimensionNames {
 		d, _ := s.Lookup(name)
 		if d.Value != 0 || d.N != 0 || d.CI95 == nil || *d.CI95 != [2]float64{0, 0} {
@@ -184,10 +186,10 @@ func TestStratumOf(t *testing.T) {
 		"~multimodal",      // the lone multimodal task stays apart from the rest
 		"~other", "~other", // other singletons pool
 	}
-	var tasks []TaskResult
+	var tasks []record.TaskResult
 	for _, c := range cats {
 		t.Run(c, func(t *testing.T) {
-			tasks = append(tasks, TaskResult{Category: c})
+			tasks = append(tasks, record.TaskResult{Category: c})
 		})
 	}
 	if got := StratumOf(tasks); !slices.Equal(got, want) {

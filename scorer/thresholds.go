@@ -5,30 +5,13 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/janus-bench/janus/record"
 )
 
 // DimensionNames are the names thresholds and weights use, composite
 // first.
 var DimensionNames = []string{"composite", "quality", "speed", "cost", "streaming", "multimodal"}
-
-// Lookup returns the dimension called name (one of DimensionNames).
-func (s *Scores) Lookup(name string) (Dimension, bool) {
-	switch name {
-	case "composite":
-		return s.Composite, true
-	case "quality":
-		return s.Quality, true
-	case "speed":
-		return s.Speed, true
-	case "cost":
-		return s.Cost, true
-	case "streaming":
-		return s.Streaming, true
-	case "multimodal":
-		return s.Multimodal, true
-	}
-	return Dimension{}, false
-}
 
 // Threshold is a CI gate: Dimension's value must be at least Min.
 type Threshold struct {
@@ -59,7 +42,7 @@ func ParseThresholds(s string) ([]Threshold, error) {
 			return nil, fmt.Errorf("min-score: %q: want dimension=minimum", part)
 		}
 		k = strings.ToLower(strings.TrimSpace(k))
-		if _, known := (&Scores{}).Lookup(k); !known {
+		if _, known := (&record.Scores{}).Lookup(k); !known {
 			return nil, fmt.Errorf("min-score: unknown dimension %q (want %s)", k, strings.Join(DimensionNames, ", "))
 		}
 		if seen[k] {
@@ -108,7 +91,7 @@ func fmtAgainst(v, min float64) string {
 // CheckThresholds checks every gate against s, in order. A gate passes
 // when the dimension's value is at least its minimum; the interval is not
 // consulted, so a gate means the same as the number in the report.
-func CheckThresholds(s Scores, th []Threshold) []ThresholdResult {
+func CheckThresholds(s record.Scores, th []Threshold) []ThresholdResult {
 	out := make([]ThresholdResult, 0, len(th))
 	for _, t := range th {
 		d, _ := s.Lookup(t.Dimension)

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/janus-bench/janus/record"
 )
 
 func TestParseThresholds(t *testing.T) {
@@ -48,7 +50,7 @@ func TestParseThresholds(t *testing.T) {
 }
 
 func TestCheckThresholds(t *testing.T) {
-	s := Scores{Composite: Dimension{Value: 69.96}, Streaming: Dimension{Value: 80}, Cost: Dimension{Value: 12.25}}
+	s := record.Scores{Composite: record.Dimension{Value: 69.96}, Streaming: record.Dimension{Value: 80}, Cost: record.Dimension{Value: 12.25}}
 	got := CheckThresholds(s, []Threshold{{"composite", 70}, {"streaming", 80}, {"cost", 50}})
 	want := []struct {
 		passed bool

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 )
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) *apiError {
@@ -129,7 +129,7 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request) *apiError {
 	if e := knownParams(r, "base", "next"); e != nil {
 		return e
 	}
-	var reps [2]*report.Report
+	var reps [2]*record.Report
 	for i, p := range []string{"base", "next"} {
 		id := r.URL.Query().Get(p)
 		if id == "" {

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 )
 
 // Client calls a scoring service's API (the CLI's `runs submit --server`,
@@ -152,8 +152,8 @@ func LeaderboardQuery(q leaderboard.Query) url.Values {
 }
 
 // Report reads a finished run's report (GET /runs/{id}/report).
-func (c *Client) Report(ctx context.Context, id string) (*report.Report, error) {
-	var r report.Report
+func (c *Client) Report(ctx context.Context, id string) (*record.Report, error) {
+	var r record.Report
 	if err := c.do(ctx, http.MethodGet, "/runs/"+url.PathEscape(id)+"/report", nil, &r); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites/gen"
 )
 
@@ -35,7 +35,7 @@ func TestFreshSeedSecretUntilTheRunEnds(t *testing.T) {
 	cfg.Workers = 1
 	startServer(t, cfg)
 	d := waitDone(t, s.st, r.ID, 2*time.Minute)
-	if d.Report == nil || d.Report.Run.SeedPolicy != report.SeedFresh || d.Report.Run.Seed == 0 {
+	if d.Report == nil || d.Report.Run.SeedPolicy != record.SeedFresh || d.Report.Run.Seed == 0 {
 		t.Fatalf("finished run: report %v", d.Report != nil)
 	}
 	var done Run

@@ -13,9 +13,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/container"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
+	"github.com/janus-bench/janus/scorer"
 )
 
 // errCancelRequested ends a run whose cancellation was requested.
@@ -33,9 +34,11 @@ type runWorker struct {
 	workDir string
 	// reference starts the embedded reference target (Config.Reference).
 	reference bench.StartTarget
-	guard     *guard
-	m         *metrics
-	log       *slog.Logger
+	// eval grades the runs' answers (Config.Evaluator).
+	eval  *scorer.Evaluator
+	guard *guard
+	m     *metrics
+	log   *slog.Logger
 }
 
 // Timeout implements river.Worker. River rescues a job only once its
@@ -96,7 +99,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[runArgs]) error {
 
 // execute runs the engine under the lease, with a goroutine renewing it
 // and watching for a cancellation request.
-func (w *runWorker) execute(ctx context.Context, id string, rj *leaderboard.RunJob, spec runSpec, log *slog.Logger) (*report.Report, error) {
+func (w *runWorker) execute(ctx context.Context, id string, rj *leaderboard.RunJob, spec runSpec, log *slog.Logger) (*record.Report, error) {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	if w.timeout > 0 {
@@ -124,8 +127,8 @@ func (w *runWorker) execute(ctx context.Context, id string, rj *leaderboard.RunJ
 	defer os.Remove(out + ".partial.jsonl")
 	o := bench.RunOptions{Target: spec.Target, Model: spec.Model, APIKey: spec.APIKey, Suite: spec.Suite,
 		Categories: spec.Categories, Splits: spec.Splits, Concurrency: spec.Concurrency, Limit: spec.Limit, Seed: spec.Seed,
-		SeedSecret: spec.SeedSecret, NoStream: spec.NoStream, Out: out, RunID: id, Start: w.reference, Completed: done, StartedAt: rj.StartedAt, Logger: log}
-	o.OnStart = func(r report.Run) error { return w.st.StartLeased(ctx, id, w.owner, r) }
+		SeedSecret: spec.SeedSecret, NoStream: spec.NoStream, Out: out, RunID: id, Start: w.reference, Completed: done, StartedAt: rj.StartedAt, Logger: log, Evaluator: w.eval}
+	o.OnStart = func(r record.Run) error { return w.st.StartLeased(ctx, id, w.owner, r) }
 	o.OnResult = func(r bench.Result) {
 		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer wcancel()
@@ -140,7 +143,7 @@ func (w *runWorker) execute(ctx context.Context, id string, rj *leaderboard.RunJ
 	start := time.Now()
 	w.m.executing.Inc()
 	defer w.m.executing.Dec()
-	var rep *report.Report
+	var rep *record.Report
 	if spec.Image != "" {
 		rep, err = container.BenchRun(runCtx, container.Options{Image: spec.Image, RunID: id, Logger: log}, o)
 	} else {
@@ -187,7 +190,7 @@ func (w *runWorker) keepLease(ctx context.Context, id string, cancel context.Can
 // settle stores how the run ended and tells River what to do with the job:
 // a competitor's failure is a result (no retry), a harness error is
 // retried with backoff, a shutdown hands the run back.
-func (w *runWorker) settle(ctx context.Context, job *river.Job[runArgs], id string, rep *report.Report, err error, log *slog.Logger) error {
+func (w *runWorker) settle(ctx context.Context, job *river.Job[runArgs], id string, rep *record.Report, err error, log *slog.Logger) error {
 	var input *bench.InputError
 	var image *container.ImageError
 	switch {
@@ -225,7 +228,7 @@ func (w *runWorker) settle(ctx context.Context, job *river.Job[runArgs], id stri
 	return err
 }
 
-func (w *runWorker) finish(ctx context.Context, id string, rep *report.Report, status, note string) error {
+func (w *runWorker) finish(ctx context.Context, id string, rep *record.Report, status, note string) error {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	err := w.st.FinishLeased(fctx, id, w.owner, rep, status, note)

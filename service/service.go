@@ -20,6 +20,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/scorer"
 )
 
 // Config configures a Server. Zero values mean the documented defaults.
@@ -30,6 +31,9 @@ type Config struct {
 	// Workers is how many runs this process executes at once; 0 makes an
 	// API-only server (other processes run `janus worker`).
 	Workers int
+	// Evaluator grades the workers' runs (code runner, judge), built by
+	// the application; nil: judge and code checks score 0.
+	Evaluator *scorer.Evaluator
 	// AllowTargets are CIDRs, addresses or host names competitor URLs may
 	// reach although internal (the SSRF guard refuses them otherwise).
 	AllowTargets []string
@@ -135,7 +139,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	work := river.NewWorkers()
 	owner := leaseOwner()
 	river.AddWorker(work, &runWorker{st: st, owner: owner, ttl: cfg.LeaseTTL, rescue: cfg.RescueAfter, timeout: cfg.RunTimeout,
-		workDir: cfg.WorkDir, reference: cfg.Reference, guard: g, m: s.m, log: cfg.Logger.With("worker", owner)})
+		workDir: cfg.WorkDir, reference: cfg.Reference, eval: cfg.Evaluator, guard: g, m: s.m, log: cfg.Logger.With("worker", owner)})
 	river.AddWorker(work, &retentionWorker{st: st, keep: cfg.Retention, log: cfg.Logger})
 	s.q, err = newQueue(ctx, st, queueConfig{DSN: cfg.Store, Workers: cfg.Workers, RescueAfter: cfg.RescueAfter,
 		Retention: cfg.Retention, RunTimeout: cfg.RunTimeout, Logger: cfg.Logger, work: work})

@@ -13,7 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -37,7 +37,7 @@ type (
 	}
 	// openRunMsg carries a stored run's report for the results screen.
 	openRunMsg struct {
-		rep     *report.Report
+		rep     *record.Report
 		prompts map[string]string
 		err     error
 	}
@@ -96,7 +96,7 @@ func (b *boardModel) load() tea.Cmd {
 }
 
 // saved stores a TUI-driven run and reloads the board.
-func (b *boardModel) saved(rep *report.Report) tea.Cmd {
+func (b *boardModel) saved(rep *record.Report) tea.Cmd {
 	src, ctx := b.sh.o.Source, b.sh.ctx
 	if src == nil || b.sh.o.NoSave || rep == nil {
 		return nil
@@ -105,7 +105,7 @@ func (b *boardModel) saved(rep *report.Report) tea.Cmd {
 }
 
 // reload refreshes the board after a run the source recorded itself.
-func (b *boardModel) reload(rep *report.Report) tea.Cmd {
+func (b *boardModel) reload(rep *record.Report) tea.Cmd {
 	if b.sh.o.Source == nil || rep == nil {
 		return nil
 	}

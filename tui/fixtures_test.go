@@ -12,6 +12,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -20,10 +21,10 @@ import (
 // traces with fixed timings, scored by the real evaluators, so every
 // screen is deterministic.
 type fixture struct {
-	run     report.Run
+	run     record.Run
 	tasks   []suites.Task
 	results []bench.Result
-	rep     *report.Report
+	rep     *record.Report
 }
 
 // fixedClock starts at a fixed instant and advances one second per call;
@@ -40,12 +41,12 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatalf("load smoke: %v", err)
 	}
 	f := &fixture{tasks: s.Tasks}
-	f.run = report.Run{ID: "20260102T030405Z-0a1b2c", Status: report.RunCompleted,
+	f.run = record.Run{ID: "20260102T030405Z-0a1b2c", Status: record.RunCompleted,
 		StartedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), FinishedAt: time.Date(2026, 1, 2, 3, 4, 17, 0, time.UTC),
 		Target: "http://127.0.0.1:8080/v1", Model: "janus-sim", Concurrency: 4, Stream: true,
-		Suite:   report.SuiteRef{Name: s.Name, Version: s.Version, SHA256: s.SHA256, Source: s.Source},
+		Suite:   record.SuiteRef{Name: s.Name, Version: s.Version, SHA256: s.SHA256, Source: s.Source},
 		Budgets: trace.DefaultBudgets(), TasksPlanned: len(s.Tasks), HarnessVersion: "test"}
-	var tasks []scorer.TaskResult
+	var tasks []record.TaskResult
 	for i := range s.Tasks {
 		tk := &s.Tasks[i]
 		tr := synthTrace(i, tk)
@@ -57,12 +58,12 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
-func reportOf(run report.Run, tasks []scorer.TaskResult) *report.Report {
-	rep := &report.Report{SchemaVersion: report.SchemaVersion, Run: run, Weights: scorer.DefaultWeights(), Tasks: tasks}
+func reportOf(run record.Run, tasks []record.TaskResult) *record.Report {
+	rep := &record.Report{SchemaVersion: record.SchemaVersion, Run: run, Weights: record.DefaultWeights(), Tasks: tasks}
 	opts := scorer.Options{Model: run.Model}
 	rep.Scores = scorer.ScoreWith(tasks, opts)
 	rep.Scoring = report.NewScoring(opts.WithDefaults())
-	rep.Aggregate()
+	report.Aggregate(rep)
 	return rep
 }
 
@@ -143,14 +144,14 @@ func synthTrace(i int, tk *suites.Task) *trace.Trace {
 // results until its context ends, then returns the partial report as
 // bench.Run does.
 func (f *fixture) replayRun(hold int) RunFunc {
-	return func(ctx context.Context, o bench.RunOptions) (*report.Report, error) {
+	return func(ctx context.Context, o bench.RunOptions) (*record.Report, error) {
 		o.OnPlan(f.run, f.tasks)
 		for i, r := range f.results {
 			if i == hold {
 				<-ctx.Done()
 				run := f.run
-				run.Status = report.RunInterrupted
-				var done []scorer.TaskResult
+				run.Status = record.RunInterrupted
+				var done []record.TaskResult
 				for _, x := range f.results[:i] {
 					done = append(done, x.Task)
 				}
@@ -169,19 +170,19 @@ func (f *fixture) replayRun(hold int) RunFunc {
 type fixtureSource struct {
 	rows    []BoardRow
 	arena   []ArenaRow
-	reports map[string]*report.Report
+	reports map[string]*record.Report
 	saved   []string
 }
 
 func (s *fixtureSource) Board(context.Context) ([]BoardRow, error) { return s.rows, nil }
 func (s *fixtureSource) Arena(context.Context) ([]ArenaRow, error) { return s.arena, nil }
-func (s *fixtureSource) Report(_ context.Context, id string) (*report.Report, error) {
+func (s *fixtureSource) Report(_ context.Context, id string) (*record.Report, error) {
 	if r, ok := s.reports[id]; ok {
 		return r, nil
 	}
 	return nil, fmt.Errorf("no run %s", id)
 }
-func (s *fixtureSource) Save(_ context.Context, rep *report.Report) error {
+func (s *fixtureSource) Save(_ context.Context, rep *record.Report) error {
 	s.saved = append(s.saved, rep.Run.ID)
 	return nil
 }
@@ -189,7 +190,7 @@ func (s *fixtureSource) Save(_ context.Context, rep *report.Report) error {
 // newFixtureSource has eight competitors with overlapping intervals and
 // two runs whose reports differ in one answer (for compare).
 func newFixtureSource(f *fixture) *fixtureSource {
-	src := &fixtureSource{reports: map[string]*report.Report{}}
+	src := &fixtureSource{reports: map[string]*record.Report{}}
 	names := []string{"janus-baseline", "acme-large", "acme-small", "zeta-7b", "orca-mini", "kite", "falcon-x", "lumen"}
 	for i, n := range names {
 		c := 88 - 6.5*float64(i)
@@ -206,7 +207,7 @@ func newFixtureSource(f *fixture) *fixtureSource {
 	src.rows[4].RankLo, src.rows[4].RankHi, src.rows[5].RankLo, src.rows[5].RankHi = 5, 6, 5, 6
 	src.reports["run-00"] = f.rep
 	worse := *f.rep
-	worse.Tasks = append([]scorer.TaskResult(nil), f.rep.Tasks...)
+	worse.Tasks = append([]record.TaskResult(nil), f.rep.Tasks...)
 	worse.Tasks[0].Score, worse.Tasks[0].Reason = 0, "wrong answer"
 	run := f.run
 	run.ID = "20260102T040000Z-0d0e0f"

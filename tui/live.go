@@ -11,8 +11,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -37,7 +37,7 @@ type liveModel struct {
 	opts bench.RunOptions
 	ar   *activeRun
 
-	run      report.Run
+	run      record.Run
 	total    int
 	done     int
 	started  time.Time
@@ -180,9 +180,9 @@ func keepLast(v []float64) []float64 {
 }
 
 // verdict is the feed's mark: ✓ passed, ✗ answered wrong, ! failed request.
-func verdict(t scorer.TaskResult) string {
+func verdict(t record.TaskResult) string {
 	switch {
-	case t.Status != scorer.StatusOK:
+	case t.Status != record.StatusOK:
 		return "!"
 	case scorer.Passed(t):
 		return "✓"

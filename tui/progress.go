@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -36,7 +36,7 @@ func NewProgress(w io.Writer, tty bool, now func() time.Time) *Progress {
 }
 
 // Plan is a bench.RunOptions.OnPlan hook.
-func (p *Progress) Plan(run report.Run, todo []suites.Task) {
+func (p *Progress) Plan(run record.Run, todo []suites.Task) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total, p.start = len(todo), p.now()

@@ -8,30 +8,29 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 type resultsModel struct {
 	sh      *shared
-	rep     *report.Report
+	rep     *record.Report
 	err     error
-	worst   []scorer.TaskResult
+	worst   []record.TaskResult
 	cursor  int
 	traces  map[string]*trace.Trace
 	prompts map[string]string
 }
 
-func newResults(sh *shared, rep *report.Report, traces map[string]*trace.Trace, prompts map[string]string, err error) *resultsModel {
+func newResults(sh *shared, rep *record.Report, traces map[string]*trace.Trace, prompts map[string]string, err error) *resultsModel {
 	r := &resultsModel{sh: sh, rep: rep, err: err, traces: traces, prompts: prompts}
-	r.worst = append([]scorer.TaskResult(nil), rep.Tasks...)
+	r.worst = append([]record.TaskResult(nil), rep.Tasks...)
 	// Worst first: failed requests, then the lowest scores; ties by id so
 	// the order never depends on completion order.
 	sort.SliceStable(r.worst, func(i, j int) bool {
 		a, b := r.worst[i], r.worst[j]
-		if (a.Status != scorer.StatusOK) != (b.Status != scorer.StatusOK) {
-			return a.Status != scorer.StatusOK
+		if (a.Status != record.StatusOK) != (b.Status != record.StatusOK) {
+			return a.Status != record.StatusOK
 		}
 		if a.Score != b.Score {
 			return a.Score < b.Score
@@ -44,7 +43,7 @@ func newResults(sh *shared, rep *report.Report, traces map[string]*trace.Trace, 
 	return r
 }
 
-func (r *resultsModel) selected() *scorer.TaskResult {
+func (r *resultsModel) selected() *record.TaskResult {
 	if r.cursor < len(r.worst) {
 		return &r.worst[r.cursor]
 	}
@@ -79,7 +78,7 @@ func (r *resultsModel) view() string {
 	}
 	dims := []struct {
 		name string
-		d    scorer.Dimension
+		d    record.Dimension
 	}{{"composite", rep.Scores.Composite}, {"quality", rep.Scores.Quality}, {"speed", rep.Scores.Speed},
 		{"cost", rep.Scores.Cost}, {"streaming", rep.Scores.Streaming}, {"multimodal", rep.Scores.Multimodal}}
 	bw := max(w-40, 10)

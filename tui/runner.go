@@ -7,19 +7,19 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
 // Messages from a run in progress, one per Cmd.
 type (
 	runStartedMsg struct {
-		run   report.Run
+		run   record.Run
 		tasks []suites.Task
 	}
 	taskDoneMsg struct{ res bench.Result }
 	runDoneMsg  struct {
-		rep *report.Report
+		rep *record.Report
 		err error
 	}
 	// runClosedMsg says the event channel is drained.
@@ -41,7 +41,7 @@ type activeRun struct {
 func startRun(ctx context.Context, run RunFunc, o bench.RunOptions) *activeRun {
 	ctx, cancel := context.WithCancel(ctx)
 	ar := &activeRun{ch: make(chan tea.Msg, 256), cancel: cancel, pause: &pauser{}}
-	o.OnPlan = func(r report.Run, todo []suites.Task) { ar.ch <- runStartedMsg{run: r, tasks: todo} }
+	o.OnPlan = func(r record.Run, todo []suites.Task) { ar.ch <- runStartedMsg{run: r, tasks: todo} }
 	o.OnResult = func(r bench.Result) { ar.ch <- taskDoneMsg{res: r} }
 	o.Gate = ar.pause.wait
 	go func() {

@@ -15,7 +15,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 )
 
 // sizes are the terminal sizes every screen is checked at.
@@ -89,7 +89,7 @@ func TestScreens(t *testing.T) {
 			waitFor(t, tm, "(10 tasks)")
 			tm.Send(keyMsg("enter"))
 			waitFor(t, tm, "esc: back")
-		}, func(ctx context.Context, o bench.RunOptions) (*report.Report, error) {
+		}, func(ctx context.Context, o bench.RunOptions) (*record.Report, error) {
 			return nil, &bench.InputError{Op: "reach target http://127.0.0.1:9/v1", Err: errors.New("connection refused")}
 		}},
 		// The set-up screen once the smoke suite's categories are loaded,

@@ -7,8 +7,8 @@ import (
 	"net"
 	"net/url"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 )
 
 // ServerClient is the part of a scoring service's API client
@@ -17,7 +17,7 @@ type ServerClient interface {
 	// Leaderboard is GET /api/v1/leaderboard with the API's parameters.
 	Leaderboard(ctx context.Context, q url.Values) (*leaderboard.Board, error)
 	// Report is GET /api/v1/runs/{id}/report.
-	Report(ctx context.Context, id string) (*report.Report, error)
+	Report(ctx context.Context, id string) (*record.Report, error)
 }
 
 // ServerSource is a scoring service (janus serve) as the leaderboard
@@ -64,7 +64,7 @@ func (s ServerSource) Arena(context.Context) ([]ArenaRow, error) {
 }
 
 // Report implements Source.
-func (s ServerSource) Report(ctx context.Context, runID string) (*report.Report, error) {
+func (s ServerSource) Report(ctx context.Context, runID string) (*record.Report, error) {
 	rep, err := s.Client.Report(ctx, runID)
 	if err != nil {
 		return nil, serverError(s.Server, err)
@@ -74,6 +74,6 @@ func (s ServerSource) Report(ctx context.Context, runID string) (*report.Report,
 
 // Save implements Source: a scoring service's runs are submitted to it
 // (janus runs submit), not saved from here.
-func (s ServerSource) Save(context.Context, *report.Report) error {
+func (s ServerSource) Save(context.Context, *record.Report) error {
 	return fmt.Errorf("not saved to %s: %w; submit runs with janus runs submit", s.Server, ErrReadOnly)
 }

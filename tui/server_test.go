@@ -11,8 +11,8 @@ import (
 
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/service"
 )
 
@@ -47,7 +47,7 @@ func storedRuns(t *testing.T, f *fixture) (string, []BoardRow) {
 	src := StoreSource{Store: st}
 	b := *reportOf(f.run, f.rep.Tasks[:5])
 	b.Run.ID, b.Run.Model = "20260102T050000Z-0f0f0f", "other-model"
-	for _, rep := range []*report.Report{f.rep, &b} {
+	for _, rep := range []*record.Report{f.rep, &b} {
 		if err := src.Save(ctx, rep); err != nil {
 			t.Fatalf("save %s: %v", rep.Run.ID, err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 	"github.com/janus-bench/janus/suites/gen"
 )
@@ -94,7 +95,7 @@ func savePrefs(dir string, p prefs) error {
 		return fmt.Errorf("save setup: %w", err)
 	}
 	b, _ := json.MarshalIndent(p, "", "  ")
-	return bench.WriteFileAtomic(filepath.Join(dir, prefsFile), func(w io.Writer) error {
+	return record.WriteAtomic(filepath.Join(dir, prefsFile), func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})

@@ -3,7 +3,7 @@ package tui
 import (
 	"context"
 
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 )
 
 // Source is what the leaderboard screen reads and where TUI-driven runs
@@ -15,9 +15,9 @@ type Source interface {
 	// Arena returns the arena ratings, best first.
 	Arena(ctx context.Context) ([]ArenaRow, error)
 	// Report loads the stored report of one run (for `c`, compare).
-	Report(ctx context.Context, runID string) (*report.Report, error)
+	Report(ctx context.Context, runID string) (*record.Report, error)
 	// Save stores a finished or interrupted run.
-	Save(ctx context.Context, rep *report.Report) error
+	Save(ctx context.Context, rep *record.Report) error
 }
 
 // Recorder is a Source that records a run while it goes (running, each

@@ -7,8 +7,8 @@ import (
 	"sort"
 
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 )
 
 // StoreSource is the run store as the leaderboard screen sees it.
@@ -92,7 +92,7 @@ func (s StoreSource) Arena(ctx context.Context) ([]ArenaRow, error) {
 }
 
 // Report implements Source.
-func (s StoreSource) Report(ctx context.Context, runID string) (*report.Report, error) {
+func (s StoreSource) Report(ctx context.Context, runID string) (*record.Report, error) {
 	d, err := s.Store.GetRun(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (s StoreSource) Report(ctx context.Context, runID string) (*report.Report, 
 }
 
 // Save implements Source; saving a report twice is a no-op.
-func (s StoreSource) Save(ctx context.Context, rep *report.Report) error {
+func (s StoreSource) Save(ctx context.Context, rep *record.Report) error {
 	_, err := s.Store.SaveReport(ctx, rep, leaderboard.CompetitorFromReport(rep))
 	return err
 }
@@ -114,10 +114,10 @@ func (s StoreSource) Save(ctx context.Context, rep *report.Report) error {
 // as it finishes, and at the end as completed (a missed gate included),
 // cancelled (interrupted) or failed, with its report when there is one.
 func (s StoreSource) Record(run RunFunc) RunFunc {
-	return func(ctx context.Context, o bench.RunOptions) (*report.Report, error) {
-		return s.Store.Record(ctx, leaderboard.Competitor{}, s.Logger, func(h leaderboard.Hooks) (*report.Report, error) {
+	return func(ctx context.Context, o bench.RunOptions) (*record.Report, error) {
+		return s.Store.Record(ctx, leaderboard.Competitor{}, s.Logger, func(h leaderboard.Hooks) (*record.Report, error) {
 			prevStart, prevResult := o.OnStart, o.OnResult
-			o.OnStart = func(r report.Run) error {
+			o.OnStart = func(r record.Run) error {
 				if prevStart != nil {
 					if err := prevStart(r); err != nil {
 						return err

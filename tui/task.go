@@ -9,18 +9,18 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 type taskModel struct {
 	sh     *shared
-	t      scorer.TaskResult
+	t      record.TaskResult
 	tr     *trace.Trace
 	prompt string
 	vp     viewport.Model
 }
 
-func newTask(sh *shared, t scorer.TaskResult, tr *trace.Trace, prompt string) *taskModel {
+func newTask(sh *shared, t record.TaskResult, tr *trace.Trace, prompt string) *taskModel {
 	m := &taskModel{sh: sh, t: t, tr: tr, prompt: prompt}
 	m.resize()
 	return m

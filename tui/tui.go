@@ -22,8 +22,8 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 )
 
 // Screen names the screen the TUI opens on.
@@ -36,7 +36,7 @@ const (
 )
 
 // RunFunc runs a benchmark; bench.Run is the real one.
-type RunFunc func(ctx context.Context, o bench.RunOptions) (*report.Report, error)
+type RunFunc func(ctx context.Context, o bench.RunOptions) (*record.Report, error)
 
 // LoadRunFunc runs a load sweep; the application supplies the real one
 // (internal/loadapp.Run), which the TUI, a front end, does not link.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/leaderboard"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/service"
 )
 
@@ -165,7 +165,7 @@ const bestCols = `suite_name, suite_version, split, competitor_id, id, model, fi
 // the details, so neither pays for decoding every task's detail.
 func BenchmarkRunPages(b *testing.B) {
 	s := newSite(b, true)
-	tasks := make([]scorer.TaskResult, 250)
+	tasks := make([]record.TaskResult, 250)
 	for i := range tasks {
 		itls := make([]float64, 299)
 		for j := range itls {

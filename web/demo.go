@@ -15,8 +15,8 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/calibrate"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 )
 
 // DemoOptions configure Demo. Zero values mean the defaults.
@@ -85,7 +85,7 @@ func saveDemoReport(ctx context.Context, st *leaderboard.Store, path string, c l
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	var rep report.Report
+	var rep record.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		return fmt.Errorf("demo: decode %s: %w", path, err)
 	}

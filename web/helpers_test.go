@@ -19,7 +19,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/leaderboard"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/service"
 )
 
@@ -98,10 +98,10 @@ var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 type run struct {
 	id, competitor                  string
 	composite, quality, speed, cost float64
-	tasks                           []scorer.TaskResult
+	tasks                           []record.TaskResult
 }
 
-func task(id string, score float64, ttft float64, itls []float64) scorer.TaskResult {
+func task(id string, score float64, ttft float64, itls []float64) record.TaskResult {
 	e2e := ttft
 	for _, g := range itls {
 		e2e += g
@@ -112,7 +112,7 @@ func task(id string, score float64, ttft float64, itls []float64) scorer.TaskRes
 		maxGap = max(maxGap, g)
 	}
 	usd := 0.001
-	return scorer.TaskResult{ID: id, Category: "quality/chat", Status: scorer.StatusOK, Score: score, Reason: "reason of " + id,
+	return record.TaskResult{ID: id, Category: "quality/chat", Status: record.StatusOK, Score: score, Reason: "reason of " + id,
 		Stream: true, Metrics: trace.Metrics{TTFTMs: &ttft, E2EMs: &e2e, MaxGapMs: &maxGap, OutputTokens: len(itls) + 1, Events: len(itls) + 3},
 		ITLs: itls, Violations: []trace.Violation{}, Budgets: trace.DefaultBudgets(),
 		Usage: &wire.Usage{PromptTokens: 3, CompletionTokens: 5, TotalTokens: 8, CostUSD: &usd}}
@@ -122,34 +122,34 @@ func task(id string, score float64, ttft float64, itls []float64) scorer.TaskRes
 // keeps: a keep-alive before the first token, one content event per
 // gap, usage and [DONE]; the answer differs from the reference in its
 // second line.
-func withDetail(tr scorer.TaskResult) scorer.TaskResult {
+func withDetail(tr record.TaskResult) record.TaskResult {
 	at := *tr.Metrics.TTFTMs
-	evs := []scorer.StreamEvent{{Kind: trace.KindKeepAlive, AtMs: at / 2}, {Kind: trace.KindContent, AtMs: at}}
+	evs := []record.StreamEvent{{Kind: trace.KindKeepAlive, AtMs: at / 2}, {Kind: trace.KindContent, AtMs: at}}
 	for _, g := range tr.ITLs {
 		at += g
-		evs = append(evs, scorer.StreamEvent{Kind: trace.KindContent, AtMs: at})
+		evs = append(evs, record.StreamEvent{Kind: trace.KindContent, AtMs: at})
 	}
-	evs = append(evs, scorer.StreamEvent{Kind: trace.KindUsage, AtMs: at + 1}, scorer.StreamEvent{Kind: trace.KindDone, AtMs: at + 2})
-	tr.Detail = &scorer.TaskDetail{Request: "What is the capital of France?", Answer: "The capital\nis Lyon.\nThat is all.",
+	evs = append(evs, record.StreamEvent{Kind: trace.KindUsage, AtMs: at + 1}, record.StreamEvent{Kind: trace.KindDone, AtMs: at + 2})
+	tr.Detail = &record.TaskDetail{Request: "What is the capital of France?", Answer: "The capital\nis Lyon.\nThat is all.",
 		Reference: "The capital\nis Paris.\nThat is all.", Events: evs, EventsDropped: 4}
 	return tr
 }
 
-func (r run) report(i int) *report.Report {
+func (r run) report(i int) *record.Report {
 	at := t0.Add(time.Duration(i) * time.Minute)
-	rep := &report.Report{SchemaVersion: report.SchemaVersion, Weights: scorer.DefaultWeights(),
-		Run: report.Run{ID: r.id, Status: report.RunCompleted, StartedAt: at, FinishedAt: at.Add(time.Minute),
+	rep := &record.Report{SchemaVersion: record.SchemaVersion, Weights: record.DefaultWeights(),
+		Run: record.Run{ID: r.id, Status: record.RunCompleted, StartedAt: at, FinishedAt: at.Add(time.Minute),
 			Target: "http://127.0.0.1:8081/v1", Model: "m-" + r.competitor,
-			Suite:       report.SuiteRef{Name: "smoke", Version: "1.0.0", SHA256: strings.Repeat("ab", 32), Source: "builtin:smoke"},
+			Suite:       record.SuiteRef{Name: "smoke", Version: "1.0.0", SHA256: strings.Repeat("ab", 32), Source: "builtin:smoke"},
 			Concurrency: 4, Stream: true, Budgets: trace.DefaultBudgets(), TasksPlanned: len(r.tasks), HarnessVersion: "test",
-			Host: report.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
+			Host: record.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
 		Tasks: r.tasks}
-	dim := func(v float64) scorer.Dimension {
-		return scorer.Dimension{Value: v, N: len(r.tasks), CI95: &[2]float64{v - 2, v + 2}}
+	dim := func(v float64) record.Dimension {
+		return record.Dimension{Value: v, N: len(r.tasks), CI95: &[2]float64{v - 2, v + 2}}
 	}
-	rep.Scores = scorer.Scores{Composite: dim(r.composite), Quality: dim(r.quality), Speed: dim(r.speed), Cost: dim(r.cost),
+	rep.Scores = record.Scores{Composite: dim(r.composite), Quality: dim(r.quality), Speed: dim(r.speed), Cost: dim(r.cost),
 		Streaming: dim(60), Multimodal: dim(70)}
-	rep.Aggregate()
+	report.Aggregate(rep)
 	return rep
 }
 
@@ -157,7 +157,7 @@ func (s *site) save(t testing.TB, runs ...run) {
 	t.Helper()
 	for i, r := range runs {
 		if len(r.tasks) == 0 {
-			r.tasks = []scorer.TaskResult{withDetail(task("t1", 1, 100, []float64{10, 20})), task("t2", 0.5, 120, []float64{30})}
+			r.tasks = []record.TaskResult{withDetail(task("t1", 1, 100, []float64{10, 20})), task("t2", 0.5, 120, []float64{30})}
 		}
 		if _, err := s.st.SaveReport(context.Background(), r.report(i), leaderboard.Competitor{Name: r.competitor}); err != nil {
 			t.Fatal(err)

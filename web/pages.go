@@ -16,6 +16,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -47,8 +48,8 @@ type runData struct {
 	Scores     []scoreRow
 	Categories []catRow
 	Violations []violRow
-	Report     *report.Report
-	Tasks      []scorer.TaskResult
+	Report     *record.Report
+	Tasks      []record.TaskResult
 	Mean       string
 }
 
@@ -102,7 +103,7 @@ func (w *Web) runPage(_ http.ResponseWriter, r *http.Request) (string, *view, *h
 // categories is the report's per-category table, or one computed from the
 // stored tasks while the run has no report.
 func categories(d *leaderboard.RunDetail) []catRow {
-	cats := map[string]report.CategoryScore{}
+	cats := map[string]record.CategoryScore{}
 	if d.Report != nil && len(d.Report.Categories) > 0 {
 		cats = d.Report.Categories
 	} else {
@@ -113,7 +114,7 @@ func categories(d *leaderboard.RunDetail) []catRow {
 			if scorer.Passed(t) {
 				c.Passed++
 			}
-			if t.Status != scorer.StatusOK {
+			if t.Status != record.StatusOK {
 				c.Failed++
 			}
 			cats[t.Category] = c
@@ -168,7 +169,7 @@ func (w *Web) download(rw http.ResponseWriter, r *http.Request) {
 	var ctype, ext string
 	switch r.PathValue("fmt") {
 	case "json":
-		write, ctype, ext = report.JSON(d.Report), "application/json", "json"
+		write, ctype, ext = record.JSON(d.Report), "application/json", "json"
 	case "md":
 		write, ctype, ext = report.Markdown(d.Report), "text/markdown; charset=utf-8", "md"
 	case "junit":
@@ -210,7 +211,7 @@ func (w *Web) live(rw http.ResponseWriter, r *http.Request) {
 // taskData is the task page.
 type taskData struct {
 	RunID, Suite string
-	T            scorer.TaskResult
+	T            record.TaskResult
 	Task         *suites.Task
 	TaskNote     string
 	Messages     []message
@@ -261,7 +262,7 @@ func (w *Web) taskPage(_ http.ResponseWriter, r *http.Request) (string, *view, *
 // fromDetail fills the page from the task's stored detail. The store is
 // read as hostile too (a report can be imported): each text is cut to its
 // bound again before the diff sees it.
-func (td *taskData) fromDetail(det *scorer.TaskDetail) {
+func (td *taskData) fromDetail(det *record.TaskDetail) {
 	var cut bool
 	td.HasDetail = true
 	td.LastUser, cut = scorer.Excerpt(det.Request, scorer.MaxRequestExcerpt)
@@ -359,7 +360,7 @@ func (w *Web) comparePage(_ http.ResponseWriter, r *http.Request) (string, *view
 // compare is `janus bench compare` between two stored runs; a problem is
 // said on the page rather than as an error status.
 func (w *Web) compare(ctx context.Context, base, next string) (*bench.Comparison, string) {
-	var reps [2]*report.Report
+	var reps [2]*record.Report
 	for i, id := range []string{base, next} {
 		d, err := w.st.GetRunBrief(ctx, id)
 		if errors.Is(err, leaderboard.ErrNotFound) {

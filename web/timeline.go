@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -37,7 +38,7 @@ type timeline struct {
 }
 
 // eventTimes are the token events' offsets in ms.
-func eventTimes(t scorer.TaskResult) []float64 {
+func eventTimes(t record.TaskResult) []float64 {
 	ttft := t.Metrics.TTFTMs
 	if ttft == nil {
 		return nil
@@ -61,14 +62,14 @@ func eventTimes(t scorer.TaskResult) []float64 {
 
 // buildTimeline draws the stored event list when the task has one (runs
 // since TaskResult.Detail), else the approximation from TTFT and gaps.
-func buildTimeline(t scorer.TaskResult) timeline {
+func buildTimeline(t record.TaskResult) timeline {
 	if t.Detail != nil && len(t.Detail.Events) > 0 {
 		return exactTimeline(t)
 	}
 	return approxTimeline(t)
 }
 
-func approxTimeline(t scorer.TaskResult) timeline {
+func approxTimeline(t record.TaskResult) timeline {
 	tl := timeline{TTFT: t.Metrics.TTFTMs, E2E: t.Metrics.E2EMs, Keepalives: t.Metrics.Keepalives}
 	times := eventTimes(t)
 	tl.Events = len(times)
@@ -150,7 +151,7 @@ type kindCount struct {
 
 // exactTimeline draws every stored event at its time, one row per kind
 // (the row's name is its label, so kind is not told by colour).
-func exactTimeline(t scorer.TaskResult) timeline {
+func exactTimeline(t record.TaskResult) timeline {
 	evs := t.Detail.Events[:min(len(t.Detail.Events), scorer.MaxDetailEvents)]
 	tl := timeline{TTFT: t.Metrics.TTFTMs, E2E: t.Metrics.E2EMs, Exact: true, Events: len(evs), Dropped: t.Detail.EventsDropped,
 		Truncated: len(evs) < len(t.Detail.Events)}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -179,9 +180,9 @@ func TestTimelineFromStoredEvents(t *testing.T) {
 	}
 	// A stored list past the cap (a hand-made store row) is drawn to the
 	// cap, and hostile offsets are drawable.
-	tr.Detail.Events = make([]scorer.StreamEvent, scorer.MaxDetailEvents+10)
-	tr.Detail.Events[0] = scorer.StreamEvent{Kind: "<script>", AtMs: math.NaN()}
-	tr.Detail.Events[1] = scorer.StreamEvent{Kind: trace.KindContent, AtMs: -5}
+	tr.Detail.Events = make([]record.StreamEvent, scorer.MaxDetailEvents+10)
+	tr.Detail.Events[0] = record.StreamEvent{Kind: "<script>", AtMs: math.NaN()}
+	tr.Detail.Events[1] = record.StreamEvent{Kind: trace.KindContent, AtMs: -5}
 	tl = buildTimeline(tr)
 	if tl.Events != scorer.MaxDetailEvents || !tl.Truncated || strings.Contains(string(tl.SVG), "<script>") || strings.Contains(string(tl.SVG), "NaN") {
 		t.Fatalf("hostile list: %d events, truncated %v", tl.Events, tl.Truncated)

@@ -17,10 +17,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/leaderboard"
-	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestLeaderboardMatchesAPIAndSorts: the board shows a row for every run
@@ -123,7 +122,7 @@ func TestTaskTimeline(t *testing.T) {
 	itls := []float64{10, 20, 500, 5, 7}
 	exact := withDetail(task("smoke-chat-capital", 1, 100, itls))
 	s.save(t, run{id: "run-t", competitor: "tl", composite: 50, quality: 50, speed: 50, cost: 50,
-		tasks: []scorer.TaskResult{exact, task("smoke-json-record", 1, 100, itls)}})
+		tasks: []record.TaskResult{exact, task("smoke-json-record", 1, 100, itls)}})
 	tb := newTab(t)
 	for _, c := range []struct {
 		name, task string
@@ -269,12 +268,12 @@ func TestEscaping(t *testing.T) {
 	s := newSite(t, true)
 	tr := task("evil-"+hostile, 0, 80, []float64{3})
 	tr.Reason = "answer was " + hostile
-	tr.Status = scorer.StatusError
+	tr.Status = record.StatusError
 	tr.Error = &trace.Error{Class: trace.ErrHTTPStatus, Message: hostile}
 	tr.Violations = []trace.Violation{{Code: "bad_json", Detail: hostile}}
 	tr = withDetail(tr)
 	tr.Detail.Request, tr.Detail.Answer, tr.Detail.Reference = hostile, "said:\n"+hostile, hostile
-	s.save(t, run{id: "run-x", competitor: hostile, composite: 50, quality: 50, speed: 50, cost: 50, tasks: []scorer.TaskResult{tr}})
+	s.save(t, run{id: "run-x", competitor: hostile, composite: 50, quality: 50, speed: 50, cost: 50, tasks: []record.TaskResult{tr}})
 	tb := newTab(t)
 	for _, p := range []string{"/", "/runs/run-x", "/runs/run-x/tasks/" + url.PathEscape(tr.ID),
 		"/competitors/" + url.PathEscape(hostile), "/compare?base=run-x&next=run-x"} {
@@ -347,7 +346,7 @@ func TestDownloads(t *testing.T) {
 				t.Fatalf("%s: %s %s %.200s", c.fmt, resp.Status, resp.Header.Get("Content-Type"), b)
 			}
 			if c.fmt == "json" {
-				if err := report.Validate(b); err != nil {
+				if err := record.Validate(b); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -22,8 +22,9 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/pricing"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -38,6 +39,8 @@ type Options struct {
 	// Suite is the suite every profile runs (default smoke).
 	Suite  string
 	Loader suites.Loader
+	// Evaluator grades every profile's answers (RunOptions.Evaluator).
+	Evaluator *scorer.Evaluator
 	// TimeScale compresses every duration of the calibration alike: the
 	// sim's pace, keep-alive period and profile delays, the contract's
 	// budgets and the speed targets. Scores are then those of the full
@@ -57,7 +60,7 @@ type Options struct {
 // CalibratedProfile is one profile's run.
 type CalibratedProfile struct {
 	Profile    string         `json:"profile"`
-	Scores     scorer.Scores  `json:"scores"`
+	Scores     record.Scores  `json:"scores"`
 	Violations map[string]int `json:"violations"`
 	Tasks      int            `json:"tasks"`
 	Report     string         `json:"report,omitempty"`
@@ -187,10 +190,10 @@ func Run(ctx context.Context, o Options) (*Calibration, error) {
 
 	s := o.TimeScale
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * s) }
-	def, db, dt := baseline.DefaultPace(), trace.DefaultBudgets(), scorer.DefaultTargets()
+	def, db, dt := baseline.DefaultPace(), trace.DefaultBudgets(), record.DefaultTargets()
 	pace := baseline.Pace{TTFT: scale(def.TTFT), PerToken: scale(def.PerToken)}
 	budgets := trace.Budgets{TTFTMs: db.TTFTMs * s, GapMs: db.GapMs * s}
-	targets := scorer.Targets{TTFTMs: dt.TTFTMs * s, TPS: dt.TPS / s, E2EMs: dt.E2EMs * s, GapMs: dt.GapMs * s,
+	targets := record.Targets{TTFTMs: dt.TTFTMs * s, TPS: dt.TPS / s, E2EMs: dt.E2EMs * s, GapMs: dt.GapMs * s,
 		CostPerTaskUSD: dt.CostPerTaskUSD}
 
 	started := time.Now()
@@ -300,7 +303,7 @@ func checkCalibration(cal *Calibration, byName map[string]*CalibratedProfile) []
 
 // calibrateOne boots the sim under one profile and runs the suite on it.
 func calibrateOne(ctx context.Context, o Options, suite *suites.Suite, profile string, pace baseline.Pace,
-	keepAlive time.Duration, budgets trace.Budgets, targets scorer.Targets, dir string) (*report.Report, string, error) {
+	keepAlive time.Duration, budgets trace.Budgets, targets record.Targets, dir string) (*record.Report, string, error) {
 	cfg := baseline.Config{Pace: pace, KeepAlive: keepAlive,
 		Suites: []*suites.Suite{suite}, Seed: o.Seed, Profile: profile, TimeScale: o.TimeScale, Logger: o.Logger}
 	var url string
@@ -323,10 +326,10 @@ func calibrateOne(ctx context.Context, o Options, suite *suites.Suite, profile s
 	defer stop()
 	path := filepath.Join(dir, profile+".json")
 	// The sim bills at janus's default table: for it that table is declared.
-	prices := scorer.DefaultPrices()
+	prices := pricing.DefaultPrices()
 	prices.Declared = true
 	rep, err := bench.Run(ctx, bench.RunOptions{Target: url, Suite: o.Suite, Loader: staticSuite{suite}, Concurrency: o.Concurrency,
-		Budgets: budgets, Targets: targets, Prices: &prices, Out: path, Logger: o.Logger})
+		Budgets: budgets, Targets: targets, Prices: &prices, Out: path, Logger: o.Logger, Evaluator: o.Evaluator})
 	if err != nil {
 		return nil, "", fmt.Errorf("calibrate %s: %w", profile, err)
 	}
@@ -339,7 +342,7 @@ type staticSuite struct{ s *suites.Suite }
 
 func (l staticSuite) Load(context.Context, string) (*suites.Suite, error) { return l.s, nil }
 
-func dimensionOf(s scorer.Scores, name string) scorer.Dimension {
+func dimensionOf(s record.Scores, name string) record.Dimension {
 	switch name {
 	case "quality":
 		return s.Quality

@@ -12,7 +12,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -31,7 +31,7 @@ func TestCalibrateRanksProfiles(t *testing.T) {
 	var cal *Calibration
 	var err error
 	for attempt := 1; attempt <= 3; attempt++ {
-		cal, err = Run(context.Background(), Options{TimeScale: 0.1, OutDir: dir})
+		cal, err = Run(context.Background(), Options{Evaluator: testEval, TimeScale: 0.1, OutDir: dir})
 		if err == nil {
 			break
 		}
@@ -88,7 +88,7 @@ func TestCalibrateReportsFailedOrdering(t *testing.T) {
 			only.Tasks = append(only.Tasks, tk)
 		}
 	}
-	cal, err := Run(context.Background(), Options{TimeScale: 0.1, Loader: staticSuite{&only},
+	cal, err := Run(context.Background(), Options{Evaluator: testEval, TimeScale: 0.1, Loader: staticSuite{&only},
 		Profiles: []string{baseline.ProfileNoisy}})
 	var te *bench.ThresholdError
 	if !errors.As(err, &te) || cal == nil {
@@ -106,9 +106,9 @@ func TestCalibrateRejectsBadOptions(t *testing.T) {
 		o    Options
 	}{
 		// A time scale outside 0.01–10.
-		{"time scale", Options{TimeScale: 100}},
+		{"time scale", Options{Evaluator: testEval, TimeScale: 100}},
 		// A profile the sim does not have.
-		{"profile", Options{Profiles: []string{"flaky"}}},
+		{"profile", Options{Evaluator: testEval, Profiles: []string{"flaky"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +154,7 @@ func readValid(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatalf("read report: %v", err)
 	}
-	if err := report.Validate(b); err != nil {
+	if err := record.Validate(b); err != nil {
 		t.Fatalf("report %s invalid: %v", path, err)
 	}
 	return b

@@ -38,7 +38,7 @@ type Record struct {
 }
 
 // Result is a response's verdict as the load engine reads it. Its JSON is
-// that of scorer.TaskResult for a single-request task scored without
+// that of record.TaskResult for a single-request task scored without
 // detail (the fields a load run's trace file always held); OK and Passed
 // are the scorer's judgement, set by the ScoreFunc, so that the engine
 // applies no scoring rule of its own.

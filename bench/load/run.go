@@ -18,6 +18,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
+	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	Model  string
 	APIKey string
 	Header http.Header
+	// Evaluator grades the answers (judge, code runner), built by the
+	// application; nil: judge and code checks score 0.
+	Evaluator *scorer.Evaluator
 	// FollowRedirects follows a 307/308 that stays on the target's origin
 	// (--follow-redirects); a redirect off it is never followed.
 	FollowRedirects bool

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/janus-bench/janus/record"
+
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -22,9 +24,9 @@ var CSVHeader = []string{
 // usage, cost (scorer.TaskCost at the report's price table and model;
 // cost_source says whether the target reported it or the table priced
 // it) and violation codes joined by ";". Missing values are empty cells.
-func CSV(r *Report) func(io.Writer) error {
+func CSV(r *record.Report) func(io.Writer) error {
 	return func(w io.Writer) error {
-		prices := r.Scoring.Options(r.Weights, r.Run.Model)
+		prices := ScoringOptions(r.Scoring, r.Weights, r.Run.Model)
 		cw := csv.NewWriter(w)
 		if err := cw.Write(CSVHeader); err != nil {
 			return fmt.Errorf("write csv report: %w", err)

@@ -10,25 +10,26 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
 // rescore scores a copy of r's tasks in the given order and returns the
 // JSON of everything computed from them.
-func rescore(t *testing.T, r *Report, order []int) []byte {
+func rescore(t *testing.T, r *record.Report, order []int) []byte {
 	t.Helper()
 	c := *r
-	c.Tasks = make([]scorer.TaskResult, len(order))
+	c.Tasks = make([]record.TaskResult, len(order))
 	for i, j := range order {
 		c.Tasks[i] = r.Tasks[j]
 	}
-	c.Scores = scorer.ScoreWith(c.Tasks, c.Scoring.Options(c.Weights, c.Run.Model))
-	c.Aggregate()
+	c.Scores = scorer.ScoreWith(c.Tasks, ScoringOptions(c.Scoring, c.Weights, c.Run.Model))
+	Aggregate(&c)
 	b, err := json.MarshalIndent(struct {
-		Scores     scorer.Scores      `json:"scores"`
-		PassRate   *scorer.Rate       `json:"pass_rate"`
-		Metrics    map[string]Summary `json:"metrics"`
-		Violations map[string]int     `json:"violations"`
+		Scores     record.Scores             `json:"scores"`
+		PassRate   *record.Rate              `json:"pass_rate"`
+		Metrics    map[string]record.Summary `json:"metrics"`
+		Violations map[string]int            `json:"violations"`
 	}{c.Scores, c.PassRate, c.Metrics, c.Violations}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -46,10 +47,10 @@ func TestRescoreStoredRunIsBitIdentical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Validate(b); err != nil {
+	if err := record.Validate(b); err != nil {
 		t.Fatalf("stored run: %v", err)
 	}
-	var r Report
+	var r record.Report
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestRescoreStoredRunIsBitIdentical(t *testing.T) {
 // tasks of 100 tokens each (50,000 pooled inter-token gaps).
 func BenchmarkAggregate500(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	r := &Report{}
+	r := &record.Report{}
 	cats := []string{"quality/chat", "quality/code", "tools", "streaming", "multimodal", "cost"}
 	for i := range 500 {
 		ttft, e2e := 100+rng.Float64()*900, 1000+rng.Float64()*4000
@@ -111,11 +112,11 @@ func BenchmarkAggregate500(b *testing.B) {
 		for j := range itls {
 			itls[j] = 10 + rng.Float64()*30
 		}
-		r.Tasks = append(r.Tasks, scorer.TaskResult{ID: string(rune('a'+i%26)) + string(rune('a'+i/26)), Category: cats[i%len(cats)],
-			Status: scorer.StatusOK, Score: 1, Stream: true, ITLs: itls})
+		r.Tasks = append(r.Tasks, record.TaskResult{ID: string(rune('a'+i%26)) + string(rune('a'+i/26)), Category: cats[i%len(cats)],
+			Status: record.StatusOK, Score: 1, Stream: true, ITLs: itls})
 		r.Tasks[i].Metrics.TTFTMs, r.Tasks[i].Metrics.E2EMs = &ttft, &e2e
 	}
 	for b.Loop() {
-		r.Aggregate()
+		Aggregate(r)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/janus-bench/janus/record"
+
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -15,12 +17,12 @@ var Formats = []string{"text", "json", "md", "junit", "csv"}
 
 // Writer returns the writer for format (one of Formats); thresholds feed
 // the JUnit gates.
-func Writer(format string, r *Report, thresholds []scorer.Threshold) (func(io.Writer) error, error) {
+func Writer(format string, r *record.Report, thresholds []scorer.Threshold) (func(io.Writer) error, error) {
 	switch format {
 	case "text":
 		return Text(r), nil
 	case "json":
-		return JSON(r), nil
+		return record.JSON(r), nil
 	case "md":
 		return Markdown(r), nil
 	case "junit":

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -64,7 +65,7 @@ const (
 // error class and message), an answer below scorer.PassScore (the
 // evaluator's reason), or a contract violation (the first one; every one
 // is in detail). A task passes only with none of these.
-func taskVerdict(t scorer.TaskResult) (kind, message, detail string) {
+func taskVerdict(t record.TaskResult) (kind, message, detail string) {
 	var vs []string
 	for _, v := range t.Violations {
 		vs = append(vs, v.Code+": "+v.Detail)
@@ -74,7 +75,7 @@ func taskVerdict(t scorer.TaskResult) (kind, message, detail string) {
 		detail = strings.TrimSpace(detail + "\nviolations:\n" + strings.Join(vs, "\n"))
 	}
 	switch {
-	case t.Status != scorer.StatusOK:
+	case t.Status != record.StatusOK:
 		msg := t.Status
 		if t.Error != nil {
 			msg = string(t.Error.Class) + ": " + t.Error.Message
@@ -95,7 +96,7 @@ func taskVerdict(t scorer.TaskResult) (kind, message, detail string) {
 // contract violation is a <failure> whose message is the evaluator's
 // reason or the violation; a missed gate is a <failure> saying by how
 // much.
-func JUnit(r *Report, thresholds []scorer.Threshold) func(io.Writer) error {
+func JUnit(r *record.Report, thresholds []scorer.Threshold) func(io.Writer) error {
 	return func(w io.Writer) error {
 		run := r.Run
 		secs := func(ms float64) string { return strconv.FormatFloat(ms/1000, 'f', 3, 64) }

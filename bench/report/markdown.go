@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -23,19 +24,19 @@ const (
 // per category, the top violations, the slowest tasks, the tasks that did
 // not pass, and two inline SVG charts (a TTFT histogram and the
 // inter-token gaps over time).
-func Markdown(r *Report) func(io.Writer) error {
+func Markdown(r *record.Report) func(io.Writer) error {
 	return func(w io.Writer) error { return writeMarkdown(w, r, true) }
 }
 
 // MarkdownSummary is Markdown without the charts, for a CI job summary
 // (GITHUB_STEP_SUMMARY): GitHub strips inline SVG from it.
-func MarkdownSummary(r *Report) func(io.Writer) error {
+func MarkdownSummary(r *record.Report) func(io.Writer) error {
 	return func(w io.Writer) error { return writeMarkdown(w, r, false) }
 }
 
 // writeMarkdown writes the Markdown report, with the inline SVG charts
 // when charts is set.
-func writeMarkdown(w io.Writer, r *Report, charts bool) error {
+func writeMarkdown(w io.Writer, r *record.Report, charts bool) error {
 	var b strings.Builder
 	mdHeader(&b, r)
 	mdScores(&b, r)
@@ -52,7 +53,7 @@ func writeMarkdown(w io.Writer, r *Report, charts bool) error {
 }
 
 // mdHeader writes the title and the run's identity.
-func mdHeader(b *strings.Builder, r *Report) {
+func mdHeader(b *strings.Builder, r *record.Report) {
 	run := r.Run
 	fmt.Fprintf(b, "# janus: %s on %s@%s\n\n", mdCode(run.Model), mdText(run.Suite.Name), mdText(run.Suite.Version))
 	target := mdCode(run.Target)
@@ -65,7 +66,7 @@ func mdHeader(b *strings.Builder, r *Report) {
 }
 
 // mdScores writes the score table and the pass rate.
-func mdScores(b *strings.Builder, r *Report) {
+func mdScores(b *strings.Builder, r *record.Report) {
 	b.WriteString("## Scores\n\n")
 	t := &mdTable{head: []string{"Dimension", "Score", "95% CI", "Weight", "N", "Note"}, align: "l r r r r l"}
 	s, wt := r.Scores, r.Weights
@@ -83,7 +84,7 @@ func mdScores(b *strings.Builder, r *Report) {
 }
 
 // mdScoreRow adds one dimension's row to the score table.
-func mdScoreRow(t *mdTable, name string, d scorer.Dimension, weight string) {
+func mdScoreRow(t *mdTable, name string, d record.Dimension, weight string) {
 	ci := "–"
 	if d.CI95 != nil {
 		ci = fmt.Sprintf("%.1f–%.1f", d.CI95[0], d.CI95[1])
@@ -97,7 +98,7 @@ func mdScoreRow(t *mdTable, name string, d scorer.Dimension, weight string) {
 
 // mdTables writes the latency, category, violation, slowest-task and
 // not-passed sections.
-func mdTables(b *strings.Builder, r *Report) {
+func mdTables(b *strings.Builder, r *record.Report) {
 	if lt := latencyTable(r); lt != nil {
 		b.WriteString("\n## Latency\n\n")
 		lt.write(b)
@@ -131,7 +132,7 @@ func mdTables(b *strings.Builder, r *Report) {
 
 // mdCharts writes the TTFT histogram and the gap timeline, those that have
 // data.
-func mdCharts(b *strings.Builder, r *Report) {
+func mdCharts(b *strings.Builder, r *record.Report) {
 	if svg := TTFTHistogram(r); svg != "" {
 		b.WriteString("\n## TTFT histogram\n\n")
 		b.WriteString(svg)
@@ -146,7 +147,7 @@ func mdCharts(b *strings.Builder, r *Report) {
 
 // mdHarness writes the harness's own timing error, or that it was not
 // measured.
-func mdHarness(b *strings.Builder, r *Report) {
+func mdHarness(b *strings.Builder, r *record.Report) {
 	if r.Harness != nil {
 		fmt.Fprintf(b, "\nHarness timing error (%s, concurrency %d): TTFT p99 %.3f ms, gap p99 %.3f ms.\n",
 			r.Harness.Provenance(), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
@@ -156,7 +157,7 @@ func mdHarness(b *strings.Builder, r *Report) {
 }
 
 // mdResources writes what a container target used, when the run had one.
-func mdResources(b *strings.Builder, r *Report) {
+func mdResources(b *strings.Builder, r *record.Report) {
 	c := r.Resources
 	if c == nil {
 		return
@@ -171,7 +172,7 @@ func mdResources(b *strings.Builder, r *Report) {
 }
 
 // latencyTable lists the latency and rate metrics with their intervals.
-func latencyTable(r *Report) *mdTable {
+func latencyTable(r *record.Report) *mdTable {
 	t := &mdTable{head: []string{"Metric", "p50", "p50 95% CI", "p90", "p99", "p99 95% CI", "max", "n"}, align: "l r r r r r r r"}
 	for _, name := range []string{"ttft_ms", "ttft_content_ms", "itl_ms", "tpot_ms", "e2e_ms", "max_gap_ms", "max_token_gap_ms", "output_tps"} {
 		m, ok := r.Metrics[name]
@@ -188,7 +189,7 @@ func latencyTable(r *Report) *mdTable {
 
 // categoryTable summarises each category: tasks, passes, mean score,
 // failed requests, violations and median TTFT.
-func categoryTable(r *Report) *mdTable {
+func categoryTable(r *record.Report) *mdTable {
 	type agg struct {
 		n, passed, failed, violations int
 		score                         float64
@@ -207,7 +208,7 @@ func categoryTable(r *Report) *mdTable {
 		if scorer.Passed(tk) {
 			a.passed++
 		}
-		if tk.Status != scorer.StatusOK {
+		if tk.Status != record.StatusOK {
 			a.failed++
 		}
 		if tk.Metrics.TTFTMs != nil {
@@ -234,7 +235,7 @@ func categoryTable(r *Report) *mdTable {
 
 // violationTable lists the most frequent violation codes with the first
 // task (in report order) that raised each and its detail.
-func violationTable(r *Report) *mdTable {
+func violationTable(r *record.Report) *mdTable {
 	type first struct{ task, detail string }
 	firsts := map[string]first{}
 	for _, tk := range r.Tasks {
@@ -268,7 +269,7 @@ func violationTable(r *Report) *mdTable {
 }
 
 // slowestTable lists the tasks with the longest end-to-end time.
-func slowestTable(r *Report) *mdTable {
+func slowestTable(r *record.Report) *mdTable {
 	var idx []int
 	for i, tk := range r.Tasks {
 		if tk.Metrics.E2EMs != nil {
@@ -296,7 +297,7 @@ func slowestTable(r *Report) *mdTable {
 
 // notPassedTable lists the tasks that did not pass with why, and how many
 // more there were beyond the first mdNotPassed.
-func notPassedTable(r *Report) (*mdTable, int) {
+func notPassedTable(r *record.Report) (*mdTable, int) {
 	t := &mdTable{head: []string{"Task", "Category", "Status", "Score", "Why"}, align: "l l l r l"}
 	more := 0
 	for _, tk := range r.Tasks {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -20,14 +21,14 @@ func TestSummarizeNearestRank(t *testing.T) {
 	cases := []struct {
 		name string
 		in   []float64
-		want Summary
+		want record.Summary
 	}{
 		// Empty input: all zero, n 0.
-		{"empty", nil, Summary{}},
+		{"empty", nil, record.Summary{}},
 		// One value is every percentile.
-		{"one", []float64{7}, Summary{P50: 7, P90: 7, P99: 7, Mean: 7, Min: 7, Max: 7, N: 1}},
+		{"one", []float64{7}, record.Summary{P50: 7, P90: 7, P99: 7, Mean: 7, Min: 7, Max: 7, N: 1}},
 		// Ten values 1..10 (unsorted): p50 is the 5th, p90 the 9th, p99 the 10th.
-		{"ten", []float64{10, 1, 9, 2, 8, 3, 7, 4, 6, 5}, Summary{P50: 5, P90: 9, P99: 10, Mean: 5.5, Min: 1, Max: 10, N: 10}},
+		{"ten", []float64{10, 1, 9, 2, 8, 3, 7, 4, 6, 5}, record.Summary{P50: 5, P90: 9, P99: 10, Mean: 5.5, Min: 1, Max: 10, N: 10}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,15 +53,15 @@ func TestRedactURL(t *testing.T) {
 	}
 }
 
-func fixture() *Report {
+func fixture() *record.Report {
 	ttft, e2e := 150.0, 450.0
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	r := &Report{SchemaVersion: SchemaVersion, Weights: scorer.DefaultWeights(),
-		Run: Run{ID: "run-1", Status: RunCompleted, StartedAt: at, FinishedAt: at.Add(1500 * time.Millisecond),
-			Target: "http://127.0.0.1:8081/v1", Model: "m", Suite: SuiteRef{Name: "smoke", Version: "1.0.0", SHA256: strings.Repeat("ab", 32), Source: "builtin:smoke"},
+	r := &record.Report{SchemaVersion: record.SchemaVersion, Weights: record.DefaultWeights(),
+		Run: record.Run{ID: "run-1", Status: record.RunCompleted, StartedAt: at, FinishedAt: at.Add(1500 * time.Millisecond),
+			Target: "http://127.0.0.1:8081/v1", Model: "m", Suite: record.SuiteRef{Name: "smoke", Version: "1.0.0", SHA256: strings.Repeat("ab", 32), Source: "builtin:smoke"},
 			Concurrency: 4, Stream: true, Budgets: trace.DefaultBudgets(), TasksPlanned: 2, HarnessVersion: "test",
-			Host: Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
-		Tasks: []scorer.TaskResult{
+			Host: record.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
+		Tasks: []record.TaskResult{
 			{ID: "a", Category: "quality/chat", Status: "ok", Score: 1, Reason: "exact: answer is \"paris\"", Stream: true,
 				Metrics: trace.Metrics{TTFTMs: &ttft, E2EMs: &e2e, OutputTokens: 1}, Violations: []trace.Violation{}, Budgets: trace.DefaultBudgets(),
 				Shape: []string{trace.ShapeHeadersHeld, trace.ShapeUsageMerged}},
@@ -69,9 +70,9 @@ func fixture() *Report {
 				Error: &trace.Error{Class: trace.ErrTimeoutFirstToken, Message: "no token before the first-token timeout"}},
 		},
 	}
-	r.Scores = scorer.Score(r.Tasks, r.Weights, scorer.DefaultTargets())
+	r.Scores = scorer.Score(r.Tasks, r.Weights, record.DefaultTargets())
 	r.Scoring = NewScoring(scorer.Options{Weights: r.Weights})
-	r.Aggregate()
+	Aggregate(r)
 	return r
 }
 
@@ -95,10 +96,10 @@ func TestTextGolden(t *testing.T) {
 
 func TestJSONValidatesAndBrokenOnesDoNot(t *testing.T) {
 	var b bytes.Buffer
-	if err := JSON(fixture())(&b); err != nil {
+	if err := record.JSON(fixture())(&b); err != nil {
 		t.Fatal(err)
 	}
-	if err := Validate(b.Bytes()); err != nil {
+	if err := record.Validate(b.Bytes()); err != nil {
 		t.Fatalf("fixture report invalid: %v", err)
 	}
 	breakers := []struct {
@@ -137,7 +138,7 @@ func TestJSONValidatesAndBrokenOnesDoNot(t *testing.T) {
 			json.Unmarshal(b.Bytes(), &m)
 			bk.mut(m)
 			nb, _ := json.Marshal(m)
-			if err := Validate(nb); err == nil {
+			if err := record.Validate(nb); err == nil {
 				t.Errorf("%s: broken report validated", bk.name)
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -14,7 +15,7 @@ import (
 // value, or "no gates") and two text charts GitHub shows as they are (it
 // strips the inline SVG of the full Markdown report): the dimensions as
 // bars with their 95% intervals, and the TTFT distribution.
-func StepSummary(r *Report, gates []scorer.Threshold) func(io.Writer) error {
+func StepSummary(r *record.Report, gates []scorer.Threshold) func(io.Writer) error {
 	return func(w io.Writer) error {
 		if err := MarkdownSummary(r)(w); err != nil {
 			return err
@@ -52,12 +53,12 @@ const chartWidth = 40
 
 // scoreBars draws each dimension as a bar of chartWidth cells for 0–100:
 // solid up to the interval's lower bound, shaded across the interval.
-func scoreBars(s scorer.Scores) string {
+func scoreBars(s record.Scores) string {
 	var b strings.Builder
 	b.WriteString("score (█ up to the 95% interval's low end, ▒ across the interval)\n")
 	for _, d := range []struct {
 		name string
-		dim  scorer.Dimension
+		dim  record.Dimension
 	}{{"composite", s.Composite}, {"quality", s.Quality}, {"speed", s.Speed}, {"cost", s.Cost},
 		{"streaming", s.Streaming}, {"multimodal", s.Multimodal}} {
 		lo, hi := d.dim.Value, d.dim.Value
@@ -73,7 +74,7 @@ func scoreBars(s scorer.Scores) string {
 }
 
 // ttftHistogram counts the tasks' TTFT in ten equal bins.
-func ttftHistogram(tasks []scorer.TaskResult) string {
+func ttftHistogram(tasks []record.TaskResult) string {
 	var vs []float64
 	for _, t := range tasks {
 		if t.Metrics.TTFTMs != nil {

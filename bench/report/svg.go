@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/janus-bench/janus/record"
 )
 
 // Chart geometry, in SVG user units.
@@ -107,7 +109,7 @@ func niceCeil(v float64) float64 {
 
 // TTFTHistogram is an SVG histogram of the tasks' TTFT with the TTFT
 // budget marked, or "" when no task has a TTFT.
-func TTFTHistogram(r *Report) string {
+func TTFTHistogram(r *record.Report) string {
 	var vals []float64
 	for _, t := range r.Tasks {
 		if v := t.Metrics.TTFTMs; v != nil && !math.IsNaN(*v) && !math.IsInf(*v, 0) {
@@ -152,7 +154,7 @@ func TTFTHistogram(r *Report) string {
 // its height, so a stall is a plateau as wide as it is high. A task with
 // many gaps is thinned to its largest gap per time bucket, so stalls
 // always show.
-func GapTimeline(r *Report) string {
+func GapTimeline(r *record.Report) string {
 	type lane struct {
 		id     string
 		pts    [][2]float64

@@ -9,12 +9,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
 // Text writes a compact human summary: scores, key latencies, violations
 // and one line per task.
-func Text(r *Report) func(io.Writer) error {
+func Text(r *record.Report) func(io.Writer) error {
 	return func(w io.Writer) error {
 		var b strings.Builder
 		textHeader(&b, r)
@@ -33,7 +34,7 @@ func Text(r *Report) func(io.Writer) error {
 
 // textHeader writes the run's identity: target, suite, decoy and canary
 // verdicts, a fresh seed, the elapsed time.
-func textHeader(b *strings.Builder, r *Report) {
+func textHeader(b *strings.Builder, r *record.Report) {
 	run := r.Run
 	fmt.Fprintf(b, "janus run %s  [%s]\n", run.ID, run.Status)
 	target := run.Target
@@ -54,7 +55,7 @@ func textHeader(b *strings.Builder, r *Report) {
 	} else if c != nil {
 		fmt.Fprintf(b, "canary  %d canary tasks, none answered (no sign of a leaked key or seed)\n", c.Sent)
 	}
-	if run.SeedPolicy == SeedFresh {
+	if run.SeedPolicy == record.SeedFresh {
 		fmt.Fprintf(b, "seed    %d drawn fresh for this run: reproduce its tasks with --seed %d\n", run.Seed, run.Seed)
 	}
 	fmt.Fprintf(b, "elapsed %s\n\n", run.FinishedAt.Sub(run.StartedAt).Round(1e6))
@@ -62,7 +63,7 @@ func textHeader(b *strings.Builder, r *Report) {
 
 // textScores writes the score table (one row per dimension) and the pass
 // rate.
-func textScores(b *strings.Builder, r *Report) {
+func textScores(b *strings.Builder, r *record.Report) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCORE\tVALUE\tWEIGHT\tN\tCI95\tNOTE")
 	s, wt := r.Scores, r.Weights
@@ -81,7 +82,7 @@ func textScores(b *strings.Builder, r *Report) {
 
 // textScoreRow writes one dimension's row; a negative weight (the
 // composite's) prints as "-".
-func textScoreRow(tw io.Writer, name string, d scorer.Dimension, weight float64) {
+func textScoreRow(tw io.Writer, name string, d record.Dimension, weight float64) {
 	ci := "-"
 	if d.CI95 != nil {
 		ci = fmt.Sprintf("[%.1f, %.1f]", d.CI95[0], d.CI95[1])
@@ -99,7 +100,7 @@ func textScoreRow(tw io.Writer, name string, d scorer.Dimension, weight float64)
 
 // textCategories writes the per-category table, sorted by category, when
 // the report has categories.
-func textCategories(b *strings.Builder, r *Report) {
+func textCategories(b *strings.Builder, r *record.Report) {
 	if len(r.Categories) == 0 {
 		return
 	}
@@ -120,7 +121,7 @@ func textCategories(b *strings.Builder, r *Report) {
 
 // textMetrics writes the latency and throughput percentiles that have
 // samples.
-func textMetrics(b *strings.Builder, r *Report) {
+func textMetrics(b *strings.Builder, r *record.Report) {
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "METRIC\tP50\tP90\tP99\tMAX\tN")
@@ -135,7 +136,7 @@ func textMetrics(b *strings.Builder, r *Report) {
 }
 
 // textViolations writes the violation counts, sorted by code.
-func textViolations(b *strings.Builder, r *Report) {
+func textViolations(b *strings.Builder, r *record.Report) {
 	var vs []string
 	for code, n := range r.Violations {
 		if n > 0 {
@@ -152,7 +153,7 @@ func textViolations(b *strings.Builder, r *Report) {
 
 // textTasks writes one line per task, with its error or its reason cut to
 // 70 runes.
-func textTasks(b *strings.Builder, r *Report) {
+func textTasks(b *strings.Builder, r *record.Report) {
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TASK\tCATEGORY\tSTATUS\tSCORE\tTTFT_MS\tREASON")
@@ -173,7 +174,7 @@ func textTasks(b *strings.Builder, r *Report) {
 
 // textHarness writes the harness's own timing error, or that it was not
 // measured.
-func textHarness(b *strings.Builder, r *Report) {
+func textHarness(b *strings.Builder, r *record.Report) {
 	if r.Harness != nil {
 		fmt.Fprintf(b, "\nharness timing error (%s, c=%d): ttft p99 %.3f ms, gap p99 %.3f ms\n",
 			r.Harness.Provenance(), r.Harness.Concurrency, r.Harness.TTFTErrP99Ms, r.Harness.GapErrP99Ms)
@@ -184,7 +185,7 @@ func textHarness(b *strings.Builder, r *Report) {
 
 // textResources writes what a container target used, when the run had
 // one.
-func textResources(b *strings.Builder, r *Report) {
+func textResources(b *strings.Builder, r *record.Report) {
 	c := r.Resources
 	if c == nil {
 		return

@@ -17,6 +17,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -26,7 +27,7 @@ func fp(v float64) *float64 { return &v }
 // category, failed requests, wrong answers, violations, usage with and
 // without cost, long and buffered streams, and ids and reasons full of
 // Markdown and XML metacharacters.
-func richFixture() *Report {
+func richFixture() *record.Report {
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	b := trace.DefaultBudgets()
 	gaps := func(n int, ms, spike float64) []float64 {
@@ -42,7 +43,7 @@ func richFixture() *Report {
 	usage := func(p, c int, cost *float64) *wire.Usage {
 		return &wire.Usage{PromptTokens: p, CompletionTokens: c, TotalTokens: p + c, CostUSD: cost}
 	}
-	ok := func(id, cat string, score float64, ttft, e2e float64, itls []float64, u *wire.Usage, reason string, vs ...trace.Violation) scorer.TaskResult {
+	ok := func(id, cat string, score float64, ttft, e2e float64, itls []float64, u *wire.Usage, reason string, vs ...trace.Violation) record.TaskResult {
 		m := trace.Metrics{TTFTMs: fp(ttft), E2EMs: fp(e2e), MaxGapMs: fp(ttft), OutputTokens: len(itls) + 1, Events: len(itls) + 2}
 		if len(itls) > 0 {
 			m.OutputTPS = fp(float64(len(itls)) / (e2e - ttft) * 1000)
@@ -57,10 +58,10 @@ func richFixture() *Report {
 		if vs == nil {
 			vs = []trace.Violation{}
 		}
-		return scorer.TaskResult{ID: id, Category: cat, Status: scorer.StatusOK, Score: score, Reason: reason, Stream: true,
+		return record.TaskResult{ID: id, Category: cat, Status: record.StatusOK, Score: score, Reason: reason, Stream: true,
 			Metrics: m, ITLs: itls, Violations: vs, Usage: u, Budgets: b}
 	}
-	tasks := []scorer.TaskResult{
+	tasks := []record.TaskResult{
 		ok("chat-capital", "quality/chat", 1, 180, 420, gaps(3, 60, 0), usage(16, 4, fp(0.00002)), `exact: answer is "paris"`),
 		ok("chat-pipe|table", "quality/chat", 0, 220, 900, gaps(20, 30, 0), usage(30, 40, nil), "exact: want \"a | b\", got `a` <b>not</b>\nsecond line"),
 		ok("chat-slow", "quality/chat", 1, 2600, 5200, gaps(60, 40, 0), usage(20, 60, nil), `exact: answer is "ok"`,
@@ -68,7 +69,7 @@ func richFixture() *Report {
 		ok("code-even", "quality/code", 1, 300, 1500, gaps(40, 30, 0), usage(27, 40, fp(0.0001)), "regex: matched"),
 		ok("code-wrong", "quality/code", 0.25, 310, 1700, gaps(40, 33, 0), usage(27, 40, fp(0.0001)), "weighted 0.250; failed check 2 (regex): no match"),
 		ok("tool-weather", "tools", 1, 250, 600, gaps(5, 70, 0), usage(13, 8, fp(0.00002)), "tool_call: get_weather with city"),
-		{ID: "tool-timeout", Category: "tools", Status: scorer.StatusTimeout, Reason: "request failed: timeout_first_token", Stream: true,
+		{ID: "tool-timeout", Category: "tools", Status: record.StatusTimeout, Reason: "request failed: timeout_first_token", Stream: true,
 			Violations: []trace.Violation{{Code: trace.VTimeout, Detail: "no token within 30 s"}}, Budgets: b,
 			Error: &trace.Error{Class: trace.ErrTimeoutFirstToken, Message: "no token before the first-token timeout"}},
 		ok("stream-count", "streaming", 1, 150, 2400, gaps(100, 20, 2100), usage(17, 100, fp(0.00007)), "contains_all: 1 … 100",
@@ -79,22 +80,22 @@ func richFixture() *Report {
 		ok("vision-<color>&\"", "multimodal", 1, 400, 500, nil, usage(13, 1, nil), "one_of: red"),
 		ok("cost-ack", "cost", 1, 100, 150, gaps(2, 20, 0), nil, "exact: ok",
 			trace.Violation{Code: trace.VMissingUsage, Detail: "stream_options.include_usage was set but no usage chunk arrived"}),
-		{ID: "cost-500", Category: "cost", Status: scorer.StatusError, Reason: "request failed: http_status", Stream: true,
+		{ID: "cost-500", Category: "cost", Status: record.StatusError, Reason: "request failed: http_status", Stream: true,
 			Metrics: trace.Metrics{E2EMs: fp(20)}, Budgets: b,
 			Violations: []trace.Violation{{Code: trace.VHTTPError, Detail: "HTTP 500"}},
 			Error:      &trace.Error{Class: trace.ErrHTTPStatus, Code: 500, Message: "HTTP 500: upstream exploded"}},
 	}
-	r := &Report{SchemaVersion: SchemaVersion, Weights: scorer.DefaultWeights(),
-		Run: Run{ID: "run-rich", Status: RunCompleted, StartedAt: at, FinishedAt: at.Add(6 * time.Second),
-			Target: "https://api.example.com/v1", Model: "model-x", Suite: SuiteRef{Name: "rich", Version: "2.0.0", SHA256: strings.Repeat("cd", 32), Source: "testdata"},
+	r := &record.Report{SchemaVersion: record.SchemaVersion, Weights: record.DefaultWeights(),
+		Run: record.Run{ID: "run-rich", Status: record.RunCompleted, StartedAt: at, FinishedAt: at.Add(6 * time.Second),
+			Target: "https://api.example.com/v1", Model: "model-x", Suite: record.SuiteRef{Name: "rich", Version: "2.0.0", SHA256: strings.Repeat("cd", 32), Source: "testdata"},
 			Concurrency: 4, Stream: true, Budgets: b, TasksPlanned: len(tasks), HarnessVersion: "test",
-			Host: Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
+			Host: record.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
 		Tasks: tasks,
 	}
 	opts := scorer.Options{Weights: r.Weights, Model: r.Run.Model}
 	r.Scores = scorer.ScoreWith(r.Tasks, opts)
 	r.Scoring = NewScoring(opts)
-	r.Aggregate()
+	Aggregate(r)
 	return r
 }
 
@@ -126,7 +127,7 @@ func render(t *testing.T, w func(io.Writer) error) []byte {
 }
 
 func TestRichFixtureValidates(t *testing.T) {
-	if err := Validate(render(t, JSON(richFixture()))); err != nil {
+	if err := record.Validate(render(t, record.JSON(richFixture()))); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -117,7 +118,7 @@ func Run(ctx context.Context, o Options) (*bench.SelftestResult, error) {
 		url = u
 	}
 	res := &bench.SelftestResult{At: time.Now().UTC(), Burst: o.Burst, Sim: where, Pace: fmt.Sprintf("ttft=%s per_token=%s tokens=%d", o.Pace.TTFT, o.Pace.PerToken, o.Tokens),
-		Host: report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
+		Host: record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
 	res.Binary, res.Machine = bench.Provenance()
 	res.PID = os.Getpid()
 	for _, c := range o.Levels {

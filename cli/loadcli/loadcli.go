@@ -26,6 +26,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/internal/loadapp"
+	"github.com/janus-bench/janus/scorer"
 )
 
 // HarnessGCPercent is the GOGC janus runs with unless GOGC is set.
@@ -225,36 +226,18 @@ func ParseSize(s string) (int64, error) {
 
 // BenchLoadCommand is `bench load`: the flags bound into load.Options and
 // the run handed to internal/loadapp.Run. janus and janus-load both mount
-// it, so the two take the same flags and write the same report.
-func BenchLoadCommand() *ucli.Command {
+// it, so the two take the same flags and write the same report. newEval
+// builds what grades the answers (the command's judge and code runner);
+// nil grades without either, as the lean janus-load does (it links no
+// code sandbox: judge and code checks score 0, saying why).
+func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error)) *ucli.Command {
 	return &ucli.Command{
 		Name:  "load",
 		Usage: "load a target with concurrency sweeps or open-loop arrivals; report throughput, goodput, latency and the knee",
 		Description: "Closed loop: --profile closed:c=1,8,64,512 keeps that many requests in flight per step.\n" +
 			"Open loop: --profile poisson:rate=20,50,100 or constant:rate=200 sends on schedule whatever the\n" +
 			"responses do, recording intended and actual send times. Every response is still scored.",
-		Flags: append(TargetFlags(),
-			&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "suite(s) the prompts are drawn from, round robin"},
-			&ucli.StringFlag{Name: "profile", Value: "closed:c=1,4,16", Usage: "closed:c=…, poisson:rate=… or constant:rate=… (comma-separated steps)"},
-			&ucli.DurationFlag{Name: "duration", Value: 10 * time.Second, Usage: "measured time per step"},
-			&ucli.DurationFlag{Name: "warmup", Usage: "time per step sent but not counted"},
-			&ucli.IntFlag{Name: "max-requests", Usage: "at most N requests per step, warmup included (0: no limit)"},
-			&ucli.IntFlag{Name: "max-inflight", Value: 10000, Usage: "open loop: most requests in flight; later arrivals wait (shown as scheduling lag)"},
-			&ucli.DurationFlag{Name: "prestart-headroom", Usage: "open loop: start workers and dial connections for rate × (latency + this) before each step (0: default 50ms; negative: off)"},
-			&ucli.Uint64Flag{Name: "seed", Usage: "seed for the task order and Poisson arrivals"},
-			&ucli.IntFlag{Name: "prompt-tokens", Usage: "synthetic prompts of about N tokens (with --output-tokens) instead of the suite"},
-			&ucli.IntFlag{Name: "output-tokens", Usage: "synthetic prompts ask for M tokens"},
-			&ucli.BoolFlag{Name: "no-stream", Usage: "send stream:false"},
-			&ucli.BoolFlag{Name: "keep-traces", Usage: "write every trace to <out>.traces.jsonl and exact per-request values to the report"},
-			&ucli.BoolFlag{Name: "no-selftest", Usage: "skip the timing selftest at the run's peak concurrency (cite the last saved one)"},
-			&ucli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the steps to FILE (go tool pprof)"},
-			&ucli.StringFlag{Name: "memprofile", Usage: "write a heap profile to FILE after the steps (go tool pprof)"},
-			&ucli.StringFlag{Name: "prometheus", Usage: "serve live metrics on ADDR/metrics during the run, e.g. 127.0.0.1:9464"},
-			&ucli.IntFlag{Name: "sim-max-concurrency", Usage: "embedded target: answer at most N at once and queue the rest"},
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report path (default runs/<UTC time>-load-<model>.json)"},
-			&ucli.StringFlag{Name: "format", Value: "text", Usage: "stdout report: text, json or md"},
-			&ucli.StringSliceFlag{Name: "out-format", Usage: "also write FORMAT=PATH (md, text, json; repeatable), e.g. md=load.md"},
-		),
+		Flags: benchLoadFlags(),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return Usagef("bench load takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
@@ -273,8 +256,13 @@ func BenchLoadCommand() *ucli.Command {
 			if err != nil {
 				return err
 			}
+			ev, err := evaluator(c, newEval)
+			if err != nil {
+				return err
+			}
 			opts := load.Options{
-				Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
+				Evaluator: ev,
+				Target:    c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
 				Suite: c.String("suite"), PromptTokens: c.Int("prompt-tokens"), OutputTokens: c.Int("output-tokens"),
 				Profile: c.String("profile"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
 				MaxRequests: c.Int("max-requests"), MaxInflight: c.Int("max-inflight"), Seed: c.Uint64("seed"),
@@ -324,4 +312,38 @@ func checkBenchLoadFlags(c *ucli.Context) error {
 		}
 	}
 	return nil
+}
+
+// evaluator is newEval(c), or no evaluator when newEval is nil.
+func evaluator(c *ucli.Context, newEval func(*ucli.Context) (*scorer.Evaluator, error)) (*scorer.Evaluator, error) {
+	if newEval == nil {
+		return nil, nil
+	}
+	return newEval(c)
+}
+
+// benchLoadFlags are bench load's flags: the target's and the load's own.
+func benchLoadFlags() []ucli.Flag {
+	return append(TargetFlags(),
+		&ucli.StringFlag{Name: "suite", Value: "smoke", Usage: "suite(s) the prompts are drawn from, round robin"},
+		&ucli.StringFlag{Name: "profile", Value: "closed:c=1,4,16", Usage: "closed:c=…, poisson:rate=… or constant:rate=… (comma-separated steps)"},
+		&ucli.DurationFlag{Name: "duration", Value: 10 * time.Second, Usage: "measured time per step"},
+		&ucli.DurationFlag{Name: "warmup", Usage: "time per step sent but not counted"},
+		&ucli.IntFlag{Name: "max-requests", Usage: "at most N requests per step, warmup included (0: no limit)"},
+		&ucli.IntFlag{Name: "max-inflight", Value: 10000, Usage: "open loop: most requests in flight; later arrivals wait (shown as scheduling lag)"},
+		&ucli.DurationFlag{Name: "prestart-headroom", Usage: "open loop: start workers and dial connections for rate × (latency + this) before each step (0: default 50ms; negative: off)"},
+		&ucli.Uint64Flag{Name: "seed", Usage: "seed for the task order and Poisson arrivals"},
+		&ucli.IntFlag{Name: "prompt-tokens", Usage: "synthetic prompts of about N tokens (with --output-tokens) instead of the suite"},
+		&ucli.IntFlag{Name: "output-tokens", Usage: "synthetic prompts ask for M tokens"},
+		&ucli.BoolFlag{Name: "no-stream", Usage: "send stream:false"},
+		&ucli.BoolFlag{Name: "keep-traces", Usage: "write every trace to <out>.traces.jsonl and exact per-request values to the report"},
+		&ucli.BoolFlag{Name: "no-selftest", Usage: "skip the timing selftest at the run's peak concurrency (cite the last saved one)"},
+		&ucli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the steps to FILE (go tool pprof)"},
+		&ucli.StringFlag{Name: "memprofile", Usage: "write a heap profile to FILE after the steps (go tool pprof)"},
+		&ucli.StringFlag{Name: "prometheus", Usage: "serve live metrics on ADDR/metrics during the run, e.g. 127.0.0.1:9464"},
+		&ucli.IntFlag{Name: "sim-max-concurrency", Usage: "embedded target: answer at most N at once and queue the rest"},
+		&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "report path (default runs/<UTC time>-load-<model>.json)"},
+		&ucli.StringFlag{Name: "format", Value: "text", Usage: "stdout report: text, json or md"},
+		&ucli.StringSliceFlag{Name: "out-format", Usage: "also write FORMAT=PATH (md, text, json; repeatable), e.g. md=load.md"},
+	)
 }

@@ -34,7 +34,7 @@ func main() {
 // `bench selftest-sim` its selftest starts in a process of its own.
 func app(stdout, stderr io.Writer) *ucli.App {
 	usage := func(_ *ucli.Context, err error, _ bool) error { return &loadcli.UsageError{Err: err} }
-	load, sim := loadcli.BenchLoadCommand(), loadcli.SelftestSimCommand()
+	load, sim := loadcli.BenchLoadCommand(nil), loadcli.SelftestSimCommand()
 	load.OnUsageError, sim.OnUsageError = usage, usage
 	return &ucli.App{
 		Name:           "janus-load",

@@ -20,9 +20,9 @@ const module = "github.com/janus-bench/janus"
 // imports its caller, and the engine never imports what it measures.
 const (
 	layerFoundation = iota // wire types, SSE, tokens, guards, sandbox: no janus imports above
-	layerSuite             // suites and the trace of one request
+	layerSuite             // suites, the trace of one request, the record a run leaves
 	layerEvaluate          // evaluators and scores
-	layerRecord            // the report: what a run leaves
+	layerReport            // what is computed from and written out of a report
 	layerEngine            // runners: bench, load, conformance
 	layerStore             // what keeps and compares runs; container checks
 	layerTarget            // what janus measures: the baseline sim, the gateway
@@ -53,13 +53,15 @@ var layers = map[string]int{
 	"internal/tools":             layerFoundation,
 	"internal/validate":          layerFoundation,
 	"internal/wire":              layerFoundation,
+	"pricing":                    layerFoundation,
 	"scorer/coderun":             layerFoundation,
 	"bench/trace":                layerSuite,
+	"record":                     layerSuite, // what a run leaves: below the scorer that fills it in
 	"suites":                     layerSuite,
 	"suites/gen":                 layerSuite,
 	"scorer":                     layerEvaluate,
 	"suites/validate":            layerEvaluate,
-	"bench/report":               layerRecord,
+	"bench/report":               layerReport,
 	"bench":                      layerEngine,
 	"bench/load":                 layerEngine,
 	"bench/calibrate":            layerTarget, // needs the sim: beside the engine, never in it
@@ -99,7 +101,7 @@ var layerViolations = []string{}
 // program links them alone, so none may depend, even indirectly, on a
 // front end, the gateway or the commands.
 var (
-	engine    = []string{"bench", "bench/load", "bench/report", "bench/trace", "conform", "scorer", "suites"}
+	engine    = []string{"bench", "bench/load", "bench/report", "bench/trace", "conform", "record", "scorer", "suites"}
 	notEngine = []string{"cli", "gateway", "service", "tui", "web"}
 )
 

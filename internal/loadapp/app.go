@@ -21,6 +21,7 @@ import (
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -212,13 +213,13 @@ func (o *options) measureHarness(ctx context.Context, rep *load.Report, peak int
 // writeReports writes the JSON report to o.Out, the extra outputs, and
 // the report in o.Format to o.Stdout.
 func (o *options) writeReports(rep *load.Report, outputs [][2]string) error {
-	if err := bench.WriteFileAtomic(o.Out, load.JSON(rep)); err != nil {
+	if err := record.WriteAtomic(o.Out, load.JSON(rep)); err != nil {
 		return err
 	}
 	rep.Path = o.Out
 	o.Logger.Info("report written", "path", o.Out)
 	for _, out := range outputs {
-		if err := bench.WriteFileAtomic(out[1], load.Writer(out[0], rep)); err != nil {
+		if err := record.WriteAtomic(out[1], load.Writer(out[0], rep)); err != nil {
 			return err
 		}
 		o.Logger.Info("report written", "path", out[1], "format", out[0])
@@ -234,12 +235,19 @@ func (o *options) writeReports(rep *load.Report, outputs [][2]string) error {
 	return nil
 }
 
-// score judges one response with the evaluators, as bench run does
-// (bench.Score), in the form the engine reads.
-func score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) load.Result {
-	r := bench.Score(t, tr, defaults)
+// scoreWith judges each response with ev, as bench run does
+// (bench.ScoreWith), in the form the engine reads.
+func scoreWith(ev *scorer.Evaluator) load.ScoreFunc {
+	return func(t *suites.Task, tr *trace.Trace, defaults trace.Budgets) load.Result {
+		return score(t, tr, defaults, ev)
+	}
+}
+
+// score judges one response with ev.
+func score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, ev *scorer.Evaluator) load.Result {
+	r := bench.ScoreWith(t, tr, defaults, ev)
 	return load.Result{ID: r.ID, Category: r.Category, Status: r.Status, Score: r.Score, Reason: r.Reason,
 		Stream: r.Stream, Metrics: r.Metrics, ITLs: r.ITLs, Violations: r.Violations, Error: r.Error,
 		Usage: r.Usage, Budgets: r.Budgets, Shape: r.Shape,
-		OK: r.Status == scorer.StatusOK, Passed: scorer.Passed(r)}
+		OK: r.Status == record.StatusOK, Passed: scorer.Passed(r)}
 }

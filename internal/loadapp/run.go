@@ -66,7 +66,7 @@ func Run(ctx context.Context, lo load.Options) (*load.Report, error) {
 		return nil, err
 	}
 	rep := newReport(o, env, suite)
-	hooks := load.SweepHooks{Live: env.live, Score: score}
+	hooks := load.SweepHooks{Live: env.live, Score: scoreWith(o.Evaluator)}
 	if env.traces != nil {
 		hooks.OnRecord = env.traces.write
 	}

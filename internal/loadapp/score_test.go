@@ -11,6 +11,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -49,13 +50,13 @@ func TestScoreKeepsTheScorersVerdict(t *testing.T) {
 			tr := client.Do(t.Context(), task.ChatRequest("janus-baseline-sim", true), nil)
 			b := trace.DefaultBudgets()
 			want := bench.Score(task, tr, b)
-			got := score(task, tr, b)
+			got := score(task, tr, b, nil)
 			wj, _ := json.Marshal(want)
 			gj, _ := json.Marshal(got)
 			if !bytes.Equal(wj, gj) {
 				t.Errorf("JSON differs:\nscorer %s\nload   %s", wj, gj)
 			}
-			if got.OK != (want.Status == scorer.StatusOK) || got.Passed != scorer.Passed(want) {
+			if got.OK != (want.Status == record.StatusOK) || got.Passed != scorer.Passed(want) {
 				t.Errorf("OK %v Passed %v; scorer status %q passed %v", got.OK, got.Passed, want.Status, scorer.Passed(want))
 			}
 			if wantPass := i == 0; got.Passed != wantPass {

@@ -204,17 +204,49 @@ func CheckTests(lang, tests string) error {
 	return fmt.Errorf("unknown language %q (known: %s)", lang, strings.Join(Languages, ", "))
 }
 
-// slots bounds how many children run at once: each may burn a full core
-// until its CPU limit, and more of them than cores only stretches every
-// run's wall time towards its limit.
-var slots = make(chan struct{}, max(1, runtime.NumCPU()))
+// Runner runs programs, at most a fixed number at once: each may burn a
+// full core until its CPU limit, and more of them than cores only
+// stretches every run's wall time towards its limit. It implements
+// scorer.CodeRunner; the application builds one and hands it to the
+// scorer's Evaluator.
+type Runner struct {
+	slots chan struct{}
+}
+
+// NewRunner is a Runner running at most parallel programs at once
+// (parallel ≤ 0: one per CPU).
+func NewRunner(parallel int) *Runner {
+	if parallel <= 0 {
+		parallel = runtime.NumCPU()
+	}
+	return &Runner{slots: make(chan struct{}, max(1, parallel))}
+}
+
+// shared bounds the runs of callers that hold no Runner of their own
+// (the gateway's and the tools' run_code, through Run): the bound is the
+// machine's cores, one per process.
+var shared = NewRunner(0)
+
+// Run runs p with the process's shared Runner (see Runner.Run).
+func Run(ctx context.Context, p Program, lim Limits) Result { return shared.Run(ctx, p, lim) }
+
+// CheckTests is the package's CheckTests, so a Runner is a
+// scorer.CodeRunner.
+func (r *Runner) CheckTests(lang, tests string) error { return CheckTests(lang, tests) }
+
+// RunTests runs code against tests (Run) and says what it came to in the
+// terms of scorer.CodeRunner.
+func (r *Runner) RunTests(ctx context.Context, lang, code, tests string, lim Limits) (passed bool, isolation string, elapsed time.Duration, reason string) {
+	res := r.Run(ctx, Program{Language: lang, Code: code, Tests: tests}, lim)
+	return res.Passed(), res.Isolation, res.Elapsed, res.Reason
+}
 
 // Run runs p's code against its tests within lim. It never panics and never
 // returns an error: every failure, including the harness's own, is a
 // Result with a reason. ctx cancels the run (the child is killed); the wall
 // limit starts once the run has a slot, so a queue of runs does not eat
 // into each other's time.
-func Run(ctx context.Context, p Program, lim Limits) Result {
+func (r *Runner) Run(ctx context.Context, p Program, lim Limits) Result {
 	if !Known(p.Language) {
 		return Result{Status: StatusError, Reason: fmt.Sprintf("unknown language %q (known: %s)", p.Language, strings.Join(Languages, ", "))}
 	}
@@ -241,11 +273,11 @@ func Run(ctx context.Context, p Program, lim Limits) Result {
 		}
 	}
 	select {
-	case slots <- struct{}{}:
+	case r.slots <- struct{}{}:
 	case <-ctx.Done():
 		return Result{Status: StatusError, Reason: "cancelled before the run started: " + context.Cause(ctx).Error()}
 	}
-	defer func() { <-slots }()
+	defer func() { <-r.slots }()
 	return spawn(ctx, j, lim, ro)
 }
 

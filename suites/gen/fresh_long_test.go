@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/scorer/coderun"
 	"github.com/janus-bench/janus/suites/validate"
 )
 
@@ -18,7 +20,7 @@ func TestFreshSuiteWithCodeIsValid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			reportProblems(t, validate.Suite(s))
+			reportProblems(t, validate.Suite(s, &scorer.Evaluator{Code: coderun.NewRunner(0)}))
 		})
 	}
 }

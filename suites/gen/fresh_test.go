@@ -56,7 +56,7 @@ func TestFreshSuiteIsValidForManySeeds(t *testing.T) {
 			if s.Name != "janus-default" || s.Version != FreshVersion || len(s.Tasks) < 250 {
 				t.Fatalf("%s@%s with %d tasks", s.Name, s.Version, len(s.Tasks))
 			}
-			reportProblems(t, validate.Suite(withoutCode(s)))
+			reportProblems(t, validate.Suite(withoutCode(s), nil))
 		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/scorer/coderun"
 	"github.com/janus-bench/janus/suites/validate"
 )
 
@@ -37,7 +39,7 @@ func TestFreshSmokeIsAStratifiedDraw(t *testing.T) {
 					t.Errorf("task %s is not janus-default's task of the same seed", task.ID)
 				}
 			}
-			reportProblems(t, validate.Suite(s))
+			reportProblems(t, validate.Suite(s, &scorer.Evaluator{Code: coderun.NewRunner(0)}))
 			again, _ := FreshSmoke(seed)
 			other, _ := FreshSmoke(seed + 1)
 			if again.SHA256 != s.SHA256 || other.SHA256 == s.SHA256 {

@@ -16,7 +16,7 @@ import (
 // earlier conversations, and each user's reference fails the other's
 // checks, so the two facts differ and an answer holding the wrong one
 // scores 0.
-func memoryProblems(t *suites.Task) []string {
+func memoryProblems(ev *scorer.Evaluator, t *suites.Task) []string {
 	m := t.Memory
 	if m == nil {
 		return nil
@@ -44,7 +44,7 @@ func memoryProblems(t *suites.Task) []string {
 		{t, m.Decoy.Reference, false, "memory.decoy.reference passes the task's checks: the two users' facts are not told apart"},
 	}
 	for _, c := range checks {
-		if v := scorer.EvaluateReference(c.task, c.ref); (v.Score == 1) != c.want {
+		if v := ev.EvaluateReference(c.task, c.ref); (v.Score == 1) != c.want {
 			out = append(out, c.msg+" ("+v.Reason+")")
 		}
 	}

@@ -33,8 +33,10 @@ import (
 var WrongAnswers = []string{"", "I don't know.", "I'm not sure, could you clarify?"}
 
 // Suite checks s and returns every problem found (nil when it is sound), as
-// a *suites.ValidationError naming file:line and task id for each.
-func Suite(s *suites.Suite) error {
+// a *suites.ValidationError naming file:line and task id for each. ev
+// runs the references and non-answers (its code runner runs code tasks';
+// without one a code task's reference cannot pass).
+func Suite(s *suites.Suite, ev *scorer.Evaluator) error {
 	sch, err := taskSchema()
 	if err != nil {
 		return err
@@ -50,7 +52,7 @@ func Suite(s *suites.Suite) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			per[i] = taskProblems(s, i, sch)
+			per[i] = taskProblems(ev, s, i, sch)
 		}()
 	}
 	wg.Wait()
@@ -73,7 +75,7 @@ func Suite(s *suites.Suite) error {
 // taskProblems checks task i of s: its schema, checks, images, its
 // reference against its own checks, the generic non-answers and the other
 // tasks' references.
-func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.FormatError {
+func taskProblems(ev *scorer.Evaluator, s *suites.Suite, i int, sch *jsonschema.Schema) []suites.FormatError {
 	var probs []suites.FormatError
 	add := func(t *suites.Task, format string, args ...any) {
 		probs = append(probs, suites.FormatError{File: t.File, Line: t.Line, TaskID: t.ID, Msg: fmt.Sprintf(format, args...)})
@@ -82,7 +84,7 @@ func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.Forma
 	if err := schemaCheck(sch, t); err != nil {
 		add(t, "does not match docs/suite.schema.json: %v", err)
 	}
-	specProbs := specProblems(t)
+	specProbs := specProblems(ev, t)
 	for _, p := range specProbs {
 		add(t, "%s", p)
 	}
@@ -102,20 +104,20 @@ func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.Forma
 	for _, p := range multiTurnProblems(t) {
 		add(t, "%s", p)
 	}
-	for _, p := range memoryProblems(t) {
+	for _, p := range memoryProblems(ev, t) {
 		add(t, "%s", p)
 	}
-	if v := scorer.EvaluateReference(t, t.Reference); v.Score != 1 {
+	if v := ev.EvaluateReference(t, t.Reference); v.Score != 1 {
 		add(t, "reference scores %.3f on its own checks, want 1.0: %s", v.Score, v.Reason)
 	}
 	wrong := append([]string(nil), WrongAnswers...)
 	wrong = append(wrong, wire.LastUser(t.Messages))
 	for _, w := range wrong {
-		if v := scorer.EvaluateReference(t, suites.Reference{Content: w}); v.Score >= 0.5 {
+		if v := ev.EvaluateReference(t, suites.Reference{Content: w}); v.Score >= 0.5 {
 			add(t, "the non-answer %q scores %.3f, want < 0.5: the checks are too lax", trunc(w, 60), v.Score)
 		}
 	}
-	for _, p := range crossReferenceProblems(s, i) {
+	for _, p := range crossReferenceProblems(ev, s, i) {
 		add(t, "%s", p)
 	}
 	return probs
@@ -123,16 +125,16 @@ func taskProblems(s *suites.Suite, i int, sch *jsonschema.Schema) []suites.Forma
 
 // specProblems checks that each check spec of task t (and of its memory
 // decoy) is one the scorer knows how to run.
-func specProblems(t *suites.Task) []string {
+func specProblems(ev *scorer.Evaluator, t *suites.Task) []string {
 	var probs []string
 	for j, c := range t.Expect.Checks {
-		if err := scorer.CheckSpec(c); err != nil {
+		if err := ev.CheckSpec(c); err != nil {
 			probs = append(probs, fmt.Sprintf("expect.checks[%d]: %v", j, err))
 		}
 	}
 	if t.Memory != nil && t.Memory.Decoy != nil {
 		for j, c := range t.Memory.Decoy.Expect.Checks {
-			if err := scorer.CheckSpec(c); err != nil {
+			if err := ev.CheckSpec(c); err != nil {
 				probs = append(probs, fmt.Sprintf("memory.decoy.expect.checks[%d]: %v", j, err))
 			}
 		}
@@ -142,7 +144,7 @@ func specProblems(t *suites.Task) []string {
 
 // crossReferenceProblems checks that no other task's reference passes
 // task i's checks: checks another answer passes are too lax.
-func crossReferenceProblems(s *suites.Suite, i int) []string {
+func crossReferenceProblems(ev *scorer.Evaluator, s *suites.Suite, i int) []string {
 	var probs []string
 	t := &s.Tasks[i]
 	// Each comparison on a code task runs a sandboxed child process, so a
@@ -172,7 +174,7 @@ func crossReferenceProblems(s *suites.Suite, i int) []string {
 			}
 			*seen++
 		}
-		if v := scorer.EvaluateReference(t, o.Reference); v.Score >= 0.5 {
+		if v := ev.EvaluateReference(t, o.Reference); v.Score >= 0.5 {
 			probs = append(probs, fmt.Sprintf("task %s's reference scores %.3f here, want < 0.5: the checks are too lax", o.ID, v.Score))
 		}
 	}

@@ -23,7 +23,7 @@ func TestShippedSuitesAreValid(t *testing.T) {
 			if err != nil {
 				t.Fatalf("load %s: %v", name, err)
 			}
-			if err := Suite(s); err != nil {
+			if err := Suite(s, testEval); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 		})
@@ -173,7 +173,7 @@ func TestBrokenSuitesNameFileLineAndTask(t *testing.T) {
 			if err != nil {
 				t.Fatalf("load: %v", err)
 			}
-			err = Suite(s)
+			err = Suite(s, testEval)
 			var ve *suites.ValidationError
 			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v\nwant it to contain %q", err, tc.want)
