@@ -6,7 +6,7 @@
 # .ci/run runs it after make tour (docs/PERFORMANCE.md has the figures).
 set -euo pipefail
 GO="${GO:-go}"
-PKGS="${STRESS_PKGS:-./bench/trace/ ./gateway/ ./bench/load/ ./baseline/ ./bench/}"
+PKGS="${STRESS_PKGS:-./bench/trace/ ./gateway/ ./bench/load/ ./baseline/}"
 COUNT="${STRESS_COUNT:-2}"
 hogs=()
 cleanup() { for p in "${hogs[@]}"; do kill "$p" 2>/dev/null || true; done; }
