@@ -28,8 +28,8 @@ test: lint test-bin
 	$(GO) vet $(PKGS)
 	JANUS_TEST_BIN=$(abspath $(TEST_BIN)) $(GO) test -race -count=1 -timeout 9m $(PKGS)
 
-## test-stress: the timing-sensitive packages, -count=2 under -race, while a
-## CPU hog spins on every core (scripts/stress.sh; STRESS_PKGS, STRESS_COUNT)
+## test-stress: the streaming core (bench/trace, gateway, bench/load, baseline), -count=2
+## under -race while a CPU hog spins on every core; .ci/run runs it (scripts/stress.sh; STRESS_PKGS, STRESS_COUNT)
 test-stress: test-bin
 	JANUS_TEST_BIN=$(abspath $(TEST_BIN)) GO=$(GO) bash scripts/stress.sh
 

@@ -161,7 +161,9 @@ type RunOptions struct {
 
 	Logger *slog.Logger
 	// OnResult is called from one goroutine for every finished task, in
-	// completion order; it must not block for long.
+	// completion order; it must not block for long. Once ctx is done it is
+	// not called again: the tasks it saw are the ones the partial file and
+	// an interrupted report keep, and a resumed run does the rest.
 	OnResult func(Result)
 	// OnPlan is called once, after the plan is made and before the first
 	// task is dispatched, with the run's header and the tasks still to run
@@ -517,8 +519,14 @@ func (s *runState) executeTasks(ctx context.Context, pw *partialWriter) error {
 	s.collected = append([]record.TaskResult(nil), s.done...)
 	var werr error
 	for r := range results {
-		if r.Trace.Err != nil && r.Trace.Err.Class == trace.ErrCancelled {
-			continue // not finished: a resumed run will do it
+		if ctx.Err() != nil || (r.Trace.Err != nil && r.Trace.Err.Class == trace.ErrCancelled) {
+			// Not finished before the interrupt: a resumed run will do it.
+			// A result that arrives after the interrupt is dropped even if
+			// its request completed, because a later step (a tool turn, a
+			// memory task's decoy) may have run under the cancelled context
+			// and would be scored as the target's failure; so the partial
+			// holds exactly what was collected before the interrupt.
+			continue
 		}
 		if _, ok := canaries[r.Task.ID]; ok {
 			countCanary(rep.Canaries, r.Task)
@@ -700,6 +708,11 @@ func runTasks(ctx context.Context, client *trace.Client, tasks []suites.Task, mo
 		go func() {
 			defer wg.Done()
 			for t := range queue {
+				if ctx.Err() != nil {
+					// A send the dispatcher began before the cancel can
+					// still pair with this receive: do not start it.
+					continue
+				}
 				out <- runTask(ctx, client, t, model, o, rec)
 			}
 		}()

@@ -74,7 +74,9 @@ type Options struct {
 	// default 5s.
 	HealthInterval time.Duration
 	// ReloadInterval is how often ConfigFile is checked for changes;
-	// default 1s, negative disables polling.
+	// default 1s, negative disables polling. A change is loaded once two
+	// checks in a row have seen it (so that a file still being written is
+	// not read torn): one to two intervals after the write.
 	ReloadInterval time.Duration
 	// WatchSignals makes Serve reload the configuration on SIGHUP.
 	WatchSignals bool

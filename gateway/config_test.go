@@ -116,12 +116,9 @@ func TestHotReload(t *testing.T) {
 	if got := routedTo(); got != "a" {
 		t.Fatalf("routed to %q", got)
 	}
-	rewrite := func(s string) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// Each edit is written aside and renamed over the file, so no poll
+	// can read it half-written (TestConfigPoll covers edits in place).
+	rewrite := func(s string) { t.Helper(); replaceFile(t, path, s) }
 	rewrite("competitors:\n  - id: a\n    url: " + a.URL + "\n  - id: bee\n    url: " + b.URL + "\n    default: true\n")
 	polled.wait(t, reloadOK, "config file changed")
 	if got := routedTo(); got != "bee" {
@@ -165,9 +162,10 @@ const (
 
 // reloadLog is a slog handler that passes a gateway's reload log lines
 // (message and trigger) to a test, which waits on them as events.
-type reloadLog struct{ ch chan [2]string }
+// An event is the message, the trigger and the error, if any.
+type reloadLog struct{ ch chan [3]string }
 
-func reloadEvents() reloadLog { return reloadLog{make(chan [2]string, 64)} }
+func reloadEvents() reloadLog { return reloadLog{make(chan [3]string, 64)} }
 
 func (h reloadLog) logger() *slog.Logger { return slog.New(h) }
 
@@ -187,14 +185,8 @@ func (h reloadLog) Handle(_ context.Context, r slog.Record) error {
 		}
 		return true
 	})
-	// A poll can catch the file truncated mid-write (empty, so "no
-	// competitor"); the write's own reload follows, so that one is not
-	// an event a step waits for.
-	if strings.Contains(errText, "no competitor configured") {
-		return nil
-	}
 	select {
-	case h.ch <- [2]string{r.Message, trigger}:
+	case h.ch <- [3]string{r.Message, trigger, errText}:
 	default: // a full buffer fails the wait that finds the wrong line
 	}
 	return nil
@@ -210,11 +202,118 @@ func (h reloadLog) wait(t *testing.T, msg, trigger string) {
 	t.Helper()
 	select {
 	case got := <-h.ch:
-		if got != [2]string{msg, trigger} {
-			t.Fatalf("reload log %q (trigger %s), want %q (trigger %s)", got[0], got[1], msg, trigger)
+		if got[0] != msg || got[1] != trigger {
+			t.Fatalf("reload log %q (trigger %s, error %q), want %q (trigger %s)", got[0], got[1], got[2], msg, trigger)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatalf("no %q (trigger %s) within 10 s", msg, trigger)
+	}
+}
+
+// none fails if a reload line is waiting: the step before it was to
+// reload nothing.
+func (h reloadLog) none(t *testing.T) {
+	t.Helper()
+	select {
+	case got := <-h.ch:
+		t.Fatalf("unexpected reload log %q (trigger %s, error %q)", got[0], got[1], got[2])
+	default:
+	}
+}
+
+// replaceFile writes content beside path and renames it over path, the
+// way to replace a watched file without a reader ever seeing it torn.
+func replaceFile(t *testing.T, path, content string) {
+	t.Helper()
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConfigPoll drives the config poller one tick at a time (no clock):
+// an edit is loaded on the second tick that sees it, a file caught
+// half-written in place is not loaded until it has stopped changing, and
+// a broken file is reported once, not at every tick.
+func TestConfigPoll(t *testing.T) {
+	a := echoUpstream(t, "a", nil)
+	b := echoUpstream(t, "b", nil)
+	confA := "competitors:\n  - id: a\n    url: " + a.URL + "\n    default: true\n"
+	confB := "competitors:\n  - id: a\n    url: " + a.URL + "\n  - id: b\n    url: " + b.URL + "\n    default: true\n"
+	path := writeFile(t, "gateway.yaml", confA)
+	log := reloadEvents()
+	s, err := New(Options{ConfigFile: path, Logger: log.logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	// Every write gets its own modification time, a second apart, so the
+	// poller tells the versions apart whatever the file system's clock
+	// granularity and however fast the steps run.
+	stamp := time.Now().Add(-time.Hour)
+	restamp := func() {
+		t.Helper()
+		stamp = stamp.Add(time.Second)
+		if err := os.Chtimes(path, stamp, stamp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inPlace := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		restamp()
+	}
+	// confB cut before its second entry: a file that loads, and would
+	// drop b if a reload acted on it.
+	torn := confB[:strings.Index(confB, "  - id: b")]
+	// A tick reloads (the log line it must write) or does nothing ("").
+	type tick struct{ msg string }
+	steps := []struct {
+		name  string
+		write func()
+		ticks []tick
+	}{
+		// The loaded file, unchanged: the first tick only learns its stamp.
+		{"unchanged", func() {}, []tick{{""}, {""}}},
+		// confB written in place, caught after its first entry, then
+		// finished: no tick reloads before the file has stopped changing,
+		// then exactly one does.
+		{"torn write", func() { inPlace(torn) }, []tick{{""}}},
+		{"write finished", func() { inPlace(confB) }, []tick{{""}, {reloadOK}, {""}, {""}}},
+		// A broken file: one failure, then silence until it changes.
+		{"broken", func() { inPlace("competitors: [ {id: \n") }, []tick{{""}, {reloadFailed}, {""}, {""}}},
+		// Replaced by rename: loaded on the second tick.
+		{"renamed", func() { replaceFile(t, path, confA); restamp() }, []tick{{""}, {reloadOK}, {""}}},
+	}
+	var seen fileStamp
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			st.write()
+			for i, tk := range st.ticks {
+				s.pollConfig(context.Background(), &seen)
+				if tk.msg == "" {
+					log.none(t)
+					continue
+				}
+				select {
+				case got := <-log.ch:
+					if got[0] != tk.msg || got[1] != "config file changed" {
+						t.Fatalf("tick %d: reload log %q (trigger %s, error %q), want %q", i, got[0], got[1], got[2], tk.msg)
+					}
+				default:
+					t.Fatalf("tick %d: no reload, want %q", i, tk.msg)
+				}
+			}
+		})
+	}
+	// The configuration running at the end is the last good one, confA.
+	if list := s.reg.load().list; len(list) != 1 || list[0].id != "a" {
+		t.Errorf("running configuration has %d competitors, want only a", len(list))
 	}
 }
 

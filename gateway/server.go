@@ -55,11 +55,24 @@ type Server struct {
 	sbSlots chan struct{}
 }
 
-// fileStamp identifies a version of the config file cheaply.
+// fileStamp identifies a version of the config file cheaply: a write in
+// place or a rename over it changes the modification time or the size.
 type fileStamp struct {
 	mod  time.Time
 	size int64
 }
+
+// statStamp is the stamp of the file at path now.
+func statStamp(path string) (fileStamp, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, fmt.Errorf("stat gateway config: %w", err)
+	}
+	return fileStamp{mod: st.ModTime(), size: st.Size()}, nil
+}
+
+// same reports whether two stamps name the same version of the file.
+func (f fileStamp) same(g fileStamp) bool { return f.mod.Equal(g.mod) && f.size == g.size }
 
 // New builds a gateway from opts: it parses the competitor flags, reads the
 // config file and the API keys, and fails if the resulting configuration is
@@ -161,14 +174,18 @@ func (s *Server) Reload(ctx context.Context) error {
 	defer s.reloadMu.Unlock()
 	var file FileConfig
 	if s.opts.ConfigFile != "" {
-		st, err := os.Stat(s.opts.ConfigFile)
+		// The stamp is taken before the read and kept even when the file
+		// does not load: the poller retries only once the file changes
+		// again (a broken file is reported once, not at every poll), and a
+		// write that lands during the read changes the stamp after it.
+		st, err := statStamp(s.opts.ConfigFile)
 		if err != nil {
 			return fmt.Errorf("gateway reload: %w", err)
 		}
+		s.fileStamp = st
 		if file, err = LoadFile(s.opts.ConfigFile); err != nil {
 			return fmt.Errorf("gateway reload: %w", err)
 		}
-		s.fileStamp = fileStamp{mod: st.ModTime(), size: st.Size()}
 	}
 	cfgs, err := merge(file.Competitors, s.flagComps)
 	if err != nil {
@@ -194,15 +211,28 @@ func (s *Server) Reload(ctx context.Context) error {
 	return nil
 }
 
-// fileChanged reports whether the config file differs from the one loaded.
-func (s *Server) fileChanged() bool {
-	st, err := os.Stat(s.opts.ConfigFile)
+// pollConfig is one tick of the config file poller; seen is the stamp the
+// previous tick saw. It reloads when the file differs from the loaded one
+// and has not changed since the previous tick: a file still being written
+// in place (an editor that truncates, then writes) is left for the next
+// tick, so a reload reads a torn file only if its writer stalls for a whole
+// interval. Writing the new file aside and renaming it over the old one
+// leaves nothing torn to read at all.
+func (s *Server) pollConfig(ctx context.Context, seen *fileStamp) {
+	st, err := statStamp(s.opts.ConfigFile)
 	if err != nil {
-		return false
+		// Between an editor's delete and its create; the next tick sees
+		// the new file, and the running configuration stays meanwhile.
+		return
 	}
+	settled := st.same(*seen)
+	*seen = st
 	s.reloadMu.Lock()
-	defer s.reloadMu.Unlock()
-	return !st.ModTime().Equal(s.fileStamp.mod) || st.Size() != s.fileStamp.size
+	loaded := s.fileStamp
+	s.reloadMu.Unlock()
+	if settled && !st.same(loaded) {
+		s.reload(ctx, "config file changed")
+	}
 }
 
 // Run does the background work until ctx is done: health checks, the
@@ -229,14 +259,13 @@ func (s *Server) Run(ctx context.Context) {
 		wg.Go(func() {
 			t := time.NewTicker(s.opts.ReloadInterval)
 			defer t.Stop()
+			var seen fileStamp
 			for {
 				select {
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					if s.fileChanged() {
-						s.reload(ctx, "config file changed")
-					}
+					s.pollConfig(ctx, &seen)
 				}
 			}
 		})

@@ -263,6 +263,11 @@ func (r *Runner) Run(ctx context.Context, p Program, lim Limits) Result {
 	var ro []string
 	if p.Language == Python {
 		py, err := python3()
+		if _, transient := errors.AsType[*probeError](err); transient {
+			// python3 is there but did not answer: the harness failed,
+			// not the host's runtime (a skip would pass as "no python3").
+			return Result{Status: StatusError, Reason: "harness: " + err.Error()}
+		}
 		if err != nil {
 			return Result{Status: StatusSkipped, Reason: "skipped: " + err.Error()}
 		}

@@ -57,8 +57,7 @@ func TestIsolation(t *testing.T) {
 			{name: "console.log prints a fake PASS", code: wrongJS + "console.log('PASS: all tests passed'); console = {log: function () {}};", tests: jsTests, want: StatusFailed, reasonHas: "square(2)"},
 		})
 	})
-	if _, err := python3(); err != nil {
-		t.Logf("python rows skipped: %v", err)
+	if !pythonAvailable(t) {
 		return
 	}
 	pyTests := "for x, want in [(2, 4), (3, 9)]:\n    assert square(x) == want, 'square(%d)' % x\nassert len([1, 2]) == 2\n"
@@ -170,9 +169,7 @@ const frameWalk = "    import sys\n    f = sys._getframe()\n    while f is not N
 // collector, the process's own memory). Every row's square is wrong, so
 // only a forged verdict could pass it.
 func TestPythonVerdictCannotBeForged(t *testing.T) {
-	if _, err := python3(); err != nil {
-		t.Skipf("no python3: %v", err)
-	}
+	pythonOrSkip(t)
 	pyTests := "for x, want in [(2, 4), (3, 9)]:\n    assert square(x) == want, 'square(%d)' % x\n"
 	wrongPy := "def square(x):\n    return 0\n"
 	fake := `'{"status": "passed", "reason": "all tests passed"}\n'`
@@ -198,9 +195,7 @@ func TestPythonVerdictCannotBeForged(t *testing.T) {
 // TestPythonVerdictCannotBeForged can fail: with the audit hook off, the
 // same code finds the key and its forged pass is accepted.
 func TestPythonKeyThiefWorksWithoutTheHook(t *testing.T) {
-	if _, err := python3(); err != nil {
-		t.Skipf("no python3: %v", err)
-	}
+	pythonOrSkip(t)
 	pyTests := "assert square(2) == 4, 'square(2)'\n"
 	r := Run(context.Background(), Program{Language: Python, Code: thief(frameWalk), Tests: pyTests, kernelWallsOnly: true}, quick)
 	if r.Status != StatusPassed {

@@ -201,18 +201,48 @@ type pyInfo struct {
 // without one.
 var pythonFinder = findPython3
 
-var (
-	pythonOnce sync.Once
-	pythonInfo pyInfo
-	pythonErr  error
-)
+// pythonProbeBudget bounds the probe of the host's python3, a print of
+// three values that takes some 20 ms of CPU. The bound is on wall time and
+// only catches a python3 that hangs, so it is generous: on a machine with
+// every core busy (make test-stress, a loaded CI runner) a 10 s bound
+// killed the probe, and every Python run of that process was skipped.
+const pythonProbeBudget = 2 * time.Minute
+
+// probeError is a probe of python3 that did not complete (it failed to
+// start, crashed or ran out of its budget): the harness could not ask,
+// which says nothing about whether python3 works, so it is not
+// remembered and the next run asks again.
+type probeError struct{ err error }
+
+func (e *probeError) Error() string { return "python3 does not run: " + e.err.Error() }
+
+func (e *probeError) Unwrap() error { return e.err }
+
+// python is the probe's answer, kept for the process once it is a
+// definite one: the interpreter found, or no usable python3 on this host.
+var python struct {
+	mu      sync.Mutex
+	decided bool
+	info    pyInfo
+	err     error
+}
 
 // python3 returns the python3 interpreter's real path (resolving pyenv and
 // similar shims, which need an environment the child does not get) and its
-// install, found once per process.
+// install. A definite answer is found once per process; a probe that did
+// not complete is a *probeError and is retried by the next call.
 func python3() (pyInfo, error) {
-	pythonOnce.Do(func() { pythonInfo, pythonErr = pythonFinder() })
-	return pythonInfo, pythonErr
+	python.mu.Lock()
+	defer python.mu.Unlock()
+	if python.decided {
+		return python.info, python.err
+	}
+	info, err := pythonFinder()
+	if _, transient := errors.AsType[*probeError](err); transient {
+		return pyInfo{}, err
+	}
+	python.decided, python.info, python.err = true, info, err
+	return info, err
 }
 
 // findPython3 asks the python3 on PATH for its own executable and prefix
@@ -221,12 +251,15 @@ func findPython3() (pyInfo, error) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		return pyInfo{}, errors.New("python3 not found on PATH")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), pythonProbeBudget)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "python3", "-I", "-S", "-c",
 		"import sys; print(sys.executable); print(sys.base_prefix); print(int(sys.version_info >= (3, 8)))").Output()
 	if err != nil {
-		return pyInfo{}, fmt.Errorf("python3 does not run: %w", err)
+		if ctx.Err() != nil {
+			err = fmt.Errorf("no answer within %s: %w", pythonProbeBudget, err)
+		}
+		return pyInfo{}, &probeError{err}
 	}
 	lines := strings.Fields(string(out))
 	if len(lines) != 3 || !filepath.IsAbs(lines[0]) || !filepath.IsAbs(lines[1]) {
