@@ -106,7 +106,7 @@ func (s *Server) send(ctx context.Context, c *call) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.comp.client.Do(req)
+		resp, err := c.comp.do(req)
 		var why string
 		switch {
 		case err == nil && !retryableStatus(resp.StatusCode):
