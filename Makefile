@@ -53,6 +53,8 @@ bench:
 	bash scripts/loadbench.sh
 	$(GO) test -run '^$$' -bench GatewayRelay -benchtime 2000x -count 3 ./gateway/
 	bash scripts/gwbench.sh
+	PIN=split bash scripts/gwbench.sh
+	bash scripts/gwcpu.sh
 	$(GO) test -run '^$$' -bench 'APILatency|QueueThroughput|ServiceRSS' -benchtime 1x -timeout 30m ./service/
 	$(GO) test -run '^$$' -bench LeaderboardPage -benchtime 30x -count 3 -timeout 10m ./web/
 

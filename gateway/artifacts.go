@@ -289,7 +289,7 @@ func fetchArtifact(ctx context.Context, comp *competitor, raw string, maxBytes i
 	if comp.apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+comp.apiKey)
 	}
-	resp, err := comp.client.Do(req)
+	resp, err := comp.do(req)
 	if err != nil {
 		return nil, "", fmt.Errorf("fetch artifact: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -73,7 +74,8 @@ func upstreamErrorEnding(compID string, status int, body []byte) ending {
 // well: the chunk identity to reuse, whether a finish_reason and a usage
 // chunk were relayed, and the text to count for an estimated usage.
 type streamState struct {
-	chat      *wire.ChatRequest
+	chat      validate.Head
+	body      []byte // the client's request, decoded again only to count its prompt
 	rid       string
 	id, model string
 	created   int64
@@ -82,8 +84,8 @@ type streamState struct {
 	u         usageTracker
 }
 
-func newStreamState(chat *wire.ChatRequest, rid string) *streamState {
-	return &streamState{chat: chat, rid: rid, u: usageTracker{want: chat.WantsUsage()}}
+func newStreamState(chat validate.Head, body []byte, rid string) *streamState {
+	return &streamState{chat: chat, body: body, rid: rid, u: usageTracker{want: chat.WantsUsage()}}
 }
 
 // observe looks at one relayed data payload. Only the first is decoded
@@ -172,7 +174,7 @@ func (st *streamState) closingFrames(e ending) [][]byte {
 		}
 	}
 	if st.u.want && !st.u.saw {
-		if b := st.u.synthesize(st.chat, id, model, crt); b != nil {
+		if b := st.u.synthesize(st.body, id, model, crt); b != nil {
 			out = append(out, b)
 		}
 	}

@@ -114,7 +114,7 @@ func fetchModels(ctx context.Context, c *competitor) ([]wire.Model, error) {
 	if c.apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	}
-	resp, err := c.client.Do(req)
+	resp, err := c.do(req)
 	if err != nil {
 		return nil, fmt.Errorf("models of %s: %w", c.id, err)
 	}

@@ -24,8 +24,10 @@ type competitor struct {
 	apiKey    string
 	timeout   time.Duration
 	transport *http.Transport
-	client    *http.Client
-	state     *compState
+	// rt sends the requests (do): the transport, or a benchmark's
+	// in-memory upstream.
+	rt    http.RoundTripper
+	state *compState
 }
 
 // compState is what the gateway learns about a competitor at run time. It
@@ -161,12 +163,9 @@ func newCompetitor(cfg CompetitorConfig, streamTimeout time.Duration, st *compSt
 	return &competitor{
 		cfg: cfg, id: cfg.ID, base: base,
 		chatURL: base + "/v1/chat/completions", modelsURL: base + "/v1/models", healthURL: base + hp,
-		apiKey: key, timeout: timeout, transport: tr,
-		// Redirects are not followed: a competitor that redirects is
+		// Redirects are not followed (do): a competitor that redirects is
 		// misconfigured, and following would replay the body elsewhere.
-		client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}},
+		apiKey: key, timeout: timeout, transport: tr, rt: tr,
 		state: st,
 	}
 }

@@ -85,7 +85,7 @@ func relayServer(b testing.TB, up memUpstream, h slog.Handler) *Server {
 	}
 	b.Cleanup(func() { _ = s.Close() })
 	for _, c := range s.reg.load().byID {
-		c.client.Transport = up
+		c.rt = up
 	}
 	return s
 }

@@ -346,7 +346,7 @@ func (s *Server) probe(ctx context.Context, c *competitor, timeout time.Duration
 	if c.apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	}
-	resp, err := c.client.Do(req)
+	resp, err := c.do(req)
 	if err != nil {
 		return false
 	}

@@ -16,8 +16,18 @@
 # v12.13.0 from the Go module proxy), REPS (default 5), DUR (per run,
 # default 5s), GW_GLOBAL (janus flags before "gateway", e.g.
 # "--log-level info" to measure with the access log on), GW_ARGS (extra
-# gateway flags). Figures land in $OUT/summary.txt; docs/PERFORMANCE.md
-# ("Issue 17 items 5 and 8") says how to read them.
+# gateway flags), PIN (empty: every process may run on every core; "split":
+# the gateway alone on core 1 (taskset -c 1), the upstream and every load
+# client on core 0, in the direct runs as well, so the two paths get the
+# same CPU for client and upstream and the gateway's own cost shows as
+# what one core can relay, as on a machine of its own). On a shared box,
+# run the script under `chrt -r 20`: every process it starts inherits
+# SCHED_RR and preempts other users' (SCHED_OTHER) work. Not `chrt -f`:
+# under SCHED_FIFO, which never time-slices equal priorities, the
+# gateway got no CPU for minutes while vegeta and the upstream each held
+# a core (docs/PERFORMANCE.md, 2026-12-07 03:44Z). Figures land in
+# $OUT/summary.txt; docs/PERFORMANCE.md ("Issue 17 items 5 and 8") says how
+# to read them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/gwbench}
@@ -34,14 +44,25 @@ if [ -z "${VEGETA:-}" ]; then
   GOBIN="$OUT/bin" $GO install github.com/tsenart/vegeta/v12@v12.13.0 && VEGETA="$OUT/bin/vegeta"
 fi
 
+GW_PIN=(); CL_PIN=()
+case ${PIN:-} in
+  "") ;;
+  split) GW_PIN=(taskset -c 1); CL_PIN=(taskset -c 0) ;;
+  *) echo "PIN must be empty or split, not $PIN" >&2; exit 2 ;;
+esac
+
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# serve NAME PATTERN ARGS...: start a janus server, wait for its URL.
+# serve NAME PATTERN PIN... -- ARGS...: start a janus server (under the
+# PIN command, if any), wait for its URL.
 serve() {
   local name=$1 pat=$2; shift 2
-  "$JANUS" "$@" >"$OUT/$name.log" 2>&1 &
+  local pin=()
+  while [ "$1" != -- ]; do pin+=("$1"); shift; done
+  shift
+  "${pin[@]}" "$JANUS" "$@" >"$OUT/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 200); do
     URL=$(grep -o "$pat" "$OUT/$name.log" | head -1 | sed 's/^.* on //' || true)
@@ -50,9 +71,9 @@ serve() {
   done
   echo "$name did not start" >&2; cat "$OUT/$name.log" >&2; exit 1
 }
-serve baseline "listening on http://[0-9.:]*/v1" baseline --listen 127.0.0.1:0 --keepalive 0 --ttft 0 --token-interval 0
+serve baseline "listening on http://[0-9.:]*/v1" "${CL_PIN[@]}" -- baseline --listen 127.0.0.1:0 --keepalive 0 --ttft 0 --token-interval 0
 DIRECT=$URL
-serve gateway "listening on http://[0-9.:]*" ${GW_GLOBAL:-} gateway --listen 127.0.0.1:0 \
+serve gateway "listening on http://[0-9.:]*" "${GW_PIN[@]}" -- ${GW_GLOBAL:-} gateway --listen 127.0.0.1:0 \
   --competitor "sim=${DIRECT%/v1},default" ${GW_ARGS:-}
 GATEWAY=${URL%/}/v1
 case $GATEWAY in */v1/v1) GATEWAY=${GATEWAY%/v1} ;; esac
@@ -61,7 +82,7 @@ json_num() { grep -o "\"$2\": *[0-9.e+-]*" "$1" | head -1 | sed 's/.*: *//'; }
 # ttft_p50 FILE: the first step's TTFT p50 (ms) of a janus load report.
 ttft_p50() { tr -d ' \n' <"$1" | grep -o '"ttft_ms":{"n":[0-9]*,"mean":[0-9.e+-]*,"p50":[0-9.e+-]*' | head -1 | sed 's/.*"p50"://'; }
 S="$OUT/summary.txt"
-echo "gwbench $(date -u +%FT%TZ) $(nproc) cpus loadavg $(cut -d' ' -f1-3 /proc/loadavg) $($GO version) direct=$DIRECT gateway=$GATEWAY" | tee "$S"
+echo "gwbench $(date -u +%FT%TZ) $(nproc) cpus loadavg $(cut -d' ' -f1-3 /proc/loadavg) $($GO version) pin=${PIN:-none} sched=$(chrt -p $$ | head -1 | sed 's/.*: //') direct=$DIRECT gateway=$GATEWAY" | tee "$S"
 BODY="$OUT/body.json"
 printf '%s' '{"model":"janus-baseline-sim","messages":[{"role":"user","content":"What is the capital of France?"}],"max_tokens":16,"stream":false}' >"$BODY"
 
@@ -70,12 +91,12 @@ for rep in $(seq "$REPS"); do
     base=$DIRECT; [ $path = gateway ] && base=$GATEWAY
     f="$OUT/$path-$rep"
     printf 'POST %s/chat/completions\nContent-Type: application/json\n@%s\n' "$base" "$BODY" >"$f.targets"
-    "$VEGETA" attack -targets "$f.targets" -rate 0 -max-workers 64 -workers 64 -duration "$DUR" -timeout 10s >"$f.vegeta.bin"
+    "${CL_PIN[@]}" "$VEGETA" attack -targets "$f.targets" -rate 0 -max-workers 64 -workers 64 -duration "$DUR" -timeout 10s >"$f.vegeta.bin"
     "$VEGETA" report -type json <"$f.vegeta.bin" >"$f.vegeta.json"
-    "$JANUS" bench load --target "$base" --no-stream --profile closed:c=64 --duration "$DUR" --no-selftest \
+    "${CL_PIN[@]}" "$JANUS" bench load --target "$base" --no-stream --profile closed:c=64 --duration "$DUR" --no-selftest \
       --out "$f.ns64.json" --format text >/dev/null 2>"$f.ns64.log"
     for c in 1 100; do
-      "$JANUS" bench load --target "$base" --profile "closed:c=$c" --duration "$DUR" --no-selftest \
+      "${CL_PIN[@]}" "$JANUS" bench load --target "$base" --profile "closed:c=$c" --duration "$DUR" --no-selftest \
         --out "$f.s$c.json" --format text >/dev/null 2>"$f.s$c.log"
     done
     printf 'rep %s %-7s load %s | vegeta c=64 %8.1f/s | janus non-stream c=64 %8.1f/s rss %s MB | stream c=1 ttft p50 %s ms rss %s MB | c=100 ttft p50 %s ms rss %s MB\n' \
