@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -34,10 +33,10 @@ func TestEvalAdversariesOnDefaultSuite(t *testing.T) {
 					continue
 				}
 				attacked++
-				if v := scorer.EvaluateReference(task, task.Reference); v.Score < 1 {
+				if v := testEval.EvaluateReference(task, task.Reference); v.Score < 1 {
 					t.Errorf("%s: the reference scores %v: %s", task.ID, v.Score, v.Reason)
 				}
-				if v := scorer.EvaluateReference(task, ref); v.Score > 0 {
+				if v := testEval.EvaluateReference(task, ref); v.Score > 0 {
 					passed++
 					t.Errorf("%s: the %s answer scores %v: %s", task.ID, profile, v.Score, v.Reason)
 				}
