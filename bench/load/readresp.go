@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httputil"
@@ -241,29 +240,60 @@ func (b *chunkedBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.cr.Read(p)
 	if errors.Is(err, io.EOF) {
-		for {
-			line, lerr := b.r.ReadSlice('\n')
-			if lerr != nil {
-				if errors.Is(lerr, io.EOF) {
-					lerr = io.ErrUnexpectedEOF
-				}
-				return n, lerr
-			}
-			kv := bytes.TrimRight(line, "\r\n")
-			if len(kv) == 0 {
-				break
-			}
-			// A line that is no header is a framing error, as
-			// textproto reports it (found by FuzzReadResponse: a
-			// lenient reader swallowed the next response as a trailer).
-			if bytes.IndexByte(kv, ':') < 0 {
-				return n, fmt.Errorf("malformed MIME header: missing colon: %q", kv)
-			}
+		if terr := readTrailer(b.r); terr != nil {
+			return n, terr
 		}
 		b.eof = true
 		return n, io.EOF
 	}
 	return n, err
+}
+
+var errTrailerEOF = errors.New("unexpected EOF reading trailer")
+
+// readTrailer reads (and discards) the trailer section after the last
+// chunk exactly as net/http does, so that a malformed trailer fails where
+// it fails there and a kept connection starts at the same byte (found by
+// FuzzReadResponse: a lenient reader swallowed the next response as a
+// trailer, or took a line textproto refuses). The common empty trailer
+// costs no allocation; anything else goes through textproto itself, and
+// only once a blank line is in the buffer (net/http's bound on a trailer).
+func readTrailer(r *bufio.Reader) error {
+	buf, err := r.Peek(2)
+	if bytes.Equal(buf, []byte("\r\n")) {
+		_, _ = r.Discard(2)
+		return nil
+	}
+	if len(buf) < 2 {
+		return errTrailerEOF
+	}
+	if err != nil {
+		return err
+	}
+	if !upcomingDoubleCRLF(r) {
+		return errors.New("suspiciously long trailer after chunked body")
+	}
+	if _, err := textproto.NewReader(r).ReadMIMEHeader(); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errTrailerEOF
+		}
+		return err
+	}
+	return nil
+}
+
+// upcomingDoubleCRLF reports whether the end of a header block is already
+// in r's buffer (or can be peeked into it).
+func upcomingDoubleCRLF(r *bufio.Reader) bool {
+	for size := 4; ; size++ {
+		buf, err := r.Peek(size)
+		if bytes.HasSuffix(buf, []byte("\r\n\r\n")) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
 }
 
 func (b *chunkedBody) Close() error { return nil }
