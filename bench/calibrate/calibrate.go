@@ -164,7 +164,7 @@ var calibrationExpectations = []calibrationExpectation{
 	{baseline.ProfileAdvFiller, "composite", nil, AdversaryMargin},
 }
 
-// Calibrate runs a suite against the embedded sim under each of its
+// Run runs a suite against the embedded sim under each of its
 // profiles and checks that the scores rank them in the order their faults
 // dictate: a scorer that cannot tell a slow target from an oracle on
 // speed, or a broken stream from a clean one, is miscalibrated, whatever
@@ -393,7 +393,7 @@ func check(oracle, p *CalibratedProfile, dimension string, codes []string, margi
 	return c
 }
 
-// CalibrationText writes the per-profile scores and the checks.
+// Text writes the per-profile scores and the checks.
 func Text(c *Calibration) func(io.Writer) error {
 	return func(w io.Writer) error {
 		var b strings.Builder
@@ -449,7 +449,7 @@ func violationSummary(v map[string]int) string {
 	return strings.Join(parts, " ")
 }
 
-// CalibrationJSON writes the calibration as indented JSON.
+// JSON writes the calibration as indented JSON.
 func JSON(c *Calibration) func(io.Writer) error {
 	return func(w io.Writer) error {
 		enc := json.NewEncoder(w)
