@@ -18,6 +18,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
@@ -136,18 +137,10 @@ type Pace struct {
 	PerToken time.Duration
 }
 
-// Host is the machine a load report was measured on (the JSON of
-// bench/report's Host).
-type Host struct {
-	OS        string `json:"os"`
-	Arch      string `json:"arch"`
-	CPUs      int    `json:"cpus"`
-	GoVersion string `json:"go_version"`
-}
-
-// ThisHost describes the machine this process runs on.
-func ThisHost() Host {
-	return Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+// ThisHost describes the machine this process runs on, as a run report
+// records it.
+func ThisHost() record.Host {
+	return record.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
 }
 
 // Report is a load run's result.
@@ -182,7 +175,7 @@ type RunInfo struct {
 	Budgets        trace.Budgets `json:"budgets"`
 	PromptTokens   int           `json:"prompt_tokens,omitempty"`
 	OutputTokens   int           `json:"output_tokens,omitempty"`
-	Host           Host          `json:"host"`
+	Host           record.Host   `json:"host"`
 	HarnessVersion string        `json:"harness_version"`
 	RSSPeakMB      float64       `json:"rss_peak_mb"`
 }
