@@ -20,6 +20,7 @@ import (
 	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/stats"
 )
 
 // Comparison defaults.
@@ -549,9 +550,9 @@ func compareDimensions(pairs []pair, sopts scorer.Options, o CompareOptions) []C
 		}
 		s := slices.Clone(diffs[d])
 		slices.Sort(s)
-		ci := [2]float64{stat.Quantile(0.025, stat.Empirical, s, nil), stat.Quantile(0.975, stat.Empirical, s, nil)}
+		ci := stats.PercentileCI(s)
 		r.CI95 = &ci
-		r.P = bootstrapP(s)
+		r.P = stats.BootstrapP(s)
 		r.draws = s
 		if math.Abs(ob[d]-vb[d]) > 1e-6 || math.Abs(on[d]-vn[d]) > 1e-6 {
 			r.Note = fmt.Sprintf("the scorer gives %.2f → %.2f on these tasks; its formula is not a plain mean over tasks, so the test approximates it", ob[d], on[d])
@@ -562,14 +563,14 @@ func compareDimensions(pairs []pair, sopts scorer.Options, o CompareOptions) []C
 }
 
 // categoryStrata is the strata of the stratified bootstrap: each run of
-// one category in the pairs' (category, id) order, as (start, length).
-func categoryStrata(pairs []pair) [][2]int {
-	var strata [][2]int
+// one category in the pairs' (category, id) order.
+func categoryStrata(pairs []pair) []stats.Stratum {
+	var strata []stats.Stratum
 	for i := range pairs {
 		if i == 0 || pairs[i].category != pairs[i-1].category {
-			strata = append(strata, [2]int{i, 0})
+			strata = append(strata, stats.Stratum{Start: i})
 		}
-		strata[len(strata)-1][1]++
+		strata[len(strata)-1].N++
 	}
 	return strata
 }
@@ -577,25 +578,18 @@ func categoryStrata(pairs []pair) [][2]int {
 // bootstrapDimDiffs draws o.Resamples stratified resamples of the pairs
 // and returns, per dimension (dimValues' order), the new-minus-base
 // differences of the resampled values.
-func bootstrapDimDiffs(cb, cn []contribution, strata [][2]int, w record.Weights, o CompareOptions) [][]float64 {
-	rng := rand.New(rand.NewPCG(o.Seed, compareStreamWord))
-	counts := make([]float64, len(cb))
+func bootstrapDimDiffs(cb, cn []contribution, strata []stats.Stratum, w record.Weights, o CompareOptions) [][]float64 {
 	diffs := make([][]float64, 6)
 	for d := range diffs {
 		diffs[d] = make([]float64, 0, o.Resamples)
 	}
-	for range o.Resamples {
-		clear(counts)
-		for _, s := range strata {
-			for range s[1] {
-				counts[s[0]+rng.IntN(s[1])]++
-			}
-		}
+	rng := rand.New(rand.NewPCG(o.Seed, compareStreamWord))
+	stats.StratifiedBootstrap(rng, len(cb), o.Resamples, strata, func(counts []float64) {
 		b, nw := dimValues(cb, counts, w), dimValues(cn, counts, w)
 		for d := range 6 {
 			diffs[d] = append(diffs[d], nw[d]-b[d])
 		}
-	}
+	})
 	return diffs
 }
 
@@ -611,20 +605,6 @@ func officialDimValues(baseTasks, newTasks []record.TaskResult, sopts scorer.Opt
 		return [6]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, s.Composite.Value}
 	}
 	return official(sb), official(sn)
-}
-
-// bootstrapP is the two-sided bootstrap p-value of "no difference": twice
-// the smaller share of resampled differences on either side of 0, with
-// the +1 correction that keeps it valid at small resample counts. sorted
-// must be sorted.
-func bootstrapP(sorted []float64) float64 {
-	b := len(sorted)
-	if b == 0 {
-		return 1
-	}
-	le := sort.SearchFloat64s(sorted, math.Nextafter(0, 1)) // d ≤ 0
-	ge := b - sort.SearchFloat64s(sorted, 0)                // d ≥ 0
-	return math.Min(1, 2*float64(min(le, ge)+1)/float64(b+1))
 }
 
 // compareMetricRow runs the Wilcoxon signed-rank test on one metric over
@@ -645,12 +625,12 @@ func compareMetricRow(pairs []pair, m compareMetric) CompareRow {
 		return r
 	}
 	r.diffs = ds
-	r.Base, r.New, r.Diff = median(bs), median(ns), median(ds)
+	r.Base, r.New, r.Diff = stats.InterpMedian(bs), stats.InterpMedian(ns), stats.InterpMedian(ds)
 	if r.Base != 0 {
 		rel := r.Diff / math.Abs(r.Base) * 100
 		r.RelPct = &rel
 	}
-	z, p := WilcoxonSignedRank(ds)
+	z, p := stats.WilcoxonSignedRank(ds)
 	r.Z, r.P = &z, p
 	if r.N < 10 {
 		r.Note = "fewer than 10 pairs: the normal approximation is rough"
@@ -658,99 +638,21 @@ func compareMetricRow(pairs []pair, m compareMetric) CompareRow {
 	return r
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return stat.Quantile(0.5, stat.LinInterp, s, nil)
-}
-
-// WilcoxonSignedRank tests whether paired differences d are symmetric
-// about 0. Zero differences are dropped (Wilcoxon's convention), the rest
-// ranked by |d| with tied ranks averaged, and W⁺ (the sum of the positive
-// ranks) compared with its null distribution through the normal
-// approximation
-//
-//	z = (W⁺ − n(n+1)/4 ∓ ½) / √(n(n+1)(2n+1)/24 − Σ(t³−t)/48)
-//
-// with a continuity correction of ½ towards the mean and the variance
-// reduced for every group of t tied ranks. It returns z and the two-sided
-// p-value 2·(1 − Φ(|z|)) from gonum's standard normal. With no non-zero
-// difference there is nothing to test: z = 0, p = 1.
-func WilcoxonSignedRank(d []float64) (z, p float64) {
-	abs := make([]float64, 0, len(d))
-	pos := make([]bool, 0, len(d))
-	for _, x := range d {
-		if x != 0 && !math.IsNaN(x) {
-			abs = append(abs, math.Abs(x))
-			pos = append(pos, x > 0)
-		}
-	}
-	n := len(abs)
-	if n == 0 {
-		return 0, 1
-	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return abs[idx[a]] < abs[idx[b]] })
-	var wPlus, tieSum float64
-	for i := 0; i < n; {
-		j := i
-		for j+1 < n && abs[idx[j+1]] == abs[idx[i]] {
-			j++
-		}
-		rank := float64(i+j+2) / 2 // ranks i+1 … j+1 averaged
-		for k := i; k <= j; k++ {
-			if pos[idx[k]] {
-				wPlus += rank
-			}
-		}
-		if t := float64(j - i + 1); t > 1 {
-			tieSum += t*t*t - t
-		}
-		i = j + 1
-	}
-	nf := float64(n)
-	mean := nf * (nf + 1) / 4
-	variance := nf*(nf+1)*(2*nf+1)/24 - tieSum/48
-	if !(variance > 0) {
-		return 0, 1
-	}
-	dev := wPlus - mean
-	switch {
-	case dev > 0.5:
-		dev -= 0.5
-	case dev < -0.5:
-		dev += 0.5
-	default:
-		dev = 0
-	}
-	z = dev / math.Sqrt(variance)
-	normal := distuv.Normal{Mu: 0, Sigma: 1}
-	p = math.Min(1, 2*normal.CDF(-math.Abs(z)))
-	return z, p
-}
-
-// holm fills PHolm for every tested row and returns how many were tested:
-// sorted by p ascending, the k-th smallest is multiplied by (m − k + 1),
-// and the adjusted values are made non-decreasing.
+// holm fills PHolm for every tested row with stats.Holm over the tested
+// rows' p-values and returns how many were tested: the Holm family.
 func holm(rows []CompareRow) int {
 	var idx []int
+	var ps []float64
 	for i, r := range rows {
 		if r.Verdict != VerdictNotTested {
 			idx = append(idx, i)
+			ps = append(ps, r.P)
 		}
 	}
-	m := len(idx)
-	sort.SliceStable(idx, func(a, b int) bool { return rows[idx[a]].P < rows[idx[b]].P })
-	running := 0.0
-	for k, i := range idx {
-		adj := math.Min(1, float64(m-k)*rows[i].P)
-		running = math.Max(running, adj)
-		rows[i].PHolm = running
+	for k, adj := range stats.Holm(ps) {
+		rows[idx[k]].PHolm = adj
 	}
-	return m
+	return len(idx)
 }
 
 // judge sets a tested row's verdict from its corrected p-value, its
@@ -773,7 +675,7 @@ func judge(r *CompareRow, alpha float64, th Thresholds) {
 	if len(r.draws) > 0 {
 		// The printed interval decides, so it cannot contradict the verdict.
 		a := alpha * r.P / max(r.PHolm, r.P)
-		ci := [2]float64{stat.Quantile(a/2, stat.Empirical, r.draws, nil), stat.Quantile(1-a/2, stat.Empirical, r.draws, nil)}
+		ci := stats.CentralInterval(r.draws, a)
 		r.CIHolm = &ci
 		significant = ci[0] > 0 || ci[1] < 0
 	}
@@ -849,29 +751,13 @@ func tooFew(r *CompareRow, alpha float64, tests int) {
 		if len(r.diffs) > 1 && sd > 0 {
 			need = int(math.Ceil(math.Pow(zsum*sd/effect, 2) * math.Pi / 3))
 		}
-		need = max(need, wilcoxonMinN(a))
+		need = max(need, stats.WilcoxonMinN(a))
 	}
 	if need > r.N {
 		r.Need = need
 		r.Verdict = VerdictTooFew
 		r.Note = strings.TrimSuffix(strings.TrimSpace(fmt.Sprintf("n=%d, need ≈%d; %s", r.N, need, r.Note)), ";")
 	}
-}
-
-// wilcoxonMinN is the least number of pairs at which the signed-rank
-// test's normal approximation can give p < a at all (every difference of
-// one sign).
-func wilcoxonMinN(a float64) int {
-	for n := 1; n < 10000; n++ {
-		d := make([]float64, n)
-		for i := range d {
-			d[i] = float64(i + 1)
-		}
-		if _, p := WilcoxonSignedRank(d); p < a {
-			return n
-		}
-	}
-	return 10000
 }
 
 // fmtVal shows a value in its unit: dollars with three significant

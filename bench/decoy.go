@@ -5,12 +5,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
-	"sort"
 
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/stats"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -76,7 +76,8 @@ func decoyTasks(n int) ([]suites.Task, error) {
 	return out, nil
 }
 
-// median of the present values of metric over results; ok false when none.
+// medianOf is the high median (stats.HighMedian) of the present values
+// of metric over results; ok false when none.
 func medianOf(results []record.TaskResult, metric func(record.TaskResult) *float64) (float64, bool) {
 	var xs []float64
 	for _, r := range results {
@@ -84,11 +85,7 @@ func medianOf(results []record.TaskResult, metric func(record.TaskResult) *float
 			xs = append(xs, *v)
 		}
 	}
-	if len(xs) == 0 {
-		return 0, false
-	}
-	sort.Float64s(xs)
-	return xs[len(xs)/2], true
+	return stats.HighMedian(xs)
 }
 
 func ttftOf(r record.TaskResult) *float64 { return r.Metrics.TTFTMs }

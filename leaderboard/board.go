@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/janus-bench/janus/stats"
 	"gorm.io/gorm"
 )
 
@@ -257,7 +258,7 @@ func rankGroup(g []boardRow) []Entry {
 	for i, e := range es {
 		lo[i], hi[i] = rankBounds(e.Composite)
 	}
-	for i, r := range RankRanges(lo, hi) {
+	for i, r := range stats.RankRanges(lo, hi) {
 		es[i].RankLo, es[i].RankHi = r[0], r[1]
 	}
 	paretoCost := frontier(es, func(e *Entry) (float64, bool) {
@@ -303,49 +304,6 @@ const RunNoiseFloor = 1.0
 func rankBounds(s Score) (lo, hi float64) {
 	lo, hi = bounds(s)
 	return math.Min(lo, s.Value-RunNoiseFloor), math.Max(hi, s.Value+RunNoiseFloor)
-}
-
-// RankRanges gives each of n items (intervals lo[i]..hi[i]) its best and
-// worst rank: best = 1 + #{j: lo[j] > hi[i]}, worst = n − #{j: hi[j] <
-// lo[i]}. Disjoint intervals give single ranks; overlapping ones share a
-// range.
-func RankRanges(lo, hi []float64) [][2]int {
-	n := len(lo)
-	out := make([][2]int, n)
-	// Sorted bounds make it O(n log n): counts by binary search.
-	slo, shi := slices.Clone(lo), slices.Clone(hi)
-	slices.Sort(slo)
-	slices.Sort(shi)
-	for i := range n {
-		// #{j: lo[j] > hi[i]}; i itself never counts because lo[i] ≤ hi[i].
-		above := n - upperBound(slo, hi[i])
-		// #{j: hi[j] < lo[i]}
-		below := lowerBound(shi, lo[i])
-		out[i] = [2]int{1 + above, n - below}
-	}
-	return out
-}
-
-// upperBound is the number of elements ≤ x in sorted s.
-func upperBound(s []float64, x float64) int {
-	i, _ := slices.BinarySearchFunc(s, x, func(e, t float64) int {
-		if e <= t {
-			return -1
-		}
-		return 1
-	})
-	return i
-}
-
-// lowerBound is the number of elements < x in sorted s.
-func lowerBound(s []float64, x float64) int {
-	i, _ := slices.BinarySearchFunc(s, x, func(e, t float64) int {
-		if e < t {
-			return -1
-		}
-		return 1
-	})
-	return i
 }
 
 // frontier marks the entries no other entry dominates on (quality, y),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -198,4 +199,15 @@ func simVotes(beta []float64, n int, seed uint64) []Vote {
 			CompetitorB: fmt.Sprintf("m%02d", j), Winner: w, Voter: "h", CreatedAt: t0, VotedAt: t0.Add(time.Duration(k) * time.Second)}
 	}
 	return votes
+}
+
+// sigmoid is the logistic function as stats computes it (the fit lives
+// there now), so the simulated votes are the ones the tests were written
+// against.
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
 }

@@ -2,15 +2,10 @@ package leaderboard
 
 import (
 	"cmp"
-	"errors"
-	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/optimize"
-	"gonum.org/v1/gonum/stat"
+	"github.com/janus-bench/janus/stats"
 )
 
 // Rating is one competitor's arena rating on the Elo scale (1500 average,
@@ -101,10 +96,20 @@ func sortVotes(votes []Vote) []Vote {
 	return v
 }
 
+// matchesOf is votes as stats matches between the competitors of idx,
+// a both_bad vote a tie.
+func matchesOf(votes []Vote, idx map[string]int) []stats.Match {
+	ms := make([]stats.Match, len(votes))
+	for k, v := range votes {
+		ms[k] = stats.Match{A: idx[v.CompetitorA], B: idx[v.CompetitorB], Score: outcome(v.Winner)}
+	}
+	return ms
+}
+
 // Elo replays votes in time order (then id) with the classic update
-// (expected score 1/(1+10^((Rb−Ra)/400)), K=32, initial 1500, tie 0.5),
-// for continuity with the Janus PoC. Elo depends on vote order by design;
-// Bradley-Terry does not. Ratings come highest first.
+// (stats.Elo: K=32, initial 1500, tie 0.5), for continuity with the Janus
+// PoC. Elo depends on vote order by design; Bradley-Terry does not.
+// Ratings come highest first.
 func Elo(votes []Vote, o EloOptions) []Rating {
 	if o.K == 0 {
 		o.K = 32
@@ -113,16 +118,10 @@ func Elo(votes []Vote, o EloOptions) []Rating {
 		o.Initial = 1500
 	}
 	names, idx := competitorsOf(votes)
+	elo := stats.Elo(len(names), matchesOf(sortVotes(votes), idx), o.K, o.Initial)
 	rs := make([]Rating, len(names))
 	for i, n := range names {
-		rs[i] = Rating{Competitor: n, Rating: o.Initial}
-	}
-	for _, v := range sortVotes(votes) {
-		a, b := idx[v.CompetitorA], idx[v.CompetitorB]
-		ea := 1 / (1 + math.Pow(10, (rs[b].Rating-rs[a].Rating)/400))
-		sa := outcome(v.Winner)
-		rs[a].Rating += o.K * (sa - ea)
-		rs[b].Rating += o.K * ((1 - sa) - (1 - ea))
+		rs[i] = Rating{Competitor: n, Rating: elo[i]}
 	}
 	counts(votes, idx, rs)
 	return finishRatings(rs)
@@ -144,7 +143,7 @@ func finishRatings(rs []Rating) []Rating {
 			lo[i], hi[i] = r.CI95[0], r.CI95[1]
 		}
 	}
-	for i, rr := range RankRanges(lo, hi) {
+	for i, rr := range stats.RankRanges(lo, hi) {
 		rs[i].Rank, rs[i].RankLo, rs[i].RankHi = i+1, rr[0], rr[1]
 	}
 	return rs
@@ -164,16 +163,13 @@ type BTOptions struct {
 	Ridge float64
 }
 
-// eloScale maps a log-strength to Elo points: 400/ln 10.
-const eloScale = 400 / math.Ln10
-
-// BradleyTerry fits P(i beats j) = 1/(1+exp(βj−βi)) by maximum likelihood
-// (gonum/optimize Newton on the summed log-likelihood of the pairwise
-// tallies, ties and both_bad as half a win each, a small ridge penalty for
-// finiteness), centres the β at 0 and reports 1500 + 400/ln10·β. The CI95
-// is a percentile bootstrap over votes. Votes are put in canonical order
-// (time, then id) first, and the resampling is seeded, so the result does
-// not depend on the order votes were inserted.
+// BradleyTerry fits the Bradley-Terry model to votes (stats.BradleyTerry:
+// P(i beats j) = 1/(1+exp(βj−βi)) by maximum likelihood, ties and
+// both_bad as half a win each, a small ridge penalty for finiteness) and
+// reports 1500 + 400/ln10·β with β centred at 0. The CI95 is a percentile
+// bootstrap over votes. Votes are put in canonical order (time, then id)
+// first, and the resampling is seeded, so the result does not depend on
+// the order votes were inserted.
 func BradleyTerry(votes []Vote, o BTOptions) ([]Rating, error) {
 	if len(votes) == 0 {
 		return nil, nil
@@ -189,171 +185,21 @@ func BradleyTerry(votes []Vote, o BTOptions) ([]Rating, error) {
 	}
 	votes = sortVotes(votes)
 	names, idx := competitorsOf(votes)
-	n := len(names)
-	// Each vote as (pair cell, A's score) once, so resampling is a loop
-	// over ints.
-	type obs struct {
-		i, j int
-		s    float64
-	}
-	data := make([]obs, len(votes))
-	for k, v := range votes {
-		data[k] = obs{idx[v.CompetitorA], idx[v.CompetitorB], outcome(v.Winner)}
-	}
-	w := make([]float64, n*n) // w[i*n+j]: wins of i over j (ties as halves)
-	tally := func(weight func(k int) float64) {
-		clear(w)
-		for k, d := range data {
-			c := weight(k)
-			if c == 0 {
-				continue
-			}
-			w[d.i*n+d.j] += c * d.s
-			w[d.j*n+d.i] += c * (1 - d.s)
-		}
-	}
-	tally(func(int) float64 { return 1 })
-	beta, err := fitBT(w, n, o.Ridge, nil)
-	if err != nil {
-		return nil, fmt.Errorf("bradley-terry: %w", err)
-	}
-	rs := make([]Rating, n)
-	for i, name := range names {
-		rs[i] = Rating{Competitor: name, Rating: 1500 + eloScale*beta[i]}
-	}
+	so := stats.BTOptions{Resamples: o.Bootstrap, Ridge: o.Ridge}
 	if o.Bootstrap > 0 {
-		rng := rand.New(rand.NewPCG(o.Seed, 0x6a616e7573))
-		samples := make([][]float64, n)
-		mult := make([]float64, len(data))
-		for range o.Bootstrap {
-			clear(mult)
-			for range data {
-				mult[rng.IntN(len(data))]++
-			}
-			tally(func(k int) float64 { return mult[k] })
-			b, err := fitBT(w, n, o.Ridge, beta)
-			if err != nil {
-				return nil, fmt.Errorf("bradley-terry bootstrap: %w", err)
-			}
-			for i := range n {
-				samples[i] = append(samples[i], 1500+eloScale*b[i])
-			}
-		}
-		for i := range n {
-			slices.Sort(samples[i])
-			ci := [2]float64{stat.Quantile(0.025, stat.Empirical, samples[i], nil),
-				stat.Quantile(0.975, stat.Empirical, samples[i], nil)}
-			rs[i].CI95 = &ci
+		so.Rand = rand.New(rand.NewPCG(o.Seed, 0x6a616e7573))
+	}
+	ratings, ci, err := stats.BradleyTerry(len(names), matchesOf(votes, idx), so)
+	if err != nil {
+		return nil, err // already "bradley-terry: …", as before the move
+	}
+	rs := make([]Rating, len(names))
+	for i, name := range names {
+		rs[i] = Rating{Competitor: name, Rating: ratings[i]}
+		if ci != nil {
+			rs[i].CI95 = &ci[i]
 		}
 	}
 	counts(votes, idx, rs)
 	return finishRatings(rs), nil
-}
-
-// fitBT maximises the Bradley-Terry log-likelihood of the tallies w (n×n)
-// minus ridge·Σβ², from start (nil: zeros), and returns β centred at 0.
-func fitBT(w []float64, n int, ridge float64, start []float64) ([]float64, error) {
-	// Only pairs with games contribute; listing them once keeps each
-	// evaluation O(pairs) rather than O(n²).
-	type pair struct {
-		i, j     int
-		wij, wji float64
-	}
-	var ps []pair
-	for i := range n {
-		for j := i + 1; j < n; j++ {
-			if a, b := w[i*n+j], w[j*n+i]; a+b > 0 {
-				ps = append(ps, pair{i, j, a, b})
-			}
-		}
-	}
-	// Each pair term is wij·softplus(−d) + wji·softplus(d) with d = βi−βj;
-	// softplus(d) = softplus(−d) + d, so one log1p per pair suffices.
-	p := optimize.Problem{
-		Func: func(x []float64) float64 {
-			f := 0.0
-			for _, q := range ps {
-				d := x[q.i] - x[q.j]
-				f += (q.wij+q.wji)*softplus(-d) + q.wji*d
-			}
-			for _, v := range x {
-				f += ridge * v * v
-			}
-			return f
-		},
-		Grad: func(g, x []float64) {
-			clear(g)
-			for _, q := range ps {
-				d := x[q.i] - x[q.j]
-				s := sigmoid(d)
-				// d/dd of the pair term: −wij·(1−σ) + wji·σ
-				gd := -q.wij*(1-s) + q.wji*s
-				g[q.i] += gd
-				g[q.j] -= gd
-			}
-			for k, v := range x {
-				g[k] += 2 * ridge * v
-			}
-		},
-		// The Hessian is cheap (n ≤ a few hundred) and lets Newton's
-		// method converge in a handful of steps instead of BFGS's dozens.
-		Hess: func(h *mat.SymDense, x []float64) {
-			for i := range n {
-				for j := i; j < n; j++ {
-					h.SetSym(i, j, 0)
-				}
-				h.SetSym(i, i, 2*ridge)
-			}
-			for _, q := range ps {
-				d := x[q.i] - x[q.j]
-				s := sigmoid(d)
-				c := (q.wij + q.wji) * s * (1 - s)
-				h.SetSym(q.i, q.i, h.At(q.i, q.i)+c)
-				h.SetSym(q.j, q.j, h.At(q.j, q.j)+c)
-				h.SetSym(q.i, q.j, h.At(q.i, q.j)-c)
-			}
-		},
-	}
-	x0 := make([]float64, n)
-	if start != nil {
-		copy(x0, start)
-	}
-	res, err := optimize.Minimize(p, x0, &optimize.Settings{GradientThreshold: 1e-8}, &optimize.Newton{})
-	if err != nil && res == nil {
-		return nil, err
-	}
-	if res == nil || !finite(res.X) {
-		return nil, errors.New("fit did not converge")
-	}
-	x := res.X
-	mean := stat.Mean(x, nil)
-	for i := range x {
-		x[i] -= mean
-	}
-	return x, nil
-}
-
-func finite(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
-}
-
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
-
-// softplus is log(1+e^x), computed without overflow.
-func softplus(x float64) float64 {
-	if x > 30 {
-		return x
-	}
-	return math.Log1p(math.Exp(x))
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/janus-bench/janus/stats"
 )
 
 func vote(id, a, b, w string, k int) Vote {
@@ -72,7 +74,7 @@ func trueRatings(beta []float64) map[string]float64 {
 	}
 	m := map[string]float64{}
 	for i, b := range beta {
-		m[fmt.Sprintf("m%02d", i)] = 1500 + eloScale*(b-mean)
+		m[fmt.Sprintf("m%02d", i)] = 1500 + stats.EloScale*(b-mean)
 	}
 	return m
 }

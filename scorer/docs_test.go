@@ -12,6 +12,7 @@ import (
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/record"
+	"github.com/janus-bench/janus/stats"
 )
 
 // docExamples computes, for each worked example in docs/SCORING.md (marked
@@ -98,7 +99,7 @@ var docExamples = map[string]func() []float64{
 		return []float64{w.Quality, w.Speed}
 	},
 	"wilson": func() []float64 {
-		ci := Wilson(7, 8)
+		ci := stats.Wilson(7, 8)
 		return []float64{100 * 7.0 / 8, 100 * ci[0], 100 * ci[1]}
 	},
 	"bootstrap": func() []float64 {

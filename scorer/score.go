@@ -11,6 +11,7 @@ import (
 
 	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/record"
+	"github.com/janus-bench/janus/stats"
 )
 
 // Options are everything besides the task results that scores depend on.
@@ -514,7 +515,7 @@ func ScoreWith(tasks []record.TaskResult, o Options) record.Scores {
 	for d, dim := range dims {
 		ci := [2]float64{dim.Value, dim.Value}
 		if len(samples[d]) > 0 {
-			ci = PercentileCI(samples[d])
+			ci = stats.PercentileCI(samples[d])
 		}
 		dim.CI95 = &ci
 	}

@@ -3,9 +3,10 @@ package tui
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/janus-bench/janus/stats"
 )
 
 var sparkRunes = []rune("▁▂▃▄▅▆▇█")
@@ -63,14 +64,12 @@ func ciBar(v float64, ci *[2]float64, width int) string {
 	return strings.Repeat("█", a) + strings.Repeat("▒", c-a) + strings.Repeat("░", width-c)
 }
 
-// median of vals (a copy is sorted).
+// median of vals: their high median (stats.HighMedian), NaN when empty.
 func median(vals []float64) float64 {
-	if len(vals) == 0 {
-		return math.NaN()
+	if v, ok := stats.HighMedian(vals); ok {
+		return v
 	}
-	s := append([]float64(nil), vals...)
-	sort.Float64s(s)
-	return s[len(s)/2]
+	return math.NaN()
 }
 
 // fmtMs prints a millisecond figure compactly; NaN is "–".

@@ -17,6 +17,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
+	"github.com/janus-bench/janus/stats"
 )
 
 // NewScoring records o, with its defaults filled in.
@@ -227,7 +228,7 @@ func metricCIs(r *record.Report, all map[string]*series) {
 			continue
 		}
 		sum := r.Metrics[m.name]
-		p50, p99 := scorer.PercentileCI(m.p50s), scorer.PercentileCI(m.p99s)
+		p50, p99 := stats.PercentileCI(m.p50s), stats.PercentileCI(m.p99s)
 		sum.CI95P50, sum.CI95P99 = &p50, &p99
 		r.Metrics[m.name] = sum
 	}

@@ -38,6 +38,9 @@ var forbiddenDeps = map[string][]string{
 	"pricing":      heavy,
 	"record":       slices.Concat(heavy, []string{module + "/scorer"}), // the evaluator fills records in, never the reverse
 	"scorer":       heavy,
+	// The statistics are a leaf: the standard library and gonum, nothing
+	// of janus (issue 18 item 7), so any caller can use them.
+	"stats": {module},
 }
 
 // TestForbiddenDeps checks forbiddenDeps on `go list -json ./...`.

@@ -55,6 +55,7 @@ var layers = map[string]int{
 	"internal/wire":              layerFoundation,
 	"pricing":                    layerFoundation,
 	"scorer/coderun":             layerFoundation,
+	"stats":                      layerFoundation, // a leaf: stdlib and gonum only (forbiddenDeps)
 	"bench/trace":                layerSuite,
 	"record":                     layerSuite, // what a run leaves: below the scorer that fills it in
 	"suites":                     layerSuite,
@@ -101,7 +102,7 @@ var layerViolations = []string{}
 // program links them alone, so none may depend, even indirectly, on a
 // front end, the gateway or the commands.
 var (
-	engine    = []string{"bench", "bench/load", "bench/report", "bench/trace", "conform", "record", "scorer", "suites"}
+	engine    = []string{"bench", "bench/load", "bench/report", "bench/trace", "conform", "record", "scorer", "stats", "suites"}
 	notEngine = []string{"cli", "gateway", "service", "tui", "web"}
 )
 
