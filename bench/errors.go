@@ -1,6 +1,10 @@
 // Package bench is the janus engine: it runs a suite's tasks against a
 // target with a pool of workers, turns every response into a trace, scores
 // it, and streams results to the report writers as they finish.
+//
+// A Go program embeds a run with Run (ExampleRun: a suite of its own
+// against an OpenAI-compatible target) and compares two reports with
+// Compare (ExampleCompare).
 package bench
 
 import (

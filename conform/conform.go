@@ -14,6 +14,8 @@
 // order and keeps the traces and raw bytes; the checks are then pure
 // functions of what was collected. That keeps timing measurements free of
 // check overhead and lets one request serve several checks.
+//
+// ExampleRun checks a target from Go and reads the verdicts.
 package conform
 
 import (

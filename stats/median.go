@@ -33,3 +33,15 @@ func HighMedian(xs []float64) (v float64, ok bool) {
 	slices.Sort(s)
 	return s[len(s)/2], true
 }
+
+// Median is the textbook sample median of xs: the middle value of the
+// sorted values, or the mean of the two middle ones when there are an
+// even number. xs is not modified; it must not be empty.
+func Median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
+}

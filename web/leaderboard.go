@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/stats"
 )
 
 // column is a sortable leaderboard column.
@@ -359,8 +360,7 @@ func medianTTFT(ctx context.Context, st *leaderboard.Store, ids []string) (map[s
 		by[id] = append(by[id], v)
 	}
 	for id, vs := range by {
-		slices.Sort(vs)
-		out[id] = vs[len(vs)/2]
+		out[id], _ = stats.HighMedian(vs)
 	}
 	return out, rows.Err()
 }

@@ -9,7 +9,7 @@
 // The shape follows vegeta: load shapes are Pacers, the engine takes
 // functional options, one serialisable Record per request flows over a
 // channel to accumulators (Add/Close), and reporters are
-// func(io.Writer) error.
+// func(io.Writer) error. ExampleSweep runs a concurrency sweep from Go.
 package load
 
 import (

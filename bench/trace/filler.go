@@ -1,9 +1,8 @@
 package trace
 
 import (
-	"slices"
-
 	"github.com/janus-bench/janus/internal/tokens"
+	"github.com/janus-bench/janus/stats"
 )
 
 // A stream can send a few tokens of content at once ("Sure, ", "Let me
@@ -64,9 +63,5 @@ func rhythm(ats []int64, k int) float64 {
 	if len(g) == 0 {
 		return 0
 	}
-	slices.Sort(g)
-	if n := len(g); n%2 == 0 {
-		return (g[n/2-1] + g[n/2]) / 2
-	}
-	return g[len(g)/2]
+	return stats.Median(g)
 }

@@ -3,6 +3,7 @@
 // and the classified error if any. The Trace is the one serialisable
 // per-request record that every consumer (evaluators, report writers, the
 // store, the TUI, replay) reads; it is complete even when the stream fails.
+// ExampleClient_Do traces one request and checks it against the contract.
 package trace
 
 import (
