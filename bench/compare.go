@@ -14,7 +14,6 @@ import (
 	"text/tabwriter"
 
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/pricing"
@@ -723,8 +722,6 @@ func tooFew(r *CompareRow, alpha float64, tests int) {
 		return
 	}
 	a := alpha / float64(tests)
-	normal := distuv.Normal{Mu: 0, Sigma: 1}
-	zsum := normal.Quantile(1-a/2) + normal.Quantile(comparePower)
 	need := 0
 	switch {
 	case len(r.draws) > 1:
@@ -737,7 +734,7 @@ func tooFew(r *CompareRow, alpha float64, tests int) {
 		if effect == 0 || sd == 0 {
 			return
 		}
-		need = int(math.Ceil(math.Pow(zsum*sd/effect, 2)))
+		need = int(math.Ceil(stats.PairedSampleSize(a, comparePower, sd, effect)))
 	case len(r.diffs) > 0:
 		pct := powerPct
 		if r.Floor != nil {
@@ -749,7 +746,7 @@ func tooFew(r *CompareRow, alpha float64, tests int) {
 			return
 		}
 		if len(r.diffs) > 1 && sd > 0 {
-			need = int(math.Ceil(math.Pow(zsum*sd/effect, 2) * math.Pi / 3))
+			need = int(math.Ceil(stats.PairedSampleSize(a, comparePower, sd, effect) * math.Pi / 3))
 		}
 		need = max(need, stats.WilcoxonMinN(a))
 	}
