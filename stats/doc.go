@@ -2,8 +2,9 @@
 // functions over float64 slices and small typed inputs: percentile
 // bootstrap intervals and the stratified bootstrap that feeds them, the
 // Wilson interval of a proportion, medians, the Wilcoxon signed-rank
-// test, Holm's step-down correction, Bradley–Terry and Elo ratings and
-// the rank ranges read from intervals.
+// test, Holm's step-down correction, the sample size a paired test
+// needs, Bradley–Terry and Elo ratings and the rank ranges read from
+// intervals.
 //
 // A randomised function takes its *rand.Rand, so the caller's seed picks
 // every draw and a seeded run's report is reproducible bit for bit. The
