@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/report"
@@ -26,13 +25,10 @@ import (
 // options are a run's options with the application's methods.
 type options struct{ load.Options }
 
-// defaults fills the engine's defaults and the application's: the
-// embedded target's pace and the report directory.
+// defaults fills the engine's defaults and the application's: the report
+// directory. A zero Pace is the embedded target's default (its start).
 func (o *options) defaults() {
 	o.Defaults()
-	if o.Pace == (load.Pace{}) {
-		o.Pace = load.Pace(baseline.DefaultPace())
-	}
 	if o.OutDir == "" {
 		o.OutDir = "runs"
 	}
@@ -48,19 +44,22 @@ func inputErr(op string, err error) error { return &bench.InputError{Op: op, Err
 // file limit, sets a soft memory limit, boots the embedded target, serves
 // live metrics, profiles, keeps traces, scores, measures the harness and
 // writes the report files; the sweep only sends the steps and summarises
-// them.
-func Run(ctx context.Context, lo load.Options) (*load.Report, error) {
+// them. The embedded target and the selftest are m's (Mount).
+func (m Mount) Run(ctx context.Context, lo load.Options) (*load.Report, error) {
 	o := &options{lo}
 	o.defaults()
 	steps, outputs, err := o.Check()
 	if err != nil {
 		return nil, inputErr("check options", err)
 	}
+	if o.Target == "" && m.StartTarget == nil {
+		return nil, inputErr("start embedded reference target", errNoEmbeddedTarget)
+	}
 	suite, err := o.workload(ctx)
 	if err != nil {
 		return nil, err
 	}
-	env, err := o.setUp(ctx, steps, suite)
+	env, err := o.setUp(ctx, m, steps, suite)
 	defer env.tearDown()
 	if err != nil {
 		return nil, err
@@ -87,7 +86,7 @@ func Run(ctx context.Context, lo load.Options) (*load.Report, error) {
 		rep.Run.Status = "interrupted"
 	}
 	res.Summarise(rep, env.embedded)
-	o.measureHarness(ctx, rep, res.Peak, !interrupted, env.restoreLimit)
+	o.measureHarness(ctx, m.Selftest, rep, res.Peak, !interrupted, env.restoreLimit)
 	rep.Run.FinishedAt = time.Now().UTC()
 	rep.Run.RSSPeakMB = rssPeakMB()
 	if err := o.writeReports(rep, outputs); err != nil {
