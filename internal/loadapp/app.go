@@ -159,7 +159,7 @@ func (o *options) softMemoryLimit(env *runEnv, maxConc int) {
 	if o.KeepMemoryLimit {
 		return
 	}
-	prev := debug.SetMemoryLimit(memoryLimit(maxConc))
+	prev := debug.SetMemoryLimit(memoryLimit(maxConc, env.embedded))
 	var once sync.Once
 	env.restoreLimit = func() { once.Do(func() { debug.SetMemoryLimit(prev) }) }
 	env.stops = append(env.stops, env.restoreLimit)

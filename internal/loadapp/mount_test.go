@@ -81,3 +81,27 @@ func TestMount(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryLimit: the soft limit grows with the streams, and the
+// embedded target, whose heap the run shares, gets the wider base.
+func TestMemoryLimit(t *testing.T) {
+	cases := []struct {
+		name        string
+		lower       int64
+		higher      int64
+		wantPerConc bool
+	}{
+		{"embedded above external", memoryLimit(1, false), memoryLimit(1, true), false},
+		{"5,000 streams above one", memoryLimit(1, false), memoryLimit(5000, false), true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.lower >= c.higher {
+				t.Errorf("limit %d, want below %d", c.lower, c.higher)
+			}
+			if per := (c.higher - c.lower) / 4999; c.wantPerConc && per < 16<<10 {
+				t.Errorf("%d bytes a stream, want at least 16 KiB (the measured live heap and stack of one)", per)
+			}
+		})
+	}
+}
