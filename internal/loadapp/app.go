@@ -95,7 +95,6 @@ func (o *options) setUp(ctx context.Context, m Mount, steps []load.Step, suite *
 	if err != nil {
 		return env, err
 	}
-	o.softMemoryLimit(env, maxConc)
 	env.client = load.NewClient(&o.Options, maxConc)
 	env.stops = append(env.stops, env.client.HTTP.CloseIdleConnections)
 	if env.embedded {
@@ -112,6 +111,9 @@ func (o *options) setUp(ctx context.Context, m Mount, steps []load.Step, suite *
 	if env.model, err = bench.PrepareTarget(ctx, env.client, o.Model, !o.NoStream, env.embedded, warm); err != nil {
 		return env, err
 	}
+	// After the warm-up: the suite, the target and the tokenizer are in
+	// the heap the limit is sized to.
+	o.softMemoryLimit(env, maxConc)
 	if o.Out == "" {
 		o.Out = filepath.Join(o.OutDir, time.Now().UTC().Format("20060102T150405Z")+"-load-"+safeName(env.model)+".json")
 	}
@@ -151,15 +153,16 @@ func (o *options) raiseFileLimits(steps []load.Step, embedded bool) (int, error)
 	return maxConc, nil
 }
 
-// softMemoryLimit sets a soft memory limit sized to the streams: past it
-// the GC works harder (and shrinks idle stacks sooner) rather than let the
-// heap grow to GOGC's multiple of the live set. KeepMemoryLimit (the
-// caller saw GOMEMLIMIT set) leaves the process's limit alone.
+// softMemoryLimit sets a soft memory limit sized to the live heap and the
+// streams: past it the GC works harder (and shrinks idle stacks sooner)
+// rather than let the heap grow to GOGC's multiple of the live set.
+// KeepMemoryLimit (the caller saw GOMEMLIMIT set) leaves the process's
+// limit alone.
 func (o *options) softMemoryLimit(env *runEnv, maxConc int) {
 	if o.KeepMemoryLimit {
 		return
 	}
-	prev := debug.SetMemoryLimit(memoryLimit(maxConc, env.embedded))
+	prev := debug.SetMemoryLimit(memoryLimit(liveHeap(), maxConc, env.embedded))
 	var once sync.Once
 	env.restoreLimit = func() { once.Do(func() { debug.SetMemoryLimit(prev) }) }
 	env.stops = append(env.stops, env.restoreLimit)

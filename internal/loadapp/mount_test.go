@@ -82,26 +82,33 @@ func TestMount(t *testing.T) {
 	}
 }
 
-// TestMemoryLimit: the soft limit grows with the streams, and the
-// embedded target, whose heap the run shares, gets the wider base.
+// TestMemoryLimit: the soft limit stays above the live heap whatever its
+// size, grows with the streams, and the embedded target, whose heap the
+// run shares, gets a wider base.
 func TestMemoryLimit(t *testing.T) {
+	const small, big = 6 << 20, 200 << 20
 	cases := []struct {
 		name        string
 		lower       int64
 		higher      int64
 		wantPerConc bool
 	}{
-		{"embedded above external", memoryLimit(1, false), memoryLimit(1, true), false},
-		{"5,000 streams above one", memoryLimit(1, false), memoryLimit(5000, false), true},
+		{"above a small live heap", 2 * small, memoryLimit(small, 1, false), false},
+		{"above a big live heap", 2 * big, memoryLimit(big, 1, false), false},
+		{"embedded above external", memoryLimit(small, 1, false), memoryLimit(small, 1, true), false},
+		{"5,000 streams above one", memoryLimit(small, 1, false), memoryLimit(small, 5000, false), true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if c.lower >= c.higher {
-				t.Errorf("limit %d, want below %d", c.lower, c.higher)
+				t.Errorf("limit %d, want above %d", c.higher, c.lower)
 			}
 			if per := (c.higher - c.lower) / 4999; c.wantPerConc && per < 16<<10 {
 				t.Errorf("%d bytes a stream, want at least 16 KiB (the measured live heap and stack of one)", per)
 			}
 		})
+	}
+	if live := liveHeap(); live <= 0 {
+		t.Errorf("live heap %d bytes, want the runtime's figure", live)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -178,22 +179,37 @@ func serveMetrics(ctx context.Context, addr string, live *load.Live) (stop func(
 }
 
 // memoryLimit is the soft memory limit for a run of up to conc requests in
-// flight: a base for the runtime, tokenizer and histograms plus about
-// 20 KiB of live heap and stack per stream (measured at 5,000 streams,
-// docs/PERFORMANCE.md). Against a target of its own the load client's
-// live heap after start is ~5 MiB (the cl100k vocabulary 2.6 MiB,
-// histograms, compiled patterns), so a 20 MiB base leaves ~15 MiB of
-// garbage between collections: a few collections a second of a small
-// heap, no loss of throughput, and a process a third the size of what
-// GOGC's multiple alone would let grow (docs/PERFORMANCE.md, the load
-// client's RSS). The embedded target shares the heap, with its suites
-// and its own per-stream state, and keeps the wider 64 MiB base.
-func memoryLimit(conc int, embedded bool) int64 {
-	base := int64(20 << 20)
+// flight that starts with live bytes of live heap: twice that plus 12 MiB
+// for the runtime (~4 MiB: spans, GC metadata, stacks), what the run adds
+// to the live heap (histograms, buffers, caches) and the garbage between
+// collections, and about 20 KiB of live heap and stack per stream
+// (measured at 5,000 streams, docs/PERFORMANCE.md). A load client's live
+// heap after the warm-up is 3–4 MiB (the cl100k vocabulary, the suite,
+// compiled patterns), so one stream runs under ~20 MiB: a few collections
+// a second of a small heap, no fewer requests sent, and a process well
+// under half the size GOGC's multiple alone would let grow
+// (docs/PERFORMANCE.md, the load client's RSS). Sized from the live heap,
+// the limit stays above it for any suite: a limit near the live heap has
+// the collector run without pause (a fixed 12 MiB sent a tenth of the
+// requests). The embedded target shares the heap with its own per-stream
+// state and keeps a 64 MiB base.
+func memoryLimit(live int64, conc int, embedded bool) int64 {
+	base := 2*live + 12<<20
 	if embedded {
-		base = 64 << 20
+		base = max(base, 64<<20)
 	}
 	return base + int64(conc)*20<<10
+}
+
+// liveHeap is the heap's live bytes as of a collection run now.
+func liveHeap() int64 {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
 }
 
 // startCPUProfile profiles the process to path until stop is called.
