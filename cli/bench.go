@@ -12,7 +12,7 @@ func benchCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:        "bench",
 		Usage:       "run, probe and calibrate benchmarks",
-		Subcommands: []*ucli.Command{benchRunCommand(), benchProbeCommand(), benchSelftestCommand(), benchReplayCommand(), benchCompareCommand(), benchCalibrateCommand(), loadcli.BenchLoadCommand(newEvaluator), loadcli.SelftestSimCommand()},
+		Subcommands: []*ucli.Command{benchRunCommand(), benchProbeCommand(), benchSelftestCommand(), benchReplayCommand(), benchCompareCommand(), benchCalibrateCommand(), loadcli.BenchLoadCommand(newEvaluator, loadMount()), selftestSimSubcommand()},
 	}
 }
 

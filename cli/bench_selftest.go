@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -60,3 +61,16 @@ func benchSelftestCommand() *ucli.Command {
 // selftestSimCommand is how this binary starts its own selftest sim
 // (loadcli.SelftestSim).
 func selftestSimCommand() ([]string, error) { return loadcli.SelftestSim() }
+
+// selftestSimSubcommand is the hidden `bench selftest-sim`: the selftest's
+// sim in a process of its own, which selftestSimCommand starts.
+func selftestSimSubcommand() *ucli.Command {
+	return &ucli.Command{
+		Name:   "selftest-sim",
+		Usage:  "the selftest's sim, run by `bench selftest` and `bench load` in a process of its own",
+		Hidden: true,
+		Action: func(c *ucli.Context) error {
+			return selftest.ServeSim(c.Context, os.Stdin, os.Stdout)
+		},
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/internal/loadapp"
 	"github.com/janus-bench/janus/tui"
 )
 
@@ -64,7 +63,7 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 		LoadBase: load.Options{Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
 			Budgets: budgets, Pace: load.Pace(pace), Selftest: true, SelftestSim: sim, Limits: lim, Evaluator: ev,
 			KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "", StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != ""},
-		LoadRun: loadapp.Run,
+		LoadRun: loadMount().Run,
 	}, nil
 }
 

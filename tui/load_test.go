@@ -16,10 +16,20 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/internal/loadapp"
+	"github.com/janus-bench/janus/suites"
 )
+
+// simLoadMount runs real load runs against the reference sim as the
+// embedded target, as janus's own mount does (cli, which imports this
+// package).
+var simLoadMount = loadapp.Mount{StartTarget: func(ctx context.Context, t loadapp.EmbeddedTarget) (string, func(context.Context) error, error) {
+	return baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: baseline.Pace(t.Pace), Suites: []*suites.Suite{t.Suite},
+		Logger: t.Logger, MaxConcurrency: t.MaxConcurrency})
+}}
 
 // goldenLoadReport is bench/load's golden JSON report: a two-step sweep,
 // c=8 meeting the budgets (the knee) and c=16 not.
@@ -34,7 +44,7 @@ func readGoldenLoad(t testing.TB) *load.Report {
 	return rep
 }
 
-// fakeLoadRun replays rep's steps through the hooks, as loadapp.Run calls
+// fakeLoadRun replays rep's steps through the hooks, as loadapp.Mount.Run calls
 // them. With hold ≥ 0 it starts step hold and waits there until cancelled,
 // then returns the steps before it as an interrupted run would.
 func fakeLoadRun(rep *load.Report, hold int) LoadRunFunc {
@@ -254,7 +264,7 @@ func TestRealLoadRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "runs")
 	cfg := filepath.Join(t.TempDir(), "cfg")
 	o := Options{NoColor: true, Tick: 20 * time.Millisecond, ConfigDir: cfg, OutDir: out, Store: "-", LoadDuration: 300 * time.Millisecond,
-		LoadBase: load.Options{Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: loadapp.Run}
+		LoadBase: load.Options{Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: simLoadMount.Run}
 	// Wide, so that a run that fails to start (the shared machine out of
 	// ports, say) shows its whole error in the failure's last output.
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(200, 40))
@@ -312,7 +322,7 @@ func TestRealLoadRunStopped(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "runs")
 			o := Options{NoColor: true, Tick: -1, ConfigDir: "-", OutDir: out, Store: "-", Load: "closed:c=1,2", LoadDuration: time.Hour,
-				LoadBase: load.Options{Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: loadapp.Run}
+				LoadBase: load.Options{Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: simLoadMount.Run}
 			tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(200, 30))
 			waitFor(t, tm, "step 1/2")
 			tm.Send(c.key)

@@ -60,7 +60,7 @@ func (l *loadLiveModel) tick() tea.Cmd {
 
 func (l *loadLiveModel) running() bool { return l.ar != nil && !l.finished }
 
-// stop cancels the run; the load run (loadapp.Run) writes the report of the steps so far
+// stop cancels the run; the load run (loadapp.Mount.Run) writes the report of the steps so far
 // and the screen moves on when loadDoneMsg arrives.
 func (l *loadLiveModel) stop() {
 	if l.running() {

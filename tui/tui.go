@@ -39,7 +39,7 @@ const (
 type RunFunc func(ctx context.Context, o bench.RunOptions) (*record.Report, error)
 
 // LoadRunFunc runs a load sweep; the application supplies the real one
-// (internal/loadapp.Run), which the TUI, a front end, does not link.
+// (internal/loadapp.Mount.Run), which the TUI, a front end, does not link.
 type LoadRunFunc func(ctx context.Context, o load.Options) (*load.Report, error)
 
 // Options configure the TUI.

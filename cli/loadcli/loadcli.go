@@ -22,7 +22,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/bench/load"
-	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/internal/loadapp"
@@ -83,21 +82,8 @@ func stdout(c *ucli.Context) io.Writer {
 	return os.Stdout
 }
 
-// SelftestSimCommand is the hidden `bench selftest-sim`: the selftest's
-// sim in a process of its own, which SelftestSim starts.
-func SelftestSimCommand() *ucli.Command {
-	return &ucli.Command{
-		Name:   "selftest-sim",
-		Usage:  "the selftest's sim, run by `bench selftest` and `bench load` in a process of its own",
-		Hidden: true,
-		Action: func(c *ucli.Context) error {
-			return selftest.ServeSim(c.Context, os.Stdin, os.Stdout)
-		},
-	}
-}
-
-// SelftestSim is how this binary starts its own selftest sim (janus and
-// janus-load both mount `bench selftest-sim`). A go test binary driving
+// SelftestSim is how this binary starts its own selftest sim (janus mounts
+// the hidden `bench selftest-sim`; janus-load runs no selftest). A go test binary driving
 // the CLI in-process has no such command (re-running it would run its
 // tests), so there the sim stays in the process (nil).
 func SelftestSim() ([]string, error) {
@@ -225,12 +211,14 @@ func ParseSize(s string) (int64, error) {
 }
 
 // BenchLoadCommand is `bench load`: the flags bound into load.Options and
-// the run handed to internal/loadapp.Run. janus and janus-load both mount
+// the run handed to internal/loadapp (Mount.Run). janus and janus-load both mount
 // it, so the two take the same flags and write the same report. newEval
 // builds what grades the answers (the command's judge and code runner);
 // nil grades without either, as the lean janus-load does (it links no
-// code sandbox: judge and code checks score 0, saying why).
-func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error)) *ucli.Command {
+// code sandbox: judge and code checks score 0, saying why). mount brings
+// the embedded target and the selftest (loadapp.Mount): janus's has both,
+// janus-load's neither (a run then needs --target).
+func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error), mount loadapp.Mount) *ucli.Command {
 	return &ucli.Command{
 		Name:  "load",
 		Usage: "load a target with concurrency sweeps or open-loop arrivals; report throughput, goodput, latency and the knee",
@@ -278,12 +266,12 @@ func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error)) *u
 				// The process's environment is the application's to read.
 				KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "", StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "",
 			}
-			if opts.Selftest {
+			if opts.Selftest && mount.Selftest != nil {
 				if opts.SelftestSim, err = SelftestSim(); err != nil {
 					return err
 				}
 			}
-			if _, err := loadapp.Run(c.Context, opts); err != nil {
+			if _, err := mount.Run(c.Context, opts); err != nil {
 				return fmt.Errorf("bench load: %w", err)
 			}
 			return nil

@@ -2,8 +2,9 @@
 // `janus bench load` (the same flags, the same report, cli/loadcli) in a
 // binary that links the load engine, its application and the evaluators
 // but none of janus's other commands, stores, front ends or the gateway,
-// so that its resident memory is the load run's rather than janus's
-// (docs/PERFORMANCE.md, the load client's RSS).
+// nor the reference sim: it has no embedded target (a run needs --target)
+// and runs no timing selftest, so that its resident memory is the load
+// run's rather than janus's (docs/PERFORMANCE.md, the load client's RSS).
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 
 	"github.com/janus-bench/janus/cli/loadcli"
 	"github.com/janus-bench/janus/internal/exitcode"
+	"github.com/janus-bench/janus/internal/loadapp"
 )
 
 func main() {
@@ -30,12 +32,12 @@ func main() {
 	os.Exit(exitcode.Of(err))
 }
 
-// app is janus's command tree cut down to `bench load` and the hidden
-// `bench selftest-sim` its selftest starts in a process of its own.
+// app is janus's command tree cut down to `bench load`, mounted with no
+// embedded target and no selftest (loadapp.Mount{}).
 func app(stdout, stderr io.Writer) *ucli.App {
 	usage := func(_ *ucli.Context, err error, _ bool) error { return &loadcli.UsageError{Err: err} }
-	load, sim := loadcli.BenchLoadCommand(nil), loadcli.SelftestSimCommand()
-	load.OnUsageError, sim.OnUsageError = usage, usage
+	load := loadcli.BenchLoadCommand(nil, loadapp.Mount{})
+	load.OnUsageError = usage
 	return &ucli.App{
 		Name:           "janus-load",
 		Usage:          "the lean load client: janus-load bench load takes janus bench load's flags and writes its report",
@@ -48,7 +50,7 @@ func app(stdout, stderr io.Writer) *ucli.App {
 		Commands: []*ucli.Command{{
 			Name:        "bench",
 			Usage:       "load a target (bench load)",
-			Subcommands: []*ucli.Command{load, sim},
+			Subcommands: []*ucli.Command{load},
 		}},
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,9 +15,12 @@ import (
 
 // TestJanusLoad drives the lean client's command tree as janus bench load
 // is driven: a run against a reference target in this process writes the
-// load report, and bad command lines end with the usage code.
+// load report (citing no selftest: janus-load runs none), and bad command
+// lines end with the usage code, a run without --target among them (the
+// lean client has no embedded target).
 func TestJanusLoad(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	t.Setenv("OPENAI_BASE_URL", "")
 	url, stop, err := baseline.Start(t.Context(), "127.0.0.1:0", baseline.Config{Pace: baseline.Unpaced()})
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +29,7 @@ func TestJanusLoad(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.json")
 	var stdout, stderr bytes.Buffer
 	err = app(&stdout, &stderr).RunContext(t.Context(), []string{"janus-load", "bench", "load", "--target", url,
-		"--profile", "closed:c=2", "--max-requests", "6", "--duration", "10s", "--no-selftest", "--out", out, "--format", "text"})
+		"--profile", "closed:c=2", "--max-requests", "6", "--duration", "10s", "--out", out, "--format", "text"})
 	if err != nil {
 		t.Fatalf("janus-load bench load: %v\n%s", err, stderr.String())
 	}
@@ -36,20 +40,27 @@ func TestJanusLoad(t *testing.T) {
 	if s := rep.Steps[0]; s.Requests != 6 || s.Passed != 6 || rep.Run.RSSPeakMB <= 0 {
 		t.Errorf("report: %d requests, %d passed, rss %.1f MB", s.Requests, s.Passed, rep.Run.RSSPeakMB)
 	}
+	if src := rep.Harness.SelftestSource; rep.Harness.TimingMeasured || !strings.Contains(src, "runs no selftest") {
+		t.Errorf("harness: measured %v, source %q; want not measured, saying janus-load runs no selftest", rep.Harness.TimingMeasured, src)
+	}
 	if !strings.Contains(stdout.String(), "report: "+out) {
 		t.Errorf("stdout lacks the report path:\n%s", stdout.String())
 	}
-	for _, args := range [][]string{
-		{"bench", "load", "--profile", "closed:c=0"},
-		{"bench", "load", "--no-such-flag"},
-		{"bench", "load", "--format", "pdf"},
-		{"bench", "load", "stray"},
-		{"--log-level", "loud", "bench", "load"},
+	for _, c := range []struct {
+		args []string
+		want string // in the error
+	}{
+		{[]string{"bench", "load", "--profile", "closed:c=1", "--max-requests", "1"}, "--target"},
+		{[]string{"bench", "load", "--profile", "closed:c=0"}, ""},
+		{[]string{"bench", "load", "--no-such-flag"}, ""},
+		{[]string{"bench", "load", "--format", "pdf"}, ""},
+		{[]string{"bench", "load", "stray"}, ""},
+		{[]string{"--log-level", "loud", "bench", "load"}, ""},
 	} {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			err := app(&stdout, &stderr).RunContext(t.Context(), append([]string{"janus-load"}, args...))
-			if code := exitcode.Of(err); code != exitcode.Usage {
-				t.Errorf("exit code %d (%v), want %d", code, err, exitcode.Usage)
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			err := app(&stdout, &stderr).RunContext(t.Context(), append([]string{"janus-load"}, c.args...))
+			if code := exitcode.Of(err); code != exitcode.Usage || !strings.Contains(fmt.Sprint(err), c.want) {
+				t.Errorf("exit code %d (%v), want %d and an error naming %q", code, err, exitcode.Usage, c.want)
 			}
 		})
 	}

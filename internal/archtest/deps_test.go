@@ -41,7 +41,19 @@ var forbiddenDeps = map[string][]string{
 	// The statistics are a leaf: the standard library and gonum, nothing
 	// of janus (issue 18 item 7), so any caller can use them.
 	"stats": {module},
+	// The lean load client: its resident memory is the load run's, so it
+	// links no sim, store, gateway or front end (issue 17 item 8,
+	// docs/PERFORMANCE.md); janus mounts the embedded target instead.
+	"cmd/janus-load":   leanLoadForbidden,
+	"cli/loadcli":      leanLoadForbidden,
+	"internal/loadapp": leanLoadForbidden,
 }
+
+// leanLoadForbidden are what janus-load and the load application it is
+// built from must not link: heavy, the gateway, the memory service, the
+// TUI, gorm and SQLite.
+var leanLoadForbidden = slices.Concat(heavy, []string{module + "/gateway", module + "/memory", module + "/tui",
+	"gorm.io", "github.com/glebarez", "modernc.org/sqlite"})
 
 // TestForbiddenDeps checks forbiddenDeps on `go list -json ./...`.
 func TestForbiddenDeps(t *testing.T) {

@@ -4,11 +4,19 @@
 // profiles, keeps traces, scores with the evaluators, measures the
 // harness and writes the report files. The engine only sends the steps
 // to a base URL and yields one record per request.
+//
+// The embedded target and the timing selftest both link the reference
+// sim (baseline, and through it the stores and code runners), so the
+// program that mounts bench load brings them (Mount): janus passes its
+// own, the lean janus-load passes neither and its process holds none of
+// that code.
 package loadapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -16,15 +24,48 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
-	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
+
+// Mount is what the program mounting bench load brings that this package
+// does not link. A nil field is a capability the program lacks.
+type Mount struct {
+	// StartTarget boots the embedded reference target, for a run without
+	// a target; nil: such a run is refused, naming --target.
+	StartTarget StartTargetFunc
+	// Selftest measures the harness's timing error after the steps; nil:
+	// the report cites the last selftest of this binary saved on this
+	// machine, or says it was not measured.
+	Selftest SelftestFunc
+}
+
+// EmbeddedTarget is what the embedded reference target is started with.
+type EmbeddedTarget struct {
+	// Pace is the target's answer schedule; zero is the target's default.
+	Pace load.Pace
+	// Suite is the workload, whose tasks the target answers.
+	Suite          *suites.Suite
+	Logger         *slog.Logger
+	MaxConcurrency int // answer at most this many at once (0: no bound)
+}
+
+// StartTargetFunc boots the embedded reference target on loopback and
+// returns its base URL (ending in /v1) and how to stop it.
+type StartTargetFunc func(ctx context.Context, t EmbeddedTarget) (url string, stop func(context.Context) error, err error)
+
+// SelftestFunc measures the harness's timing error at concurrency conc
+// over at least minStreams streams, with the sim started by sim (nil: in
+// this process), as `janus bench selftest` does.
+type SelftestFunc func(ctx context.Context, conc, minStreams int, sim []string) (*bench.SelftestResult, error)
+
+// errNoEmbeddedTarget is a run without a target in a program that mounted
+// no embedded one.
+var errNoEmbeddedTarget = errors.New("this program has no embedded reference target (janus-load links none): give --target, the target's base URL ending in /v1, or run janus bench load")
 
 // runEnv is what Run sets up before the steps and tears down after them.
 type runEnv struct {
@@ -48,17 +89,16 @@ func (env *runEnv) tearDown() {
 
 // setUp prepares the process and the target for the steps. The env it
 // returns is never nil: tear it down even when err is set.
-func (o *options) setUp(ctx context.Context, steps []load.Step, suite *suites.Suite) (*runEnv, error) {
+func (o *options) setUp(ctx context.Context, m Mount, steps []load.Step, suite *suites.Suite) (*runEnv, error) {
 	env := &runEnv{embedded: o.Target == "", restoreLimit: func() {}}
 	maxConc, err := o.raiseFileLimits(steps, env.embedded)
 	if err != nil {
 		return env, err
 	}
-	o.softMemoryLimit(env, maxConc)
 	env.client = load.NewClient(&o.Options, maxConc)
 	env.stops = append(env.stops, env.client.HTTP.CloseIdleConnections)
 	if env.embedded {
-		if err := o.startEmbedded(ctx, env, suite); err != nil {
+		if err := o.startEmbedded(ctx, m.StartTarget, env, suite); err != nil {
 			return env, err
 		}
 	}
@@ -71,6 +111,9 @@ func (o *options) setUp(ctx context.Context, steps []load.Step, suite *suites.Su
 	if env.model, err = bench.PrepareTarget(ctx, env.client, o.Model, !o.NoStream, env.embedded, warm); err != nil {
 		return env, err
 	}
+	// After the warm-up: the suite, the target and the tokenizer are in
+	// the heap the limit is sized to.
+	o.softMemoryLimit(env, maxConc)
 	if o.Out == "" {
 		o.Out = filepath.Join(o.OutDir, time.Now().UTC().Format("20060102T150405Z")+"-load-"+safeName(env.model)+".json")
 	}
@@ -110,25 +153,25 @@ func (o *options) raiseFileLimits(steps []load.Step, embedded bool) (int, error)
 	return maxConc, nil
 }
 
-// softMemoryLimit sets a soft memory limit sized to the streams: past it
-// the GC works harder (and shrinks idle stacks sooner) rather than let the
-// heap grow to GOGC's multiple of the live set. KeepMemoryLimit (the
-// caller saw GOMEMLIMIT set) leaves the process's limit alone.
+// softMemoryLimit sets a soft memory limit sized to the live heap and the
+// streams: past it the GC works harder (and shrinks idle stacks sooner)
+// rather than let the heap grow to GOGC's multiple of the live set.
+// KeepMemoryLimit (the caller saw GOMEMLIMIT set) leaves the process's
+// limit alone.
 func (o *options) softMemoryLimit(env *runEnv, maxConc int) {
 	if o.KeepMemoryLimit {
 		return
 	}
-	prev := debug.SetMemoryLimit(memoryLimit(maxConc))
+	prev := debug.SetMemoryLimit(memoryLimit(liveHeap(), maxConc, env.embedded))
 	var once sync.Once
 	env.restoreLimit = func() { once.Do(func() { debug.SetMemoryLimit(prev) }) }
 	env.stops = append(env.stops, env.restoreLimit)
 }
 
-// startEmbedded boots the reference target on loopback and points the
-// client at it.
-func (o *options) startEmbedded(ctx context.Context, env *runEnv, suite *suites.Suite) error {
-	url, stop, err := baseline.Start(ctx, "127.0.0.1:0", baseline.Config{Pace: baseline.Pace(o.Pace), Suites: []*suites.Suite{suite},
-		Logger: o.Logger, MaxConcurrency: o.SimMaxConcurrency})
+// startEmbedded boots the reference target on loopback with start (Run
+// checked it is there) and points the client at it.
+func (o *options) startEmbedded(ctx context.Context, start StartTargetFunc, env *runEnv, suite *suites.Suite) error {
+	url, stop, err := start(ctx, EmbeddedTarget{Pace: o.Pace, Suite: suite, Logger: o.Logger, MaxConcurrency: o.SimMaxConcurrency})
 	if err != nil {
 		return fmt.Errorf("start embedded reference target: %w", err)
 	}
@@ -178,13 +221,14 @@ func (o *options) startObservers(ctx context.Context, env *runEnv) error {
 // measureHarness states the harness's timing error in the report: a
 // selftest at the run's peak concurrency after the steps (when asked for
 // and the run finished), else the last saved selftest, else that it was
-// not measured.
-func (o *options) measureHarness(ctx context.Context, rep *load.Report, peak int, finished bool, restoreLimit func()) {
-	if o.Selftest && finished {
+// not measured. A program with no selftest (Mount.Selftest nil) cites
+// the saved one as --no-selftest does.
+func (o *options) measureHarness(ctx context.Context, selftest SelftestFunc, rep *load.Report, peak int, finished bool, restoreLimit func()) {
+	if o.Selftest && finished && selftest != nil {
 		// Measure as `janus bench selftest` would, without the run's
 		// memory limit.
 		restoreLimit()
-		st, err := selftest.Run(ctx, selftest.Options{Levels: []int{max(peak, 1)}, MinStreams: max(peak, 10), SimCommand: o.SelftestSim})
+		st, err := selftest(ctx, max(peak, 1), max(peak, 10), o.SelftestSim)
 		if err != nil {
 			o.Logger.Warn("selftest failed", "err", err)
 			rep.Harness.SelftestSource = "selftest failed: " + err.Error()
@@ -205,6 +249,8 @@ func (o *options) measureHarness(ctx context.Context, rep *load.Report, peak int
 		rep.Harness.TimingErrP99Ms = max(h.TTFTErrP99Ms, h.GapErrP99Ms)
 		rep.Harness.SelftestSource = "saved " + h.Provenance()
 		rep.Harness.TimingMeasured = true
+	} else if o.Selftest && selftest == nil {
+		rep.Harness.SelftestSource = "not measured (this binary runs no selftest and none of it is saved on this machine: janus bench load measures one)"
 	} else {
 		rep.Harness.SelftestSource = "not measured (no selftest of this binary on this machine: run janus bench selftest, or drop --no-selftest)"
 	}

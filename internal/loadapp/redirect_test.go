@@ -34,7 +34,7 @@ func TestLoadNeverFollowsRedirectOffTarget(t *testing.T) {
 		http.Redirect(w, r, canary.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	defer target.Close()
-	rep, err := Run(context.Background(), load.Options{Target: target.URL + "/v1", Model: "m", Profile: "closed:c=2",
+	rep, err := simMount.Run(context.Background(), load.Options{Target: target.URL + "/v1", Model: "m", Profile: "closed:c=2",
 		Duration: 300 * time.Millisecond, MaxRequests: 20, PromptTokens: 10, OutputTokens: 5, NoStream: true,
 		FollowRedirects: true, Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {

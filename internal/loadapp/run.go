@@ -11,12 +11,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/report"
@@ -26,13 +26,10 @@ import (
 // options are a run's options with the application's methods.
 type options struct{ load.Options }
 
-// defaults fills the engine's defaults and the application's: the
-// embedded target's pace and the report directory.
+// defaults fills the engine's defaults and the application's: the report
+// directory. A zero Pace is the embedded target's default (its start).
 func (o *options) defaults() {
 	o.Defaults()
-	if o.Pace == (load.Pace{}) {
-		o.Pace = load.Pace(baseline.DefaultPace())
-	}
 	if o.OutDir == "" {
 		o.OutDir = "runs"
 	}
@@ -48,19 +45,22 @@ func inputErr(op string, err error) error { return &bench.InputError{Op: op, Err
 // file limit, sets a soft memory limit, boots the embedded target, serves
 // live metrics, profiles, keeps traces, scores, measures the harness and
 // writes the report files; the sweep only sends the steps and summarises
-// them.
-func Run(ctx context.Context, lo load.Options) (*load.Report, error) {
+// them. The embedded target and the selftest are m's (Mount).
+func (m Mount) Run(ctx context.Context, lo load.Options) (*load.Report, error) {
 	o := &options{lo}
 	o.defaults()
 	steps, outputs, err := o.Check()
 	if err != nil {
 		return nil, inputErr("check options", err)
 	}
+	if o.Target == "" && m.StartTarget == nil {
+		return nil, inputErr("start embedded reference target", errNoEmbeddedTarget)
+	}
 	suite, err := o.workload(ctx)
 	if err != nil {
 		return nil, err
 	}
-	env, err := o.setUp(ctx, steps, suite)
+	env, err := o.setUp(ctx, m, steps, suite)
 	defer env.tearDown()
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func Run(ctx context.Context, lo load.Options) (*load.Report, error) {
 		rep.Run.Status = "interrupted"
 	}
 	res.Summarise(rep, env.embedded)
-	o.measureHarness(ctx, rep, res.Peak, !interrupted, env.restoreLimit)
+	o.measureHarness(ctx, m.Selftest, rep, res.Peak, !interrupted, env.restoreLimit)
 	rep.Run.FinishedAt = time.Now().UTC()
 	rep.Run.RSSPeakMB = rssPeakMB()
 	if err := o.writeReports(rep, outputs); err != nil {
@@ -179,11 +179,37 @@ func serveMetrics(ctx context.Context, addr string, live *load.Live) (stop func(
 }
 
 // memoryLimit is the soft memory limit for a run of up to conc requests in
-// flight: a base for the runtime, tokenizer and histograms plus about
-// 20 KiB of live heap and stack per stream (measured at 5,000 streams,
-// docs/PERFORMANCE.md).
-func memoryLimit(conc int) int64 {
-	return 64<<20 + int64(conc)*20<<10
+// flight that starts with live bytes of live heap: twice that plus 12 MiB
+// for the runtime (~4 MiB: spans, GC metadata, stacks), what the run adds
+// to the live heap (histograms, buffers, caches) and the garbage between
+// collections, and about 20 KiB of live heap and stack per stream
+// (measured at 5,000 streams, docs/PERFORMANCE.md). A load client's live
+// heap after the warm-up is 3–4 MiB (the cl100k vocabulary, the suite,
+// compiled patterns), so one stream runs under ~20 MiB: a few collections
+// a second of a small heap, no fewer requests sent, and a process well
+// under half the size GOGC's multiple alone would let grow
+// (docs/PERFORMANCE.md, the load client's RSS). Sized from the live heap,
+// the limit stays above it for any suite: a limit near the live heap has
+// the collector run without pause (a fixed 12 MiB sent a tenth of the
+// requests). The embedded target shares the heap with its own per-stream
+// state and keeps a 64 MiB base.
+func memoryLimit(live int64, conc int, embedded bool) int64 {
+	base := 2*live + 12<<20
+	if embedded {
+		base = max(base, 64<<20)
+	}
+	return base + int64(conc)*20<<10
+}
+
+// liveHeap is the heap's live bytes as of a collection run now.
+func liveHeap() int64 {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
 }
 
 // startCPUProfile profiles the process to path until stop is called.

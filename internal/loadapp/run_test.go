@@ -33,7 +33,7 @@ func TestSweepFindsKnownKnee(t *testing.T) {
 			prof = append(prof, fmt.Sprint(c))
 		})
 	}
-	rep, err := Run(context.Background(), load.Options{
+	rep, err := simMount.Run(context.Background(), load.Options{
 		Profile: "closed:c=" + strings.Join(prof, ","), Duration: 1500 * time.Millisecond,
 		PromptTokens: 20, OutputTokens: 10,
 		Pace:              load.Pace{TTFT: 100 * time.Millisecond, PerToken: 20 * time.Millisecond},
@@ -92,14 +92,14 @@ func openFDs(t *testing.T) int {
 // goroutines and open files are back to what they were.
 func TestRunLeaksNothing(t *testing.T) {
 	// Settle lazily started runtime and tokenizer state first.
-	if _, err := Run(context.Background(), load.Options{Profile: "closed:c=2", Duration: 100 * time.Millisecond, Out: filepath.Join(t.TempDir(), "w.json"),
+	if _, err := simMount.Run(context.Background(), load.Options{Profile: "closed:c=2", Duration: 100 * time.Millisecond, Out: filepath.Join(t.TempDir(), "w.json"),
 		Pace: load.Pace(baseline.Unpaced())}); err != nil {
 		t.Fatal(err)
 	}
 	g0, f0 := runtime.NumGoroutine(), openFDs(t)
 	for _, prof := range []string{"closed:c=50", "poisson:rate=200"} {
 		t.Run(prof, func(t *testing.T) {
-			rep, err := Run(context.Background(), load.Options{Profile: prof, Duration: 500 * time.Millisecond, Prometheus: "127.0.0.1:0",
+			rep, err := simMount.Run(context.Background(), load.Options{Profile: prof, Duration: 500 * time.Millisecond, Prometheus: "127.0.0.1:0",
 				Out: filepath.Join(t.TempDir(), "r.json"), Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
 			if err != nil {
 				t.Fatalf("%s: %v", prof, err)
@@ -131,7 +131,7 @@ func TestRunLeaksNothing(t *testing.T) {
 func TestWarmupKeepTracesAndInterrupt(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.json")
-	rep, err := Run(context.Background(), load.Options{Profile: "closed:c=2", Duration: 300 * time.Millisecond, Warmup: 200 * time.Millisecond,
+	rep, err := simMount.Run(context.Background(), load.Options{Profile: "closed:c=2", Duration: 300 * time.Millisecond, Warmup: 200 * time.Millisecond,
 		KeepTraces: true, Out: out, Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestWarmupKeepTracesAndInterrupt(t *testing.T) {
 		}
 		cancel()
 	}()
-	rep, err = Run(ctx, load.Options{Profile: "closed:c=2,4", Duration: time.Minute, Out: filepath.Join(dir, "i.json"),
+	rep, err = simMount.Run(ctx, load.Options{Profile: "closed:c=2,4", Duration: time.Minute, Out: filepath.Join(dir, "i.json"),
 		Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}, Live: live})
 	if !errors.Is(err, bench.ErrInterrupted) || rep == nil || rep.Run.Status != "interrupted" || len(rep.Steps) != 1 || rep.Steps[0].Requests == 0 {
 		t.Fatalf("interrupted run: err %v, report %+v", err, rep)
@@ -210,7 +210,7 @@ func TestCallerLiveAndStepHooks(t *testing.T) {
 	var events []string
 	var atStart []load.LiveSnapshot
 	var sums []load.StepSummary
-	rep, err := Run(context.Background(), load.Options{Profile: "closed:c=1,2", Duration: 200 * time.Millisecond, OutDir: dir, Live: live,
+	rep, err := simMount.Run(context.Background(), load.Options{Profile: "closed:c=1,2", Duration: 200 * time.Millisecond, OutDir: dir, Live: live,
 		Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond},
 		OnStepStart: func(i int, s load.Step) {
 			events = append(events, fmt.Sprintf("start %d %s", i, s.Label()))
@@ -271,7 +271,7 @@ func TestLiveSnapshotConcurrent(t *testing.T) {
 			runtime.Gosched()
 		}
 	}()
-	_, err := Run(context.Background(), load.Options{Profile: "closed:c=8", Duration: 200 * time.Millisecond, Live: live,
+	_, err := simMount.Run(context.Background(), load.Options{Profile: "closed:c=8", Duration: 200 * time.Millisecond, Live: live,
 		Out: filepath.Join(t.TempDir(), "r.json"), Pace: load.Pace(baseline.Unpaced())})
 	cancel()
 	<-done

@@ -9,18 +9,15 @@ import (
 	"sync/atomic"
 
 	"github.com/tiktoken-go/tokenizer"
+	"github.com/tiktoken-go/tokenizer/codec"
 )
 
-var (
-	once  sync.Once
-	codec tokenizer.Codec
-	err   error
-)
-
-func get() (tokenizer.Codec, error) {
-	once.Do(func() { codec, err = tokenizer.Get(tokenizer.Cl100kBase) })
-	return codec, err
-}
+// get builds cl100k_base once. It calls the codec's constructor rather
+// than tokenizer.Get, whose switch over every encoding links all four
+// vocabularies (map literals of 10 MB of read-only data, two thirds of
+// it o200k's) into every binary; cl100k alone is 3.4 MB
+// (docs/PERFORMANCE.md, the load client's RSS).
+var get = sync.OnceValues(func() (tokenizer.Codec, error) { return codec.NewCl100kBase(), nil })
 
 // Count returns the number of cl100k_base tokens in s. The vocabulary is
 // embedded, so an error here means a broken build; it falls back to a
