@@ -159,6 +159,12 @@ type RunOptions struct {
 	// show them.
 	Gates []scorer.Threshold
 
+	// SelftestFile is where the last selftest was saved (SaveSelftest):
+	// its timing error at the run's concurrency goes into the report's
+	// harness block and is taken out of the streaming score. Empty cites
+	// none; the application picks the file (internal/app.SelftestPath).
+	SelftestFile string
+
 	// Resources, when set, is called once the tasks are done and before
 	// scoring (also on an interrupted run): its block goes into the
 	// report, priced at the price table's compute prices, and that compute
@@ -573,7 +579,7 @@ func (s *runState) scoreRun(ctx context.Context) {
 			sopts.ComputeUSD = rep.Resources.ComputeCostUSD
 		}
 	}
-	rep.Harness = LoadHarness(o.Concurrency)
+	rep.Harness = LoadHarness(o.SelftestFile, o.Concurrency)
 	sopts.TimingNoiseMs = timingNoise(rep.Harness, sched)
 	if err := saveTimingNoise(o.RecordDir, sopts.TimingNoiseMs, rep.Run.Seed); err != nil {
 		log.Warn("a replay of the recordings will not take the run's timing noise out", "err", err)

@@ -172,7 +172,7 @@ func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error)
 		Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
 		Outputs: outputs, Gates: gates, PricesFile: c.String("prices"),
 		ArtifactAllow: c.StringSlice("artifact-allow"), ArtifactMaxBytes: c.Int64("artifact-max-bytes"),
-		ArtifactTimeout: c.Duration("artifact-timeout"),
+		ArtifactTimeout: c.Duration("artifact-timeout"), SelftestFile: app.SelftestPath(),
 	}, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/internal/loadapp"
 	"github.com/janus-bench/janus/tui"
 )
@@ -57,7 +58,7 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 		Target: c.String("target"), APIKey: c.String("api-key"), Store: c.String("store"), NoSave: c.Bool("no-save"),
 		LogFile: c.String("log-file"), OutDir: c.String("out-dir"), NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != "",
 		Base: bench.RunOptions{Model: c.String("model"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Start: start, Limits: lim, Evaluator: ev},
+			Budgets: budgets, Start: start, Limits: lim, Evaluator: ev, SelftestFile: app.SelftestPath()},
 		// Load runs from the TUI measure the harness's timing error after
 		// the steps against a sim in a second process, as janus bench load
 		// does by default.

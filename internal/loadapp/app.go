@@ -21,6 +21,7 @@ import (
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
@@ -91,13 +92,13 @@ func (o *options) raiseFileLimits(steps []load.Step, embedded bool) (int, error)
 	for _, s := range steps {
 		if !s.Open() {
 			maxConc = max(maxConc, s.Concurrency)
-			if err := bench.RaiseFileLimit(perReq*uint64(s.Concurrency) + 64); err != nil {
+			if err := app.RaiseFileLimit(perReq*uint64(s.Concurrency) + 64); err != nil {
 				return 0, inputErr("step "+s.Label(), err)
 			}
 		}
 	}
 	if slices.ContainsFunc(steps, load.Step.Open) {
-		_ = bench.RaiseFileLimit(0)
+		_ = app.RaiseFileLimit(0)
 		var lim syscall.Rlimit
 		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur > 64 {
 			if allow := int((lim.Cur - 64) / perReq); allow < o.MaxInflight {
@@ -184,7 +185,12 @@ func (o *options) measureHarness(ctx context.Context, rep *load.Report, peak int
 		// Measure as `janus bench selftest` would, without the run's
 		// memory limit.
 		restoreLimit()
-		st, err := selftest.Run(ctx, selftest.Options{Levels: []int{max(peak, 1)}, MinStreams: max(peak, 10), SimCommand: o.SelftestSim})
+		levels := []int{max(peak, 1)}
+		var st *bench.SelftestResult
+		err := app.RaiseFileLimit(selftest.OpenFiles(levels))
+		if err == nil {
+			st, err = selftest.Run(ctx, selftest.Options{Levels: levels, MinStreams: max(peak, 10), SimCommand: o.SelftestSim})
+		}
 		if err != nil {
 			o.Logger.Warn("selftest failed", "err", err)
 			rep.Harness.SelftestSource = "selftest failed: " + err.Error()
@@ -199,7 +205,7 @@ func (o *options) measureHarness(ctx context.Context, rep *load.Report, peak int
 			}
 			rep.Harness.TimingMeasured = true
 		}
-	} else if h := bench.LoadHarness(peak); h != nil {
+	} else if h := bench.LoadHarness(app.SelftestPath(), peak); h != nil {
 		rep.Harness.SelftestConcurrency = h.Concurrency
 		rep.Harness.TimingErrP50Ms = max(h.TTFTErrP50Ms, h.GapErrP50Ms)
 		rep.Harness.TimingErrP99Ms = max(h.TTFTErrP99Ms, h.GapErrP99Ms)
