@@ -251,8 +251,12 @@ func benchRunReports(c *ucli.Context) ([]report.Output, []scorer.Threshold, erro
 // afterBenchRun is what the command adds to the engine's run: once the
 // report is written (the run succeeded, or ended interrupted, refused or
 // under a gate), the job summary is appended to $GITHUB_STEP_SUMMARY; an
-// interrupted run's error says how to resume it with this command.
+// interrupted run's error says how to resume it with this command, and a
+// run that needs a judge names the flags that configure one.
 func afterBenchRun(rep *record.Report, err error, gates []scorer.Threshold) error {
+	if jn := (*bench.JudgeNeededError)(nil); errors.As(err, &jn) {
+		jn.Hint = "pass --judge URL --judge-model MODEL, or leave those tasks out with --categories"
+	}
 	var ie *bench.InterruptedError
 	if errors.As(err, &ie) && ie.Partial != "" {
 		ie.Msg = fmt.Sprintf("run interrupted; partial report %s written: continue with `janus bench run --resume --out %s` (same flags)", ie.Partial, ie.Partial)

@@ -88,7 +88,7 @@ func checkLoadFlags(c *ucli.Context) error {
 		if _, err := load.ParseProfile(p); err != nil {
 			var pe *load.ProfileError
 			if errors.As(err, &pe) {
-				return usageErrorf("--load %q: %s (want closed:c=1,8,64, poisson:rate=20,50 or constant:rate=100)", p, pe.Msg)
+				return usageErrorf("--load %q: %s (want %s)", p, pe.Msg, load.ProfileForms)
 			}
 			return &UsageError{Err: err}
 		}

@@ -7,6 +7,7 @@
 package loadcli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -246,8 +247,8 @@ func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error)) *u
 			if err != nil {
 				return err
 			}
-			if _, err := load.ParseProfile(c.String("profile")); err != nil {
-				return &UsageError{Err: err}
+			if err := checkProfile(c.String("profile")); err != nil {
+				return err
 			}
 			if err := checkBenchLoadFlags(c); err != nil {
 				return err
@@ -346,4 +347,17 @@ func benchLoadFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "format", Value: "text", Usage: "stdout report: text, json or md"},
 		&ucli.StringSliceFlag{Name: "out-format", Usage: "also write FORMAT=PATH (md, text, json; repeatable), e.g. md=load.md"},
 	)
+}
+
+// checkProfile refuses a --profile that does not parse, naming the flag
+// (the engine's error names none).
+func checkProfile(spec string) error {
+	_, err := load.ParseProfile(spec)
+	if pe := (*load.ProfileError)(nil); errors.As(err, &pe) {
+		return Usagef("--profile %q: %s (want %s)", pe.Spec, pe.Msg, load.ProfileForms)
+	}
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	return nil
 }
