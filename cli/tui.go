@@ -62,9 +62,9 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 		// Load runs from the TUI measure the harness's timing error after
 		// the steps against a sim in a second process, as janus bench load
 		// does by default.
-		LoadBase: load.Options{Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Pace: load.Pace(pace), Selftest: true, SelftestSim: sim, Limits: lim, Evaluator: ev,
-			KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "", StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != ""},
+		LoadBase: app.LoadOptions{Options: load.Options{Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
+			Budgets: budgets, Limits: lim, StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != ""},
+			Pace: app.Pace(pace), Selftest: true, SelftestSim: sim, Evaluator: ev, KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != ""},
 		LoadRun: loadapp.Run,
 	}, nil
 }

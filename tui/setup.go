@@ -536,7 +536,7 @@ func (s *setupModel) runOptions() bench.RunOptions {
 // loadOptions turns the choices into the options of a load run. The
 // report goes where janus bench load puts it: <out dir>/<UTC time>-load-
 // <model>.json.
-func (s *setupModel) loadOptions() load.Options {
+func (s *setupModel) loadOptions() janusapp.LoadOptions {
 	o := s.sh.o.LoadBase
 	if s.useURL {
 		o.Target = strings.TrimSpace(s.url.Value())

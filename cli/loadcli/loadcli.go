@@ -25,6 +25,7 @@ import (
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/internal/loadapp"
 	"github.com/janus-bench/janus/scorer"
@@ -261,24 +262,7 @@ func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error)) *u
 			if err != nil {
 				return err
 			}
-			opts := load.Options{
-				Evaluator: ev,
-				Target:    c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
-				Suite: c.String("suite"), PromptTokens: c.Int("prompt-tokens"), OutputTokens: c.Int("output-tokens"),
-				Profile: c.String("profile"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
-				MaxRequests: c.Int("max-requests"), MaxInflight: c.Int("max-inflight"), Seed: c.Uint64("seed"),
-				PrestartHeadroom: c.Duration("prestart-headroom"),
-				NoStream:         c.Bool("no-stream"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
-				Budgets:    trace.Budgets{TTFTMs: Ms(c, "ttft-budget"), GapMs: Ms(c, "gap-budget")},
-				KeepTraces: c.Bool("keep-traces"), Selftest: !c.Bool("no-selftest"), Prometheus: c.String("prometheus"),
-				CPUProfile: c.String("cpuprofile"), MemProfile: c.String("memprofile"),
-				Pace:              load.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
-				SimMaxConcurrency: c.Int("sim-max-concurrency"),
-				Out:               c.String("out"), Outputs: c.StringSlice("out-format"), Format: c.String("format"),
-				Stdout: stdout(c), Logger: slog.Default(),
-				// The process's environment is the application's to read.
-				KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "", StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "",
-			}
+			opts := benchLoadOptions(c, hdr, lim, ev)
 			if opts.Selftest {
 				if opts.SelftestSim, err = SelftestSim(); err != nil {
 					return err
@@ -289,6 +273,32 @@ func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error)) *u
 			}
 			return nil
 		},
+	}
+}
+
+// benchLoadOptions binds bench load's flags into the run's options: the
+// engine's (load.Options) and the application's around it.
+func benchLoadOptions(c *ucli.Context, hdr http.Header, lim trace.Limits, ev *scorer.Evaluator) app.LoadOptions {
+	return app.LoadOptions{
+		Options: load.Options{
+			Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
+			Suite: c.String("suite"), PromptTokens: c.Int("prompt-tokens"), OutputTokens: c.Int("output-tokens"),
+			Profile: c.String("profile"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
+			MaxRequests: c.Int("max-requests"), MaxInflight: c.Int("max-inflight"), Seed: c.Uint64("seed"),
+			PrestartHeadroom: c.Duration("prestart-headroom"),
+			NoStream:         c.Bool("no-stream"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
+			Budgets:    trace.Budgets{TTFTMs: Ms(c, "ttft-budget"), GapMs: Ms(c, "gap-budget")},
+			KeepTraces: c.Bool("keep-traces"), Logger: slog.Default(),
+			// The process's environment is the application's to read.
+			StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "",
+		},
+		Evaluator: ev, Selftest: !c.Bool("no-selftest"), Prometheus: c.String("prometheus"),
+		CPUProfile: c.String("cpuprofile"), MemProfile: c.String("memprofile"),
+		Pace:              app.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
+		SimMaxConcurrency: c.Int("sim-max-concurrency"),
+		Out:               c.String("out"), Outputs: c.StringSlice("out-format"), Format: c.String("format"),
+		Stdout:          stdout(c),
+		KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "",
 	}
 }
 
