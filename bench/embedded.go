@@ -20,6 +20,12 @@ type StartTarget func(ctx context.Context, suite *suites.Suite, memory bool) (ur
 // a start func cannot begin.
 var errNoTarget = errors.New("no target: give a base URL ending in /v1, or a start func for the embedded reference target")
 
+// errNoReportPath is why a run with neither a report path nor a way to
+// name one (or a resume without the path of the run it continues) cannot
+// begin: where reports go, and which run a resume picks, is the
+// application's to say.
+var errNoReportPath = errors.New("no report path: give the report's path, or a func naming it from the model (a resume needs the path)")
+
 // hasMemoryTasks reports whether any task is a memory task.
 func hasMemoryTasks(tasks []suites.Task) bool {
 	for i := range tasks {

@@ -62,7 +62,7 @@ func secretSeed() (uint64, error) {
 
 // loadSuite loads the suites o names and combines them. With the default
 // loader, a generated suite (janus-default, smoke) is made from o.Seed; when o.Seed is 0 a
-// secret seed is drawn (or, on --resume, taken from the partial run) and
+// secret seed is drawn (or, on Resume, taken from the partial run) and
 // stored in o.Seed, so the run's shuffle, report and reproduction line all
 // use it. It returns the combined suite and the seed policy.
 func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, error) {
@@ -117,7 +117,7 @@ func (o *RunOptions) loadSuite(ctx context.Context) (*suites.Suite, string, erro
 }
 
 // freshSeed is a new secret seed, or the seed of the partial run that
-// --resume continues (its tasks must be generated again exactly).
+// Resume continues (its tasks must be generated again exactly).
 func (o *RunOptions) freshSeed() (uint64, error) {
 	if len(o.Completed) > 0 {
 		// The finished tasks were generated from a seed this run does not
@@ -128,12 +128,6 @@ func (o *RunOptions) freshSeed() (uint64, error) {
 		return secretSeed()
 	}
 	out := o.Out
-	if out == "" {
-		var err error
-		if out, err = latestPartial("runs"); err != nil {
-			return 0, &InputError{Op: "resume", Err: err}
-		}
-	}
 	hdr, _, err := ReadPartial(out + ".partial.jsonl")
 	if err != nil {
 		return 0, &InputError{Op: "resume", Err: err}

@@ -2,11 +2,8 @@ package bench
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/janus-bench/janus/record"
@@ -56,30 +53,22 @@ type SelftestResult struct {
 // compares them.
 func Provenance() (binary, machine string) { return provenance() }
 
-// SelftestPath is where the last selftest is kept for reports to cite.
-func SelftestPath() string {
-	if p := os.Getenv("JANUS_SELFTEST_FILE"); p != "" {
-		return p
-	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "janus", "selftest.json")
+// SaveSelftest stores a selftest result at path, where LoadHarness reads
+// it back (the application picks the path: internal/app.SelftestPath).
+func SaveSelftest(path string, r *SelftestResult) error {
+	return record.WriteAtomic(path, func(w io.Writer) error { return json.NewEncoder(w).Encode(r) })
 }
 
-// SaveSelftest stores a selftest result at SelftestPath.
-func SaveSelftest(r *SelftestResult) error {
-	return record.WriteAtomic(SelftestPath(), func(w io.Writer) error { return json.NewEncoder(w).Encode(r) })
-}
-
-// LoadHarness returns the harness block for a report run at concurrency c:
-// the last selftest's level closest to c from below (or its lowest), with
-// its age and pid; nil when no selftest of this binary on this machine was
-// saved (one by another build, or older files without provenance, are
-// not quoted).
-func LoadHarness(c int) *record.Harness {
-	b, err := os.ReadFile(SelftestPath())
+// LoadHarness returns the harness block for a report run at concurrency c
+// from the selftest saved at path: its level closest to c from below (or
+// its lowest), with its age and pid; nil when path is empty or holds no
+// selftest of this binary on this machine (one by another build, or older
+// files without provenance, are not quoted).
+func LoadHarness(path string, c int) *record.Harness {
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
@@ -99,22 +88,4 @@ func LoadHarness(c int) *record.Harness {
 	return &record.Harness{SelftestAt: r.At, Concurrency: best.Concurrency, TTFTErrP50Ms: best.TTFTErrP50Ms,
 		TTFTErrP99Ms: best.TTFTErrP99Ms, GapErrP50Ms: best.GapErrP50Ms, GapErrP99Ms: best.GapErrP99Ms,
 		SelftestPID: r.PID, SelftestAgeS: max(0, time.Since(r.At).Seconds())}
-}
-
-// RaiseFileLimit lifts the open-file soft limit to the hard limit and
-// fails with a clear message when even that is below need.
-func RaiseFileLimit(need uint64) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return nil // not knowable here: let the dial errors speak
-	}
-	if lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
-		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	}
-	if lim.Cur < need {
-		return &InputError{Op: "open-file limit", Err: fmt.Errorf("need %d open files, the hard limit (ulimit -Hn) is %d", need, lim.Cur)}
-	}
-	return nil
 }

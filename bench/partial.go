@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
@@ -178,15 +177,4 @@ func (p *partialWriter) Close() error {
 	}
 	p.closed = true
 	return p.f.Close()
-}
-
-// latestPartial finds the newest *.partial.jsonl under dir and returns the
-// report path it belongs to.
-func latestPartial(dir string) (string, error) {
-	m, _ := filepath.Glob(filepath.Join(dir, "*.json.partial.jsonl"))
-	if len(m) == 0 {
-		return "", fmt.Errorf("no partial run under %s/; give the report path of the run to resume", dir)
-	}
-	sort.Strings(m) // names start with the UTC start time
-	return strings.TrimSuffix(m[len(m)-1], ".partial.jsonl"), nil
 }

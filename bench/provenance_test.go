@@ -24,17 +24,19 @@ func TestLoadHarnessProvenance(t *testing.T) {
 		{"another machine", bin, "0123456789abcdef", false},
 		{"no provenance (older file)", "", "", false},
 	}
+	if h := LoadHarness("", 1); h != nil {
+		t.Errorf("no selftest file: quoted %+v, want none", h)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "selftest.json")
-			t.Setenv("JANUS_SELFTEST_FILE", path)
 			r := SelftestResult{At: time.Now().Add(-90 * time.Minute).UTC(), Binary: tt.binary, Machine: tt.mach, PID: 4242,
 				Levels: []SelftestLevel{{Concurrency: 1, TTFTErrP99Ms: 0.5, GapErrP99Ms: 0.25}}}
 			b, _ := json.Marshal(r)
 			if err := os.WriteFile(path, b, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			h := LoadHarness(1)
+			h := LoadHarness(path, 1)
 			if (h != nil) != tt.want {
 				t.Fatalf("quoted %v, want %v", h != nil, tt.want)
 			}

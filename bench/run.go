@@ -91,8 +91,15 @@ type RunOptions struct {
 	NoStream bool
 
 	// Out is the report path; ".partial.jsonl" beside it receives each
-	// task as it finishes.
-	Out    string
+	// task as it finishes. When it is empty ReportPath names it; one of
+	// the two is required (the engine picks no directory of its own).
+	Out string
+	// ReportPath, used when Out is empty, names the report once the
+	// run's model is known: the application's default path names the
+	// model, which a run given none learns from the target.
+	ReportPath func(model string) string
+	// Resume continues the run whose partial file is beside Out (which
+	// it needs: finding the run to resume is the application's).
 	Resume bool
 	// RunID, when set, is the run's id instead of a new one: a scoring
 	// service names the run when it is submitted, before a worker runs it.
@@ -151,6 +158,12 @@ type RunOptions struct {
 	// makes Run return a *ThresholdError; the Markdown and JUnit reports
 	// show them.
 	Gates []scorer.Threshold
+
+	// SelftestFile is where the last selftest was saved (SaveSelftest):
+	// its timing error at the run's concurrency goes into the report's
+	// harness block and is taken out of the streaming score. Empty cites
+	// none; the application picks the file (internal/app.SelftestPath).
+	SelftestFile string
 
 	// Resources, when set, is called once the tasks are done and before
 	// scoring (also on an interrupted run): its block goes into the
@@ -318,6 +331,9 @@ func (s *runState) checkOptions() error {
 			return &InputError{Op: "check options", Err: fmt.Errorf("report output %s=%s: want one of %s and a path", out.Format, out.Path, strings.Join(report.Formats, ", "))}
 		}
 	}
+	if o.Out == "" && (o.Resume || o.ReportPath == nil) {
+		return &InputError{Op: "check options", Err: errNoReportPath}
+	}
 	var err error
 	s.prices = pricing.DefaultPrices()
 	if o.Prices != nil {
@@ -399,22 +415,14 @@ func (s *runState) prepareTarget(ctx context.Context) error {
 	return nil
 }
 
-// planReport picks the report path, fills the report's run header and,
-// on --resume or with Completed tasks, works out which tasks remain.
+// planReport settles the report path (ReportPath names it when Out is
+// empty), fills the report's run header and, on Resume or with Completed
+// tasks, works out which tasks remain.
 func (s *runState) planReport() error {
 	o := s.o
-	var err error
 	if o.Out == "" {
-		if o.Resume {
-			if o.Out, err = latestPartial("runs"); err != nil {
-				return &InputError{Op: "resume", Err: err}
-			}
-		} else {
-			o.Out = filepath.Join("runs", time.Now().UTC().Format("20060102T150405Z")+"-"+safeName(s.model)+".json")
-		}
+		o.Out = o.ReportPath(s.model)
 	}
-	host, _ := os.Hostname()
-	_ = host
 	s.rep = &record.Report{SchemaVersion: record.SchemaVersion, Weights: o.Weights}
 	s.rep.Run = s.runHeader()
 	s.partialPath = o.Out + ".partial.jsonl"
@@ -571,7 +579,7 @@ func (s *runState) scoreRun(ctx context.Context) {
 			sopts.ComputeUSD = rep.Resources.ComputeCostUSD
 		}
 	}
-	rep.Harness = LoadHarness(o.Concurrency)
+	rep.Harness = LoadHarness(o.SelftestFile, o.Concurrency)
 	sopts.TimingNoiseMs = timingNoise(rep.Harness, sched)
 	if err := saveTimingNoise(o.RecordDir, sopts.TimingNoiseMs, rep.Run.Seed); err != nil {
 		log.Warn("a replay of the recordings will not take the run's timing noise out", "err", err)

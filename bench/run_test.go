@@ -336,3 +336,38 @@ func TestRunPlanAndGateHooks(t *testing.T) {
 		t.Fatalf("planned %d gated %d seen %d tasks %d; want %d each", planned, gated, seen, len(rep.Tasks), smokeTasks)
 	}
 }
+
+// The engine picks no report directory: a run names its report with Out or
+// with ReportPath, which it calls once with the model it discovered; a
+// resume needs Out, since which run to continue is the caller's to find.
+func TestRunReportPathIsTheCallers(t *testing.T) {
+	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
+	for _, c := range []struct {
+		name string
+		o    RunOptions
+	}{
+		{"neither Out nor ReportPath", RunOptions{Evaluator: testEval, Start: quickStart}},
+		{"resume without Out", RunOptions{Evaluator: testEval, Start: quickStart, Resume: true, ReportPath: func(string) string { return "r.json" }}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Run(t.Context(), c.o)
+			var ie *InputError
+			if !errors.As(err, &ie) || !errors.Is(err, errNoReportPath) {
+				t.Fatalf("err = %v, want an InputError for the missing report path", err)
+			}
+		})
+	}
+	out := filepath.Join(t.TempDir(), "named.json")
+	var asked []string
+	rep, err := Run(t.Context(), RunOptions{Evaluator: testEval, Start: quickStart, Suite: "smoke@stored", Limit: 1,
+		ReportPath: func(model string) string { asked = append(asked, model); return out }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 1 || asked[0] != rep.Run.Model || asked[0] == "" {
+		t.Errorf("ReportPath asked for %q, want once for the discovered model %q", asked, rep.Run.Model)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("report not written where ReportPath said: %v", err)
+	}
+}

@@ -45,7 +45,29 @@ func checkRunnable(s *suites.Suite, selected []suites.Task, ev *scorer.Evaluator
 	if n == 0 {
 		return nil
 	}
-	return &InputError{Op: "check suite", Err: fmt.Errorf(
-		"%d selected task(s) of suite %s have judge checks (first: %s:%d task %s) but no judge is configured: pass --judge URL --judge-model MODEL, or leave those tasks out with --categories",
-		n, s.Name, first.File, first.Line, first.ID)}
+	return &InputError{Op: "check suite", Err: &JudgeNeededError{Suite: s.Name, Tasks: n, File: first.File, Line: first.Line, TaskID: first.ID}}
+}
+
+// JudgeNeededError is a run whose selected tasks have judge checks while
+// its evaluator has no judge. Hint, when the application sets it, says
+// how to configure one in its own terms (the CLI names its flags); the
+// engine names none.
+type JudgeNeededError struct {
+	Suite string
+	// Tasks is how many selected tasks have a judge check; File, Line and
+	// TaskID place the first.
+	Tasks  int
+	File   string
+	Line   int
+	TaskID string
+	Hint   string
+}
+
+func (e *JudgeNeededError) Error() string {
+	hint := e.Hint
+	if hint == "" {
+		hint = "give the run an evaluator with a judge, or leave those tasks out"
+	}
+	return fmt.Sprintf("%d selected task(s) of suite %s have judge checks (first: %s:%d task %s) but no judge is configured: %s",
+		e.Tasks, e.Suite, e.File, e.Line, e.TaskID, hint)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/calibrate"
+	"github.com/janus-bench/janus/internal/app"
 )
 
 // benchCalibrateCommand proves the scorer against targets whose ranking is
@@ -54,7 +55,7 @@ func benchCalibrateCommand() *ucli.Command {
 			}
 			cal, err := calibrate.Run(c.Context, calibrate.Options{Suite: c.String("suite"), Evaluator: ev,
 				TimeScale: c.Float64("time-scale"), Seed: c.Uint64("seed"), Profiles: profiles,
-				Concurrency: c.Int("concurrency"), OutDir: c.String("out-dir"), Logger: logger()})
+				Concurrency: c.Int("concurrency"), OutDir: c.String("out-dir"), SelftestFile: app.SelftestPath(), Logger: logger()})
 			var th *bench.ThresholdError
 			if err != nil && !errors.As(err, &th) {
 				return fmt.Errorf("bench calibrate: %w", err)

@@ -6,6 +6,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/selftest"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/internal/loadapp"
 	"github.com/janus-bench/janus/suites"
 )
@@ -25,7 +26,11 @@ func startEmbeddedTarget(ctx context.Context, t loadapp.EmbeddedTarget) (string,
 }
 
 // loadSelftest measures the harness's timing error at one concurrency,
-// as `janus bench selftest` does.
+// as `janus bench selftest` does (with the open files it needs).
 func loadSelftest(ctx context.Context, conc, minStreams int, sim []string) (*bench.SelftestResult, error) {
-	return selftest.Run(ctx, selftest.Options{Levels: []int{conc}, MinStreams: minStreams, SimCommand: sim})
+	levels := []int{conc}
+	if err := app.RaiseFileLimit(selftest.OpenFiles(levels)); err != nil {
+		return nil, err
+	}
+	return selftest.Run(ctx, selftest.Options{Levels: levels, MinStreams: minStreams, SimCommand: sim})
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/cli/loadcli"
 	"github.com/janus-bench/janus/container"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
@@ -95,6 +97,8 @@ func benchRun(c *ucli.Context) error {
 			return err
 		}
 		opts.Target = ""
+	} else if err := defaultReportPath(&opts, time.Now); err != nil {
+		return err
 	}
 	// Progress goes to stderr: an in-place line on a terminal, plain
 	// lines (no escape codes) in a pipe or when CI is set.
@@ -168,8 +172,28 @@ func benchRunOptions(c *ucli.Context, hdr http.Header) (bench.RunOptions, error)
 		Stdout: stdout(c), Format: c.String("format"), Logger: logger(),
 		Outputs: outputs, Gates: gates, PricesFile: c.String("prices"),
 		ArtifactAllow: c.StringSlice("artifact-allow"), ArtifactMaxBytes: c.Int64("artifact-max-bytes"),
-		ArtifactTimeout: c.Duration("artifact-timeout"),
+		ArtifactTimeout: c.Duration("artifact-timeout"), SelftestFile: app.SelftestPath(),
 	}, nil
+}
+
+// defaultReportPath is where bench run's report goes with no --out: a
+// resume continues the newest partial run under runs/, a new run writes
+// runs/<UTC time>-<model>.json once the model is known (the engine asks
+// for the path after discovering it). `bench run --image` has its own
+// default (container.BenchRun).
+func defaultReportPath(o *bench.RunOptions, now func() time.Time) error {
+	switch {
+	case o.Out != "":
+	case o.Resume:
+		out, err := app.LatestPartial(app.DefaultOutDir)
+		if err != nil {
+			return &bench.InputError{Op: "resume", Err: err}
+		}
+		o.Out = out
+	default:
+		o.ReportPath = func(model string) string { return app.ReportPath(app.DefaultOutDir, now(), model) }
+	}
+	return nil
 }
 
 // checkBenchRunCounts rejects a --concurrency, --decoys or --limit out of
@@ -227,8 +251,12 @@ func benchRunReports(c *ucli.Context) ([]report.Output, []scorer.Threshold, erro
 // afterBenchRun is what the command adds to the engine's run: once the
 // report is written (the run succeeded, or ended interrupted, refused or
 // under a gate), the job summary is appended to $GITHUB_STEP_SUMMARY; an
-// interrupted run's error says how to resume it with this command.
+// interrupted run's error says how to resume it with this command, and a
+// run that needs a judge names the flags that configure one.
 func afterBenchRun(rep *record.Report, err error, gates []scorer.Threshold) error {
+	if jn := (*bench.JudgeNeededError)(nil); errors.As(err, &jn) {
+		jn.Hint = "pass --judge URL --judge-model MODEL, or leave those tasks out with --categories"
+	}
 	var ie *bench.InterruptedError
 	if errors.As(err, &ie) && ie.Partial != "" {
 		ie.Msg = fmt.Sprintf("run interrupted; partial report %s written: continue with `janus bench run --resume --out %s` (same flags)", ie.Partial, ie.Partial)

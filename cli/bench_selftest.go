@@ -12,6 +12,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/cli/loadcli"
+	"github.com/janus-bench/janus/internal/app"
 )
 
 func benchSelftestCommand() *ucli.Command {
@@ -41,8 +42,14 @@ func benchSelftestCommand() *ucli.Command {
 			var err error
 			o := selftest.Options{
 				Levels: levels, Pace: baseline.Pace{TTFT: c.Duration("ttft"), PerToken: c.Duration("token-interval")},
-				Tokens: c.Int("tokens"), MinStreams: c.Int("min-streams"), Save: !c.Bool("no-save"), Burst: c.Bool("burst"),
+				Tokens: c.Int("tokens"), MinStreams: c.Int("min-streams"), Burst: c.Bool("burst"),
 				Stdout: stdout(c), JSON: c.Bool("json"),
+			}
+			if !c.Bool("no-save") {
+				o.SaveTo = app.SelftestPath()
+			}
+			if err := app.RaiseFileLimit(selftest.OpenFiles(levels)); err != nil {
+				return fmt.Errorf("bench selftest: %w", err)
 			}
 			if !c.Bool("sim-in-process") {
 				if o.SimCommand, err = selftestSimCommand(); err != nil {

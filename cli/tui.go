@@ -13,6 +13,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/tui"
 )
 
@@ -56,13 +57,13 @@ func tuiOptions(c *ucli.Context) (tui.Options, error) {
 		Target: c.String("target"), APIKey: c.String("api-key"), Store: c.String("store"), NoSave: c.Bool("no-save"),
 		LogFile: c.String("log-file"), OutDir: c.String("out-dir"), NoColor: c.Bool("no-color") || os.Getenv("NO_COLOR") != "",
 		Base: bench.RunOptions{Model: c.String("model"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Start: start, Limits: lim, Evaluator: ev},
+			Budgets: budgets, Start: start, Limits: lim, Evaluator: ev, SelftestFile: app.SelftestPath()},
 		// Load runs from the TUI measure the harness's timing error after
 		// the steps against a sim in a second process, as janus bench load
 		// does by default.
-		LoadBase: load.Options{Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
-			Budgets: budgets, Pace: load.Pace(pace), Selftest: true, SelftestSim: sim, Limits: lim, Evaluator: ev,
-			KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "", StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != ""},
+		LoadBase: app.LoadOptions{Options: load.Options{Header: hdr, FollowRedirects: c.Bool("follow-redirects"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"),
+			Budgets: budgets, Limits: lim, StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != ""},
+			Pace: app.Pace(pace), Selftest: true, SelftestSim: sim, Evaluator: ev, KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != ""},
 		LoadRun: loadMount().Run,
 	}, nil
 }
@@ -86,7 +87,7 @@ func checkLoadFlags(c *ucli.Context) error {
 		if _, err := load.ParseProfile(p); err != nil {
 			var pe *load.ProfileError
 			if errors.As(err, &pe) {
-				return usageErrorf("--load %q: %s (want closed:c=1,8,64, poisson:rate=20,50 or constant:rate=100)", p, pe.Msg)
+				return usageErrorf("--load %q: %s (want %s)", p, pe.Msg, load.ProfileForms)
 			}
 			return &UsageError{Err: err}
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/container"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
@@ -127,7 +128,8 @@ func (w *runWorker) execute(ctx context.Context, id string, rj *leaderboard.RunJ
 	defer os.Remove(out + ".partial.jsonl")
 	o := bench.RunOptions{Target: spec.Target, Model: spec.Model, APIKey: spec.APIKey, Suite: spec.Suite,
 		Categories: spec.Categories, Splits: spec.Splits, Concurrency: spec.Concurrency, Limit: spec.Limit, Seed: spec.Seed,
-		SeedSecret: spec.SeedSecret, NoStream: spec.NoStream, Out: out, RunID: id, Start: w.reference, Completed: done, StartedAt: rj.StartedAt, Logger: log, Evaluator: w.eval}
+		SeedSecret: spec.SeedSecret, NoStream: spec.NoStream, Out: out, RunID: id, Start: w.reference, Completed: done, StartedAt: rj.StartedAt, Logger: log, Evaluator: w.eval,
+		SelftestFile: app.SelftestPath()}
 	o.OnStart = func(r record.Run) error { return w.st.StartLeased(ctx, id, w.owner, r) }
 	o.OnResult = func(r bench.Result) {
 		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -19,6 +19,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
+	janusapp "github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/internal/loadapp"
 	"github.com/janus-bench/janus/suites"
 )
@@ -48,7 +49,7 @@ func readGoldenLoad(t testing.TB) *load.Report {
 // them. With hold ≥ 0 it starts step hold and waits there until cancelled,
 // then returns the steps before it as an interrupted run would.
 func fakeLoadRun(rep *load.Report, hold int) LoadRunFunc {
-	return func(ctx context.Context, o load.Options) (*load.Report, error) {
+	return func(ctx context.Context, o janusapp.LoadOptions) (*load.Report, error) {
 		for i, s := range rep.Steps {
 			o.OnStepStart(i, s.Step)
 			if i == hold {
@@ -95,7 +96,7 @@ func TestLoadScreens(t *testing.T) {
 		// A run that cannot start (unreachable target) says why, and esc
 		// leads back.
 		{"load_error", -1, func(o *Options) {
-			o.LoadRun = func(context.Context, load.Options) (*load.Report, error) {
+			o.LoadRun = func(context.Context, janusapp.LoadOptions) (*load.Report, error) {
 				return nil, &bench.InputError{Op: "reach target http://127.0.0.1:9/v1", Err: errors.New("connection refused")}
 			}
 		}, func(t *testing.T, tm *teatest.TestModel) {
@@ -157,7 +158,7 @@ func TestLoadScreens(t *testing.T) {
 					o := testOptions(t, f, newFixtureSource(f))
 					o.LoadRun = fakeLoadRun(rep, c.hold)
 					// The set-up offers the golden run's profile and budgets.
-					o.LoadBase = load.Options{Profile: rep.Run.Profile, Budgets: rep.Run.Budgets}
+					o.LoadBase = janusapp.LoadOptions{Options: load.Options{Profile: rep.Run.Profile, Budgets: rep.Run.Budgets}}
 					if c.setup != nil {
 						c.setup(&o)
 					}
@@ -237,11 +238,14 @@ func TestLoadStart(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := make(chan load.Options, 1)
+			got := make(chan janusapp.LoadOptions, 1)
 			o := testOptions(t, f, newFixtureSource(f))
 			o.ConfigDir, o.Load, o.LoadDuration, o.OutDir = cfg, "closed:c=8,16", c.dur, "elsewhere"
 			run := fakeLoadRun(rep, -1)
-			o.LoadRun = func(ctx context.Context, lo load.Options) (*load.Report, error) { got <- lo; return run(ctx, lo) }
+			o.LoadRun = func(ctx context.Context, lo janusapp.LoadOptions) (*load.Report, error) {
+				got <- lo
+				return run(ctx, lo)
+			}
 			v := drawScreen(t, o, 80, 24, func(tm *teatest.TestModel) { waitFor(t, tm, "capacity: c=8") })
 			lo := <-got
 			if lo.Profile != "closed:c=8,16" || lo.Duration != c.want || lo.OutDir != "elsewhere" || lo.Out != "" ||
@@ -264,7 +268,7 @@ func TestRealLoadRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "runs")
 	cfg := filepath.Join(t.TempDir(), "cfg")
 	o := Options{NoColor: true, Tick: 20 * time.Millisecond, ConfigDir: cfg, OutDir: out, Store: "-", LoadDuration: 300 * time.Millisecond,
-		LoadBase: load.Options{Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: simLoadMount.Run}
+		LoadBase: janusapp.LoadOptions{Pace: janusapp.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: simLoadMount.Run}
 	// Wide, so that a run that fails to start (the shared machine out of
 	// ports, say) shows its whole error in the failure's last output.
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(200, 40))
@@ -322,7 +326,7 @@ func TestRealLoadRunStopped(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "runs")
 			o := Options{NoColor: true, Tick: -1, ConfigDir: "-", OutDir: out, Store: "-", Load: "closed:c=1,2", LoadDuration: time.Hour,
-				LoadBase: load.Options{Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: simLoadMount.Run}
+				LoadBase: janusapp.LoadOptions{Pace: janusapp.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}}, LoadRun: simLoadMount.Run}
 			tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(200, 30))
 			waitFor(t, tm, "step 1/2")
 			tm.Send(c.key)
@@ -358,7 +362,7 @@ func TestLoadScreensFit(t *testing.T) {
 	rep := readGoldenLoad(t)
 	o := testOptions(t, f, newFixtureSource(f))
 	o.LoadRun = fakeLoadRun(rep, 1)
-	o.LoadBase = load.Options{Profile: rep.Run.Profile, Budgets: rep.Run.Budgets}
+	o.LoadBase = janusapp.LoadOptions{Options: load.Options{Profile: rep.Run.Profile, Budgets: rep.Run.Budgets}}
 	tm := teatest.NewTestModel(t, New(o, io.Discard), teatest.WithInitialTermSize(80, 24))
 	toLoadMode(t, tm)
 	tm.Send(keyMsg("enter"))
@@ -397,7 +401,7 @@ func TestLoadScreensFit(t *testing.T) {
 // tick chain on the new run.
 func TestLoadTickOfEarlierRunDropped(t *testing.T) {
 	sh := &shared{o: Options{Tick: time.Second, Now: time.Now}}
-	l := newLoadLive(sh, load.Options{Profile: "closed:c=1"})
+	l := newLoadLive(sh, janusapp.LoadOptions{Options: load.Options{Profile: "closed:c=1"}})
 	l.ar = &activeLoad{}
 	tests := []struct {
 		name string

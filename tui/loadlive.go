@@ -11,13 +11,14 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	janusapp "github.com/janus-bench/janus/internal/app"
 )
 
 // loadLiveModel is the screen of a load run in progress: the step running
 // and its progress, live counters, the finished steps and their curves.
 type loadLiveModel struct {
 	sh    *shared
-	opts  load.Options
+	opts  janusapp.LoadOptions
 	steps []load.Step // the profile's, for "step 2/4" before the run says
 	ar    *activeLoad
 
@@ -36,7 +37,7 @@ type loadLiveModel struct {
 
 // newLoadLive prepares a run of o; o.Live is made if missing, so the
 // screen always has counters to read.
-func newLoadLive(sh *shared, o load.Options) *loadLiveModel {
+func newLoadLive(sh *shared, o janusapp.LoadOptions) *loadLiveModel {
 	if o.Live == nil {
 		o.Live = load.NewLive()
 	}

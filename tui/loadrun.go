@@ -6,6 +6,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/janus-bench/janus/bench/load"
+	janusapp "github.com/janus-bench/janus/internal/app"
 )
 
 // Messages from a load run in progress, one per Cmd.
@@ -46,7 +47,7 @@ type activeLoad struct {
 
 // startLoad starts run in a goroutine; o.Live must be set (the screen
 // reads its snapshots).
-func startLoad(ctx context.Context, run LoadRunFunc, o load.Options) *activeLoad {
+func startLoad(ctx context.Context, run LoadRunFunc, o janusapp.LoadOptions) *activeLoad {
 	ctx, cancel := context.WithCancel(ctx)
 	al := &activeLoad{ch: make(chan tea.Msg, 64), cancel: cancel}
 	live := o.Live

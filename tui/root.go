@@ -12,6 +12,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	janusapp "github.com/janus-bench/janus/internal/app"
 )
 
 // state is which screen is showing.
@@ -72,7 +73,7 @@ func New(o Options, out io.Writer) Model {
 	case o.LoadReport != "":
 		m.state, m.loadRes = stateLoadResults, newLoadResults(sh, nil, nil)
 	case o.Load != "":
-		m.state, m.loadLive = stateLoadLive, newLoadLive(sh, load.Options{Profile: o.Load, Duration: o.LoadDuration})
+		m.state, m.loadLive = stateLoadLive, newLoadLive(sh, janusapp.LoadOptions{Options: load.Options{Profile: o.Load, Duration: o.LoadDuration}})
 	case o.Start == ScreenLeaderboard:
 		m.state, m.back = stateBoard, stateSetup
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	janusapp "github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 	"github.com/janus-bench/janus/suites/gen"
@@ -515,8 +516,12 @@ func (s *setupModel) runOptions() bench.RunOptions {
 		o.Target = ""
 	}
 	o.Model, o.Suite, o.Categories, o.Concurrency, o.Limit = p.Model, p.Suite, p.Categories, p.Concurrency, p.Limit
-	o.Out = "" // bench's default, runs/<UTC time>-<model>.json, names the discovered model
-	if s.sh.o.OutDir != "runs" {
+	o.Out, o.ReportPath = "", nil
+	if s.sh.o.OutDir == janusapp.DefaultOutDir {
+		// janus bench run's default, runs/<UTC time>-<model>.json, names
+		// the model the run discovers.
+		o.ReportPath = func(model string) string { return janusapp.ReportPath(janusapp.DefaultOutDir, s.sh.o.Now(), model) }
+	} else {
 		name := p.Model
 		if name == "" {
 			name = "auto"
@@ -531,7 +536,7 @@ func (s *setupModel) runOptions() bench.RunOptions {
 // loadOptions turns the choices into the options of a load run. The
 // report goes where janus bench load puts it: <out dir>/<UTC time>-load-
 // <model>.json.
-func (s *setupModel) loadOptions() load.Options {
+func (s *setupModel) loadOptions() janusapp.LoadOptions {
 	o := s.sh.o.LoadBase
 	if s.useURL {
 		o.Target = strings.TrimSpace(s.url.Value())

@@ -22,6 +22,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
+	janusapp "github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/record"
 )
@@ -40,7 +41,7 @@ type RunFunc func(ctx context.Context, o bench.RunOptions) (*record.Report, erro
 
 // LoadRunFunc runs a load sweep; the application supplies the real one
 // (internal/loadapp.Mount.Run), which the TUI, a front end, does not link.
-type LoadRunFunc func(ctx context.Context, o load.Options) (*load.Report, error)
+type LoadRunFunc func(ctx context.Context, o janusapp.LoadOptions) (*load.Report, error)
 
 // Options configure the TUI.
 type Options struct {
@@ -63,7 +64,7 @@ type Options struct {
 	// (budgets, timeouts, sim pace, selftest…); the setup screen fills
 	// target, model, suite, profile, step duration and streaming. Its
 	// Profile, if set, is the one the set-up offers first.
-	LoadBase load.Options
+	LoadBase janusapp.LoadOptions
 	// LoadRun runs a load sweep; nil means load runs are refused with an
 	// error (the leaderboard-only screens never start one).
 	LoadRun LoadRunFunc
@@ -224,6 +225,6 @@ func defaultLogFile() string {
 }
 
 // noLoadRun is LoadRun when the application gave none.
-func noLoadRun(context.Context, load.Options) (*load.Report, error) {
+func noLoadRun(context.Context, janusapp.LoadOptions) (*load.Report, error) {
 	return nil, errors.New("load runs are not available from this screen")
 }

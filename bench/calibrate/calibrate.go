@@ -54,7 +54,10 @@ type Options struct {
 	Profiles []string
 	// OutDir, if set, keeps each profile's report as <profile>.json.
 	OutDir string
-	Logger *slog.Logger
+	// SelftestFile is the saved selftest each profile's run cites
+	// (bench.RunOptions.SelftestFile); empty cites none.
+	SelftestFile string
+	Logger       *slog.Logger
 }
 
 // CalibratedProfile is one profile's run.
@@ -329,7 +332,7 @@ func calibrateOne(ctx context.Context, o Options, suite *suites.Suite, profile s
 	prices := pricing.DefaultPrices()
 	prices.Declared = true
 	rep, err := bench.Run(ctx, bench.RunOptions{Target: url, Suite: o.Suite, Loader: staticSuite{suite}, Concurrency: o.Concurrency,
-		Budgets: budgets, Targets: targets, Prices: &prices, Out: path, Logger: o.Logger, Evaluator: o.Evaluator})
+		Budgets: budgets, Targets: targets, Prices: &prices, Out: path, Logger: o.Logger, Evaluator: o.Evaluator, SelftestFile: o.SelftestFile})
 	if err != nil {
 		return nil, "", fmt.Errorf("calibrate %s: %w", profile, err)
 	}

@@ -43,14 +43,20 @@ func (s Step) Load() float64 {
 	return float64(s.Concurrency)
 }
 
-// ProfileError is a --profile value that does not parse.
+// ProfileForms shows the forms a profile takes, for a message about one
+// that does not parse.
+const ProfileForms = "closed:c=1,8,64, poisson:rate=20,50 or constant:rate=100"
+
+// ProfileError is a load profile that does not parse. Its message names
+// no flag: an application that took the profile from one names it (with
+// Spec and Msg).
 type ProfileError struct {
 	Spec string
 	Msg  string
 }
 
 func (e *ProfileError) Error() string {
-	return fmt.Sprintf("--profile %q: %s (want closed:c=1,8,64, poisson:rate=20,50 or constant:rate=100)", e.Spec, e.Msg)
+	return fmt.Sprintf("profile %q: %s (want %s)", e.Spec, e.Msg, ProfileForms)
 }
 
 // ParseProfile parses "closed:c=1,8,64,512", "poisson:rate=20,50,100" or

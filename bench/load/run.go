@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -19,7 +18,6 @@ import (
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/record"
-	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -29,11 +27,12 @@ const SchemaVersion = "janus.load/v1"
 // Formats are the report formats a load run writes.
 var Formats = []string{"text", "json", "md"}
 
-// Options configure one `janus bench load`. Zero values mean the
-// documented defaults. The engine (New, Sweep) reads what to send, to
-// whom and how to judge it; the process-level fields (the embedded
-// target's pace, files, profiles, limits, the selftest) are read by the
-// application that runs the sweep (internal/loadapp.Run), never here.
+// Options configure the engine's part of one load run (New, Sweep): what
+// to send, to whom, at what load and how to summarise it. Zero values mean
+// the documented defaults. What the application does around the sweep
+// (the embedded target, files and report formats, profiles, limits, live
+// metrics, the selftest, the evaluator behind its ScoreFunc) is in its
+// own options (internal/app.LoadOptions), never here.
 type Options struct {
 	// Target is the base URL ending in /v1; empty boots the embedded
 	// reference target on loopback (in this process: its CPU counts in
@@ -42,9 +41,6 @@ type Options struct {
 	Model  string
 	APIKey string
 	Header http.Header
-	// Evaluator grades the answers (judge, code runner), built by the
-	// application; nil: judge and code checks score 0.
-	Evaluator *scorer.Evaluator
 	// FollowRedirects follows a 307/308 that stays on the target's origin
 	// (--follow-redirects); a redirect off it is never followed.
 	FollowRedirects bool
@@ -77,64 +73,21 @@ type Options struct {
 	// trace.DefaultLimits).
 	Limits trace.Limits
 
-	// KeepTraces writes every record to <out>.traces.jsonl and keeps exact
-	// per-request values in the report; otherwise memory stays flat.
+	// KeepTraces keeps exact per-request values in the report (and the
+	// application writes every record to <out>.traces.jsonl); otherwise
+	// memory stays flat.
 	KeepTraces bool
-	// Selftest measures the harness's timing error at the run's peak
-	// concurrency after the steps (a few seconds); false cites the last
-	// saved selftest instead.
-	Selftest bool
-	// SelftestSim is the command that runs the selftest's sim in a process
-	// of its own (bench.SelftestOptions.SimCommand); empty runs it in this
-	// process, where it shares the harness's GC and counts in its RSS.
-	SelftestSim []string
-	// Prometheus is an address to serve live metrics on while the run goes.
-	Prometheus string
-	// KeepMemoryLimit leaves the process's soft memory limit alone (the
-	// application sets it when GOMEMLIMIT is set); otherwise the run sets
-	// one sized to its streams and puts the old one back after.
-	KeepMemoryLimit bool
 	// StdTransport sends plain-http requests through net/http's transport
 	// rather than the lean one (for comparing the two).
 	StdTransport bool
-	// CPUProfile is a path to write a CPU profile of the steps to (go tool
-	// pprof), so the harness's own cost at a given load can be read off a
-	// real run rather than a benchmark.
-	CPUProfile string
 
-	// MemProfile is a path to write a heap profile to after the steps
-	// (go tool pprof), to see what the load client's memory is spent on.
-	MemProfile string
-
-	// Embedded target settings.
-	Pace              Pace
-	SimMaxConcurrency int
-
-	// Out is the JSON report's path; empty means
-	// <OutDir>/<UTC time>-load-<model>.json.
-	Out string
-	// OutDir is the directory of the default report path (default runs).
-	OutDir  string
-	Outputs []string // FORMAT=PATH
-	Format  string
-	Stdout  io.Writer
-	Logger  *slog.Logger
+	Logger *slog.Logger
 	// OnStep is called after each step with its summary.
 	OnStep func(StepSummary)
 	// OnStepStart is called when each step's clock starts (after an
 	// open-loop step's prestart), with its index and load; a screen uses
 	// it to time the step's progress. It runs on the engine's goroutine.
 	OnStepStart func(index int, s Step)
-	// Live receives the live counters; nil means a fresh one. A caller
-	// passes its own to read Snapshot while the run goes (the TUI).
-	Live *Live
-}
-
-// Pace is the embedded reference target's pace: time to the first token
-// and between tokens (zero: the target's default pace).
-type Pace struct {
-	TTFT     time.Duration
-	PerToken time.Duration
 }
 
 // ThisHost describes the machine this process runs on, as a run report
@@ -242,35 +195,22 @@ func (o *Options) Defaults() {
 	if o.MaxInflight <= 0 {
 		o.MaxInflight = 10_000
 	}
-	if o.Format == "" {
-		o.Format = "text"
-	}
-	if o.OutDir == "" {
-		o.OutDir = "runs"
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 }
 
-// Check parses the profile and the extra outputs (FORMAT, PATH pairs)
-// and rejects a format or a synthetic workload out of range.
-func (o *Options) Check() (steps []Step, outputs [][2]string, err error) {
-	steps, err = ParseProfile(o.Profile)
+// Check parses the profile and rejects a synthetic workload out of
+// range.
+func (o *Options) Check() ([]Step, error) {
+	steps, err := ParseProfile(o.Profile)
 	if err != nil {
-		return nil, nil, err
-	}
-	if !slices.Contains(Formats, o.Format) {
-		return nil, nil, fmt.Errorf("format %q: want one of %s", o.Format, strings.Join(Formats, ", "))
-	}
-	outputs, err = parseOutputs(o.Outputs)
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if o.PromptTokens < 0 || o.OutputTokens < 0 || (o.PromptTokens > 0) != (o.OutputTokens > 0) {
-		return nil, nil, errors.New("prompt tokens and output tokens go together and must be positive")
+		return nil, errors.New("prompt tokens and output tokens go together and must be positive")
 	}
-	return steps, outputs, nil
+	return steps, nil
 }
 
 // SweepResult is what the steps measured: their summaries, the peak
@@ -415,7 +355,9 @@ func Synthetic(promptTokens, outputTokens int) *suites.Suite {
 	}}}
 }
 
-func parseOutputs(specs []string) ([][2]string, error) {
+// ParseOutputs parses extra report outputs, FORMAT=PATH with FORMAT one
+// of Formats, into (format, path) pairs.
+func ParseOutputs(specs []string) ([][2]string, error) {
 	var out [][2]string
 	for _, s := range specs {
 		f, p, ok := strings.Cut(s, "=")

@@ -60,8 +60,10 @@ type Options struct {
 	// in-process sim's garbage collection and scheduling; empty runs the
 	// sim in this process.
 	SimCommand []string
-	// Save writes the result where reports pick it up (default true via CLI).
-	Save   bool
+	// SaveTo is where the result is kept for reports to cite
+	// (bench.SaveSelftest; the CLI passes internal/app.SelftestPath);
+	// empty keeps it nowhere.
+	SaveTo string
 	Stdout io.Writer
 	JSON   bool
 }
@@ -69,6 +71,18 @@ type Options struct {
 // DefaultPace is the sim schedule the selftest measures against.
 func DefaultPace() baseline.Pace {
 	return baseline.Pace{TTFT: 150 * time.Millisecond, PerToken: 50 * time.Millisecond}
+}
+
+// OpenFiles is how many open files a selftest at levels needs: a socket
+// at each end of every stream (the sim may run in this process), plus
+// headroom for the process itself. The caller raises the process's limit
+// to it (internal/app.RaiseFileLimit) before Run.
+func OpenFiles(levels []int) uint64 {
+	maxC := 0
+	for _, c := range levels {
+		maxC = max(maxC, c)
+	}
+	return uint64(2*maxC + 64)
 }
 
 // Run measures the harness's own timing error and ceiling against the
@@ -86,15 +100,10 @@ func Run(ctx context.Context, o Options) (*bench.SelftestResult, error) {
 	if o.MinStreams <= 0 {
 		o.MinStreams = 10
 	}
-	maxC := 0
 	for _, c := range o.Levels {
 		if c <= 0 {
 			return nil, &bench.InputError{Op: "selftest", Err: fmt.Errorf("concurrency %d: must be positive", c)}
 		}
-		maxC = max(maxC, c)
-	}
-	if err := bench.RaiseFileLimit(uint64(2*maxC + 64)); err != nil {
-		return nil, err
 	}
 	obs := newObserver()
 	prompt, oracle := selftestOracle(o.Tokens)
@@ -128,8 +137,8 @@ func Run(ctx context.Context, o Options) (*bench.SelftestResult, error) {
 		}
 		res.Levels = append(res.Levels, lvl)
 	}
-	if o.Save {
-		if err := bench.SaveSelftest(res); err != nil {
+	if o.SaveTo != "" {
+		if err := bench.SaveSelftest(o.SaveTo, res); err != nil {
 			return res, err
 		}
 	}

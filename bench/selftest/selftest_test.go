@@ -15,10 +15,10 @@ import (
 )
 
 func TestSelftestMeasuresEveryStream(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "selftest.json"))
+	saved := filepath.Join(t.TempDir(), "selftest.json")
 	var out bytes.Buffer
 	res, err := Run(context.Background(), Options{Levels: []int{1, 8}, Tokens: 5, MinStreams: 4,
-		Pace: baseline.Pace{TTFT: 2 * time.Millisecond, PerToken: time.Millisecond}, Save: true, Stdout: &out})
+		Pace: baseline.Pace{TTFT: 2 * time.Millisecond, PerToken: time.Millisecond}, SaveTo: saved, Stdout: &out})
 	if err != nil {
 		t.Fatalf("Selftest: %v", err)
 	}
@@ -35,11 +35,11 @@ func TestSelftestMeasuresEveryStream(t *testing.T) {
 		t.Errorf("no table printed:\n%s", out.String())
 	}
 	// The saved result becomes the harness block of later reports.
-	h := bench.LoadHarness(4)
+	h := bench.LoadHarness(saved, 4)
 	if h == nil || h.Concurrency != 1 {
 		t.Fatalf("bench.LoadHarness(4) = %+v, want the c=1 level", h)
 	}
-	if h := bench.LoadHarness(100); h == nil || h.Concurrency != 8 {
+	if h := bench.LoadHarness(saved, 100); h == nil || h.Concurrency != 8 {
 		t.Fatalf("bench.LoadHarness(100) = %+v, want the c=8 level", h)
 	}
 }

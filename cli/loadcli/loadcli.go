@@ -7,6 +7,7 @@
 package loadcli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/internal/loadapp"
 	"github.com/janus-bench/janus/scorer"
@@ -234,8 +236,8 @@ func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error), mo
 			if err != nil {
 				return err
 			}
-			if _, err := load.ParseProfile(c.String("profile")); err != nil {
-				return &UsageError{Err: err}
+			if err := checkProfile(c.String("profile")); err != nil {
+				return err
 			}
 			if err := checkBenchLoadFlags(c); err != nil {
 				return err
@@ -248,24 +250,7 @@ func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error), mo
 			if err != nil {
 				return err
 			}
-			opts := load.Options{
-				Evaluator: ev,
-				Target:    c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
-				Suite: c.String("suite"), PromptTokens: c.Int("prompt-tokens"), OutputTokens: c.Int("output-tokens"),
-				Profile: c.String("profile"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
-				MaxRequests: c.Int("max-requests"), MaxInflight: c.Int("max-inflight"), Seed: c.Uint64("seed"),
-				PrestartHeadroom: c.Duration("prestart-headroom"),
-				NoStream:         c.Bool("no-stream"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
-				Budgets:    trace.Budgets{TTFTMs: Ms(c, "ttft-budget"), GapMs: Ms(c, "gap-budget")},
-				KeepTraces: c.Bool("keep-traces"), Selftest: !c.Bool("no-selftest"), Prometheus: c.String("prometheus"),
-				CPUProfile: c.String("cpuprofile"), MemProfile: c.String("memprofile"),
-				Pace:              load.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
-				SimMaxConcurrency: c.Int("sim-max-concurrency"),
-				Out:               c.String("out"), Outputs: c.StringSlice("out-format"), Format: c.String("format"),
-				Stdout: stdout(c), Logger: slog.Default(),
-				// The process's environment is the application's to read.
-				KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "", StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "",
-			}
+			opts := benchLoadOptions(c, hdr, lim, ev)
 			if opts.Selftest && mount.Selftest != nil {
 				if opts.SelftestSim, err = SelftestSim(); err != nil {
 					return err
@@ -276,6 +261,32 @@ func BenchLoadCommand(newEval func(*ucli.Context) (*scorer.Evaluator, error), mo
 			}
 			return nil
 		},
+	}
+}
+
+// benchLoadOptions binds bench load's flags into the run's options: the
+// engine's (load.Options) and the application's around it.
+func benchLoadOptions(c *ucli.Context, hdr http.Header, lim trace.Limits, ev *scorer.Evaluator) app.LoadOptions {
+	return app.LoadOptions{
+		Options: load.Options{
+			Target: c.String("target"), Model: c.String("model"), APIKey: c.String("api-key"), Header: hdr, FollowRedirects: c.Bool("follow-redirects"),
+			Suite: c.String("suite"), PromptTokens: c.Int("prompt-tokens"), OutputTokens: c.Int("output-tokens"),
+			Profile: c.String("profile"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup"),
+			MaxRequests: c.Int("max-requests"), MaxInflight: c.Int("max-inflight"), Seed: c.Uint64("seed"),
+			PrestartHeadroom: c.Duration("prestart-headroom"),
+			NoStream:         c.Bool("no-stream"), Timeout: c.Duration("timeout"), TTFTTimeout: c.Duration("ttft-timeout"), Limits: lim,
+			Budgets:    trace.Budgets{TTFTMs: Ms(c, "ttft-budget"), GapMs: Ms(c, "gap-budget")},
+			KeepTraces: c.Bool("keep-traces"), Logger: slog.Default(),
+			// The process's environment is the application's to read.
+			StdTransport: os.Getenv("JANUS_LOAD_STD_TRANSPORT") != "",
+		},
+		Evaluator: ev, Selftest: !c.Bool("no-selftest"), Prometheus: c.String("prometheus"),
+		CPUProfile: c.String("cpuprofile"), MemProfile: c.String("memprofile"),
+		Pace:              app.Pace{TTFT: c.Duration("sim-ttft"), PerToken: c.Duration("sim-token-interval")},
+		SimMaxConcurrency: c.Int("sim-max-concurrency"),
+		Out:               c.String("out"), Outputs: c.StringSlice("out-format"), Format: c.String("format"),
+		Stdout:          stdout(c),
+		KeepMemoryLimit: os.Getenv("GOMEMLIMIT") != "",
 	}
 }
 
@@ -334,4 +345,17 @@ func benchLoadFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "format", Value: "text", Usage: "stdout report: text, json or md"},
 		&ucli.StringSliceFlag{Name: "out-format", Usage: "also write FORMAT=PATH (md, text, json; repeatable), e.g. md=load.md"},
 	)
+}
+
+// checkProfile refuses a --profile that does not parse, naming the flag
+// (the engine's error names none).
+func checkProfile(spec string) error {
+	_, err := load.ParseProfile(spec)
+	if pe := (*load.ProfileError)(nil); errors.As(err, &pe) {
+		return Usagef("--profile %q: %s (want %s)", pe.Spec, pe.Msg, load.ProfileForms)
+	}
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	return nil
 }

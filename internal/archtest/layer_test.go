@@ -80,6 +80,7 @@ var layers = map[string]int{
 	"gateway":                    layerTarget,
 	"service":                    layerFront,
 	"tui":                        layerFront,
+	"internal/app":               layerFront, // the commands' files, env and limits around the engine; the TUI shares them
 	"web":                        layerFront,
 	"web/chat":                   layerFront,
 	"":                           layerApp, // the janus binary

@@ -27,6 +27,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 	"github.com/janus-bench/janus/suites"
@@ -47,7 +48,7 @@ type Mount struct {
 // EmbeddedTarget is what the embedded reference target is started with.
 type EmbeddedTarget struct {
 	// Pace is the target's answer schedule; zero is the target's default.
-	Pace load.Pace
+	Pace app.Pace
 	// Suite is the workload, whose tasks the target answers.
 	Suite          *suites.Suite
 	Logger         *slog.Logger
@@ -134,13 +135,13 @@ func (o *options) raiseFileLimits(steps []load.Step, embedded bool) (int, error)
 	for _, s := range steps {
 		if !s.Open() {
 			maxConc = max(maxConc, s.Concurrency)
-			if err := bench.RaiseFileLimit(perReq*uint64(s.Concurrency) + 64); err != nil {
+			if err := app.RaiseFileLimit(perReq*uint64(s.Concurrency) + 64); err != nil {
 				return 0, inputErr("step "+s.Label(), err)
 			}
 		}
 	}
 	if slices.ContainsFunc(steps, load.Step.Open) {
-		_ = bench.RaiseFileLimit(0)
+		_ = app.RaiseFileLimit(0)
 		var lim syscall.Rlimit
 		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur > 64 {
 			if allow := int((lim.Cur - 64) / perReq); allow < o.MaxInflight {
@@ -243,7 +244,7 @@ func (o *options) measureHarness(ctx context.Context, selftest SelftestFunc, rep
 			}
 			rep.Harness.TimingMeasured = true
 		}
-	} else if h := bench.LoadHarness(peak); h != nil {
+	} else if h := bench.LoadHarness(app.SelftestPath(), peak); h != nil {
 		rep.Harness.SelftestConcurrency = h.Concurrency
 		rep.Harness.TimingErrP50Ms = max(h.TTFTErrP50Ms, h.GapErrP50Ms)
 		rep.Harness.TimingErrP99Ms = max(h.TTFTErrP99Ms, h.GapErrP99Ms)

@@ -12,6 +12,7 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/suites"
 )
@@ -56,7 +57,7 @@ func TestMount(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			called = nil
-			rep, err := c.mount.Run(t.Context(), load.Options{Target: c.target, Profile: "closed:c=2", MaxRequests: 4, Duration: 10 * time.Second,
+			rep, err := c.mount.Run(t.Context(), app.LoadOptions{Options: load.Options{Target: c.target, Profile: "closed:c=2", MaxRequests: 4, Duration: 10 * time.Second},
 				Selftest: true, Out: filepath.Join(t.TempDir(), "r.json")})
 			if c.wantErr != "" {
 				var ie *bench.InputError

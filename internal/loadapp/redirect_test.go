@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench/load"
+	"github.com/janus-bench/janus/internal/app"
 )
 
 // TestLoadNeverFollowsRedirectOffTarget: a target whose chat endpoint
@@ -34,9 +35,9 @@ func TestLoadNeverFollowsRedirectOffTarget(t *testing.T) {
 		http.Redirect(w, r, canary.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	defer target.Close()
-	rep, err := simMount.Run(context.Background(), load.Options{Target: target.URL + "/v1", Model: "m", Profile: "closed:c=2",
+	rep, err := simMount.Run(context.Background(), app.LoadOptions{Options: load.Options{Target: target.URL + "/v1", Model: "m", Profile: "closed:c=2",
 		Duration: 300 * time.Millisecond, MaxRequests: 20, PromptTokens: 10, OutputTokens: 5, NoStream: true,
-		FollowRedirects: true, Out: filepath.Join(t.TempDir(), "r.json")})
+		FollowRedirects: true}, Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,19 +21,39 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/suites"
 )
 
 // options are a run's options with the application's methods.
-type options struct{ load.Options }
+type options struct{ app.LoadOptions }
 
 // defaults fills the engine's defaults and the application's: the report
 // directory. A zero Pace is the embedded target's default (its start).
 func (o *options) defaults() {
 	o.Defaults()
 	if o.OutDir == "" {
-		o.OutDir = "runs"
+		o.OutDir = app.DefaultOutDir
 	}
+	if o.Format == "" {
+		o.Format = "text"
+	}
+}
+
+// check is the engine's check of the profile and the workload, then the
+// application's of the report formats: the stdout format and the extra
+// outputs, parsed into (format, path) pairs.
+func (o *options) check() (steps []load.Step, outputs [][2]string, err error) {
+	if steps, err = o.Check(); err != nil {
+		return nil, nil, err
+	}
+	if !slices.Contains(load.Formats, o.Format) {
+		return nil, nil, fmt.Errorf("format %q: want one of %s", o.Format, strings.Join(load.Formats, ", "))
+	}
+	if outputs, err = load.ParseOutputs(o.Outputs); err != nil {
+		return nil, nil, err
+	}
+	return steps, outputs, nil
 }
 
 func inputErr(op string, err error) error { return &bench.InputError{Op: op, Err: err} }
@@ -46,10 +67,10 @@ func inputErr(op string, err error) error { return &bench.InputError{Op: op, Err
 // live metrics, profiles, keeps traces, scores, measures the harness and
 // writes the report files; the sweep only sends the steps and summarises
 // them. The embedded target and the selftest are m's (Mount).
-func (m Mount) Run(ctx context.Context, lo load.Options) (*load.Report, error) {
+func (m Mount) Run(ctx context.Context, lo app.LoadOptions) (*load.Report, error) {
 	o := &options{lo}
 	o.defaults()
-	steps, outputs, err := o.Check()
+	steps, outputs, err := o.check()
 	if err != nil {
 		return nil, inputErr("check options", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -33,12 +34,11 @@ func TestSweepFindsKnownKnee(t *testing.T) {
 			prof = append(prof, fmt.Sprint(c))
 		})
 	}
-	rep, err := simMount.Run(context.Background(), load.Options{
-		Profile: "closed:c=" + strings.Join(prof, ","), Duration: 1500 * time.Millisecond,
-		PromptTokens: 20, OutputTokens: 10,
-		Pace:              load.Pace{TTFT: 100 * time.Millisecond, PerToken: 20 * time.Millisecond},
+	rep, err := simMount.Run(context.Background(), app.LoadOptions{
+		Options: load.Options{Profile: "closed:c=" + strings.Join(prof, ","), Duration: 1500 * time.Millisecond,
+			PromptTokens: 20, OutputTokens: 10, Budgets: trace.Budgets{TTFTMs: 300, GapMs: 1000}},
+		Pace:              app.Pace{TTFT: 100 * time.Millisecond, PerToken: 20 * time.Millisecond},
 		SimMaxConcurrency: 8,
-		Budgets:           trace.Budgets{TTFTMs: 300, GapMs: 1000},
 		Out:               filepath.Join(dir, "load.json"), Outputs: []string{"md=" + filepath.Join(dir, "load.md")},
 	})
 	if err != nil {
@@ -92,15 +92,15 @@ func openFDs(t *testing.T) int {
 // goroutines and open files are back to what they were.
 func TestRunLeaksNothing(t *testing.T) {
 	// Settle lazily started runtime and tokenizer state first.
-	if _, err := simMount.Run(context.Background(), load.Options{Profile: "closed:c=2", Duration: 100 * time.Millisecond, Out: filepath.Join(t.TempDir(), "w.json"),
-		Pace: load.Pace(baseline.Unpaced())}); err != nil {
+	if _, err := simMount.Run(context.Background(), app.LoadOptions{Options: load.Options{Profile: "closed:c=2", Duration: 100 * time.Millisecond}, Out: filepath.Join(t.TempDir(), "w.json"),
+		Pace: app.Pace(baseline.Unpaced())}); err != nil {
 		t.Fatal(err)
 	}
 	g0, f0 := runtime.NumGoroutine(), openFDs(t)
 	for _, prof := range []string{"closed:c=50", "poisson:rate=200"} {
 		t.Run(prof, func(t *testing.T) {
-			rep, err := simMount.Run(context.Background(), load.Options{Profile: prof, Duration: 500 * time.Millisecond, Prometheus: "127.0.0.1:0",
-				Out: filepath.Join(t.TempDir(), "r.json"), Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
+			rep, err := simMount.Run(context.Background(), app.LoadOptions{Options: load.Options{Profile: prof, Duration: 500 * time.Millisecond}, Prometheus: "127.0.0.1:0",
+				Out: filepath.Join(t.TempDir(), "r.json"), Pace: app.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
 			if err != nil {
 				t.Fatalf("%s: %v", prof, err)
 			}
@@ -131,8 +131,8 @@ func TestRunLeaksNothing(t *testing.T) {
 func TestWarmupKeepTracesAndInterrupt(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.json")
-	rep, err := simMount.Run(context.Background(), load.Options{Profile: "closed:c=2", Duration: 300 * time.Millisecond, Warmup: 200 * time.Millisecond,
-		KeepTraces: true, Out: out, Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
+	rep, err := simMount.Run(context.Background(), app.LoadOptions{Options: load.Options{Profile: "closed:c=2", Duration: 300 * time.Millisecond, Warmup: 200 * time.Millisecond,
+		KeepTraces: true}, Out: out, Pace: app.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,8 +165,8 @@ func TestWarmupKeepTracesAndInterrupt(t *testing.T) {
 		}
 		cancel()
 	}()
-	rep, err = simMount.Run(ctx, load.Options{Profile: "closed:c=2,4", Duration: time.Minute, Out: filepath.Join(dir, "i.json"),
-		Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}, Live: live})
+	rep, err = simMount.Run(ctx, app.LoadOptions{Options: load.Options{Profile: "closed:c=2,4", Duration: time.Minute}, Out: filepath.Join(dir, "i.json"),
+		Pace: app.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond}, Live: live})
 	if !errors.Is(err, bench.ErrInterrupted) || rep == nil || rep.Run.Status != "interrupted" || len(rep.Steps) != 1 || rep.Steps[0].Requests == 0 {
 		t.Fatalf("interrupted run: err %v, report %+v", err, rep)
 	}
@@ -178,7 +178,7 @@ func TestWarmupKeepTracesAndInterrupt(t *testing.T) {
 // TestWorkloadLeavesOutMultiTurn: the smoke suite's multi-turn task (janus
 // plays the tool) is not scheduled by a load run; every other task is.
 func TestWorkloadLeavesOutMultiTurn(t *testing.T) {
-	o := options{load.Options{Suite: "smoke", Loader: suites.DefaultLoader{}}}
+	o := options{app.LoadOptions{Options: load.Options{Suite: "smoke", Loader: suites.DefaultLoader{}}}}
 	s, err := o.workload(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -210,13 +210,14 @@ func TestCallerLiveAndStepHooks(t *testing.T) {
 	var events []string
 	var atStart []load.LiveSnapshot
 	var sums []load.StepSummary
-	rep, err := simMount.Run(context.Background(), load.Options{Profile: "closed:c=1,2", Duration: 200 * time.Millisecond, OutDir: dir, Live: live,
-		Pace: load.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond},
-		OnStepStart: func(i int, s load.Step) {
-			events = append(events, fmt.Sprintf("start %d %s", i, s.Label()))
-			atStart = append(atStart, live.Snapshot())
-		},
-		OnStep: func(s load.StepSummary) { events = append(events, "done "+s.Label); sums = append(sums, s) }})
+	rep, err := simMount.Run(context.Background(), app.LoadOptions{OutDir: dir, Live: live,
+		Pace: app.Pace{TTFT: 5 * time.Millisecond, PerToken: time.Millisecond},
+		Options: load.Options{Profile: "closed:c=1,2", Duration: 200 * time.Millisecond,
+			OnStepStart: func(i int, s load.Step) {
+				events = append(events, fmt.Sprintf("start %d %s", i, s.Label()))
+				atStart = append(atStart, live.Snapshot())
+			},
+			OnStep: func(s load.StepSummary) { events = append(events, "done "+s.Label); sums = append(sums, s) }}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,8 +272,8 @@ func TestLiveSnapshotConcurrent(t *testing.T) {
 			runtime.Gosched()
 		}
 	}()
-	_, err := simMount.Run(context.Background(), load.Options{Profile: "closed:c=8", Duration: 200 * time.Millisecond, Live: live,
-		Out: filepath.Join(t.TempDir(), "r.json"), Pace: load.Pace(baseline.Unpaced())})
+	_, err := simMount.Run(context.Background(), app.LoadOptions{Options: load.Options{Profile: "closed:c=8", Duration: 200 * time.Millisecond}, Live: live,
+		Out: filepath.Join(t.TempDir(), "r.json"), Pace: app.Pace(baseline.Unpaced())})
 	cancel()
 	<-done
 	if err != nil {
