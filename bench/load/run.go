@@ -248,6 +248,10 @@ func Sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload,
 	// first record; read after its channel closed).
 	var cpu0 float64
 	var wall0 time.Time
+	log := o.Logger // nil when the caller skipped Defaults: a sweep logs nothing then
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	opts := []Option{WithBudgets(o.Budgets), WithMaxInflight(o.MaxInflight), WithWarmup(o.Warmup),
 		WithMaxRequests(o.MaxRequests), WithSeed(o.Seed), WithLive(h.Live),
 		WithStepStarted(func(i int) {
@@ -268,7 +272,7 @@ func Sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload,
 		if ctx.Err() != nil {
 			break
 		}
-		o.Logger.Info("load step", "step", i, "load", s.Label(), "duration", o.Duration)
+		log.Info("load step", "step", i, "load", s.Label(), "duration", o.Duration)
 		cpu0, wall0 = cpuTime(), time.Now() // until the engine says the step started
 		sum := runStep(ctx, eng, i, s, w, o, res, h.OnRecord)
 		cpu, wall := cpuTime()-cpu0, time.Since(wall0).Seconds()
@@ -281,7 +285,7 @@ func Sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload,
 		if s.Open() {
 			ps := eng.Prestarted()
 			sum.Prestart = &ps
-			o.Logger.Info("open-loop prestart", "step", i, "latency_est_ms", ps.LatencyMs, "probes", ps.Probes, "workers", ps.Workers, "conns_dialled", ps.Conns)
+			log.Info("open-loop prestart", "step", i, "latency_est_ms", ps.LatencyMs, "probes", ps.Probes, "workers", ps.Workers, "conns_dialled", ps.Conns)
 		}
 		res.Peak = max(res.Peak, sum.PeakInflight)
 		res.maxStepCPUShare = max(res.maxStepCPUShare, sum.CPUShare)
@@ -289,7 +293,7 @@ func Sweep(ctx context.Context, client *trace.Client, steps []Step, w *Workload,
 			break
 		}
 		res.Steps = append(res.Steps, sum)
-		o.Logger.Info("load step done", "step", i, "load", s.Label(), "requests", sum.Requests, "throughput", sum.Throughput,
+		log.Info("load step done", "step", i, "load", s.Label(), "requests", sum.Requests, "throughput", sum.Throughput,
 			"goodput", sum.Goodput, "ttft_p99_ms", sum.TTFT.P99, "meets_budgets", sum.MeetsBudgets)
 		if o.OnStep != nil {
 			o.OnStep(sum)

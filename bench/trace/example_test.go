@@ -10,7 +10,6 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/bench/trace"
-	"github.com/janus-bench/janus/suites"
 )
 
 // pong streams "pong" as an OpenAI-compatible chat completion: a role and
@@ -35,9 +34,10 @@ func ExampleClient_Do() {
 	srv := httptest.NewServer(http.HandlerFunc(pong))
 	defer srv.Close()
 
-	task := suites.Task{ID: "ping", Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Say pong."}}}
+	req := trace.ChatRequest{Model: "pong-1", Stream: true,
+		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Say pong."}}}
 	c := &trace.Client{BaseURL: srv.URL + "/v1"}
-	tr := c.Do(context.Background(), task.ChatRequest("pong-1", true), nil)
+	tr := c.Do(context.Background(), req, nil)
 	m := trace.ComputeMetrics(tr)
 	fmt.Printf("HTTP %d, %s framing, answer %q, finish %s\n", tr.Status, tr.Framing, tr.Content, tr.FinishReason)
 	fmt.Printf("usage %d completion tokens, %d counted\n", tr.Usage.CompletionTokens, m.OutputTokens)
