@@ -17,6 +17,7 @@ import (
 
 	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/leaderboard"
 )
 
 // Objects of the arena envelope's events (see README, "Arena").
@@ -298,7 +299,7 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch vr.Winner {
-	case WinnerA, WinnerB, WinnerTie, WinnerBothBad:
+	case leaderboard.WinnerA, leaderboard.WinnerB, leaderboard.WinnerTie, leaderboard.WinnerBothBad:
 	default:
 		s.reject(w, ri, validate.BadRequest("winner", "winner must be \"A\", \"B\", \"tie\" or \"both_bad\", not %s", quote(vr.Winner)))
 		return
@@ -320,7 +321,7 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 	counter(&s.metrics.arena, "vote_"+v.Winner).Add(1)
 	writeJSON(w, http.StatusOK, struct {
 		Object string `json:"object"`
-		ArenaVote
+		leaderboard.Vote
 	}{"janus.arena.vote", v})
 }
 
