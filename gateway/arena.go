@@ -86,7 +86,7 @@ func (s *Server) handleArena(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "server_error", "store_error", "", "could not record the arena prompt: "+err.Error())
 		return
 	}
-	counter(&s.metrics.arena, "prompt").Add(1)
+	s.metrics.arena.WithLabelValues("prompt").Inc()
 	ri.competitor, ri.stream = "arena", true
 	w.Header().Set("X-Janus-Prompt-Id", p.PromptID)
 
@@ -306,7 +306,7 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.arena.vote(vr.PromptID, vr.Winner, s.voterID(r), s.now())
 	if err != nil {
-		counter(&s.metrics.arena, "refused_"+strconv.Itoa(err.status)).Add(1)
+		s.metrics.arena.WithLabelValues("refused_" + strconv.Itoa(err.status)).Inc()
 		ri.errMsg = err.msg
 		typ := "invalid_request_error"
 		switch err.status {
@@ -318,7 +318,7 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err.status, typ, err.code, "", err.msg)
 		return
 	}
-	counter(&s.metrics.arena, "vote_"+v.Winner).Add(1)
+	s.metrics.arena.WithLabelValues("vote_" + v.Winner).Inc()
 	writeJSON(w, http.StatusOK, struct {
 		Object string `json:"object"`
 		leaderboard.Vote

@@ -115,7 +115,7 @@ func (s *Server) reject(w http.ResponseWriter, ri *reqInfo, verr *validate.Error
 // relayCompletion forwards a non-streamed request and copies the answer
 // back as it arrives.
 func (s *Server) relayCompletion(ctx context.Context, w http.ResponseWriter, ri *reqInfo, c *call, start time.Time) {
-	defer func() { c.cm.duration.observe(time.Since(start)) }()
+	defer func() { observe(c.cm.duration, time.Since(start)) }()
 	uctx, cancel := context.WithTimeoutCause(ctx, c.comp.timeout, errRequestTimeout)
 	defer cancel()
 	c.onRetry = func(int, time.Duration, string) { ri.retries++ }
@@ -393,7 +393,7 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 	cm.active.Add(1)
 	defer func() {
 		cm.active.Add(-1)
-		cm.streamDuration.observe(time.Since(start))
+		observe(cm.streamDuration, time.Since(start))
 	}()
 	ping := pingFrame
 	if s.opts.KeepAliveLineOnly {
@@ -491,7 +491,7 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 		if isEvent {
 			if first {
 				first = false
-				cm.ttft.observe(time.Since(start))
+				observe(cm.ttft, time.Since(start))
 			}
 			if bytes.Equal(bytes.TrimSpace(data), []byte("[DONE]")) {
 				if st.u.want && !st.u.saw {

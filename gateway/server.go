@@ -112,7 +112,7 @@ func New(opts Options) (*Server, error) {
 			cancel()
 			return nil, errors.Join(fmt.Errorf("gateway: %w", err), s.arena.close())
 		}
-		s.artifacts.counts = &s.metrics.artifacts
+		s.artifacts.counts = s.metrics.artifacts
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions/arena", s.handleArena)
