@@ -15,6 +15,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/conform"
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // Ids of the container contract checks (conform --image, image check).
@@ -93,13 +94,13 @@ func checkHealth(ctx context.Context, hc *http.Client, url string) []conform.Res
 	jerr := json.Unmarshal(body, &obj)
 	switch {
 	case resp.StatusCode != http.StatusOK:
-		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("HTTP %d: %q", resp.StatusCode, clip(string(body), 120))
+		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("HTTP %d: %q", resp.StatusCode, clip.Bytes(string(body), 120, clip.Ellipsis))
 	case jerr != nil || obj == nil:
-		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("body is not a JSON object: %q", clip(string(body), 120))
+		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("body is not a JSON object: %q", clip.Bytes(string(body), 120, clip.Ellipsis))
 	case obj["status"] != "ok":
 		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("$.status is %s, want \"ok\"", jsonText(obj["status"]))
 	default:
-		shape.Status, shape.Evidence = conform.Pass, fmt.Sprintf("HTTP 200 %s", clip(string(bytes.TrimSpace(body)), 120))
+		shape.Status, shape.Evidence = conform.Pass, fmt.Sprintf("HTTP 200 %s", clip.Bytes(string(bytes.TrimSpace(body)), 120, clip.Ellipsis))
 	}
 	if shape.Status != conform.Pass {
 		info.Status, info.Evidence = conform.Skip, "the health answer itself is wrong"
@@ -128,7 +129,7 @@ func jsonText(v any) string {
 		return "absent"
 	}
 	b, _ := json.Marshal(v)
-	return clip(string(b), 60)
+	return clip.Bytes(string(b), 60, clip.Ellipsis)
 }
 
 // streamTiming is one stream's shape as the checks see it.

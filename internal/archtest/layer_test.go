@@ -38,6 +38,7 @@ var layers = map[string]int{
 	"internal/archtest":          layerFoundation,
 	"internal/baseurl":           layerFoundation,
 	"internal/buildinfo":         layerFoundation,
+	"internal/clip":              layerFoundation,
 	"internal/exitcode":          layerFoundation,
 	"internal/httpguard":         layerFoundation,
 	"internal/logbuf":            layerFoundation,
