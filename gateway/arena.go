@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/leaderboard"
@@ -319,10 +320,11 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.arena.WithLabelValues("vote_" + v.Winner).Inc()
-	writeJSON(w, http.StatusOK, struct {
+	svc.WriteJSON(w, http.StatusOK, struct {
 		Object string `json:"object"`
 		leaderboard.Vote
 	}{"janus.arena.vote", v})
+
 }
 
 // voterID names who votes without keeping who they are: the sha256 of the

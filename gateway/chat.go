@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/janus-bench/janus/internal/httpguard"
+	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
@@ -109,7 +110,7 @@ func (s *Server) reject(w http.ResponseWriter, ri *reqInfo, verr *validate.Error
 	}
 	ri.errMsg = verr.Error()
 	env := verr.Envelope()
-	writeJSON(w, verr.Status, env)
+	svc.WriteJSON(w, verr.Status, env)
 }
 
 // relayCompletion forwards a non-streamed request and copies the answer

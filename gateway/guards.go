@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/janus-bench/janus/internal/httpguard"
@@ -69,58 +68,6 @@ func clientKey(r *http.Request) string {
 		return k
 	}
 	return r.Header.Get("Api-Key")
-}
-
-// limiter is a token bucket per client key: RateLimit tokens per second, up
-// to RateBurst.
-type limiter struct {
-	rate  float64
-	burst float64
-	mu    sync.Mutex
-	b     map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// maxBuckets bounds the limiter's memory: past it, buckets that have
-// refilled completely (idle clients) are forgotten, which changes nothing
-// for them.
-const maxBuckets = 10000
-
-func newLimiter(rate float64, burst int) *limiter {
-	return &limiter{rate: rate, burst: float64(burst), b: map[string]*bucket{}}
-}
-
-// allow takes a token for key, or reports how long until one is available.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	bk := l.b[key]
-	if bk == nil {
-		if len(l.b) >= maxBuckets {
-			l.prune(now)
-		}
-		bk = &bucket{tokens: l.burst, at: now}
-		l.b[key] = bk
-	}
-	bk.tokens = math.Min(l.burst, bk.tokens+now.Sub(bk.at).Seconds()*l.rate)
-	bk.at = now
-	if bk.tokens >= 1 {
-		bk.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - bk.tokens) / l.rate * float64(time.Second))
-}
-
-func (l *limiter) prune(now time.Time) {
-	for k, bk := range l.b {
-		if bk.tokens+now.Sub(bk.at).Seconds()*l.rate >= l.burst {
-			delete(l.b, k)
-		}
-	}
 }
 
 // reqInfo is what one request's log line reports; handlers fill it in as
@@ -238,7 +185,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				sum := sha256.Sum256([]byte(key))
 				id = "key:" + hex.EncodeToString(sum[:8])
 			}
-			if ok, wait := s.limit.allow(id, start); !ok {
+			if ok, wait := s.limit.Allow(id, start); !ok {
 				s.metrics.reject("rate_limited")
 				rec.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 				writeError(rec, http.StatusTooManyRequests, "rate_limit_error", "rate_limit_exceeded", "",

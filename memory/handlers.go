@@ -54,7 +54,7 @@ func (s *Service) admit(w http.ResponseWriter, r *http.Request, user string) err
 				Message: "this API key may only act for its own user"}
 		}
 	}
-	if ok, wait := s.limiter.allow(user, s.cfg.Now()); !ok {
+	if ok, wait := s.limiter.Allow(user, s.cfg.Now()); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		return &svc.Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Param: "user_id",
 			Message: fmt.Sprintf("rate limit of %g requests per minute for this user exceeded", s.cfg.RatePerMinute)}

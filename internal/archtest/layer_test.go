@@ -43,6 +43,7 @@ var layers = map[string]int{
 	"internal/httpguard":         layerFoundation,
 	"internal/logbuf":            layerFoundation,
 	"internal/monoclock":         layerFoundation,
+	"internal/ratelimit":         layerFoundation,
 	"internal/sandbox":           layerFoundation,
 	"internal/search":            layerFoundation,
 	"internal/sqlstore":          layerFoundation,
