@@ -16,6 +16,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver to create per-test databases
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/sqlstore"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/record"
 )
@@ -49,7 +50,7 @@ func backends(t testing.TB) []backend {
 		if db != nil {
 			db.Close()
 		}
-		msg := fmt.Sprintf("postgres backend: no server at %s (%v); run .ci/postgres or set JANUS_TEST_POSTGRES_DSN", redactDSN(admin), err)
+		msg := fmt.Sprintf("postgres backend: no server at %s (%v); run .ci/postgres or set JANUS_TEST_POSTGRES_DSN", sqlstore.Redact(admin), err)
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg)
 		}
