@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/janus-bench/janus/internal/apikeys"
 	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
@@ -332,7 +333,7 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 // counts only when the gateway checks keys; otherwise any made-up token
 // would be a fresh voter, and the hourly cap would cap nothing.
 func (s *Server) voterID(r *http.Request) string {
-	if k := clientKey(r); k != "" && s.keys.Load() != nil {
+	if k := apikeys.Presented(r); k != "" && s.keys.Load() != nil {
 		return "key:" + shortHash(k)
 	}
 	return "ip:" + shortHash(clientIP(r))

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/janus-bench/janus/internal/apikeys"
 	"github.com/janus-bench/janus/internal/baseurl"
 	"github.com/janus-bench/janus/internal/buildinfo"
 	"github.com/janus-bench/janus/internal/httpguard"
@@ -34,7 +35,7 @@ type Server struct {
 	log       *slog.Logger
 	reg       *registry
 	metrics   *metrics
-	keys      atomic.Pointer[keySet]
+	keys      atomic.Pointer[apikeys.Set]
 	limit     *ratelimit.Limiter
 	flagComps []CompetitorConfig
 	started   time.Time
@@ -195,11 +196,11 @@ func (s *Server) Reload(ctx context.Context) error {
 		return errors.New("gateway reload: no competitor configured (use --competitor id=http://host:port or a config file)")
 	}
 	if s.opts.APIKeysFile != "" {
-		ks, err := loadKeys(s.opts.APIKeysFile)
+		ks, err := apikeys.Load(s.opts.APIKeysFile)
 		if err != nil {
 			return fmt.Errorf("gateway reload: %w", err)
 		}
-		s.keys.Store(&ks)
+		s.keys.Store(ks)
 	}
 	s.reg.set(cfgs, s.opts.StreamTimeout)
 	s.models.invalidate()

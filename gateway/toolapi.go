@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/janus-bench/janus/internal/apikeys"
 	"github.com/janus-bench/janus/internal/sandbox"
 	"github.com/janus-bench/janus/internal/search"
 	"github.com/janus-bench/janus/internal/svc"
@@ -337,7 +338,7 @@ func (s *Server) sandboxAdmit(w http.ResponseWriter, r *http.Request) bool {
 			"the sandbox endpoint is disabled on this gateway (the operator enables it with --enable-sandbox)")
 		return false
 	}
-	sum := sha256.Sum256([]byte(clientKey(r)))
+	sum := sha256.Sum256([]byte(apikeys.Presented(r)))
 	if ok, wait := s.sbLimit.Allow("sandbox:"+hex.EncodeToString(sum[:8]), time.Now()); !ok {
 		s.metrics.reject("sandbox_rate_limited")
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
