@@ -155,6 +155,21 @@ func (c chunk) deltas(f func(path string, d map[string]any)) {
 	}
 }
 
+// finishReason is the last non-empty string finish_reason among the
+// chunk's choices ("" when none sets one).
+func (c chunk) finishReason() string {
+	found := ""
+	choices, _ := c.obj["choices"].([]any)
+	for _, ch := range choices {
+		if co, ok := ch.(map[string]any); ok {
+			if s, ok := co["finish_reason"].(string); ok && s != "" {
+				found = s
+			}
+		}
+	}
+	return found
+}
+
 // where names a finding's location: the exchange and the event number.
 func where(e *exchange, c chunk) string { return fmt.Sprintf("%s event #%d", e.name, c.seq) }
 
@@ -468,13 +483,8 @@ func checkFinishReason(ev *evidence) verdict {
 	for _, e := range streams {
 		found := ""
 		for _, c := range e.chunks() {
-			choices, _ := c.obj["choices"].([]any)
-			for _, ch := range choices {
-				if co, ok := ch.(map[string]any); ok {
-					if s, ok := co["finish_reason"].(string); ok && s != "" {
-						found = s
-					}
-				}
+			if f := c.finishReason(); f != "" {
+				found = f
 			}
 		}
 		if found == "" {

@@ -49,14 +49,8 @@ func (s *Server) handleArena(w http.ResponseWriter, r *http.Request) {
 	rid := requestID(r.Header.Get("X-Request-Id"))
 	ri.requestID = rid
 	w.Header().Set("X-Request-Id", rid)
-	if s.arena == nil {
-		writeError(w, http.StatusServiceUnavailable, "server_error", "arena_disabled", "",
-			"the arena needs a data directory (janus gateway --data DIR) to keep prompts and votes")
-		return
-	}
-	body, verr := s.readBody(w, r)
-	if verr != nil {
-		s.reject(w, ri, verr)
+	body, ok := s.arenaBody(w, r, ri)
+	if !ok {
 		return
 	}
 	chat, verr := validate.DecodeChat(body)
@@ -275,18 +269,29 @@ type voteRequest struct {
 	Winner   string `json:"winner"`
 }
 
-// handleVote serves POST /v1/arena/vote: it records which answer of an
-// arena prompt won, and reveals the pair.
-func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
-	ri := info(r.Context())
+// arenaBody reads an arena request's body, or answers it (503 without a
+// data directory to keep the arena in, the body's own refusal) and
+// returns false.
+func (s *Server) arenaBody(w http.ResponseWriter, r *http.Request, ri *reqInfo) ([]byte, bool) {
 	if s.arena == nil {
 		writeError(w, http.StatusServiceUnavailable, "server_error", "arena_disabled", "",
 			"the arena needs a data directory (janus gateway --data DIR) to keep prompts and votes")
-		return
+		return nil, false
 	}
 	body, verr := s.readBody(w, r)
 	if verr != nil {
 		s.reject(w, ri, verr)
+		return nil, false
+	}
+	return body, true
+}
+
+// handleVote serves POST /v1/arena/vote: it records which answer of an
+// arena prompt won, and reveals the pair.
+func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
+	ri := info(r.Context())
+	body, ok := s.arenaBody(w, r, ri)
+	if !ok {
 		return
 	}
 	var vr voteRequest
