@@ -682,7 +682,8 @@ func (s *Store) GetRun(ctx context.Context, id string) (*RunDetail, error) {
 }
 
 // readRun reads run id and its competitor, the report JSON only when
-// withReport; a missing run is ErrNotFound (wrapped).
+// withReport. Its errors name no run (the caller says which operation
+// failed): ErrNotFound itself for a missing run.
 func (s *Store) readRun(ctx context.Context, id string, withReport bool) (runRow, competitorRow, error) {
 	var row runRow
 	var c competitorRow
@@ -692,12 +693,12 @@ func (s *Store) readRun(ctx context.Context, id string, withReport bool) (runRow
 	}
 	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return row, c, fmt.Errorf("get run %s: %w", id, ErrNotFound)
+			return row, c, ErrNotFound
 		}
-		return row, c, fmt.Errorf("get run %s: %w", id, err)
+		return row, c, err
 	}
 	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
-		return row, c, fmt.Errorf("get run %s: competitor: %w", id, err)
+		return row, c, fmt.Errorf("competitor: %w", err)
 	}
 	return row, c, nil
 }
@@ -707,7 +708,7 @@ func (s *Store) readRun(ctx context.Context, id string, withReport bool) (runRow
 func (s *Store) getRun(ctx context.Context, id string, brief bool) (*RunDetail, error) {
 	row, c, err := s.readRun(ctx, id, true)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
 	d := &RunDetail{RunSummary: summaryOf(row, c), Tasks: []record.TaskResult{}}
 	if row.ReportJSON != "" {

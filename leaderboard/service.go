@@ -459,7 +459,7 @@ func (s *Store) RunSubmitter(ctx context.Context, id string) (string, error) {
 func (s *Store) GetRunSummary(ctx context.Context, id string) (*RunSummary, error) {
 	row, c, err := s.readRun(ctx, id, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
 	sum := summaryOf(row, c)
 	return &sum, nil
