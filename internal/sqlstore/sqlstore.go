@@ -236,3 +236,34 @@ func (db *DB) Version(ctx context.Context, service string) (int, error) {
 	}
 	return *v, nil
 }
+
+// Take reads the one row q selects into a T, or returns notFound when it
+// selects none; any other error is gorm's.
+func Take[T any](q *gorm.DB, notFound error) (T, error) {
+	var r T
+	err := q.Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return r, notFound
+	}
+	return r, err
+}
+
+// UpdateTake applies upd to the rows of T that where (with args) selects
+// and reads the updated row back, in one transaction: notFound when no row
+// matched, and a failed update's error as failed turns it (a unique-key
+// conflict, say, or the operation wrapped around it).
+func UpdateTake[T any](ctx context.Context, db *gorm.DB, upd map[string]any, notFound error, failed func(error) error,
+	where string, args ...any) (T, error) {
+	var r T
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&r).Where(where, args...).Updates(upd)
+		if res.Error != nil {
+			return failed(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return notFound
+		}
+		return tx.Where(where, args...).Take(&r).Error
+	})
+	return r, err
+}
