@@ -22,8 +22,11 @@ type metrics struct {
 	comps map[string]*compMetrics
 	fast  sync.Map // id → *compMetrics, the lock-free read path of comps
 
-	// requests counts finished requests by competitor, status and mode.
+	// requests counts finished requests by competitor, status and mode;
+	// reqs keeps its series by reqKey, so a request finds its counter
+	// without formatting labels.
 	requests *prometheus.CounterVec
+	reqs     sync.Map               // reqKey → prometheus.Counter
 	rejected *prometheus.CounterVec // by reason
 	// arena counts arena prompts and votes by outcome ("prompt", "vote_A",
 	// "refused_409", …); artifacts counts artifact captures by outcome
@@ -36,6 +39,12 @@ type metrics struct {
 	active                           *prometheus.GaugeVec
 	keepalivesC, retriesC, upErrs    *prometheus.CounterVec
 	ttft, streamDuration, reqLatency *prometheus.HistogramVec
+}
+
+type reqKey struct {
+	comp   string
+	code   int
+	stream bool
 }
 
 // compMetrics are one competitor's series.
@@ -110,7 +119,12 @@ func (m *metrics) request(comp string, code int, stream bool) {
 	if comp == "" {
 		comp = "none"
 	}
-	m.requests.WithLabelValues(comp, strconv.Itoa(code), strconv.FormatBool(stream)).Inc()
+	k := reqKey{comp, code, stream}
+	c, ok := m.reqs.Load(k)
+	if !ok {
+		c, _ = m.reqs.LoadOrStore(k, m.requests.WithLabelValues(comp, strconv.Itoa(code), strconv.FormatBool(stream)))
+	}
+	c.(prometheus.Counter).Inc()
 }
 
 // reject records a request refused before routing.
