@@ -5,51 +5,34 @@ import (
 	"unicode/utf8"
 )
 
-// TestBytes: no cut when s fits, a cut at a rune boundary below n
-// otherwise, the mark only on a cut.
-func TestBytes(t *testing.T) {
+// TestCut: Bytes cuts at a rune boundary at or below n bytes, Runes at n
+// runes; neither cuts what fits, and the mark comes only with a cut.
+func TestCut(t *testing.T) {
 	cases := []struct {
 		name, s string
+		cut     func(string, int, string) string
 		n       int
 		mark    string
 		want    string
 	}{
-		{"fits", "abc", 3, Ellipsis, "abc"},
-		{"ascii cut", "abcdef", 3, Ellipsis, "abc…"},
-		{"no mark", "abcdef", 3, "", "abc"},
-		{"mid rune backs off", "aé", 2, Ellipsis, "a…"},
-		{"on a boundary", "éa", 2, "", "é"},
-		{"zero", "abc", 0, Ellipsis, "…"},
-		{"negative", "abc", -1, "", ""},
+		{"bytes fits", "abc", Bytes, 3, Ellipsis, "abc"},
+		{"bytes ascii cut", "abcdef", Bytes, 3, Ellipsis, "abc…"},
+		{"bytes no mark", "abcdef", Bytes, 3, "", "abc"},
+		{"bytes mid rune backs off", "aé", Bytes, 2, Ellipsis, "a…"},
+		{"bytes on a boundary", "éa", Bytes, 2, "", "é"},
+		{"bytes zero", "abc", Bytes, 0, Ellipsis, "…"},
+		{"bytes negative", "abc", Bytes, -1, "", ""},
+		{"runes fit though bytes do not", "ééé", Runes, 3, Ellipsis, "ééé"},
+		{"runes cut", "éééé", Runes, 2, Ellipsis, "éé…"},
+		{"runes no mark", "abcd", Runes, 1, "", "a"},
+		{"runes zero", "ab", Runes, 0, "", ""},
+		{"runes empty", "", Runes, 0, Ellipsis, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := Bytes(c.s, c.n, c.mark)
+			got := c.cut(c.s, c.n, c.mark)
 			if got != c.want || !utf8.ValidString(got) {
-				t.Errorf("Bytes(%q, %d, %q) = %q, want %q", c.s, c.n, c.mark, got, c.want)
-			}
-		})
-	}
-}
-
-// TestRunes: the count is of runes, not bytes.
-func TestRunes(t *testing.T) {
-	cases := []struct {
-		name, s string
-		n       int
-		mark    string
-		want    string
-	}{
-		{"fits in runes not bytes", "ééé", 3, Ellipsis, "ééé"},
-		{"cut", "éééé", 2, Ellipsis, "éé…"},
-		{"no mark", "abcd", 1, "", "a"},
-		{"zero", "ab", 0, "", ""},
-		{"empty", "", 0, Ellipsis, ""},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := Runes(c.s, c.n, c.mark); got != c.want {
-				t.Errorf("Runes(%q, %d, %q) = %q, want %q", c.s, c.n, c.mark, got, c.want)
+				t.Errorf("cut(%q, %d, %q) = %q, want %q", c.s, c.n, c.mark, got, c.want)
 			}
 		})
 	}
