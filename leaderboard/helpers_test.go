@@ -15,32 +15,14 @@ import (
 	"github.com/janus-bench/janus/record"
 )
 
-// backend is one store implementation the shared suite runs against.
-type backend struct {
-	name string
-	// dsn returns a fresh, empty store DSN for one test.
-	dsn func(t testing.TB) string
-}
-
-// backends are sqltest's: SQLite (always) and PostgreSQL
-// (JANUS_TEST_POSTGRES_DSN, or the .ci/postgres default), a skipped row
-// with the reason when no server answers, unless CI is set.
-func backends(t testing.TB) []backend {
-	var bs []backend
-	for _, b := range sqltest.Backends(t) {
-		bs = append(bs, backend{b.Name, b.DSN})
-	}
-	return bs
-}
-
 // forEachBackend runs fn as a subtest on every backend with a fresh store.
 func forEachBackend(t *testing.T, fn func(t *testing.T, s *Store, dsn string)) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			dsn := b.dsn(t)
+	for _, b := range sqltest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dsn := b.DSN(t)
 			s, err := Open(t.Context(), dsn)
 			if err != nil {
-				t.Fatalf("open %s: %v", b.name, err)
+				t.Fatalf("open %s: %v", b.Name, err)
 			}
 			t.Cleanup(func() { s.Close() })
 			fn(t, s, dsn)

@@ -116,23 +116,6 @@ func (w *testWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// backend is a store kind the tests run against.
-type backend struct {
-	name string
-	dsn  func(t testing.TB) string
-}
-
-// backends are sqltest's: SQLite and PostgreSQL (JANUS_TEST_POSTGRES_DSN,
-// each test in a database of its own, dropped after); an unreachable
-// server skips the Postgres rows unless CI is set.
-func backends(t testing.TB) []backend {
-	var bs []backend
-	for _, b := range sqltest.Backends(t) {
-		bs = append(bs, backend{b.Name, b.DSN})
-	}
-	return bs
-}
-
 // postgresDSN is a fresh PostgreSQL store for one test (the test skips
 // without a server, unless CI is set).
 func postgresDSN(t testing.TB) string {
@@ -339,8 +322,6 @@ func runServeChild(dsn string) int {
 	}
 	return 0
 }
-
-func perfBackends(b *testing.B) []backend { return backends(b) }
 
 func newLoopbackServer(t testing.TB, h http.Handler) string {
 	hs := httptest.NewServer(h)
