@@ -13,6 +13,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/wire"
@@ -447,7 +448,7 @@ func (g *agentGen) runTool(ctx context.Context, sink Sink, tc openai.ToolCall) (
 	name := tc.Function.Name
 	tool, _ := g.r.tools.Get(name)
 	if err := sink.Emit(ctx, Event{Kind: KindReasoning, Delta: wire.Delta{
-		ReasoningContent: fmt.Sprintf("Calling %s(%s).\n", name, clipText(tc.Function.Arguments, 200))}}); err != nil {
+		ReasoningContent: fmt.Sprintf("Calling %s(%s).\n", name, clip.Bytes(tc.Function.Arguments, 200, clip.Ellipsis))}}); err != nil {
 		return "", err
 	}
 	if err := g.event(ctx, sink, EventToolStart, map[string]any{"id": tc.ID, "name": name,
@@ -494,7 +495,7 @@ func (g *agentGen) runTool(ctx context.Context, sink Sink, tc openai.ToolCall) (
 	for _, a := range arts {
 		output += fmt.Sprintf("\nartifact %s (%s, %d bytes): %s", a.DisplayName, a.MimeType, a.SizeBytes, a.URL)
 	}
-	end["output"] = clipText(output, maxEventOutput)
+	end["output"] = clip.Bytes(output, maxEventOutput, clip.Ellipsis)
 	if len(arts) > 0 {
 		ids := make([]string, len(arts))
 		for i, a := range arts {
@@ -505,7 +506,7 @@ func (g *agentGen) runTool(ctx context.Context, sink Sink, tc openai.ToolCall) (
 	if err := g.event(ctx, sink, EventToolEnd, end); err != nil {
 		return "", err
 	}
-	return clipText(output, maxToolOutput), nil
+	return clip.Bytes(output, maxToolOutput, clip.Ellipsis), nil
 }
 
 // account adds one turn's usage: the upstream's when it reported it, else
@@ -547,17 +548,6 @@ func (g *agentGen) usage() wire.Usage {
 		u.SandboxSeconds = &sb
 	}
 	return u
-}
-
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 // validJSON returns s when it is JSON, else s as a JSON string, so an

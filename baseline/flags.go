@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/wire"
@@ -63,7 +64,7 @@ func (p *ImageProvider) generate(ctx context.Context, prompt string) ([]byte, er
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, &UpstreamError{Status: resp.StatusCode, Code: "image_generation_failed",
-			Message: fmt.Sprintf("image provider answered HTTP %d: %s", resp.StatusCode, clipText(string(b), 200))}
+			Message: fmt.Sprintf("image provider answered HTTP %d: %s", resp.StatusCode, clip.Bytes(string(b), 200, clip.Ellipsis))}
 	}
 	var ans struct {
 		Data []struct {

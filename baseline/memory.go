@@ -12,10 +12,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -103,7 +103,7 @@ func (h *memoryHook) prepare(ctx context.Context, r *http.Request, chat *wire.Ch
 	}
 	rctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
-	caps, err := h.recall(rctx, user, clipRunes(prompt, 4000))
+	caps, err := h.recall(rctx, user, clip.Runes(prompt, 4000, ""))
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "memory recall failed; answering without", slog.Any("error", err))
 		return t
@@ -133,7 +133,7 @@ func (h *memoryHook) recall(ctx context.Context, user, prompt string) ([]string,
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("memory service: HTTP %d: %s", resp.StatusCode, clipRunes(string(data), 200))
+		return nil, fmt.Errorf("memory service: HTTP %d: %s", resp.StatusCode, clip.Runes(string(data), 200, ""))
 	}
 	var rr struct {
 		Memories []struct {
@@ -146,7 +146,7 @@ func (h *memoryHook) recall(ctx context.Context, user, prompt string) ([]string,
 	var caps []string
 	for _, m := range rr.Memories {
 		if c := strings.TrimSpace(m.Caption); c != "" && len(caps) < memoryK {
-			caps = append(caps, clipRunes(c, 200))
+			caps = append(caps, clip.Runes(c, 200, ""))
 		}
 	}
 	return caps, nil
@@ -191,12 +191,12 @@ func (t *memoryTurn) extract(ctx context.Context, reply string) {
 	for _, m := range t.conv {
 		if m.Role == openai.ChatMessageRoleUser || m.Role == openai.ChatMessageRoleAssistant {
 			if c := wire.TextOf(m); strings.TrimSpace(c) != "" {
-				conv = append(conv, msg{m.Role, clipRunes(c, memoryMaxMessageChars)})
+				conv = append(conv, msg{m.Role, clip.Runes(c, memoryMaxMessageChars, "")})
 			}
 		}
 	}
 	if strings.TrimSpace(reply) != "" {
-		conv = append(conv, msg{openai.ChatMessageRoleAssistant, clipRunes(reply, memoryMaxMessageChars)})
+		conv = append(conv, msg{openai.ChatMessageRoleAssistant, clip.Runes(reply, memoryMaxMessageChars, "")})
 	}
 	if len(conv) > memoryMaxMessages {
 		conv = conv[len(conv)-memoryMaxMessages:]
@@ -231,15 +231,7 @@ func (h *memoryHook) post(ctx context.Context, body []byte) error {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("memory service: HTTP %d: %s", resp.StatusCode, clipRunes(string(data), 200))
+		return fmt.Errorf("memory service: HTTP %d: %s", resp.StatusCode, clip.Runes(string(data), 200, ""))
 	}
 	return nil
-}
-
-// clipRunes keeps at most n characters of s.
-func clipRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }

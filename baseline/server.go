@@ -2,13 +2,11 @@ package baseline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/janus-bench/janus/internal/baseurl"
 	"github.com/janus-bench/janus/internal/buildinfo"
 	"github.com/janus-bench/janus/internal/httpguard"
+	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/suites"
@@ -235,21 +234,9 @@ func (s *Server) writeError(ctx context.Context, w http.ResponseWriter, rid stri
 	s.writeJSON(ctx, w, re.Status, env)
 }
 
-// writeJSON writes v with status.
+// writeJSON writes v with status, logging what fails.
 func (s *Server) writeJSON(ctx context.Context, w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		s.log.LogAttrs(ctx, slog.LevelError, "encode response", slog.Any("error", err))
-		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	if _, err := w.Write(append(b, '\n')); err != nil {
-		s.log.LogAttrs(ctx, slog.LevelDebug, "write response", slog.Any("error", err))
-	}
+	svc.WriteJSONLogged(ctx, s.log, w, status, v)
 }
 
 // running is a listening server.

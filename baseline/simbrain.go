@@ -10,6 +10,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/wire"
@@ -178,7 +179,7 @@ func simAnswer(msgs []openai.ChatCompletionMessage, emit func(wire.Delta) error)
 		case name == tools.NameSearch:
 			s = "Here is what I found:\n" + out
 		case name == tools.NameFetch:
-			s = "The page says:\n" + clipText(out, 1500)
+			s = "The page says:\n" + clip.Bytes(out, 1500, clip.Ellipsis)
 		case name == tools.NameRunCode:
 			s = "I ran the code in the sandbox:\n" + out
 		default:

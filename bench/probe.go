@@ -14,6 +14,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -133,9 +134,9 @@ func Timeline(r *ProbeResult) func(io.Writer) error {
 		if t.Err != nil {
 			fmt.Fprintf(&b, "%s  error    %s: %s\n", at(t.EndNs), t.Err.Class, t.Err.Message)
 		}
-		fmt.Fprintf(&b, "\nanswer: %q\n", truncateRunes(t.Content, 300))
+		fmt.Fprintf(&b, "\nanswer: %q\n", clip.Runes(t.Content, 300, clip.Ellipsis))
 		if t.Reasoning != "" {
-			fmt.Fprintf(&b, "reasoning: %q\n", truncateRunes(t.Reasoning, 200))
+			fmt.Fprintf(&b, "reasoning: %q\n", clip.Runes(t.Reasoning, 200, clip.Ellipsis))
 		}
 		for _, c := range t.ToolCalls {
 			fmt.Fprintf(&b, "tool call: %s(%s)\n", c.Name, c.Arguments)
@@ -182,12 +183,4 @@ func Timeline(r *ProbeResult) func(io.Writer) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

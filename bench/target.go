@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/exitcode"
 	"github.com/janus-bench/janus/record"
 )
@@ -55,7 +56,7 @@ func (e *TargetError) ExitCode() int { return exitcode.Target }
 // when the status is one the run should score instead.
 func refusal(status int, url, model string, hasKey bool, detail string, known []string) error {
 	if detail != "" {
-		detail = " (" + truncateRunes(detail, 200) + ")"
+		detail = " (" + clip.Runes(detail, 200, clip.Ellipsis) + ")"
 	}
 	var e *TargetError
 	switch status {
@@ -150,5 +151,5 @@ func everyRequestFailed(tasks []record.TaskResult, target string) error {
 	}
 	return &TargetError{Status: first.Code, Msg: fmt.Sprintf(
 		"every one of the %d requests to %s failed with %s (%s): this is a target or set-up error, not a score; the report was written for diagnosis",
-		len(tasks), target, what, truncateRunes(first.Message, 200))}
+		len(tasks), target, what, clip.Runes(first.Message, 200, clip.Ellipsis))}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // check is one rule: an id that never changes meaning, how much it
@@ -152,6 +153,21 @@ func (c chunk) deltas(f func(path string, d map[string]any)) {
 			f(idx("$.choices", i)+".delta", d)
 		}
 	}
+}
+
+// finishReason is the last non-empty string finish_reason among the
+// chunk's choices ("" when none sets one).
+func (c chunk) finishReason() string {
+	found := ""
+	choices, _ := c.obj["choices"].([]any)
+	for _, ch := range choices {
+		if co, ok := ch.(map[string]any); ok {
+			if s, ok := co["finish_reason"].(string); ok && s != "" {
+				found = s
+			}
+		}
+	}
+	return found
 }
 
 // where names a finding's location: the exchange and the event number.
@@ -307,7 +323,7 @@ func completionShape(v any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("chat.completion, finish_reason %q, usage %d+%d=%d, content %q", fr, pt, ct, tt, clip(content, 50)), nil
+	return fmt.Sprintf("chat.completion, finish_reason %q, usage %d+%d=%d, content %q", fr, pt, ct, tt, clip.Bytes(content, 50, clip.Ellipsis)), nil
 }
 
 func checkContentType(ev *evidence) verdict {
@@ -366,7 +382,7 @@ func chunkShape(data []byte) error {
 		if eo, ok := o["error"].(map[string]any); ok {
 			msg, _ = eo["message"].(string)
 		}
-		return shapef("$.error", "an error object in the stream: %q", clip(msg, 80))
+		return shapef("$.error", "an error object in the stream: %q", clip.Bytes(msg, 80, clip.Ellipsis))
 	}
 	if _, err := stringField(o, "$", "id", true); err != nil {
 		return err
@@ -453,7 +469,7 @@ func checkDone(ev *evidence) verdict {
 		}
 	}
 	if len(after) > 0 {
-		return warn("every stream ends with data: [DONE], but a comment such as %q follows it in %s", clip(comment, 30), listSome(after))
+		return warn("every stream ends with data: [DONE], but a comment such as %q follows it in %s", clip.Bytes(comment, 30, clip.Ellipsis), listSome(after))
 	}
 	return pass("all %d streams end with data: [DONE] and nothing after it", len(streams))
 }
@@ -467,13 +483,8 @@ func checkFinishReason(ev *evidence) verdict {
 	for _, e := range streams {
 		found := ""
 		for _, c := range e.chunks() {
-			choices, _ := c.obj["choices"].([]any)
-			for _, ch := range choices {
-				if co, ok := ch.(map[string]any); ok {
-					if s, ok := co["finish_reason"].(string); ok && s != "" {
-						found = s
-					}
-				}
+			if f := c.finishReason(); f != "" {
+				found = f
 			}
 		}
 		if found == "" {
@@ -645,7 +656,7 @@ func checkKeepAlive(ev *evidence) verdict {
 	if count == 0 {
 		return skip("no keep-alive comment in %d streams: the target was never silent long enough to need one", len(streams))
 	}
-	return pass("%d keep-alive comment(s) such as %q in %d of %d streams, read as SSE comments and counted as activity", count, clip(first, 30), in, len(streams))
+	return pass("%d keep-alive comment(s) such as %q in %d of %d streams, read as SSE comments and counted as activity", count, clip.Bytes(first, 30, clip.Ellipsis), in, len(streams))
 }
 
 func checkImage(ev *evidence) verdict {
@@ -662,7 +673,7 @@ func checkImage(ev *evidence) verdict {
 	if e.tr.Content == "" && len(e.tr.ToolCalls) == 0 {
 		return fail("%s: answered 200 but with no content", e.name)
 	}
-	return pass("%d×%d PNG data URL accepted; answer %q", imageSide, imageSide, clip(e.tr.Content, 60))
+	return pass("%d×%d PNG data URL accepted; answer %q", imageSide, imageSide, clip.Bytes(e.tr.Content, 60, clip.Ellipsis))
 }
 
 func checkMalformed(ev *evidence) verdict {
@@ -695,7 +706,7 @@ func checkUnknownModel(ev *evidence) verdict {
 		if err != nil {
 			return fail("HTTP 404, but the body is not an OpenAI error (%v): %s", err, sample(r.body))
 		}
-		return pass("model %q: HTTP 404 %s%q", unknownModel, codePrefix(code), clip(msg, 80))
+		return pass("model %q: HTTP 404 %s%q", unknownModel, codePrefix(code), clip.Bytes(msg, 80, clip.Ellipsis))
 	case r.status >= 200 && r.status < 300:
 		return fail("model %q: HTTP %d: the target answered as if the model existed; OpenAI answers 404 model_not_found", unknownModel, r.status)
 	}
@@ -865,12 +876,12 @@ func artifactsShape(v any, path string) (int, error) {
 			}
 		}
 		if u, err := url.Parse(o["url"].(string)); err != nil || !usableURL(u) {
-			return 0, shapef(sub(p, "url"), "%q is not an http(s) or data URL or an absolute path", clip(o["url"].(string), 60))
+			return 0, shapef(sub(p, "url"), "%q is not an http(s) or data URL or an absolute path", clip.Bytes(o["url"].(string), 60, clip.Ellipsis))
 		}
 		if mt, ok, err := optString(o, p, "mime_type"); err != nil {
 			return 0, err
 		} else if _, _, perr := mime.ParseMediaType(mt); ok && perr != nil {
-			return 0, shapef(sub(p, "mime_type"), "%q is not a media type", clip(mt, 40))
+			return 0, shapef(sub(p, "mime_type"), "%q is not a media type", clip.Bytes(mt, 40, clip.Ellipsis))
 		}
 		if present(o, "size_bytes") {
 			if _, err := intField(o, p, "size_bytes"); err != nil {
@@ -880,7 +891,7 @@ func artifactsShape(v any, path string) (int, error) {
 		if h, ok, err := optString(o, p, "sha256"); err != nil {
 			return 0, err
 		} else if ok && !isHex64(h) {
-			return 0, shapef(sub(p, "sha256"), "%q is not 64 hex digits", clip(h, 70))
+			return 0, shapef(sub(p, "sha256"), "%q is not 64 hex digits", clip.Bytes(h, 70, clip.Ellipsis))
 		}
 		if _, _, err := optString(o, p, "display_name"); err != nil {
 			return 0, err
@@ -928,7 +939,7 @@ func checkToolsCalled(ev *evidence) verdict {
 		return fail("%s%s", f, note)
 	}
 	if len(e.tr.ToolCalls) == 0 {
-		return fail("tool_choice %q with one function tool, but no tool call came back; answer %q%s", e.req.ToolChoice, clip(e.tr.Content, 60), note)
+		return fail("tool_choice %q with one function tool, but no tool call came back; answer %q%s", e.req.ToolChoice, clip.Bytes(e.tr.Content, 60, clip.Ellipsis), note)
 	}
 	var names []string
 	for _, c := range e.tr.ToolCalls {
@@ -993,7 +1004,7 @@ func checkToolArguments(ev *evidence) verdict {
 		if tc.name != toolName {
 			other = append(other, tc.name)
 		}
-		done = append(done, fmt.Sprintf("%s(%s) from %d delta(s)", tc.name, clip(args, 60), tc.deltas))
+		done = append(done, fmt.Sprintf("%s(%s) from %d delta(s)", tc.name, clip.Bytes(args, 60, clip.Ellipsis), tc.deltas))
 	}
 	if len(other) > 0 {
 		return warn("arguments are valid JSON, but the model called %s, which was not offered (only %s)", quoteAll(other), toolName)
@@ -1020,7 +1031,7 @@ func toolDelta(v any, path string, calls map[int64]*toolCall, order *[]*toolCall
 		if typ, ok, err := optString(o, path, "type"); err != nil {
 			return err
 		} else if ok && typ != "function" {
-			return shapef(sub(path, "type"), "%q, want \"function\"", clip(typ, 30))
+			return shapef(sub(path, "type"), "%q, want \"function\"", clip.Bytes(typ, 30, clip.Ellipsis))
 		}
 		if fn, err = objectField(o, path, "function"); err != nil {
 			return fmt.Errorf("first delta of call %d: %w", index, err)

@@ -15,6 +15,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/sse"
 	"github.com/janus-bench/janus/internal/wire"
 )
@@ -72,7 +73,7 @@ func (e *exchange) failure() string {
 	case e.tr.Status == 0 && e.tr.Err != nil:
 		return fmt.Sprintf("%s: no response (%s)", e.name, e.tr.Err.Error())
 	case e.tr.Status != http.StatusOK:
-		return fmt.Sprintf("%s: HTTP %d: %s", e.name, e.tr.Status, clip(e.tr.ErrorBody, 160))
+		return fmt.Sprintf("%s: HTTP %d: %s", e.name, e.tr.Status, clip.Bytes(e.tr.ErrorBody, 160, clip.Ellipsis))
 	}
 	return ""
 }
@@ -163,7 +164,7 @@ func (c *collector) collect(ctx context.Context) (*evidence, error) {
 	if t := ev.chat[exTools]; t.skipped == "" && t.tr.Status >= 400 && t.tr.Status < 500 {
 		retry := c.do(ctx, exTools, toolsRequest(c.model, "auto"))
 		retry.note = fmt.Sprintf("tool_choice \"required\" was rejected (HTTP %d: %s); retried with \"auto\"",
-			t.tr.Status, clip(t.tr.ErrorBody, 100))
+			t.tr.Status, clip.Bytes(t.tr.ErrorBody, 100, clip.Ellipsis))
 		ev.chat[exTools] = retry
 	}
 	for _, m := range malformedPayloads(c.model) {

@@ -60,13 +60,8 @@ func endingOf(e *exchange) (finish string, usage [3]int64, err error) {
 		if !present(c.obj, "error") {
 			cs = append(cs, c)
 		}
-		choices, _ := c.obj["choices"].([]any)
-		for _, ch := range choices {
-			if co, ok := ch.(map[string]any); ok {
-				if s, ok := co["finish_reason"].(string); ok && s != "" {
-					finish = s
-				}
-			}
+		if f := c.finishReason(); f != "" {
+			finish = f
 		}
 	}
 	if finish == "" {

@@ -8,7 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // The structural checks look at the JSON a target sent, not at janus's own
@@ -49,7 +50,7 @@ func kindOf(v any) string {
 	case nil:
 		return "null"
 	case string:
-		return "a string " + strconv.Quote(clip(x, 40))
+		return "a string " + strconv.Quote(clip.Bytes(x, 40, clip.Ellipsis))
 	case json.Number:
 		return "the number " + x.String()
 	case bool:
@@ -122,7 +123,7 @@ func constField(o map[string]any, path, key, want string) error {
 		return err
 	}
 	if s != want {
-		return shapef(sub(path, key), "%q, want %q", clip(s, 40), want)
+		return shapef(sub(path, key), "%q, want %q", clip.Bytes(s, 40, clip.Ellipsis), want)
 	}
 	return nil
 }
@@ -215,20 +216,9 @@ func errorEnvelope(body []byte) (msg, code string, err error) {
 	return msg, code, nil
 }
 
-// clip shortens s to at most n bytes on a rune boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
-
 // sample quotes the first bytes of a payload for evidence.
 func sample(b []byte) string {
-	return strconv.Quote(clip(strings.TrimSpace(string(b)), 120))
+	return strconv.Quote(clip.Bytes(strings.TrimSpace(string(b)), 120, clip.Ellipsis))
 }
 
 // mustJSON marshals values that cannot fail to marshal (janus's own request

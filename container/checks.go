@@ -1,20 +1,24 @@
 package container
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	openai "github.com/sashabaranov/go-openai"
+
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/conform"
+	"github.com/janus-bench/janus/internal/clip"
+	"github.com/janus-bench/janus/internal/wire"
 )
 
 // Ids of the container contract checks (conform --image, image check).
@@ -93,13 +97,13 @@ func checkHealth(ctx context.Context, hc *http.Client, url string) []conform.Res
 	jerr := json.Unmarshal(body, &obj)
 	switch {
 	case resp.StatusCode != http.StatusOK:
-		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("HTTP %d: %q", resp.StatusCode, clip(string(body), 120))
+		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("HTTP %d: %q", resp.StatusCode, clip.Bytes(string(body), 120, clip.Ellipsis))
 	case jerr != nil || obj == nil:
-		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("body is not a JSON object: %q", clip(string(body), 120))
+		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("body is not a JSON object: %q", clip.Bytes(string(body), 120, clip.Ellipsis))
 	case obj["status"] != "ok":
 		shape.Status, shape.Evidence = conform.Fail, fmt.Sprintf("$.status is %s, want \"ok\"", jsonText(obj["status"]))
 	default:
-		shape.Status, shape.Evidence = conform.Pass, fmt.Sprintf("HTTP 200 %s", clip(string(bytes.TrimSpace(body)), 120))
+		shape.Status, shape.Evidence = conform.Pass, fmt.Sprintf("HTTP 200 %s", clip.Bytes(string(bytes.TrimSpace(body)), 120, clip.Ellipsis))
 	}
 	if shape.Status != conform.Pass {
 		info.Status, info.Evidence = conform.Skip, "the health answer itself is wrong"
@@ -128,12 +132,12 @@ func jsonText(v any) string {
 		return "absent"
 	}
 	b, _ := json.Marshal(v)
-	return clip(string(b), 60)
+	return clip.Bytes(string(b), 60, clip.Ellipsis)
 }
 
 // streamTiming is one stream's shape as the checks see it.
 type streamTiming struct {
-	start, first, end time.Time // request sent, first content, [DONE] or EOF
+	start, first, end time.Time // request sent, first output (content, reasoning or a tool call), [DONE] or EOF
 	done              bool      // ended with data: [DONE]
 	events            int
 	status            int
@@ -166,101 +170,74 @@ func stream(ctx context.Context, hc *http.Client, base string, o CheckOptions, m
 	return streamPrompt(ctx, hc, base, o, meta, release, longPrompt, 2048)
 }
 
-// streamPrompt is stream with its own prompt and token limit.
+// streamPrompt is stream with its own prompt and token limit. The request
+// goes through trace.Client, the benchmark's own, so what counts as the
+// first output, the end and a silence on the wire is what a run measures;
+// its timeouts are ctx's (a check bounds its own wait).
 func streamPrompt(ctx context.Context, hc *http.Client, base string, o CheckOptions, meta map[string]string, release <-chan struct{}, prompt string, maxTokens int) streamTiming {
-	body, _ := json.Marshal(map[string]any{
-		"model":          o.Model,
-		"stream":         true,
-		"stream_options": map[string]any{"include_usage": true},
-		"max_tokens":     maxTokens,
-		"messages":       []map[string]string{{"role": "user", "content": prompt}},
-		"metadata":       meta,
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/chat/completions", bytes.NewReader(body))
-	if err != nil {
-		return streamTiming{err: err}
+	limit := LongRequest + 2*time.Minute
+	if d, ok := ctx.Deadline(); ok {
+		limit = time.Until(d)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	for k, vs := range o.Header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
+	client := &trace.Client{BaseURL: base, APIKey: o.APIKey, Header: o.Header, HTTP: hc, Timeout: limit, TTFTTimeout: limit}
+	md := make(map[string]any, len(meta))
+	for k, v := range meta {
+		md[k] = v
 	}
-	if o.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+o.APIKey)
-	}
+	req := wire.ChatRequest{Model: o.Model, Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
+		MaxTokens: &maxTokens, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: prompt}}, Metadata: md}
 	if release != nil {
 		<-release
 	}
-	t := streamTiming{start: time.Now()}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.err, t.end = err, time.Now()
-		return t
-	}
-	defer resp.Body.Close()
-	t.status = resp.StatusCode
-	if resp.StatusCode != http.StatusOK {
-		t.end = time.Now()
-		t.err = fmt.Errorf("HTTP %d", resp.StatusCode)
-		return t
-	}
-	br := bufio.NewReaderSize(resp.Body, 64<<10)
-	last := time.Now()
-	for {
-		line, err := br.ReadString('\n')
-		if now := time.Now(); strings.TrimSpace(line) != "" {
-			if g := now.Sub(last); g > t.maxGap {
-				t.maxGap, t.maxGapAt = g, now.Sub(t.start)
-			}
-			last = now
-			if strings.HasPrefix(line, ":") {
-				t.keepAlives++
-			}
-		}
-		if data, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "data:"); ok {
-			data = strings.TrimSpace(data)
-			if data == "[DONE]" {
-				t.done, t.end = true, time.Now()
-				return t
-			}
-			t.events++
-			if t.first.IsZero() && hasContent(data) {
-				t.first = time.Now()
-			}
-		}
-		if err != nil {
-			t.end = time.Now()
-			if err != io.EOF {
-				t.err = err
-			}
-			return t
-		}
-	}
+	return timing(client.Do(ctx, req, nil))
 }
 
-// hasContent says whether a chunk carries output (content, reasoning or a
-// tool call), not only a role or usage.
-func hasContent(data string) bool {
-	var c struct {
-		Choices []struct {
-			Delta struct {
-				Content          string            `json:"content"`
-				ReasoningContent string            `json:"reasoning_content"`
-				ToolCalls        []json.RawMessage `json:"tool_calls"`
-			} `json:"delta"`
-		} `json:"choices"`
+// timing reads a stream's shape off its trace.
+func timing(tr *trace.Trace) streamTiming {
+	at := func(ns int64) time.Time { return tr.Start.Add(time.Duration(ns)) }
+	m := trace.ComputeMetrics(tr)
+	t := streamTiming{start: tr.Start, done: tr.DoneNs >= 0, status: tr.Status, events: m.Events, keepAlives: m.Keepalives}
+	if t.done {
+		t.events-- // the [DONE] line is the end, not an event
+		t.end = at(tr.DoneNs)
+	} else {
+		t.end = at(tr.EndNs)
 	}
-	if json.Unmarshal([]byte(data), &c) != nil {
-		return false
+	if tr.FirstTokenNs >= 0 {
+		t.first = at(tr.FirstTokenNs)
 	}
-	for _, ch := range c.Choices {
-		if ch.Delta.Content != "" || ch.Delta.ReasoningContent != "" || len(ch.Delta.ToolCalls) > 0 {
-			return true
+	switch {
+	case tr.Status != 0 && tr.Status != http.StatusOK:
+		t.err = fmt.Errorf("HTTP %d", tr.Status)
+	case tr.Err != nil:
+		t.err = tr.Err
+	}
+	if m.MaxGapMs != nil {
+		t.maxGap = time.Duration(math.Round(*m.MaxGapMs * float64(time.Millisecond)))
+		t.maxGapAt = gapEnd(tr, t.maxGap)
+	}
+	return t
+}
+
+// gapEnd is when (from the start) the silence of length gap ended: the
+// first kept event up to [DONE] that long after the one before it (the
+// response head for the first), else the stream's end (the tail of a
+// stream that was cut, or a silence among events not kept).
+func gapEnd(tr *trace.Trace, gap time.Duration) time.Duration {
+	prev := tr.HeadersNs
+	for _, e := range tr.Events {
+		if e.Kind == trace.KindAfterDone {
+			break
+		}
+		if time.Duration(e.AtNs-prev) >= gap {
+			return time.Duration(e.AtNs)
+		}
+		prev = e.AtNs
+		if e.Kind == trace.KindDone {
+			break
 		}
 	}
-	return false
+	return time.Duration(tr.EndNs)
 }
 
 // minOverlapStream is how long each stream must run, from its first

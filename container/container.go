@@ -35,6 +35,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/exitcode"
 )
 
@@ -358,7 +359,7 @@ func probeHealth(ctx context.Context, hc *http.Client, url string) (bool, string
 	if resp.StatusCode == http.StatusOK && json.Unmarshal(body, &h) == nil && h.Status == "ok" {
 		return true, ""
 	}
-	return false, fmt.Sprintf("HTTP %d %q", resp.StatusCode, clip(string(body), 200))
+	return false, fmt.Sprintf("HTTP %d %q", resp.StatusCode, clip.Bytes(string(body), 200, clip.Ellipsis))
 }
 
 func (c *Container) startError(ctx context.Context, reason string, code int, detail string, begin time.Time) error {
@@ -484,11 +485,4 @@ func short(id string) string {
 		return id[:12]
 	}
 	return id
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

@@ -15,8 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/janus-bench/janus/internal/apikeys"
+	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/leaderboard"
 )
 
 // Objects of the arena envelope's events (see README, "Arena").
@@ -46,14 +49,8 @@ func (s *Server) handleArena(w http.ResponseWriter, r *http.Request) {
 	rid := requestID(r.Header.Get("X-Request-Id"))
 	ri.requestID = rid
 	w.Header().Set("X-Request-Id", rid)
-	if s.arena == nil {
-		writeError(w, http.StatusServiceUnavailable, "server_error", "arena_disabled", "",
-			"the arena needs a data directory (janus gateway --data DIR) to keep prompts and votes")
-		return
-	}
-	body, verr := s.readBody(w, r)
-	if verr != nil {
-		s.reject(w, ri, verr)
+	body, ok := s.arenaBody(w, r, ri)
+	if !ok {
 		return
 	}
 	chat, verr := validate.DecodeChat(body)
@@ -85,7 +82,7 @@ func (s *Server) handleArena(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "server_error", "store_error", "", "could not record the arena prompt: "+err.Error())
 		return
 	}
-	counter(&s.metrics.arena, "prompt").Add(1)
+	s.metrics.arena.WithLabelValues("prompt").Inc()
 	ri.competitor, ri.stream = "arena", true
 	w.Header().Set("X-Janus-Prompt-Id", p.PromptID)
 
@@ -272,18 +269,29 @@ type voteRequest struct {
 	Winner   string `json:"winner"`
 }
 
-// handleVote serves POST /v1/arena/vote: it records which answer of an
-// arena prompt won, and reveals the pair.
-func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
-	ri := info(r.Context())
+// arenaBody reads an arena request's body, or answers it (503 without a
+// data directory to keep the arena in, the body's own refusal) and
+// returns false.
+func (s *Server) arenaBody(w http.ResponseWriter, r *http.Request, ri *reqInfo) ([]byte, bool) {
 	if s.arena == nil {
 		writeError(w, http.StatusServiceUnavailable, "server_error", "arena_disabled", "",
 			"the arena needs a data directory (janus gateway --data DIR) to keep prompts and votes")
-		return
+		return nil, false
 	}
 	body, verr := s.readBody(w, r)
 	if verr != nil {
 		s.reject(w, ri, verr)
+		return nil, false
+	}
+	return body, true
+}
+
+// handleVote serves POST /v1/arena/vote: it records which answer of an
+// arena prompt won, and reveals the pair.
+func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
+	ri := info(r.Context())
+	body, ok := s.arenaBody(w, r, ri)
+	if !ok {
 		return
 	}
 	var vr voteRequest
@@ -298,14 +306,14 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch vr.Winner {
-	case WinnerA, WinnerB, WinnerTie, WinnerBothBad:
+	case leaderboard.WinnerA, leaderboard.WinnerB, leaderboard.WinnerTie, leaderboard.WinnerBothBad:
 	default:
 		s.reject(w, ri, validate.BadRequest("winner", "winner must be \"A\", \"B\", \"tie\" or \"both_bad\", not %s", quote(vr.Winner)))
 		return
 	}
 	v, err := s.arena.vote(vr.PromptID, vr.Winner, s.voterID(r), s.now())
 	if err != nil {
-		counter(&s.metrics.arena, "refused_"+strconv.Itoa(err.status)).Add(1)
+		s.metrics.arena.WithLabelValues("refused_" + strconv.Itoa(err.status)).Inc()
 		ri.errMsg = err.msg
 		typ := "invalid_request_error"
 		switch err.status {
@@ -317,11 +325,12 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err.status, typ, err.code, "", err.msg)
 		return
 	}
-	counter(&s.metrics.arena, "vote_"+v.Winner).Add(1)
-	writeJSON(w, http.StatusOK, struct {
+	s.metrics.arena.WithLabelValues("vote_" + v.Winner).Inc()
+	svc.WriteJSON(w, http.StatusOK, struct {
 		Object string `json:"object"`
-		ArenaVote
+		leaderboard.Vote
 	}{"janus.arena.vote", v})
+
 }
 
 // voterID names who votes without keeping who they are: the sha256 of the
@@ -329,7 +338,7 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 // counts only when the gateway checks keys; otherwise any made-up token
 // would be a fresh voter, and the hourly cap would cap nothing.
 func (s *Server) voterID(r *http.Request) string {
-	if k := clientKey(r); k != "" && s.keys.Load() != nil {
+	if k := apikeys.Presented(r); k != "" && s.keys.Load() != nil {
 		return "key:" + shortHash(k)
 	}
 	return "ip:" + shortHash(clientIP(r))

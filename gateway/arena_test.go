@@ -302,7 +302,7 @@ func TestVoteRules(t *testing.T) {
 				if resp.StatusCode != 200 {
 					t.Fatalf("%s: status %d: %s", st.name, resp.StatusCode, b)
 				}
-				var v ArenaVote
+				var v voteLine
 				if err := json.Unmarshal(b, &v); err != nil || v.Winner != st.winner || v.PromptID != pid ||
 					!(v.CompetitorA == "red-team" && v.CompetitorB == "blue-team" || v.CompetitorA == "blue-team" && v.CompetitorB == "red-team") {
 					t.Fatalf("%s: vote answer %s (%v)", st.name, b, err)

@@ -14,6 +14,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/leaderboard"
 )
 
 // Arena vote rules.
@@ -26,14 +27,6 @@ const (
 	VotesPerHour = 50
 )
 
-// Arena winners a vote may name.
-const (
-	WinnerA       = "A"
-	WinnerB       = "B"
-	WinnerTie     = "tie"
-	WinnerBothBad = "both_bad"
-)
-
 // ArenaPrompt is one arena request as the gateway records it: which two
 // competitors answered as A and B. The prompt text itself is not kept, only
 // its hash, so the store holds no user content.
@@ -43,21 +36,6 @@ type ArenaPrompt struct {
 	CompetitorA string `json:"competitor_a"`
 	CompetitorB string `json:"competitor_b"`
 	CreatedAt   string `json:"created_at"`
-}
-
-// ArenaVote is one line of votes.jsonl, the shape the leaderboard imports
-// (`janus arena import`): the pair, the winner, the voter (hashed) and the
-// times of the prompt and of the vote, both RFC 3339.
-type ArenaVote struct {
-	ID          string `json:"id"`
-	PromptID    string `json:"prompt_id"`
-	PromptHash  string `json:"prompt_hash"`
-	CompetitorA string `json:"competitor_a"`
-	CompetitorB string `json:"competitor_b"`
-	Winner      string `json:"winner"`
-	Voter       string `json:"voter"`
-	CreatedAt   string `json:"created_at"`
-	VotedAt     string `json:"voted_at"`
 }
 
 // PromptHash is the sha256 (hex) of the whitespace-normalised prompt: the
@@ -80,7 +58,8 @@ func PromptHash(msgs []openai.ChatCompletionMessage) string {
 }
 
 // arenaStore keeps arena prompts and votes in two journals under the data
-// dir (arena/prompts.jsonl, arena/votes.jsonl), with in-memory indexes
+// dir (arena/prompts.jsonl, arena/votes.jsonl, one leaderboard.Vote a line:
+// the shape `janus arena import` reads), with in-memory indexes
 // rebuilt from them on start, so pending prompts and cast votes survive a
 // restart.
 type arenaStore struct {
@@ -109,13 +88,13 @@ func openArenaStore(dir string) (*arenaStore, error) {
 		return nil, fmt.Errorf("open arena store: %w", err)
 	}
 	st.vj, err = openJournal(filepath.Join(dir, "arena", "votes.jsonl"), func(line []byte) error {
-		var v ArenaVote
+		var v leaderboard.Vote
 		if err := json.Unmarshal(line, &v); err != nil {
 			return err
 		}
 		st.voted[v.PromptID] = true
-		if t, err := time.Parse(time.RFC3339Nano, v.VotedAt); err == nil {
-			st.byVoter[v.Voter] = append(st.byVoter[v.Voter], t)
+		if !v.VotedAt.IsZero() {
+			st.byVoter[v.Voter] = append(st.byVoter[v.Voter], v.VotedAt)
 		}
 		return nil
 	})
@@ -155,22 +134,22 @@ func (e *voteError) Error() string { return e.msg }
 // cap 429), and records it durably. Only recorded votes count toward the
 // cap. The lock is held across the append, so that two votes on one prompt
 // cannot both pass the 409 check.
-func (st *arenaStore) vote(promptID, winner, voter string, now time.Time) (ArenaVote, *voteError) {
+func (st *arenaStore) vote(promptID, winner, voter string, now time.Time) (leaderboard.Vote, *voteError) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	p := st.prompts[promptID]
 	if p == nil {
-		return ArenaVote{}, &voteError{404, "prompt_not_found", "no arena prompt " + quote(promptID)}
+		return leaderboard.Vote{}, &voteError{404, "prompt_not_found", "no arena prompt " + quote(promptID)}
 	}
 	if st.voted[promptID] {
-		return ArenaVote{}, &voteError{409, "already_voted", "arena prompt " + quote(promptID) + " already has a vote"}
+		return leaderboard.Vote{}, &voteError{409, "already_voted", "arena prompt " + quote(promptID) + " already has a vote"}
 	}
 	created, err := time.Parse(time.RFC3339Nano, p.CreatedAt)
 	if err != nil {
-		return ArenaVote{}, &voteError{500, "store_error", "arena prompt has a bad created_at: " + err.Error()}
+		return leaderboard.Vote{}, &voteError{500, "store_error", "arena prompt has a bad created_at: " + err.Error()}
 	}
 	if age := now.Sub(created); age < VoteMinDelay {
-		return ArenaVote{}, &voteError{400, "vote_too_early", fmt.Sprintf(
+		return leaderboard.Vote{}, &voteError{400, "vote_too_early", fmt.Sprintf(
 			"votes are accepted %s after the prompt; this one came after %s", VoteMinDelay, age.Round(time.Millisecond))}
 	}
 	times := st.byVoter[voter]
@@ -181,15 +160,17 @@ func (st *arenaStore) vote(promptID, winner, voter string, now time.Time) (Arena
 	times = times[cut:]
 	st.byVoter[voter] = times
 	if len(times) >= VotesPerHour {
-		return ArenaVote{}, &voteError{429, "vote_rate_exceeded", fmt.Sprintf(
+		return leaderboard.Vote{}, &voteError{429, "vote_rate_exceeded", fmt.Sprintf(
 			"at most %d votes per hour per voter; the next is possible in %s", VotesPerHour,
 			time.Hour-now.Sub(times[0]).Round(time.Second))}
 	}
-	v := ArenaVote{ID: "vote-" + strings.ToLower(cryptoText()), PromptID: promptID, PromptHash: p.PromptHash,
+	// The times marshal as RFC 3339 with nanoseconds, as they were written
+	// before: created as the prompt's journal line has it, voted in UTC.
+	v := leaderboard.Vote{ID: "vote-" + strings.ToLower(cryptoText()), PromptID: promptID, PromptHash: p.PromptHash,
 		CompetitorA: p.CompetitorA, CompetitorB: p.CompetitorB, Winner: winner, Voter: voter,
-		CreatedAt: p.CreatedAt, VotedAt: now.UTC().Format(time.RFC3339Nano)}
+		CreatedAt: created, VotedAt: now.UTC()}
 	if err := st.vj.append(v); err != nil {
-		return ArenaVote{}, &voteError{500, "store_error", "could not record the vote: " + err.Error()}
+		return leaderboard.Vote{}, &voteError{500, "store_error", "could not record the vote: " + err.Error()}
 	}
 	st.voted[promptID] = true
 	st.byVoter[voter] = append(times, now)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Artifact defaults.
@@ -79,8 +80,8 @@ type artifactStore struct {
 	ttl      time.Duration
 	now      func() time.Time
 	log      *slog.Logger
-	ctx      context.Context // fetches outlive the request that found them
-	counts   *sync.Map       // outcome → *atomic.Int64 (the gateway's metrics)
+	ctx      context.Context        // fetches outlive the request that found them
+	counts   *prometheus.CounterVec // by outcome (the gateway's metrics)
 
 	mu      sync.Mutex
 	entries map[string]*artifactEntry
@@ -217,7 +218,7 @@ func (as *artifactStore) start(comp *competitor, d wire.Artifact) string {
 			outcome = "failed"
 		}
 		if as.counts != nil {
-			counter(as.counts, outcome).Add(1)
+			as.counts.WithLabelValues(outcome).Inc()
 		}
 		close(e.ready)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/janus-bench/janus/internal/httpguard"
+	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/tokens"
 	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
@@ -109,13 +110,13 @@ func (s *Server) reject(w http.ResponseWriter, ri *reqInfo, verr *validate.Error
 	}
 	ri.errMsg = verr.Error()
 	env := verr.Envelope()
-	writeJSON(w, verr.Status, env)
+	svc.WriteJSON(w, verr.Status, env)
 }
 
 // relayCompletion forwards a non-streamed request and copies the answer
 // back as it arrives.
 func (s *Server) relayCompletion(ctx context.Context, w http.ResponseWriter, ri *reqInfo, c *call, start time.Time) {
-	defer func() { c.cm.duration.observe(time.Since(start)) }()
+	defer func() { observe(c.cm.duration, time.Since(start)) }()
 	uctx, cancel := context.WithTimeoutCause(ctx, c.comp.timeout, errRequestTimeout)
 	defer cancel()
 	c.onRetry = func(int, time.Duration, string) { ri.retries++ }
@@ -393,7 +394,7 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 	cm.active.Add(1)
 	defer func() {
 		cm.active.Add(-1)
-		cm.streamDuration.observe(time.Since(start))
+		observe(cm.streamDuration, time.Since(start))
 	}()
 	ping := pingFrame
 	if s.opts.KeepAliveLineOnly {
@@ -491,7 +492,7 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 		if isEvent {
 			if first {
 				first = false
-				cm.ttft.observe(time.Since(start))
+				observe(cm.ttft, time.Since(start))
 			}
 			if bytes.Equal(bytes.TrimSpace(data), []byte("[DONE]")) {
 				if st.u.want && !st.u.saw {

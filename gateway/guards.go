@@ -11,117 +11,14 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/janus-bench/janus/internal/apikeys"
 	"github.com/janus-bench/janus/internal/httpguard"
 )
-
-// keySet is the set of accepted client API keys, as sha256 digests: the
-// gateway never holds a key in clear after loading, so a memory dump or a
-// debug endpoint cannot leak one.
-type keySet map[[sha256.Size]byte]bool
-
-// loadKeys reads an API key file: one key per line, in clear or as
-// "sha256:<64 hex digits>"; blank lines and lines starting with # are
-// skipped.
-func loadKeys(path string) (keySet, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read API keys: %w", err)
-	}
-	ks := keySet{}
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if h, ok := strings.CutPrefix(line, "sha256:"); ok {
-			b, err := hex.DecodeString(h)
-			if err != nil || len(b) != sha256.Size {
-				return nil, fmt.Errorf("API keys %s line %d: sha256: needs 64 hex digits", path, i+1)
-			}
-			ks[[sha256.Size]byte(b)] = true
-			continue
-		}
-		ks[sha256.Sum256([]byte(line))] = true
-	}
-	if len(ks) == 0 {
-		return nil, fmt.Errorf("API keys %s: no key in the file", path)
-	}
-	return ks, nil
-}
-
-// clientKey returns the API key a client presented: a Bearer token, or the
-// X-Api-Key / api-key header some SDKs send.
-func clientKey(r *http.Request) string {
-	if a := r.Header.Get("Authorization"); a != "" {
-		if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-			return strings.TrimSpace(a[7:])
-		}
-		return ""
-	}
-	if k := r.Header.Get("X-Api-Key"); k != "" {
-		return k
-	}
-	return r.Header.Get("Api-Key")
-}
-
-// limiter is a token bucket per client key: RateLimit tokens per second, up
-// to RateBurst.
-type limiter struct {
-	rate  float64
-	burst float64
-	mu    sync.Mutex
-	b     map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// maxBuckets bounds the limiter's memory: past it, buckets that have
-// refilled completely (idle clients) are forgotten, which changes nothing
-// for them.
-const maxBuckets = 10000
-
-func newLimiter(rate float64, burst int) *limiter {
-	return &limiter{rate: rate, burst: float64(burst), b: map[string]*bucket{}}
-}
-
-// allow takes a token for key, or reports how long until one is available.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	bk := l.b[key]
-	if bk == nil {
-		if len(l.b) >= maxBuckets {
-			l.prune(now)
-		}
-		bk = &bucket{tokens: l.burst, at: now}
-		l.b[key] = bk
-	}
-	bk.tokens = math.Min(l.burst, bk.tokens+now.Sub(bk.at).Seconds()*l.rate)
-	bk.at = now
-	if bk.tokens >= 1 {
-		bk.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - bk.tokens) / l.rate * float64(time.Second))
-}
-
-func (l *limiter) prune(now time.Time) {
-	for k, bk := range l.b {
-		if bk.tokens+now.Sub(bk.at).Seconds()*l.rate >= l.burst {
-			delete(l.b, k)
-		}
-	}
-}
 
 // reqInfo is what one request's log line reports; handlers fill it in as
 // they learn things, the logging middleware writes it once at the end.
@@ -223,9 +120,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(rec, r)
 			return
 		}
-		key := clientKey(r)
+		key := apikeys.Presented(r)
 		if ks := s.keys.Load(); ks != nil {
-			if key == "" || !(*ks)[sha256.Sum256([]byte(key))] {
+			if !ks.Allows(key) {
 				s.metrics.reject("unauthorized")
 				writeError(rec, http.StatusUnauthorized, "invalid_request_error", "invalid_api_key", "",
 					"a valid API key is required (Authorization: Bearer <key>)")
@@ -238,7 +135,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				sum := sha256.Sum256([]byte(key))
 				id = "key:" + hex.EncodeToString(sum[:8])
 			}
-			if ok, wait := s.limit.allow(id, start); !ok {
+			if ok, wait := s.limit.Allow(id, start); !ok {
 				s.metrics.reject("rate_limited")
 				rec.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 				writeError(rec, http.StatusTooManyRequests, "rate_limit_error", "rate_limit_exceeded", "",

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -131,7 +132,7 @@ func fetchModels(ctx context.Context, c *competitor) ([]wire.Model, error) {
 
 // handleModels serves GET /v1/models.
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, wire.ModelList{Object: "list", Data: s.modelList(r.Context())})
+	svc.WriteJSON(w, http.StatusOK, wire.ModelList{Object: "list", Data: s.modelList(r.Context())})
 }
 
 // handleModel serves GET /v1/models/{model}: the first entry with that id,
@@ -140,7 +141,7 @@ func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("model")
 	for _, md := range s.modelList(r.Context()) {
 		if md.ID == id {
-			writeJSON(w, http.StatusOK, md)
+			svc.WriteJSON(w, http.StatusOK, md)
 			return
 		}
 	}

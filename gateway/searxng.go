@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // SearXNG is a SearchBackend over a SearXNG-compatible JSON search API:
@@ -91,18 +93,10 @@ func parseSearXNG(body []byte, k int) ([]SearchResult, error) {
 		if strings.TrimSpace(r.URL) == "" {
 			continue
 		}
-		out = append(out, SearchResult{ID: fmt.Sprintf("web-%d", i+1), Title: clipRunes(r.Title, 300),
-			URL: clipRunes(r.URL, 2000), Snippet: clipRunes(r.Content, 1000), Score: r.Score})
+		out = append(out, SearchResult{ID: fmt.Sprintf("web-%d", i+1), Title: clip.Bytes(r.Title, 300, ""),
+			URL: clip.Bytes(r.URL, 2000, ""), Snippet: clip.Bytes(r.Content, 1000, ""), Score: r.Score})
 	}
 	return out, nil
-}
-
-// clipRunes cuts s to at most n bytes on a rune boundary.
-func clipRunes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }
 
 // SearchResearch is the ResearchBackend over any SearchBackend without a

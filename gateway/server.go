@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,15 +9,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/janus-bench/janus/internal/apikeys"
 	"github.com/janus-bench/janus/internal/baseurl"
 	"github.com/janus-bench/janus/internal/buildinfo"
 	"github.com/janus-bench/janus/internal/httpguard"
+	"github.com/janus-bench/janus/internal/ratelimit"
+	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -34,8 +35,8 @@ type Server struct {
 	log       *slog.Logger
 	reg       *registry
 	metrics   *metrics
-	keys      atomic.Pointer[keySet]
-	limit     *limiter
+	keys      atomic.Pointer[apikeys.Set]
+	limit     *ratelimit.Limiter
 	flagComps []CompetitorConfig
 	started   time.Time
 	handler   http.Handler
@@ -51,7 +52,7 @@ type Server struct {
 
 	// sbLimit and sbSlots are the sandbox endpoint's own rate limit and
 	// concurrency cap (nil when the endpoint is off).
-	sbLimit *limiter
+	sbLimit *ratelimit.Limiter
 	sbSlots chan struct{}
 }
 
@@ -88,13 +89,13 @@ func New(opts Options) (*Server, error) {
 		s.flagComps = append(s.flagComps, c)
 	}
 	if opts.RateLimit > 0 {
-		s.limit = newLimiter(opts.RateLimit, opts.RateBurst)
+		s.limit = ratelimit.New(opts.RateLimit, opts.RateBurst)
 	}
 	if opts.Sandbox.Enabled {
 		if opts.APIKeysFile == "" {
 			return nil, errors.New("gateway: the sandbox endpoint (--enable-sandbox) runs code for its callers and needs --api-keys")
 		}
-		s.sbLimit = newLimiter(opts.Sandbox.RateLimit, opts.Sandbox.RateBurst)
+		s.sbLimit = ratelimit.New(opts.Sandbox.RateLimit, opts.Sandbox.RateBurst)
 		s.sbSlots = make(chan struct{}, opts.Sandbox.Concurrency)
 	}
 	if err := s.Reload(context.Background()); err != nil {
@@ -112,7 +113,7 @@ func New(opts Options) (*Server, error) {
 			cancel()
 			return nil, errors.Join(fmt.Errorf("gateway: %w", err), s.arena.close())
 		}
-		s.artifacts.counts = &s.metrics.artifacts
+		s.artifacts.counts = s.metrics.artifacts
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions/arena", s.handleArena)
@@ -195,11 +196,11 @@ func (s *Server) Reload(ctx context.Context) error {
 		return errors.New("gateway reload: no competitor configured (use --competitor id=http://host:port or a config file)")
 	}
 	if s.opts.APIKeysFile != "" {
-		ks, err := loadKeys(s.opts.APIKeysFile)
+		ks, err := apikeys.Load(s.opts.APIKeysFile)
 		if err != nil {
 			return fmt.Errorf("gateway reload: %w", err)
 		}
-		s.keys.Store(&ks)
+		s.keys.Store(ks)
 	}
 	s.reg.set(cfgs, s.opts.StreamTimeout)
 	s.models.invalidate()
@@ -387,8 +388,9 @@ func (s *Server) competitorStates() ([]competitorState, int) {
 // competitors' states are informational.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	states, _ := s.competitorStates()
-	writeJSON(w, http.StatusOK, health{Status: "ok", Version: buildinfo.Get(),
+	svc.WriteJSON(w, http.StatusOK, health{Status: "ok", Version: buildinfo.Get(),
 		UptimeSeconds: time.Since(s.started).Seconds(), Competitors: states})
+
 }
 
 // handleReady serves GET /ready: 200 when at least one competitor passed
@@ -400,10 +402,11 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if healthy == 0 {
 		status = http.StatusServiceUnavailable
 	}
-	writeJSON(w, status, struct {
+	svc.WriteJSON(w, status, struct {
 		Ready       bool              `json:"ready"`
 		Competitors []competitorState `json:"competitors"`
 	}{healthy > 0, states})
+
 }
 
 // handleNotFound answers unknown paths and methods with an OpenAI error
@@ -420,27 +423,13 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("unknown path %s %s", r.Method, r.URL.Path))
 }
 
-// writeJSON writes v with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
-
 // writeError writes an OpenAI error envelope.
 func writeError(w http.ResponseWriter, status int, typ, code, param, msg string) {
 	env := wire.NewError(typ, msg, param)
 	if code != "" {
 		env.Error.Code = code
 	}
-	writeJSON(w, status, env)
+	svc.WriteJSON(w, status, env)
 }
 
 // Running is a gateway listening in the background, as Start returns it.

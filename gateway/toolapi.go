@@ -14,8 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/janus-bench/janus/internal/apikeys"
 	"github.com/janus-bench/janus/internal/sandbox"
 	"github.com/janus-bench/janus/internal/search"
+	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/scorer/coderun"
@@ -257,11 +259,12 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	if res == nil {
 		res = []SearchResult{}
 	}
-	writeJSON(w, http.StatusOK, struct {
+	svc.WriteJSON(w, http.StatusOK, struct {
 		Object  string         `json:"object"`
 		Query   string         `json:"query"`
 		Results []SearchResult `json:"results"`
 	}{"search.results", req.Query, res})
+
 }
 
 // handleResearch serves POST /api/research {question, k}.
@@ -282,10 +285,11 @@ func (s *Server) handleResearch(w http.ResponseWriter, r *http.Request) {
 		s.toolFailed(w, r, "research", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
+	svc.WriteJSON(w, http.StatusOK, struct {
 		Object string `json:"object"`
 		ResearchReport
 	}{"research.report", rep})
+
 }
 
 // handleSandbox serves POST /api/sandbox/create {language, code, tests,
@@ -317,10 +321,11 @@ func (s *Server) handleSandbox(w http.ResponseWriter, r *http.Request) {
 		s.toolFailed(w, r, "sandbox", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
+	svc.WriteJSON(w, http.StatusOK, struct {
 		Object string `json:"object"`
 		SandboxResult
 	}{"sandbox.run", res})
+
 }
 
 // sandboxAdmit applies the sandbox endpoint's own guards: off unless
@@ -333,8 +338,8 @@ func (s *Server) sandboxAdmit(w http.ResponseWriter, r *http.Request) bool {
 			"the sandbox endpoint is disabled on this gateway (the operator enables it with --enable-sandbox)")
 		return false
 	}
-	sum := sha256.Sum256([]byte(clientKey(r)))
-	if ok, wait := s.sbLimit.allow("sandbox:"+hex.EncodeToString(sum[:8]), time.Now()); !ok {
+	sum := sha256.Sum256([]byte(apikeys.Presented(r)))
+	if ok, wait := s.sbLimit.Allow("sandbox:"+hex.EncodeToString(sum[:8]), time.Now()); !ok {
 		s.metrics.reject("sandbox_rate_limited")
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		writeError(w, http.StatusTooManyRequests, "rate_limit_error", "sandbox_rate_limit_exceeded", "",

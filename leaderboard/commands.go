@@ -14,6 +14,7 @@ import (
 
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/internal/exitcode"
+	"github.com/janus-bench/janus/internal/sqlstore"
 	"github.com/janus-bench/janus/record"
 )
 
@@ -57,7 +58,7 @@ func StoreExists(dsn string) error {
 	if dsn == "" {
 		dsn = DefaultDSN()
 	}
-	if IsPostgres(dsn) {
+	if sqlstore.IsPostgres(dsn) {
 		return nil
 	}
 	p, _, _ := strings.Cut(strings.TrimPrefix(dsn, "sqlite://"), "?")

@@ -3,10 +3,7 @@ package leaderboard
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-
-	"gorm.io/gorm"
 
 	"github.com/janus-bench/janus/record"
 )
@@ -25,16 +22,9 @@ func (s *Store) GetRunBrief(ctx context.Context, id string) (*RunDetail, error) 
 // GetTask returns one stored task of a run, with its detail, and the
 // run's summary, without reading the run's report or its other tasks.
 func (s *Store) GetTask(ctx context.Context, runID, taskID string) (*RunSummary, *record.TaskResult, error) {
-	var row runRow
-	if err := s.db.WithContext(ctx).Omit("report_json").Where("id = ?", runID).Take(&row).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, nil, fmt.Errorf("get task %s of run %s: %w", taskID, runID, ErrNotFound)
-		}
+	row, c, err := s.readRun(ctx, runID, false)
+	if err != nil {
 		return nil, nil, fmt.Errorf("get task %s of run %s: %w", taskID, runID, err)
-	}
-	var c competitorRow
-	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
-		return nil, nil, fmt.Errorf("get task %s of run %s: competitor: %w", taskID, runID, err)
 	}
 	sum := summaryOf(row, c)
 	var rows []taskRow

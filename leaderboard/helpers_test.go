@@ -1,96 +1,29 @@
 package leaderboard
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver to create per-test databases
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/sqlstore/sqltest"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/record"
 )
 
-// defaultTestPostgres is where .ci/postgres starts its cluster.
-const defaultTestPostgres = "postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable"
-
-// backend is one store implementation the shared suite runs against.
-type backend struct {
-	name string
-	// dsn returns a fresh, empty store DSN for one test.
-	dsn func(t testing.TB) string
-}
-
-// backends are SQLite (always) and PostgreSQL: JANUS_TEST_POSTGRES_DSN, or
-// the .ci/postgres default. An unreachable server skips the Postgres rows
-// with the reason, unless CI is set, where it fails.
-func backends(t testing.TB) []backend {
-	bs := []backend{{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "janus.db") }}}
-	admin := os.Getenv("JANUS_TEST_POSTGRES_DSN")
-	if admin == "" {
-		admin = defaultTestPostgres
-	}
-	db, err := sql.Open("pgx", admin)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = db.PingContext(ctx)
-		cancel()
-	}
-	if err != nil {
-		if db != nil {
-			db.Close()
-		}
-		msg := fmt.Sprintf("postgres backend: no server at %s (%v); run .ci/postgres or set JANUS_TEST_POSTGRES_DSN", redactDSN(admin), err)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		// A skipped subtest, so `go test -v` lists the row and the reason.
-		return append(bs, backend{"postgres", func(t testing.TB) string { t.Skip(msg); return "" }})
-	}
-	t.Cleanup(func() { db.Close() })
-	bs = append(bs, backend{"postgres", func(t testing.TB) string { return freshPostgres(t, db, admin) }})
-	return bs
-}
-
-var dbSeq atomic.Int64
-
-// freshPostgres creates a database for one test and drops it afterwards.
-func freshPostgres(t testing.TB, admin *sql.DB, adminDSN string) string {
-	name := fmt.Sprintf("janus_t_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, dbSeq.Add(1))
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Logf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(adminDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
 // forEachBackend runs fn as a subtest on every backend with a fresh store.
 func forEachBackend(t *testing.T, fn func(t *testing.T, s *Store, dsn string)) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			dsn := b.dsn(t)
+	for _, b := range sqltest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dsn := b.DSN(t)
 			s, err := Open(t.Context(), dsn)
 			if err != nil {
-				t.Fatalf("open %s: %v", b.name, err)
+				t.Fatalf("open %s: %v", b.Name, err)
 			}
 			t.Cleanup(func() { s.Close() })
 			fn(t, s, dsn)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/janus-bench/janus/internal/sqlstore/sqltest"
 )
 
 // TestMain turns the test binary into the child process of
@@ -64,9 +66,9 @@ func killChild(dsn string) error {
 // attached to it, every imported run has all its tasks or does not exist,
 // and there are no orphan rows.
 func TestKillDuringRun(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			dsn := b.dsn(t)
+	for _, b := range sqltest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dsn := b.DSN(t)
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), "JANUS_LB_CHILD_DSN="+dsn)
 			cmd.Stderr = os.Stderr

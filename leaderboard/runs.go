@@ -681,19 +681,34 @@ func (s *Store) GetRun(ctx context.Context, id string) (*RunDetail, error) {
 	return s.getRun(ctx, id, false)
 }
 
+// readRun reads run id and its competitor, the report JSON only when
+// withReport. Its errors name no run (the caller says which operation
+// failed): ErrNotFound itself for a missing run.
+func (s *Store) readRun(ctx context.Context, id string, withReport bool) (runRow, competitorRow, error) {
+	var row runRow
+	var c competitorRow
+	q := s.db.WithContext(ctx)
+	if !withReport {
+		q = q.Omit("report_json")
+	}
+	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return row, c, ErrNotFound
+		}
+		return row, c, err
+	}
+	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
+		return row, c, fmt.Errorf("competitor: %w", err)
+	}
+	return row, c, nil
+}
+
 // getRun is GetRun; with brief, the tasks' details are skipped, not
 // decoded (GetRunBrief).
 func (s *Store) getRun(ctx context.Context, id string, brief bool) (*RunDetail, error) {
-	var row runRow
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, fmt.Errorf("get run %s: %w", id, ErrNotFound)
-		}
+	row, c, err := s.readRun(ctx, id, true)
+	if err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, err)
-	}
-	var c competitorRow
-	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
-		return nil, fmt.Errorf("get run %s: competitor: %w", id, err)
 	}
 	d := &RunDetail{RunSummary: summaryOf(row, c), Tasks: []record.TaskResult{}}
 	if row.ReportJSON != "" {

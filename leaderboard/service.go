@@ -457,16 +457,9 @@ func (s *Store) RunSubmitter(ctx context.Context, id string) (string, error) {
 
 // GetRunSummary reads one run without its report and tasks.
 func (s *Store) GetRunSummary(ctx context.Context, id string) (*RunSummary, error) {
-	var row runRow
-	if err := s.db.WithContext(ctx).Omit("report_json").Where("id = ?", id).Take(&row).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, fmt.Errorf("get run %s: %w", id, ErrNotFound)
-		}
+	row, c, err := s.readRun(ctx, id, false)
+	if err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, err)
-	}
-	var c competitorRow
-	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
-		return nil, fmt.Errorf("get run %s: competitor: %w", id, err)
 	}
 	sum := summaryOf(row, c)
 	return &sum, nil

@@ -15,14 +15,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
-	"gorm.io/driver/postgres"
+	"github.com/janus-bench/janus/internal/sqlstore"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 // Run statuses in the store. A report's "interrupted" is stored as
@@ -59,35 +55,7 @@ func DefaultDSN() string {
 	if v := os.Getenv("JANUS_STORE"); v != "" {
 		return v
 	}
-	base := os.Getenv("XDG_DATA_HOME")
-	if base == "" || !filepath.IsAbs(base) {
-		home, err := os.UserHomeDir()
-		if err != nil || home == "" {
-			home = os.TempDir()
-		}
-		base = filepath.Join(home, ".local", "share")
-	}
-	return filepath.Join(base, "janus", "janus.db")
-}
-
-// IsPostgres says whether dsn names a PostgreSQL database rather than a
-// SQLite file.
-func IsPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
-// sqliteDSN adds the connection settings the store relies on: a busy
-// timeout so concurrent writers wait instead of failing, WAL so readers do
-// not block the writer, foreign keys (no orphan task rows) and BEGIN
-// IMMEDIATE transactions so that a read-then-write transaction never
-// deadlocks on the lock upgrade.
-func sqliteDSN(path string) string {
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	return path + sep + "_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=mmap_size(1073741824)&_pragma=cache_size(-32000)&_txlock=immediate"
+	return sqlstore.DefaultPath("janus.db")
 }
 
 // Open opens (creating if needed) the store at dsn — "" means
@@ -98,84 +66,24 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if dsn == "" {
 		dsn = DefaultDSN()
 	}
-	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
 	s := &Store{pid: os.Getpid(), log: slog.Default()}
 	s.host, _ = os.Hostname()
 	var err error
-	if IsPostgres(dsn) {
-		s.dialect = "postgres"
-		s.db, err = gorm.Open(postgres.Open(dsn), cfg)
-	} else {
-		s.dialect = "sqlite"
-		path := strings.TrimPrefix(dsn, "sqlite://")
-		if p, _, _ := strings.Cut(path, "?"); p != ":memory:" && !strings.HasPrefix(p, "file:") {
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return nil, fmt.Errorf("open store %s: %w", p, err)
-			}
-		}
-		s.db, err = openSQLite(ctx, sqliteDSN(path), cfg)
-	}
+	// A larger page cache and memory map than the services' stores: the
+	// board reads every run's task rows.
+	s.db, s.dialect, err = sqlstore.Connect(ctx, dsn, 0o755, "mmap_size(1073741824)", "cache_size(-32000)")
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", redactDSN(dsn), err)
-	}
-	if s.dialect == "sqlite" {
-		sqlDB, err := s.db.DB()
-		if err == nil {
-			// One writer at a time anyway; a small pool keeps file handles few.
-			sqlDB.SetMaxOpenConns(4)
-		}
+		return nil, fmt.Errorf("open store %s: %w", sqlstore.Redact(dsn), err)
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open store %s: %w", redactDSN(dsn), err)
+		return nil, fmt.Errorf("open store %s: %w", sqlstore.Redact(dsn), err)
 	}
 	if err := s.recover(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open store %s: %w", redactDSN(dsn), err)
+		return nil, fmt.Errorf("open store %s: %w", sqlstore.Redact(dsn), err)
 	}
 	return s, nil
-}
-
-// openSQLite opens a SQLite store, retrying while the file is busy. The
-// busy timeout covers ordinary lock waits, but switching a new file to WAL
-// can fail with SQLITE_BUSY at once when several processes open it at the
-// same moment (the journal-mode change does not wait on the busy handler),
-// so the first open of a fresh store by concurrent openers is retried here
-// for as long as the busy timeout would have waited.
-func openSQLite(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, error) {
-	deadline := time.Now().Add(20 * time.Second)
-	wait := 10 * time.Millisecond
-	for {
-		db, err := gorm.Open(sqlite.Open(dsn), cfg)
-		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
-			return db, err
-		}
-		if db != nil {
-			if sqlDB, derr := db.DB(); derr == nil {
-				_ = sqlDB.Close()
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, errors.Join(err, ctx.Err())
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 500*time.Millisecond)
-	}
-}
-
-// redactDSN drops a password from a postgres URL for error messages.
-func redactDSN(dsn string) string {
-	if !IsPostgres(dsn) {
-		return dsn
-	}
-	scheme, rest, _ := strings.Cut(dsn, "://")
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
-			rest = user + ":***" + rest[at:]
-		}
-	}
-	return scheme + "://" + rest
 }
 
 // Close releases the store's connections.

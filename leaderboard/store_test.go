@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/janus-bench/janus/internal/sqlstore/sqltest"
 	"github.com/janus-bench/janus/record"
 )
 
@@ -168,9 +169,9 @@ func TestBeginRunResume(t *testing.T) {
 // Migrations are recorded once and are safe to run again and from several
 // openers at the same time.
 func TestMigrateConcurrent(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			dsn := b.dsn(t)
+	for _, b := range sqltest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dsn := b.DSN(t)
 			const n = 4
 			var wg sync.WaitGroup
 			errs := make([]error, n)
@@ -266,9 +267,9 @@ func TestVotesIdempotent(t *testing.T) {
 // A store created at schema 1 with runs in it upgrades to the current
 // schema on Open and its leaderboard is rebuilt from the runs.
 func TestMigrateUpgrade(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			dsn := b.dsn(t)
+	for _, b := range sqltest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dsn := b.DSN(t)
 			all := migrations
 			migrations = all[:1]
 			s, err := Open(t.Context(), dsn)

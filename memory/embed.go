@@ -10,6 +10,8 @@ import (
 	"math"
 	"net/http"
 	"strings"
+
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // maxEmbedDims bounds a vector an embeddings endpoint may return.
@@ -46,7 +48,7 @@ func (c *embedClient) embed(ctx context.Context, inputs []string) ([][]float32, 
 		return nil, &ExtractError{Reason: fmt.Sprintf("embeddings: answer unreadable or over %d bytes (%v)", limit, err)}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, &ExtractError{Reason: fmt.Sprintf("embeddings: HTTP %d: %s", resp.StatusCode, clip(string(data), 200))}
+		return nil, &ExtractError{Reason: fmt.Sprintf("embeddings: HTTP %d: %s", resp.StatusCode, clip.Bytes(string(data), 200, clip.Ellipsis))}
 	}
 	var er struct {
 		Data []struct {

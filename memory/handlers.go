@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/janus-bench/janus/internal/apikeys"
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/svc"
 )
 
@@ -40,7 +41,7 @@ func (s *Service) admit(w http.ResponseWriter, r *http.Request, user string) err
 		return svc.Bad("user_id", "user_id is required")
 	}
 	if !apikeys.UserIDPattern.MatchString(user) {
-		return svc.Bad("user_id", "user_id %q: want 1-128 characters of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit", clip(user, 40))
+		return svc.Bad("user_id", "user_id %q: want 1-128 characters of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit", clip.Bytes(user, 40, clip.Ellipsis))
 	}
 	if s.cfg.APIKeys != nil {
 		owner, ok := s.cfg.APIKeys.Lookup(apikeys.Presented(r))
@@ -53,7 +54,7 @@ func (s *Service) admit(w http.ResponseWriter, r *http.Request, user string) err
 				Message: "this API key may only act for its own user"}
 		}
 	}
-	if ok, wait := s.limiter.allow(user, s.cfg.Now()); !ok {
+	if ok, wait := s.limiter.Allow(user, s.cfg.Now()); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		return &svc.Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Param: "user_id",
 			Message: fmt.Sprintf("rate limit of %g requests per minute for this user exceeded", s.cfg.RatePerMinute)}
@@ -75,7 +76,7 @@ func (s *Service) validateConversation(conv []Message) error {
 		switch m.Role {
 		case "user", "assistant", "system", "tool", "developer":
 		default:
-			return svc.Bad(fmt.Sprintf("conversation[%d].role", i), "conversation[%d].role %q: want user, assistant, system, tool or developer", i, clip(m.Role, 20))
+			return svc.Bad(fmt.Sprintf("conversation[%d].role", i), "conversation[%d].role %q: want user, assistant, system, tool or developer", i, clip.Bytes(m.Role, 20, clip.Ellipsis))
 		}
 		if !utf8.ValidString(m.Content) {
 			return svc.Bad(fmt.Sprintf("conversation[%d].content", i), "conversation[%d].content is not valid UTF-8", i)
@@ -176,7 +177,7 @@ func intParam(v, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, svc.Bad(name, "%s %q: want an integer from %d to %d", name, clip(v, 20), lo, hi)
+		return 0, svc.Bad(name, "%s %q: want an integer from %d to %d", name, clip.Bytes(v, 20, clip.Ellipsis), lo, hi)
 	}
 	return n, nil
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // Limits of what the extraction model may return, and what the schema
@@ -136,7 +138,7 @@ func (c *llmClient) complete(ctx context.Context, body []byte) (string, error) {
 		return "", &ExtractError{Reason: fmt.Sprintf("answer exceeds %d bytes", maxLLMResponseBytes)}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", &ExtractError{Reason: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, clip(string(data), 200))}
+		return "", &ExtractError{Reason: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, clip.Bytes(string(data), 200, clip.Ellipsis))}
 	}
 	var cc struct {
 		Choices []struct {
@@ -169,7 +171,7 @@ func parseExtraction(content string, n int) ([]extractedItem, error) {
 	dec.DisallowUnknownFields()
 	var ex extraction
 	if err := dec.Decode(&ex); err != nil {
-		return nil, &ExtractError{Reason: fmt.Sprintf("answer is not the schema's JSON object: %v (answer starts %q)", err, clip(s, 80))}
+		return nil, &ExtractError{Reason: fmt.Sprintf("answer is not the schema's JSON object: %v (answer starts %q)", err, clip.Bytes(s, 80, clip.Ellipsis))}
 	}
 	if dec.More() {
 		return nil, &ExtractError{Reason: "trailing data after the JSON object"}
@@ -198,17 +200,6 @@ func parseExtraction(content string, n int) ([]extractedItem, error) {
 		}
 	}
 	return ex.Memories, nil
-}
-
-// clip shortens s to at most n bytes at a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // errIsExtract reports whether err is an *ExtractError.

@@ -14,10 +14,10 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/janus-bench/janus/internal/apikeys"
+	"github.com/janus-bench/janus/internal/ratelimit"
 	"github.com/janus-bench/janus/internal/sqlstore"
 	"github.com/janus-bench/janus/internal/svc"
 )
@@ -91,7 +91,7 @@ type Service struct {
 	store    *store
 	llm      *llmClient
 	embedder *embedClient
-	limiter  *limiter
+	limiter  *ratelimit.Limiter
 	log      *slog.Logger
 }
 
@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, store: &store{db: db}, log: cfg.Logger,
 		llm:     &llmClient{url: cfg.LLMURL, model: cfg.LLMModel, key: cfg.LLMKey, hc: cfg.HTTPClient},
-		limiter: newLimiter(cfg.RatePerMinute/60, int(math.Max(1, math.Ceil(cfg.RatePerMinute))))}
+		limiter: ratelimit.New(cfg.RatePerMinute/60, int(math.Max(1, math.Ceil(cfg.RatePerMinute))))}
 	if cfg.EmbedURL != "" {
 		s.embedder = &embedClient{url: cfg.EmbedURL, model: cfg.EmbedModel, key: cfg.EmbedKey, hc: cfg.HTTPClient}
 	}
@@ -164,54 +164,6 @@ func (s *Service) Method() string {
 		return MethodEmbeddings
 	}
 	return MethodBM25
-}
-
-// limiter is a token bucket per user.
-type limiter struct {
-	rate, burst float64
-	mu          sync.Mutex
-	b           map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// maxBuckets bounds the limiter's memory; past it, full (idle) buckets are
-// forgotten, which changes nothing for their users.
-const maxBuckets = 10000
-
-func newLimiter(perSecond float64, burst int) *limiter {
-	return &limiter{rate: perSecond, burst: float64(burst), b: map[string]*bucket{}}
-}
-
-// allow takes a token for user or says how long until one is there.
-func (l *limiter) allow(user string, now time.Time) (bool, time.Duration) {
-	if l.rate <= 0 {
-		return true, 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	bk := l.b[user]
-	if bk == nil {
-		if len(l.b) >= maxBuckets {
-			for k, v := range l.b {
-				if v.tokens+now.Sub(v.at).Seconds()*l.rate >= l.burst {
-					delete(l.b, k)
-				}
-			}
-		}
-		bk = &bucket{tokens: l.burst, at: now}
-		l.b[user] = bk
-	}
-	bk.tokens = math.Min(l.burst, bk.tokens+now.Sub(bk.at).Seconds()*l.rate)
-	bk.at = now
-	if bk.tokens >= 1 {
-		bk.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - bk.tokens) / l.rate * float64(time.Second))
 }
 
 // Serve runs the service on addr until ctx is done. onListen, if set, gets

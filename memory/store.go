@@ -277,28 +277,13 @@ func (s *store) setVectors(ctx context.Context, user, model string, rs []row) er
 
 // patch changes a memory's caption and/or text (and its vector).
 func (s *store) patch(ctx context.Context, user, id string, upd map[string]any) (row, error) {
-	var r row
-	err := s.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&row{}).Where("user_id = ? AND id = ?", user, id).Updates(upd)
-		if res.Error != nil {
-			return fmt.Errorf("update memory: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return errNotFound
-		}
-		return tx.Where("user_id = ? AND id = ?", user, id).Take(&r).Error
-	})
-	return r, err
+	return sqlstore.UpdateTake[row](ctx, s.db.Gorm, upd, errNotFound,
+		func(err error) error { return fmt.Errorf("update memory: %w", err) }, "user_id = ? AND id = ?", user, id)
 }
 
 // get returns one of the user's memories.
 func (s *store) get(ctx context.Context, user, id string) (row, error) {
-	var r row
-	err := s.db.Gorm.WithContext(ctx).Where("user_id = ? AND id = ?", user, id).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, errNotFound
-	}
-	return r, err
+	return sqlstore.Take[row](s.db.Gorm.WithContext(ctx).Where("user_id = ? AND id = ?", user, id), errNotFound)
 }
 
 // remove deletes one memory, or every memory of the user when id is "".

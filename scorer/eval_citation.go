@@ -126,22 +126,8 @@ func citedIDs(content string) []citedID {
 	var out []citedID
 	for _, m := range citeGroupRe.FindAllStringSubmatch(content, -1) {
 		group, square := m[1]+m[2]+m[3], m[2] == ""
-		for _, item := range strings.FieldsFunc(group, func(r rune) bool { return r == ',' || r == ';' }) {
-			item = strings.TrimSpace(citeLabelRe.ReplaceAllString(strings.TrimSpace(item), ""))
-			if item == "" {
-				continue
-			}
-			if r := citeRangeRe.FindStringSubmatch(item); r != nil {
-				lo, _ := strconv.Atoi(r[1])
-				hi, _ := strconv.Atoi(r[2])
-				if lo <= hi && hi-lo < 100 {
-					for k := lo; k <= hi; k++ {
-						out = append(out, citedID{id: strconv.Itoa(k), square: square})
-					}
-					continue
-				}
-			}
-			out = append(out, citedID{id: strings.ToLower(item), square: square})
+		for _, id := range groupIDs(group) {
+			out = append(out, citedID{id: id, square: square})
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
+	"github.com/janus-bench/janus/internal/sqlstore/sqltest"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/suites"
 	"github.com/janus-bench/janus/suites/gen"
@@ -17,10 +18,10 @@ import (
 // from the stored tasks, and every task is stored exactly once. The
 // competitor sees at most the killed worker's in-flight requests again.
 func TestKill9WorkerResumes(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
+	for _, b := range sqltest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			dsn := b.dsn(t)
+			dsn := b.DSN(t)
 			target := startSim(t, baseline.Pace{TTFT: 150 * time.Millisecond, PerToken: 5 * time.Millisecond})
 			api, cl := startServer(t, Config{Store: dsn, Workers: 0, AllowTargets: []string{"127.0.0.1"}, Open: true})
 			ref, err := cl.Submit(t.Context(), SubmitRequest{Target: target.URL, Concurrency: 2})

@@ -3,7 +3,6 @@ package service
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +26,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/baseline/reference"
+	"github.com/janus-bench/janus/internal/sqlstore/sqltest"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/suites"
@@ -117,54 +116,16 @@ func (w *testWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// backend is a store kind the tests run against.
-type backend struct {
-	name string
-	dsn  func(t testing.TB) string
-}
-
-const defaultTestPostgres = "postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable"
-
-// backends are SQLite and PostgreSQL (JANUS_TEST_POSTGRES_DSN, each test
-// in a database of its own, dropped after); an unreachable server skips
-// the Postgres rows unless CI is set.
-func backends(t testing.TB) []backend {
-	bs := []backend{{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "janus.db") }}}
-	return append(bs, backend{"postgres", postgresDSN})
-}
-
-var dbSeq atomic.Int64
-
+// postgresDSN is a fresh PostgreSQL store for one test (the test skips
+// without a server, unless CI is set).
 func postgresDSN(t testing.TB) string {
-	admin := os.Getenv("JANUS_TEST_POSTGRES_DSN")
-	if admin == "" {
-		admin = defaultTestPostgres
-	}
-	db, err := sql.Open("pgx", admin)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = db.PingContext(ctx)
-		cancel()
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("postgres: %v", err)
+	for _, b := range sqltest.Backends(t) {
+		if b.Name == "postgres" {
+			return b.DSN(t)
 		}
-		t.Skipf("postgres: no server (%v); set JANUS_TEST_POSTGRES_DSN", err)
 	}
-	name := fmt.Sprintf("serve_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, dbSeq.Add(1))
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Logf("drop database %s: %v", name, err)
-		}
-		db.Close()
-	})
-	u, _ := url.Parse(admin)
-	u.Path = "/" + name
-	return u.String()
+	t.Fatal("sqltest has no postgres backend")
+	return ""
 }
 
 // sim is the reference sim competitor on loopback behind a proxy that
@@ -361,8 +322,6 @@ func runServeChild(dsn string) int {
 	}
 	return 0
 }
-
-func perfBackends(b *testing.B) []backend { return backends(b) }
 
 func newLoopbackServer(t testing.TB, h http.Handler) string {
 	hs := httptest.NewServer(h)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/janus-bench/janus/internal/sqlstore/sqltest"
 	"github.com/janus-bench/janus/leaderboard"
 )
 
@@ -99,16 +100,16 @@ func seedRuns(b *testing.B, db *sql.DB, postgres bool, n int) {
 // BenchmarkAPILatency: p50/p99 of GET /leaderboard and GET /runs (first
 // page of 100) with 100k runs stored, over 300 sequential requests each.
 func BenchmarkAPILatency(b *testing.B) {
-	for _, be := range perfBackends(b) {
-		b.Run(be.name, func(b *testing.B) {
-			dsn := be.dsn(b)
+	for _, be := range sqltest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			dsn := be.DSN(b)
 			s, err := New(context.Background(), Config{Store: dsn, Open: true, PublicRead: true, Logger: quietLogger()})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer s.Close(context.Background())
 			db, _ := s.st.SQLDB()
-			seedRuns(b, db, be.name == "postgres", perfRuns)
+			seedRuns(b, db, be.Name == "postgres", perfRuns)
 			srv := newLoopbackServer(b, s.Handler())
 			for _, path := range []string{"/api/v1/leaderboard", "/api/v1/runs", "/api/v1/runs?competitor=comp-042&suite=smoke"} {
 				lat := make([]float64, 0, 300)
@@ -146,7 +147,7 @@ func BenchmarkAPILatency(b *testing.B) {
 					ref = append(ref, float64(time.Since(t0).Microseconds())/1000)
 				}
 				slices.Sort(ref)
-				b.Logf("%s %s: p50 %.2f ms, p99 %.2f ms; store call alone p50 %.2f ms, p99 %.2f ms (ratio p50 %.2f)", be.name, path,
+				b.Logf("%s %s: p50 %.2f ms, p99 %.2f ms; store call alone p50 %.2f ms, p99 %.2f ms (ratio p50 %.2f)", be.Name, path,
 					lat[len(lat)/2], lat[len(lat)*99/100], ref[len(ref)/2], ref[len(ref)*99/100], lat[len(lat)/2]/ref[len(ref)/2])
 			}
 		})
@@ -171,9 +172,9 @@ func (w *noopWorker) Work(context.Context, *river.Job[noopArgs]) error { w.wg.Do
 // BenchmarkQueueThroughput: empty jobs per second through River on the
 // store's database, 2,000 jobs inserted up front, 20 worker slots.
 func BenchmarkQueueThroughput(b *testing.B) {
-	for _, be := range perfBackends(b) {
-		b.Run(be.name, func(b *testing.B) {
-			dsn := be.dsn(b)
+	for _, be := range sqltest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			dsn := be.DSN(b)
 			s, err := New(context.Background(), Config{Store: dsn, Logger: quietLogger()})
 			if err != nil {
 				b.Fatal(err)
@@ -210,7 +211,7 @@ func BenchmarkQueueThroughput(b *testing.B) {
 				wg.Wait()
 				el := time.Since(t0)
 				b.ReportMetric(jobs/el.Seconds(), "jobs/s")
-				b.Logf("%s: %d empty jobs in %s: %.0f jobs/s", be.name, jobs, el, jobs/el.Seconds())
+				b.Logf("%s: %d empty jobs in %s: %.0f jobs/s", be.Name, jobs, el, jobs/el.Seconds())
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				_ = q.stop(ctx)
 				cancel()

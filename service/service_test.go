@@ -10,6 +10,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/internal/sqlstore/sqltest"
 	"github.com/janus-bench/janus/leaderboard"
 )
 
@@ -17,9 +18,9 @@ import (
 // progress, lands on the leaderboard, and scores as `janus bench run`
 // scores the same target with the same seed.
 func TestSubmitWatchLeaderboard(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			dsn := b.dsn(t)
+	for _, b := range sqltest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dsn := b.DSN(t)
 			target := startSim(t, baseline.Unpaced())
 			s, cl := startServer(t, Config{Store: dsn, Workers: 2, AllowTargets: []string{"127.0.0.1"}, PublicRead: true, Open: true,
 				PollInterval: 20 * time.Millisecond, WorkDir: t.TempDir()})
@@ -171,9 +172,9 @@ func TestBadInputQueuesNothing(t *testing.T) {
 // DELETE cancels a queued run at once and a running one at its worker's
 // next lease renewal; both end cancelled with a reason.
 func TestCancel(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			dsn := b.dsn(t)
+	for _, b := range sqltest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dsn := b.DSN(t)
 			target := startSim(t, baseline.Pace{TTFT: 300 * time.Millisecond, PerToken: 5 * time.Millisecond})
 			cfg := childConfig(dsn, 1)
 			cfg.Open, cfg.WorkDir = true, t.TempDir()
@@ -216,9 +217,9 @@ func TestCancel(t *testing.T) {
 // run stored without its queue job (a crash between the two writes), are
 // executed by the next process.
 func TestRestartKeepsQueued(t *testing.T) {
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			dsn := b.dsn(t)
+	for _, b := range sqltest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dsn := b.DSN(t)
 			target := startSim(t, baseline.Unpaced())
 			cfg := Config{Store: dsn, AllowTargets: []string{"127.0.0.1"}, Open: true, WorkDir: t.TempDir(), Logger: quietLogger(), Reference: testReference}
 			s1, err := New(t.Context(), cfg)

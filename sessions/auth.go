@@ -10,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/janus-bench/janus/internal/apikeys"
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/svc"
 )
 
@@ -101,7 +102,7 @@ func checkUser(u string) (string, error) {
 		return "", unauthorized("no user: a service key must name the user in %s", HeaderUser)
 	}
 	if !apikeys.UserIDPattern.MatchString(u) {
-		return "", unauthorized("user id %q: want 1-128 of A-Z a-z 0-9 . _ : @ -", clip(u, 40))
+		return "", unauthorized("user id %q: want 1-128 of A-Z a-z 0-9 . _ : @ -", clip.Bytes(u, 40, clip.Ellipsis))
 	}
 	return u, nil
 }

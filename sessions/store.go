@@ -86,21 +86,11 @@ func (s *store) create(ctx context.Context, r row) error {
 }
 
 func (s *store) get(ctx context.Context, user, id string) (row, error) {
-	var r row
-	err := s.db.Gorm.WithContext(ctx).Where("user_id = ? AND id = ?", user, id).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, errNotFound
-	}
-	return r, err
+	return sqlstore.Take[row](s.db.Gorm.WithContext(ctx).Where("user_id = ? AND id = ?", user, id), errNotFound)
 }
 
 func (s *store) byName(ctx context.Context, user, name string) (row, error) {
-	var r row
-	err := s.db.Gorm.WithContext(ctx).Where("user_id = ? AND name = ?", user, name).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, errNotFound
-	}
-	return r, err
+	return sqlstore.Take[row](s.db.Gorm.WithContext(ctx).Where("user_id = ? AND name = ?", user, name), errNotFound)
 }
 
 func (s *store) list(ctx context.Context, user string) ([]row, error) {
@@ -110,21 +100,12 @@ func (s *store) list(ctx context.Context, user string) ([]row, error) {
 }
 
 func (s *store) update(ctx context.Context, user, id string, upd map[string]any) (row, error) {
-	var r row
-	err := s.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&row{}).Where("user_id = ? AND id = ?", user, id).Updates(upd)
-		if res.Error != nil {
-			if isUnique(res.Error) {
-				return errConflict
-			}
-			return fmt.Errorf("update session: %w", res.Error)
+	return sqlstore.UpdateTake[row](ctx, s.db.Gorm, upd, errNotFound, func(err error) error {
+		if isUnique(err) {
+			return errConflict
 		}
-		if res.RowsAffected == 0 {
-			return errNotFound
-		}
-		return tx.Where("user_id = ? AND id = ?", user, id).Take(&r).Error
-	})
-	return r, err
+		return fmt.Errorf("update session: %w", err)
+	}, "user_id = ? AND id = ?", user, id)
 }
 
 func (s *store) remove(ctx context.Context, user, id string) error {

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // Limits of a storage state.
@@ -92,16 +94,16 @@ func checkCookie(c Cookie) *StateError {
 	case strings.ContainsAny(c.Value, ";\r\n\x00"):
 		return &StateError{"value", "must not contain ; or control characters"}
 	case c.Domain == "" || !domainRe.MatchString(strings.TrimPrefix(c.Domain, ".")):
-		return &StateError{"domain", fmt.Sprintf("%q: want a host name, optionally with a leading dot", clip(c.Domain, 60))}
+		return &StateError{"domain", fmt.Sprintf("%q: want a host name, optionally with a leading dot", clip.Bytes(c.Domain, 60, clip.Ellipsis))}
 	case !strings.HasPrefix(c.Path, "/"):
-		return &StateError{"path", fmt.Sprintf("%q: want a path starting with /", clip(c.Path, 60))}
+		return &StateError{"path", fmt.Sprintf("%q: want a path starting with /", clip.Bytes(c.Path, 60, clip.Ellipsis))}
 	case c.Expires != nil && (math.IsNaN(*c.Expires) || math.IsInf(*c.Expires, 0) || (*c.Expires < 0 && *c.Expires != -1)):
 		return &StateError{"expires", "want seconds since the epoch, or -1 for a session cookie"}
 	}
 	switch c.SameSite {
 	case "", "Strict", "Lax", "None":
 	default:
-		return &StateError{"sameSite", fmt.Sprintf("%q: want Strict, Lax or None", clip(c.SameSite, 20))}
+		return &StateError{"sameSite", fmt.Sprintf("%q: want Strict, Lax or None", clip.Bytes(c.SameSite, 20, clip.Ellipsis))}
 	}
 	return nil
 }
@@ -110,7 +112,7 @@ func checkOrigin(o Origin) *StateError {
 	u, err := url.Parse(o.Origin)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") ||
 		u.RawQuery != "" || u.Fragment != "" || u.User != nil || !domainRe.MatchString(u.Hostname()) {
-		return &StateError{".origin", fmt.Sprintf("%q: want scheme://host[:port]", clip(o.Origin, 60))}
+		return &StateError{".origin", fmt.Sprintf("%q: want scheme://host[:port]", clip.Bytes(o.Origin, 60, clip.Ellipsis))}
 	}
 	if o.LocalStorage == nil {
 		return &StateError{".localStorage", "required (an array, possibly empty)"}
@@ -133,7 +135,7 @@ func checkOrigin(o Origin) *StateError {
 // starting with a letter or digit.
 func CheckName(name string) error {
 	if !nameRe.MatchString(name) {
-		return fmt.Errorf("%q: want 1-50 letters, digits, - or _, starting with a letter or digit", clip(name, 60))
+		return fmt.Errorf("%q: want 1-50 letters, digits, - or _, starting with a letter or digit", clip.Bytes(name, 60, clip.Ellipsis))
 	}
 	return nil
 }
@@ -147,15 +149,8 @@ func CheckDomains(ds []string) (string, error) {
 	}
 	for i, d := range ds {
 		if len(d) > 253 || !domainRe.MatchString(d) {
-			return fmt.Sprintf("domains[%d]", i), fmt.Errorf("%q is not a host name", clip(d, 60))
+			return fmt.Sprintf("domains[%d]", i), fmt.Errorf("%q is not a host name", clip.Bytes(d, 60, clip.Ellipsis))
 		}
 	}
 	return "", nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

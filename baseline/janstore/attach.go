@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // Limits on the files an assistant or a message attaches (docs/JANSTORE.md).
@@ -123,7 +125,7 @@ func readAttached(dir string, names []string, room int) ([]AttachedFile, int) {
 		f := AttachedFile{Name: n}
 		switch {
 		case validFileName(n) != nil:
-			f.Name, f.Skipped = fmt.Sprintf("%q", truncate(n, 64)), "not a relative path inside the files folder"
+			f.Name, f.Skipped = fmt.Sprintf("%q", clip.Bytes(n, 64, clip.Ellipsis)), "not a relative path inside the files folder"
 		case rerr != nil:
 			f.Skipped = "not found"
 		default:
@@ -165,11 +167,4 @@ func readOne(root *os.Root, name string, room int) (text, skipped string) {
 		return "", "binary, not text"
 	}
 	return string(b), ""
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

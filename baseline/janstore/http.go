@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/janus-bench/janus/baseline/threads"
 	"github.com/janus-bench/janus/internal/httpguard"
+	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -299,16 +299,7 @@ func (a *API) fail(ctx context.Context, w http.ResponseWriter, status int, typ, 
 	a.write(ctx, w, status, env)
 }
 
+// write writes v with status, logging what fails.
 func (a *API) write(ctx context.Context, w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		a.log.LogAttrs(ctx, slog.LevelError, "encode response", slog.Any("error", err))
-		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	svc.WriteJSONLogged(ctx, a.log, w, status, v)
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/janus-bench/janus/internal/clip"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -249,17 +250,10 @@ func ValidID(id string) error {
 			i > 0 && (c == '.' || c == '_' || c == '-')
 		if !ok {
 			return fmt.Errorf("id %q has %q at offset %d; use letters, digits, '.', '_' and '-' (not first)",
-				truncate(id), c, i)
+				clip.Bytes(id, 40, clip.Ellipsis), c, i)
 		}
 	}
 	return nil
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // IDFromHeaders returns the thread id a request names: X-Janus-Thread-Id

@@ -12,6 +12,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/internal/wire"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -37,25 +38,13 @@ type Record struct {
 	task *suites.Task
 }
 
-// Result is a response's verdict as the load engine reads it. Its JSON is
-// that of record.TaskResult for a single-request task scored without
-// detail (the fields a load run's trace file always held); OK and Passed
-// are the scorer's judgement, set by the ScoreFunc, so that the engine
+// Result is a response's verdict as the load engine reads it: a
+// record.TaskResult for a single-request task scored without detail (its
+// JSON, the fields a load run's trace file always held), and OK and
+// Passed, the scorer's judgement, set by the ScoreFunc, so that the engine
 // applies no scoring rule of its own.
 type Result struct {
-	ID         string            `json:"id"`
-	Category   string            `json:"category"`
-	Status     string            `json:"status"`
-	Score      float64           `json:"score"`
-	Reason     string            `json:"reason"`
-	Stream     bool              `json:"stream"`
-	Metrics    trace.Metrics     `json:"metrics"`
-	ITLs       []float64         `json:"itl_list_ms,omitempty"`
-	Violations []trace.Violation `json:"violations"`
-	Error      *trace.Error      `json:"error,omitempty"`
-	Usage      *wire.Usage       `json:"usage,omitempty"`
-	Budgets    trace.Budgets     `json:"budgets"`
-	Shape      []string          `json:"shape,omitempty"`
+	record.TaskResult
 
 	// OK says the response was answered (the scorer's status "ok"): it
 	// counts in throughput and its tokens in token throughput.
@@ -178,8 +167,8 @@ func WithScorer(f ScoreFunc) Option { return func(e *Engine) { e.score = f } }
 // violations, and no task check.
 func traceOnly(t *suites.Task, tr *trace.Trace, b trace.Budgets) Result {
 	m := trace.ComputeMetrics(tr)
-	res := Result{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
-		Violations: trace.Violations(tr, m, b), Error: tr.Err, Budgets: b, Status: "ok", OK: tr.Err == nil}
+	res := Result{TaskResult: record.TaskResult{ID: t.ID, Category: t.Category, Stream: tr.Stream, Metrics: m, ITLs: m.ITLs,
+		Violations: trace.Violations(tr, m, b), Error: tr.Err, Budgets: b, Status: "ok"}, OK: tr.Err == nil}
 	if !res.OK {
 		res.Status = "error"
 	} else {

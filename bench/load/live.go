@@ -1,9 +1,7 @@
 package load
 
 import (
-	"bufio"
-	"fmt"
-	"net/http"
+	"slices"
 	"sync/atomic"
 
 	"github.com/janus-bench/janus/bench/trace"
@@ -12,8 +10,9 @@ import (
 // ttftBuckets are the live TTFT histogram's upper bounds in seconds.
 var ttftBuckets = [...]float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30}
 
-// Live holds the run's metrics while it goes, for --prometheus. Every
-// field is updated with atomics from the request goroutines.
+// Live holds the run's metrics while it goes, for --prometheus (the
+// application exposes them; the engine only counts). Every field is
+// updated with atomics from the request goroutines.
 type Live struct {
 	step     atomic.Int64
 	inflight atomic.Int64
@@ -110,29 +109,19 @@ func (l *Live) observe(r *Record, b trace.Budgets) {
 	}
 }
 
-// ServeHTTP writes the metrics in the Prometheus text exposition format.
-func (l *Live) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	bw := bufio.NewWriter(w)
-	metric := func(name, typ, help string, v any) {
-		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n%s %v\n", name, help, name, typ, name, v)
+// LagSeconds is the sum over finished requests of actual minus intended
+// send times, in seconds.
+func (l *Live) LagSeconds() float64 { return float64(l.lagNs.Load()) / 1e9 }
+
+// TTFTHistogram is the live time-to-first-token histogram: the buckets'
+// upper bounds in seconds, the count at or below each (cumulative, as
+// Prometheus exposes them), the count of all and their sum in seconds.
+func (l *Live) TTFTHistogram() (bounds []float64, cumulative []uint64, count uint64, sumSeconds float64) {
+	bounds, cumulative = slices.Clone(ttftBuckets[:]), make([]uint64, len(ttftBuckets))
+	for i := range ttftBuckets {
+		count += uint64(l.ttftCnt[i].Load())
+		cumulative[i] = count
 	}
-	metric("janus_load_step", "gauge", "Index of the load step running.", l.step.Load())
-	metric("janus_load_inflight", "gauge", "Requests in flight.", l.inflight.Load())
-	metric("janus_load_requests_total", "counter", "Finished requests (warmup included).", l.requests.Load())
-	metric("janus_load_errors_total", "counter", "Requests that failed (error or timeout).", l.errors.Load())
-	metric("janus_load_violating_total", "counter", "Requests with at least one streaming-contract violation.", l.violate.Load())
-	metric("janus_load_passed_total", "counter", "Correct answers.", l.passed.Load())
-	metric("janus_load_good_total", "counter", "Correct answers within the TTFT and gap budgets (goodput).", l.good.Load())
-	metric("janus_load_sched_lag_seconds_sum", "counter", "Sum of actual minus intended send times.", float64(l.lagNs.Load())/1e9)
-	fmt.Fprintf(bw, "# HELP janus_load_ttft_seconds Time to first token.\n# TYPE janus_load_ttft_seconds histogram\n")
-	var cum int64
-	for i, le := range ttftBuckets {
-		cum += l.ttftCnt[i].Load()
-		fmt.Fprintf(bw, "janus_load_ttft_seconds_bucket{le=\"%g\"} %d\n", le, cum)
-	}
-	cum += l.ttftCnt[len(ttftBuckets)].Load()
-	fmt.Fprintf(bw, "janus_load_ttft_seconds_bucket{le=\"+Inf\"} %d\n", cum)
-	fmt.Fprintf(bw, "janus_load_ttft_seconds_sum %g\njanus_load_ttft_seconds_count %d\n", float64(l.ttftSum.Load())/1e6, cum)
-	_ = bw.Flush()
+	count += uint64(l.ttftCnt[len(ttftBuckets)].Load())
+	return bounds, cumulative, count, float64(l.ttftSum.Load()) / 1e6
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/record"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -142,7 +143,8 @@ func TestAccumulator(t *testing.T) {
 // resultWith is an answered response; score ≥ 0.5 passes (the scorer's
 // PassScore, which the ScoreFunc applies).
 func resultWith(ttft, gap, score float64, b trace.Budgets) Result {
-	return Result{Status: "ok", OK: true, Passed: score >= 0.5, Score: score, Budgets: b, Metrics: trace.Metrics{TTFTMs: &ttft, MaxGapMs: &gap, E2EMs: &ttft}}
+	return Result{TaskResult: record.TaskResult{Status: "ok", Score: score, Budgets: b, Metrics: trace.Metrics{TTFTMs: &ttft, MaxGapMs: &gap, E2EMs: &ttft}},
+		OK: true, Passed: score >= 0.5}
 }
 
 // TestReadReport reads back what JSON writes and refuses what is not a

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
@@ -263,7 +264,7 @@ func violationTable(r *record.Report) *mdTable {
 	t := &mdTable{head: []string{"Violation", "Tasks", "First task", "Detail"}, align: "l r l l"}
 	for _, code := range codes[:min(len(codes), mdTopViolations)] {
 		f := firsts[code]
-		t.add(mdCode(code), strconv.Itoa(r.Violations[code]), mdCode(f.task), mdText(truncate(f.detail, 160)))
+		t.add(mdCode(code), strconv.Itoa(r.Violations[code]), mdCode(f.task), mdText(clip.Runes(f.detail, 160, clip.Ellipsis)))
 	}
 	return t
 }
@@ -309,7 +310,7 @@ func notPassedTable(r *record.Report) (*mdTable, int) {
 			continue
 		}
 		_, msg, _ := taskVerdict(tk)
-		t.add(mdCode(tk.ID), mdCode(tk.Category), tk.Status, fmt.Sprintf("%.2f", tk.Score), mdText(truncate(msg, 160)))
+		t.add(mdCode(tk.ID), mdCode(tk.Category), tk.Status, fmt.Sprintf("%.2f", tk.Score), mdText(clip.Runes(msg, 160, clip.Ellipsis)))
 	}
 	if len(t.rows) == 0 {
 		return nil, 0

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/record"
 )
 
@@ -205,7 +206,7 @@ func GapTimeline(r *record.Report) string {
 		d.b.WriteString(`"/>` + "\n")
 		y := float64(padT + 12 + 14*i)
 		fmt.Fprintf(&d.b, `<rect x="%d" y="%s" width="10" height="3" fill="%s"/>`+"\n", padL+plotW+8, num(y-4), color)
-		d.label(padL+plotW+22, y, "start", "normal", truncate(l.id, 20))
+		d.label(padL+plotW+22, y, "start", "normal", clip.Runes(l.id, 20, clip.Ellipsis))
 	}
 	budget := r.Run.Budgets.GapMs
 	switch {

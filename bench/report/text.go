@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-	"unicode/utf8"
 
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
@@ -166,7 +166,7 @@ func textTasks(b *strings.Builder, r *record.Report) {
 		if t.Error != nil {
 			reason = string(t.Error.Class) + ": " + t.Error.Message
 		}
-		reason = truncate(reason, 70)
+		reason = clip.Runes(reason, 70, clip.Ellipsis)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%s\n", t.ID, t.Category, t.Status, t.Score, ttft, reason)
 	}
 	tw.Flush()
@@ -213,16 +213,6 @@ func bytesText(n int64) string {
 		return fmt.Sprintf("%d B", n)
 	}
 	return fmt.Sprintf("%.1f %s", v, units[i])
-}
-
-// truncate cuts s to at most n runes, marking the cut with "…", and never
-// splits a UTF-8 sequence.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
 }
 
 // writeShape writes the run's shape notes in trace.ShapeCodes order, or

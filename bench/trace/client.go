@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/sse"
 	"github.com/janus-bench/janus/internal/wire"
 )
@@ -438,7 +439,7 @@ func (c *Client) readCompletion(ctx, rctx context.Context, t *Trace, r io.Reader
 	if c.slowCompletion || !bp.p.parseCompletion(buf.Bytes(), &comp) {
 		comp = wire.Completion{}
 		if err := json.Unmarshal(buf.Bytes(), &comp); err != nil {
-			t.UnparsableSample = truncate(buf.String(), 200)
+			t.UnparsableSample = clip.Bytes(buf.String(), 200, clip.Ellipsis)
 			t.Err = &Error{Class: ErrBadJSON, Message: "response body is not a chat completion: " + err.Error()}
 			return t
 		}
@@ -637,7 +638,7 @@ func (t *Trace) apply(data []byte, tools map[int]int, acc *textAcc) (Kind, strin
 	var ch wire.Chunk
 	if err := json.Unmarshal(data, &ch); err != nil {
 		if t.UnparsableSample == "" {
-			t.UnparsableSample = truncate(string(data), 200)
+			t.UnparsableSample = clip.Bytes(string(data), 200, clip.Ellipsis)
 		}
 		return KindUnparsable, "", textSpan{}
 	}
@@ -936,14 +937,7 @@ func errorMessage(b []byte) string {
 	if json.Unmarshal(b, &env) == nil && env.Error.Message != "" {
 		return env.Error.Message
 	}
-	return truncate(strings.TrimSpace(string(b)), 300)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	return clip.Bytes(strings.TrimSpace(string(b)), 300, clip.Ellipsis)
 }
 
 // recordingReader hands every read to a Recorder with the time it

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // MaxRedirects bounds the same-origin redirects one request follows.
@@ -113,7 +115,7 @@ func (c *Client) send(hc *http.Client, req *http.Request, body []byte, t *Trace)
 		resp.Body.Close()
 		if reason != "" {
 			t.Status = resp.StatusCode
-			t.Redirect = truncate(loc, 300)
+			t.Redirect = clip.Bytes(loc, 300, clip.Ellipsis)
 			return nil, &RedirectError{Status: resp.StatusCode, Location: t.Redirect, Reason: reason}
 		}
 		nreq := req.Clone(req.Context())

@@ -293,8 +293,7 @@ func scoreWith(ev *scorer.Evaluator) load.ScoreFunc {
 // score judges one response with ev.
 func score(t *suites.Task, tr *trace.Trace, defaults trace.Budgets, ev *scorer.Evaluator) load.Result {
 	r := bench.ScoreWith(t, tr, defaults, ev)
-	return load.Result{ID: r.ID, Category: r.Category, Status: r.Status, Score: r.Score, Reason: r.Reason,
-		Stream: r.Stream, Metrics: r.Metrics, ITLs: r.ITLs, Violations: r.Violations, Error: r.Error,
-		Usage: r.Usage, Budgets: r.Budgets, Shape: r.Shape,
-		OK: r.Status == record.StatusOK, Passed: scorer.Passed(r)}
+	// One request, no detail: a load run keeps thousands of results.
+	r.TurnMetrics, r.Detail = nil, nil
+	return load.Result{TaskResult: r, OK: r.Status == record.StatusOK, Passed: scorer.Passed(r)}
 }

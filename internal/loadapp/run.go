@@ -185,7 +185,7 @@ func serveMetrics(ctx context.Context, addr string, live *load.Live) (stop func(
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", live)
+	mux.Handle("/metrics", metricsHandler(live))
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = hs.Serve(ln) }()

@@ -73,47 +73,89 @@ func Redact(dsn string) string {
 	return scheme + "://" + rest
 }
 
-// sqliteDSN adds what the stores rely on: a busy timeout (concurrent
+// SQLiteDSN adds what the stores rely on: a busy timeout (concurrent
 // writers wait), WAL (readers do not block the writer), foreign keys and
 // BEGIN IMMEDIATE (a read-then-write transaction never deadlocks on the
-// lock upgrade).
-func sqliteDSN(path string) string {
+// lock upgrade); pragmas are more _pragma values a store wants (the run
+// store's cache sizes).
+func SQLiteDSN(path string, pragmas ...string) string {
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
+	var extra strings.Builder
+	for _, p := range pragmas {
+		extra.WriteString("&_pragma=" + p)
+	}
 	return path + sep + "_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)" + extra.String() + "&_txlock=immediate"
+}
+
+// Connect opens the connection pool at dsn (a postgres:// or
+// postgresql:// URL, else a SQLite file path, sqlite:// optional) and
+// says which dialect it speaks, "sqlite" or "postgres"; it applies no
+// migrations. A SQLite file's directory is created with dirMode; pragmas
+// go to SQLiteDSN. A SQLite pool is kept small: one writer at a time
+// anyway, and file handles few.
+func Connect(ctx context.Context, dsn string, dirMode os.FileMode, pragmas ...string) (*gorm.DB, string, error) {
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
+	if IsPostgres(dsn) {
+		db, err := gorm.Open(postgres.Open(dsn), cfg)
+		return db, "postgres", err
+	}
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	if p, _, _ := strings.Cut(path, "?"); p != ":memory:" && !strings.HasPrefix(p, "file:") {
+		if err := os.MkdirAll(filepath.Dir(p), dirMode); err != nil {
+			return nil, "sqlite", err
+		}
+	}
+	db, err := openSQLite(ctx, SQLiteDSN(path, pragmas...), cfg)
+	if err != nil {
+		return nil, "sqlite", err
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.SetMaxOpenConns(4)
+	}
+	return db, "sqlite", nil
+}
+
+// openSQLite opens a SQLite store, retrying while the file is busy. The
+// busy timeout covers ordinary lock waits, but switching a new file to WAL
+// can fail with SQLITE_BUSY at once when several processes open it at the
+// same moment (the journal-mode change does not wait on the busy handler),
+// so the first open of a fresh store by concurrent openers is retried here
+// for as long as the busy timeout would have waited.
+func openSQLite(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	wait := 10 * time.Millisecond
+	for {
+		db, err := gorm.Open(sqlite.Open(dsn), cfg)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return db, err
+		}
+		if db != nil {
+			if sqlDB, derr := db.DB(); derr == nil {
+				_ = sqlDB.Close()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
 }
 
 // Open opens (creating if needed) the store at dsn and applies the pending
 // migrations of service (which names its migrations table,
 // <service>_schema_migrations).
 func Open(ctx context.Context, dsn, service string, migrations []Migration) (*DB, error) {
-	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
-	db := &DB{}
-	var err error
-	if IsPostgres(dsn) {
-		db.Dialect = "postgres"
-		db.Gorm, err = gorm.Open(postgres.Open(dsn), cfg)
-	} else {
-		db.Dialect = "sqlite"
-		path := strings.TrimPrefix(dsn, "sqlite://")
-		if p, _, _ := strings.Cut(path, "?"); p != ":memory:" && !strings.HasPrefix(p, "file:") {
-			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-				return nil, fmt.Errorf("open %s store %s: %w", service, p, err)
-			}
-		}
-		db.Gorm, err = gorm.Open(sqlite.Open(sqliteDSN(path)), cfg)
-		if err == nil {
-			if sqlDB, derr := db.Gorm.DB(); derr == nil {
-				sqlDB.SetMaxOpenConns(4)
-			}
-		}
-	}
+	g, dialect, err := Connect(ctx, dsn, 0o700)
 	if err != nil {
 		return nil, fmt.Errorf("open %s store %s: %w", service, Redact(dsn), err)
 	}
+	db := &DB{Gorm: g, Dialect: dialect}
 	if err := db.migrate(ctx, service, migrations); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s store %s: %w", service, Redact(dsn), err), db.Close())
 	}
@@ -193,4 +235,35 @@ func (db *DB) Version(ctx context.Context, service string) (int, error) {
 		return 0, nil
 	}
 	return *v, nil
+}
+
+// Take reads the one row q selects into a T, or returns notFound when it
+// selects none; any other error is gorm's.
+func Take[T any](q *gorm.DB, notFound error) (T, error) {
+	var r T
+	err := q.Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return r, notFound
+	}
+	return r, err
+}
+
+// UpdateTake applies upd to the rows of T that where (with args) selects
+// and reads the updated row back, in one transaction: notFound when no row
+// matched, and a failed update's error as failed turns it (a unique-key
+// conflict, say, or the operation wrapped around it).
+func UpdateTake[T any](ctx context.Context, db *gorm.DB, upd map[string]any, notFound error, failed func(error) error,
+	where string, args ...any) (T, error) {
+	var r T
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&r).Where(where, args...).Updates(upd)
+		if res.Error != nil {
+			return failed(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return notFound
+		}
+		return tx.Where(where, args...).Take(&r).Error
+	})
+	return r, err
 }

@@ -52,8 +52,18 @@ func NotFound(param, format string, args ...any) *Error {
 
 // WriteJSON writes v with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	WriteJSONLogged(context.Background(), nil, w, status, v)
+}
+
+// WriteJSONLogged is WriteJSON that logs to log (when not nil) a value it
+// cannot encode (an error) and a write that fails (debug: the client
+// went away).
+func WriteJSONLogged(ctx context.Context, log *slog.Logger, w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
+		if log != nil {
+			log.LogAttrs(ctx, slog.LevelError, "encode response", slog.Any("error", err))
+		}
 		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
@@ -61,7 +71,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	if _, err := w.Write(append(b, '\n')); err != nil && log != nil {
+		log.LogAttrs(ctx, slog.LevelDebug, "write response", slog.Any("error", err))
+	}
 }
 
 // WriteError writes err: an *Error as itself, anything else as a 500

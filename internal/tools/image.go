@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/janus-bench/janus/internal/clip"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -198,7 +199,7 @@ func chart(img *image.RGBA, kind string, labels []string, vals []float64) {
 			px, py = cx, y
 		}
 		if i < len(labels) {
-			label(img, cx-slot/2+2, y1+16, clip(labels[i], max(1, slot/7)), axis)
+			label(img, cx-slot/2+2, y1+16, clip.Runes(labels[i], max(1, slot/7), ""), axis)
 		}
 	}
 }
@@ -213,7 +214,7 @@ func diagram(img *image.RGBA, labels []string) {
 		c := palette[i%len(palette)]
 		fill(img, image.Rect(x, y, x+w, y+50), c)
 		fill(img, image.Rect(x+2, y+2, x+w-2, y+48), color.RGBA{245, 245, 245, 255})
-		label(img, x+6, y+30, clip(l, max(1, (w-12)/7)), color.RGBA{0, 0, 0, 255})
+		label(img, x+6, y+30, clip.Runes(l, max(1, (w-12)/7), ""), color.RGBA{0, 0, 0, 255})
 		if i > 0 {
 			ax := x - gap
 			fill(img, image.Rect(ax+2, y+24, x-2, y+26), color.RGBA{0, 0, 0, 255})
@@ -241,7 +242,7 @@ func card(img *image.RGBA, text string) {
 		if line != "" {
 			line += " "
 		}
-		line += clip(w, perLine)
+		line += clip.Runes(w, perLine, "")
 	}
 	label(img, 32, y, line, color.RGBA{0, 0, 0, 255})
 }
@@ -270,14 +271,6 @@ func abs(x int) int {
 func label(img *image.RGBA, x, y int, s string, c color.RGBA) {
 	d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
 	d.DrawString(s)
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }
 
 func firstNonEmpty(ss ...string) string {

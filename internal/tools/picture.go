@@ -10,6 +10,8 @@ import (
 	"image/png"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/janus-bench/janus/internal/clip"
 )
 
 // Picture size of DrawPicture.
@@ -60,7 +62,7 @@ func DrawPicture(prompt string) ([]byte, error) {
 		if line != "" {
 			line += " "
 		}
-		line += clip(w, perLine)
+		line += clip.Runes(w, perLine, "")
 	}
 	if y <= picH-10 {
 		label(img, 12, y, line, color.RGBA{0, 0, 0, 255})

@@ -11,8 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"gorm.io/gorm"
-
 	"github.com/janus-bench/janus/internal/sqlstore"
 )
 
@@ -128,10 +126,9 @@ func (s *Store) List(ctx context.Context, owner string) ([]Conversation, error) 
 
 // Get returns one of the owner's conversations with its messages.
 func (s *Store) Get(ctx context.Context, owner, id string) (Conversation, error) {
-	var r convRow
-	err := s.db.Gorm.WithContext(ctx).Where("id = ? AND owner = ?", id, owner).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Conversation{}, ErrNotFound
+	r, err := sqlstore.Take[convRow](s.db.Gorm.WithContext(ctx).Where("id = ? AND owner = ?", id, owner), ErrNotFound)
+	if errors.Is(err, ErrNotFound) {
+		return Conversation{}, err
 	}
 	if err != nil {
 		return Conversation{}, fmt.Errorf("get conversation %s: %w", id, err)

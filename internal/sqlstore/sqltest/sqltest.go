@@ -17,6 +17,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for CREATE/DROP DATABASE
+	"github.com/janus-bench/janus/internal/sqlstore"
 )
 
 // DefaultPostgres is where .ci/postgres starts its cluster.
@@ -47,7 +48,7 @@ func Backends(t testing.TB) []Backend {
 		if db != nil {
 			db.Close()
 		}
-		msg := fmt.Sprintf("postgres backend: no server (%v); run .ci/postgres or set JANUS_TEST_POSTGRES_DSN", err)
+		msg := fmt.Sprintf("postgres backend: no server at %s (%v); run .ci/postgres or set JANUS_TEST_POSTGRES_DSN", sqlstore.Redact(admin), err)
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg)
 		}
