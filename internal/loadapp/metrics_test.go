@@ -13,6 +13,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench/load"
+	"github.com/janus-bench/janus/internal/app"
 )
 
 // TestLiveMetrics checks the Prometheus exposition of a run's live
@@ -20,8 +21,8 @@ import (
 // --prometheus has always served.
 func TestLiveMetrics(t *testing.T) {
 	live := load.NewLive()
-	_, err := Run(context.Background(), load.Options{Profile: "closed:c=1,2", Duration: 200 * time.Millisecond, Live: live,
-		Out: filepath.Join(t.TempDir(), "r.json"), Pace: load.Pace(baseline.Unpaced())})
+	_, err := simMount.Run(context.Background(), app.LoadOptions{Options: load.Options{Profile: "closed:c=1,2", Duration: 200 * time.Millisecond}, Live: live,
+		Out: filepath.Join(t.TempDir(), "r.json"), Pace: app.Pace(baseline.Unpaced())})
 	if err != nil {
 		t.Fatal(err)
 	}
