@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -316,7 +317,7 @@ type contribution struct {
 func contributionOf(t record.TaskResult, o scorer.Options, catN map[string]int) contribution {
 	o.Bootstrap = record.Bootstrap{Resamples: 1}
 	s := scorer.ScoreWith([]record.TaskResult{t}, o)
-	ds := [5]record.Dimension{s.Quality, s.Speed, s.Cost, s.Streaming, s.Multimodal}
+	ds := [5]record.Score{s[record.Quality], s[record.Speed], s[record.Cost], s[record.Streaming], s[record.Multimodal]}
 	var c contribution
 	for d, dim := range ds {
 		if dim.N == 0 {
@@ -355,14 +356,15 @@ func dimValues(cs []contribution, counts []float64, w record.Weights) [6]float64
 		}
 	}
 	var v [6]float64
-	var s record.Scores
-	dims := []*record.Dimension{&s.Quality, &s.Speed, &s.Cost, &s.Streaming, &s.Multimodal}
-	for d := range 5 {
+	s := record.Scores{}
+	for d, name := range record.DefaultDimensions() {
+		sc := record.Score{}
 		if den[d] > 0 {
 			v[d] = math.Min(1, math.Max(0, num[d]/den[d])) * 100
-			dims[d].N = 1
+			sc.N = 1
 		}
-		dims[d].Value = v[d]
+		sc.Value = v[d]
+		s[name] = sc
 	}
 	v[5] = scorer.Composite(s, w).Value
 	return v
@@ -395,10 +397,10 @@ func Compare(base, next *record.Report, o CompareOptions) (*Comparison, error) {
 		o.Alpha = DefaultAlpha
 	}
 	w := o.Weights
-	if w == (record.Weights{}) {
+	if w.IsZero() {
 		w = base.Weights
 	}
-	if w == (record.Weights{}) {
+	if w.IsZero() {
 		w = record.DefaultWeights()
 	}
 	// Both runs are scored with the base's options, so a difference is
@@ -416,7 +418,7 @@ func Compare(base, next *record.Report, o CompareOptions) (*Comparison, error) {
 	}
 	c := &Comparison{Base: runRef(base), New: runRef(next), Alpha: o.Alpha, Resamples: o.Resamples, Seed: o.Seed,
 		OnlyBase: []string{}, OnlyNew: []string{}}
-	if base.Weights != next.Weights {
+	if !maps.Equal(base.Weights, next.Weights) {
 		c.Notes = append(c.Notes, "the runs were scored with different weights; both are compared with the base's")
 	}
 	if a, b := scoringJSON(base), scoringJSON(next); a != b {
@@ -608,7 +610,7 @@ func officialDimValues(baseTasks, newTasks []record.TaskResult, sopts scorer.Opt
 	point.Bootstrap = record.Bootstrap{Resamples: 1}
 	sb, sn := scorer.ScoreWith(baseTasks, point), scorer.ScoreWith(newTasks, point)
 	official := func(s record.Scores) [6]float64 {
-		return [6]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, s.Composite.Value}
+		return [6]float64{s[record.Quality].Value, s[record.Speed].Value, s[record.Cost].Value, s[record.Streaming].Value, s[record.Multimodal].Value, s[record.Composite].Value}
 	}
 	return official(sb), official(sn)
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/janus-bench/janus/record"
 	"gorm.io/gorm"
 )
 
@@ -90,9 +91,7 @@ type boardRow struct {
 
 // boardCols are the run columns a leaderboard needs (not the report JSON).
 const boardCols = `r.id, r.competitor_id, r.model, r.suite_name, r.suite_version, r.split, r.board_scope, r.finished_at, r.tasks, r.passed,
-	r.composite, r.composite_lo, r.composite_hi, r.quality, r.quality_lo, r.quality_hi, r.speed, r.speed_lo, r.speed_hi,
-	r.cost, r.cost_lo, r.cost_hi, r.streaming, r.streaming_lo, r.streaming_hi, r.multimodal, r.multimodal_lo, r.multimodal_hi,
-	r.cost_per_correct, c.name AS c_name, c.team AS c_team, c.image AS c_image, c.target_url AS c_target, c.baseline AS c_baseline`
+	r.composite, r.composite_lo, r.composite_hi, r.cost_per_correct, c.name AS c_name, c.team AS c_team, c.image AS c_image, c.target_url AS c_target, c.baseline AS c_baseline`
 
 // Leaderboard computes the board for q. Without Since it reads the
 // materialised best runs (one row per competitor and group); with Since it
@@ -145,6 +144,13 @@ func (s *Store) Leaderboard(ctx context.Context, q Query) (*Board, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
 	}
+	ptrs := make([]*runRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i].Run
+	}
+	if err := loadDims(db, ptrs...); err != nil {
+		return nil, fmt.Errorf("leaderboard: %w", err)
+	}
 	return &Board{Rows: rank(rows)}, nil
 }
 
@@ -161,9 +167,7 @@ func scanBoard(tx *gorm.DB) ([]boardRow, error) {
 		var b boardRow
 		r := &b.Run
 		if err := rs.Scan(&r.ID, &r.CompetitorID, &r.Model, &r.SuiteName, &r.SuiteVersion, &r.Split, &r.BoardScope, &r.FinishedAt,
-			&r.Tasks, &r.Passed, &r.Composite, &r.CompositeLo, &r.CompositeHi, &r.Quality, &r.QualityLo, &r.QualityHi,
-			&r.Speed, &r.SpeedLo, &r.SpeedHi, &r.Cost, &r.CostLo, &r.CostHi, &r.Streaming, &r.StreamingLo, &r.StreamingHi,
-			&r.Multimodal, &r.MultimodalLo, &r.MultimodalHi, &r.CostPerCorrect,
+			&r.Tasks, &r.Passed, &r.Composite, &r.CompositeLo, &r.CompositeHi, &r.CostPerCorrect,
 			&b.CName, &b.CTeam, &b.CImage, &b.CTarget, &b.CBaseline); err != nil {
 			return nil, err
 		}
@@ -249,9 +253,8 @@ func rankGroup(g []boardRow) []Entry {
 			Suite: r.SuiteName, SuiteVersion: r.SuiteVersion, Split: r.Split, Scope: r.BoardScope, RunID: r.ID, Model: r.Model,
 			FinishedAt: utcPtr(r.FinishedAt), Tasks: r.Tasks, Passed: r.Passed,
 			Composite: *score(r.Composite, r.CompositeLo, r.CompositeHi),
-			Quality:   score(r.Quality, r.QualityLo, r.QualityHi), Speed: score(r.Speed, r.SpeedLo, r.SpeedHi),
-			Cost: score(r.Cost, r.CostLo, r.CostHi), Streaming: score(r.Streaming, r.StreamingLo, r.StreamingHi),
-			Multimodal: score(r.Multimodal, r.MultimodalLo, r.MultimodalHi), CostPerCorrect: r.CostPerCorrect}
+			Quality:   r.Dims[record.Quality], Speed: r.Dims[record.Speed], Cost: r.Dims[record.Cost],
+			Streaming: r.Dims[record.Streaming], Multimodal: r.Dims[record.Multimodal], CostPerCorrect: r.CostPerCorrect}
 	}
 	lo, hi := make([]float64, len(es)), make([]float64, len(es))
 	for i, e := range es {

@@ -36,6 +36,9 @@ func (s *Store) GetTask(ctx context.Context, runID, taskID string) (*RunSummary,
 	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
 		return nil, nil, fmt.Errorf("get task %s of run %s: competitor: %w", taskID, runID, err)
 	}
+	if err := loadDims(s.db.WithContext(ctx), &row); err != nil {
+		return nil, nil, fmt.Errorf("get task %s of run %s: %w", taskID, runID, err)
+	}
 	sum := summaryOf(row, c)
 	var rows []taskRow
 	if err := s.db.WithContext(ctx).Where("run_id = ? AND task_id = ?", runID, taskID).Limit(1).Find(&rows).Error; err != nil {

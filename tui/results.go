@@ -78,9 +78,9 @@ func (r *resultsModel) view() string {
 	}
 	dims := []struct {
 		name string
-		d    record.Dimension
-	}{{"composite", rep.Scores.Composite}, {"quality", rep.Scores.Quality}, {"speed", rep.Scores.Speed},
-		{"cost", rep.Scores.Cost}, {"streaming", rep.Scores.Streaming}, {"multimodal", rep.Scores.Multimodal}}
+		d    record.Score
+	}{{"composite", rep.Scores[record.Composite]}, {"quality", rep.Scores[record.Quality]}, {"speed", rep.Scores[record.Speed]},
+		{"cost", rep.Scores[record.Cost]}, {"streaming", rep.Scores[record.Streaming]}, {"multimodal", rep.Scores[record.Multimodal]}}
 	bw := max(w-40, 10)
 	for _, d := range dims {
 		ci := "              "

@@ -1,0 +1,129 @@
+package leaderboard
+
+import (
+	"testing"
+	"time"
+
+	"github.com/janus-bench/janus/record"
+)
+
+// A store created at schema 5, with the dimensions as run columns, opens
+// at the current schema with every stored score in run_scores: the runs,
+// their summaries and the board read as they did, and the old columns are
+// gone.
+func TestMigrateDimensionColumns(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			dsn := b.dsn(t)
+			all := migrations
+			migrations = all[:5]
+			s, err := Open(t.Context(), dsn)
+			migrations = all
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustExec := func(q string, args ...any) {
+				t.Helper()
+				if err := s.db.Exec(q, args...).Error; err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			mustExec("INSERT INTO competitors (id, name, created_at) VALUES (1, 'old', ?)", t0)
+			// old-0 has every dimension with an interval; old-1 has quality
+			// without one and no other dimension (a run stored before they
+			// existed).
+			cols := `quality, quality_lo, quality_hi, speed, speed_lo, speed_hi, cost, cost_lo, cost_hi,
+				streaming, streaming_lo, streaming_hi, multimodal, multimodal_lo, multimodal_hi`
+			mustExec(`INSERT INTO runs (id, competitor_id, status, suite_name, suite_version, started_at, finished_at, heartbeat_at,
+				composite, composite_lo, composite_hi, `+cols+`, tasks, passed)
+				VALUES ('old-0', 1, 'completed', 'smoke', '1.0.0', ?, ?, ?, 80, 79, 81,
+				11, 10, 12, 21, 20, 22, 31, 30, 32, 41, 40, 42, 51, 50, 52, 4, 3)`, t0, t0, t0)
+			later := t0.Add(time.Minute)
+			mustExec(`INSERT INTO runs (id, competitor_id, status, suite_name, suite_version, started_at, finished_at, heartbeat_at,
+				composite, quality, tasks, passed) VALUES ('old-1', 1, 'completed', 'other', '1.0.0', ?, ?, ?, 60, 66, 4, 2)`,
+				later, later, later)
+			mustExec(`INSERT INTO board_best (suite_name, suite_version, split, board_scope, competitor_id, id, composite, ` + cols + `)
+				SELECT suite_name, suite_version, split, board_scope, competitor_id, id, composite, ` + cols + ` FROM runs`)
+			s.Close()
+
+			s, err = Open(t.Context(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			want := map[record.Dimension][3]float64{
+				record.Quality: {11, 10, 12}, record.Speed: {21, 20, 22}, record.Cost: {31, 30, 32},
+				record.Streaming: {41, 40, 42}, record.Multimodal: {51, 50, 52},
+			}
+			sum, err := s.GetRunSummary(t.Context(), "old-0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[record.Dimension]*Score{record.Quality: sum.Quality, record.Speed: sum.Speed, record.Cost: sum.Cost,
+				record.Streaming: sum.Streaming, record.Multimodal: sum.Multimodal}
+			for d, w := range want {
+				g := got[d]
+				if g == nil || g.Value != w[0] || g.CI95 == nil || *g.CI95 != [2]float64{w[1], w[2]} {
+					t.Errorf("old-0 %s after the upgrade: %+v, want %v", d, g, w)
+				}
+			}
+			sum, err = s.GetRunSummary(t.Context(), "old-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Quality == nil || sum.Quality.Value != 66 || sum.Quality.CI95 != nil || sum.Speed != nil || sum.Multimodal != nil {
+				t.Errorf("old-1 after the upgrade: quality %+v speed %+v multimodal %+v, want quality 66 alone",
+					sum.Quality, sum.Speed, sum.Multimodal)
+			}
+			board, err := s.Leaderboard(t.Context(), Query{Suite: "smoke"})
+			if err != nil || len(board.Rows) != 1 || board.Rows[0].Streaming == nil || board.Rows[0].Streaming.Value != 41 ||
+				board.Rows[0].Composite.Value != 80 {
+				t.Fatalf("board after the upgrade: %+v, %v", board, err)
+			}
+			var n int64
+			if err := s.db.Raw("SELECT COUNT(*) FROM run_scores").Scan(&n).Error; err != nil || n != 6 {
+				t.Errorf("run_scores holds %d rows (%v), want 6 (5 + 1)", n, err)
+			}
+			if err := s.db.Exec("SELECT quality FROM runs").Error; err == nil {
+				t.Error("runs still has its quality column")
+			}
+		})
+	}
+}
+
+// A dimension the scorer did not have when the store was made is stored
+// and read back like the others: the store names no dimension.
+func TestStoreNewDimension(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store, _ string) {
+		const sixth record.Dimension = "sixth"
+		r := mkReport(spec{id: "r6", model: "m", composite: 70, quality: 80, speed: 60, cost: -1, half: 2})
+		r.Scores[sixth] = record.Score{Value: 33, N: 4, CI95: &[2]float64{30, 36}}
+		if _, err := s.SaveReport(t.Context(), r, Competitor{Name: "m"}); err != nil {
+			t.Fatal(err)
+		}
+		row := runRow{ID: "r6"}
+		if err := loadDims(s.db.WithContext(t.Context()), &row); err != nil {
+			t.Fatal(err)
+		}
+		if len(row.Dims) != len(record.DefaultDimensions())+1 {
+			t.Errorf("stored dimensions %v, want the %d defaults and %s", row.Dims, len(record.DefaultDimensions()), sixth)
+		}
+		if g := row.Dims[sixth]; g == nil || g.Value != 33 || g.CI95 == nil || *g.CI95 != [2]float64{30, 36} {
+			t.Errorf("%s stored as %+v", sixth, g)
+		}
+		d, err := s.GetRun(t.Context(), "r6")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Report.Scores[sixth]; got.Value != 33 {
+			t.Errorf("the stored report's %s: %+v", sixth, got)
+		}
+		if err := s.DeleteRun(t.Context(), "r6"); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := s.db.Raw("SELECT COUNT(*) FROM run_scores").Scan(&n).Error; err != nil || n != 0 {
+			t.Errorf("%d run_scores rows outlive their run (%v)", n, err)
+		}
+	})
+}
