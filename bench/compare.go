@@ -113,10 +113,10 @@ const (
 // --threshold replaces one, and 0 removes it.
 func DefaultThresholds() Thresholds {
 	th := Thresholds{}
-	for _, d := range dimNames {
+	for _, d := range dimNames() {
 		th[d] = DefaultDimensionFloor
 	}
-	th["streaming"] = DefaultStreamingFloor
+	th[string(record.Streaming)] = DefaultStreamingFloor
 	for _, m := range compareMetrics {
 		th[m.name] = DefaultMetricFloorPct
 	}
@@ -125,7 +125,8 @@ func DefaultThresholds() Thresholds {
 
 // ThresholdNames lists every name a threshold can be set for.
 func ThresholdNames() []string {
-	names := []string{"composite", "quality", "speed", "cost", "streaming", "multimodal"}
+	dims := dimNames()
+	names := append([]string{dims[len(dims)-1]}, dims[:len(dims)-1]...)
 	for _, m := range compareMetrics {
 		names = append(names, m.name)
 	}
@@ -298,14 +299,21 @@ var compareMetrics = []compareMetric{
 	})},
 }
 
-// dimNames are the five dimensions in Scores order, then the composite.
-var dimNames = []string{"quality", "speed", "cost", "streaming", "multimodal", "composite"}
+// dimNames are the dimensions in report order, then the composite: the
+// order of dimValues.
+func dimNames() []string {
+	var out []string
+	for _, d := range append(record.DefaultDimensions(), record.Composite) {
+		out = append(out, string(d))
+	}
+	return out
+}
 
 // contribution is one task's part in each dimension: its 0–1 value and
 // its weight in that dimension (0: not a member).
 type contribution struct {
-	value  [5]float64
-	weight [5]float64
+	value  []float64
+	weight []float64
 }
 
 // contributionOf scores one task alone: every dimension is a weighted mean
@@ -317,29 +325,32 @@ type contribution struct {
 func contributionOf(t record.TaskResult, o scorer.Options, catN map[string]int) contribution {
 	o.Bootstrap = record.Bootstrap{Resamples: 1}
 	s := scorer.ScoreWith([]record.TaskResult{t}, o)
-	ds := [5]record.Score{s[record.Quality], s[record.Speed], s[record.Cost], s[record.Streaming], s[record.Multimodal]}
-	var c contribution
-	for d, dim := range ds {
+	dims := record.DefaultDimensions()
+	c := contribution{value: make([]float64, len(dims)), weight: make([]float64, len(dims))}
+	for d, name := range dims {
+		dim := s[name]
 		if dim.N == 0 {
 			continue
 		}
 		c.value[d], c.weight[d] = dim.Value/100, 1
 	}
-	if c.weight[0] > 0 && len(o.CategoryWeights) > 0 {
+	if q := slices.Index(dims, record.Quality); q >= 0 && c.weight[q] > 0 && len(o.CategoryWeights) > 0 {
 		w, named := o.CategoryWeights[t.Category]
 		if !named {
 			w = 1
 		}
-		c.weight[0] = math.Max(w, 0) / float64(max(catN[t.Category], 1))
+		c.weight[q] = math.Max(w, 0) / float64(max(catN[t.Category], 1))
 	}
 	return c
 }
 
 // dimValues folds contributions weighted by counts (nil: all 1) into the
-// five dimension values and the composite, as the scorer would on the
+// dimension values (report order) and the composite, as the scorer would on the
 // multiset of tasks the counts describe.
-func dimValues(cs []contribution, counts []float64, w record.Weights) [6]float64 {
-	var num, den [5]float64
+func dimValues(cs []contribution, counts []float64, w record.Weights) []float64 {
+	dims := record.DefaultDimensions()
+	nd := len(dims)
+	num, den := make([]float64, nd), make([]float64, nd)
 	for i := range cs {
 		k := 1.0
 		if counts != nil {
@@ -348,16 +359,16 @@ func dimValues(cs []contribution, counts []float64, w record.Weights) [6]float64
 		if k == 0 {
 			continue
 		}
-		for d := range 5 {
+		for d := range nd {
 			if wt := cs[i].weight[d]; wt > 0 {
 				num[d] += k * wt * cs[i].value[d]
 				den[d] += k * wt
 			}
 		}
 	}
-	var v [6]float64
+	v := make([]float64, nd+1)
 	s := record.Scores{}
-	for d, name := range record.DefaultDimensions() {
+	for d, name := range dims {
 		sc := record.Score{}
 		if den[d] > 0 {
 			v[d] = math.Min(1, math.Max(0, num[d]/den[d])) * 100
@@ -366,7 +377,7 @@ func dimValues(cs []contribution, counts []float64, w record.Weights) [6]float64
 		sc.Value = v[d]
 		s[name] = sc
 	}
-	v[5] = scorer.Composite(s, w).Value
+	v[nd] = scorer.Composite(s, w).Value
 	return v
 }
 
@@ -533,13 +544,18 @@ func compareDimensions(pairs []pair, sopts scorer.Options, o CompareOptions) []C
 	ob, on := officialDimValues(baseTasks, newTasks, sopts)
 
 	rows := make([]CompareRow, 0, 6)
-	order := []int{5, 0, 1, 2, 3, 4} // composite first, as reports print it
+	names := dimNames()
+	nd := len(names) - 1
+	order := []int{nd} // composite first, as reports print it
+	for d := range nd {
+		order = append(order, d)
+	}
 	for _, d := range order {
-		r := CompareRow{Name: dimNames[d], Kind: KindDimension, Unit: "points", Better: directionHigher,
+		r := CompareRow{Name: names[d], Kind: KindDimension, Unit: "points", Better: directionHigher,
 			Base: vb[d], New: vn[d], Diff: vn[d] - vb[d], Test: TestBootstrap}
 		members := 0
 		for i := range pairs {
-			if d == 5 || cb[i].weight[d] > 0 || cn[i].weight[d] > 0 {
+			if d == nd || cb[i].weight[d] > 0 || cn[i].weight[d] > 0 {
 				members++
 			}
 		}
@@ -582,7 +598,7 @@ func categoryStrata(pairs []pair) [][2]int {
 func bootstrapDimDiffs(cb, cn []contribution, strata [][2]int, w record.Weights, o CompareOptions) [][]float64 {
 	rng := rand.New(rand.NewPCG(o.Seed, compareStreamWord))
 	counts := make([]float64, len(cb))
-	diffs := make([][]float64, 6)
+	diffs := make([][]float64, len(dimNames()))
 	for d := range diffs {
 		diffs[d] = make([]float64, 0, o.Resamples)
 	}
@@ -594,7 +610,7 @@ func bootstrapDimDiffs(cb, cn []contribution, strata [][2]int, w record.Weights,
 			}
 		}
 		b, nw := dimValues(cb, counts, w), dimValues(cn, counts, w)
-		for d := range 6 {
+		for d := range diffs {
 			diffs[d] = append(diffs[d], nw[d]-b[d])
 		}
 	}
@@ -605,12 +621,16 @@ func bootstrapDimDiffs(cb, cn []contribution, strata [][2]int, w record.Weights,
 // in dimValues' order. The decomposition must reproduce them; if a
 // formula stops being a mean over tasks, the comparison says so rather
 // than test something else than what the report shows.
-func officialDimValues(baseTasks, newTasks []record.TaskResult, sopts scorer.Options) (ob, on [6]float64) {
+func officialDimValues(baseTasks, newTasks []record.TaskResult, sopts scorer.Options) (ob, on []float64) {
 	point := sopts
 	point.Bootstrap = record.Bootstrap{Resamples: 1}
 	sb, sn := scorer.ScoreWith(baseTasks, point), scorer.ScoreWith(newTasks, point)
-	official := func(s record.Scores) [6]float64 {
-		return [6]float64{s[record.Quality].Value, s[record.Speed].Value, s[record.Cost].Value, s[record.Streaming].Value, s[record.Multimodal].Value, s[record.Composite].Value}
+	official := func(s record.Scores) []float64 {
+		var out []float64
+		for _, d := range append(record.DefaultDimensions(), record.Composite) {
+			out = append(out, s[d].Value)
+		}
+		return out
 	}
 	return official(sb), official(sn)
 }

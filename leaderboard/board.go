@@ -57,11 +57,9 @@ type Entry struct {
 	Tasks      int        `json:"tasks"`
 	Passed     int        `json:"passed"`
 	Composite  Score      `json:"composite"`
-	Quality    *Score     `json:"quality,omitempty"`
-	Speed      *Score     `json:"speed,omitempty"`
-	Cost       *Score     `json:"cost,omitempty"`
-	Streaming  *Score     `json:"streaming,omitempty"`
-	Multimodal *Score     `json:"multimodal,omitempty"`
+	// Dims are the run's dimension scores; its JSON lists each after the
+	// composite ("quality": {...}, MarshalJSON).
+	Dims Dims `json:"-"`
 	// CostPerCorrect is the run's total cost in USD over its passed tasks;
 	// nil when the target reported no cost or nothing passed.
 	CostPerCorrect *float64 `json:"cost_per_correct,omitempty"`
@@ -253,8 +251,7 @@ func rankGroup(g []boardRow) []Entry {
 			Suite: r.SuiteName, SuiteVersion: r.SuiteVersion, Split: r.Split, Scope: r.BoardScope, RunID: r.ID, Model: r.Model,
 			FinishedAt: utcPtr(r.FinishedAt), Tasks: r.Tasks, Passed: r.Passed,
 			Composite: *score(r.Composite, r.CompositeLo, r.CompositeHi),
-			Quality:   r.Dims[record.Quality], Speed: r.Dims[record.Speed], Cost: r.Dims[record.Cost],
-			Streaming: r.Dims[record.Streaming], Multimodal: r.Dims[record.Multimodal], CostPerCorrect: r.CostPerCorrect}
+			Dims:      r.Dims, CostPerCorrect: r.CostPerCorrect}
 	}
 	lo, hi := make([]float64, len(es)), make([]float64, len(es))
 	for i, e := range es {
@@ -270,10 +267,10 @@ func rankGroup(g []boardRow) []Entry {
 		return -*e.CostPerCorrect, true
 	})
 	paretoSpeed := frontier(es, func(e *Entry) (float64, bool) {
-		if e.Speed == nil {
+		if e.Dims[record.Speed] == nil {
 			return 0, false
 		}
-		return e.Speed.Value, true
+		return e.Dims[record.Speed].Value, true
 	})
 	for i := range es {
 		es[i].ParetoCost, es[i].ParetoSpeed = paretoCost[i], paretoSpeed[i]
@@ -359,10 +356,10 @@ func frontier(es []Entry, y func(*Entry) (float64, bool)) []bool {
 	qs, ys, ok := make([]float64, n), make([]float64, n), make([]bool, n)
 	for i := range es {
 		ys[i], ok[i] = y(&es[i])
-		if es[i].Quality == nil {
+		if es[i].Dims[record.Quality] == nil {
 			ok[i] = false
 		} else {
-			qs[i] = es[i].Quality.Value
+			qs[i] = es[i].Dims[record.Quality].Value
 		}
 	}
 	on := make([]bool, n)

@@ -1,8 +1,11 @@
 package leaderboard
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"gorm.io/gorm"
@@ -25,7 +28,7 @@ type dimRow struct {
 func (dimRow) TableName() string { return "run_scores" }
 
 // saveDims replaces run id's dimension rows with dims.
-func saveDims(tx *gorm.DB, id string, dims map[record.Dimension]*Score) error {
+func saveDims(tx *gorm.DB, id string, dims Dims) error {
 	if err := tx.Where("run_id = ?", id).Delete(&dimRow{}).Error; err != nil {
 		return fmt.Errorf("clear dimension scores: %w", err)
 	}
@@ -57,7 +60,7 @@ func loadDims(db *gorm.DB, rows ...*runRow) error {
 	byID := make(map[string][]*runRow, len(rows))
 	ids := make([]string, 0, len(rows))
 	for _, r := range rows {
-		r.Dims = map[record.Dimension]*Score{}
+		r.Dims = Dims{}
 		if _, seen := byID[r.ID]; !seen {
 			ids = append(ids, r.ID)
 		}
@@ -75,4 +78,187 @@ func loadDims(db *gorm.DB, rows ...*runRow) error {
 		}
 	}
 	return nil
+}
+
+// Dims are a run's scores on the dimensions it has, keyed by dimension.
+// Summaries and board entries carry them as one map, and write each as a
+// member of their own JSON object (the members they had as fields), so a
+// dimension the scorer adds reaches the API without a field of its own.
+type Dims map[record.Dimension]*Score
+
+// members are d's scores as JSON object members in report order
+// (record.Ordered), nil scores left out.
+func (d Dims) members() ([]byte, error) {
+	var b bytes.Buffer
+	for _, name := range record.Ordered(slices.Collect(maps.Keys(d))) {
+		sc := d[name]
+		if sc == nil {
+			continue
+		}
+		k, err := json.Marshal(string(name))
+		if err != nil {
+			return nil, fmt.Errorf("encode dimension %s: %w", name, err)
+		}
+		v, err := json.Marshal(sc)
+		if err != nil {
+			return nil, fmt.Errorf("encode dimension %s: %w", name, err)
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	return b.Bytes(), nil
+}
+
+// withDims is the JSON object obj with dims' members inserted before the
+// first of the top-level keys before that obj has, or at its end. A key
+// of obj is found by its bytes ,"key": which cannot occur inside a string
+// (encoding/json escapes its quotes); callers name keys that nested
+// objects do not use.
+func withDims(obj []byte, dims Dims, before ...string) ([]byte, error) {
+	m, err := dims.members()
+	if err != nil || len(m) == 0 {
+		return obj, err
+	}
+	at := len(obj) - 1 // the closing brace
+	for _, k := range before {
+		if i := bytes.Index(obj, []byte(`,"`+k+`":`)); i >= 0 && i < at {
+			at = i
+		}
+	}
+	out := make([]byte, 0, len(obj)+len(m)+1)
+	out = append(out, obj[:at]...)
+	if at == len(obj)-1 && bytes.Equal(bytes.TrimSpace(obj), []byte("{}")) {
+		out = append(out, m...)
+	} else {
+		out = append(append(out, ','), m...)
+	}
+	return append(out, obj[at:]...), nil
+}
+
+// dimsOf reads the dimensions of a summary or an entry from its JSON
+// object b: every member whose value is an object of Score's fields and
+// nothing else. Other objects (the competitor, a report) have other
+// fields and are left out.
+func dimsOf(b []byte) (Dims, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("decode dimensions: %w", err)
+	}
+	var out Dims
+	for k, v := range raw {
+		v = bytes.TrimSpace(v)
+		if len(v) == 0 || v[0] != '{' {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.DisallowUnknownFields()
+		var sc Score
+		if dec.Decode(&sc) != nil || record.Dimension(k) == record.Composite {
+			continue
+		}
+		if out == nil {
+			out = Dims{}
+		}
+		out[record.Dimension(k)] = &sc
+	}
+	return out, nil
+}
+
+// MergeObjects is the JSON object with head's members and then tail's:
+// how a type that embeds a summary (whose MarshalJSON would otherwise be
+// promoted, losing the embedder's fields) writes itself.
+func MergeObjects(head, tail []byte) []byte {
+	head, tail = bytes.TrimSpace(head), bytes.TrimSpace(tail)
+	if bytes.Equal(tail, []byte("{}")) {
+		return head
+	}
+	if bytes.Equal(head, []byte("{}")) {
+		return tail
+	}
+	out := make([]byte, 0, len(head)+len(tail))
+	out = append(out, head[:len(head)-1]...)
+	out = append(out, ',')
+	return append(out, tail[1:]...)
+}
+
+// MarshalJSON writes the summary's fields with its dimensions after the
+// composite, where they were fields.
+func (s RunSummary) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(plainSummary(s))
+	if err != nil {
+		return nil, err
+	}
+	return withDims(b, s.Dims, "cost_usd", "cost_per_correct", "note")
+}
+
+// UnmarshalJSON reads MarshalJSON's form.
+func (s *RunSummary) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, (*plainSummary)(s)); err != nil {
+		return err
+	}
+	d, err := dimsOf(b)
+	s.Dims = d
+	return err
+}
+
+// plainSummary is RunSummary without its JSON methods.
+type plainSummary RunSummary
+
+// plainDetail is RunDetail's JSON form without the dimensions: the
+// summary embedded as before, so its "tasks" count is still hidden by the
+// task list.
+type plainDetail struct {
+	plainSummary
+	Report *record.Report      `json:"report,omitempty"`
+	Tasks  []record.TaskResult `json:"tasks"`
+}
+
+// MarshalJSON writes the summary with its dimensions after the composite,
+// then the report and tasks.
+func (d RunDetail) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(plainDetail{plainSummary: plainSummary(d.RunSummary), Report: d.Report, Tasks: d.Tasks})
+	if err != nil {
+		return nil, err
+	}
+	// The summary's keys come before the report's, so the first match is
+	// the summary's own.
+	return withDims(b, d.Dims, "cost_usd", "cost_per_correct", "note", "report", "tasks")
+}
+
+// UnmarshalJSON reads MarshalJSON's form.
+func (d *RunDetail) UnmarshalJSON(b []byte) error {
+	var p plainDetail
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	dims, err := dimsOf(b)
+	*d = RunDetail{RunSummary: RunSummary(p.plainSummary), Report: p.Report, Tasks: p.Tasks}
+	d.Dims = dims
+	return err
+}
+
+// MarshalJSON writes the entry's fields with its dimensions after the
+// composite, where they were fields.
+func (e Entry) MarshalJSON() ([]byte, error) {
+	type plain Entry
+	b, err := json.Marshal(plain(e))
+	if err != nil {
+		return nil, err
+	}
+	return withDims(b, e.Dims, "cost_per_correct", "pareto_cost")
+}
+
+// UnmarshalJSON reads MarshalJSON's form.
+func (e *Entry) UnmarshalJSON(b []byte) error {
+	type plain Entry
+	if err := json.Unmarshal(b, (*plain)(e)); err != nil {
+		return err
+	}
+	d, err := dimsOf(b)
+	e.Dims = d
+	return err
 }

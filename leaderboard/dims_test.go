@@ -1,6 +1,8 @@
 package leaderboard
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -59,8 +61,7 @@ func TestMigrateDimensionColumns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := map[record.Dimension]*Score{record.Quality: sum.Quality, record.Speed: sum.Speed, record.Cost: sum.Cost,
-				record.Streaming: sum.Streaming, record.Multimodal: sum.Multimodal}
+			got := sum.Dims
 			for d, w := range want {
 				g := got[d]
 				if g == nil || g.Value != w[0] || g.CI95 == nil || *g.CI95 != [2]float64{w[1], w[2]} {
@@ -71,12 +72,11 @@ func TestMigrateDimensionColumns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum.Quality == nil || sum.Quality.Value != 66 || sum.Quality.CI95 != nil || sum.Speed != nil || sum.Multimodal != nil {
-				t.Errorf("old-1 after the upgrade: quality %+v speed %+v multimodal %+v, want quality 66 alone",
-					sum.Quality, sum.Speed, sum.Multimodal)
+			if q := sum.Dims[record.Quality]; q == nil || q.Value != 66 || q.CI95 != nil || len(sum.Dims) != 1 {
+				t.Errorf("old-1 after the upgrade: %v, want quality 66 alone", sum.Dims)
 			}
 			board, err := s.Leaderboard(t.Context(), Query{Suite: "smoke"})
-			if err != nil || len(board.Rows) != 1 || board.Rows[0].Streaming == nil || board.Rows[0].Streaming.Value != 41 ||
+			if err != nil || len(board.Rows) != 1 || board.Rows[0].Dims[record.Streaming] == nil || board.Rows[0].Dims[record.Streaming].Value != 41 ||
 				board.Rows[0].Composite.Value != 80 {
 				t.Fatalf("board after the upgrade: %+v, %v", board, err)
 			}
@@ -126,4 +126,132 @@ func TestStoreNewDimension(t *testing.T) {
 			t.Errorf("%d run_scores rows outlive their run (%v)", n, err)
 		}
 	})
+}
+
+// oldSummary and oldEntry are RunSummary and Entry as they were when the
+// dimensions were fields: their JSON is the API's, which Dims must keep.
+type oldSummary struct {
+	ID             string     `json:"id"`
+	Competitor     Competitor `json:"competitor"`
+	Status         string     `json:"status"`
+	Model          string     `json:"model"`
+	Target         string     `json:"target"`
+	Suite          string     `json:"suite"`
+	SuiteVersion   string     `json:"suite_version"`
+	SuiteSHA256    string     `json:"suite_sha256,omitempty"`
+	Split          string     `json:"split,omitempty"`
+	Seed           uint64     `json:"seed"`
+	Limit          int        `json:"limit,omitempty"`
+	StartedAt      time.Time  `json:"started_at"`
+	FinishedAt     *time.Time `json:"finished_at,omitempty"`
+	HarnessVersion string     `json:"harness_version,omitempty"`
+	Tasks          int        `json:"tasks"`
+	TasksPlanned   int        `json:"tasks_planned"`
+	Passed         int        `json:"passed"`
+	Composite      *Score     `json:"composite,omitempty"`
+	Quality        *Score     `json:"quality,omitempty"`
+	Speed          *Score     `json:"speed,omitempty"`
+	Cost           *Score     `json:"cost,omitempty"`
+	Streaming      *Score     `json:"streaming,omitempty"`
+	Multimodal     *Score     `json:"multimodal,omitempty"`
+	CostUSD        *float64   `json:"cost_usd,omitempty"`
+	CostPerCorrect *float64   `json:"cost_per_correct,omitempty"`
+	Note           string     `json:"note,omitempty"`
+}
+
+type oldEntry struct {
+	Rank           int        `json:"rank"`
+	RankLo         int        `json:"rank_lo"`
+	RankHi         int        `json:"rank_hi"`
+	Competitor     Competitor `json:"competitor"`
+	Suite          string     `json:"suite"`
+	SuiteVersion   string     `json:"suite_version"`
+	Split          string     `json:"split,omitempty"`
+	Scope          string     `json:"scope,omitempty"`
+	RunID          string     `json:"run_id"`
+	Model          string     `json:"model"`
+	FinishedAt     *time.Time `json:"finished_at,omitempty"`
+	Tasks          int        `json:"tasks"`
+	Passed         int        `json:"passed"`
+	Composite      Score      `json:"composite"`
+	Quality        *Score     `json:"quality,omitempty"`
+	Speed          *Score     `json:"speed,omitempty"`
+	Cost           *Score     `json:"cost,omitempty"`
+	Streaming      *Score     `json:"streaming,omitempty"`
+	Multimodal     *Score     `json:"multimodal,omitempty"`
+	CostPerCorrect *float64   `json:"cost_per_correct,omitempty"`
+	ParetoCost     bool       `json:"pareto_cost"`
+	ParetoSpeed    bool       `json:"pareto_speed"`
+}
+
+// A summary, a run detail and a board entry write the JSON they wrote
+// when the dimensions were fields, and read it back.
+func TestDimsJSONUnchanged(t *testing.T) {
+	sc := func(v float64) *Score { return &Score{Value: v, CI95: &[2]float64{v - 1, v + 1}} }
+	cpc := 0.25
+	fin := t0.Add(time.Minute)
+	cases := []struct {
+		name string
+		dims Dims
+		cpc  *float64
+		note string
+	}{
+		{"every dimension", Dims{record.Quality: sc(1), record.Speed: sc(2), record.Cost: sc(3), record.Streaming: sc(4),
+			record.Multimodal: sc(5)}, &cpc, "n"},
+		{"some, nothing after", Dims{record.Speed: sc(2), record.Multimodal: {Value: 5}}, nil, ""},
+		{"none", nil, &cpc, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			comp := Competitor{Name: `a "quoted", "cost_usd": name`, Team: "t"}
+			s := RunSummary{ID: "r", Competitor: comp, Status: StatusCompleted, Suite: "smoke", StartedAt: t0,
+				FinishedAt: &fin, Tasks: 4, Passed: 3, Composite: sc(9), Dims: c.dims, CostPerCorrect: c.cpc, Note: c.note}
+			old := oldSummary{ID: "r", Competitor: comp, Status: StatusCompleted, Suite: "smoke", StartedAt: t0,
+				FinishedAt: &fin, Tasks: 4, Passed: 3, Composite: sc(9), Quality: c.dims[record.Quality],
+				Speed: c.dims[record.Speed], Cost: c.dims[record.Cost], Streaming: c.dims[record.Streaming],
+				Multimodal: c.dims[record.Multimodal], CostPerCorrect: c.cpc, Note: c.note}
+			sameJSON(t, s, old, &RunSummary{})
+			d := RunDetail{RunSummary: s, Tasks: []record.TaskResult{}}
+			oldD := struct {
+				oldSummary
+				Report *record.Report      `json:"report,omitempty"`
+				Tasks  []record.TaskResult `json:"tasks"`
+			}{oldSummary: old, Tasks: []record.TaskResult{}}
+			sameJSON(t, d, oldD, &RunDetail{})
+
+			e := Entry{Rank: 1, Competitor: comp, Suite: "smoke", RunID: "r", Composite: *sc(9), Dims: c.dims,
+				CostPerCorrect: c.cpc, ParetoSpeed: true}
+			oldE := oldEntry{Rank: 1, Competitor: comp, Suite: "smoke", RunID: "r", Composite: *sc(9),
+				Quality: c.dims[record.Quality], Speed: c.dims[record.Speed], Cost: c.dims[record.Cost],
+				Streaming: c.dims[record.Streaming], Multimodal: c.dims[record.Multimodal], CostPerCorrect: c.cpc, ParetoSpeed: true}
+			sameJSON(t, e, oldE, &Entry{})
+		})
+	}
+}
+
+// sameJSON checks that v and old encode to the same bytes and that v's
+// bytes decode into into and encode back unchanged.
+func sameJSON(t *testing.T, v, old any, into any) {
+	t.Helper()
+	got, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("JSON changed:\n got %s\nwant %s", got, want)
+	}
+	if err := json.Unmarshal(got, into); err != nil {
+		t.Fatal(err)
+	}
+	back, err := json.Marshal(into)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(back, got) {
+		t.Errorf("JSON does not read back:\n got %s\nwant %s", back, got)
+	}
 }

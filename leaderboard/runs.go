@@ -76,7 +76,7 @@ type runRow struct {
 	ReportJSON     string `gorm:"column:report_json"`
 	// Dims are the run's dimension scores (its run_scores rows), loaded
 	// by loadDims.
-	Dims map[record.Dimension]*Score `gorm:"-"`
+	Dims Dims `gorm:"-"`
 }
 
 func (runRow) TableName() string { return "runs" }
@@ -343,7 +343,7 @@ func fullRow(r *record.Report, competitorID int64) (runRow, error) {
 		}
 	}
 	set(&row.Composite, &row.CompositeLo, &row.CompositeHi, sc[record.Composite])
-	row.Dims = map[record.Dimension]*Score{}
+	row.Dims = Dims{}
 	for _, d := range sc.Names() {
 		var v, lo, hi *float64
 		set(&v, &lo, &hi, sc[d])
@@ -547,14 +547,12 @@ type RunSummary struct {
 	TasksPlanned   int        `json:"tasks_planned"`
 	Passed         int        `json:"passed"`
 	Composite      *Score     `json:"composite,omitempty"`
-	Quality        *Score     `json:"quality,omitempty"`
-	Speed          *Score     `json:"speed,omitempty"`
-	Cost           *Score     `json:"cost,omitempty"`
-	Streaming      *Score     `json:"streaming,omitempty"`
-	Multimodal     *Score     `json:"multimodal,omitempty"`
-	CostUSD        *float64   `json:"cost_usd,omitempty"`
-	CostPerCorrect *float64   `json:"cost_per_correct,omitempty"`
-	Note           string     `json:"note,omitempty"`
+	// Dims are the run's dimension scores; its JSON lists each after the
+	// composite ("quality": {...}, MarshalJSON).
+	Dims           Dims     `json:"-"`
+	CostUSD        *float64 `json:"cost_usd,omitempty"`
+	CostPerCorrect *float64 `json:"cost_per_correct,omitempty"`
+	Note           string   `json:"note,omitempty"`
 }
 
 // RunDetail is one run with its report and stored task rows.
@@ -590,9 +588,7 @@ func summaryOf(r runRow, c competitorRow) RunSummary {
 		Suite: r.SuiteName, SuiteVersion: r.SuiteVersion, SuiteSHA256: r.SuiteSHA256, Split: r.Split,
 		Seed: seed, Limit: r.TaskLimit, StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt),
 		HarnessVersion: r.HarnessVersion, Tasks: r.Tasks, TasksPlanned: r.TasksPlanned, Passed: r.Passed,
-		Composite: score(r.Composite, r.CompositeLo, r.CompositeHi), Quality: r.Dims[record.Quality],
-		Speed: r.Dims[record.Speed], Cost: r.Dims[record.Cost],
-		Streaming: r.Dims[record.Streaming], Multimodal: r.Dims[record.Multimodal],
+		Composite: score(r.Composite, r.CompositeLo, r.CompositeHi), Dims: r.Dims,
 		CostUSD: r.CostUSD, CostPerCorrect: r.CostPerCorrect, Note: r.Note}
 }
 

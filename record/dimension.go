@@ -86,10 +86,10 @@ func (s Scores) Lookup(name Dimension) (Score, bool) {
 }
 
 // Names are the dimensions s holds besides the composite, in report order
-// (keyOrder).
+// (Columns).
 func (s Scores) Names() []Dimension {
 	var out []Dimension
-	for _, d := range keyOrder(slices.Collect(maps.Keys(s))) {
+	for _, d := range Columns(slices.Collect(maps.Keys(s))) {
 		if d != Composite {
 			out = append(out, d)
 		}
@@ -98,11 +98,11 @@ func (s Scores) Names() []Dimension {
 }
 
 // MarshalJSON writes the composite and then every dimension in report
-// order (keyOrder), so a report's scores block keeps the key order it had
+// order (Columns), so a report's scores block keeps the key order it had
 // when the dimensions were struct fields: every default dimension is
 // written, the zero Score when s lacks it.
 func (s Scores) MarshalJSON() ([]byte, error) {
-	return marshalOrdered(append([]Dimension{Composite}, keyOrder(slices.Collect(maps.Keys(s)))...), s)
+	return marshalOrdered(append([]Dimension{Composite}, Columns(slices.Collect(maps.Keys(s)))...), s)
 }
 
 // Weights are the composite's weights in percent, keyed by dimension. A
@@ -133,16 +133,33 @@ func (w Weights) Clone() Weights {
 }
 
 // MarshalJSON writes every default dimension's weight (0 when w lacks it)
-// and then any other dimension's, in report order (keyOrder).
+// and then any other dimension's, in report order (Columns).
 func (w Weights) MarshalJSON() ([]byte, error) {
-	return marshalOrdered(keyOrder(slices.Collect(maps.Keys(w))), w)
+	return marshalOrdered(Columns(slices.Collect(maps.Keys(w))), w)
 }
 
-// keyOrder is the order dimensions are listed in: every default dimension
-// in DefaultDimensions' order, whether or not present lists it, then the
-// others of present by name. A dimension outside the default list (one a
+// Ordered are names in report order: the default dimensions among them in
+// DefaultDimensions' order, then the others by name (Composite, if
+// there, first).
+func Ordered(names []Dimension) []Dimension {
+	var out []Dimension
+	if slices.Contains(names, Composite) {
+		out = append(out, Composite)
+	}
+	for _, d := range Columns(names) {
+		if slices.Contains(names, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Columns are the dimensions a table of scores shows, and the order a
+// report lists them in: every default dimension in DefaultDimensions'
+// order, whether or not present lists it, then the others of present by
+// name (Composite left out). A dimension outside the default list (one a
 // caller added) thus follows the defaults without a global registry.
-func keyOrder(present []Dimension) []Dimension {
+func Columns(present []Dimension) []Dimension {
 	out := DefaultDimensions()
 	var extra []Dimension
 	for _, d := range present {

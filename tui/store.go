@@ -46,8 +46,8 @@ func boardRows(b *leaderboard.Board) []BoardRow {
 		if e.Split != "" {
 			r.SuiteVersion += "/" + e.Split
 		}
-		for i, d := range []*leaderboard.Score{e.Quality, e.Speed, e.Cost, e.Streaming, e.Multimodal} {
-			if d != nil {
+		for i, n := range dimNames {
+			if d := e.Dims[record.Dimension(n)]; d != nil {
 				r.Dims[i], r.DimsCI[i] = d.Value, interval(d.CI95)
 			}
 		}
