@@ -58,7 +58,7 @@ type Entry struct {
 	Passed     int        `json:"passed"`
 	Composite  Score      `json:"composite"`
 	// Dims are the run's dimension scores; its JSON lists each after the
-	// composite ("quality": {...}, MarshalJSON).
+	// composite, one member per dimension (MarshalJSON).
 	Dims Dims `json:"-"`
 	// CostPerCorrect is the run's total cost in USD over its passed tasks;
 	// nil when the target reported no cost or nothing passed.

@@ -548,7 +548,7 @@ type RunSummary struct {
 	Passed         int        `json:"passed"`
 	Composite      *Score     `json:"composite,omitempty"`
 	// Dims are the run's dimension scores; its JSON lists each after the
-	// composite ("quality": {...}, MarshalJSON).
+	// composite, one member per dimension (MarshalJSON).
 	Dims           Dims     `json:"-"`
 	CostUSD        *float64 `json:"cost_usd,omitempty"`
 	CostPerCorrect *float64 `json:"cost_per_correct,omitempty"`

@@ -342,18 +342,12 @@ type staticSuite struct{ s *suites.Suite }
 
 func (l staticSuite) Load(context.Context, string) (*suites.Suite, error) { return l.s, nil }
 
+// dimensionOf is the score an expectation names: a dimension (the zero
+// Score for a default one the run lacks), or else the composite.
 func dimensionOf(s record.Scores, name string) record.Score {
-	switch name {
-	case "quality":
-		return s[record.Quality]
-	case "speed":
-		return s[record.Speed]
-	case "cost":
-		return s[record.Cost]
-	case "streaming":
-		return s[record.Streaming]
-	case "multimodal":
-		return s[record.Multimodal]
+	d, ok := s[record.Dimension(name)]
+	if ok || slices.Contains(record.DefaultDimensions(), record.Dimension(name)) {
+		return d
 	}
 	return s[record.Composite]
 }
