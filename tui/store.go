@@ -46,7 +46,9 @@ func boardRows(b *leaderboard.Board) []BoardRow {
 		if e.Split != "" {
 			r.SuiteVersion += "/" + e.Split
 		}
-		for i, n := range dimNames {
+		names := dimNames()
+		r.Dims, r.DimsCI = make([]float64, len(names)), make([]Interval, len(names))
+		for i, n := range names {
 			if d := e.Dims[record.Dimension(n)]; d != nil {
 				r.Dims[i], r.DimsCI[i] = d.Value, interval(d.CI95)
 			}
