@@ -85,17 +85,9 @@ func (s Scores) Lookup(name Dimension) (Score, bool) {
 	return d, ok
 }
 
-// Names are the dimensions s holds besides the composite, in report order
-// (Columns).
-func (s Scores) Names() []Dimension {
-	var out []Dimension
-	for _, d := range Columns(slices.Collect(maps.Keys(s))) {
-		if d != Composite {
-			out = append(out, d)
-		}
-	}
-	return out
-}
+// Names are the dimensions a table of s lists, in report order (Columns):
+// every default dimension, then any other s holds; never the composite.
+func (s Scores) Names() []Dimension { return Columns(slices.Collect(maps.Keys(s))) }
 
 // MarshalJSON writes the composite and then every dimension in report
 // order (Columns), so a report's scores block keeps the key order it had

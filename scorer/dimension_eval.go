@@ -96,12 +96,14 @@ func PerTask(empty string, score func(t *record.TaskResult, o Options) (v float6
 	}
 }
 
+// perTask is PerTask's evaluator.
 type perTask struct {
 	o     Options
 	empty string
 	score func(*record.TaskResult, Options) (float64, bool)
 }
 
+// Task is t's score with weight 1, or nothing when it does not count.
 func (p perTask) Task(t *record.TaskResult) (num, den float64) {
 	v, ok := p.score(t, p.o)
 	if !ok {
@@ -110,6 +112,7 @@ func (p perTask) Task(t *record.TaskResult) (num, den float64) {
 	return v, 1
 }
 
+// Annotate notes that no task counted.
 func (p perTask) Annotate(d *record.Score) {
 	if d.N == 0 {
 		d.Note = p.empty
@@ -134,6 +137,7 @@ func newQualityEval(tasks []record.TaskResult, o Options) DimensionEvaluator {
 	return q
 }
 
+// Task is a quality or tools task's score at its category's weight.
 func (q qualityEval) Task(t *record.TaskResult) (num, den float64) {
 	if !isQualityTask(*t) {
 		return 0, 0
@@ -142,6 +146,7 @@ func (q qualityEval) Task(t *record.TaskResult) (num, den float64) {
 	return w * clamp01(t.Score), w
 }
 
+// Annotate notes a suite without quality tasks and categories weighted 0.
 func (q qualityEval) Annotate(d *record.Score) {
 	if d.N == 0 {
 		d.Note = "no quality or tools tasks in this suite"
@@ -183,11 +188,13 @@ func newCostEval(tasks []record.TaskResult, o Options) DimensionEvaluator {
 	return c
 }
 
+// Task is every task's cost score, at weight 1.
 func (c *costEval) Task(t *record.TaskResult) (num, den float64) {
 	v, _ := costTaskWith(t, c.o.Targets, *c.o.Prices, c.o.Model, c.share)
 	return v, 1
 }
 
+// Annotate sets the coverage and notes how the costs were known.
 func (c *costEval) Annotate(d *record.Score) {
 	if c.n == 0 {
 		d.Note = "no tasks"
