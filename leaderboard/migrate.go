@@ -10,8 +10,9 @@ import (
 )
 
 // migration is one versioned schema step. Its statements use the
-// placeholders {ID} (an auto-increment primary key), {TS} (a timestamp)
-// and {FLOAT}, which ddl replaces per dialect; everything else is SQL both
+// placeholders {ID} (an auto-increment primary key), {TS} (a timestamp),
+// {FLOAT} and {WITHOUT_ROWID} (SQLite's clustered-table clause: a table
+// read by its primary key only), which ddl replaces per dialect; everything else is SQL both
 // SQLite and PostgreSQL accept. Applied steps are recorded in
 // schema_migrations and never edited: a change is a new step.
 type migration struct {
@@ -247,7 +248,7 @@ func dimensionRowsV6() []string {
 			value {FLOAT} NOT NULL,
 			lo {FLOAT},
 			hi {FLOAT},
-			PRIMARY KEY (run_id, dimension))`}
+			PRIMARY KEY (run_id, dimension)){WITHOUT_ROWID}`}
 	for _, d := range v5Dimensions {
 		stmts = append(stmts, `INSERT INTO run_scores (run_id, dimension, value, lo, hi)
 			SELECT id, '`+d+`', `+d+`, `+d+`_lo, `+d+`_hi FROM runs WHERE `+d+` IS NOT NULL`)
@@ -281,9 +282,11 @@ func dimensionRowsV6() []string {
 
 // ddl fills a statement's placeholders for the dialect.
 func ddl(dialect, stmt string) string {
-	r := strings.NewReplacer("{ID}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{TS}", "TIMESTAMP", "{FLOAT}", "REAL")
+	r := strings.NewReplacer("{ID}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{TS}", "TIMESTAMP", "{FLOAT}", "REAL",
+		"{WITHOUT_ROWID}", " WITHOUT ROWID")
 	if dialect == "postgres" {
-		r = strings.NewReplacer("{ID}", "BIGSERIAL PRIMARY KEY", "{TS}", "TIMESTAMPTZ", "{FLOAT}", "DOUBLE PRECISION")
+		r = strings.NewReplacer("{ID}", "BIGSERIAL PRIMARY KEY", "{TS}", "TIMESTAMPTZ", "{FLOAT}", "DOUBLE PRECISION",
+			"{WITHOUT_ROWID}", "")
 	}
 	return r.Replace(stmt)
 }
