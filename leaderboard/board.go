@@ -89,7 +89,7 @@ type boardRow struct {
 
 // boardCols are the run columns a leaderboard needs (not the report JSON).
 const boardCols = `r.id, r.competitor_id, r.model, r.suite_name, r.suite_version, r.split, r.board_scope, r.finished_at, r.tasks, r.passed,
-	r.composite, r.composite_lo, r.composite_hi, r.cost_per_correct, c.name AS c_name, c.team AS c_team, c.image AS c_image, c.target_url AS c_target, c.baseline AS c_baseline`
+	r.composite, r.composite_lo, r.composite_hi, r.cost_per_correct, r.dims_json, c.name AS c_name, c.team AS c_team, c.image AS c_image, c.target_url AS c_target, c.baseline AS c_baseline`
 
 // Leaderboard computes the board for q. Without Since it reads the
 // materialised best runs (one row per competitor and group); with Since it
@@ -146,7 +146,7 @@ func (s *Store) Leaderboard(ctx context.Context, q Query) (*Board, error) {
 	for i := range rows {
 		ptrs[i] = &rows[i].Run
 	}
-	if err := loadDims(db, ptrs...); err != nil {
+	if err := fillDims(db, ptrs...); err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
 	}
 	return &Board{Rows: rank(rows)}, nil
@@ -165,7 +165,7 @@ func scanBoard(tx *gorm.DB) ([]boardRow, error) {
 		var b boardRow
 		r := &b.Run
 		if err := rs.Scan(&r.ID, &r.CompetitorID, &r.Model, &r.SuiteName, &r.SuiteVersion, &r.Split, &r.BoardScope, &r.FinishedAt,
-			&r.Tasks, &r.Passed, &r.Composite, &r.CompositeLo, &r.CompositeHi, &r.CostPerCorrect,
+			&r.Tasks, &r.Passed, &r.Composite, &r.CompositeLo, &r.CompositeHi, &r.CostPerCorrect, &r.DimsJSON,
 			&b.CName, &b.CTeam, &b.CImage, &b.CTarget, &b.CBaseline); err != nil {
 			return nil, err
 		}

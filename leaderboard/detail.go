@@ -36,7 +36,7 @@ func (s *Store) GetTask(ctx context.Context, runID, taskID string) (*RunSummary,
 	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
 		return nil, nil, fmt.Errorf("get task %s of run %s: competitor: %w", taskID, runID, err)
 	}
-	if err := loadDims(s.db.WithContext(ctx), &row); err != nil {
+	if err := fillDims(s.db.WithContext(ctx), &row); err != nil {
 		return nil, nil, fmt.Errorf("get task %s of run %s: %w", taskID, runID, err)
 	}
 	sum := summaryOf(row, c)

@@ -56,6 +56,26 @@ func saveDims(tx *gorm.DB, id string, dims Dims) error {
 	return nil
 }
 
+// fillDims fills rows' Dims: from their dims_json, or, for runs stored
+// before it, from run_scores (loadDims).
+func fillDims(db *gorm.DB, rows ...*runRow) error {
+	var rest []*runRow
+	for _, r := range rows {
+		if r.DimsJSON == "" {
+			rest = append(rest, r)
+			continue
+		}
+		r.Dims = Dims{}
+		if err := json.Unmarshal([]byte(r.DimsJSON), &r.Dims); err != nil {
+			return fmt.Errorf("decode dimension scores of run %s: %w", r.ID, err)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	return loadDims(db, rest...)
+}
+
 // loadDims fills rows' Dims from run_scores, 500 runs per query. The rows
 // are scanned by hand: a board reads five per entry, and reflection-based
 // scanning doubled the board's time.

@@ -111,6 +111,13 @@ func TestStoreNewDimension(t *testing.T) {
 		if g := row.Dims[sixth]; g == nil || g.Value != 33 || g.CI95 == nil || *g.CI95 != [2]float64{30, 36} {
 			t.Errorf("%s stored as %+v", sixth, g)
 		}
+		sum, err := s.GetRunSummary(t.Context(), "r6")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := sum.Dims[sixth]; g == nil || g.Value != 33 || len(sum.Dims) != len(row.Dims) {
+			t.Errorf("the summary's dimensions (from dims_json) %v, want run_scores' %v", sum.Dims, row.Dims)
+		}
 		d, err := s.GetRun(t.Context(), "r6")
 		if err != nil {
 			t.Fatal(err)

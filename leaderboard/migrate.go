@@ -233,10 +233,13 @@ const bestColsV5 = `suite_name, suite_version, split, board_scope, competitor_id
 
 // bestCols are the run columns board_best copies.
 const bestCols = `suite_name, suite_version, split, board_scope, competitor_id, id, model, finished_at, tasks, passed,
-	composite, composite_lo, composite_hi, cost_per_correct`
+	composite, composite_lo, composite_hi, cost_per_correct, dims_json`
 
 // dimensionRowsV6 is migration 6: run_scores, the runs' dimension columns
-// copied into it and dropped, board_best rebuilt without them.
+// copied into it and dropped, board_best rebuilt without them. runs and
+// board_best get dims_json, the run's run_scores rows as one JSON object
+// written with them: the board reads it instead of five rows per entry.
+// Runs stored before keep it empty and are read from run_scores.
 func dimensionRowsV6() []string {
 	// The dimensions that were columns of runs and board_best up to
 	// migration 5 (each with _lo and _hi): a fixed part of that old
@@ -253,7 +256,8 @@ func dimensionRowsV6() []string {
 		stmts = append(stmts, `INSERT INTO run_scores (run_id, dimension, value, lo, hi)
 			SELECT id, '`+d+`', `+d+`, `+d+`_lo, `+d+`_hi FROM runs WHERE `+d+` IS NOT NULL`)
 	}
-	stmts = append(stmts, `DROP TABLE board_best`, `CREATE TABLE board_best (
+	stmts = append(stmts, `ALTER TABLE runs ADD COLUMN dims_json TEXT NOT NULL DEFAULT ''`,
+		`DROP TABLE board_best`, `CREATE TABLE board_best (
 			suite_name TEXT NOT NULL,
 			suite_version TEXT NOT NULL,
 			split TEXT NOT NULL,
@@ -266,6 +270,7 @@ func dimensionRowsV6() []string {
 			passed INTEGER NOT NULL DEFAULT 0,
 			composite {FLOAT} NOT NULL, composite_lo {FLOAT}, composite_hi {FLOAT},
 			cost_per_correct {FLOAT},
+			dims_json TEXT NOT NULL DEFAULT '',
 			PRIMARY KEY (suite_name, suite_version, split, board_scope, competitor_id))`,
 		`CREATE INDEX board_best_run ON board_best (id)`,
 		`INSERT INTO board_best (`+bestCols+`) SELECT `+bestCols+` FROM (

@@ -74,8 +74,12 @@ type runRow struct {
 	CostPerCorrect *float64
 	Note           string
 	ReportJSON     string `gorm:"column:report_json"`
-	// Dims are the run's dimension scores (its run_scores rows), loaded
-	// by loadDims.
+	// DimsJSON is Dims as one JSON object, written with them so a board
+	// reads one column rather than five rows per entry; empty in runs
+	// stored before it (fillDims reads those from run_scores).
+	DimsJSON string `gorm:"column:dims_json"`
+	// Dims are the run's dimension scores (its run_scores rows), filled
+	// by fillDims.
 	Dims Dims `gorm:"-"`
 }
 
@@ -349,6 +353,11 @@ func fullRow(r *record.Report, competitorID int64) (runRow, error) {
 		set(&v, &lo, &hi, sc[d])
 		row.Dims[d] = score(v, lo, hi)
 	}
+	m, err := row.Dims.members()
+	if err != nil {
+		return runRow{}, err
+	}
+	row.DimsJSON = "{" + string(m) + "}"
 	row.Tasks = len(r.Tasks)
 	var cost float64
 	costKnown := false
@@ -644,7 +653,7 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]RunSummary, error)
 	for i := range rows {
 		ptrs[i] = &rows[i]
 	}
-	if err := loadDims(s.db.WithContext(ctx), ptrs...); err != nil {
+	if err := fillDims(s.db.WithContext(ctx), ptrs...); err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
 	out := make([]RunSummary, 0, len(rows))
@@ -693,7 +702,7 @@ func (s *Store) getRun(ctx context.Context, id string, brief bool) (*RunDetail, 
 	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
 		return nil, fmt.Errorf("get run %s: competitor: %w", id, err)
 	}
-	if err := loadDims(s.db.WithContext(ctx), &row); err != nil {
+	if err := fillDims(s.db.WithContext(ctx), &row); err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
 	d := &RunDetail{RunSummary: summaryOf(row, c), Tasks: []record.TaskResult{}}

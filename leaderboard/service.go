@@ -468,7 +468,7 @@ func (s *Store) GetRunSummary(ctx context.Context, id string) (*RunSummary, erro
 	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
 		return nil, fmt.Errorf("get run %s: competitor: %w", id, err)
 	}
-	if err := loadDims(s.db.WithContext(ctx), &row); err != nil {
+	if err := fillDims(s.db.WithContext(ctx), &row); err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, err)
 	}
 	sum := summaryOf(row, c)
