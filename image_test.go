@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestBaselineImage builds the baseline image as `make image` does (a
@@ -81,7 +82,7 @@ func TestBaselineImage(t *testing.T) {
 		t.Fatalf("bench run against the container: %v\ncontainer logs:\n%s", err, logs)
 	}
 	validReport(t, filepath.Join(dir, "r.json"))
-	if rep.Scores.Quality.Value != 100 || rep.Run.Model != "janus-baseline-sim" {
-		t.Fatalf("container scored quality %v, model %q", rep.Scores.Quality.Value, rep.Run.Model)
+	if rep.Scores[record.Quality].Value != 100 || rep.Run.Model != "janus-baseline-sim" {
+		t.Fatalf("container scored quality %v, model %q", rep.Scores[record.Quality].Value, rep.Run.Model)
 	}
 }

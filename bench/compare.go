@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -112,10 +113,10 @@ const (
 // --threshold replaces one, and 0 removes it.
 func DefaultThresholds() Thresholds {
 	th := Thresholds{}
-	for _, d := range dimNames {
+	for _, d := range dimNames() {
 		th[d] = DefaultDimensionFloor
 	}
-	th["streaming"] = DefaultStreamingFloor
+	th[string(record.Streaming)] = DefaultStreamingFloor
 	for _, m := range compareMetrics {
 		th[m.name] = DefaultMetricFloorPct
 	}
@@ -124,7 +125,8 @@ func DefaultThresholds() Thresholds {
 
 // ThresholdNames lists every name a threshold can be set for.
 func ThresholdNames() []string {
-	names := []string{"composite", "quality", "speed", "cost", "streaming", "multimodal"}
+	dims := dimNames()
+	names := append([]string{dims[len(dims)-1]}, dims[:len(dims)-1]...)
 	for _, m := range compareMetrics {
 		names = append(names, m.name)
 	}
@@ -297,14 +299,21 @@ var compareMetrics = []compareMetric{
 	})},
 }
 
-// dimNames are the five dimensions in Scores order, then the composite.
-var dimNames = []string{"quality", "speed", "cost", "streaming", "multimodal", "composite"}
+// dimNames are the dimensions in report order, then the composite: the
+// order of dimValues.
+func dimNames() []string {
+	var out []string
+	for _, d := range append(record.DefaultDimensions(), record.Composite) {
+		out = append(out, string(d))
+	}
+	return out
+}
 
 // contribution is one task's part in each dimension: its 0–1 value and
 // its weight in that dimension (0: not a member).
 type contribution struct {
-	value  [5]float64
-	weight [5]float64
+	value  []float64
+	weight []float64
 }
 
 // contributionOf scores one task alone: every dimension is a weighted mean
@@ -316,29 +325,32 @@ type contribution struct {
 func contributionOf(t record.TaskResult, o scorer.Options, catN map[string]int) contribution {
 	o.Bootstrap = record.Bootstrap{Resamples: 1}
 	s := scorer.ScoreWith([]record.TaskResult{t}, o)
-	ds := [5]record.Dimension{s.Quality, s.Speed, s.Cost, s.Streaming, s.Multimodal}
-	var c contribution
-	for d, dim := range ds {
+	dims := record.DefaultDimensions()
+	c := contribution{value: make([]float64, len(dims)), weight: make([]float64, len(dims))}
+	for d, name := range dims {
+		dim := s[name]
 		if dim.N == 0 {
 			continue
 		}
 		c.value[d], c.weight[d] = dim.Value/100, 1
 	}
-	if c.weight[0] > 0 && len(o.CategoryWeights) > 0 {
+	if q := slices.Index(dims, record.Quality); q >= 0 && c.weight[q] > 0 && len(o.CategoryWeights) > 0 {
 		w, named := o.CategoryWeights[t.Category]
 		if !named {
 			w = 1
 		}
-		c.weight[0] = math.Max(w, 0) / float64(max(catN[t.Category], 1))
+		c.weight[q] = math.Max(w, 0) / float64(max(catN[t.Category], 1))
 	}
 	return c
 }
 
 // dimValues folds contributions weighted by counts (nil: all 1) into the
-// five dimension values and the composite, as the scorer would on the
+// dimension values (report order) and the composite, as the scorer would on the
 // multiset of tasks the counts describe.
-func dimValues(cs []contribution, counts []float64, w record.Weights) [6]float64 {
-	var num, den [5]float64
+func dimValues(cs []contribution, counts []float64, w record.Weights) []float64 {
+	dims := record.DefaultDimensions()
+	nd := len(dims)
+	num, den := make([]float64, nd), make([]float64, nd)
 	for i := range cs {
 		k := 1.0
 		if counts != nil {
@@ -347,24 +359,25 @@ func dimValues(cs []contribution, counts []float64, w record.Weights) [6]float64
 		if k == 0 {
 			continue
 		}
-		for d := range 5 {
+		for d := range nd {
 			if wt := cs[i].weight[d]; wt > 0 {
 				num[d] += k * wt * cs[i].value[d]
 				den[d] += k * wt
 			}
 		}
 	}
-	var v [6]float64
-	var s record.Scores
-	dims := []*record.Dimension{&s.Quality, &s.Speed, &s.Cost, &s.Streaming, &s.Multimodal}
-	for d := range 5 {
+	v := make([]float64, nd+1)
+	s := record.Scores{}
+	for d, name := range dims {
+		sc := record.Score{}
 		if den[d] > 0 {
 			v[d] = math.Min(1, math.Max(0, num[d]/den[d])) * 100
-			dims[d].N = 1
+			sc.N = 1
 		}
-		dims[d].Value = v[d]
+		sc.Value = v[d]
+		s[name] = sc
 	}
-	v[5] = scorer.Composite(s, w).Value
+	v[nd] = scorer.Composite(s, w).Value
 	return v
 }
 
@@ -395,10 +408,10 @@ func Compare(base, next *record.Report, o CompareOptions) (*Comparison, error) {
 		o.Alpha = DefaultAlpha
 	}
 	w := o.Weights
-	if w == (record.Weights{}) {
+	if w.IsZero() {
 		w = base.Weights
 	}
-	if w == (record.Weights{}) {
+	if w.IsZero() {
 		w = record.DefaultWeights()
 	}
 	// Both runs are scored with the base's options, so a difference is
@@ -416,7 +429,7 @@ func Compare(base, next *record.Report, o CompareOptions) (*Comparison, error) {
 	}
 	c := &Comparison{Base: runRef(base), New: runRef(next), Alpha: o.Alpha, Resamples: o.Resamples, Seed: o.Seed,
 		OnlyBase: []string{}, OnlyNew: []string{}}
-	if base.Weights != next.Weights {
+	if !maps.Equal(base.Weights, next.Weights) {
 		c.Notes = append(c.Notes, "the runs were scored with different weights; both are compared with the base's")
 	}
 	if a, b := scoringJSON(base), scoringJSON(next); a != b {
@@ -531,13 +544,18 @@ func compareDimensions(pairs []pair, sopts scorer.Options, o CompareOptions) []C
 	ob, on := officialDimValues(baseTasks, newTasks, sopts)
 
 	rows := make([]CompareRow, 0, 6)
-	order := []int{5, 0, 1, 2, 3, 4} // composite first, as reports print it
+	names := dimNames()
+	nd := len(names) - 1
+	order := []int{nd} // composite first, as reports print it
+	for d := range nd {
+		order = append(order, d)
+	}
 	for _, d := range order {
-		r := CompareRow{Name: dimNames[d], Kind: KindDimension, Unit: "points", Better: directionHigher,
+		r := CompareRow{Name: names[d], Kind: KindDimension, Unit: "points", Better: directionHigher,
 			Base: vb[d], New: vn[d], Diff: vn[d] - vb[d], Test: TestBootstrap}
 		members := 0
 		for i := range pairs {
-			if d == 5 || cb[i].weight[d] > 0 || cn[i].weight[d] > 0 {
+			if d == nd || cb[i].weight[d] > 0 || cn[i].weight[d] > 0 {
 				members++
 			}
 		}
@@ -578,14 +596,14 @@ func categoryStrata(pairs []pair) []stats.Stratum {
 // and returns, per dimension (dimValues' order), the new-minus-base
 // differences of the resampled values.
 func bootstrapDimDiffs(cb, cn []contribution, strata []stats.Stratum, w record.Weights, o CompareOptions) [][]float64 {
-	diffs := make([][]float64, 6)
+	diffs := make([][]float64, len(dimNames()))
 	for d := range diffs {
 		diffs[d] = make([]float64, 0, o.Resamples)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, compareStreamWord))
 	stats.StratifiedBootstrap(rng, len(cb), o.Resamples, strata, func(counts []float64) {
 		b, nw := dimValues(cb, counts, w), dimValues(cn, counts, w)
-		for d := range 6 {
+		for d := range diffs {
 			diffs[d] = append(diffs[d], nw[d]-b[d])
 		}
 	})
@@ -596,12 +614,16 @@ func bootstrapDimDiffs(cb, cn []contribution, strata []stats.Stratum, w record.W
 // in dimValues' order. The decomposition must reproduce them; if a
 // formula stops being a mean over tasks, the comparison says so rather
 // than test something else than what the report shows.
-func officialDimValues(baseTasks, newTasks []record.TaskResult, sopts scorer.Options) (ob, on [6]float64) {
+func officialDimValues(baseTasks, newTasks []record.TaskResult, sopts scorer.Options) (ob, on []float64) {
 	point := sopts
 	point.Bootstrap = record.Bootstrap{Resamples: 1}
 	sb, sn := scorer.ScoreWith(baseTasks, point), scorer.ScoreWith(newTasks, point)
-	official := func(s record.Scores) [6]float64 {
-		return [6]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, s.Composite.Value}
+	official := func(s record.Scores) []float64 {
+		var out []float64
+		for _, d := range append(record.DefaultDimensions(), record.Composite) {
+			out = append(out, s[d].Value)
+		}
+		return out
 	}
 	return official(sb), official(sn)
 }

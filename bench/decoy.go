@@ -103,13 +103,16 @@ func judgeDecoys(decoys, tasks []record.TaskResult, scores *record.Scores, o sco
 	slower := func(dec, suite float64) bool { return dec > decoySlowFactor*suite && dec-suite > decoySlowFloorMs }
 	d.Slower = slower(d.TTFTp50Ms, d.SuiteTTFTp50Ms) || slower(d.E2Ep50Ms, d.SuiteE2Ep50Ms)
 	o = o.WithDefaults()
-	d.SuiteSpeed = scores.Speed.Value
+	d.SuiteSpeed = (*scores)[record.Speed].Value
 	d.DecoySpeed = scorer.Speed(decoys, o.Targets).Value
-	if d.Slower && d.DecoySpeed < scores.Speed.Value {
-		scores.Speed.Value = d.DecoySpeed
-		scores.Speed.Note = "scored on the decoys: slower on ordinary prompts than on the suite's"
-		scores.Composite = scorer.Composite(*scores, o.Weights)
-		scores.Composite.N = len(tasks)
+	if d.Slower && d.DecoySpeed < d.SuiteSpeed {
+		sp := (*scores)[record.Speed]
+		sp.Value = d.DecoySpeed
+		sp.Note = "scored on the decoys: slower on ordinary prompts than on the suite's"
+		(*scores)[record.Speed] = sp
+		c := scorer.Composite(*scores, o.Weights)
+		c.N = len(tasks)
+		(*scores)[record.Composite] = c
 	}
 	return d
 }

@@ -32,15 +32,15 @@ func TestJudgeDecoys(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			o := scorer.Options{}.WithDefaults()
 			scores := scorer.ScoreWith(suite, o)
-			before := scores.Speed.Value
+			before := scores[record.Speed].Value
 			d := judgeDecoys(c.decoys, suite, &scores, o)
 			if d.Slower != c.slower || d.Sent != len(c.decoys) {
 				t.Fatalf("slower %v (want %v), %+v", d.Slower, c.slower, d)
 			}
-			if dropped := scores.Speed.Value < before; dropped != c.speedDrop {
-				t.Fatalf("speed %.1f → %.1f, want a drop: %v", before, scores.Speed.Value, c.speedDrop)
+			if dropped := scores[record.Speed].Value < before; dropped != c.speedDrop {
+				t.Fatalf("speed %.1f → %.1f, want a drop: %v", before, scores[record.Speed].Value, c.speedDrop)
 			}
-			if c.speedDrop && scores.Composite.Value >= scorer.ScoreWith(suite, o).Composite.Value {
+			if c.speedDrop && scores[record.Composite].Value >= scorer.ScoreWith(suite, o)[record.Composite].Value {
 				t.Fatal("the composite kept the suite's speed")
 			}
 		})

@@ -69,8 +69,8 @@ func TestMemorizerScoresChanceOnFreshTasks(t *testing.T) {
 			if rep.Run.SeedPolicy != c.policy || (c.policy == record.SeedFresh && rep.Run.Seed == 0) {
 				t.Fatalf("seed policy %q, seed %d; want %q", rep.Run.SeedPolicy, rep.Run.Seed, c.policy)
 			}
-			q, mm := rep.Scores.Quality.Value, rep.Scores.Multimodal.Value
-			t.Logf("%s: quality %.1f, multimodal %.1f, composite %.1f", c.name, q, mm, rep.Scores.Composite.Value)
+			q, mm := rep.Scores[record.Quality].Value, rep.Scores[record.Multimodal].Value
+			t.Logf("%s: quality %.1f, multimodal %.1f, composite %.1f", c.name, q, mm, rep.Scores[record.Composite].Value)
 			// Chance: an exact answer to a drawn question is a guess in
 			// hundreds or more; multimodal priors (a count of 2 to 7, one of
 			// six colours, one of five bars) are right about one time in
@@ -142,8 +142,8 @@ func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(again.Tasks) != 5 || again.Scores.Quality.Value != rep.Scores.Quality.Value {
-			t.Fatalf("replay (seed %d): %d tasks, quality %.1f; run: quality %.1f", seed, len(again.Tasks), again.Scores.Quality.Value, rep.Scores.Quality.Value)
+		if len(again.Tasks) != 5 || again.Scores[record.Quality].Value != rep.Scores[record.Quality].Value {
+			t.Fatalf("replay (seed %d): %d tasks, quality %.1f; run: quality %.1f", seed, len(again.Tasks), again.Scores[record.Quality].Value, rep.Scores[record.Quality].Value)
 		}
 	}
 	// Recordings without the seed file (older, or copied without it).
@@ -188,15 +188,15 @@ func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 			t.Fatalf("run %d: suite %s (%s), seed policy %q, seed %d; want a fresh smoke", i, rep.Run.Suite.Name, rep.Run.Suite.Source, rep.Run.SeedPolicy, rep.Run.Seed)
 		}
 		seeds[rep.Run.Seed] = true
-		for _, d := range []record.Dimension{rep.Scores.Quality, rep.Scores.Speed, rep.Scores.Cost, rep.Scores.Streaming, rep.Scores.Multimodal} {
+		for _, d := range []record.Score{rep.Scores[record.Quality], rep.Scores[record.Speed], rep.Scores[record.Cost], rep.Scores[record.Streaming], rep.Scores[record.Multimodal]} {
 			if d.N == 0 {
 				t.Fatalf("run %d: a dimension scored no task: %+v", i, rep.Scores)
 			}
 		}
-		quality += rep.Scores.Quality.Value / runs
-		multimodal += rep.Scores.Multimodal.Value / runs
-		t.Logf("default run %d (seed %d): quality %.1f, multimodal %.1f, composite %.1f", i, rep.Run.Seed, rep.Scores.Quality.Value,
-			rep.Scores.Multimodal.Value, rep.Scores.Composite.Value)
+		quality += rep.Scores[record.Quality].Value / runs
+		multimodal += rep.Scores[record.Multimodal].Value / runs
+		t.Logf("default run %d (seed %d): quality %.1f, multimodal %.1f, composite %.1f", i, rep.Run.Seed, rep.Scores[record.Quality].Value,
+			rep.Scores[record.Multimodal].Value, rep.Scores[record.Composite].Value)
 	}
 	if len(seeds) != runs {
 		t.Fatalf("%d default runs drew %d seeds", runs, len(seeds))
@@ -205,12 +205,12 @@ func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 		t.Errorf("memorizer on default runs: mean quality %.1f (want ≤ 15), multimodal %.1f (want ≤ 30)", quality, multimodal)
 	}
 	stored := run(t, RunOptions{Evaluator: testEval, Target: url, Model: "m", Suite: DefaultSuite + StoredSuffix})
-	if q, mm := stored.Scores.Quality.Value, stored.Scores.Multimodal.Value; stored.Run.SeedPolicy != record.SeedStored || q < 95 || mm < 95 {
+	if q, mm := stored.Scores[record.Quality].Value, stored.Scores[record.Multimodal].Value; stored.Run.SeedPolicy != record.SeedStored || q < 95 || mm < 95 {
 		t.Errorf("memorizer on smoke@stored: policy %q, quality %.1f, multimodal %.1f; want stored, ≥ 95 (else this test cannot fail)",
 			stored.Run.SeedPolicy, q, mm)
 	}
 	oracle := run(t, RunOptions{Evaluator: testEval})
-	if q, mm := oracle.Scores.Quality.Value, oracle.Scores.Multimodal.Value; oracle.Run.SeedPolicy != record.SeedFresh || q < 95 || mm < 95 {
+	if q, mm := oracle.Scores[record.Quality].Value, oracle.Scores[record.Multimodal].Value; oracle.Run.SeedPolicy != record.SeedFresh || q < 95 || mm < 95 {
 		t.Errorf("reference target on a default run: policy %q, quality %.1f, multimodal %.1f; want fresh, ≥ 95", oracle.Run.SeedPolicy, q, mm)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
 )
 
@@ -73,8 +74,8 @@ func TestPrivateSuiteFromURLAndFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.Run.Suite.SHA256 != want.SHA256 || len(rep.Tasks) != 2 || rep.Scores.Quality.Value < 99 {
-				t.Fatalf("suite %+v, %d tasks, quality %.1f", rep.Run.Suite, len(rep.Tasks), rep.Scores.Quality.Value)
+			if rep.Run.Suite.SHA256 != want.SHA256 || len(rep.Tasks) != 2 || rep.Scores[record.Quality].Value < 99 {
+				t.Fatalf("suite %+v, %d tasks, quality %.1f", rep.Run.Suite, len(rep.Tasks), rep.Scores[record.Quality].Value)
 			}
 			if strings.Contains(rep.Run.Suite.Source, "secret") {
 				t.Fatalf("report source %q keeps the URL's query", rep.Run.Suite.Source)

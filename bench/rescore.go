@@ -65,10 +65,10 @@ func Rescore(in *record.Report, o RescoreOptions) *record.Report {
 	out := *in
 	out.Tasks = append([]record.TaskResult(nil), in.Tasks...)
 	w := o.Weights
-	if w == (record.Weights{}) {
+	if w.IsZero() {
 		w = in.Weights
 	}
-	if w == (record.Weights{}) {
+	if w.IsZero() {
 		w = record.DefaultWeights()
 	}
 	opts := report.ScoringOptions(in.Scoring, w, in.Run.Model)

@@ -43,12 +43,12 @@ func TestRescoreStoredReport(t *testing.T) {
 		t.Errorf("re-scored report does not validate: %v %v", err, record.Validate(buf.Bytes()))
 	}
 
-	qualityOnly := Rescore(stored, RescoreOptions{Weights: record.Weights{Quality: 100}})
-	if qualityOnly.Scores.Composite.Value != qualityOnly.Scores.Quality.Value || qualityOnly.Weights.Quality != 100 {
-		t.Errorf("quality=100: composite %v, quality %v", qualityOnly.Scores.Composite.Value, qualityOnly.Scores.Quality.Value)
+	qualityOnly := Rescore(stored, RescoreOptions{Weights: record.Weights{record.Quality: 100}})
+	if qualityOnly.Scores[record.Composite].Value != qualityOnly.Scores[record.Quality].Value || qualityOnly.Weights[record.Quality] != 100 {
+		t.Errorf("quality=100: composite %v, quality %v", qualityOnly.Scores[record.Composite].Value, qualityOnly.Scores[record.Quality].Value)
 	}
-	if qualityOnly.Scores.Speed.Value != stored.Scores.Speed.Value {
-		t.Errorf("weights moved a dimension: speed %v → %v", stored.Scores.Speed.Value, qualityOnly.Scores.Speed.Value)
+	if qualityOnly.Scores[record.Speed].Value != stored.Scores[record.Speed].Value {
+		t.Errorf("weights moved a dimension: speed %v → %v", stored.Scores[record.Speed].Value, qualityOnly.Scores[record.Speed].Value)
 	}
 	after, _ := json.Marshal(stored)
 	if !bytes.Equal(before, after) {
@@ -147,11 +147,11 @@ func TestFromJanusPoC(t *testing.T) {
 	// The worked example: speed 0.5·1 + 0.5·min(1, 7/10) = 0.85; streaming
 	// 0.4·1 + 0.4·1 + 0.2·(1−0.2)·(2000/2500) = 0.928.
 	one := scorer.ScoreWith([]record.TaskResult{chat}, scorer.Options{})
-	if math.Abs(one.Speed.Value-85) > 1e-9 || math.Abs(one.Streaming.Value-92.8) > 1e-9 {
-		t.Errorf("chat scores speed %v streaming %v, want 85 and 92.8", one.Speed.Value, one.Streaming.Value)
+	if math.Abs(one[record.Speed].Value-85) > 1e-9 || math.Abs(one[record.Streaming].Value-92.8) > 1e-9 {
+		t.Errorf("chat scores speed %v streaming %v, want 85 and 92.8", one[record.Speed].Value, one[record.Streaming].Value)
 	}
-	if math.Abs(rep.Scores.Composite.Value-43.71) > 0.005 {
-		t.Errorf("composite %v, want 43.71", rep.Scores.Composite.Value)
+	if math.Abs(rep.Scores[record.Composite].Value-43.71) > 0.005 {
+		t.Errorf("composite %v, want 43.71", rep.Scores[record.Composite].Value)
 	}
 
 	fact := byID["fact_001"]
@@ -175,7 +175,7 @@ func TestFromJanusPoC(t *testing.T) {
 	}
 
 	// Failed tasks score 0 on speed, whatever the PoC gave them.
-	if s := scorer.ScoreWith([]record.TaskResult{fact}, scorer.Options{}).Speed.Value; s != 0 {
+	if s := scorer.ScoreWith([]record.TaskResult{fact}, scorer.Options{})[record.Speed].Value; s != 0 {
 		t.Errorf("a failed task scores %v on speed, want 0", s)
 	}
 }

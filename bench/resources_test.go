@@ -44,8 +44,8 @@ func TestRunResources(t *testing.T) {
 		t.Fatalf("compute cost: resources %+v, scoring %v; want %v", rep.Resources, rep.Scoring.ComputeUSD, want)
 	}
 	// $0.2 over 8 tasks is $0.025 a task, above the $0.01 target: cost drops.
-	if !(rep.Scores.Cost.Value < plain.Scores.Cost.Value) || !strings.Contains(rep.Scores.Cost.Note, "compute cost") {
-		t.Fatalf("cost %v (note %q) vs %v without compute", rep.Scores.Cost.Value, rep.Scores.Cost.Note, plain.Scores.Cost.Value)
+	if !(rep.Scores[record.Cost].Value < plain.Scores[record.Cost].Value) || !strings.Contains(rep.Scores[record.Cost].Note, "compute cost") {
+		t.Fatalf("cost %v (note %q) vs %v without compute", rep.Scores[record.Cost].Value, rep.Scores[record.Cost].Note, plain.Scores[record.Cost].Value)
 	}
 	// The text and Markdown reports show the container's figures.
 	var md bytes.Buffer
@@ -65,8 +65,8 @@ func TestRunResources(t *testing.T) {
 	// compute cost again, without touching the input.
 	free := pricing.DefaultPrices()
 	re := Rescore(rep, RescoreOptions{Prices: &free})
-	if re.Resources.ComputeCostUSD != 0 || re.Scores.Cost.Value != plain.Scores.Cost.Value || rep.Resources.ComputeCostUSD != want {
+	if re.Resources.ComputeCostUSD != 0 || re.Scores[record.Cost].Value != plain.Scores[record.Cost].Value || rep.Resources.ComputeCostUSD != want {
 		t.Fatalf("rescore: compute %v cost %v (plain %v); input compute now %v", re.Resources.ComputeCostUSD,
-			re.Scores.Cost.Value, plain.Scores.Cost.Value, rep.Resources.ComputeCostUSD)
+			re.Scores[record.Cost].Value, plain.Scores[record.Cost].Value, rep.Resources.ComputeCostUSD)
 	}
 }

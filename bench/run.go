@@ -209,7 +209,7 @@ func scoringDefaults(b *trace.Budgets, w *record.Weights, tg *record.Targets) {
 	if b.GapMs <= 0 {
 		b.GapMs = trace.DefaultBudgets().GapMs
 	}
-	if *w == (record.Weights{}) {
+	if w.IsZero() {
 		*w = record.DefaultWeights()
 	}
 	if *tg == (record.Targets{}) {

@@ -69,8 +69,8 @@ func TestRunEmbeddedTarget(t *testing.T) {
 			t.Errorf("task %s: status %s score %v violations %v reason %q", tk.ID, tk.Status, tk.Score, tk.Violations, tk.Reason)
 		}
 	}
-	if rep.Scores.Quality.Value != 100 || rep.Scores.Multimodal.Value != 100 {
-		t.Errorf("quality %v multimodal %v, want 100", rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
+	if rep.Scores[record.Quality].Value != 100 || rep.Scores[record.Multimodal].Value != 100 {
+		t.Errorf("quality %v multimodal %v, want 100", rep.Scores[record.Quality].Value, rep.Scores[record.Multimodal].Value)
 	}
 	// Each task keeps its detail for the web page: the request, and the
 	// stream's every event (the sim streams fewer than the cap); the sim
@@ -124,8 +124,8 @@ func TestRunStallingTargetIsCut(t *testing.T) {
 			t.Errorf("task %s: status %s score %v, want timeout 0", tk.ID, tk.Status, tk.Score)
 		}
 	}
-	if rep.Violations["timeout"] != 3 || rep.Scores.Composite.Value > 20 {
-		t.Errorf("timeouts %d composite %v", rep.Violations["timeout"], rep.Scores.Composite.Value)
+	if rep.Violations["timeout"] != 3 || rep.Scores[record.Composite].Value > 20 {
+		t.Errorf("timeouts %d composite %v", rep.Violations["timeout"], rep.Scores[record.Composite].Value)
 	}
 }
 
@@ -254,8 +254,8 @@ func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
 		t.Fatal(err)
 	}
 	readValid(t, out)
-	if len(rep.Tasks) < 200 || rep.Scores.Quality.Value < 99 || rep.Scores.Multimodal.Value < 99 {
-		t.Fatalf("janus-default vs oracle: %d tasks, quality %.1f, multimodal %.1f", len(rep.Tasks), rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
+	if len(rep.Tasks) < 200 || rep.Scores[record.Quality].Value < 99 || rep.Scores[record.Multimodal].Value < 99 {
+		t.Fatalf("janus-default vs oracle: %d tasks, quality %.1f, multimodal %.1f", len(rep.Tasks), rep.Scores[record.Quality].Value, rep.Scores[record.Multimodal].Value)
 	}
 }
 
@@ -291,8 +291,8 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Scores.Quality.Value > 10 || rep.Scores.Multimodal.Value > 10 {
-		t.Fatalf("all-wrong sim scored quality %.1f, multimodal %.1f; want ≤ 10", rep.Scores.Quality.Value, rep.Scores.Multimodal.Value)
+	if rep.Scores[record.Quality].Value > 10 || rep.Scores[record.Multimodal].Value > 10 {
+		t.Fatalf("all-wrong sim scored quality %.1f, multimodal %.1f; want ≤ 10", rep.Scores[record.Quality].Value, rep.Scores[record.Multimodal].Value)
 	}
 }
 

@@ -103,8 +103,8 @@ func detStreamingScore(t *testing.T, n int, target detTarget, now func() time.Ti
 		}
 		sched := probe.Stop()
 		p99 = timingNoise(nil, sched)
-		raw = scorer.ScoreWith(res, scorer.Options{}).Streaming.Value
-		corrected = scorer.ScoreWith(res, scorer.Options{TimingNoiseMs: p99}).Streaming.Value
+		raw = scorer.ScoreWith(res, scorer.Options{})[record.Streaming].Value
+		corrected = scorer.ScoreWith(res, scorer.Options{TimingNoiseMs: p99})[record.Streaming].Value
 	})
 	return raw, corrected, p99
 }

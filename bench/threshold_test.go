@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/bench/report"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/scorer"
 )
 
@@ -57,7 +58,7 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 			t.Errorf("line %q does not say what the minimum was", l)
 		}
 	}
-	if rep == nil || rep.Scores.Quality.Value != 100 {
+	if rep == nil || rep.Scores[record.Quality].Value != 100 {
 		t.Fatalf("report %v: want it returned with quality 100", rep)
 	}
 
@@ -126,8 +127,8 @@ func TestRunGatesThatPass(t *testing.T) {
 	if rep.Scoring == nil || rep.Scoring.Prices.Default.PromptUSDPerMTok != 7 || rep.Scoring.Bootstrap.Resamples != 2000 {
 		t.Errorf("scoring block %+v: want the loaded prices and the default bootstrap", rep.Scoring)
 	}
-	if rep.PassRate == nil || rep.PassRate.Passed != smokeTasks || rep.Scores.Composite.CI95 == nil {
-		t.Errorf("pass rate %+v, composite %+v: want all smoke tasks passing and an interval", rep.PassRate, rep.Scores.Composite)
+	if rep.PassRate == nil || rep.PassRate.Passed != smokeTasks || rep.Scores[record.Composite].CI95 == nil {
+		t.Errorf("pass rate %+v, composite %+v: want all smoke tasks passing and an interval", rep.PassRate, rep.Scores[record.Composite])
 	}
 }
 

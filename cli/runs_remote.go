@@ -3,12 +3,15 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/service"
 )
 
@@ -129,12 +132,11 @@ func watchRun(c *ucli.Context, cl *service.Client, id string) error {
 	out := stdout(c)
 	fmt.Fprintf(out, "run %s %s: %s on %s@%s, %d/%d tasks, %d passed\n", r.ID, r.State, r.Competitor.Name, r.Suite, r.SuiteVersion,
 		r.Tasks, r.TasksPlanned, r.Passed)
-	for _, d := range []struct {
-		n string
-		s *leaderboard.Score
-	}{{"composite", r.Composite}, {"quality", r.Quality}, {"speed", r.Speed}, {"cost", r.Cost}, {"streaming", r.Streaming}, {"multimodal", r.Multimodal}} {
-		if d.s != nil {
-			fmt.Fprintf(out, "  %-10s %6.1f\n", d.n, d.s.Value)
+	dims := map[record.Dimension]*leaderboard.Score{record.Composite: r.Composite}
+	maps.Copy(dims, r.Dims)
+	for _, n := range record.Ordered(slices.Collect(maps.Keys(dims))) {
+		if s := dims[n]; s != nil {
+			fmt.Fprintf(out, "  %-10s %6.1f\n", n, s.Value)
 		}
 	}
 	if r.State != leaderboard.StatusCompleted {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -148,14 +149,16 @@ func writePoCSideBySide(w io.Writer, rep *record.Report, poc map[string]float64)
 	b.WriteString("\nJANUS-POC vs JANUS (same tasks, janus's formulas; docs/SCORING.md explains the mapping)\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "DIMENSION\tJANUS-POC\tJANUS")
+	order := record.WithComposite(record.DefaultDimensions())
 	names := make([]string, 0, len(poc))
 	for n := range poc {
 		names = append(names, n)
 	}
-	order := map[string]int{"composite": 0, "quality": 1, "speed": 2, "cost": 3, "streaming": 4, "multimodal": 5}
-	sort.Slice(names, func(i, j int) bool { return order[names[i]] < order[names[j]] })
+	sort.Slice(names, func(i, j int) bool {
+		return slices.Index(order, record.Dimension(names[i])) < slices.Index(order, record.Dimension(names[j]))
+	})
 	for _, n := range names {
-		d, _ := rep.Scores.Lookup(n)
+		d := rep.Scores[record.Dimension(n)]
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\n", n, poc[n], d.Value)
 	}
 	tw.Flush()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestStartStack boots janus up's reference stack and scores a run
@@ -28,8 +29,8 @@ func TestStartStack(t *testing.T) {
 		st.Stop()
 		t.Fatalf("run through the gateway: %v", err)
 	}
-	if len(rep.Tasks) != 3 || rep.Scores.Quality.Value != 100 {
-		t.Errorf("%d tasks, quality %v; want 3 and 100 (the sim's oracle knows the suite)", len(rep.Tasks), rep.Scores.Quality.Value)
+	if len(rep.Tasks) != 3 || rep.Scores[record.Quality].Value != 100 {
+		t.Errorf("%d tasks, quality %v; want 3 and 100 (the sim's oracle knows the suite)", len(rep.Tasks), rep.Scores[record.Quality].Value)
 	}
 	if err := st.Stop(); err != nil {
 		t.Errorf("stop: %v", err)

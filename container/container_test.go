@@ -84,14 +84,14 @@ func TestBenchRunImage(t *testing.T) {
 	}
 	for _, d := range []struct {
 		name        string
-		image, base record.Dimension
+		image, base record.Score
 	}{
-		{"composite", rep.Scores.Composite, local.Scores.Composite},
-		{"quality", rep.Scores.Quality, local.Scores.Quality},
-		{"speed", rep.Scores.Speed, local.Scores.Speed},
-		{"cost", rep.Scores.Cost, local.Scores.Cost},
-		{"streaming", rep.Scores.Streaming, local.Scores.Streaming},
-		{"multimodal", rep.Scores.Multimodal, local.Scores.Multimodal},
+		{"composite", rep.Scores[record.Composite], local.Scores[record.Composite]},
+		{"quality", rep.Scores[record.Quality], local.Scores[record.Quality]},
+		{"speed", rep.Scores[record.Speed], local.Scores[record.Speed]},
+		{"cost", rep.Scores[record.Cost], local.Scores[record.Cost]},
+		{"streaming", rep.Scores[record.Streaming], local.Scores[record.Streaming]},
+		{"multimodal", rep.Scores[record.Multimodal], local.Scores[record.Multimodal]},
 	} {
 		t.Run(d.name, func(t *testing.T) {
 			// Equal within CI: the two runs' 95% intervals overlap (timing
@@ -106,8 +106,8 @@ func TestBenchRunImage(t *testing.T) {
 			}
 		})
 	}
-	if rep.Scores.Quality.Value != local.Scores.Quality.Value {
-		t.Errorf("quality: image %.2f, in-process %.2f: the same sim must answer the same", rep.Scores.Quality.Value, local.Scores.Quality.Value)
+	if rep.Scores[record.Quality].Value != local.Scores[record.Quality].Value {
+		t.Errorf("quality: image %.2f, in-process %.2f: the same sim must answer the same", rep.Scores[record.Quality].Value, local.Scores[record.Quality].Value)
 	}
 }
 

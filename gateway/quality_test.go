@@ -9,6 +9,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestBenchThroughGateway runs the smoke suite against the reference
@@ -30,16 +31,16 @@ func TestBenchThroughGateway(t *testing.T) {
 	}
 	d, g := direct.Scores, via.Scores
 	t.Logf("composite direct %.2f via gateway %.2f; quality %.1f / %.1f; streaming %.1f / %.1f",
-		d.Composite.Value, g.Composite.Value, d.Quality.Value, g.Quality.Value, d.Streaming.Value, g.Streaming.Value)
+		d[record.Composite].Value, g[record.Composite].Value, d[record.Quality].Value, g[record.Quality].Value, d[record.Streaming].Value, g[record.Streaming].Value)
 	for _, dim := range []struct {
 		name string
 		d, g float64
 		dn   int
 		gn   int
 	}{
-		{"quality", d.Quality.Value, g.Quality.Value, d.Quality.N, g.Quality.N},
-		{"cost", d.Cost.Value, g.Cost.Value, d.Cost.N, g.Cost.N},
-		{"multimodal", d.Multimodal.Value, g.Multimodal.Value, d.Multimodal.N, g.Multimodal.N},
+		{"quality", d[record.Quality].Value, g[record.Quality].Value, d[record.Quality].N, g[record.Quality].N},
+		{"cost", d[record.Cost].Value, g[record.Cost].Value, d[record.Cost].N, g[record.Cost].N},
+		{"multimodal", d[record.Multimodal].Value, g[record.Multimodal].Value, d[record.Multimodal].N, g[record.Multimodal].N},
 	} {
 		t.Run(dim.name, func(t *testing.T) {
 			if dim.d != dim.g || dim.dn != dim.gn {
@@ -47,12 +48,12 @@ func TestBenchThroughGateway(t *testing.T) {
 			}
 		})
 	}
-	if d.Quality.Value != 100 {
-		t.Errorf("direct quality %.1f: the reference should be perfect", d.Quality.Value)
+	if d[record.Quality].Value != 100 {
+		t.Errorf("direct quality %.1f: the reference should be perfect", d[record.Quality].Value)
 	}
 	// Speed and streaming are timings; under the race detector they may
 	// move a little, never by more than this.
-	if math.Abs(d.Composite.Value-g.Composite.Value) > 2 {
-		t.Errorf("composite direct %.2f, via gateway %.2f", d.Composite.Value, g.Composite.Value)
+	if math.Abs(d[record.Composite].Value-g[record.Composite].Value) > 2 {
+		t.Errorf("composite direct %.2f, via gateway %.2f", d[record.Composite].Value, g[record.Composite].Value)
 	}
 }

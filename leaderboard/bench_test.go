@@ -10,15 +10,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/janus-bench/janus/record"
 )
 
 // Fixture of the leaderboard benchmark: 1,000 competitors × 1,000 runs each
-// (1M completed runs of one suite version) and 1M task rows.
+// (1M completed runs of one suite version, 5M dimension rows) and 1M task
+// rows.
 const (
 	benchCompetitors = 1000
 	benchRunsEach    = 1000
 	benchTasks       = 1_000_000
-	benchFixtureRev  = 3 // bump when the fixture's content changes
+	benchFixtureRev  = 6 // bump when the fixture's content changes
 )
 
 // benchFixture returns the path of the SQLite fixture, building it once
@@ -99,18 +102,30 @@ func buildFixture(ctx context.Context, path string) error {
 		return fmt.Errorf("competitors: %w", err)
 	}
 	total := benchCompetitors * benchRunsEach
+	q, sp := make([]float64, total), make([]float64, total)
 	if err := bulk("runs", "id, competitor_id, status, model, suite_name, suite_version, split, started_at, finished_at, heartbeat_at, "+
-		"composite, composite_lo, composite_hi, quality, quality_lo, quality_hi, speed, speed_lo, speed_hi, "+
-		"cost, streaming, multimodal, tasks, passed, cost_usd, cost_per_correct", total, 40, func(i int) []any {
+		"composite, composite_lo, composite_hi, tasks, passed, cost_usd, cost_per_correct, dims_json", total, 50, func(i int) []any {
 		c := i % benchCompetitors
 		comp := 30 + 60*rng.Float64()
 		half := 0.5 + 3*rng.Float64()
-		q, sp := 20+80*rng.Float64(), 100*rng.Float64()
+		q[i], sp[i] = 20+80*rng.Float64(), 100*rng.Float64()
 		at := now.Add(time.Duration(i) * time.Second)
 		return []any{fmt.Sprintf("run-%07d", i), c + 1, StatusCompleted, "m", "janus-default", "1.0.0", "", at, at.Add(time.Minute), at,
-			comp, comp - half, comp + half, q, q - 2, q + 2, sp, sp - 2, sp + 2, 50.0, 60.0, 70.0, 1, 1, 0.01, 0.001 + rng.Float64()/100}
+			comp, comp - half, comp + half, 1, 1, 0.01, 0.001 + rng.Float64()/100, benchDimsJSON(q[i], sp[i])}
 	}); err != nil {
 		return fmt.Errorf("runs: %w", err)
+	}
+	// Every run's dimension rows, as its dims_json has them.
+	dims := record.DefaultDimensions()
+	if err := bulk("run_scores", "run_id, dimension, value, lo, hi", total*len(dims), 100, func(i int) []any {
+		r, d := i/len(dims), i%len(dims)
+		sc := benchDims(q[r], sp[r])[dims[d]]
+		if sc.CI95 == nil {
+			return []any{fmt.Sprintf("run-%07d", r), string(dims[d]), sc.Value, nil, nil}
+		}
+		return []any{fmt.Sprintf("run-%07d", r), string(dims[d]), sc.Value, sc.CI95[0], sc.CI95[1]}
+	}); err != nil {
+		return fmt.Errorf("run_scores: %w", err)
 	}
 	if err := bulk("task_results", "run_id, task_id, seq, category, status, score", benchTasks, 100, func(i int) []any {
 		return []any{fmt.Sprintf("run-%07d", i%total), fmt.Sprintf("task-%07d", i), 0, "quality/chat", "ok", 1.0}
@@ -128,6 +143,27 @@ func buildFixture(ctx context.Context, path string) error {
 	}
 	_, err = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	return err
+}
+
+// benchDims are a fixture run's dimension scores: quality q and speed sp
+// with intervals, the others fixed values without.
+func benchDims(q, sp float64) Dims {
+	out := Dims{}
+	for i, d := range record.DefaultDimensions() {
+		out[d] = &Score{Value: 50 + 10*float64(i)}
+	}
+	out[record.Quality] = &Score{Value: q, CI95: &[2]float64{q - 2, q + 2}}
+	out[record.Speed] = &Score{Value: sp, CI95: &[2]float64{sp - 2, sp + 2}}
+	return out
+}
+
+// benchDimsJSON is benchDims as a run's dims_json.
+func benchDimsJSON(q, sp float64) string {
+	m, err := benchDims(q, sp).members()
+	if err != nil {
+		panic(err)
+	}
+	return "{" + string(m) + "}"
 }
 
 // cpuTime is this process's user+system CPU time. Benchmarks report it per

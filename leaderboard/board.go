@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/stats"
 	"gorm.io/gorm"
 )
@@ -57,11 +58,9 @@ type Entry struct {
 	Tasks      int        `json:"tasks"`
 	Passed     int        `json:"passed"`
 	Composite  Score      `json:"composite"`
-	Quality    *Score     `json:"quality,omitempty"`
-	Speed      *Score     `json:"speed,omitempty"`
-	Cost       *Score     `json:"cost,omitempty"`
-	Streaming  *Score     `json:"streaming,omitempty"`
-	Multimodal *Score     `json:"multimodal,omitempty"`
+	// Dims are the run's dimension scores; its JSON lists each after the
+	// composite, one member per dimension (MarshalJSON).
+	Dims Dims `json:"-"`
 	// CostPerCorrect is the run's total cost in USD over its passed tasks;
 	// nil when the target reported no cost or nothing passed.
 	CostPerCorrect *float64 `json:"cost_per_correct,omitempty"`
@@ -91,9 +90,7 @@ type boardRow struct {
 
 // boardCols are the run columns a leaderboard needs (not the report JSON).
 const boardCols = `r.id, r.competitor_id, r.model, r.suite_name, r.suite_version, r.split, r.board_scope, r.finished_at, r.tasks, r.passed,
-	r.composite, r.composite_lo, r.composite_hi, r.quality, r.quality_lo, r.quality_hi, r.speed, r.speed_lo, r.speed_hi,
-	r.cost, r.cost_lo, r.cost_hi, r.streaming, r.streaming_lo, r.streaming_hi, r.multimodal, r.multimodal_lo, r.multimodal_hi,
-	r.cost_per_correct, c.name AS c_name, c.team AS c_team, c.image AS c_image, c.target_url AS c_target, c.baseline AS c_baseline`
+	r.composite, r.composite_lo, r.composite_hi, r.cost_per_correct, r.dims_json, c.name AS c_name, c.team AS c_team, c.image AS c_image, c.target_url AS c_target, c.baseline AS c_baseline`
 
 // Leaderboard computes the board for q. Without Since it reads the
 // materialised best runs (one row per competitor and group); with Since it
@@ -146,6 +143,13 @@ func (s *Store) Leaderboard(ctx context.Context, q Query) (*Board, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
 	}
+	ptrs := make([]*runRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i].Run
+	}
+	if err := fillDims(db, ptrs...); err != nil {
+		return nil, fmt.Errorf("leaderboard: %w", err)
+	}
 	return &Board{Rows: rank(rows)}, nil
 }
 
@@ -162,9 +166,7 @@ func scanBoard(tx *gorm.DB) ([]boardRow, error) {
 		var b boardRow
 		r := &b.Run
 		if err := rs.Scan(&r.ID, &r.CompetitorID, &r.Model, &r.SuiteName, &r.SuiteVersion, &r.Split, &r.BoardScope, &r.FinishedAt,
-			&r.Tasks, &r.Passed, &r.Composite, &r.CompositeLo, &r.CompositeHi, &r.Quality, &r.QualityLo, &r.QualityHi,
-			&r.Speed, &r.SpeedLo, &r.SpeedHi, &r.Cost, &r.CostLo, &r.CostHi, &r.Streaming, &r.StreamingLo, &r.StreamingHi,
-			&r.Multimodal, &r.MultimodalLo, &r.MultimodalHi, &r.CostPerCorrect,
+			&r.Tasks, &r.Passed, &r.Composite, &r.CompositeLo, &r.CompositeHi, &r.CostPerCorrect, &r.DimsJSON,
 			&b.CName, &b.CTeam, &b.CImage, &b.CTarget, &b.CBaseline); err != nil {
 			return nil, err
 		}
@@ -250,9 +252,7 @@ func rankGroup(g []boardRow) []Entry {
 			Suite: r.SuiteName, SuiteVersion: r.SuiteVersion, Split: r.Split, Scope: r.BoardScope, RunID: r.ID, Model: r.Model,
 			FinishedAt: utcPtr(r.FinishedAt), Tasks: r.Tasks, Passed: r.Passed,
 			Composite: *score(r.Composite, r.CompositeLo, r.CompositeHi),
-			Quality:   score(r.Quality, r.QualityLo, r.QualityHi), Speed: score(r.Speed, r.SpeedLo, r.SpeedHi),
-			Cost: score(r.Cost, r.CostLo, r.CostHi), Streaming: score(r.Streaming, r.StreamingLo, r.StreamingHi),
-			Multimodal: score(r.Multimodal, r.MultimodalLo, r.MultimodalHi), CostPerCorrect: r.CostPerCorrect}
+			Dims:      r.Dims, CostPerCorrect: r.CostPerCorrect}
 	}
 	lo, hi := make([]float64, len(es)), make([]float64, len(es))
 	for i, e := range es {
@@ -268,10 +268,10 @@ func rankGroup(g []boardRow) []Entry {
 		return -*e.CostPerCorrect, true
 	})
 	paretoSpeed := frontier(es, func(e *Entry) (float64, bool) {
-		if e.Speed == nil {
+		if e.Dims[record.Speed] == nil {
 			return 0, false
 		}
-		return e.Speed.Value, true
+		return e.Dims[record.Speed].Value, true
 	})
 	for i := range es {
 		es[i].ParetoCost, es[i].ParetoSpeed = paretoCost[i], paretoSpeed[i]
@@ -314,10 +314,10 @@ func frontier(es []Entry, y func(*Entry) (float64, bool)) []bool {
 	qs, ys, ok := make([]float64, n), make([]float64, n), make([]bool, n)
 	for i := range es {
 		ys[i], ok[i] = y(&es[i])
-		if es[i].Quality == nil {
+		if es[i].Dims[record.Quality] == nil {
 			ok[i] = false
 		} else {
-			qs[i] = es[i].Quality.Value
+			qs[i] = es[i].Dims[record.Quality].Value
 		}
 	}
 	on := make([]bool, n)

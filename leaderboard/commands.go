@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -148,12 +150,9 @@ func ShowRunTo(ctx context.Context, dsn, id string, asJSON bool, w io.Writer) er
 	if d.Note != "" {
 		fmt.Fprintf(tw, "note\t%s\n", d.Note)
 	}
-	for _, x := range []struct {
-		n string
-		s *Score
-	}{{"composite", d.Composite}, {"quality", d.Quality}, {"speed", d.Speed}, {"cost", d.Cost},
-		{"streaming", d.Streaming}, {"multimodal", d.Multimodal}} {
-		fmt.Fprintf(tw, "%s\t%s\n", x.n, fmtScore(x.s))
+	fmt.Fprintf(tw, "%s\t%s\n", record.Composite, fmtScore(d.Composite))
+	for _, n := range record.Columns(slices.Collect(maps.Keys(d.Dims))) {
+		fmt.Fprintf(tw, "%s\t%s\n", n, fmtScore(d.Dims[n]))
 	}
 	fmt.Fprintf(tw, "tasks\t%d stored, %d planned\n\n", len(d.Tasks), d.TasksPlanned)
 	fmt.Fprintln(tw, "TASK\tCATEGORY\tSTATUS\tSCORE\tREASON")
@@ -306,6 +305,15 @@ func WriteBoard(w io.Writer, b *Board) {
 		fmt.Fprintln(w, "no completed runs in the store")
 		return
 	}
+	var present []record.Dimension
+	for _, e := range b.Rows {
+		present = append(present, slices.Collect(maps.Keys(e.Dims))...)
+	}
+	cols := record.Columns(present)
+	head := ""
+	for _, d := range cols {
+		head += "\t" + strings.ToUpper(string(d))
+	}
 	var last groupKey
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for i, e := range b.Rows {
@@ -323,7 +331,7 @@ func WriteBoard(w io.Writer, b *Board) {
 				scope = "  " + e.Scope
 			}
 			fmt.Fprintf(tw, "%s@%s split %s%s\n", e.Suite, e.SuiteVersion, split, scope)
-			fmt.Fprintln(tw, "RANK\tRANGE\tCOMPETITOR\tCOMPOSITE\tQUALITY\tSPEED\tCOST\tSTREAMING\tMULTIMODAL\t$/CORRECT\tPARETO\tRUN")
+			fmt.Fprintln(tw, "RANK\tRANGE\tCOMPETITOR\tCOMPOSITE"+head+"\t$/CORRECT\tPARETO\tRUN")
 			last = k
 		}
 		name := e.Competitor.Name
@@ -341,9 +349,12 @@ func WriteBoard(w io.Writer, b *Board) {
 		if e.ParetoSpeed {
 			marks = append(marks, "speed")
 		}
-		fmt.Fprintf(tw, "%d\t%d–%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Rank, e.RankLo, e.RankHi, name,
-			fmtScore(&e.Composite), fmtScore(e.Quality), fmtScore(e.Speed), fmtScore(e.Cost), fmtScore(e.Streaming),
-			fmtScore(e.Multimodal), cpc, strings.Join(marks, ","), e.RunID)
+		row := ""
+		for _, d := range cols {
+			row += "\t" + fmtScore(e.Dims[d])
+		}
+		fmt.Fprintf(tw, "%d\t%d–%d\t%s\t%s%s\t%s\t%s\t%s\n", e.Rank, e.RankLo, e.RankHi, name,
+			fmtScore(&e.Composite), row, cpc, strings.Join(marks, ","), e.RunID)
 	}
 	tw.Flush()
 }

@@ -64,7 +64,7 @@ func TestRecordRunBench(t *testing.T) {
 		// as the raw ITL slice are not part of it).
 		gotJ, _ := json.Marshal(d.Tasks)
 		wantJ, _ := json.Marshal(rep.Tasks)
-		if !bytes.Equal(gotJ, wantJ) || d.Report == nil || d.Report.Scores.Composite.Value != rep.Scores.Composite.Value {
+		if !bytes.Equal(gotJ, wantJ) || d.Report == nil || d.Report.Scores[record.Composite].Value != rep.Scores[record.Composite].Value {
 			t.Errorf("stored tasks/report differ from the run's")
 		}
 		b, err := s.Leaderboard(ctx, Query{})

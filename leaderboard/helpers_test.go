@@ -88,15 +88,15 @@ func mkReport(sp spec) *record.Report {
 		}
 		r.Tasks = append(r.Tasks, task(fmt.Sprintf("t%03d", i), "quality/chat", s, sp.cost))
 	}
-	dim := func(v float64) record.Dimension {
-		d := record.Dimension{Value: v, N: sp.nTasks}
+	dim := func(v float64) record.Score {
+		d := record.Score{Value: v, N: sp.nTasks}
 		if sp.half > 0 {
 			d.CI95 = &[2]float64{v - sp.half, v + sp.half}
 		}
 		return d
 	}
-	r.Scores = record.Scores{Composite: dim(sp.composite), Quality: dim(sp.quality), Speed: dim(sp.speed),
-		Cost: dim(50), Streaming: dim(60), Multimodal: dim(70)}
+	r.Scores = record.Scores{record.Composite: dim(sp.composite), record.Quality: dim(sp.quality), record.Speed: dim(sp.speed),
+		record.Cost: dim(50), record.Streaming: dim(60), record.Multimodal: dim(70)}
 	return r
 }
 

@@ -10,8 +10,9 @@ import (
 )
 
 // migration is one versioned schema step. Its statements use the
-// placeholders {ID} (an auto-increment primary key), {TS} (a timestamp)
-// and {FLOAT}, which ddl replaces per dialect; everything else is SQL both
+// placeholders {ID} (an auto-increment primary key), {TS} (a timestamp),
+// {FLOAT} and {WITHOUT_ROWID} (SQLite's clustered-table clause: a table
+// read by its primary key only), which ddl replaces per dialect; everything else is SQL both
 // SQLite and PostgreSQL accept. Applied steps are recorded in
 // schema_migrations and never edited: a change is a new step.
 type migration struct {
@@ -201,11 +202,18 @@ var migrations = []migration{
 			cost_per_correct {FLOAT},
 			PRIMARY KEY (suite_name, suite_version, split, board_scope, competitor_id))`,
 		`CREATE INDEX board_best_run ON board_best (id)`,
-		`INSERT INTO board_best (` + bestCols + `) SELECT ` + bestCols + ` FROM (
-			SELECT ` + bestCols + `, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, board_scope, competitor_id
+		`INSERT INTO board_best (` + bestColsV5 + `) SELECT ` + bestColsV5 + ` FROM (
+			SELECT ` + bestColsV5 + `, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, board_scope, competitor_id
 				ORDER BY ` + bestOrder + `) AS n
 			FROM runs WHERE status = 'completed' AND composite IS NOT NULL) ranked WHERE n = 1`,
 	}},
+	// The dimensions are rows of run_scores, one per run and dimension,
+	// not columns of runs and board_best, so a dimension added to the
+	// scorer is stored without a schema change. The runs' dimension
+	// columns are copied in, then dropped; the composite stays a column
+	// (the board is ordered and indexed by it), and board_best keeps only
+	// it, reading the rest from run_scores.
+	{6, "dimension scores in run_scores", dimensionRowsV6()},
 }
 
 // serviceSchema is the migration that adds the scoring service's columns.
@@ -217,17 +225,73 @@ const bestColsV2 = `suite_name, suite_version, split, competitor_id, id, model, 
 	cost, cost_lo, cost_hi, streaming, streaming_lo, streaming_hi, multimodal, multimodal_lo, multimodal_hi,
 	cost_per_correct`
 
-// bestCols are the run columns board_best copies.
-const bestCols = `suite_name, suite_version, split, board_scope, competitor_id, id, model, finished_at, tasks, passed,
+// bestColsV5 are the columns board_best had in migration 5.
+const bestColsV5 = `suite_name, suite_version, split, board_scope, competitor_id, id, model, finished_at, tasks, passed,
 	composite, composite_lo, composite_hi, quality, quality_lo, quality_hi, speed, speed_lo, speed_hi,
 	cost, cost_lo, cost_hi, streaming, streaming_lo, streaming_hi, multimodal, multimodal_lo, multimodal_hi,
 	cost_per_correct`
 
+// bestCols are the run columns board_best copies.
+const bestCols = `suite_name, suite_version, split, board_scope, competitor_id, id, model, finished_at, tasks, passed,
+	composite, composite_lo, composite_hi, cost_per_correct, dims_json`
+
+// dimensionRowsV6 is migration 6: run_scores, the runs' dimension columns
+// copied into it and dropped, board_best rebuilt without them. runs and
+// board_best get dims_json, the run's run_scores rows as one JSON object
+// written with them: the board reads it instead of five rows per entry.
+// Runs stored before keep it empty and are read from run_scores.
+func dimensionRowsV6() []string {
+	// The dimensions that were columns of runs and board_best up to
+	// migration 5 (each with _lo and _hi): a fixed part of that old
+	// schema, not the scorer's current list.
+	v5Dimensions := []string{"quality", "speed", "cost", "streaming", "multimodal"}
+	stmts := []string{`CREATE TABLE run_scores (
+			run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+			dimension TEXT NOT NULL,
+			value {FLOAT} NOT NULL,
+			lo {FLOAT},
+			hi {FLOAT},
+			PRIMARY KEY (run_id, dimension)){WITHOUT_ROWID}`}
+	for _, d := range v5Dimensions {
+		stmts = append(stmts, `INSERT INTO run_scores (run_id, dimension, value, lo, hi)
+			SELECT id, '`+d+`', `+d+`, `+d+`_lo, `+d+`_hi FROM runs WHERE `+d+` IS NOT NULL`)
+	}
+	stmts = append(stmts, `ALTER TABLE runs ADD COLUMN dims_json TEXT NOT NULL DEFAULT ''`,
+		`DROP TABLE board_best`, `CREATE TABLE board_best (
+			suite_name TEXT NOT NULL,
+			suite_version TEXT NOT NULL,
+			split TEXT NOT NULL,
+			board_scope TEXT NOT NULL DEFAULT '',
+			competitor_id BIGINT NOT NULL REFERENCES competitors(id),
+			id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+			model TEXT NOT NULL DEFAULT '',
+			finished_at {TS},
+			tasks INTEGER NOT NULL DEFAULT 0,
+			passed INTEGER NOT NULL DEFAULT 0,
+			composite {FLOAT} NOT NULL, composite_lo {FLOAT}, composite_hi {FLOAT},
+			cost_per_correct {FLOAT},
+			dims_json TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (suite_name, suite_version, split, board_scope, competitor_id))`,
+		`CREATE INDEX board_best_run ON board_best (id)`,
+		`INSERT INTO board_best (`+bestCols+`) SELECT `+bestCols+` FROM (
+			SELECT `+bestCols+`, ROW_NUMBER() OVER (PARTITION BY suite_name, suite_version, split, board_scope, competitor_id
+				ORDER BY `+bestOrder+`) AS n
+			FROM runs WHERE status = 'completed' AND composite IS NOT NULL) ranked WHERE n = 1`)
+	for _, d := range v5Dimensions {
+		for _, suffix := range []string{"", "_lo", "_hi"} {
+			stmts = append(stmts, `ALTER TABLE runs DROP COLUMN `+d+suffix)
+		}
+	}
+	return stmts
+}
+
 // ddl fills a statement's placeholders for the dialect.
 func ddl(dialect, stmt string) string {
-	r := strings.NewReplacer("{ID}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{TS}", "TIMESTAMP", "{FLOAT}", "REAL")
+	r := strings.NewReplacer("{ID}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{TS}", "TIMESTAMP", "{FLOAT}", "REAL",
+		"{WITHOUT_ROWID}", " WITHOUT ROWID")
 	if dialect == "postgres" {
-		r = strings.NewReplacer("{ID}", "BIGSERIAL PRIMARY KEY", "{TS}", "TIMESTAMPTZ", "{FLOAT}", "DOUBLE PRECISION")
+		r = strings.NewReplacer("{ID}", "BIGSERIAL PRIMARY KEY", "{TS}", "TIMESTAMPTZ", "{FLOAT}", "DOUBLE PRECISION",
+			"{WITHOUT_ROWID}", "")
 	}
 	return r.Replace(stmt)
 }

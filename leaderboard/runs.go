@@ -68,27 +68,19 @@ type runRow struct {
 	Composite      *float64
 	CompositeLo    *float64
 	CompositeHi    *float64
-	Quality        *float64
-	QualityLo      *float64
-	QualityHi      *float64
-	Speed          *float64
-	SpeedLo        *float64
-	SpeedHi        *float64
-	Cost           *float64
-	CostLo         *float64
-	CostHi         *float64
-	Streaming      *float64
-	StreamingLo    *float64
-	StreamingHi    *float64
-	Multimodal     *float64
-	MultimodalLo   *float64
-	MultimodalHi   *float64
 	Tasks          int
 	Passed         int
 	CostUSD        *float64 `gorm:"column:cost_usd"`
 	CostPerCorrect *float64
 	Note           string
 	ReportJSON     string `gorm:"column:report_json"`
+	// DimsJSON is Dims as one JSON object, written with them so a board
+	// reads one column rather than five rows per entry; empty in runs
+	// stored before it (fillDims reads those from run_scores).
+	DimsJSON string `gorm:"column:dims_json"`
+	// Dims are the run's dimension scores (its run_scores rows), filled
+	// by fillDims.
+	Dims Dims `gorm:"-"`
 }
 
 func (runRow) TableName() string { return "runs" }
@@ -346,7 +338,7 @@ func fullRow(r *record.Report, competitorID int64) (runRow, error) {
 	}
 	row.FinishedAt = &f
 	sc := r.Scores
-	set := func(v, lo, hi **float64, d record.Dimension) {
+	set := func(v, lo, hi **float64, d record.Score) {
 		x := d.Value
 		*v = &x
 		if d.CI95 != nil {
@@ -354,12 +346,18 @@ func fullRow(r *record.Report, competitorID int64) (runRow, error) {
 			*lo, *hi = &l, &h
 		}
 	}
-	set(&row.Composite, &row.CompositeLo, &row.CompositeHi, sc.Composite)
-	set(&row.Quality, &row.QualityLo, &row.QualityHi, sc.Quality)
-	set(&row.Speed, &row.SpeedLo, &row.SpeedHi, sc.Speed)
-	set(&row.Cost, &row.CostLo, &row.CostHi, sc.Cost)
-	set(&row.Streaming, &row.StreamingLo, &row.StreamingHi, sc.Streaming)
-	set(&row.Multimodal, &row.MultimodalLo, &row.MultimodalHi, sc.Multimodal)
+	set(&row.Composite, &row.CompositeLo, &row.CompositeHi, sc[record.Composite])
+	row.Dims = Dims{}
+	for _, d := range sc.Names() {
+		var v, lo, hi *float64
+		set(&v, &lo, &hi, sc[d])
+		row.Dims[d] = score(v, lo, hi)
+	}
+	m, err := row.Dims.members()
+	if err != nil {
+		return runRow{}, err
+	}
+	row.DimsJSON = "{" + string(m) + "}"
 	row.Tasks = len(r.Tasks)
 	var cost float64
 	costKnown := false
@@ -393,6 +391,9 @@ func fullRow(r *record.Report, competitorID int64) (runRow, error) {
 func writeRun(tx *gorm.DB, row runRow, tasks []record.TaskResult, old runRow) error {
 	if err := tx.Save(&row).Error; err != nil {
 		return fmt.Errorf("save run: %w", err)
+	}
+	if err := saveDims(tx, row.ID, row.Dims); err != nil {
+		return err
 	}
 	if err := tx.Where("run_id = ?", row.ID).Delete(&taskRow{}).Error; err != nil {
 		return fmt.Errorf("clear tasks: %w", err)
@@ -498,6 +499,9 @@ func (s *Store) DeleteRun(ctx context.Context, id string) error {
 		if err := tx.Where("run_id = ?", id).Delete(&taskRow{}).Error; err != nil {
 			return err
 		}
+		if err := tx.Where("run_id = ?", id).Delete(&dimRow{}).Error; err != nil {
+			return err
+		}
 		if err := tx.Where("id = ?", id).Delete(&runRow{}).Error; err != nil {
 			return err
 		}
@@ -552,14 +556,12 @@ type RunSummary struct {
 	TasksPlanned   int        `json:"tasks_planned"`
 	Passed         int        `json:"passed"`
 	Composite      *Score     `json:"composite,omitempty"`
-	Quality        *Score     `json:"quality,omitempty"`
-	Speed          *Score     `json:"speed,omitempty"`
-	Cost           *Score     `json:"cost,omitempty"`
-	Streaming      *Score     `json:"streaming,omitempty"`
-	Multimodal     *Score     `json:"multimodal,omitempty"`
-	CostUSD        *float64   `json:"cost_usd,omitempty"`
-	CostPerCorrect *float64   `json:"cost_per_correct,omitempty"`
-	Note           string     `json:"note,omitempty"`
+	// Dims are the run's dimension scores; its JSON lists each after the
+	// composite, one member per dimension (MarshalJSON).
+	Dims           Dims     `json:"-"`
+	CostUSD        *float64 `json:"cost_usd,omitempty"`
+	CostPerCorrect *float64 `json:"cost_per_correct,omitempty"`
+	Note           string   `json:"note,omitempty"`
 }
 
 // RunDetail is one run with its report and stored task rows.
@@ -595,9 +597,7 @@ func summaryOf(r runRow, c competitorRow) RunSummary {
 		Suite: r.SuiteName, SuiteVersion: r.SuiteVersion, SuiteSHA256: r.SuiteSHA256, Split: r.Split,
 		Seed: seed, Limit: r.TaskLimit, StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt),
 		HarnessVersion: r.HarnessVersion, Tasks: r.Tasks, TasksPlanned: r.TasksPlanned, Passed: r.Passed,
-		Composite: score(r.Composite, r.CompositeLo, r.CompositeHi), Quality: score(r.Quality, r.QualityLo, r.QualityHi),
-		Speed: score(r.Speed, r.SpeedLo, r.SpeedHi), Cost: score(r.Cost, r.CostLo, r.CostHi),
-		Streaming: score(r.Streaming, r.StreamingLo, r.StreamingHi), Multimodal: score(r.Multimodal, r.MultimodalLo, r.MultimodalHi),
+		Composite: score(r.Composite, r.CompositeLo, r.CompositeHi), Dims: r.Dims,
 		CostUSD: r.CostUSD, CostPerCorrect: r.CostPerCorrect, Note: r.Note}
 }
 
@@ -647,6 +647,13 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]RunSummary, error)
 	}
 	comps, err := s.competitors(ctx, rows)
 	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	ptrs := make([]*runRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	if err := fillDims(s.db.WithContext(ctx), ptrs...); err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
 	out := make([]RunSummary, 0, len(rows))
@@ -699,6 +706,9 @@ func (s *Store) readRun(ctx context.Context, id string, withReport bool) (runRow
 	}
 	if err := s.db.WithContext(ctx).Where("id = ?", row.CompetitorID).Take(&c).Error; err != nil {
 		return row, c, fmt.Errorf("competitor: %w", err)
+	}
+	if err := fillDims(s.db.WithContext(ctx), &row); err != nil {
+		return row, c, err
 	}
 	return row, c, nil
 }

@@ -132,7 +132,7 @@ func TestIdenticalSimRunsOverlap(t *testing.T) {
 	ra, rb := ranks["twin-a"], ranks["twin-b"]
 	if ra[0] > rb[1] || rb[0] > ra[1] {
 		t.Errorf("identical sim runs (composites %.2f, %.2f) got disjoint rank ranges %v and %v",
-			a.Scores.Composite.Value, b.Scores.Composite.Value, ra, rb)
+			a.Scores[record.Composite].Value, b.Scores[record.Composite].Value, ra, rb)
 	}
 	if scopes["subset"] == "" || scopes["subset"] == scopes["twin-a"] || ranks["subset"] != [2]int{1, 1} {
 		t.Errorf("subset run: scope %q, ranks %v; want its own group", scopes["subset"], ranks["subset"])

@@ -52,40 +52,16 @@ type TaskResult struct {
 	Detail *TaskDetail `json:"detail,omitempty"`
 }
 
-// Dimension is one score with its sample size. CI95 is its 95% bootstrap
-// interval (Score and ScoreWith fill it; the per-dimension functions do
-// not); Coverage is the share of tasks that had the data the dimension
-// needs (cost without usage figures, say).
-type Dimension struct {
+// Score is one dimension's score with its sample size. CI95 is its 95%
+// bootstrap interval (Score and ScoreWith fill it; the per-dimension
+// functions do not); Coverage is the share of tasks that had the data the
+// dimension needs (cost without usage figures, say).
+type Score struct {
 	Value    float64     `json:"value"`
 	N        int         `json:"n"`
 	CI95     *[2]float64 `json:"ci95,omitempty"`
 	Coverage *float64    `json:"coverage,omitempty"`
 	Note     string      `json:"note,omitempty"`
-}
-
-// Scores are the five dimensions and the composite.
-type Scores struct {
-	Composite  Dimension `json:"composite"`
-	Quality    Dimension `json:"quality"`
-	Speed      Dimension `json:"speed"`
-	Cost       Dimension `json:"cost"`
-	Streaming  Dimension `json:"streaming"`
-	Multimodal Dimension `json:"multimodal"`
-}
-
-// Weights of the composite, in percent.
-type Weights struct {
-	Quality    float64 `json:"quality"`
-	Speed      float64 `json:"speed"`
-	Cost       float64 `json:"cost"`
-	Streaming  float64 `json:"streaming"`
-	Multimodal float64 `json:"multimodal"`
-}
-
-// DefaultWeights are the Janus competition's 40/20/15/15/10.
-func DefaultWeights() Weights {
-	return Weights{Quality: 40, Speed: 20, Cost: 15, Streaming: 15, Multimodal: 10}
 }
 
 // TaskDetail is what a person needs to look at one task after the run:
@@ -131,25 +107,6 @@ type Rate struct {
 	Passed int        `json:"passed"`
 	N      int        `json:"n"`
 	CI95   [2]float64 `json:"ci95"`
-}
-
-// Lookup returns the dimension called name (one of DimensionNames).
-func (s *Scores) Lookup(name string) (Dimension, bool) {
-	switch name {
-	case "composite":
-		return s.Composite, true
-	case "quality":
-		return s.Quality, true
-	case "speed":
-		return s.Speed, true
-	case "cost":
-		return s.Cost, true
-	case "streaming":
-		return s.Streaming, true
-	case "multimodal":
-		return s.Multimodal, true
-	}
-	return Dimension{}, false
 }
 
 // Targets are the values at which a task earns full marks on speed and

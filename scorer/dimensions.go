@@ -3,6 +3,7 @@ package scorer
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -310,22 +311,27 @@ func streamLegacy(t record.TaskResult, ttftBudget, gapBudget, noiseMs float64) f
 }
 
 // ParseWeights reads composite weights written as
-// "quality=50,speed=10,cost=15,streaming=15,multimodal=10". Dimensions not
-// named weigh 0, so "quality=100" means quality only; an empty string
-// means DefaultWeights. Weights that do not sum to 100 are scaled to 100
-// and the returned warning says so, because a report's weights are read as
-// percentages. Unknown or repeated keys, malformed numbers, negative
-// weights and an all-zero set are errors.
+// "quality=50,speed=10,cost=15,streaming=15,multimodal=10" for the default
+// dimensions (Dimensions.ParseWeights).
 func ParseWeights(s string) (record.Weights, string, error) {
+	return parseWeights(s, record.DefaultDimensions())
+}
+
+// ParseWeights reads composite weights of ds written as name=value pairs.
+// Dimensions not named weigh 0, so "quality=100" means quality only; an
+// empty string means record.DefaultWeights. Weights that do not sum to 100
+// are scaled to 100 and the returned warning says so, because a report's
+// weights are read as percentages. Unknown or repeated keys, malformed
+// numbers, negative weights and an all-zero set are errors.
+func (ds Dimensions) ParseWeights(s string) (record.Weights, string, error) {
+	return parseWeights(s, ds.Names())
+}
+
+func parseWeights(s string, dims []record.Dimension) (record.Weights, string, error) {
 	if strings.TrimSpace(s) == "" {
 		return record.DefaultWeights(), "", nil
 	}
-	var w record.Weights
-	fields := map[string]*float64{
-		"quality": &w.Quality, "speed": &w.Speed, "cost": &w.Cost,
-		"streaming": &w.Streaming, "multimodal": &w.Multimodal,
-	}
-	seen := map[string]bool{}
+	w := record.Weights{}
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -333,39 +339,55 @@ func ParseWeights(s string) (record.Weights, string, error) {
 		}
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
-			return record.Weights{}, "", fmt.Errorf("weights: %q: want name=value", part)
+			return nil, "", fmt.Errorf("weights: %q: want name=value", part)
 		}
-		k = strings.ToLower(strings.TrimSpace(k))
-		dst, known := fields[k]
-		if !known {
-			return record.Weights{}, "", fmt.Errorf("weights: unknown dimension %q (want quality, speed, cost, streaming, multimodal)", k)
+		d := record.Dimension(strings.ToLower(strings.TrimSpace(k)))
+		if !slices.Contains(dims, d) {
+			return nil, "", fmt.Errorf("weights: unknown dimension %q (want %s)", d, joinDims(dims, ", "))
 		}
-		if seen[k] {
-			return record.Weights{}, "", fmt.Errorf("weights: %s given twice", k)
+		if _, seen := w[d]; seen {
+			return nil, "", fmt.Errorf("weights: %s given twice", d)
 		}
-		seen[k] = true
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return record.Weights{}, "", fmt.Errorf("weights: %s=%q is not a number", k, strings.TrimSpace(v))
+			return nil, "", fmt.Errorf("weights: %s=%q is not a number", d, strings.TrimSpace(v))
 		}
 		if f < 0 {
-			return record.Weights{}, "", fmt.Errorf("weights: %s=%v is negative", k, f)
+			return nil, "", fmt.Errorf("weights: %s=%v is negative", d, f)
 		}
-		*dst = f
+		w[d] = f
 	}
-	sum := w.Quality + w.Speed + w.Cost + w.Streaming + w.Multimodal
+	sum := 0.0
+	for _, d := range dims {
+		sum += w[d]
+	}
 	if sum == 0 {
-		return record.Weights{}, "", fmt.Errorf("weights: %q: all weights are zero", s)
+		return nil, "", fmt.Errorf("weights: %q: all weights are zero", s)
+	}
+	full := record.Weights{}
+	for _, d := range dims {
+		full[d] = w[d]
 	}
 	if math.Abs(sum-100) <= 1e-9 {
-		return w, "", nil
+		return full, "", nil
 	}
 	k := 100 / sum
-	w = record.Weights{Quality: w.Quality * k, Speed: w.Speed * k, Cost: w.Cost * k,
-		Streaming: w.Streaming * k, Multimodal: w.Multimodal * k}
-	warn := fmt.Sprintf("weights sum to %s, not 100; scaled to quality=%s speed=%s cost=%s streaming=%s multimodal=%s",
-		fmtNum(sum), fmtW(w.Quality), fmtW(w.Speed), fmtW(w.Cost), fmtW(w.Streaming), fmtW(w.Multimodal))
-	return w, warn, nil
+	shown := make([]string, len(dims))
+	for i, d := range dims {
+		full[d] *= k
+		shown[i] = string(d) + "=" + fmtW(full[d])
+	}
+	warn := fmt.Sprintf("weights sum to %s, not 100; scaled to %s", fmtNum(sum), strings.Join(shown, " "))
+	return full, warn, nil
+}
+
+// joinDims is dims' names joined by sep.
+func joinDims(dims []record.Dimension, sep string) string {
+	s := make([]string, len(dims))
+	for i, d := range dims {
+		s[i] = string(d)
+	}
+	return strings.Join(s, sep)
 }
 
 // fmtW shows a scaled weight to two decimals, enough to read a warning.

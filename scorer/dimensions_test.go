@@ -377,11 +377,11 @@ func TestMultimodal(t *testing.T) {
 
 func TestComposite(t *testing.T) {
 	s := record.Scores{
-		Quality:    record.Dimension{Value: 80, N: 5},
-		Speed:      record.Dimension{Value: 60, N: 8},
-		Cost:       record.Dimension{Value: 40, N: 8},
-		Streaming:  record.Dimension{Value: 50, N: 8},
-		Multimodal: record.Dimension{Value: 0, N: 0},
+		record.Quality:    record.Score{Value: 80, N: 5},
+		record.Speed:      record.Score{Value: 60, N: 8},
+		record.Cost:       record.Score{Value: 40, N: 8},
+		record.Streaming:  record.Score{Value: 50, N: 8},
+		record.Multimodal: record.Score{Value: 0, N: 0},
 	}
 	cases := []struct {
 		name string
@@ -392,11 +392,11 @@ func TestComposite(t *testing.T) {
 		// (40·80 + 20·60 + 15·40 + 15·50 + 10·0) / 100; multimodal keeps its weight
 		{"defaults", record.DefaultWeights(), 57.5, "multimodal"},
 		// quality only
-		{"quality only", record.Weights{Quality: 1}, 80, ""},
+		{"quality only", record.Weights{record.Quality: 1}, 80, ""},
 		// weights need not sum to 100: (50·80 + 50·60) / 100
-		{"unnormalised", record.Weights{Quality: 5, Speed: 5}, 70, ""},
+		{"unnormalised", record.Weights{record.Quality: 5, record.Speed: 5}, 70, ""},
 		// negative weights count as 0
-		{"negative", record.Weights{Quality: 1, Speed: -1}, 80, ""},
+		{"negative", record.Weights{record.Quality: 1, record.Speed: -1}, 80, ""},
 		// nothing weighted
 		{"zero", record.Weights{}, 0, "all weights are zero"},
 	}
@@ -448,7 +448,7 @@ func randomTasks(r *rand.Rand, n int) []record.TaskResult {
 	return out
 }
 
-func dimBits(d record.Dimension) [3]uint64 {
+func dimBits(d record.Score) [3]uint64 {
 	var cov uint64
 	if d.Coverage != nil {
 		cov = math.Float64bits(*d.Coverage)
@@ -466,8 +466,8 @@ func TestScoreDeterministic(t *testing.T) {
 		shuffled := append([]record.TaskResult(nil), tasks...)
 		r.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
 		got := Score(shuffled, w, tg)
-		for _, p := range [][2]record.Dimension{{got.Composite, want.Composite}, {got.Quality, want.Quality}, {got.Speed, want.Speed},
-			{got.Cost, want.Cost}, {got.Streaming, want.Streaming}, {got.Multimodal, want.Multimodal}} {
+		for _, p := range [][2]record.Score{{got[record.Composite], want[record.Composite]}, {got[record.Quality], want[record.Quality]}, {got[record.Speed], want[record.Speed]},
+			{got[record.Cost], want[record.Cost]}, {got[record.Streaming], want[record.Streaming]}, {got[record.Multimodal], want[record.Multimodal]}} {
 			if dimBits(p[0]) != dimBits(p[1]) || p[0].Note != p[1].Note {
 				t.Fatalf("shuffle %d: %+v != %+v", i, p[0], p[1])
 			}
@@ -476,15 +476,15 @@ func TestScoreDeterministic(t *testing.T) {
 			t.Fatalf("shuffle %d: JSON differs:\n%s\n%s", i, gotJSON, wantJSON)
 		}
 	}
-	for i, d := range []record.Dimension{want.Composite, want.Quality, want.Speed, want.Cost, want.Streaming, want.Multimodal} {
+	for i, d := range []record.Score{want[record.Composite], want[record.Quality], want[record.Speed], want[record.Cost], want[record.Streaming], want[record.Multimodal]} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			if d.Value < 0 || d.Value > 100 || math.IsNaN(d.Value) {
 				t.Errorf("value out of range: %+v", d)
 			}
 		})
 	}
-	if want.Composite.N != len(tasks) {
-		t.Errorf("composite N = %d, want %d", want.Composite.N, len(tasks))
+	if want[record.Composite].N != len(tasks) {
+		t.Errorf("composite N = %d, want %d", want[record.Composite].N, len(tasks))
 	}
 }
 
@@ -500,13 +500,13 @@ func TestParseWeights(t *testing.T) {
 		// the defaults spelled out: no warning
 		{"quality=40,speed=20,cost=15,streaming=15,multimodal=10", record.DefaultWeights(), "", ""},
 		// spaces and case tolerated; unnamed dimensions weigh 0
-		{" Quality = 50 , speed=50 ", record.Weights{Quality: 50, Speed: 50}, "", ""},
+		{" Quality = 50 , speed=50 ", record.Weights{record.Quality: 50, record.Speed: 50}, "", ""},
 		// sum 2 scaled to 100 with a warning
-		{"quality=1,speed=1", record.Weights{Quality: 50, Speed: 50}, "sum to 2, not 100", ""},
+		{"quality=1,speed=1", record.Weights{record.Quality: 50, record.Speed: 50}, "sum to 2, not 100", ""},
 		// sum 80 scaled up
-		{"quality=20,speed=20,cost=20,streaming=20", record.Weights{Quality: 25, Speed: 25, Cost: 25, Streaming: 25}, "multimodal=0", ""},
+		{"quality=20,speed=20,cost=20,streaming=20", record.Weights{record.Quality: 25, record.Speed: 25, record.Cost: 25, record.Streaming: 25}, "multimodal=0", ""},
 		// a trailing comma is harmless
-		{"quality=100,", record.Weights{Quality: 100}, "", ""},
+		{"quality=100,", record.Weights{record.Quality: 100}, "", ""},
 		// unknown key named
 		{"quality=40,latency=20", record.Weights{}, "", `"latency"`},
 		// negative rejected
@@ -535,7 +535,7 @@ func TestParseWeights(t *testing.T) {
 				t.Errorf("ParseWeights(%q): %v", c.in, err)
 				return
 			}
-			if w != c.want {
+			if !sameWeights(w, c.want) {
 				t.Errorf("ParseWeights(%q) = %+v, want %+v", c.in, w, c.want)
 			}
 			if (c.warn == "") != (warn == "") || !strings.Contains(warn, c.warn) {
@@ -543,4 +543,20 @@ func TestParseWeights(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameWeights says whether a and b give every dimension the same weight
+// (a dimension one of them lacks weighs 0).
+func sameWeights(a, b record.Weights) bool {
+	for k := range a {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	for k := range b {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
 }

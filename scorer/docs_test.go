@@ -90,13 +90,13 @@ var docExamples = map[string]func() []float64{
 		return []float64{Multimodal(tasks).Value}
 	},
 	"composite": func() []float64 {
-		s := record.Scores{Quality: record.Dimension{Value: 80, N: 5}, Speed: record.Dimension{Value: 60, N: 8}, Cost: record.Dimension{Value: 40, N: 8},
-			Streaming: record.Dimension{Value: 50, N: 8}}
+		s := record.Scores{record.Quality: record.Score{Value: 80, N: 5}, record.Speed: record.Score{Value: 60, N: 8}, record.Cost: record.Score{Value: 40, N: 8},
+			record.Streaming: record.Score{Value: 50, N: 8}}
 		return []float64{Composite(s, record.DefaultWeights()).Value}
 	},
 	"weights": func() []float64 {
 		w, _, _ := ParseWeights("quality=1,speed=1")
-		return []float64{w.Quality, w.Speed}
+		return []float64{w[record.Quality], w[record.Speed]}
 	},
 	"wilson": func() []float64 {
 		ci := stats.Wilson(7, 8)
@@ -105,10 +105,10 @@ var docExamples = map[string]func() []float64{
 	"bootstrap": func() []float64 {
 		s := ScoreWith(bootstrapExample(), Options{})
 		pr := PassRate(bootstrapExample())
-		return []float64{s.Quality.Value, s.Quality.CI95[0], s.Quality.CI95[1], 100 * pr.CI95[0], 100 * pr.CI95[1]}
+		return []float64{s[record.Quality].Value, s[record.Quality].CI95[0], s[record.Quality].CI95[1], 100 * pr.CI95[0], 100 * pr.CI95[1]}
 	},
 	"threshold": func() []float64 {
-		r := CheckThresholds(record.Scores{Composite: record.Dimension{Value: 69.96}}, []Threshold{{"composite", 70}})[0]
+		r := CheckThresholds(record.Scores{record.Composite: record.Score{Value: 69.96}}, []Threshold{{"composite", 70}})[0]
 		v, _ := strconv.ParseFloat(strings.Fields(r.Message())[1], 64)
 		return []float64{v}
 	},

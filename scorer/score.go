@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -42,6 +41,10 @@ type Options struct {
 	// continuity's evenness, so a deterministic target's streaming score
 	// does not fall with the harness machine's load (docs/SCORING.md §5).
 	TimingNoiseMs float64
+	// Dimensions are the dimensions scored, in order; nil means
+	// DefaultDimensions. A weight naming a dimension outside them is not
+	// used.
+	Dimensions Dimensions
 }
 
 // WithDefaults returns o with every zero field replaced by its default,
@@ -49,8 +52,11 @@ type Options struct {
 func (o Options) WithDefaults() Options { return o.withDefaults() }
 
 func (o Options) withDefaults() Options {
-	if o.Weights == (record.Weights{}) {
+	if o.Weights.IsZero() {
 		o.Weights = record.DefaultWeights()
+	}
+	if o.Dimensions == nil {
+		o.Dimensions = DefaultDimensions()
 	}
 	o.Targets = o.Targets.WithDefaults()
 	if o.Prices == nil {
@@ -61,37 +67,19 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Dimension columns of a frame: each dimension is Σ num / Σ den over the
-// tasks of a (re)sample.
-const (
-	colQualityNum = iota
-	colQualityDen
-	colSpeedNum
-	colStreamNum
-	colStreamDen
-	colCostNum
-	colMultiNum
-	colMultiDen
-	nCols
-)
-
-// frame holds every task's contribution to every dimension, computed once,
-// in canonical task order (CanonicalOrder). A dimension's value for any
-// multiset of tasks is then a ratio of count-weighted column sums, which
-// is what lets the bootstrap resample indices only, and what makes the
-// point estimate (every count 1) independent of the order tasks came in.
+// frame holds every task's share (num, den) of every dimension, computed
+// once, in canonical task order (CanonicalOrder). A dimension's value for
+// any multiset of tasks is then a ratio of count-weighted column sums,
+// which is what lets the bootstrap resample indices only, and what makes
+// the point estimate (every count 1) independent of the order tasks came
+// in.
 type frame struct {
-	n       int
-	cols    [nCols][]float64
-	strata  []stratum
-	covered int
-	// counted is how many tasks janus priced from its own count without a
-	// usage to cross-check; under how many under-reported their usage.
-	counted, under int
-	// computeUSD is Options.ComputeUSD, for the cost note.
-	computeUSD float64
-	// unweighted lists quality categories present but weighted 0.
-	unweighted []string
+	n      int
+	names  []record.Dimension
+	evals  []DimensionEvaluator
+	num    [][]float64
+	den    [][]float64
+	strata []stratum
 }
 
 // stratum is a run of tasks of one stratum (StratumOf) in canonical order.
@@ -100,50 +88,16 @@ type stratum struct{ start, n int }
 // newFrame builds the frame of tasks under o (with defaults applied).
 func newFrame(tasks []record.TaskResult, o Options) *frame {
 	order, strata := canonical(tasks)
-	f := &frame{n: len(tasks), strata: strata}
-	share := 0.0
-	if len(tasks) > 0 && o.ComputeUSD > 0 {
-		f.computeUSD = o.ComputeUSD
-		share = o.ComputeUSD / float64(len(tasks))
+	f := &frame{n: len(tasks), strata: strata, names: o.Dimensions.Names()}
+	for _, d := range o.Dimensions {
+		ev := d.New(tasks, o)
+		num, den := make([]float64, len(tasks)), make([]float64, len(tasks))
+		for k, i := range order {
+			num[k], den[k] = ev.Task(&tasks[i])
+		}
+		f.evals = append(f.evals, ev)
+		f.num, f.den = append(f.num, num), append(f.den, den)
 	}
-	for c := range f.cols {
-		f.cols[c] = make([]float64, len(tasks))
-	}
-	qw := qualityWeights(tasks, o.CategoryWeights)
-	for k, i := range order {
-		t := &tasks[i]
-		if isQualityTask(*t) {
-			w := qw[t.Category]
-			f.cols[colQualityNum][k] = w * clamp01(t.Score)
-			f.cols[colQualityDen][k] = w
-		}
-		f.cols[colSpeedNum][k] = speedTask(*t, o.Targets)
-		if t.Stream {
-			f.cols[colStreamNum][k] = streamTaskNoise(*t, o.Targets, o.TimingNoiseMs)
-			f.cols[colStreamDen][k] = 1
-		}
-		c, ok := costTaskWith(t, o.Targets, *o.Prices, o.Model, share)
-		f.cols[colCostNum][k] = c
-		if ok {
-			f.covered++
-		}
-		if t.Metrics.AnswerTokens != nil && t.Usage == nil {
-			f.counted++
-		}
-		if CostUnderReport(t, *o.Prices, o.Model) != "" {
-			f.under++
-		}
-		if isMultimodalTask(*t) {
-			f.cols[colMultiNum][k] = clamp01(t.Score)
-			f.cols[colMultiDen][k] = 1
-		}
-	}
-	for cat, w := range qw {
-		if w == 0 {
-			f.unweighted = append(f.unweighted, cat)
-		}
-	}
-	slices.Sort(f.unweighted)
 	return f
 }
 
@@ -192,30 +146,20 @@ func QualityCategoryWeights(m map[string]float64) map[string]float64 {
 	return out
 }
 
-// sums adds up every column weighted by counts (nil: every count 1), in
+// colSum adds up col weighted by counts (nil: every count 1), in
 // canonical order, with plain sequential float64 additions.
-func (f *frame) sums(counts []float64) (s [nCols]float64, n float64) {
-	for c := range f.cols {
-		col := f.cols[c]
-		var acc float64
-		if counts == nil {
-			for _, x := range col {
-				acc += x
-			}
-		} else {
-			for k, x := range col {
-				acc += counts[k] * x
-			}
-		}
-		s[c] = acc
-	}
+func colSum(col, counts []float64) float64 {
+	var acc float64
 	if counts == nil {
-		return s, float64(f.n)
+		for _, x := range col {
+			acc += x
+		}
+		return acc
 	}
-	for _, c := range counts {
-		n += c
+	for k, x := range col {
+		acc += counts[k] * x
 	}
-	return s, n
+	return acc
 }
 
 // ratio is Σnum/Σden as a 0–100 score, 0 when there is nothing to average.
@@ -226,71 +170,30 @@ func ratio(num, den float64) float64 {
 	return clamp01(num/den) * 100
 }
 
-// values are the five dimension values (quality, speed, cost, streaming,
-// multimodal) of the multiset given by counts.
-func (f *frame) values(counts []float64) [5]float64 {
-	s, n := f.sums(counts)
-	return [5]float64{
-		ratio(s[colQualityNum], s[colQualityDen]),
-		ratio(s[colSpeedNum], n),
-		ratio(s[colCostNum], n),
-		ratio(s[colStreamNum], s[colStreamDen]),
-		ratio(s[colMultiNum], s[colMultiDen]),
+// values are the dimension values, in the frame's order, of the multiset
+// given by counts.
+func (f *frame) values(counts []float64) []float64 {
+	v := make([]float64, len(f.names))
+	for d := range f.names {
+		v[d] = ratio(colSum(f.num[d], counts), colSum(f.den[d], counts))
 	}
+	return v
 }
 
 // point is the frame's dimensions (without the composite or intervals):
-// values, task counts, notes and cost coverage.
+// values, task counts and each evaluator's annotations.
 func (f *frame) point() record.Scores {
 	v := f.values(nil)
-	count := func(col int) int {
-		k := 0
-		for _, x := range f.cols[col] {
+	s := record.Scores{}
+	for d, name := range f.names {
+		sc := record.Score{Value: v[d]}
+		for _, x := range f.den[d] {
 			if x > 0 {
-				k++
+				sc.N++
 			}
 		}
-		return k
-	}
-	s := record.Scores{
-		Quality:    record.Dimension{Value: v[0], N: count(colQualityDen)},
-		Speed:      record.Dimension{Value: v[1], N: f.n},
-		Cost:       record.Dimension{Value: v[2], N: f.n},
-		Streaming:  record.Dimension{Value: v[3], N: count(colStreamDen)},
-		Multimodal: record.Dimension{Value: v[4], N: count(colMultiDen)},
-	}
-	if s.Quality.N == 0 {
-		s.Quality.Note = "no quality or tools tasks in this suite"
-	}
-	if len(f.unweighted) > 0 {
-		s.Quality.Note = strings.TrimSpace(s.Quality.Note + " categories weighted 0: " + strings.Join(f.unweighted, ", "))
-	}
-	if f.n == 0 {
-		s.Speed.Note, s.Cost.Note = "no tasks", "no tasks"
-	} else {
-		cov := float64(f.covered) / float64(f.n)
-		s.Cost.Coverage = &cov
-		switch missing := f.n - f.covered; {
-		case missing == 1:
-			s.Cost.Note = "1 task reported no usage"
-		case missing > 1:
-			s.Cost.Note = fmt.Sprintf("%d tasks reported no usage", missing)
-		}
-		if f.counted > 0 {
-			s.Cost.Note = strings.TrimSpace(s.Cost.Note + fmt.Sprintf(" %d task(s) reported no usage: priced from janus's token count", f.counted))
-		}
-		if f.under > 0 {
-			s.Cost.Note = strings.TrimSpace(s.Cost.Note + fmt.Sprintf(" %d task(s) under-reported usage or cost: scored 0 on cost", f.under))
-		}
-		if f.computeUSD > 0 {
-			s.Cost.Note = strings.TrimSpace(s.Cost.Note + fmt.Sprintf(" includes compute cost $%.6f (container CPU-seconds and GB-seconds at the price table's compute prices, shared by %d tasks)", f.computeUSD, f.n))
-		}
-	}
-	if s.Streaming.N == 0 {
-		s.Streaming.Note = "no streamed tasks"
-	}
-	if s.Multimodal.N == 0 {
-		s.Multimodal.Note = "no multimodal tasks in this suite"
+		f.evals[d].Annotate(&sc)
+		s[name] = sc
 	}
 	return s
 }
@@ -379,57 +282,57 @@ func canonical(tasks []record.TaskResult) ([]int, []stratum) {
 // wrong answer. Streaming, cost and multimodal tasks are checked too, but
 // their correctness is credited in their own dimensions. See
 // QualityWeighted for per-category weights.
-func Quality(tasks []record.TaskResult) record.Dimension {
-	return newFrame(tasks, Options{}.withDefaults()).point().Quality
+func Quality(tasks []record.TaskResult) record.Score {
+	return newFrame(tasks, Options{}.withDefaults()).point()[record.Quality]
 }
 
 // QualityWeighted is Quality with per-category weights: Σ W_c·mean_c /
 // Σ W_c over the quality categories present, where a category the map does
 // not name weighs 1 and a negative weight counts as 0. With an empty map
 // it is Quality.
-func QualityWeighted(tasks []record.TaskResult, categoryWeights map[string]float64) record.Dimension {
-	return newFrame(tasks, Options{CategoryWeights: categoryWeights}.withDefaults()).point().Quality
+func QualityWeighted(tasks []record.TaskResult, categoryWeights map[string]float64) record.Score {
+	return newFrame(tasks, Options{CategoryWeights: categoryWeights}.withDefaults()).point()[record.Quality]
 }
 
 // Speed is the mean of each task's speed score over every task, ×100.
 // Failed tasks stay in the mean at 0, so a target cannot raise its speed
 // by failing the slow tasks.
-func Speed(tasks []record.TaskResult, tg record.Targets) record.Dimension {
-	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point().Speed
+func Speed(tasks []record.TaskResult, tg record.Targets) record.Score {
+	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point()[record.Speed]
 }
 
 // Streaming is the mean of each streamed task's streaming score, ×100. A
 // run with stream:false has no streamed tasks and scores 0 here, with a
 // note: it did not show it can stream.
-func Streaming(tasks []record.TaskResult, tg record.Targets) record.Dimension {
-	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point().Streaming
+func Streaming(tasks []record.TaskResult, tg record.Targets) record.Score {
+	return newFrame(tasks, Options{Targets: tg}.withDefaults()).point()[record.Streaming]
 }
 
 // Cost is the mean over every task of its cost per unit of quality scored
 // against the target cost per correct answer, ×100, at DefaultPrices (see
 // CostWith). Coverage is the share of tasks that reported usable usage.
-func Cost(tasks []record.TaskResult, tg record.Targets) record.Dimension {
+func Cost(tasks []record.TaskResult, tg record.Targets) record.Score {
 	return CostWith(tasks, tg, pricing.DefaultPrices(), "")
 }
 
 // CostWith is Cost with a price table and the model it prices.
-func CostWith(tasks []record.TaskResult, tg record.Targets, prices pricing.Prices, model string) record.Dimension {
-	return newFrame(tasks, Options{Targets: tg, Prices: &prices, Model: model}.withDefaults()).point().Cost
+func CostWith(tasks []record.TaskResult, tg record.Targets, prices pricing.Prices, model string) record.Score {
+	return newFrame(tasks, Options{Targets: tg, Prices: &prices, Model: model}.withDefaults()).point()[record.Cost]
 }
 
 // Multimodal is the mean evaluator score of multimodal tasks, ×100. A
 // suite without them scores 0 with a note, never a neutral value.
-func Multimodal(tasks []record.TaskResult) record.Dimension {
-	return newFrame(tasks, Options{}.withDefaults()).point().Multimodal
+func Multimodal(tasks []record.TaskResult) record.Score {
+	return newFrame(tasks, Options{}.withDefaults()).point()[record.Multimodal]
 }
 
-// compositeValue is Σ wᵢ·valueᵢ / Σ wᵢ over values in the order quality,
-// speed, cost, streaming, multimodal, with negative or non-finite weights
-// counted as 0, clamped to [0, 100]; ok is false when every weight is 0.
-func compositeValue(v [5]float64, w record.Weights) (value float64, ok bool) {
-	ws := [5]float64{w.Quality, w.Speed, w.Cost, w.Streaming, w.Multimodal}
+// compositeValue is Σ wᵢ·valueᵢ / Σ wᵢ over values of the dimensions
+// names, in their order, with negative or non-finite weights counted as 0,
+// clamped to [0, 100]; ok is false when every weight is 0.
+func compositeValue(v []float64, names []record.Dimension, w record.Weights) (value float64, ok bool) {
 	var num, den float64
-	for i, wt := range ws {
+	for i, name := range names {
+		wt := w[name]
 		if !(wt > 0) || math.IsInf(wt, 0) {
 			continue
 		}
@@ -442,38 +345,36 @@ func compositeValue(v [5]float64, w record.Weights) (value float64, ok bool) {
 	return math.Min(100, math.Max(0, num/den)), true
 }
 
-// Composite is Σ wᵢ·valueᵢ / Σ wᵢ over the five dimensions. A dimension
+// Composite is Σ wᵢ·valueᵢ / Σ wᵢ over the dimensions of s (every default
+// dimension, and any other s holds: record.Scores.Names). A dimension
 // with no tasks keeps its weight and contributes 0: dropping it would
 // renormalise the others upward, so a suite without multimodal tasks would
 // score a target as if it had aced them. Negative weights count as 0. N is
 // the largest dimension N, which is the number of tasks (speed and cost
 // count every task).
-func Composite(s record.Scores, w record.Weights) record.Dimension {
-	dims := []struct {
-		name string
-		d    record.Dimension
-		w    float64
-	}{
-		{"quality", s.Quality, w.Quality},
-		{"speed", s.Speed, w.Speed},
-		{"cost", s.Cost, w.Cost},
-		{"streaming", s.Streaming, w.Streaming},
-		{"multimodal", s.Multimodal, w.Multimodal},
-	}
-	out := record.Dimension{}
+func Composite(s record.Scores, w record.Weights) record.Score {
+	return composite(s, s.Names(), w)
+}
+
+// composite is Composite over the dimensions names.
+func composite(s record.Scores, names []record.Dimension, w record.Weights) record.Score {
+	out := record.Score{}
 	var empty []string
-	for _, x := range dims {
-		out.N = max(out.N, x.d.N)
-		if x.d.N == 0 && x.w > 0 && !math.IsInf(x.w, 0) {
-			empty = append(empty, x.name)
+	v := make([]float64, len(names))
+	for i, name := range names {
+		d := s[name]
+		v[i] = d.Value
+		out.N = max(out.N, d.N)
+		if x := w[name]; d.N == 0 && x > 0 && !math.IsInf(x, 0) {
+			empty = append(empty, string(name))
 		}
 	}
-	v, ok := compositeValue([5]float64{s.Quality.Value, s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value}, w)
+	c, ok := compositeValue(v, names, w)
 	if !ok {
 		out.Note = "all weights are zero"
 		return out
 	}
-	out.Value = v
+	out.Value = c
 	if len(empty) > 0 {
 		out.Note = "no tasks for " + strings.Join(empty, ", ") + " (scored 0 at full weight)"
 	}
@@ -496,10 +397,11 @@ func ScoreWith(tasks []record.TaskResult, o Options) record.Scores {
 	o = o.withDefaults()
 	f := newFrame(tasks, o)
 	s := f.point()
-	s.Composite = Composite(s, o.Weights)
-	s.Composite.N = len(tasks)
+	c := composite(s, f.names, o.Weights)
+	c.N = len(tasks)
 
-	var samples [6][]float64
+	nd := len(f.names)
+	samples := make([][]float64, nd+1)
 	for d := range samples {
 		samples[d] = make([]float64, 0, o.Bootstrap.Resamples)
 	}
@@ -508,16 +410,20 @@ func ScoreWith(tasks []record.TaskResult, o Options) record.Scores {
 		for d := range v {
 			samples[d] = append(samples[d], v[d])
 		}
-		c, _ := compositeValue(v, o.Weights)
-		samples[5] = append(samples[5], c)
+		cv, _ := compositeValue(v, f.names, o.Weights)
+		samples[nd] = append(samples[nd], cv)
 	})
-	dims := []*record.Dimension{&s.Quality, &s.Speed, &s.Cost, &s.Streaming, &s.Multimodal, &s.Composite}
-	for d, dim := range dims {
-		ci := [2]float64{dim.Value, dim.Value}
+	ci := func(d int, sc record.Score) record.Score {
+		iv := [2]float64{sc.Value, sc.Value}
 		if len(samples[d]) > 0 {
-			ci = stats.PercentileCI(samples[d])
+			iv = stats.PercentileCI(samples[d])
 		}
-		dim.CI95 = &ci
+		sc.CI95 = &iv
+		return sc
 	}
+	for d, name := range f.names {
+		s[name] = ci(d, s[name])
+	}
+	s[record.Composite] = ci(nd, c)
 	return s
 }

@@ -73,14 +73,13 @@ func TestResampleStratifiedAndOrderFree(t *testing.T) {
 }
 
 // ciWidth is the width of a dimension's interval.
-func ciWidth(d record.Dimension) float64 { return d.CI95[1] - d.CI95[0] }
+func ciWidth(d record.Score) float64 { return d.CI95[1] - d.CI95[0] }
 
 func TestCINarrowsWithMoreTasks(t *testing.T) {
 	small := ScoreWith(randomTasks(rand.New(rand.NewPCG(11, 12)), 50), Options{})
 	large := ScoreWith(randomTasks(rand.New(rand.NewPCG(11, 12)), 500), Options{})
-	names := []string{"composite", "quality", "speed", "cost", "streaming", "multimodal"}
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
+	for _, name := range record.WithComposite(record.DefaultDimensions()) {
+		t.Run(string(name), func(t *testing.T) {
 			s, _ := small.Lookup(name)
 			l, _ := large.Lookup(name)
 			if s.CI95 == nil || l.CI95 == nil {
@@ -90,7 +89,7 @@ func TestCINarrowsWithMoreTasks(t *testing.T) {
 			if !(ciWidth(l) > 0) || ciWidth(l) > ciWidth(s)/1.6 {
 				t.Errorf("%s: 95%% interval width %.2f over 50 tasks, %.2f over 500; want it to narrow", name, ciWidth(s), ciWidth(l))
 			}
-			for _, d := range []record.Dimension{s, l} {
+			for _, d := range []record.Score{s, l} {
 				if d.CI95[0] > d.Value || d.CI95[1] < d.Value {
 					t.Errorf("%s: interval %v does not contain the value %v", name, *d.CI95, d.Value)
 				}
@@ -113,14 +112,14 @@ func TestScoreWithSeed(t *testing.T) {
 	if string(ja) == string(jc) {
 		t.Error("another seed gave the very same intervals")
 	}
-	if a.Composite.Value != c.Composite.Value {
+	if a[record.Composite].Value != c[record.Composite].Value {
 		t.Error("the seed changed a point estimate; it may only move intervals")
 	}
 }
 
 func TestScoreEmpty(t *testing.T) {
 	s := Score(nil, record.DefaultWeights(), record.DefaultTargets())
-	for _, name := range DimensionNames {
+	for _, name := range record.WithComposite(record.DefaultDimensions()) {
 		d, _ := s.Lookup(name)
 		if d.Value != 0 || d.N != 0 || d.CI95 == nil || *d.CI95 != [2]float64{0, 0} {
 			t.Errorf("%s of no tasks: %+v", name, d)

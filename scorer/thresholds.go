@@ -3,20 +3,17 @@ package scorer
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/janus-bench/janus/record"
 )
 
-// DimensionNames are the names thresholds and weights use, composite
-// first.
-var DimensionNames = []string{"composite", "quality", "speed", "cost", "streaming", "multimodal"}
-
 // Threshold is a CI gate: Dimension's value must be at least Min.
 type Threshold struct {
-	Dimension string  `json:"dimension"`
-	Min       float64 `json:"min"`
+	Dimension record.Dimension `json:"dimension"`
+	Min       float64          `json:"min"`
 }
 
 // String is the gate as written on the command line ("composite≥70" is
@@ -25,25 +22,35 @@ func (t Threshold) String() string {
 	return fmt.Sprintf("%s >= %s", t.Dimension, strconv.FormatFloat(t.Min, 'f', -1, 64))
 }
 
-// ParseThresholds reads --min-score gates written as
-// "composite=70,streaming=80", in the order given. An empty string means
+// ParseThresholds reads --min-score gates on the composite and the default
+// dimensions (Dimensions.ParseThresholds).
+func ParseThresholds(s string) ([]Threshold, error) {
+	return parseThresholds(s, record.WithComposite(record.DefaultDimensions()))
+}
+
+// ParseThresholds reads --min-score gates on the composite and ds, written
+// as "composite=70,streaming=80", in the order given. An empty string means
 // no gate. Unknown or repeated dimensions, a missing "=", and a minimum
 // that is not a number in [0, 100] are errors.
-func ParseThresholds(s string) ([]Threshold, error) {
+func (ds Dimensions) ParseThresholds(s string) ([]Threshold, error) {
+	return parseThresholds(s, record.WithComposite(ds.Names()))
+}
+
+func parseThresholds(s string, names []record.Dimension) ([]Threshold, error) {
 	var out []Threshold
-	seen := map[string]bool{}
+	seen := map[record.Dimension]bool{}
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
-		k, v, ok := strings.Cut(part, "=")
+		name, v, ok := strings.Cut(part, "=")
 		if !ok {
 			return nil, fmt.Errorf("min-score: %q: want dimension=minimum", part)
 		}
-		k = strings.ToLower(strings.TrimSpace(k))
-		if _, known := (&record.Scores{}).Lookup(k); !known {
-			return nil, fmt.Errorf("min-score: unknown dimension %q (want %s)", k, strings.Join(DimensionNames, ", "))
+		k := record.Dimension(strings.ToLower(strings.TrimSpace(name)))
+		if !slices.Contains(names, k) {
+			return nil, fmt.Errorf("min-score: unknown dimension %q (want %s)", k, joinDims(names, ", "))
 		}
 		if seen[k] {
 			return nil, fmt.Errorf("min-score: %s given twice", k)

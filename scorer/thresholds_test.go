@@ -50,7 +50,7 @@ func TestParseThresholds(t *testing.T) {
 }
 
 func TestCheckThresholds(t *testing.T) {
-	s := record.Scores{Composite: record.Dimension{Value: 69.96}, Streaming: record.Dimension{Value: 80}, Cost: record.Dimension{Value: 12.25}}
+	s := record.Scores{record.Composite: record.Score{Value: 69.96}, record.Streaming: record.Score{Value: 80}, record.Cost: record.Score{Value: 12.25}}
 	got := CheckThresholds(s, []Threshold{{"composite", 70}, {"streaming", 80}, {"cost", 50}})
 	want := []struct {
 		passed bool

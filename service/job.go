@@ -213,7 +213,7 @@ func (w *runWorker) settle(ctx context.Context, job *river.Job[runArgs], id stri
 		log.Info("run handed back", "done", rep != nil)
 		return fmt.Errorf("run %s interrupted: %w", id, ctx.Err())
 	case err == nil:
-		log.Info("run completed", "composite", rep.Scores.Composite.Value)
+		log.Info("run completed", "composite", rep.Scores[record.Composite].Value)
 		return w.finish(ctx, id, rep, leaderboard.StatusCompleted, "")
 	case errors.As(err, &input), errors.As(err, &image), errors.Is(err, bench.ErrInterrupted):
 		log.Info("run failed", "reason", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/janus-bench/janus/bench"
 	"github.com/janus-bench/janus/internal/sqlstore/sqltest"
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 )
 
 // A run submitted over the API runs on the in-process worker, streams its
@@ -76,8 +77,8 @@ func TestSubmitWatchLeaderboard(t *testing.T) {
 					t.Errorf("task %d: API %+v, CLI %s %.2f", i, api.Tasks[i], cli.Tasks[i].ID, cli.Tasks[i].Score)
 				}
 			}
-			if d.Report.Scores.Quality.Value != cli.Scores.Quality.Value {
-				t.Errorf("quality: API %.2f, CLI %.2f", d.Report.Scores.Quality.Value, cli.Scores.Quality.Value)
+			if d.Report.Scores[record.Quality].Value != cli.Scores[record.Quality].Value {
+				t.Errorf("quality: API %.2f, CLI %.2f", d.Report.Scores[record.Quality].Value, cli.Scores[record.Quality].Value)
 			}
 		})
 	}

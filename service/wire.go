@@ -1,9 +1,13 @@
 package service
 
 import (
+	"encoding/json"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 )
 
 // SubmitRequest is the body of POST /api/v1/runs.
@@ -103,9 +107,49 @@ type Summary struct {
 
 func summaryOf(r Run) Summary {
 	return Summary{ID: r.ID, State: r.State, Reason: r.Reason, Competitor: r.Competitor.Name, Suite: r.Suite,
-		Tasks: r.Tasks, Planned: r.TasksPlanned, Passed: r.Passed, Scores: map[string]*leaderboard.Score{
-			"composite": r.Composite, "quality": r.Quality, "speed": r.Speed, "cost": r.Cost,
-			"streaming": r.Streaming, "multimodal": r.Multimodal}}
+		Tasks: r.Tasks, Planned: r.TasksPlanned, Passed: r.Passed, Scores: scoresOf(r.RunSummary)}
+}
+
+// scoresOf are a run's composite and dimension scores by name.
+func scoresOf(s leaderboard.RunSummary) map[string]*leaderboard.Score {
+	out := map[string]*leaderboard.Score{string(record.Composite): s.Composite}
+	for _, d := range record.Columns(slices.Collect(maps.Keys(s.Dims))) {
+		out[string(d)] = s.Dims[d]
+	}
+	return out
+}
+
+// MarshalJSON writes the summary's members and then the state and reason
+// (RunSummary's own MarshalJSON would otherwise be promoted and drop them).
+func (r Run) MarshalJSON() ([]byte, error) {
+	head, err := r.RunSummary.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	tail, err := json.Marshal(runTail{State: r.State, Reason: r.Reason})
+	if err != nil {
+		return nil, err
+	}
+	return leaderboard.MergeObjects(head, tail), nil
+}
+
+// UnmarshalJSON reads MarshalJSON's form.
+func (r *Run) UnmarshalJSON(b []byte) error {
+	if err := r.RunSummary.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	var t runTail
+	if err := json.Unmarshal(b, &t); err != nil {
+		return err
+	}
+	r.State, r.Reason = t.State, t.Reason
+	return nil
+}
+
+// runTail are Run's fields after the summary's.
+type runTail struct {
+	State  string `json:"state"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Event is one server-sent event of GET /runs/{id}/stream.

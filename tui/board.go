@@ -44,7 +44,15 @@ type (
 )
 
 // sortCols are the columns `s` cycles through.
-var sortCols = []string{"rank", "competitor", "composite", "quality", "speed", "cost", "streaming", "multimodal"}
+func sortCols() []string { return append([]string{"rank", "competitor", "composite"}, dimNames()...) }
+
+// dimLabel is a dimension's column head: at most five characters.
+func dimLabel(name string) string {
+	if l, ok := map[string]string{"quality": "qual", "streaming": "strm", "multimodal": "mm"}[name]; ok {
+		return l
+	}
+	return name[:min(len(name), 5)]
+}
 
 type boardModel struct {
 	sh       *shared
@@ -211,7 +219,7 @@ func (b *boardModel) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, kDown):
 		b.cursor = min(b.cursor+1, max(n-1, 0))
 	case key.Matches(k, kSort):
-		b.sortCol = (b.sortCol + 1) % len(sortCols)
+		b.sortCol = (b.sortCol + 1) % len(sortCols())
 		b.refresh()
 	case key.Matches(k, kReverse):
 		b.reverse = !b.reverse
@@ -292,17 +300,20 @@ func (b *boardModel) refresh() {
 		}
 	}
 	key := func(r BoardRow) float64 {
-		switch c := sortCols[b.sortCol]; c {
+		switch c := sortCols()[b.sortCol]; c {
 		case "rank":
 			return float64(r.Rank)
 		case "composite":
 			return -r.Composite
 		default:
-			return -r.Dims[slices.Index(dimNames[:], c)]
+			if i := slices.Index(dimNames(), c); i >= 0 && i < len(r.Dims) {
+				return -r.Dims[i]
+			}
+			return 0
 		}
 	}
 	less := func(x, y BoardRow) bool {
-		if sortCols[b.sortCol] != "competitor" && key(x) != key(y) {
+		if sortCols()[b.sortCol] != "competitor" && key(x) != key(y) {
 			return key(x) < key(y)
 		}
 		return x.Competitor < y.Competitor
@@ -362,7 +373,7 @@ func (b *boardModel) titleLine() string {
 		if b.reverse {
 			dir = "↑"
 		}
-		line += st.dim.Render(fmt.Sprintf("  sort %s%s", sortCols[b.sortCol], dir))
+		line += st.dim.Render(fmt.Sprintf("  sort %s%s", sortCols()[b.sortCol], dir))
 	}
 	if b.typing || b.filter.Value() != "" {
 		line += "  " + b.filter.View()
@@ -393,13 +404,18 @@ func (b *boardModel) table(s *strings.Builder) {
 	if suiteW == 0 {
 		s.WriteString(st.dim.Render("suite ") + b.view_[0].Suite + "@" + b.view_[0].SuiteVersion + "\n")
 	}
-	compW := max(w-58-suiteW, 12)
+	// 28 columns of rank, composite and Pareto marks, 6 per dimension.
+	compW := max(w-28-6*len(dimNames())-suiteW, 12)
 	suiteHdr := ""
 	if suiteW > 0 {
 		suiteHdr = pad("suite", suiteW) + " "
 	}
-	s.WriteString(st.header.Render(fmt.Sprintf("   %-5s %s %s%-12s %5s %5s %5s %5s %5s %s",
-		"rank", pad("competitor", compW), suiteHdr, "composite", "qual", "speed", "cost", "strm", "mm", "par")) + "\n")
+	dimHdr := ""
+	for _, n := range dimNames() {
+		dimHdr += fmt.Sprintf(" %5s", dimLabel(n))
+	}
+	s.WriteString(st.header.Render(fmt.Sprintf("   %-5s %s %s%-12s%s %s",
+		"rank", pad("competitor", compW), suiteHdr, "composite", dimHdr, "par")) + "\n")
 	room := max(h-4-strings.Count(s.String(), "\n"), 1)
 	from := 0
 	if b.cursor >= room {
@@ -451,7 +467,11 @@ func (b *boardModel) rowLine(i, compW, suiteW int) string {
 	if suiteW > 0 {
 		suite = pad(r.Suite+"@"+r.SuiteVersion, suiteW) + " "
 	}
-	return fmt.Sprintf("%s %-5s %s %s%-12s %5.1f %5.1f %5.1f %5.1f %5.1f %s", mark, rank, pad(name, compW), suite, comp, r.Dims[0], r.Dims[1], r.Dims[2], r.Dims[3], r.Dims[4], strings.Join(pareto, " "))
+	dims := ""
+	for _, v := range r.Dims {
+		dims += fmt.Sprintf(" %5.1f", v)
+	}
+	return fmt.Sprintf("%s %-5s %s %s%-12s%s %s", mark, rank, pad(name, compW), suite, comp, dims, strings.Join(pareto, " "))
 }
 
 func (b *boardModel) arenaView() string {

@@ -196,7 +196,7 @@ func newFixtureSource(f *fixture) *fixtureSource {
 		c := 88 - 6.5*float64(i)
 		row := BoardRow{Rank: i + 1, RankLo: i + 1, RankHi: i + 1, Competitor: n, Suite: "janus-default", SuiteVersion: "1.2.0",
 			RunID: fmt.Sprintf("run-%02d", i), Composite: c, CompositeCI: Interval{c - 3, c + 3},
-			Dims:       [5]float64{c + 4, c - 10, 70 - 3*float64(i), c + 2, 100 - 5*float64(i)},
+			Dims:       []float64{c + 4, c - 10, 70 - 3*float64(i), c + 2, 100 - 5*float64(i)},
 			ParetoCost: i == 0 || i == 3, ParetoSpeed: i == 0 || i == 5, Baseline: i == 0}
 		src.rows = append(src.rows, row)
 		src.arena = append(src.arena, ArenaRow{Model: n, Elo: 1600 - 25*float64(i), BT: 1.2 - 0.3*float64(i),

@@ -76,19 +76,18 @@ func (r *resultsModel) view() string {
 	if r.err != nil {
 		b.WriteString(st.err.Render(r.err.Error()) + "\n")
 	}
-	dims := []struct {
-		name string
-		d    record.Dimension
-	}{{"composite", rep.Scores.Composite}, {"quality", rep.Scores.Quality}, {"speed", rep.Scores.Speed},
-		{"cost", rep.Scores.Cost}, {"streaming", rep.Scores.Streaming}, {"multimodal", rep.Scores.Multimodal}}
 	bw := max(w-40, 10)
-	for _, d := range dims {
+	for _, n := range record.WithComposite(rep.Scores.Names()) {
+		d := struct {
+			name string
+			d    record.Score
+		}{string(n), rep.Scores[n]}
 		ci := "              "
 		if d.d.CI95 != nil {
 			ci = fmt.Sprintf("[%5.1f–%5.1f]", d.d.CI95[0], d.d.CI95[1])
 		}
 		name := st.label.Render(fmt.Sprintf("%-10s", d.name))
-		if d.name == "composite" {
+		if n == record.Composite {
 			name = st.header.Render(fmt.Sprintf("%-10s", d.name))
 		}
 		if d.d.N == 0 { // nothing measured: no figure rather than a zero

@@ -5,7 +5,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -71,7 +71,7 @@ func TestServerSource(t *testing.T) {
 	if err != nil {
 		t.Fatalf("board: %v", err)
 	}
-	if !slices.Equal(got, want) {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("server rows differ from the store's:\n got %+v\nwant %+v", got, want)
 	}
 	rep, err := src.Report(ctx, f.rep.Run.ID)

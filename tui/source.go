@@ -39,10 +39,9 @@ type BoardRow struct {
 	RunID                string
 	Composite            float64
 	CompositeCI          Interval
-	// Dims are quality, speed, cost, streaming and multimodal, in that
-	// order (dimNames).
-	Dims   [5]float64
-	DimsCI [5]Interval
+	// Dims are the dimensions' scores in report order (dimNames).
+	Dims   []float64
+	DimsCI []Interval
 	// ParetoCost and ParetoSpeed mark the frontiers of quality against
 	// cost per correct answer and against speed.
 	ParetoCost, ParetoSpeed bool
@@ -58,5 +57,11 @@ type ArenaRow struct {
 	Votes int
 }
 
-// dimNames are the five dimensions in report order.
-var dimNames = [5]string{"quality", "speed", "cost", "streaming", "multimodal"}
+// dimNames are the dimensions in report order.
+func dimNames() []string {
+	var out []string
+	for _, d := range record.DefaultDimensions() {
+		out = append(out, string(d))
+	}
+	return out
+}

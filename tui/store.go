@@ -46,8 +46,10 @@ func boardRows(b *leaderboard.Board) []BoardRow {
 		if e.Split != "" {
 			r.SuiteVersion += "/" + e.Split
 		}
-		for i, d := range []*leaderboard.Score{e.Quality, e.Speed, e.Cost, e.Streaming, e.Multimodal} {
-			if d != nil {
+		names := dimNames()
+		r.Dims, r.DimsCI = make([]float64, len(names)), make([]Interval, len(names))
+		for i, n := range names {
+			if d := e.Dims[record.Dimension(n)]; d != nil {
 				r.Dims[i], r.DimsCI[i] = d.Value, interval(d.CI95)
 			}
 		}

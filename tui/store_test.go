@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 )
 
 // TestStoreSource saves two runs through the real SQLite store and reads
@@ -44,9 +45,9 @@ func TestStoreSource(t *testing.T) {
 		t.Errorf("rows not ranked by composite: %+v", rows)
 	}
 	for _, r := range rows {
-		want := a.Scores.Composite.Value
+		want := a.Scores[record.Composite].Value
 		if r.RunID == b.Run.ID {
-			want = b.Scores.Composite.Value
+			want = b.Scores[record.Composite].Value
 		}
 		if r.Composite != want || r.Suite != "smoke" || r.CompositeCI == (Interval{}) {
 			t.Errorf("row %s: composite %v (want %v), suite %q, ci %v", r.RunID, r.Composite, want, r.Suite, r.CompositeCI)

@@ -69,7 +69,7 @@ func Demo(ctx context.Context, st *leaderboard.Store, o DemoOptions) error {
 				Baseline: p.Profile == baseline.ProfileOracle}); err != nil {
 				return err
 			}
-			composite[name] = p.Scores.Composite.Value
+			composite[name] = p.Scores[record.Composite].Value
 		}
 		o.Logger.Info("demo round stored", "round", round+1, "competitors", len(cal.Profiles))
 	}

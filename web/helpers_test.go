@@ -144,11 +144,11 @@ func (r run) report(i int) *record.Report {
 			Concurrency: 4, Stream: true, Budgets: trace.DefaultBudgets(), TasksPlanned: len(r.tasks), HarnessVersion: "test",
 			Host: record.Host{OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26"}},
 		Tasks: r.tasks}
-	dim := func(v float64) record.Dimension {
-		return record.Dimension{Value: v, N: len(r.tasks), CI95: &[2]float64{v - 2, v + 2}}
+	dim := func(v float64) record.Score {
+		return record.Score{Value: v, N: len(r.tasks), CI95: &[2]float64{v - 2, v + 2}}
 	}
-	rep.Scores = record.Scores{Composite: dim(r.composite), Quality: dim(r.quality), Speed: dim(r.speed), Cost: dim(r.cost),
-		Streaming: dim(60), Multimodal: dim(70)}
+	rep.Scores = record.Scores{record.Composite: dim(r.composite), record.Quality: dim(r.quality), record.Speed: dim(r.speed), record.Cost: dim(r.cost),
+		record.Streaming: dim(60), record.Multimodal: dim(70)}
 	report.Aggregate(rep)
 	return rep
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/janus-bench/janus/leaderboard"
+	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/stats"
 )
 
@@ -56,12 +57,25 @@ type lbData struct {
 	Ratings []leaderboard.Rating
 }
 
-var dimNames = []string{"composite", "quality", "speed", "cost", "streaming", "multimodal"}
+// dimNames are the board's score columns: the composite and the
+// dimensions, in report order.
+func dimNames() []string {
+	var out []string
+	for _, d := range record.WithComposite(record.DefaultDimensions()) {
+		out = append(out, string(d))
+	}
+	return out
+}
 
 // sortKeys are the columns a board sorts by, with whether they sort
 // descending first (scores: best first).
-var sortKeys = map[string]bool{"rank": false, "competitor": false, "composite": true, "quality": true, "speed": true,
-	"cost": true, "streaming": true, "multimodal": true, "cpc": false, "tasks": true, "finished": true}
+func sortKeys() map[string]bool {
+	m := map[string]bool{"rank": false, "competitor": false, "cpc": false, "tasks": true, "finished": true}
+	for _, d := range dimNames() {
+		m[d] = true
+	}
+	return m
+}
 
 func (w *Web) leaderboardPage(_ http.ResponseWriter, r *http.Request) (string, *view, *httpError) {
 	q := r.URL.Query()
@@ -87,7 +101,7 @@ func (w *Web) leaderboardPage(_ http.ResponseWriter, r *http.Request) (string, *
 // sortParams reads ?sort= and ?dir=; unknown keys fall back to rank.
 func sortParams(q url.Values) (string, bool) {
 	key := q.Get("sort")
-	first, ok := sortKeys[key]
+	first, ok := sortKeys()[key]
 	if !ok {
 		key, first = "rank", false
 	}
@@ -171,16 +185,19 @@ func cloneQuery(q url.Values) url.Values {
 
 func columns(q url.Values, key string, desc bool) []column {
 	defs := []column{{Key: "rank", Label: "Rank", Title: "rank by composite, with its range given the 95% intervals"},
-		{Key: "competitor", Label: "Competitor"}, {Key: "composite", Label: "Composite"}, {Key: "quality", Label: "Quality"},
-		{Key: "speed", Label: "Speed"}, {Key: "cost", Label: "Cost"}, {Key: "streaming", Label: "Streaming"},
-		{Key: "multimodal", Label: "Multimodal"}, {Key: "cpc", Label: "$/correct", Title: "cost per correct answer, USD"},
-		{Key: "tasks", Label: "Passed"}, {Key: "finished", Label: "Finished"}}
+		{Key: "competitor", Label: "Competitor"}}
+	for _, d := range dimNames() {
+		defs = append(defs, column{Key: d, Label: strings.ToUpper(d[:1]) + d[1:]})
+	}
+	defs = append(defs, column{Key: "cpc", Label: "$/correct", Title: "cost per correct answer, USD"},
+		column{Key: "tasks", Label: "Passed"}, column{Key: "finished", Label: "Finished"})
+	sorts := sortKeys()
 	for i := range defs {
 		c := &defs[i]
 		u := cloneQuery(q)
 		u.Set("sort", c.Key)
 		dir := "desc"
-		if !sortKeys[c.Key] {
+		if !sorts[c.Key] {
 			dir = "asc"
 		}
 		c.Aria = "none"
@@ -203,21 +220,10 @@ func columns(q url.Values, key string, desc bool) []column {
 
 // dimOf is an entry's score on a dimension (nil when it has none).
 func dimOf(e *leaderboard.Entry, name string) *leaderboard.Score {
-	switch name {
-	case "composite":
+	if record.Dimension(name) == record.Composite {
 		return &e.Composite
-	case "quality":
-		return e.Quality
-	case "speed":
-		return e.Speed
-	case "cost":
-		return e.Cost
-	case "streaming":
-		return e.Streaming
-	case "multimodal":
-		return e.Multimodal
 	}
-	return nil
+	return e.Dims[record.Dimension(name)]
 }
 
 // compareBy orders two entries by a column, ascending; missing values
@@ -273,7 +279,7 @@ func rowOf(e leaderboard.Entry) lbRow {
 	if e.CostPerCorrect != nil {
 		row.CPC = "$" + short(*e.CostPerCorrect)
 	}
-	for _, n := range dimNames {
+	for _, n := range dimNames() {
 		row.Dims = append(row.Dims, scoreCell(dimOf(&e, n)))
 	}
 	return row
@@ -308,15 +314,16 @@ func (w *Web) paretoCharts(ctx context.Context, es []leaderboard.Entry) (templat
 		return "", "", err
 	}
 	for _, e := range es {
-		if e.Quality == nil {
+		q := e.Dims[record.Quality]
+		if q == nil {
 			continue
 		}
 		href := "/runs/" + url.PathEscape(e.RunID)
 		if e.CostPerCorrect != nil && *e.CostPerCorrect > 0 {
-			cost = append(cost, point{Label: e.Competitor.Name, X: *e.CostPerCorrect, Y: e.Quality.Value, Href: href})
+			cost = append(cost, point{Label: e.Competitor.Name, X: *e.CostPerCorrect, Y: q.Value, Href: href})
 		}
 		if m, ok := med[e.RunID]; ok {
-			ttft = append(ttft, point{Label: e.Competitor.Name, X: m, Y: e.Quality.Value, Href: href})
+			ttft = append(ttft, point{Label: e.Competitor.Name, X: m, Y: q.Value, Href: href})
 		}
 	}
 	c := scatter(cost, scatterOpts{Title: "Quality against cost per correct answer (USD, log scale; lower is better)",

@@ -86,8 +86,9 @@ func (w *Web) runPage(_ http.ResponseWriter, r *http.Request) (string, *view, *h
 	rd := runData{R: d.RunSummary, State: stateOf(d.Status), Report: d.Report, Tasks: d.Tasks}
 	rd.Live = rd.State == leaderboard.StatusQueued || rd.State == leaderboard.StatusRunning
 	s := &d.RunSummary
-	for i, sc := range []*leaderboard.Score{s.Composite, s.Quality, s.Speed, s.Cost, s.Streaming, s.Multimodal} {
-		rd.Scores = append(rd.Scores, scoreRow{Name: dimNames[i], Cell: scoreCell(sc)})
+	rd.Scores = append(rd.Scores, scoreRow{Name: string(record.Composite), Cell: scoreCell(s.Composite)})
+	for _, n := range record.Columns(slices.Collect(maps.Keys(s.Dims))) {
+		rd.Scores = append(rd.Scores, scoreRow{Name: string(n), Cell: scoreCell(s.Dims[n])})
 	}
 	if len(d.Tasks) > 0 {
 		sum := 0.0

@@ -213,7 +213,7 @@ func Run(ctx context.Context, o Options) (*Calibration, error) {
 		}
 		cal.Profiles = append(cal.Profiles, cp)
 		byName[p] = &cal.Profiles[len(cal.Profiles)-1]
-		o.Logger.Info("calibration profile done", "profile", p, "composite", rep.Scores.Composite.Value)
+		o.Logger.Info("calibration profile done", "profile", p, "composite", rep.Scores[record.Composite].Value)
 	}
 	failed := checkCalibration(cal, byName)
 	cal.Elapsed = time.Since(started).Seconds()
@@ -345,20 +345,14 @@ type staticSuite struct{ s *suites.Suite }
 
 func (l staticSuite) Load(context.Context, string) (*suites.Suite, error) { return l.s, nil }
 
-func dimensionOf(s record.Scores, name string) record.Dimension {
-	switch name {
-	case "quality":
-		return s.Quality
-	case "speed":
-		return s.Speed
-	case "cost":
-		return s.Cost
-	case "streaming":
-		return s.Streaming
-	case "multimodal":
-		return s.Multimodal
+// dimensionOf is the score an expectation names: a dimension (the zero
+// Score for a default one the run lacks), or else the composite.
+func dimensionOf(s record.Scores, name string) record.Score {
+	d, ok := s[record.Dimension(name)]
+	if ok || slices.Contains(record.DefaultDimensions(), record.Dimension(name)) {
+		return d
 	}
-	return s.Composite
+	return s[record.Composite]
 }
 
 // check evaluates one expected ordering.
@@ -405,8 +399,8 @@ func Text(c *Calibration) func(io.Writer) error {
 		fmt.Fprintln(tw, "PROFILE\tCOMPOSITE\tQUALITY\tSPEED\tCOST\tSTREAMING\tMULTIMODAL\tVIOLATIONS")
 		for _, p := range c.Profiles {
 			s := p.Scores
-			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\n", p.Profile, s.Composite.Value, s.Quality.Value,
-				s.Speed.Value, s.Cost.Value, s.Streaming.Value, s.Multimodal.Value, violationSummary(p.Violations))
+			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\n", p.Profile, s[record.Composite].Value, s[record.Quality].Value,
+				s[record.Speed].Value, s[record.Cost].Value, s[record.Streaming].Value, s[record.Multimodal].Value, violationSummary(p.Violations))
 		}
 		tw.Flush()
 		b.WriteString("\n")

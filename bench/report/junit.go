@@ -106,7 +106,7 @@ func JUnit(r *record.Report, thresholds []scorer.Threshold) func(io.Writer) erro
 			Properties: []junitProperty{
 				{"run_id", run.ID}, {"status", run.Status}, {"target", run.Target}, {"model", run.Model},
 				{"suite_version", run.Suite.Version}, {"suite_sha256", run.Suite.SHA256},
-				{"composite", strconv.FormatFloat(r.Scores.Composite.Value, 'f', 2, 64)},
+				{"composite", strconv.FormatFloat(r.Scores[record.Composite].Value, 'f', 2, 64)},
 			}}
 		for _, t := range r.Tasks {
 			c := junitCase{Name: t.ID, Classname: run.Suite.Name + "." + t.Category, Time: "0.000"}

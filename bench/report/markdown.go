@@ -71,12 +71,10 @@ func mdScores(b *strings.Builder, r *record.Report) {
 	b.WriteString("## Scores\n\n")
 	t := &mdTable{head: []string{"Dimension", "Score", "95% CI", "Weight", "N", "Note"}, align: "l r r r r l"}
 	s, wt := r.Scores, r.Weights
-	mdScoreRow(t, "**composite**", s.Composite, "")
-	mdScoreRow(t, "quality", s.Quality, fmtWeight(wt.Quality))
-	mdScoreRow(t, "speed", s.Speed, fmtWeight(wt.Speed))
-	mdScoreRow(t, "cost", s.Cost, fmtWeight(wt.Cost))
-	mdScoreRow(t, "streaming", s.Streaming, fmtWeight(wt.Streaming))
-	mdScoreRow(t, "multimodal", s.Multimodal, fmtWeight(wt.Multimodal))
+	mdScoreRow(t, "**"+string(record.Composite)+"**", s[record.Composite], "")
+	for _, d := range s.Names() {
+		mdScoreRow(t, string(d), s[d], fmtWeight(wt[d]))
+	}
 	t.write(b)
 	if pr := r.PassRate; pr != nil {
 		fmt.Fprintf(b, "\nPass rate: **%d of %d** tasks (%.1f%%, 95%% Wilson CI %.1f–%.1f%%) scored at least %g with a successful request.\n",
@@ -85,7 +83,7 @@ func mdScores(b *strings.Builder, r *record.Report) {
 }
 
 // mdScoreRow adds one dimension's row to the score table.
-func mdScoreRow(t *mdTable, name string, d record.Dimension, weight string) {
+func mdScoreRow(t *mdTable, name string, d record.Score, weight string) {
 	ci := "–"
 	if d.CI95 != nil {
 		ci = fmt.Sprintf("%.1f–%.1f", d.CI95[0], d.CI95[1])

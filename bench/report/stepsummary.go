@@ -56,18 +56,15 @@ const chartWidth = 40
 func scoreBars(s record.Scores) string {
 	var b strings.Builder
 	b.WriteString("score (█ up to the 95% interval's low end, ▒ across the interval)\n")
-	for _, d := range []struct {
-		name string
-		dim  record.Dimension
-	}{{"composite", s.Composite}, {"quality", s.Quality}, {"speed", s.Speed}, {"cost", s.Cost},
-		{"streaming", s.Streaming}, {"multimodal", s.Multimodal}} {
-		lo, hi := d.dim.Value, d.dim.Value
-		if d.dim.CI95 != nil {
-			lo, hi = d.dim.CI95[0], d.dim.CI95[1]
+	for _, name := range record.WithComposite(s.Names()) {
+		dim := s[name]
+		lo, hi := dim.Value, dim.Value
+		if dim.CI95 != nil {
+			lo, hi = dim.CI95[0], dim.CI95[1]
 		}
 		cell := func(v float64) int { return int(math.Round(math.Max(0, math.Min(100, v)) / 100 * chartWidth)) }
 		solid, shade := cell(lo), max(cell(hi)-cell(lo), 0)
-		fmt.Fprintf(&b, "%-10s %5.1f |%s%s%s|\n", d.name, d.dim.Value, strings.Repeat("█", solid), strings.Repeat("▒", shade),
+		fmt.Fprintf(&b, "%-10s %5.1f |%s%s%s|\n", name, dim.Value, strings.Repeat("█", solid), strings.Repeat("▒", shade),
 			strings.Repeat(" ", max(chartWidth-solid-shade, 0)))
 	}
 	return b.String()

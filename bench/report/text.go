@@ -67,12 +67,10 @@ func textScores(b *strings.Builder, r *record.Report) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCORE\tVALUE\tWEIGHT\tN\tCI95\tNOTE")
 	s, wt := r.Scores, r.Weights
-	textScoreRow(tw, "composite", s.Composite, -1)
-	textScoreRow(tw, "quality", s.Quality, wt.Quality)
-	textScoreRow(tw, "speed", s.Speed, wt.Speed)
-	textScoreRow(tw, "cost", s.Cost, wt.Cost)
-	textScoreRow(tw, "streaming", s.Streaming, wt.Streaming)
-	textScoreRow(tw, "multimodal", s.Multimodal, wt.Multimodal)
+	textScoreRow(tw, string(record.Composite), s[record.Composite], -1)
+	for _, d := range s.Names() {
+		textScoreRow(tw, string(d), s[d], wt[d])
+	}
 	tw.Flush()
 	if pr := r.PassRate; pr != nil {
 		fmt.Fprintf(b, "\npass rate  %d/%d = %.1f%%  CI95 [%.1f%%, %.1f%%]  (score >= %g, request ok)\n",
@@ -82,7 +80,7 @@ func textScores(b *strings.Builder, r *record.Report) {
 
 // textScoreRow writes one dimension's row; a negative weight (the
 // composite's) prints as "-".
-func textScoreRow(tw io.Writer, name string, d record.Dimension, weight float64) {
+func textScoreRow(tw io.Writer, name string, d record.Score, weight float64) {
 	ci := "-"
 	if d.CI95 != nil {
 		ci = fmt.Sprintf("[%.1f, %.1f]", d.CI95[0], d.CI95[1])
