@@ -81,3 +81,31 @@ func FuzzCountMatchesTiktoken(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkTokenize: the embedded vocabulary's tokenizer beside
+// tiktoken-go's codec on the seeds (uncached: Count's cache is skipped).
+func BenchmarkTokenize(b *testing.B) {
+	e, err := get()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ref := codec.NewCl100kBase()
+	text := strings.Join(tokenSeeds, "\n")
+	b.Run("janus", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		for b.Loop() {
+			n := 0
+			if err := e.each(text, func(string) { n++ }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("tiktoken-go", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		for b.Loop() {
+			if _, err := ref.Count(text); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
