@@ -200,22 +200,22 @@ func serveMetrics(ctx context.Context, addr string, live *load.Live) (stop func(
 }
 
 // memoryLimit is the soft memory limit for a run of up to conc requests in
-// flight that starts with live bytes of live heap: twice that plus 12 MiB
-// for the runtime (~4 MiB: spans, GC metadata, stacks), what the run adds
-// to the live heap (histograms, buffers, caches) and the garbage between
-// collections, and about 20 KiB of live heap and stack per stream
+// flight that starts with live bytes of live heap: twice that plus 10 MiB
+// for the runtime (~8 MiB it counts beside the heap: spans, GC metadata,
+// stacks, free pages not yet returned), what the run adds to the live heap
+// (histograms, buffers, caches: 2 MiB at one stream) and the garbage
+// between collections, and about 20 KiB of live heap and stack per stream
 // (measured at 5,000 streams, docs/PERFORMANCE.md). A load client's live
-// heap after the warm-up is 3–4 MiB (the cl100k vocabulary, the suite,
-// compiled patterns), so one stream runs under ~20 MiB: a few collections
-// a second of a small heap, no fewer requests sent, and a process well
-// under half the size GOGC's multiple alone would let grow
-// (docs/PERFORMANCE.md, the load client's RSS). Sized from the live heap,
-// the limit stays above it for any suite: a limit near the live heap has
-// the collector run without pause (a fixed 12 MiB sent a tenth of the
-// requests). The embedded target shares the heap with its own per-stream
-// state and keeps a 64 MiB base.
+// heap after the warm-up is ~2 MiB (the cl100k index, the suite, compiled
+// patterns), so one stream runs with a heap goal of ~1.5 times its ~4 MiB
+// live heap: 2 MiB less resident than with 12 MiB, for ~3% fewer streams
+// sent (docs/PERFORMANCE.md, the load client's RSS). Sized from the live
+// heap, the limit stays above it for any suite: a limit near the live heap
+// has the collector run without pause (a fixed 12 MiB sent a tenth of the
+// requests, 2*live + 9 MiB a fifth fewer). The embedded target shares the
+// heap with its own per-stream state and keeps a 64 MiB base.
 func memoryLimit(live int64, conc int, embedded bool) int64 {
-	base := 2*live + 12<<20
+	base := 2*live + 10<<20
 	if embedded {
 		base = max(base, 64<<20)
 	}

@@ -7,17 +7,15 @@ package tokens
 import (
 	"sync"
 	"sync/atomic"
-
-	"github.com/tiktoken-go/tokenizer"
-	"github.com/tiktoken-go/tokenizer/codec"
 )
 
-// get builds cl100k_base once. It calls the codec's constructor rather
-// than tokenizer.Get, whose switch over every encoding links all four
-// vocabularies (map literals of 10 MB of read-only data, two thirds of
-// it o200k's) into every binary; cl100k alone is 3.4 MB
-// (docs/PERFORMANCE.md, the load client's RSS).
-var get = sync.OnceValues(func() (tokenizer.Codec, error) { return codec.NewCl100kBase(), nil })
+//go:generate go run gen_vocab.go
+
+// get builds cl100k_base once, on first use: the embedded vocabulary
+// (gen_vocab.go writes it from tiktoken-go's codec) indexed in ~0.9 MB,
+// where the codec's own map literal was ~3 MB of read-only data filling a
+// 2.6 MB map (docs/PERFORMANCE.md, the load client's RSS).
+var get = sync.OnceValues(newEncoder)
 
 // Count returns the number of cl100k_base tokens in s. The vocabulary is
 // embedded, so an error here means a broken build; it falls back to a
@@ -35,8 +33,8 @@ func Count(s string) int {
 	if e != nil {
 		return (len([]rune(s)) + 3) / 4
 	}
-	n, e := c.Count(s)
-	if e != nil {
+	n := 0
+	if e := c.each(s, func(string) { n++ }); e != nil {
 		return (len([]rune(s)) + 3) / 4
 	}
 	remember(s, n)
@@ -81,8 +79,8 @@ func Split(s string) []string {
 	if e != nil {
 		return []string{s}
 	}
-	_, parts, e := c.Encode(s)
-	if e != nil || len(parts) == 0 {
+	var parts []string
+	if e := c.each(s, func(tok string) { parts = append(parts, tok) }); e != nil || len(parts) == 0 {
 		return []string{s}
 	}
 	return parts
