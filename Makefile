@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    ?= ./...
 BIN     ?= bin/janus
 # The static janus the binary-driving tests share (main_test.go,
-# image_test.go, container/): built once, passed as JANUS_TEST_BIN.
+# image_test.go, internal/container/): built once, passed as JANUS_TEST_BIN.
 TEST_BIN ?= bin/janus-test
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/janus-bench/janus/internal/buildinfo.Version=$(VERSION)
@@ -55,8 +55,8 @@ bench:
 	bash scripts/gwbench.sh
 	PIN=split bash scripts/gwbench.sh
 	bash scripts/gwcpu.sh
-	$(GO) test -run '^$$' -bench 'APILatency|QueueThroughput|ServiceRSS' -benchtime 1x -timeout 30m ./service/
-	$(GO) test -run '^$$' -bench LeaderboardPage -benchtime 30x -count 3 -timeout 10m ./web/
+	$(GO) test -run '^$$' -bench 'APILatency|QueueThroughput|ServiceRSS' -benchtime 1x -timeout 30m ./internal/service/
+	$(GO) test -run '^$$' -bench LeaderboardPage -benchtime 30x -count 3 -timeout 10m ./internal/web/
 
 ## fuzz: 5 minutes of the SSE reader fuzzer
 fuzz:
@@ -67,7 +67,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReadResponse -fuzztime 1m ./bench/load/
 	$(GO) test -run '^$$' -fuzz FuzzFastCompletion -fuzztime 1m ./bench/trace/
 	$(GO) test -run '^$$' -fuzz FuzzSelftestSimConfig -fuzztime 30s ./bench/
-	$(GO) test -run '^$$' -fuzz FuzzDecodeJSON -fuzztime 30s ./service/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeJSON -fuzztime 30s ./internal/service/
 
 ## fuzz-short: every Fuzz* target in the module (found by scripts/fuzz-short.sh),
 ## a 150 s budget shared among them (5–20 s each); CI runs it after `make test`
@@ -88,7 +88,7 @@ image: build
 
 ## screenshots: each web page at 375 px and 1280 px, in docs/screenshots (needs chromium)
 screenshots:
-	$(GO) run ./web/screenshots -out docs/screenshots
+	$(GO) run ./internal/web/screenshots -out docs/screenshots
 	$(MAKE) screenshots-chat
 
 ## lint: gofmt must have nothing to change; the architecture rules hold
@@ -103,8 +103,8 @@ lint:
 clean:
 	rm -rf bin runs
 
-# The chat and arena pages (web/chat) at 375 px and 1280 px, in headless
+# The chat and arena pages (internal/web/chat) at 375 px and 1280 px, in headless
 # Chromium, into docs/screenshots/.
 .PHONY: screenshots-chat
 screenshots-chat:
-	$(GO) test -count=1 -run TestScreenshots ./web/chat/ -args -screenshots=$(CURDIR)/docs/screenshots
+	$(GO) test -count=1 -run TestScreenshots ./internal/web/chat/ -args -screenshots=$(CURDIR)/docs/screenshots

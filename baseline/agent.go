@@ -13,9 +13,9 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/janus-bench/janus/internal/agenttools"
 	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/tokens"
-	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/pricing"
 )
@@ -137,8 +137,8 @@ type router struct {
 	// self is the baseline's own model id: a request naming it leaves the
 	// choice to the routing.
 	self     string
-	tools    *tools.Registry
-	env      *tools.Env
+	tools    *agenttools.Registry
+	env      *agenttools.Env
 	store    *artifactStore
 	prices   pricing.Prices
 	maxSteps int
@@ -318,7 +318,7 @@ func (g *agentGen) Run(ctx context.Context, sink Sink) (out Outcome, err error) 
 // offeredTools is the tools the model is offered: on the agent path the
 // local tools the client does not define itself, then the client's; and
 // the tool choice (on the agent path, "none" leaves the choice to the
-// model). clientTools names the client's tools.
+// model). clientTools names the client's agenttools.
 func (g *agentGen) offeredTools() (clientTools map[string]bool, offered []openai.Tool, choice any) {
 	chat := g.req.Chat
 	clientTools = map[string]bool{}
@@ -614,7 +614,7 @@ func joinLines(ss []string) string { return strings.Join(ss, "\n") }
 // loop.
 func newSimRouter(cfg Config, sp *sim, store *artifactStore, prices pricing.Prices) *router {
 	return &router{inner: sp, knows: sp.knownTask, brain: simBrain{}, models: Models{Default: cfg.Model}, images: cfg.Image,
-		tools: toolsOf(cfg), env: &tools.Env{Corpus: cfg.Corpus}, store: store, prices: prices,
+		tools: toolsOf(cfg), env: &agenttools.Env{Corpus: cfg.Corpus}, store: store, prices: prices,
 		maxSteps: stepsOf(cfg), log: cfg.Logger}
 }
 
@@ -674,19 +674,19 @@ func newUpstreamRouter(cfg *Config, store *artifactStore) (*router, error) {
 		served[m] = true
 	}
 	return &router{brain: newUpstream(uc), models: uc.Models, served: served, self: cfg.Model, images: cfg.Image, tools: toolsOf(*cfg),
-		env: &tools.Env{Corpus: cfg.Corpus}, store: store, prices: prices, maxSteps: stepsOf(*cfg), log: cfg.Logger}, nil
+		env: &agenttools.Env{Corpus: cfg.Corpus}, store: store, prices: prices, maxSteps: stepsOf(*cfg), log: cfg.Logger}, nil
 }
 
 // toolsOf is the agent path's tool box: cfg.Tools, else the default one,
 // without run_code unless cfg.EnableCodeTool.
-func toolsOf(cfg Config) *tools.Registry {
+func toolsOf(cfg Config) *agenttools.Registry {
 	if cfg.Tools != nil {
 		return cfg.Tools
 	}
 	if cfg.EnableCodeTool {
-		return tools.Default()
+		return agenttools.Default()
 	}
-	return tools.Default().Without(tools.NameRunCode)
+	return agenttools.Default().Without(agenttools.NameRunCode)
 }
 
 func stepsOf(cfg Config) int {

@@ -19,7 +19,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/internal/tools"
+	"github.com/janus-bench/janus/internal/agenttools"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -90,17 +90,17 @@ func TestAgentPathSim(t *testing.T) {
 		artifact           string // artifact MIME type, "" for none
 	}{
 		// Arithmetic goes to the calculator.
-		{"What is 17*23+4?", tools.NameCalculator, "The result is 395.", false, ""},
+		{"What is 17*23+4?", agenttools.NameCalculator, "The result is 395.", false, ""},
 		// A search request is answered from the local corpus.
-		{"Search the docs for BM25 ranking parameters", tools.NameSearch, "docs.janus.local/bm25", false, ""},
+		{"Search the docs for BM25 ranking parameters", agenttools.NameSearch, "docs.janus.local/bm25", false, ""},
 		// A URL is fetched from the corpus.
-		{"Summarise https://docs.janus.local/speed-of-light", tools.NameFetch, "299,792,458", false, ""},
+		{"Summarise https://docs.janus.local/speed-of-light", agenttools.NameFetch, "299,792,458", false, ""},
 		// A code block runs in the sandbox.
-		{"Run this:\n```js\nconsole.log(6*7)\n```", tools.NameRunCode, "42", true, ""},
+		{"Run this:\n```js\nconsole.log(6*7)\n```", agenttools.NameRunCode, "42", true, ""},
 		// A chart request draws a PNG artifact.
-		{"Draw a bar chart of sales: north 10, south 25, east 5", tools.NameImage, "bar chart of 3 values", false, "image/png"},
+		{"Draw a bar chart of sales: north 10, south 25, east 5", agenttools.NameImage, "bar chart of 3 values", false, "image/png"},
 		// A file request produces a file artifact.
-		{"Export as CSV: a,b\n1,2", tools.NameWriteFile, "wrote output.csv", false, "text/csv; charset=utf-8"},
+		{"Export as CSV: a,b\n1,2", agenttools.NameWriteFile, "wrote output.csv", false, "text/csv; charset=utf-8"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.prompt, func(t *testing.T) {
@@ -235,9 +235,9 @@ func TestAgentDebugEvents(t *testing.T) {
 // failure in tool_end and still ends with finish_reason, usage and [DONE].
 func TestToolPanicStillDone(t *testing.T) {
 	cfg := fast()
-	cfg.Tools = tools.Default().With(tools.Tool{Name: "boom", Description: "panics",
+	cfg.Tools = agenttools.Default().With(agenttools.Tool{Name: "boom", Description: "panics",
 		Parameters: json.RawMessage(`{"type":"object"}`),
-		Run:        func(context.Context, *tools.Env, json.RawMessage) (tools.Result, error) { panic("kaboom") }})
+		Run:        func(context.Context, *agenttools.Env, json.RawMessage) (agenttools.Result, error) { panic("kaboom") }})
 	ts := serve(t, cfg)
 	s := stream(t, ts.URL, agentReq("hi", true, map[string]any{"routing_decision": "agent", baseline.MetaSimTool: "boom"}), nil)
 	if !s.doneLast || s.finish == "" || len(s.usage) != 1 {
@@ -311,14 +311,14 @@ func keepAliveDuringSlowTool(t *testing.T, limit time.Duration) {
 func slowToolConfig() baseline.Config {
 	cfg := fast()
 	cfg.KeepAlive = 0 // the default
-	cfg.Tools = tools.Default().With(tools.Tool{Name: "slow", Description: "takes 5 s",
+	cfg.Tools = agenttools.Default().With(agenttools.Tool{Name: "slow", Description: "takes 5 s",
 		Parameters: json.RawMessage(`{"type":"object"}`),
-		Run: func(ctx context.Context, _ *tools.Env, _ json.RawMessage) (tools.Result, error) {
+		Run: func(ctx context.Context, _ *agenttools.Env, _ json.RawMessage) (agenttools.Result, error) {
 			select {
 			case <-time.After(5 * time.Second):
-				return tools.Result{Output: "done"}, nil
+				return agenttools.Result{Output: "done"}, nil
 			case <-ctx.Done():
-				return tools.Result{}, ctx.Err()
+				return agenttools.Result{}, ctx.Err()
 			}
 		}})
 	return cfg
@@ -393,11 +393,11 @@ func TestUsageAfterClientAbort(t *testing.T) {
 	cfg := fast()
 	cfg.Pace = baseline.Pace{TTFT: -1, PerToken: time.Hour}
 	cfg.KeepAlive = -1
-	cfg.Tools = tools.Default().With(tools.Tool{Name: "wait", Description: "waits for cancel",
+	cfg.Tools = agenttools.Default().With(agenttools.Tool{Name: "wait", Description: "waits for cancel",
 		Parameters: json.RawMessage(`{"type":"object"}`),
-		Run: func(ctx context.Context, _ *tools.Env, _ json.RawMessage) (tools.Result, error) {
+		Run: func(ctx context.Context, _ *agenttools.Env, _ json.RawMessage) (agenttools.Result, error) {
 			<-ctx.Done()
-			return tools.Result{}, ctx.Err()
+			return agenttools.Result{}, ctx.Err()
 		}})
 	sim, err := baseline.New(cfg)
 	if err != nil {

@@ -9,7 +9,7 @@
 // a Provider. The default provider classifies each request (Classify) and
 // answers the fast path with the deterministic sim, which knows suite
 // prompts' reference answers and paces them, and the agent path with a
-// tool loop (agent.go) over local tools (internal/tools). The openai
+// tool loop (agent.go) over local tools (internal/agenttools). The openai
 // provider puts any OpenAI-compatible upstream behind the same loop
 // (upstream.go).
 package baseline
@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline/threads"
+	"github.com/janus-bench/janus/internal/agenttools"
 	"github.com/janus-bench/janus/internal/search"
-	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/pricing"
 	"github.com/janus-bench/janus/suites"
 )
@@ -171,8 +171,8 @@ type Config struct {
 	ProviderName string
 	// Upstream configures ProviderOpenAI.
 	Upstream UpstreamConfig
-	// Tools is the agent path's tool box; nil means tools.Default().
-	Tools *tools.Registry
+	// Tools is the agent path's tool box; nil means agenttools.Default().
+	Tools *agenttools.Registry
 	// Corpus serves the search and fetch tools; nil means search.Default().
 	Corpus *search.Corpus
 	// Prices prices usage (cost_usd, sandbox seconds); nil means the sim's

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/janus-bench/janus/internal/agenttools"
 	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/tokens"
-	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/pricing"
 )
@@ -149,7 +149,7 @@ func (g *flagGen) image(ctx context.Context, prompt string, emit func(string, wi
 	if g.images != nil {
 		data, err = g.images.generate(ctx, prompt)
 	} else {
-		data, err = tools.DrawPicture(prompt)
+		data, err = agenttools.DrawPicture(prompt)
 	}
 	if err != nil {
 		return err

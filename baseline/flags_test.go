@@ -17,7 +17,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/internal/tools"
+	"github.com/janus-bench/janus/internal/agenttools"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -64,11 +64,11 @@ func TestGenerateImageLocal(t *testing.T) {
 	if art.SHA256 != hex.EncodeToString(sum[:]) || art.MimeType != "image/png" {
 		t.Errorf("descriptor %+v does not match the bytes", art)
 	}
-	want, _ := tools.DrawPicture("a red fox in the snow")
+	want, _ := agenttools.DrawPicture("a red fox in the snow")
 	if !bytes.Equal(img, want) {
 		t.Error("the picture is not the deterministic one for the prompt")
 	}
-	other, _ := tools.DrawPicture("a blue whale")
+	other, _ := agenttools.DrawPicture("a blue whale")
 	if bytes.Equal(img, other) {
 		t.Error("two prompts drew the same picture")
 	}
@@ -81,7 +81,7 @@ func TestGenerateImageLocal(t *testing.T) {
 // images/generations provider, and the message for flags the baseline
 // cannot serve.
 func TestGenerateImageProvider(t *testing.T) {
-	pic, _ := tools.DrawPicture("provider's own")
+	pic, _ := agenttools.DrawPicture("provider's own")
 	var gotPrompt atomic.Value
 	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct {

@@ -10,9 +10,9 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/janus-bench/janus/internal/agenttools"
 	"github.com/janus-bench/janus/internal/clip"
 	"github.com/janus-bench/janus/internal/tokens"
-	"github.com/janus-bench/janus/internal/tools"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -110,13 +110,13 @@ func simPlan(chat *wire.ChatRequest, text string) (string, string) {
 		default:
 			lang = "javascript"
 		}
-		return tools.NameRunCode, js(map[string]string{"language": lang, "code": m[2]})
+		return agenttools.NameRunCode, js(map[string]string{"language": lang, "code": m[2]})
 	}
 	if u := urlRe.FindString(text); u != "" {
-		return tools.NameFetch, js(map[string]string{"url": strings.TrimRight(u, ".,;:!?)\"'")})
+		return agenttools.NameFetch, js(map[string]string{"url": strings.TrimRight(u, ".,;:!?)\"'")})
 	}
 	if _, ok := firstPhrase(words, imageWish); ok {
-		return tools.NameImage, js(map[string]string{"prompt": text})
+		return agenttools.NameImage, js(map[string]string{"prompt": text})
 	}
 	if w, ok := firstPhrase(words, fileWish); ok {
 		name := "output.txt"
@@ -127,12 +127,12 @@ func simPlan(chat *wire.ChatRequest, text string) (string, string) {
 		if i := strings.Index(text, ":"); i >= 0 && i+1 < len(text) {
 			content = strings.TrimSpace(text[i+1:])
 		}
-		return tools.NameWriteFile, js(map[string]string{"name": name, "content": content + "\n"})
+		return agenttools.NameWriteFile, js(map[string]string{"name": name, "content": content + "\n"})
 	}
 	if e := longestExpr(text); e != "" {
-		return tools.NameCalculator, js(map[string]string{"expression": e})
+		return agenttools.NameCalculator, js(map[string]string{"expression": e})
 	}
-	return tools.NameSearch, js(map[string]any{"query": text, "k": 3})
+	return agenttools.NameSearch, js(map[string]any{"query": text, "k": 3})
 }
 
 // longestExpr finds the longest arithmetic expression in text, with × and
@@ -145,7 +145,7 @@ func longestExpr(text string) string {
 		}
 	}
 	best = strings.NewReplacer("×", "*", "÷", "/").Replace(best)
-	if _, err := tools.Calc(best); err != nil {
+	if _, err := agenttools.Calc(best); err != nil {
 		return ""
 	}
 	return best
@@ -174,13 +174,13 @@ func simAnswer(msgs []openai.ChatCompletionMessage, emit func(wire.Delta) error)
 		switch {
 		case strings.HasPrefix(out, "error:"):
 			s = fmt.Sprintf("The %s tool failed (%s), so I cannot give a verified answer.", name, strings.TrimPrefix(out, "error: "))
-		case name == tools.NameCalculator:
+		case name == agenttools.NameCalculator:
 			s = "The result is " + out + "."
-		case name == tools.NameSearch:
+		case name == agenttools.NameSearch:
 			s = "Here is what I found:\n" + out
-		case name == tools.NameFetch:
+		case name == agenttools.NameFetch:
 			s = "The page says:\n" + clip.Bytes(out, 1500, clip.Ellipsis)
-		case name == tools.NameRunCode:
+		case name == agenttools.NameRunCode:
 			s = "I ran the code in the sandbox:\n" + out
 		default:
 			s = out
@@ -210,7 +210,7 @@ func simSay(emit func(wire.Delta) error, reasoning, content string) (TurnResult,
 
 // forcedTool returns the tool tool_choice obliges the model to call:
 // "required" (the first tool) or {"type":"function","function":{"name":…}};
-// nil for "auto", "none" or no tools.
+// nil for "auto", "none" or no agenttools.
 func forcedTool(choice any, ts []openai.Tool) *openai.Tool {
 	var name string
 	switch c := choice.(type) {

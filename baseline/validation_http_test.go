@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/janus-bench/janus/internal/validate"
+	"github.com/janus-bench/janus/internal/chatreq"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
 // TestBaselineRejectsHostileParams: each request OpenAI refuses (n, token
 // limits, sampling ranges, text that is not UTF-8) gets a 400 over HTTP
 // in the OpenAI error envelope naming its JSON path — the same cases and
-// paths as the gateway (validate.ValidationCases).
+// paths as the gateway (chatreq.ValidationCases).
 func TestBaselineRejectsHostileParams(t *testing.T) {
 	ts := serve(t, fast())
 	ctx := context.Background()
@@ -25,7 +25,7 @@ func TestBaselineRejectsHostileParams(t *testing.T) {
 	if ok.StatusCode != http.StatusOK {
 		t.Fatalf("valid request: status %d", ok.StatusCode)
 	}
-	for _, c := range validate.ValidationCases() {
+	for _, c := range chatreq.ValidationCases() {
 		t.Run(c.Name, func(t *testing.T) {
 			body := strings.Replace(c.Body, `"model":"m"`, `"model":"`+testModel+`"`, 1)
 			resp := post(t, ctx, ts.URL, body, nil)

@@ -1,8 +1,8 @@
 package bench
 
 import (
+	"github.com/janus-bench/janus/internal/coderun"
 	"github.com/janus-bench/janus/scorer"
-	"github.com/janus-bench/janus/scorer/coderun"
 )
 
 // testEval grades the bench tests' runs as `bench run` does without a

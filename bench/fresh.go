@@ -7,18 +7,18 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/janus-bench/janus/internal/suitegen"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 // GeneratedSuite is the suite a run generates instead of loading: with
 // the default loader, `--suite janus-default` makes its tasks from the
-// run's seed (gen.Fresh), drawn in secret when --seed is not given.
+// run's seed (suitegen.Fresh), drawn in secret when --seed is not given.
 const GeneratedSuite = "janus-default"
 
 // DefaultSuite is the suite a run with no --suite runs: smoke, generated
-// like GeneratedSuite (gen.FreshSmoke, ten tasks drawn from it), so the
+// like GeneratedSuite (suitegen.FreshSmoke, ten tasks drawn from it), so the
 // first run is quick and a bare `janus bench run` already meets tasks no
 // competitor has seen.
 const DefaultSuite = "smoke"
@@ -26,7 +26,7 @@ const DefaultSuite = "smoke"
 // StoredSuffix after a generated suite's name ("janus-default@stored",
 // "smoke@stored") runs the suite's files as shipped in the binary: the
 // public, reproducible examples (janus-default v1, generated once from
-// gen.DefaultSeed; smoke 1.x, written by hand), which --seed only
+// suitegen.DefaultSeed; smoke 1.x, written by hand), which --seed only
 // shuffles.
 const StoredSuffix = "@stored"
 
@@ -37,7 +37,7 @@ func generated(loader suites.Loader, name string) (func(uint64) (*suites.Suite, 
 	if _, ok := loader.(suites.DefaultLoader); !ok {
 		return nil, false
 	}
-	return gen.Generator(name)
+	return suitegen.Generator(name)
 }
 
 // SecretSeed draws a seed as a fresh run does, for a caller that must

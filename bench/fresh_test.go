@@ -10,13 +10,13 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/baseline/reference"
+	"github.com/janus-bench/janus/internal/suitegen"
 	"github.com/janus-bench/janus/record"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 // startMemorizer boots an external target that knows every answer in the
 // repository (every built-in suite file and janus-default generated from
-// gen.DefaultSeed) and answers any prompt with the reference of the same
+// suitegen.DefaultSeed) and answers any prompt with the reference of the same
 // conversation, or else of the most similar one it knows: a competitor
 // with no model that memorised the public suites.
 func startMemorizer(t *testing.T) string {
@@ -56,7 +56,7 @@ func TestMemorizerScoresChanceOnFreshTasks(t *testing.T) {
 		memorisable bool
 	}{
 		{"default run: fresh secret seed", "janus-default", 0, record.SeedFresh, false},
-		{"the public seed", "janus-default", gen.DefaultSeed, record.SeedFixed, true},
+		{"the public seed", "janus-default", suitegen.DefaultSeed, record.SeedFixed, true},
 		{"the stored public example", "janus-default@stored", 0, record.SeedStored, true},
 	}
 	for _, c := range cases {
@@ -184,7 +184,7 @@ func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
 	seeds := map[uint64]bool{}
 	for i := range runs {
 		rep := run(t, RunOptions{Evaluator: testEval, Target: url, Model: "m"})
-		if rep.Run.Suite.Name != DefaultSuite || rep.Run.SeedPolicy != record.SeedFresh || rep.Run.Seed == 0 || rep.Run.Suite.Source != gen.SmokeSource {
+		if rep.Run.Suite.Name != DefaultSuite || rep.Run.SeedPolicy != record.SeedFresh || rep.Run.Seed == 0 || rep.Run.Suite.Source != suitegen.SmokeSource {
 			t.Fatalf("run %d: suite %s (%s), seed policy %q, seed %d; want a fresh smoke", i, rep.Run.Suite.Name, rep.Run.Suite.Source, rep.Run.SeedPolicy, rep.Run.Seed)
 		}
 		seeds[rep.Run.Seed] = true

@@ -30,7 +30,7 @@ type SelftestLevel struct {
 	RSSPeakMB     float64 `json:"rss_peak_mb"`
 }
 
-// SelftestResult is a whole selftest (package bench/selftest measures
+// SelftestResult is a whole selftest (package internal/selftest measures
 // it); a saved one is the harness block of later reports (LoadHarness).
 type SelftestResult struct {
 	At    time.Time   `json:"at"`

@@ -16,9 +16,9 @@ import (
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/baseline/reference"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/suitegen"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 // quickPace keeps the embedded target fast in tests; no assertion depends
@@ -269,7 +269,7 @@ func TestRunSeveralSuitesAndSplit(t *testing.T) {
 	}
 	readValid(t, out)
 	// the stored smoke has no private tasks; janus-default holds out every fifth.
-	def, err := gen.Fresh(rep.Run.Seed) // janus-default is generated from the run's seed
+	def, err := suitegen.Fresh(rep.Run.Seed) // janus-default is generated from the run's seed
 	if err != nil {
 		t.Fatal(err)
 	}

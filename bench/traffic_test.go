@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/janus-bench/janus/internal/suitegen"
 	"github.com/janus-bench/janus/internal/wire"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 func TestRequestsWearAnSDKIdentity(t *testing.T) {
@@ -105,7 +105,7 @@ func TestNoModelsRequestFirstWhenTheModelIsGiven(t *testing.T) {
 func TestWarmupIsIndistinguishableFromTasks(t *testing.T) {
 	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	const seed = 5
-	suite, err := gen.FreshSmoke(seed)
+	suite, err := suitegen.FreshSmoke(seed)
 	if err != nil {
 		t.Fatal(err)
 	}

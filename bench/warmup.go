@@ -10,8 +10,8 @@ import (
 
 	"github.com/janus-bench/janus/bench/report"
 	"github.com/janus-bench/janus/bench/trace"
+	"github.com/janus-bench/janus/internal/suitegen"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 // DefaultWarmup is how many warm-up requests a run sends before its
@@ -55,7 +55,7 @@ func (o *RunOptions) warmupTasks(suite *suites.Suite, planned []suites.Task, n i
 	if n == 0 {
 		return nil, nil
 	}
-	generate := gen.Fresh
+	generate := suitegen.Fresh
 	found := false
 	for _, name := range strings.Split(o.Suite, ",") {
 		if g, ok := generated(o.Loader, strings.TrimSpace(name)); ok {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/calibrate"
 	"github.com/janus-bench/janus/internal/app"
+	"github.com/janus-bench/janus/internal/calibrate"
 )
 
 // benchCalibrateCommand proves the scorer against targets whose ranking is

@@ -5,9 +5,9 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/bench"
-	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/internal/app"
 	"github.com/janus-bench/janus/internal/loadapp"
+	"github.com/janus-bench/janus/internal/selftest"
 	"github.com/janus-bench/janus/suites"
 )
 

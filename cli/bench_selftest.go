@@ -10,9 +10,9 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/bench/selftest"
 	"github.com/janus-bench/janus/cli/loadcli"
 	"github.com/janus-bench/janus/internal/app"
+	"github.com/janus-bench/janus/internal/selftest"
 )
 
 func benchSelftestCommand() *ucli.Command {

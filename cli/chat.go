@@ -7,10 +7,10 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/internal/service"
+	"github.com/janus-bench/janus/internal/web"
+	"github.com/janus-bench/janus/internal/web/chat"
 	"github.com/janus-bench/janus/leaderboard"
-	"github.com/janus-bench/janus/service"
-	"github.com/janus-bench/janus/web"
-	"github.com/janus-bench/janus/web/chat"
 )
 
 // gatewayFlag is `janus serve --gateway`: the chat pages' gateway.

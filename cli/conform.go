@@ -10,7 +10,7 @@ import (
 
 	"github.com/janus-bench/janus/bench/trace"
 	"github.com/janus-bench/janus/conform"
-	"github.com/janus-bench/janus/container"
+	"github.com/janus-bench/janus/internal/container"
 )
 
 // conformCommand checks a target against the streaming and compatibility

@@ -3,8 +3,8 @@ package cli
 import (
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/internal/coderun"
 	"github.com/janus-bench/janus/scorer"
-	"github.com/janus-bench/janus/scorer/coderun"
 )
 
 // newEvaluator builds what grades a command's answers: janus's code runner

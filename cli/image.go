@@ -10,7 +10,7 @@ import (
 	"github.com/docker/go-units"
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/janus-bench/janus/container"
+	"github.com/janus-bench/janus/internal/container"
 )
 
 // imageFlags are the container flags of `bench run --image`, `conform

@@ -6,8 +6,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/internal/service"
 	"github.com/janus-bench/janus/leaderboard"
-	"github.com/janus-bench/janus/service"
 	"github.com/janus-bench/janus/tui"
 )
 

@@ -10,8 +10,8 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/internal/apikeys"
+	"github.com/janus-bench/janus/internal/memory"
 	"github.com/janus-bench/janus/internal/sqlstore"
-	"github.com/janus-bench/janus/memory"
 	"github.com/janus-bench/janus/suites"
 )
 

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io"
 
-	"github.com/janus-bench/janus/service"
+	"github.com/janus-bench/janus/internal/service"
 )
 
 func asAPIError(err error, target **service.APIError) bool { return errors.As(err, target) }

@@ -10,9 +10,9 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/internal/service"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/record"
-	"github.com/janus-bench/janus/service"
 )
 
 // serverFlags name a scoring service and its API key.

@@ -10,8 +10,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/internal/service"
 	"github.com/janus-bench/janus/leaderboard"
-	"github.com/janus-bench/janus/service"
 )
 
 // serviceFlags are the flags `janus serve` and `janus worker` share.

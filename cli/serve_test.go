@@ -12,7 +12,7 @@ import (
 
 	"github.com/janus-bench/janus/baseline"
 	"github.com/janus-bench/janus/baseline/reference"
-	"github.com/janus-bench/janus/service"
+	"github.com/janus-bench/janus/internal/service"
 )
 
 // The README's path: a service, `runs submit --server`, `runs watch`

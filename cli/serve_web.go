@@ -7,9 +7,9 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/internal/service"
+	"github.com/janus-bench/janus/internal/web"
 	"github.com/janus-bench/janus/leaderboard"
-	"github.com/janus-bench/janus/service"
-	"github.com/janus-bench/janus/web"
 )
 
 // demoFlag is `janus serve --demo`.

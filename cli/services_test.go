@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/janus-bench/janus/sessions"
+	"github.com/janus-bench/janus/internal/sessions"
 )
 
 // TestSessionsNeedsSecret: no secret, no service — a usage error (exit 2)

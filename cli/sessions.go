@@ -8,8 +8,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/janus-bench/janus/internal/apikeys"
+	"github.com/janus-bench/janus/internal/sessions"
 	"github.com/janus-bench/janus/internal/sqlstore"
-	"github.com/janus-bench/janus/sessions"
 )
 
 // sessionsCommand serves the browser session service and manages its

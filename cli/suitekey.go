@@ -11,8 +11,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/internal/suitegen"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 // suiteKeyEnv holds a private suite's key as 64 hex digits, when no
@@ -122,7 +122,7 @@ func suitesGenerateCommand() *ucli.Command {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return fmt.Errorf("suites generate: %w", err)
 			}
-			for name, b := range gen.FreshSuiteFiles(seed) {
+			for name, b := range suitegen.FreshSuiteFiles(seed) {
 				if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
 					return fmt.Errorf("suites generate: %w", err)
 				}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/janus-bench/janus/internal/suitegen"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 func TestParseSuiteKey(t *testing.T) {
@@ -70,12 +70,12 @@ func TestSuitesGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := gen.Fresh(42)
+	want, err := suitegen.Fresh(42)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Tasks) != len(want.Tasks) || s.Version != gen.FreshVersion {
-		t.Fatalf("%d tasks v%s, want %d v%s", len(s.Tasks), s.Version, len(want.Tasks), gen.FreshVersion)
+	if len(s.Tasks) != len(want.Tasks) || s.Version != suitegen.FreshVersion {
+		t.Fatalf("%d tasks v%s, want %d v%s", len(s.Tasks), s.Version, len(want.Tasks), suitegen.FreshVersion)
 	}
 	if code, _, stderr := run(t, "suites", "generate", filepath.Join(t.TempDir(), "secret")); code != 0 || !strings.Contains(stderr, "seed ") {
 		t.Fatalf("exit %d, stderr %q: want the drawn seed printed", code, stderr)

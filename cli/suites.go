@@ -7,8 +7,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/janus-bench/janus/internal/suitecheck"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/validate"
 )
 
 func suitesCommand() *ucli.Command {
@@ -79,7 +79,7 @@ func suitesCommand() *ucli.Command {
 						if err != nil {
 							return err
 						}
-						if err := validate.Suite(s, ev); err != nil {
+						if err := suitecheck.Suite(s, ev); err != nil {
 							return fmt.Errorf("suites validate: %w", err)
 						}
 						fmt.Fprintf(stdout(c), "ok  %s@%s  %d tasks  sha256 %.12s  (%.1fs)\n", s.Name, s.Version, len(s.Tasks), s.SHA256, time.Since(start).Seconds())

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/internal/apikeys"
+	"github.com/janus-bench/janus/internal/chatreq"
 	"github.com/janus-bench/janus/internal/svc"
-	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
 	"github.com/janus-bench/janus/leaderboard"
 )
@@ -53,18 +53,18 @@ func (s *Server) handleArena(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	chat, verr := validate.DecodeChat(body)
+	chat, verr := chatreq.DecodeChat(body)
 	if verr != nil {
 		s.reject(w, ri, verr)
 		return
 	}
 	if !chat.Stream {
-		s.reject(w, ri, validate.BadRequest("stream", "the arena streams both answers; set \"stream\": true"))
+		s.reject(w, ri, chatreq.BadRequest("stream", "the arena streams both answers; set \"stream\": true"))
 		return
 	}
 	var ar arenaRequest
 	if err := json.Unmarshal(body, &ar); err != nil {
-		s.reject(w, ri, validate.BadRequest("competitors", "competitors must be an array of two competitor ids: %v", err))
+		s.reject(w, ri, chatreq.BadRequest("competitors", "competitors must be an array of two competitor ids: %v", err))
 		return
 	}
 	pair, status, code, msg := s.arenaPair(ar.Competitors)
@@ -298,17 +298,17 @@ func (s *Server) handleVote(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&vr); err != nil {
-		s.reject(w, ri, validate.BadRequest("", "vote body must be {\"prompt_id\": string, \"winner\": \"A\"|\"B\"|\"tie\"|\"both_bad\"}: %v", err))
+		s.reject(w, ri, chatreq.BadRequest("", "vote body must be {\"prompt_id\": string, \"winner\": \"A\"|\"B\"|\"tie\"|\"both_bad\"}: %v", err))
 		return
 	}
 	if vr.PromptID == "" {
-		s.reject(w, ri, validate.BadRequest("prompt_id", "prompt_id is required"))
+		s.reject(w, ri, chatreq.BadRequest("prompt_id", "prompt_id is required"))
 		return
 	}
 	switch vr.Winner {
 	case leaderboard.WinnerA, leaderboard.WinnerB, leaderboard.WinnerTie, leaderboard.WinnerBothBad:
 	default:
-		s.reject(w, ri, validate.BadRequest("winner", "winner must be \"A\", \"B\", \"tie\" or \"both_bad\", not %s", quote(vr.Winner)))
+		s.reject(w, ri, chatreq.BadRequest("winner", "winner must be \"A\", \"B\", \"tie\" or \"both_bad\", not %s", quote(vr.Winner)))
 		return
 	}
 	v, err := s.arena.vote(vr.PromptID, vr.Winner, s.voterID(r), s.now())

@@ -15,10 +15,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/janus-bench/janus/internal/chatreq"
 	"github.com/janus-bench/janus/internal/httpguard"
 	"github.com/janus-bench/janus/internal/svc"
 	"github.com/janus-bench/janus/internal/tokens"
-	"github.com/janus-bench/janus/internal/validate"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -61,7 +61,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if s.opts.LogBodies {
 		ri.body = truncateBody(body)
 	}
-	chat, verr := validate.CheckChat(body)
+	chat, verr := chatreq.CheckChat(body)
 	if verr != nil {
 		s.reject(w, ri, verr)
 		return
@@ -95,7 +95,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads the request body within the size limit and the body read
 // timeout (httpguard.ReadBody, which the baseline shares).
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *validate.Error) {
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *chatreq.Error) {
 	data, reason, verr := httpguard.ReadBody(w, r, s.opts.MaxBodyBytes, s.opts.BodyReadTimeout)
 	if verr != nil {
 		s.metrics.reject(reason)
@@ -104,7 +104,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *vali
 }
 
 // reject answers a request refused before routing.
-func (s *Server) reject(w http.ResponseWriter, ri *reqInfo, verr *validate.Error) {
+func (s *Server) reject(w http.ResponseWriter, ri *reqInfo, verr *chatreq.Error) {
 	if verr.Status == http.StatusBadRequest {
 		s.metrics.reject("invalid")
 	}
@@ -777,11 +777,11 @@ type estimatedUsage struct {
 // synthesize returns the usage frame to send before [DONE], on the chunk
 // identity (id, model, created) the stream used. The request body is
 // decoded again for its messages only here, for the rare stream whose
-// competitor sent no usage: validation (validate.CheckChat) decodes none.
+// competitor sent no usage: validation (chatreq.CheckChat) decodes none.
 func (u *usageTracker) synthesize(body []byte, id, model string, crt int64) []byte {
 	u.digest()
 	prompt := 0
-	if chat, verr := validate.DecodeChat(body); verr == nil {
+	if chat, verr := chatreq.DecodeChat(body); verr == nil {
 		for _, m := range chat.Messages {
 			prompt += tokens.Count(wire.TextOf(m))
 		}

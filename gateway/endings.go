@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/janus-bench/janus/internal/validate"
+	"github.com/janus-bench/janus/internal/chatreq"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -74,7 +74,7 @@ func upstreamErrorEnding(compID string, status int, body []byte) ending {
 // well: the chunk identity to reuse, whether a finish_reason and a usage
 // chunk were relayed, and the text to count for an estimated usage.
 type streamState struct {
-	chat      validate.Head
+	chat      chatreq.Head
 	body      []byte // the client's request, decoded again only to count its prompt
 	rid       string
 	id, model string
@@ -84,7 +84,7 @@ type streamState struct {
 	u         usageTracker
 }
 
-func newStreamState(chat validate.Head, body []byte, rid string) *streamState {
+func newStreamState(chat chatreq.Head, body []byte, rid string) *streamState {
 	return &streamState{chat: chat, body: body, rid: rid, u: usageTracker{want: chat.WantsUsage()}}
 }
 

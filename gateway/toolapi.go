@@ -14,13 +14,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/janus-bench/janus/internal/agenttools"
 	"github.com/janus-bench/janus/internal/apikeys"
+	"github.com/janus-bench/janus/internal/chatreq"
+	"github.com/janus-bench/janus/internal/coderun"
 	"github.com/janus-bench/janus/internal/sandbox"
 	"github.com/janus-bench/janus/internal/search"
 	"github.com/janus-bench/janus/internal/svc"
-	"github.com/janus-bench/janus/internal/tools"
-	"github.com/janus-bench/janus/internal/validate"
-	"github.com/janus-bench/janus/scorer/coderun"
 )
 
 // Tools are the backends of the gateway's helper APIs (/api/search/web,
@@ -79,7 +79,7 @@ type ResearchReport struct {
 }
 
 // SandboxRequest is the body of /api/sandbox/create: a program and,
-// optionally, tests it must pass (the conventions of scorer/coderun).
+// optionally, tests it must pass (the conventions of internal/coderun).
 type SandboxRequest struct {
 	Language string `json:"language"`
 	Code     string `json:"code"`
@@ -157,7 +157,7 @@ func (l LocalResearch) Research(ctx context.Context, question string, k int) (Re
 	return rep, nil
 }
 
-// LocalSandbox is the offline SandboxBackend: scorer/coderun, the sandbox
+// LocalSandbox is the offline SandboxBackend: internal/coderun, the sandbox
 // the reference baseline's run_code tool and the code evaluator use, with
 // the same limits (CPU, memory, wall time, no network, a fresh temp dir).
 type LocalSandbox struct{ Limits coderun.Limits }
@@ -177,7 +177,7 @@ func (l LocalSandbox) Run(ctx context.Context, req SandboxRequest) (SandboxResul
 		// no tests, call it, as the baseline's run_code does.
 		p.Tests = "func main() {}"
 		if strings.Contains(p.Code, "func main()") {
-			p.Tests = "func main() { " + tools.GoMainAlias + "() }"
+			p.Tests = "func main() { " + agenttools.GoMainAlias + "() }"
 		}
 	}
 	r := coderun.Run(ctx, p, lim)
@@ -215,13 +215,13 @@ func (s *Server) decodeToolBody(w http.ResponseWriter, r *http.Request, v any) b
 		return false
 	}
 	if len(body) > maxToolBody {
-		s.reject(w, ri, validate.TooLarge(maxToolBody))
+		s.reject(w, ri, chatreq.TooLarge(maxToolBody))
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		s.reject(w, ri, validate.BadRequest("", "request body: %v", err))
+		s.reject(w, ri, chatreq.BadRequest("", "request body: %v", err))
 		return false
 	}
 	return true
@@ -248,7 +248,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.TrimSpace(req.Query) == "" {
-		s.reject(w, info(r.Context()), validate.BadRequest("query", "query is required"))
+		s.reject(w, info(r.Context()), chatreq.BadRequest("query", "query is required"))
 		return
 	}
 	res, err := s.tools().Search.Search(r.Context(), req.Query, clampK(req.K))
@@ -277,7 +277,7 @@ func (s *Server) handleResearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.TrimSpace(req.Question) == "" {
-		s.reject(w, info(r.Context()), validate.BadRequest("question", "question is required"))
+		s.reject(w, info(r.Context()), chatreq.BadRequest("question", "question is required"))
 		return
 	}
 	rep, err := s.tools().Research.Research(r.Context(), req.Question, clampK(req.K))
@@ -305,15 +305,15 @@ func (s *Server) handleSandbox(w http.ResponseWriter, r *http.Request) {
 	}
 	ri := info(r.Context())
 	if !coderun.Known(req.Language) {
-		s.reject(w, ri, validate.BadRequest("language", "language must be one of %s", strings.Join(coderun.Languages, ", ")))
+		s.reject(w, ri, chatreq.BadRequest("language", "language must be one of %s", strings.Join(coderun.Languages, ", ")))
 		return
 	}
 	if strings.TrimSpace(req.Code) == "" {
-		s.reject(w, ri, validate.BadRequest("code", "code is required"))
+		s.reject(w, ri, chatreq.BadRequest("code", "code is required"))
 		return
 	}
 	if req.TimeoutSeconds < 0 {
-		s.reject(w, ri, validate.BadRequest("timeout_seconds", "timeout_seconds must not be negative"))
+		s.reject(w, ri, chatreq.BadRequest("timeout_seconds", "timeout_seconds must not be negative"))
 		return
 	}
 	res, err := s.tools().Sandbox.Run(r.Context(), req)

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/janus-bench/janus/internal/coderun"
 	"github.com/janus-bench/janus/internal/search"
-	"github.com/janus-bench/janus/scorer/coderun"
 )
 
 // toolGateway runs a gateway over a small known corpus with the local
@@ -128,7 +128,7 @@ func sandboxGateway(t *testing.T, extra func(*Options)) (*Running, string) {
 
 var authK1 = map[string]string{"Authorization": "Bearer k1"}
 
-// TestSandboxAPI runs programs in the local sandbox (scorer/coderun)
+// TestSandboxAPI runs programs in the local sandbox (internal/coderun)
 // through the gateway, and each answer names the limits it ran under.
 func TestSandboxAPI(t *testing.T) {
 	gw, _ := sandboxGateway(t, func(o *Options) { o.Sandbox.RateLimit, o.Sandbox.RateBurst = 1000, 1000 })

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/internal/buildinfo"
-	"github.com/janus-bench/janus/internal/validate"
+	"github.com/janus-bench/janus/internal/chatreq"
 )
 
 // Transcription forwards POST /v1/audio/transcriptions to an
@@ -55,7 +55,7 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.ContentLength > limit {
 		w.Header().Set("Connection", "close")
-		s.reject(w, ri, validate.TooLarge(limit))
+		s.reject(w, ri, chatreq.TooLarge(limit))
 		return
 	}
 	body, verr := s.readBody(w, r)
@@ -64,7 +64,7 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if int64(len(body)) > limit {
-		s.reject(w, ri, validate.TooLarge(limit))
+		s.reject(w, ri, chatreq.TooLarge(limit))
 		return
 	}
 	ct := r.Header.Get("Content-Type")
@@ -78,10 +78,10 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 // checkTranscriptionForm checks that body is multipart/form-data with a
 // file part and a model field, as OpenAI requires, before anything is
 // sent on.
-func checkTranscriptionForm(ct string, body []byte) *validate.Error {
+func checkTranscriptionForm(ct string, body []byte) *chatreq.Error {
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return validate.BadRequest("", "the body must be multipart/form-data (file and model fields), got Content-Type %q", ct)
+		return chatreq.BadRequest("", "the body must be multipart/form-data (file and model fields), got Content-Type %q", ct)
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	var hasFile, hasModel bool
@@ -91,7 +91,7 @@ func checkTranscriptionForm(ct string, body []byte) *validate.Error {
 			break
 		}
 		if err != nil {
-			return validate.BadRequest("", "malformed multipart body: %v", err)
+			return chatreq.BadRequest("", "malformed multipart body: %v", err)
 		}
 		switch p.FormName() {
 		case "file":
@@ -103,9 +103,9 @@ func checkTranscriptionForm(ct string, body []byte) *validate.Error {
 	}
 	switch {
 	case !hasFile:
-		return validate.BadRequest("file", "file is required: a part named file with a filename")
+		return chatreq.BadRequest("file", "file is required: a part named file with a filename")
 	case !hasModel:
-		return validate.BadRequest("model", "model is required")
+		return chatreq.BadRequest("model", "model is required")
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/internal/validate"
+	"github.com/janus-bench/janus/internal/chatreq"
 )
 
 // TestGatewayRejectsHostileParams: each request OpenAI refuses (n, token
@@ -47,7 +47,7 @@ func TestGatewayRejectsHostileParams(t *testing.T) {
 			t.Errorf("%d rejected request(s) reached the competitor", n)
 		}
 	}()
-	for _, c := range validate.ValidationCases() {
+	for _, c := range chatreq.ValidationCases() {
 		t.Run(c.Name, func(t *testing.T) {
 			env := errorEnvelope(t, post(t, ctx, gw.URL, c.Body, nil), http.StatusBadRequest)
 			if env.Error.Type != "invalid_request_error" || env.Error.Param == nil || *env.Error.Param != c.Param {

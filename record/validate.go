@@ -12,7 +12,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/janus-bench/janus/docs"
+	"github.com/janus-bench/janus/internal/schemas"
 )
 
 var (
@@ -23,7 +23,7 @@ var (
 
 func compiled() (*jsonschema.Schema, error) {
 	schemaOnce.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(docs.ReportSchemaV1))
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.ReportSchemaV1))
 		if err != nil {
 			schemaErr = fmt.Errorf("parse report schema: %w", err)
 			return
@@ -45,7 +45,7 @@ type ValidationError struct{ Detail string }
 func (e *ValidationError) Error() string { return "report does not match janus.report/v1: " + e.Detail }
 
 // Validate checks a JSON report against the published schema
-// (docs/report.schema.json).
+// (internal/schemas/report.schema.json).
 func Validate(b []byte) error {
 	s, err := compiled()
 	if err != nil {

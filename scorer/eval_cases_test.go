@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/janus-bench/janus/scorer/coderun"
+	"github.com/janus-bench/janus/internal/coderun"
 	"github.com/janus-bench/janus/suites"
 )
 

@@ -14,11 +14,11 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/janus-bench/janus/docs"
+	"github.com/janus-bench/janus/internal/coderun"
+	"github.com/janus-bench/janus/internal/schemas"
+	"github.com/janus-bench/janus/internal/suitecheck"
 	"github.com/janus-bench/janus/scorer"
-	"github.com/janus-bench/janus/scorer/coderun"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/validate"
 )
 
 // evaluatorSuite uses every new check type that validation can prove, as a
@@ -156,12 +156,12 @@ func TestEvaluatorSuiteValidates(t *testing.T) {
 	if len(s.Tasks) != 11 {
 		t.Fatalf("loaded %d tasks, want 11", len(s.Tasks))
 	}
-	if err := validate.Suite(s, &scorer.Evaluator{Code: coderun.NewRunner(0)}); err != nil {
+	if err := suitecheck.Suite(s, &scorer.Evaluator{Code: coderun.NewRunner(0)}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// TestSchemaHasEveryCheckField keeps docs/suite.schema.json's $defs/check
+// TestSchemaHasEveryCheckField keeps internal/schemas/suite.schema.json's $defs/check
 // in step with suites.Check: a field the schema lacks would make every
 // suite that uses it fail validation.
 func TestSchemaHasEveryCheckField(t *testing.T) {
@@ -170,7 +170,7 @@ func TestSchemaHasEveryCheckField(t *testing.T) {
 			Properties map[string]any `json:"properties"`
 		} `json:"$defs"`
 	}
-	if err := json.Unmarshal(docs.SuiteSchemaV1, &schema); err != nil {
+	if err := json.Unmarshal(schemas.SuiteSchemaV1, &schema); err != nil {
 		t.Fatal(err)
 	}
 	props := schema.Defs["check"].Properties

@@ -5,7 +5,7 @@
 // from the embedded defaults or from a directory on disk.
 package suites
 
-//go:generate go run ./gen/cmd/gensuite -out builtin/janus-default
+//go:generate go run ../internal/suitegen/cmd/gensuite -out builtin/janus-default
 
 import (
 	"context"

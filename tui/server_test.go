@@ -11,9 +11,9 @@ import (
 
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"github.com/janus-bench/janus/internal/service"
 	"github.com/janus-bench/janus/leaderboard"
 	"github.com/janus-bench/janus/record"
-	"github.com/janus-bench/janus/service"
 )
 
 // serveStore starts a real scoring service (API only, no workers) on the

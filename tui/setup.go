@@ -21,9 +21,9 @@ import (
 	"github.com/janus-bench/janus/bench/load"
 	"github.com/janus-bench/janus/bench/trace"
 	janusapp "github.com/janus-bench/janus/internal/app"
+	"github.com/janus-bench/janus/internal/suitegen"
 	"github.com/janus-bench/janus/record"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 // prefs are the setup choices remembered between sessions.
@@ -290,7 +290,7 @@ func (s *setupModel) loadSuite() tea.Cmd {
 	name, ctx := s.suiteName(), s.sh.ctx
 	return func() tea.Msg {
 		su, err := suites.Load(ctx, name)
-		if generate, ok := gen.Generator(name); ok {
+		if generate, ok := suitegen.Generator(name); ok {
 			// A run generates this suite from its own seed; its categories
 			// and size are the same for every seed, not the stored file's.
 			su, err = generate(1)

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/baseline"
-	"github.com/janus-bench/janus/memory"
+	"github.com/janus-bench/janus/internal/memory"
+	"github.com/janus-bench/janus/internal/suitegen"
 	"github.com/janus-bench/janus/suites"
-	"github.com/janus-bench/janus/suites/gen"
 )
 
 // StartFunc starts the reference target for a run of suite (nil: a probe
@@ -124,7 +124,7 @@ func StartWithMemory(ctx context.Context, cfg baseline.Config, grace time.Durati
 }
 
 // RepositorySuites is every answer in the repository: each built-in
-// suite's files and janus-default generated from gen.DefaultSeed. It is
+// suite's files and janus-default generated from suitegen.DefaultSeed. It is
 // what a competitor that memorised the repository knows (the memorizer
 // sim profile is given these, never the run's suite).
 func RepositorySuites(ctx context.Context) ([]*suites.Suite, error) {
@@ -136,7 +136,7 @@ func RepositorySuites(ctx context.Context) ([]*suites.Suite, error) {
 		}
 		out = append(out, s)
 	}
-	s, err := gen.Fresh(gen.DefaultSeed)
+	s, err := suitegen.Fresh(suitegen.DefaultSeed)
 	if err != nil {
 		return nil, fmt.Errorf("load repository suites: %w", err)
 	}

@@ -30,14 +30,14 @@ var engineForbidden = slices.Concat(heavy, []string{module + "/memory", module +
 var forbiddenDeps = map[string][]string{
 	// The engine knows a base URL, never what it measures, and no front end
 	// or command (issue 18 item 2).
-	"bench":        engineForbidden,
-	"bench/load":   engineForbidden,
-	"conform":      engineForbidden,
-	"container":    engineForbidden,
-	"bench/report": heavy,
-	"pricing":      heavy,
-	"record":       slices.Concat(heavy, []string{module + "/scorer"}), // the evaluator fills records in, never the reverse
-	"scorer":       heavy,
+	"bench":              engineForbidden,
+	"bench/load":         engineForbidden,
+	"conform":            engineForbidden,
+	"internal/container": engineForbidden,
+	"bench/report":       heavy,
+	"pricing":            heavy,
+	"record":             slices.Concat(heavy, []string{module + "/scorer"}), // the evaluator fills records in, never the reverse
+	"scorer":             heavy,
 	// The statistics are a leaf: the standard library and gonum, nothing
 	// of janus (issue 18 item 7), so any caller can use them.
 	"stats": {module},

@@ -16,8 +16,8 @@ import (
 
 // engineDirs are the engine packages of issue 18 item 1 ("an engine with a
 // small surface"): they take typed options and leave the process to the
-// application. Their subpackages are not included (bench/calibrate and
-// bench/selftest run the sim, scorer/coderun is the sandbox's child).
+// application. Their subpackages are not included (internal/calibrate and
+// internal/selftest run the sim, internal/coderun is the sandbox's child).
 var engineDirs = []string{"bench", "bench/load", "bench/report", "bench/trace", "conform", "pricing", "record", "scorer"}
 
 // envFuncs read or change the process's environment.

@@ -33,65 +33,65 @@ const (
 // layers places every package of the module (the path after the module's).
 // A new package must be placed here; TestLayerRule says so.
 var layers = map[string]int{
-	"docs":                       layerFoundation,
-	"internal/apikeys":           layerFoundation,
-	"internal/archtest":          layerFoundation,
-	"internal/baseurl":           layerFoundation,
-	"internal/buildinfo":         layerFoundation,
-	"internal/clip":              layerFoundation,
-	"internal/exitcode":          layerFoundation,
-	"internal/httpguard":         layerFoundation,
-	"internal/logbuf":            layerFoundation,
-	"internal/monoclock":         layerFoundation,
-	"internal/ratelimit":         layerFoundation,
-	"internal/sandbox":           layerFoundation,
-	"internal/search":            layerFoundation,
-	"internal/sqlstore":          layerFoundation,
-	"internal/sqlstore/sqltest":  layerFoundation,
-	"internal/sse":               layerFoundation,
-	"internal/svc":               layerFoundation,
-	"internal/testbin":           layerFoundation,
-	"internal/tokens":            layerFoundation,
-	"internal/tools":             layerFoundation,
-	"internal/validate":          layerFoundation,
-	"internal/wire":              layerFoundation,
-	"pricing":                    layerFoundation,
-	"scorer/coderun":             layerFoundation,
-	"stats":                      layerFoundation, // a leaf: stdlib and gonum only (forbiddenDeps)
-	"bench/trace":                layerSuite,
-	"record":                     layerSuite, // what a run leaves: below the scorer that fills it in
-	"suites":                     layerSuite,
-	"suites/gen":                 layerSuite,
-	"scorer":                     layerEvaluate,
-	"suites/validate":            layerEvaluate,
-	"bench/report":               layerReport,
-	"bench":                      layerEngine,
-	"bench/load":                 layerEngine,
-	"bench/calibrate":            layerTarget, // needs the sim: beside the engine, never in it
-	"bench/selftest":             layerTarget, // needs the sim: beside the engine, never in it
-	"conform":                    layerEngine,
-	"container":                  layerStore,
-	"leaderboard":                layerStore,
-	"memory":                     layerStore,
-	"sessions":                   layerStore,
-	"baseline":                   layerTarget,
-	"baseline/janstore":          layerTarget,
-	"baseline/reference":         layerTarget,
-	"baseline/threads":           layerTarget,
-	"baseline/threads/redistest": layerTarget,
-	"gateway":                    layerTarget,
-	"service":                    layerFront,
-	"tui":                        layerFront,
-	"internal/app":               layerFront, // the commands' files, env and limits around the engine; the TUI shares them
-	"web":                        layerFront,
-	"web/chat":                   layerFront,
-	"":                           layerApp, // the janus binary
-	"cli":                        layerApp,
-	"cli/loadcli":                layerApp, // bench load's command line, shared with cmd/janus-load
-	"cmd/janus-load":             layerApp, // the lean load client
-	"internal/loadapp":           layerApp, // janus bench load's application around bench/load
-	"suites/gen/cmd/gensuite":    layerApp,
-	"web/screenshots":            layerApp,
+	"internal/schemas":               layerFoundation,
+	"internal/apikeys":               layerFoundation,
+	"internal/archtest":              layerFoundation,
+	"internal/baseurl":               layerFoundation,
+	"internal/buildinfo":             layerFoundation,
+	"internal/clip":                  layerFoundation,
+	"internal/exitcode":              layerFoundation,
+	"internal/httpguard":             layerFoundation,
+	"internal/logbuf":                layerFoundation,
+	"internal/monoclock":             layerFoundation,
+	"internal/ratelimit":             layerFoundation,
+	"internal/sandbox":               layerFoundation,
+	"internal/search":                layerFoundation,
+	"internal/sqlstore":              layerFoundation,
+	"internal/sqlstore/sqltest":      layerFoundation,
+	"internal/sse":                   layerFoundation,
+	"internal/svc":                   layerFoundation,
+	"internal/testbin":               layerFoundation,
+	"internal/tokens":                layerFoundation,
+	"internal/agenttools":            layerFoundation,
+	"internal/chatreq":               layerFoundation,
+	"internal/wire":                  layerFoundation,
+	"pricing":                        layerFoundation,
+	"internal/coderun":               layerFoundation,
+	"stats":                          layerFoundation, // a leaf: stdlib and gonum only (forbiddenDeps)
+	"bench/trace":                    layerSuite,
+	"record":                         layerSuite, // what a run leaves: below the scorer that fills it in
+	"suites":                         layerSuite,
+	"internal/suitegen":              layerSuite,
+	"scorer":                         layerEvaluate,
+	"internal/suitecheck":            layerEvaluate,
+	"bench/report":                   layerReport,
+	"bench":                          layerEngine,
+	"bench/load":                     layerEngine,
+	"internal/calibrate":             layerTarget, // needs the sim: beside the engine, never in it
+	"internal/selftest":              layerTarget, // needs the sim: beside the engine, never in it
+	"conform":                        layerEngine,
+	"internal/container":             layerStore,
+	"leaderboard":                    layerStore,
+	"internal/memory":                layerStore,
+	"internal/sessions":              layerStore,
+	"baseline":                       layerTarget,
+	"baseline/janstore":              layerTarget,
+	"baseline/reference":             layerTarget,
+	"baseline/threads":               layerTarget,
+	"baseline/threads/redistest":     layerTarget,
+	"gateway":                        layerTarget,
+	"internal/service":               layerFront,
+	"tui":                            layerFront,
+	"internal/app":                   layerFront, // the commands' files, env and limits around the engine; the TUI shares them
+	"internal/web":                   layerFront,
+	"internal/web/chat":              layerFront,
+	"":                               layerApp, // the janus binary
+	"cli":                            layerApp,
+	"cli/loadcli":                    layerApp, // bench load's command line, shared with cmd/janus-load
+	"cmd/janus-load":                 layerApp, // the lean load client
+	"internal/loadapp":               layerApp, // janus bench load's application around bench/load
+	"internal/suitegen/cmd/gensuite": layerApp,
+	"internal/web/screenshots":       layerApp,
 }
 
 // layerViolations are the imports that break the rule today, each to be
@@ -106,7 +106,7 @@ var layerViolations = []string{}
 // front end, the gateway or the commands.
 var (
 	engine    = []string{"bench", "bench/load", "bench/report", "bench/trace", "conform", "record", "scorer", "stats", "suites"}
-	notEngine = []string{"cli", "gateway", "service", "tui", "web"}
+	notEngine = []string{"cli", "gateway", "internal/service", "tui", "internal/web"}
 )
 
 // goPackage is the part of `go list -json` the rule reads.

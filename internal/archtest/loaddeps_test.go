@@ -18,7 +18,7 @@ var loadEngineBanned = []string{
 	module + "/baseline/...",
 	module + "/gateway/...",
 	module + "/tui/...",
-	module + "/scorer/coderun/...",
+	module + "/internal/coderun/...",
 	"github.com/redis/...",
 	"github.com/dop251/goja/...",
 	"github.com/traefik/yaegi/...",
@@ -74,7 +74,7 @@ func TestLoadEngineErrors(t *testing.T) {
 		{module + "/baseline/threads", true},
 		{"github.com/dop251/goja/parser", true},
 		{"github.com/redis/go-redis/v9", true},
-		{module + "/scorer/coderun", true},
+		{module + "/internal/coderun", true},
 		{module + "/scorer", false},
 		{module + "/tuition", false},
 	}

@@ -23,7 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/janus-bench/janus/internal/validate"
+	"github.com/janus-bench/janus/internal/chatreq"
 	"github.com/janus-bench/janus/internal/wire"
 )
 
@@ -45,10 +45,10 @@ const (
 // after any refusal the response carries Connection: close, so the rest
 // of the body is never read either. reason is "" on success, else one of
 // the Reason constants; the error is a 413, a 408 or a 400.
-func ReadBody(w http.ResponseWriter, r *http.Request, max int64, timeout time.Duration) (data []byte, reason string, verr *validate.Error) {
+func ReadBody(w http.ResponseWriter, r *http.Request, max int64, timeout time.Duration) (data []byte, reason string, verr *chatreq.Error) {
 	if r.ContentLength > max {
 		w.Header().Set("Connection", "close")
-		return nil, ReasonTooLarge, validate.TooLarge(max)
+		return nil, ReasonTooLarge, chatreq.TooLarge(max)
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(timeout))
@@ -61,12 +61,12 @@ func ReadBody(w http.ResponseWriter, r *http.Request, max int64, timeout time.Du
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return nil, ReasonTooLarge, validate.TooLarge(mbe.Limit)
+		return nil, ReasonTooLarge, chatreq.TooLarge(mbe.Limit)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return nil, ReasonBodyTimeout, &validate.Error{Status: http.StatusRequestTimeout, Type: "invalid_request_error",
+		return nil, ReasonBodyTimeout, &chatreq.Error{Status: http.StatusRequestTimeout, Type: "invalid_request_error",
 			Message: fmt.Sprintf("the request body did not arrive within %s", timeout)}
 	}
-	return nil, ReasonBadBody, validate.BadRequest("", "could not read the request body: %v", err)
+	return nil, ReasonBadBody, chatreq.BadRequest("", "could not read the request body: %v", err)
 }
 
 // Listener wraps ln's connections so that a client that trickles its

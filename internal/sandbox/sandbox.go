@@ -11,7 +11,7 @@
 //
 // It is the one sandbox of the project: the code evaluator, the
 // baseline's run_code tool and the gateway's /api/sandbox/create all go
-// through scorer/coderun, which starts its children with Command.
+// through internal/coderun, which starts its children with Command.
 //
 // When the kernel refuses (no user namespaces, no bwrap), Command refuses
 // too, with ErrUnavailable, unless the operator allowed running without
