@@ -365,9 +365,6 @@ func execPython(j job) error {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}
-	if err := limitSelf(j, pythonAllowance); err != nil {
-		return err
-	}
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, childEnv+"=") {
@@ -380,6 +377,12 @@ func execPython(j job) error {
 	argv := []string{j.Python, "-I", "-S", "-B", "-X", "utf8", pyDriverFile}
 	if j.KernelWallsOnly {
 		argv = append(argv, "--kernel-walls-only")
+	}
+	// The limits come last: this process's Go runtime (under -race a
+	// large one) must not need new memory between RLIMIT_DATA and exec,
+	// or it dies with "cannot allocate memory" instead of running Python.
+	if err := limitSelf(j, pythonAllowance); err != nil {
+		return err
 	}
 	if err := syscall.Exec(j.Python, argv, env); err != nil {
 		return fmt.Errorf("exec %s: %w", j.Python, err)
