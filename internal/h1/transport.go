@@ -294,6 +294,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		c, reused, err := t.get(req.Context(), addr, attempt > 0)
 		if err != nil {
+			// The dialer's own *net.OpError, as net/http returns it;
+			// anything else is made one, so callers tell a refused
+			// connection (safe to retry) from a failed request.
+			if oe := (*net.OpError)(nil); errors.As(err, &oe) && oe.Op == "dial" {
+				return nil, err
+			}
 			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: err}
 		}
 		resp, err := t.exchange(req, addr, c)
