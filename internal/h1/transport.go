@@ -239,18 +239,33 @@ func (t *Transport) Predial(ctx context.Context, baseURL string, n int) int {
 	return int(dialled.Load())
 }
 
+// put keeps c idle for addr, or closes it when the pool is full or
+// closed. With an idle timeout, it also closes the host's connections
+// idle for longer: the list is in the order they were handed back and
+// get takes from its end, so those are at its front, where get would
+// reach them only when every newer one is in use.
 func (t *Transport) put(addr string, c *leanConn) {
+	var stale []*leanConn
 	t.mu.Lock()
-	if !t.closed && len(t.idle[addr]) < t.maxIdle {
-		if t.idleTimeout > 0 {
-			c.idleSince = time.Now()
-		}
-		t.idle[addr] = append(t.idle[addr], c)
+	if t.closed || len(t.idle[addr]) >= t.maxIdle {
 		t.mu.Unlock()
+		c.Close()
 		return
 	}
+	l := t.idle[addr]
+	if t.idleTimeout > 0 {
+		c.idleSince = time.Now()
+		n := 0
+		for n < len(l) && c.idleSince.Sub(l[n].idleSince) > t.idleTimeout {
+			n++
+		}
+		stale, l = l[:n:n], l[n:]
+	}
+	t.idle[addr] = append(l, c)
 	t.mu.Unlock()
-	c.Close()
+	for _, s := range stale {
+		s.Close()
+	}
 }
 
 // Idle is how many connections are kept idle, over all hosts.

@@ -306,3 +306,39 @@ func TestHeadBounds(t *testing.T) {
 		})
 	}
 }
+
+// TestIdleTimeout: a connection idle for longer than IdleTimeout is not
+// reused, and handing back a newer one closes it.
+func TestIdleTimeout(t *testing.T) {
+	answer := func(c net.Conn, br *bufio.Reader) {
+		for readRequest(br) == nil {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	}
+	tests := []struct {
+		name      string
+		idle      time.Duration
+		wantConns int64
+	}{
+		{"kept", time.Hour, 1},
+		{"expired", time.Nanosecond, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, conns := rawServer(t, answer)
+			lt := New(Options{IdleTimeout: tt.idle})
+			defer lt.CloseIdleConnections()
+			for i := range 3 {
+				if code, body, err := post(lt, url+"/v1/chat/completions", `{}`); err != nil || code != 200 || body != "ok" {
+					t.Fatalf("request %d: %d %q %v", i, code, body, err)
+				}
+			}
+			if n := conns.Load(); n != tt.wantConns {
+				t.Errorf("%d connections for 3 requests, want %d", n, tt.wantConns)
+			}
+			if n := lt.Idle(); n != 1 {
+				t.Errorf("%d connections idle, want 1", n)
+			}
+		})
+	}
+}
