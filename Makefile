@@ -64,7 +64,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzArtifactObjects -fuzztime 1m ./gateway/
 	$(GO) test -run '^$$' -fuzz FuzzJournal -fuzztime 1m ./gateway/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeDataURL -fuzztime 1m ./gateway/
-	$(GO) test -run '^$$' -fuzz FuzzReadResponse -fuzztime 1m ./bench/load/
+	$(GO) test -run '^$$' -fuzz FuzzReadResponse -fuzztime 1m ./internal/h1/
 	$(GO) test -run '^$$' -fuzz FuzzFastCompletion -fuzztime 1m ./bench/trace/
 	$(GO) test -run '^$$' -fuzz FuzzSelftestSimConfig -fuzztime 30s ./bench/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeJSON -fuzztime 30s ./internal/service/

@@ -13,7 +13,10 @@
 #
 # Usage: scripts/gwbench.sh. Environment: OUT (default runs/gwbench),
 # JANUS (a built janus; default: build one), VEGETA (default: install
-# v12.13.0 from the Go module proxy), REPS (default 5), DUR (per run,
+# v12.13.0 from the Go module proxy), JANUS_B (another janus build: a
+# second gateway, run from it on the same core, is measured as path
+# "gateway-b" in every repetition, so that two builds of the gateway are
+# compared in the same run with the same load clients), REPS (default 5), DUR (per run,
 # default 5s), GW_GLOBAL (janus flags before "gateway", e.g.
 # "--log-level info" to measure with the access log on), GW_ARGS (extra
 # gateway flags), PIN (empty: every process may run on every core; "split":
@@ -62,7 +65,7 @@ serve() {
   local pin=()
   while [ "$1" != -- ]; do pin+=("$1"); shift; done
   shift
-  "${pin[@]}" "$JANUS" "$@" >"$OUT/$name.log" 2>&1 &
+  "${pin[@]}" "${SERVE_BIN:-$JANUS}" "$@" >"$OUT/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 200); do
     URL=$(grep -o "$pat" "$OUT/$name.log" | head -1 | sed 's/^.* on //' || true)
@@ -77,6 +80,14 @@ serve gateway "listening on http://[0-9.:]*" "${GW_PIN[@]}" -- ${GW_GLOBAL:-} ga
   --competitor "sim=${DIRECT%/v1},default" ${GW_ARGS:-}
 GATEWAY=${URL%/}/v1
 case $GATEWAY in */v1/v1) GATEWAY=${GATEWAY%/v1} ;; esac
+PATHS="direct gateway"
+if [ -n "${JANUS_B:-}" ]; then
+  SERVE_BIN=$JANUS_B serve gateway-b "listening on http://[0-9.:]*" "${GW_PIN[@]}" -- ${GW_GLOBAL:-} gateway --listen 127.0.0.1:0 \
+    --competitor "sim=${DIRECT%/v1},default" ${GW_ARGS:-}
+  GATEWAY_B=${URL%/}/v1
+  case $GATEWAY_B in */v1/v1) GATEWAY_B=${GATEWAY_B%/v1} ;; esac
+  PATHS="direct gateway gateway-b"
+fi
 
 json_num() { grep -o "\"$2\": *[0-9.e+-]*" "$1" | head -1 | sed 's/.*: *//'; }
 # ttft_p50 FILE: the first step's TTFT p50 (ms) of a janus load report.
@@ -87,8 +98,8 @@ BODY="$OUT/body.json"
 printf '%s' '{"model":"janus-baseline-sim","messages":[{"role":"user","content":"What is the capital of France?"}],"max_tokens":16,"stream":false}' >"$BODY"
 
 for rep in $(seq "$REPS"); do
-  for path in direct gateway; do
-    base=$DIRECT; [ $path = gateway ] && base=$GATEWAY
+  for path in $PATHS; do
+    base=$DIRECT; [ $path = gateway ] && base=$GATEWAY; [ $path = gateway-b ] && base=$GATEWAY_B
     f="$OUT/$path-$rep"
     printf 'POST %s/chat/completions\nContent-Type: application/json\n@%s\n' "$base" "$BODY" >"$f.targets"
     "${CL_PIN[@]}" "$VEGETA" attack -targets "$f.targets" -rate 0 -max-workers 64 -workers 64 -duration "$DUR" -timeout 10s >"$f.vegeta.bin"
@@ -99,7 +110,7 @@ for rep in $(seq "$REPS"); do
       "${CL_PIN[@]}" "$JANUS" bench load --target "$base" --profile "closed:c=$c" --duration "$DUR" --no-selftest \
         --out "$f.s$c.json" --format text >/dev/null 2>"$f.s$c.log"
     done
-    printf 'rep %s %-7s load %s | vegeta c=64 %8.1f/s | janus non-stream c=64 %8.1f/s rss %s MB | stream c=1 ttft p50 %s ms rss %s MB | c=100 ttft p50 %s ms rss %s MB\n' \
+    printf 'rep %s %-9s load %s | vegeta c=64 %8.1f/s | janus non-stream c=64 %8.1f/s rss %s MB | stream c=1 ttft p50 %s ms rss %s MB | c=100 ttft p50 %s ms rss %s MB\n' \
       "$rep" "$path" "$(cut -d' ' -f1 /proc/loadavg)" "$(json_num "$f.vegeta.json" throughput)" \
       "$(json_num "$f.ns64.json" throughput_rps)" "$(json_num "$f.ns64.json" rss_peak_mb)" \
       "$(ttft_p50 "$f.s1.json")" "$(json_num "$f.s1.json" rss_peak_mb)" \

@@ -431,7 +431,7 @@ func (e *Engine) prestart(ctx context.Context, s Step, w *Workload) int {
 	}
 	if pd, ok := e.transport().(predialer); ok && n > 0 {
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		e.warm.Conns = pd.predial(dctx, e.client.BaseURL, n)
+		e.warm.Conns = pd.Predial(dctx, e.client.BaseURL, n)
 		cancel()
 	}
 	return n
@@ -439,9 +439,9 @@ func (e *Engine) prestart(ctx context.Context, s Step, w *Workload) int {
 
 // predialer is a transport that can open connections ahead of requests.
 type predialer interface {
-	// predial makes sure n connections to baseURL's host are open and
+	// Predial makes sure n connections to baseURL's host are open and
 	// idle, dialling the missing ones; it returns how many it dialled.
-	predial(ctx context.Context, baseURL string, n int) int
+	Predial(ctx context.Context, baseURL string, n int) int
 }
 
 func (e *Engine) transport() http.RoundTripper {

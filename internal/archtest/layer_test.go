@@ -40,6 +40,7 @@ var layers = map[string]int{
 	"internal/buildinfo":             layerFoundation,
 	"internal/clip":                  layerFoundation,
 	"internal/exitcode":              layerFoundation,
+	"internal/h1":                    layerFoundation, // the lean HTTP/1.1 client transport (bench/load, gateway)
 	"internal/httpguard":             layerFoundation,
 	"internal/logbuf":                layerFoundation,
 	"internal/monoclock":             layerFoundation,

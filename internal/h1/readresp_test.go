@@ -1,4 +1,4 @@
-package load
+package h1
 
 import (
 	"bufio"

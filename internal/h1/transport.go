@@ -1,4 +1,9 @@
-package load
+// Package h1 is a lean HTTP/1.1 client transport for plain-http targets:
+// each exchange runs on the caller's goroutine, and the heads of a plain
+// request and response are written and parsed without most of net/http's
+// allocations (anything unusual goes to net/http's own writer and reader).
+// The load client (bench/load) and the gateway's upstream side share it.
+package h1
 
 import (
 	"bufio"
@@ -16,11 +21,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/janus-bench/janus/bench/trace"
 )
 
-// leanTransport is an HTTP/1.1 RoundTripper for plain-http targets that
+// Transport is an HTTP/1.1 RoundTripper for plain-http targets that
 // runs each exchange on the caller's goroutine: the request is written and
 // the response head read inside RoundTrip, and the body is read by
 // whoever reads resp.Body. net/http's Transport keeps a reader and a
@@ -34,10 +37,14 @@ import (
 // parsed here (writeRequest, readResponse), as Request.Write and
 // http.ReadResponse would, minus most of their allocations; anything
 // else goes to those, so unusual framing is the standard library's.
-type leanTransport struct {
+type Transport struct {
 	dialer   net.Dialer
 	maxIdle  int
 	bufBytes int
+	// headerTimeout, maxHeader and idleTimeout are Options'.
+	headerTimeout time.Duration
+	maxHeader     int64
+	idleTimeout   time.Duration
 
 	mu   sync.Mutex
 	idle map[string][]*leanConn
@@ -48,11 +55,38 @@ type leanTransport struct {
 
 type leanConn struct {
 	net.Conn
+	// lr is what br reads from: the connection, with a budget while a
+	// response head is being read (Options.MaxHeaderBytes).
+	lr *limitedConn
 	br *bufio.Reader
 	bw *bufio.Writer
 	// raw peeks at the socket without Go's poller (see alive); nil when
 	// the connection has no file descriptor.
 	raw syscall.RawConn
+	// idleSince is when the connection was handed back (put).
+	idleSince time.Time
+}
+
+// limitedConn reads from a connection; while left is positive it counts
+// down, and a read that finds it spent fails, so that a hostile server
+// cannot grow a response head without bound.
+type limitedConn struct {
+	net.Conn
+	left  int64 // ≤ 0: no budget set
+	limit int64
+}
+
+func (l *limitedConn) Read(p []byte) (int, error) {
+	if l.limit <= 0 {
+		return l.Conn.Read(p)
+	}
+	if l.left <= 0 {
+		return 0, fmt.Errorf("net/http: server response headers exceeded %d bytes; aborted", l.limit)
+	}
+	p = p[:min(int64(len(p)), l.left)]
+	n, err := l.Conn.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
 
 // alive reports whether a kept connection can carry another request: the
@@ -81,18 +115,52 @@ func (c *leanConn) alive() bool {
 	return errors.Is(rerr, syscall.EAGAIN)
 }
 
-func newLeanTransport(maxIdle int) *leanTransport {
-	return &leanTransport{dialer: net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
-		maxIdle: maxIdle, bufBytes: 1 << 10, idle: map[string][]*leanConn{}}
+// Options configure a Transport; the zero value of each field picks its
+// default.
+type Options struct {
+	// MaxIdle is how many idle connections are kept per host; default 64.
+	MaxIdle int
+	// BufBytes sizes each connection's read and write buffers; default
+	// 4 KiB. A response head that does not fit is read by net/http's
+	// reader.
+	BufBytes int
+	// DialTimeout bounds one TCP connect; default 10s.
+	DialTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for the response head after
+	// the request was written, as http.Transport's; 0: none.
+	ResponseHeaderTimeout time.Duration
+	// MaxHeaderBytes bounds a response head (interim ones included), as
+	// http.Transport's MaxResponseHeaderBytes; default 10 MiB.
+	MaxHeaderBytes int64
+	// IdleTimeout drops a kept connection idle for longer before reuse;
+	// 0: kept until the server closes it.
+	IdleTimeout time.Duration
 }
 
-var _ trace.DirectTransport = (*leanTransport)(nil)
+// New returns a transport configured by o.
+func New(o Options) *Transport {
+	if o.MaxIdle <= 0 {
+		o.MaxIdle = 64
+	}
+	if o.BufBytes <= 0 {
+		o.BufBytes = 4 << 10
+	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = 10 * time.Second
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = 10 << 20
+	}
+	return &Transport{dialer: net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second},
+		maxIdle: o.MaxIdle, bufBytes: o.BufBytes, headerTimeout: o.ResponseHeaderTimeout,
+		maxHeader: o.MaxHeaderBytes, idleTimeout: o.IdleTimeout, idle: map[string][]*leanConn{}}
+}
 
 // Direct marks the lean transport as one the trace client may call
 // without http.Client's redirect and header-copy layer.
-func (*leanTransport) Direct() {}
+func (*Transport) Direct() {}
 
-func (t *leanTransport) get(ctx context.Context, addr string, fresh bool) (*leanConn, bool, error) {
+func (t *Transport) get(ctx context.Context, addr string, fresh bool) (*leanConn, bool, error) {
 	for !fresh {
 		t.mu.Lock()
 		l := t.idle[addr]
@@ -103,7 +171,7 @@ func (t *leanTransport) get(ctx context.Context, addr string, fresh bool) (*lean
 		c := l[len(l)-1]
 		t.idle[addr] = l[:len(l)-1]
 		t.mu.Unlock()
-		if c.alive() {
+		if (t.idleTimeout <= 0 || time.Since(c.idleSince) <= t.idleTimeout) && c.alive() {
 			return c, true, nil
 		}
 		c.Close()
@@ -112,7 +180,8 @@ func (t *leanTransport) get(ctx context.Context, addr string, fresh bool) (*lean
 	if err != nil {
 		return nil, false, err
 	}
-	c := &leanConn{Conn: nc, br: bufio.NewReaderSize(nc, t.bufBytes), bw: bufio.NewWriterSize(nc, t.bufBytes)}
+	lr := &limitedConn{Conn: nc}
+	c := &leanConn{Conn: nc, lr: lr, br: bufio.NewReaderSize(lr, t.bufBytes), bw: bufio.NewWriterSize(nc, t.bufBytes)}
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.raw, _ = sc.SyscallConn()
 	}
@@ -127,10 +196,10 @@ func hostAddr(u *url.URL) string {
 	return u.Host
 }
 
-// predial opens connections to baseURL's host until n are idle, a few
+// Predial opens connections to baseURL's host until n are idle, a few
 // dials at a time, and returns how many it opened. It stops at the first
 // failed dial or when ctx ends: a request then dials as it always did.
-func (t *leanTransport) predial(ctx context.Context, baseURL string, n int) int {
+func (t *Transport) Predial(ctx context.Context, baseURL string, n int) int {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Scheme != "http" {
 		return 0
@@ -170,20 +239,49 @@ func (t *leanTransport) predial(ctx context.Context, baseURL string, n int) int 
 	return int(dialled.Load())
 }
 
-func (t *leanTransport) put(addr string, c *leanConn) {
+// put keeps c idle for addr, or closes it when the pool is full or
+// closed. With an idle timeout, it also closes the host's connections
+// idle for longer: the list is in the order they were handed back and
+// get takes from its end, so those are at its front, where get would
+// reach them only when every newer one is in use.
+func (t *Transport) put(addr string, c *leanConn) {
+	var stale []*leanConn
 	t.mu.Lock()
-	if !t.closed && len(t.idle[addr]) < t.maxIdle {
-		t.idle[addr] = append(t.idle[addr], c)
+	if t.closed || len(t.idle[addr]) >= t.maxIdle {
 		t.mu.Unlock()
+		c.Close()
 		return
 	}
+	l := t.idle[addr]
+	if t.idleTimeout > 0 {
+		c.idleSince = time.Now()
+		n := 0
+		for n < len(l) && c.idleSince.Sub(l[n].idleSince) > t.idleTimeout {
+			n++
+		}
+		stale, l = l[:n:n], l[n:]
+	}
+	t.idle[addr] = append(l, c)
 	t.mu.Unlock()
-	c.Close()
+	for _, s := range stale {
+		s.Close()
+	}
+}
+
+// Idle is how many connections are kept idle, over all hosts.
+func (t *Transport) Idle() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, l := range t.idle {
+		n += len(l)
+	}
+	return n
 }
 
 // CloseIdleConnections closes every kept connection; the transport keeps
 // working (new connections are dialled) but keeps none from now on.
-func (t *leanTransport) CloseIdleConnections() {
+func (t *Transport) CloseIdleConnections() {
 	t.mu.Lock()
 	idle := t.idle
 	t.idle, t.closed = map[string][]*leanConn{}, true
@@ -203,14 +301,20 @@ func (t *leanTransport) CloseIdleConnections() {
 // was written is the request's error, never a retry, or a target that took
 // the request and then dropped the connection would see it twice and the
 // failure would not be counted.
-func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {
-		return nil, fmt.Errorf("lean transport: scheme %q not supported", req.URL.Scheme)
+		return nil, fmt.Errorf("h1 transport: scheme %q not supported", req.URL.Scheme)
 	}
 	addr := hostAddr(req.URL)
 	for attempt := 0; ; attempt++ {
 		c, reused, err := t.get(req.Context(), addr, attempt > 0)
 		if err != nil {
+			// The dialer's own *net.OpError, as net/http returns it;
+			// anything else is made one, so callers tell a refused
+			// connection (safe to retry) from a failed request.
+			if oe := (*net.OpError)(nil); errors.As(err, &oe) && oe.Op == "dial" {
+				return nil, err
+			}
 			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: err}
 		}
 		resp, err := t.exchange(req, addr, c)
@@ -234,7 +338,7 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-func (t *leanTransport) exchange(req *http.Request, addr string, c *leanConn) (*http.Response, error) {
+func (t *Transport) exchange(req *http.Request, addr string, c *leanConn) (*http.Response, error) {
 	ctx := req.Context()
 	// Closing the connection is how a cancelled context interrupts a
 	// blocked read or write; AfterFunc starts no goroutine until then.
@@ -250,7 +354,7 @@ func (t *leanTransport) exchange(req *http.Request, addr string, c *leanConn) (*
 	if ct := httptrace.ContextClientTrace(ctx); ct != nil && ct.WroteRequest != nil {
 		ct.WroteRequest(httptrace.WroteRequestInfo{})
 	}
-	resp, err := readResponse(c.br, req)
+	resp, err := t.readHead(c, req)
 	if err != nil {
 		stop()
 		return nil, ctxErr(ctx, err)
@@ -259,6 +363,29 @@ func (t *leanTransport) exchange(req *http.Request, addr string, c *leanConn) (*
 	resp.Body = &leanBody{rc: resp.Body, t: t, addr: addr, c: c, stop: stop, ctx: ctx,
 		keep: !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols}
 	return resp, nil
+}
+
+// errHeaderTimeout is http.Transport's error for ResponseHeaderTimeout.
+var errHeaderTimeout = errors.New("net/http: timeout awaiting response headers")
+
+// readHead reads the response head within the header budget and the
+// header timeout; the timer closes the connection, which ends the read.
+func (t *Transport) readHead(c *leanConn, req *http.Request) (*http.Response, error) {
+	c.lr.left, c.lr.limit = t.maxHeader, t.maxHeader
+	defer func() { c.lr.left, c.lr.limit = 0, 0 }()
+	if t.headerTimeout <= 0 {
+		return readResponse(c.br, req)
+	}
+	var fired atomic.Bool
+	timer := time.AfterFunc(t.headerTimeout, func() { fired.Store(true); c.Close() })
+	resp, err := readResponse(c.br, req)
+	if !timer.Stop() && fired.Load() {
+		if err == nil {
+			resp.Body.Close()
+		}
+		return nil, errHeaderTimeout
+	}
+	return resp, err
 }
 
 // writeError marks a failure while the request was being written: the
@@ -390,7 +517,7 @@ func ctxErr(ctx context.Context, err error) error {
 // and closes it otherwise.
 type leanBody struct {
 	rc   io.ReadCloser
-	t    *leanTransport
+	t    *Transport
 	addr string
 	c    *leanConn
 	stop func() bool
@@ -433,23 +560,4 @@ func (b *leanBody) Close() error {
 	}
 	b.c.Close()
 	return nil
-}
-
-// NewClient builds a load run's client for up to maxConc requests in
-// flight. Small per-connection buffers: chat requests and SSE events are
-// a few hundred bytes, and 5,000 streams at net/http's 4 KiB read and
-// write buffers plus a 4 KiB SSE buffer would hold 60 MiB for nothing.
-// Plain http targets (the usual loopback or in-cluster case) go through
-// the lean transport, one goroutine per stream; https (or StdTransport)
-// through net/http's.
-func NewClient(o *Options, maxConc int) *trace.Client {
-	var rt http.RoundTripper = newLeanTransport(maxConc)
-	if strings.HasPrefix(o.Target, "https://") || o.StdTransport {
-		tr := trace.NewTransport(maxConc)
-		tr.ReadBufferSize, tr.WriteBufferSize = 1<<10, 1<<10
-		rt = tr
-	}
-	return &trace.Client{BaseURL: o.Target, APIKey: o.APIKey, Header: o.Header,
-		Timeout: o.Timeout, TTFTTimeout: o.TTFTTimeout, StreamBufferBytes: 1 << 10, Limits: o.Limits, SameOriginRedirects: o.FollowRedirects,
-		HTTP: &http.Client{Transport: rt}}
 }
