@@ -345,7 +345,6 @@ func TestCompareAcceptanceRealSim(t *testing.T) {
 	if os.Getenv("JANUS_ACCEPTANCE") == "" {
 		t.Skip("set JANUS_ACCEPTANCE=1 to run the ten-minute real-sim acceptance measurement")
 	}
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	suite := tiledSmoke(t, 200)
 	run := func(seed uint64, pace baseline.Pace) *record.Report {
 		url := startSim(t, baseline.Config{Pace: pace, Seed: seed, Suites: []*suites.Suite{suite}})

@@ -48,7 +48,6 @@ func TestJudgeDecoys(t *testing.T) {
 }
 
 func TestRunWithDecoys(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	var text strings.Builder
 	rep, err := Run(t.Context(), RunOptions{Evaluator: testEval, Suite: "smoke", Decoys: 3, Start: quickStart, Stdout: &text, Out: filepath.Join(t.TempDir(), "r.json")})
 	if err != nil {

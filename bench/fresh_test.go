@@ -43,7 +43,6 @@ func startMemorizer(t *testing.T) string {
 // (no --seed: a secret seed, fresh tasks), and full marks on the public,
 // fixed tasks, which shows the test can fail.
 func TestMemorizerScoresChanceOnFreshTasks(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	url := startMemorizer(t)
 	// Code runs in a sandbox (slow under make test); its prompts name a
 	// function drawn from the seed, which no memorised answer defines.
@@ -130,7 +129,6 @@ func TestFreshRunRefusesCompletedTasksWithoutItsSeed(t *testing.T) {
 // A recorded fresh run replays against the tasks of its seed, never the
 // stored example whose ids overlap.
 func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	rec := filepath.Join(t.TempDir(), "rec")
 	rep, err := Run(t.Context(), RunOptions{Evaluator: testEval, Suite: "janus-default", Categories: []string{"quality/reasoning"}, Limit: 5, Start: quickStart,
 		RecordDir: rec, Out: filepath.Join(t.TempDir(), "r.json")})
@@ -163,7 +161,6 @@ func TestReplayOfAFreshRunNeedsItsSeed(t *testing.T) {
 // handed the run's own answers, gets full marks on the fresh tasks (so
 // the tasks are answerable).
 func TestMemorizerScoresChanceOnTheDefaultRun(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	url := startMemorizer(t)
 	run := func(t *testing.T, o RunOptions) *record.Report {
 		t.Helper()

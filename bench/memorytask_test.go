@@ -90,7 +90,6 @@ func (m *memoryTarget) serve(t *testing.T) string {
 // with the last thing told) scores 0 on each. Every task uses two user ids
 // of its own, and a second run new ones.
 func TestMemoryTasksNeedMemoryPerUser(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	s := memorySuite(t)
 	cases := []struct {
 		name   string
@@ -149,7 +148,6 @@ func TestMemoryTasksNeedMemoryPerUser(t *testing.T) {
 // the memory tasks (its sim has no answer for them: it answers from what
 // the service recalled); the same sim without a memory service scores 0.
 func TestEmbeddedTargetPassesMemoryTasksThroughMemory(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	s := memorySuite(t)
 	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Loader: staticLoader{s}, Start: reference.Starter(baseline.Config{Pace: baseline.Unpaced()}),
 		Out: filepath.Join(t.TempDir(), "r.json")})
@@ -182,7 +180,6 @@ func TestEmbeddedTargetPassesMemoryTasksThroughMemory(t *testing.T) {
 // scores the task as the run did, the decoy included; without the decoy's
 // recording the task scores 0.
 func TestMemoryTaskRecordAndReplay(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	s := memorySuite(t)
 	s.Tasks = s.Tasks[:1]
 	m := &memoryTarget{told: map[string][]string{}, answer: func(m *memoryTarget, user, _ string) string { return lastWords(m.told[user]) }}

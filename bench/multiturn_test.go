@@ -92,7 +92,6 @@ func weatherCall(id string) []openai.ToolCall {
 // TestMultiTurnToolTasks drives the runner against targets that use the
 // tool's result, ignore it, or never stop calling tools.
 func TestMultiTurnToolTasks(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	lastIsTool := func(req wire.ChatRequest) (string, bool) {
 		m := req.Messages[len(req.Messages)-1]
 		return m.Content, m.Role == openai.ChatMessageRoleTool

@@ -18,7 +18,6 @@ const privateSuite = `{"id":"p1","category":"quality/chat","messages":[{"role":"
 `
 
 func TestPrivateSuiteFromURLAndFile(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	key := bytes.Repeat([]byte{3}, 32)
 	sealed, err := suites.Encrypt([]byte(privateSuite), key)
 	if err != nil {

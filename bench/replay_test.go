@@ -39,7 +39,6 @@ func startSim(t *testing.T, cfg baseline.Config) string {
 // (score, verdict, violations, every metric to the nanosecond, error) and
 // every score to come out identical.
 func TestReplayReproducesTheRun(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	prof := func(name string) func(t *testing.T) RunOptions {
 		return func(t *testing.T) RunOptions {
 			return RunOptions{Evaluator: testEval, Target: startSim(t, baseline.Config{Pace: quickPace, Profile: name, TimeScale: 0.02})}
@@ -136,7 +135,6 @@ func TestReplayReproducesTheRun(t *testing.T) {
 // replayed TTFT is the recorded time of the read that carried the first
 // token, minus the recorded send time, to the nanosecond.
 func TestReplayTTFTIsTheRecordedRead(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	dir := t.TempDir()
 	rec := filepath.Join(dir, "rec")
 	orig, err := Run(context.Background(), RunOptions{Evaluator: testEval, Start: quickStart, Out: filepath.Join(dir, "r.json"), RecordDir: rec})

@@ -21,7 +21,6 @@ import (
 // its own weights the scores come back bit for bit, with other weights
 // only the composite moves, and the input is left alone.
 func TestRescoreStoredReport(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
 	if _, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: out, Start: quickStart}); err != nil {
 		t.Fatalf("Run: %v", err)

@@ -19,7 +19,6 @@ import (
 // includes that cost in the cost dimension and says so; re-scoring with
 // other prices re-prices them.
 func TestRunResources(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	dir := t.TempDir()
 	prices := filepath.Join(dir, "prices.yaml")
 	if err := os.WriteFile(prices, []byte("cpu_usd_per_second: 0.001\ngb_usd_per_second: 0.0001\n"), 0o644); err != nil {

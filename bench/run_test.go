@@ -46,7 +46,6 @@ func readValid(t *testing.T, path string) []byte {
 }
 
 func TestRunEmbeddedTarget(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
 	var stdout bytes.Buffer
 	var seen int
@@ -246,7 +245,6 @@ func TestRunUnknownSuite(t *testing.T) {
 }
 
 func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
 	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "janus-default", Out: out, Concurrency: 16,
 		Start: reference.Starter(baseline.Config{Pace: fastPace})})
@@ -260,7 +258,6 @@ func TestRunDefaultSuiteAgainstOracle(t *testing.T) {
 }
 
 func TestRunSeveralSuitesAndSplit(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
 	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "smoke@stored, janus-default", Splits: []string{"private"}, Out: out,
 		Concurrency: 8, Start: reference.Starter(baseline.Config{Pace: fastPace})})
@@ -285,7 +282,6 @@ func TestRunSeveralSuitesAndSplit(t *testing.T) {
 func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 	// The sim's noisy profile with share 1 answers every task wrongly:
 	// quality must collapse (issue: ≤ 10), while speed does not care.
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	rep, err := Run(context.Background(), RunOptions{Evaluator: testEval, Suite: "janus-default", Out: filepath.Join(t.TempDir(), "r.json"), Concurrency: 16,
 		Start: reference.Starter(baseline.Config{Pace: fastPace, Profile: baseline.ProfileNoisy, NoisyShare: 1})})
 	if err != nil {
@@ -301,7 +297,6 @@ func TestRunDefaultSuiteAgainstWrongAnswers(t *testing.T) {
 const smokeTasks = 10
 
 func TestRunPlanAndGateHooks(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	out := filepath.Join(t.TempDir(), "r.json")
 	var planned, gated, seen int
 	release := make(chan struct{})
@@ -341,7 +336,6 @@ func TestRunPlanAndGateHooks(t *testing.T) {
 // with ReportPath, which it calls once with the model it discovered; a
 // resume needs Out, since which run to continue is the caller's to find.
 func TestRunReportPathIsTheCallers(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	for _, c := range []struct {
 		name string
 		o    RunOptions

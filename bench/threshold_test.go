@@ -24,7 +24,6 @@ import (
 // and so is the composite: exactly those two gates fail, one line each,
 // and only after every report is on disk.
 func TestRunGatesAfterWritingEveryReport(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	dir := t.TempDir()
 	summary := filepath.Join(dir, "step-summary.md")
 	if err := os.WriteFile(summary, []byte("# earlier step\n"), 0o644); err != nil {
@@ -109,7 +108,6 @@ func TestRunGatesAfterWritingEveryReport(t *testing.T) {
 }
 
 func TestRunGatesThatPass(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	prices := filepath.Join(t.TempDir(), "prices.yaml")
 	if err := os.WriteFile(prices, []byte("default: {prompt_usd_per_mtok: 7}\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -171,7 +169,6 @@ func TestRunRejectsBadOptionsBeforeRunning(t *testing.T) {
 // TestJUnitOfARun prints a real run as JUnit: one test case per smoke
 // task.
 func TestJUnitOfARun(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	var stdout bytes.Buffer
 	_, err := Run(context.Background(), RunOptions{Evaluator: testEval, Out: filepath.Join(t.TempDir(), "r.json"), Start: quickStart, Stdout: &stdout, Format: "junit"})
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 )
 
 func TestRequestsWearAnSDKIdentity(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	cases := []struct {
 		name, identity, ua string
 		user               http.Header
@@ -65,7 +64,6 @@ func TestRequestsWearAnSDKIdentity(t *testing.T) {
 // With --model, the run opens with a chat request, as an SDK user would,
 // not with GET /models; without it, the list is needed and fetched.
 func TestNoModelsRequestFirstWhenTheModelIsGiven(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	for _, c := range []struct {
 		name, model string
 		wantList    bool
@@ -103,7 +101,6 @@ func TestNoModelsRequestFirstWhenTheModelIsGiven(t *testing.T) {
 // every scored request and the same model and stream fields; no header
 // names janus, a probe or a warm-up. The report counts the warm-ups.
 func TestWarmupIsIndistinguishableFromTasks(t *testing.T) {
-	t.Setenv("JANUS_SELFTEST_FILE", filepath.Join(t.TempDir(), "none.json"))
 	const seed = 5
 	suite, err := suitegen.FreshSmoke(seed)
 	if err != nil {
