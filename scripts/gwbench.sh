@@ -8,7 +8,15 @@
 # drifting machine load hits both alike):
 #   - non-stream closed loop c=64: `janus bench load --no-stream` and
 #     `vegeta attack -rate 0 -max-workers 64` (throughput);
-#   - streams at c=1 and c=100: `janus bench load` (TTFT p50).
+#   - streams at c=1 and c=100: `janus bench load` (TTFT p50). At c=100
+#     the instant upstream saturates a core, so a closed loop's TTFT is
+#     its queueing time, 100 / throughput (Little's law): it measures the
+#     stream throughput, not the latency a gateway adds;
+#   - 100 streams held open at once (c=100 "held"): a second upstream with
+#     the same instant first token but HELD_INTERVAL (default 20ms)
+#     between tokens, so that 100 concurrent streams use a fraction of a
+#     core, and its own gateway: TTFT p50 there is the latency a gateway
+#     adds with 100 streams open, without queueing.
 # Every janus report also gives the load client's peak RSS.
 #
 # Usage: scripts/gwbench.sh. Environment: OUT (default runs/gwbench),
@@ -16,7 +24,8 @@
 # v12.13.0 from the Go module proxy), JANUS_B (another janus build: a
 # second gateway, run from it on the same core, is measured as path
 # "gateway-b" in every repetition, so that two builds of the gateway are
-# compared in the same run with the same load clients), REPS (default 5), DUR (per run,
+# compared in the same run with the same load clients), HELD_INTERVAL
+# (token interval of the held-streams upstream), REPS (default 5), DUR (per run,
 # default 5s), GW_GLOBAL (janus flags before "gateway", e.g.
 # "--log-level info" to measure with the access log on), GW_ARGS (extra
 # gateway flags), PIN (empty: every process may run on every core; "split":
@@ -76,16 +85,23 @@ serve() {
 }
 serve baseline "listening on http://[0-9.:]*/v1" "${CL_PIN[@]}" -- baseline --listen 127.0.0.1:0 --keepalive 0 --ttft 0 --token-interval 0
 DIRECT=$URL
-serve gateway "listening on http://[0-9.:]*" "${GW_PIN[@]}" -- ${GW_GLOBAL:-} gateway --listen 127.0.0.1:0 \
-  --competitor "sim=${DIRECT%/v1},default" ${GW_ARGS:-}
-GATEWAY=${URL%/}/v1
-case $GATEWAY in */v1/v1) GATEWAY=${GATEWAY%/v1} ;; esac
+serve baseline-held "listening on http://[0-9.:]*/v1" "${CL_PIN[@]}" -- baseline --listen 127.0.0.1:0 --keepalive 0 --ttft 0 \
+  --token-interval "${HELD_INTERVAL:-20ms}"
+HELD=$URL
+# gateway NAME UPSTREAM: start a gateway (from $SERVE_BIN or $JANUS) in front
+# of UPSTREAM; its base URL ends up in GW.
+gateway() {
+  serve "$1" "listening on http://[0-9.:]*" "${GW_PIN[@]}" -- ${GW_GLOBAL:-} gateway --listen 127.0.0.1:0 \
+    --competitor "sim=${2%/v1},default" ${GW_ARGS:-}
+  GW=${URL%/}/v1
+  case $GW in */v1/v1) GW=${GW%/v1} ;; esac
+}
+gateway gateway "$DIRECT"; GATEWAY=$GW
+gateway gateway-held "$HELD"; GATEWAY_HELD=$GW
 PATHS="direct gateway"
 if [ -n "${JANUS_B:-}" ]; then
-  SERVE_BIN=$JANUS_B serve gateway-b "listening on http://[0-9.:]*" "${GW_PIN[@]}" -- ${GW_GLOBAL:-} gateway --listen 127.0.0.1:0 \
-    --competitor "sim=${DIRECT%/v1},default" ${GW_ARGS:-}
-  GATEWAY_B=${URL%/}/v1
-  case $GATEWAY_B in */v1/v1) GATEWAY_B=${GATEWAY_B%/v1} ;; esac
+  SERVE_BIN=$JANUS_B gateway gateway-b "$DIRECT"; GATEWAY_B=$GW
+  SERVE_BIN=$JANUS_B gateway gateway-b-held "$HELD"; GATEWAY_B_HELD=$GW
   PATHS="direct gateway gateway-b"
 fi
 
@@ -100,6 +116,7 @@ printf '%s' '{"model":"janus-baseline-sim","messages":[{"role":"user","content":
 for rep in $(seq "$REPS"); do
   for path in $PATHS; do
     base=$DIRECT; [ $path = gateway ] && base=$GATEWAY; [ $path = gateway-b ] && base=$GATEWAY_B
+    held=$HELD; [ $path = gateway ] && held=$GATEWAY_HELD; [ $path = gateway-b ] && held=$GATEWAY_B_HELD
     f="$OUT/$path-$rep"
     printf 'POST %s/chat/completions\nContent-Type: application/json\n@%s\n' "$base" "$BODY" >"$f.targets"
     "${CL_PIN[@]}" "$VEGETA" attack -targets "$f.targets" -rate 0 -max-workers 64 -workers 64 -duration "$DUR" -timeout 10s >"$f.vegeta.bin"
@@ -110,10 +127,13 @@ for rep in $(seq "$REPS"); do
       "${CL_PIN[@]}" "$JANUS" bench load --target "$base" --profile "closed:c=$c" --duration "$DUR" --no-selftest \
         --out "$f.s$c.json" --format text >/dev/null 2>"$f.s$c.log"
     done
-    printf 'rep %s %-9s load %s | vegeta c=64 %8.1f/s | janus non-stream c=64 %8.1f/s rss %s MB | stream c=1 ttft p50 %s ms rss %s MB | c=100 ttft p50 %s ms rss %s MB\n' \
+    "${CL_PIN[@]}" "$JANUS" bench load --target "$held" --profile closed:c=100 --warmup 1s --duration "$DUR" --no-selftest \
+      --out "$f.h100.json" --format text >/dev/null 2>"$f.h100.log"
+    printf 'rep %s %-9s load %s | vegeta c=64 %8.1f/s | janus non-stream c=64 %8.1f/s rss %s MB | stream c=1 ttft p50 %s ms rss %s MB | c=100 ttft p50 %s ms rss %s MB | held c=100 ttft p50 %s ms, %s streams/s\n' \
       "$rep" "$path" "$(cut -d' ' -f1 /proc/loadavg)" "$(json_num "$f.vegeta.json" throughput)" \
       "$(json_num "$f.ns64.json" throughput_rps)" "$(json_num "$f.ns64.json" rss_peak_mb)" \
       "$(ttft_p50 "$f.s1.json")" "$(json_num "$f.s1.json" rss_peak_mb)" \
-      "$(ttft_p50 "$f.s100.json")" "$(json_num "$f.s100.json" rss_peak_mb)" | tee -a "$S"
+      "$(ttft_p50 "$f.s100.json")" "$(json_num "$f.s100.json" rss_peak_mb)" \
+      "$(ttft_p50 "$f.h100.json")" "$(json_num "$f.h100.json" throughput_rps)" | tee -a "$S"
   done
 done
