@@ -13,10 +13,11 @@ import (
 
 // loadMount is what janus brings to bench load (and the TUI's load runs)
 // that the load application does not link: the reference sim as the
-// embedded target and the timing selftest. The lean janus-load mounts
-// neither.
+// embedded target, the timing selftest and the live metrics through
+// client_golang. The lean janus-load mounts none of them (its live
+// metrics are loadapp.TextMetrics).
 func loadMount() loadapp.Mount {
-	return loadapp.Mount{StartTarget: startEmbeddedTarget, Selftest: loadSelftest}
+	return loadapp.Mount{StartTarget: startEmbeddedTarget, Selftest: loadSelftest, Metrics: loadMetrics}
 }
 
 // startEmbeddedTarget boots the reference sim on loopback for a load run.

@@ -470,7 +470,7 @@ func (o oneOfCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
 // numberRe is the only number syntax an answer may use: an optional sign,
 // digits, an optional decimal part. No thousands separators, exponents,
 // units or words, so "5 apples", "x = 5" and "1,815" all fail.
-var numberRe = regexp.MustCompile(`^[+-]?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$`)
+var numberRe = lazyRegexp(`^[+-]?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$`)
 
 // numberCheck passes when the whole normalised answer is one number (see
 // numberRe; a closing period is allowed because normalisation drops it)
@@ -517,7 +517,7 @@ func newNumberCheck(c suites.Check) (evaluator, error) {
 
 func (n numberCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
 	got := normalize(content)
-	if !numberRe.MatchString(got) {
+	if !numberRe().MatchString(got) {
 		return fail("want the number %s alone, got %s", fmtNum(n.want), show(got))
 	}
 	f, err := strconv.ParseFloat(got, 64)
@@ -911,4 +911,13 @@ func clamp01(x float64) float64 {
 		return 1
 	}
 	return x
+}
+
+// lazyRegexp is a pattern compiled on first use, once. The checks'
+// patterns are compiled by the checks that run, not by the package's init
+// in every program that links the scorer: the lean load client runs a
+// suite's few check kinds, and a compiled pattern is heap its soft memory
+// limit is sized to (docs/PERFORMANCE.md, issue 17 item 8 fifth pass).
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 }

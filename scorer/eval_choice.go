@@ -3,7 +3,6 @@ package scorer
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -13,20 +12,20 @@ import (
 
 // choiceWholeRe is an answer that is nothing but a letter: "B", "b", "(B)",
 // "B.", "B)", "**B**", "[B]".
-var choiceWholeRe = regexp.MustCompile(`^[*_]*[(\[]?[*_]*([A-Za-z])[*_]*[)\]]?[.:)]?[*_]*$`)
+var choiceWholeRe = lazyRegexp(`^[*_]*[(\[]?[*_]*([A-Za-z])[*_]*[)\]]?[.:)]?[*_]*$`)
 
 // choiceMarkerRe finds the phrases after which a model states its pick.
 // What follows the marker is read by pickAfter.
-var choiceMarkerRe = regexp.MustCompile(`(?i)\b(?:final\s+answer|correct\s+(?:answer|option|choice)|the\s+answer|answer|my\s+(?:answer|choice|pick)|i\s+(?:choose|pick|select)|i(?:'d|\s+would)\s+(?:choose|pick|select)|i'll\s+(?:choose|pick|go\s+with))\b(?:\s*(?:is|would\s+be|should\s+be|must\s+be)\b)?[\s:=*_]*`)
+var choiceMarkerRe = lazyRegexp(`(?i)\b(?:final\s+answer|correct\s+(?:answer|option|choice)|the\s+answer|answer|my\s+(?:answer|choice|pick)|i\s+(?:choose|pick|select)|i(?:'d|\s+would)\s+(?:choose|pick|select)|i'll\s+(?:choose|pick|go\s+with))\b(?:\s*(?:is|would\s+be|should\s+be|must\s+be)\b)?[\s:=*_]*`)
 
 // choiceAfterLetterRe reads a letter right after a marker: bracketed in any
 // case, or a bare capital ("the answer is a bit tricky" names no option).
-var choiceAfterLetterRe = regexp.MustCompile(`^(?:[(\[]([A-Za-z])[)\]]|([A-Z]))(?:[^A-Za-z0-9]|$)`)
+var choiceAfterLetterRe = lazyRegexp(`^(?:[(\[]([A-Za-z])[)\]]|([A-Z]))(?:[^A-Za-z0-9]|$)`)
 
 // choiceMentionRe finds formatted letter mentions anywhere: "(B)", "[B]",
 // "option B", "choice b", "**B**", and "B." / "B)" / "B:" at the start of a
 // line. A bare letter in running text ("A cat", "I think") is not one.
-var choiceMentionRe = regexp.MustCompile(`(?im)(?:[(\[]([A-Za-z])[)\]]|\b(?:option|choice)\s+([A-Za-z])\b|\*\*([A-Za-z])\*\*|^[\s>*-]*([A-Z])[.):](?:\s|$))`)
+var choiceMentionRe = lazyRegexp(`(?im)(?:[(\[]([A-Za-z])[)\]]|\b(?:option|choice)\s+([A-Za-z])\b|\*\*([A-Za-z])\*\*|^[\s>*-]*([A-Z])[.):](?:\s|$))`)
 
 // choiceCheck passes when the answer picks the correct option of a
 // multiple-choice question and no other. Values are the options in order,
@@ -74,7 +73,7 @@ func newChoiceCheck(c suites.Check) (evaluator, error) {
 		return nil, fmt.Errorf("value (the correct option): %w", err)
 	}
 	s = strings.TrimSpace(s)
-	if m := choiceWholeRe.FindStringSubmatch(s); m != nil && len(s) <= 5 {
+	if m := choiceWholeRe().FindStringSubmatch(s); m != nil && len(s) <= 5 {
 		if i := letterIndex(m[1]); i >= 0 && i < len(ch.options) {
 			ch.want = i
 		}
@@ -123,7 +122,7 @@ func (ch choiceCheck) pick(content string) (int, string, error) {
 	if t == "" {
 		return 0, "", errors.New("empty answer")
 	}
-	if m := choiceWholeRe.FindStringSubmatch(t); m != nil {
+	if m := choiceWholeRe().FindStringSubmatch(t); m != nil {
 		if i := letterIndex(m[1]); i >= 0 && i < len(ch.options) {
 			return i, "the whole answer is the letter", nil
 		}
@@ -134,7 +133,7 @@ func (ch choiceCheck) pick(content string) (int, string, error) {
 			return i, "the whole answer is the option", nil
 		}
 	}
-	markers := choiceMarkerRe.FindAllStringIndex(t, -1)
+	markers := choiceMarkerRe().FindAllStringIndex(t, -1)
 	for k := len(markers) - 1; k >= 0; k-- {
 		if i, ok := ch.pickAfter(t[markers[k][1]:]); ok {
 			return i, "after " + show(strings.TrimSpace(t[markers[k][0]:markers[k][1]])), nil
@@ -159,7 +158,7 @@ func (ch choiceCheck) pick(content string) (int, string, error) {
 // pickAfter reads the option right after a final-answer marker: a letter,
 // or the text of an option (the longest that fits).
 func (ch choiceCheck) pickAfter(rest string) (int, bool) {
-	if m := choiceAfterLetterRe.FindStringSubmatch(rest); m != nil {
+	if m := choiceAfterLetterRe().FindStringSubmatch(rest); m != nil {
 		l := m[1] + m[2]
 		if i := letterIndex(l); i >= 0 && i < len(ch.options) {
 			return i, true
@@ -191,7 +190,7 @@ func firstSentence(s string) string {
 // formatted letter or by text.
 func (ch choiceCheck) mentions(t string) []int {
 	set := map[int]bool{}
-	for _, m := range choiceMentionRe.FindAllStringSubmatch(t, -1) {
+	for _, m := range choiceMentionRe().FindAllStringSubmatch(t, -1) {
 		l := m[1] + m[2] + m[3] + m[4]
 		if i := letterIndex(l); i >= 0 && i < len(ch.options) {
 			set[i] = true

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -13,17 +12,17 @@ import (
 )
 
 // citeURLRe finds URLs in an answer, bare or inside Markdown links.
-var citeURLRe = regexp.MustCompile(`https?://[^\s<>()\[\]{}"'` + "`" + `]+`)
+var citeURLRe = lazyRegexp(`https?://[^\s<>()\[\]{}"'` + "`" + `]+`)
 
 // citeGroupRe finds bracketed citation groups: "[1]", "[1, 3]", "[^2]",
 // "(doc-a)", "(Source: doc-a; doc-b)", "【3】".
-var citeGroupRe = regexp.MustCompile(`\[([^\[\]\n]{1,80})\]|\(([^()\n]{1,80})\)|【([^【】\n]{1,80})】`)
+var citeGroupRe = lazyRegexp(`\[([^\[\]\n]{1,80})\]|\(([^()\n]{1,80})\)|【([^【】\n]{1,80})】`)
 
 // citeRangeRe is a numeric range inside a group: "1-3", "1–3".
-var citeRangeRe = regexp.MustCompile(`^([0-9]{1,4})\s*[-–]\s*([0-9]{1,4})$`)
+var citeRangeRe = lazyRegexp(`^([0-9]{1,4})\s*[-–]\s*([0-9]{1,4})$`)
 
 // citeLabelRe is a label in front of a cited id: "source 2", "ref: 2", "#2", "^2".
-var citeLabelRe = regexp.MustCompile(`(?i)^(?:\^|#|(?:sources?|refs?|references?|citations?|docs?|documents?)(?:\s*[:#]\s*|\s+))`)
+var citeLabelRe = lazyRegexp(`(?i)^(?:\^|#|(?:sources?|refs?|references?|citations?|docs?|documents?)(?:\s*[:#]\s*|\s+))`)
 
 // citationCheck passes when the answer cites at least Min of the sources
 // in Values (every one of them when Min is 0), and cites nothing that looks
@@ -124,7 +123,7 @@ type citedID struct {
 // with numeric ranges expanded.
 func citedIDs(content string) []citedID {
 	var out []citedID
-	for _, m := range citeGroupRe.FindAllStringSubmatch(content, -1) {
+	for _, m := range citeGroupRe().FindAllStringSubmatch(content, -1) {
 		group, square := m[1]+m[2]+m[3], m[2] == ""
 		for _, id := range groupIDs(group) {
 			out = append(out, citedID{id: id, square: square})
@@ -143,7 +142,7 @@ func (c citationCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
 	for _, k := range c.ids {
 		known[k] = true
 	}
-	for _, u := range citeURLRe.FindAllString(content, -1) {
+	for _, u := range citeURLRe().FindAllString(content, -1) {
 		k := normURL(u)
 		switch {
 		case known[k]:

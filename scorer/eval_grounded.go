@@ -3,7 +3,6 @@ package scorer
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +15,7 @@ import (
 // groundedCiteRe is a citation group the grounded check reads: square or
 // lenticular brackets ("[3]", "[1, 2]", "[source 2]", "【2】").
 // Parentheses are left out: "(2020)" is a year more often than a source.
-var groundedCiteRe = regexp.MustCompile(`\[([^\[\]\n]{1,80})\]|【([^【】\n]{1,80})】`)
+var groundedCiteRe = lazyRegexp(`\[([^\[\]\n]{1,80})\]|【([^【】\n]{1,80})】`)
 
 // maxGroundedAnswer bounds the answer text the grounded check reads; a
 // research answer is a sentence or a paragraph, not a book.
@@ -112,7 +111,7 @@ type groundedClaim struct {
 func parseClaims(content string) (claims []groundedClaim, tail string) {
 	var out []groundedClaim
 	last := 0
-	for _, m := range groundedCiteRe.FindAllStringSubmatchIndex(content, -1) {
+	for _, m := range groundedCiteRe().FindAllStringSubmatchIndex(content, -1) {
 		text := content[last:m[0]]
 		var group string
 		if m[2] >= 0 {
@@ -136,11 +135,11 @@ func parseClaims(content string) (claims []groundedClaim, tail string) {
 func groupIDs(group string) []string {
 	var out []string
 	for _, item := range strings.FieldsFunc(group, func(r rune) bool { return r == ',' || r == ';' }) {
-		item = strings.ToLower(strings.TrimSpace(citeLabelRe.ReplaceAllString(strings.TrimSpace(item), "")))
+		item = strings.ToLower(strings.TrimSpace(citeLabelRe().ReplaceAllString(strings.TrimSpace(item), "")))
 		if item == "" {
 			continue
 		}
-		if r := citeRangeRe.FindStringSubmatch(item); r != nil {
+		if r := citeRangeRe().FindStringSubmatch(item); r != nil {
 			lo, _ := strconv.Atoi(r[1])
 			hi, _ := strconv.Atoi(r[2])
 			if lo <= hi && hi-lo < 100 {

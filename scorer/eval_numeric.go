@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -19,16 +18,16 @@ import (
 // optional comma thousands groups ("1,815", "12,345,678"), an optional
 // decimal part and exponent. The sign and the left boundary are checked in
 // code (RE2 has no look-behind).
-var numTokenRe = regexp.MustCompile(`[-+−]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|[-+−]?\.[0-9]+`)
+var numTokenRe = lazyRegexp(`[-+−]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|[-+−]?\.[0-9]+`)
 
 // answerMarkerRe finds the phrases after which a model states its result:
 // "answer is", "Answer:", "final answer =", "\boxed{". Markdown emphasis,
 // "$" and "(" may sit between the marker and the number.
-var answerMarkerRe = regexp.MustCompile(`(?i)(?:\b(?:final\s+answer|answer|result)\b(?:\s*(?:is|was|would\s+be|should\s+be|will\s+be)\b)?\s*[:=]?|\\boxed\{)[\s*_$(:=]*`)
+var answerMarkerRe = lazyRegexp(`(?i)(?:\b(?:final\s+answer|answer|result)\b(?:\s*(?:is|was|would\s+be|should\s+be|will\s+be)\b)?\s*[:=]?|\\boxed\{)[\s*_$(:=]*`)
 
 // unitRe reads the unit right after a number: "%", a degree sign, or a run
 // of letters optionally "/letters" and a power ("km", "km/h", "m²").
-var unitRe = regexp.MustCompile(`^\s?(%|°\s?[A-Za-z]?|[\p{L}µ]+(?:/[\p{L}]+)?[²³]?)`)
+var unitRe = lazyRegexp(`^\s?(%|°\s?[A-Za-z]?|[\p{L}µ]+(?:/[\p{L}]+)?[²³]?)`)
 
 // numericCheck passes when the answer's final number equals Value within
 // tolerance. The number taken is the one right after the last answer
@@ -125,7 +124,7 @@ type numberAt struct {
 // sign rules of numericCheck.
 func findNumbers(s string) []numberAt {
 	var out []numberAt
-	for _, loc := range numTokenRe.FindAllStringIndex(s, -1) {
+	for _, loc := range numTokenRe().FindAllStringIndex(s, -1) {
 		start, end := loc[0], loc[1]
 		tok := s[start:end]
 		r, size := utf8.DecodeRuneInString(tok)
@@ -161,7 +160,7 @@ func finalNumber(s string) (numberAt, string, bool) {
 	if len(nums) == 0 {
 		return numberAt{}, "", false
 	}
-	markers := answerMarkerRe.FindAllStringIndex(s, -1)
+	markers := answerMarkerRe().FindAllStringIndex(s, -1)
 	for i := len(markers) - 1; i >= 0; i-- {
 		at := markers[i][1]
 		for _, n := range nums {
@@ -179,7 +178,7 @@ func (n numericCheck) evaluate(content string, _ []trace.ToolCall) Verdict {
 		return fail("want %s, found no number in %s", fmtNum(n.want), show(content))
 	}
 	if len(n.units) > 0 {
-		if m := unitRe.FindStringSubmatch(content[got.end:]); m != nil {
+		if m := unitRe().FindStringSubmatch(content[got.end:]); m != nil {
 			u := strings.TrimSpace(m[1])
 			known := false
 			for _, w := range n.units {

@@ -28,8 +28,8 @@ func TestJanusLoad(t *testing.T) {
 	defer stop(context.Background())
 	out := filepath.Join(t.TempDir(), "r.json")
 	var stdout, stderr bytes.Buffer
-	err = app(&stdout, &stderr).RunContext(t.Context(), []string{"janus-load", "bench", "load", "--target", url,
-		"--profile", "closed:c=2", "--max-requests", "6", "--duration", "10s", "--out", out, "--format", "text"})
+	err = run(t.Context(), []string{"janus-load", "bench", "load", "--target", url,
+		"--profile", "closed:c=2", "--max-requests", "6", "--duration", "10s", "--out", out, "--format", "text"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("janus-load bench load: %v\n%s", err, stderr.String())
 	}
@@ -56,9 +56,11 @@ func TestJanusLoad(t *testing.T) {
 		{[]string{"bench", "load", "--format", "pdf"}, ""},
 		{[]string{"bench", "load", "stray"}, ""},
 		{[]string{"--log-level", "loud", "bench", "load"}, ""},
+		{[]string{"bench", "run"}, "unknown command"},
+		{[]string{"bench", "load", "-o", "a.json", "--out", "b.json"}, "two forms"},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			err := app(&stdout, &stderr).RunContext(t.Context(), append([]string{"janus-load"}, c.args...))
+			err := run(t.Context(), append([]string{"janus-load"}, c.args...), &stdout, &stderr)
 			if code := exitcode.Of(err); code != exitcode.Usage || !strings.Contains(fmt.Sprint(err), c.want) {
 				t.Errorf("exit code %d (%v), want %d and an error naming %q", code, err, exitcode.Usage, c.want)
 			}

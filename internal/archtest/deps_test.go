@@ -51,9 +51,14 @@ var forbiddenDeps = map[string][]string{
 
 // leanLoadForbidden are what janus-load and the load application it is
 // built from must not link: heavy, the gateway, the memory service, the
-// TUI, gorm and SQLite.
+// TUI, gorm and SQLite, and Prometheus's client_golang with protobuf
+// (its exposition is the mounter's, loadapp.Mount.Metrics: janus mounts
+// client_golang's, janus-load writes the same text itself; linked, their
+// code and init were ~2 MB of janus-load's resident memory,
+// docs/PERFORMANCE.md, item 8 fifth pass).
 var leanLoadForbidden = slices.Concat(heavy, []string{module + "/gateway", module + "/memory", module + "/tui",
-	"gorm.io", "github.com/glebarez", "modernc.org/sqlite"})
+	"gorm.io", "github.com/glebarez", "modernc.org/sqlite",
+	"github.com/prometheus", "google.golang.org/protobuf"})
 
 // TestForbiddenDeps checks forbiddenDeps on `go list -json ./...`.
 func TestForbiddenDeps(t *testing.T) {

@@ -22,6 +22,9 @@ var loadEngineBanned = []string{
 	"github.com/redis/...",
 	"github.com/dop251/goja/...",
 	"github.com/traefik/yaegi/...",
+	// The live metrics' exposition is the application's (loadapp.Mount.Metrics).
+	"github.com/prometheus/...",
+	"google.golang.org/protobuf/...",
 }
 
 // TestLoadEngineDeps walks `go list -deps ./bench/load` and fails on any
@@ -75,6 +78,8 @@ func TestLoadEngineErrors(t *testing.T) {
 		{"github.com/dop251/goja/parser", true},
 		{"github.com/redis/go-redis/v9", true},
 		{module + "/internal/coderun", true},
+		{"github.com/prometheus/client_golang/prometheus", true},
+		{"google.golang.org/protobuf/proto", true},
 		{module + "/scorer", false},
 		{module + "/tuition", false},
 	}

@@ -43,6 +43,9 @@ type Mount struct {
 	// the report cites the last selftest of this binary saved on this
 	// machine, or says it was not measured.
 	Selftest SelftestFunc
+	// Metrics serves the live counters for --prometheus; nil: TextMetrics,
+	// the same exposition without client_golang.
+	Metrics MetricsFunc
 }
 
 // EmbeddedTarget is what the embedded reference target is started with.
@@ -118,7 +121,7 @@ func (o *options) setUp(ctx context.Context, m Mount, steps []load.Step, suite *
 	if o.Out == "" {
 		o.Out = filepath.Join(o.OutDir, time.Now().UTC().Format("20060102T150405Z")+"-load-"+safeName(env.model)+".json")
 	}
-	return env, o.startObservers(ctx, env)
+	return env, o.startObservers(ctx, env, m.Metrics)
 }
 
 // raiseFileLimits raises the open-file limit for the closed-loop steps:
@@ -187,14 +190,18 @@ func (o *options) startEmbedded(ctx context.Context, start StartTargetFunc, env 
 }
 
 // startObservers starts what watches the steps: the live counters and
-// their Prometheus endpoint, the trace file, the CPU profile.
-func (o *options) startObservers(ctx context.Context, env *runEnv) error {
+// their Prometheus endpoint (served by metrics, nil: TextMetrics), the
+// trace file, the CPU profile.
+func (o *options) startObservers(ctx context.Context, env *runEnv, metrics MetricsFunc) error {
 	env.live = o.Live
 	if env.live == nil {
 		env.live = load.NewLive()
 	}
 	if o.Prometheus != "" {
-		stop, err := serveMetrics(ctx, o.Prometheus, env.live)
+		if metrics == nil {
+			metrics = TextMetrics
+		}
+		stop, err := serveMetrics(ctx, o.Prometheus, metrics(env.live))
 		if err != nil {
 			return inputErr("serve live metrics on "+o.Prometheus, err)
 		}

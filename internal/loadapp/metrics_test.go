@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -16,9 +17,10 @@ import (
 	"github.com/janus-bench/janus/internal/app"
 )
 
-// TestLiveMetrics checks the Prometheus exposition of a run's live
-// counters against what the run did: the names, types and values
-// --prometheus has always served.
+// TestLiveMetrics checks janus-load's Prometheus exposition of a run's
+// live counters (TextMetrics) against what the run did: the names, types
+// and values --prometheus has always served. cli's
+// TestTextMetricsMatchClientGolang checks it is byte for byte janus's.
 func TestLiveMetrics(t *testing.T) {
 	live := load.NewLive()
 	_, err := simMount.Run(context.Background(), app.LoadOptions{Options: load.Options{Profile: "closed:c=1,2", Duration: 200 * time.Millisecond}, Live: live,
@@ -30,7 +32,7 @@ func TestLiveMetrics(t *testing.T) {
 	if s.Requests == 0 {
 		t.Fatal("no requests counted")
 	}
-	ms := httptest.NewServer(metricsHandler(live))
+	ms := httptest.NewServer(TextMetrics(live))
 	defer ms.Close()
 	resp, err := http.Get(ms.URL)
 	if err != nil {
@@ -57,5 +59,31 @@ func TestLiveMetrics(t *testing.T) {
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
 		t.Errorf("Content-Type %q, want the text format", ct)
+	}
+}
+
+// TestAppendFloat: sample values are spelled as expfmt spells them (the
+// shortest 'g' form, so large counts take an exponent), which a scraper
+// of janus's client_golang exposition already parses.
+func TestAppendFloat(t *testing.T) {
+	for _, c := range []struct {
+		f    float64
+		want string
+	}{
+		{0, "0"}, {math.Copysign(0, -1), "0"}, {1, "1"}, {-1, "-1"}, {0.05, "0.05"}, {963, "963"},
+		{3e6, "3e+06"}, {0.002452618, "0.002452618"}, {1e-7, "1e-07"},
+		{math.Inf(1), "+Inf"}, {math.Inf(-1), "-Inf"}, {math.NaN(), "NaN"},
+	} {
+		if got := string(appendFloat(nil, c.f)); got != c.want {
+			t.Errorf("appendFloat(%v) = %q, want %q", c.f, got, c.want)
+		}
+	}
+}
+
+// TestAppendEscaped: a HELP text's backslashes and newlines are escaped,
+// nothing else (quotes stay, as in expfmt's HELP lines).
+func TestAppendEscaped(t *testing.T) {
+	if got, want := string(appendEscaped(nil, "a\\b\nc\"d")), `a\\b\nc"d`; got != want {
+		t.Errorf("appendEscaped = %q, want %q", got, want)
 	}
 }

@@ -177,15 +177,15 @@ func (o *options) workload(ctx context.Context) (*suites.Suite, error) {
 	return suite, nil
 }
 
-// serveMetrics serves live at addr/metrics until stop is called.
-func serveMetrics(ctx context.Context, addr string, live *load.Live) (stop func(), err error) {
+// serveMetrics serves h at addr/metrics until stop is called.
+func serveMetrics(ctx context.Context, addr string, h http.Handler) (stop func(), err error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", metricsHandler(live))
+	mux.Handle("/metrics", h)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = hs.Serve(ln) }()

@@ -143,17 +143,31 @@ func countShapes(seed uint64, encode func(image.Image) []byte) Image {
 		Prompt: fmt.Sprintf("How many %s circles are in this image? Reply with the number only.", Palette[target].Name)}
 }
 
-// goBold is the embedded Go Bold font, parsed once. An sfnt.Font is safe
-// for concurrent use; an opentype face is not (it draws through a glyph
-// buffer of its own), and suites are generated concurrently (a service
-// generates one per submission), so every drawing gets a face of its own.
-var goBold = sync.OnceValue(func() *sfnt.Font {
-	f, err := opentype.Parse(gobold.TTF)
-	if err != nil {
-		panic(fmt.Sprintf("parse embedded Go Bold font: %v", err)) // embedded data
-	}
-	return f
-})
+// boldFont is the embedded Go Bold font, parsed once (goBold). An
+// sfnt.Font is safe for concurrent use; an opentype face is not (it draws
+// through a glyph buffer of its own), and suites are generated
+// concurrently (a service generates one per submission), so every drawing
+// gets a face of its own. It is a zero value, not a sync.OnceValue: a
+// variable initialised by a call is set up by the package's init, which
+// made the font and its parser (sfnt, opentype, x/text's charmaps) part
+// of every binary importing this package, the lean load client among them
+// (docs/PERFORMANCE.md, issue 17 item 8 fifth pass).
+var boldFont struct {
+	once sync.Once
+	font *sfnt.Font
+}
+
+// goBold is the parsed Go Bold font.
+func goBold() *sfnt.Font {
+	boldFont.once.Do(func() {
+		f, err := opentype.Parse(gobold.TTF)
+		if err != nil {
+			panic(fmt.Sprintf("parse embedded Go Bold font: %v", err)) // embedded data
+		}
+		boldFont.font = f
+	})
+	return boldFont.font
+}
 
 // newFace is a new Go Bold face of size points.
 func newFace(size float64) font.Face {
