@@ -433,7 +433,7 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 			slog.String("competitor", c.comp.id), slog.Int("attempt", n), slog.String("reason", why),
 			slog.Duration("wait", wait))
 	}
-	defer st.u.release()
+	defer st.release()
 	resp, err := s.send(uctx, c)
 	if err != nil {
 		if ctx.Err() != nil {
