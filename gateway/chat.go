@@ -456,7 +456,9 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 	}
 	if drainLater = s.relayAnswer(ctx, uctx, w, sr, ri, c, st, resp, start); drainLater {
 		detach()
-		go drainRest(resp, cancel)
+		if !httpguard.AfterResponse(ctx, func() { drainRest(resp, cancel) }) {
+			go drainRest(resp, cancel)
+		}
 	}
 }
 
@@ -504,7 +506,9 @@ func (s *Server) relayAnswer(ctx, uctx context.Context, w http.ResponseWriter, s
 // Unlike a child of the request's context, which net/http cancels as the
 // handler returns, it can outlive the handler once detach has stopped it
 // following the request: the upstream's rest after [DONE] is then drained
-// after the client's response has ended (drainRest).
+// after the client's response has ended (drainRest), on the connection's
+// goroutine (httpguard.AfterResponse) or, where that cannot be, on one of
+// its own.
 func upstreamContext(ctx context.Context, deadline time.Time) (uctx context.Context, cancel context.CancelFunc, detach func() bool) {
 	uctx, cancel = context.WithDeadlineCause(context.WithoutCancel(ctx), deadline, errStreamTimeout)
 	return uctx, cancel, context.AfterFunc(ctx, cancel)

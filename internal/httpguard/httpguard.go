@@ -124,6 +124,24 @@ type guardedConn struct {
 	bodyMu       sync.Mutex
 	bodyDeadline time.Time
 	applied      bool
+
+	after atomic.Pointer[func()] // AfterResponse's work, run by ConnState
+}
+
+// AfterResponse arranges for f to run once the response to the request of
+// ctx has been written and flushed, on the connection's own goroutine
+// (ConnState, before the next request is read, or as the connection
+// closes), and reports whether it could: only a connection of Listener
+// served with ConnContext and ConnState can. A handler uses it for work
+// that must not delay its response's end yet must not outlive it by
+// much, without a goroutine of its own (which on an idle process costs
+// waking another thread).
+func AfterResponse(ctx context.Context, f func()) bool {
+	gc, ok := ctx.Value(connKey{}).(*guardedConn)
+	if !ok || !gc.after.CompareAndSwap(nil, &f) {
+		return false
+	}
+	return true
 }
 
 // armBody makes the next socket read, if any, wait no later than dl.
@@ -203,11 +221,22 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 }
 
 // ConnState is an http.Server ConnState: it returns a connection to the
-// header phase once its response is done.
+// header phase once its response is done, and runs AfterResponse's work.
 func ConnState(c net.Conn, st http.ConnState) {
-	if gc, ok := c.(*guardedConn); ok && st == http.StateIdle {
+	gc, ok := c.(*guardedConn)
+	if !ok {
+		return
+	}
+	switch st {
+	case http.StateIdle:
 		gc.partial.Store(false)
 		gc.phase.Store(phaseBetween)
+	case http.StateClosed, http.StateHijacked:
+	default:
+		return
+	}
+	if f := gc.after.Swap(nil); f != nil {
+		(*f)()
 	}
 }
 

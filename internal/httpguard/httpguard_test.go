@@ -2,6 +2,7 @@ package httpguard
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -214,5 +215,58 @@ func TestReadBodyLongHandler(t *testing.T) {
 		if st, got := answer(t, br); st != http.StatusOK || got != "2 alive" {
 			t.Fatalf("split=%v: got %d %q", split, st, got)
 		}
+	}
+}
+
+// TestAfterResponse: AfterResponse's work runs once the client has the
+// whole response (the work here waits for the client to say so, which
+// would deadlock if it ran before the response's end), before the next
+// request on the connection is answered, and also when the connection
+// closes after the response; without a guarded connection it refuses.
+func TestAfterResponse(t *testing.T) {
+	if AfterResponse(context.Background(), func() {}) {
+		t.Fatal("AfterResponse accepted a context without a connection")
+	}
+	clientHas := make(chan struct{}, 1)
+	var ran atomic.Int64
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{ConnContext: ConnContext, ConnState: ConnState,
+		Handler: Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "ran %d", ran.Load())
+			if !AfterResponse(r.Context(), func() {
+				select {
+				case <-clientHas:
+					ran.Add(1)
+				case <-time.After(5 * time.Second):
+				}
+			}) {
+				t.Error("AfterResponse refused a guarded connection")
+			}
+		}))}
+	go func() { _ = hs.Serve(Listener(ln)) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for i, req := range []string{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"} {
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+		if st, got := answer(t, br); st != http.StatusOK || got != fmt.Sprintf("ran %d", i) {
+			t.Fatalf("request %d: %d %q", i, st, got)
+		}
+		clientHas <- struct{}{}
+	}
+	for deadline := time.Now().Add(5 * time.Second); ran.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if n := ran.Load(); n != 2 {
+		t.Fatalf("the work ran %d times after its response, want 2", n)
 	}
 }
