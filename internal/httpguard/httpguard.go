@@ -125,7 +125,8 @@ type guardedConn struct {
 	bodyDeadline time.Time
 	applied      bool
 
-	after atomic.Pointer[func()] // AfterResponse's work, run by ConnState
+	afterMu sync.Mutex
+	after   func() // AfterResponse's work, run by ConnState
 }
 
 // AfterResponse arranges for f to run once the response to the request of
@@ -138,9 +139,15 @@ type guardedConn struct {
 // waking another thread).
 func AfterResponse(ctx context.Context, f func()) bool {
 	gc, ok := ctx.Value(connKey{}).(*guardedConn)
-	if !ok || !gc.after.CompareAndSwap(nil, &f) {
+	if !ok {
 		return false
 	}
+	gc.afterMu.Lock()
+	defer gc.afterMu.Unlock()
+	if gc.after != nil {
+		return false
+	}
+	gc.after = f
 	return true
 }
 
@@ -235,8 +242,12 @@ func ConnState(c net.Conn, st http.ConnState) {
 	default:
 		return
 	}
-	if f := gc.after.Swap(nil); f != nil {
-		(*f)()
+	gc.afterMu.Lock()
+	f := gc.after
+	gc.after = nil
+	gc.afterMu.Unlock()
+	if f != nil {
+		f()
 	}
 }
 
