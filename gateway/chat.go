@@ -333,6 +333,13 @@ func (sr *streamRelay) writeDone(b []byte) error {
 	return err
 }
 
+// flush sends what was written.
+func (sr *streamRelay) flush() {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	_ = sr.flushLocked()
+}
+
 func (sr *streamRelay) write(b []byte) error {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
@@ -457,7 +464,12 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 	if drainLater = s.relayAnswer(ctx, uctx, w, sr, ri, c, st, resp, start); drainLater {
 		detach()
 		if !httpguard.AfterResponse(ctx, func() { drainRest(resp, cancel) }) {
-			go drainRest(resp, cancel)
+			// Outside httpguard's listener (a handler served or called
+			// some other way) there is no such hook; a goroutine would
+			// cost waking a thread, so [DONE] is flushed and the rest
+			// drained here, as before.
+			sr.flush()
+			drainRest(resp, cancel)
 		}
 	}
 }
@@ -507,8 +519,7 @@ func (s *Server) relayAnswer(ctx, uctx context.Context, w http.ResponseWriter, s
 // handler returns, it can outlive the handler once detach has stopped it
 // following the request: the upstream's rest after [DONE] is then drained
 // after the client's response has ended (drainRest), on the connection's
-// goroutine (httpguard.AfterResponse) or, where that cannot be, on one of
-// its own.
+// goroutine (httpguard.AfterResponse).
 func upstreamContext(ctx context.Context, deadline time.Time) (uctx context.Context, cancel context.CancelFunc, detach func() bool) {
 	uctx, cancel = context.WithDeadlineCause(context.WithoutCancel(ctx), deadline, errStreamTimeout)
 	return uctx, cancel, context.AfterFunc(ctx, cancel)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/janus-bench/janus/internal/h1"
+	"github.com/janus-bench/janus/internal/httpguard"
 )
 
 // TestStreamEndReusesUpstream: however a competitor ends its stream after
@@ -163,8 +164,9 @@ func TestStreamEndOneWrite(t *testing.T) {
 			}
 			var mu sync.Mutex
 			var writes [][]byte
-			hs := &http.Server{Handler: s.Handler()}
-			go func() { _ = hs.Serve(writeLogListener{ln, &mu, &writes}) }()
+			// Served as Start serves it, with httpguard's hooks.
+			hs := &http.Server{Handler: s.Handler(), ConnContext: httpguard.ConnContext, ConnState: httpguard.ConnState}
+			go func() { _ = hs.Serve(httpguard.Listener(writeLogListener{ln, &mu, &writes})) }()
 			t.Cleanup(func() { _ = hs.Close() })
 			resp := post(t, context.Background(), "http://"+ln.Addr().String()+"/v1", chatBody("m", true, ""), nil)
 			if got := readAll(t, resp); !bytes.HasSuffix(got, []byte("data: [DONE]\n\n")) {
