@@ -323,6 +323,23 @@ func (sr *streamRelay) writeFlushLocked(b []byte, flush bool) error {
 	return nil
 }
 
+// writeDone writes the [DONE] frame b unflushed (it leaves as the handler
+// returns) and closes the relay, so that no keep-alive can follow it.
+func (sr *streamRelay) writeDone(b []byte) error {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	err := sr.writeFlushLocked(b, false)
+	sr.closed = true
+	return err
+}
+
+// flush sends what was written.
+func (sr *streamRelay) flush() {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	_ = sr.flushLocked()
+}
+
 func (sr *streamRelay) write(b []byte) error {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
@@ -403,8 +420,19 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 	sr := newStreamRelay(w, s.opts.KeepAlive, ping, cm)
 	defer func() { ri.keepalives = sr.close() }()
 
-	uctx, cancel := context.WithDeadlineCause(ctx, start.Add(s.opts.StreamTimeout), errStreamTimeout)
-	defer cancel()
+	uctx, cancel, detach := upstreamContext(ctx, start.Add(s.opts.StreamTimeout))
+	var resp *http.Response
+	drainLater := false // the upstream's rest is left to drainRest
+	defer func() {
+		if drainLater {
+			return
+		}
+		if resp != nil {
+			resp.Body.Close() // before cancel, which would drop the connection
+		}
+		detach()
+		cancel()
+	}()
 	c.onRetry = func(n int, wait time.Duration, why string) {
 		ri.retries++
 		sr.commit()
@@ -412,7 +440,7 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 			slog.String("competitor", c.comp.id), slog.Int("attempt", n), slog.String("reason", why),
 			slog.Duration("wait", wait))
 	}
-	defer st.u.release()
+	defer st.release()
 	resp, err := s.send(uctx, c)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -433,23 +461,40 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 		sr.end(st, gatewayError(status, code, msg, finish))
 		return
 	}
-	defer resp.Body.Close()
+	if drainLater = s.relayAnswer(ctx, uctx, w, sr, ri, c, st, resp, start); drainLater {
+		detach()
+		if !httpguard.AfterResponse(ctx, func() { drainRest(resp, cancel) }) {
+			// Outside httpguard's listener (a handler served or called
+			// some other way) there is no such hook; a goroutine would
+			// cost waking a thread, so [DONE] is flushed and the rest
+			// drained here, as before.
+			sr.flush()
+			drainRest(resp, cancel)
+		}
+	}
+}
+
+// relayAnswer relays the upstream's answer to a streamed request: an
+// error status or a body other than an event stream as it can, an event
+// stream through pump, whose verdict on the rest after [DONE] it returns.
+func (s *Server) relayAnswer(ctx, uctx context.Context, w http.ResponseWriter, sr *streamRelay, ri *reqInfo, c *call,
+	st *streamState, resp *http.Response, start time.Time) (drainLater bool) {
 	if resp.StatusCode != http.StatusOK {
 		if sr.takeOver() {
 			s.relayErrorResponse(w, ri, c, resp)
-			return
+			return false
 		}
 		// The client already has its 200 (keep-alives or retries went
 		// out): the competitor's status and error object travel in the
 		// error event instead, verbatim.
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if resp.StatusCode >= 500 {
-			cm.upstreamError("status_" + strconv.Itoa(resp.StatusCode))
+			c.cm.upstreamError("status_" + strconv.Itoa(resp.StatusCode))
 		}
 		e := upstreamErrorEnding(c.comp.id, resp.StatusCode, b)
 		ri.errMsg = fmt.Sprintf("competitor %s answered HTTP %d after the stream started", c.comp.id, resp.StatusCode)
 		sr.end(st, e)
-		return
+		return false
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
 		// The competitor ignored stream:true. Before the stream has started
@@ -458,14 +503,35 @@ func (s *Server) relayStream(ctx context.Context, w http.ResponseWriter, ri *req
 			w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 			w.WriteHeader(http.StatusOK)
 			_, _ = copyPooled(w, resp.Body)
-			return
+			return false
 		}
 		ri.errMsg = "competitor answered " + mt + " to a streamed request"
 		sr.end(st, gatewayError(http.StatusBadGateway, "upstream_error", "competitor "+c.comp.id+
 			" answered Content-Type "+strconv.Quote(mt)+" instead of text/event-stream", finishError))
-		return
+		return false
 	}
-	s.pump(ctx, uctx, cancel, sr, ri, c, st, resp, start)
+	return s.pump(ctx, uctx, sr, ri, c, st, resp, start)
+}
+
+// upstreamContext is a stream's upstream context: it ends when the
+// client's request does, at deadline (cause errStreamTimeout) or on cancel.
+// Unlike a child of the request's context, which net/http cancels as the
+// handler returns, it can outlive the handler once detach has stopped it
+// following the request: the upstream's rest after [DONE] is then drained
+// after the client's response has ended (drainRest), on the connection's
+// goroutine (httpguard.AfterResponse).
+func upstreamContext(ctx context.Context, deadline time.Time) (uctx context.Context, cancel context.CancelFunc, detach func() bool) {
+	uctx, cancel = context.WithDeadlineCause(context.WithoutCancel(ctx), deadline, errStreamTimeout)
+	return uctx, cancel, context.AfterFunc(ctx, cancel)
+}
+
+// drainRest drains an upstream response whose [DONE] went to the client
+// (drainAfterDone), then closes it, handing its connection back, and ends
+// its context.
+func drainRest(resp *http.Response, cancel context.CancelFunc) {
+	drainAfterDone(resp, cancel)
+	_ = resp.Body.Close()
+	cancel()
 }
 
 func (s *Server) timeoutMessage() string {
@@ -473,9 +539,16 @@ func (s *Server) timeoutMessage() string {
 }
 
 // pump relays frames until [DONE], the end of the upstream stream, a
-// failure or the client's departure.
-func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *streamRelay, ri *reqInfo, c *call,
-	st *streamState, resp *http.Response, start time.Time) {
+// failure or the client's departure. It reports whether the upstream's
+// answer has a rest after [DONE] that the caller must drain.
+//
+// [DONE] is written without a flush: it leaves when the handler returns,
+// in one write with the chunked terminator net/http adds then, instead of
+// two writes and two wakeups of the client. Nothing is waited for before
+// that: a rest after [DONE] is not read here but after the handler
+// (drainRest).
+func (s *Server) pump(ctx, uctx context.Context, sr *streamRelay, ri *reqInfo, c *call,
+	st *streamState, resp *http.Response, start time.Time) (drainLater bool) {
 	cm := c.cm
 	fr := newPooledFramer(resp.Body, maxFrameBytes)
 	defer fr.release()
@@ -486,7 +559,7 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 		frame, err := fr.next()
 		if err != nil {
 			s.streamEnded(ctx, uctx, sr, ri, c, st, fr, err, upstreamErr)
-			return
+			return false
 		}
 		data, isEvent := frameData(frame, &scratch)
 		if isEvent {
@@ -497,17 +570,16 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 			if bytes.Equal(bytes.TrimSpace(data), []byte("[DONE]")) {
 				if st.u.want && !st.u.saw {
 					id, model, crt := st.identity()
-					if b := st.u.synthesize(st.body, id, model, crt); b != nil && sr.write(b) != nil {
+					if b := st.u.synthesize(st.body, id, model, crt); b != nil && sr.writeFlush(b, false) != nil {
 						ri.errMsg = "client went away"
-						return
+						return false
 					}
 				}
-				if err := sr.write(frame); err != nil {
+				if err := sr.writeDone(frame); err != nil {
 					ri.errMsg = "client went away"
-					return
+					return false
 				}
-				drainAfterDone(resp, cancel)
-				return
+				return !fr.ended()
 			}
 			st.observe(data)
 			if !upstreamErr && hasMember(data, "error") {
@@ -528,7 +600,7 @@ func (s *Server) pump(ctx, uctx context.Context, cancel context.CancelFunc, sr *
 		// leave in one write, and none waits for anything not yet received.
 		if err := sr.writeFlush(frame, !fr.ready()); err != nil {
 			ri.errMsg = "client went away"
-			return
+			return false
 		}
 	}
 }

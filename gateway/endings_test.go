@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/janus-bench/janus/internal/chatreq"
 	"github.com/janus-bench/janus/internal/tokens"
 )
 
@@ -250,4 +251,60 @@ func FuzzHasFinishReason(f *testing.F) {
 			t.Fatalf("hasFinishReason(%s) = %v, want %v", data, got, want)
 		}
 	})
+}
+
+// TestIdentityAsEager: the identity found from payloads kept undecoded
+// (keepHead) is the one decoding each payload as it came finds: the
+// first that decodes with an id, also past the bounds on kept payloads
+// and after identity was asked for mid-stream.
+func TestIdentityAsEager(t *testing.T) {
+	noID := `{"object":"chat.completion.chunk","choices":[]}`
+	withID := func(id string) string { return `{"id":"` + id + `","model":"m-` + id + `","created":7}` }
+	var many []string
+	for range 12 {
+		many = append(many, noID)
+	}
+	rows := map[string][]string{
+		"first has it":        {withID("a"), withID("b")},
+		"later has it":        {noID, "not json", `{"id":""}`, withID("c"), withID("d")},
+		"type error skipped":  {`{"id":"e","created":"x"}`, withID("f")},
+		"case-folded last":    {`{"id":"g","ID":"h"}`, withID("i")},
+		"past the count":      append(append([]string{}, many...), withID("j"), withID("k")),
+		"past the bytes":      {`{"pad":"` + strings.Repeat("x", maxKeptHeadBytes) + `"}`, noID, withID("l")},
+		"none has it":         {noID, noID},
+		"no payload":          {},
+		"big one with the id": {`{"id":"m","pad":"` + strings.Repeat("x", maxKeptHeadBytes) + `"}`, withID("n")},
+	}
+	for name, payloads := range rows {
+		t.Run(name, func(t *testing.T) {
+			for round := range 2 { // the second round reuses pooled buffers
+				eager := newStreamState(chatreq.Head{Model: "req-model"}, nil, "rid")
+				lazy := newStreamState(chatreq.Head{Model: "req-model"}, nil, "rid")
+				for i, p := range payloads {
+					if !eager.sawHead {
+						eager.decodeHead([]byte(p))
+					}
+					lazy.observe([]byte(p))
+					if i == len(payloads)/2 {
+						if id, _, _ := lazy.identity(); id != identityOf(eager) {
+							t.Fatalf("round %d, mid-stream: id %q, eager %q", round, id, identityOf(eager))
+						}
+					}
+				}
+				id, model, crt := lazy.identity()
+				eid, emodel, ecrt := eager.identity()
+				if id != eid || model != emodel || (eager.created != 0 && crt != ecrt) {
+					t.Fatalf("round %d: identity %q %q %d, eager %q %q %d", round, id, model, crt, eid, emodel, ecrt)
+				}
+				lazy.release()
+				eager.release()
+			}
+		})
+	}
+}
+
+// identityOf is st's id as identity gives it.
+func identityOf(st *streamState) string {
+	id, _, _ := st.identity()
+	return id
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -98,6 +99,9 @@ func (f *framer) ready() bool {
 	}
 	return f.peeked != nil
 }
+
+// ended reports whether the source has been read to its clean end.
+func (f *framer) ended() bool { return errors.Is(f.err, io.EOF) }
 
 // pending is how many bytes of an unfinished frame are held.
 func (f *framer) pending() int { return f.end - f.start }

@@ -29,7 +29,8 @@ func HeadOf(r *wire.ChatRequest) Head {
 // CheckChat validates a chat completion request body with exactly
 // DecodeChat's verdict and, for a refusal, DecodeChat's own *Error, and
 // returns the request's Head. A request of the common shape (string
-// contents, scalar parameters) is accepted by one scan of its bytes that
+// contents or text and image parts, scalar parameters, tool definitions)
+// is accepted by one scan of its bytes that
 // decodes nothing but the model and competitor ids; DecodeChat's
 // reflection, maps and per-message decoding were a third of a relayed
 // request's CPU in the gateway. Anything the scan does not settle (every
@@ -314,8 +315,8 @@ func (s *scanner) optString() bool {
 }
 
 // nullOrEmpty consumes null or an empty array ('[') or object ('{'): the
-// only values of the fields whose contents the scan does not check (tools,
-// tool_calls, function_call, logit_bias).
+// only values of the fields whose contents the scan does not check
+// (tool_calls, function_call, logit_bias).
 func (s *scanner) nullOrEmpty(open byte) bool {
 	if s.peek() == open {
 		s.i++
@@ -439,7 +440,7 @@ func (c *chatScan) member(s *scanner, name []byte) bool {
 	case "logprobs":
 		return s.boolean(&c.logprobs)
 	case "tools":
-		return s.nullOrEmpty('[')
+		return s.null() || s.array(func() bool { return scanTool(s) })
 	case "tool_choice", "response_format":
 		return s.value(0)
 	case "metadata", "generation_flags":
@@ -517,30 +518,25 @@ func fieldIndex(name []byte) int {
 }
 
 // scanMessage scans one message: an object whose role is known and whose
-// content is a string or null, with no tool calls.
+// content is a string, null or an array of content parts, with no tool
+// calls.
 func scanMessage(s *scanner) bool {
-	var seen uint8
+	var seen uint32
 	roleOK := false
 	ok := s.object(func(name []byte) bool {
-		f := -1
-		for i, m := range messageFields {
-			if string(name) == m {
-				f = i
-				break
-			}
-		}
+		f := memberIndex(name, messageFields, &seen)
 		if f < 0 {
-			return !foldsToAny(name, messageFields) && s.value(0)
+			return f == skipMember && s.value(0)
 		}
-		if seen&(1<<f) != 0 {
-			return false
-		}
-		seen |= 1 << f
 		switch messageFields[f] {
 		case "role":
 			r, ok := s.plainStr()
 			roleOK = ok && knownRoles[string(r)]
 			return ok
+		case "content":
+			if s.peek() == '[' {
+				return s.array(func() bool { return scanPart(s) })
+			}
 		case "function_call":
 			return s.nullOrEmpty('{')
 		case "tool_calls":
@@ -549,6 +545,147 @@ func scanMessage(s *scanner) bool {
 		return s.optString() // content, refusal, name, reasoning_content, tool_call_id
 	})
 	return ok && roleOK
+}
+
+// What memberIndex answers for a member that is not one of the fields.
+const (
+	skipMember  = -1 // unknown: encoding/json skips it, so does the scan
+	leaveMember = -2 // case-folded or repeated: left to DecodeChat
+)
+
+// memberIndex is name's index in fields, marked in seen, or skipMember for
+// a name encoding/json skips, or leaveMember for one it matches to a field
+// regardless of case or has seen before (where the last one wins).
+func memberIndex(name []byte, fields []string, seen *uint32) int {
+	for i, f := range fields {
+		if string(name) == f {
+			if *seen&(1<<i) != 0 {
+				return leaveMember
+			}
+			*seen |= 1 << i
+			return i
+		}
+	}
+	if foldsToAny(name, fields) {
+		return leaveMember
+	}
+	return skipMember
+}
+
+// Members of the objects inside tools and content parts, as go-openai's
+// Tool, FunctionDefinition, ChatMessagePart and ChatMessageImageURL
+// decode them (none has its own UnmarshalJSON).
+var (
+	toolFields     = []string{"type", "function"}
+	functionFields = []string{"name", "description", "strict", "parameters"}
+	partFields     = []string{"type", "text", "image_url"}
+	imageFields    = []string{"url", "detail"}
+)
+
+// scanTool scans one element of tools. DecodeChat checks nothing of a tool
+// beyond its decoding into openai.Tool: null, or an object whose type is
+// a string and whose function is null or an object of
+// FunctionDefinition's types (parameters may be any value).
+func scanTool(s *scanner) bool {
+	if s.null() {
+		return true
+	}
+	var seen uint32
+	return s.object(func(name []byte) bool {
+		switch memberIndex(name, toolFields, &seen) {
+		case skipMember:
+			return s.value(0)
+		case 0: // type
+			return s.optString()
+		case 1: // function
+			return s.null() || scanFunction(s)
+		}
+		return false
+	})
+}
+
+// scanFunction scans a tool's function object.
+func scanFunction(s *scanner) bool {
+	var seen uint32
+	return s.object(func(name []byte) bool {
+		switch memberIndex(name, functionFields, &seen) {
+		case skipMember, 3: // parameters: any
+			return s.value(0)
+		case 0, 1: // name, description
+			return s.optString()
+		case 2: // strict
+			var b bool
+			return s.boolean(&b)
+		}
+		return false
+	})
+}
+
+// scanPart scans one content part and makes Chat's checks of it: its type
+// is text or image_url, and an image_url part has a valid URL and detail.
+// Its type, URL and detail must be strings without escapes (others are
+// left to DecodeChat); an audio or any other part is refused by Chat, so
+// the scan leaves it to DecodeChat too.
+func scanPart(s *scanner) bool {
+	var seen uint32
+	var typ, url, detail []byte
+	image := false
+	ok := s.object(func(name []byte) bool {
+		var ok bool
+		switch memberIndex(name, partFields, &seen) {
+		case skipMember:
+			return s.value(0)
+		case 0: // type
+			typ, ok = s.plainStr()
+			return ok
+		case 1: // text
+			return s.optString()
+		case 2: // image_url
+			if s.null() {
+				return true
+			}
+			image = true
+			return scanImageURL(s, &url, &detail)
+		}
+		return false
+	})
+	switch {
+	case !ok:
+		return false
+	case string(typ) == "text":
+		return true
+	case string(typ) != "image_url" || !image || len(url) == 0:
+		return false
+	}
+	switch string(detail) {
+	case "", "auto", "low", "high":
+		return ImageURL(string(url)) == nil
+	}
+	return false
+}
+
+// scanImageURL scans an image_url object, returning its url and detail
+// (null leaves them empty, as it leaves the Go strings).
+func scanImageURL(s *scanner, url, detail *[]byte) bool {
+	var seen uint32
+	return s.object(func(name []byte) bool {
+		f := memberIndex(name, imageFields, &seen)
+		switch {
+		case f == skipMember:
+			return s.value(0)
+		case f < 0:
+			return false
+		case s.null():
+			return true
+		}
+		v, ok := s.plainStr()
+		if f == 0 {
+			*url = v
+		} else {
+			*detail = v
+		}
+		return ok
+	})
 }
 
 // skipWSFrom is the index of the first byte at or after i that is not

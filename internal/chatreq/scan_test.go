@@ -85,6 +85,9 @@ func FuzzCheckChat(f *testing.F) {
 	for _, c := range ValidationCases() {
 		f.Add([]byte(c.Body))
 	}
+	for _, r := range partAndToolRows {
+		f.Add([]byte(r.body))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) { sameAsDecodeChat(t, body) })
 }
 
@@ -95,6 +98,9 @@ func TestCheckChatAsDecodeChat(t *testing.T) {
 	bodies = append(bodies, scanSeeds...)
 	for _, c := range hostileCases {
 		bodies = append(bodies, c.body)
+	}
+	for _, r := range partAndToolRows {
+		bodies = append(bodies, r.body)
 	}
 	for i, b := range bodies {
 		t.Run(strings.ReplaceAll(b[:min(len(b), 40)], "/", "|")+"#"+string(rune('a'+i%26)), func(t *testing.T) {
@@ -124,8 +130,15 @@ func TestScanSettles(t *testing.T) {
 		{`{"model":"m",` + okMsgs + ",\"\u212Aey\":1,\"\u212Aey\":2}", true, Head{Model: "m"}},
 		{`{"model":"m",` + okMsgs + `,"\u212Aey":1}`, false, Head{}},
 		{`{"model":"m",` + okMsgs + `,"ſtream":true}`, false, Head{}},
-		{`{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"}]}]}`, false, Head{}},
+		{`{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"}]}]}`, true, Head{Model: "m"}},
 		{`{"model":"m",` + okMsgs + `,"temperature":3}`, false, Head{}},
+	}
+	for _, r := range partAndToolRows {
+		cases = append(cases, struct {
+			body string
+			want bool
+			head Head
+		}{r.body, r.settles, map[bool]Head{true: {Model: "m"}}[r.settles]})
 	}
 	for _, tc := range cases {
 		t.Run(tc.body, func(t *testing.T) {
@@ -148,5 +161,115 @@ func TestCheckChatAllocs(t *testing.T) {
 	})
 	if n > 1 {
 		t.Fatalf("%v allocations per CheckChat, want ≤ 1", n)
+	}
+}
+
+// Pieces of the rows below: a tool as the load client's suite sends it,
+// a small valid PNG data: URL, and a user message holding parts.
+const (
+	weatherTool = `{"function":{"name":"get_weather","description":"Current weather for a city.","parameters":{"properties":{"city":{"type":"string"}},"required":["city"],"type":"object"}},"type":"function"}`
+	pngURL      = `data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC`
+)
+
+// partsMsg is a body whose one user message has the given content parts.
+func partsMsg(parts string) string {
+	return `{"model":"m","messages":[{"role":"user","content":[` + parts + `]}]}`
+}
+
+// toolsReq is a body with the given tools array.
+func toolsReq(tools string) string {
+	return `{"model":"m",` + okMsgs + `,"tools":[` + tools + `],"tool_choice":"auto"}`
+}
+
+// partAndToolRows are tools arrays and content parts, the shapes the
+// scan settles since the fourth pass and the hostile ones it must leave
+// to DecodeChat (deep nesting, huge arrays, wrong types inside a tool or a
+// part, parts Chat refuses, spellings encoding/json treats specially).
+// settles is whether the scan alone accepts the body.
+var partAndToolRows = []struct {
+	name, body string
+	settles    bool
+}{
+	{"suite tool", toolsReq(weatherTool), true},
+	{"suite image", partsMsg(`{"type":"text","text":"What colour?"},{"type":"image_url","image_url":{"url":"` + pngURL + `"}}`), true},
+	{"tools null", `{"model":"m",` + okMsgs + `,"tools":null}`, true},
+	{"tool null element", toolsReq(`null`), true},
+	{"tool bare", toolsReq(`{}`), true},
+	{"tool nulls", toolsReq(`{"type":null,"function":null}`), true},
+	{"tool function nulls", toolsReq(`{"type":"function","function":{"name":null,"description":null,"strict":null,"parameters":null}}`), true},
+	{"tool strict", toolsReq(`{"type":"function","function":{"name":"f","strict":true,"parameters":[1,"a",{"b":false}]}}`), true},
+	{"tool unknown members", toolsReq(`{"type":"web_search","search_context_size":"low","x":{"y":[1]}}`), true},
+	{"tool many", toolsReq(strings.TrimSuffix(strings.Repeat(weatherTool+",", 2000), ",")), true},
+	{"tool deep parameters", toolsReq(`{"type":"function","function":{"name":"f","parameters":` + strings.Repeat(`{"a":`, 70) + `1` + strings.Repeat(`}`, 70) + `}}`), false},
+	{"tool deeper than json", toolsReq(`{"type":"function","function":{"name":"f","parameters":` + strings.Repeat(`[`, 20000) + strings.Repeat(`]`, 20000) + `}}`), false},
+	{"tool type number", toolsReq(`{"type":1}`), false},
+	{"tool type array", toolsReq(`{"type":["function"]}`), false},
+	{"tool function array", toolsReq(`{"type":"function","function":[]}`), false},
+	{"tool function string", toolsReq(`{"type":"function","function":"f"}`), false},
+	{"tool name number", toolsReq(`{"type":"function","function":{"name":5}}`), false},
+	{"tool description object", toolsReq(`{"type":"function","function":{"name":"f","description":{}}}`), false},
+	{"tool strict string", toolsReq(`{"type":"function","function":{"name":"f","strict":"yes"}}`), false},
+	{"tool element string", toolsReq(`"get_weather"`), false},
+	{"tool element array", toolsReq(`[]`), false},
+	{"tool element number", toolsReq(`7`), false},
+	{"tools object", `{"model":"m",` + okMsgs + `,"tools":{"a":1}}`, false},
+	{"tools string", `{"model":"m",` + okMsgs + `,"tools":"x"}`, false},
+	{"tool Type folded", toolsReq(`{"Type":"function"}`), false},
+	{"tool function folded", toolsReq(`{"type":"function","FUNCTION":{"name":"f"}}`), false},
+	{"tool member escaped", toolsReq(`{"type":"function","function":{"name":"f","\u212Aey":1}}`), false},
+	{"tool member folds to strict", toolsReq(`{"type":"function","function":{"name":"f","ſtrict":1}}`), false},
+	{"tool member kelvin", toolsReq(`{"type":"function","function":{"name":"f","Key":1}}`), true},
+	{"tool type repeated", toolsReq(`{"type":"function","type":5}`), false},
+	{"tool strict repeated", toolsReq(`{"type":"function","function":{"strict":true,"strict":1}}`), false},
+	{"tool name escaped member", toolsReq(`{"type":"function","function":{"n\u0061me":5}}`), false},
+	{"tool unterminated", `{"model":"m",` + okMsgs + `,"tools":[{"type":"function"}`, false},
+	{"parts empty", partsMsg(``), true},
+	{"part text null", partsMsg(`{"type":"text","text":null}`), true},
+	{"part text with image", partsMsg(`{"type":"text","text":"a","image_url":{"url":"not a url"}}`), true},
+	{"part image http", partsMsg(`{"type":"image_url","image_url":{"url":"https://example.com/a.png","detail":"high"}}`), true},
+	{"part image unknown members", partsMsg(`{"type":"image_url","image_url":{"url":"https://example.com/a.png","w":[1]},"cache":{"x":null}}`), true},
+	{"parts many", partsMsg(strings.TrimSuffix(strings.Repeat(`{"type":"text","text":"a"},`, 5000), ",")), true},
+	{"part audio", partsMsg(`{"type":"input_audio","input_audio":{"data":"AAAA","format":"wav"}}`), false},
+	{"part type missing", partsMsg(`{"text":"a"}`), false},
+	{"part type null", partsMsg(`{"type":null,"text":"a"}`), false},
+	{"part type number", partsMsg(`{"type":1}`), false},
+	{"part type escaped", partsMsg(`{"type":"te\u0078t","text":"a"}`), false},
+	{"part type folded value", partsMsg(`{"type":"TEXT","text":"a"}`), false},
+	{"part Type folded member", partsMsg(`{"Type":"text","text":"a"}`), false},
+	{"part text number", partsMsg(`{"type":"text","text":5}`), false},
+	{"part element null", partsMsg(`null`), false},
+	{"part element string", partsMsg(`"hi"`), false},
+	{"part element array", partsMsg(`[]`), false},
+	{"part image no url", partsMsg(`{"type":"image_url","image_url":{}}`), false},
+	{"part image null", partsMsg(`{"type":"image_url","image_url":null}`), false},
+	{"part image missing", partsMsg(`{"type":"image_url"}`), false},
+	{"part image url null", partsMsg(`{"type":"image_url","image_url":{"url":null}}`), false},
+	{"part image url number", partsMsg(`{"type":"image_url","image_url":{"url":5}}`), false},
+	{"part image url string", partsMsg(`{"type":"image_url","image_url":"https://example.com/a.png"}`), false},
+	{"part image bad scheme", partsMsg(`{"type":"image_url","image_url":{"url":"ftp://example.com/a.png"}}`), false},
+	{"part image no host", partsMsg(`{"type":"image_url","image_url":{"url":"https:///a.png"}}`), false},
+	{"part image bad base64", partsMsg(`{"type":"image_url","image_url":{"url":"data:image/png;base64,!!!!"}}`), false},
+	{"part image not image", partsMsg(`{"type":"image_url","image_url":{"url":"data:text/plain;base64,AAAA"}}`), false},
+	{"part image bad detail", partsMsg(`{"type":"image_url","image_url":{"url":"` + pngURL + `","detail":"ultra"}}`), false},
+	{"part image detail number", partsMsg(`{"type":"image_url","image_url":{"url":"` + pngURL + `","detail":1}}`), false},
+	{"part image url escaped", partsMsg(`{"type":"image_url","image_url":{"url":"https:\/\/example.com\/a.png"}}`), false},
+	{"part image URL folded", partsMsg(`{"type":"image_url","image_url":{"URL":"https://example.com/a.png"}}`), false},
+	{"part image url repeated", partsMsg(`{"type":"image_url","image_url":{"url":"https://example.com/a.png","url":""}}`), false},
+	{"part deep unknown", partsMsg(`{"type":"text","text":"a","x":` + strings.Repeat(`[`, 70) + strings.Repeat(`]`, 70) + `}`), false},
+	{"part bad role", `{"model":"m","messages":[{"role":"robot","content":[{"type":"text","text":"a"}]}]}`, false},
+	{"part content then string", `{"model":"m","messages":[{"role":"user","content":[],"content":"a"}]}`, false},
+}
+
+// TestPartAndToolRows: each row gets DecodeChat's exact answer from
+// CheckChat, and the scan settles exactly the rows marked so.
+func TestPartAndToolRows(t *testing.T) {
+	for _, r := range partAndToolRows {
+		t.Run(r.name, func(t *testing.T) {
+			sameAsDecodeChat(t, []byte(r.body))
+			if _, ok := scanChat([]byte(r.body)); ok != r.settles {
+				_, verr := DecodeChat([]byte(r.body))
+				t.Fatalf("scan settles = %v, want %v (DecodeChat: %v)", ok, r.settles, verr)
+			}
+		})
 	}
 }
