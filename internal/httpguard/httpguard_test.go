@@ -186,6 +186,8 @@ func TestReadBodySlowLoris(t *testing.T) {
 func TestReadBodyLongHandler(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	addr, _ := serve(t, timeout, func(r *http.Request) string {
+		// A real socket deadline is what is tested, over loopback TCP,
+		// which a synctest bubble cannot host: the handler really runs past it.
 		time.Sleep(4 * timeout)
 		if err := r.Context().Err(); err != nil {
 			return " " + err.Error()
@@ -207,6 +209,8 @@ func TestReadBodyLongHandler(t *testing.T) {
 			t.Fatal(err)
 		}
 		if split {
+			// The rest of the body must arrive in a later socket read (real
+			// TCP, which synctest cannot host), so that the deadline is applied.
 			time.Sleep(timeout / 4)
 			if _, err := io.WriteString(c, "hi"); err != nil {
 				t.Fatal(err)
@@ -264,6 +268,8 @@ func TestAfterResponse(t *testing.T) {
 		clientHas <- struct{}{}
 	}
 	for deadline := time.Now().Add(5 * time.Second); ran.Load() < 2 && time.Now().Before(deadline); {
+		// The work runs on net/http's connection goroutine after the last
+		// response, over real TCP that synctest cannot host: poll for it.
 		time.Sleep(time.Millisecond)
 	}
 	if n := ran.Load(); n != 2 {
