@@ -114,6 +114,11 @@ func openArtifactStore(ctx context.Context, dir string, maxBytes int64, ttl time
 	if err != nil {
 		return nil, fmt.Errorf("open artifact store: %w", err)
 	}
+	// What expired while the gateway was down goes now, before anything is
+	// served, rather than on Run's first sweep: Run starts in a goroutine,
+	// and a sweep that came late would forget an artifact that had just
+	// failed before its client could ask about it.
+	as.sweep()
 	return as, nil
 }
 

@@ -156,8 +156,9 @@ func (s *Server) Close() error {
 	return err
 }
 
-// SweepArtifacts forgets expired artifacts and deletes the blobs nothing
-// refers to any more. Run does it every ArtifactSweepInterval.
+// SweepArtifacts forgets expired and failed artifacts and deletes the
+// blobs nothing refers to any more. Opening the store does it once, and Run
+// every ArtifactSweepInterval.
 func (s *Server) SweepArtifacts() {
 	if s.artifacts != nil {
 		s.artifacts.sweep()
@@ -247,11 +248,11 @@ func (s *Server) Run(ctx context.Context) {
 			t := time.NewTicker(ArtifactSweepInterval)
 			defer t.Stop()
 			for {
-				s.SweepArtifacts()
 				select {
 				case <-ctx.Done():
 					return
 				case <-t.C:
+					s.SweepArtifacts()
 				}
 			}
 		})
